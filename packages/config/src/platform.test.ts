@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { z } from 'zod';
+import { ConfigError, loadEnv } from './env.js';
+import { platformEnvSchema, toPlatformConfig, toPlatformSecrets } from './platform.js';
+
+const pageSecret = 'p'.repeat(48);
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return [...error.problems];
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('platformEnvSchema', () => {
+  it('gives a working embedded config from an empty environment', () => {
+    const env = loadEnv(platformEnvSchema, {});
+    assert.deepEqual(toPlatformConfig(env), {
+      mode: 'embedded',
+      nodeEnv: 'development',
+      logLevel: 'info',
+      http: {
+        host: '127.0.0.1',
+        port: 8080,
+        corsAllowedOrigins: [],
+        maxBodyBytes: 1024 * 1024,
+        trustProxy: false,
+      },
+      db: { url: null, poolMax: 10, statementTimeoutMs: 30_000 },
+      nats: null,
+      redis: null,
+      dataDir: '.data',
+      shutdownGraceMs: 10_000,
+      auth: { jwksUrl: null, issuer: 'kith', audience: 'kith' },
+      otel: null,
+    });
+    assert.deepEqual(toPlatformSecrets(env), { pageTokenSecret: undefined });
+  });
+
+  it('requires DATABASE_URL, NATS_URL and PAGE_TOKEN_SECRET in distributed mode', () => {
+    const problems = problemsOf(() => loadEnv(platformEnvSchema, { KITH_MODE: 'distributed' }));
+    assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), [
+      'DATABASE_URL',
+      'NATS_URL',
+      'PAGE_TOKEN_SECRET',
+    ]);
+  });
+
+  it('reports the distributed requirements together with unrelated errors', () => {
+    const problems = problemsOf(() =>
+      loadEnv(platformEnvSchema, { KITH_MODE: 'distributed', PORT: 'http', LOG_LEVEL: 'loud' }),
+    );
+    const keys = problems.map((p) => p.split(':')[0]);
+    for (const key of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'NATS_URL']) {
+      assert.ok(keys.includes(key), `${key} missing from ${problems.join(' | ')}`);
+    }
+  });
+
+  it('builds nested config and keeps secrets apart in distributed mode', () => {
+    const env = loadEnv(platformEnvSchema, {
+      KITH_MODE: 'distributed',
+      PORT: '9001',
+      DATABASE_URL: 'postgres://kith:dbpass@db:5432/kith',
+      NATS_URL: 'nats://nats:4222',
+      REDIS_URL: 'redis://redis:6379',
+      CORS_ALLOWED_ORIGINS: 'https://app.kith.example,https://admin.kith.example',
+      SHUTDOWN_GRACE: '25s',
+      DB_STATEMENT_TIMEOUT: '5s',
+      TRUST_PROXY: '2',
+      PAGE_TOKEN_SECRET: pageSecret,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318',
+      OTEL_SERVICE_NAME: 'post',
+    });
+    const config = toPlatformConfig(env);
+    assert.equal(config.mode, 'distributed');
+    assert.equal(config.http.port, 9001);
+    assert.equal(config.http.trustProxy, 2);
+    assert.deepEqual(config.http.corsAllowedOrigins, [
+      'https://app.kith.example',
+      'https://admin.kith.example',
+    ]);
+    assert.deepEqual(config.db, {
+      url: 'postgres://kith:dbpass@db:5432/kith',
+      poolMax: 10,
+      statementTimeoutMs: 5000,
+    });
+    assert.deepEqual(config.nats, { url: 'nats://nats:4222' });
+    assert.deepEqual(config.redis, { url: 'redis://redis:6379' });
+    assert.equal(config.shutdownGraceMs, 25_000);
+    assert.deepEqual(config.otel, { endpoint: 'http://otel:4318', serviceName: 'post' });
+    assert.ok(!JSON.stringify(config).includes(pageSecret));
+    assert.deepEqual(toPlatformSecrets(env), { pageTokenSecret: pageSecret });
+  });
+
+  it('reads PAGE_TOKEN_SECRET from a mounted file', () => {
+    const env = loadEnv(
+      platformEnvSchema,
+      { PAGE_TOKEN_SECRET_FILE: '/run/secrets/page' },
+      { fileReader: () => `${pageSecret}\n` },
+    );
+    assert.equal(toPlatformSecrets(env).pageTokenSecret, pageSecret);
+  });
+
+  it('extends with service keys and keeps the distributed-mode rule', () => {
+    const postEnvSchema = platformEnvSchema.extend({
+      FANOUT_BATCH: z.string().regex(/^\d+$/).transform(Number).default(500),
+    });
+    const env = loadEnv(postEnvSchema, {});
+    assert.equal(env.FANOUT_BATCH, 500);
+    assert.equal(toPlatformConfig(env).mode, 'embedded');
+    const problems = problemsOf(() =>
+      loadEnv(postEnvSchema, { KITH_MODE: 'distributed', FANOUT_BATCH: 'many' }),
+    );
+    const keys = problems.map((p) => p.split(':')[0]);
+    assert.ok(keys.includes('FANOUT_BATCH'));
+    assert.ok(keys.includes('DATABASE_URL'));
+  });
+
+  it('rejects a database URL with the wrong scheme without echoing it', () => {
+    const url = 'mysql://root:topsecret@db/kith';
+    const problems = problemsOf(() => loadEnv(platformEnvSchema, { DATABASE_URL: url }));
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? '', /^DATABASE_URL: /);
+    assert.ok(!problems.join('\n').includes('topsecret'));
+  });
+});

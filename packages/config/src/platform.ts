@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { envDurationMs, envInt, envList, envUrl } from './parsers.js';
+
+const ONE_MIB = 1024 * 1024;
+
+/** TRUST_PROXY: 'true'/'false' or a number of proxy hops in front of the process. */
+function envTrustProxy() {
+  return z.string().transform((raw, ctx) => {
+    const word = raw.trim().toLowerCase();
+    if (word === 'true') return true;
+    if (word === 'false') return false;
+    if (/^\d+$/.test(word) && Number(word) <= 32) return Number(word);
+    ctx.addIssue({ code: 'custom', message: 'expected true, false or a number of proxy hops' });
+    return z.NEVER;
+  });
+}
+
+/**
+ * The variables every Kith process shares. Defaults give a working embedded process; a
+ * service adds its own keys with `platformEnvSchema.extend({ ... })` (the distributed-mode
+ * refinement below survives extend).
+ */
+export const platformEnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    KITH_MODE: z.enum(['embedded', 'distributed']).default('embedded'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: envInt({ min: 0, max: 65535 }).default(8080),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    DATABASE_URL: envUrl({ protocols: ['postgres', 'postgresql'] }).optional(),
+    DB_POOL_MAX: envInt({ min: 1, max: 1000 }).default(10),
+    DB_STATEMENT_TIMEOUT: envDurationMs().default(30_000),
+    NATS_URL: envUrl({ protocols: ['nats', 'tls', 'ws', 'wss'] }).optional(),
+    REDIS_URL: envUrl({ protocols: ['redis', 'rediss'] }).optional(),
+    KITH_DATA_DIR: z.string().min(1).default('.data'),
+    CORS_ALLOWED_ORIGINS: envList().default(() => []),
+    MAX_BODY_BYTES: envInt({ min: 1 }).default(ONE_MIB),
+    SHUTDOWN_GRACE: envDurationMs().default(10_000),
+    TRUST_PROXY: envTrustProxy().default(false),
+    AUTH_JWKS_URL: envUrl({ protocols: ['http', 'https'] }).optional(),
+    AUTH_ISSUER: z.string().min(1).default('kith'),
+    AUTH_AUDIENCE: z.string().min(1).default('kith'),
+    PAGE_TOKEN_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: envUrl({ protocols: ['http', 'https'] }).optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('kith'),
+  })
+  .superRefine(
+    (env, ctx) => {
+      if (env.KITH_MODE !== 'distributed') return;
+      // Embedded mode brings its own database, bus and secret; distributed mode has none.
+      for (const key of ['DATABASE_URL', 'NATS_URL', 'PAGE_TOKEN_SECRET'] as const) {
+        if (env[key] === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'required when KITH_MODE=distributed',
+          });
+        }
+      }
+    },
+    // Run even when other keys failed, so the operator sees every problem at once.
+    { when: () => true },
+  );
+
+export type PlatformEnv = z.output<typeof platformEnvSchema>;
+
+export type KithMode = PlatformEnv['KITH_MODE'];
+
+/** Configuration safe to log: it holds no secrets (see PlatformSecrets). */
+export interface PlatformConfig {
+  mode: KithMode;
+  nodeEnv: PlatformEnv['NODE_ENV'];
+  logLevel: PlatformEnv['LOG_LEVEL'];
+  http: {
+    host: string;
+    port: number;
+    corsAllowedOrigins: string[];
+    maxBodyBytes: number;
+    /** false: use the socket address; true: trust X-Forwarded-For fully; n: trust n hops. */
+    trustProxy: boolean | number;
+  };
+  /** url null: embedded PGlite under dataDir. */
+  db: { url: string | null; poolMax: number; statementTimeoutMs: number };
+  /** null: the in-process bus. */
+  nats: { url: string } | null;
+  /** null: in-memory cache and rate limits (per process). */
+  redis: { url: string } | null;
+  dataDir: string;
+  shutdownGraceMs: number;
+  auth: { jwksUrl: string | null; issuer: string; audience: string };
+  /** null: the tracing SDK stays disabled (the OpenTelemetry API is a no-op). */
+  otel: { endpoint: string; serviceName: string } | null;
+}
+
+/** Secrets, kept apart so PlatformConfig can be logged whole. */
+export interface PlatformSecrets {
+  /** undefined in embedded mode when unset: the runtime derives one per data dir. */
+  pageTokenSecret: string | undefined;
+}
+
+export function toPlatformConfig(env: PlatformEnv): PlatformConfig {
+  return {
+    mode: env.KITH_MODE,
+    nodeEnv: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      trustProxy: env.TRUST_PROXY,
+    },
+    db: {
+      url: env.DATABASE_URL ?? null,
+      poolMax: env.DB_POOL_MAX,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT,
+    },
+    nats: env.NATS_URL ? { url: env.NATS_URL } : null,
+    redis: env.REDIS_URL ? { url: env.REDIS_URL } : null,
+    dataDir: env.KITH_DATA_DIR,
+    shutdownGraceMs: env.SHUTDOWN_GRACE,
+    auth: {
+      jwksUrl: env.AUTH_JWKS_URL ?? null,
+      issuer: env.AUTH_ISSUER,
+      audience: env.AUTH_AUDIENCE,
+    },
+    otel: env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }
+      : null,
+  };
+}
+
+export function toPlatformSecrets(env: PlatformEnv): PlatformSecrets {
+  return { pageTokenSecret: env.PAGE_TOKEN_SECRET };
+}

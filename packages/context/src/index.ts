@@ -1,0 +1,36 @@
+import { createContextKey } from '@connectrpc/connect';
+import type { Logger } from 'pino';
+
+/** Platform roles, lowest to highest privilege (triage ⊂ moderator ⊂ admin). */
+export type Role = 'user' | 'triage' | 'moderator' | 'admin';
+
+/** Who is calling: set by the authentication interceptor, read by handlers. */
+export interface Principal {
+  /** User id (UUIDv7). */
+  userId: string;
+  /** Session id (`sid` claim); absent for API keys. */
+  sessionId?: string;
+  role: Role;
+  /** How the caller authenticated. */
+  via: 'access_token' | 'api_key';
+  /** Scopes granted (API keys carry explicit scopes; access tokens carry `*`). */
+  scopes: readonly string[];
+  /** Token issue time (seconds since epoch), compared with the user's tokens_valid_after. */
+  issuedAt: number;
+}
+
+/** The authenticated caller, or undefined for anonymous calls to public methods. */
+export const principalKey = createContextKey<Principal | undefined>(undefined, {
+  description: 'authenticated principal',
+});
+
+/** Request id: taken from a valid `x-request-id` header or generated. */
+export const requestIdKey = createContextKey<string>('', { description: 'request id' });
+
+/** Child logger bound to this request (request id, rpc, user). */
+export const loggerKey = createContextKey<Logger | undefined>(undefined, {
+  description: 'request logger',
+});
+
+/** Address of the client as seen by the server (after trusted-proxy handling). */
+export const clientAddressKey = createContextKey<string>('', { description: 'client address' });
