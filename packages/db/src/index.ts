@@ -1,0 +1,36 @@
+export type { Database, LoggerLike, Migration, MigrationSet } from './types.js';
+export { assertSchemaName } from './database-handle.js';
+export { createPostgresDatabase, postgresPoolConfig } from './postgres.js';
+export type {
+  PostgresDatabaseOptions,
+  PostgresPoolOptions,
+  PostgresUrlOptions,
+} from './postgres.js';
+export { createPglite, createPgliteDatabase } from './pglite.js';
+export type { PgliteDatabaseOptions, PgliteHandle, PgliteOptions } from './pglite.js';
+export { PgliteDialect } from './pglite-dialect.js';
+export { SessionLock, SessionLockError } from './session-lock.js';
+export {
+  MIGRATIONS_TABLE,
+  MigrationFailedError,
+  UnknownMigrationError,
+  migrate,
+  runMigrateCli,
+} from './migrate.js';
+export type { MigrateOptions, MigrateResult } from './migrate.js';
+export { createPageTokenCodec, InvalidPageTokenError } from './page-token.js';
+export type {
+  CursorValue,
+  InvalidPageTokenReason,
+  PageCursor,
+  PageTokenCodec,
+  PageTokenSecret,
+} from './page-token.js';
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  normalizePageSize,
+  paginate,
+  toPage,
+} from './pagination.js';
+export type { KeysetColumn, Page, PaginateOptions } from './pagination.js';

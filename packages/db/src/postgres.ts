@@ -1,0 +1,67 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { createDatabaseHandle } from './database-handle.js';
+import type { Database, LoggerLike } from './types.js';
+
+interface PostgresCommonOptions {
+  schema: string;
+  logger?: LoggerLike;
+}
+
+export interface PostgresUrlOptions extends PostgresCommonOptions {
+  url: string;
+  poolMax?: number;
+  /** Server-side cap on each statement (default 15 s). */
+  statementTimeoutMs?: number;
+  /** Server closes a session left idle inside a transaction (default 60 s); frees its locks. */
+  idleInTransactionTimeoutMs?: number;
+  /** How long to wait for a new connection (default 5 s). */
+  connectionTimeoutMs?: number;
+  /** Idle pooled connections are closed after this (default 30 s). */
+  idleTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export interface PostgresPoolOptions extends PostgresCommonOptions {
+  /** A pool owned by the caller: closing the Database leaves it open. */
+  pool: pg.Pool;
+}
+
+export type PostgresDatabaseOptions = PostgresUrlOptions | PostgresPoolOptions;
+
+/** Pool settings as node-pg takes them; timeouts are sent as startup parameters per connection. */
+export function postgresPoolConfig(options: PostgresUrlOptions): pg.PoolConfig {
+  return {
+    connectionString: options.url,
+    max: options.poolMax ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 15_000,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+    application_name: options.applicationName ?? `kith-${options.schema}`,
+  };
+}
+
+/** A `Database` over a node-pg pool. The schema is created by `migrate`, not here. */
+export function createPostgresDatabase<DB = unknown>(
+  options: PostgresDatabaseOptions,
+): Database<DB> {
+  const owned = !('pool' in options);
+  const pool = 'pool' in options ? options.pool : new pg.Pool(postgresPoolConfig(options));
+  if (owned) {
+    // An idle client dropped by the server emits 'error' on the pool; unhandled, it kills the process.
+    pool.on('error', (err) =>
+      options.logger?.warn({ err, schema: options.schema }, 'idle postgres client failed'),
+    );
+  }
+  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return createDatabaseHandle({
+    kysely,
+    schema: options.schema,
+    dialect: 'postgres',
+    // Kysely's destroy ends the pool, so only when we created it.
+    close: async () => {
+      if (owned) await kysely.destroy();
+    },
+  });
+}

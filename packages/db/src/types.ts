@@ -1,0 +1,45 @@
+import type { Kysely, RawBuilder, Transaction } from 'kysely';
+
+/**
+ * A service's handle on its own Postgres schema. Every query builder it hands out is bound to
+ * that schema (Kysely `withSchema`), so the same code runs on a Postgres server (pool, one
+ * schema per service) and on PGlite (one embedded instance shared by all services).
+ */
+export interface Database<DB = unknown> {
+  /** Query builder bound to this service's schema. */
+  readonly db: Kysely<DB>;
+  /** The Postgres schema this service owns, e.g. `auth`. */
+  readonly schema: string;
+  readonly dialect: 'postgres' | 'pglite';
+  /**
+   * Runs `fn` in one transaction; commits when it resolves, rolls back when it throws.
+   * Inside `fn` query only through `trx`: on PGlite the one session belongs to the
+   * transaction, and a query through `db` is rejected with a `SessionLockError`.
+   */
+  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
+  /**
+   * A schema-qualified table for raw `sql` templates, which `withSchema` does not rewrite:
+   * sql`select * from ${database.table('outbox')}`.
+   */
+  table(name: string): RawBuilder<unknown>;
+  /** Cheap round trip used by readiness checks. */
+  ping(): Promise<void>;
+  /** Releases connections (pool) or nothing (a shared PGlite instance is closed by its owner). */
+  close(): Promise<void>;
+}
+
+/** A migration written against `Kysely<unknown>` bound to the service schema. */
+export interface Migration {
+  up(db: Kysely<unknown>): Promise<void>;
+  down?(db: Kysely<unknown>): Promise<void>;
+}
+
+/** Migrations listed explicitly, keyed by a timestamped name (`20261123T1200_outbox`). */
+export type MigrationSet = Record<string, Migration>;
+
+/** The subset of a pino logger this package calls; pass nothing to stay quiet. */
+export interface LoggerLike {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
