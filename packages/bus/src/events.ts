@@ -1,0 +1,50 @@
+import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { timestampNow } from '@bufbuild/protobuf/wkt';
+import {
+  EnvelopeSchema,
+  TraceContextSchema,
+  type Envelope,
+} from '@kith/gen/kith/events/v1/events_pb.js';
+import type { Kysely, Transaction } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import { eventSubject, writeOutbox } from './outbox/write-outbox.js';
+import { currentTraceHeaders } from './trace.js';
+
+export type EnvelopeInit = MessageInitShape<typeof EnvelopeSchema>;
+
+/** The bus stays bytes; this is the one place the event envelope is encoded. */
+export function encodeEvent(envelope: EnvelopeInit): Uint8Array {
+  return toBinary(EnvelopeSchema, create(EnvelopeSchema, envelope));
+}
+
+export function decodeEvent(data: Uint8Array): Envelope {
+  return fromBinary(EnvelopeSchema, data);
+}
+
+/**
+ * Writes an envelope to the outbox in the caller's transaction. One fresh UUIDv7 serves as the
+ * envelope id, the outbox id and the message id (any `id` given is replaced); the active trace
+ * context goes into the envelope and the headers; `occurredAt` defaults to now.
+ */
+export async function writeEvent<DB>(
+  trx: Transaction<DB> | Kysely<DB>,
+  envelope: EnvelopeInit,
+): Promise<string> {
+  const event = create(EnvelopeSchema, envelope);
+  if (!event.type) throw new Error('event envelope needs a type');
+  event.id = uuidv7();
+  event.occurredAt ??= timestampNow();
+  const headers = currentTraceHeaders();
+  if (!event.trace && headers.traceparent) {
+    event.trace = create(TraceContextSchema, {
+      traceparent: headers.traceparent,
+      tracestate: headers.tracestate ?? '',
+    });
+  }
+  return writeOutbox(trx, {
+    id: event.id,
+    subject: eventSubject(event.type),
+    data: toBinary(EnvelopeSchema, event),
+    headers,
+  });
+}

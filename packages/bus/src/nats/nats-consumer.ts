@@ -1,0 +1,96 @@
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { errorMessage, handleDelivery, type ResolvedConsumeOptions } from '../delivery.js';
+import type { ConsumerMetrics } from '../metrics.js';
+import type { DeadLetter, DeliveredMessage, Subscription } from '../types.js';
+import { fromNatsHeaders, messageIdHeader } from './headers.js';
+import { ensureConsumer } from './nats-streams.js';
+
+export interface NatsConsumerDeps {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  stream: string;
+  logger: Logger;
+  metrics: ConsumerMetrics;
+  publishDeadLetter(dl: DeadLetter): Promise<void>;
+}
+
+function toDelivered(m: JsMsg): DeliveredMessage {
+  const id = m.headers?.get(messageIdHeader) || m.headers?.get('Nats-Msg-Id') || '';
+  return {
+    id,
+    subject: m.subject,
+    data: m.data,
+    headers: fromNatsHeaders(m.headers),
+    deliveryCount: m.info.deliveryCount,
+  };
+}
+
+/** A durable pull consumer processing one message at a time, in stream order. */
+export async function startNatsConsumer(
+  deps: NatsConsumerDeps,
+  options: ResolvedConsumeOptions,
+): Promise<Subscription> {
+  const { durable } = options;
+  const logger = deps.logger.child({ durable });
+  await ensureConsumer(deps.jsm, {
+    stream: deps.stream,
+    durable,
+    filterSubject: options.subjects,
+    ackWaitMs: options.ackWaitMs,
+  });
+  const consumer = await deps.js.consumers.get(deps.stream, durable);
+  // A small batch keeps few messages leased by a replica that is about to stop.
+  const messages = await consumer.consume({ max_messages: 16, expires: 5_000 });
+  let stopping = false;
+  const handBack: JsMsg[] = [];
+
+  const loop = (async () => {
+    for await (const m of messages) {
+      if (stopping) {
+        // Buffered but not started. A nak now could be redelivered into this very pull
+        // subscription and lost until ackWait, so hand it back once it is unsubscribed.
+        handBack.push(m);
+        continue;
+      }
+      try {
+        await handleDelivery(
+          toDelivered(m),
+          options,
+          {
+            ack: async () => {
+              await m.ackAck();
+            },
+            retry: async (delayMs) => m.nak(delayMs),
+            deadLetter: async (dl) => {
+              await deps.publishDeadLetter(dl);
+              m.term(`dead-lettered: ${dl.error}`.slice(0, 200));
+            },
+          },
+          logger,
+          deps.metrics,
+        );
+      } catch (err) {
+        logger.error({ err: errorMessage(err), seq: m.seq }, 'delivery outcome not recorded');
+      }
+    }
+  })().catch((err: unknown) => {
+    logger.error({ err: errorMessage(err) }, 'consumer loop ended with an error');
+  });
+
+  return {
+    async stop() {
+      if (stopping) return loop;
+      stopping = true;
+      await messages.close();
+      await loop;
+      if (handBack.length > 0) {
+        await deps.nc.flush();
+        for (const m of handBack) m.nak();
+        await deps.nc.flush();
+      }
+    },
+  };
+}

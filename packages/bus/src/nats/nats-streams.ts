@@ -1,0 +1,77 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  StorageType,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+
+function isNotFound(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamNotFound ||
+      err.code === JetStreamApiCodes.ConsumerNotFound)
+  );
+}
+
+/**
+ * Creates the stream or brings an existing one to the wanted subjects and dedup window, so
+ * start-up is idempotent and a racing replica's create is not an error.
+ */
+export async function ensureStream(
+  jsm: JetStreamManager,
+  name: string,
+  subjects: string[],
+  duplicateWindowMs: number,
+): Promise<void> {
+  const wanted = { subjects, duplicate_window: nanos(duplicateWindowMs) };
+  try {
+    await jsm.streams.info(name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    try {
+      await jsm.streams.add({ name, storage: StorageType.File, ...wanted });
+      return;
+    } catch (addErr) {
+      // Another replica created it between our info and add: fall through to update.
+      if (!(addErr instanceof JetStreamApiError)) throw addErr;
+    }
+  }
+  await jsm.streams.update(name, wanted);
+}
+
+export interface ConsumerSpec {
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  ackWaitMs: number;
+}
+
+/**
+ * Durable pull consumer, created idempotently. No server-side max_deliver: the client decides
+ * when to dead-letter (see handleDelivery), so a crash in the last attempt cannot strand a
+ * message.
+ */
+export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+  const config = {
+    durable_name: spec.durable,
+    filter_subject: spec.filterSubject,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(spec.ackWaitMs),
+    max_deliver: -1,
+  };
+  try {
+    await jsm.consumers.add(spec.stream, config);
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError)) throw err;
+    // Exists with other settings (e.g. a new ackWait after a deploy): update what may change.
+    await jsm.consumers.update(spec.stream, spec.durable, {
+      ack_wait: config.ack_wait,
+      max_deliver: config.max_deliver,
+      filter_subject: config.filter_subject,
+    });
+  }
+}

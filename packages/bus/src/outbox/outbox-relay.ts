@@ -1,0 +1,192 @@
+import type { Database } from '@kith/db';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { errorMessage } from '../delivery.js';
+import { outboxMetrics } from '../metrics.js';
+import type { Bus } from '../types.js';
+import type { OutboxTables } from './outbox-schema.js';
+
+export interface OutboxRelayOptions<DB> {
+  database: Database<DB>;
+  bus: Bus;
+  logger: Logger;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** Published rows older than this are deleted. Default 7 days. */
+  retentionDays?: number;
+  /** How often the purge runs. Default 1 hour. */
+  purgeIntervalMs?: number;
+  metrics?: Registry;
+}
+
+export interface OutboxRelay {
+  start(): void;
+  /** Finishes the batch in flight, then stops. */
+  stop(): Promise<void>;
+  /** Skips the rest of the poll interval, e.g. right after a commit that wrote the outbox. */
+  wake(): void;
+  /** Publishes one batch; returns how many rows it published. */
+  relayOnce(): Promise<number>;
+  /** Deletes published rows older than the retention; returns how many. */
+  purge(): Promise<number>;
+}
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  data: Uint8Array;
+  headers: Record<string, string>;
+}
+
+/**
+ * The daemon that moves committed outbox rows to the bus, in id (= time) order. The message
+ * id is the outbox id, so a row published twice (crash between publish and commit) is
+ * dropped by broker dedup and, past the dedup window, by consumers' inboxes.
+ */
+export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRelay {
+  const { database, bus } = options;
+  const db = database.db as unknown as Kysely<OutboxTables>;
+  const logger = options.logger.child({ component: 'outbox-relay', schema: database.schema });
+  const batchSize = options.batchSize ?? 100;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const retentionMs = (options.retentionDays ?? 7) * 86_400_000;
+  const purgeIntervalMs = options.purgeIntervalMs ?? 3_600_000;
+  const metrics = outboxMetrics(options.metrics);
+  const labels = { schema: database.schema };
+
+  const publishRows = async (rows: OutboxRow[]) => {
+    for (const row of rows) {
+      await bus.publish({
+        id: row.id,
+        subject: row.subject,
+        data: new Uint8Array(row.data),
+        headers: row.headers ?? {},
+      });
+    }
+  };
+
+  const selectBatch = (q: Kysely<OutboxTables>) =>
+    q
+      .selectFrom('outbox')
+      .select(['id', 'subject', 'data', 'headers'])
+      .where('published_at', 'is', null)
+      .orderBy('id')
+      .limit(batchSize);
+
+  const markPublished = async (q: Kysely<OutboxTables>, ids: string[]) => {
+    if (ids.length === 0) return;
+    await q
+      .updateTable('outbox')
+      .set({ published_at: new Date() })
+      .where('id', 'in', ids)
+      .execute();
+  };
+
+  async function relayOnce(): Promise<number> {
+    let rows: OutboxRow[];
+    if (database.dialect === 'pglite') {
+      // One session: a transaction held across publish would lock out the local bus's own
+      // queries. There is no second relay to race with, so no row lock is needed.
+      rows = await selectBatch(db).execute();
+      await publishRows(rows);
+      await markPublished(
+        db,
+        rows.map((r) => r.id),
+      );
+    } else {
+      // SKIP LOCKED: a second relay takes the next unlocked rows instead of republishing these.
+      rows = await database.transaction(async (trx) => {
+        const q = trx as unknown as Kysely<OutboxTables>;
+        const batch = await selectBatch(q).forUpdate().skipLocked().execute();
+        await publishRows(batch);
+        await markPublished(
+          q,
+          batch.map((r) => r.id),
+        );
+        return batch;
+      });
+    }
+    metrics.published.inc(labels, rows.length);
+    await updateLag();
+    return rows.length;
+  }
+
+  async function updateLag(): Promise<void> {
+    const oldest = await db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.min('created_at').as('oldest'))
+      .where('published_at', 'is', null)
+      .executeTakeFirst();
+    const at = oldest?.oldest ? new Date(oldest.oldest as Date).getTime() : undefined;
+    metrics.lag.set(labels, at === undefined ? 0 : Math.max(0, (Date.now() - at) / 1000));
+  }
+
+  async function purge(): Promise<number> {
+    const result = await db
+      .deleteFrom('outbox')
+      .where('published_at', 'is not', null)
+      .where('published_at', '<', new Date(Date.now() - retentionMs))
+      .executeTakeFirst();
+    const count = Number(result.numDeletedRows);
+    metrics.purged.inc(labels, count);
+    return count;
+  }
+
+  let running: Promise<void> | undefined;
+  let stopping = false;
+  let wakeSleeper: (() => void) | undefined;
+  let wakeRequested = false;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (wakeRequested || stopping) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeSleeper = undefined;
+        resolve();
+      }
+      wakeSleeper = done;
+    });
+
+  async function loop(): Promise<void> {
+    let lastPurge = 0;
+    while (!stopping) {
+      wakeRequested = false;
+      let published = 0;
+      try {
+        published = await relayOnce();
+        if (Date.now() - lastPurge >= purgeIntervalMs) {
+          lastPurge = Date.now();
+          const purged = await purge();
+          if (purged > 0) logger.info({ purged }, 'purged published outbox rows');
+        }
+      } catch (err) {
+        logger.error({ err: errorMessage(err) }, 'outbox relay batch failed');
+      }
+      // A full batch means more is probably waiting: go again without sleeping.
+      if (published < batchSize) await sleep(pollIntervalMs);
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      stopping = false;
+      running = loop();
+    },
+    async stop() {
+      stopping = true;
+      wakeSleeper?.();
+      await running;
+      running = undefined;
+    },
+    wake() {
+      wakeRequested = true;
+      wakeSleeper?.();
+    },
+    relayOnce,
+    purge,
+  };
+}

@@ -1,0 +1,46 @@
+import type { Kysely, Transaction } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import { assertMessageId, assertSubject } from '../subjects.js';
+import { currentTraceHeaders } from '../trace.js';
+import type { OutboxTables } from './outbox-schema.js';
+
+export type OutboxEvent = (
+  | { subject: string; type?: never }
+  /** Event type such as `post.created`; the subject becomes `kith.events.post.created`. */
+  | { type: string; subject?: never }
+) & {
+  data: Uint8Array;
+  headers?: Record<string, string>;
+  /** A UUIDv7 chosen by the caller when the payload must carry it (the event envelope). */
+  id?: string;
+};
+
+export function eventSubject(type: string): string {
+  return `kith.events.${type}`;
+}
+
+/**
+ * Records an event in the caller's transaction, so it is published if and only if the state
+ * change commits. The active trace context travels in the headers. Returns the event id
+ * (UUIDv7, which is also the message id consumers dedup on).
+ */
+export async function writeOutbox<DB>(
+  trx: Transaction<DB> | Kysely<DB>,
+  event: OutboxEvent,
+): Promise<string> {
+  const subject = event.subject ?? eventSubject(event.type as string);
+  assertSubject(subject, false);
+  const id = event.id ?? uuidv7();
+  assertMessageId(id);
+  const db = trx as unknown as Kysely<OutboxTables>;
+  await db
+    .insertInto('outbox')
+    .values({
+      id,
+      subject,
+      data: event.data,
+      headers: { ...currentTraceHeaders(), ...event.headers },
+    })
+    .execute();
+  return id;
+}

@@ -1,0 +1,309 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { waitFor } from '@kith/testkit';
+import { uuidv7 } from 'uuidv7';
+import { deadLetterHeaders } from '../delivery.js';
+import { BusNoRespondersError, BusRemoteError, BusTimeoutError } from '../errors.js';
+import type { Bus, BusMessage, DeadLetter, DeliveredMessage } from '../types.js';
+import type { BusHarness } from './harness.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function message(subject: string, text: string, headers: Record<string, string> = {}): BusMessage {
+  return { id: uuidv7(), subject, data: enc.encode(text), headers };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The behaviour every `Bus` adapter must have. `factory` returns undefined when the adapter's
+ * infrastructure is missing (the reason is printed by requireService), which skips the suite.
+ */
+export function runBusContract(name: string, factory: () => Promise<BusHarness | undefined>) {
+  describe(`Bus contract: ${name}`, () => {
+    let harness: BusHarness | undefined;
+    let bus: Bus;
+    let n = 0;
+    const events = (what: string) => `${harness?.ns}.events.${what}${++n}`;
+    const durable = (what: string) => `${what}_${++n}`;
+
+    before(async () => {
+      harness = await factory();
+      if (harness) bus = await harness.createBus();
+    });
+    after(async () => {
+      await harness?.teardown();
+    });
+
+    // Skipping needs the harness, which only exists once before() ran.
+    const test = (title: string, fn: () => Promise<void>) =>
+      it(title, async (t) => {
+        if (!harness) return t.skip('infrastructure unavailable');
+        await fn();
+      });
+
+    test('delivers each published message once, in order, with id, data and headers', async () => {
+      const subject = events('created');
+      const sent = [
+        message(subject, 'a', { traceparent: 'x', 'x-k': 'v' }),
+        message(subject, 'b'),
+        message(subject, 'c'),
+      ];
+      for (const m of sent) await bus.publish(m);
+      const got: DeliveredMessage[] = [];
+      const sub = await bus.consume({
+        durable: durable('once'),
+        subjects: subject,
+        handler: async (m) => void got.push(m),
+      });
+      await waitFor(() => got.length >= 3, { what: 'three deliveries' });
+      await sleep(300);
+      await sub.stop();
+      assert.deepEqual(
+        got.map((m) => ({
+          id: m.id,
+          subject: m.subject,
+          text: dec.decode(m.data),
+          headers: m.headers,
+          n: m.deliveryCount,
+        })),
+        sent.map((m) => ({
+          id: m.id,
+          subject,
+          text: dec.decode(m.data),
+          headers: m.headers,
+          n: 1,
+        })),
+      );
+    });
+
+    test('a message published twice with the same id is delivered once', async () => {
+      const subject = events('dup');
+      const first = message(subject, 'first');
+      const last = message(subject, 'last');
+      await bus.publish(first);
+      await bus.publish({ ...first, data: enc.encode('again') });
+      await bus.publish(last);
+      const got: string[] = [];
+      const sub = await bus.consume({
+        durable: durable('dup'),
+        subjects: `${harness?.ns}.events.*`,
+        handler: async (m) => {
+          if (m.subject === subject) got.push(dec.decode(m.data));
+        },
+      });
+      // Deliveries are in order, so once `last` arrived a duplicate would have too.
+      await waitFor(() => got.includes('last'), { what: 'last message' });
+      await sub.stop();
+      assert.deepEqual(got, ['first', 'last']);
+    });
+
+    test('a failed delivery is redelivered after the backoff with the count incremented', async () => {
+      const subject = events('retry');
+      const sent = message(subject, 'flaky');
+      await bus.publish(sent);
+      const attempts: { count: number; at: number }[] = [];
+      const sub = await bus.consume({
+        durable: durable('retry'),
+        subjects: subject,
+        maxDeliver: 3,
+        backoffMs: [200, 400],
+        handler: async (m) => {
+          attempts.push({ count: m.deliveryCount, at: Date.now() });
+          if (m.deliveryCount === 1) throw new Error('transient');
+        },
+      });
+      await waitFor(() => attempts.length >= 2, { what: 'redelivery' });
+      await sleep(300);
+      await sub.stop();
+      assert.deepEqual(
+        attempts.map((a) => a.count),
+        [1, 2],
+      );
+      const gap = (attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0);
+      assert.ok(gap >= 150, `redelivered after ${gap} ms, before the 200 ms backoff`);
+    });
+
+    test('after maxDeliver failures the message is dead-lettered, reported and not redelivered', async () => {
+      const subject = events('poison');
+      const name = durable('poison');
+      const poison = message(subject, 'poison', { traceparent: '00-abc-def-01' });
+      await bus.publish(poison);
+      const counts: number[] = [];
+      const reported: DeadLetter[] = [];
+      const sub = await bus.consume({
+        durable: name,
+        subjects: subject,
+        maxDeliver: 3,
+        backoffMs: [50, 100],
+        handler: async (m) => {
+          if (m.id !== poison.id) return;
+          counts.push(m.deliveryCount);
+          throw new Error('boom');
+        },
+        onDeadLetter: async (dl) => void reported.push(dl),
+      });
+      const dlq: DeliveredMessage[] = [];
+      const dlqSub = await bus.consume({
+        durable: `${name}_dlq`,
+        subjects: bus.deadLetterSubject(name),
+        handler: async (m) => void dlq.push(m),
+      });
+      await waitFor(() => dlq.length >= 1 && reported.length >= 1, { what: 'dead letter' });
+      await sleep(400);
+      await Promise.all([sub.stop(), dlqSub.stop()]);
+
+      assert.deepEqual(counts, [1, 2, 3]);
+      assert.equal(reported.length, 1);
+      assert.equal(reported[0]?.message.id, poison.id);
+      assert.equal(reported[0]?.error, 'boom');
+      assert.equal(reported[0]?.deliveryCount, 3);
+      assert.equal(dlq.length, 1);
+      const dead = dlq[0] as DeliveredMessage;
+      assert.equal(dead.subject, bus.deadLetterSubject(name));
+      assert.equal(dec.decode(dead.data), 'poison');
+      assert.equal(dead.headers[deadLetterHeaders.id], poison.id);
+      assert.equal(dead.headers[deadLetterHeaders.subject], subject);
+      assert.equal(dead.headers[deadLetterHeaders.error], 'boom');
+      assert.equal(dead.headers[deadLetterHeaders.deliveryCount], '3');
+      assert.equal(dead.headers[deadLetterHeaders.consumer], name);
+      assert.equal(dead.headers.traceparent, '00-abc-def-01');
+    });
+
+    test('a consumer restarted with the same durable resumes: nothing lost, nothing acked twice', async () => {
+      if (!harness) return;
+      const subject = events('resume');
+      const name = durable('resume');
+      const first = await harness.createBus();
+      const before = Array.from({ length: 10 }, (_, i) => message(subject, `m${i}`));
+      for (const m of before) await first.publish(m);
+
+      const run1: string[] = [];
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      await first.consume({
+        durable: name,
+        subjects: subject,
+        ackWaitMs: 3000,
+        handler: async (m) => {
+          run1.push(m.id);
+          if (run1.length === 4) await released;
+        },
+      });
+      await waitFor(() => run1.length === 4, { what: 'four deliveries' });
+      // The process shuts down while a handler is in flight: drain waits for it.
+      let drained = false;
+      const draining = first.drain().then(() => (drained = true));
+      await sleep(100);
+      assert.equal(drained, false, 'drain returned while a handler was still running');
+      release();
+      await draining;
+
+      const second = await harness.createBus();
+      const afterStop = Array.from({ length: 5 }, (_, i) => message(subject, `n${i}`));
+      for (const m of afterStop) await second.publish(m);
+      const run2: string[] = [];
+      await second.consume({
+        durable: name,
+        subjects: subject,
+        ackWaitMs: 3000,
+        handler: async (m) => void run2.push(m.id),
+      });
+      const all = [...before, ...afterStop].map((m) => m.id);
+      await waitFor(() => new Set([...run1, ...run2]).size === all.length, {
+        timeoutMs: 15_000,
+        what: 'every message',
+      });
+      await sleep(300);
+      assert.equal(run1.length, 4);
+      assert.deepEqual(
+        [...run1, ...run2].sort(),
+        [...all].sort(),
+        'each message handled exactly once across the restart',
+      );
+    });
+
+    test('request/reply carries data and headers; timeout, no responder and handler failure are typed', async () => {
+      const subject = `${harness?.ns}.rpc.echo`;
+      const echo = await bus.serve(subject, async (req) =>
+        enc.encode(`${dec.decode(req.data).toUpperCase()}:${req.headers['x-who']}`),
+      );
+      const slow = await bus.serve(`${harness?.ns}.rpc.slow`, async () => {
+        await sleep(400);
+        return enc.encode('late');
+      });
+      const failing = await bus.serve(`${harness?.ns}.rpc.fail`, async () => {
+        throw new Error('nope');
+      });
+      try {
+        const reply = await bus.request(subject, enc.encode('hi'), {
+          timeoutMs: 2000,
+          headers: { 'x-who': 'ann' },
+        });
+        assert.equal(dec.decode(reply), 'HI:ann');
+        await assert.rejects(
+          bus.request(`${harness?.ns}.rpc.slow`, enc.encode(''), { timeoutMs: 100 }),
+          BusTimeoutError,
+        );
+        await assert.rejects(
+          bus.request(`${harness?.ns}.rpc.nobody`, enc.encode(''), { timeoutMs: 2000 }),
+          BusNoRespondersError,
+        );
+        await assert.rejects(
+          bus.request(`${harness?.ns}.rpc.fail`, enc.encode(''), { timeoutMs: 2000 }),
+          (err: unknown) => {
+            assert.ok(err instanceof BusRemoteError);
+            assert.match(err.message, /nope/);
+            return true;
+          },
+        );
+      } finally {
+        await Promise.all([echo.stop(), slow.stop(), failing.stop()]);
+      }
+    });
+
+    test('replicas serving one subject share requests through a queue group', async () => {
+      const subject = `${harness?.ns}.rpc.shared`;
+      const served = [0, 0];
+      const subs = await Promise.all(
+        [0, 1].map((i) =>
+          bus.serve(subject, async () => {
+            served[i] = (served[i] ?? 0) + 1;
+            return enc.encode(String(i));
+          }),
+        ),
+      );
+      try {
+        for (let i = 0; i < 30; i++)
+          await bus.request(subject, enc.encode(''), { timeoutMs: 2000 });
+      } finally {
+        await Promise.all(subs.map((s) => s.stop()));
+      }
+      assert.equal((served[0] ?? 0) + (served[1] ?? 0), 30, 'each request served exactly once');
+      assert.ok(
+        (served[0] ?? 0) > 0 && (served[1] ?? 0) > 0,
+        `load not shared: ${served.join('/')}`,
+      );
+    });
+
+    test('live messages reach matching subscribers until they unsubscribe', async () => {
+      const live = `${harness?.ns}.live`;
+      const got: string[] = [];
+      const sentinel: string[] = [];
+      const sub = bus.subscribeLive(`${live}.*`, (m) =>
+        got.push(`${m.subject}=${dec.decode(m.data)}`),
+      );
+      bus.publishLive(`${live}.a`, enc.encode('1'));
+      bus.publishLive(`${harness?.ns}.other.a`, enc.encode('x'));
+      await waitFor(() => got.length >= 1, { what: 'live message' });
+      sub.unsubscribe();
+      const sentinelSub = bus.subscribeLive(`${live}.b`, (m) => sentinel.push(dec.decode(m.data)));
+      bus.publishLive(`${live}.a`, enc.encode('2'));
+      bus.publishLive(`${live}.b`, enc.encode('s'));
+      await waitFor(() => sentinel.length >= 1, { what: 'sentinel' });
+      sentinelSub.unsubscribe();
+      assert.deepEqual(got, [`${live}.a=1`]);
+    });
+  });
+}

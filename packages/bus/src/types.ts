@@ -1,0 +1,102 @@
+/**
+ * The bus carries opaque bytes: the event envelope is encoded by the caller, so the bus stays
+ * independent of any protobuf schema and both adapters behave the same.
+ */
+export interface BusMessage {
+  /** UUIDv7; equals the outbox row id and is the broker dedup key unless `dedupKey` is given. */
+  id: string;
+  /** `kith.events.<type>`. */
+  subject: string;
+  data: Uint8Array;
+  /** Application headers, including W3C `traceparent` / `tracestate`. */
+  headers: Record<string, string>;
+}
+
+export interface PublishOptions {
+  /**
+   * Broker dedup key when it must differ from `id`: a replay republishes the same logical id
+   * (so consumers' inboxes still dedup it) under a fresh key the broker will accept.
+   */
+  dedupKey?: string;
+}
+
+export interface DeliveredMessage extends BusMessage {
+  /** 1 on first delivery, incremented on every redelivery. */
+  deliveryCount: number;
+}
+
+export interface DeadLetter {
+  durable: string;
+  message: DeliveredMessage;
+  /** Message of the error thrown by the last attempt. */
+  error: string;
+  deliveryCount: number;
+}
+
+export interface ConsumeOptions {
+  /** Durable consumer name: letters, digits, `-` and `_`. */
+  durable: string;
+  /** One filter subject; NATS wildcards `*` and `>` allowed. */
+  subjects: string;
+  handler: (msg: DeliveredMessage) => Promise<void>;
+  /** Deliveries before a message is dead-lettered. Default 5. */
+  maxDeliver?: number;
+  /** Delay before redelivery after attempt n (index n-1; the last entry repeats). */
+  backoffMs?: number[];
+  /** How long an unacknowledged delivery stays leased before it is redelivered. Default 30 s. */
+  ackWaitMs?: number;
+  /** Called before a message is moved to the dead-letter stream and terminated. */
+  onDeadLetter?: (deadLetter: DeadLetter) => Promise<void>;
+}
+
+export interface Subscription {
+  /** Stops taking new messages and waits for the handler in flight. */
+  stop(): Promise<void>;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+export interface Request {
+  subject: string;
+  data: Uint8Array;
+  headers: Record<string, string>;
+}
+
+export interface ServeOptions {
+  /** Queue group shared by replicas. Default `kith`. */
+  queue?: string;
+}
+
+export interface LiveMessage {
+  subject: string;
+  data: Uint8Array;
+}
+
+export interface LiveSubscription {
+  unsubscribe(): void;
+}
+
+export interface Bus {
+  /** Durable publish, deduplicated by `id` (or `dedupKey`). Resolves once stored. */
+  publish(msg: BusMessage, options?: PublishOptions): Promise<void>;
+  /** Starts (or resumes) a durable consumer; at-least-once delivery. */
+  consume(options: ConsumeOptions): Promise<Subscription>;
+  /** Request/reply; rejects with `BusTimeoutError`, `BusNoRespondersError` or `BusRemoteError`. */
+  request(subject: string, data: Uint8Array, options?: RequestOptions): Promise<Uint8Array>;
+  serve(
+    subject: string,
+    handler: (req: Request) => Promise<Uint8Array>,
+    options?: ServeOptions,
+  ): Promise<Subscription>;
+  /** Fire-and-forget fan-out with no durability (realtime gateway). */
+  publishLive(subject: string, data: Uint8Array): void;
+  subscribeLive(subject: string, callback: (msg: LiveMessage) => void): LiveSubscription;
+  /** Dead-letter subject for a durable consumer. */
+  deadLetterSubject(durable: string): string;
+  ping(): Promise<void>;
+  /** Stops consumers and servers, lets in-flight handlers finish, flushes and closes. */
+  drain(): Promise<void>;
+}

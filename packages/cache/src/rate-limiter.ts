@@ -1,0 +1,109 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from '@kith/logging';
+import type { Redis } from './redis-client.js';
+
+export interface RateLimitResult {
+  allowed: boolean;
+  /** Points left in the current window. */
+  remaining: number;
+  /** Points per window (the policy's quota). */
+  limit: number;
+  /** Window length in seconds (the policy's `w`). */
+  windowSec: number;
+  /** Milliseconds until the window (or block) ends and points are available again. */
+  resetMs: number;
+  /** 0 when allowed; otherwise how long the client should wait. */
+  retryAfterMs: number;
+}
+
+/** Counting is not an exception: exceeding the limit resolves with allowed=false. */
+export interface RateLimiter {
+  consume(key: string, points?: number): Promise<RateLimitResult>;
+  /** Forgets the key's consumption and any block (for example after a successful login). */
+  reset(key: string): Promise<void>;
+}
+
+/**
+ * What a Redis failure means for a request:
+ * - 'memory' (default): count in this process's memory until Redis is back, so limits stay
+ *   roughly in force (per replica) instead of vanishing or locking everyone out;
+ * - 'allow': fail open; 'deny': fail closed (for the most abuse-prone routes).
+ */
+export type StoreErrorPolicy = 'memory' | 'allow' | 'deny';
+
+export interface RateLimiterOptions {
+  store: 'memory' | { redis: Redis };
+  keyPrefix: string;
+  points: number;
+  durationSec: number;
+  /** Once exceeded, deny for this long instead of until the window ends. */
+  blockDurationSec?: number;
+  onStoreError?: StoreErrorPolicy;
+  logger?: Logger;
+}
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { store, keyPrefix, points, durationSec, blockDurationSec = 0 } = options;
+  const onStoreError = options.onStoreError ?? 'memory';
+  if (!keyPrefix) throw new Error('keyPrefix is required');
+  for (const [name, value] of Object.entries({ points, durationSec, blockDurationSec })) {
+    if (!Number.isSafeInteger(value) || value < (name === 'blockDurationSec' ? 0 : 1)) {
+      throw new RangeError(`${name} must be a positive integer`);
+    }
+  }
+  const base = { keyPrefix, points, duration: durationSec, blockDuration: blockDurationSec };
+  const limiter: RateLimiterAbstract =
+    store === 'memory'
+      ? new RateLimiterMemory(base)
+      : new RateLimiterRedis({
+          ...base,
+          // ioredis is detected by the library itself (useRedisPackage is for node-redis).
+          storeClient: store.redis,
+          // Do not queue behind a reconnect: go to the insurance limiter (or throw) at once.
+          rejectIfRedisNotReady: true,
+          ...(onStoreError === 'memory' ? { insuranceLimiter: new RateLimiterMemory(base) } : {}),
+        });
+
+  const result = (allowed: boolean, res: RateLimiterRes): RateLimitResult => ({
+    allowed,
+    remaining: Math.max(0, res.remainingPoints),
+    limit: points,
+    windowSec: durationSec,
+    resetMs: Math.max(0, res.msBeforeNext),
+    retryAfterMs: allowed ? 0 : Math.max(1, res.msBeforeNext),
+  });
+
+  return {
+    async consume(key, cost = 1) {
+      try {
+        return result(true, await limiter.consume(key, cost));
+      } catch (outcome) {
+        if (outcome instanceof RateLimiterRes) return result(false, outcome);
+        if (onStoreError === 'memory') throw outcome;
+        options.logger?.warn({ err: outcome, keyPrefix }, 'rate limit store failed');
+        const windowMs = durationSec * 1000;
+        return onStoreError === 'allow'
+          ? {
+              allowed: true,
+              remaining: points,
+              limit: points,
+              windowSec: durationSec,
+              resetMs: windowMs,
+              retryAfterMs: 0,
+            }
+          : {
+              allowed: false,
+              remaining: 0,
+              limit: points,
+              windowSec: durationSec,
+              resetMs: windowMs,
+              retryAfterMs: windowMs,
+            };
+      }
+    },
+    async reset(key) {
+      await limiter.delete(key);
+    },
+  };
+}
