@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { ConnectError } from '@connectrpc/connect';
+import { Code, createClient, createContextValues } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { principalKey } from '@kith/context';
+import type { Principal } from '@kith/context';
+import { PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
+import { SignJWT, createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair } from 'jose';
+import type { JWK, JWTPayload } from 'jose';
+import {
+  createAuthenticationInterceptor,
+  requirePrincipal,
+  requireRole,
+} from './authentication.js';
+import { createErrorMappingInterceptor } from './error-mapping.js';
+import { bearerAuthenticator, createJwtVerifier } from './jwt.js';
+import { EchoService, captureLogger, startEchoServer } from './test-service.js';
+import type { EchoServer } from './test-service.js';
+
+const ISS = 'https://auth.kith.test';
+const AUD = 'kith';
+const NOW = new Date('2026-11-23T12:00:00Z');
+const nowSec = Math.floor(NOW.getTime() / 1000);
+
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+type Key = {
+  privateKey: KeyPair['privateKey'];
+  publicKey: KeyPair['publicKey'];
+  publicJwk: JWK;
+  kid: string;
+  alg: 'EdDSA' | 'ES256';
+};
+async function makeKey(alg: 'EdDSA' | 'ES256', kid: string): Promise<Key> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  return {
+    privateKey,
+    publicKey,
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg },
+    kid,
+    alg,
+  };
+}
+
+function b64(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+const claims = (over: JWTPayload = {}): JWTPayload => ({
+  iss: ISS,
+  aud: AUD,
+  sub: 'user-1',
+  sid: 'session-1',
+  role: 'moderator',
+  iat: nowSec - 60,
+  exp: nowSec + 540,
+  ...over,
+});
+
+async function sign(
+  key: Key,
+  payload: JWTPayload = claims(),
+  header: Record<string, unknown> = {},
+) {
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid, ...header })
+    .sign(key.privateKey);
+}
+
+describe('access token verification and authentication', () => {
+  let ed: Key;
+  let es: Key;
+  let attacker: Key;
+  let server: EchoServer;
+  let verify: (token: string) => Promise<Principal>;
+  let jkuHits = 0;
+  let jkuServer: http.Server;
+  let jkuUrl: string;
+  const revoked = new Set<string>();
+  const { logger } = captureLogger();
+
+  before(async () => {
+    ed = await makeKey('EdDSA', 'ed-1');
+    es = await makeKey('ES256', 'es-1');
+    attacker = await makeKey('EdDSA', 'ed-1');
+    jkuServer = http.createServer((_req, res) => {
+      jkuHits++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [attacker.publicJwk] }));
+    });
+    await new Promise<void>((resolve) => jkuServer.listen(0, '127.0.0.1', resolve));
+    jkuUrl = `http://127.0.0.1:${(jkuServer.address() as AddressInfo).port}/jwks.json`;
+    verify = createJwtVerifier({
+      jwks: createLocalJWKSet({ keys: [ed.publicJwk, es.publicJwk] }),
+      issuer: ISS,
+      audience: AUD,
+      now: () => NOW,
+    });
+    server = await startEchoServer([
+      createErrorMappingInterceptor({ logger }),
+      createAuthenticationInterceptor({
+        authenticators: [bearerAuthenticator(verify)],
+        publicMethods: new Set(['kith.test.v1.EchoService/Public']),
+        isRevoked: async (p) => revoked.has(p.sessionId ?? ''),
+      }),
+    ]);
+  });
+  after(async () => {
+    await server.stop();
+    await new Promise((resolve) => jkuServer.close(resolve));
+  });
+
+  const whoami = (token?: string) =>
+    createClient(EchoService, createGrpcTransport({ baseUrl: server.url })).whoami(
+      {},
+      token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } },
+    );
+
+  it('accepts EdDSA and ES256 access tokens and maps their claims', async () => {
+    assert.equal((await whoami(await sign(ed))).text, 'user-1');
+    assert.equal((await whoami(await sign(es, claims({ sub: 'user-2' })))).text, 'user-2');
+    assert.deepEqual(await verify(await sign(ed, claims({ scope: 'posts:read posts:write' }))), {
+      userId: 'user-1',
+      sessionId: 'session-1',
+      role: 'moderator',
+      via: 'access_token',
+      scopes: ['posts:read', 'posts:write'],
+      issuedAt: nowSec - 60,
+    });
+    assert.deepEqual((await verify(await sign(ed, claims({ role: undefined })))).scopes, ['*']);
+  });
+
+  it('rejects forged, misdirected, stale and unsafe tokens with a bare Unauthenticated', async () => {
+    // The classic key-confusion attack: the published public key used as an HMAC secret.
+    const hmacSecret = new TextEncoder().encode(await exportSPKI(ed.publicKey));
+    const bad: Record<string, string> = {
+      'alg none': `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(claims())}.`,
+      'HS256 with the public key as secret': await new SignJWT(claims())
+        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: 'ed-1' })
+        .sign(hmacSecret),
+      'wrong typ': await sign(ed, claims(), { typ: 'JWT' }),
+      'wrong iss': await sign(ed, claims({ iss: 'https://evil.test' })),
+      'wrong aud': await sign(ed, claims({ aud: 'other-service' })),
+      expired: await sign(ed, claims({ iat: nowSec - 3600, exp: nowSec - 60 })),
+      'future nbf': await sign(ed, claims({ nbf: nowSec + 120 })),
+      'unknown kid': await sign(ed, claims(), { kid: 'nope' }),
+      'signed by another key with the same kid': await sign(attacker),
+      'jku header': await sign(attacker, claims(), { jku: jkuUrl }),
+      'jwk header': await sign(attacker, claims(), { jwk: attacker.publicJwk }),
+      'x5u header': await sign(attacker, claims(), { x5u: jkuUrl }),
+      'jku on a validly signed token': await sign(ed, claims(), { jku: jkuUrl }),
+      'bad role': await sign(ed, claims({ role: 'root' })),
+      garbage: 'not.a.jwt',
+    };
+    for (const [name, token] of Object.entries(bad)) {
+      await assert.rejects(verify(token), `verifier accepted: ${name}`);
+      await assert.rejects(whoami(token), (e: ConnectError) => {
+        assert.equal(e.code, Code.Unauthenticated, name);
+        assert.equal(e.rawMessage, 'unauthenticated', name);
+        assert.deepEqual(e.details, [], name);
+        return true;
+      });
+    }
+    assert.equal(jkuHits, 0, 'no key URL named by a token was fetched');
+  });
+
+  it('tolerates small clock skew only', async () => {
+    assert.equal((await verify(await sign(ed, claims({ exp: nowSec - 3 })))).userId, 'user-1');
+    assert.equal((await verify(await sign(ed, claims({ nbf: nowSec + 3 })))).userId, 'user-1');
+    await assert.rejects(verify(await sign(ed, claims({ exp: nowSec - 10 }))));
+  });
+
+  it('requires credentials except on public methods', async () => {
+    await assert.rejects(whoami(), (e: ConnectError) => e.code === Code.Unauthenticated);
+    const client = createClient(EchoService, createGrpcTransport({ baseUrl: server.url }));
+    assert.equal((await client.public({ text: 'hi' })).text, 'hi');
+    // A stale token on a public method does not lock the caller out (e.g. Login).
+    const expired = await sign(ed, claims({ exp: nowSec - 600, iat: nowSec - 1200 }));
+    assert.equal(
+      (await client.public({ text: 'hi' }, { headers: { authorization: `Bearer ${expired}` } }))
+        .text,
+      'hi',
+    );
+  });
+
+  it('rejects a token whose session was revoked', async () => {
+    const token = await sign(ed, claims({ sid: 'session-revoked' }));
+    assert.equal((await whoami(token)).text, 'user-1');
+    revoked.add('session-revoked');
+    await assert.rejects(whoami(token), (e: ConnectError) => e.code === Code.Unauthenticated);
+  });
+
+  it('requireRole orders user < triage < moderator < admin', () => {
+    const ctx = (role?: Principal['role']) => ({
+      values: createContextValues().set(
+        principalKey,
+        role && { userId: 'u', role, via: 'access_token', scopes: ['*'], issuedAt: 0 },
+      ),
+    });
+    assert.throws(() => requirePrincipal(ctx()), UnauthenticatedError);
+    assert.equal(requireRole(ctx('moderator'), 'triage').role, 'moderator');
+    assert.equal(requireRole(ctx('admin'), 'moderator').role, 'admin');
+    assert.throws(() => requireRole(ctx('triage'), 'moderator'), PermissionDeniedError);
+    assert.throws(() => requireRole(ctx('user'), 'triage'), PermissionDeniedError);
+  });
+});

@@ -1,0 +1,67 @@
+import type { HandlerContext, Interceptor } from '@connectrpc/connect';
+import { loggerKey, principalKey } from '@kith/context';
+import type { Principal, Role } from '@kith/context';
+import { PermissionDeniedError, UnauthenticatedError, toConnectError } from '@kith/errors';
+import { rpcName } from './observe-call.js';
+
+/** Finds the caller in the request headers: undefined = not my kind of credential; throws = invalid. */
+export type Authenticator = (headers: Headers) => Promise<Principal | undefined>;
+
+export interface AuthenticationOptions {
+  /** Tried in order; the bearer JWT authenticator first, API keys later. */
+  authenticators: readonly Authenticator[];
+  /** `pkg.Service/Method` names callable anonymously (Login, Register, health…). */
+  publicMethods: ReadonlySet<string>;
+  /** True when the principal was revoked after its token was issued (`tokens_valid_after`). */
+  isRevoked?: (principal: Principal) => Promise<boolean>;
+}
+
+async function authenticate(
+  options: AuthenticationOptions,
+  headers: Headers,
+): Promise<Principal | undefined> {
+  for (const authenticator of options.authenticators) {
+    const principal = await authenticator(headers);
+    if (principal === undefined) continue;
+    if (options.isRevoked && (await options.isRevoked(principal))) throw new Error('revoked');
+    return principal;
+  }
+  return undefined;
+}
+
+/**
+ * Sets `principalKey`. Missing or invalid credentials on a non-public method answer
+ * Unauthenticated with no hint of why; on a public method the call proceeds anonymously.
+ */
+export function createAuthenticationInterceptor(options: AuthenticationOptions): Interceptor {
+  return (next) => async (req) => {
+    let principal: Principal | undefined;
+    try {
+      principal = await authenticate(options, req.header);
+    } catch (err) {
+      req.contextValues.get(loggerKey)?.debug({ err }, 'credentials rejected');
+      principal = undefined;
+    }
+    if (principal === undefined && !options.publicMethods.has(rpcName(req))) {
+      throw toConnectError(new UnauthenticatedError());
+    }
+    req.contextValues.set(principalKey, principal);
+    return next(req);
+  };
+}
+
+const rank: Record<Role, number> = { user: 0, triage: 1, moderator: 2, admin: 3 };
+
+/** The authenticated caller, for handlers of methods that may also be public. */
+export function requirePrincipal(ctx: Pick<HandlerContext, 'values'>): Principal {
+  const principal = ctx.values.get(principalKey);
+  if (!principal) throw new UnauthenticatedError();
+  return principal;
+}
+
+/** The caller, who must hold `role` or a higher one (user < triage < moderator < admin). */
+export function requireRole(ctx: Pick<HandlerContext, 'values'>, role: Role): Principal {
+  const principal = requirePrincipal(ctx);
+  if (rank[principal.role] < rank[role]) throw new PermissionDeniedError();
+  return principal;
+}

@@ -1,0 +1,93 @@
+import type { Principal, Role } from '@kith/context';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
+
+export interface JwtVerifierOptions {
+  /** Key set function: jose `createLocalJWKSet` or `createRemoteJWKSet` (cached, with cooldown). */
+  jwks: JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+  /** Pinned; never HS* (a public key must not double as an HMAC secret) and never `none`. */
+  algorithms?: ('EdDSA' | 'ES256')[];
+  /** Seconds of allowed clock skew for `exp`/`nbf`. Default 5. */
+  clockToleranceSec?: number;
+  /** Injectable clock for tests. */
+  now?: () => Date;
+}
+
+/** Verification failed; deliberately carries no reason a client could probe with. */
+export class InvalidTokenError extends Error {
+  override readonly name = 'InvalidTokenError';
+}
+
+const roles: readonly Role[] = ['user', 'triage', 'moderator', 'admin'];
+/** Headers that ask the verifier to fetch or trust a key the token brings along. */
+const keyReferenceHeaders = ['jku', 'jwk', 'x5u', 'x5c'] as const;
+
+/** Verifies an access token and maps its claims to a Principal; throws InvalidTokenError. */
+export function createJwtVerifier(
+  options: JwtVerifierOptions,
+): (token: string) => Promise<Principal> {
+  const algorithms = options.algorithms ?? ['EdDSA', 'ES256'];
+  for (const alg of algorithms) {
+    if (alg !== 'EdDSA' && alg !== 'ES256')
+      throw new Error(`algorithm ${String(alg)} is not allowed`);
+  }
+  const now = options.now ?? (() => new Date());
+  return async (token) => {
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch (cause) {
+      throw new InvalidTokenError('malformed token', { cause });
+    }
+    // Checked before jose sees the token: nothing a token names is ever fetched or trusted.
+    if (keyReferenceHeaders.some((name) => name in header))
+      throw new InvalidTokenError('key reference header');
+    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+    try {
+      ({ payload } = await jwtVerify(token, options.jwks, {
+        algorithms,
+        issuer: options.issuer,
+        audience: options.audience,
+        typ: 'at+jwt',
+        clockTolerance: options.clockToleranceSec ?? 5,
+        currentDate: now(),
+        requiredClaims: ['sub', 'exp', 'iat'],
+      }));
+    } catch (cause) {
+      throw new InvalidTokenError('verification failed', { cause });
+    }
+    const role = payload.role ?? 'user';
+    if (typeof role !== 'string' || !roles.includes(role as Role))
+      throw new InvalidTokenError('bad role');
+    const scope = payload.scope;
+    if (scope !== undefined && typeof scope !== 'string') throw new InvalidTokenError('bad scope');
+    const sid = payload.sid;
+    if (sid !== undefined && typeof sid !== 'string') throw new InvalidTokenError('bad sid');
+    return {
+      userId: payload.sub!,
+      ...(sid === undefined ? {} : { sessionId: sid }),
+      role: role as Role,
+      via: 'access_token',
+      scopes: scope === undefined ? ['*'] : scope.split(' ').filter((s) => s !== ''),
+      issuedAt: payload.iat!,
+    };
+  };
+}
+
+/**
+ * Authenticator for `Authorization: Bearer <jwt>`: undefined when no bearer token is present
+ * (another authenticator may apply), throws when one is present but invalid.
+ */
+export function bearerAuthenticator(
+  verify: (token: string) => Promise<Principal>,
+): (headers: Headers) => Promise<Principal | undefined> {
+  return async (headers) => {
+    const value = headers.get('authorization');
+    if (value === null) return undefined;
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(value.trim());
+    if (!match) return undefined;
+    return verify(match[1]!);
+  };
+}

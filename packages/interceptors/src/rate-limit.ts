@@ -1,0 +1,95 @@
+import { ConnectError } from '@connectrpc/connect';
+import type { Interceptor } from '@connectrpc/connect';
+import { clientKey, rateLimitHeaders } from '@kith/cache';
+import type { NamedRateLimitResult, RateLimiter } from '@kith/cache';
+import { clientAddressKey, principalKey } from '@kith/context';
+import { ResourceExhaustedError, toConnectError } from '@kith/errors';
+import type { AnyRequest } from './observe-call.js';
+import { rpcName } from './observe-call.js';
+
+/** Anything that counts points per key: the memory and Redis limiters of @kith/cache. */
+export type Limiter = Pick<RateLimiter, 'consume'>;
+
+/** One limit: a name for the `RateLimit` headers, a limiter, and how to key a request. */
+export interface RateLimitPolicy {
+  name: string;
+  limiter: Limiter;
+  /** The bucket for this request, or undefined when the policy does not apply to it. */
+  keyOf(req: AnyRequest): string | undefined;
+  /** Points this request costs. Default 1. */
+  points?(req: AnyRequest): number;
+}
+
+/** The caller as a key: the user when authenticated, else the client address (IPv6 /64). */
+export function callerKey(req: AnyRequest): string {
+  const principal = req.contextValues.get(principalKey);
+  return principal
+    ? `user:${principal.userId}`
+    : `ip:${clientKey(req.contextValues.get(clientAddressKey))}`;
+}
+
+/** Per client address; runs before authentication so floods never reach token checks. */
+export function perClientPolicy(limiter: Limiter, name = 'ip'): RateLimitPolicy {
+  return { name, limiter, keyOf: (req) => clientKey(req.contextValues.get(clientAddressKey)) };
+}
+
+/** Per authenticated user; anonymous calls are not counted here. */
+export function perUserPolicy(limiter: Limiter, name = 'user'): RateLimitPolicy {
+  return { name, limiter, keyOf: (req) => req.contextValues.get(principalKey)?.userId };
+}
+
+/** A limit for specific RPCs (`pkg.Service/Method`), keyed by caller, with optional cost. */
+export function perRoutePolicy(
+  name: string,
+  limiter: Limiter,
+  methods: readonly string[],
+  points = 1,
+): RateLimitPolicy {
+  const set = new Set(methods);
+  return {
+    name,
+    limiter,
+    keyOf: (req) => (set.has(rpcName(req)) ? `${rpcName(req)}:${callerKey(req)}` : undefined),
+    points: () => points,
+  };
+}
+
+/**
+ * Consumes every applicable policy; a denial answers ResourceExhausted with a RetryInfo detail.
+ * `RateLimit` / `RateLimit-Policy` (and `Retry-After` on denial) are set either way.
+ */
+export function createRateLimitInterceptor({
+  policies,
+}: {
+  policies: readonly RateLimitPolicy[];
+}): Interceptor {
+  return (next) => async (req) => {
+    const results: NamedRateLimitResult[] = [];
+    for (const policy of policies) {
+      const key = policy.keyOf(req);
+      if (key === undefined) continue;
+      const result = await policy.limiter.consume(key, policy.points?.(req) ?? 1);
+      results.push({ policy: policy.name, result });
+    }
+    const headers = rateLimitHeaders(results);
+    const denied = results.filter((r) => !r.result.allowed);
+    if (denied.length > 0) {
+      const retryAfterMs = Math.max(...denied.map((r) => r.result.retryAfterMs));
+      const err = toConnectError(new ResourceExhaustedError({ retryAfterMs }));
+      for (const [name, value] of Object.entries(headers)) err.metadata.set(name, value);
+      throw err;
+    }
+    const apply = (target: Headers): void => {
+      // Append: an outer and an inner limiter (before and after authentication) both report.
+      for (const [name, value] of Object.entries(headers)) target.append(name, value);
+    };
+    try {
+      const res = await next(req);
+      apply(res.header);
+      return res;
+    } catch (err) {
+      if (err instanceof ConnectError) apply(err.metadata);
+      throw err;
+    }
+  };
+}

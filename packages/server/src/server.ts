@@ -1,0 +1,212 @@
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createContextValues } from '@connectrpc/connect';
+import type { ConnectRouter, ContextValues, Interceptor } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { NodeRequest, NodeResponse } from './http-types.js';
+import { file_grpc_health_v1_health } from '@kith/gen/grpc/health/v1/health_pb.js';
+import { clientAddressKey } from '@kith/context';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { clientAddress } from './client-address.js';
+import { ConnectionHub } from './connections.js';
+import { registerHealth } from './health-service.js';
+import { HealthState } from './health-state.js';
+import type { ReadinessCheck } from './health-state.js';
+import { createMetricsInterceptor, registerDefaultMetrics } from './metrics.js';
+import { createPlainHttp } from './plain-http.js';
+import { presetResponseSupportedKey, withPresetResponses } from './preset-response.js';
+import type { HttpRoutes } from './plain-http.js';
+import {
+  ReflectionIndex,
+  descriptorFiles,
+  reflectionFiles,
+  registerReflection,
+} from './reflection.js';
+import type { DescriptorSource } from './reflection.js';
+
+export interface KithServerOptions {
+  /** Interface to bind; `0.0.0.0` in containers. Default 127.0.0.1. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  logger: Logger;
+  /** Default metrics and RPC histograms go here; a fresh Registry when omitted. */
+  metricsRegistry?: Registry;
+  routes?: (router: ConnectRouter) => void;
+  /** Installed on every Kith service, inside the metrics interceptor. */
+  interceptors?: Interceptor[];
+  /** Extra files for reflection (event types…); served services' files are always included. */
+  descriptors?: DescriptorSource;
+  readiness?: ReadinessCheck[];
+  /** Per readiness check. Default 2000 ms. */
+  readinessTimeoutMs?: number;
+  /** Extra plain routes keyed `'GET /path'`. */
+  http?: HttpRoutes;
+  /** HTTP/1.1 `Upgrade` requests (WebSocket gateway). */
+  onUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+  corsAllowedOrigins?: readonly string[];
+  /** Largest request body accepted; bigger ones answer ResourceExhausted. Default 4 MiB. */
+  maxBodyBytes?: number;
+  /** stop() resolves within this; remaining connections are destroyed. Default 25 s. */
+  shutdownGraceMs?: number;
+  /**
+   * How long stop() keeps accepting connections after readiness goes off, so load balancers
+   * see the 503 before the listener closes. Counts against the grace period. Default 0.
+   */
+  drainDelayMs?: number;
+  /** Run after in-flight calls finish during stop() (e.g. drain the bus). */
+  onDrain?: (() => Promise<void>) | (() => Promise<void>)[];
+  /** Adds per-request context values after the client address is set. */
+  contextValues?: (req: NodeRequest, values: ContextValues) => void;
+  /** Number of trusted proxy hops in front of the server; 0 ignores X-Forwarded-For. */
+  trustProxy?: number;
+  /** How often health Watch streams re-run readiness checks. Default 5000 ms. */
+  healthWatchIntervalMs?: number;
+}
+
+export interface KithServer {
+  start(): Promise<{ port: number; url: string }>;
+  /** Graceful drain; idempotent, resolves within `shutdownGraceMs`. */
+  stop(): Promise<void>;
+  setReady(ready: boolean): void;
+}
+
+/**
+ * One port serving Connect, gRPC and gRPC-Web over HTTP/1.1 and h2c, with reflection, health,
+ * probes, metrics and CORS, and a graceful drain.
+ */
+export function createKithServer(options: KithServerOptions): KithServer {
+  const logger = options.logger;
+  const registry = options.metricsRegistry ?? new Registry();
+  registerDefaultMetrics(registry);
+  const metrics = createMetricsInterceptor({ registry });
+  const graceMs = options.shutdownGraceMs ?? 25_000;
+  const state = new HealthState(options.readiness ?? [], options.readinessTimeoutMs ?? 2000);
+  const hardStop = new AbortController();
+  const drainHooks = options.onDrain === undefined ? [] : [options.onDrain].flat();
+
+  let serviceNames: string[] = [];
+  const connectHandler = connectNodeAdapter({
+    grpc: true,
+    grpcWeb: true,
+    connect: true,
+    readMaxBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    interceptors: [metrics, ...(options.interceptors ?? [])],
+    // Handlers' signals abort only when the grace period is over, so in-flight calls can finish.
+    shutdownSignal: hardStop.signal,
+    routes(router) {
+      options.routes?.(withPresetResponses(router));
+      // Probes and tooling must work without credentials and without rate limits.
+      const infra = { interceptors: [metrics] };
+      registerHealth(
+        { service: (svc, impl) => router.service(svc, impl, infra) } as ConnectRouter,
+        {
+          state,
+          serviceNames: () => serviceNames,
+          watchIntervalMs: options.healthWatchIntervalMs ?? 5000,
+        },
+      );
+      const names = new Set(router.handlers.map((h) => h.service.typeName));
+      names.add('grpc.reflection.v1.ServerReflection');
+      names.add('grpc.reflection.v1alpha.ServerReflection');
+      serviceNames = [...names].sort();
+      const files = [
+        ...new Set([
+          ...router.handlers.map((h) => h.service.file),
+          ...descriptorFiles(options.descriptors),
+          ...reflectionFiles,
+          file_grpc_health_v1_health,
+        ]),
+      ];
+      registerReflection(
+        { service: (svc, impl) => router.service(svc, impl, infra) } as ConnectRouter,
+        new ReflectionIndex(files, serviceNames),
+      );
+    },
+    contextValues(req) {
+      const values = createContextValues();
+      values.set(clientAddressKey, clientAddress(req, options.trustProxy ?? 0));
+      values.set(presetResponseSupportedKey, true);
+      options.contextValues?.(req, values);
+      return values;
+    },
+    fallback(_req, res) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"status":"not found"}');
+    },
+  });
+
+  const plain = createPlainHttp({
+    state,
+    registry,
+    routes: options.http ?? {},
+    corsAllowedOrigins: options.corsAllowedOrigins ?? [],
+  });
+  const handler = (req: NodeRequest, res: NodeResponse): void => {
+    plain(req, res).then(
+      (handled) => {
+        if (!handled) connectHandler(req, res);
+      },
+      (err: unknown) => {
+        logger.error({ err, path: req.url }, 'http route failed');
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      },
+    );
+  };
+  const hub = new ConnectionHub(handler, logger, options.onUpgrade);
+  let stopping: Promise<void> | undefined;
+
+  async function drain(): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    state.startDraining();
+    logger.info({ inFlight: hub.inFlightRequests, graceMs }, 'draining');
+    const delay = Math.min(options.drainDelayMs ?? 0, graceMs);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    const finished = await hub.beginDrain(deadline);
+    for (const hook of drainHooks) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      await withTimeout(hook(), remaining).catch((err: unknown) =>
+        logger.error({ err }, 'drain hook failed'),
+      );
+    }
+    if (!finished) hardStop.abort();
+    await hub.finishDrain(deadline);
+    hardStop.abort();
+    logger.info('stopped');
+  }
+
+  return {
+    start() {
+      return new Promise((resolve, reject) => {
+        hub.tcp.once('error', reject);
+        hub.tcp.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+          hub.tcp.off('error', reject);
+          const { port } = hub.tcp.address() as AddressInfo;
+          const host = options.host ?? '127.0.0.1';
+          const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+          logger.info({ url }, 'listening');
+          resolve({ port, url });
+        });
+      });
+    },
+    stop() {
+      stopping ??= drain();
+      return stopping;
+    },
+    setReady(ready) {
+      state.setReady(ready);
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

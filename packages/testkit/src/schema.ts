@@ -1,0 +1,35 @@
+import crypto from 'node:crypto';
+import pg from 'pg';
+
+/** A fresh, uniquely named Postgres schema for one test file; drop() removes it. */
+export interface TestSchema {
+  name: string;
+  drop(): Promise<void>;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${crypto.randomBytes(5).toString('hex')}`;
+}
+
+export async function createTestSchema(databaseUrl: string, prefix = 't'): Promise<TestSchema> {
+  const name = uniqueName(prefix);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA "${name}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    name,
+    async drop() {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
