@@ -1,0 +1,182 @@
+import type { DescService } from '@bufbuild/protobuf';
+import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
+import { createInboxConsumer, createOutboxRelay } from '@kith/bus';
+import type { Subscription } from '@kith/bus';
+import type { PlatformConfig } from '@kith/config';
+import { createPageTokenCodec, migrate } from '@kith/db';
+import type { Database } from '@kith/db';
+import { createLogger } from '@kith/logging';
+import type { Logger } from '@kith/logging';
+import { createKithServer } from '@kith/server';
+import type { Registry } from 'prom-client';
+import type { Infrastructure } from './infrastructure.js';
+import { buildInterceptors, createAuthenticator, lenient } from './interceptors.js';
+import type { AuthKeys } from './interceptors.js';
+import { migrationsFor } from './migrations.js';
+import type {
+  Clock,
+  Daemon,
+  HttpHandler,
+  ServiceContext,
+  ServiceModule,
+  ServiceName,
+  ServiceParts,
+  UpgradeHandler,
+} from './module.js';
+
+export interface HostOptions {
+  /** Name for logs and connections: a service name, or `embedded`. */
+  name: string;
+  modules: ServiceModule[];
+  config: PlatformConfig;
+  pageTokenSecret: string;
+  logger: Logger;
+  metrics: Registry;
+  infrastructure: Infrastructure;
+  /** Apply migrations before starting (embedded); distributed processes run `migrate` first. */
+  migrate: boolean;
+  authKeys: AuthKeys;
+  clock?: Clock;
+}
+
+export interface RunningHost {
+  url: string;
+  port: number;
+  contexts: ReadonlyMap<ServiceName, ServiceContext>;
+  stop(): Promise<void>;
+}
+
+/** Builds every module's handlers, consumers and daemons and serves them on one port. */
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const { config, infrastructure, logger, metrics } = options;
+  const clock = options.clock ?? (() => new Date());
+  const pageTokens = createPageTokenCodec(options.pageTokenSecret);
+  const contexts = new Map<ServiceName, ServiceContext>();
+  const databases = new Map<string, Database>();
+  const parts: { module: ServiceModule; parts: ServiceParts }[] = [];
+  const authenticate = lenient(createAuthenticator({ config, authKeys: options.authKeys, clock }));
+
+  for (const module of options.modules) {
+    const database = module.migrations ? infrastructure.databaseFor(module.name) : undefined;
+    if (database) {
+      const migrations = migrationsFor(module);
+      if (options.migrate) {
+        await migrate(database, migrations, {
+          logger: createLogger(logger, `${module.name}:migrate`),
+        });
+      }
+      databases.set(module.name, database);
+    }
+    const ctx: ServiceContext = {
+      name: module.name,
+      config,
+      logger: createLogger(logger, module.name),
+      metrics,
+      database,
+      bus: infrastructure.bus,
+      cache: infrastructure.cache,
+      pageTokens,
+      clock,
+      authenticate,
+    };
+    contexts.set(module.name, ctx);
+    parts.push({ module, parts: await module.create(ctx) });
+  }
+
+  const interceptors: Interceptor[] = buildInterceptors({
+    modules: options.modules,
+    databases,
+    infrastructure,
+    config,
+    authKeys: options.authKeys,
+    clock,
+    logger: createLogger(logger, 'rpc'),
+  });
+
+  const routes = (router: ConnectRouter) => {
+    for (const { module, parts: p } of parts) {
+      for (const service of module.services) {
+        const impl = p.handlers?.find((h) => h.service.typeName === service.typeName)?.impl ?? {};
+        router.service(service as DescService, impl);
+      }
+    }
+  };
+
+  const http: Record<string, HttpHandler> = {};
+  let onUpgrade: UpgradeHandler | undefined;
+  const daemons: Daemon[] = [];
+  for (const { parts: p } of parts) {
+    Object.assign(http, p.http ?? {});
+    onUpgrade = p.onUpgrade ?? onUpgrade;
+    daemons.push(...(p.daemons ?? []));
+  }
+  for (const [schema, database] of databases) {
+    const relay = createOutboxRelay({
+      database,
+      bus: infrastructure.bus,
+      logger: createLogger(logger, `${schema}:outbox`),
+      metrics,
+    });
+    daemons.push({
+      name: `${schema}:outbox-relay`,
+      start: () => relay.start(),
+      stop: () => relay.stop(),
+    });
+  }
+
+  const subscriptions: Subscription[] = [];
+  for (const { module, parts: p } of parts) {
+    const database = databases.get(module.name);
+    for (const consumer of p.consumers ?? []) {
+      if (!database) throw new Error(`${module.name}: consumers need a database`);
+      subscriptions.push(
+        await createInboxConsumer({
+          database,
+          bus: infrastructure.bus,
+          durable: `${module.name}-${consumer.durable}`,
+          subjects: consumer.subjects,
+          handler: (trx, msg) => consumer.handle(trx, msg),
+          logger: createLogger(logger, `${module.name}:${consumer.durable}`),
+          metrics,
+        }),
+      );
+    }
+  }
+  for (const daemon of daemons) await daemon.start();
+
+  const server = createKithServer({
+    host: config.http.host,
+    port: config.http.port,
+    logger: createLogger(logger, 'server'),
+    metricsRegistry: metrics,
+    routes,
+    interceptors,
+    readiness: [
+      ...infrastructure.readiness,
+      ...[...databases].map(([schema, database]) => ({
+        name: `database:${schema}`,
+        check: () => database.ping(),
+      })),
+      ...parts.flatMap((p) => p.parts.readiness ?? []),
+    ],
+    http,
+    onUpgrade,
+    corsAllowedOrigins: config.http.corsAllowedOrigins,
+    maxBodyBytes: config.http.maxBodyBytes,
+    shutdownGraceMs: config.shutdownGraceMs,
+    trustProxy:
+      typeof config.http.trustProxy === 'number'
+        ? config.http.trustProxy
+        : config.http.trustProxy
+          ? 1
+          : 0,
+    onDrain: async () => {
+      for (const daemon of [...daemons].reverse()) await daemon.stop();
+      for (const subscription of subscriptions) await subscription.stop();
+      for (const { parts: p } of parts) await p.close?.();
+      await infrastructure.close();
+    },
+  });
+  const { port, url } = await server.start();
+  return { port, url, contexts, stop: () => server.stop() };
+}

@@ -1,0 +1,21 @@
+export { defineService } from './module.js';
+export type {
+  Clock,
+  ConsumedMessage,
+  ConsumerSpec,
+  Daemon,
+  HttpHandler,
+  ServiceContext,
+  ServiceModule,
+  ServiceName,
+  ServiceParts,
+  UpgradeHandler,
+} from './module.js';
+export { decodeEvent, eventType, recordEvent, EVENT_SCHEMA_VERSION } from './events.js';
+export type { EventPayload, NewEvent } from './events.js';
+export { migrationsFor } from './migrations.js';
+export { startHost } from './host.js';
+export type { HostOptions, RunningHost } from './host.js';
+export { migrateDistributed, runServiceCli, startDistributed, startEmbedded } from './process.js';
+export type { RunningKith, StartOptions } from './process.js';
+export { stopOnSignals } from './signals.js';

@@ -1,0 +1,127 @@
+import path from 'node:path';
+import { createLocalBus, createNatsBus, localBusMigrations } from '@kith/bus';
+import type { Bus } from '@kith/bus';
+import { createMemoryCache, createRateLimiter, createRedisCache } from '@kith/cache';
+import type { Cache, RateLimiter } from '@kith/cache';
+import type { PlatformConfig } from '@kith/config';
+import { createPglite, createPgliteDatabase, createPostgresDatabase, migrate } from '@kith/db';
+import type { Database, PgliteHandle } from '@kith/db';
+import type { Logger } from '@kith/logging';
+import { createLogger } from '@kith/logging';
+import type { Redis } from '@kith/cache';
+import type { Registry } from 'prom-client';
+
+/**
+ * The adapters a process runs on, chosen by configuration: PGlite + in-process bus + memory
+ * cache when embedded, Postgres + NATS JetStream + Redis when distributed.
+ */
+export interface Infrastructure {
+  /** A handle bound to one service's schema. */
+  databaseFor(schema: string): Database;
+  bus: Bus;
+  cache: Cache;
+  /** Rate limiter factory sharing the process's store (memory or Redis). */
+  rateLimiter(options: { keyPrefix: string; points: number; durationSec: number }): RateLimiter;
+  readiness: { name: string; check(): Promise<void> }[];
+  close(): Promise<void>;
+}
+
+export interface InfrastructureOptions {
+  config: PlatformConfig;
+  logger: Logger;
+  metrics: Registry;
+  /** Process name for NATS connection names and Postgres application_name. */
+  name: string;
+}
+
+/** One PGlite under `<dataDir>/pglite` shared by every service schema, and a durable local bus. */
+export async function createEmbeddedInfrastructure(
+  options: InfrastructureOptions & { inMemory?: boolean },
+): Promise<Infrastructure & { pglite: PgliteHandle }> {
+  const { config, logger, metrics } = options;
+  const pglite = await createPglite({
+    dataDir: options.inMemory ? undefined : path.join(config.dataDir, 'pglite'),
+  });
+  const databases: Database[] = [];
+  const databaseFor = (schema: string) => {
+    const database = createPgliteDatabase({ pglite, schema });
+    databases.push(database);
+    return database;
+  };
+  const busDatabase = databaseFor('bus');
+  await migrate(busDatabase, localBusMigrations, { logger: createLogger(logger, 'db:migrate') });
+  const bus = createLocalBus({
+    database: busDatabase,
+    logger: createLogger(logger, 'bus'),
+    metrics,
+  });
+  const cache = createMemoryCache({ maxEntries: 100_000 });
+  return {
+    pglite,
+    databaseFor,
+    bus,
+    cache,
+    rateLimiter: (o) => createRateLimiter({ store: 'memory', ...o }),
+    readiness: [{ name: 'database', check: () => busDatabase.ping() }],
+    async close() {
+      await bus.drain();
+      await cache.close();
+      for (const database of databases) await database.close();
+      await pglite.close();
+    },
+  };
+}
+
+/** Postgres pool per schema, NATS JetStream, Redis (or memory when REDIS_URL is unset). */
+export async function createDistributedInfrastructure(
+  options: InfrastructureOptions,
+): Promise<Infrastructure> {
+  const { config, logger, metrics, name } = options;
+  if (!config.db.url || !config.nats) {
+    throw new Error('distributed mode needs DATABASE_URL and NATS_URL');
+  }
+  const dbUrl = config.db.url;
+  const databases: Database[] = [];
+  const databaseFor = (schema: string) => {
+    const database = createPostgresDatabase({
+      url: dbUrl,
+      schema,
+      poolMax: config.db.poolMax,
+      statementTimeoutMs: config.db.statementTimeoutMs,
+      applicationName: `kith-${name}`,
+    });
+    databases.push(database);
+    return database;
+  };
+  const bus = await createNatsBus({
+    servers: config.nats.url,
+    name: `kith-${name}`,
+    logger: createLogger(logger, 'bus'),
+    metrics,
+  });
+  let redis: Redis | undefined;
+  let cache: Cache;
+  if (config.redis) {
+    const redisCache = createRedisCache({ url: config.redis.url, keyPrefix: 'kith:' });
+    await redisCache.connect();
+    cache = redisCache;
+    redis = redisCache.client;
+  } else {
+    cache = createMemoryCache({ maxEntries: 100_000 });
+  }
+  return {
+    databaseFor,
+    bus,
+    cache,
+    rateLimiter: (o) => createRateLimiter({ store: redis ? { redis } : 'memory', ...o }),
+    readiness: [
+      { name: 'bus', check: () => bus.ping() },
+      { name: 'cache', check: () => cache.ping() },
+    ],
+    async close() {
+      await bus.drain();
+      await cache.close();
+      for (const database of databases) await database.close();
+    },
+  };
+}

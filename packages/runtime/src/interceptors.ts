@@ -1,0 +1,111 @@
+import type { Interceptor } from '@connectrpc/connect';
+import type { PlatformConfig } from '@kith/config';
+import type { Principal } from '@kith/context';
+import type { Database } from '@kith/db';
+import {
+  bearerAuthenticator,
+  createIdempotencyInterceptor,
+  createJwtVerifier,
+  createPostgresIdempotencyStore,
+  defaultInterceptorChain,
+} from '@kith/interceptors';
+import type { Logger } from '@kith/logging';
+import { createLocalJWKSet, createRemoteJWKSet } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
+import type { Infrastructure } from './infrastructure.js';
+import type { Clock, ServiceModule } from './module.js';
+
+/** Where access-token verification keys come from (a jose key-set function). */
+export type AuthKeys = JWTVerifyGetKey;
+
+/**
+ * Distributed processes fetch the auth service's JWKS (cached by jose). Embedded mode has no
+ * signing keys until the auth service issues them: an empty set, so every token is refused.
+ */
+export function defaultAuthKeys(config: PlatformConfig): AuthKeys {
+  if (config.auth.jwksUrl) {
+    return createRemoteJWKSet(new URL(config.auth.jwksUrl), { cooldownDuration: 30_000 });
+  }
+  return createLocalJWKSet({ keys: [] });
+}
+
+export interface InterceptorOptions {
+  modules: ServiceModule[];
+  databases: ReadonlyMap<string, Database>;
+  infrastructure: Infrastructure;
+  config: PlatformConfig;
+  authKeys: AuthKeys;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Bearer access-token authenticator, shared by the RPC chain and the WebSocket gateway. */
+export function createAuthenticator(
+  options: Pick<InterceptorOptions, 'config' | 'authKeys' | 'clock'>,
+): (headers: Headers) => Promise<Principal | undefined> {
+  return bearerAuthenticator(
+    createJwtVerifier({
+      jwks: options.authKeys,
+      issuer: options.config.auth.issuer,
+      audience: options.config.auth.audience,
+      now: options.clock,
+    }),
+  );
+}
+
+/** For the gateway: undefined instead of an error when a token is present but invalid. */
+export function lenient(authenticate: (headers: Headers) => Promise<Principal | undefined>) {
+  return (headers: Headers) => authenticate(headers).catch(() => undefined);
+}
+
+/**
+ * Idempotency keys are remembered by the service that ran the call, in its own schema, so the
+ * embedded process (many services, one chain) routes each call to its service's store.
+ */
+function idempotencyByService(
+  modules: ServiceModule[],
+  databases: ReadonlyMap<string, Database>,
+): Interceptor {
+  const interceptors = new Map<string, Interceptor>();
+  for (const module of modules) {
+    const database = databases.get(module.name);
+    if (!database) continue;
+    const interceptor = createIdempotencyInterceptor({
+      store: createPostgresIdempotencyStore(database),
+    });
+    for (const service of module.services) interceptors.set(service.typeName, interceptor);
+  }
+  return (next) => {
+    const wrapped = new Map([...interceptors].map(([name, i]) => [name, i(next)]));
+    return (req) => (wrapped.get(req.service.typeName) ?? next)(req);
+  };
+}
+
+/** Requests per minute per client address, and per authenticated user. */
+const PER_CLIENT_PER_MINUTE = 1200;
+const PER_USER_PER_MINUTE = 600;
+
+export function buildInterceptors(options: InterceptorOptions): Interceptor[] {
+  // Health and reflection are served outside this chain by the server.
+  const publicMethods = new Set(options.modules.flatMap((m) => m.publicMethods ?? []));
+  const { infrastructure } = options;
+  return [
+    ...defaultInterceptorChain({
+      logger: options.logger,
+      rateLimit: {
+        perClient: infrastructure.rateLimiter({
+          keyPrefix: 'rl:client',
+          points: PER_CLIENT_PER_MINUTE,
+          durationSec: 60,
+        }),
+        perUser: infrastructure.rateLimiter({
+          keyPrefix: 'rl:user',
+          points: PER_USER_PER_MINUTE,
+          durationSec: 60,
+        }),
+      },
+      authentication: { authenticators: [createAuthenticator(options)], publicMethods },
+    }),
+    idempotencyByService(options.modules, options.databases),
+  ];
+}

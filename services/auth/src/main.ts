@@ -1,0 +1,4 @@
+import { runServiceCli } from '@kith/runtime';
+import { authModule } from './module.js';
+
+await runServiceCli(authModule);

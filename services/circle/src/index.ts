@@ -1,0 +1,1 @@
+export { circleModule } from './module.js';

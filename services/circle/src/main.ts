@@ -1,0 +1,4 @@
+import { runServiceCli } from '@kith/runtime';
+import { circleModule } from './module.js';
+
+await runServiceCli(circleModule);

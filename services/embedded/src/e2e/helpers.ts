@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import type { Database } from '@kith/db';
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(import.meta.dirname, '../../../..');
+
+/** Every Kith service a process must expose through reflection. */
+export const kithServices = [
+  'kith.auth.v1.AuthService',
+  'kith.auth.v1.AuthAdminService',
+  'kith.user.v1.UserService',
+  'kith.user.v1.NotificationService',
+  'kith.post.v1.PostService',
+  'kith.circle.v1.CircleService',
+  'kith.support.v1.SupportService',
+  'kith.moderation.v1.ModerationService',
+  'kith.moderation.v1.ModerationAdminService',
+];
+
+/** Lists services with the real `buf curl` reflection client over gRPC h2c. */
+export async function listServicesWithBufCurl(url: string): Promise<string[]> {
+  const { stdout } = await run(
+    path.join(repoRoot, 'node_modules/.bin/buf'),
+    ['curl', '--protocol', 'grpc', '--http2-prior-knowledge', '--list-services', url],
+    { cwd: repoRoot, timeout: 30_000 },
+  );
+  return stdout.split('\n').filter(Boolean);
+}
+
+/** Row counts of every table in a schema: "nothing was written" is checked against these. */
+export async function tableCounts(database: Database): Promise<Record<string, number>> {
+  const tables = await sql<{ table_name: string }>`
+    select table_name from information_schema.tables
+    where table_schema = ${database.schema} and table_type = 'BASE TABLE'
+    order by table_name`.execute(database.db);
+  const counts: Record<string, number> = {};
+  for (const { table_name } of tables.rows) {
+    const r = await sql<{ n: string }>`select count(*)::text as n from ${sql.table(
+      `${database.schema}.${table_name}`,
+    )}`.execute(database.db);
+    counts[table_name] = Number(r.rows[0]?.n ?? 0);
+  }
+  return counts;
+}
+
+export async function countRows(database: Database, table: string, where = sql`true`) {
+  const r = await sql<{ n: string }>`select count(*)::text as n from ${sql.table(
+    `${database.schema}.${table}`,
+  )} where ${where}`.execute(database.db);
+  return Number(r.rows[0]?.n ?? 0);
+}

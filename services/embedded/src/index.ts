@@ -1,0 +1,1 @@
+export { allModules } from './modules.js';

@@ -1,0 +1,124 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Principal } from '@kith/context';
+import type { ServiceContext, UpgradeHandler } from '@kith/runtime';
+import { Counter, Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { WebSocketServer } from 'ws';
+import { GatewayConnection } from './connection.js';
+import { checkHandshake, credentialHeaders, rejectUpgrade } from './handshake.js';
+import { encodingOf, MAX_FRAME_BYTES, selectSubprotocol } from './protocol.js';
+
+export interface GatewayOptions {
+  logger: ServiceContext['logger'];
+  metrics: Registry;
+  authenticate: (headers: Headers) => Promise<Principal | undefined>;
+  clock: () => Date;
+  /** Empty: any Origin is accepted (as for the RPC endpoints' CORS). */
+  allowedOrigins: readonly string[];
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+  closeGraceMs: number;
+}
+
+export interface Gateway {
+  onUpgrade: UpgradeHandler;
+  /** Tells every client to reconnect elsewhere and closes its socket; refuses new upgrades. */
+  close(): Promise<void>;
+}
+
+/**
+ * The WebSocket endpoint `GET /ws`: authenticates before the upgrade completes, then keeps
+ * each socket alive with heartbeats. Holds no state that outlives a connection.
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const { logger, authenticate } = options;
+  const allowedOrigins = new Set(options.allowedOrigins);
+  const connections = new Set<GatewayConnection>();
+  let closing = false;
+
+  const sockets = new Gauge({
+    name: 'kith_gateway_sockets',
+    help: 'Open WebSocket connections on this gateway process',
+    registers: [options.metrics],
+  });
+  const rejected = new Counter({
+    name: 'kith_gateway_upgrades_rejected_total',
+    help: 'WebSocket upgrade requests refused, by HTTP status',
+    labelNames: ['status'],
+    registers: [options.metrics],
+  });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    // We track connections ourselves (they carry heartbeat state).
+    clientTracking: false,
+    // Never echo the bearer.<jwt> entry: only a frame protocol we speak is selected.
+    handleProtocols: (offered) => selectSubprotocol(offered) ?? false,
+  });
+
+  function refuse(socket: Duplex, status: number, reason: string): void {
+    rejected.inc({ status: String(status) });
+    logger.debug({ status, reason }, 'websocket upgrade refused');
+    rejectUpgrade(socket, status);
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // The socket may reset while the token is verified; ws adds its own listener later.
+    const onEarlyError = (error: Error) => logger.debug({ err: error }, 'upgrade socket error');
+    socket.on('error', onEarlyError);
+    if (closing) return refuse(socket, 503, 'shutting down');
+
+    const check = checkHandshake(req, allowedOrigins);
+    if (!check.ok) return refuse(socket, check.status, check.reason);
+
+    let principal: Principal | undefined;
+    try {
+      principal = await authenticate(credentialHeaders(req, check.token));
+    } catch (error) {
+      // The verifier failing (e.g. JWKS unreachable) is our problem, not a bad token.
+      logger.warn({ err: error }, 'token verification failed');
+      return refuse(socket, 503, 'token verification unavailable');
+    }
+    if (principal === undefined) return refuse(socket, 401, 'invalid access token');
+    if (socket.destroyed) return;
+    if (closing) return refuse(socket, 503, 'shutting down');
+
+    socket.off('error', onEarlyError);
+    const authenticated = principal;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const connection = new GatewayConnection({
+        socket: ws,
+        principal: authenticated,
+        encoding: encodingOf(ws.protocol || undefined),
+        heartbeatMs: options.heartbeatMs,
+        maxBufferedBytes: options.maxBufferedBytes,
+        closeGraceMs: options.closeGraceMs,
+        clock: options.clock,
+        logger,
+      });
+      connections.add(connection);
+      sockets.inc();
+      void connection.closed.then(() => {
+        connections.delete(connection);
+        sockets.dec();
+      });
+      connection.start();
+    });
+  }
+
+  return {
+    onUpgrade(req, socket, head) {
+      upgrade(req, socket, head).catch((error: unknown) => {
+        logger.error({ err: error }, 'websocket upgrade failed');
+        refuse(socket, 500, 'internal error');
+      });
+    },
+    async close() {
+      closing = true;
+      await Promise.all([...connections].map((connection) => connection.shutdown()));
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

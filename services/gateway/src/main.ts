@@ -1,0 +1,4 @@
+import { runServiceCli } from '@kith/runtime';
+import { gatewayModule } from './module.js';
+
+await runServiceCli(gatewayModule);

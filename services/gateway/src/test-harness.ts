@@ -1,0 +1,167 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TestContext } from 'node:test';
+import { fromBinary, fromJsonString } from '@bufbuild/protobuf';
+import type { Principal } from '@kith/context';
+import { ServerFrameSchema } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import { createRootLogger } from '@kith/logging';
+import type { UpgradeHandler } from '@kith/runtime';
+import { freePort, waitFor } from '@kith/testkit';
+import { Registry } from 'prom-client';
+import { WebSocket } from 'ws';
+import type { ClientOptions } from 'ws';
+import { createGateway } from './gateway.js';
+import type { Gateway, GatewayOptions } from './gateway.js';
+
+// Test-only helpers: a real HTTP server whose upgrades go to the gateway, and a ws client that
+// records every frame it receives.
+
+export const GOOD_TOKEN = 'header.payload.signature-of-alice';
+
+export const alice: Principal = {
+  userId: '01900000-0000-7000-8000-00000000a11c',
+  sessionId: '01900000-0000-7000-8000-0000000005e5',
+  role: 'user',
+  via: 'access_token',
+  scopes: ['*'],
+  issuedAt: 1_790_000_000,
+};
+
+/**
+ * Stands in for the token verifier (tested with the auth packages): exactly one bearer token
+ * is valid. Records the headers it was shown.
+ */
+export function fakeAuthenticate(seen: Headers[] = []) {
+  return async (headers: Headers): Promise<Principal | undefined> => {
+    seen.push(headers);
+    return headers.get('authorization') === `Bearer ${GOOD_TOKEN}` ? alice : undefined;
+  };
+}
+
+export function silentLogger() {
+  return createRootLogger({ level: 'silent' });
+}
+
+export interface Harness {
+  url: string;
+  metrics: Registry;
+  gateway: Gateway;
+  /** Every raw socket handed to onUpgrade, in order. */
+  rawSockets: Duplex[];
+  seenHeaders: Headers[];
+}
+
+/** Serves `onUpgrade` on a free port; everything is torn down after the test. */
+export async function serveUpgrades(
+  t: TestContext,
+  onUpgrade: UpgradeHandler,
+  beforeUpgrade: (socket: Duplex) => void = () => {},
+) {
+  const rawSockets: Duplex[] = [];
+  const server = http.createServer((_req, res) => res.writeHead(426).end());
+  server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+    rawSockets.push(socket);
+    beforeUpgrade(socket);
+    onUpgrade(req, socket, head);
+  });
+  const port = await freePort();
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(async () => {
+    for (const socket of rawSockets) socket.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { url: `ws://127.0.0.1:${port}`, rawSockets };
+}
+
+export async function startGateway(
+  t: TestContext,
+  overrides: Partial<GatewayOptions> = {},
+  beforeUpgrade?: (socket: Duplex) => void,
+): Promise<Harness> {
+  const metrics = new Registry();
+  const seenHeaders: Headers[] = [];
+  const gateway = createGateway({
+    logger: silentLogger(),
+    metrics,
+    authenticate: fakeAuthenticate(seenHeaders),
+    clock: () => new Date(),
+    allowedOrigins: [],
+    heartbeatMs: 10_000,
+    maxBufferedBytes: 1024 * 1024,
+    closeGraceMs: 500,
+    ...overrides,
+  });
+  t.after(() => gateway.close());
+  const { url, rawSockets } = await serveUpgrades(t, gateway.onUpgrade, beforeUpgrade);
+  return { url, metrics, gateway, rawSockets, seenHeaders };
+}
+
+export interface TestClient {
+  ws: WebSocket;
+  frames: ServerFrame[];
+  /** Resolves with the close code and reason. */
+  closed: Promise<{ code: number; reason: string }>;
+  /** Waits until at least n frames arrived and returns the nth (1-based). */
+  frame(n: number, timeoutMs?: number): Promise<ServerFrame>;
+}
+
+export async function connect(
+  t: TestContext,
+  url: string,
+  protocols: string[] = [],
+  options: ClientOptions = {},
+): Promise<TestClient> {
+  const ws = new WebSocket(url, protocols, options);
+  const frames: ServerFrame[] = [];
+  ws.on('message', (data: Buffer, isBinary) => {
+    frames.push(
+      isBinary
+        ? fromBinary(ServerFrameSchema, data)
+        : fromJsonString(ServerFrameSchema, data.toString('utf8')),
+    );
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+  });
+  t.after(() => ws.terminate());
+  await once(ws, 'open');
+  return {
+    ws,
+    frames,
+    closed,
+    async frame(n, timeoutMs = 2_000) {
+      await waitFor(() => frames.length >= n, { timeoutMs, intervalMs: 5, what: `frame ${n}` });
+      return frames[n - 1]!;
+    },
+  };
+}
+
+/** Attempts an upgrade that must be refused; resolves with the HTTP status, never opens. */
+export function refusedStatus(
+  url: string,
+  protocols: string[] = [],
+  options: ClientOptions = {},
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, options);
+    ws.on('open', () => {
+      ws.terminate();
+      reject(new Error('the upgrade was accepted'));
+    });
+    ws.on('unexpected-response', (req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      req.destroy();
+    });
+    ws.on('error', reject);
+  });
+}
+
+export async function socketGauge(metrics: Registry): Promise<number> {
+  const metric = await metrics.getSingleMetric('kith_gateway_sockets')?.get();
+  return metric?.values[0]?.value ?? Number.NaN;
+}

@@ -1,0 +1,1 @@
+export { postModule } from './module.js';

@@ -1,0 +1,4 @@
+import { runServiceCli } from '@kith/runtime';
+import { userModule } from './module.js';
+
+await runServiceCli(userModule);
