@@ -17,6 +17,8 @@ export interface Principal {
   scopes: readonly string[];
   /** Token issue time (seconds since epoch), compared with the user's tokens_valid_after. */
   issuedAt: number;
+  /** The API key's id, when `via` is `api_key`. */
+  apiKeyId?: string;
 }
 
 /** The authenticated caller, or undefined for anonymous calls to public methods. */

@@ -112,7 +112,7 @@ async function applyPending<DB>(
     const started = Date.now();
     try {
       await conn.transaction().execute(async (trx) => {
-        await migration.up(trx);
+        await migration.up(trx, { schema });
         await sql`insert into ${table} (name) values (${name})`.execute(trx);
       });
     } catch (cause) {

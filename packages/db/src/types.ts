@@ -30,7 +30,8 @@ export interface Database<DB = unknown> {
 
 /** A migration written against `Kysely<unknown>` bound to the service schema. */
 export interface Migration {
-  up(db: Kysely<unknown>): Promise<void>;
+  /** `schema` names the service schema for raw SQL (functions, triggers) the builder can't bind. */
+  up(db: Kysely<unknown>, context: { schema: string }): Promise<void>;
   down?(db: Kysely<unknown>): Promise<void>;
 }
 

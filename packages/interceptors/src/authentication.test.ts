@@ -101,9 +101,19 @@ describe('access token verification and authentication', () => {
     server = await startEchoServer([
       createErrorMappingInterceptor({ logger }),
       createAuthenticationInterceptor({
-        authenticators: [bearerAuthenticator(verify)],
+        authenticators: [
+          // A stand-in API key authenticator: keys name their scopes after the prefix.
+          async (headers) => {
+            const key = headers.get('x-api-key');
+            if (key === null) return undefined;
+            const scopes = key.replace(/^key:/, '').split(',').filter(Boolean);
+            return { userId: 'key-owner', role: 'user', via: 'api_key', scopes, issuedAt: 0 };
+          },
+          bearerAuthenticator(verify),
+        ],
         publicMethods: new Set(['kith.test.v1.EchoService/Public']),
         isRevoked: async (p) => revoked.has(p.sessionId ?? ''),
+        apiKeyScopes: new Map([['kith.test.v1.EchoService/Whoami', 'profile:read']]),
       }),
     ]);
   });
@@ -182,6 +192,25 @@ describe('access token verification and authentication', () => {
       (await client.public({ text: 'hi' }, { headers: { authorization: `Bearer ${expired}` } }))
         .text,
       'hi',
+    );
+  });
+
+  it('lets an API key call only the methods its scopes name', async () => {
+    const withKey = (key: string) =>
+      createClient(EchoService, createGrpcTransport({ baseUrl: server.url })).whoami(
+        {},
+        { headers: { 'x-api-key': key } },
+      );
+    assert.equal((await withKey('key:profile:read')).text, 'key-owner');
+    await assert.rejects(withKey('key:posts:read,sos:raise'), (e: ConnectError) => {
+      assert.equal(e.code, Code.PermissionDenied);
+      return true;
+    });
+    // A method with no scope listed refuses every key, however broad.
+    const client = createClient(EchoService, createGrpcTransport({ baseUrl: server.url }));
+    await assert.rejects(
+      client.echo({ text: 'x' }, { headers: { 'x-api-key': 'key:profile:read,profile:write' } }),
+      (e: ConnectError) => e.code === Code.PermissionDenied,
     );
   });
 

@@ -14,10 +14,16 @@ export interface AuthenticationOptions {
   publicMethods: ReadonlySet<string>;
   /** True when the principal was revoked after its token was issued (`tokens_valid_after`). */
   isRevoked?: (principal: Principal) => Promise<boolean>;
+  /**
+   * The scope an API key needs for each method it may call. A method not listed here cannot be
+   * called with an API key at all (PermissionDenied); access tokens are not affected.
+   */
+  apiKeyScopes?: ReadonlyMap<string, string>;
 }
 
-async function authenticate(
-  options: AuthenticationOptions,
+/** Runs the authenticators in order, then the revocation check; throws when credentials are bad. */
+export async function authenticate(
+  options: Pick<AuthenticationOptions, 'authenticators' | 'isRevoked'>,
   headers: Headers,
 ): Promise<Principal | undefined> {
   for (const authenticator of options.authenticators) {
@@ -42,8 +48,15 @@ export function createAuthenticationInterceptor(options: AuthenticationOptions):
       req.contextValues.get(loggerKey)?.debug({ err }, 'credentials rejected');
       principal = undefined;
     }
-    if (principal === undefined && !options.publicMethods.has(rpcName(req))) {
+    const method = rpcName(req);
+    if (principal === undefined && !options.publicMethods.has(method)) {
       throw toConnectError(new UnauthenticatedError());
+    }
+    if (principal?.via === 'api_key') {
+      const scope = options.apiKeyScopes?.get(method);
+      if (scope === undefined || !principal.scopes.includes(scope)) {
+        throw toConnectError(new PermissionDeniedError('this API key may not call this method'));
+      }
     }
     req.contextValues.set(principalKey, principal);
     return next(req);

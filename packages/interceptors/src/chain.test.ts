@@ -27,7 +27,7 @@ describe('default interceptor chain', () => {
           authenticators: [
             async (headers) =>
               headers.get('authorization') === 'Bearer ok'
-                ? { userId: 'u1', role: 'user', via: 'api_key', scopes: ['*'], issuedAt: 0 }
+                ? { userId: 'u1', role: 'user', via: 'access_token', scopes: ['*'], issuedAt: 0 }
                 : undefined,
           ],
           publicMethods: new Set(['kith.test.v1.EchoService/Public']),

@@ -15,6 +15,7 @@ export type { Limiter, RateLimitPolicy } from './rate-limit.js';
 export { bearerAuthenticator, createJwtVerifier, InvalidTokenError } from './jwt.js';
 export type { JwtVerifierOptions } from './jwt.js';
 export {
+  authenticate,
   createAuthenticationInterceptor,
   requirePrincipal,
   requireRole,

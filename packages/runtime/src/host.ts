@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import type { DescService } from '@bufbuild/protobuf';
+import { REVOCATION_LIVE_SUBJECT, applyRevocation, decodeRevocation } from '@kith/authn';
 import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
 import { createInboxConsumer, createOutboxRelay } from '@kith/bus';
 import type { Subscription } from '@kith/bus';
@@ -10,7 +12,7 @@ import type { Logger } from '@kith/logging';
 import { createKithServer } from '@kith/server';
 import type { Registry } from 'prom-client';
 import type { Infrastructure } from './infrastructure.js';
-import { buildInterceptors, createAuthenticator, lenient } from './interceptors.js';
+import { buildInterceptors, createAuthentication, lenient } from './interceptors.js';
 import type { AuthKeys } from './interceptors.js';
 import { migrationsFor } from './migrations.js';
 import type {
@@ -37,6 +39,9 @@ export interface HostOptions {
   migrate: boolean;
   authKeys: AuthKeys;
   clock?: Clock;
+  env: NodeJS.ProcessEnv;
+  /** Embedded only: the generated secret `ctx.derivedSecret` derives from. */
+  embeddedSecret?: string;
 }
 
 export interface RunningHost {
@@ -54,7 +59,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const contexts = new Map<ServiceName, ServiceContext>();
   const databases = new Map<string, Database>();
   const parts: { module: ServiceModule; parts: ServiceParts }[] = [];
-  const authenticate = lenient(createAuthenticator({ config, authKeys: options.authKeys, clock }));
+  // Late-bound: a module may hold the keys itself (auth), known only once it is created.
+  let authKeys: AuthKeys = options.authKeys;
+  const keys: AuthKeys = (header, token) => authKeys(header, token);
+  const authentication = createAuthentication({ config, authKeys: keys, clock, infrastructure });
+  const authenticate = lenient(authentication);
+  const derivedSecret = (purpose: string) =>
+    options.embeddedSecret === undefined
+      ? undefined
+      : Buffer.from(
+          crypto.hkdfSync('sha256', options.embeddedSecret, 'kith-embedded', purpose, 32),
+        );
 
   for (const module of options.modules) {
     const database = module.migrations ? infrastructure.databaseFor(module.name) : undefined;
@@ -77,10 +92,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       cache: infrastructure.cache,
       pageTokens,
       clock,
+      rateLimiter: (o) => infrastructure.rateLimiter(o),
+      env: options.env,
+      derivedSecret,
       authenticate,
     };
     contexts.set(module.name, ctx);
-    parts.push({ module, parts: await module.create(ctx) });
+    const created = await module.create(ctx);
+    if (created.verificationKeys) authKeys = created.verificationKeys;
+    parts.push({ module, parts: created });
   }
 
   const interceptors: Interceptor[] = buildInterceptors({
@@ -88,9 +108,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     databases,
     infrastructure,
     config,
-    authKeys: options.authKeys,
+    authKeys: keys,
     clock,
     logger: createLogger(logger, 'rpc'),
+    authentication,
   });
 
   const routes = (router: ConnectRouter) => {
@@ -143,6 +164,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
   }
   for (const daemon of daemons) await daemon.start();
+  // A process with a cache of its own (no Redis) learns revocations from auth's announcements.
+  const revocations = config.redis
+    ? undefined
+    : infrastructure.bus.subscribeLive(REVOCATION_LIVE_SUBJECT, (msg) => {
+        const revocation = decodeRevocation(msg.data);
+        if (revocation) {
+          applyRevocation(infrastructure.cache, revocation).catch((err: unknown) =>
+            logger.error({ err }, 'could not apply a revocation'),
+          );
+        }
+      });
 
   const server = createKithServer({
     host: config.http.host,
@@ -171,6 +203,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
           ? 1
           : 0,
     onDrain: async () => {
+      revocations?.unsubscribe();
       for (const daemon of [...daemons].reverse()) await daemon.stop();
       for (const subscription of subscriptions) await subscription.stop();
       for (const { parts: p } of parts) await p.close?.();

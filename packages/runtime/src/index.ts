@@ -1,4 +1,4 @@
-export { defineService } from './module.js';
+export { defineService, implement } from './module.js';
 export type {
   Clock,
   ConsumedMessage,

@@ -2,13 +2,16 @@ import type { Interceptor } from '@connectrpc/connect';
 import type { PlatformConfig } from '@kith/config';
 import type { Principal } from '@kith/context';
 import type { Database } from '@kith/db';
+import { createApiKeyAuthenticator, createRevocationCheck } from '@kith/authn';
 import {
+  authenticate,
   bearerAuthenticator,
   createIdempotencyInterceptor,
   createJwtVerifier,
   createPostgresIdempotencyStore,
   defaultInterceptorChain,
 } from '@kith/interceptors';
+import type { Authenticator } from '@kith/interceptors';
 import type { Logger } from '@kith/logging';
 import { createLocalJWKSet, createRemoteJWKSet } from 'jose';
 import type { JWTVerifyGetKey } from 'jose';
@@ -37,25 +40,48 @@ export interface InterceptorOptions {
   authKeys: AuthKeys;
   clock: Clock;
   logger: Logger;
+  authentication: Authentication;
 }
 
-/** Bearer access-token authenticator, shared by the RPC chain and the WebSocket gateway. */
-export function createAuthenticator(
-  options: Pick<InterceptorOptions, 'config' | 'authKeys' | 'clock'>,
+/**
+ * Finds the caller: a bearer access token (verified against `authKeys`) or an API key
+ * (introspected through the auth service), then the shared revocation check. Shared by the RPC
+ * chain and the WebSocket gateway.
+ */
+export interface Authentication {
+  authenticators: Authenticator[];
+  isRevoked: (principal: Principal) => Promise<boolean>;
+}
+
+export function createAuthentication(
+  options: Pick<InterceptorOptions, 'config' | 'authKeys' | 'clock' | 'infrastructure'>,
+): Authentication {
+  const { infrastructure } = options;
+  return {
+    authenticators: [
+      bearerAuthenticator(
+        createJwtVerifier({
+          jwks: options.authKeys,
+          issuer: options.config.auth.issuer,
+          audience: options.config.auth.audience,
+          now: options.clock,
+        }),
+      ),
+      createApiKeyAuthenticator({
+        cache: infrastructure.cache,
+        bus: infrastructure.bus,
+        now: options.clock,
+      }),
+    ],
+    isRevoked: createRevocationCheck(infrastructure.cache),
+  };
+}
+
+/** For the gateway and services: undefined instead of an error when credentials are bad. */
+export function lenient(
+  authentication: Authentication,
 ): (headers: Headers) => Promise<Principal | undefined> {
-  return bearerAuthenticator(
-    createJwtVerifier({
-      jwks: options.authKeys,
-      issuer: options.config.auth.issuer,
-      audience: options.config.auth.audience,
-      now: options.clock,
-    }),
-  );
-}
-
-/** For the gateway: undefined instead of an error when a token is present but invalid. */
-export function lenient(authenticate: (headers: Headers) => Promise<Principal | undefined>) {
-  return (headers: Headers) => authenticate(headers).catch(() => undefined);
+  return (headers: Headers) => authenticate(authentication, headers).catch(() => undefined);
 }
 
 /**
@@ -88,6 +114,9 @@ const PER_USER_PER_MINUTE = 600;
 export function buildInterceptors(options: InterceptorOptions): Interceptor[] {
   // Health and reflection are served outside this chain by the server.
   const publicMethods = new Set(options.modules.flatMap((m) => m.publicMethods ?? []));
+  const apiKeyScopes = new Map(
+    options.modules.flatMap((m) => Object.entries(m.apiKeyScopes ?? {})),
+  );
   const { infrastructure } = options;
   return [
     ...defaultInterceptorChain({
@@ -104,7 +133,7 @@ export function buildInterceptors(options: InterceptorOptions): Interceptor[] {
           durationSec: 60,
         }),
       },
-      authentication: { authenticators: [createAuthenticator(options)], publicMethods },
+      authentication: { ...options.authentication, publicMethods, apiKeyScopes },
     }),
     idempotencyByService(options.modules, options.databases),
   ];

@@ -1,10 +1,12 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { Bus } from '@kith/bus';
-import type { Cache } from '@kith/cache';
+import type { Cache, RateLimiter } from '@kith/cache';
 import type { PlatformConfig } from '@kith/config';
 import type { Database, MigrationSet, PageTokenCodec } from '@kith/db';
+import type { ApiKeyScopeName } from '@kith/authn';
 import type { Principal } from '@kith/context';
+import type { JWTVerifyGetKey } from 'jose';
 import type { Logger } from '@kith/logging';
 import type { Transaction } from 'kysely';
 import type { IncomingMessage } from 'node:http';
@@ -31,7 +33,19 @@ export interface ServiceContext {
   cache: Cache;
   pageTokens: PageTokenCodec;
   clock: Clock;
-  /** Verifies credentials in request headers (bearer access token); undefined when absent/invalid. */
+  /** A rate limiter on the process's store (Redis when distributed, so limits are shared). */
+  rateLimiter(options: { keyPrefix: string; points: number; durationSec: number }): RateLimiter;
+  /** The process environment, for a service's own settings (parsed with its own schema). */
+  env: NodeJS.ProcessEnv;
+  /**
+   * Embedded mode only: a stable secret for `purpose`, derived from the data dir's generated
+   * secret so a newcomer never has to invent one. Undefined when distributed (configure it).
+   */
+  derivedSecret(purpose: string): Buffer | undefined;
+  /**
+   * Verifies credentials in request headers (access token or API key, then revocation);
+   * undefined when absent, invalid or revoked.
+   */
   authenticate(headers: Headers): Promise<Principal | undefined>;
 }
 
@@ -71,6 +85,11 @@ export interface ServiceParts {
   http?: Record<string, HttpHandler>;
   onUpgrade?: UpgradeHandler;
   readiness?: { name: string; check(): Promise<void> }[];
+  /**
+   * Access-token verification keys this service holds itself (the auth service's own key set):
+   * the process verifies with them instead of fetching a JWKS over the network.
+   */
+  verificationKeys?: JWTVerifyGetKey;
   close?(): Promise<void>;
 }
 
@@ -80,9 +99,19 @@ export interface ServiceModule {
   services: DescService[];
   /** Methods callable without credentials, as `package.Service/Method`. */
   publicMethods?: readonly string[];
+  /** Methods an API key may call, with the scope each needs; every other method refuses keys. */
+  apiKeyScopes?: Readonly<Record<string, ApiKeyScopeName>>;
   /** The service's own migrations; undefined when it keeps nothing (the gateway). */
   migrations?: MigrationSet;
   create(ctx: ServiceContext): ServiceParts | Promise<ServiceParts>;
+}
+
+/** One Connect service's implementation, typed against its descriptor. */
+export function implement<S extends DescService>(
+  service: S,
+  impl: Partial<ServiceImpl<S>>,
+): { service: DescService; impl: Partial<ServiceImpl<DescService>> } {
+  return { service, impl: impl as Partial<ServiceImpl<DescService>> };
 }
 
 export function defineService(module: ServiceModule): ServiceModule {

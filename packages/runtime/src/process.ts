@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { loadEnv, platformEnvSchema, toPlatformConfig, toPlatformSecrets } from '@kith/config';
 import type { PlatformConfig, PlatformEnv } from '@kith/config';
 import { createPostgresDatabase, runMigrateCli } from '@kith/db';
@@ -55,13 +56,16 @@ export async function startEmbedded(
   modules: ServiceModule[],
   options: StartOptions = {},
 ): Promise<RunningKith> {
-  const { env, config } = readConfig({ ...(options.env ?? process.env), KITH_MODE: 'embedded' });
+  const rawEnv = { ...(options.env ?? process.env), KITH_MODE: 'embedded' };
+  const { env, config } = readConfig(rawEnv);
   const logger = options.logger ?? createRootLogger({ level: config.logLevel, name: 'kith' });
   const metrics = new Registry();
   const tracing = startTracing(config.otel, 'embedded');
-  const pageTokenSecret =
-    toPlatformSecrets(env).pageTokenSecret ??
-    (await loadOrCreateEmbeddedSecrets(config.dataDir)).pageTokenSecret;
+  // In memory, nothing outlives the process, so neither must its secret.
+  const embeddedSecret = options.inMemory
+    ? crypto.randomBytes(32).toString('base64url')
+    : (await loadOrCreateEmbeddedSecrets(config.dataDir)).pageTokenSecret;
+  const pageTokenSecret = toPlatformSecrets(env).pageTokenSecret ?? embeddedSecret;
   const infrastructure = await createEmbeddedInfrastructure({
     config,
     logger,
@@ -80,6 +84,8 @@ export async function startEmbedded(
     migrate: true,
     authKeys: options.authKeys ?? defaultAuthKeys(config),
     clock: options.clock,
+    env: rawEnv,
+    embeddedSecret,
   });
   return running(host, config, tracing);
 }
@@ -89,7 +95,8 @@ export async function startDistributed(
   module: ServiceModule,
   options: StartOptions = {},
 ): Promise<RunningKith> {
-  const { env, config } = readConfig({ ...(options.env ?? process.env), KITH_MODE: 'distributed' });
+  const rawEnv = { ...(options.env ?? process.env), KITH_MODE: 'distributed' };
+  const { env, config } = readConfig(rawEnv);
   const logger =
     options.logger ?? createRootLogger({ level: config.logLevel, name: `kith-${module.name}` });
   const metrics = new Registry();
@@ -113,6 +120,7 @@ export async function startDistributed(
     migrate: false,
     authKeys: options.authKeys ?? defaultAuthKeys(config),
     clock: options.clock,
+    env: rawEnv,
   });
   return running(host, config, tracing);
 }

@@ -18,12 +18,6 @@ import {
 const bearer = { headers: { authorization: `Bearer ${GOOD_TOKEN}` } };
 
 test('gatewayModule wires the context: authenticate, origins, metrics, env heartbeat', async (t) => {
-  const previous = process.env.GATEWAY_HEARTBEAT_MS;
-  process.env.GATEWAY_HEARTBEAT_MS = '75';
-  t.after(() => {
-    if (previous === undefined) delete process.env.GATEWAY_HEARTBEAT_MS;
-    else process.env.GATEWAY_HEARTBEAT_MS = previous;
-  });
   const metrics = new Registry();
   const config = toPlatformConfig(loadEnv(platformEnvSchema, {}));
   // Only what the gateway reads; it keeps no data and uses neither bus nor cache yet.
@@ -40,6 +34,9 @@ test('gatewayModule wires the context: authenticate, origins, metrics, env heart
     cache: undefined as never,
     pageTokens: undefined as never,
     clock: () => new Date('2026-01-02T03:04:05Z'),
+    rateLimiter: undefined as never,
+    env: { GATEWAY_HEARTBEAT_MS: '75' },
+    derivedSecret: () => undefined,
     authenticate: fakeAuthenticate(),
   };
   assert.equal(gatewayModule.migrations, undefined);

@@ -15,7 +15,7 @@ export const gatewayModule = defineService({
   name: 'gateway',
   services: [],
   create(ctx) {
-    const config = loadGatewayConfig(process.env);
+    const config = loadGatewayConfig(ctx.env);
     const gateway = createGateway({
       logger: ctx.logger,
       metrics: ctx.metrics,

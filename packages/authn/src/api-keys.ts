@@ -1,0 +1,123 @@
+import crypto from 'node:crypto';
+import type { Bus } from '@kith/bus';
+import type { Cache } from '@kith/cache';
+import type { Principal, Role } from '@kith/context';
+import { apiKeyCacheKey } from './revocation.js';
+import { isApiKeyScope } from './scopes.js';
+
+/** Every API key starts with this, so scanners (and people) recognise a leaked one. */
+export const API_KEY_PREFIX = 'kith_ak_';
+/** Request/reply subject the auth service answers: a key hash in, an `ApiKeyGrant` or null out. */
+export const API_KEY_INTROSPECT_SUBJECT = 'kith.rpc.auth.api_key_introspect';
+
+const API_KEY_PATTERN = /^kith_ak_[A-Za-z0-9_-]{43}$/;
+/** How long a verifier trusts an introspection; revocation deletes the entry at once. */
+const GRANT_TTL_MS = 60_000;
+/** Unknown keys are remembered briefly so guessing costs no bus round trip per attempt. */
+const UNKNOWN_TTL_MS = 30_000;
+
+/** What the auth service says about a live key. */
+export interface ApiKeyGrant {
+  apiKeyId: string;
+  userId: string;
+  role: Role;
+  scopes: string[];
+  /** Epoch milliseconds; null when the key never expires. */
+  expiresAt: number | null;
+}
+
+/** A new secret: 256 random bits after the prefix. */
+export function generateApiKeySecret(): string {
+  return API_KEY_PREFIX + crypto.randomBytes(32).toString('base64url');
+}
+
+/**
+ * SHA-256 is enough for a 256-bit random secret (no dictionary to attack); unlike a password
+ * hash it lets verifiers look a key up by its hash in one step.
+ */
+export function hashApiKey(secret: string): string {
+  return crypto.createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** The key in `Authorization: Bearer kith_ak_…` or `X-Api-Key`; undefined when absent. */
+export function apiKeyFromHeaders(headers: Headers): string | undefined {
+  const explicit = headers.get('x-api-key')?.trim();
+  if (explicit) return explicit;
+  const match = /^Bearer (kith_ak_\S+)$/i.exec(headers.get('authorization')?.trim() ?? '');
+  return match?.[1];
+}
+
+export class InvalidApiKeyError extends Error {
+  override readonly name = 'InvalidApiKeyError';
+}
+
+export function encodeGrant(grant: ApiKeyGrant | null): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(grant));
+}
+
+function parseGrant(text: string): ApiKeyGrant | null {
+  const value = JSON.parse(text) as ApiKeyGrant | null;
+  if (value === null) return null;
+  if (
+    typeof value.apiKeyId !== 'string' ||
+    typeof value.userId !== 'string' ||
+    typeof value.role !== 'string' ||
+    !Array.isArray(value.scopes) ||
+    !value.scopes.every((s) => typeof s === 'string' && isApiKeyScope(s))
+  ) {
+    throw new InvalidApiKeyError('malformed grant');
+  }
+  return value;
+}
+
+export interface ApiKeyAuthenticatorOptions {
+  cache: Cache;
+  bus: Bus;
+  now?: () => Date;
+  /** Bus request timeout. Default 2 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Authenticator for API keys at any service: the key's hash is introspected once through the
+ * auth service (request/reply on the bus) and cached; auth deletes the cache entry when the key
+ * is revoked, so revocation takes effect at once. Undefined when the request carries no key.
+ */
+export function createApiKeyAuthenticator(
+  options: ApiKeyAuthenticatorOptions,
+): (headers: Headers) => Promise<Principal | undefined> {
+  const now = options.now ?? (() => new Date());
+  return async (headers) => {
+    const secret = apiKeyFromHeaders(headers);
+    if (secret === undefined) return undefined;
+    if (!API_KEY_PATTERN.test(secret)) throw new InvalidApiKeyError('malformed key');
+    const keyHash = hashApiKey(secret);
+    const cacheKey = apiKeyCacheKey(keyHash);
+    let text = await options.cache.get(cacheKey);
+    if (text === null) {
+      const reply = await options.bus.request(
+        API_KEY_INTROSPECT_SUBJECT,
+        new TextEncoder().encode(keyHash),
+        { timeoutMs: options.timeoutMs ?? 2_000 },
+      );
+      text = new TextDecoder().decode(reply);
+      const grant = parseGrant(text);
+      await options.cache.set(cacheKey, text, {
+        ttlMs: grant === null ? UNKNOWN_TTL_MS : GRANT_TTL_MS,
+      });
+    }
+    const grant = parseGrant(text);
+    const at = now().getTime();
+    if (grant === null || (grant.expiresAt !== null && grant.expiresAt <= at)) {
+      throw new InvalidApiKeyError('unknown, revoked or expired key');
+    }
+    return {
+      userId: grant.userId,
+      role: grant.role,
+      via: 'api_key',
+      scopes: grant.scopes,
+      issuedAt: Math.floor(at / 1000),
+      apiKeyId: grant.apiKeyId,
+    };
+  };
+}

@@ -1,0 +1,23 @@
+export {
+  API_KEY_INTROSPECT_SUBJECT,
+  API_KEY_PREFIX,
+  InvalidApiKeyError,
+  apiKeyFromHeaders,
+  createApiKeyAuthenticator,
+  encodeGrant,
+  generateApiKeySecret,
+  hashApiKey,
+} from './api-keys.js';
+export type { ApiKeyAuthenticatorOptions, ApiKeyGrant } from './api-keys.js';
+export {
+  REVOCATION_LIVE_SUBJECT,
+  REVOCATION_TTL_MS,
+  apiKeyCacheKey,
+  applyRevocation,
+  createRevocationCheck,
+  decodeRevocation,
+  encodeRevocation,
+} from './revocation.js';
+export type { Revocation } from './revocation.js';
+export { API_KEY_SCOPES, hasScope, isApiKeyScope } from './scopes.js';
+export type { ApiKeyScopeName } from './scopes.js';
