@@ -112,6 +112,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     clock,
     logger: createLogger(logger, 'rpc'),
     authentication,
+    idempotencySealingKey: new Uint8Array(
+      crypto.hkdfSync('sha256', options.pageTokenSecret, 'kith-idempotency', 'responses', 32),
+    ),
   });
 
   const routes = (router: ConnectRouter) => {

@@ -9,6 +9,7 @@ import {
   createIdempotencyInterceptor,
   createJwtVerifier,
   createPostgresIdempotencyStore,
+  sealedIdempotencyStore,
   defaultInterceptorChain,
 } from '@kith/interceptors';
 import type { Authenticator } from '@kith/interceptors';
@@ -41,6 +42,8 @@ export interface InterceptorOptions {
   clock: Clock;
   logger: Logger;
   authentication: Authentication;
+  /** Seals stored idempotent responses (they may hold tokens or secrets). */
+  idempotencySealingKey: Uint8Array;
 }
 
 /**
@@ -91,13 +94,14 @@ export function lenient(
 function idempotencyByService(
   modules: ServiceModule[],
   databases: ReadonlyMap<string, Database>,
+  sealingKey: Uint8Array,
 ): Interceptor {
   const interceptors = new Map<string, Interceptor>();
   for (const module of modules) {
     const database = databases.get(module.name);
     if (!database) continue;
     const interceptor = createIdempotencyInterceptor({
-      store: createPostgresIdempotencyStore(database),
+      store: sealedIdempotencyStore(createPostgresIdempotencyStore(database), sealingKey),
     });
     for (const service of module.services) interceptors.set(service.typeName, interceptor);
   }
@@ -135,6 +139,6 @@ export function buildInterceptors(options: InterceptorOptions): Interceptor[] {
       },
       authentication: { ...options.authentication, publicMethods, apiKeyScopes },
     }),
-    idempotencyByService(options.modules, options.databases),
+    idempotencyByService(options.modules, options.databases, options.idempotencySealingKey),
   ];
 }
