@@ -1,24 +1,105 @@
-import { defineService } from '@kith/runtime';
 import { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import type { Subscription } from '@kith/bus';
+import { defineService, implement } from '@kith/runtime';
+import type { ServiceContext, ServiceParts } from '@kith/runtime';
+import { adminHandlers } from './admin/handlers.js';
+import { accountHandlers } from './accounts/handlers.js';
+import { apiKeyHandlers } from './api-keys/handlers.js';
+import { serveApiKeyIntrospection } from './api-keys/introspection.js';
+import { createAuthApp } from './app.js';
+import type { AuthAppOverrides } from './app.js';
+import { onUserErased } from './erasure/on-user-erased.js';
+import { loginHandlers } from './login/handlers.js';
+import { authMigrations } from './migrations/index.js';
+import { mfaHandlers } from './mfa/handlers.js';
+import { oidcHandlers } from './oidc/handlers.js';
+import { revocationBackstop } from './sessions/revocation-backstop.js';
+import { sessionHandlers } from './sessions/handlers.js';
+import { jwksHandlers, jwksRoute } from './tokens/jwks-handlers.js';
 
-/** Accounts, tokens, sessions, MFA, OIDC, API keys, roles (issue #3). */
+/** How often the signing keys are checked for rotation and expiry. */
+const KEY_MAINTENANCE_MS = 10 * 60_000;
+
+export const AUTH_PUBLIC_METHODS = [
+  'kith.auth.v1.AuthService/Register',
+  'kith.auth.v1.AuthService/VerifyEmail',
+  'kith.auth.v1.AuthService/ResendVerification',
+  'kith.auth.v1.AuthService/Login',
+  'kith.auth.v1.AuthService/CompleteMfa',
+  'kith.auth.v1.AuthService/Refresh',
+  'kith.auth.v1.AuthService/RequestPasswordReset',
+  'kith.auth.v1.AuthService/ResetPassword',
+  'kith.auth.v1.AuthService/StartOAuthLogin',
+  'kith.auth.v1.AuthService/FinishOAuthLogin',
+  'kith.auth.v1.AuthService/GetJwks',
+] as const;
+
+/** Builds the auth parts; tests pass overrides (a cheaper password hasher). */
+export async function createAuthParts(
+  ctx: ServiceContext,
+  overrides: AuthAppOverrides = {},
+): Promise<ServiceParts> {
+  const app = createAuthApp(ctx, overrides);
+  await app.keys.maintain();
+  let keyTimer: NodeJS.Timeout | undefined;
+  let introspection: Subscription | undefined;
+  return {
+    handlers: [
+      implement(AuthService, {
+        ...accountHandlers(app),
+        ...loginHandlers(app),
+        ...sessionHandlers(app),
+        ...mfaHandlers(app),
+        ...oidcHandlers(app),
+        ...apiKeyHandlers(app),
+        ...jwksHandlers(app.keys),
+      }),
+      implement(AuthAdminService, adminHandlers(app)),
+    ],
+    consumers: [revocationBackstop(app), onUserErased(app)],
+    daemons: [
+      {
+        name: 'auth:signing-keys',
+        start() {
+          keyTimer = setInterval(() => {
+            app.keys
+              .maintain()
+              .catch((err: unknown) => app.logger.error({ err }, 'key maintenance failed'));
+          }, KEY_MAINTENANCE_MS);
+          keyTimer.unref();
+        },
+        async stop() {
+          clearInterval(keyTimer);
+        },
+      },
+      {
+        name: 'auth:mail-relay',
+        start: () => app.mailRelay.start(),
+        stop: () => app.mailRelay.stop(),
+      },
+      {
+        name: 'auth:api-key-introspection',
+        async start() {
+          introspection = await serveApiKeyIntrospection(app);
+        },
+        async stop() {
+          await introspection?.stop();
+        },
+      },
+    ],
+    http: { 'GET /.well-known/jwks.json': jwksRoute(app.keys) },
+    verificationKeys: app.keys.verificationKeys,
+  };
+}
+
+/** Accounts, tokens, sessions, MFA, OIDC, API keys, roles and the auth audit log. */
 export const authModule = defineService({
   name: 'auth',
   services: [AuthService, AuthAdminService],
-  publicMethods: [
-    'kith.auth.v1.AuthService/Register',
-    'kith.auth.v1.AuthService/VerifyEmail',
-    'kith.auth.v1.AuthService/ResendVerification',
-    'kith.auth.v1.AuthService/Login',
-    'kith.auth.v1.AuthService/CompleteMfa',
-    'kith.auth.v1.AuthService/Refresh',
-    'kith.auth.v1.AuthService/RequestPasswordReset',
-    'kith.auth.v1.AuthService/ResetPassword',
-    'kith.auth.v1.AuthService/StartOAuthLogin',
-    'kith.auth.v1.AuthService/FinishOAuthLogin',
-    'kith.auth.v1.AuthService/GetJwks',
-  ],
-  migrations: {},
-  create: () => ({}),
+  publicMethods: AUTH_PUBLIC_METHODS,
+  // Staff RPCs refuse everyone else before their requests are even validated.
+  requiredRoles: { [AuthAdminService.typeName]: 'admin' },
+  migrations: authMigrations,
+  create: (ctx) => createAuthParts(ctx),
 });

@@ -1,0 +1,151 @@
+import path from 'node:path';
+import { REVOCATION_LIVE_SUBJECT, applyRevocation, encodeRevocation } from '@kith/authn';
+import type { Revocation } from '@kith/authn';
+import type { Bus } from '@kith/bus';
+import type { Cache } from '@kith/cache';
+import type { Database, PageTokenCodec } from '@kith/db';
+import type { Logger } from '@kith/logging';
+import { createLogger } from '@kith/logging';
+import { createFileMailer, createMailRelay, createSmtpMailer, enqueueMail } from '@kith/mail';
+import type { Mailer } from '@kith/mail';
+import type { ServiceContext } from '@kith/runtime';
+import { recordEvent } from '@kith/runtime';
+import type { EventPayload } from '@kith/runtime';
+import type { Kysely } from 'kysely';
+import { loadAuthConfig } from './config.js';
+import type { AuthConfig } from './config.js';
+import { createPasswordHasher } from './credentials/index.js';
+import type { PasswordHasher } from './credentials/index.js';
+import { createSealedBox } from './crypto/sealed-box.js';
+import type { SealedBox } from './crypto/sealed-box.js';
+import type { AuthDatabase } from './db/schema.js';
+import { createOidcClients } from './oidc/index.js';
+import type { OidcClients } from './oidc/index.js';
+import { createSessions } from './sessions/sessions.js';
+import type { Sessions } from './sessions/sessions.js';
+import { createAuthThrottle } from './throttle.js';
+import type { AuthThrottle } from './throttle.js';
+import { createAccessTokenMinter } from './tokens/access-token.js';
+import { createSigningKeyStore } from './tokens/signing-keys.js';
+import type { SigningKeyStore } from './tokens/signing-keys.js';
+
+/** Everything the auth handlers use, built once per process (the service's composition root). */
+export interface AuthApp {
+  config: AuthConfig;
+  issuer: string;
+  audience: string;
+  database: Database<AuthDatabase>;
+  clock: () => Date;
+  logger: Logger;
+  cache: Cache;
+  bus: Bus;
+  pageTokens: PageTokenCodec;
+  box: SealedBox;
+  keys: SigningKeyStore;
+  sessions: Sessions;
+  hasher: PasswordHasher;
+  throttle: AuthThrottle;
+  oidc: OidcClients;
+  /** Records a domain event in the transaction (outbox). */
+  emit(trx: Kysely<AuthDatabase>, actorId: string | null, payload: EventPayload): Promise<string>;
+  /** After commit: tells every verifier at once (shared cache, plus a live announcement). */
+  publishRevocations(revocations: readonly Revocation[]): Promise<void>;
+  mailRelay: ReturnType<typeof createMailRelay>;
+  /** Queues mail in the transaction, due at once on the service clock (the relay's). */
+  queueMail(
+    trx: Kysely<AuthDatabase>,
+    message: { to: string; subject: string; text: string },
+  ): Promise<void>;
+}
+
+export interface AuthAppOverrides {
+  hasher?: PasswordHasher;
+  /** Replaces the configured mailer (tests read what was sent). */
+  mailer?: Mailer;
+  /** Receives the app once built (tests reach its database and relay). */
+  onApp?: (app: AuthApp) => void;
+}
+
+export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides = {}): AuthApp {
+  const { config, secrets } = loadAuthConfig(ctx.env);
+  if (!ctx.database) throw new Error('auth needs its database');
+  const database = ctx.database as Database<AuthDatabase>;
+  const kek = secrets.keyEncryptionKey ?? ctx.derivedSecret('auth.key-encryption-key');
+  if (!kek) throw new Error('AUTH_KEY_ENCRYPTION_KEY is required in distributed mode');
+  const box = createSealedBox(kek);
+  const keys = createSigningKeyStore({
+    database,
+    box,
+    clock: ctx.clock,
+    policy: {
+      alg: config.signingAlg,
+      rotateEveryMs: config.keyRotationIntervalMs,
+      publishLeadMs: config.keyPublishLeadMs,
+      retireAfterMs: config.accessTokenTtlMs + 5 * 60_000,
+    },
+  });
+  const minter = createAccessTokenMinter({
+    keys,
+    issuer: ctx.config.auth.issuer,
+    audience: ctx.config.auth.audience,
+    ttlMs: config.accessTokenTtlMs,
+  });
+  const mailer =
+    overrides.mailer ??
+    (config.smtpUrl
+      ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom })
+      : createFileMailer({ dir: path.join(ctx.config.dataDir, 'mail'), from: config.mailFrom }));
+  const mailRelay = createMailRelay({
+    database,
+    mailer,
+    logger: createLogger(ctx.logger, 'mail'),
+    clock: ctx.clock,
+  });
+  const app: AuthApp = {
+    config,
+    issuer: ctx.config.auth.issuer,
+    audience: ctx.config.auth.audience,
+    database,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    cache: ctx.cache,
+    bus: ctx.bus,
+    pageTokens: ctx.pageTokens,
+    box,
+    keys,
+    sessions: createSessions({
+      minter,
+      policy: {
+        refreshIdleTtlMs: config.refreshIdleTtlMs,
+        refreshAbsoluteTtlMs: config.refreshAbsoluteTtlMs,
+      },
+    }),
+    hasher: overrides.hasher ?? createPasswordHasher(),
+    throttle: createAuthThrottle({
+      rateLimiter: ctx.rateLimiter,
+      cache: ctx.cache,
+      clock: ctx.clock,
+    }),
+    oidc: createOidcClients(config.oidcProviders, { clock: ctx.clock }),
+    emit: (trx, actorId, payload) =>
+      recordEvent(trx, {
+        source: 'auth',
+        actor: actorId ? { userId: actorId } : { service: 'auth' },
+        payload,
+        occurredAt: ctx.clock(),
+      }),
+    async publishRevocations(revocations) {
+      for (const revocation of revocations) {
+        await applyRevocation(ctx.cache, revocation);
+        ctx.bus.publishLive(REVOCATION_LIVE_SUBJECT, encodeRevocation(revocation));
+      }
+    },
+    mailRelay,
+    async queueMail(trx, message) {
+      await enqueueMail(trx, message, { now: ctx.clock() });
+      mailRelay.wake();
+    },
+  };
+  overrides.onApp?.(app);
+  return app;
+}

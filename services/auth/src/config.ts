@@ -1,0 +1,92 @@
+import { envDurationMs, envUrl, loadEnv } from '@kith/config';
+import { z } from 'zod';
+import { oidcProvidersEnvSchema } from './oidc/index.js';
+import type { OidcProviderConfig } from './oidc/index.js';
+
+const DAY = 24 * 3600_000;
+
+/** The auth service's own settings; the platform's (AUTH_ISSUER, …) come from ctx.config. */
+export const authEnvSchema = z.object({
+  KITH_MODE: z.enum(['embedded', 'distributed']).default('embedded'),
+  /** 32 bytes, base64: seals signing keys and TOTP secrets. Derived per data dir when embedded. */
+  AUTH_KEY_ENCRYPTION_KEY: z
+    .string()
+    .transform((raw, ctx) => {
+      const key = Buffer.from(raw, 'base64');
+      if (key.length !== 32) {
+        ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, base64-encoded' });
+        return z.NEVER;
+      }
+      return key;
+    })
+    .optional(),
+  AUTH_SIGNING_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
+  AUTH_ACCESS_TOKEN_TTL: envDurationMs().default(10 * 60_000),
+  AUTH_REFRESH_IDLE_TTL: envDurationMs().default(30 * DAY),
+  AUTH_REFRESH_ABSOLUTE_TTL: envDurationMs().default(90 * DAY),
+  AUTH_KEY_ROTATION_INTERVAL: envDurationMs().default(30 * DAY),
+  /** Longer than any verifier's JWKS cache (jose caches 10 min by default). */
+  AUTH_KEY_PUBLISH_LEAD: envDurationMs().default(3600_000),
+  /** Where links in e-mails point: the web app that calls VerifyEmail / ResetPassword. */
+  AUTH_LINK_BASE_URL: envUrl({ protocols: ['http', 'https'] }).default('http://localhost:3000'),
+  /** smtp:// or smtps:// with credentials; unset in embedded mode: mail goes to .eml files. */
+  SMTP_URL: envUrl({ protocols: ['smtp', 'smtps'] }).optional(),
+  MAIL_FROM: z.string().min(3).default('Kith <no-reply@kith.local>'),
+  /** JSON array of OIDC providers (see services/auth/src/oidc/providers.ts). */
+  AUTH_OIDC_PROVIDERS: oidcProvidersEnvSchema.default([]),
+});
+
+export interface AuthConfig {
+  mode: 'embedded' | 'distributed';
+  signingAlg: 'EdDSA' | 'ES256';
+  accessTokenTtlMs: number;
+  refreshIdleTtlMs: number;
+  refreshAbsoluteTtlMs: number;
+  keyRotationIntervalMs: number;
+  keyPublishLeadMs: number;
+  linkBaseUrl: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  oidcProviders: OidcProviderConfig[];
+  /** Limits and lifetimes from API.md; constants, not settings. */
+  emailVerificationTtlMs: number;
+  passwordResetTtlMs: number;
+  reauthWindowMs: number;
+  mfaChallengeTtlMs: number;
+  emailCodeTtlMs: number;
+  /** A login after this long without one counts as suspicious (email code). */
+  inactivityMs: number;
+}
+
+export interface AuthSecrets {
+  keyEncryptionKey: Buffer | undefined;
+}
+
+export function loadAuthConfig(env: NodeJS.ProcessEnv): {
+  config: AuthConfig;
+  secrets: AuthSecrets;
+} {
+  const parsed = loadEnv(authEnvSchema, env);
+  return {
+    config: {
+      mode: parsed.KITH_MODE,
+      signingAlg: parsed.AUTH_SIGNING_ALG,
+      accessTokenTtlMs: parsed.AUTH_ACCESS_TOKEN_TTL,
+      refreshIdleTtlMs: parsed.AUTH_REFRESH_IDLE_TTL,
+      refreshAbsoluteTtlMs: parsed.AUTH_REFRESH_ABSOLUTE_TTL,
+      keyRotationIntervalMs: parsed.AUTH_KEY_ROTATION_INTERVAL,
+      keyPublishLeadMs: parsed.AUTH_KEY_PUBLISH_LEAD,
+      linkBaseUrl: parsed.AUTH_LINK_BASE_URL.replace(/\/+$/, ''),
+      smtpUrl: parsed.SMTP_URL ?? null,
+      mailFrom: parsed.MAIL_FROM,
+      oidcProviders: parsed.AUTH_OIDC_PROVIDERS,
+      emailVerificationTtlMs: DAY,
+      passwordResetTtlMs: 3600_000,
+      reauthWindowMs: 3600_000,
+      mfaChallengeTtlMs: 5 * 60_000,
+      emailCodeTtlMs: 5 * 60_000,
+      inactivityMs: 90 * DAY,
+    },
+    secrets: { keyEncryptionKey: parsed.AUTH_KEY_ENCRYPTION_KEY },
+  };
+}
