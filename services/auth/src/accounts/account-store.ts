@@ -1,0 +1,125 @@
+import { isIP } from 'node:net';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { domainMatchesBlock } from '../credentials/index.js';
+import type { Account, AuthDatabase, NewAccount } from '../db/schema.js';
+
+// The account queries of this folder. Every query takes the handle it runs on: inside a
+// transaction that is the transaction, never `database.db` (PGlite has a single session).
+
+export async function findAccountByCanonicalEmail(
+  db: Kysely<AuthDatabase>,
+  canonical: string,
+): Promise<Account | undefined> {
+  return db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('email_canonical', '=', canonical)
+    .executeTakeFirst();
+}
+
+export async function findAccountById(
+  db: Kysely<AuthDatabase>,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<Account | undefined> {
+  let query = db.selectFrom('accounts').selectAll().where('id', '=', id);
+  if (options.forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/** True when the name, or a look-alike of it, belongs to an account already. */
+export async function usernameTaken(
+  db: Kysely<AuthDatabase>,
+  normalized: string,
+  skeleton: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where((eb) =>
+      eb.or([eb('username_normalized', '=', normalized), eb('username_skeleton', '=', skeleton)]),
+    )
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** True when the address belongs to an account other than `exceptAccountId`. */
+export async function emailTakenByOther(
+  db: Kysely<AuthDatabase>,
+  canonical: string,
+  exceptAccountId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where('email_canonical', '=', canonical)
+    .where('id', '!=', exceptAccountId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function insertAccount(db: Kysely<AuthDatabase>, account: NewAccount): Promise<void> {
+  await db.insertInto('accounts').values(account).execute();
+}
+
+/** True when a live block covers `ip` for sign-up (scope sign_up or all). */
+export async function ipBlockedForSignUp(
+  db: Kysely<AuthDatabase>,
+  ip: string,
+  now: Date,
+): Promise<boolean> {
+  // An address that is not one (a unix socket, a test transport) cannot be in a range.
+  if (isIP(ip) === 0) return false;
+  const row = await db
+    .selectFrom('ip_blocks')
+    .select('id')
+    .where('scope', 'in', ['sign_up', 'all'])
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .where(sql<boolean>`cidr >>= ${ip}::inet`)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The domain and each parent of it: 'a.mail.evil.com' → 'a.mail.evil.com', 'mail.evil.com', … */
+export function domainAndParents(domain: string): string[] {
+  const labels = domain.split('.');
+  return labels.map((_, i) => labels.slice(i).join('.'));
+}
+
+/** True when the (lowercase ASCII) domain or a parent of it is on the block list. */
+export async function emailDomainBlocked(
+  db: Kysely<AuthDatabase>,
+  domain: string,
+): Promise<boolean> {
+  const candidates = domainAndParents(domain);
+  const rows = await db
+    .selectFrom('email_domain_blocks')
+    .select('domain')
+    .where(sql<string>`lower(domain)`, 'in', candidates)
+    .execute();
+  return rows.some((row) => domainMatchesBlock(domain, row.domain));
+}
+
+export async function unusedRecoveryCodes(
+  db: Kysely<AuthDatabase>,
+  accountId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('recovery_codes')
+    .select((eb) => eb.fn.countAll<string | number | bigint>().as('count'))
+    .where('account_id', '=', accountId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function linkedIdentities(db: Kysely<AuthDatabase>, accountId: string) {
+  return db
+    .selectFrom('oidc_identities')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('linked_at')
+    .orderBy('id')
+    .execute();
+}

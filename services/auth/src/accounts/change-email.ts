@@ -1,0 +1,111 @@
+import type { HandlerContext } from '@connectrpc/connect';
+import { InvalidArgumentError, PermissionDeniedError } from '@kith/errors';
+import type { ChangeEmailRequest } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import { requirePrincipal } from '@kith/interceptors';
+import type { AuthApp } from '../app.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { emailDomain, maskEmail } from '../credentials/index.js';
+import { loadCallerAccount } from '../db/accounts.js';
+import { requestMeta } from '../request-meta.js';
+import { sendMail } from './account-mail.js';
+import { emailDomainBlocked, emailTakenByOther } from './account-store.js';
+import { confirmCurrentPassword } from './current-password.js';
+import { emailLink, issueEmailToken, retireEmailTokens } from './email-tokens.js';
+import {
+  confirmNewEmailMail,
+  emailAlreadyInUseMail,
+  emailChangeRequestedMail,
+} from './mail-templates.js';
+import { requireCanonicalEmail } from './violations.js';
+
+/**
+ * ChangeEmail: after the current password, the new address becomes pending and gets a link;
+ * the current address gets a notice. An address that belongs to another account gets a notice
+ * instead of a link, and everything the caller can see (answer, pending address) is the same,
+ * so the call cannot be used to find out which addresses have accounts.
+ */
+export async function changeEmail(
+  app: AuthApp,
+  req: ChangeEmailRequest,
+  ctx: HandlerContext,
+): Promise<{ pendingEmail: string }> {
+  const principal = requirePrincipal(ctx);
+  const meta = requestMeta(ctx);
+  const now = app.clock();
+  const account = await loadCallerAccount(app.database.db, principal.userId);
+  const sessionId = principal.sessionId ?? null;
+  const { needsRehash } = await confirmCurrentPassword(app, {
+    account,
+    password: req.currentPassword,
+    sessionId,
+    meta,
+    now,
+    during: 'change_email',
+  });
+  const newEmail = req.newEmail.trim();
+  const canonical = requireCanonicalEmail(newEmail, 'new_email');
+  if (canonical === account.email_canonical) {
+    throw new InvalidArgumentError([{ field: 'new_email', message: 'is already your address' }]);
+  }
+  if (await emailDomainBlocked(app.database.db, emailDomain(newEmail))) {
+    await app.database.transaction((trx) =>
+      recordAudit(trx, {
+        type: 'blocked_by_policy',
+        accountId: account.id,
+        sessionId,
+        meta,
+        details: { reason: 'email_domain_blocked', during: 'change_email' },
+        at: now,
+      }),
+    );
+    throw new PermissionDeniedError('this e-mail domain cannot be used');
+  }
+  await app.throttle.beforeMail(meta.ip, canonical);
+  const rehash = needsRehash ? await app.hasher.hash(req.currentPassword) : undefined;
+
+  await app.database.transaction(async (trx) => {
+    await trx
+      .updateTable('accounts')
+      .set({
+        pending_email: newEmail,
+        updated_at: now,
+        ...(rehash === undefined ? {} : { password_hash: rehash }),
+      })
+      .where('id', '=', account.id)
+      .execute();
+    // Only the newest change can complete.
+    await retireEmailTokens(trx, account.id, ['change_email'], now);
+    const taken = await emailTakenByOther(trx, canonical, account.id);
+    if (taken) {
+      await sendMail(app, trx, newEmail, emailAlreadyInUseMail());
+    } else {
+      const ttlMs = app.config.emailVerificationTtlMs;
+      const token = await issueEmailToken(trx, {
+        accountId: account.id,
+        purpose: 'change_email',
+        email: newEmail,
+        ttlMs,
+        now,
+      });
+      await sendMail(
+        app,
+        trx,
+        newEmail,
+        confirmNewEmailMail(emailLink(app.config.linkBaseUrl, 'verify-email', token), ttlMs),
+      );
+    }
+    await sendMail(app, trx, account.email, emailChangeRequestedMail(maskEmail(newEmail)));
+    await recordAudit(trx, {
+      type: 'email_change_requested',
+      accountId: account.id,
+      sessionId,
+      meta,
+      details: {
+        new_email: maskEmail(newEmail),
+        ...(taken ? { outcome: 'address_in_use' } : {}),
+      },
+      at: now,
+    });
+  });
+  return { pendingEmail: newEmail };
+}

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Code } from '@connectrpc/connect';
+import type { AuthHarness } from '../testing/harness.js';
+import {
+  fromIp,
+  login,
+  rejectsWith,
+  signedIn,
+  startAccountsHarness,
+  verifiedUser,
+  violations,
+} from './test-support.js';
+
+const NEW_PASSWORD = 'seven quiet mountain rivers';
+
+describe('ChangePassword', () => {
+  let h: AuthHarness;
+  before(async () => {
+    h = await startAccountsHarness();
+  });
+  after(() => h.stop());
+
+  test('returns working tokens for this session; the old ones stop working', async () => {
+    const user = await verifiedUser(h);
+    h.clock.advance(1000);
+    const { tokens } = await signedIn(h, user.accessToken).changePassword({
+      currentPassword: user.password,
+      newPassword: NEW_PASSWORD,
+    });
+    assert.ok(tokens);
+    assert.equal(tokens.sessionId, user.sessionId);
+    assert.equal(tokens.userId, user.userId);
+
+    const { account } = await signedIn(h, tokens.accessToken).getAccount({});
+    assert.equal(account?.userId, user.userId);
+    await rejectsWith(signedIn(h, user.accessToken).getAccount({}), Code.Unauthenticated);
+    await rejectsWith(fromIp(h).refresh({ refreshToken: user.refreshToken }), Code.Unauthenticated);
+    const refreshed = await fromIp(h).refresh({ refreshToken: tokens.refreshToken });
+    assert.equal(refreshed.tokens?.sessionId, user.sessionId);
+
+    await rejectsWith(
+      fromIp(h).login({ identifier: user.email, password: user.password }),
+      Code.Unauthenticated,
+    );
+    await login(h, user.email, NEW_PASSWORD);
+    assert.equal((await h.lastMailTo(user.email)).subject, 'Your password was changed');
+  });
+
+  test('other sessions must refresh, and end too when the caller asks', async () => {
+    const user = await verifiedUser(h);
+    const other = await login(h, user.email, user.password);
+    h.clock.advance(1000);
+    await signedIn(h, user.accessToken).changePassword({
+      currentPassword: user.password,
+      newPassword: NEW_PASSWORD,
+    });
+    // Access tokens die everywhere; the other session's refresh token still works.
+    await rejectsWith(signedIn(h, other.accessToken).getAccount({}), Code.Unauthenticated);
+    const renewed = await fromIp(h).refresh({ refreshToken: other.refreshToken });
+    assert.ok(renewed.tokens);
+
+    const caller = await login(h, user.email, NEW_PASSWORD);
+    h.clock.advance(1000);
+    await signedIn(h, caller.accessToken).changePassword({
+      currentPassword: NEW_PASSWORD,
+      newPassword: `${NEW_PASSWORD} again`,
+      revokeOtherSessions: true,
+    });
+    await rejectsWith(
+      fromIp(h).refresh({ refreshToken: renewed.tokens.refreshToken }),
+      Code.Unauthenticated,
+    );
+    const live = await h.app.database.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('account_id', '=', user.userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    assert.deepEqual(
+      live.map((s) => s.id),
+      [caller.sessionId],
+    );
+  });
+
+  test('a wrong current password is refused on current_password and changes nothing', async () => {
+    const user = await verifiedUser(h);
+    const err = await rejectsWith(
+      signedIn(h, user.accessToken).changePassword({
+        currentPassword: 'not my password at all',
+        newPassword: NEW_PASSWORD,
+      }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violations(err), [
+      { field: 'current_password', message: 'incorrect password' },
+    ]);
+    await signedIn(h, user.accessToken).getAccount({});
+    await login(h, user.email, user.password);
+  });
+
+  test('a weak new password is refused on new_password', async () => {
+    const user = await verifiedUser(h);
+    const err = await rejectsWith(
+      signedIn(h, user.accessToken).changePassword({
+        currentPassword: user.password,
+        newPassword: 'qwertyuiop',
+      }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(
+      violations(err).map((v) => v.field),
+      ['new_password'],
+    );
+  });
+
+  test('an account without a password cannot change it', async () => {
+    const user = await verifiedUser(h);
+    await h.app.database.db
+      .updateTable('accounts')
+      .set({ password_hash: null })
+      .where('id', '=', user.userId)
+      .execute();
+    await rejectsWith(
+      signedIn(h, user.accessToken).changePassword({
+        currentPassword: user.password,
+        newPassword: NEW_PASSWORD,
+      }),
+      Code.FailedPrecondition,
+    );
+  });
+
+  test('requires a signed-in caller', async () => {
+    await rejectsWith(
+      fromIp(h).changePassword({ currentPassword: 'whatever', newPassword: NEW_PASSWORD }),
+      Code.Unauthenticated,
+    );
+  });
+});

@@ -1,0 +1,101 @@
+import type { HandlerContext } from '@connectrpc/connect';
+import { UnauthenticatedError } from '@kith/errors';
+import type { ChangePasswordRequest } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import { requirePrincipal } from '@kith/interceptors';
+import type { AuthApp } from '../app.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { loadCallerAccount } from '../db/accounts.js';
+import { requestMeta } from '../request-meta.js';
+import type { TokenPairInit } from '../sessions/sessions.js';
+import { sendMail } from './account-mail.js';
+import { findAccountById } from './account-store.js';
+import { confirmCurrentPassword } from './current-password.js';
+import { cutAccess } from './cut-access.js';
+import { passwordChangedMail } from './mail-templates.js';
+import { requireAcceptablePassword } from './violations.js';
+
+/**
+ * ChangePassword. The current password is the re-authentication. Every access token of the
+ * account dies; other sessions end only when the caller asks (ASVS leaves the choice to the
+ * user), and they must refresh either way. The calling session carries on with fresh tokens.
+ */
+export async function changePassword(
+  app: AuthApp,
+  req: ChangePasswordRequest,
+  ctx: HandlerContext,
+): Promise<{ tokens: TokenPairInit }> {
+  const principal = requirePrincipal(ctx);
+  const sessionId = principal.sessionId;
+  if (!sessionId) throw new UnauthenticatedError();
+  const meta = requestMeta(ctx);
+  const now = app.clock();
+  const account = await loadCallerAccount(app.database.db, principal.userId);
+  await confirmCurrentPassword(app, {
+    account,
+    password: req.currentPassword,
+    sessionId,
+    meta,
+    now,
+    during: 'change_password',
+  });
+  requireAcceptablePassword(
+    req.newPassword,
+    { email: account.email, username: account.username },
+    'new_password',
+  );
+  const passwordHash = await app.hasher.hash(req.newPassword);
+
+  const { tokens, revocations } = await app.database.transaction(async (trx) => {
+    const session = await trx
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', sessionId)
+      .where('account_id', '=', account.id)
+      .where('revoked_at', 'is', null)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!session) throw new UnauthenticatedError();
+    await trx
+      .updateTable('accounts')
+      .set({ password_hash: passwordHash, updated_at: now })
+      .where('id', '=', account.id)
+      .execute();
+    const cut = await cutAccess(app, trx, {
+      accountId: account.id,
+      reason: 'password_changed',
+      revokeSessions: req.revokeOtherSessions,
+      keepSessionId: session.id,
+      now,
+    });
+    // The password was just proved: the session's re-auth clock restarts. Its refresh tokens
+    // still in circulation are dropped, so only the pair returned here continues the session.
+    await trx
+      .updateTable('sessions')
+      .set({ auth_time: now, last_used_at: now, ip: meta.ip, user_agent: meta.userAgent })
+      .where('id', '=', session.id)
+      .execute();
+    await trx
+      .deleteFrom('refresh_tokens')
+      .where('session_id', '=', session.id)
+      .where('used_at', 'is', null)
+      .execute();
+    const updated = await findAccountById(trx, account.id);
+    if (!updated) throw new UnauthenticatedError();
+    const tokens = await app.sessions.issue(trx, updated, { ...session, auth_time: now }, now);
+    await sendMail(app, trx, account.email, passwordChangedMail('changed'));
+    await recordAudit(trx, {
+      type: 'password_changed',
+      accountId: account.id,
+      sessionId: session.id,
+      meta,
+      details: {
+        revoke_other_sessions: String(req.revokeOtherSessions),
+        revoked_sessions: String(cut.revokedSessions),
+      },
+      at: now,
+    });
+    return { tokens, revocations: cut.revocations };
+  });
+  await app.publishRevocations(revocations);
+  return { tokens };
+}

@@ -1,0 +1,51 @@
+import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
+import type { AuthApp } from '../app.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Account } from '../db/schema.js';
+import type { RequestMeta } from '../request-meta.js';
+
+/**
+ * Re-authentication by the current password for a signed-in change (ChangePassword,
+ * ChangeEmail): throttled and backed off like a login, failures audited. Returns whether the
+ * stored hash should be refreshed with the current parameters.
+ */
+export async function confirmCurrentPassword(
+  app: AuthApp,
+  input: {
+    account: Account;
+    password: string;
+    sessionId: string | null;
+    meta: RequestMeta;
+    now: Date;
+    during: 'change_password' | 'change_email';
+  },
+): Promise<{ needsRehash: boolean }> {
+  const { account, meta, now } = input;
+  const identifier = `uid:${account.id}`;
+  await app.throttle.beforePasswordCheck(meta.ip, identifier);
+  if (account.password_hash === null) {
+    throw new FailedPreconditionError(
+      'this account has no password; set one with a password reset first',
+    );
+  }
+  const result = await app.hasher.verify(account.password_hash, input.password);
+  if (!result.ok) {
+    await app.throttle.recordFailure(identifier);
+    await app.database.transaction((trx) =>
+      recordAudit(trx, {
+        type: 'login_failed',
+        accountId: account.id,
+        sessionId: input.sessionId,
+        meta,
+        details: { reason: 'bad_password', during: input.during },
+        at: now,
+      }),
+    );
+    throw new InvalidArgumentError(
+      [{ field: 'current_password', message: 'incorrect password' }],
+      'incorrect password',
+    );
+  }
+  await app.throttle.recordSuccess(identifier);
+  return { needsRehash: result.needsRehash };
+}

@@ -1,0 +1,330 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Code } from '@connectrpc/connect';
+import { Role } from '@kith/gen/kith/auth/v1/types_pb.js';
+import { uuidv7 } from 'uuidv7';
+import { sha256Hex } from '../crypto/secrets.js';
+import type { AuthHarness } from '../testing/harness.js';
+import {
+  CONSENT,
+  freshIp,
+  fromIp,
+  login,
+  registerUser,
+  rejectsWith,
+  signedIn,
+  startAccountsHarness,
+  uniqueUser,
+  violatedFields,
+  violations,
+} from './test-support.js';
+
+describe('Register', () => {
+  let h: AuthHarness;
+  before(async () => {
+    h = await startAccountsHarness();
+  });
+  after(() => h.stop());
+
+  const accountsWith = (canonical: string) =>
+    h.app.database.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('email_canonical', '=', canonical)
+      .execute();
+
+  /** The raw Connect answer (status, content type, body) to a sign-up from `ip`. */
+  async function rawRegister(body: object, ip = freshIp()) {
+    const response = await fetch(`${h.url}/kith.auth.v1.AuthService/Register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      body: await response.text(),
+    };
+  }
+
+  test('register, verify with the mailed link, then the account shows as verified', async () => {
+    const user = uniqueUser();
+    const answer = await fromIp(h).register({ ...user, consent: CONSENT, locale: 'pt-BR' });
+    assert.equal(answer.userId, '');
+    assert.equal(answer.tokens, undefined);
+
+    const [row] = await accountsWith(user.email);
+    assert.ok(row);
+    assert.equal(row.email_verified_at, null);
+    assert.equal(row.locale, 'pt-BR');
+    assert.equal(row.username_normalized, user.username.toLowerCase());
+    assert.match(row.password_hash ?? '', /^\$argon2id\$/);
+    assert.equal((row.consent as { documents_version: string }).documents_version, '2026-01');
+    assert.equal(row.tokens_valid_after.getTime(), h.clock.now().getTime());
+
+    const mail = await h.lastMailTo(user.email);
+    assert.ok(mail.link?.startsWith('http://app.kith.test/verify-email?token=kith_ev_'), mail.link);
+    assert.ok(mail.token);
+    // Only the hash of the link's secret is stored.
+    const tokens = await h.app.database.db
+      .selectFrom('email_tokens')
+      .selectAll()
+      .where('account_id', '=', row.id)
+      .execute();
+    assert.equal(tokens.length, 1);
+    assert.equal(tokens[0]!.token_hash, sha256Hex(mail.token));
+    assert.equal(tokens[0]!.purpose, 'verify_email');
+    assert.ok(!JSON.stringify(tokens).includes(mail.token));
+
+    const verified = await fromIp(h).verifyEmail({ token: mail.token });
+    assert.deepEqual([verified.userId, verified.email], [row.id, user.email]);
+
+    const session = await login(h, user.email, user.password);
+    const { account } = await signedIn(h, session.accessToken).getAccount({});
+    assert.ok(account);
+    assert.equal(account.userId, row.id);
+    assert.equal(account.email, user.email);
+    assert.equal(account.emailVerified, true);
+    assert.equal(account.pendingEmail, '');
+    assert.equal(account.username, user.username);
+    assert.equal(account.role, Role.USER);
+    assert.equal(account.hasPassword, true);
+    assert.equal(account.totpEnabled, false);
+    assert.equal(account.recoveryCodesRemaining, 0);
+    assert.deepEqual(account.linkedIdentities, []);
+    assert.equal(account.disabledAt, undefined);
+
+    const events = await h.app.database.db
+      .selectFrom('audit_events')
+      .select('type')
+      .where('account_id', '=', row.id)
+      .orderBy('occurred_at')
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(events.map((e) => e.type).slice(0, 2), ['registered', 'email_verified']);
+  });
+
+  test('a known address gets the same answer, no second account, and its owner a notice', async () => {
+    const owner = await registerUser(h, { email: `Jane.Doe+${Date.now()}@gmail.com` });
+    const canonical = `janedoe@gmail.com`;
+    const mailsBefore = (await h.mails()).length;
+    let hashes = 0;
+    const realHash = h.app.hasher.hash;
+    h.app.hasher.hash = (password) => {
+      hashes++;
+      return realHash(password);
+    };
+    try {
+      const fresh = uniqueUser();
+      const forNew = await rawRegister({ ...fresh, consent: CONSENT });
+      const intruder = uniqueUser();
+      // The same Gmail mailbox, spelled differently.
+      const forKnown = await rawRegister({
+        ...intruder,
+        email: 'JANE.doe@googlemail.com',
+        consent: CONSENT,
+      });
+      assert.deepEqual(forKnown, forNew);
+      assert.equal(forKnown.status, 200);
+      assert.equal(forKnown.body, '{}');
+      assert.equal(hashes, 2, 'the password is hashed for a known address too');
+
+      const rows = await accountsWith(canonical);
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.username, owner.username);
+      assert.equal((await accountsWith(canonicalOf(intruder.email))).length, 0);
+
+      const sent = (await h.mails()).slice(mailsBefore);
+      assert.deepEqual(sent.map((m) => m.to).sort(), [fresh.email, owner.email].sort());
+      const notice = sent.find((m) => m.to === owner.email)!;
+      assert.equal(notice.subject, 'Someone tried to sign up with your address');
+      assert.equal(notice.link, undefined, 'the notice carries no link');
+      assert.match(notice.text, /reset/i);
+      assert.ok(sent.find((m) => m.to === fresh.email)?.token);
+    } finally {
+      h.app.hasher.hash = realHash;
+    }
+  });
+
+  test('usernames are unique across case and look-alikes', async () => {
+    const first = await registerUser(h, { username: `john_doe${suffix()}` });
+    for (const taken of [
+      first.username.toUpperCase(),
+      first.username.replace('o', '0').toUpperCase(),
+    ]) {
+      const err = await rejectsWith(
+        fromIp(h).register({ ...uniqueUser(), username: taken, consent: CONSENT }),
+        Code.AlreadyExists,
+      );
+      assert.equal(err.rawMessage, 'username is taken');
+    }
+  });
+
+  test('J0HN_DOE is taken once john_doe exists', async () => {
+    // A name no other test uses: the skeleton of 'john_doe'.
+    await registerUser(h, { username: 'john_doe' });
+    await rejectsWith(
+      fromIp(h).register({ ...uniqueUser(), username: 'J0HN_DOE', consent: CONSENT }),
+      Code.AlreadyExists,
+    );
+  });
+
+  test('a common password is refused on the password field', async () => {
+    const user = uniqueUser();
+    const err = await rejectsWith(
+      fromIp(h).register({ ...user, password: 'password123', consent: CONSENT }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violations(err), [
+      { field: 'password', message: 'is too common; choose one that is harder to guess' },
+    ]);
+    assert.equal((await accountsWith(user.email)).length, 0);
+  });
+
+  test('a password containing the username is refused', async () => {
+    const user = uniqueUser();
+    const err = await rejectsWith(
+      fromIp(h).register({ ...user, password: `${user.username}-secret!`, consent: CONSENT }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violations(err), [
+      { field: 'password', message: 'must not contain your username' },
+    ]);
+  });
+
+  test('a reserved or malformed username is refused on the username field', async () => {
+    for (const username of ['admin', 'Supp0rt', 'trailing_']) {
+      const err = await rejectsWith(
+        fromIp(h).register({ ...uniqueUser(), username, consent: CONSENT }),
+        Code.InvalidArgument,
+      );
+      assert.deepEqual(violatedFields(err), ['username'], username);
+    }
+  });
+
+  test('an address on a blocked domain (or a subdomain of it) cannot sign up', async () => {
+    const domain = `blocked${suffix()}.example`;
+    await h.app.database.db
+      .insertInto('email_domain_blocks')
+      .values({
+        id: uuidv7(),
+        domain,
+        reason: 'spam',
+        created_by: uuidv7(),
+        created_at: h.clock.now(),
+      })
+      .execute();
+    for (const email of [`someone@${domain}`, `someone@mail.${domain.toUpperCase()}`]) {
+      const err = await rejectsWith(
+        fromIp(h).register({ ...uniqueUser(), email, consent: CONSENT }),
+        Code.PermissionDenied,
+      );
+      assert.equal(err.rawMessage, 'sign-up is not available');
+      assert.equal((await accountsWith(canonicalOf(email))).length, 0);
+    }
+    // 'not<domain>' is someone else's domain.
+    await fromIp(h).register({ ...uniqueUser(), email: `someone@not${domain}`, consent: CONSENT });
+    assert.equal((await accountsWith(`someone@not${domain}`)).length, 1);
+    const audit = await h.app.database.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('type', '=', 'blocked_by_policy')
+      .execute();
+    assert.ok(audit.some((a) => a.details.reason === 'email_domain_blocked'));
+  });
+
+  test('a blocked address range cannot sign up; an expired block no longer counts', async () => {
+    const now = h.clock.now();
+    const block = (cidr: string, scope: 'sign_up' | 'all', expiresAt: Date | null) =>
+      h.app.database.db
+        .insertInto('ip_blocks')
+        .values({
+          id: uuidv7(),
+          cidr,
+          scope,
+          reason: '',
+          created_by: uuidv7(),
+          created_at: now,
+          expires_at: expiresAt,
+        })
+        .execute();
+    await block('203.0.113.0/25', 'sign_up', null);
+    await block('2001:db8::/48', 'all', null);
+    await block('203.0.113.128/25', 'sign_up', new Date(now.getTime() - 1000));
+
+    for (const ip of ['203.0.113.7', '2001:db8:0:1::5']) {
+      const user = uniqueUser();
+      const err = await rejectsWith(
+        fromIp(h, ip).register({ ...user, consent: CONSENT }),
+        Code.PermissionDenied,
+      );
+      assert.equal(err.rawMessage, 'sign-up is not available');
+      assert.equal((await accountsWith(user.email)).length, 0);
+    }
+    const allowed = uniqueUser();
+    await fromIp(h, '203.0.113.200').register({ ...allowed, consent: CONSENT });
+    assert.equal((await accountsWith(allowed.email)).length, 1);
+  });
+
+  test('the sixth sign-up from one address within 30 minutes is refused', async () => {
+    const ip = freshIp();
+    for (let i = 0; i < 5; i++) {
+      await fromIp(h, ip).register({ ...uniqueUser(), consent: CONSENT });
+    }
+    const user = uniqueUser();
+    await rejectsWith(
+      fromIp(h, ip).register({ ...user, consent: CONSENT }),
+      Code.ResourceExhausted,
+    );
+    assert.equal((await accountsWith(user.email)).length, 0);
+    // Another address is not affected.
+    await fromIp(h).register({ ...uniqueUser(), consent: CONSENT });
+  });
+
+  test('concurrent sign-ups with one address create one account and both get the same answer', async () => {
+    const email = `race${suffix()}@example.com`;
+    const answers = await Promise.all(
+      [uniqueUser(), uniqueUser()].map((u) => rawRegister({ ...u, email, consent: CONSENT })),
+    );
+    assert.deepEqual(answers[0], answers[1]);
+    assert.equal((await accountsWith(email)).length, 1);
+  });
+
+  test('the race path recognises which unique rule an insert broke', async () => {
+    const { accountConflict } = await import('./unique-violation.js');
+    const [existing] = await h.app.database.db
+      .selectFrom('accounts')
+      .selectAll()
+      .limit(1)
+      .execute();
+    assert.ok(existing);
+    const clash = (changes: Record<string, string>) =>
+      h.app.database.db
+        .insertInto('accounts')
+        .values({
+          ...existing,
+          id: uuidv7(),
+          email_canonical: `x${suffix()}@e.com`,
+          username_normalized: `u${suffix()}`,
+          username_skeleton: `s${suffix()}`,
+          ...changes,
+        })
+        .execute()
+        .then(
+          () => assert.fail('insert should have failed'),
+          (err: unknown) => accountConflict(err),
+        );
+    assert.equal(await clash({ email_canonical: existing.email_canonical }), 'email');
+    assert.equal(await clash({ username_skeleton: existing.username_skeleton }), 'username');
+    assert.equal(await clash({ username_normalized: existing.username_normalized }), 'username');
+  });
+});
+
+let suffixCounter = 0;
+function suffix(): string {
+  return `${Date.now().toString(36)}${(suffixCounter++).toString(36)}`;
+}
+
+function canonicalOf(email: string): string {
+  return email.trim().toLowerCase();
+}

@@ -1,0 +1,179 @@
+import type { HandlerContext } from '@connectrpc/connect';
+import { AlreadyExistsError, InvalidArgumentError, PermissionDeniedError } from '@kith/errors';
+import type { RegisterRequest } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import type { Kysely } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { AuthApp } from '../app.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { emailDomain } from '../credentials/index.js';
+import type { Account, AuthDatabase } from '../db/schema.js';
+import { requestMeta } from '../request-meta.js';
+import type { RequestMeta } from '../request-meta.js';
+import { sendMail } from './account-mail.js';
+import {
+  emailDomainBlocked,
+  findAccountByCanonicalEmail,
+  insertAccount,
+  ipBlockedForSignUp,
+  usernameTaken,
+} from './account-store.js';
+import { emailLink, issueEmailToken } from './email-tokens.js';
+import { signUpWithKnownAddressMail, verifyEmailMail } from './mail-templates.js';
+import { accountConflict } from './unique-violation.js';
+import { validateRegistration } from './violations.js';
+import type { Registration } from './violations.js';
+
+const DEFAULT_LOCALE = 'en';
+
+/**
+ * Register. The answer is the same empty message whether or not the address is known: a new
+ * address gets a verification link, a known one's owner gets a notice, and both paths hash the
+ * password and write in one transaction so that neither answers faster.
+ */
+export async function register(
+  app: AuthApp,
+  req: RegisterRequest,
+  ctx: HandlerContext,
+): Promise<Record<string, never>> {
+  const meta = requestMeta(ctx);
+  await app.throttle.beforeSignUp(meta.ip);
+  const now = app.clock();
+  if (!req.consent) {
+    throw new InvalidArgumentError([{ field: 'consent', message: 'is required' }]);
+  }
+  const registration = validateRegistration(req);
+  await refuseBlockedSignUp(app, registration, meta, now);
+  // Counted for known and unknown addresses alike: each sign-up sends one mail either way.
+  await app.throttle.beforeMail(meta.ip, registration.emailCanonical);
+  // Outside the transaction: argon2 takes tens of milliseconds and must not hold a connection.
+  const passwordHash = await app.hasher.hash(req.password);
+
+  const consent = {
+    terms_accepted: req.consent.termsAccepted,
+    privacy_policy_accepted: req.consent.privacyPolicyAccepted,
+    minimum_age_confirmed: req.consent.minimumAgeConfirmed,
+    marketing_emails: req.consent.marketingEmails,
+    documents_version: req.consent.documentsVersion,
+    accepted_at: now.toISOString(),
+  };
+  const locale = req.locale || DEFAULT_LOCALE;
+
+  try {
+    await app.database.transaction(async (trx) => {
+      if (
+        await usernameTaken(trx, registration.usernameNormalized, registration.usernameSkeleton)
+      ) {
+        throw new AlreadyExistsError('username is taken');
+      }
+      const existing = await findAccountByCanonicalEmail(trx, registration.emailCanonical);
+      if (existing) {
+        await noticeToOwner(app, trx, existing, meta, now);
+        return;
+      }
+      const id = uuidv7();
+      await insertAccount(trx, {
+        id,
+        email: registration.email,
+        email_canonical: registration.emailCanonical,
+        email_verified_at: null,
+        pending_email: null,
+        username: registration.username,
+        username_normalized: registration.usernameNormalized,
+        username_skeleton: registration.usernameSkeleton,
+        password_hash: passwordHash,
+        locale,
+        consent,
+        totp_secret_enc: null,
+        totp_enabled_at: null,
+        totp_last_step: null,
+        totp_pending_secret_enc: null,
+        totp_pending_expires_at: null,
+        tokens_valid_after: now,
+        disabled_at: null,
+        disabled_by: null,
+        last_login_at: null,
+        created_at: now,
+        updated_at: now,
+      });
+      const token = await issueEmailToken(trx, {
+        accountId: id,
+        purpose: 'verify_email',
+        email: registration.email,
+        ttlMs: app.config.emailVerificationTtlMs,
+        now,
+      });
+      await sendMail(
+        app,
+        trx,
+        registration.email,
+        verifyEmailMail(
+          emailLink(app.config.linkBaseUrl, 'verify-email', token),
+          app.config.emailVerificationTtlMs,
+        ),
+      );
+      await app.emit(trx, id, {
+        case: 'authUserRegistered',
+        value: { userId: id, username: registration.username, email: registration.email, locale },
+      });
+      await recordAudit(trx, { type: 'registered', accountId: id, sessionId: null, meta, at: now });
+    });
+  } catch (err) {
+    // A concurrent sign-up won the race for the same name or address.
+    const conflict = accountConflict(err);
+    if (conflict === 'username') throw new AlreadyExistsError('username is taken');
+    if (conflict !== 'email') throw err;
+    await app.database.transaction(async (trx) => {
+      const owner = await findAccountByCanonicalEmail(trx, registration.emailCanonical);
+      if (owner) await noticeToOwner(app, trx, owner, meta, now);
+    });
+  }
+  return {};
+}
+
+/** The known-address path: the owner learns of the attempt; the caller learns nothing. */
+async function noticeToOwner(
+  app: AuthApp,
+  trx: Kysely<AuthDatabase>,
+  owner: Account,
+  meta: RequestMeta,
+  now: Date,
+): Promise<void> {
+  await sendMail(app, trx, owner.email, signUpWithKnownAddressMail());
+  await recordAudit(trx, {
+    type: 'blocked_by_policy',
+    accountId: owner.id,
+    sessionId: null,
+    meta,
+    details: { reason: 'email_in_use', during: 'register' },
+    at: now,
+  });
+}
+
+/**
+ * Staff blocks on the client's address range and on the e-mail domain (subdomains included).
+ * The refusal is audited in a transaction of its own, since the request itself fails.
+ */
+async function refuseBlockedSignUp(
+  app: AuthApp,
+  registration: Registration,
+  meta: RequestMeta,
+  now: Date,
+): Promise<void> {
+  const db = app.database.db;
+  let reason: string | undefined;
+  if (await ipBlockedForSignUp(db, meta.ip, now)) reason = 'ip_blocked';
+  else if (await emailDomainBlocked(db, emailDomain(registration.email)))
+    reason = 'email_domain_blocked';
+  if (reason === undefined) return;
+  await app.database.transaction((trx) =>
+    recordAudit(trx, {
+      type: 'blocked_by_policy',
+      accountId: null,
+      sessionId: null,
+      meta,
+      details: { reason, during: 'register' },
+      at: now,
+    }),
+  );
+  throw new PermissionDeniedError('sign-up is not available');
+}

@@ -1,0 +1,234 @@
+import type { HandlerContext } from '@connectrpc/connect';
+import type { Revocation } from '@kith/authn';
+import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
+import type {
+  ResendVerificationRequest,
+  VerifyEmailRequest,
+} from '@kith/gen/kith/auth/v1/auth_pb.js';
+import { principalKey } from '@kith/context';
+import type { Kysely } from 'kysely';
+import type { AuthApp } from '../app.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { canonicalEmail, maskEmail } from '../credentials/index.js';
+import { loadCallerAccount } from '../db/accounts.js';
+import type { Account, AuthDatabase, EmailTokenPurpose } from '../db/schema.js';
+import { requestMeta } from '../request-meta.js';
+import type { RequestMeta } from '../request-meta.js';
+import { sendMail } from './account-mail.js';
+import {
+  emailTakenByOther,
+  findAccountByCanonicalEmail,
+  findAccountById,
+} from './account-store.js';
+import { cutAccess } from './cut-access.js';
+import {
+  emailLink,
+  invalidLinkError,
+  issueEmailToken,
+  redeemEmailToken,
+  retireEmailTokens,
+} from './email-tokens.js';
+import type { EmailToken } from './email-tokens.js';
+import {
+  confirmNewEmailMail,
+  emailAlreadyInUseMail,
+  emailChangedMail,
+  verifyEmailMail,
+} from './mail-templates.js';
+import { accountConflict } from './unique-violation.js';
+import { requireCanonicalEmail } from './violations.js';
+
+/**
+ * VerifyEmail: redeems a sign-up or e-mail-change token. Every kind of bad token (unknown,
+ * used, expired, stale) gets the same InvalidArgument on `token`.
+ */
+export async function verifyEmail(
+  app: AuthApp,
+  req: VerifyEmailRequest,
+  ctx: HandlerContext,
+): Promise<{ userId: string; email: string }> {
+  const meta = requestMeta(ctx);
+  const now = app.clock();
+  let outcome: { userId: string; email: string; revocations: Revocation[] };
+  try {
+    outcome = await app.database.transaction(async (trx) => {
+      const token = await redeemEmailToken(trx, req.token, ['verify_email', 'change_email'], now);
+      if (!token) throw invalidLinkError();
+      const account = await findAccountById(trx, token.account_id, { forUpdate: true });
+      if (!account || account.disabled_at !== null) throw invalidLinkError();
+      if (token.purpose === 'verify_email') {
+        return { ...(await confirmAddress(app, trx, account, token, meta, now)), revocations: [] };
+      }
+      return moveToNewAddress(app, trx, account, token, meta, now);
+    });
+  } catch (err) {
+    // Someone registered the new address between our check and our update.
+    if (accountConflict(err) === 'email') throw addressTakenError();
+    throw err;
+  }
+  await app.publishRevocations(outcome.revocations);
+  return { userId: outcome.userId, email: outcome.email };
+}
+
+function addressTakenError(): FailedPreconditionError {
+  return new FailedPreconditionError('this address is already used by another account');
+}
+
+async function confirmAddress(
+  app: AuthApp,
+  trx: Kysely<AuthDatabase>,
+  account: Account,
+  token: EmailToken,
+  meta: RequestMeta,
+  now: Date,
+): Promise<{ userId: string; email: string }> {
+  // A link for an address the account no longer has proves nothing about the current one.
+  if (token.email !== account.email) throw invalidLinkError();
+  if (account.email_verified_at === null) {
+    await trx
+      .updateTable('accounts')
+      .set({ email_verified_at: now, updated_at: now })
+      .where('id', '=', account.id)
+      .execute();
+    await recordAudit(trx, { type: 'email_verified', accountId: account.id, meta, at: now });
+    await app.emit(trx, account.id, { case: 'authEmailVerified', value: { userId: account.id } });
+  }
+  return { userId: account.id, email: account.email };
+}
+
+/**
+ * The e-mail change completes: the pending address becomes the address, and since whoever
+ * controls the address can reset the password, every session and access token ends.
+ */
+async function moveToNewAddress(
+  app: AuthApp,
+  trx: Kysely<AuthDatabase>,
+  account: Account,
+  token: EmailToken,
+  meta: RequestMeta,
+  now: Date,
+): Promise<{ userId: string; email: string; revocations: Revocation[] }> {
+  if (account.pending_email === null || token.email !== account.pending_email) {
+    throw invalidLinkError();
+  }
+  const canonical = canonicalEmail(token.email);
+  if (await emailTakenByOther(trx, canonical, account.id)) throw addressTakenError();
+  const oldEmail = account.email;
+  await trx
+    .updateTable('accounts')
+    .set({
+      email: token.email,
+      email_canonical: canonical,
+      email_verified_at: now,
+      pending_email: null,
+      updated_at: now,
+    })
+    .where('id', '=', account.id)
+    .execute();
+  // Links mailed to the old address (a reset, a verification) must not outlive it.
+  await retireEmailTokens(trx, account.id, ['verify_email', 'reset_password', 'change_email'], now);
+  const { revocations } = await cutAccess(app, trx, {
+    accountId: account.id,
+    reason: 'email_changed',
+    revokeSessions: true,
+    now,
+  });
+  await sendMail(app, trx, oldEmail, emailChangedMail(maskEmail(token.email)));
+  await recordAudit(trx, {
+    type: 'email_changed',
+    accountId: account.id,
+    meta,
+    details: { old_email: maskEmail(oldEmail), new_email: maskEmail(token.email) },
+    at: now,
+  });
+  await app.emit(trx, account.id, { case: 'authEmailVerified', value: { userId: account.id } });
+  return { userId: account.id, email: token.email, revocations };
+}
+
+/**
+ * ResendVerification. Signed in: the account's pending address if a change is under way, else
+ * its address if unverified. Anonymous: the account with the given address, if there is one
+ * and it is unverified. The answer is always the same empty message.
+ */
+export async function resendVerification(
+  app: AuthApp,
+  req: ResendVerificationRequest,
+  ctx: HandlerContext,
+): Promise<Record<string, never>> {
+  const meta = requestMeta(ctx);
+  const principal = ctx.values.get(principalKey);
+  const now = app.clock();
+  if (principal) {
+    const account = await loadCallerAccount(app.database.db, principal.userId);
+    const target = verificationTarget(account);
+    if (!target) return {};
+    await app.throttle.beforeMail(meta.ip, canonicalEmail(target.email));
+    await app.database.transaction((trx) => sendVerification(app, trx, account, target, now));
+    return {};
+  }
+  if (req.email === '') {
+    throw new InvalidArgumentError([{ field: 'email', message: 'is required when not signed in' }]);
+  }
+  const canonical = requireCanonicalEmail(req.email, 'email');
+  await app.throttle.beforeMail(meta.ip, canonical);
+  await app.database.transaction(async (trx) => {
+    const account = await findAccountByCanonicalEmail(trx, canonical);
+    if (!account || account.disabled_at !== null || account.email_verified_at !== null) return;
+    await sendVerification(
+      app,
+      trx,
+      account,
+      { purpose: 'verify_email', email: account.email },
+      now,
+    );
+  });
+  return {};
+}
+
+interface VerificationTarget {
+  purpose: Extract<EmailTokenPurpose, 'verify_email' | 'change_email'>;
+  email: string;
+}
+
+/** What a signed-in resend confirms: a pending change first, else an unverified address. */
+export function verificationTarget(
+  account: Pick<Account, 'email' | 'email_verified_at' | 'pending_email'>,
+): VerificationTarget | undefined {
+  if (account.pending_email !== null)
+    return { purpose: 'change_email', email: account.pending_email };
+  if (account.email_verified_at === null) return { purpose: 'verify_email', email: account.email };
+  return undefined;
+}
+
+async function sendVerification(
+  app: AuthApp,
+  trx: Kysely<AuthDatabase>,
+  account: Account,
+  target: VerificationTarget,
+  now: Date,
+): Promise<void> {
+  // Only the newest link works: an older one sitting in a mailbox is retired.
+  await retireEmailTokens(trx, account.id, [target.purpose], now);
+  if (
+    target.purpose === 'change_email' &&
+    (await emailTakenByOther(trx, canonicalEmail(target.email), account.id))
+  ) {
+    // As in ChangeEmail: the owner of that address gets a notice, never a link.
+    await sendMail(app, trx, target.email, emailAlreadyInUseMail());
+    return;
+  }
+  const ttlMs = app.config.emailVerificationTtlMs;
+  const token = await issueEmailToken(trx, {
+    accountId: account.id,
+    purpose: target.purpose,
+    email: target.email,
+    ttlMs,
+    now,
+  });
+  const link = emailLink(app.config.linkBaseUrl, 'verify-email', token);
+  const content =
+    target.purpose === 'verify_email'
+      ? verifyEmailMail(link, ttlMs)
+      : confirmNewEmailMail(link, ttlMs);
+  await sendMail(app, trx, target.email, content);
+}
