@@ -1,0 +1,147 @@
+import { FailedPreconditionError, PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
+import type { Kysely } from 'kysely';
+import type { AuthApp } from '../app.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { PasswordHasher } from '../credentials/index.js';
+import type { Account, AuthDatabase } from '../db/schema.js';
+import type { RequestMeta } from '../request-meta.js';
+import { completePrimaryAuth } from './complete-login.js';
+import type { PrimaryAuthResult } from './complete-login.js';
+import { parseLoginIdentifier } from './identifier.js';
+import type { LoginIdentifier } from './identifier.js';
+import { isLoginBlocked } from './ip-blocks.js';
+
+/**
+ * The one answer for every way a password login can fail: unknown identifier, wrong password,
+ * disabled account, account without a password. Same code, message and details, so a guesser
+ * learns nothing about which it was (the reason is in the audit log only).
+ */
+export const invalidCredentials = () => new UnauthenticatedError('invalid credentials');
+
+type FailureReason = 'unknown_identifier' | 'bad_password' | 'no_password' | 'account_disabled';
+
+type PasswordCheck =
+  | { ok: true; account: Account; needsRehash: boolean }
+  | { ok: false; account: Account | undefined; reason: FailureReason };
+
+export async function findAccountByIdentifier(
+  db: Kysely<AuthDatabase>,
+  identifier: LoginIdentifier,
+): Promise<Account | undefined> {
+  const column = identifier.kind === 'email' ? 'email_canonical' : 'username_normalized';
+  return db
+    .selectFrom('accounts')
+    .selectAll()
+    .where(column, '=', identifier.canonical)
+    .executeTakeFirst();
+}
+
+/** Always spends one argon2 verification, whether or not there is a hash to check against. */
+async function checkPassword(
+  hasher: PasswordHasher,
+  account: Account | undefined,
+  password: string,
+): Promise<PasswordCheck> {
+  if (!account || account.password_hash === null) {
+    await hasher.verifyDummy(password);
+    return { ok: false, account, reason: account ? 'no_password' : 'unknown_identifier' };
+  }
+  const result = await hasher.verify(account.password_hash, password);
+  if (!result.ok) return { ok: false, account, reason: 'bad_password' };
+  if (account.disabled_at !== null) return { ok: false, account, reason: 'account_disabled' };
+  return { ok: true, account, needsRehash: result.needsRehash };
+}
+
+/**
+ * Login by e-mail or username and password. Throttles come first, then the IP block list, and
+ * only then the lookup and the (real or dummy) hash; see docs on each step below.
+ */
+export async function passwordLogin(
+  app: AuthApp,
+  input: { identifier: string; password: string; deviceLabel: string },
+  meta: RequestMeta,
+): Promise<PrimaryAuthResult> {
+  const now = app.clock();
+  const identifier = parseLoginIdentifier(input.identifier);
+  // Keyed on what was typed, never on whether it names an account.
+  await app.throttle.beforePasswordCheck(meta.ip, identifier.canonical);
+  if (await isLoginBlocked(app.database.db, meta.ip, now)) {
+    await app.database.transaction((trx) =>
+      recordAudit(trx, {
+        type: 'blocked_by_policy',
+        meta,
+        details: { action: 'login', policy: 'ip_block' },
+        at: now,
+      }),
+    );
+    throw new PermissionDeniedError('signing in from this network is not allowed');
+  }
+
+  const account = await findAccountByIdentifier(app.database.db, identifier);
+  const check = await checkPassword(app.hasher, account, input.password);
+  if (!check.ok) {
+    await app.throttle.recordFailure(identifier.canonical);
+    await app.database.transaction((trx) =>
+      recordAudit(trx, {
+        type: 'login_failed',
+        accountId: check.account?.id ?? null,
+        meta,
+        details: { reason: check.reason, identifier_kind: identifier.kind },
+        at: now,
+      }),
+    );
+    throw invalidCredentials();
+  }
+  if (check.account.email_verified_at === null) {
+    // Only after the password is proven: to a guesser this answer never appears.
+    await app.database.transaction((trx) =>
+      recordAudit(trx, {
+        type: 'login_failed',
+        accountId: check.account.id,
+        meta,
+        details: { reason: 'email_unverified', identifier_kind: identifier.kind },
+        at: now,
+      }),
+    );
+    throw new FailedPreconditionError('verify your e-mail address first');
+  }
+  await app.throttle.recordSuccess(identifier.canonical);
+  // Hashed before the transaction: argon2 must not hold the database session.
+  const rehashed = check.needsRehash ? await app.hasher.hash(input.password) : null;
+  const device = { ip: meta.ip, userAgent: meta.userAgent, deviceLabel: input.deviceLabel };
+
+  return app.database.transaction(async (trx) => {
+    const current = await trx
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', '=', check.account.id)
+      .forUpdate()
+      .executeTakeFirst();
+    // Disabled or erased between the check and now.
+    if (!current || current.disabled_at !== null) throw invalidCredentials();
+    if (rehashed !== null) {
+      await trx
+        .updateTable('accounts')
+        .set({ password_hash: rehashed, updated_at: now })
+        .where('id', '=', current.id)
+        .execute();
+    }
+    const result = await completePrimaryAuth(app, trx, current, {
+      device,
+      meta,
+      method: 'password',
+      now,
+    });
+    if ('tokens' in result) {
+      await recordAudit(trx, {
+        type: 'login_succeeded',
+        accountId: current.id,
+        sessionId: result.tokens.sessionId,
+        meta,
+        details: { method: 'password', identifier_kind: identifier.kind },
+        at: now,
+      });
+    }
+    return result;
+  });
+}

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Code } from '@connectrpc/connect';
+import { totpAt } from '../mfa/totp.js';
+import { startAuthHarness } from '../testing/harness.js';
+import type { AuthHarness } from '../testing/harness.js';
+import {
+  createAccount,
+  deviceClient,
+  freshIp,
+  harnessOptions,
+  rejects,
+  signIn,
+  signedInClient,
+  violatedFields,
+} from './test-accounts.js';
+
+const MINUTE = 60_000;
+
+describe('Reauthenticate', () => {
+  let h: AuthHarness;
+
+  before(async () => {
+    h = await startAuthHarness(harnessOptions());
+  });
+  after(() => h.stop());
+
+  const authTime = async (sessionId: string) =>
+    (
+      await h.app.database.db
+        .selectFrom('sessions')
+        .select('auth_time')
+        .where('id', '=', sessionId)
+        .executeTakeFirstOrThrow()
+    ).auth_time.getTime();
+
+  it('reopens the re-auth window for sensitive changes on the same session', async () => {
+    const account = await createAccount(h);
+    const signedIn = await signIn(deviceClient(h), account);
+    const loggedInAt = h.clock.now().getTime();
+
+    h.clock.advance(61 * MINUTE);
+    // The access token has expired meanwhile; a refreshed one keeps the old auth_time.
+    const refreshed = (await deviceClient(h).refresh({ refreshToken: signedIn.refreshToken }))
+      .tokens!;
+    const stale = signedInClient(h, refreshed.accessToken);
+    const err = await rejects(stale.enrollTotp({}), Code.FailedPrecondition);
+    assert.match(err.rawMessage, /reauthenticat/i);
+    assert.equal(await authTime(signedIn.sessionId), loggedInAt);
+
+    const now = h.clock.now().getTime();
+    const reauth = await stale.reauthenticate({
+      factor: { case: 'password', value: account.password },
+    });
+    assert.equal(reauth.tokens?.sessionId, signedIn.sessionId);
+    assert.equal(
+      Number(reauth.reauthenticatedUntil?.seconds),
+      Math.floor((now + 60 * MINUTE) / 1000),
+    );
+    assert.equal(await authTime(signedIn.sessionId), now);
+
+    const fresh = signedInClient(h, reauth.tokens!.accessToken);
+    const enrolment = await fresh.enrollTotp({});
+    assert.ok(enrolment.secret.length > 0);
+
+    // The pair returned is the session's only live one: the refreshed pair's token is dropped.
+    await rejects(
+      deviceClient(h).refresh({ refreshToken: refreshed.refreshToken }),
+      Code.Unauthenticated,
+    );
+    const next = await deviceClient(h).refresh({ refreshToken: reauth.tokens!.refreshToken });
+    assert.equal(next.tokens?.sessionId, signedIn.sessionId);
+  });
+
+  it('refuses a wrong password on the password field, and counts it like a failed login', async () => {
+    const account = await createAccount(h);
+    const tokens = await signIn(deviceClient(h), account);
+    const client = signedInClient(h, tokens.accessToken);
+    const before = await authTime(tokens.sessionId);
+    h.clock.advance(MINUTE);
+    const err = await rejects(
+      client.reauthenticate({ factor: { case: 'password', value: 'not my password' } }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violatedFields(err), ['password']);
+    assert.equal(await authTime(tokens.sessionId), before);
+
+    for (let i = 0; i < 5; i++) {
+      await rejects(
+        client.reauthenticate({ factor: { case: 'password', value: 'still wrong' } }),
+        Code.InvalidArgument,
+      );
+    }
+    // Six failures: the next try waits, even with the right password.
+    await rejects(
+      client.reauthenticate({ factor: { case: 'password', value: account.password } }),
+      Code.ResourceExhausted,
+    );
+    h.clock.advance(2000);
+    await client.reauthenticate({ factor: { case: 'password', value: account.password } });
+  });
+
+  it('takes a TOTP code only from an account without a password, once per code', async () => {
+    const withPassword = await createAccount(h);
+    const tokens = await signIn(deviceClient(h), withPassword);
+    const refused = await rejects(
+      signedInClient(h, tokens.accessToken).reauthenticate({
+        factor: { case: 'totpCode', value: '123456' },
+      }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violatedFields(refused), ['totp_code']);
+
+    // An OIDC-only account (no password) signed in, with TOTP enabled.
+    const oidcOnly = await createAccount(h, { password: null });
+    const account = await h.app.database.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', '=', oidcOnly.id)
+      .executeTakeFirstOrThrow();
+    const started = await h.app.database.transaction((trx) =>
+      h.app.sessions.start(
+        trx,
+        account,
+        { ip: freshIp(), userAgent: 'kith-test/1.0', deviceLabel: '' },
+        h.clock.now(),
+      ),
+    );
+    const client = signedInClient(h, String(started.accessToken));
+    await rejects(
+      client.reauthenticate({ factor: { case: 'totpCode', value: '123456' } }),
+      Code.FailedPrecondition,
+    );
+    const { secret } = await client.enrollTotp({});
+    await client.confirmTotp({ totpCode: totpAt(secret, h.clock.now()) });
+
+    h.clock.advance(61 * MINUTE);
+    const code = totpAt(secret, h.clock.now());
+    const refreshed = (
+      await deviceClient(h).refresh({ refreshToken: String(started.refreshToken) })
+    ).tokens!;
+    const later = signedInClient(h, refreshed.accessToken);
+    const reauth = await later.reauthenticate({ factor: { case: 'totpCode', value: code } });
+    assert.equal(reauth.tokens?.sessionId, started.sessionId);
+    assert.equal(await authTime(String(started.sessionId)), h.clock.now().getTime());
+
+    const replay = await rejects(
+      signedInClient(h, reauth.tokens!.accessToken).reauthenticate({
+        factor: { case: 'totpCode', value: code },
+      }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violatedFields(replay), ['totp_code']);
+  });
+});

@@ -1,0 +1,146 @@
+import type { Principal } from '@kith/context';
+import { FailedPreconditionError, InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
+import type { Kysely } from 'kysely';
+import type { AuthApp } from '../app.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { loadCallerAccount } from '../db/accounts.js';
+import type { Account, AuthDatabase } from '../db/schema.js';
+import { useTotpCode } from '../mfa/factors.js';
+import type { RequestMeta } from '../request-meta.js';
+import type { TokenPairInit } from '../sessions/sessions.js';
+
+export type ReauthFactor =
+  { case: 'password'; value: string } | { case: 'totpCode'; value: string };
+
+const FIELD = { password: 'password', totpCode: 'totp_code' } as const;
+
+type Outcome = { ok: true; tokens: TokenPairInit } | { ok: false };
+
+/**
+ * Proves the user is still at the keyboard: the password, or a TOTP code for an account that has
+ * no password (OIDC only). Moves the session's `auth_time` to now (what requireRecentAuth reads)
+ * and returns a fresh pair for the same session whose access token carries it.
+ */
+export async function reauthenticate(
+  app: AuthApp,
+  principal: Principal,
+  factor: ReauthFactor,
+  meta: RequestMeta,
+): Promise<{ tokens: TokenPairInit; until: Date }> {
+  const sessionId = principal.sessionId;
+  if (sessionId === undefined) throw new UnauthenticatedError();
+  const now = app.clock();
+  // Shared with the other current-password checks (ChangePassword, ChangeEmail).
+  const throttleKey = `uid:${principal.userId}`;
+  await app.throttle.beforePasswordCheck(meta.ip, throttleKey);
+  const account = await loadCallerAccount(app.database.db, principal.userId);
+  const field = FIELD[factor.case];
+  if (factor.case === 'totpCode') {
+    if (account.password_hash !== null) {
+      throw new InvalidArgumentError([
+        { field, message: 'this account has a password: reauthenticate with it' },
+      ]);
+    }
+    if (account.totp_enabled_at === null) {
+      throw new FailedPreconditionError('no password or TOTP to reauthenticate with');
+    }
+  }
+  // The password is checked outside the transaction: argon2 must not hold the database session.
+  const password =
+    factor.case === 'password' ? await checkPassword(app, account, factor.value) : null;
+
+  const outcome = await app.database.transaction(async (trx): Promise<Outcome> => {
+    const proven =
+      password !== null
+        ? password.ok
+        : await useTotpCode(
+            trx,
+            app.box,
+            await loadCallerAccount(trx, account.id, { forUpdate: true }),
+            factor.value,
+            now,
+          );
+    if (!proven) {
+      await recordAudit(trx, {
+        type: factor.case === 'password' ? 'login_failed' : 'mfa_failed',
+        accountId: account.id,
+        sessionId,
+        meta,
+        details: {
+          during: 'reauthenticate',
+          reason: factor.case === 'password' ? 'bad_password' : 'bad_totp_code',
+        },
+        at: now,
+      });
+      return { ok: false };
+    }
+    if (password?.rehashed) {
+      await trx
+        .updateTable('accounts')
+        .set({ password_hash: password.rehashed, updated_at: now })
+        .where('id', '=', account.id)
+        .execute();
+    }
+    const tokens = await refreshAuthTime(app, trx, account, sessionId, now);
+    await recordAudit(trx, {
+      type: 'reauthenticated',
+      accountId: account.id,
+      sessionId,
+      meta,
+      details: { factor: field },
+      at: now,
+    });
+    return { ok: true, tokens };
+  });
+  if (!outcome.ok) {
+    await app.throttle.recordFailure(throttleKey);
+    const message = factor.case === 'password' ? 'incorrect password' : 'invalid code';
+    throw new InvalidArgumentError([{ field, message }], message);
+  }
+  await app.throttle.recordSuccess(throttleKey);
+  return { tokens: outcome.tokens, until: new Date(now.getTime() + app.config.reauthWindowMs) };
+}
+
+async function checkPassword(
+  app: AuthApp,
+  account: Account,
+  password: string,
+): Promise<{ ok: boolean; rehashed: string | null }> {
+  if (account.password_hash === null) {
+    await app.hasher.verifyDummy(password);
+    return { ok: false, rehashed: null };
+  }
+  const result = await app.hasher.verify(account.password_hash, password);
+  const rehashed = result.ok && result.needsRehash ? await app.hasher.hash(password) : null;
+  return { ok: result.ok, rehashed };
+}
+
+/**
+ * `auth_time = now` on the calling session, then a new pair for it. The session's refresh tokens
+ * still in circulation are dropped (as ChangePassword does), so only the pair returned here
+ * continues the session.
+ */
+async function refreshAuthTime(
+  app: AuthApp,
+  trx: Kysely<AuthDatabase>,
+  account: Account,
+  sessionId: string,
+  now: Date,
+): Promise<TokenPairInit> {
+  const session = await trx
+    .updateTable('sessions')
+    .set({ auth_time: now, last_used_at: now })
+    .where('id', '=', sessionId)
+    .where('account_id', '=', account.id)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returningAll()
+    .executeTakeFirst();
+  if (!session) throw new UnauthenticatedError();
+  await trx
+    .deleteFrom('refresh_tokens')
+    .where('session_id', '=', session.id)
+    .where('used_at', 'is', null)
+    .execute();
+  return app.sessions.issue(trx, account, session, now);
+}

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Code } from '@connectrpc/connect';
+import { MfaMethod } from '@kith/gen/kith/auth/v1/types_pb.js';
+import type { MfaChallenge } from '@kith/gen/kith/auth/v1/types_pb.js';
+import { startAuthHarness } from '../testing/harness.js';
+import type { AuthHarness } from '../testing/harness.js';
+import {
+  auditTrail,
+  createAccount,
+  deviceClient,
+  harnessOptions,
+  rejects,
+  signIn,
+  violatedFields,
+} from './test-accounts.js';
+import type { TestAccount } from './test-accounts.js';
+
+const DAY = 24 * 3600_000;
+const LAPTOP = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0';
+const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1';
+
+describe('Suspicious logins', () => {
+  let h: AuthHarness;
+
+  before(async () => {
+    h = await startAuthHarness(harnessOptions());
+  });
+  after(() => h.stop());
+
+  async function challengeFor(account: TestAccount, userAgent: string): Promise<MfaChallenge> {
+    const response = await deviceClient(h, { userAgent }).login({
+      identifier: account.email,
+      password: account.password,
+    });
+    assert.equal(response.result.case, 'mfaChallenge', 'expected a challenge');
+    return response.result.value as MfaChallenge;
+  }
+
+  async function mailedCode(account: TestAccount): Promise<string> {
+    const mail = await h.lastMailTo(account.email);
+    assert.equal(mail.subject, 'Your Kith sign-in code');
+    const code = /^ {4}([A-Z0-9]{6})$/m.exec(mail.text)?.[1];
+    assert.ok(code, 'the mail carries a 6-character code');
+    return code;
+  }
+
+  it('does not challenge the first login after sign-up', async () => {
+    const user = await h.signUp({ userAgent: LAPTOP });
+    const account = {
+      id: user.userId,
+      email: user.email,
+      username: user.username,
+      password: user.password,
+    };
+    // h.signUp itself insists that its login got tokens; a new device is challenged after it.
+    const challenge = await challengeFor(account, PHONE);
+    assert.deepEqual(challenge.methods, [MfaMethod.EMAIL_CODE]);
+  });
+
+  it('does not challenge the first login, nor later ones from the same device', async () => {
+    const account = await createAccount(h);
+    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
+    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
+  });
+
+  it('mails a code for a login from a new device; the code completes it once', async () => {
+    const account = await createAccount(h);
+    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
+
+    const challenge = await challengeFor(account, PHONE);
+    assert.deepEqual(challenge.methods, [MfaMethod.EMAIL_CODE]);
+    assert.match(challenge.emailHint, /^P\*\*\*@example\.com$/);
+    assert.match(challenge.challengeToken, /^kith_mfa_/);
+    assert.equal(
+      Number(challenge.expiresAt?.seconds) * 1000,
+      Math.floor((h.clock.now().getTime() + 5 * 60_000) / 1000) * 1000,
+    );
+    const code = await mailedCode(account);
+    assert.match(code, /^[A-HJ-NP-Z2-9]{6}$/, 'no 0/O/1/I');
+
+    const completion = await deviceClient(h, { userAgent: PHONE }).completeMfa({
+      challengeToken: challenge.challengeToken,
+      factor: { case: 'emailCode', value: code },
+    });
+    const tokens = completion.tokens!;
+    assert.equal(tokens.userId, account.id);
+    const session = await h.app.database.db
+      .selectFrom('sessions')
+      .select('user_agent')
+      .where('id', '=', tokens.sessionId)
+      .executeTakeFirstOrThrow();
+    assert.equal(session.user_agent, PHONE);
+
+    const again = await rejects(
+      deviceClient(h).completeMfa({
+        challengeToken: challenge.challengeToken,
+        factor: { case: 'emailCode', value: code },
+      }),
+      Code.Unauthenticated,
+    );
+    assert.equal(again.rawMessage, 'challenge expired');
+    // The phone is a known device now.
+    await signIn(deviceClient(h, { userAgent: PHONE }), account);
+    const types = (await auditTrail(h, account.id)).map((e) => e.type);
+    assert.deepEqual(types, [
+      'login_succeeded',
+      'login_challenged',
+      'mfa_succeeded',
+      'login_succeeded',
+    ]);
+  });
+
+  it('refuses a wrong code and factors the challenge did not offer', async () => {
+    const account = await createAccount(h);
+    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
+    const challenge = await challengeFor(account, PHONE);
+    const code = await mailedCode(account);
+    const client = deviceClient(h, { userAgent: PHONE });
+    const wrongCode = code === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
+    const wrong = await rejects(
+      client.completeMfa({
+        challengeToken: challenge.challengeToken,
+        factor: { case: 'emailCode', value: wrongCode },
+      }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violatedFields(wrong), ['email_code']);
+    const totp = await rejects(
+      client.completeMfa({
+        challengeToken: challenge.challengeToken,
+        factor: { case: 'totpCode', value: '123456' },
+      }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violatedFields(totp), ['totp_code']);
+    const done = await client.completeMfa({
+      challengeToken: challenge.challengeToken,
+      factor: { case: 'emailCode', value: code },
+    });
+    assert.equal(done.tokens?.userId, account.id);
+  });
+
+  it('lets the mailed code expire after 5 minutes', async () => {
+    const account = await createAccount(h);
+    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
+    const challenge = await challengeFor(account, PHONE);
+    const code = await mailedCode(account);
+    h.clock.advance(5 * 60_000);
+    const err = await rejects(
+      deviceClient(h).completeMfa({
+        challengeToken: challenge.challengeToken,
+        factor: { case: 'emailCode', value: code },
+      }),
+      Code.Unauthenticated,
+    );
+    assert.equal(err.rawMessage, 'challenge expired');
+  });
+
+  it('challenges a known device after a long absence', async () => {
+    const account = await createAccount(h);
+    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
+    h.clock.advance(89 * DAY);
+    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
+    h.clock.advance(91 * DAY);
+    const challenge = await challengeFor(account, LAPTOP);
+    assert.deepEqual(challenge.methods, [MfaMethod.EMAIL_CODE]);
+    const code = await mailedCode(account);
+    const done = await deviceClient(h, { userAgent: LAPTOP }).completeMfa({
+      challengeToken: challenge.challengeToken,
+      factor: { case: 'emailCode', value: code },
+    });
+    assert.equal(done.tokens?.userId, account.id);
+    const challenged = (await auditTrail(h, account.id)).find((e) => e.type === 'login_challenged');
+    assert.equal(challenged?.details.reason, 'inactivity');
+  });
+});

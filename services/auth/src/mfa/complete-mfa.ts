@@ -1,0 +1,116 @@
+import { InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
+import type { Kysely } from 'kysely';
+import type { AuthApp } from '../app.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { sha256Hex } from '../crypto/secrets.js';
+import type { Account, AuthDatabase } from '../db/schema.js';
+import type { RequestMeta } from '../request-meta.js';
+import type { TokenPairInit } from '../sessions/sessions.js';
+import { challengeDevice, claimChallengeAttempt, consumeChallenge } from './challenges.js';
+import type { ChallengeMethod, MfaChallengeRow } from './challenges.js';
+import { emailCodeMatches, useRecoveryCode, useTotpCode } from './factors.js';
+
+export type ChallengeFactor =
+  | { case: 'totpCode'; value: string }
+  | { case: 'recoveryCode'; value: string }
+  | { case: 'emailCode'; value: string };
+
+const FACTOR: Record<ChallengeFactor['case'], { method: ChallengeMethod; field: string }> = {
+  totpCode: { method: 'totp', field: 'totp_code' },
+  recoveryCode: { method: 'recovery_code', field: 'recovery_code' },
+  emailCode: { method: 'email_code', field: 'email_code' },
+};
+
+/** Unknown, expired, used up or burnt: one answer, and the client starts over with Login. */
+const challengeExpired = () => new UnauthenticatedError('challenge expired');
+
+type Outcome =
+  { kind: 'ok'; tokens: TokenPairInit } | { kind: 'failed'; message: string } | { kind: 'gone' };
+
+/**
+ * Answers a login challenge. Every call counts an attempt (committed on its own, so a wrong
+ * answer still counts) and goes through the same throttle as a password, keyed on the account.
+ */
+export async function completeMfa(
+  app: AuthApp,
+  input: { challengeToken: string; factor: ChallengeFactor },
+  meta: RequestMeta,
+): Promise<TokenPairInit> {
+  const now = app.clock();
+  const known = await app.database.db
+    .selectFrom('mfa_challenges')
+    .select('account_id')
+    .where('token_hash', '=', sha256Hex(input.challengeToken))
+    .executeTakeFirst();
+  if (!known) throw challengeExpired();
+  const throttleKey = `mfa:${known.account_id}`;
+  await app.throttle.beforePasswordCheck(meta.ip, throttleKey);
+  const challenge = await app.database.transaction((trx) =>
+    claimChallengeAttempt(trx, input.challengeToken, now),
+  );
+  if (!challenge) throw challengeExpired();
+
+  const { method, field } = FACTOR[input.factor.case];
+  const outcome = await app.database.transaction(async (trx): Promise<Outcome> => {
+    const account = await trx
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', '=', challenge.account_id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!account || account.disabled_at !== null) return { kind: 'gone' };
+    const offered = challenge.methods.includes(method);
+    if (!offered || !(await answerFactor(app, trx, account, challenge, input.factor, now))) {
+      await recordAudit(trx, {
+        type: 'mfa_failed',
+        accountId: account.id,
+        meta,
+        details: { method, reason: offered ? 'invalid_code' : 'method_not_offered' },
+        at: now,
+      });
+      return {
+        kind: 'failed',
+        message: offered ? 'invalid code' : 'not accepted for this challenge',
+      };
+    }
+    if (!(await consumeChallenge(trx, challenge.id, now))) return { kind: 'gone' };
+    const tokens = await app.sessions.start(trx, account, challengeDevice(challenge), now);
+    await recordAudit(trx, {
+      type: 'mfa_succeeded',
+      accountId: account.id,
+      sessionId: tokens.sessionId,
+      meta,
+      details: { method },
+      at: now,
+    });
+    return { kind: 'ok', tokens };
+  });
+
+  if (outcome.kind === 'gone') throw challengeExpired();
+  if (outcome.kind === 'failed') {
+    await app.throttle.recordFailure(throttleKey);
+    throw new InvalidArgumentError([{ field, message: outcome.message }], 'invalid code');
+  }
+  await app.throttle.recordSuccess(throttleKey);
+  return outcome.tokens;
+}
+
+async function answerFactor(
+  app: AuthApp,
+  trx: Kysely<AuthDatabase>,
+  account: Account,
+  challenge: MfaChallengeRow,
+  factor: ChallengeFactor,
+  now: Date,
+): Promise<boolean> {
+  switch (factor.case) {
+    case 'totpCode':
+      return useTotpCode(trx, app.box, account, factor.value, now);
+    case 'recoveryCode':
+      return (
+        account.totp_enabled_at !== null && useRecoveryCode(trx, account.id, factor.value, now)
+      );
+    case 'emailCode':
+      return emailCodeMatches(challenge, factor.value, now, app.config.emailCodeTtlMs);
+  }
+}

@@ -1,0 +1,164 @@
+import type { Principal } from '@kith/context';
+import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
+import type { Kysely } from 'kysely';
+import type { AuthApp } from '../app.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { loadCallerAccount } from '../db/accounts.js';
+import type { Account, AuthDatabase } from '../db/schema.js';
+import type { RequestMeta } from '../request-meta.js';
+import { requireRecentAuth } from '../sessions/recent-auth.js';
+import { replaceRecoveryCodes, useRecoveryCode, useTotpCode } from './factors.js';
+import {
+  confirmTotpEnrolment,
+  removeTotp,
+  startTotpEnrolment,
+  totpDisabledMail,
+} from './totp-enrolment.js';
+
+const invalidCode = (field: string) =>
+  new InvalidArgumentError([{ field, message: 'invalid code' }], 'invalid code');
+
+export type ManagementFactor =
+  { case: 'totpCode'; value: string } | { case: 'recoveryCode'; value: string };
+
+/** EnrollTotp (re-auth): a new pending secret for the caller. */
+export async function enrollTotp(app: AuthApp, principal: Principal) {
+  const now = app.clock();
+  return app.database.transaction(async (trx) => {
+    await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
+    const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
+    return startTotpEnrolment(trx, app.box, account, now);
+  });
+}
+
+/**
+ * ConfirmTotp. No re-auth check of its own: it completes an enrolment EnrollTotp started under
+ * one, and the pending secret lapses (10 min) long before the window would.
+ */
+export async function confirmTotp(
+  app: AuthApp,
+  principal: Principal,
+  code: string,
+  meta: RequestMeta,
+): Promise<string[]> {
+  const now = app.clock();
+  const codes = await app.database.transaction(async (trx) => {
+    const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
+    const recoveryCodes = await confirmTotpEnrolment(trx, app.box, account, code, now);
+    if (recoveryCodes === null) return null;
+    await recordAudit(trx, {
+      type: 'mfa_enrolled',
+      accountId: account.id,
+      sessionId: principal.sessionId ?? null,
+      meta,
+      details: { method: 'totp' },
+      at: now,
+    });
+    return recoveryCodes;
+  });
+  if (codes === null) throw invalidCode('totp_code');
+  return codes;
+}
+
+/** DisableTotp (re-auth and a current TOTP or recovery code); the owner is told by mail. */
+export async function disableTotp(
+  app: AuthApp,
+  principal: Principal,
+  factor: ManagementFactor,
+  meta: RequestMeta,
+): Promise<void> {
+  const field = factor.case === 'totpCode' ? 'totp_code' : 'recovery_code';
+  await withSecondFactor(app, principal, meta, {
+    during: 'disable_totp',
+    field,
+    prove: (trx, account, now) =>
+      factor.case === 'totpCode'
+        ? useTotpCode(trx, app.box, account, factor.value, now)
+        : useRecoveryCode(trx, account.id, factor.value, now),
+    async apply(trx, account, now) {
+      await removeTotp(trx, account.id, now);
+      await recordAudit(trx, {
+        type: 'mfa_disabled',
+        accountId: account.id,
+        sessionId: principal.sessionId ?? null,
+        meta,
+        details: { method: 'totp', proven_by: field },
+        at: now,
+      });
+      await app.queueMail(trx, totpDisabledMail(account));
+    },
+  });
+}
+
+/** RegenerateRecoveryCodes (re-auth and a current TOTP code): the old codes stop working. */
+export async function regenerateRecoveryCodes(
+  app: AuthApp,
+  principal: Principal,
+  code: string,
+  meta: RequestMeta,
+): Promise<string[]> {
+  return withSecondFactor(app, principal, meta, {
+    during: 'regenerate_recovery_codes',
+    field: 'totp_code',
+    prove: (trx, account, now) => useTotpCode(trx, app.box, account, code, now),
+    async apply(trx, account, now) {
+      const codes = await replaceRecoveryCodes(trx, account.id);
+      await recordAudit(trx, {
+        type: 'recovery_codes_regenerated',
+        accountId: account.id,
+        sessionId: principal.sessionId ?? null,
+        meta,
+        details: { count: String(codes.length) },
+        at: now,
+      });
+      return codes;
+    },
+  });
+}
+
+/**
+ * A change to an account with TOTP that needs the re-auth window AND a current second factor.
+ * Throttled like CompleteMfa (same key); a wrong factor is audited and committed, then counted.
+ */
+async function withSecondFactor<T>(
+  app: AuthApp,
+  principal: Principal,
+  meta: RequestMeta,
+  step: {
+    during: string;
+    field: string;
+    prove(trx: Kysely<AuthDatabase>, account: Account, now: Date): Promise<boolean>;
+    apply(trx: Kysely<AuthDatabase>, account: Account, now: Date): Promise<T>;
+  },
+): Promise<T> {
+  const now = app.clock();
+  const throttleKey = `mfa:${principal.userId}`;
+  await app.throttle.beforePasswordCheck(meta.ip, throttleKey);
+  const outcome = await app.database.transaction(
+    async (trx): Promise<{ ok: true; value: T } | { ok: false }> => {
+      await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
+      const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
+      if (account.totp_enabled_at === null) {
+        throw new FailedPreconditionError('TOTP is not enabled');
+      }
+      if (!(await step.prove(trx, account, now))) {
+        await recordAudit(trx, {
+          type: 'mfa_failed',
+          accountId: account.id,
+          sessionId: principal.sessionId ?? null,
+          meta,
+          details: { during: step.during, method: step.field },
+          at: now,
+        });
+        return { ok: false };
+      }
+      return { ok: true, value: await step.apply(trx, account, now) };
+    },
+  );
+  if (!outcome.ok) {
+    await app.throttle.recordFailure(throttleKey);
+    throw invalidCode(step.field);
+  }
+  await app.throttle.recordSuccess(throttleKey);
+  return outcome.value;
+}

@@ -1,0 +1,116 @@
+import { FailedPreconditionError } from '@kith/errors';
+import type { Kysely } from 'kysely';
+import type { SealedBox } from '../crypto/sealed-box.js';
+import type { Account, AuthDatabase } from '../db/schema.js';
+import { replaceRecoveryCodes, totpSecretPurpose } from './factors.js';
+import { generateTotpSecret, totpUri, verifyTotp } from './totp.js';
+
+/** An enrolment must be confirmed with a first code within this time. */
+export const TOTP_ENROLMENT_TTL_MS = 10 * 60_000;
+/** Shown by authenticator apps above the account label. */
+export const TOTP_ISSUER = 'Kith';
+
+/** Keeps a new secret pending (sealed) until ConfirmTotp proves the user's app has it. */
+export async function startTotpEnrolment(
+  trx: Kysely<AuthDatabase>,
+  box: SealedBox,
+  account: Pick<Account, 'id' | 'username' | 'totp_enabled_at'>,
+  now: Date,
+): Promise<{ secret: string; uri: string; expiresAt: Date }> {
+  if (account.totp_enabled_at !== null) {
+    throw new FailedPreconditionError('TOTP is already enabled');
+  }
+  const secret = generateTotpSecret();
+  const expiresAt = new Date(now.getTime() + TOTP_ENROLMENT_TTL_MS);
+  await trx
+    .updateTable('accounts')
+    .set({
+      totp_pending_secret_enc: box.seal(secret, totpSecretPurpose(account.id)),
+      totp_pending_expires_at: expiresAt,
+      updated_at: now,
+    })
+    .where('id', '=', account.id)
+    .execute();
+  return {
+    secret,
+    uri: totpUri({ secret, account: account.username, issuer: TOTP_ISSUER }),
+    expiresAt,
+  };
+}
+
+/**
+ * Enables TOTP when `code` matches the pending secret; returns the first recovery codes, or null
+ * for a wrong code. The code's step is stored, so it cannot be replayed at the next login.
+ */
+export async function confirmTotpEnrolment(
+  trx: Kysely<AuthDatabase>,
+  box: SealedBox,
+  account: Pick<
+    Account,
+    'id' | 'totp_enabled_at' | 'totp_pending_secret_enc' | 'totp_pending_expires_at'
+  >,
+  code: string,
+  now: Date,
+): Promise<string[] | null> {
+  if (account.totp_enabled_at !== null) {
+    throw new FailedPreconditionError('TOTP is already enabled');
+  }
+  if (
+    account.totp_pending_secret_enc === null ||
+    account.totp_pending_expires_at === null ||
+    account.totp_pending_expires_at <= now
+  ) {
+    throw new FailedPreconditionError('no TOTP enrolment in progress: call EnrollTotp first');
+  }
+  const secret = box.open(account.totp_pending_secret_enc, totpSecretPurpose(account.id));
+  const result = verifyTotp({ secret, code, at: now, lastUsedStep: null });
+  if (!result.ok) return null;
+  await trx
+    .updateTable('accounts')
+    .set({
+      totp_secret_enc: account.totp_pending_secret_enc,
+      totp_enabled_at: now,
+      totp_last_step: result.step,
+      totp_pending_secret_enc: null,
+      totp_pending_expires_at: null,
+      updated_at: now,
+    })
+    .where('id', '=', account.id)
+    .execute();
+  return replaceRecoveryCodes(trx, account.id);
+}
+
+/** Forgets the secret, any pending enrolment and every recovery code. */
+export async function removeTotp(
+  trx: Kysely<AuthDatabase>,
+  accountId: string,
+  now: Date,
+): Promise<void> {
+  await trx
+    .updateTable('accounts')
+    .set({
+      totp_secret_enc: null,
+      totp_enabled_at: null,
+      totp_last_step: null,
+      totp_pending_secret_enc: null,
+      totp_pending_expires_at: null,
+      updated_at: now,
+    })
+    .where('id', '=', accountId)
+    .execute();
+  await trx.deleteFrom('recovery_codes').where('account_id', '=', accountId).execute();
+}
+
+/** Tells the owner: turning a second factor off is what an intruder would do first. */
+export function totpDisabledMail(account: Pick<Account, 'email' | 'username'>) {
+  return {
+    to: account.email,
+    subject: 'Two-step verification was turned off',
+    text: [
+      `Two-step verification with an authenticator app was turned off for your Kith account @${account.username}.`,
+      'Its recovery codes no longer work.',
+      '',
+      "If this wasn't you, change your password and turn two-step verification back on.",
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
+import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import {
+  auditTrail,
+  createAccount,
+  deviceClient,
+  harnessOptions,
+  rejects,
+  signIn,
+  signedInClient,
+  violatedFields,
+} from '../login/test-accounts.js';
+import type { TestAccount } from '../login/test-accounts.js';
+import { startAuthHarness } from '../testing/harness.js';
+import type { AuthHarness } from '../testing/harness.js';
+import { totpAt } from './totp.js';
+
+const STEP = 30_000;
+const MINUTE = 60_000;
+
+describe('TOTP enrolment and management', () => {
+  let h: AuthHarness;
+
+  before(async () => {
+    h = await startAuthHarness(harnessOptions());
+  });
+  after(() => h.stop());
+
+  async function signedIn(): Promise<{
+    account: TestAccount;
+    client: Client<typeof AuthService>;
+    refreshToken: string;
+  }> {
+    const account = await createAccount(h);
+    const tokens = await signIn(deviceClient(h), account);
+    return {
+      account,
+      client: signedInClient(h, tokens.accessToken),
+      refreshToken: tokens.refreshToken,
+    };
+  }
+
+  async function enabled() {
+    const session = await signedIn();
+    const { secret } = await session.client.enrollTotp({});
+    const { recoveryCodes } = await session.client.confirmTotp({
+      totpCode: totpAt(secret, h.clock.now()),
+    });
+    h.clock.advance(STEP);
+    return { ...session, secret, recoveryCodes };
+  }
+
+  const accountRow = (id: string) =>
+    h.app.database.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+
+  it('enrols: a pending sealed secret, confirmed by a first code, then ten recovery codes', async () => {
+    const { account, client } = await signedIn();
+    const enrolment = await client.enrollTotp({});
+    assert.match(enrolment.secret, /^[A-Z2-7]{32}$/);
+    assert.ok(enrolment.otpauthUri.startsWith('otpauth://totp/'));
+    assert.ok(enrolment.otpauthUri.includes(account.username));
+    assert.ok(enrolment.otpauthUri.includes(`secret=${enrolment.secret}`));
+    assert.equal(
+      Number(enrolment.expiresAt?.seconds),
+      Math.floor((h.clock.now().getTime() + 10 * MINUTE) / 1000),
+    );
+    const pending = await accountRow(account.id);
+    assert.equal(pending.totp_enabled_at, null);
+    assert.ok(pending.totp_pending_secret_enc);
+    assert.ok(!pending.totp_pending_secret_enc.includes(enrolment.secret), 'stored sealed');
+    assert.equal((await client.getAccount({})).account?.totpEnabled, false);
+
+    const wrong = await rejects(
+      client.confirmTotp({
+        totpCode: '000000' === totpAt(enrolment.secret, h.clock.now()) ? '111111' : '000000',
+      }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violatedFields(wrong), ['totp_code']);
+
+    const { recoveryCodes } = await client.confirmTotp({
+      totpCode: totpAt(enrolment.secret, h.clock.now()),
+    });
+    assert.equal(recoveryCodes.length, 10);
+    assert.equal(new Set(recoveryCodes).size, 10);
+    const row = await accountRow(account.id);
+    assert.ok(row.totp_enabled_at);
+    assert.equal(row.totp_pending_secret_enc, null);
+    assert.ok(row.totp_secret_enc && !row.totp_secret_enc.includes(enrolment.secret));
+    const stored = await h.app.database.db
+      .selectFrom('recovery_codes')
+      .select('code_hash')
+      .where('account_id', '=', account.id)
+      .execute();
+    assert.equal(stored.length, 10);
+    assert.ok(
+      stored.every((r) => !recoveryCodes.some((c) => r.code_hash.includes(c.replace('-', '')))),
+    );
+    assert.equal((await client.getAccount({})).account?.totpEnabled, true);
+    const types = (await auditTrail(h, account.id)).map((e) => e.type);
+    assert.deepEqual(types, ['login_succeeded', 'mfa_enrolled']);
+
+    const again = await rejects(client.enrollTotp({}), Code.FailedPrecondition);
+    assert.match(again.rawMessage, /already enabled/);
+  });
+
+  it('lets an unconfirmed enrolment lapse after 10 minutes', async () => {
+    const { client } = await signedIn();
+    const { secret } = await client.enrollTotp({});
+    h.clock.advance(10 * MINUTE);
+    await rejects(
+      client.confirmTotp({ totpCode: totpAt(secret, h.clock.now()) }),
+      Code.FailedPrecondition,
+    );
+  });
+
+  it('needs a recent re-authentication to enrol, disable or regenerate', async () => {
+    const { account, refreshToken, secret } = await enabled();
+    h.clock.advance(61 * MINUTE);
+    const refreshed = (await deviceClient(h).refresh({ refreshToken })).tokens!;
+    const stale = signedInClient(h, refreshed.accessToken);
+    const code = totpAt(secret, h.clock.now());
+    await rejects(
+      stale.disableTotp({ factor: { case: 'totpCode', value: code } }),
+      Code.FailedPrecondition,
+    );
+    await rejects(stale.regenerateRecoveryCodes({ totpCode: code }), Code.FailedPrecondition);
+    assert.ok((await accountRow(account.id)).totp_enabled_at, 'still enabled');
+
+    const reauth = await stale.reauthenticate({
+      factor: { case: 'password', value: account.password },
+    });
+    await signedInClient(h, reauth.tokens!.accessToken).disableTotp({
+      factor: { case: 'totpCode', value: code },
+    });
+    assert.equal((await accountRow(account.id)).totp_enabled_at, null);
+  });
+
+  it('disables with a fresh TOTP code (not a replayed one), mails the owner, and logins stop asking', async () => {
+    const { account, client, secret } = await enabled();
+    const code = totpAt(secret, h.clock.now());
+    await client.regenerateRecoveryCodes({ totpCode: code });
+    const replay = await rejects(
+      client.disableTotp({ factor: { case: 'totpCode', value: code } }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violatedFields(replay), ['totp_code']);
+
+    h.clock.advance(STEP);
+    await client.disableTotp({
+      factor: { case: 'totpCode', value: totpAt(secret, h.clock.now()) },
+    });
+    const row = await accountRow(account.id);
+    assert.equal(row.totp_enabled_at, null);
+    assert.equal(row.totp_secret_enc, null);
+    assert.equal(row.totp_last_step, null);
+    const codes = await h.app.database.db
+      .selectFrom('recovery_codes')
+      .select('id')
+      .where('account_id', '=', account.id)
+      .execute();
+    assert.equal(codes.length, 0);
+    const mail = await h.lastMailTo(account.email);
+    assert.equal(mail.subject, 'Two-step verification was turned off');
+    const types = (await auditTrail(h, account.id)).map((e) => e.type);
+    assert.deepEqual(types.slice(-3), ['recovery_codes_regenerated', 'mfa_failed', 'mfa_disabled']);
+
+    await signIn(deviceClient(h), account);
+    await rejects(
+      client.disableTotp({ factor: { case: 'totpCode', value: '123456' } }),
+      Code.FailedPrecondition,
+    );
+  });
+
+  it('disables with a recovery code', async () => {
+    const { account, client, recoveryCodes } = await enabled();
+    const wrong = await rejects(
+      client.disableTotp({ factor: { case: 'recoveryCode', value: 'aaaa-aaaa' } }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violatedFields(wrong), ['recovery_code']);
+    await client.disableTotp({ factor: { case: 'recoveryCode', value: recoveryCodes[3]! } });
+    assert.equal((await accountRow(account.id)).totp_enabled_at, null);
+  });
+
+  it('regenerates recovery codes: the old ones stop working, the new ones work', async () => {
+    const { account, client, secret, recoveryCodes: old } = await enabled();
+    const wrong = await rejects(
+      client.regenerateRecoveryCodes({
+        totpCode: totpAt(secret, h.clock.now()) === '000000' ? '111111' : '000000',
+      }),
+      Code.InvalidArgument,
+    );
+    assert.deepEqual(violatedFields(wrong), ['totp_code']);
+    const { recoveryCodes } = await client.regenerateRecoveryCodes({
+      totpCode: totpAt(secret, h.clock.now()),
+    });
+    assert.equal(recoveryCodes.length, 10);
+    assert.ok(recoveryCodes.every((c) => !old.includes(c)));
+
+    const login = await deviceClient(h).login({
+      identifier: account.email,
+      password: account.password,
+    });
+    assert.equal(login.result.case, 'mfaChallenge');
+    const token = login.result.value.challengeToken;
+    await rejects(
+      deviceClient(h).completeMfa({
+        challengeToken: token,
+        factor: { case: 'recoveryCode', value: old[0]! },
+      }),
+      Code.InvalidArgument,
+    );
+    const done = await deviceClient(h).completeMfa({
+      challengeToken: token,
+      factor: { case: 'recoveryCode', value: recoveryCodes[0]! },
+    });
+    assert.equal(done.tokens?.userId, account.id);
+  });
+});
