@@ -1,0 +1,53 @@
+import type { Kysely } from 'kysely';
+import { recordAudit } from '../audit/audit-log.js';
+import type { AuthDatabase } from '../db/schema.js';
+import type { PrimaryAuthResult } from '../login/complete-login.js';
+import type { RequestMeta } from '../request-meta.js';
+
+// Audit entries of OIDC logins: the provider and a reason, never a code, token or address.
+
+export async function auditOidcFailure(
+  trx: Kysely<AuthDatabase>,
+  entry: {
+    meta: RequestMeta;
+    now: Date;
+    providerId: string;
+    reason: string;
+    accountId?: string | null;
+  },
+): Promise<void> {
+  await recordAudit(trx, {
+    type: 'login_failed',
+    accountId: entry.accountId ?? null,
+    meta: entry.meta,
+    details: { method: 'oidc', provider_id: entry.providerId, reason: entry.reason },
+    at: entry.now,
+  });
+}
+
+export async function auditOidcSuccess(
+  trx: Kysely<AuthDatabase>,
+  entry: {
+    accountId: string;
+    result: PrimaryAuthResult;
+    meta: RequestMeta;
+    now: Date;
+    providerId: string;
+    accountCreated: boolean;
+  },
+): Promise<void> {
+  // A challenged login is audited (login_challenged) where the challenge is made.
+  if (!('tokens' in entry.result)) return;
+  await recordAudit(trx, {
+    type: 'login_succeeded',
+    accountId: entry.accountId,
+    sessionId: entry.result.tokens.sessionId ?? null,
+    meta: entry.meta,
+    details: {
+      method: 'oidc',
+      provider_id: entry.providerId,
+      account_created: String(entry.accountCreated),
+    },
+    at: entry.now,
+  });
+}

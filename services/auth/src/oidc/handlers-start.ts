@@ -1,0 +1,65 @@
+import type { Principal } from '@kith/context';
+import { InvalidArgumentError } from '@kith/errors';
+import type { AuthApp } from '../app.js';
+import { loadCallerAccount } from '../db/accounts.js';
+import { requireRecentAuth } from '../sessions/recent-auth.js';
+import type { OidcClient } from './client.js';
+import { saveState } from './handlers-states.js';
+import type { OidcStateIntent } from './handlers-states.js';
+import { findProviderIdentity } from './link-identities.js';
+import { providerAlreadyLinked } from './link-account.js';
+
+export function oidcClientFor(app: AuthApp, providerId: string): OidcClient {
+  const client = app.oidc.get(providerId);
+  if (client === undefined) {
+    throw new InvalidArgumentError(
+      [{ field: 'provider_id', message: 'not a configured provider' }],
+      'unknown provider',
+    );
+  }
+  return client;
+}
+
+/**
+ * StartOAuthLogin: a fresh state, nonce and PKCE verifier, kept server-side for 10 minutes.
+ * A link is bound to the signed-in account, which must have re-authenticated recently and
+ * have no identity at this provider yet.
+ */
+export async function startOAuthLogin(
+  app: AuthApp,
+  input: {
+    providerId: string;
+    redirectUri: string;
+    intent: OidcStateIntent;
+    /** Required for a link (the caller's principal); ignored for a login. */
+    principal: () => Principal;
+  },
+): Promise<{ authorizationUrl: string; state: string; expiresAt: Date }> {
+  const client = oidcClientFor(app, input.providerId);
+  const now = app.clock();
+  let accountId: string | null = null;
+  if (input.intent === 'link') {
+    const principal = input.principal();
+    await app.database.transaction(async (trx) => {
+      await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
+      const account = await loadCallerAccount(trx, principal.userId);
+      if ((await findProviderIdentity(trx, account.id, input.providerId)) !== undefined) {
+        throw providerAlreadyLinked();
+      }
+    });
+    accountId = principal.userId;
+  }
+  // Outside any transaction: the first start of a provider fetches its discovery document.
+  const started = await client.start({ redirectUri: input.redirectUri });
+  const { expiresAt } = await app.database.transaction((trx) =>
+    saveState(trx, {
+      started,
+      providerId: input.providerId,
+      intent: input.intent,
+      accountId,
+      redirectUri: input.redirectUri,
+      now,
+    }),
+  );
+  return { authorizationUrl: started.authorizationUrl, state: started.state, expiresAt };
+}

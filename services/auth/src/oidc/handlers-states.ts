@@ -1,0 +1,78 @@
+import type { Kysely, Selectable } from 'kysely';
+import { sha256Hex } from '../crypto/secrets.js';
+import type { AuthDatabase, OidcStateTable } from '../db/schema.js';
+import type { OidcStartResult } from './client.js';
+
+// A started login, bound server-side to its nonce, PKCE verifier and redirect URI. Only the
+// hash of the state is stored: the state travels through the browser and is the lookup key.
+
+/** How long a user has to come back from the provider. */
+export const OIDC_STATE_TTL_MS = 10 * 60_000;
+
+export type OidcStateRow = Selectable<OidcStateTable>;
+export type OidcStateIntent = OidcStateTable['intent'];
+
+export async function saveState(
+  trx: Kysely<AuthDatabase>,
+  input: {
+    started: OidcStartResult;
+    providerId: string;
+    intent: OidcStateIntent;
+    accountId: string | null;
+    redirectUri: string;
+    now: Date;
+  },
+): Promise<{ expiresAt: Date }> {
+  const { started, now } = input;
+  const expiresAt = new Date(now.getTime() + OIDC_STATE_TTL_MS);
+  // Expired states are worthless (finishing refuses them): dropping them keeps the table small.
+  await trx.deleteFrom('oidc_states').where('expires_at', '<=', now).execute();
+  await trx
+    .insertInto('oidc_states')
+    .values({
+      state_hash: sha256Hex(started.state),
+      provider_id: input.providerId,
+      intent: input.intent,
+      account_id: input.accountId,
+      nonce: started.nonce,
+      code_verifier: started.codeVerifier,
+      redirect_uri: input.redirectUri,
+      created_at: now,
+      expires_at: expiresAt,
+      used_at: null,
+    })
+    .execute();
+  return { expiresAt };
+}
+
+export type StateRejection = 'unknown_state' | 'state_used' | 'state_expired' | 'provider_mismatch';
+
+/**
+ * Claims a state for one finish attempt, whatever comes of it: the single UPDATE … WHERE
+ * used_at IS NULL is what makes a state work once even under concurrent calls. Run it in a
+ * transaction of its own so the claim stays when the attempt then fails.
+ */
+export async function claimState(
+  trx: Kysely<AuthDatabase>,
+  input: { state: string; providerId: string; now: Date },
+): Promise<{ ok: true; row: OidcStateRow } | { ok: false; reason: StateRejection }> {
+  const stateHash = sha256Hex(input.state);
+  const row = await trx
+    .updateTable('oidc_states')
+    .set({ used_at: input.now })
+    .where('state_hash', '=', stateHash)
+    .where('used_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  if (row === undefined) {
+    const known = await trx
+      .selectFrom('oidc_states')
+      .select('state_hash')
+      .where('state_hash', '=', stateHash)
+      .executeTakeFirst();
+    return { ok: false, reason: known ? 'state_used' : 'unknown_state' };
+  }
+  if (row.expires_at <= input.now) return { ok: false, reason: 'state_expired' };
+  if (row.provider_id !== input.providerId) return { ok: false, reason: 'provider_mismatch' };
+  return { ok: true, row };
+}

@@ -1,0 +1,487 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { Client } from '@connectrpc/connect';
+import type { OutboxTables } from '@kith/bus';
+import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import { MfaMethod, OidcIntent } from '@kith/gen/kith/auth/v1/types_pb.js';
+import { decodeEvent } from '@kith/runtime';
+import type { Kysely } from 'kysely';
+import { totpAt } from '../mfa/totp.js';
+import { seedSignedInUser } from '../testing/accounts.js';
+import { startAuthHarness } from '../testing/harness.js';
+import type { AuthHarness } from '../testing/harness.js';
+import { startTestOidcProvider } from './test-provider.js';
+import type { TestOidcAccount, TestOidcProvider } from './test-provider.js';
+
+const MINUTE = 60_000;
+// Never fetched: the provider's final redirect is read, not followed.
+const REDIRECT = 'http://127.0.0.1:3000/oidc/callback';
+const SECRET = 'kith-web-secret-0123456789';
+const CLOSED_SECRET = 'kith-closed-secret-0123456789';
+
+/** The provider reads this map on every login: a test adds the people it needs. */
+const people: Record<string, TestOidcAccount> = {};
+
+function person(sub: string, claims: Partial<TestOidcAccount> = {}): string {
+  people[sub] = {
+    email: `${sub}@idp.example`,
+    email_verified: true,
+    name: `${sub} Example`,
+    ...claims,
+  };
+  return sub;
+}
+
+type Auth = Client<typeof AuthService>;
+
+async function rejection(promise: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await promise;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  assert.fail('expected the call to fail');
+}
+
+describe('OIDC login, sign-up and linking against a real provider', () => {
+  let op: TestOidcProvider;
+  let h: AuthHarness;
+  let lastIp = 0;
+
+  before(async () => {
+    op = await startTestOidcProvider({
+      clients: [
+        { client_id: 'kith-web', client_secret: SECRET, redirect_uris: [REDIRECT] },
+        { client_id: 'kith-closed', client_secret: CLOSED_SECRET, redirect_uris: [REDIRECT] },
+      ],
+      accounts: people,
+    });
+    const provider = {
+      issuer: op.issuer,
+      redirectUris: [REDIRECT],
+      allowInsecureHttp: true,
+    };
+    h = await startAuthHarness({
+      env: {
+        TRUST_PROXY: '1',
+        AUTH_OIDC_PROVIDERS: JSON.stringify([
+          { ...provider, id: 'test', clientId: 'kith-web', clientSecret: SECRET },
+          {
+            ...provider,
+            id: 'closed',
+            clientId: 'kith-closed',
+            clientSecret: CLOSED_SECRET,
+            allowSignUp: false,
+          },
+        ]),
+      },
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await op?.stop();
+  });
+
+  /** Clients from an address of their own, so per-address limits of one test never touch another. */
+  function caller(): { auth: Auth; as: (token: string) => Auth } {
+    const ip = `198.51.100.${++lastIp}`;
+    return {
+      auth: h.withHeaders({ 'x-forwarded-for': ip }).auth,
+      as: (token) => h.as(token, { 'x-forwarded-for': ip }).auth,
+    };
+  }
+
+  async function start(auth: Auth, options: { provider?: string; intent?: OidcIntent } = {}) {
+    const providerId = options.provider ?? 'test';
+    const started = await auth.startOAuthLogin({
+      providerId,
+      redirectUri: REDIRECT,
+      intent: options.intent ?? OidcIntent.LOGIN,
+    });
+    return { providerId, started };
+  }
+
+  async function authorize(authorizationUrl: string, sub: string) {
+    const callback = await op.authorize(authorizationUrl, { sub });
+    return { code: callback.code, state: callback.state, iss: callback.iss ?? '' };
+  }
+
+  /** The whole round trip: start, the user at the provider, finish. */
+  async function oidc(
+    auth: Auth,
+    sub: string,
+    options: { provider?: string; intent?: OidcIntent; finishWith?: Auth } = {},
+  ) {
+    const { providerId, started } = await start(auth, options);
+    const callback = await authorize(started.authorizationUrl, sub);
+    return (options.finishWith ?? auth).finishOAuthLogin({ providerId, ...callback });
+  }
+
+  async function identityOf(sub: string) {
+    return h.app.database.db
+      .selectFrom('oidc_identities')
+      .selectAll()
+      .where('issuer', '=', op.issuer)
+      .where('subject', '=', sub)
+      .executeTakeFirst();
+  }
+
+  async function auditTypes(accountId: string): Promise<string[]> {
+    const rows = await h.app.database.db
+      .selectFrom('audit_events')
+      .select('type')
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => r.type);
+  }
+
+  async function failureReasons(): Promise<string[]> {
+    const rows = await h.app.database.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('type', '=', 'login_failed')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => r.details.reason ?? '');
+  }
+
+  async function registeredEvents(userId: string) {
+    const outbox = h.app.database.db as unknown as Kysely<OutboxTables>;
+    const rows = await outbox.selectFrom('outbox').select('data').orderBy('id').execute();
+    return rows
+      .map((r) => decodeEvent(r.data).payload)
+      .filter((p) => p.case === 'authUserRegistered' && p.value.userId === userId);
+  }
+
+  test('an unknown identity with a verified e-mail signs up; its next login is the same account', async () => {
+    const c = caller();
+    const sub = person('nora', { preferred_username: 'Nora.N', email: 'Nora.N@idp.example' });
+
+    const first = await oidc(c.auth, sub);
+    assert.equal(first.accountCreated, true);
+    assert.equal(first.result.case, 'tokens');
+    const tokens = first.result.value;
+    const sessions = await c.as(tokens.accessToken).listSessions({});
+    assert.deepEqual(
+      sessions.sessions.map((s) => [s.sessionId, s.current]),
+      [[tokens.sessionId, true]],
+    );
+    const { account } = await c.as(tokens.accessToken).getAccount({});
+    assert.ok(account);
+    assert.equal(account.userId, tokens.userId);
+    assert.equal(account.username, 'nora_n');
+    assert.equal(account.email, 'Nora.N@idp.example');
+    assert.equal(account.emailVerified, true);
+    assert.equal(account.hasPassword, false);
+    assert.deepEqual(
+      account.linkedIdentities.map((i) => [i.providerId, i.issuer, i.subject, i.email]),
+      [['test', op.issuer, sub, 'Nora.N@idp.example']],
+    );
+    assert.deepEqual(await auditTypes(tokens.userId), [
+      'registered',
+      'oauth_linked',
+      'login_succeeded',
+    ]);
+    const events = await registeredEvents(tokens.userId);
+    assert.equal(events.length, 1);
+    assert.equal(events[0]?.case === 'authUserRegistered' && events[0].value.username, 'nora_n');
+
+    const second = await oidc(caller().auth, sub);
+    assert.equal(second.accountCreated, false);
+    assert.equal(second.result.case, 'tokens');
+    assert.equal(second.result.value.userId, tokens.userId);
+    assert.notEqual(second.result.value.sessionId, tokens.sessionId);
+    assert.equal((await registeredEvents(tokens.userId)).length, 1);
+  });
+
+  test('sign-ups wanting a taken username get a numeric suffix', async () => {
+    const a = person('vic-a', { preferred_username: 'Vic' });
+    const b = person('vic-b', { preferred_username: 'vic' });
+    const first = await oidc(caller().auth, a);
+    const second = await oidc(caller().auth, b);
+    assert.equal(first.result.case, 'tokens');
+    assert.equal(second.result.case, 'tokens');
+    const names = await h.app.database.db
+      .selectFrom('accounts')
+      .select(['id', 'username'])
+      .where('id', 'in', [first.result.value.userId, second.result.value.userId])
+      .execute();
+    const byId = new Map(names.map((n) => [n.id, n.username]));
+    assert.equal(byId.get(first.result.value.userId), 'vic');
+    assert.equal(byId.get(second.result.value.userId), 'vic2');
+  });
+
+  test('a state works once, even with a fresh code for it', async () => {
+    const c = caller();
+    const sub = person('otto');
+    const { providerId, started } = await start(c.auth);
+    // The user goes through the provider twice with the same authorization URL: two valid codes.
+    const firstCallback = await authorize(started.authorizationUrl, sub);
+    const secondCallback = await authorize(started.authorizationUrl, sub);
+    assert.notEqual(firstCallback.code, secondCallback.code);
+
+    const ok = await c.auth.finishOAuthLogin({ providerId, ...firstCallback });
+    assert.equal(ok.result.case, 'tokens');
+    const replay = await rejection(c.auth.finishOAuthLogin({ providerId, ...secondCallback }));
+    assert.equal(replay.code, Code.Unauthenticated);
+    // The state check answered, not the provider (whose errors name a reason).
+    assert.equal(replay.rawMessage, 'oidc login failed');
+    assert.equal((await failureReasons()).at(-1), 'state_used');
+  });
+
+  test('an expired state is refused before the provider is asked', async () => {
+    const c = caller();
+    const sub = person('pete');
+    const { providerId, started } = await start(c.auth);
+    const callback = await authorize(started.authorizationUrl, sub);
+    assert.equal(
+      started.expiresAt?.seconds,
+      BigInt(Math.floor((h.clock.now().getTime() + 10 * MINUTE) / 1000)),
+    );
+    h.clock.advance(11 * MINUTE);
+    const expired = await rejection(c.auth.finishOAuthLogin({ providerId, ...callback }));
+    assert.equal(expired.code, Code.Unauthenticated);
+    assert.equal(expired.rawMessage, 'oidc login failed');
+    assert.equal((await failureReasons()).at(-1), 'state_expired');
+    assert.equal(await identityOf(sub), undefined);
+  });
+
+  test('a state is bound to its provider and cannot be finished at another one', async () => {
+    const c = caller();
+    const sub = person('rhea');
+    const { started } = await start(c.auth);
+    const callback = await authorize(started.authorizationUrl, sub);
+    const mismatch = await rejection(
+      c.auth.finishOAuthLogin({ providerId: 'closed', ...callback }),
+    );
+    assert.equal(mismatch.code, Code.Unauthenticated);
+    assert.equal(mismatch.rawMessage, 'oidc login failed');
+    assert.equal((await failureReasons()).at(-1), 'provider_mismatch');
+    // The attempt used the state up.
+    const retry = await rejection(c.auth.finishOAuthLogin({ providerId: 'test', ...callback }));
+    assert.equal(retry.code, Code.Unauthenticated);
+    assert.equal(await identityOf(sub), undefined);
+  });
+
+  test('a callback naming another issuer (RFC 9207 iss) fails with the client’s reason', async () => {
+    const c = caller();
+    const sub = person('sven');
+    const { providerId, started } = await start(c.auth);
+    const callback = await authorize(started.authorizationUrl, sub);
+    const error = await rejection(
+      c.auth.finishOAuthLogin({ providerId, ...callback, iss: 'https://evil.example' }),
+    );
+    assert.equal(error.code, Code.Unauthenticated);
+    assert.equal(error.rawMessage, 'oidc login failed: issuer_mismatch');
+    assert.equal((await failureReasons()).at(-1), 'issuer_mismatch');
+    assert.equal(await identityOf(sub), undefined);
+  });
+
+  test('an unknown provider is an invalid argument', async () => {
+    const error = await rejection(
+      caller().auth.startOAuthLogin({
+        providerId: 'nope',
+        redirectUri: REDIRECT,
+        intent: OidcIntent.LOGIN,
+      }),
+    );
+    assert.equal(error.code, Code.InvalidArgument);
+    assert.match(error.rawMessage, /unknown provider/);
+  });
+
+  test('a verified e-mail of an existing password account is not linked automatically', async () => {
+    const owner = await seedSignedInUser(h.app);
+    const sub = person('mallory', { email: owner.email.toUpperCase() });
+    const error = await rejection(oidc(caller().auth, sub));
+    assert.equal(error.code, Code.FailedPrecondition);
+    assert.equal(
+      error.rawMessage,
+      'an account with this e-mail exists: sign in and link the provider from settings',
+    );
+    assert.equal(await identityOf(sub), undefined);
+    const accounts = await h.app.database.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('email_canonical', '=', owner.email.toLowerCase())
+      .execute();
+    assert.deepEqual(
+      accounts.map((a) => a.id),
+      [owner.userId],
+    );
+  });
+
+  test('no sign-up with an unverified e-mail, nor at a provider that does not allow it', async () => {
+    const owner = await seedSignedInUser(h.app);
+    // Unverified: refused, and without telling whether an account holds the address.
+    const claimed = person('ivan', { email: owner.email, email_verified: false });
+    const unverified = await rejection(oidc(caller().auth, claimed));
+    assert.equal(unverified.code, Code.PermissionDenied);
+    assert.equal(await identityOf(claimed), undefined);
+
+    const newcomer = person('wanda');
+    const closed = await rejection(oidc(caller().auth, newcomer, { provider: 'closed' }));
+    assert.equal(closed.code, Code.PermissionDenied);
+    assert.equal(await identityOf(newcomer), undefined);
+    const created = await h.app.database.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('email_canonical', '=', `${newcomer}@idp.example`)
+      .executeTakeFirst();
+    assert.equal(created, undefined);
+  });
+
+  test('a signed-in user links an identity and then signs in with it', async () => {
+    const c = caller();
+    const user = await seedSignedInUser(h.app);
+    const sub = person('lena');
+
+    const linked = await oidc(c.as(user.accessToken), sub, { intent: OidcIntent.LINK });
+    assert.equal(linked.accountCreated, false);
+    assert.equal(linked.result.case, 'linkedIdentity');
+    assert.equal(linked.result.value.providerId, 'test');
+    assert.equal(linked.result.value.issuer, op.issuer);
+    assert.equal(linked.result.value.subject, sub);
+    assert.equal((await identityOf(sub))?.account_id, user.userId);
+    assert.ok((await auditTypes(user.userId)).includes('oauth_linked'));
+
+    const login = await oidc(caller().auth, sub);
+    assert.equal(login.accountCreated, false);
+    assert.equal(login.result.case, 'tokens');
+    assert.equal(login.result.value.userId, user.userId);
+  });
+
+  test('a link needs a signed-in caller who re-authenticated within the hour', async () => {
+    const c = caller();
+    const anonymous = await rejection(start(c.auth, { intent: OidcIntent.LINK }));
+    assert.equal(anonymous.code, Code.Unauthenticated);
+
+    const user = await seedSignedInUser(h.app);
+    await h.app.database.db
+      .updateTable('sessions')
+      .set({ auth_time: new Date(h.clock.now().getTime() - 61 * MINUTE) })
+      .where('id', '=', user.sessionId)
+      .execute();
+    const stale = await rejection(start(c.as(user.accessToken), { intent: OidcIntent.LINK }));
+    assert.equal(stale.code, Code.FailedPrecondition);
+    assert.match(stale.rawMessage, /Reauthenticate/);
+  });
+
+  test('a link is finished only by the account that started it', async () => {
+    const victim = await seedSignedInUser(h.app);
+    const attacker = await seedSignedInUser(h.app);
+    const sub = person('yuri');
+    const { providerId, started } = await start(caller().as(attacker.accessToken), {
+      intent: OidcIntent.LINK,
+    });
+    const callback = await authorize(started.authorizationUrl, sub);
+    // The victim's app receives the redirect and finishes it in the victim's session.
+    const error = await rejection(
+      caller()
+        .as(victim.accessToken)
+        .finishOAuthLogin({ providerId, ...callback }),
+    );
+    assert.equal(error.code, Code.Unauthenticated);
+    assert.equal(await identityOf(sub), undefined);
+    assert.equal((await failureReasons()).at(-1), 'link_caller_mismatch');
+  });
+
+  test('an identity linked to one account cannot be linked to another', async () => {
+    const first = await seedSignedInUser(h.app);
+    const second = await seedSignedInUser(h.app);
+    const sub = person('mika');
+    const linked = await oidc(caller().as(first.accessToken), sub, { intent: OidcIntent.LINK });
+    assert.equal(linked.result.case, 'linkedIdentity');
+
+    const error = await rejection(
+      oidc(caller().as(second.accessToken), sub, { intent: OidcIntent.LINK }),
+    );
+    assert.equal(error.code, Code.FailedPrecondition);
+    assert.equal((await identityOf(sub))?.account_id, first.userId);
+    assert.ok(!(await auditTypes(second.userId)).includes('oauth_linked'));
+  });
+
+  test("an account's only way to sign in cannot be unlinked", async () => {
+    const c = caller();
+    const sub = person('pia');
+    const signedUp = await oidc(c.auth, sub);
+    assert.equal(signedUp.result.case, 'tokens');
+    const auth = c.as(signedUp.result.value.accessToken);
+
+    const error = await rejection(auth.unlinkOAuthIdentity({ providerId: 'test' }));
+    assert.equal(error.code, Code.FailedPrecondition);
+    assert.equal((await identityOf(sub))?.account_id, signedUp.result.value.userId);
+    const notLinked = await rejection(auth.unlinkOAuthIdentity({ providerId: 'closed' }));
+    assert.equal(notLinked.code, Code.NotFound);
+  });
+
+  test('an identity is unlinked when a password is left; its next login is someone new', async () => {
+    const c = caller();
+    const user = await seedSignedInUser(h.app);
+    const sub = person('quinn');
+    const auth = c.as(user.accessToken);
+    const linked = await oidc(auth, sub, { intent: OidcIntent.LINK });
+    assert.equal(linked.result.case, 'linkedIdentity');
+
+    await auth.unlinkOAuthIdentity({ providerId: 'test' });
+    assert.equal(await identityOf(sub), undefined);
+    const { account } = await auth.getAccount({});
+    assert.deepEqual(account?.linkedIdentities, []);
+    assert.equal((await auditTypes(user.userId)).at(-1), 'oauth_unlinked');
+    const again = await rejection(auth.unlinkOAuthIdentity({ providerId: 'test' }));
+    assert.equal(again.code, Code.NotFound);
+
+    const login = await oidc(caller().auth, sub);
+    assert.equal(login.accountCreated, true);
+    assert.equal(login.result.case, 'tokens');
+    assert.notEqual(login.result.value.userId, user.userId);
+  });
+
+  test('an account with TOTP gets an MFA challenge after an OIDC login, not tokens', async () => {
+    const c = caller();
+    const user = await seedSignedInUser(h.app);
+    const auth = c.as(user.accessToken);
+    const sub = person('tara');
+    const linked = await oidc(auth, sub, { intent: OidcIntent.LINK });
+    assert.equal(linked.result.case, 'linkedIdentity');
+    const { secret } = await auth.enrollTotp({});
+    await auth.confirmTotp({ totpCode: totpAt(secret, h.clock.now()) });
+
+    const login = await oidc(caller().auth, sub);
+    assert.equal(login.accountCreated, false);
+    assert.equal(login.result.case, 'mfaChallenge');
+    assert.ok(login.result.value.methods.includes(MfaMethod.TOTP));
+    const sessions = await h.app.database.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('account_id', '=', user.userId)
+      .execute();
+    assert.deepEqual(
+      sessions.map((s) => s.id),
+      [user.sessionId],
+    );
+
+    // The next TOTP step: the confirmation's code cannot be replayed.
+    h.clock.advance(30_000);
+    const { tokens } = await caller().auth.completeMfa({
+      challengeToken: login.result.value.challengeToken,
+      factor: { case: 'totpCode', value: totpAt(secret, h.clock.now()) },
+    });
+    assert.equal(tokens?.userId, user.userId);
+  });
+
+  test('a disabled account cannot sign in with its identity', async () => {
+    const sub = person('uma');
+    const signedUp = await oidc(caller().auth, sub);
+    assert.equal(signedUp.result.case, 'tokens');
+    await h.app.database.db
+      .updateTable('accounts')
+      .set({ disabled_at: h.clock.now(), disabled_reason: 'test' })
+      .where('id', '=', signedUp.result.value.userId)
+      .execute();
+    const error = await rejection(oidc(caller().auth, sub));
+    assert.equal(error.code, Code.Unauthenticated);
+    assert.equal((await failureReasons()).at(-1), 'account_disabled');
+  });
+});
