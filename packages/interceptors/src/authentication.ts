@@ -19,6 +19,12 @@ export interface AuthenticationOptions {
    * called with an API key at all (PermissionDenied); access tokens are not affected.
    */
   apiKeyScopes?: ReadonlyMap<string, string>;
+  /**
+   * The least role a whole service (`pkg.Service`) or one method (`pkg.Service/Method`) needs.
+   * Checked right after authentication, before validation: a caller without the role learns
+   * nothing about the request's shape (PermissionDenied, never InvalidArgument).
+   */
+  requiredRoles?: ReadonlyMap<string, Role>;
 }
 
 /** Runs the authenticators in order, then the revocation check; throws when credentials are bad. */
@@ -51,6 +57,11 @@ export function createAuthenticationInterceptor(options: AuthenticationOptions):
     const method = rpcName(req);
     if (principal === undefined && !options.publicMethods.has(method)) {
       throw toConnectError(new UnauthenticatedError());
+    }
+    const needed =
+      options.requiredRoles?.get(method) ?? options.requiredRoles?.get(req.service.typeName);
+    if (needed && principal && rank[principal.role] < rank[needed]) {
+      throw toConnectError(new PermissionDeniedError());
     }
     if (principal?.via === 'api_key') {
       const scope = options.apiKeyScopes?.get(method);

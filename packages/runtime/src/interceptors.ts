@@ -118,6 +118,9 @@ const PER_USER_PER_MINUTE = 600;
 export function buildInterceptors(options: InterceptorOptions): Interceptor[] {
   // Health and reflection are served outside this chain by the server.
   const publicMethods = new Set(options.modules.flatMap((m) => m.publicMethods ?? []));
+  const requiredRoles = new Map(
+    options.modules.flatMap((m) => Object.entries(m.requiredRoles ?? {})),
+  );
   const apiKeyScopes = new Map(
     options.modules.flatMap((m) => Object.entries(m.apiKeyScopes ?? {})),
   );
@@ -137,7 +140,7 @@ export function buildInterceptors(options: InterceptorOptions): Interceptor[] {
           durationSec: 60,
         }),
       },
-      authentication: { ...options.authentication, publicMethods, apiKeyScopes },
+      authentication: { ...options.authentication, publicMethods, apiKeyScopes, requiredRoles },
     }),
     idempotencyByService(options.modules, options.databases, options.idempotencySealingKey),
   ];

@@ -5,7 +5,7 @@ import type { Cache, RateLimiter } from '@kith/cache';
 import type { PlatformConfig } from '@kith/config';
 import type { Database, MigrationSet, PageTokenCodec } from '@kith/db';
 import type { ApiKeyScopeName } from '@kith/authn';
-import type { Principal } from '@kith/context';
+import type { Principal, Role } from '@kith/context';
 import type { JWTVerifyGetKey } from 'jose';
 import type { Logger } from '@kith/logging';
 import type { Transaction } from 'kysely';
@@ -99,6 +99,8 @@ export interface ServiceModule {
   services: DescService[];
   /** Methods callable without credentials, as `package.Service/Method`. */
   publicMethods?: readonly string[];
+  /** The least platform role a service (`pkg.Service`) or method (`pkg.Service/Method`) needs. */
+  requiredRoles?: Readonly<Record<string, Role>>;
   /** Methods an API key may call, with the scope each needs; every other method refuses keys. */
   apiKeyScopes?: Readonly<Record<string, ApiKeyScopeName>>;
   /** The service's own migrations; undefined when it keeps nothing (the gateway). */
