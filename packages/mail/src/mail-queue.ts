@@ -70,6 +70,8 @@ export const mailMigrations: MigrationSet = {
 export async function enqueueMail<DB>(
   trx: Transaction<DB> | Kysely<DB>,
   message: Omit<MailMessage, 'id'>,
+  /** The relay's clock: a row is due from `now` on that clock (default: the database's). */
+  options: { now?: Date } = {},
 ): Promise<string> {
   assertSendable(message);
   const id = crypto.randomUUID();
@@ -82,6 +84,7 @@ export async function enqueueMail<DB>(
       text: message.text,
       html: message.html ?? null,
       headers: message.headers ?? {},
+      ...(options.now ? { created_at: options.now, next_attempt_at: options.now } : {}),
     })
     .execute();
   return id;
