@@ -6,12 +6,21 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import type { DescService } from '@bufbuild/protobuf';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
+import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
+import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
 import { createNatsBus } from '@kith/bus';
 import type { Bus } from '@kith/bus';
 import { createPostgresDatabase } from '@kith/db';
 import type { Database } from '@kith/db';
 import { createRootLogger } from '@kith/logging';
 import { recordEvent } from '@kith/runtime';
+import { readMessage, startSmtpServer } from '@kith/mail/testing';
+import type { TestSmtpServer } from '@kith/mail/testing';
 import { freePort, requireService, waitFor } from '@kith/testkit';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -40,6 +49,9 @@ function registration(userId: string, username: string) {
 describe('distributed mode: one process per service over Postgres and NATS', { skip }, () => {
   const dbName = `kith_e2e_${crypto.randomBytes(4).toString('hex')}`;
   const processes = new Map<Name, { child: ChildProcess; url: string }>();
+  /** Chosen up front: every process must know where the auth service serves its JWKS. */
+  const ports = new Map<Name, number>();
+  let smtp: TestSmtpServer;
   let env: NodeJS.ProcessEnv;
   let auth: Database;
   let user: Database;
@@ -50,7 +62,7 @@ describe('distributed mode: one process per service over Postgres and NATS', { s
   }
 
   async function startService(name: Name): Promise<void> {
-    const port = await freePort();
+    const port = ports.get(name) ?? (await freePort());
     const child = spawn(process.execPath, ['--import', 'tsx', serviceMain(name), 'serve'], {
       cwd: repoRoot,
       env: { ...env, PORT: String(port) },
@@ -79,6 +91,8 @@ describe('distributed mode: one process per service over Postgres and NATS', { s
     await admin.end();
     const url = new URL(databaseUrl as string);
     url.pathname = `/${dbName}`;
+    for (const name of names) ports.set(name, await freePort());
+    smtp = await startSmtpServer({ user: 'kith', pass: 'smtp-secret' });
     env = {
       ...process.env,
       KITH_MODE: 'distributed',
@@ -87,6 +101,10 @@ describe('distributed mode: one process per service over Postgres and NATS', { s
       PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
       LOG_LEVEL: 'warn',
       SHUTDOWN_GRACE: '5s',
+      AUTH_JWKS_URL: `http://127.0.0.1:${ports.get('auth')}/.well-known/jwks.json`,
+      AUTH_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+      SMTP_URL: smtp.url('kith', 'smtp-secret'),
+      AUTH_LINK_BASE_URL: 'https://app.kith.test',
     };
     // A clean event stream: this suite owns the default stream on this NATS server, so nothing
     // left by an earlier run is delivered into this run's fresh database.
@@ -117,6 +135,7 @@ describe('distributed mode: one process per service over Postgres and NATS', { s
     await auth?.close();
     await user?.close();
     await bus?.drain();
+    await smtp?.close();
     const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
@@ -187,5 +206,87 @@ describe('distributed mode: one process per service over Postgres and NATS', { s
     });
     assert.equal(await countRows(user, 'profiles'), before + ids.length);
     assert.equal(await countRows(user, 'dead_letters'), 0);
+  });
+
+  test('auth across processes: mailed link, login, logout-all and API keys take effect everywhere', async () => {
+    const client = <S extends DescService>(service: S, name: Name, token?: string) =>
+      createClient(
+        service,
+        createConnectTransport({
+          baseUrl: processes.get(name)!.url,
+          httpVersion: '1.1',
+          interceptors: token
+            ? [
+                (next) => (req) => {
+                  req.header.set('authorization', `Bearer ${token}`);
+                  return next(req);
+                },
+              ]
+            : [],
+        }),
+      );
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok' as const,
+        (err: unknown) => ConnectError.from(err).code,
+      );
+    const email = `dist${crypto.randomBytes(3).toString('hex')}@example.com`;
+    const password = 'a long and unusual passphrase 42';
+    await client(AuthService, 'auth').register({
+      email,
+      password,
+      username: `dist_${crypto.randomBytes(3).toString('hex')}`,
+      consent: {
+        termsAccepted: true,
+        privacyPolicyAccepted: true,
+        minimumAgeConfirmed: true,
+        documentsVersion: '2026-01',
+      },
+    });
+    // The link arrives by SMTP at a real server, sent by the auth process's mail relay.
+    const verificationMail = () =>
+      smtp.delivered
+        .map((d) => readMessage(d.raw))
+        .find((m) => m.header('to')?.includes(email) && m.text?.includes('/verify-email?token='));
+    await waitFor(() => verificationMail() !== undefined, {
+      timeoutMs: 20_000,
+      what: 'verification mail',
+    });
+    const mail = verificationMail()!;
+    const token = new URL(/https:\/\/\S+/.exec(mail.text!)![0]).searchParams.get('token')!;
+    await client(AuthService, 'auth').verifyEmail({ token });
+    const login = await client(AuthService, 'auth').login({ identifier: email, password });
+    assert.equal(login.result.case, 'tokens');
+    const { accessToken } = login.result.value!;
+
+    // The user process verifies the token with the auth process's published keys.
+    assert.equal(
+      await codeOf(client(UserService, 'user', accessToken).getSettings({})),
+      Code.Unimplemented,
+    );
+
+    // An API key with only 'sos:raise' reaches RaiseSos at the support process; revoked, it stops.
+    const created = await client(AuthService, 'auth', accessToken).createApiKey({
+      name: 'panic button',
+      scopes: [ApiKeyScope.SOS_RAISE],
+    });
+    const sos = () => codeOf(client(SupportService, 'support', created.secret).raiseSos({}));
+    assert.ok(![Code.Unauthenticated, Code.PermissionDenied].includes((await sos()) as Code));
+    assert.equal(
+      await codeOf(client(UserService, 'user', created.secret).getSettings({})),
+      Code.PermissionDenied,
+      'no other scope is implied',
+    );
+    await client(AuthService, 'auth', accessToken).revokeApiKey({
+      apiKeyId: created.apiKey!.apiKeyId,
+    });
+    assert.equal(await sos(), Code.Unauthenticated);
+
+    // Logout-all at auth: the very next call at the user process is refused (shared Redis).
+    await client(AuthService, 'auth', accessToken).logoutAll({});
+    assert.equal(
+      await codeOf(client(UserService, 'user', accessToken).getSettings({})),
+      Code.Unauthenticated,
+    );
   });
 });
