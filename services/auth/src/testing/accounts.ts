@@ -1,8 +1,12 @@
+import crypto from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { AuthApp } from '../app.js';
 import { canonicalEmail, normalizeUsername, usernameSkeleton } from '../credentials/index.js';
 
-let counter = 0;
+/** Letters and digits the confusable skeleton leaves alone, so seeded names never collide. */
+const PLAIN = 'abcdefghkpqstuxyz2346789';
+const plainName = () =>
+  `seed${Array.from(crypto.randomBytes(12), (b) => PLAIN[b % PLAIN.length]).join('')}`;
 
 /**
  * A verified account with a signed-in session, written straight to the database: for tests of
@@ -13,7 +17,7 @@ export async function seedSignedInUser(
   options: { userAgent?: string; ip?: string } = {},
 ) {
   const id = uuidv7();
-  const username = `seed${Date.now().toString(36)}${(counter++).toString(36)}`;
+  const username = plainName();
   const email = `${username}@example.com`;
   const password = `seed password ${id}`;
   const now = app.clock();

@@ -1,0 +1,134 @@
+// Auth costs side by side in one run: argon2id at OWASP parameters on its own, the Login RPC
+// end to end (which that hash should dominate), and what every authenticated request pays to
+// verify its access token (signature, claims, revocation lookup) or an API key (cached grant).
+//   pnpm bench:auth [-- --duration 5 --concurrency 4]
+import crypto from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { createApiKeyAuthenticator, createRevocationCheck } from '@kith/authn';
+import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
+import { createMemoryCache, createRedisCache } from '@kith/cache';
+import type { Cache } from '@kith/cache';
+import { bearerAuthenticator, createJwtVerifier } from '@kith/interceptors';
+import {
+  OWASP_ARGON2ID,
+  createPasswordHasher,
+  seedSignedInUser,
+  startAuthHarness,
+} from '@kith/auth-service/testing';
+
+const { values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    duration: { type: 'string', default: '5' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
+const durationMs = Number(values.duration) * 1000;
+const concurrency = Number(values.concurrency);
+
+/** Runs `op` from `workers` loops for the duration; returns completed ops per second. */
+async function throughput(workers: number, op: (worker: number, i: number) => Promise<unknown>) {
+  const end = Date.now() + durationMs;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      for (let i = 0; Date.now() < end; i++) {
+        await op(worker, i);
+        done++;
+      }
+    }),
+  );
+  return done / (durationMs / 1000);
+}
+
+/** Mean microseconds per call of a sequential loop. */
+async function perCall(op: () => Promise<unknown>, iterations = 10_000) {
+  for (let i = 0; i < 1000; i++) await op();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) await op();
+  return Number(process.hrtime.bigint() - start) / 1000 / iterations;
+}
+
+const rows: [string, string][] = [];
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+// 1. argon2id alone.
+const hasher = createPasswordHasher(OWASP_ARGON2ID);
+const stored = await hasher.hash('correct horse battery staple');
+const argonSeq = await throughput(1, () => hasher.verify(stored, 'correct horse battery staple'));
+const argonPar = await throughput(concurrency, () =>
+  hasher.verify(stored, 'correct horse battery staple'),
+);
+rows.push(['argon2id verify, 1 at a time (/s)', fmt(argonSeq)]);
+rows.push([`argon2id verify, ${concurrency} in flight (/s)`, fmt(argonPar)]);
+
+// 2. Login end to end (embedded auth, real hasher). Every call comes from its own address and
+// every worker cycles through its own accounts, so the login throttles (25 / 5 min per IP,
+// 25 / h per account) stay out of the measurement.
+const h = await startAuthHarness({ realHasher: true, env: { TRUST_PROXY: 'true' } });
+const accounts = await Promise.all(
+  Array.from({ length: concurrency * 40 }, () => seedSignedInUser(h.app)),
+);
+const client = h.withHeaders({ 'user-agent': 'seed' }).auth;
+let calls = 0;
+let failures = 0;
+const loginRate = await throughput(concurrency, async (w, i) => {
+  const account = accounts[(w * 40 + (i % 40)) % accounts.length]!;
+  const n = calls++;
+  const res = await client.login(
+    { identifier: account.email, password: account.password },
+    { headers: { 'x-forwarded-for': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` } },
+  );
+  if (res.result.case !== 'tokens') failures++;
+});
+rows.push([`Login RPC, ${concurrency} in flight (/s)`, fmt(loginRate)]);
+rows.push(['Login / argon2id verify (same concurrency)', fmt(loginRate / argonPar, 2)]);
+if (failures > 0) rows.push(['Login answers that were not tokens', String(failures)]);
+
+// 3. Per-request verification.
+const token = accounts[0]!.accessToken;
+const verify = createJwtVerifier({
+  jwks: h.app.keys.verificationKeys,
+  issuer: h.app.issuer,
+  audience: h.app.audience,
+  now: () => h.clock.now(),
+});
+const authenticate = bearerAuthenticator(verify);
+const headers = new Headers({ authorization: `Bearer ${token}` });
+const jwtUs = await perCall(() => authenticate(headers));
+rows.push(['access token: signature + claims (µs)', fmt(jwtUs)]);
+
+async function withRevocation(name: string, cache: Cache) {
+  const isRevoked = createRevocationCheck(cache);
+  const us = await perCall(async () => isRevoked((await authenticate(headers))!));
+  rows.push([`access token + revocation lookup, ${name} (µs)`, fmt(us)]);
+}
+await withRevocation('memory cache', createMemoryCache({ maxEntries: 1000 }));
+if (process.env.REDIS_URL) {
+  const redis = createRedisCache({
+    url: process.env.REDIS_URL,
+    keyPrefix: `bench-${crypto.randomBytes(3).toString('hex')}`,
+  });
+  await redis.connect();
+  await withRevocation('Redis', redis);
+  await redis.close();
+}
+
+const { secret } = await h
+  .as(accounts[0]!.accessToken)
+  .auth.createApiKey({ name: 'bench', scopes: [ApiKeyScope.POSTS_READ] });
+const apiKeys = createApiKeyAuthenticator({
+  cache: createMemoryCache({ maxEntries: 1000 }),
+  bus: h.app.bus,
+});
+const keyHeaders = new Headers({ 'x-api-key': secret });
+const keyUs = await perCall(() => apiKeys(keyHeaders));
+rows.push(['API key, cached grant (µs)', fmt(keyUs)]);
+rows.push(['argon2id verify / access-token check (cost ratio)', fmt(1e6 / argonSeq / jwtUs, 0)]);
+await h.stop();
+
+const width = Math.max(...rows.map(([k]) => k.length));
+console.log(
+  `\nauth bench (${values.duration} s per throughput figure, concurrency ${concurrency})`,
+);
+for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
