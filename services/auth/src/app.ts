@@ -66,6 +66,26 @@ export interface AuthAppOverrides {
   onApp?: (app: AuthApp) => void;
 }
 
+/**
+ * Embedded mode has no mail server: messages become .eml files under the data dir, and the
+ * link each carries is logged so a developer can follow it (these are local test accounts).
+ */
+function embeddedMailer(dir: string, from: string, logger: Logger): Mailer {
+  const files = createFileMailer({ dir, from });
+  return {
+    async send(message) {
+      const sent = await files.send(message);
+      const link = /https?:\/\/\S+/.exec(message.text)?.[0];
+      logger.info(
+        { file: sent.path, subject: message.subject, link },
+        'mail written (embedded mode)',
+      );
+      return sent;
+    },
+    close: () => files.close(),
+  };
+}
+
 export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides = {}): AuthApp {
   const { config, secrets } = loadAuthConfig(ctx.env);
   if (!ctx.database) throw new Error('auth needs its database');
@@ -94,7 +114,7 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
     overrides.mailer ??
     (config.smtpUrl
       ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom })
-      : createFileMailer({ dir: path.join(ctx.config.dataDir, 'mail'), from: config.mailFrom }));
+      : embeddedMailer(path.join(ctx.config.dataDir, 'mail'), config.mailFrom, ctx.logger));
   const mailRelay = createMailRelay({
     database,
     mailer,

@@ -1,4 +1,4 @@
-import { envDurationMs, envUrl, loadEnv } from '@kith/config';
+import { envBool, envDurationMs, envUrl, loadEnv } from '@kith/config';
 import { z } from 'zod';
 import { oidcProvidersEnvSchema } from './oidc/index.js';
 import type { OidcProviderConfig } from './oidc/index.js';
@@ -6,35 +6,59 @@ import type { OidcProviderConfig } from './oidc/index.js';
 const DAY = 24 * 3600_000;
 
 /** The auth service's own settings; the platform's (AUTH_ISSUER, …) come from ctx.config. */
-export const authEnvSchema = z.object({
-  KITH_MODE: z.enum(['embedded', 'distributed']).default('embedded'),
-  /** 32 bytes, base64: seals signing keys and TOTP secrets. Derived per data dir when embedded. */
-  AUTH_KEY_ENCRYPTION_KEY: z
-    .string()
-    .transform((raw, ctx) => {
-      const key = Buffer.from(raw, 'base64');
-      if (key.length !== 32) {
-        ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, base64-encoded' });
-        return z.NEVER;
+export const authEnvSchema = z
+  .object({
+    KITH_MODE: z.enum(['embedded', 'distributed']).default('embedded'),
+    /** 32 bytes, base64: seals signing keys and TOTP secrets. Derived per data dir when embedded. */
+    AUTH_KEY_ENCRYPTION_KEY: z
+      .string()
+      .transform((raw, ctx) => {
+        const key = Buffer.from(raw, 'base64');
+        if (key.length !== 32) {
+          ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, base64-encoded' });
+          return z.NEVER;
+        }
+        return key;
+      })
+      .optional(),
+    AUTH_SIGNING_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
+    AUTH_ACCESS_TOKEN_TTL: envDurationMs().default(10 * 60_000),
+    AUTH_REFRESH_IDLE_TTL: envDurationMs().default(30 * DAY),
+    AUTH_REFRESH_ABSOLUTE_TTL: envDurationMs().default(90 * DAY),
+    AUTH_KEY_ROTATION_INTERVAL: envDurationMs().default(30 * DAY),
+    /** Longer than any verifier's JWKS cache (jose caches 10 min by default). */
+    AUTH_KEY_PUBLISH_LEAD: envDurationMs().default(3600_000),
+    /** Where links in e-mails point: the web app that calls VerifyEmail / ResetPassword. */
+    AUTH_LINK_BASE_URL: envUrl({ protocols: ['http', 'https'] }).default('http://localhost:3000'),
+    /** smtp:// or smtps:// with credentials; unset in embedded mode: mail goes to .eml files. */
+    SMTP_URL: envUrl({ protocols: ['smtp', 'smtps'] }).optional(),
+    MAIL_FROM: z.string().min(3).default('Kith <no-reply@kith.local>'),
+    /** Distributed mode without SMTP, for a laptop: mail becomes .eml files under the data dir. */
+    AUTH_MAIL_TO_FILES: envBool().default(false),
+    /** JSON array of OIDC providers (see services/auth/src/oidc/providers.ts). */
+    AUTH_OIDC_PROVIDERS: oidcProvidersEnvSchema.default([]),
+  })
+  .superRefine(
+    (env, ctx) => {
+      if (env.KITH_MODE !== 'distributed') return;
+      if (env.AUTH_KEY_ENCRYPTION_KEY === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AUTH_KEY_ENCRYPTION_KEY'],
+          message: 'required when KITH_MODE=distributed',
+        });
       }
-      return key;
-    })
-    .optional(),
-  AUTH_SIGNING_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
-  AUTH_ACCESS_TOKEN_TTL: envDurationMs().default(10 * 60_000),
-  AUTH_REFRESH_IDLE_TTL: envDurationMs().default(30 * DAY),
-  AUTH_REFRESH_ABSOLUTE_TTL: envDurationMs().default(90 * DAY),
-  AUTH_KEY_ROTATION_INTERVAL: envDurationMs().default(30 * DAY),
-  /** Longer than any verifier's JWKS cache (jose caches 10 min by default). */
-  AUTH_KEY_PUBLISH_LEAD: envDurationMs().default(3600_000),
-  /** Where links in e-mails point: the web app that calls VerifyEmail / ResetPassword. */
-  AUTH_LINK_BASE_URL: envUrl({ protocols: ['http', 'https'] }).default('http://localhost:3000'),
-  /** smtp:// or smtps:// with credentials; unset in embedded mode: mail goes to .eml files. */
-  SMTP_URL: envUrl({ protocols: ['smtp', 'smtps'] }).optional(),
-  MAIL_FROM: z.string().min(3).default('Kith <no-reply@kith.local>'),
-  /** JSON array of OIDC providers (see services/auth/src/oidc/providers.ts). */
-  AUTH_OIDC_PROVIDERS: oidcProvidersEnvSchema.default([]),
-});
+      // Production mail must not quietly land in files: SMTP, or an explicit opt-in.
+      if (env.SMTP_URL === undefined && !env.AUTH_MAIL_TO_FILES) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SMTP_URL'],
+          message: 'required when KITH_MODE=distributed (or set AUTH_MAIL_TO_FILES=true)',
+        });
+      }
+    },
+    { when: () => true },
+  );
 
 export interface AuthConfig {
   mode: 'embedded' | 'distributed';
