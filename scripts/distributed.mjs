@@ -2,16 +2,36 @@
 // (ports 8081…8087) over DATABASE_URL, NATS_URL and REDIS_URL. Ctrl-C stops them all.
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 
 const services = ['auth', 'user', 'post', 'circle', 'support', 'moderation', 'gateway'];
 const basePort = Number(process.env.KITH_BASE_PORT ?? 8081);
+
+// Secrets generated once and kept under .data/, so a restart can still open what it sealed
+// (signing keys, TOTP secrets) and honour page tokens it issued.
+const secretsFile = path.join(process.env.KITH_DATA_DIR ?? '.data', 'distributed-secrets.json');
+let secrets = {};
+try {
+  secrets = JSON.parse(fs.readFileSync(secretsFile, 'utf8'));
+} catch {
+  secrets = {
+    PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
+    AUTH_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+  };
+  fs.mkdirSync(path.dirname(secretsFile), { recursive: true });
+  fs.writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
+}
 const env = {
   ...process.env,
   KITH_MODE: 'distributed',
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  PAGE_TOKEN_SECRET: process.env.PAGE_TOKEN_SECRET ?? crypto.randomBytes(32).toString('base64url'),
+  PAGE_TOKEN_SECRET: process.env.PAGE_TOKEN_SECRET ?? secrets.PAGE_TOKEN_SECRET,
+  AUTH_KEY_ENCRYPTION_KEY: process.env.AUTH_KEY_ENCRYPTION_KEY ?? secrets.AUTH_KEY_ENCRYPTION_KEY,
+  // Without SMTP_URL, auth writes mail as .eml files under .data/mail on a laptop.
+  AUTH_MAIL_TO_FILES: process.env.SMTP_URL ? 'false' : 'true',
   AUTH_JWKS_URL: process.env.AUTH_JWKS_URL ?? `http://127.0.0.1:${basePort}/.well-known/jwks.json`,
 };
 const tsx = ['--import', 'tsx'];

@@ -15,8 +15,26 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
   value: "0.0.0.0"
 - name: SHUTDOWN_GRACE
   value: "{{ .root.Values.shutdownGraceSeconds }}s"
-{{- range $k, $file := .root.Values.secretFiles }}
+{{- range $k, $file := (include "kith.secretFiles" . | fromYaml) }}
 - name: {{ $k }}_FILE
   value: /var/run/secrets/kith/{{ $file }}
 {{- end }}
+{{- end -}}
+
+{{/* The shared secret files plus the service's own (e.g. only auth holds the signing-key KEK). */}}
+{{- define "kith.secretFiles" -}}
+{{- $files := deepCopy .root.Values.secretFiles -}}
+{{- if .svc }}{{- $files = merge $files (.svc.secretFiles | default dict) -}}{{- end -}}
+{{- toYaml $files -}}
+{{- end -}}
+
+{{/* A projected secret volume holding only the files the service reads. */}}
+{{- define "kith.secretVolume" -}}
+- name: secrets
+  secret:
+    secretName: {{ .root.Values.existingSecret }}
+    items:
+      {{- range $k, $file := (include "kith.secretFiles" . | fromYaml) }}
+      - { key: {{ $file }}, path: {{ $file }} }
+      {{- end }}
 {{- end -}}
