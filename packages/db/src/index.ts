@@ -29,8 +29,12 @@ export type {
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
+  NEWEST_FIRST,
+  fetchPage,
   normalizePageSize,
   paginate,
   toPage,
 } from './pagination.js';
-export type { KeysetColumn, Page, PaginateOptions } from './pagination.js';
+export type { FetchPageOptions, KeysetColumn, Page, PaginateOptions } from './pagination.js';
+export { createPollingLoop } from './polling-loop.js';
+export type { PollingLoop } from './polling-loop.js';

@@ -1,5 +1,10 @@
 import { sql, type Expression, type SelectQueryBuilder, type SqlBool } from 'kysely';
-import { InvalidPageTokenError, type CursorValue, type PageCursor } from './page-token.js';
+import {
+  InvalidPageTokenError,
+  type CursorValue,
+  type PageCursor,
+  type PageTokenCodec,
+} from './page-token.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -89,3 +94,47 @@ export function toPage<T>(
   if (rows.length <= size || last === undefined) return { items };
   return { items, nextCursor: cursorOf(last) };
 }
+
+export interface FetchPageOptions<O> {
+  columns: readonly KeysetColumn[];
+  /** The request's page size (0 = default) and page token ('' = first page). */
+  pageSize: number;
+  pageToken: string;
+  codec: PageTokenCodec;
+  /** The query the token may be replayed against: method, filters and caller. */
+  binding: string;
+  /** The sort-key values of a row (without its id), as in `columns`. */
+  keysOf(row: O): CursorValue[];
+  idOf(row: O): string;
+}
+
+/**
+ * One page of a keyset-paginated list, from page token to next page token: decodes and checks
+ * the token against `binding`, runs the query with `paginate`, and signs the next cursor.
+ */
+export async function fetchPage<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  options: FetchPageOptions<O>,
+): Promise<{ items: O[]; nextPageToken: string }> {
+  const { codec, binding } = options;
+  const cursor = options.pageToken ? codec.decode(options.pageToken, binding) : undefined;
+  const rows = await paginate(query, {
+    columns: options.columns,
+    pageSize: options.pageSize,
+    cursor,
+  }).execute();
+  const page = toPage(rows, options.pageSize, (row) => ({
+    keys: options.keysOf(row),
+    id: options.idOf(row),
+  }));
+  return {
+    items: page.items,
+    nextPageToken: page.nextCursor ? codec.encode(page.nextCursor, binding) : '',
+  };
+}
+
+/** Newest first, the order of most lists: `created_at desc, id desc`. */
+export const NEWEST_FIRST: readonly KeysetColumn[] = [
+  { ref: 'created_at', direction: 'desc' },
+  { ref: 'id', direction: 'desc' },
+];

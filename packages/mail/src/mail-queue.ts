@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { createPollingLoop } from '@kith/db';
 import type { Database, MigrationSet } from '@kith/db';
 import type { Logger } from '@kith/logging';
 import { sql, type Generated, type Kysely, type Transaction, type UpdateObject } from 'kysely';
@@ -280,53 +281,17 @@ export function createMailRelay<DB>(options: MailRelayOptions<DB>): MailRelay {
     return { claimed: rows.length, sent };
   }
 
-  let running: Promise<void> | undefined;
-  let stopping = false;
-  let wakeRequested = false;
-  let wakeSleeper: (() => void) | undefined;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (wakeRequested || stopping) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeSleeper = undefined;
-        resolve();
-      }
-      wakeSleeper = done;
-    });
-
-  async function loop(): Promise<void> {
-    while (!stopping) {
-      wakeRequested = false;
-      let claimed = 0;
-      try {
-        claimed = (await pass()).claimed;
-      } catch (err) {
-        logger.error({ err: loggableError(err) }, 'mail relay pass failed');
-      }
-      // A full batch means more is probably due: go again without sleeping.
-      if (claimed < batchSize) await sleep(pollMs);
-    }
-  }
+  const loop = createPollingLoop({
+    batchSize,
+    pollMs,
+    onError: (err) => logger.error({ err: loggableError(err) }, 'mail relay pass failed'),
+    pass: async () => (await pass()).claimed,
+  });
 
   return {
-    start() {
-      if (running) return;
-      stopping = false;
-      running = loop();
-    },
-    async stop() {
-      stopping = true;
-      wakeSleeper?.();
-      await running;
-      running = undefined;
-    },
-    wake() {
-      wakeRequested = true;
-      wakeSleeper?.();
-    },
+    start: () => loop.start(),
+    stop: () => loop.stop(),
+    wake: () => loop.wake(),
     async drainOnce() {
       return (await pass()).sent;
     },

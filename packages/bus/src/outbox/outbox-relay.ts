@@ -1,3 +1,4 @@
+import { createPollingLoop } from '@kith/db';
 import type { Database } from '@kith/db';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -133,59 +134,30 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
     return count;
   }
 
-  let running: Promise<void> | undefined;
-  let stopping = false;
-  let wakeSleeper: (() => void) | undefined;
-  let wakeRequested = false;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (wakeRequested || stopping) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeSleeper = undefined;
-        resolve();
-      }
-      wakeSleeper = done;
-    });
-
-  async function loop(): Promise<void> {
-    let lastPurge = 0;
-    while (!stopping) {
-      wakeRequested = false;
-      let published = 0;
-      try {
-        published = await relayOnce();
-        if (Date.now() - lastPurge >= purgeIntervalMs) {
-          lastPurge = Date.now();
+  let lastPurge = 0;
+  const loop = createPollingLoop({
+    batchSize,
+    pollMs: pollIntervalMs,
+    onError: (err) => logger.error({ err: errorMessage(err) }, 'outbox relay batch failed'),
+    async pass() {
+      const published = await relayOnce();
+      if (Date.now() - lastPurge >= purgeIntervalMs) {
+        lastPurge = Date.now();
+        try {
           const purged = await purge();
           if (purged > 0) logger.info({ purged }, 'purged published outbox rows');
+        } catch (err) {
+          logger.error({ err: errorMessage(err) }, 'outbox purge failed');
         }
-      } catch (err) {
-        logger.error({ err: errorMessage(err) }, 'outbox relay batch failed');
       }
-      // A full batch means more is probably waiting: go again without sleeping.
-      if (published < batchSize) await sleep(pollIntervalMs);
-    }
-  }
+      return published;
+    },
+  });
 
   return {
-    start() {
-      if (running) return;
-      stopping = false;
-      running = loop();
-    },
-    async stop() {
-      stopping = true;
-      wakeSleeper?.();
-      await running;
-      running = undefined;
-    },
-    wake() {
-      wakeRequested = true;
-      wakeSleeper?.();
-    },
+    start: () => loop.start(),
+    stop: () => loop.stop(),
+    wake: () => loop.wake(),
     relayOnce,
     purge,
   };
