@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import { domainMatchesBlock } from '../credentials/index.js';
+import { domainMatchesBlock, normalizeUsername, usernameSkeleton } from '../credentials/index.js';
 import type { Account, AuthDatabase, NewAccount } from '../db/schema.js';
 
 // The account queries of this folder. Every query takes the handle it runs on: inside a
@@ -59,8 +59,53 @@ export async function emailTakenByOther(
   return row !== undefined;
 }
 
-export async function insertAccount(db: Kysely<AuthDatabase>, account: NewAccount): Promise<void> {
-  await db.insertInto('accounts').values(account).execute();
+/** What differs between new accounts; everything else starts empty (no MFA, not disabled). */
+export interface NewAccountFields {
+  id: string;
+  email: string;
+  emailCanonical: string;
+  /** Set when the address is already proven (an OIDC provider vouched for it). */
+  emailVerifiedAt: Date | null;
+  username: string;
+  /** Null for accounts that sign in through OIDC only. */
+  passwordHash: string | null;
+  locale: string;
+  consent?: NewAccount['consent'];
+  now: Date;
+}
+
+/** The one place accounts are created (sign-up by password and by OIDC). */
+export async function insertAccount(
+  db: Kysely<AuthDatabase>,
+  fields: NewAccountFields,
+): Promise<void> {
+  await db
+    .insertInto('accounts')
+    .values({
+      id: fields.id,
+      email: fields.email,
+      email_canonical: fields.emailCanonical,
+      email_verified_at: fields.emailVerifiedAt,
+      pending_email: null,
+      username: fields.username,
+      username_normalized: normalizeUsername(fields.username),
+      username_skeleton: usernameSkeleton(fields.username),
+      password_hash: fields.passwordHash,
+      locale: fields.locale,
+      ...(fields.consent === undefined ? {} : { consent: fields.consent }),
+      totp_secret_enc: null,
+      totp_enabled_at: null,
+      totp_last_step: null,
+      totp_pending_secret_enc: null,
+      totp_pending_expires_at: null,
+      tokens_valid_after: fields.now,
+      disabled_at: null,
+      disabled_by: null,
+      last_login_at: null,
+      created_at: fields.now,
+      updated_at: fields.now,
+    })
+    .execute();
 }
 
 /** True when a live block covers `ip` for sign-up (scope sign_up or all). */

@@ -1,6 +1,6 @@
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { paginate, toPage } from '@kith/db';
+import { fetchPage } from '@kith/db';
 import { InvalidArgumentError } from '@kith/errors';
 import type { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { requireRole } from '@kith/interceptors';
@@ -25,22 +25,24 @@ export function auditEventHandlers(
       // A page token replays only the query (filters and caller) that issued it.
       const filters = JSON.stringify([req.userId, types, ip, after?.getTime(), before?.getTime()]);
       const binding = `auth.ListAuditEvents|${actor.userId}|${filters}`;
-      const cursor = req.pageToken ? app.pageTokens.decode(req.pageToken, binding) : undefined;
       let query = app.database.db.selectFrom('audit_events').selectAll();
       if (req.userId) query = query.where('account_id', '=', req.userId);
       if (types.length > 0) query = query.where('type', 'in', types);
       if (ip) query = query.where('ip', '=', ip);
       if (after) query = query.where('occurred_at', '>=', after);
       if (before) query = query.where('occurred_at', '<', before);
-      const rows = await paginate(query, {
+      const page = await fetchPage(query, {
         columns: [
           { ref: 'occurred_at', direction: 'desc' },
           { ref: 'id', direction: 'desc' },
         ],
         pageSize: req.pageSize,
-        cursor,
-      }).execute();
-      const page = toPage(rows, req.pageSize, (r) => ({ keys: [r.occurred_at], id: r.id }));
+        pageToken: req.pageToken,
+        codec: app.pageTokens,
+        binding,
+        keysOf: (r) => [r.occurred_at],
+        idOf: (r) => r.id,
+      });
       return {
         auditEvents: page.items.map((e) => ({
           auditEventId: e.id,
@@ -58,7 +60,7 @@ export function auditEventHandlers(
             ]),
           ),
         })),
-        nextPageToken: page.nextCursor ? app.pageTokens.encode(page.nextCursor, binding) : '',
+        nextPageToken: page.nextPageToken,
       };
     },
   };

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { durationMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { paginate, toPage } from '@kith/db';
+import { NEWEST_FIRST, fetchPage } from '@kith/db';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@kith/errors';
 import type { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { IpBlockScope } from '@kith/gen/kith/auth/v1/types_pb.js';
@@ -118,24 +118,23 @@ export function blockHandlers(app: AuthApp): BlockHandlers {
       const actor = requireRole(ctx, 'admin');
       const now = clock();
       const binding = `auth.ListIpBlocks|${actor.userId}`;
-      const cursor = req.pageToken ? app.pageTokens.decode(req.pageToken, binding) : undefined;
       // Only blocks still in force: an expired one no longer does anything.
       const query = database.db
         .selectFrom('ip_blocks')
         .selectAll()
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
-      const rows = await paginate(query, {
-        columns: [
-          { ref: 'created_at', direction: 'desc' },
-          { ref: 'id', direction: 'desc' },
-        ],
+      const page = await fetchPage(query, {
+        columns: NEWEST_FIRST,
         pageSize: req.pageSize,
-        cursor,
-      }).execute();
-      const page = toPage(rows, req.pageSize, (r) => ({ keys: [r.created_at], id: r.id }));
+        pageToken: req.pageToken,
+        codec: app.pageTokens,
+        binding,
+        keysOf: (r) => [r.created_at],
+        idOf: (r) => r.id,
+      });
       return {
         ipBlocks: page.items.map(toIpBlock),
-        nextPageToken: page.nextCursor ? app.pageTokens.encode(page.nextCursor, binding) : '',
+        nextPageToken: page.nextPageToken,
       };
     },
 
@@ -205,19 +204,18 @@ export function blockHandlers(app: AuthApp): BlockHandlers {
     async listEmailDomainBlocks(req, ctx) {
       const actor = requireRole(ctx, 'admin');
       const binding = `auth.ListEmailDomainBlocks|${actor.userId}`;
-      const cursor = req.pageToken ? app.pageTokens.decode(req.pageToken, binding) : undefined;
-      const rows = await paginate(database.db.selectFrom('email_domain_blocks').selectAll(), {
-        columns: [
-          { ref: 'created_at', direction: 'desc' },
-          { ref: 'id', direction: 'desc' },
-        ],
+      const page = await fetchPage(database.db.selectFrom('email_domain_blocks').selectAll(), {
+        columns: NEWEST_FIRST,
         pageSize: req.pageSize,
-        cursor,
-      }).execute();
-      const page = toPage(rows, req.pageSize, (r) => ({ keys: [r.created_at], id: r.id }));
+        pageToken: req.pageToken,
+        codec: app.pageTokens,
+        binding,
+        keysOf: (r) => [r.created_at],
+        idOf: (r) => r.id,
+      });
       return {
         emailDomainBlocks: page.items.map(toEmailDomainBlock),
-        nextPageToken: page.nextCursor ? app.pageTokens.encode(page.nextCursor, binding) : '',
+        nextPageToken: page.nextPageToken,
       };
     },
 

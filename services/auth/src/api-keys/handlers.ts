@@ -1,7 +1,7 @@
 import { durationMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { generateApiKeySecret, hashApiKey } from '@kith/authn';
-import { paginate, toPage } from '@kith/db';
+import { NEWEST_FIRST, fetchPage } from '@kith/db';
 import { FailedPreconditionError, NotFoundError } from '@kith/errors';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { requirePrincipal } from '@kith/interceptors';
@@ -79,7 +79,6 @@ export function apiKeyHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSer
       const principal = requirePrincipal(ctx);
       const now = clock();
       const binding = `auth.ListApiKeys|${principal.userId}|${req.includeInactive}`;
-      const cursor = req.pageToken ? app.pageTokens.decode(req.pageToken, binding) : undefined;
       let query = database.db
         .selectFrom('api_keys')
         .selectAll()
@@ -89,18 +88,18 @@ export function apiKeyHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSer
           .where('revoked_at', 'is', null)
           .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
       }
-      const rows = await paginate(query, {
-        columns: [
-          { ref: 'created_at', direction: 'desc' },
-          { ref: 'id', direction: 'desc' },
-        ],
+      const page = await fetchPage(query, {
+        columns: NEWEST_FIRST,
         pageSize: req.pageSize,
-        cursor,
-      }).execute();
-      const page = toPage(rows, req.pageSize, (r) => ({ keys: [r.created_at], id: r.id }));
+        pageToken: req.pageToken,
+        codec: app.pageTokens,
+        binding,
+        keysOf: (r) => [r.created_at],
+        idOf: (r) => r.id,
+      });
       return {
         apiKeys: page.items.map(toApiKeyMessage),
-        nextPageToken: page.nextCursor ? app.pageTokens.encode(page.nextCursor, binding) : '',
+        nextPageToken: page.nextPageToken,
       };
     },
 

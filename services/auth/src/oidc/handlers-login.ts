@@ -10,7 +10,7 @@ import { accountConflict } from '../accounts/unique-violation.js';
 import type { AuthApp } from '../app.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { canonicalEmail, emailDomain, InvalidEmailError } from '../credentials/index.js';
-import type { AuthDatabase } from '../db/schema.js';
+import type { Account, AuthDatabase } from '../db/schema.js';
 import { completePrimaryAuth } from '../login/complete-login.js';
 import type { PrimaryAuthResult } from '../login/complete-login.js';
 import type { RequestMeta } from '../request-meta.js';
@@ -85,18 +85,8 @@ async function loginOrSignUp(
     await auditOidcFailure(trx, { meta, now, providerId, reason, accountId });
     return { ok: false, error } as const;
   };
-
-  const linked = await findIdentity(trx, identity.issuer, identity.subject);
-  if (linked !== undefined) {
-    const account = await findAccountById(trx, linked.account_id, { forUpdate: true });
-    if (account === undefined || account.disabled_at !== null) {
-      return refuse(
-        'account_disabled',
-        () => new UnauthenticatedError('oidc login failed'),
-        linked.account_id,
-      );
-    }
-    await refreshIdentityEmail(trx, linked, identity);
+  /** The provider vouched for the user: sessions or a second-factor challenge, audited. */
+  const signIn = async (account: Account, accountCreated: boolean): Promise<LoginOutcome> => {
     const result = await completePrimaryAuth(app, trx, account, {
       device,
       meta,
@@ -109,9 +99,23 @@ async function loginOrSignUp(
       meta,
       now,
       providerId,
-      accountCreated: false,
+      accountCreated,
     });
-    return { ok: true, result, accountCreated: false };
+    return { ok: true, result, accountCreated };
+  };
+
+  const linked = await findIdentity(trx, identity.issuer, identity.subject);
+  if (linked !== undefined) {
+    const account = await findAccountById(trx, linked.account_id, { forUpdate: true });
+    if (account === undefined || account.disabled_at !== null) {
+      return refuse(
+        'account_disabled',
+        () => new UnauthenticatedError('oidc login failed'),
+        linked.account_id,
+      );
+    }
+    await refreshIdentityEmail(trx, linked, identity);
+    return signIn(account, false);
   }
 
   const email = identity.emailVerified ? identity.email : undefined;
@@ -163,21 +167,7 @@ async function loginOrSignUp(
     meta,
     now,
   });
-  const result = await completePrimaryAuth(app, trx, account, {
-    device,
-    meta,
-    method: 'oidc',
-    now,
-  });
-  await auditOidcSuccess(trx, {
-    accountId: account.id,
-    result,
-    meta,
-    now,
-    providerId,
-    accountCreated: true,
-  });
-  return { ok: true, result, accountCreated: true };
+  return signIn(account, true);
 }
 
 /** The staff blocks Register honours: the client's address range and the e-mail domain. */

@@ -1,6 +1,6 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { paginate, toPage } from '@kith/db';
+import { NEWEST_FIRST, fetchPage } from '@kith/db';
 import { UnauthenticatedError, NotFoundError } from '@kith/errors';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { requirePrincipal } from '@kith/interceptors';
@@ -185,7 +185,6 @@ export function sessionHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
       const principal = requirePrincipal(ctx);
       const now = clock();
       const binding = `auth.ListSessions|${principal.userId}`;
-      const cursor = req.pageToken ? app.pageTokens.decode(req.pageToken, binding) : undefined;
       const query = database.db
         .selectFrom('sessions')
         .selectAll()
@@ -193,15 +192,15 @@ export function sessionHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
         .where('revoked_at', 'is', null)
         .where('expires_at', '>', now)
         .where('last_used_at', '>', new Date(now.getTime() - app.config.refreshIdleTtlMs));
-      const rows = await paginate(query, {
-        columns: [
-          { ref: 'created_at', direction: 'desc' },
-          { ref: 'id', direction: 'desc' },
-        ],
+      const page = await fetchPage(query, {
+        columns: NEWEST_FIRST,
         pageSize: req.pageSize,
-        cursor,
-      }).execute();
-      const page = toPage(rows, req.pageSize, (r) => ({ keys: [r.created_at], id: r.id }));
+        pageToken: req.pageToken,
+        codec: app.pageTokens,
+        binding,
+        keysOf: (r) => [r.created_at],
+        idOf: (r) => r.id,
+      });
       return {
         sessions: page.items.map((s) => ({
           sessionId: s.id,
@@ -214,7 +213,7 @@ export function sessionHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
           approximateLocation: '',
           current: s.id === principal.sessionId,
         })),
-        nextPageToken: page.nextCursor ? app.pageTokens.encode(page.nextCursor, binding) : '',
+        nextPageToken: page.nextPageToken,
       };
     },
 
