@@ -257,7 +257,13 @@ describe('distributed mode: one process per service over Postgres and NATS', { s
     await client(AuthService, 'auth').verifyEmail({ token });
     const login = await client(AuthService, 'auth').login({ identifier: email, password });
     assert.equal(login.result.case, 'tokens');
-    const { accessToken } = login.result.value!;
+    const { accessToken, refreshToken } = login.result.value!;
+
+    // Concurrent refreshes with one token on real Postgres: exactly one successor.
+    const racing = await Promise.allSettled(
+      Array.from({ length: 6 }, () => client(AuthService, 'auth').refresh({ refreshToken })),
+    );
+    assert.equal(racing.filter((r) => r.status === 'fulfilled').length, 1);
 
     // The user process verifies the token with the auth process's published keys.
     assert.equal(
