@@ -21,6 +21,8 @@ for (const name of services) {
     logLevel: 'warning',
     // Optional native addons the libraries probe for; never used here.
     external: ['pg-native', 'bufferutil', 'utf-8-validate'],
+    // Native addons that are used (argon2) are copied beside the bundle and required from there.
+    loader: { '.node': 'copy' },
     // CommonJS dependencies call require(); give the ESM bundle one.
     banner: {
       js: "import { createRequire as __kithCreateRequire } from 'node:module'; const require = __kithCreateRequire(import.meta.url);",

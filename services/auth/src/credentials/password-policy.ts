@@ -18,10 +18,17 @@ export interface PasswordContext {
   username: string;
 }
 
-/** The list shipped with the service; see the header of the file for its source and licence. */
-export const DEFAULT_COMMON_PASSWORDS_FILE = fileURLToPath(
-  new URL('../../data/common-passwords.txt', import.meta.url),
-);
+/**
+ * The list shipped with the service; see the header of the file for its source and licence.
+ * Found from the source (src/credentials/) or from the bundle (dist/main.js), which sit at
+ * different depths below services/auth.
+ */
+export const DEFAULT_COMMON_PASSWORDS_FILE = (() => {
+  const candidates = ['../../data/common-passwords.txt', '../data/common-passwords.txt'].map(
+    (relative) => fileURLToPath(new URL(relative, import.meta.url)),
+  );
+  return candidates.find((file) => fs.existsSync(file)) ?? candidates[0]!;
+})();
 
 /** One lowercase password per line; lines starting with '#' are comments. */
 export function parseCommonPasswords(text: string): Set<string> {
