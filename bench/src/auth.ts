@@ -12,7 +12,7 @@ import { bearerAuthenticator, createJwtVerifier } from '@kith/interceptors';
 import {
   OWASP_ARGON2ID,
   createPasswordHasher,
-  seedSignedInUser,
+  seedUser,
   startAuthHarness,
 } from '@kith/auth-service/testing';
 
@@ -67,8 +67,9 @@ rows.push([`argon2id verify, ${concurrency} in flight (/s)`, fmt(argonPar)]);
 // 25 / h per account) stay out of the measurement.
 const h = await startAuthHarness({ realHasher: true, env: { TRUST_PROXY: 'true' } });
 const accounts = await Promise.all(
-  Array.from({ length: concurrency * 40 }, () => seedSignedInUser(h.app)),
+  Array.from({ length: concurrency * 40 }, () => seedUser(h, { userAgent: 'seed' })),
 );
+// The seeded sessions' user agent: logins come from a known device, so none is challenged.
 const client = h.withHeaders({ 'user-agent': 'seed' }).auth;
 let calls = 0;
 let failures = 0;
@@ -84,6 +85,30 @@ const loginRate = await throughput(concurrency, async (w, i) => {
 rows.push([`Login RPC, ${concurrency} in flight (/s)`, fmt(loginRate)]);
 rows.push(['Login / argon2id verify (same concurrency)', fmt(loginRate / argonPar, 2)]);
 if (failures > 0) rows.push(['Login answers that were not tokens', String(failures)]);
+
+// No enumeration by timing: a wrong password for an existing account against an account that
+// does not exist, one at a time, medians of the same number of calls.
+async function medianLoginMs(identifierOf: (i: number) => string, n = 60): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const ip = `10.200.${(calls >> 8) & 255}.${calls++ & 255}`;
+    const start = process.hrtime.bigint();
+    await client
+      .login(
+        { identifier: identifierOf(i), password: 'not the password' },
+        { headers: { 'x-forwarded-for': ip } },
+      )
+      .catch(() => undefined);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+const knownMs = await medianLoginMs((i) => accounts[i % accounts.length]!.email);
+const unknownMs = await medianLoginMs((i) => `nobody${i}-${crypto.randomUUID()}@example.com`);
+rows.push(['Login, wrong password, existing account (median ms)', fmt(knownMs)]);
+rows.push(['Login, unknown account (median ms)', fmt(unknownMs)]);
+rows.push(['unknown / existing (timing ratio)', fmt(unknownMs / knownMs, 2)]);
 
 // 3. Per-request verification.
 const token = accounts[0]!.accessToken;

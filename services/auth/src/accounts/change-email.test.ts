@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Code } from '@connectrpc/connect';
 import { uuidv7 } from 'uuidv7';
-import type { AuthHarness } from '../testing/harness.js';
 import {
-  fromIp,
-  login,
+  CONSENT,
+  deviceClient,
   rejectsWith,
-  signedIn,
-  startAccountsHarness,
-  verifiedUser,
+  signIn,
+  signedInClient,
+  startAuthHarness,
   violations,
-} from './test-support.js';
+} from '../testing/index.js';
+import type { AuthHarness } from '../testing/index.js';
 
 let counter = 0;
 const newAddress = () => `moved${Date.now().toString(36)}${(counter++).toString(36)}@example.org`;
@@ -19,20 +19,20 @@ const newAddress = () => `moved${Date.now().toString(36)}${(counter++).toString(
 describe('ChangeEmail', () => {
   let h: AuthHarness;
   before(async () => {
-    h = await startAccountsHarness();
+    h = await startAuthHarness();
   });
   after(() => h.stop());
 
   test('change, verify the new address, then only the new address logs in', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     const target = newAddress();
-    const answer = await signedIn(h, user.accessToken).changeEmail({
+    const answer = await signedInClient(h, user.accessToken).changeEmail({
       currentPassword: user.password,
       newEmail: target,
     });
     assert.equal(answer.pendingEmail, target);
 
-    const pending = await signedIn(h, user.accessToken).getAccount({});
+    const pending = await signedInClient(h, user.accessToken).getAccount({});
     assert.equal(pending.account?.email, user.email);
     assert.equal(pending.account?.pendingEmail, target);
 
@@ -45,42 +45,45 @@ describe('ChangeEmail', () => {
     const confirm = await h.lastMailTo(target);
     assert.ok(confirm.link?.startsWith('http://app.kith.test/verify-email?token='), confirm.link);
     h.clock.advance(1000);
-    const verified = await fromIp(h).verifyEmail({ token: confirm.token! });
+    const verified = await deviceClient(h).verifyEmail({ token: confirm.token! });
     assert.deepEqual([verified.userId, verified.email], [user.userId, target]);
 
     // The change ends every session.
-    await rejectsWith(signedIn(h, user.accessToken).getAccount({}), Code.Unauthenticated);
-    await rejectsWith(fromIp(h).refresh({ refreshToken: user.refreshToken }), Code.Unauthenticated);
+    await rejectsWith(signedInClient(h, user.accessToken).getAccount({}), Code.Unauthenticated);
+    await rejectsWith(
+      deviceClient(h).refresh({ refreshToken: user.refreshToken }),
+      Code.Unauthenticated,
+    );
     assert.equal((await h.lastMailTo(user.email)).subject, 'Your e-mail address was changed');
 
     await rejectsWith(
-      fromIp(h).login({ identifier: user.email, password: user.password }),
+      deviceClient(h).login({ identifier: user.email, password: user.password }),
       Code.Unauthenticated,
     );
-    const session = await login(h, target, user.password);
-    const { account } = await signedIn(h, session.accessToken).getAccount({});
+    const session = await signIn(deviceClient(h), { email: target, password: user.password });
+    const { account } = await signedInClient(h, session.accessToken).getAccount({});
     assert.equal(account?.email, target);
     assert.equal(account?.emailVerified, true);
     assert.equal(account?.pendingEmail, '');
 
     // The link was single use.
-    await rejectsWith(fromIp(h).verifyEmail({ token: confirm.token! }), Code.InvalidArgument);
+    await rejectsWith(deviceClient(h).verifyEmail({ token: confirm.token! }), Code.InvalidArgument);
   });
 
   test('an address of another account gets a notice, and the caller sees the same as for a free one', async () => {
-    const user = await verifiedUser(h);
-    const other = await verifiedUser(h);
+    const user = await h.signUp();
+    const other = await h.signUp();
     const free = newAddress();
-    const freeAnswer = await signedIn(h, user.accessToken).changeEmail({
+    const freeAnswer = await signedInClient(h, user.accessToken).changeEmail({
       currentPassword: user.password,
       newEmail: free,
     });
-    const takenAnswer = await signedIn(h, user.accessToken).changeEmail({
+    const takenAnswer = await signedInClient(h, user.accessToken).changeEmail({
       currentPassword: user.password,
       newEmail: other.email,
     });
     assert.deepEqual([freeAnswer.pendingEmail, takenAnswer.pendingEmail], [free, other.email]);
-    const { account } = await signedIn(h, user.accessToken).getAccount({});
+    const { account } = await signedInClient(h, user.accessToken).getAccount({});
     assert.equal(account?.pendingEmail, other.email);
 
     const notice = await h.lastMailTo(other.email);
@@ -89,39 +92,34 @@ describe('ChangeEmail', () => {
     assert.equal(notice.token, undefined);
     // The earlier change's link was retired by the newer request.
     const freeLink = (await h.lastMailTo(free)).token!;
-    await rejectsWith(fromIp(h).verifyEmail({ token: freeLink }), Code.InvalidArgument);
+    await rejectsWith(deviceClient(h).verifyEmail({ token: freeLink }), Code.InvalidArgument);
     // Nothing moved.
-    const owner = await signedIn(h, other.accessToken).getAccount({});
+    const owner = await signedInClient(h, other.accessToken).getAccount({});
     assert.equal(owner.account?.email, other.email);
   });
 
   test('an address taken between request and confirmation is refused at confirmation', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     const target = newAddress();
-    await signedIn(h, user.accessToken).changeEmail({
+    await signedInClient(h, user.accessToken).changeEmail({
       currentPassword: user.password,
       newEmail: target,
     });
     const token = (await h.lastMailTo(target)).token!;
-    await fromIp(h).register({
+    await deviceClient(h).register({
       email: target,
       username: `late${Date.now().toString(36)}`,
       password: 'somebody else entirely',
-      consent: {
-        termsAccepted: true,
-        privacyPolicyAccepted: true,
-        minimumAgeConfirmed: true,
-        documentsVersion: '1',
-      },
+      consent: CONSENT,
     });
-    await rejectsWith(fromIp(h).verifyEmail({ token }), Code.FailedPrecondition);
-    const { account } = await signedIn(h, user.accessToken).getAccount({});
+    await rejectsWith(deviceClient(h).verifyEmail({ token }), Code.FailedPrecondition);
+    const { account } = await signedInClient(h, user.accessToken).getAccount({});
     assert.equal(account?.email, user.email);
   });
 
   test('wrong password, same address and a blocked domain are refused', async () => {
-    const user = await verifiedUser(h);
-    const client = signedIn(h, user.accessToken);
+    const user = await h.signUp();
+    const client = signedInClient(h, user.accessToken);
     const wrong = await rejectsWith(
       client.changeEmail({ currentPassword: 'definitely not it', newEmail: newAddress() }),
       Code.InvalidArgument,

@@ -1,30 +1,29 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Code } from '@connectrpc/connect';
-import type { AuthHarness } from '../testing/harness.js';
 import {
-  fromIp,
-  login,
+  deviceClient,
   rejectsWith,
-  signedIn,
-  startAccountsHarness,
-  verifiedUser,
+  signIn,
+  signedInClient,
+  startAuthHarness,
   violations,
-} from './test-support.js';
+} from '../testing/index.js';
+import type { AuthHarness } from '../testing/index.js';
 
 const NEW_PASSWORD = 'seven quiet mountain rivers';
 
 describe('ChangePassword', () => {
   let h: AuthHarness;
   before(async () => {
-    h = await startAccountsHarness();
+    h = await startAuthHarness();
   });
   after(() => h.stop());
 
   test('returns working tokens for this session; the old ones stop working', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     h.clock.advance(1000);
-    const { tokens } = await signedIn(h, user.accessToken).changePassword({
+    const { tokens } = await signedInClient(h, user.accessToken).changePassword({
       currentPassword: user.password,
       newPassword: NEW_PASSWORD,
     });
@@ -32,43 +31,46 @@ describe('ChangePassword', () => {
     assert.equal(tokens.sessionId, user.sessionId);
     assert.equal(tokens.userId, user.userId);
 
-    const { account } = await signedIn(h, tokens.accessToken).getAccount({});
+    const { account } = await signedInClient(h, tokens.accessToken).getAccount({});
     assert.equal(account?.userId, user.userId);
-    await rejectsWith(signedIn(h, user.accessToken).getAccount({}), Code.Unauthenticated);
-    await rejectsWith(fromIp(h).refresh({ refreshToken: user.refreshToken }), Code.Unauthenticated);
-    const refreshed = await fromIp(h).refresh({ refreshToken: tokens.refreshToken });
+    await rejectsWith(signedInClient(h, user.accessToken).getAccount({}), Code.Unauthenticated);
+    await rejectsWith(
+      deviceClient(h).refresh({ refreshToken: user.refreshToken }),
+      Code.Unauthenticated,
+    );
+    const refreshed = await deviceClient(h).refresh({ refreshToken: tokens.refreshToken });
     assert.equal(refreshed.tokens?.sessionId, user.sessionId);
 
     await rejectsWith(
-      fromIp(h).login({ identifier: user.email, password: user.password }),
+      deviceClient(h).login({ identifier: user.email, password: user.password }),
       Code.Unauthenticated,
     );
-    await login(h, user.email, NEW_PASSWORD);
+    await signIn(deviceClient(h), { ...user, password: NEW_PASSWORD });
     assert.equal((await h.lastMailTo(user.email)).subject, 'Your password was changed');
   });
 
   test('other sessions must refresh, and end too when the caller asks', async () => {
-    const user = await verifiedUser(h);
-    const other = await login(h, user.email, user.password);
+    const user = await h.signUp();
+    const other = await signIn(deviceClient(h), user);
     h.clock.advance(1000);
-    await signedIn(h, user.accessToken).changePassword({
+    await signedInClient(h, user.accessToken).changePassword({
       currentPassword: user.password,
       newPassword: NEW_PASSWORD,
     });
     // Access tokens die everywhere; the other session's refresh token still works.
-    await rejectsWith(signedIn(h, other.accessToken).getAccount({}), Code.Unauthenticated);
-    const renewed = await fromIp(h).refresh({ refreshToken: other.refreshToken });
+    await rejectsWith(signedInClient(h, other.accessToken).getAccount({}), Code.Unauthenticated);
+    const renewed = await deviceClient(h).refresh({ refreshToken: other.refreshToken });
     assert.ok(renewed.tokens);
 
-    const caller = await login(h, user.email, NEW_PASSWORD);
+    const caller = await signIn(deviceClient(h), { ...user, password: NEW_PASSWORD });
     h.clock.advance(1000);
-    await signedIn(h, caller.accessToken).changePassword({
+    await signedInClient(h, caller.accessToken).changePassword({
       currentPassword: NEW_PASSWORD,
       newPassword: `${NEW_PASSWORD} again`,
       revokeOtherSessions: true,
     });
     await rejectsWith(
-      fromIp(h).refresh({ refreshToken: renewed.tokens.refreshToken }),
+      deviceClient(h).refresh({ refreshToken: renewed.tokens.refreshToken }),
       Code.Unauthenticated,
     );
     const live = await h.app.database.db
@@ -84,9 +86,9 @@ describe('ChangePassword', () => {
   });
 
   test('a wrong current password is refused on current_password and changes nothing', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     const err = await rejectsWith(
-      signedIn(h, user.accessToken).changePassword({
+      signedInClient(h, user.accessToken).changePassword({
         currentPassword: 'not my password at all',
         newPassword: NEW_PASSWORD,
       }),
@@ -95,14 +97,14 @@ describe('ChangePassword', () => {
     assert.deepEqual(violations(err), [
       { field: 'current_password', message: 'incorrect password' },
     ]);
-    await signedIn(h, user.accessToken).getAccount({});
-    await login(h, user.email, user.password);
+    await signedInClient(h, user.accessToken).getAccount({});
+    await signIn(deviceClient(h), user);
   });
 
   test('a weak new password is refused on new_password', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     const err = await rejectsWith(
-      signedIn(h, user.accessToken).changePassword({
+      signedInClient(h, user.accessToken).changePassword({
         currentPassword: user.password,
         newPassword: 'qwertyuiop',
       }),
@@ -115,14 +117,14 @@ describe('ChangePassword', () => {
   });
 
   test('an account without a password cannot change it', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     await h.app.database.db
       .updateTable('accounts')
       .set({ password_hash: null })
       .where('id', '=', user.userId)
       .execute();
     await rejectsWith(
-      signedIn(h, user.accessToken).changePassword({
+      signedInClient(h, user.accessToken).changePassword({
         currentPassword: user.password,
         newPassword: NEW_PASSWORD,
       }),
@@ -132,7 +134,7 @@ describe('ChangePassword', () => {
 
   test('requires a signed-in caller', async () => {
     await rejectsWith(
-      fromIp(h).changePassword({ currentPassword: 'whatever', newPassword: NEW_PASSWORD }),
+      deviceClient(h).changePassword({ currentPassword: 'whatever', newPassword: NEW_PASSWORD }),
       Code.Unauthenticated,
     );
   });

@@ -1,30 +1,29 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Code } from '@connectrpc/connect';
-import type { AuthHarness } from '../testing/harness.js';
 import {
+  deviceClient,
   freshIp,
-  fromIp,
-  login,
-  registerUser,
   rejectsWith,
-  signedIn,
-  startAccountsHarness,
-  verifiedUser,
+  signIn,
+  signedInClient,
+  startAuthHarness,
   violations,
-} from './test-support.js';
+} from '../testing/index.js';
+import type { AuthHarness } from '../testing/index.js';
+import { registerUser } from './test-support.js';
 
 const NEW_PASSWORD = 'a brand new harbour light';
 
 describe('RequestPasswordReset and ResetPassword', () => {
   let h: AuthHarness;
   before(async () => {
-    h = await startAccountsHarness();
+    h = await startAuthHarness();
   });
   after(() => h.stop());
 
   async function resetLink(email: string): Promise<string> {
-    await fromIp(h).requestPasswordReset({ email });
+    await deviceClient(h).requestPasswordReset({ email });
     const mail = await h.lastMailTo(email);
     assert.equal(mail.subject, 'Reset your password');
     assert.ok(
@@ -44,16 +43,19 @@ describe('RequestPasswordReset and ResetPassword', () => {
   }
 
   test('a reset ends every session: old access and refresh tokens stop working', async () => {
-    const user = await verifiedUser(h);
-    const second = await login(h, user.email, user.password);
+    const user = await h.signUp();
+    const second = await signIn(deviceClient(h), user);
     h.clock.advance(1000);
     const token = await resetLink(user.email);
-    await fromIp(h).resetPassword({ token, newPassword: NEW_PASSWORD });
+    await deviceClient(h).resetPassword({ token, newPassword: NEW_PASSWORD });
 
     for (const session of [user, second]) {
-      await rejectsWith(signedIn(h, session.accessToken).getAccount({}), Code.Unauthenticated);
       await rejectsWith(
-        fromIp(h).refresh({ refreshToken: session.refreshToken }),
+        signedInClient(h, session.accessToken).getAccount({}),
+        Code.Unauthenticated,
+      );
+      await rejectsWith(
+        deviceClient(h).refresh({ refreshToken: session.refreshToken }),
         Code.Unauthenticated,
       );
     }
@@ -68,11 +70,11 @@ describe('RequestPasswordReset and ResetPassword', () => {
     );
 
     await rejectsWith(
-      fromIp(h).login({ identifier: user.email, password: user.password }),
+      deviceClient(h).login({ identifier: user.email, password: user.password }),
       Code.Unauthenticated,
     );
-    const fresh = await login(h, user.email, NEW_PASSWORD);
-    const { account } = await signedIn(h, fresh.accessToken).getAccount({});
+    const fresh = await signIn(deviceClient(h), { ...user, password: NEW_PASSWORD });
+    const { account } = await signedInClient(h, fresh.accessToken).getAccount({});
     assert.equal(account?.userId, user.userId);
 
     const notice = await h.lastMailTo(user.email);
@@ -90,13 +92,13 @@ describe('RequestPasswordReset and ResetPassword', () => {
   });
 
   test('a reset link works once, and using one retires the others', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     const first = await resetLink(user.email);
     const second = await resetLink(user.email);
-    await fromIp(h).resetPassword({ token: second, newPassword: NEW_PASSWORD });
+    await deviceClient(h).resetPassword({ token: second, newPassword: NEW_PASSWORD });
     for (const token of [second, first]) {
       const err = await rejectsWith(
-        fromIp(h).resetPassword({ token, newPassword: 'yet another long phrase' }),
+        deviceClient(h).resetPassword({ token, newPassword: 'yet another long phrase' }),
         Code.InvalidArgument,
       );
       assert.deepEqual(violations(err), [{ field: 'token', message: 'invalid or expired link' }]);
@@ -104,33 +106,33 @@ describe('RequestPasswordReset and ResetPassword', () => {
   });
 
   test('a reset link expires after one hour', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     const token = await resetLink(user.email);
     h.clock.advance(3600_000);
     const err = await rejectsWith(
-      fromIp(h).resetPassword({ token, newPassword: NEW_PASSWORD }),
+      deviceClient(h).resetPassword({ token, newPassword: NEW_PASSWORD }),
       Code.InvalidArgument,
     );
     assert.deepEqual(violations(err), [{ field: 'token', message: 'invalid or expired link' }]);
-    await login(h, user.email, user.password);
+    await signIn(deviceClient(h), user);
   });
 
   test('a weak new password is refused and the link keeps working', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     const token = await resetLink(user.email);
     const err = await rejectsWith(
-      fromIp(h).resetPassword({ token, newPassword: 'iloveyou123' }),
+      deviceClient(h).resetPassword({ token, newPassword: 'iloveyou123' }),
       Code.InvalidArgument,
     );
     assert.deepEqual(
       violations(err).map((v) => v.field),
       ['new_password'],
     );
-    await fromIp(h).resetPassword({ token, newPassword: NEW_PASSWORD });
+    await deviceClient(h).resetPassword({ token, newPassword: NEW_PASSWORD });
   });
 
   test('an unknown address gets the same answer and no mail', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     const before = (await h.mails()).length;
     const unknown = await rawRequestReset('no-such-person@example.com');
     assert.equal((await h.mails()).length, before, 'nothing sent for an unknown address');
@@ -143,21 +145,21 @@ describe('RequestPasswordReset and ResetPassword', () => {
   test('a reset proves control of the inbox: an unverified address becomes verified', async () => {
     const user = await registerUser(h);
     const token = await resetLink(user.email);
-    await fromIp(h).resetPassword({ token, newPassword: NEW_PASSWORD });
-    const session = await login(h, user.email, NEW_PASSWORD);
-    const { account } = await signedIn(h, session.accessToken).getAccount({});
+    await deviceClient(h).resetPassword({ token, newPassword: NEW_PASSWORD });
+    const session = await signIn(deviceClient(h), { ...user, password: NEW_PASSWORD });
+    const { account } = await signedInClient(h, session.accessToken).getAccount({});
     assert.equal(account?.emailVerified, true);
   });
 
   test('a disabled account gets no reset link', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     await h.app.database.db
       .updateTable('accounts')
       .set({ disabled_at: h.clock.now(), disabled_reason: 'test' })
       .where('id', '=', user.userId)
       .execute();
     const before = (await h.mails()).length;
-    await fromIp(h).requestPasswordReset({ email: user.email });
+    await deviceClient(h).requestPasswordReset({ email: user.email });
     assert.equal((await h.mails()).length, before);
   });
 });

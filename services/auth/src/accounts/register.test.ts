@@ -4,25 +4,26 @@ import { Code } from '@connectrpc/connect';
 import { Role } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { uuidv7 } from 'uuidv7';
 import { sha256Hex } from '../crypto/secrets.js';
-import type { AuthHarness } from '../testing/harness.js';
 import {
   CONSENT,
+  auditTrail,
+  deviceClient,
   freshIp,
-  fromIp,
-  login,
-  registerUser,
   rejectsWith,
-  signedIn,
-  startAccountsHarness,
+  signIn,
+  signedInClient,
+  startAuthHarness,
   uniqueUser,
   violatedFields,
   violations,
-} from './test-support.js';
+} from '../testing/index.js';
+import type { AuthHarness } from '../testing/index.js';
+import { registerUser } from './test-support.js';
 
 describe('Register', () => {
   let h: AuthHarness;
   before(async () => {
-    h = await startAccountsHarness();
+    h = await startAuthHarness();
   });
   after(() => h.stop());
 
@@ -49,7 +50,7 @@ describe('Register', () => {
 
   test('register, verify with the mailed link, then the account shows as verified', async () => {
     const user = uniqueUser();
-    const answer = await fromIp(h).register({ ...user, consent: CONSENT, locale: 'pt-BR' });
+    const answer = await deviceClient(h).register({ ...user, consent: CONSENT, locale: 'pt-BR' });
     assert.equal(answer.userId, '');
     assert.equal(answer.tokens, undefined);
 
@@ -76,11 +77,11 @@ describe('Register', () => {
     assert.equal(tokens[0]!.purpose, 'verify_email');
     assert.ok(!JSON.stringify(tokens).includes(mail.token));
 
-    const verified = await fromIp(h).verifyEmail({ token: mail.token });
+    const verified = await deviceClient(h).verifyEmail({ token: mail.token });
     assert.deepEqual([verified.userId, verified.email], [row.id, user.email]);
 
-    const session = await login(h, user.email, user.password);
-    const { account } = await signedIn(h, session.accessToken).getAccount({});
+    const session = await signIn(deviceClient(h), user);
+    const { account } = await signedInClient(h, session.accessToken).getAccount({});
     assert.ok(account);
     assert.equal(account.userId, row.id);
     assert.equal(account.email, user.email);
@@ -94,13 +95,7 @@ describe('Register', () => {
     assert.deepEqual(account.linkedIdentities, []);
     assert.equal(account.disabledAt, undefined);
 
-    const events = await h.app.database.db
-      .selectFrom('audit_events')
-      .select('type')
-      .where('account_id', '=', row.id)
-      .orderBy('occurred_at')
-      .orderBy('id')
-      .execute();
+    const events = await auditTrail(h, row.id);
     assert.deepEqual(events.map((e) => e.type).slice(0, 2), ['registered', 'email_verified']);
   });
 
@@ -153,7 +148,7 @@ describe('Register', () => {
       first.username.replace('o', '0').toUpperCase(),
     ]) {
       const err = await rejectsWith(
-        fromIp(h).register({ ...uniqueUser(), username: taken, consent: CONSENT }),
+        deviceClient(h).register({ ...uniqueUser(), username: taken, consent: CONSENT }),
         Code.AlreadyExists,
       );
       assert.equal(err.rawMessage, 'username is taken');
@@ -164,7 +159,7 @@ describe('Register', () => {
     // A name no other test uses: the skeleton of 'john_doe'.
     await registerUser(h, { username: 'john_doe' });
     await rejectsWith(
-      fromIp(h).register({ ...uniqueUser(), username: 'J0HN_DOE', consent: CONSENT }),
+      deviceClient(h).register({ ...uniqueUser(), username: 'J0HN_DOE', consent: CONSENT }),
       Code.AlreadyExists,
     );
   });
@@ -172,7 +167,7 @@ describe('Register', () => {
   test('a common password is refused on the password field', async () => {
     const user = uniqueUser();
     const err = await rejectsWith(
-      fromIp(h).register({ ...user, password: 'password123', consent: CONSENT }),
+      deviceClient(h).register({ ...user, password: 'password123', consent: CONSENT }),
       Code.InvalidArgument,
     );
     assert.deepEqual(violations(err), [
@@ -184,7 +179,7 @@ describe('Register', () => {
   test('a password containing the username is refused', async () => {
     const user = uniqueUser();
     const err = await rejectsWith(
-      fromIp(h).register({ ...user, password: `${user.username}-secret!`, consent: CONSENT }),
+      deviceClient(h).register({ ...user, password: `${user.username}-secret!`, consent: CONSENT }),
       Code.InvalidArgument,
     );
     assert.deepEqual(violations(err), [
@@ -195,7 +190,7 @@ describe('Register', () => {
   test('a reserved or malformed username is refused on the username field', async () => {
     for (const username of ['admin', 'Supp0rt', 'trailing_']) {
       const err = await rejectsWith(
-        fromIp(h).register({ ...uniqueUser(), username, consent: CONSENT }),
+        deviceClient(h).register({ ...uniqueUser(), username, consent: CONSENT }),
         Code.InvalidArgument,
       );
       assert.deepEqual(violatedFields(err), ['username'], username);
@@ -216,14 +211,18 @@ describe('Register', () => {
       .execute();
     for (const email of [`someone@${domain}`, `someone@mail.${domain.toUpperCase()}`]) {
       const err = await rejectsWith(
-        fromIp(h).register({ ...uniqueUser(), email, consent: CONSENT }),
+        deviceClient(h).register({ ...uniqueUser(), email, consent: CONSENT }),
         Code.PermissionDenied,
       );
       assert.equal(err.rawMessage, 'sign-up is not available');
       assert.equal((await accountsWith(canonicalOf(email))).length, 0);
     }
     // 'not<domain>' is someone else's domain.
-    await fromIp(h).register({ ...uniqueUser(), email: `someone@not${domain}`, consent: CONSENT });
+    await deviceClient(h).register({
+      ...uniqueUser(),
+      email: `someone@not${domain}`,
+      consent: CONSENT,
+    });
     assert.equal((await accountsWith(`someone@not${domain}`)).length, 1);
     const audit = await h.app.database.db
       .selectFrom('audit_events')
@@ -255,30 +254,30 @@ describe('Register', () => {
     for (const ip of ['203.0.113.7', '2001:db8:0:1::5']) {
       const user = uniqueUser();
       const err = await rejectsWith(
-        fromIp(h, ip).register({ ...user, consent: CONSENT }),
+        deviceClient(h, { ip }).register({ ...user, consent: CONSENT }),
         Code.PermissionDenied,
       );
       assert.equal(err.rawMessage, 'sign-up is not available');
       assert.equal((await accountsWith(user.email)).length, 0);
     }
     const allowed = uniqueUser();
-    await fromIp(h, '203.0.113.200').register({ ...allowed, consent: CONSENT });
+    await deviceClient(h, { ip: '203.0.113.200' }).register({ ...allowed, consent: CONSENT });
     assert.equal((await accountsWith(allowed.email)).length, 1);
   });
 
   test('the sixth sign-up from one address within 30 minutes is refused', async () => {
     const ip = freshIp();
     for (let i = 0; i < 5; i++) {
-      await fromIp(h, ip).register({ ...uniqueUser(), consent: CONSENT });
+      await deviceClient(h, { ip }).register({ ...uniqueUser(), consent: CONSENT });
     }
     const user = uniqueUser();
     await rejectsWith(
-      fromIp(h, ip).register({ ...user, consent: CONSENT }),
+      deviceClient(h, { ip }).register({ ...user, consent: CONSENT }),
       Code.ResourceExhausted,
     );
     assert.equal((await accountsWith(user.email)).length, 0);
     // Another address is not affected.
-    await fromIp(h).register({ ...uniqueUser(), consent: CONSENT });
+    await deviceClient(h).register({ ...uniqueUser(), consent: CONSENT });
   });
 
   test('concurrent sign-ups with one address create one account and both get the same answer', async () => {

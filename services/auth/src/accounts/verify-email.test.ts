@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Code } from '@connectrpc/connect';
-import type { AuthHarness } from '../testing/harness.js';
 import {
-  fromIp,
-  registerUser,
+  deviceClient,
   rejectsWith,
-  signedIn,
-  startAccountsHarness,
-  verifiedUser,
+  signedInClient,
+  startAuthHarness,
+  startSession,
   violations,
-} from './test-support.js';
+} from '../testing/index.js';
+import type { AuthHarness } from '../testing/index.js';
+import { registerUser } from './test-support.js';
 
 const DAY = 24 * 3600_000;
 const INVALID_LINK = [{ field: 'token', message: 'invalid or expired link' }];
@@ -18,7 +18,7 @@ const INVALID_LINK = [{ field: 'token', message: 'invalid or expired link' }];
 describe('VerifyEmail and ResendVerification', () => {
   let h: AuthHarness;
   before(async () => {
-    h = await startAccountsHarness();
+    h = await startAuthHarness();
   });
   after(() => h.stop());
 
@@ -37,10 +37,10 @@ describe('VerifyEmail and ResendVerification', () => {
     const user = await registerUser(h);
     const { token } = await h.lastMailTo(user.email);
     assert.ok(token);
-    await fromIp(h).verifyEmail({ token });
+    await deviceClient(h).verifyEmail({ token });
     assert.equal((await verifiedAt(user.email))?.getTime(), h.clock.now().getTime());
 
-    const err = await rejectsWith(fromIp(h).verifyEmail({ token }), Code.InvalidArgument);
+    const err = await rejectsWith(deviceClient(h).verifyEmail({ token }), Code.InvalidArgument);
     assert.deepEqual(violations(err), INVALID_LINK);
     assert.equal(err.rawMessage, 'invalid or expired link');
   });
@@ -50,9 +50,9 @@ describe('VerifyEmail and ResendVerification', () => {
     const { token } = await h.lastMailTo(user.email);
     assert.ok(token);
     h.clock.advance(DAY);
-    const expired = await rejectsWith(fromIp(h).verifyEmail({ token }), Code.InvalidArgument);
+    const expired = await rejectsWith(deviceClient(h).verifyEmail({ token }), Code.InvalidArgument);
     const unknown = await rejectsWith(
-      fromIp(h).verifyEmail({ token: `kith_ev_${'x'.repeat(43)}` }),
+      deviceClient(h).verifyEmail({ token: `kith_ev_${'x'.repeat(43)}` }),
       Code.InvalidArgument,
     );
     assert.deepEqual(violations(expired), INVALID_LINK);
@@ -68,7 +68,7 @@ describe('VerifyEmail and ResendVerification', () => {
     const { token } = await h.lastMailTo(user.email);
     assert.ok(token);
     h.clock.advance(DAY - 1);
-    await fromIp(h).verifyEmail({ token });
+    await deviceClient(h).verifyEmail({ token });
     assert.notEqual(await verifiedAt(user.email), null);
   });
 
@@ -77,23 +77,26 @@ describe('VerifyEmail and ResendVerification', () => {
     const first = (await h.lastMailTo(user.email)).token;
     assert.ok(first);
     // Typed differently from the sign-up; the mail still goes to the address on file.
-    await fromIp(h).resendVerification({ email: user.email.toUpperCase() });
+    await deviceClient(h).resendVerification({ email: user.email.toUpperCase() });
     const second = await h.lastMailTo(user.email);
     assert.ok(second.token);
     assert.notEqual(second.token, first);
     assert.equal(second.subject, 'Confirm your e-mail address');
 
-    const err = await rejectsWith(fromIp(h).verifyEmail({ token: first }), Code.InvalidArgument);
+    const err = await rejectsWith(
+      deviceClient(h).verifyEmail({ token: first }),
+      Code.InvalidArgument,
+    );
     assert.deepEqual(violations(err), INVALID_LINK);
-    const verified = await fromIp(h).verifyEmail({ token: second.token });
+    const verified = await deviceClient(h).verifyEmail({ token: second.token });
     assert.equal(verified.email, user.email);
   });
 
   test('resending to an unknown or an already verified address answers the same and sends nothing', async () => {
-    const user = await verifiedUser(h);
+    const user = await h.signUp();
     const before = (await h.mails()).length;
-    const unknown = await fromIp(h).resendVerification({ email: 'nobody-here@example.com' });
-    const verified = await fromIp(h).resendVerification({ email: user.email });
+    const unknown = await deviceClient(h).resendVerification({ email: 'nobody-here@example.com' });
+    const verified = await deviceClient(h).resendVerification({ email: user.email });
     assert.deepEqual(unknown, verified);
     assert.equal((await h.mails()).length, before);
   });
@@ -103,14 +106,12 @@ describe('VerifyEmail and ResendVerification', () => {
     // An unverified account cannot log in; a session is opened directly for this case.
     const account = await h.app.database.db
       .selectFrom('accounts')
-      .selectAll()
+      .select('id')
       .where('email', '=', user.email)
       .executeTakeFirstOrThrow();
-    const tokens = await h.app.database.transaction((trx) =>
-      h.app.sessions.start(trx, account, { ip: '', userAgent: '', deviceLabel: '' }, h.clock.now()),
-    );
+    const tokens = await startSession(h, { userId: account.id }, { ip: '', userAgent: '' });
     const before = await mailsTo(user.email);
-    await signedIn(h, tokens.accessToken!).resendVerification({
+    await signedInClient(h, tokens.accessToken).resendVerification({
       email: 'someone-else@example.com',
     });
     assert.equal((await mailsTo('someone-else@example.com')).length, 0);
@@ -122,7 +123,10 @@ describe('VerifyEmail and ResendVerification', () => {
   test('anonymous resends are throttled per address', async () => {
     const user = await registerUser(h);
     // Registration sent one mail to the address; four more resends fit in the limit of five.
-    for (let i = 0; i < 4; i++) await fromIp(h).resendVerification({ email: user.email });
-    await rejectsWith(fromIp(h).resendVerification({ email: user.email }), Code.ResourceExhausted);
+    for (let i = 0; i < 4; i++) await deviceClient(h).resendVerification({ email: user.email });
+    await rejectsWith(
+      deviceClient(h).resendVerification({ email: user.email }),
+      Code.ResourceExhausted,
+    );
   });
 });

@@ -4,8 +4,6 @@ import { after, before, test } from 'node:test';
 import { timestampFromMs, timestampMs, durationFromMs } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
-import { API_KEY_INTROSPECT_SUBJECT, hashApiKey } from '@kith/authn';
-import type { OutboxTables } from '@kith/bus';
 import { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import {
   ApiKeyScope,
@@ -13,13 +11,16 @@ import {
   IpBlockScope,
   Role,
 } from '@kith/gen/kith/auth/v1/types_pb.js';
-import { decodeEvent } from '@kith/runtime';
-import type { Kysely } from 'kysely';
-import { anotherSession, signedInUser } from '../api-keys/test-accounts.js';
-import type { TestUser } from '../api-keys/test-accounts.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { startAuthHarness } from '../testing/harness.js';
-import type { AuthHarness } from '../testing/harness.js';
+import {
+  codeOf,
+  introspectApiKey,
+  outboxPayloads,
+  seedUser,
+  startAuthHarness,
+  startSession,
+} from '../testing/index.js';
+import type { AuthHarness, TestUser } from '../testing/index.js';
 
 const meta = { ip: '192.0.2.10', userAgent: 'test', requestId: 'r' };
 
@@ -27,45 +28,26 @@ let h: AuthHarness;
 let admin: TestUser;
 before(async () => {
   h = await startAuthHarness();
-  admin = await signedInUser(h, { role: 'admin' });
+  admin = await seedUser(h, { role: 'admin' });
 });
 after(async () => {
   await h?.stop();
 });
 
-async function code(promise: Promise<unknown>): Promise<Code> {
-  try {
-    await promise;
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-  assert.fail('expected the call to fail');
-}
-
 /** A fresh admin token: the manual clock moves, access tokens live 10 minutes. */
 async function asAdmin() {
-  admin = await signedInUser(h, { role: 'admin' });
+  admin = await seedUser(h, { role: 'admin' });
   return h.as(admin.accessToken).admin;
 }
 
-async function introspect(secret: string): Promise<unknown> {
-  const reply = await h.app.bus.request(
-    API_KEY_INTROSPECT_SUBJECT,
-    new TextEncoder().encode(hashApiKey(secret)),
-  );
-  return JSON.parse(new TextDecoder().decode(reply));
-}
-
 async function eventsFor(userId: string) {
-  const outbox = h.app.database.db as unknown as Kysely<OutboxTables>;
-  const rows = await outbox.selectFrom('outbox').select('data').orderBy('id').execute();
-  return rows
-    .map((r) => decodeEvent(r.data).payload)
-    .filter((p) => p.value && 'userId' in p.value && p.value.userId === userId);
+  return (await outboxPayloads(h)).filter(
+    (p) => p.value && 'userId' in p.value && p.value.userId === userId,
+  );
 }
 
 test('a non-admin gets PermissionDenied from every AuthAdminService method, and nothing changes', async () => {
-  const victim = await signedInUser(h);
+  const victim = await seedUser(h);
   const target = victim.userId;
   const block = await (
     await asAdmin()
@@ -92,26 +74,30 @@ test('a non-admin gets PermissionDenied from every AuthAdminService method, and 
   assert.deepEqual([...methods].sort(), Object.keys(requests).sort(), 'a request for every method');
 
   for (const role of ['user', 'triage', 'moderator'] as const) {
-    const caller = await signedInUser(h, { role });
+    const caller = await seedUser(h, { role });
     const client = h.as(caller.accessToken).admin as unknown as Record<
       string,
       (req: unknown) => Promise<unknown>
     >;
     for (const method of methods) {
       assert.equal(
-        await code(client[method]!(requests[method])),
+        await codeOf(client[method]!(requests[method])),
         Code.PermissionDenied,
         `${role} ${method}`,
       );
       // An empty (invalid) request too: the role gate runs before validation, so a non-admin
       // learns nothing about the staff API's request shapes.
-      assert.equal(await code(client[method]!({})), Code.PermissionDenied, `${role} ${method} {}`);
+      assert.equal(
+        await codeOf(client[method]!({})),
+        Code.PermissionDenied,
+        `${role} ${method} {}`,
+      );
     }
   }
   // Anonymous: not even PermissionDenied.
   const anonymous = h.admin as unknown as Record<string, (req: unknown) => Promise<unknown>>;
   for (const method of methods) {
-    assert.equal(await code(anonymous[method]!(requests[method])), Code.Unauthenticated, method);
+    assert.equal(await codeOf(anonymous[method]!(requests[method])), Code.Unauthenticated, method);
   }
 
   const account = await h.app.database.db
@@ -133,19 +119,19 @@ test('a non-admin gets PermissionDenied from every AuthAdminService method, and 
 
 test('SetRole takes effect at once: the old access token dies, a refreshed one has the role', async () => {
   const client = await asAdmin();
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   const { secret } = await h
     .as(user.accessToken)
     .auth.createApiKey({ name: 'k', scopes: [ApiKeyScope.POSTS_READ] });
-  assert.equal(((await introspect(secret)) as { role: string }).role, 'user');
+  assert.equal((await introspectApiKey(h, secret))?.role, 'user');
   await h.as(user.accessToken).auth.listSessions({});
-  assert.equal(await code(h.as(user.accessToken).admin.listIpBlocks({})), Code.PermissionDenied);
+  assert.equal(await codeOf(h.as(user.accessToken).admin.listIpBlocks({})), Code.PermissionDenied);
 
   h.clock.advance(2_000);
   const res = await client.setRole({ userId: user.userId, role: Role.ADMIN, reason: 'new staff' });
   assert.equal(res.account?.role, Role.ADMIN);
 
-  assert.equal(await code(h.as(user.accessToken).auth.listSessions({})), Code.Unauthenticated);
+  assert.equal(await codeOf(h.as(user.accessToken).auth.listSessions({})), Code.Unauthenticated);
   h.clock.advance(1_000);
   const refreshed = await h.auth.refresh({ refreshToken: user.refreshToken });
   const token = refreshed.tokens!.accessToken;
@@ -154,7 +140,7 @@ test('SetRole takes effect at once: the old access token dies, a refreshed one h
   };
   assert.equal(claims.role, 'admin');
   await h.as(token).admin.listIpBlocks({});
-  assert.equal(((await introspect(secret)) as { role: string }).role, 'admin');
+  assert.equal((await introspectApiKey(h, secret))?.role, 'admin');
 
   const events = await eventsFor(user.userId);
   const changed = events.find((e) => e.case === 'authRoleChanged');
@@ -179,11 +165,11 @@ test('SetRole takes effect at once: the old access token dies, a refreshed one h
 test('SetRole: not on yourself, NotFound for an unknown account', async () => {
   const client = await asAdmin();
   assert.equal(
-    await code(client.setRole({ userId: admin.userId, role: Role.USER, reason: 'oops' })),
+    await codeOf(client.setRole({ userId: admin.userId, role: Role.USER, reason: 'oops' })),
     Code.FailedPrecondition,
   );
   assert.equal(
-    await code(client.setRole({ userId: crypto.randomUUID(), role: Role.USER, reason: 'x' })),
+    await codeOf(client.setRole({ userId: crypto.randomUUID(), role: Role.USER, reason: 'x' })),
     Code.NotFound,
   );
   const me = await h.app.database.db
@@ -196,14 +182,14 @@ test('SetRole: not on yourself, NotFound for an unknown account', async () => {
 
 test('DisableAccount ends every session and API key at once; EnableAccount lets the user back', async () => {
   const client = await asAdmin();
-  const user = await signedInUser(h);
-  const phone = await anotherSession(h, user);
+  const user = await seedUser(h);
+  const phone = await startSession(h, user);
   const { secret } = await h
     .as(user.accessToken)
     .auth.createApiKey({ name: 'k', scopes: [ApiKeyScope.POSTS_READ] });
-  assert.notEqual(await introspect(secret), null);
+  assert.notEqual(await introspectApiKey(h, secret), null);
   assert.equal(
-    await code(client.disableAccount({ userId: admin.userId, reason: 'self' })),
+    await codeOf(client.disableAccount({ userId: admin.userId, reason: 'self' })),
     Code.FailedPrecondition,
   );
 
@@ -213,13 +199,16 @@ test('DisableAccount ends every session and API key at once; EnableAccount lets 
   assert.equal(res.account.disabledReason, 'spam wave');
 
   for (const session of [user, phone]) {
-    assert.equal(await code(h.as(session.accessToken).auth.listSessions({})), Code.Unauthenticated);
     assert.equal(
-      await code(h.auth.refresh({ refreshToken: session.refreshToken })),
+      await codeOf(h.as(session.accessToken).auth.listSessions({})),
+      Code.Unauthenticated,
+    );
+    assert.equal(
+      await codeOf(h.auth.refresh({ refreshToken: session.refreshToken })),
       Code.Unauthenticated,
     );
   }
-  assert.equal(await introspect(secret), null);
+  assert.equal(await introspectApiKey(h, secret), null);
   const sessions = await h.app.database.db
     .selectFrom('sessions')
     .select(['revoked_at', 'revoked_reason'])
@@ -263,8 +252,8 @@ test('DisableAccount ends every session and API key at once; EnableAccount lets 
   assert.equal(enabled.account?.disabledAt, undefined);
   assert.equal(enabled.account?.disabledReason, '');
   // The revoked key stays revoked; a new sign-in works.
-  assert.equal(await introspect(secret), null);
-  const fresh = await anotherSession(h, user);
+  assert.equal(await introspectApiKey(h, secret), null);
+  const fresh = await startSession(h, user);
   await h.as(fresh.accessToken).auth.listSessions({});
   const audit = await client.listAuditEvents({
     userId: user.userId,
@@ -275,18 +264,18 @@ test('DisableAccount ends every session and API key at once; EnableAccount lets 
 
 test('LookupAccount by id and by e-mail; NotFound otherwise', async () => {
   const client = await asAdmin();
-  const user = await signedInUser(h);
+  const user = await seedUser(h, { password: null });
   const byId = await client.lookupAccount({ lookup: { case: 'userId', value: user.userId } });
   assert.equal(byId.account?.email, user.email);
   assert.equal(byId.account?.role, Role.USER);
   assert.equal(byId.account?.emailVerified, true);
   assert.equal(byId.account?.hasPassword, false);
   assert.equal(
-    await code(client.lookupAccount({ lookup: { case: 'userId', value: crypto.randomUUID() } })),
+    await codeOf(client.lookupAccount({ lookup: { case: 'userId', value: crypto.randomUUID() } })),
     Code.NotFound,
   );
   assert.equal(
-    await code(client.lookupAccount({ lookup: { case: 'email', value: 'nobody@example.com' } })),
+    await codeOf(client.lookupAccount({ lookup: { case: 'email', value: 'nobody@example.com' } })),
     Code.NotFound,
   );
 });
@@ -346,7 +335,7 @@ test('ListAuditEvents filters by account, type, IP and time, newest first, in ke
     pageToken = page.nextPageToken;
     if (pageToken) {
       assert.equal(
-        await code(
+        await codeOf(
           client.listAuditEvents({
             userId: subject,
             pageSize: 2,
@@ -434,7 +423,7 @@ test('IP blocks: CIDR validated, listed while in force, deleted, every change au
   const adminClient = h.as(admin.accessToken).admin;
   await adminClient.deleteIpBlock({ ipBlockId: v4.ipBlock!.ipBlockId });
   assert.equal(
-    await code(adminClient.deleteIpBlock({ ipBlockId: v4.ipBlock!.ipBlockId })),
+    await codeOf(adminClient.deleteIpBlock({ ipBlockId: v4.ipBlock!.ipBlockId })),
     Code.NotFound,
   );
   assert.equal((await adminClient.listIpBlocks({})).ipBlocks.length, 0);
@@ -463,7 +452,7 @@ test('e-mail domain blocks: normalised, unique (AlreadyExists), deleted', async 
   });
   assert.equal(created.emailDomainBlock?.domain, 'mailinator.com');
   assert.equal(
-    await code(client.createEmailDomainBlock({ domain: 'mailinator.com', reason: 'again' })),
+    await codeOf(client.createEmailDomainBlock({ domain: 'mailinator.com', reason: 'again' })),
     Code.AlreadyExists,
   );
   h.clock.advance(1_000);
@@ -477,7 +466,7 @@ test('e-mail domain blocks: normalised, unique (AlreadyExists), deleted', async 
     emailDomainBlockId: created.emailDomainBlock!.emailDomainBlockId,
   });
   assert.equal(
-    await code(
+    await codeOf(
       client.deleteEmailDomainBlock({
         emailDomainBlockId: created.emailDomainBlock!.emailDomainBlockId,
       }),

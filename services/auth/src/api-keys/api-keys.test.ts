@@ -3,20 +3,23 @@ import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { toJsonString } from '@bufbuild/protobuf';
 import { durationFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
-import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { Code, createClient } from '@connectrpc/connect';
 import { API_KEY_INTROSPECT_SUBJECT, apiKeyCacheKey, hashApiKey } from '@kith/authn';
-import type { ApiKeyGrant } from '@kith/authn';
 import { ListApiKeysResponseSchema } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
 // By path: the auth package does not depend on the support service, and this test must see
 // the support module's real API-key scopes, not a copy of them.
 import { supportModule } from '../../../support/src/module.js';
-import { startAuthHarness } from '../testing/harness.js';
-import type { AuthHarness } from '../testing/harness.js';
+import {
+  auditTrail,
+  codeOf,
+  introspectApiKey,
+  seedUser,
+  startAuthHarness,
+} from '../testing/index.js';
+import type { AuthHarness, TestUser } from '../testing/index.js';
 import { MAX_ACTIVE_API_KEYS } from './handlers.js';
-import { signedInUser } from './test-accounts.js';
-import type { TestUser } from './test-accounts.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -29,15 +32,6 @@ after(async () => {
   await h?.stop();
 });
 
-async function code(promise: Promise<unknown>): Promise<Code> {
-  try {
-    await promise;
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-  assert.fail('expected the call to fail');
-}
-
 async function createKey(user: TestUser, scopes: ApiKeyScope[], ttlMs?: number) {
   const res = await h.as(user.accessToken).auth.createApiKey({
     name: 'test key',
@@ -48,18 +42,10 @@ async function createKey(user: TestUser, scopes: ApiKeyScope[], ttlMs?: number) 
   return { key: res.apiKey, secret: res.secret };
 }
 
-async function introspect(secret: string): Promise<ApiKeyGrant | null> {
-  const reply = await h.app.bus.request(
-    API_KEY_INTROSPECT_SUBJECT,
-    new TextEncoder().encode(hashApiKey(secret)),
-  );
-  return JSON.parse(new TextDecoder().decode(reply)) as ApiKeyGrant | null;
-}
-
 const support = (secret: string) => createClient(SupportService, h.as(secret).transport);
 
 test('CreateApiKey shows the secret once; ListApiKeys and the database never hold it', async () => {
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   const { key, secret } = await createKey(user, [ApiKeyScope.SUPPORT_READ, ApiKeyScope.SOS_RAISE]);
   assert.match(secret, /^kith_ak_[A-Za-z0-9_-]{43}$/);
   assert.equal(key.prefix, secret.slice(0, 12));
@@ -84,12 +70,7 @@ test('CreateApiKey shows the secret once; ListApiKeys and the database never hol
   assert.ok(!Object.values(row).some((v) => String(v).includes(secret.slice(12))));
   assert.deepEqual(row.scopes, ['support:read', 'sos:raise']);
 
-  const audit = await h.app.database.db
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('account_id', '=', user.userId)
-    .where('type', '=', 'api_key_created')
-    .execute();
+  const audit = (await auditTrail(h, user.userId)).filter((e) => e.type === 'api_key_created');
   assert.equal(audit.length, 1);
   assert.deepEqual(audit[0]!.details, {
     api_key_id: key.apiKeyId,
@@ -98,27 +79,27 @@ test('CreateApiKey shows the secret once; ListApiKeys and the database never hol
 });
 
 test('an API key cannot manage the account: AuthService answers PermissionDenied', async () => {
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   const { secret } = await createKey(user, [ApiKeyScope.PROFILE_READ]);
   const asKey = h.as(secret).auth;
-  assert.equal(await code(asKey.getAccount({})), Code.PermissionDenied);
-  assert.equal(await code(asKey.listApiKeys({})), Code.PermissionDenied);
-  assert.equal(await code(asKey.listSessions({})), Code.PermissionDenied);
+  assert.equal(await codeOf(asKey.getAccount({})), Code.PermissionDenied);
+  assert.equal(await codeOf(asKey.listApiKeys({})), Code.PermissionDenied);
+  assert.equal(await codeOf(asKey.listSessions({})), Code.PermissionDenied);
   assert.equal(
-    await code(asKey.createApiKey({ name: 'more', scopes: [ApiKeyScope.SOS_RAISE] })),
+    await codeOf(asKey.createApiKey({ name: 'more', scopes: [ApiKeyScope.SOS_RAISE] })),
     Code.PermissionDenied,
   );
 });
 
 test('CreateApiKey needs a sign-in within the last hour on this session', async () => {
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   await h.app.database.db
     .updateTable('sessions')
     .set({ auth_time: new Date(h.clock.now().getTime() - 2 * HOUR) })
     .where('id', '=', user.sessionId)
     .execute();
   assert.equal(
-    await code(
+    await codeOf(
       h.as(user.accessToken).auth.createApiKey({ name: 'k', scopes: [ApiKeyScope.POSTS_READ] }),
     ),
     Code.FailedPrecondition,
@@ -132,7 +113,7 @@ test('CreateApiKey needs a sign-in within the last hour on this session', async 
 });
 
 test(`at most ${MAX_ACTIVE_API_KEYS} active keys; revoked and expired ones do not count`, async () => {
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   const now = h.clock.now();
   const rows = Array.from({ length: MAX_ACTIVE_API_KEYS - 1 }, () => ({
     id: crypto.randomUUID(),
@@ -154,16 +135,16 @@ test(`at most ${MAX_ACTIVE_API_KEYS} active keys; revoked and expired ones do no
     ])
     .execute();
   const last = await createKey(user, [ApiKeyScope.POSTS_READ]);
-  assert.equal(await code(createKey(user, [ApiKeyScope.POSTS_READ])), Code.FailedPrecondition);
+  assert.equal(await codeOf(createKey(user, [ApiKeyScope.POSTS_READ])), Code.FailedPrecondition);
   await h.as(user.accessToken).auth.revokeApiKey({ apiKeyId: last.key.apiKeyId });
   await createKey(user, [ApiKeyScope.POSTS_READ]);
 });
 
 test('introspection over the bus: a grant for a live key; null once revoked, expired or disabled', async () => {
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   const { key, secret } = await createKey(user, [ApiKeyScope.SUPPORT_WRITE], HOUR);
   const other = await createKey(user, [ApiKeyScope.SUPPORT_WRITE], 2 * HOUR);
-  const grant = await introspect(secret);
+  const grant = await introspectApiKey(h, secret);
   assert.deepEqual(grant, {
     apiKeyId: key.apiKeyId,
     userId: user.userId,
@@ -174,7 +155,7 @@ test('introspection over the bus: a grant for a live key; null once revoked, exp
 
   // The role is the account's current one.
   await h.setRole(user.userId, 'moderator');
-  assert.equal((await introspect(secret))?.role, 'moderator');
+  assert.equal((await introspectApiKey(h, secret))?.role, 'moderator');
 
   // Disabled account.
   await h.app.database.db
@@ -182,27 +163,27 @@ test('introspection over the bus: a grant for a live key; null once revoked, exp
     .set({ disabled_at: h.clock.now() })
     .where('id', '=', user.userId)
     .execute();
-  assert.equal(await introspect(secret), null);
+  assert.equal(await introspectApiKey(h, secret), null);
   await h.app.database.db
     .updateTable('accounts')
     .set({ disabled_at: null })
     .where('id', '=', user.userId)
     .execute();
-  assert.notEqual(await introspect(secret), null);
+  assert.notEqual(await introspectApiKey(h, secret), null);
 
   // Revoked.
-  assert.notEqual(await introspect(other.secret), null);
+  assert.notEqual(await introspectApiKey(h, other.secret), null);
   await h.as(user.accessToken).auth.revokeApiKey({ apiKeyId: other.key.apiKeyId });
-  assert.equal(await introspect(other.secret), null);
+  assert.equal(await introspectApiKey(h, other.secret), null);
 
   // Expired (by the service clock).
   h.clock.advance(HOUR - 1);
-  assert.notEqual(await introspect(secret), null);
+  assert.notEqual(await introspectApiKey(h, secret), null);
   h.clock.advance(1);
-  assert.equal(await introspect(secret), null);
+  assert.equal(await introspectApiKey(h, secret), null);
 
   // Unknown and malformed.
-  assert.equal(await introspect('kith_ak_' + 'A'.repeat(43)), null);
+  assert.equal(await introspectApiKey(h, 'kith_ak_' + 'A'.repeat(43)), null);
   const malformed = await h.app.bus.request(
     API_KEY_INTROSPECT_SUBJECT,
     new TextEncoder().encode('nope'),
@@ -211,7 +192,7 @@ test('introspection over the bus: a grant for a live key; null once revoked, exp
 });
 
 test('introspection records last use at most once a minute', async () => {
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   const { key, secret } = await createKey(user, [ApiKeyScope.POSTS_READ]);
   const lastUsed = async () =>
     (
@@ -223,21 +204,21 @@ test('introspection records last use at most once a minute', async () => {
     ).last_used_at?.getTime();
   assert.equal(await lastUsed(), undefined);
   const first = h.clock.now().getTime();
-  await introspect(secret);
+  await introspectApiKey(h, secret);
   assert.equal(await lastUsed(), first);
   h.clock.advance(59_000);
-  await introspect(secret);
+  await introspectApiKey(h, secret);
   assert.equal(await lastUsed(), first);
   h.clock.advance(1_000);
-  await introspect(secret);
+  await introspectApiKey(h, secret);
   assert.equal(await lastUsed(), first + 60_000);
   const listed = await h.as(user.accessToken).auth.listApiKeys({});
   assert.equal(timestampMs(listed.apiKeys[0]!.lastUsedAt!), first + 60_000);
 });
 
 test("user B sees only B's keys and cannot revoke A's (NotFound)", async () => {
-  const a = await signedInUser(h);
-  const b = await signedInUser(h);
+  const a = await seedUser(h);
+  const b = await seedUser(h);
   const { key, secret } = await createKey(a, [ApiKeyScope.POSTS_READ]);
   const bKey = await createKey(b, [ApiKeyScope.POSTS_WRITE]);
   const bList = await h.as(b.accessToken).auth.listApiKeys({ includeInactive: true });
@@ -246,20 +227,20 @@ test("user B sees only B's keys and cannot revoke A's (NotFound)", async () => {
     [bKey.key.apiKeyId],
   );
   assert.equal(
-    await code(h.as(b.accessToken).auth.revokeApiKey({ apiKeyId: key.apiKeyId })),
+    await codeOf(h.as(b.accessToken).auth.revokeApiKey({ apiKeyId: key.apiKeyId })),
     Code.NotFound,
   );
   assert.equal(
-    await code(h.as(b.accessToken).auth.revokeApiKey({ apiKeyId: crypto.randomUUID() })),
+    await codeOf(h.as(b.accessToken).auth.revokeApiKey({ apiKeyId: crypto.randomUUID() })),
     Code.NotFound,
   );
-  assert.notEqual(await introspect(secret), null);
+  assert.notEqual(await introspectApiKey(h, secret), null);
   const aList = await h.as(a.accessToken).auth.listApiKeys({});
   assert.equal(aList.apiKeys[0]?.revokedAt, undefined);
 });
 
 test('ListApiKeys: newest first, keyset pages bound to the caller and the filter', async () => {
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
     ids.push((await createKey(user, [ApiKeyScope.POSTS_READ])).key.apiKeyId);
@@ -284,12 +265,12 @@ test('ListApiKeys: newest first, keyset pages bound to the caller and the filter
     if (pageToken) {
       // The token replays only the query that issued it.
       assert.equal(
-        await code(client.listApiKeys({ pageSize: 1, pageToken })),
+        await codeOf(client.listApiKeys({ pageSize: 1, pageToken })),
         Code.InvalidArgument,
       );
-      const other = await signedInUser(h);
+      const other = await seedUser(h);
       assert.equal(
-        await code(
+        await codeOf(
           h
             .as(other.accessToken)
             .auth.listApiKeys({ pageSize: 1, includeInactive: true, pageToken }),
@@ -304,7 +285,7 @@ test('ListApiKeys: newest first, keyset pages bound to the caller and the filter
 });
 
 test('RevokeApiKey is idempotent on an own key and audited once', async () => {
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   const { key } = await createKey(user, [ApiKeyScope.POSTS_READ]);
   await h.as(user.accessToken).auth.revokeApiKey({ apiKeyId: key.apiKeyId });
   h.clock.advance(5_000);
@@ -315,36 +296,31 @@ test('RevokeApiKey is idempotent on an own key and audited once', async () => {
     .where('id', '=', key.apiKeyId)
     .executeTakeFirstOrThrow();
   assert.equal(row.revoked_at?.getTime(), h.clock.now().getTime() - 5_000);
-  const audit = await h.app.database.db
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('account_id', '=', user.userId)
-    .where('type', '=', 'api_key_revoked')
-    .execute();
+  const audit = (await auditTrail(h, user.userId)).filter((e) => e.type === 'api_key_revoked');
   assert.equal(audit.length, 1);
   assert.equal(audit[0]!.details.api_key_id, key.apiKeyId);
 });
 
 test('sos:raise alone may raise an SOS; support:write may not; revocation bites at once', async () => {
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   const write = await createKey(user, [ApiKeyScope.SUPPORT_WRITE, ApiKeyScope.SUPPORT_READ]);
   const sos = await createKey(user, [ApiKeyScope.SOS_RAISE]);
 
-  assert.equal(await code(support(write.secret).raiseSos({})), Code.PermissionDenied);
+  assert.equal(await codeOf(support(write.secret).raiseSos({})), Code.PermissionDenied);
   // Authenticated and in scope: the (not yet written) RPC itself answers.
-  assert.equal(await code(support(sos.secret).raiseSos({})), Code.Unimplemented);
-  assert.equal(await code(support(sos.secret).listIncidents({})), Code.PermissionDenied);
-  assert.equal(await code(support(write.secret).listIncidents({})), Code.Unimplemented);
+  assert.equal(await codeOf(support(sos.secret).raiseSos({})), Code.Unimplemented);
+  assert.equal(await codeOf(support(sos.secret).listIncidents({})), Code.PermissionDenied);
+  assert.equal(await codeOf(support(write.secret).listIncidents({})), Code.Unimplemented);
   // The grant is cached by now; revocation must still take effect on the very next call.
   assert.notEqual(await h.app.cache.get(apiKeyCacheKey(hashApiKey(sos.secret))), null);
   await h.as(user.accessToken).auth.revokeApiKey({ apiKeyId: sos.key.apiKeyId });
-  assert.equal(await code(support(sos.secret).raiseSos({})), Code.Unauthenticated);
+  assert.equal(await codeOf(support(sos.secret).raiseSos({})), Code.Unauthenticated);
   // The other key is untouched.
-  assert.equal(await code(support(write.secret).listIncidents({})), Code.Unimplemented);
+  assert.equal(await codeOf(support(write.secret).listIncidents({})), Code.Unimplemented);
 });
 
 test('X-Api-Key works like the bearer form', async () => {
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   const sos = await createKey(user, [ApiKeyScope.SOS_RAISE]);
   const { createConnectTransport } = await import('@connectrpc/connect-node');
   const transport = createConnectTransport({
@@ -358,7 +334,7 @@ test('X-Api-Key works like the bearer form', async () => {
     ],
   });
   assert.equal(
-    await code(createClient(SupportService, transport).raiseSos({})),
+    await codeOf(createClient(SupportService, transport).raiseSos({})),
     Code.Unimplemented,
   );
 });

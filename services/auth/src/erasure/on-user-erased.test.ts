@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { apiKeyCacheKey, hashApiKey } from '@kith/authn';
 import { encodeEvent, eventSubject } from '@kith/bus';
 import type { EnvelopeInit } from '@kith/bus';
@@ -10,10 +10,9 @@ import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { ConsumedMessage } from '@kith/runtime';
 import type { Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
-import { signedInUser } from '../api-keys/test-accounts.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { startAuthHarness } from '../testing/harness.js';
-import type { AuthHarness } from '../testing/harness.js';
+import { auditTrail, rejectsWith, seedUser, startAuthHarness } from '../testing/index.js';
+import type { AuthHarness } from '../testing/index.js';
 import { onUserErased } from './on-user-erased.js';
 
 let h: AuthHarness;
@@ -78,8 +77,8 @@ test('the consumer listens on the subject user.erased events are published on', 
 });
 
 test('user.erased deletes every credential, revokes tokens and keys at once, keeps the audit log', async () => {
-  const user = await signedInUser(h);
-  const bystander = await signedInUser(h);
+  const user = await seedUser(h);
+  const bystander = await seedUser(h);
   const { secret } = await h
     .as(user.accessToken)
     .auth.createApiKey({ name: 'k', scopes: [ApiKeyScope.POSTS_READ] });
@@ -171,17 +170,11 @@ test('user.erased deletes every credential, revokes tokens and keys at once, kee
   assert.equal((await refreshTokens(bystander.sessionId)).length, 1, 'other users keep theirs');
   assert.equal((await rowsOf(bystander.userId)).sessions, 1);
 
-  await assert.rejects(h.as(user.accessToken).auth.listSessions({}), (err: unknown) => {
-    return ConnectError.from(err).code === Code.Unauthenticated;
-  });
+  await rejectsWith(h.as(user.accessToken).auth.listSessions({}), Code.Unauthenticated);
   assert.equal(await h.app.cache.get(apiKeyCacheKey(hashApiKey(secret))), null);
   await h.as(bystander.accessToken).auth.listSessions({});
 
-  const audit = await h.app.database.db
-    .selectFrom('audit_events')
-    .select('type')
-    .where('account_id', '=', user.userId)
-    .execute();
+  const audit = await auditTrail(h, user.userId);
   assert.ok(audit.some((a) => a.type === 'login_succeeded'));
   assert.ok(audit.some((a) => a.type === 'api_key_created'));
 
@@ -190,7 +183,7 @@ test('user.erased deletes every credential, revokes tokens and keys at once, kee
 });
 
 test('other user events on the subject are ignored', async () => {
-  const user = await signedInUser(h);
+  const user = await seedUser(h);
   await deliver(
     message({
       case: 'userErasureRequested',

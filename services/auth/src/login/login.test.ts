@@ -3,17 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { Code } from '@connectrpc/connect';
 import { uuidv7 } from 'uuidv7';
 import { createPasswordHasher } from '../credentials/index.js';
-import { startAuthHarness, testHasherParams } from '../testing/harness.js';
-import type { AuthHarness } from '../testing/harness.js';
 import {
   auditTrail,
-  createAccount,
   deviceClient,
-  harnessOptions,
-  rejects,
+  rejectsWith,
+  seedUser,
   signIn,
   signedInClient,
-} from './test-accounts.js';
+  startAuthHarness,
+  testHasherParams,
+} from '../testing/index.js';
+import type { AuthHarness } from '../testing/index.js';
 
 describe('Login', () => {
   let h: AuthHarness;
@@ -26,12 +26,12 @@ describe('Login', () => {
         verifications[kind] += 1;
       },
     });
-    h = await startAuthHarness({ ...harnessOptions(), hasher });
+    h = await startAuthHarness({ hasher });
   });
   after(() => h.stop());
 
   it('signs in by e-mail (any case) or username and returns a working token pair', async () => {
-    const account = await createAccount(h);
+    const account = await seedUser(h, { signedIn: false });
     const client = deviceClient(h);
     const byEmail = await client.login({
       identifier: `  ${account.email.toUpperCase()} `,
@@ -40,14 +40,14 @@ describe('Login', () => {
     });
     assert.equal(byEmail.result.case, 'tokens');
     const tokens = byEmail.result.value;
-    assert.equal(tokens.userId, account.id);
+    assert.equal(tokens.userId, account.userId);
     assert.equal(tokens.tokenType, 'Bearer');
     assert.match(tokens.refreshToken, /^kith_rt_/);
     const me = await signedInClient(h, tokens.accessToken).getAccount({});
-    assert.equal(me.account?.userId, account.id);
+    assert.equal(me.account?.userId, account.userId);
 
     const byUsername = await signIn(client, { ...account, email: account.username.toUpperCase() });
-    assert.equal(byUsername.userId, account.id);
+    assert.equal(byUsername.userId, account.userId);
     assert.notEqual(byUsername.sessionId, tokens.sessionId);
 
     const session = await h.app.database.db
@@ -57,7 +57,7 @@ describe('Login', () => {
       .executeTakeFirstOrThrow();
     assert.equal(session.device_label, 'Ana’s phone');
     assert.equal(session.user_agent, 'kith-test/1.0');
-    const trail = await auditTrail(h, account.id);
+    const trail = await auditTrail(h, account.userId);
     assert.deepEqual(
       trail.map((e) => e.type),
       ['login_succeeded', 'login_succeeded'],
@@ -65,9 +65,9 @@ describe('Login', () => {
   });
 
   it('answers a wrong password, an unknown account, a disabled and an OIDC-only one identically', async () => {
-    const account = await createAccount(h);
-    const disabled = await createAccount(h, { disabled: true });
-    const oidcOnly = await createAccount(h, { password: null });
+    const account = await seedUser(h, { signedIn: false });
+    const disabled = await seedUser(h, { signedIn: false, disabled: true });
+    const oidcOnly = await seedUser(h, { signedIn: false, password: null });
     const client = deviceClient(h);
     const attempts = [
       { identifier: account.email, password: 'not the password' },
@@ -78,7 +78,7 @@ describe('Login', () => {
     ];
     const answers = [];
     for (const attempt of attempts) {
-      const err = await rejects(client.login(attempt), Code.Unauthenticated);
+      const err = await rejectsWith(client.login(attempt), Code.Unauthenticated);
       // Everything the client sees, but the per-request id and the date.
       const headers = [...err.metadata].filter(
         ([name]) => !['x-request-id', 'date'].includes(name),
@@ -90,9 +90,9 @@ describe('Login', () => {
 
     const reasons = async (id: string) =>
       (await auditTrail(h, id)).map((e) => [e.type, e.details.reason]);
-    assert.deepEqual(await reasons(account.id), [['login_failed', 'bad_password']]);
-    assert.deepEqual(await reasons(disabled.id), [['login_failed', 'account_disabled']]);
-    assert.deepEqual(await reasons(oidcOnly.id), [['login_failed', 'no_password']]);
+    assert.deepEqual(await reasons(account.userId), [['login_failed', 'bad_password']]);
+    assert.deepEqual(await reasons(disabled.userId), [['login_failed', 'account_disabled']]);
+    assert.deepEqual(await reasons(oidcOnly.userId), [['login_failed', 'no_password']]);
     const unknown = await h.app.database.db
       .selectFrom('audit_events')
       .select('details')
@@ -104,25 +104,25 @@ describe('Login', () => {
   });
 
   it('spends a (dummy) argon2 verification on unknown and password-less accounts too', async () => {
-    const account = await createAccount(h);
-    const oidcOnly = await createAccount(h, { password: null });
+    const account = await seedUser(h, { signedIn: false });
+    const oidcOnly = await seedUser(h, { signedIn: false, password: null });
     const client = deviceClient(h);
 
     const before = { ...verifications };
-    await rejects(
+    await rejectsWith(
       client.login({ identifier: `ghost-${uuidv7()}@example.com`, password: 'guess' }),
       Code.Unauthenticated,
     );
     assert.equal(verifications.dummy, before.dummy + 1);
     assert.equal(verifications.account, before.account);
 
-    await rejects(
+    await rejectsWith(
       client.login({ identifier: oidcOnly.username, password: 'guess' }),
       Code.Unauthenticated,
     );
     assert.equal(verifications.dummy, before.dummy + 2);
 
-    await rejects(
+    await rejectsWith(
       client.login({ identifier: account.email, password: 'guess' }),
       Code.Unauthenticated,
     );
@@ -131,14 +131,14 @@ describe('Login', () => {
   });
 
   it('asks to verify the e-mail address only once the password is right', async () => {
-    const account = await createAccount(h, { verified: false });
+    const account = await seedUser(h, { signedIn: false, verified: false });
     const client = deviceClient(h);
-    const wrong = await rejects(
+    const wrong = await rejectsWith(
       client.login({ identifier: account.email, password: 'not it' }),
       Code.Unauthenticated,
     );
     assert.equal(wrong.rawMessage, 'invalid credentials');
-    const right = await rejects(
+    const right = await rejectsWith(
       client.login({ identifier: account.email, password: account.password }),
       Code.FailedPrecondition,
     );
@@ -146,20 +146,20 @@ describe('Login', () => {
     const sessions = await h.app.database.db
       .selectFrom('sessions')
       .select('id')
-      .where('account_id', '=', account.id)
+      .where('account_id', '=', account.userId)
       .execute();
     assert.equal(sessions.length, 0);
   });
 
   it('refuses logins from a range blocked for everything, before any hashing', async () => {
-    const account = await createAccount(h);
+    const account = await seedUser(h, { signedIn: false });
     const now = h.clock.now();
     const block = (cidr: string, scope: 'sign_up' | 'all', expiresAt: Date | null) => ({
       id: uuidv7(),
       cidr,
       scope,
       reason: 'test',
-      created_by: account.id,
+      created_by: account.userId,
       created_at: now,
       expires_at: expiresAt,
     });
@@ -173,7 +173,7 @@ describe('Login', () => {
       .execute();
 
     const countBefore = verifyCount();
-    const err = await rejects(
+    const err = await rejectsWith(
       deviceClient(h, { ip: '203.0.113.77' }).login({
         identifier: account.email,
         password: account.password,
@@ -198,18 +198,18 @@ describe('Login', () => {
   });
 
   it('stores a fresh hash when the stored one was made with other parameters', async () => {
-    const account = await createAccount(h);
+    const account = await seedUser(h, { signedIn: false });
     const weak = createPasswordHasher({ memoryCost: 512, timeCost: 1, parallelism: 1 });
     await h.app.database.db
       .updateTable('accounts')
       .set({ password_hash: await weak.hash(account.password) })
-      .where('id', '=', account.id)
+      .where('id', '=', account.userId)
       .execute();
     await signIn(deviceClient(h), account);
     const row = await h.app.database.db
       .selectFrom('accounts')
       .select('password_hash')
-      .where('id', '=', account.id)
+      .where('id', '=', account.userId)
       .executeTakeFirstOrThrow();
     assert.match(row.password_hash ?? '', new RegExp(`m=${testHasherParams.memoryCost},`));
     await signIn(deviceClient(h), account);

@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Code } from '@connectrpc/connect';
 import { totpAt } from '../mfa/totp.js';
-import { startAuthHarness } from '../testing/harness.js';
-import type { AuthHarness } from '../testing/harness.js';
 import {
-  createAccount,
   deviceClient,
   freshIp,
-  harnessOptions,
-  rejects,
+  rejectsWith,
+  seedUser,
   signIn,
   signedInClient,
+  startAuthHarness,
+  startSession,
   violatedFields,
-} from './test-accounts.js';
+} from '../testing/index.js';
+import type { AuthHarness } from '../testing/index.js';
 
 const MINUTE = 60_000;
 
@@ -21,7 +21,7 @@ describe('Reauthenticate', () => {
   let h: AuthHarness;
 
   before(async () => {
-    h = await startAuthHarness(harnessOptions());
+    h = await startAuthHarness();
   });
   after(() => h.stop());
 
@@ -35,7 +35,7 @@ describe('Reauthenticate', () => {
     ).auth_time.getTime();
 
   it('reopens the re-auth window for sensitive changes on the same session', async () => {
-    const account = await createAccount(h);
+    const account = await seedUser(h, { signedIn: false });
     const signedIn = await signIn(deviceClient(h), account);
     const loggedInAt = h.clock.now().getTime();
 
@@ -44,7 +44,7 @@ describe('Reauthenticate', () => {
     const refreshed = (await deviceClient(h).refresh({ refreshToken: signedIn.refreshToken }))
       .tokens!;
     const stale = signedInClient(h, refreshed.accessToken);
-    const err = await rejects(stale.enrollTotp({}), Code.FailedPrecondition);
+    const err = await rejectsWith(stale.enrollTotp({}), Code.FailedPrecondition);
     assert.match(err.rawMessage, /reauthenticat/i);
     assert.equal(await authTime(signedIn.sessionId), loggedInAt);
 
@@ -64,7 +64,7 @@ describe('Reauthenticate', () => {
     assert.ok(enrolment.secret.length > 0);
 
     // The pair returned is the session's only live one: the refreshed pair's token is dropped.
-    await rejects(
+    await rejectsWith(
       deviceClient(h).refresh({ refreshToken: refreshed.refreshToken }),
       Code.Unauthenticated,
     );
@@ -73,12 +73,12 @@ describe('Reauthenticate', () => {
   });
 
   it('refuses a wrong password on the password field, and counts it like a failed login', async () => {
-    const account = await createAccount(h);
+    const account = await seedUser(h, { signedIn: false });
     const tokens = await signIn(deviceClient(h), account);
     const client = signedInClient(h, tokens.accessToken);
     const before = await authTime(tokens.sessionId);
     h.clock.advance(MINUTE);
-    const err = await rejects(
+    const err = await rejectsWith(
       client.reauthenticate({ factor: { case: 'password', value: 'not my password' } }),
       Code.InvalidArgument,
     );
@@ -86,13 +86,13 @@ describe('Reauthenticate', () => {
     assert.equal(await authTime(tokens.sessionId), before);
 
     for (let i = 0; i < 5; i++) {
-      await rejects(
+      await rejectsWith(
         client.reauthenticate({ factor: { case: 'password', value: 'still wrong' } }),
         Code.InvalidArgument,
       );
     }
     // Six failures: the next try waits, even with the right password.
-    await rejects(
+    await rejectsWith(
       client.reauthenticate({ factor: { case: 'password', value: account.password } }),
       Code.ResourceExhausted,
     );
@@ -101,9 +101,9 @@ describe('Reauthenticate', () => {
   });
 
   it('takes a TOTP code only from an account without a password, once per code', async () => {
-    const withPassword = await createAccount(h);
+    const withPassword = await seedUser(h, { signedIn: false });
     const tokens = await signIn(deviceClient(h), withPassword);
-    const refused = await rejects(
+    const refused = await rejectsWith(
       signedInClient(h, tokens.accessToken).reauthenticate({
         factor: { case: 'totpCode', value: '123456' },
       }),
@@ -112,22 +112,10 @@ describe('Reauthenticate', () => {
     assert.deepEqual(violatedFields(refused), ['totp_code']);
 
     // An OIDC-only account (no password) signed in, with TOTP enabled.
-    const oidcOnly = await createAccount(h, { password: null });
-    const account = await h.app.database.db
-      .selectFrom('accounts')
-      .selectAll()
-      .where('id', '=', oidcOnly.id)
-      .executeTakeFirstOrThrow();
-    const started = await h.app.database.transaction((trx) =>
-      h.app.sessions.start(
-        trx,
-        account,
-        { ip: freshIp(), userAgent: 'kith-test/1.0', deviceLabel: '' },
-        h.clock.now(),
-      ),
-    );
-    const client = signedInClient(h, String(started.accessToken));
-    await rejects(
+    const oidcOnly = await seedUser(h, { signedIn: false, password: null });
+    const started = await startSession(h, oidcOnly, { ip: freshIp() });
+    const client = signedInClient(h, started.accessToken);
+    await rejectsWith(
       client.reauthenticate({ factor: { case: 'totpCode', value: '123456' } }),
       Code.FailedPrecondition,
     );
@@ -136,15 +124,14 @@ describe('Reauthenticate', () => {
 
     h.clock.advance(61 * MINUTE);
     const code = totpAt(secret, h.clock.now());
-    const refreshed = (
-      await deviceClient(h).refresh({ refreshToken: String(started.refreshToken) })
-    ).tokens!;
+    const refreshed = (await deviceClient(h).refresh({ refreshToken: started.refreshToken }))
+      .tokens!;
     const later = signedInClient(h, refreshed.accessToken);
     const reauth = await later.reauthenticate({ factor: { case: 'totpCode', value: code } });
     assert.equal(reauth.tokens?.sessionId, started.sessionId);
-    assert.equal(await authTime(String(started.sessionId)), h.clock.now().getTime());
+    assert.equal(await authTime(started.sessionId), h.clock.now().getTime());
 
-    const replay = await rejects(
+    const replay = await rejectsWith(
       signedInClient(h, reauth.tokens!.accessToken).reauthenticate({
         factor: { case: 'totpCode', value: code },
       }),

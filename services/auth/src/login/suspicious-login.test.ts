@@ -3,18 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { Code } from '@connectrpc/connect';
 import { MfaMethod } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { MfaChallenge } from '@kith/gen/kith/auth/v1/types_pb.js';
-import { startAuthHarness } from '../testing/harness.js';
-import type { AuthHarness } from '../testing/harness.js';
 import {
   auditTrail,
-  createAccount,
   deviceClient,
-  harnessOptions,
-  rejects,
+  rejectsWith,
+  seedUser,
   signIn,
+  startAuthHarness,
+  uniqueUser,
   violatedFields,
-} from './test-accounts.js';
-import type { TestAccount } from './test-accounts.js';
+} from '../testing/index.js';
+import type { AuthHarness, TestAccount } from '../testing/index.js';
 
 const DAY = 24 * 3600_000;
 const LAPTOP = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0';
@@ -24,7 +23,7 @@ describe('Suspicious logins', () => {
   let h: AuthHarness;
 
   before(async () => {
-    h = await startAuthHarness(harnessOptions());
+    h = await startAuthHarness();
   });
   after(() => h.stop());
 
@@ -47,25 +46,23 @@ describe('Suspicious logins', () => {
 
   it('does not challenge the first login after sign-up', async () => {
     const user = await h.signUp({ userAgent: LAPTOP });
-    const account = {
-      id: user.userId,
-      email: user.email,
-      username: user.username,
-      password: user.password,
-    };
     // h.signUp itself insists that its login got tokens; a new device is challenged after it.
-    const challenge = await challengeFor(account, PHONE);
+    const challenge = await challengeFor(user, PHONE);
     assert.deepEqual(challenge.methods, [MfaMethod.EMAIL_CODE]);
   });
 
   it('does not challenge the first login, nor later ones from the same device', async () => {
-    const account = await createAccount(h);
+    const account = await seedUser(h, { signedIn: false });
     await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
     await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
   });
 
   it('mails a code for a login from a new device; the code completes it once', async () => {
-    const account = await createAccount(h);
+    // Typed with capitals: the hint keeps the first letter as the owner typed it.
+    const account = await seedUser(h, {
+      signedIn: false,
+      email: `Person.${uniqueUser().username}@Example.com`,
+    });
     await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
 
     const challenge = await challengeFor(account, PHONE);
@@ -84,7 +81,7 @@ describe('Suspicious logins', () => {
       factor: { case: 'emailCode', value: code },
     });
     const tokens = completion.tokens!;
-    assert.equal(tokens.userId, account.id);
+    assert.equal(tokens.userId, account.userId);
     const session = await h.app.database.db
       .selectFrom('sessions')
       .select('user_agent')
@@ -92,7 +89,7 @@ describe('Suspicious logins', () => {
       .executeTakeFirstOrThrow();
     assert.equal(session.user_agent, PHONE);
 
-    const again = await rejects(
+    const again = await rejectsWith(
       deviceClient(h).completeMfa({
         challengeToken: challenge.challengeToken,
         factor: { case: 'emailCode', value: code },
@@ -102,7 +99,7 @@ describe('Suspicious logins', () => {
     assert.equal(again.rawMessage, 'challenge expired');
     // The phone is a known device now.
     await signIn(deviceClient(h, { userAgent: PHONE }), account);
-    const types = (await auditTrail(h, account.id)).map((e) => e.type);
+    const types = (await auditTrail(h, account.userId)).map((e) => e.type);
     assert.deepEqual(types, [
       'login_succeeded',
       'login_challenged',
@@ -112,13 +109,13 @@ describe('Suspicious logins', () => {
   });
 
   it('refuses a wrong code and factors the challenge did not offer', async () => {
-    const account = await createAccount(h);
+    const account = await seedUser(h, { signedIn: false });
     await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
     const challenge = await challengeFor(account, PHONE);
     const code = await mailedCode(account);
     const client = deviceClient(h, { userAgent: PHONE });
     const wrongCode = code === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
-    const wrong = await rejects(
+    const wrong = await rejectsWith(
       client.completeMfa({
         challengeToken: challenge.challengeToken,
         factor: { case: 'emailCode', value: wrongCode },
@@ -126,7 +123,7 @@ describe('Suspicious logins', () => {
       Code.InvalidArgument,
     );
     assert.deepEqual(violatedFields(wrong), ['email_code']);
-    const totp = await rejects(
+    const totp = await rejectsWith(
       client.completeMfa({
         challengeToken: challenge.challengeToken,
         factor: { case: 'totpCode', value: '123456' },
@@ -138,16 +135,16 @@ describe('Suspicious logins', () => {
       challengeToken: challenge.challengeToken,
       factor: { case: 'emailCode', value: code },
     });
-    assert.equal(done.tokens?.userId, account.id);
+    assert.equal(done.tokens?.userId, account.userId);
   });
 
   it('lets the mailed code expire after 5 minutes', async () => {
-    const account = await createAccount(h);
+    const account = await seedUser(h, { signedIn: false });
     await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
     const challenge = await challengeFor(account, PHONE);
     const code = await mailedCode(account);
     h.clock.advance(5 * 60_000);
-    const err = await rejects(
+    const err = await rejectsWith(
       deviceClient(h).completeMfa({
         challengeToken: challenge.challengeToken,
         factor: { case: 'emailCode', value: code },
@@ -158,7 +155,7 @@ describe('Suspicious logins', () => {
   });
 
   it('challenges a known device after a long absence', async () => {
-    const account = await createAccount(h);
+    const account = await seedUser(h, { signedIn: false });
     await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
     h.clock.advance(89 * DAY);
     await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
@@ -170,8 +167,10 @@ describe('Suspicious logins', () => {
       challengeToken: challenge.challengeToken,
       factor: { case: 'emailCode', value: code },
     });
-    assert.equal(done.tokens?.userId, account.id);
-    const challenged = (await auditTrail(h, account.id)).find((e) => e.type === 'login_challenged');
+    assert.equal(done.tokens?.userId, account.userId);
+    const challenged = (await auditTrail(h, account.userId)).find(
+      (e) => e.type === 'login_challenged',
+    );
     assert.equal(challenged?.details.reason, 'inactivity');
   });
 });

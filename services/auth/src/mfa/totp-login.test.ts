@@ -4,41 +4,30 @@ import { Code } from '@connectrpc/connect';
 import { MfaMethod } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { MfaChallenge } from '@kith/gen/kith/auth/v1/types_pb.js';
 import {
+  TOTP_STEP_MS,
   auditTrail,
-  createAccount,
   deviceClient,
-  harnessOptions,
-  rejects,
-  signIn,
+  rejectsWith,
+  seedUser,
   signedInClient,
+  startAuthHarness,
   violatedFields,
-} from '../login/test-accounts.js';
-import type { TestAccount } from '../login/test-accounts.js';
-import { startAuthHarness } from '../testing/harness.js';
-import type { AuthHarness } from '../testing/harness.js';
+} from '../testing/index.js';
+import type { AuthHarness, TestAccount } from '../testing/index.js';
 import { totpAt } from './totp.js';
-
-const STEP = 30_000;
 
 describe('Login with TOTP', () => {
   let h: AuthHarness;
 
   before(async () => {
-    h = await startAuthHarness(harnessOptions());
+    h = await startAuthHarness();
   });
   after(() => h.stop());
 
   /** A verified account that enrolled and confirmed TOTP; the clock is one step later. */
   async function withTotp(): Promise<TestAccount & { secret: string; recoveryCodes: string[] }> {
-    const account = await createAccount(h);
-    const tokens = await signIn(deviceClient(h), account);
-    const client = signedInClient(h, tokens.accessToken);
-    const { secret } = await client.enrollTotp({});
-    const { recoveryCodes } = await client.confirmTotp({
-      totpCode: totpAt(secret, h.clock.now()),
-    });
-    h.clock.advance(STEP);
-    return { ...account, secret, recoveryCodes };
+    const { totp, ...account } = await seedUser(h, { totp: true });
+    return { ...account, ...totp };
   }
 
   async function challenge(account: TestAccount): Promise<MfaChallenge> {
@@ -66,11 +55,11 @@ describe('Login with TOTP', () => {
       case: 'totpCode',
       value: totpAt(account.secret, h.clock.now()),
     });
-    assert.equal(done.tokens?.userId, account.id);
+    assert.equal(done.tokens?.userId, account.userId);
     const me = await signedInClient(h, done.tokens!.accessToken).getAccount({});
     assert.equal(me.account?.totpEnabled, true);
     assert.equal(me.account?.recoveryCodesRemaining, 10);
-    const types = (await auditTrail(h, account.id)).map((e) => e.type);
+    const types = (await auditTrail(h, account.userId)).map((e) => e.type);
     assert.deepEqual(types.slice(-3), ['mfa_enrolled', 'login_challenged', 'mfa_succeeded']);
   });
 
@@ -81,18 +70,18 @@ describe('Login with TOTP', () => {
     await answer(first.challengeToken, { case: 'totpCode', value: code });
 
     const second = await challenge(account);
-    const err = await rejects(
+    const err = await rejectsWith(
       answer(second.challengeToken, { case: 'totpCode', value: code }),
       Code.InvalidArgument,
     );
     assert.deepEqual(violatedFields(err), ['totp_code']);
     assert.equal(err.rawMessage, 'invalid code');
-    h.clock.advance(STEP);
+    h.clock.advance(TOTP_STEP_MS);
     const done = await answer(second.challengeToken, {
       case: 'totpCode',
       value: totpAt(account.secret, h.clock.now()),
     });
-    assert.equal(done.tokens?.userId, account.id);
+    assert.equal(done.tokens?.userId, account.userId);
   });
 
   it('takes each recovery code once, with or without its dash', async () => {
@@ -104,12 +93,12 @@ describe('Login with TOTP', () => {
       case: 'recoveryCode',
       value: code!.replace('-', ''),
     });
-    assert.equal(done.tokens?.userId, account.id);
+    assert.equal(done.tokens?.userId, account.userId);
     const me = await signedInClient(h, done.tokens!.accessToken).getAccount({});
     assert.equal(me.account?.recoveryCodesRemaining, 9);
 
     const second = await challenge(account);
-    const err = await rejects(
+    const err = await rejectsWith(
       answer(second.challengeToken, { case: 'recoveryCode', value: code! }),
       Code.InvalidArgument,
     );
@@ -120,8 +109,8 @@ describe('Login with TOTP', () => {
   it('is no bearer token: the challenge token opens nothing else', async () => {
     const account = await withTotp();
     const first = await challenge(account);
-    await rejects(signedInClient(h, first.challengeToken).getAccount({}), Code.Unauthenticated);
-    await rejects(
+    await rejectsWith(signedInClient(h, first.challengeToken).getAccount({}), Code.Unauthenticated);
+    await rejectsWith(
       deviceClient(h).refresh({ refreshToken: first.challengeToken }),
       Code.Unauthenticated,
     );
@@ -136,7 +125,7 @@ describe('Login with TOTP', () => {
     const account = await withTotp();
     const first = await challenge(account);
     h.clock.advance(5 * 60_000);
-    const err = await rejects(
+    const err = await rejectsWith(
       answer(first.challengeToken, {
         case: 'totpCode',
         value: totpAt(account.secret, h.clock.now()),
@@ -152,17 +141,17 @@ describe('Login with TOTP', () => {
     const good = totpAt(account.secret, h.clock.now());
     const bad = good === '000000' ? '111111' : '000000';
     for (let i = 0; i < 5; i++) {
-      await rejects(
+      await rejectsWith(
         answer(first.challengeToken, { case: 'totpCode', value: bad }),
         Code.InvalidArgument,
       );
     }
-    const err = await rejects(
+    const err = await rejectsWith(
       answer(first.challengeToken, { case: 'totpCode', value: good }),
       Code.Unauthenticated,
     );
     assert.equal(err.rawMessage, 'challenge expired');
-    const failures = (await auditTrail(h, account.id)).filter((e) => e.type === 'mfa_failed');
+    const failures = (await auditTrail(h, account.userId)).filter((e) => e.type === 'mfa_failed');
     assert.equal(failures.length, 5);
     // A new login gets a new challenge.
     const second = await challenge(account);
@@ -170,7 +159,7 @@ describe('Login with TOTP', () => {
   });
 
   it('refuses an unknown challenge token like an expired one', async () => {
-    const err = await rejects(
+    const err = await rejectsWith(
       answer(`kith_mfa_${'x'.repeat(43)}`, { case: 'totpCode', value: '123456' }),
       Code.Unauthenticated,
     );

@@ -4,28 +4,27 @@ import type { Client } from '@connectrpc/connect';
 import { Code } from '@connectrpc/connect';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import {
+  TOTP_STEP_MS,
   auditTrail,
-  createAccount,
   deviceClient,
-  harnessOptions,
-  rejects,
+  enableTotp,
+  rejectsWith,
+  seedUser,
   signIn,
   signedInClient,
+  startAuthHarness,
   violatedFields,
-} from '../login/test-accounts.js';
-import type { TestAccount } from '../login/test-accounts.js';
-import { startAuthHarness } from '../testing/harness.js';
-import type { AuthHarness } from '../testing/harness.js';
+} from '../testing/index.js';
+import type { AuthHarness, TestAccount } from '../testing/index.js';
 import { totpAt } from './totp.js';
 
-const STEP = 30_000;
 const MINUTE = 60_000;
 
 describe('TOTP enrolment and management', () => {
   let h: AuthHarness;
 
   before(async () => {
-    h = await startAuthHarness(harnessOptions());
+    h = await startAuthHarness();
   });
   after(() => h.stop());
 
@@ -34,7 +33,7 @@ describe('TOTP enrolment and management', () => {
     client: Client<typeof AuthService>;
     refreshToken: string;
   }> {
-    const account = await createAccount(h);
+    const account = await seedUser(h, { signedIn: false });
     const tokens = await signIn(deviceClient(h), account);
     return {
       account,
@@ -45,12 +44,7 @@ describe('TOTP enrolment and management', () => {
 
   async function enabled() {
     const session = await signedIn();
-    const { secret } = await session.client.enrollTotp({});
-    const { recoveryCodes } = await session.client.confirmTotp({
-      totpCode: totpAt(secret, h.clock.now()),
-    });
-    h.clock.advance(STEP);
-    return { ...session, secret, recoveryCodes };
+    return { ...session, ...(await enableTotp(h, session.client)) };
   }
 
   const accountRow = (id: string) =>
@@ -71,13 +65,13 @@ describe('TOTP enrolment and management', () => {
       Number(enrolment.expiresAt?.seconds),
       Math.floor((h.clock.now().getTime() + 10 * MINUTE) / 1000),
     );
-    const pending = await accountRow(account.id);
+    const pending = await accountRow(account.userId);
     assert.equal(pending.totp_enabled_at, null);
     assert.ok(pending.totp_pending_secret_enc);
     assert.ok(!pending.totp_pending_secret_enc.includes(enrolment.secret), 'stored sealed');
     assert.equal((await client.getAccount({})).account?.totpEnabled, false);
 
-    const wrong = await rejects(
+    const wrong = await rejectsWith(
       client.confirmTotp({
         totpCode: '000000' === totpAt(enrolment.secret, h.clock.now()) ? '111111' : '000000',
       }),
@@ -90,24 +84,24 @@ describe('TOTP enrolment and management', () => {
     });
     assert.equal(recoveryCodes.length, 10);
     assert.equal(new Set(recoveryCodes).size, 10);
-    const row = await accountRow(account.id);
+    const row = await accountRow(account.userId);
     assert.ok(row.totp_enabled_at);
     assert.equal(row.totp_pending_secret_enc, null);
     assert.ok(row.totp_secret_enc && !row.totp_secret_enc.includes(enrolment.secret));
     const stored = await h.app.database.db
       .selectFrom('recovery_codes')
       .select('code_hash')
-      .where('account_id', '=', account.id)
+      .where('account_id', '=', account.userId)
       .execute();
     assert.equal(stored.length, 10);
     assert.ok(
       stored.every((r) => !recoveryCodes.some((c) => r.code_hash.includes(c.replace('-', '')))),
     );
     assert.equal((await client.getAccount({})).account?.totpEnabled, true);
-    const types = (await auditTrail(h, account.id)).map((e) => e.type);
+    const types = (await auditTrail(h, account.userId)).map((e) => e.type);
     assert.deepEqual(types, ['login_succeeded', 'mfa_enrolled']);
 
-    const again = await rejects(client.enrollTotp({}), Code.FailedPrecondition);
+    const again = await rejectsWith(client.enrollTotp({}), Code.FailedPrecondition);
     assert.match(again.rawMessage, /already enabled/);
   });
 
@@ -115,7 +109,7 @@ describe('TOTP enrolment and management', () => {
     const { client } = await signedIn();
     const { secret } = await client.enrollTotp({});
     h.clock.advance(10 * MINUTE);
-    await rejects(
+    await rejectsWith(
       client.confirmTotp({ totpCode: totpAt(secret, h.clock.now()) }),
       Code.FailedPrecondition,
     );
@@ -127,12 +121,12 @@ describe('TOTP enrolment and management', () => {
     const refreshed = (await deviceClient(h).refresh({ refreshToken })).tokens!;
     const stale = signedInClient(h, refreshed.accessToken);
     const code = totpAt(secret, h.clock.now());
-    await rejects(
+    await rejectsWith(
       stale.disableTotp({ factor: { case: 'totpCode', value: code } }),
       Code.FailedPrecondition,
     );
-    await rejects(stale.regenerateRecoveryCodes({ totpCode: code }), Code.FailedPrecondition);
-    assert.ok((await accountRow(account.id)).totp_enabled_at, 'still enabled');
+    await rejectsWith(stale.regenerateRecoveryCodes({ totpCode: code }), Code.FailedPrecondition);
+    assert.ok((await accountRow(account.userId)).totp_enabled_at, 'still enabled');
 
     const reauth = await stale.reauthenticate({
       factor: { case: 'password', value: account.password },
@@ -140,40 +134,40 @@ describe('TOTP enrolment and management', () => {
     await signedInClient(h, reauth.tokens!.accessToken).disableTotp({
       factor: { case: 'totpCode', value: code },
     });
-    assert.equal((await accountRow(account.id)).totp_enabled_at, null);
+    assert.equal((await accountRow(account.userId)).totp_enabled_at, null);
   });
 
   it('disables with a fresh TOTP code (not a replayed one), mails the owner, and logins stop asking', async () => {
     const { account, client, secret } = await enabled();
     const code = totpAt(secret, h.clock.now());
     await client.regenerateRecoveryCodes({ totpCode: code });
-    const replay = await rejects(
+    const replay = await rejectsWith(
       client.disableTotp({ factor: { case: 'totpCode', value: code } }),
       Code.InvalidArgument,
     );
     assert.deepEqual(violatedFields(replay), ['totp_code']);
 
-    h.clock.advance(STEP);
+    h.clock.advance(TOTP_STEP_MS);
     await client.disableTotp({
       factor: { case: 'totpCode', value: totpAt(secret, h.clock.now()) },
     });
-    const row = await accountRow(account.id);
+    const row = await accountRow(account.userId);
     assert.equal(row.totp_enabled_at, null);
     assert.equal(row.totp_secret_enc, null);
     assert.equal(row.totp_last_step, null);
     const codes = await h.app.database.db
       .selectFrom('recovery_codes')
       .select('id')
-      .where('account_id', '=', account.id)
+      .where('account_id', '=', account.userId)
       .execute();
     assert.equal(codes.length, 0);
     const mail = await h.lastMailTo(account.email);
     assert.equal(mail.subject, 'Two-step verification was turned off');
-    const types = (await auditTrail(h, account.id)).map((e) => e.type);
+    const types = (await auditTrail(h, account.userId)).map((e) => e.type);
     assert.deepEqual(types.slice(-3), ['recovery_codes_regenerated', 'mfa_failed', 'mfa_disabled']);
 
     await signIn(deviceClient(h), account);
-    await rejects(
+    await rejectsWith(
       client.disableTotp({ factor: { case: 'totpCode', value: '123456' } }),
       Code.FailedPrecondition,
     );
@@ -181,18 +175,18 @@ describe('TOTP enrolment and management', () => {
 
   it('disables with a recovery code', async () => {
     const { account, client, recoveryCodes } = await enabled();
-    const wrong = await rejects(
+    const wrong = await rejectsWith(
       client.disableTotp({ factor: { case: 'recoveryCode', value: 'aaaa-aaaa' } }),
       Code.InvalidArgument,
     );
     assert.deepEqual(violatedFields(wrong), ['recovery_code']);
     await client.disableTotp({ factor: { case: 'recoveryCode', value: recoveryCodes[3]! } });
-    assert.equal((await accountRow(account.id)).totp_enabled_at, null);
+    assert.equal((await accountRow(account.userId)).totp_enabled_at, null);
   });
 
   it('regenerates recovery codes: the old ones stop working, the new ones work', async () => {
     const { account, client, secret, recoveryCodes: old } = await enabled();
-    const wrong = await rejects(
+    const wrong = await rejectsWith(
       client.regenerateRecoveryCodes({
         totpCode: totpAt(secret, h.clock.now()) === '000000' ? '111111' : '000000',
       }),
@@ -211,7 +205,7 @@ describe('TOTP enrolment and management', () => {
     });
     assert.equal(login.result.case, 'mfaChallenge');
     const token = login.result.value.challengeToken;
-    await rejects(
+    await rejectsWith(
       deviceClient(h).completeMfa({
         challengeToken: token,
         factor: { case: 'recoveryCode', value: old[0]! },
@@ -222,6 +216,6 @@ describe('TOTP enrolment and management', () => {
       challengeToken: token,
       factor: { case: 'recoveryCode', value: recoveryCodes[0]! },
     });
-    assert.equal(done.tokens?.userId, account.id);
+    assert.equal(done.tokens?.userId, account.userId);
   });
 });

@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
-import type { OutboxTables } from '@kith/bus';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { MfaMethod, OidcIntent } from '@kith/gen/kith/auth/v1/types_pb.js';
-import { decodeEvent } from '@kith/runtime';
-import type { Kysely } from 'kysely';
 import { totpAt } from '../mfa/totp.js';
-import { seedSignedInUser } from '../testing/accounts.js';
-import { startAuthHarness } from '../testing/harness.js';
-import type { AuthHarness } from '../testing/harness.js';
+import {
+  auditTrail,
+  deviceClient,
+  freshIp,
+  outboxPayloads,
+  rejectsWith,
+  seedUser,
+  signedInClient,
+  startAuthHarness,
+} from '../testing/index.js';
+import type { AuthHarness } from '../testing/index.js';
 import { startTestOidcProvider } from './test-provider.js';
 import type { TestOidcAccount, TestOidcProvider } from './test-provider.js';
 
@@ -35,19 +40,9 @@ function person(sub: string, claims: Partial<TestOidcAccount> = {}): string {
 
 type Auth = Client<typeof AuthService>;
 
-async function rejection(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  assert.fail('expected the call to fail');
-}
-
 describe('OIDC login, sign-up and linking against a real provider', () => {
   let op: TestOidcProvider;
   let h: AuthHarness;
-  let lastIp = 0;
 
   before(async () => {
     op = await startTestOidcProvider({
@@ -85,10 +80,10 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
 
   /** Clients from an address of their own, so per-address limits of one test never touch another. */
   function caller(): { auth: Auth; as: (token: string) => Auth } {
-    const ip = `198.51.100.${++lastIp}`;
+    const device = { ip: freshIp() };
     return {
-      auth: h.withHeaders({ 'x-forwarded-for': ip }).auth,
-      as: (token) => h.as(token, { 'x-forwarded-for': ip }).auth,
+      auth: deviceClient(h, device),
+      as: (token) => signedInClient(h, token, device),
     };
   }
 
@@ -128,13 +123,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
   }
 
   async function auditTypes(accountId: string): Promise<string[]> {
-    const rows = await h.app.database.db
-      .selectFrom('audit_events')
-      .select('type')
-      .where('account_id', '=', accountId)
-      .orderBy('id')
-      .execute();
-    return rows.map((r) => r.type);
+    return (await auditTrail(h, accountId)).map((e) => e.type);
   }
 
   async function failureReasons(): Promise<string[]> {
@@ -148,11 +137,9 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
   }
 
   async function registeredEvents(userId: string) {
-    const outbox = h.app.database.db as unknown as Kysely<OutboxTables>;
-    const rows = await outbox.selectFrom('outbox').select('data').orderBy('id').execute();
-    return rows
-      .map((r) => decodeEvent(r.data).payload)
-      .filter((p) => p.case === 'authUserRegistered' && p.value.userId === userId);
+    return (await outboxPayloads(h)).filter(
+      (p) => p.case === 'authUserRegistered' && p.value.userId === userId,
+    );
   }
 
   test('an unknown identity with a verified e-mail signs up; its next login is the same account', async () => {
@@ -224,8 +211,10 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
 
     const ok = await c.auth.finishOAuthLogin({ providerId, ...firstCallback });
     assert.equal(ok.result.case, 'tokens');
-    const replay = await rejection(c.auth.finishOAuthLogin({ providerId, ...secondCallback }));
-    assert.equal(replay.code, Code.Unauthenticated);
+    const replay = await rejectsWith(
+      c.auth.finishOAuthLogin({ providerId, ...secondCallback }),
+      Code.Unauthenticated,
+    );
     // The state check answered, not the provider (whose errors name a reason).
     assert.equal(replay.rawMessage, 'oidc login failed');
     assert.equal((await failureReasons()).at(-1), 'state_used');
@@ -241,8 +230,10 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
       BigInt(Math.floor((h.clock.now().getTime() + 10 * MINUTE) / 1000)),
     );
     h.clock.advance(11 * MINUTE);
-    const expired = await rejection(c.auth.finishOAuthLogin({ providerId, ...callback }));
-    assert.equal(expired.code, Code.Unauthenticated);
+    const expired = await rejectsWith(
+      c.auth.finishOAuthLogin({ providerId, ...callback }),
+      Code.Unauthenticated,
+    );
     assert.equal(expired.rawMessage, 'oidc login failed');
     assert.equal((await failureReasons()).at(-1), 'state_expired');
     assert.equal(await identityOf(sub), undefined);
@@ -253,15 +244,17 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     const sub = person('rhea');
     const { started } = await start(c.auth);
     const callback = await authorize(started.authorizationUrl, sub);
-    const mismatch = await rejection(
+    const mismatch = await rejectsWith(
       c.auth.finishOAuthLogin({ providerId: 'closed', ...callback }),
+      Code.Unauthenticated,
     );
-    assert.equal(mismatch.code, Code.Unauthenticated);
     assert.equal(mismatch.rawMessage, 'oidc login failed');
     assert.equal((await failureReasons()).at(-1), 'provider_mismatch');
     // The attempt used the state up.
-    const retry = await rejection(c.auth.finishOAuthLogin({ providerId: 'test', ...callback }));
-    assert.equal(retry.code, Code.Unauthenticated);
+    await rejectsWith(
+      c.auth.finishOAuthLogin({ providerId: 'test', ...callback }),
+      Code.Unauthenticated,
+    );
     assert.equal(await identityOf(sub), undefined);
   });
 
@@ -270,32 +263,31 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     const sub = person('sven');
     const { providerId, started } = await start(c.auth);
     const callback = await authorize(started.authorizationUrl, sub);
-    const error = await rejection(
+    const error = await rejectsWith(
       c.auth.finishOAuthLogin({ providerId, ...callback, iss: 'https://evil.example' }),
+      Code.Unauthenticated,
     );
-    assert.equal(error.code, Code.Unauthenticated);
     assert.equal(error.rawMessage, 'oidc login failed: issuer_mismatch');
     assert.equal((await failureReasons()).at(-1), 'issuer_mismatch');
     assert.equal(await identityOf(sub), undefined);
   });
 
   test('an unknown provider is an invalid argument', async () => {
-    const error = await rejection(
+    const error = await rejectsWith(
       caller().auth.startOAuthLogin({
         providerId: 'nope',
         redirectUri: REDIRECT,
         intent: OidcIntent.LOGIN,
       }),
+      Code.InvalidArgument,
     );
-    assert.equal(error.code, Code.InvalidArgument);
     assert.match(error.rawMessage, /unknown provider/);
   });
 
   test('a verified e-mail of an existing password account is not linked automatically', async () => {
-    const owner = await seedSignedInUser(h.app);
+    const owner = await seedUser(h);
     const sub = person('mallory', { email: owner.email.toUpperCase() });
-    const error = await rejection(oidc(caller().auth, sub));
-    assert.equal(error.code, Code.FailedPrecondition);
+    const error = await rejectsWith(oidc(caller().auth, sub), Code.FailedPrecondition);
     assert.equal(
       error.rawMessage,
       'an account with this e-mail exists: sign in and link the provider from settings',
@@ -313,16 +305,14 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
   });
 
   test('no sign-up with an unverified e-mail, nor at a provider that does not allow it', async () => {
-    const owner = await seedSignedInUser(h.app);
+    const owner = await seedUser(h);
     // Unverified: refused, and without telling whether an account holds the address.
     const claimed = person('ivan', { email: owner.email, email_verified: false });
-    const unverified = await rejection(oidc(caller().auth, claimed));
-    assert.equal(unverified.code, Code.PermissionDenied);
+    await rejectsWith(oidc(caller().auth, claimed), Code.PermissionDenied);
     assert.equal(await identityOf(claimed), undefined);
 
     const newcomer = person('wanda');
-    const closed = await rejection(oidc(caller().auth, newcomer, { provider: 'closed' }));
-    assert.equal(closed.code, Code.PermissionDenied);
+    await rejectsWith(oidc(caller().auth, newcomer, { provider: 'closed' }), Code.PermissionDenied);
     assert.equal(await identityOf(newcomer), undefined);
     const created = await h.app.database.db
       .selectFrom('accounts')
@@ -334,7 +324,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
 
   test('a signed-in user links an identity and then signs in with it', async () => {
     const c = caller();
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     const sub = person('lena');
 
     const linked = await oidc(c.as(user.accessToken), sub, { intent: OidcIntent.LINK });
@@ -354,50 +344,51 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
 
   test('a link needs a signed-in caller who re-authenticated within the hour', async () => {
     const c = caller();
-    const anonymous = await rejection(start(c.auth, { intent: OidcIntent.LINK }));
-    assert.equal(anonymous.code, Code.Unauthenticated);
+    await rejectsWith(start(c.auth, { intent: OidcIntent.LINK }), Code.Unauthenticated);
 
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     await h.app.database.db
       .updateTable('sessions')
       .set({ auth_time: new Date(h.clock.now().getTime() - 61 * MINUTE) })
       .where('id', '=', user.sessionId)
       .execute();
-    const stale = await rejection(start(c.as(user.accessToken), { intent: OidcIntent.LINK }));
-    assert.equal(stale.code, Code.FailedPrecondition);
+    const stale = await rejectsWith(
+      start(c.as(user.accessToken), { intent: OidcIntent.LINK }),
+      Code.FailedPrecondition,
+    );
     assert.match(stale.rawMessage, /Reauthenticate/);
   });
 
   test('a link is finished only by the account that started it', async () => {
-    const victim = await seedSignedInUser(h.app);
-    const attacker = await seedSignedInUser(h.app);
+    const victim = await seedUser(h);
+    const attacker = await seedUser(h);
     const sub = person('yuri');
     const { providerId, started } = await start(caller().as(attacker.accessToken), {
       intent: OidcIntent.LINK,
     });
     const callback = await authorize(started.authorizationUrl, sub);
     // The victim's app receives the redirect and finishes it in the victim's session.
-    const error = await rejection(
+    await rejectsWith(
       caller()
         .as(victim.accessToken)
         .finishOAuthLogin({ providerId, ...callback }),
+      Code.Unauthenticated,
     );
-    assert.equal(error.code, Code.Unauthenticated);
     assert.equal(await identityOf(sub), undefined);
     assert.equal((await failureReasons()).at(-1), 'link_caller_mismatch');
   });
 
   test('an identity linked to one account cannot be linked to another', async () => {
-    const first = await seedSignedInUser(h.app);
-    const second = await seedSignedInUser(h.app);
+    const first = await seedUser(h);
+    const second = await seedUser(h);
     const sub = person('mika');
     const linked = await oidc(caller().as(first.accessToken), sub, { intent: OidcIntent.LINK });
     assert.equal(linked.result.case, 'linkedIdentity');
 
-    const error = await rejection(
+    await rejectsWith(
       oidc(caller().as(second.accessToken), sub, { intent: OidcIntent.LINK }),
+      Code.FailedPrecondition,
     );
-    assert.equal(error.code, Code.FailedPrecondition);
     assert.equal((await identityOf(sub))?.account_id, first.userId);
     assert.ok(!(await auditTypes(second.userId)).includes('oauth_linked'));
   });
@@ -409,16 +400,14 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     assert.equal(signedUp.result.case, 'tokens');
     const auth = c.as(signedUp.result.value.accessToken);
 
-    const error = await rejection(auth.unlinkOAuthIdentity({ providerId: 'test' }));
-    assert.equal(error.code, Code.FailedPrecondition);
+    await rejectsWith(auth.unlinkOAuthIdentity({ providerId: 'test' }), Code.FailedPrecondition);
     assert.equal((await identityOf(sub))?.account_id, signedUp.result.value.userId);
-    const notLinked = await rejection(auth.unlinkOAuthIdentity({ providerId: 'closed' }));
-    assert.equal(notLinked.code, Code.NotFound);
+    await rejectsWith(auth.unlinkOAuthIdentity({ providerId: 'closed' }), Code.NotFound);
   });
 
   test('an identity is unlinked when a password is left; its next login is someone new', async () => {
     const c = caller();
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     const sub = person('quinn');
     const auth = c.as(user.accessToken);
     const linked = await oidc(auth, sub, { intent: OidcIntent.LINK });
@@ -429,8 +418,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     const { account } = await auth.getAccount({});
     assert.deepEqual(account?.linkedIdentities, []);
     assert.equal((await auditTypes(user.userId)).at(-1), 'oauth_unlinked');
-    const again = await rejection(auth.unlinkOAuthIdentity({ providerId: 'test' }));
-    assert.equal(again.code, Code.NotFound);
+    await rejectsWith(auth.unlinkOAuthIdentity({ providerId: 'test' }), Code.NotFound);
 
     const login = await oidc(caller().auth, sub);
     assert.equal(login.accountCreated, true);
@@ -440,7 +428,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
 
   test('an account with TOTP gets an MFA challenge after an OIDC login, not tokens', async () => {
     const c = caller();
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     const auth = c.as(user.accessToken);
     const sub = person('tara');
     const linked = await oidc(auth, sub, { intent: OidcIntent.LINK });
@@ -480,8 +468,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
       .set({ disabled_at: h.clock.now(), disabled_reason: 'test' })
       .where('id', '=', signedUp.result.value.userId)
       .execute();
-    const error = await rejection(oidc(caller().auth, sub));
-    assert.equal(error.code, Code.Unauthenticated);
+    await rejectsWith(oidc(caller().auth, sub), Code.Unauthenticated);
     assert.equal((await failureReasons()).at(-1), 'account_disabled');
   });
 });

@@ -5,21 +5,11 @@ import { createConnectTransport } from '@connectrpc/connect-node';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
 import { userModule } from '@kith/user-service';
 import { decodeProtectedHeader } from 'jose';
-import { seedSignedInUser } from '../testing/accounts.js';
-import { startAuthHarness } from '../testing/harness.js';
-import type { AuthHarness } from '../testing/harness.js';
+import { codeOf, seedUser, startAuthHarness, startSession } from '../testing/index.js';
+import type { AuthHarness } from '../testing/index.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-
-async function code(promise: Promise<unknown>): Promise<Code | 'ok'> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-}
 
 describe('sessions and tokens', () => {
   let h: AuthHarness;
@@ -45,11 +35,11 @@ describe('sessions and tokens', () => {
   });
   after(() => h.stop());
 
-  const atUserService = (token: string) => code(userServiceAs(token).getSettings({}));
-  const atAuth = (token: string) => code(h.as(token).auth.listSessions({}));
+  const atUserService = (token: string) => codeOf(userServiceAs(token).getSettings({}));
+  const atAuth = (token: string) => codeOf(h.as(token).auth.listSessions({}));
 
   test('refresh rotates the pair; the new access token works at another service', async () => {
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     const { tokens } = await h.auth.refresh({ refreshToken: user.refreshToken });
     assert.ok(tokens);
     assert.notEqual(tokens.refreshToken, user.refreshToken);
@@ -60,17 +50,17 @@ describe('sessions and tokens', () => {
   });
 
   test('a rotated refresh token presented again revokes the whole family, audited', async () => {
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     const first = (await h.auth.refresh({ refreshToken: user.refreshToken })).tokens!;
     h.clock.advance(MINUTE);
     // The thief replays the old token after the grace window.
     assert.equal(
-      await code(h.auth.refresh({ refreshToken: user.refreshToken })),
+      await codeOf(h.auth.refresh({ refreshToken: user.refreshToken })),
       Code.Unauthenticated,
     );
     // The legitimate successor is dead too, and so is the session's access token, everywhere.
     assert.equal(
-      await code(h.auth.refresh({ refreshToken: first.refreshToken })),
+      await codeOf(h.auth.refresh({ refreshToken: first.refreshToken })),
       Code.Unauthenticated,
     );
     assert.equal(await atUserService(first.accessToken), Code.Unauthenticated);
@@ -84,17 +74,17 @@ describe('sessions and tokens', () => {
   });
 
   test('a client racing itself within the grace window gets no tokens but keeps its session', async () => {
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     const first = (await h.auth.refresh({ refreshToken: user.refreshToken })).tokens!;
     assert.equal(
-      await code(h.auth.refresh({ refreshToken: user.refreshToken })),
+      await codeOf(h.auth.refresh({ refreshToken: user.refreshToken })),
       Code.Unauthenticated,
     );
     assert.ok((await h.auth.refresh({ refreshToken: first.refreshToken })).tokens);
   });
 
   test('concurrent refreshes with one token yield exactly one successor', async () => {
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     const results = await Promise.allSettled(
       Array.from({ length: 6 }, () => h.auth.refresh({ refreshToken: user.refreshToken })),
     );
@@ -113,25 +103,25 @@ describe('sessions and tokens', () => {
   });
 
   test('refresh tokens expire after 30 idle days and 90 days in all', async () => {
-    const idle = await seedSignedInUser(h.app);
+    const idle = await seedUser(h);
     h.clock.advance(31 * DAY);
     assert.equal(
-      await code(h.auth.refresh({ refreshToken: idle.refreshToken })),
+      await codeOf(h.auth.refresh({ refreshToken: idle.refreshToken })),
       Code.Unauthenticated,
     );
 
-    const busy = await seedSignedInUser(h.app);
+    const busy = await seedUser(h);
     let refreshToken = busy.refreshToken;
     for (let day = 20; day < 90; day += 20) {
       h.clock.advance(20 * DAY);
       refreshToken = (await h.auth.refresh({ refreshToken })).tokens!.refreshToken;
     }
     h.clock.advance(20 * DAY);
-    assert.equal(await code(h.auth.refresh({ refreshToken })), Code.Unauthenticated);
+    assert.equal(await codeOf(h.auth.refresh({ refreshToken })), Code.Unauthenticated);
   });
 
   test('access tokens live 10 minutes', async () => {
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     h.clock.advance(9 * MINUTE);
     assert.equal(await atUserService(user.accessToken), Code.Unimplemented);
     h.clock.advance(2 * MINUTE);
@@ -139,99 +129,55 @@ describe('sessions and tokens', () => {
   });
 
   test('logout-all invalidates access tokens at another service immediately', async () => {
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     const phone = (await h.auth.refresh({ refreshToken: user.refreshToken })).tokens!;
-    const laptop = await h.app.database.transaction(async (trx) => {
-      const account = await trx
-        .selectFrom('accounts')
-        .selectAll()
-        .where('id', '=', user.userId)
-        .executeTakeFirstOrThrow();
-      return h.app.sessions.start(
-        trx,
-        account,
-        { ip: '127.0.0.1', userAgent: 'laptop', deviceLabel: '' },
-        h.clock.now(),
-      );
-    });
-    assert.equal(await atUserService(laptop.accessToken!), Code.Unimplemented);
+    const laptop = await startSession(h, user, { userAgent: 'laptop' });
+    assert.equal(await atUserService(laptop.accessToken), Code.Unimplemented);
     const { revokedSessions } = await h.as(phone.accessToken).auth.logoutAll({});
     assert.equal(revokedSessions, 2);
     // No clock movement, no waiting: the next call at another service is refused.
-    assert.equal(await atUserService(laptop.accessToken!), Code.Unauthenticated);
+    assert.equal(await atUserService(laptop.accessToken), Code.Unauthenticated);
     assert.equal(await atUserService(phone.accessToken), Code.Unauthenticated);
     assert.equal(
-      await code(h.auth.refresh({ refreshToken: laptop.refreshToken! })),
+      await codeOf(h.auth.refresh({ refreshToken: laptop.refreshToken })),
       Code.Unauthenticated,
     );
     // Signing in again in the same second works: the new token is not born revoked.
-    const again = await h.app.database.transaction(async (trx) => {
-      const account = await trx
-        .selectFrom('accounts')
-        .selectAll()
-        .where('id', '=', user.userId)
-        .executeTakeFirstOrThrow();
-      return h.app.sessions.start(
-        trx,
-        account,
-        { ip: '127.0.0.1', userAgent: 'laptop', deviceLabel: '' },
-        h.clock.now(),
-      );
-    });
-    assert.equal(await atUserService(again.accessToken!), Code.Unimplemented);
+    const again = await startSession(h, user, { userAgent: 'laptop' });
+    assert.equal(await atUserService(again.accessToken), Code.Unimplemented);
   });
 
   test('logout-all can keep the calling session', async () => {
-    const user = await seedSignedInUser(h.app);
-    const other = await seedSignedInUser(h.app);
-    const second = await h.app.database.transaction(async (trx) => {
-      const account = await trx
-        .selectFrom('accounts')
-        .selectAll()
-        .where('id', '=', user.userId)
-        .executeTakeFirstOrThrow();
-      return h.app.sessions.start(
-        trx,
-        account,
-        { ip: '127.0.0.1', userAgent: 'tablet', deviceLabel: '' },
-        h.clock.now(),
-      );
-    });
+    const user = await seedUser(h);
+    const other = await seedUser(h);
+    const second = await startSession(h, user, { userAgent: 'tablet' });
     const { revokedSessions } = await h
       .as(user.accessToken)
       .auth.logoutAll({ keepCurrentSession: true });
     assert.equal(revokedSessions, 1);
     assert.equal(await atAuth(user.accessToken), 'ok');
-    assert.equal(await atAuth(second.accessToken!), Code.Unauthenticated);
+    assert.equal(await atAuth(second.accessToken), Code.Unauthenticated);
     assert.equal(await atAuth(other.accessToken), 'ok', 'another user is untouched');
   });
 
   test('logout ends the session at once', async () => {
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     await h.as(user.accessToken).auth.logout({});
     assert.equal(await atUserService(user.accessToken), Code.Unauthenticated);
     assert.equal(
-      await code(h.auth.refresh({ refreshToken: user.refreshToken })),
+      await codeOf(h.auth.refresh({ refreshToken: user.refreshToken })),
       Code.Unauthenticated,
     );
   });
 
   test('sessions are listed per user, paginated, and cannot be revoked by anyone else', async () => {
-    const ana = await seedSignedInUser(h.app, { userAgent: 'ana-phone' });
-    const bob = await seedSignedInUser(h.app);
-    await h.app.database.transaction(async (trx) => {
-      const account = await trx
-        .selectFrom('accounts')
-        .selectAll()
-        .where('id', '=', ana.userId)
-        .executeTakeFirstOrThrow();
-      h.clock.advance(1000);
-      await h.app.sessions.start(
-        trx,
-        account,
-        { ip: '198.51.100.9', userAgent: 'ana-laptop', deviceLabel: 'Laptop' },
-        h.clock.now(),
-      );
+    const ana = await seedUser(h, { userAgent: 'ana-phone' });
+    const bob = await seedUser(h);
+    h.clock.advance(1000);
+    await startSession(h, ana, {
+      ip: '198.51.100.9',
+      userAgent: 'ana-laptop',
+      deviceLabel: 'Laptop',
     });
     const client = h.as(ana.accessToken).auth;
     const first = await client.listSessions({ pageSize: 1 });
@@ -247,7 +193,7 @@ describe('sessions and tokens', () => {
     assert.equal(second.nextPageToken, '');
     // Bob can neither replay Ana's page token nor see or revoke her sessions.
     assert.equal(
-      await code(
+      await codeOf(
         h.as(bob.accessToken).auth.listSessions({ pageSize: 1, pageToken: first.nextPageToken }),
       ),
       Code.InvalidArgument,
@@ -258,7 +204,7 @@ describe('sessions and tokens', () => {
       [bob.sessionId],
     );
     assert.equal(
-      await code(h.as(bob.accessToken).auth.revokeSession({ sessionId: ana.sessionId })),
+      await codeOf(h.as(bob.accessToken).auth.revokeSession({ sessionId: ana.sessionId })),
       Code.NotFound,
     );
     assert.equal(await atAuth(ana.accessToken), 'ok');
@@ -267,7 +213,7 @@ describe('sessions and tokens', () => {
   });
 
   test('JWKS over RPC and HTTP agree, and name the key that signs', async () => {
-    const user = await seedSignedInUser(h.app);
+    const user = await seedUser(h);
     const rpc = await h.auth.getJwks({});
     const res = await fetch(`${h.url}/.well-known/jwks.json`);
     assert.equal(res.status, 200);
@@ -288,11 +234,11 @@ describe('sessions and tokens', () => {
   test('signing keys rotate without breaking tokens in flight', async () => {
     h.clock.advance(31 * DAY);
     // Minted just before the rotation runs: still in flight afterwards.
-    const inFlight = await seedSignedInUser(h.app);
+    const inFlight = await seedUser(h);
     const oldKid = decodeProtectedHeader(inFlight.accessToken).kid;
     const nextKid = (await h.app.keys.jwks()).keys.find((k) => k.kid !== oldKid)!.kid;
     await h.app.keys.maintain();
-    const after = await seedSignedInUser(h.app);
+    const after = await seedUser(h);
     assert.equal(
       decodeProtectedHeader(after.accessToken).kid,
       nextKid,
@@ -309,7 +255,7 @@ describe('sessions and tokens', () => {
       !(await h.app.keys.jwks()).keys.some((k) => k.kid === oldKid),
       'dropped once no token needs it',
     );
-    const later = await seedSignedInUser(h.app);
+    const later = await seedUser(h);
     assert.equal(await atUserService(later.accessToken), Code.Unimplemented);
   });
 });

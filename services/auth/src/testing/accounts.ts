@@ -1,71 +1,184 @@
 import crypto from 'node:crypto';
+import type { Client } from '@connectrpc/connect';
+import type { Role } from '@kith/context';
+import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { uuidv7 } from 'uuidv7';
-import type { AuthApp } from '../app.js';
 import { canonicalEmail, normalizeUsername, usernameSkeleton } from '../credentials/index.js';
+import { totpAt } from '../mfa/totp.js';
+import type { Device } from '../sessions/sessions.js';
+import type { AuthHarness } from './harness.js';
+import { TEST_USER_AGENT, signedInClient } from './support.js';
 
-/** Letters and digits the confusable skeleton leaves alone, so seeded names never collide. */
+/** An account as a test knows it: what it signs in with. */
+export interface TestAccount {
+  userId: string;
+  email: string;
+  username: string;
+  /** '' for an account without a password (OIDC only). */
+  password: string;
+}
+
+/** The tokens of one session. */
+export interface SessionTokens {
+  sessionId: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+/** A signed-in account: the account and one session of it. */
+export type TestUser = TestAccount & SessionTokens;
+
+/** A TOTP factor as its owner holds it. */
+export interface TotpFactor {
+  secret: string;
+  recoveryCodes: string[];
+}
+
+/** Letters and digits the confusable skeleton leaves alone, so generated names never collide. */
 const PLAIN = 'abcdefghkpqstuxyz2346789';
-const plainName = () =>
-  `seed${Array.from(crypto.randomBytes(12), (b) => PLAIN[b % PLAIN.length]).join('')}`;
+
+/** Credentials no other account in this process has: an e-mail already in canonical form. */
+export function uniqueUser(): { email: string; username: string; password: string } {
+  const tag = Array.from(crypto.randomBytes(12), (b) => PLAIN[b % PLAIN.length]).join('');
+  return {
+    email: `user${tag}@example.com`,
+    username: `user${tag}`,
+    password: `correct horse ${tag} battery`,
+  };
+}
+
+export interface SeedOptions {
+  email?: string;
+  username?: string;
+  /** `null`: an account without a password (OIDC only). */
+  password?: string | null;
+  role?: Role;
+  /** Whether the e-mail address is verified (default true). */
+  verified?: boolean;
+  disabled?: boolean;
+  /** `false`: the account only, for tests that sign it in themselves (default true). */
+  signedIn?: boolean;
+  /** The session's device (default 127.0.0.1, the test user agent, no label). */
+  ip?: string;
+  userAgent?: string;
+  deviceLabel?: string;
+  /** TOTP enrolled and confirmed through the API on the session; the clock then moves a step. */
+  totp?: boolean;
+}
+
+type Seeded<O extends SeedOptions> = O extends { signedIn: false }
+  ? TestAccount
+  : O extends { totp: true }
+    ? TestUser & { totp: TotpFactor }
+    : TestUser;
 
 /**
- * A verified account with a signed-in session, written straight to the database: for tests of
- * what happens after login, independent of the sign-up path.
+ * An account written straight to the database, signed in unless told otherwise: for tests of
+ * what happens after sign-up, independent of the sign-up flow and its per-address limits
+ * (`h.signUp()` goes through that flow).
  */
-export async function seedSignedInUser(
-  app: AuthApp,
-  options: { userAgent?: string; ip?: string } = {},
-) {
-  const id = uuidv7();
-  const username = plainName();
-  const email = `${username}@example.com`;
-  const password = `seed password ${id}`;
-  const now = app.clock();
-  const tokens = await app.database.transaction(async (trx) => {
-    await trx
-      .insertInto('accounts')
-      .values({
-        id,
-        email,
-        email_canonical: canonicalEmail(email),
-        email_verified_at: now,
-        pending_email: null,
-        username,
-        username_normalized: normalizeUsername(username),
-        username_skeleton: usernameSkeleton(username),
-        password_hash: await app.hasher.hash(password),
-        totp_secret_enc: null,
-        totp_enabled_at: null,
-        totp_last_step: null,
-        totp_pending_secret_enc: null,
-        totp_pending_expires_at: null,
-        tokens_valid_after: new Date(now.getTime() - 1000),
-        disabled_at: null,
-        disabled_by: null,
-        last_login_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    const account = await trx
+export async function seedUser<const O extends SeedOptions = Record<never, never>>(
+  h: AuthHarness,
+  options?: O,
+): Promise<Seeded<O>> {
+  const o: SeedOptions = options ?? {};
+  const generated = uniqueUser();
+  const email = o.email ?? generated.email;
+  const username = o.username ?? generated.username;
+  const password = o.password === undefined ? generated.password : o.password;
+  const now = h.clock.now();
+  const userId = uuidv7();
+  await h.app.database.db
+    .insertInto('accounts')
+    .values({
+      id: userId,
+      email,
+      email_canonical: canonicalEmail(email),
+      email_verified_at: o.verified === false ? null : now,
+      pending_email: null,
+      username,
+      username_normalized: normalizeUsername(username),
+      username_skeleton: usernameSkeleton(username),
+      password_hash: password === null ? null : await h.app.hasher.hash(password),
+      role: o.role ?? 'user',
+      totp_secret_enc: null,
+      totp_enabled_at: null,
+      totp_last_step: null,
+      totp_pending_secret_enc: null,
+      totp_pending_expires_at: null,
+      tokens_valid_after: new Date(now.getTime() - 1000),
+      disabled_at: o.disabled ? now : null,
+      disabled_by: null,
+      last_login_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  const account: TestAccount = { userId, email, username, password: password ?? '' };
+  if (o.signedIn === false) {
+    if (o.totp) throw new Error('seedUser: TOTP is enrolled on a session; drop signedIn: false');
+    return account as Seeded<O>;
+  }
+  const user: TestUser = {
+    ...account,
+    ...(await startSession(h, account, {
+      ip: o.ip,
+      userAgent: o.userAgent,
+      deviceLabel: o.deviceLabel,
+    })),
+  };
+  if (!o.totp) return user as Seeded<O>;
+  const totp = await enableTotp(h, signedInClient(h, user.accessToken));
+  return { ...user, totp } as Seeded<O>;
+}
+
+/**
+ * A new session (a new device) for an existing account, started the way Login starts one, with
+ * a token carrying the account's current role.
+ */
+export async function startSession(
+  h: AuthHarness,
+  account: Pick<TestAccount, 'userId'>,
+  device: Partial<Device> = {},
+): Promise<SessionTokens> {
+  const now = h.clock.now();
+  const tokens = await h.app.database.transaction(async (trx) => {
+    const row = await trx
       .selectFrom('accounts')
       .selectAll()
-      .where('id', '=', id)
+      .where('id', '=', account.userId)
       .executeTakeFirstOrThrow();
-    return app.sessions.start(
+    return h.app.sessions.start(
       trx,
-      account,
-      { ip: options.ip ?? '127.0.0.1', userAgent: options.userAgent ?? 'seed', deviceLabel: '' },
+      row,
+      {
+        ip: device.ip ?? '127.0.0.1',
+        userAgent: device.userAgent ?? TEST_USER_AGENT,
+        deviceLabel: device.deviceLabel ?? '',
+      },
       now,
     );
   });
   return {
-    userId: id,
-    email,
-    username,
-    password,
-    accessToken: tokens.accessToken as string,
-    refreshToken: tokens.refreshToken as string,
-    sessionId: tokens.sessionId as string,
+    sessionId: tokens.sessionId!,
+    accessToken: tokens.accessToken!,
+    refreshToken: tokens.refreshToken!,
   };
+}
+
+/** One TOTP time step. */
+export const TOTP_STEP_MS = 30_000;
+
+/**
+ * Enrols TOTP and confirms it with a first code, as its owner would, on a signed-in client;
+ * the clock then moves one step, so the next code is not the confirming one.
+ */
+export async function enableTotp(
+  h: AuthHarness,
+  client: Client<typeof AuthService>,
+): Promise<TotpFactor> {
+  const { secret } = await client.enrollTotp({});
+  const { recoveryCodes } = await client.confirmTotp({ totpCode: totpAt(secret, h.clock.now()) });
+  h.clock.advance(TOTP_STEP_MS);
+  return { secret, recoveryCodes };
 }

@@ -15,6 +15,9 @@ import type { AuthApp } from '../app.js';
 import { createPasswordHasher } from '../credentials/index.js';
 import type { PasswordHasher } from '../credentials/index.js';
 import { authModule, createAuthParts } from '../module.js';
+import { uniqueUser } from './accounts.js';
+import type { TestUser } from './accounts.js';
+import { CONSENT, deviceHeaders } from './support.js';
 
 /** A clock tests move by hand: time-dependent rules are tested without sleeping. */
 export interface ManualClock {
@@ -68,21 +71,17 @@ export interface AuthHarness {
   mails(): Promise<SentMail[]>;
   /** The newest message sent to `to`. */
   lastMailTo(to: string): Promise<SentMail>;
-  /** Registers, verifies by the mailed link and logs in: an ordinary signed-in user. */
+  /**
+   * Registers, verifies by the mailed link and logs in, all from one device (a fresh address
+   * unless given, the test user agent unless given): an ordinary signed-in user.
+   */
   signUp(options?: {
     email?: string;
     username?: string;
     password?: string;
+    ip?: string;
     userAgent?: string;
-  }): Promise<{
-    userId: string;
-    email: string;
-    username: string;
-    password: string;
-    accessToken: string;
-    refreshToken: string;
-    sessionId: string;
-  }>;
+  }): Promise<TestUser>;
   /** Direct role change in the database (bootstrapping the first admin). */
   setRole(userId: string, role: Role): Promise<void>;
   stop(): Promise<void>;
@@ -100,7 +99,9 @@ function headerInterceptor(headers: Record<string, string>): Interceptor {
 
 /**
  * The auth service in an embedded process (PGlite in memory, the in-process bus, memory cache)
- * on a free loopback port, with a manual clock, cheap hashing and a mailer tests can read.
+ * on a free loopback port, with a manual clock, cheap hashing and a mailer tests can read. It
+ * trusts one proxy hop, so each test can speak from its own address (`X-Forwarded-For`, see
+ * `freshIp`) and the per-address limits of one test never touch another.
  */
 export async function startAuthHarness(
   options: {
@@ -188,24 +189,12 @@ export async function startAuthHarness(
       return mail;
     },
     async signUp(o = {}) {
-      const id = unique();
-      const email = o.email ?? `user${id}@example.com`;
-      const username = o.username ?? `user${id}`.slice(0, 30);
-      const password = o.password ?? `correct horse ${id} battery`;
-      const client = o.userAgent
-        ? harness.withHeaders({ 'user-agent': o.userAgent }).auth
-        : base.auth;
-      await client.register({
-        email,
-        password,
-        username,
-        consent: {
-          termsAccepted: true,
-          privacyPolicyAccepted: true,
-          minimumAgeConfirmed: true,
-          documentsVersion: '2026-01',
-        },
-      });
+      const generated = uniqueUser();
+      const email = o.email ?? generated.email;
+      const username = o.username ?? generated.username;
+      const password = o.password ?? generated.password;
+      const client = harness.withHeaders(deviceHeaders({ ip: o.ip, userAgent: o.userAgent })).auth;
+      await client.register({ email, password, username, consent: CONSENT });
       const mail = await harness.lastMailTo(email);
       if (!mail.token) throw new Error('verification mail without a token');
       await client.verifyEmail({ token: mail.token });

@@ -1,5 +1,24 @@
-/** Test and bench utilities: the auth service on a loopback port, seeded users. */
+/** Test and bench utilities: the auth service on a loopback port, seeded users, test clients. */
 export { manualClock, startAuthHarness, testHasherParams } from './harness.js';
 export type { AuthHarness, ManualClock, SentMail } from './harness.js';
-export { seedSignedInUser } from './accounts.js';
+export { TOTP_STEP_MS, enableTotp, seedUser, startSession, uniqueUser } from './accounts.js';
+export type { SeedOptions, SessionTokens, TestAccount, TestUser, TotpFactor } from './accounts.js';
+export {
+  CONSENT,
+  TEST_USER_AGENT,
+  auditTrail,
+  codeOf,
+  deviceClient,
+  deviceHeaders,
+  freshIp,
+  introspectApiKey,
+  outboxPayloads,
+  rejectionOf,
+  rejectsWith,
+  signIn,
+  signedInClient,
+  violatedFields,
+  violations,
+} from './support.js';
+export type { DeviceOptions } from './support.js';
 export { OWASP_ARGON2ID, createPasswordHasher } from '../credentials/index.js';

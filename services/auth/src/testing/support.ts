@@ -1,0 +1,148 @@
+// Helpers for the auth service's tests (not shipped code paths): clients that speak from an
+// address of their own, Connect error checks, and reads of what a call left behind.
+import assert from 'node:assert/strict';
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { Client } from '@connectrpc/connect';
+import { API_KEY_INTROSPECT_SUBJECT, hashApiKey } from '@kith/authn';
+import type { ApiKeyGrant } from '@kith/authn';
+import type { OutboxTables } from '@kith/bus';
+import { ViolationsSchema } from '@kith/gen/buf/validate/validate_pb.js';
+import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import type { TokenPair } from '@kith/gen/kith/auth/v1/types_pb.js';
+import { decodeEvent } from '@kith/runtime';
+import type { Kysely } from 'kysely';
+import type { AuthHarness } from './harness.js';
+
+/** The consent a sign-up gives: every box ticked, the current documents. */
+export const CONSENT = {
+  termsAccepted: true,
+  privacyPolicyAccepted: true,
+  minimumAgeConfirmed: true,
+  documentsVersion: '2026-01',
+};
+
+/** The user agent of test clients and seeded sessions: one device unless a test says otherwise. */
+export const TEST_USER_AGENT = 'kith-test/1.0';
+
+let ipCounter = 0;
+
+/**
+ * A client address no other call in this process has used (10.0.0.0/8), so the per-address
+ * throttles of one test never touch another. The harness trusts `X-Forwarded-For`.
+ */
+export function freshIp(): string {
+  ipCounter += 1;
+  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+}
+
+/** Where a test client speaks from: an address (fresh unless given) and a user agent. */
+export interface DeviceOptions {
+  ip?: string;
+  userAgent?: string;
+}
+
+export function deviceHeaders(o: DeviceOptions = {}): Record<string, string> {
+  return { 'x-forwarded-for': o.ip ?? freshIp(), 'user-agent': o.userAgent ?? TEST_USER_AGENT };
+}
+
+/** An anonymous client of one device (address and user agent). */
+export function deviceClient(h: AuthHarness, o: DeviceOptions = {}): Client<typeof AuthService> {
+  return h.withHeaders(deviceHeaders(o)).auth;
+}
+
+/** A signed-in client (an access token) of one device. */
+export function signedInClient(
+  h: AuthHarness,
+  accessToken: string,
+  o: DeviceOptions = {},
+): Client<typeof AuthService> {
+  return h.as(accessToken, deviceHeaders(o)).auth;
+}
+
+/** A password login that must end in tokens (not a challenge). */
+export async function signIn(
+  client: Client<typeof AuthService>,
+  credentials: { email: string; password: string },
+): Promise<TokenPair> {
+  const response = await client.login({
+    identifier: credentials.email,
+    password: credentials.password,
+  });
+  assert.equal(response.result.case, 'tokens', 'expected tokens, got a challenge');
+  return response.result.value as TokenPair;
+}
+
+/** Awaits a call that must fail; returns its error as a ConnectError. */
+export async function rejectionOf(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  assert.fail('expected the call to fail');
+}
+
+/** Awaits a call that must fail with `code`; returns the ConnectError for further checks. */
+export async function rejectsWith(call: Promise<unknown>, code: Code): Promise<ConnectError> {
+  const err = await rejectionOf(call);
+  assert.equal(Code[err.code], Code[code], `expected code ${Code[code]}, got ${err.message}`);
+  return err;
+}
+
+/** The code a call ended with, or 'ok' when it succeeded. */
+export async function codeOf(call: Promise<unknown>): Promise<Code | 'ok'> {
+  try {
+    await call;
+    return 'ok';
+  } catch (err) {
+    return ConnectError.from(err).code;
+  }
+}
+
+/** The fields named in an InvalidArgument's violations detail, with their messages. */
+export function violations(err: ConnectError): { field: string; message: string }[] {
+  return err.findDetails(ViolationsSchema).flatMap((detail) =>
+    detail.violations.map((v) => ({
+      field: (v.field?.elements ?? []).map((e) => e.fieldName).join('.'),
+      message: v.message,
+    })),
+  );
+}
+
+/** The field paths named by an InvalidArgument's violations. */
+export function violatedFields(err: ConnectError): string[] {
+  return violations(err).map((v) => v.field);
+}
+
+/** The account's audit trail, oldest first. */
+export async function auditTrail(
+  h: AuthHarness,
+  accountId: string,
+): Promise<{ type: string; details: Record<string, string> }[]> {
+  return h.app.database.db
+    .selectFrom('audit_events')
+    .select(['type', 'details'])
+    .where('account_id', '=', accountId)
+    .orderBy('occurred_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** The payloads of every event in the auth outbox, oldest first. */
+export async function outboxPayloads(h: AuthHarness) {
+  const outbox = h.app.database.db as unknown as Kysely<OutboxTables>;
+  const rows = await outbox.selectFrom('outbox').select('data').orderBy('id').execute();
+  return rows.map((r) => decodeEvent(r.data).payload);
+}
+
+/** What another service's verifier learns for an API key over the bus (null: no grant). */
+export async function introspectApiKey(
+  h: AuthHarness,
+  secret: string,
+): Promise<ApiKeyGrant | null> {
+  const reply = await h.app.bus.request(
+    API_KEY_INTROSPECT_SUBJECT,
+    new TextEncoder().encode(hashApiKey(secret)),
+  );
+  return JSON.parse(new TextDecoder().decode(reply)) as ApiKeyGrant | null;
+}
