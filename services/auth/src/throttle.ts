@@ -45,6 +45,12 @@ export function createAuthThrottle(options: {
     points: 5,
     durationSec: 1800,
   });
+  // Each start stores a state row and may fetch a provider's discovery document.
+  const oauthStartPerIp = options.rateLimiter({
+    keyPrefix: 'auth:oauth-start:ip',
+    points: 30,
+    durationSec: 300,
+  });
   const mailPerIp = options.rateLimiter({
     keyPrefix: 'auth:mail:ip',
     points: 20,
@@ -95,6 +101,9 @@ export function createAuthThrottle(options: {
     },
     async recordSuccess(identifier: string): Promise<void> {
       await cache.del(failureKey(identifier));
+    },
+    async beforeOAuthStart(ip: string): Promise<void> {
+      await consume(oauthStartPerIp, clientKey(ip));
     },
     async beforeSignUp(ip: string): Promise<void> {
       await consume(signUpPerIp, clientKey(ip));

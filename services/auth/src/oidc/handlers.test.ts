@@ -220,6 +220,14 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     assert.equal((await failureReasons()).at(-1), 'state_used');
   });
 
+  test('starts are limited per client address (30 per 5 minutes)', async () => {
+    const { auth } = caller();
+    for (let i = 0; i < 30; i++) await start(auth);
+    await rejectsWith(start(auth), Code.ResourceExhausted);
+    // Another address is unaffected.
+    assert.ok((await start(caller().auth)).started.state);
+  });
+
   test('an expired state is refused before the provider is asked', async () => {
     const c = caller();
     const sub = person('pete');

@@ -23,6 +23,7 @@ function stateIntent(intent: OidcIntent): OidcStateIntent {
 export function oidcHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthService>> {
   return {
     async startOAuthLogin(req, ctx) {
+      await app.throttle.beforeOAuthStart(requestMeta(ctx).ip);
       const started = await startOAuthLogin(app, {
         providerId: req.providerId,
         redirectUri: req.redirectUri,
