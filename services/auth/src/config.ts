@@ -1,5 +1,6 @@
-import { envBool, envDurationMs, envUrl, loadEnv } from '@kith/config';
+import { envBool, envDurationMs, envList, envUrl, loadEnv } from '@kith/config';
 import { z } from 'zod';
+import { canonicalEmail } from './credentials/index.js';
 import { oidcProvidersEnvSchema } from './oidc/index.js';
 import type { OidcProviderConfig } from './oidc/index.js';
 
@@ -33,6 +34,11 @@ export const authEnvSchema = z
     /** smtp:// or smtps:// with credentials; unset in embedded mode: mail goes to .eml files. */
     SMTP_URL: envUrl({ protocols: ['smtp', 'smtps'] }).optional(),
     MAIL_FROM: z.string().min(3).default('Kith <no-reply@kith.local>'),
+    /**
+     * E-mail addresses whose accounts become admins once verified: how the first staff
+     * account comes to exist (admins then grant roles with SetRole).
+     */
+    AUTH_BOOTSTRAP_ADMINS: envList().default(() => []),
     /** Distributed mode without SMTP, for a laptop: mail becomes .eml files under the data dir. */
     AUTH_MAIL_TO_FILES: envBool().default(false),
     /** JSON array of OIDC providers (see services/auth/src/oidc/providers.ts). */
@@ -72,6 +78,8 @@ export interface AuthConfig {
   smtpUrl: string | null;
   mailFrom: string;
   oidcProviders: OidcProviderConfig[];
+  /** Canonical addresses of accounts made admins once verified. */
+  bootstrapAdmins: string[];
   /** Limits and lifetimes from API.md; constants, not settings. */
   emailVerificationTtlMs: number;
   passwordResetTtlMs: number;
@@ -104,6 +112,7 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv): {
       smtpUrl: parsed.SMTP_URL ?? null,
       mailFrom: parsed.MAIL_FROM,
       oidcProviders: parsed.AUTH_OIDC_PROVIDERS,
+      bootstrapAdmins: parsed.AUTH_BOOTSTRAP_ADMINS.map((email) => canonicalEmail(email)),
       emailVerificationTtlMs: DAY,
       passwordResetTtlMs: 3600_000,
       reauthWindowMs: 3600_000,

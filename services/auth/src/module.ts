@@ -3,6 +3,7 @@ import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { Subscription } from '@kith/bus';
 import { defineService, implement } from '@kith/runtime';
 import type { ServiceContext, ServiceParts } from '@kith/runtime';
+import { applyBootstrapAdmins } from './admin/bootstrap.js';
 import { adminHandlers } from './admin/handlers.js';
 import { accountHandlers } from './accounts/handlers.js';
 import { apiKeyHandlers } from './api-keys/handlers.js';
@@ -42,6 +43,7 @@ export async function createAuthParts(
 ): Promise<ServiceParts> {
   const app = createAuthApp(ctx, overrides);
   await app.keys.maintain();
+  await applyBootstrapAdmins(app);
   let keyTimer: NodeJS.Timeout | undefined;
   let introspection: Subscription | undefined;
   return {

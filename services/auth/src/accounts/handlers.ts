@@ -1,6 +1,7 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { requirePrincipal } from '@kith/interceptors';
+import { applyBootstrapAdmins } from '../admin/bootstrap.js';
 import type { AuthApp } from '../app.js';
 import { loadCallerAccount } from '../db/accounts.js';
 import { toAccountMessage } from './account-message.js';
@@ -15,7 +16,12 @@ import { resendVerification, verifyEmail } from './verify-email.js';
 export function accountHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthService>> {
   return {
     register: (req, ctx) => register(app, req, ctx),
-    verifyEmail: (req, ctx) => verifyEmail(app, req, ctx),
+    async verifyEmail(req, ctx) {
+      const verified = await verifyEmail(app, req, ctx);
+      // A freshly verified address may be one named in AUTH_BOOTSTRAP_ADMINS.
+      await applyBootstrapAdmins(app);
+      return verified;
+    },
     resendVerification: (req, ctx) => resendVerification(app, req, ctx),
     requestPasswordReset: (req, ctx) => requestPasswordReset(app, req, ctx),
     resetPassword: (req, ctx) => resetPassword(app, req, ctx),
