@@ -10,7 +10,7 @@ import type { TokenPairInit } from '../sessions/sessions.js';
 import { sendMail } from './account-mail.js';
 import { findAccountById } from './account-store.js';
 import { confirmCurrentPassword } from './current-password.js';
-import { cutAccess } from './cut-access.js';
+import { cutAccess } from '../sessions/cut-access.js';
 import { passwordChangedMail } from './mail-templates.js';
 import { requireAcceptablePassword } from './violations.js';
 

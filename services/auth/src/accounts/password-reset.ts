@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import { requestMeta } from '../request-meta.js';
 import { sendMail } from './account-mail.js';
 import { findAccountByCanonicalEmail, findAccountById } from './account-store.js';
-import { cutAccess } from './cut-access.js';
+import { cutAccess } from '../sessions/cut-access.js';
 import {
   emailLink,
   findLiveEmailToken,

@@ -20,7 +20,7 @@ import {
   findAccountByCanonicalEmail,
   findAccountById,
 } from './account-store.js';
-import { cutAccess } from './cut-access.js';
+import { cutAccess } from '../sessions/cut-access.js';
 import {
   emailLink,
   invalidLinkError,

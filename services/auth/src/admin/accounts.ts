@@ -7,6 +7,7 @@ import { requireRole } from '@kith/interceptors';
 import type { Kysely } from 'kysely';
 import { liveKeyHashes, revokeAllKeys } from '../api-keys/repository.js';
 import type { AuthApp } from '../app.js';
+import { cutAccess } from '../sessions/cut-access.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { canonicalEmail } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
@@ -130,36 +131,22 @@ export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
           })
           .where('id', '=', account.id)
           .execute();
-        const revoked = await sessions.revoke(
-          trx,
-          { accountId: account.id },
-          'account_disabled',
+        const cut = await cutAccess(app, trx, {
+          accountId: account.id,
+          reason: 'account_disabled',
+          revokeSessions: true,
+          actorId: actor.userId,
           now,
-        );
+        });
         const keyHashes = await revokeAllKeys(trx, account.id, now);
         const revocations: Revocation[] = [
-          ...revoked.revocations,
-          await sessions.invalidateAccessTokens(trx, account.id, now),
+          ...cut.revocations,
           ...keyHashes.map((keyHash): Revocation => ({ kind: 'api_key', keyHash })),
         ];
         await app.emit(trx, actor.userId, {
           case: 'authAccountDisabled',
           value: { userId: account.id, reason: req.reason, disabledByUserId: actor.userId },
         });
-        await app.emit(trx, actor.userId, {
-          case: 'authTokensInvalidated',
-          value: {
-            userId: account.id,
-            validAfter: timestampFromDate(now),
-            reason: 'account_disabled',
-          },
-        });
-        for (const sessionId of revoked.sessionIds) {
-          await app.emit(trx, actor.userId, {
-            case: 'authSessionRevoked',
-            value: { userId: account.id, sessionId, reason: 'account_disabled' },
-          });
-        }
         await recordAudit(trx, {
           type: 'account_disabled',
           accountId: account.id,
@@ -167,7 +154,7 @@ export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
           meta,
           details: {
             reason: req.reason,
-            revoked_sessions: String(revoked.sessionIds.length),
+            revoked_sessions: String(cut.revokedSessions),
             revoked_api_keys: String(keyHashes.length),
           },
           at: now,

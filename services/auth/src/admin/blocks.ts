@@ -1,7 +1,6 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { durationMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { NEWEST_FIRST, fetchPage } from '@kith/db';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@kith/errors';
 import type { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { IpBlockScope } from '@kith/gen/kith/auth/v1/types_pb.js';
@@ -10,6 +9,7 @@ import { requireRole } from '@kith/interceptors';
 import type { Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { AuthApp } from '../app.js';
+import { newestFirstPage } from '../db/paging.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { emailDomain, InvalidEmailError } from '../credentials/index.js';
 import type { EmailDomainBlockTable, IpBlockTable } from '../db/schema.js';
@@ -123,15 +123,7 @@ export function blockHandlers(app: AuthApp): BlockHandlers {
         .selectFrom('ip_blocks')
         .selectAll()
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
-      const page = await fetchPage(query, {
-        columns: NEWEST_FIRST,
-        pageSize: req.pageSize,
-        pageToken: req.pageToken,
-        codec: app.pageTokens,
-        binding,
-        keysOf: (r) => [r.created_at],
-        idOf: (r) => r.id,
-      });
+      const page = await newestFirstPage(app, query, req, binding);
       return {
         ipBlocks: page.items.map(toIpBlock),
         nextPageToken: page.nextPageToken,
@@ -204,15 +196,12 @@ export function blockHandlers(app: AuthApp): BlockHandlers {
     async listEmailDomainBlocks(req, ctx) {
       const actor = requireRole(ctx, 'admin');
       const binding = `auth.ListEmailDomainBlocks|${actor.userId}`;
-      const page = await fetchPage(database.db.selectFrom('email_domain_blocks').selectAll(), {
-        columns: NEWEST_FIRST,
-        pageSize: req.pageSize,
-        pageToken: req.pageToken,
-        codec: app.pageTokens,
+      const page = await newestFirstPage(
+        app,
+        database.db.selectFrom('email_domain_blocks').selectAll(),
+        req,
         binding,
-        keysOf: (r) => [r.created_at],
-        idOf: (r) => r.id,
-      });
+      );
       return {
         emailDomainBlocks: page.items.map(toEmailDomainBlock),
         nextPageToken: page.nextPageToken,

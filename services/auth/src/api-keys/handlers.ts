@@ -1,12 +1,12 @@
 import { durationMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { generateApiKeySecret, hashApiKey } from '@kith/authn';
-import { NEWEST_FIRST, fetchPage } from '@kith/db';
 import { FailedPreconditionError, NotFoundError } from '@kith/errors';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { requirePrincipal } from '@kith/interceptors';
 import { uuidv7 } from 'uuidv7';
 import type { AuthApp } from '../app.js';
+import { newestFirstPage } from '../db/paging.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { loadCallerAccount } from '../db/accounts.js';
 import { requestMeta } from '../request-meta.js';
@@ -88,15 +88,7 @@ export function apiKeyHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSer
           .where('revoked_at', 'is', null)
           .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
       }
-      const page = await fetchPage(query, {
-        columns: NEWEST_FIRST,
-        pageSize: req.pageSize,
-        pageToken: req.pageToken,
-        codec: app.pageTokens,
-        binding,
-        keysOf: (r) => [r.created_at],
-        idOf: (r) => r.id,
-      });
+      const page = await newestFirstPage(app, query, req, binding);
       return {
         apiKeys: page.items.map(toApiKeyMessage),
         nextPageToken: page.nextPageToken,

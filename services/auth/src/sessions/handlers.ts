@@ -1,11 +1,11 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { NEWEST_FIRST, fetchPage } from '@kith/db';
 import { UnauthenticatedError, NotFoundError } from '@kith/errors';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { requirePrincipal } from '@kith/interceptors';
 import type { Revocation } from '@kith/authn';
 import type { AuthApp } from '../app.js';
+import { newestFirstPage } from '../db/paging.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { requestMeta } from '../request-meta.js';
@@ -192,15 +192,7 @@ export function sessionHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
         .where('revoked_at', 'is', null)
         .where('expires_at', '>', now)
         .where('last_used_at', '>', new Date(now.getTime() - app.config.refreshIdleTtlMs));
-      const page = await fetchPage(query, {
-        columns: NEWEST_FIRST,
-        pageSize: req.pageSize,
-        pageToken: req.pageToken,
-        codec: app.pageTokens,
-        binding,
-        keysOf: (r) => [r.created_at],
-        idOf: (r) => r.id,
-      });
+      const page = await newestFirstPage(app, query, req, binding);
       return {
         sessions: page.items.map((s) => ({
           sessionId: s.id,
