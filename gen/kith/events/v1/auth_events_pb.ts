@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/events/v1/auth_events.proto.
  */
 export const file_kith_events_v1_auth_events: GenFile = /*@__PURE__*/
-  fileDesc("CiBraXRoL2V2ZW50cy92MS9hdXRoX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEiVgoSQXV0aFVzZXJSZWdpc3RlcmVkEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSDgoGbG9jYWxlGAQgASgJIiQKEUF1dGhFbWFpbFZlcmlmaWVkEg8KB3VzZXJfaWQYASABKAkiSQoSQXV0aFNlc3Npb25SZXZva2VkEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiaQoVQXV0aFRva2Vuc0ludmFsaWRhdGVkEg8KB3VzZXJfaWQYASABKAkSLwoLdmFsaWRfYWZ0ZXIYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgDIAEoCSKKAQoPQXV0aFJvbGVDaGFuZ2VkEg8KB3VzZXJfaWQYASABKAkSJAoIb2xkX3JvbGUYAiABKA4yEi5raXRoLmF1dGgudjEuUm9sZRIkCghuZXdfcm9sZRgDIAEoDjISLmtpdGguYXV0aC52MS5Sb2xlEhoKEmNoYW5nZWRfYnlfdXNlcl9pZBgEIAEoCSJTChNBdXRoQWNjb3VudERpc2FibGVkEg8KB3VzZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEhsKE2Rpc2FibGVkX2J5X3VzZXJfaWQYAyABKAkiQQoSQXV0aEFjY291bnRFbmFibGVkEg8KB3VzZXJfaWQYASABKAkSGgoSZW5hYmxlZF9ieV91c2VyX2lkGAIgASgJYgZwcm90bzM", [file_google_protobuf_timestamp, file_kith_auth_v1_types]);
+  fileDesc("CiBraXRoL2V2ZW50cy92MS9hdXRoX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEiVgoSQXV0aFVzZXJSZWdpc3RlcmVkEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSDgoGbG9jYWxlGAQgASgJIiQKEUF1dGhFbWFpbFZlcmlmaWVkEg8KB3VzZXJfaWQYASABKAkiSQoSQXV0aFNlc3Npb25SZXZva2VkEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiaQoVQXV0aFRva2Vuc0ludmFsaWRhdGVkEg8KB3VzZXJfaWQYASABKAkSLwoLdmFsaWRfYWZ0ZXIYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgDIAEoCSKKAQoPQXV0aFJvbGVDaGFuZ2VkEg8KB3VzZXJfaWQYASABKAkSJAoIb2xkX3JvbGUYAiABKA4yEi5raXRoLmF1dGgudjEuUm9sZRIkCghuZXdfcm9sZRgDIAEoDjISLmtpdGguYXV0aC52MS5Sb2xlEhoKEmNoYW5nZWRfYnlfdXNlcl9pZBgEIAEoCSJTChNBdXRoQWNjb3VudERpc2FibGVkEg8KB3VzZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEhsKE2Rpc2FibGVkX2J5X3VzZXJfaWQYAyABKAkiQQoSQXV0aEFjY291bnRFbmFibGVkEg8KB3VzZXJfaWQYASABKAkSGgoSZW5hYmxlZF9ieV91c2VyX2lkGAIgASgJIjwKF0F1dGhSZWdpc3RyYXRpb25FeHBpcmVkEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAliBnByb3RvMw", [file_google_protobuf_timestamp, file_kith_auth_v1_types]);
 
 /**
  * type "auth.user_registered"
@@ -218,4 +218,29 @@ export type AuthAccountEnabled = Message<"kith.events.v1.AuthAccountEnabled"> & 
  */
 export const AuthAccountEnabledSchema: GenMessage<AuthAccountEnabled> = /*@__PURE__*/
   messageDesc(file_kith_events_v1_auth_events, 6);
+
+/**
+ * type "auth.registration_expired" — a sign-up whose address was never verified was removed
+ * (after 7 days), freeing its username. Services drop what they made for it (the profile).
+ *
+ * @generated from message kith.events.v1.AuthRegistrationExpired
+ */
+export type AuthRegistrationExpired = Message<"kith.events.v1.AuthRegistrationExpired"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string username = 2;
+   */
+  username: string;
+};
+
+/**
+ * Describes the message kith.events.v1.AuthRegistrationExpired.
+ * Use `create(AuthRegistrationExpiredSchema)` to create a new message.
+ */
+export const AuthRegistrationExpiredSchema: GenMessage<AuthRegistrationExpired> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_auth_events, 7);
 

@@ -7,6 +7,7 @@ import { requireRole } from '@kith/interceptors';
 import type { Kysely } from 'kysely';
 import { liveKeyHashes, revokeAllKeys } from '../api-keys/repository.js';
 import type { AuthApp } from '../app.js';
+import { recordStaffAccess } from './staff-access.js';
 import { cutAccess } from '../sessions/cut-access.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { canonicalEmail } from '../credentials/index.js';
@@ -98,7 +99,7 @@ export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
     },
 
     async lookupAccount(req, ctx) {
-      requireRole(ctx, 'admin');
+      const actor = requireRole(ctx, 'admin');
       const db = database.db;
       let account: Account | undefined;
       if (req.lookup.case === 'userId') account = await findAccountById(db, req.lookup.value);
@@ -106,6 +107,10 @@ export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
         account = await findAccountByCanonicalEmail(db, canonicalEmail(req.lookup.value));
       }
       if (!account) throw new NotFoundError('account not found');
+      await recordStaffAccess(app, ctx, actor.userId, {
+        method: 'LookupAccount',
+        target_account_id: account.id,
+      });
       return { account: await accountView(db, account) };
     },
 

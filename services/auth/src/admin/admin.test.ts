@@ -431,7 +431,7 @@ test('IP blocks: CIDR validated, listed while in force, deleted, every change au
   const audit = await h.app.database.db
     .selectFrom('audit_events')
     .selectAll()
-    .where('type', '=', 'blocked_by_policy')
+    .where('type', '=', 'policy_changed')
     .where((eb) => eb(eb.ref('details', '->>').key('ip_block_id'), '=', v4.ipBlock!.ipBlockId))
     .orderBy('occurred_at')
     .execute();
@@ -480,7 +480,7 @@ test('e-mail domain blocks: normalised, unique (AlreadyExists), deleted', async 
   const audit = await h.app.database.db
     .selectFrom('audit_events')
     .selectAll()
-    .where('type', '=', 'blocked_by_policy')
+    .where('type', '=', 'policy_changed')
     .where('actor_id', '=', admin.userId)
     .execute();
   assert.ok(
@@ -489,4 +489,28 @@ test('e-mail domain blocks: normalised, unique (AlreadyExists), deleted', async 
         a.details.action === 'email_domain_block_deleted' && a.details.domain === 'mailinator.com',
     ),
   );
+});
+
+test('staff reads of accounts and of the audit log are themselves audited', async () => {
+  const staff = await seedUser(h, { role: 'admin' });
+  const target = await seedUser(h);
+  const client = h.as(staff.accessToken).admin;
+  await client.lookupAccount({ lookup: { case: 'userId', value: target.userId } });
+  await client.listAuditEvents({ userId: target.userId });
+  const entries = await h.app.database.db
+    .selectFrom('audit_events')
+    .select(['type', 'actor_id', 'account_id', 'details'])
+    .where('type', '=', 'staff_access')
+    .where('actor_id', '=', staff.userId)
+    .orderBy('occurred_at')
+    .orderBy('id')
+    .execute();
+  assert.deepEqual(
+    entries.map((e) => [e.details.method, e.account_id]),
+    [
+      ['LookupAccount', null],
+      ['ListAuditEvents', null],
+    ],
+  );
+  assert.equal(entries[0]!.details.target_account_id, target.userId);
 });

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '@kith/errors';
 import type { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { requireRole } from '@kith/interceptors';
 import type { AuthApp } from '../app.js';
+import { recordStaffAccess } from './staff-access.js';
 import { auditTypeFromProto, auditTypeToProto } from './audit-types.js';
 
 /** Searches the append-only auth audit log, newest first. */
@@ -25,6 +26,7 @@ export function auditEventHandlers(
       // A page token replays only the query (filters and caller) that issued it.
       const filters = JSON.stringify([req.userId, types, ip, after?.getTime(), before?.getTime()]);
       const binding = `auth.ListAuditEvents|${actor.userId}|${filters}`;
+      await recordStaffAccess(app, ctx, actor.userId, { method: 'ListAuditEvents', filters });
       let query = app.database.db.selectFrom('audit_events').selectAll();
       if (req.userId) query = query.where('account_id', '=', req.userId);
       if (types.length > 0) query = query.where('type', 'in', types);

@@ -33,6 +33,9 @@ const TO_PROTO: Record<AuditType, AuditEventType> = {
   account_enabled: AuditEventType.ACCOUNT_ENABLED,
   rate_limited: AuditEventType.RATE_LIMITED,
   blocked_by_policy: AuditEventType.BLOCKED_BY_POLICY,
+  policy_changed: AuditEventType.POLICY_CHANGED,
+  staff_access: AuditEventType.STAFF_ACCESS,
+  registration_expired: AuditEventType.REGISTRATION_EXPIRED,
 };
 
 const FROM_PROTO = new Map<AuditEventType, AuditType>(

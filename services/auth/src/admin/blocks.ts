@@ -97,7 +97,7 @@ export function blockHandlers(app: AuthApp): BlockHandlers {
           .returningAll()
           .executeTakeFirstOrThrow();
         await recordAudit(trx, {
-          type: 'blocked_by_policy',
+          type: 'policy_changed',
           actorId: actor.userId,
           meta,
           details: {
@@ -142,7 +142,7 @@ export function blockHandlers(app: AuthApp): BlockHandlers {
           .executeTakeFirst();
         if (!block) throw new NotFoundError('IP block not found');
         await recordAudit(trx, {
-          type: 'blocked_by_policy',
+          type: 'policy_changed',
           actorId: actor.userId,
           meta,
           details: {
@@ -177,7 +177,7 @@ export function blockHandlers(app: AuthApp): BlockHandlers {
           .executeTakeFirst();
         if (!block) throw new AlreadyExistsError('this domain is already blocked');
         await recordAudit(trx, {
-          type: 'blocked_by_policy',
+          type: 'policy_changed',
           actorId: actor.userId,
           meta,
           details: {
@@ -220,7 +220,7 @@ export function blockHandlers(app: AuthApp): BlockHandlers {
           .executeTakeFirst();
         if (!block) throw new NotFoundError('e-mail domain block not found');
         await recordAudit(trx, {
-          type: 'blocked_by_policy',
+          type: 'policy_changed',
           actorId: actor.userId,
           meta,
           details: {

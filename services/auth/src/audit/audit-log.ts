@@ -34,7 +34,10 @@ export type AuditType =
   | 'account_disabled'
   | 'account_enabled'
   | 'rate_limited'
-  | 'blocked_by_policy';
+  | 'blocked_by_policy'
+  | 'policy_changed'
+  | 'staff_access'
+  | 'registration_expired';
 
 export interface AuditEntry {
   type: AuditType;
