@@ -4,6 +4,7 @@ import type { RegisterRequest } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { AuthApp } from '../app.js';
+import { consentRecord } from './consent.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { emailDomain } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
@@ -48,14 +49,7 @@ export async function register(
   // Outside the transaction: argon2 takes tens of milliseconds and must not hold a connection.
   const passwordHash = await app.hasher.hash(req.password);
 
-  const consent = {
-    terms_accepted: req.consent.termsAccepted,
-    privacy_policy_accepted: req.consent.privacyPolicyAccepted,
-    minimum_age_confirmed: req.consent.minimumAgeConfirmed,
-    marketing_emails: req.consent.marketingEmails,
-    documents_version: req.consent.documentsVersion,
-    accepted_at: now.toISOString(),
-  };
+  const consent = consentRecord(req.consent, now);
   const locale = req.locale || DEFAULT_LOCALE;
 
   try {

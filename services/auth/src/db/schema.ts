@@ -122,6 +122,8 @@ export interface OidcStateTable {
   created_at: Date;
   expires_at: Date;
   used_at: Date | null;
+  /** The terms accepted at the start of a sign-up, as accounts.consent holds them; else null. */
+  consent: Record<string, unknown> | null;
 }
 
 export interface SigningKeyTable {

@@ -91,7 +91,14 @@ export async function finishOAuthLogin(
     return { kind: 'linked', identity: linked };
   }
   const device = { ip: meta.ip, userAgent: meta.userAgent, deviceLabel: input.deviceLabel };
-  const login = await loginWithIdentity(app, { client, identity, device, meta, now });
+  const login = await loginWithIdentity(app, {
+    client,
+    identity,
+    device,
+    consent: state.consent,
+    meta,
+    now,
+  });
   return { kind: 'login', ...login };
 }
 

@@ -21,6 +21,9 @@ import type { OidcIdentity } from './identity.js';
 import { findIdentity, identityConflict, refreshIdentityEmail } from './link-identities.js';
 import { signUpWithIdentity } from './link-sign-up.js';
 
+export const consentMissing = () =>
+  new FailedPreconditionError('accept the terms to create an account');
+
 export const emailInUse = () =>
   new FailedPreconditionError(
     'an account with this e-mail exists: sign in and link the provider from settings',
@@ -30,6 +33,8 @@ export interface LoginInput {
   client: OidcClient;
   identity: OidcIdentity;
   device: Device;
+  /** The terms accepted at the start (null for none): needed only to create an account. */
+  consent: Record<string, unknown> | null;
   meta: RequestMeta;
   now: Date;
 }
@@ -44,7 +49,7 @@ const MAX_ATTEMPTS = 3;
 /**
  * The LOGIN intent with a proven identity: the linked account's login (a second factor still
  * asked for), or a sign-up when the identity is new, the provider allows it and vouches for
- * the e-mail address, and no account holds that address.
+ * the e-mail address, no account holds that address, and the user accepted the terms.
  */
 export async function loginWithIdentity(
   app: AuthApp,
@@ -79,7 +84,7 @@ async function loginOrSignUp(
   trx: Kysely<AuthDatabase>,
   input: LoginInput,
 ): Promise<LoginOutcome> {
-  const { client, identity, device, meta, now } = input;
+  const { client, identity, device, consent, meta, now } = input;
   const providerId = client.provider.id;
   const refuse = async (reason: string, error: () => Error, accountId: string | null = null) => {
     await auditOidcFailure(trx, { meta, now, providerId, reason, accountId });
@@ -159,11 +164,14 @@ async function loginOrSignUp(
     });
     return { ok: false, error: () => new PermissionDeniedError('sign-up is not available') };
   }
+  // Asked last: only a login that would create an account needs it.
+  if (consent === null) return refuse('consent_missing', consentMissing);
   await app.throttle.beforeSignUp(meta.ip);
   const account = await signUpWithIdentity(app, trx, {
     identity: { ...identity, email },
     emailCanonical,
     providerId,
+    consent,
     meta,
     now,
   });

@@ -1,9 +1,11 @@
 import type { Principal } from '@kith/context';
 import { InvalidArgumentError } from '@kith/errors';
+import type { Consent } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { AuthApp } from '../app.js';
 import { loadCallerAccount } from '../db/accounts.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
 import type { OidcClient } from './client.js';
+import { consentRecord } from '../accounts/consent.js';
 import { saveState } from './handlers-states.js';
 import type { OidcStateIntent } from './handlers-states.js';
 import { findProviderIdentity } from './link-identities.js';
@@ -23,7 +25,8 @@ export function oidcClientFor(app: AuthApp, providerId: string): OidcClient {
 /**
  * StartOAuthLogin: a fresh state, nonce and PKCE verifier, kept server-side for 10 minutes.
  * A link is bound to the signed-in account, which must have re-authenticated recently and
- * have no identity at this provider yet.
+ * have no identity at this provider yet. A login keeps the terms the user accepted, if any,
+ * for the sign-up it may turn into (accepted now, whenever the provider sends the user back).
  */
 export async function startOAuthLogin(
   app: AuthApp,
@@ -33,6 +36,8 @@ export async function startOAuthLogin(
     intent: OidcStateIntent;
     /** Required for a link (the caller's principal); ignored for a login. */
     principal: () => Principal;
+    /** Validated by the request's rules when present; ignored for a link. */
+    consent: Consent | undefined;
   },
 ): Promise<{ authorizationUrl: string; state: string; expiresAt: Date }> {
   const client = oidcClientFor(app, input.providerId);
@@ -58,6 +63,10 @@ export async function startOAuthLogin(
       intent: input.intent,
       accountId,
       redirectUri: input.redirectUri,
+      consent:
+        input.intent === 'login' && input.consent !== undefined
+          ? consentRecord(input.consent, now)
+          : null,
       now,
     }),
   );

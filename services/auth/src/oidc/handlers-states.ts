@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { sha256Hex } from '../crypto/secrets.js';
 import type { AuthDatabase, OidcStateTable } from '../db/schema.js';
 import type { OidcStartResult } from './client.js';
+import type { ConsentRecord } from '../accounts/consent.js';
 
 // A started login, bound server-side to its nonce, PKCE verifier and redirect URI. Only the
 // hash of the state is stored: the state travels through the browser and is the lookup key.
@@ -20,6 +21,8 @@ export async function saveState(
     intent: OidcStateIntent;
     accountId: string | null;
     redirectUri: string;
+    /** The terms accepted for a sign-up this login may turn into; null for none. */
+    consent: ConsentRecord | null;
     now: Date;
   },
 ): Promise<{ expiresAt: Date }> {
@@ -40,6 +43,7 @@ export async function saveState(
       created_at: now,
       expires_at: expiresAt,
       used_at: null,
+      consent: input.consent,
     })
     .execute();
   return { expiresAt };

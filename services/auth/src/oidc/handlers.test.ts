@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
-import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import type { AuthService, ConsentSchema } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { MfaMethod, OidcIntent } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { totpAt } from '../mfa/totp.js';
 import {
   auditTrail,
+  CONSENT,
   deviceClient,
   freshIp,
   outboxPayloads,
@@ -39,6 +41,13 @@ function person(sub: string, claims: Partial<TestOidcAccount> = {}): string {
 }
 
 type Auth = Client<typeof AuthService>;
+
+interface StartOptions {
+  provider?: string;
+  intent?: OidcIntent;
+  /** The terms sent at the start: CONSENT unless given; null sends none. */
+  consent?: MessageInitShape<typeof ConsentSchema> | null;
+}
 
 describe('OIDC login, sign-up and linking against a real provider', () => {
   let op: TestOidcProvider;
@@ -87,12 +96,14 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     };
   }
 
-  async function start(auth: Auth, options: { provider?: string; intent?: OidcIntent } = {}) {
+  async function start(auth: Auth, options: StartOptions = {}) {
     const providerId = options.provider ?? 'test';
+    const consent = options.consent === undefined ? CONSENT : options.consent;
     const started = await auth.startOAuthLogin({
       providerId,
       redirectUri: REDIRECT,
       intent: options.intent ?? OidcIntent.LOGIN,
+      ...(consent === null ? {} : { consent }),
     });
     return { providerId, started };
   }
@@ -103,11 +114,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
   }
 
   /** The whole round trip: start, the user at the provider, finish. */
-  async function oidc(
-    auth: Auth,
-    sub: string,
-    options: { provider?: string; intent?: OidcIntent; finishWith?: Auth } = {},
-  ) {
+  async function oidc(auth: Auth, sub: string, options: StartOptions & { finishWith?: Auth } = {}) {
     const { providerId, started } = await start(auth, options);
     const callback = await authorize(started.authorizationUrl, sub);
     return (options.finishWith ?? auth).finishOAuthLogin({ providerId, ...callback });
@@ -120,6 +127,22 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
       .where('issuer', '=', op.issuer)
       .where('subject', '=', sub)
       .executeTakeFirst();
+  }
+
+  async function accountWithEmail(email: string) {
+    return h.app.database.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('email_canonical', '=', email.toLowerCase())
+      .executeTakeFirst();
+  }
+
+  async function stateCount(): Promise<number> {
+    const row = await h.app.database.db
+      .selectFrom('oidc_states')
+      .select((eb) => eb.fn.countAll<string | number | bigint>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
   }
 
   async function auditTypes(accountId: string): Promise<string[]> {
@@ -198,6 +221,109 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     const byId = new Map(names.map((n) => [n.id, n.username]));
     assert.equal(byId.get(first.result.value.userId), 'vic');
     assert.equal(byId.get(second.result.value.userId), 'vic2');
+  });
+
+  test('a sign-up without accepted terms is refused and creates nothing', async () => {
+    const c = caller();
+    const sub = person('cora');
+    const email = `${sub}@idp.example`;
+    const refused = await rejectsWith(
+      oidc(c.auth, sub, { consent: null }),
+      Code.FailedPrecondition,
+    );
+    assert.equal(refused.rawMessage, 'accept the terms to create an account');
+    assert.equal((await failureReasons()).at(-1), 'consent_missing');
+    assert.equal(await identityOf(sub), undefined);
+    assert.equal(await accountWithEmail(email), undefined);
+    const registered = (await outboxPayloads(h)).filter(
+      (p) => p.case === 'authUserRegistered' && p.value.email === email,
+    );
+    assert.deepEqual(registered, []);
+
+    // Accepting the terms at a new start is the way on.
+    const signedUp = await oidc(c.auth, sub);
+    assert.equal(signedUp.accountCreated, true);
+    assert.equal(signedUp.result.case, 'tokens');
+    assert.equal((await accountWithEmail(email))?.id, signedUp.result.value.userId);
+  });
+
+  test('a sign-up records the terms on the new account, accepted when the login started', async () => {
+    const c = caller();
+    const sub = person('dora');
+    const consent = { ...CONSENT, marketingEmails: true, documentsVersion: '2026-02' };
+    const { providerId, started } = await start(c.auth, { consent });
+    const startedAt = h.clock.now();
+    const callback = await authorize(started.authorizationUrl, sub);
+    h.clock.advance(2 * MINUTE);
+
+    const finished = await c.auth.finishOAuthLogin({ providerId, ...callback });
+    assert.equal(finished.accountCreated, true);
+    assert.equal(finished.result.case, 'tokens');
+    const account = await accountWithEmail(`${sub}@idp.example`);
+    assert.equal(account?.id, finished.result.value.userId);
+    // The shape Register stores.
+    assert.deepEqual(account?.consent, {
+      terms_accepted: true,
+      privacy_policy_accepted: true,
+      minimum_age_confirmed: true,
+      marketing_emails: true,
+      documents_version: '2026-02',
+      accepted_at: startedAt.toISOString(),
+    });
+  });
+
+  test('existing accounts sign in, and links finish, without accepted terms', async () => {
+    const sub = person('edda');
+    const email = `${sub}@idp.example`;
+    const signedUp = await oidc(caller().auth, sub);
+    assert.equal(signedUp.result.case, 'tokens');
+    const recorded = (await accountWithEmail(email))?.consent;
+    assert.equal((recorded as { documents_version?: string }).documents_version, '2026-01');
+
+    const login = await oidc(caller().auth, sub, { consent: null });
+    assert.equal(login.accountCreated, false);
+    assert.equal(login.result.case, 'tokens');
+    assert.equal(login.result.value.userId, signedUp.result.value.userId);
+    // Nothing recorded again: the terms stay as accepted at sign-up.
+    assert.deepEqual((await accountWithEmail(email))?.consent, recorded);
+
+    // A password account links an identity and signs in with it, never asked for terms.
+    const user = await seedUser(h);
+    const linkedSub = person('fern');
+    const linked = await oidc(caller().as(user.accessToken), linkedSub, {
+      intent: OidcIntent.LINK,
+      consent: null,
+    });
+    assert.equal(linked.result.case, 'linkedIdentity');
+    const linkedLogin = await oidc(caller().auth, linkedSub, { consent: null });
+    assert.equal(linkedLogin.accountCreated, false);
+    assert.equal(linkedLogin.result.case, 'tokens');
+    assert.equal(linkedLogin.result.value.userId, user.userId);
+  });
+
+  test('a link keeps no terms, even when the start sends them', async () => {
+    const user = await seedUser(h);
+    await start(caller().as(user.accessToken), { intent: OidcIntent.LINK, consent: CONSENT });
+    const states = await h.app.database.db
+      .selectFrom('oidc_states')
+      .select(['intent', 'consent'])
+      .where('account_id', '=', user.userId)
+      .execute();
+    assert.deepEqual(states, [{ intent: 'link', consent: null }]);
+  });
+
+  test('terms sent at the start must be accepted in full, or nothing is started', async () => {
+    const statesBefore = await stateCount();
+    for (const consent of [
+      { ...CONSENT, termsAccepted: false },
+      { ...CONSENT, privacyPolicyAccepted: false },
+      { ...CONSENT, minimumAgeConfirmed: false },
+      { ...CONSENT, documentsVersion: '' },
+    ]) {
+      const error = await rejectsWith(start(caller().auth, { consent }), Code.InvalidArgument);
+      assert.match(error.rawMessage, /consent/);
+    }
+    assert.equal(await stateCount(), statesBefore);
   });
 
   test('a state works once, even with a fresh code for it', async () => {

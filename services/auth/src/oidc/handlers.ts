@@ -29,6 +29,7 @@ export function oidcHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthServi
         redirectUri: req.redirectUri,
         intent: stateIntent(req.intent),
         principal: () => requirePrincipal(ctx),
+        consent: req.consent,
       });
       return {
         authorizationUrl: started.authorizationUrl,

@@ -29,8 +29,9 @@ export async function pickUsername(
 
 /**
  * Creates an account for an identity the provider vouches for with a verified address: no
- * password (the identity is the way in), the address verified, the identity linked. The caller
- * has checked that sign-up is allowed and that no account holds the address.
+ * password (the identity is the way in), the address verified, the terms the user accepted
+ * recorded, the identity linked. The caller has checked that sign-up is allowed and that no
+ * account holds the address.
  */
 export async function signUpWithIdentity(
   app: AuthApp,
@@ -39,6 +40,8 @@ export async function signUpWithIdentity(
     identity: OidcIdentity & { email: string };
     emailCanonical: string;
     providerId: string;
+    /** As accounts.consent holds it (see consent.ts). */
+    consent: Record<string, unknown>;
     meta: RequestMeta;
     now: Date;
   },
@@ -54,6 +57,7 @@ export async function signUpWithIdentity(
     username,
     passwordHash: null,
     locale: DEFAULT_LOCALE,
+    consent: input.consent,
     now,
   });
   await insertIdentity(trx, { accountId: id, providerId: input.providerId, identity, now });
