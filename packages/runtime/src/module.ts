@@ -51,7 +51,7 @@ export interface ServiceContext {
 
 /** A handler for a bus event, run in the same transaction as the consumer's inbox row. */
 export interface ConsumerSpec {
-  /** Durable consumer name, unique per service (`user.on-user-registered`). */
+  /** Durable consumer name, unique per service (`profiles-from-auth`). */
   durable: string;
   /** One subject filter, e.g. `kith.events.auth.>`. */
   subjects: string;

@@ -15,6 +15,7 @@ import { loginHandlers } from './login/handlers.js';
 import { authMigrations } from './migrations/index.js';
 import { mfaHandlers } from './mfa/handlers.js';
 import { oidcHandlers } from './oidc/handlers.js';
+import { registrationExpiryDaemon } from './registrations/expiry-daemon.js';
 import { revocationBackstop } from './sessions/revocation-backstop.js';
 import { sessionHandlers } from './sessions/handlers.js';
 import { jwksHandlers, jwksRoute } from './tokens/jwks-handlers.js';
@@ -80,6 +81,7 @@ export async function createAuthParts(
         start: () => app.mailRelay.start(),
         stop: () => app.mailRelay.stop(),
       },
+      registrationExpiryDaemon(app),
       {
         name: 'auth:api-key-introspection',
         async start() {

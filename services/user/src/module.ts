@@ -2,7 +2,7 @@ import { NotificationService } from '@kith/gen/kith/user/v1/notification_pb.js';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
 import { defineService } from '@kith/runtime';
 import { userMigrations } from './migrations/index.js';
-import { onUserRegistered } from './profiles/on-user-registered.js';
+import { profilesFromAuthEvents } from './profiles/from-auth-events.js';
 
 /** Profiles, settings, the follow graph, blocks, mutes and notifications (its own issue). */
 export const userModule = defineService({
@@ -10,5 +10,5 @@ export const userModule = defineService({
   services: [UserService, NotificationService],
   publicMethods: ['kith.user.v1.UserService/GetProfile', 'kith.user.v1.UserService/GetProfiles'],
   migrations: userMigrations,
-  create: () => ({ consumers: [onUserRegistered] }),
+  create: () => ({ consumers: [profilesFromAuthEvents] }),
 });

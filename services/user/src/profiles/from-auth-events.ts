@@ -1,0 +1,38 @@
+import type { ConsumerSpec } from '@kith/runtime';
+import { decodeEvent } from '@kith/runtime';
+import type { Kysely } from 'kysely';
+import type { ProfileTable } from './profile-table.js';
+
+type ProfilesDb = Kysely<{ profiles: ProfileTable }>;
+
+/**
+ * Profiles follow the auth service's account events. One consumer on every auth subject, so
+ * the events of one account are applied in the order they happened (a sign-up's creation
+ * before its expiry), even after the service was down for a week.
+ */
+export const profilesFromAuthEvents: ConsumerSpec = {
+  durable: 'profiles-from-auth',
+  subjects: 'kith.events.auth.>',
+  async handle(trx, message) {
+    const { payload } = decodeEvent(message.data);
+    const db = trx as unknown as ProfilesDb;
+    if (payload.case === 'authUserRegistered') {
+      // Deliberately a plain insert: the inbox already skipped redeliveries, so a second
+      // application would be a bug and should fail loudly, not pass unseen.
+      await db
+        .insertInto('profiles')
+        .values({
+          user_id: payload.value.userId,
+          username: payload.value.username,
+          display_name: payload.value.username,
+          locale: payload.value.locale,
+          deleted_at: null,
+        })
+        .execute();
+    } else if (payload.case === 'authRegistrationExpired') {
+      // A sign-up never verified: its profile goes for good (nobody else ever saw it), which
+      // frees the username here too. Deleting what is gone does nothing.
+      await db.deleteFrom('profiles').where('user_id', '=', payload.value.userId).execute();
+    }
+  },
+};
