@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/events/v1/auth_events.proto.
  */
 export const file_kith_events_v1_auth_events: GenFile = /*@__PURE__*/
-  fileDesc("CiBraXRoL2V2ZW50cy92MS9hdXRoX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEiVgoSQXV0aFVzZXJSZWdpc3RlcmVkEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSDgoGbG9jYWxlGAQgASgJIiQKEUF1dGhFbWFpbFZlcmlmaWVkEg8KB3VzZXJfaWQYASABKAkiSQoSQXV0aFNlc3Npb25SZXZva2VkEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiaQoVQXV0aFRva2Vuc0ludmFsaWRhdGVkEg8KB3VzZXJfaWQYASABKAkSLwoLdmFsaWRfYWZ0ZXIYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgDIAEoCSKKAQoPQXV0aFJvbGVDaGFuZ2VkEg8KB3VzZXJfaWQYASABKAkSJAoIb2xkX3JvbGUYAiABKA4yEi5raXRoLmF1dGgudjEuUm9sZRIkCghuZXdfcm9sZRgDIAEoDjISLmtpdGguYXV0aC52MS5Sb2xlEhoKEmNoYW5nZWRfYnlfdXNlcl9pZBgEIAEoCSJTChNBdXRoQWNjb3VudERpc2FibGVkEg8KB3VzZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEhsKE2Rpc2FibGVkX2J5X3VzZXJfaWQYAyABKAkiQQoSQXV0aEFjY291bnRFbmFibGVkEg8KB3VzZXJfaWQYASABKAkSGgoSZW5hYmxlZF9ieV91c2VyX2lkGAIgASgJIjwKF0F1dGhSZWdpc3RyYXRpb25FeHBpcmVkEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAliBnByb3RvMw", [file_google_protobuf_timestamp, file_kith_auth_v1_types]);
+  fileDesc("CiBraXRoL2V2ZW50cy92MS9hdXRoX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEiVgoSQXV0aFVzZXJSZWdpc3RlcmVkEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSDgoGbG9jYWxlGAQgASgJIiQKEUF1dGhFbWFpbFZlcmlmaWVkEg8KB3VzZXJfaWQYASABKAkiSQoSQXV0aFNlc3Npb25SZXZva2VkEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiaQoVQXV0aFRva2Vuc0ludmFsaWRhdGVkEg8KB3VzZXJfaWQYASABKAkSLwoLdmFsaWRfYWZ0ZXIYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgDIAEoCSKKAQoPQXV0aFJvbGVDaGFuZ2VkEg8KB3VzZXJfaWQYASABKAkSJAoIb2xkX3JvbGUYAiABKA4yEi5raXRoLmF1dGgudjEuUm9sZRIkCghuZXdfcm9sZRgDIAEoDjISLmtpdGguYXV0aC52MS5Sb2xlEhoKEmNoYW5nZWRfYnlfdXNlcl9pZBgEIAEoCSJTChNBdXRoQWNjb3VudERpc2FibGVkEg8KB3VzZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEhsKE2Rpc2FibGVkX2J5X3VzZXJfaWQYAyABKAkiQQoSQXV0aEFjY291bnRFbmFibGVkEg8KB3VzZXJfaWQYASABKAkSGgoSZW5hYmxlZF9ieV91c2VyX2lkGAIgASgJIjwKF0F1dGhSZWdpc3RyYXRpb25FeHBpcmVkEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkiSgoRQXV0aEFwaUtleVJldm9rZWQSDwoHdXNlcl9pZBgBIAEoCRISCgphcGlfa2V5X2lkGAIgASgJEhAKCGtleV9oYXNoGAMgASgJYgZwcm90bzM", [file_google_protobuf_timestamp, file_kith_auth_v1_types]);
 
 /**
  * type "auth.user_registered"
@@ -243,4 +243,35 @@ export type AuthRegistrationExpired = Message<"kith.events.v1.AuthRegistrationEx
  */
 export const AuthRegistrationExpiredSchema: GenMessage<AuthRegistrationExpired> = /*@__PURE__*/
   messageDesc(file_kith_events_v1_auth_events, 7);
+
+/**
+ * type "auth.api_key_revoked" — services drop any cached grant for the key at once.
+ *
+ * @generated from message kith.events.v1.AuthApiKeyRevoked
+ */
+export type AuthApiKeyRevoked = Message<"kith.events.v1.AuthApiKeyRevoked"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string api_key_id = 2;
+   */
+  apiKeyId: string;
+
+  /**
+   * SHA-256 (hex) of the key: what verifiers cache grants under; it cannot be used to sign in.
+   *
+   * @generated from field: string key_hash = 3;
+   */
+  keyHash: string;
+};
+
+/**
+ * Describes the message kith.events.v1.AuthApiKeyRevoked.
+ * Use `create(AuthApiKeyRevokedSchema)` to create a new message.
+ */
+export const AuthApiKeyRevokedSchema: GenMessage<AuthApiKeyRevoked> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_auth_events, 8);
 

@@ -143,10 +143,16 @@ export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
           actorId: actor.userId,
           now,
         });
-        const keyHashes = await revokeAllKeys(trx, account.id, now);
+        const keys = await revokeAllKeys(trx, account.id, now);
+        for (const key of keys) {
+          await app.emit(trx, actor.userId, {
+            case: 'authApiKeyRevoked',
+            value: { userId: account.id, apiKeyId: key.id, keyHash: key.keyHash },
+          });
+        }
         const revocations: Revocation[] = [
           ...cut.revocations,
-          ...keyHashes.map((keyHash): Revocation => ({ kind: 'api_key', keyHash })),
+          ...keys.map(({ keyHash }): Revocation => ({ kind: 'api_key', keyHash })),
         ];
         await app.emit(trx, actor.userId, {
           case: 'authAccountDisabled',
@@ -160,7 +166,7 @@ export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
           details: {
             reason: req.reason,
             revoked_sessions: String(cut.revokedSessions),
-            revoked_api_keys: String(keyHashes.length),
+            revoked_api_keys: String(keys.length),
           },
           at: now,
         });

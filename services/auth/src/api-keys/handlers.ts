@@ -117,6 +117,11 @@ export function apiKeyHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSer
           details: { api_key_id: key.id },
           at: now,
         });
+        // The durable backstop: caches learn of it even if this process dies before publishing.
+        await app.emit(trx, principal.userId, {
+          case: 'authApiKeyRevoked',
+          value: { userId: principal.userId, apiKeyId: key.id, keyHash: key.key_hash },
+        });
         return key.key_hash;
       });
       // Also on a repeat: a retry after a crash between commit and publish still clears caches.

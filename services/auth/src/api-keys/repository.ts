@@ -43,15 +43,15 @@ export async function revokeAllKeys(
   trx: Kysely<AuthDatabase>,
   accountId: string,
   now: Date,
-): Promise<string[]> {
+): Promise<{ id: string; keyHash: string }[]> {
   const rows = await trx
     .updateTable('api_keys')
     .set({ revoked_at: now })
     .where('account_id', '=', accountId)
     .where('revoked_at', 'is', null)
-    .returning('key_hash')
+    .returning(['id', 'key_hash'])
     .execute();
-  return rows.map((r) => r.key_hash);
+  return rows.map((r) => ({ id: r.id, keyHash: r.key_hash }));
 }
 
 /** Hashes of the keys whose cached grants would still be honoured (not revoked, not expired). */

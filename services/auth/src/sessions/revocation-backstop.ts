@@ -6,7 +6,8 @@ import type { AuthApp } from '../app.js';
 import { validAfterSeconds } from '../tokens/access-token.js';
 
 /**
- * Handlers publish revocations to the shared cache right after their commit. If the process
+ * Handlers publish revocations (sessions, tokens_valid_after, API keys) to the shared cache
+ * right after their commit. If the process
  * dies between the two, the committed event still arrives here (outbox, at least once) and the
  * cache learns it: a revocation can be late by a crash, never lost.
  */
@@ -17,7 +18,9 @@ export function revocationBackstop(app: AuthApp): ConsumerSpec {
     async handle(_trx, message) {
       const { payload } = decodeEvent(message.data);
       let revocation: Revocation | undefined;
-      if (payload.case === 'authSessionRevoked') {
+      if (payload.case === 'authApiKeyRevoked') {
+        revocation = { kind: 'api_key', keyHash: payload.value.keyHash };
+      } else if (payload.case === 'authSessionRevoked') {
         revocation = { kind: 'session', sessionId: payload.value.sessionId };
       } else if (payload.case === 'authTokensInvalidated' && payload.value.validAfter) {
         revocation = {
