@@ -107,9 +107,6 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     modules: options.modules,
     databases,
     infrastructure,
-    config,
-    authKeys: keys,
-    clock,
     logger: createLogger(logger, 'rpc'),
     authentication,
     idempotencySealingKey: new Uint8Array(

@@ -23,8 +23,9 @@ import type { Clock, ServiceModule } from './module.js';
 export type AuthKeys = JWTVerifyGetKey;
 
 /**
- * Distributed processes fetch the auth service's JWKS (cached by jose). Embedded mode has no
- * signing keys until the auth service issues them: an empty set, so every token is refused.
+ * Processes without the auth module fetch its JWKS (cached by jose). The auth module hands the
+ * host its own keys (`ServiceParts.verificationKeys`), which replace this; without either, an
+ * empty set refuses every token.
  */
 export function defaultAuthKeys(config: PlatformConfig): AuthKeys {
   if (config.auth.jwksUrl) {
@@ -37,9 +38,6 @@ export interface InterceptorOptions {
   modules: ServiceModule[];
   databases: ReadonlyMap<string, Database>;
   infrastructure: Infrastructure;
-  config: PlatformConfig;
-  authKeys: AuthKeys;
-  clock: Clock;
   logger: Logger;
   authentication: Authentication;
   /** Seals stored idempotent responses (they may hold tokens or secrets). */
@@ -56,9 +54,12 @@ export interface Authentication {
   isRevoked: (principal: Principal) => Promise<boolean>;
 }
 
-export function createAuthentication(
-  options: Pick<InterceptorOptions, 'config' | 'authKeys' | 'clock' | 'infrastructure'>,
-): Authentication {
+export function createAuthentication(options: {
+  config: PlatformConfig;
+  authKeys: AuthKeys;
+  clock: Clock;
+  infrastructure: Infrastructure;
+}): Authentication {
   const { infrastructure } = options;
   return {
     authenticators: [

@@ -155,8 +155,9 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
         occurredAt: ctx.clock(),
       }),
     async publishRevocations(revocations) {
+      // Independent keys: written together, so logout-all of many sessions costs one round trip.
+      await Promise.all(revocations.map((revocation) => applyRevocation(ctx.cache, revocation)));
       for (const revocation of revocations) {
-        await applyRevocation(ctx.cache, revocation);
         ctx.bus.publishLive(REVOCATION_LIVE_SUBJECT, encodeRevocation(revocation));
       }
     },
