@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Bus } from '@kith/bus';
 import type { Cache } from '@kith/cache';
+import { CredentialsRejectedError, isRole } from '@kith/context';
 import type { Principal, Role } from '@kith/context';
 import { apiKeyCacheKey } from './revocation.js';
 import { isApiKeyScope } from './scopes.js';
@@ -47,7 +48,7 @@ export function apiKeyFromHeaders(headers: Headers): string | undefined {
   return match?.[1];
 }
 
-export class InvalidApiKeyError extends Error {
+export class InvalidApiKeyError extends CredentialsRejectedError {
   override readonly name = 'InvalidApiKeyError';
 }
 
@@ -61,7 +62,7 @@ function parseGrant(text: string): ApiKeyGrant | null {
   if (
     typeof value.apiKeyId !== 'string' ||
     typeof value.userId !== 'string' ||
-    typeof value.role !== 'string' ||
+    !isRole(value.role) ||
     !Array.isArray(value.scopes) ||
     !value.scopes.every((s) => typeof s === 'string' && isApiKeyScope(s))
   ) {
@@ -93,20 +94,22 @@ export function createApiKeyAuthenticator(
     if (!API_KEY_PATTERN.test(secret)) throw new InvalidApiKeyError('malformed key');
     const keyHash = hashApiKey(secret);
     const cacheKey = apiKeyCacheKey(keyHash);
-    let text = await options.cache.get(cacheKey);
-    if (text === null) {
+    const cached = await options.cache.get(cacheKey);
+    let grant: ApiKeyGrant | null;
+    if (cached !== null) {
+      grant = parseGrant(cached);
+    } else {
       const reply = await options.bus.request(
         API_KEY_INTROSPECT_SUBJECT,
         new TextEncoder().encode(keyHash),
         { timeoutMs: options.timeoutMs ?? 2_000 },
       );
-      text = new TextDecoder().decode(reply);
-      const grant = parseGrant(text);
+      const text = new TextDecoder().decode(reply);
+      grant = parseGrant(text);
       await options.cache.set(cacheKey, text, {
         ttlMs: grant === null ? UNKNOWN_TTL_MS : GRANT_TTL_MS,
       });
     }
-    const grant = parseGrant(text);
     const at = now().getTime();
     if (grant === null || (grant.expiresAt !== null && grant.expiresAt <= at)) {
       throw new InvalidApiKeyError('unknown, revoked or expired key');

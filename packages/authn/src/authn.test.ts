@@ -6,6 +6,7 @@ import { localPgliteHarness, natsHarness } from '@kith/bus/testing';
 import type { BusHarness } from '@kith/bus/testing';
 import { createMemoryCache, createRedisCache } from '@kith/cache';
 import type { Cache } from '@kith/cache';
+import { CredentialsRejectedError } from '@kith/context';
 import type { Principal } from '@kith/context';
 import { requireService } from '@kith/testkit';
 import {
@@ -101,7 +102,8 @@ for (const [name, make] of buses) {
         asked++;
         return encodeGrant(grants.get(new TextDecoder().decode(req.data)) ?? null);
       });
-      t.after(() => serving.stop());
+      let served = true;
+      t.after(() => (served ? serving.stop() : undefined));
       const cache = createMemoryCache({ maxEntries: 100 });
       let now = 5_000;
       const authenticate = createApiKeyAuthenticator({
@@ -142,6 +144,14 @@ for (const [name, make] of buses) {
       await applyRevocation(cache, { kind: 'api_key', keyHash: hashApiKey(secret) });
       now = 6_000;
       await assert.rejects(authenticate(headers(secret)), /expired/, 'expiry by the clock');
+
+      // Auth not answering is not a bad key: the error says so (the caller answers Unavailable).
+      await serving.stop();
+      served = false;
+      await assert.rejects(authenticate(headers(generateApiKeySecret())), (err: unknown) => {
+        assert.ok(!(err instanceof CredentialsRejectedError), String(err));
+        return true;
+      });
     });
   });
 }

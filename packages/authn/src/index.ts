@@ -19,5 +19,5 @@ export {
   encodeRevocation,
 } from './revocation.js';
 export type { Revocation } from './revocation.js';
-export { API_KEY_SCOPES, hasScope, isApiKeyScope } from './scopes.js';
+export { API_KEY_SCOPES, isApiKeyScope } from './scopes.js';
 export type { ApiKeyScopeName } from './scopes.js';

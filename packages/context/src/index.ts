@@ -2,7 +2,26 @@ import { createContextKey } from '@connectrpc/connect';
 import type { Logger } from 'pino';
 
 /** Platform roles, lowest to highest privilege (triage ⊂ moderator ⊂ admin). */
-export type Role = 'user' | 'triage' | 'moderator' | 'admin';
+export const ROLES = ['user', 'triage', 'moderator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** True when `role` is `least` or a higher one. */
+export function roleAtLeast(role: Role, least: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(least);
+}
+
+/**
+ * The request's credentials are bad (malformed, forged, expired, revoked, unknown key): the
+ * caller's problem, answered Unauthenticated. Any other error while authenticating is ours
+ * (a cache, the bus or the JWKS unreachable) and answers Unavailable: fail closed, but say so.
+ */
+export class CredentialsRejectedError extends Error {
+  override readonly name: string = 'CredentialsRejectedError';
+}
 
 /** Who is calling: set by the authentication interceptor, read by handlers. */
 export interface Principal {

@@ -102,6 +102,11 @@ describe('access token verification and authentication', () => {
       createErrorMappingInterceptor({ logger }),
       createAuthenticationInterceptor({
         authenticators: [
+          // Stands for a verifier whose backing store is down (cache, bus, key set).
+          async (headers) => {
+            if (headers.get('x-store') === 'down') throw new Error('ECONNREFUSED');
+            return undefined;
+          },
           // A stand-in API key authenticator: keys name their scopes after the prefix.
           async (headers) => {
             const key = headers.get('x-api-key');
@@ -211,6 +216,22 @@ describe('access token verification and authentication', () => {
     await assert.rejects(
       client.echo({ text: 'x' }, { headers: { 'x-api-key': 'key:profile:read,profile:write' } }),
       (e: ConnectError) => e.code === Code.PermissionDenied,
+    );
+  });
+
+  it('answers Unavailable, not Unauthenticated, when credentials cannot be checked', async () => {
+    const client = createClient(EchoService, createGrpcTransport({ baseUrl: server.url }));
+    await assert.rejects(
+      client.whoami({}, { headers: { 'x-store': 'down' } }),
+      (e: ConnectError) => {
+        assert.equal(e.code, Code.Unavailable);
+        return true;
+      },
+    );
+    // A public method goes on anonymously: nothing it does depends on who the caller is.
+    assert.equal(
+      (await client.public({ text: 'hi' }, { headers: { 'x-store': 'down' } })).text,
+      'hi',
     );
   });
 

@@ -1,7 +1,12 @@
 import type { HandlerContext, Interceptor } from '@connectrpc/connect';
-import { loggerKey, principalKey } from '@kith/context';
+import { CredentialsRejectedError, loggerKey, principalKey, roleAtLeast } from '@kith/context';
 import type { Principal, Role } from '@kith/context';
-import { PermissionDeniedError, UnauthenticatedError, toConnectError } from '@kith/errors';
+import {
+  PermissionDeniedError,
+  UnauthenticatedError,
+  UnavailableError,
+  toConnectError,
+} from '@kith/errors';
 import { rpcName } from './observe-call.js';
 
 /** Finds the caller in the request headers: undefined = not my kind of credential; throws = invalid. */
@@ -35,7 +40,9 @@ export async function authenticate(
   for (const authenticator of options.authenticators) {
     const principal = await authenticator(headers);
     if (principal === undefined) continue;
-    if (options.isRevoked && (await options.isRevoked(principal))) throw new Error('revoked');
+    if (options.isRevoked && (await options.isRevoked(principal))) {
+      throw new CredentialsRejectedError('revoked');
+    }
     return principal;
   }
   return undefined;
@@ -43,24 +50,33 @@ export async function authenticate(
 
 /**
  * Sets `principalKey`. Missing or invalid credentials on a non-public method answer
- * Unauthenticated with no hint of why; on a public method the call proceeds anonymously.
+ * Unauthenticated with no hint of why; on a public method the call proceeds anonymously. When
+ * the credentials could not be checked at all (cache, bus or key set down), a non-public method
+ * answers Unavailable: still refused, but the client is told to retry, not to sign in again.
  */
 export function createAuthenticationInterceptor(options: AuthenticationOptions): Interceptor {
   return (next) => async (req) => {
+    const method = rpcName(req);
+    const isPublic = options.publicMethods.has(method);
     let principal: Principal | undefined;
     try {
       principal = await authenticate(options, req.header);
     } catch (err) {
-      req.contextValues.get(loggerKey)?.debug({ err }, 'credentials rejected');
+      const logger = req.contextValues.get(loggerKey);
+      if (!(err instanceof CredentialsRejectedError)) {
+        logger?.warn({ err }, 'credentials could not be checked');
+        if (!isPublic) throw toConnectError(new UnavailableError('authentication unavailable'));
+      } else {
+        logger?.debug({ err }, 'credentials rejected');
+      }
       principal = undefined;
     }
-    const method = rpcName(req);
-    if (principal === undefined && !options.publicMethods.has(method)) {
+    if (principal === undefined && !isPublic) {
       throw toConnectError(new UnauthenticatedError());
     }
     const needed =
       options.requiredRoles?.get(method) ?? options.requiredRoles?.get(req.service.typeName);
-    if (needed && principal && rank[principal.role] < rank[needed]) {
+    if (needed && principal && !roleAtLeast(principal.role, needed)) {
       throw toConnectError(new PermissionDeniedError());
     }
     if (principal?.via === 'api_key') {
@@ -74,8 +90,6 @@ export function createAuthenticationInterceptor(options: AuthenticationOptions):
   };
 }
 
-const rank: Record<Role, number> = { user: 0, triage: 1, moderator: 2, admin: 3 };
-
 /** The authenticated caller, for handlers of methods that may also be public. */
 export function requirePrincipal(ctx: Pick<HandlerContext, 'values'>): Principal {
   const principal = ctx.values.get(principalKey);
@@ -86,6 +100,6 @@ export function requirePrincipal(ctx: Pick<HandlerContext, 'values'>): Principal
 /** The caller, who must hold `role` or a higher one (user < triage < moderator < admin). */
 export function requireRole(ctx: Pick<HandlerContext, 'values'>, role: Role): Principal {
   const principal = requirePrincipal(ctx);
-  if (rank[principal.role] < rank[role]) throw new PermissionDeniedError();
+  if (!roleAtLeast(principal.role, role)) throw new PermissionDeniedError();
   return principal;
 }

@@ -1,5 +1,6 @@
-import type { Principal, Role } from '@kith/context';
-import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { CredentialsRejectedError, isRole } from '@kith/context';
+import type { Principal } from '@kith/context';
+import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { JWTVerifyGetKey } from 'jose';
 
 export interface JwtVerifierOptions {
@@ -16,11 +17,10 @@ export interface JwtVerifierOptions {
 }
 
 /** Verification failed; deliberately carries no reason a client could probe with. */
-export class InvalidTokenError extends Error {
+export class InvalidTokenError extends CredentialsRejectedError {
   override readonly name = 'InvalidTokenError';
 }
 
-const roles: readonly Role[] = ['user', 'triage', 'moderator', 'admin'];
 /** Headers that ask the verifier to fetch or trust a key the token brings along. */
 const keyReferenceHeaders = ['jku', 'jwk', 'x5u', 'x5c'] as const;
 
@@ -56,11 +56,12 @@ export function createJwtVerifier(
         requiredClaims: ['sub', 'exp', 'iat'],
       }));
     } catch (cause) {
+      // The key set being unreachable is not the token's fault: let it surface as unavailable.
+      if (cause instanceof errors.JWKSTimeout || !(cause instanceof errors.JOSEError)) throw cause;
       throw new InvalidTokenError('verification failed', { cause });
     }
     const role = payload.role ?? 'user';
-    if (typeof role !== 'string' || !roles.includes(role as Role))
-      throw new InvalidTokenError('bad role');
+    if (!isRole(role)) throw new InvalidTokenError('bad role');
     const scope = payload.scope;
     if (scope !== undefined && typeof scope !== 'string') throw new InvalidTokenError('bad scope');
     const sid = payload.sid;
@@ -68,7 +69,7 @@ export function createJwtVerifier(
     return {
       userId: payload.sub!,
       ...(sid === undefined ? {} : { sessionId: sid }),
-      role: role as Role,
+      role,
       via: 'access_token',
       scopes: scope === undefined ? ['*'] : scope.split(' ').filter((s) => s !== ''),
       issuedAt: payload.iat!,

@@ -1,5 +1,6 @@
 import type { Interceptor } from '@connectrpc/connect';
 import type { PlatformConfig } from '@kith/config';
+import { CredentialsRejectedError } from '@kith/context';
 import type { Principal } from '@kith/context';
 import type { Database } from '@kith/db';
 import { createApiKeyAuthenticator, createRevocationCheck } from '@kith/authn';
@@ -81,11 +82,18 @@ export function createAuthentication(options: {
   };
 }
 
-/** For the gateway and services: undefined instead of an error when credentials are bad. */
+/**
+ * For the gateway and services: undefined when credentials are absent or bad; an error only
+ * when they could not be checked (the gateway answers that with 503).
+ */
 export function lenient(
   authentication: Authentication,
 ): (headers: Headers) => Promise<Principal | undefined> {
-  return (headers: Headers) => authenticate(authentication, headers).catch(() => undefined);
+  return (headers: Headers) =>
+    authenticate(authentication, headers).catch((err: unknown) => {
+      if (err instanceof CredentialsRejectedError) return undefined;
+      throw err;
+    });
 }
 
 /**

@@ -44,7 +44,8 @@ export interface ServiceContext {
   derivedSecret(purpose: string): Buffer | undefined;
   /**
    * Verifies credentials in request headers (access token or API key, then revocation);
-   * undefined when absent, invalid or revoked.
+   * undefined when absent, invalid or revoked; throws when they could not be checked (a cache,
+   * the bus or the key set unreachable).
    */
   authenticate(headers: Headers): Promise<Principal | undefined>;
 }
