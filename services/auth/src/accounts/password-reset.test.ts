@@ -91,6 +91,29 @@ describe('RequestPasswordReset and ResetPassword', () => {
     ]);
   });
 
+  test('a reset cancels an e-mail change started with the old password', async () => {
+    // Whoever knew the old password asked to move the account to their own inbox…
+    const user = await h.signUp();
+    const attacker = `taker-${Date.now().toString(36)}@evil.example`;
+    await signedInClient(h, user.accessToken).changeEmail({
+      currentPassword: user.password,
+      newEmail: attacker,
+    });
+    const changeLink = (await h.lastMailTo(attacker)).token!;
+    // …then the owner takes the account back with a reset.
+    h.clock.advance(1000);
+    await deviceClient(h).resetPassword({
+      token: await resetLink(user.email),
+      newPassword: NEW_PASSWORD,
+    });
+
+    await rejectsWith(deviceClient(h).verifyEmail({ token: changeLink }), Code.InvalidArgument);
+    const owner = await signIn(deviceClient(h), { ...user, password: NEW_PASSWORD });
+    const account = await signedInClient(h, owner.accessToken).getAccount({});
+    assert.equal(account.account?.email, user.email);
+    assert.equal(account.account?.pendingEmail, '');
+  });
+
   test('a reset link works once, and using one retires the others', async () => {
     const user = await h.signUp();
     const first = await resetLink(user.email);

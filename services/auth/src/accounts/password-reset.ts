@@ -99,11 +99,14 @@ export async function resetPassword(
       .set({
         password_hash: passwordHash,
         email_verified_at: account.email_verified_at ?? now,
+        // A reset is how an owner takes an account back: an e-mail change someone else started
+        // with the old password must not survive it.
+        pending_email: null,
         updated_at: now,
       })
       .where('id', '=', account.id)
       .execute();
-    await retireEmailTokens(trx, account.id, ['reset_password'], now);
+    await retireEmailTokens(trx, account.id, ['reset_password', 'change_email'], now);
     const cut = await cutAccess(app, trx, {
       accountId: account.id,
       reason: 'password_reset',
