@@ -14,6 +14,7 @@ export type {
 export { decodeEvent, eventType, recordEvent, EVENT_SCHEMA_VERSION } from './events.js';
 export type { EventPayload, NewEvent } from './events.js';
 export { migrationsFor } from './migrations.js';
+export { periodicDaemon } from './periodic-daemon.js';
 export { startHost } from './host.js';
 export type { HostOptions, RunningHost } from './host.js';
 export { migrateDistributed, runServiceCli, startDistributed, startEmbedded } from './process.js';

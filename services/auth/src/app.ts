@@ -51,6 +51,8 @@ export interface AuthApp {
   /** After commit: tells every verifier at once (shared cache, plus a live announcement). */
   publishRevocations(revocations: readonly Revocation[]): Promise<void>;
   mailRelay: ReturnType<typeof createMailRelay>;
+  /** Closed when the service stops (after the relay). */
+  mailer: Mailer;
   /** Queues mail in the transaction, due at once on the service clock (the relay's). */
   queueMail(
     trx: Kysely<AuthDatabase>,
@@ -67,11 +69,13 @@ export interface AuthAppOverrides {
 }
 
 /**
- * Embedded mode has no mail server: messages become .eml files under the data dir, and the
- * link each carries is logged so a developer can follow it (these are local test accounts).
+ * Without SMTP, messages become .eml files under the data dir. Embedded mode (a laptop, local
+ * test accounts) also logs the link each carries so a developer can follow it; anywhere else a
+ * link holds a live secret and never reaches the logs.
  */
-function embeddedMailer(dir: string, from: string, logger: Logger): Mailer {
+function fileMailer(dir: string, from: string, logger: Logger | undefined): Mailer {
   const files = createFileMailer({ dir, from });
+  if (!logger) return files;
   return {
     async send(message) {
       const sent = await files.send(message);
@@ -114,7 +118,11 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
     overrides.mailer ??
     (config.smtpUrl
       ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom })
-      : embeddedMailer(path.join(ctx.config.dataDir, 'mail'), config.mailFrom, ctx.logger));
+      : fileMailer(
+          path.join(ctx.config.dataDir, 'mail'),
+          config.mailFrom,
+          config.mode === 'embedded' ? ctx.logger : undefined,
+        ));
   const mailRelay = createMailRelay({
     database,
     mailer,
@@ -163,9 +171,10 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
     },
     mailRelay,
     async queueMail(trx, message) {
+      // No wake-up here: the row is not visible until the caller commits; the relay polls.
       await enqueueMail(trx, message, { now: ctx.clock() });
-      mailRelay.wake();
     },
+    mailer,
   };
   overrides.onApp?.(app);
   return app;

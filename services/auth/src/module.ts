@@ -1,7 +1,7 @@
 import { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { Subscription } from '@kith/bus';
-import { defineService, implement } from '@kith/runtime';
+import { defineService, implement, periodicDaemon } from '@kith/runtime';
 import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import { applyBootstrapAdmins } from './admin/bootstrap.js';
 import { adminHandlers } from './admin/handlers.js';
@@ -45,7 +45,6 @@ export async function createAuthParts(
   const app = createAuthApp(ctx, overrides);
   await app.keys.maintain();
   await applyBootstrapAdmins(app);
-  let keyTimer: NodeJS.Timeout | undefined;
   let introspection: Subscription | undefined;
   return {
     handlers: [
@@ -62,20 +61,12 @@ export async function createAuthParts(
     ],
     consumers: [revocationBackstop(app), onUserErased(app)],
     daemons: [
-      {
+      periodicDaemon({
         name: 'auth:signing-keys',
-        start() {
-          keyTimer = setInterval(() => {
-            app.keys
-              .maintain()
-              .catch((err: unknown) => app.logger.error({ err }, 'key maintenance failed'));
-          }, KEY_MAINTENANCE_MS);
-          keyTimer.unref();
-        },
-        async stop() {
-          clearInterval(keyTimer);
-        },
-      },
+        everyMs: KEY_MAINTENANCE_MS,
+        run: () => app.keys.maintain(),
+        onError: (err) => app.logger.error({ err }, 'key maintenance failed'),
+      }),
       {
         name: 'auth:mail-relay',
         start: () => app.mailRelay.start(),
@@ -94,6 +85,7 @@ export async function createAuthParts(
     ],
     http: { 'GET /.well-known/jwks.json': jwksRoute(app.keys) },
     verificationKeys: app.keys.verificationKeys,
+    close: () => app.mailer.close(),
   };
 }
 
