@@ -24,7 +24,12 @@ export function accountHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
     },
     resendVerification: (req, ctx) => resendVerification(app, req, ctx),
     requestPasswordReset: (req, ctx) => requestPasswordReset(app, req, ctx),
-    resetPassword: (req, ctx) => resetPassword(app, req, ctx),
+    async resetPassword(req, ctx) {
+      const reset = await resetPassword(app, req, ctx);
+      // A reset also proves the inbox (an unverified address becomes verified).
+      await applyBootstrapAdmins(app);
+      return reset;
+    },
     changePassword: (req, ctx) => changePassword(app, req, ctx),
     changeEmail: (req, ctx) => changeEmail(app, req, ctx),
 

@@ -1,19 +1,18 @@
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { Revocation } from '@kith/authn';
 import { FailedPreconditionError, NotFoundError } from '@kith/errors';
 import type { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { requireRole } from '@kith/interceptors';
 import type { Kysely } from 'kysely';
-import { liveKeyHashes, revokeAllKeys } from '../api-keys/repository.js';
+import { revokeAllKeys } from '../api-keys/repository.js';
 import type { AuthApp } from '../app.js';
+import { changeRole } from './change-role.js';
 import { recordStaffAccess } from './staff-access.js';
 import { cutAccess } from '../sessions/cut-access.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { canonicalEmail } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import { requestMeta } from '../request-meta.js';
-import { toProtoRole } from '../accounts/account-message.js';
 import { findAccountByCanonicalEmail, findAccountById } from '../accounts/account-store.js';
 import { accountView } from './account-view.js';
 import type { AccountMessage } from './account-view.js';
@@ -43,7 +42,7 @@ async function reload(trx: Kysely<AuthDatabase>, userId: string): Promise<Accoun
 
 /** Roles and account disabling. Every method checks for ADMIN before it reads anything. */
 export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
-  const { database, sessions, clock } = app;
+  const { database, clock } = app;
 
   return {
     async setRole(req, ctx) {
@@ -58,39 +57,13 @@ export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
         const account = await lockAccount(trx, req.userId);
         if (account.role === role)
           return { account: await accountView(trx, account), revocations: [] };
-        await trx
-          .updateTable('accounts')
-          .set({ role, updated_at: now })
-          .where('id', '=', account.id)
-          .execute();
-        // Tokens carry the role: the old ones die now and a refresh mints one with the new role.
-        const revocations: Revocation[] = [
-          await sessions.invalidateAccessTokens(trx, account.id, now),
-        ];
-        // Cached API-key grants carry it too: dropped, so the next call re-reads the role.
-        for (const keyHash of await liveKeyHashes(trx, account.id, now)) {
-          revocations.push({ kind: 'api_key', keyHash });
-        }
-        await app.emit(trx, actor.userId, {
-          case: 'authRoleChanged',
-          value: {
-            userId: account.id,
-            oldRole: toProtoRole(account.role),
-            newRole: toProtoRole(role),
-            changedByUserId: actor.userId,
-          },
-        });
-        await app.emit(trx, actor.userId, {
-          case: 'authTokensInvalidated',
-          value: { userId: account.id, validAfter: timestampFromDate(now), reason: 'role_changed' },
-        });
-        await recordAudit(trx, {
-          type: 'role_changed',
-          accountId: account.id,
+        const revocations = await changeRole(app, trx, {
+          account,
+          role,
           actorId: actor.userId,
+          reason: req.reason,
           meta,
-          details: { old_role: account.role, new_role: role, reason: req.reason },
-          at: now,
+          now,
         });
         return { account: await reload(trx, account.id), revocations };
       });

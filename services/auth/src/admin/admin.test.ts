@@ -1,3 +1,4 @@
+import { apiKeyCacheKey, hashApiKey } from '@kith/authn';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -124,12 +125,16 @@ test('SetRole takes effect at once: the old access token dies, a refreshed one h
     .as(user.accessToken)
     .auth.createApiKey({ name: 'k', scopes: [ApiKeyScope.POSTS_READ] });
   assert.equal((await introspectApiKey(h, secret))?.role, 'user');
+  // A verifier somewhere has cached the key's grant, role included.
+  const grantKey = apiKeyCacheKey(hashApiKey(secret));
+  await h.app.cache.set(grantKey, '{"role":"user"}', { ttlMs: 60_000 });
   await h.as(user.accessToken).auth.listSessions({});
   assert.equal(await codeOf(h.as(user.accessToken).admin.listIpBlocks({})), Code.PermissionDenied);
 
   h.clock.advance(2_000);
   const res = await client.setRole({ userId: user.userId, role: Role.ADMIN, reason: 'new staff' });
   assert.equal(res.account?.role, Role.ADMIN);
+  assert.equal(await h.app.cache.get(grantKey), null, 'the cached grant with the old role is gone');
 
   assert.equal(await codeOf(h.as(user.accessToken).auth.listSessions({})), Code.Unauthenticated);
   h.clock.advance(1_000);

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '@kith/errors';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { OidcIntent } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { requirePrincipal } from '@kith/interceptors';
+import { applyBootstrapAdmins } from '../admin/bootstrap.js';
 import type { AuthApp } from '../app.js';
 import { requestMeta } from '../request-meta.js';
 import { finishOAuthLogin } from './handlers-finish.js';
@@ -58,6 +59,9 @@ export function oidcHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthServi
         };
       }
       const { result, accountCreated } = finished;
+      // A sign-up arrives with its address verified by the provider: it may be the founder's.
+      // (A promotion revokes the token just minted; the client's refresh returns an admin one.)
+      if (accountCreated) await applyBootstrapAdmins(app);
       return 'tokens' in result
         ? { result: { case: 'tokens', value: result.tokens }, accountCreated }
         : { result: { case: 'mfaChallenge', value: result.mfaChallenge }, accountCreated };
