@@ -102,6 +102,10 @@ export function createAuthThrottle(options: {
     async recordSuccess(identifier: string): Promise<void> {
       await cache.del(failureKey(identifier));
     },
+    /** Only the per-address login limit: the state is random, no use as an identifier key. */
+    async beforeOAuthFinish(ip: string): Promise<void> {
+      await consume(loginPerIp, clientKey(ip));
+    },
     async beforeOAuthStart(ip: string): Promise<void> {
       await consume(oauthStartPerIp, clientKey(ip));
     },

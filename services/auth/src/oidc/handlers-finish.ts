@@ -42,8 +42,8 @@ export async function finishOAuthLogin(
   principal: Principal | undefined,
 ): Promise<FinishResult> {
   const now = app.clock();
-  // Per client address, like a password login (the state is unguessable: no use as a key).
-  await app.throttle.beforePasswordCheck(meta.ip, `oidc:${input.providerId}:${input.state}`);
+  // Counts against the client address's login budget, like a password login.
+  await app.throttle.beforeOAuthFinish(meta.ip);
   const fail = async (providerId: string, reason: string, accountId: string | null = null) => {
     await app.database.transaction((trx) =>
       auditOidcFailure(trx, { meta, now, providerId, reason, accountId }),

@@ -5,7 +5,7 @@ import { Code, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
 import { userModule } from '@kith/user-service';
-import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK } from 'jose';
+import { SignJWT, decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import type { JWK } from 'jose';
 import { codeOf, seedUser, startAuthHarness } from '../testing/index.js';
 import type { AuthHarness } from '../testing/index.js';
@@ -83,14 +83,16 @@ describe('forged and misused tokens are refused at every service', () => {
       'jku header': await sign({}, { jku: keyUrl }, attacker.privateKey),
       'jwk header': await sign({}, { jwk: attackerJwk }, attacker.privateKey),
       'jku on a genuinely signed token': await sign({}, { jku: keyUrl }),
-      'role raised in the claims': await sign({ role: 'admin' }, {}, attacker.privateKey),
+      // The genuine header and signature around a payload that claims admin.
+      'role raised in a genuine token': (() => {
+        const [header, , signature] = user.accessToken.split('.');
+        return `${header}.${b64({ ...genuine, role: 'admin' })}.${signature}`;
+      })(),
     };
     for (const [name, token] of Object.entries(forged)) {
       assert.equal(await atUserService(token), Code.Unauthenticated, name);
     }
     assert.equal(keyServerHits, 0, 'no key URL named by a token was ever fetched');
-    // The imported key really is the published one (the HS256 cases are not strawmen).
-    assert.ok(await importJWK(published, 'EdDSA'));
   });
 
   test('opaque credentials are not access tokens: refresh tokens and pre-MFA challenges', async () => {
