@@ -9,12 +9,14 @@ import { createPageTokenCodec, migrate } from '@kith/db';
 import type { Database } from '@kith/db';
 import { createLogger } from '@kith/logging';
 import type { Logger } from '@kith/logging';
+import { purgeIdempotencyKeys } from '@kith/interceptors';
 import { createKithServer } from '@kith/server';
 import type { Registry } from 'prom-client';
 import type { Infrastructure } from './infrastructure.js';
 import { buildInterceptors, createAuthentication, lenient } from './interceptors.js';
 import type { AuthKeys } from './interceptors.js';
 import { migrationsFor } from './migrations.js';
+import { periodicDaemon } from './periodic-daemon.js';
 import type {
   Clock,
   Daemon,
@@ -50,6 +52,10 @@ export interface RunningHost {
   contexts: ReadonlyMap<ServiceName, ServiceContext>;
   stop(): Promise<void>;
 }
+
+/** Idempotency records live at least 24 h (ADR 0004); an hour of margin, swept hourly. */
+const IDEMPOTENCY_RETENTION_MS = 25 * 3600_000;
+const IDEMPOTENCY_PURGE_EVERY_MS = 3600_000;
 
 /** Builds every module's handlers, consumers and daemons and serves them on one port. */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
@@ -143,6 +149,20 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       start: () => relay.start(),
       stop: () => relay.stop(),
     });
+    // Stored responses are kept a day (ADR 0004), then purged: they hold sealed secrets.
+    const purgeLogger = createLogger(logger, `${schema}:idempotency-purge`);
+    daemons.push(
+      periodicDaemon({
+        name: `${schema}:idempotency-purge`,
+        everyMs: IDEMPOTENCY_PURGE_EVERY_MS,
+        async run() {
+          const cutoff = new Date(clock().getTime() - IDEMPOTENCY_RETENTION_MS);
+          const purged = await purgeIdempotencyKeys(database, cutoff);
+          if (purged > 0) purgeLogger.info({ purged }, 'purged idempotency records');
+        },
+        onError: (err) => purgeLogger.error({ err }, 'idempotency purge failed'),
+      }),
+    );
   }
 
   const subscriptions: Subscription[] = [];
