@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { test } from 'node:test';
 import type { BeginResult, IdempotencyStore } from './idempotency-store.js';
+import { FailedPreconditionError } from '@kith/errors';
 import { sealedIdempotencyStore } from './sealed-idempotency-store.js';
 
 /** The simplest real store: a Map, so the test can look at what would reach the database. */
@@ -42,8 +43,13 @@ test('stored responses are sealed, replay intact, and refuse another scope or ta
 
   // The same ciphertext moved under another caller's scope does not open.
   rows.set('u2|Refresh|key-1', { hash: 'h', response: raw });
-  await assert.rejects(sealed.begin('u2|Refresh', 'key-1', 'h'));
+  await assert.rejects(sealed.begin('u2|Refresh', 'key-1', 'h'), FailedPreconditionError);
   raw[20] = raw[20]! ^ 1;
   rows.set('u1|Refresh|key-1', { hash: 'h', response: raw });
-  await assert.rejects(sealed.begin('u1|Refresh', 'key-1', 'h'));
+  await assert.rejects(sealed.begin('u1|Refresh', 'key-1', 'h'), FailedPreconditionError);
+  // After the sealing key is rotated, a stored answer is refused (never re-run), not a crash.
+  const rotated = sealedIdempotencyStore(store, crypto.randomBytes(32));
+  await sealed.begin('u3|Refresh', 'key-2', 'h');
+  await sealed.complete('u3|Refresh', 'key-2', secret);
+  await assert.rejects(rotated.begin('u3|Refresh', 'key-2', 'h'), FailedPreconditionError);
 });

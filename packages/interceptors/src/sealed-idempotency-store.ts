@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { FailedPreconditionError } from '@kith/errors';
 import type { IdempotencyStore } from './idempotency-store.js';
 
 const IV_BYTES = 12;
@@ -17,13 +18,22 @@ export function sealedIdempotencyStore(store: IdempotencyStore, key: Uint8Array)
       const result = await store.begin(scope, k, requestHash);
       if (result.state !== 'completed') return result;
       const sealed = Buffer.from(result.response);
-      const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
-      decipher.setAAD(aad(scope, k));
-      decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-      const response = Buffer.concat([
-        decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
-        decipher.final(),
-      ]);
+      let response: Buffer;
+      try {
+        const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
+        decipher.setAAD(aad(scope, k));
+        decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+        response = Buffer.concat([
+          decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
+          decipher.final(),
+        ]);
+      } catch (cause) {
+        // Sealed under a key since rotated (or tampered with): the effect happened, but its
+        // answer can't be replayed. Never run it again; tell the client to use a new key.
+        throw new FailedPreconditionError('this idempotency key can no longer be replayed', {
+          cause,
+        });
+      }
       return { ...result, response: new Uint8Array(response) };
     },
     async complete(scope, k, response) {
