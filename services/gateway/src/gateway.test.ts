@@ -4,6 +4,7 @@ import { durationMs } from '@bufbuild/protobuf/wkt';
 import {
   alice,
   connect,
+  API_KEY,
   GOOD_TOKEN,
   refusedStatus,
   socketGauge,
@@ -70,6 +71,15 @@ test('upgrades without a valid token are refused with 401 before any upgrade', a
     401,
   );
   assert.equal(await refusedStatus(`${url}/ws`, ['kith.v1', 'bearer.wrong']), 401);
+  assert.equal(await socketGauge(metrics), 0);
+});
+
+test('an API key cannot open a socket: keys act only through the RPCs their scopes name', async (t) => {
+  const { url, metrics } = await startGateway(t);
+  assert.equal(
+    await refusedStatus(`${url}/ws`, [], { headers: { authorization: `Bearer ${API_KEY}` } }),
+    403,
+  );
   assert.equal(await socketGauge(metrics), 0);
 });
 

@@ -82,6 +82,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       return refuse(socket, 503, 'token verification unavailable');
     }
     if (principal === undefined) return refuse(socket, 401, 'invalid access token');
+    // API keys act only through the RPCs their scopes name; the socket is not one of them.
+    if (principal.via !== 'access_token') return refuse(socket, 403, 'API keys cannot connect');
     if (socket.destroyed) return;
     if (closing) return refuse(socket, 503, 'shutting down');
 

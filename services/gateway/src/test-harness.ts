@@ -29,14 +29,25 @@ export const alice: Principal = {
   issuedAt: 1_790_000_000,
 };
 
+/** An API key's holder: scoped to some RPCs, never to the realtime socket. */
+export const API_KEY = 'kith_ak_bob-panic-button';
+export const bobsKey: Principal = {
+  ...alice,
+  sessionId: undefined,
+  via: 'api_key',
+  scopes: ['sos:raise'],
+};
+
 /**
  * Stands in for the token verifier (tested with the auth packages): exactly one bearer token
- * is valid. Records the headers it was shown.
+ * is valid, and one API key. Records the headers it was shown.
  */
 export function fakeAuthenticate(seen: Headers[] = []) {
   return async (headers: Headers): Promise<Principal | undefined> => {
     seen.push(headers);
-    return headers.get('authorization') === `Bearer ${GOOD_TOKEN}` ? alice : undefined;
+    const authorization = headers.get('authorization');
+    if (authorization === `Bearer ${API_KEY}`) return bobsKey;
+    return authorization === `Bearer ${GOOD_TOKEN}` ? alice : undefined;
   };
 }
 
