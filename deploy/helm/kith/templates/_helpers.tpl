@@ -6,8 +6,15 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 
 {{- define "kith.env" -}}
 {{- range $k, $v := .root.Values.env }}
+{{- if $v }}
 - name: {{ $k }}
   value: {{ $v | quote }}
+{{- end }}
+{{- end }}
+{{- if not .root.Values.env.AUTH_JWKS_URL }}
+{{/* Every service verifies tokens with the auth Service of this release. */}}
+- name: AUTH_JWKS_URL
+  value: "http://{{ .root.Release.Name }}-auth:{{ .root.Values.port }}/.well-known/jwks.json"
 {{- end }}
 - name: PORT
   value: {{ .root.Values.port | quote }}
