@@ -1,7 +1,5 @@
-import { isIP } from 'node:net';
-import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import { domainMatchesBlock, normalizeUsername, usernameSkeleton } from '../credentials/index.js';
+import { normalizeUsername, usernameSkeleton } from '../credentials/index.js';
 import type { Account, AuthDatabase, NewAccount } from '../db/schema.js';
 
 // The account queries of this folder. Every query takes the handle it runs on: inside a
@@ -108,42 +106,27 @@ export async function insertAccount(
     .execute();
 }
 
-/** True when a live block covers `ip` for sign-up (scope sign_up or all). */
-export async function ipBlockedForSignUp(
-  db: Kysely<AuthDatabase>,
-  ip: string,
-  now: Date,
-): Promise<boolean> {
-  // An address that is not one (a unix socket, a test transport) cannot be in a range.
-  if (isIP(ip) === 0) return false;
-  const row = await db
-    .selectFrom('ip_blocks')
-    .select('id')
-    .where('scope', 'in', ['sign_up', 'all'])
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-    .where(sql<boolean>`cidr >>= ${ip}::inet`)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 /** The domain and each parent of it: 'a.mail.evil.com' → 'a.mail.evil.com', 'mail.evil.com', … */
 export function domainAndParents(domain: string): string[] {
   const labels = domain.split('.');
   return labels.map((_, i) => labels.slice(i).join('.'));
 }
 
-/** True when the (lowercase ASCII) domain or a parent of it is on the block list. */
+/**
+ * True when the (lowercase ASCII) domain or a parent of it is on the block list. Blocks are
+ * stored in that same form (CreateEmailDomainBlock normalises), so this is an index lookup.
+ */
 export async function emailDomainBlocked(
   db: Kysely<AuthDatabase>,
   domain: string,
 ): Promise<boolean> {
-  const candidates = domainAndParents(domain);
-  const rows = await db
+  const row = await db
     .selectFrom('email_domain_blocks')
-    .select('domain')
-    .where(sql<string>`lower(domain)`, 'in', candidates)
-    .execute();
-  return rows.some((row) => domainMatchesBlock(domain, row.domain));
+    .select('id')
+    .where('domain', 'in', domainAndParents(domain))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function unusedRecoveryCodes(

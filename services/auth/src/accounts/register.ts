@@ -4,6 +4,7 @@ import type { RegisterRequest } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { AuthApp } from '../app.js';
+import { ipBlocked } from '../db/ip-blocks.js';
 import { consentRecord } from './consent.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { emailDomain } from '../credentials/index.js';
@@ -15,7 +16,6 @@ import {
   emailDomainBlocked,
   findAccountByCanonicalEmail,
   insertAccount,
-  ipBlockedForSignUp,
   usernameTaken,
 } from './account-store.js';
 import { emailLink, issueEmailToken } from './email-tokens.js';
@@ -142,7 +142,7 @@ async function refuseBlockedSignUp(
 ): Promise<void> {
   const db = app.database.db;
   let reason: string | undefined;
-  if (await ipBlockedForSignUp(db, meta.ip, now)) reason = 'ip_blocked';
+  if (await ipBlocked(db, meta.ip, 'sign_up', now)) reason = 'ip_blocked';
   else if (await emailDomainBlocked(db, emailDomain(registration.email)))
     reason = 'email_domain_blocked';
   if (reason === undefined) return;

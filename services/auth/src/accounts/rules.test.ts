@@ -78,6 +78,8 @@ describe('account rules', () => {
       'evil.com',
       'com',
     ]);
+    // Whole labels only: 'notevil.com' is someone else's domain, not a subdomain of evil.com.
+    assert.ok(!domainAndParents('notevil.com').includes('evil.com'));
   });
 
   test('roles map to the API enum', () => {

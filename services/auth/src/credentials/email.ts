@@ -75,12 +75,3 @@ export function maskEmail(raw: string): string {
   // Shown to people: an IDN reads as typed ('bücher.de'), not as punycode.
   return `${first}***@${domainToUnicode(domain)}`;
 }
-
-/** True when `domain` is `blocked` or one of its subdomains: 'evil.com' blocks 'mail.evil.com'. */
-export function domainMatchesBlock(domain: string, blocked: string): boolean {
-  const candidate = asciiDomain(domain);
-  const block = asciiDomain(blocked);
-  if (candidate === null || block === null) return false;
-  // The dot matters: 'notevil.com' ends with 'evil.com' but is someone else's domain.
-  return candidate === block || candidate.endsWith(`.${block}`);
-}

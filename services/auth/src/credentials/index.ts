@@ -1,10 +1,4 @@
-export {
-  canonicalEmail,
-  domainMatchesBlock,
-  emailDomain,
-  InvalidEmailError,
-  maskEmail,
-} from './email.js';
+export { canonicalEmail, emailDomain, InvalidEmailError, maskEmail } from './email.js';
 export type { InvalidEmailReason } from './email.js';
 export { createPasswordHasher, OWASP_ARGON2ID } from './password-hasher.js';
 export type {

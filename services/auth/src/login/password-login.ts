@@ -9,7 +9,7 @@ import { completePrimaryAuth } from './complete-login.js';
 import type { PrimaryAuthResult } from './complete-login.js';
 import { parseLoginIdentifier } from './identifier.js';
 import type { LoginIdentifier } from './identifier.js';
-import { isLoginBlocked } from './ip-blocks.js';
+import { ipBlocked } from '../db/ip-blocks.js';
 
 /**
  * The one answer for every way a password login can fail: unknown identifier, wrong password,
@@ -65,7 +65,7 @@ export async function passwordLogin(
   const identifier = parseLoginIdentifier(input.identifier);
   // Keyed on what was typed, never on whether it names an account.
   await app.throttle.beforePasswordCheck(meta.ip, identifier.canonical);
-  if (await isLoginBlocked(app.database.db, meta.ip, now)) {
+  if (await ipBlocked(app.database.db, meta.ip, 'login', now)) {
     await app.database.transaction((trx) =>
       recordAudit(trx, {
         type: 'blocked_by_policy',

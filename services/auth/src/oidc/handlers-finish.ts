@@ -3,7 +3,7 @@ import { PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { PrimaryAuthResult } from '../login/complete-login.js';
-import { isLoginBlocked } from '../login/ip-blocks.js';
+import { ipBlocked } from '../db/ip-blocks.js';
 import type { RequestMeta } from '../request-meta.js';
 import type { OidcClient } from './client.js';
 import { OidcLoginError } from './errors.js';
@@ -66,7 +66,7 @@ export async function finishOAuthLogin(
     // their own account and have a victim complete it, planting the victim's identity there.
     throw await fail(state.provider_id, 'link_caller_mismatch', state.account_id);
   }
-  if (state.intent === 'login' && (await isLoginBlocked(app.database.db, meta.ip, now))) {
+  if (state.intent === 'login' && (await ipBlocked(app.database.db, meta.ip, 'login', now))) {
     await app.database.transaction((trx) =>
       recordAudit(trx, {
         type: 'blocked_by_policy',

@@ -4,10 +4,10 @@ import {
   emailDomainBlocked,
   findAccountByCanonicalEmail,
   findAccountById,
-  ipBlockedForSignUp,
 } from '../accounts/account-store.js';
 import { accountConflict } from '../accounts/unique-violation.js';
 import type { AuthApp } from '../app.js';
+import { ipBlocked } from '../db/ip-blocks.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { canonicalEmail, emailDomain, InvalidEmailError } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
@@ -185,7 +185,7 @@ async function signUpBlock(
   meta: RequestMeta,
   now: Date,
 ): Promise<string | null> {
-  if (await ipBlockedForSignUp(trx, meta.ip, now)) return 'ip_blocked';
+  if (await ipBlocked(trx, meta.ip, 'sign_up', now)) return 'ip_blocked';
   if (await emailDomainBlocked(trx, emailDomain(email))) return 'email_domain_blocked';
   return null;
 }

@@ -1,12 +1,16 @@
 import { isIP } from 'node:net';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { AuthDatabase } from '../db/schema.js';
+import type { AuthDatabase } from './schema.js';
 
-/** True when a live block with scope `all` covers the address (logins are refused from it). */
-export async function isLoginBlocked(
+/** Which blocks refuse what: an `all` block refuses logins and sign-ups, `sign_up` only those. */
+const SCOPES = { login: ['all'], sign_up: ['sign_up', 'all'] } as const;
+
+/** True when a block in force covers `ip` for `action`. */
+export async function ipBlocked(
   db: Kysely<AuthDatabase>,
   ip: string,
+  action: keyof typeof SCOPES,
   now: Date,
 ): Promise<boolean> {
   // Not an address (no peer, a garbled forwarded header): nothing to match, and a cast would fail.
@@ -14,7 +18,7 @@ export async function isLoginBlocked(
   const block = await db
     .selectFrom('ip_blocks')
     .select('id')
-    .where('scope', '=', 'all')
+    .where('scope', 'in', SCOPES[action])
     .where(sql<boolean>`cidr >>= ${ip}::inet`)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .limit(1)
