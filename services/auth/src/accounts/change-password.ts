@@ -8,7 +8,6 @@ import { loadCallerAccount } from '../db/accounts.js';
 import { requestMeta } from '../request-meta.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { sendMail } from './account-mail.js';
-import { findAccountById } from './account-store.js';
 import { confirmCurrentPassword } from './current-password.js';
 import { cutAccess } from '../sessions/cut-access.js';
 import { passwordChangedMail } from './mail-templates.js';
@@ -67,21 +66,15 @@ export async function changePassword(
       keepSessionId: session.id,
       now,
     });
-    // The password was just proved: the session's re-auth clock restarts. Its refresh tokens
-    // still in circulation are dropped, so only the pair returned here continues the session.
-    await trx
-      .updateTable('sessions')
-      .set({ auth_time: now, last_used_at: now, ip: meta.ip, user_agent: meta.userAgent })
-      .where('id', '=', session.id)
-      .execute();
-    await trx
-      .deleteFrom('refresh_tokens')
-      .where('session_id', '=', session.id)
-      .where('used_at', 'is', null)
-      .execute();
-    const updated = await findAccountById(trx, account.id);
-    if (!updated) throw new UnauthenticatedError();
-    const tokens = await app.sessions.issue(trx, updated, { ...session, auth_time: now }, now);
+    // The password was just proved: the session's re-auth clock restarts, with a new pair.
+    // (cutAccess has just moved tokens_valid_after to now.)
+    const tokens = await app.sessions.restartAuth(
+      trx,
+      { ...account, tokens_valid_after: now },
+      session.id,
+      now,
+      { ip: meta.ip, userAgent: meta.userAgent },
+    );
     await sendMail(app, trx, account.email, passwordChangedMail('changed'));
     await recordAudit(trx, {
       type: 'password_changed',

@@ -1,10 +1,9 @@
 import type { Principal } from '@kith/context';
 import { FailedPreconditionError, InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
-import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { loadCallerAccount } from '../db/accounts.js';
-import type { Account, AuthDatabase } from '../db/schema.js';
+import type { Account } from '../db/schema.js';
 import { useTotpCode } from '../mfa/factors.js';
 import type { RequestMeta } from '../request-meta.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
@@ -81,7 +80,7 @@ export async function reauthenticate(
         .where('id', '=', account.id)
         .execute();
     }
-    const tokens = await refreshAuthTime(app, trx, account, sessionId, now);
+    const tokens = await app.sessions.restartAuth(trx, account, sessionId, now);
     await recordAudit(trx, {
       type: 'reauthenticated',
       accountId: account.id,
@@ -113,34 +112,4 @@ async function checkPassword(
   const result = await app.hasher.verify(account.password_hash, password);
   const rehashed = result.ok && result.needsRehash ? await app.hasher.hash(password) : null;
   return { ok: result.ok, rehashed };
-}
-
-/**
- * `auth_time = now` on the calling session, then a new pair for it. The session's refresh tokens
- * still in circulation are dropped (as ChangePassword does), so only the pair returned here
- * continues the session.
- */
-async function refreshAuthTime(
-  app: AuthApp,
-  trx: Kysely<AuthDatabase>,
-  account: Account,
-  sessionId: string,
-  now: Date,
-): Promise<TokenPairInit> {
-  const session = await trx
-    .updateTable('sessions')
-    .set({ auth_time: now, last_used_at: now })
-    .where('id', '=', sessionId)
-    .where('account_id', '=', account.id)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
-    .returningAll()
-    .executeTakeFirst();
-  if (!session) throw new UnauthenticatedError();
-  await trx
-    .deleteFrom('refresh_tokens')
-    .where('session_id', '=', session.id)
-    .where('used_at', 'is', null)
-    .execute();
-  return app.sessions.issue(trx, account, session, now);
 }

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { TokenPairSchema } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { Revocation } from '@kith/authn';
+import { UnauthenticatedError } from '@kith/errors';
 import { randomSecret, sha256Hex } from '../crypto/secrets.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { AccessTokenMinter } from '../tokens/access-token.js';
@@ -92,6 +93,41 @@ export function createSessions(options: { minter: AccessTokenMinter; policy: Ses
 
   return {
     issue,
+
+    /**
+     * The user just proved who they are on this session (password change, re-authentication):
+     * `auth_time = now`, and a new pair. The session's refresh tokens still in circulation are
+     * dropped, so only the pair returned here continues it. Unauthenticated when the session is
+     * gone.
+     */
+    async restartAuth(
+      trx: Kysely<AuthDatabase>,
+      account: Pick<Account, 'id' | 'role' | 'tokens_valid_after'>,
+      sessionId: string,
+      now: Date,
+      seenFrom?: { ip: string; userAgent: string },
+    ): Promise<TokenPairInit> {
+      const session = await trx
+        .updateTable('sessions')
+        .set({
+          auth_time: now,
+          last_used_at: now,
+          ...(seenFrom ? { ip: seenFrom.ip, user_agent: seenFrom.userAgent } : {}),
+        })
+        .where('id', '=', sessionId)
+        .where('account_id', '=', account.id)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst();
+      if (!session) throw new UnauthenticatedError();
+      await trx
+        .deleteFrom('refresh_tokens')
+        .where('session_id', '=', session.id)
+        .where('used_at', 'is', null)
+        .execute();
+      return issue(trx, account, session, now);
+    },
 
     /** A new session (a new refresh-token family) for a fully authenticated user. */
     async start(
