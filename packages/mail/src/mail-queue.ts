@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import { createPollingLoop } from '@kith/db';
+import { uuidv7 } from 'uuidv7';
 import type { Database, MigrationSet } from '@kith/db';
 import type { Logger } from '@kith/logging';
 import { sql, type Generated, type Kysely, type Transaction, type UpdateObject } from 'kysely';
@@ -75,7 +75,8 @@ export async function enqueueMail<DB>(
   options: { now?: Date } = {},
 ): Promise<string> {
   assertSendable(message);
-  const id = crypto.randomUUID();
+  // Time-ordered (and monotonic within a millisecond): the relay sends in queue order.
+  const id = uuidv7();
   await (trx as unknown as Kysely<MailTables>)
     .insertInto('mail_outbox')
     .values({
