@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Code } from '@connectrpc/connect';
 import { Role } from '@kith/gen/kith/auth/v1/types_pb.js';
+import type { InsertQueryBuilder, InsertResult, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import { canonicalEmail, normalizeUsername, usernameSkeleton } from '../credentials/index.js';
 import { sha256Hex } from '../crypto/secrets.js';
+import type { AuthDatabase, NewAccount } from '../db/schema.js';
 import {
   CONSENT,
   auditTrail,
@@ -32,6 +35,13 @@ describe('Register', () => {
       .selectFrom('accounts')
       .selectAll()
       .where('email_canonical', '=', canonical)
+      .execute();
+
+  const accountsNamed = (username: string) =>
+    h.app.database.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('username_normalized', '=', normalizeUsername(username))
       .execute();
 
   /** The raw Connect answer (status, content type, body) to a sign-up from `ip`. */
@@ -102,6 +112,9 @@ describe('Register', () => {
   test('a known address gets the same answer, no second account, and its owner a notice', async () => {
     const owner = await registerUser(h, { email: `Jane.Doe+${Date.now()}@gmail.com` });
     const canonical = `janedoe@gmail.com`;
+    const [ownerRow] = await accountsWith(canonical);
+    assert.ok(ownerRow);
+    assert.equal(ownerRow.username, owner.username);
     const mailsBefore = (await h.mails()).length;
     let hashes = 0;
     const realHash = h.app.hasher.hash;
@@ -124,10 +137,10 @@ describe('Register', () => {
       assert.equal(forKnown.body, '{}');
       assert.equal(hashes, 2, 'the password is hashed for a known address too');
 
-      const rows = await accountsWith(canonical);
-      assert.equal(rows.length, 1);
-      assert.equal(rows[0]!.username, owner.username);
-      assert.equal((await accountsWith(canonicalOf(intruder.email))).length, 0);
+      // No account for the intruder, under any address, and the owner's row untouched (the
+      // intruder's password, locale and consent did not land on it).
+      assert.deepEqual(await accountsNamed(intruder.username), []);
+      assert.deepEqual(await accountsWith(canonical), [ownerRow]);
 
       const sent = (await h.mails()).slice(mailsBefore);
       assert.deepEqual(sent.map((m) => m.to).sort(), [fresh.email, owner.email].sort());
@@ -215,7 +228,7 @@ describe('Register', () => {
         Code.PermissionDenied,
       );
       assert.equal(err.rawMessage, 'sign-up is not available');
-      assert.equal((await accountsWith(canonicalOf(email))).length, 0);
+      assert.equal((await accountsWith(canonicalEmail(email))).length, 0);
     }
     // 'not<domain>' is someone else's domain.
     await deviceClient(h).register({
@@ -280,13 +293,87 @@ describe('Register', () => {
     await deviceClient(h).register({ ...uniqueUser(), consent: CONSENT });
   });
 
-  test('concurrent sign-ups with one address create one account and both get the same answer', async () => {
+  // PGlite runs one transaction at a time, so these two requests never interleave inside
+  // register's transaction: the second finds the first's account (the known-address path). The
+  // unique-violation recovery of a real race is the next test's.
+  test('two sign-ups with one address sent at once create one account and get the same answer', async () => {
     const email = `race${suffix()}@example.com`;
     const answers = await Promise.all(
       [uniqueUser(), uniqueUser()].map((u) => rawRegister({ ...u, email, consent: CONSENT })),
     );
     assert.deepEqual(answers[0], answers[1]);
     assert.equal((await accountsWith(email)).length, 1);
+  });
+
+  test('a sign-up that loses the race for its address (unique violation) answers as for a known one', async () => {
+    // PGlite cannot interleave two transactions, so the race is replayed: register's insert
+    // carries a rival's row for the same address ahead of its own, which breaks the unique index
+    // on email_canonical (SQLSTATE 23505) and rolls the transaction back; the rival's row is then
+    // committed before register goes on, as the winner of a real race would have been.
+    const email = `race${suffix()}@example.com`;
+    const racer = uniqueUser();
+    const rival = uniqueUser();
+    const database = h.app.database;
+    const realTransaction = database.transaction.bind(database);
+    let rivalRow: NewAccount | undefined;
+    database.transaction = async <T>(
+      fn: (trx: Transaction<AuthDatabase>) => Promise<T>,
+    ): Promise<T> => {
+      if (rivalRow !== undefined) return realTransaction(fn);
+      let rivalWentFirst = false;
+      try {
+        return await realTransaction((trx) =>
+          fn(
+            rivalAhead(trx, (row) => {
+              if (row.email_canonical !== canonicalEmail(email)) return undefined;
+              rivalWentFirst = true;
+              rivalRow = {
+                ...row,
+                id: uuidv7(),
+                username: rival.username,
+                username_normalized: normalizeUsername(rival.username),
+                username_skeleton: usernameSkeleton(rival.username),
+              };
+              return rivalRow;
+            }),
+          ),
+        );
+      } catch (err) {
+        if (rivalWentFirst && rivalRow !== undefined) {
+          await database.db.insertInto('accounts').values(rivalRow).execute();
+        }
+        throw err;
+      }
+    };
+    const mailsBefore = (await h.mails()).length;
+    let answer: Awaited<ReturnType<typeof rawRegister>>;
+    try {
+      answer = await rawRegister({ ...racer, email, consent: CONSENT });
+    } finally {
+      database.transaction = realTransaction;
+    }
+    assert.ok(rivalRow, 'the rival’s row went in ahead of the racer’s');
+    const forNew = await rawRegister({ ...uniqueUser(), consent: CONSENT });
+    assert.deepEqual(answer, forNew);
+    assert.equal(answer.status, 200);
+
+    const rows = await accountsWith(email);
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.username]),
+      [[rivalRow.id, rival.username]],
+    );
+    assert.deepEqual(await accountsNamed(racer.username), []);
+    // The winner's owner gets the known-address notice; nobody gets a verification link.
+    const sent = (await h.mails()).slice(mailsBefore).filter((m) => m.to === email);
+    assert.deepEqual(
+      sent.map((m) => [m.subject, m.link]),
+      [['Someone tried to sign up with your address', undefined]],
+    );
+    const events = await auditTrail(h, rivalRow.id!);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.details.reason, e.details.during]),
+      [['blocked_by_policy', 'email_in_use', 'register']],
+    );
   });
 
   test('the race path recognises which unique rule an insert broke', async () => {
@@ -319,11 +406,42 @@ describe('Register', () => {
   });
 });
 
+/**
+ * `trx`, except that the next insert into accounts for which `rival(row)` gives a row puts that
+ * row ahead of its own, in the same statement.
+ */
+function rivalAhead(
+  trx: Transaction<AuthDatabase>,
+  rival: (row: NewAccount) => NewAccount | undefined,
+): Transaction<AuthDatabase> {
+  type AccountInsert = InsertQueryBuilder<AuthDatabase, 'accounts', InsertResult>;
+  const insertInto = (table: string): unknown => {
+    const builder = trx.insertInto(table as 'accounts');
+    if (table !== 'accounts') return builder;
+    return new Proxy(builder, {
+      get(target, prop): unknown {
+        if (prop !== 'values') return forwarded(target, prop);
+        return (row: NewAccount): AccountInsert => {
+          const ahead = rival(row);
+          return ahead === undefined ? target.values(row) : target.values([ahead, row]);
+        };
+      },
+    });
+  };
+  return new Proxy(trx, {
+    get: (target, prop): unknown => (prop === 'insertInto' ? insertInto : forwarded(target, prop)),
+  });
+}
+
+/** A property of `target`, its methods bound to it (Kysely's objects keep private state). */
+function forwarded(target: object, prop: string | symbol): unknown {
+  const value: unknown = Reflect.get(target, prop, target);
+  return typeof value === 'function'
+    ? (value as (...args: unknown[]) => unknown).bind(target)
+    : value;
+}
+
 let suffixCounter = 0;
 function suffix(): string {
   return `${Date.now().toString(36)}${(suffixCounter++).toString(36)}`;
-}
-
-function canonicalOf(email: string): string {
-  return email.trim().toLowerCase();
 }

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { Code } from '@connectrpc/connect';
 import {
   deviceClient,
+  freshIp,
   rejectsWith,
   signedInClient,
   startAuthHarness,
@@ -32,6 +33,16 @@ describe('VerifyEmail and ResendVerification', () => {
     ).email_verified_at;
 
   const mailsTo = async (email: string) => (await h.mails()).filter((m) => m.to === email);
+
+  /** The raw Connect answer (status, body) to an anonymous ResendVerification. */
+  async function rawResend(email: string) {
+    const response = await fetch(`${h.url}/kith.auth.v1.AuthService/ResendVerification`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
+      body: JSON.stringify({ email }),
+    });
+    return { status: response.status, body: await response.text() };
+  }
 
   test('a verification link works once', async () => {
     const user = await registerUser(h);
@@ -95,9 +106,10 @@ describe('VerifyEmail and ResendVerification', () => {
   test('resending to an unknown or an already verified address answers the same and sends nothing', async () => {
     const user = await h.signUp();
     const before = (await h.mails()).length;
-    const unknown = await deviceClient(h).resendVerification({ email: 'nobody-here@example.com' });
-    const verified = await deviceClient(h).resendVerification({ email: user.email });
+    const unknown = await rawResend('nobody-here@example.com');
+    const verified = await rawResend(user.email);
     assert.deepEqual(unknown, verified);
+    assert.deepEqual(verified, { status: 200, body: '{}' });
     assert.equal((await h.mails()).length, before);
   });
 

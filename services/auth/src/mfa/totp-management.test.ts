@@ -16,6 +16,7 @@ import {
   violatedFields,
 } from '../testing/index.js';
 import type { AuthHarness, TestAccount } from '../testing/index.js';
+import { hashRecoveryCode } from './recovery-codes.js';
 import { totpAt } from './totp.js';
 
 const MINUTE = 60_000;
@@ -93,10 +94,12 @@ describe('TOTP enrolment and management', () => {
       .select('code_hash')
       .where('account_id', '=', account.userId)
       .execute();
-    assert.equal(stored.length, 10);
-    assert.ok(
-      stored.every((r) => !recoveryCodes.some((c) => r.code_hash.includes(c.replace('-', '')))),
+    // Only the hashes are stored: one per code handed out, and nothing else.
+    assert.deepEqual(
+      new Set(stored.map((r) => r.code_hash)),
+      new Set(recoveryCodes.map(hashRecoveryCode)),
     );
+    assert.equal(stored.length, 10);
     assert.equal((await client.getAccount({})).account?.totpEnabled, true);
     const types = (await auditTrail(h, account.userId)).map((e) => e.type);
     assert.deepEqual(types, ['login_succeeded', 'mfa_enrolled']);
@@ -116,16 +119,42 @@ describe('TOTP enrolment and management', () => {
   });
 
   it('needs a recent re-authentication to enrol, disable or regenerate', async () => {
+    const REAUTH = /reauthentication required/;
+    const withoutTotp = await signedIn();
     const { account, refreshToken, secret } = await enabled();
     h.clock.advance(61 * MINUTE);
-    const refreshed = (await deviceClient(h).refresh({ refreshToken })).tokens!;
-    const stale = signedInClient(h, refreshed.accessToken);
+    const staleClient = async (token: string) =>
+      signedInClient(
+        h,
+        (await deviceClient(h).refresh({ refreshToken: token })).tokens!.accessToken,
+      );
+
+    // Enrolment, on an account without TOTP whose sign-in is over an hour old.
+    const staleWithoutTotp = await staleClient(withoutTotp.refreshToken);
+    const staleEnrol = await rejectsWith(staleWithoutTotp.enrollTotp({}), Code.FailedPrecondition);
+    assert.match(staleEnrol.rawMessage, REAUTH);
+    assert.equal(
+      (await accountRow(withoutTotp.account.userId)).totp_pending_secret_enc,
+      null,
+      'no enrolment started',
+    );
+    const reauthWithoutTotp = await staleWithoutTotp.reauthenticate({
+      factor: { case: 'password', value: withoutTotp.account.password },
+    });
+    await signedInClient(h, reauthWithoutTotp.tokens!.accessToken).enrollTotp({});
+
+    const stale = await staleClient(refreshToken);
     const code = totpAt(secret, h.clock.now());
-    await rejectsWith(
+    const staleDisable = await rejectsWith(
       stale.disableTotp({ factor: { case: 'totpCode', value: code } }),
       Code.FailedPrecondition,
     );
-    await rejectsWith(stale.regenerateRecoveryCodes({ totpCode: code }), Code.FailedPrecondition);
+    assert.match(staleDisable.rawMessage, REAUTH);
+    const staleRegenerate = await rejectsWith(
+      stale.regenerateRecoveryCodes({ totpCode: code }),
+      Code.FailedPrecondition,
+    );
+    assert.match(staleRegenerate.rawMessage, REAUTH);
     assert.ok((await accountRow(account.userId)).totp_enabled_at, 'still enabled');
 
     const reauth = await stale.reauthenticate({
