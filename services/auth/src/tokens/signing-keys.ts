@@ -28,7 +28,12 @@ export interface ActiveSigningKey {
 export interface SigningKeyStore {
   /** Creates the first keys, rotates when due and drops keys no token can still need. */
   maintain(): Promise<void>;
-  /** The key that signs now. */
+  /**
+   * The key that signs now, from memory: it never queries, because minting runs inside the
+   * session transaction (a query on `database.db` there takes a second pool connection on
+   * Postgres and fails with SessionLockError on PGlite). `maintain()` loads it at start and on
+   * every maintenance run.
+   */
   current(): Promise<ActiveSigningKey>;
   /** Every published public key (next, current, retired), as a JWK Set. */
   jwks(): Promise<JSONWebKeySet>;
@@ -39,7 +44,7 @@ export interface SigningKeyStore {
 const SEAL_PURPOSE = 'auth.signing_keys.private_key';
 /** Rotation runs under this transaction-scoped advisory lock, so replicas never race. */
 const LOCK_KEY = 'kith.auth.signing_keys';
-/** A process re-reads the keys at most this often (and when it meets an unknown kid). */
+/** Verification and JWKS re-read the keys at most this often (and on an unknown kid). */
 const RELOAD_MS = 30_000;
 
 function generate(alg: SigningAlg) {
@@ -86,7 +91,7 @@ export function createSigningKeyStore(options: {
   let active: ActiveSigningKey | undefined;
 
   async function load(force = false): Promise<SigningKeyTable[]> {
-    const now = Date.now();
+    const now = clock().getTime();
     if (!force && loaded && now - loaded.at < RELOAD_MS) return loaded.rows;
     const rows = await database.db
       .selectFrom('signing_keys')
@@ -170,11 +175,7 @@ export function createSigningKeyStore(options: {
       await load(true);
     },
     async current() {
-      await load();
-      if (!active) {
-        await this.maintain();
-        if (!active) throw new Error('no signing key');
-      }
+      if (!active) throw new Error('no signing key loaded: maintain() must run before minting');
       return active;
     },
     async jwks() {
