@@ -109,6 +109,33 @@ export function runDatabaseContract(
       ]);
     });
 
+    test('a query through db, or a second transaction, inside a transaction is refused at once', async () => {
+      const d = fresh();
+      await migrate(d, notesMigrations);
+      const now = new Date();
+      const outsideTrx = /query through `trx`, not `database.db`/;
+      await assert.rejects(
+        d.transaction(async (trx) => {
+          await trx.insertInto('notes').values({ id: 'a', body: 'x', created_at: now }).execute();
+          // A lazily reloading cache on the write path does exactly this.
+          await d.db.selectFrom('notes').select('id').execute();
+        }),
+        (err: Error) => outsideTrx.test(err.message),
+      );
+      await assert.rejects(
+        d.transaction(() => d.transaction(async () => 1)),
+        /transaction/,
+      );
+      // Work started inside, awaited after the callback returned, is no longer refused.
+      let later: Promise<unknown> | undefined;
+      await d.transaction(async () => {
+        later = new Promise((resolve) => setImmediate(resolve)).then(() =>
+          d.db.selectFrom('notes').select('id').execute(),
+        );
+      });
+      assert.deepEqual(await later, [], 'the refused transaction was rolled back');
+    });
+
     test('migrate creates the schema, applies in name order, and is idempotent', async () => {
       const d = fresh();
       const order: string[] = [];

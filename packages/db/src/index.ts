@@ -10,6 +10,7 @@ export { createPglite, createPgliteDatabase } from './pglite.js';
 export type { PgliteDatabaseOptions, PgliteHandle, PgliteOptions } from './pglite.js';
 export { PgliteDialect } from './pglite-dialect.js';
 export { SessionLock, SessionLockError } from './session-lock.js';
+export { QueryOutsideTransactionError } from './transaction-guard.js';
 export {
   MIGRATIONS_TABLE,
   MigrationFailedError,

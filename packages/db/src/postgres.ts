@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createDatabaseHandle } from './database-handle.js';
+import { createTransactionGuard } from './transaction-guard.js';
 import type { Database, LoggerLike } from './types.js';
 
 interface PostgresCommonOptions {
@@ -54,11 +55,16 @@ export function createPostgresDatabase<DB = unknown>(
       options.logger?.warn({ err, schema: options.schema }, 'idle postgres client failed'),
     );
   }
-  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // Like PGlite's session lock: `database.db` inside a transaction's callback is refused.
+  const transactions = createTransactionGuard();
+  const kysely = new Kysely<DB>({
+    dialect: transactions.guard(new PostgresDialect({ pool })),
+  });
   return createDatabaseHandle({
     kysely,
     schema: options.schema,
     dialect: 'postgres',
+    aroundTransaction: (run) => transactions.around(run),
     // Kysely's destroy ends the pool, so only when we created it.
     close: async () => {
       if (owned) await kysely.destroy();

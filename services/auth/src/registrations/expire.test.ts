@@ -300,12 +300,19 @@ describe('claiming expired registrations on Postgres', { skip: !pgUrl }, () => {
     const newer = await insertUnverified(new Date(now - 8 * DAY));
     const cutoff = new Date(now - 7 * DAY);
 
-    await database.transaction(async (first) => {
-      const held = await claimExpiredRegistrations(first, cutoff, 1);
-      assert.deepEqual(
-        held.map((r) => r.id),
-        [older],
-      );
+    let holding!: () => void;
+    let finish!: () => void;
+    const firstHolds = new Promise<void>((resolve) => (holding = resolve));
+    const firstMayEnd = new Promise<void>((resolve) => (finish = resolve));
+    // Two sweeps as two replicas run them: the second starts outside the first's transaction.
+    const first = database.transaction(async (trx) => {
+      const held = await claimExpiredRegistrations(trx, cutoff, 1);
+      holding();
+      await firstMayEnd;
+      return held;
+    });
+    await Promise.race([firstHolds, first]);
+    try {
       const taken = await database.transaction(async (second) => {
         // Waiting on the first sweep's lock would fail here rather than hang the test.
         await sql`set local lock_timeout = '5s'`.execute(second);
@@ -315,6 +322,12 @@ describe('claiming expired registrations on Postgres', { skip: !pgUrl }, () => {
         taken.map((r) => r.id),
         [newer],
       );
-    });
+    } finally {
+      finish();
+    }
+    assert.deepEqual(
+      (await first).map((r) => r.id),
+      [older],
+    );
   });
 });
