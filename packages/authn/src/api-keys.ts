@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Bus } from '@kith/bus';
+import { createMemoryCache } from '@kith/cache';
 import type { Cache } from '@kith/cache';
 import { CredentialsRejectedError, isRole } from '@kith/context';
 import type { Principal, Role } from '@kith/context';
@@ -16,6 +17,11 @@ const API_KEY_PATTERN = /^kith_ak_[A-Za-z0-9_-]{43}$/;
 const GRANT_TTL_MS = 60_000;
 /** Unknown keys are remembered briefly so guessing costs no bus round trip per attempt. */
 const UNKNOWN_TTL_MS = 30_000;
+/**
+ * Anyone can send random keys, so unknown ones go to a small cache of their own: a flood
+ * evicts only other unknown keys, never grants or anything else a process keeps.
+ */
+const UNKNOWN_KEYS_MAX = 10_000;
 
 /** What the auth service says about a live key. */
 export interface ApiKeyGrant {
@@ -72,7 +78,10 @@ function parseGrant(text: string): ApiKeyGrant | null {
 }
 
 export interface ApiKeyAuthenticatorOptions {
+  /** Introspected grants of live keys (the cache auth deletes a revoked key's grant from). */
   cache: Cache;
+  /** Keys auth does not know; default a per-process LRU of 10,000. */
+  unknownKeys?: Cache;
   bus: Bus;
   now?: () => Date;
   /** Bus request timeout. Default 2 s. */
@@ -88,13 +97,14 @@ export function createApiKeyAuthenticator(
   options: ApiKeyAuthenticatorOptions,
 ): (headers: Headers) => Promise<Principal | undefined> {
   const now = options.now ?? (() => new Date());
+  const unknownKeys = options.unknownKeys ?? createMemoryCache({ maxEntries: UNKNOWN_KEYS_MAX });
   return async (headers) => {
     const secret = apiKeyFromHeaders(headers);
     if (secret === undefined) return undefined;
     if (!API_KEY_PATTERN.test(secret)) throw new InvalidApiKeyError('malformed key');
     const keyHash = hashApiKey(secret);
     const cacheKey = apiKeyCacheKey(keyHash);
-    const cached = await options.cache.get(cacheKey);
+    const cached = (await unknownKeys.get(cacheKey)) ?? (await options.cache.get(cacheKey));
     let grant: ApiKeyGrant | null;
     if (cached !== null) {
       grant = parseGrant(cached);
@@ -106,9 +116,8 @@ export function createApiKeyAuthenticator(
       );
       const text = new TextDecoder().decode(reply);
       grant = parseGrant(text);
-      await options.cache.set(cacheKey, text, {
-        ttlMs: grant === null ? UNKNOWN_TTL_MS : GRANT_TTL_MS,
-      });
+      if (grant === null) await unknownKeys.set(cacheKey, text, { ttlMs: UNKNOWN_TTL_MS });
+      else await options.cache.set(cacheKey, text, { ttlMs: GRANT_TTL_MS });
     }
     const at = now().getTime();
     if (grant === null || (grant.expiresAt !== null && grant.expiresAt <= at)) {

@@ -57,14 +57,23 @@ for (const [name, make] of caches) {
       t.after(() => cache.close());
       const isRevoked = createRevocationCheck(cache);
       assert.equal(await isRevoked(token()), false);
-      await applyRevocation(cache, { kind: 'user', userId: 'u1', validAfter: 1_001 });
+      await applyRevocation(
+        { revocations: cache, apiKeyGrants: cache },
+        { kind: 'user', userId: 'u1', validAfter: 1_001 },
+      );
       assert.equal(await isRevoked(token()), true, 'iat 1000 < 1001');
       assert.equal(await isRevoked(token({ issuedAt: 1_001 })), false, 'issued at the bound');
       assert.equal(await isRevoked(token({ userId: 'u2' })), false, 'other users untouched');
       // An older announcement arriving late never moves the bound back.
-      await applyRevocation(cache, { kind: 'user', userId: 'u1', validAfter: 900 });
+      await applyRevocation(
+        { revocations: cache, apiKeyGrants: cache },
+        { kind: 'user', userId: 'u1', validAfter: 900 },
+      );
       assert.equal(await isRevoked(token()), true);
-      await applyRevocation(cache, { kind: 'session', sessionId: 's9' });
+      await applyRevocation(
+        { revocations: cache, apiKeyGrants: cache },
+        { kind: 'session', sessionId: 's9' },
+      );
       assert.equal(await isRevoked(token({ sessionId: 's9', issuedAt: 5_000 })), true);
       assert.equal(await isRevoked(token({ sessionId: 's8', issuedAt: 5_000 })), false);
     });
@@ -131,7 +140,10 @@ for (const [name, make] of buses) {
       await assert.rejects(authenticate(headers('kith_ak_short')), /malformed/);
 
       grants.clear();
-      await applyRevocation(cache, { kind: 'api_key', keyHash: hashApiKey(secret) });
+      await applyRevocation(
+        { revocations: cache, apiKeyGrants: cache },
+        { kind: 'api_key', keyHash: hashApiKey(secret) },
+      );
       await assert.rejects(authenticate(headers(secret)), /unknown, revoked or expired/);
 
       grants.set(hashApiKey(secret), {
@@ -141,7 +153,10 @@ for (const [name, make] of buses) {
         scopes: [],
         expiresAt: 6_000,
       });
-      await applyRevocation(cache, { kind: 'api_key', keyHash: hashApiKey(secret) });
+      await applyRevocation(
+        { revocations: cache, apiKeyGrants: cache },
+        { kind: 'api_key', keyHash: hashApiKey(secret) },
+      );
       now = 6_000;
       await assert.rejects(authenticate(headers(secret)), /expired/, 'expiry by the clock');
 

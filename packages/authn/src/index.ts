@@ -18,6 +18,6 @@ export {
   decodeRevocation,
   encodeRevocation,
 } from './revocation.js';
-export type { Revocation } from './revocation.js';
+export type { Revocation, RevocationStores } from './revocation.js';
 export { API_KEY_SCOPES, isApiKeyScope } from './scopes.js';
 export type { ApiKeyScopeName } from './scopes.js';

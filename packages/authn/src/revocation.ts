@@ -22,9 +22,24 @@ const userKey = (userId: string) => `authn:tva:${userId}`;
 const sessionKey = (sessionId: string) => `authn:sid:${sessionId}`;
 export const apiKeyCacheKey = (keyHash: string) => `authn:ak:${keyHash}`;
 
-/** Records a revocation in a cache every verifier reads (Redis when distributed). */
-export async function applyRevocation(cache: Cache, revocation: Revocation): Promise<void> {
+/**
+ * Where revocations are written. `revocations` must never drop a live entry (Redis with
+ * `maxmemory-policy noeviction`, or a memory store that refuses when full): an evicted entry
+ * makes a logged-out token valid again. `apiKeyGrants` is the ordinary cache holding
+ * introspected API keys, from which a revoked key's grant is deleted.
+ */
+export interface RevocationStores {
+  revocations: Cache;
+  apiKeyGrants: Cache;
+}
+
+/** Records a revocation in the stores every verifier reads (Redis when distributed). */
+export async function applyRevocation(
+  stores: RevocationStores,
+  revocation: Revocation,
+): Promise<void> {
   const ttl = { ttlMs: REVOCATION_TTL_MS };
+  const cache = stores.revocations;
   switch (revocation.kind) {
     case 'user': {
       const current = Number((await cache.get(userKey(revocation.userId))) ?? 0);
@@ -37,7 +52,7 @@ export async function applyRevocation(cache: Cache, revocation: Revocation): Pro
       await cache.set(sessionKey(revocation.sessionId), '1', ttl);
       return;
     case 'api_key':
-      await cache.del(apiKeyCacheKey(revocation.keyHash));
+      await stores.apiKeyGrants.del(apiKeyCacheKey(revocation.keyHash));
       return;
   }
 }
@@ -62,8 +77,9 @@ export function decodeRevocation(data: Uint8Array): Revocation | undefined {
 
 /**
  * True when the principal's token was issued before the user's `tokens_valid_after`, or its
- * session was revoked. Checked on every authenticated call at every service; a cache failure
- * rejects the call (fail closed) rather than letting a revoked token through.
+ * session was revoked. Checked on every authenticated call at every service; a store failure
+ * rejects the call (fail closed) rather than letting a revoked token through. `cache` is the
+ * revocation store (`RevocationStores.revocations`).
  */
 export function createRevocationCheck(cache: Cache): (principal: Principal) => Promise<boolean> {
   return async (principal) => {

@@ -36,3 +36,11 @@ export function assertTtl(ttlMs: number): void {
     throw new RangeError(`ttlMs must be a positive integer, got ${ttlMs}`);
   }
 }
+
+/** A store that refuses to forget live entries had no room for a new one. */
+export class CacheFullError extends CacheUnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CacheFullError';
+  }
+}

@@ -1,10 +1,12 @@
-export { CacheUnavailableError } from './cache.js';
+export { CacheFullError, CacheUnavailableError } from './cache.js';
 export type { Cache, TtlOptions } from './cache.js';
 export { createMemoryCache } from './memory-cache.js';
 export type { MemoryCacheOptions } from './memory-cache.js';
 export { createRedisClient } from './redis-client.js';
 export type { Redis, RedisClientOptions } from './redis-client.js';
 export { createRedisCache } from './redis-cache.js';
+export { RedisEvictionPolicyError, assertRedisNoEviction } from './redis-eviction.js';
+export type { EvictionCheckLogger } from './redis-eviction.js';
 export type { RedisCache, RedisCacheOptions } from './redis-cache.js';
 export { createRateLimiter } from './rate-limiter.js';
 export type {

@@ -96,6 +96,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       database,
       bus: infrastructure.bus,
       cache: infrastructure.cache,
+      revocations: infrastructure.revocations,
       pageTokens,
       clock,
       rateLimiter: (o) => infrastructure.rateLimiter(o),
@@ -190,9 +191,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     : infrastructure.bus.subscribeLive(REVOCATION_LIVE_SUBJECT, (msg) => {
         const revocation = decodeRevocation(msg.data);
         if (revocation) {
-          applyRevocation(infrastructure.cache, revocation).catch((err: unknown) =>
-            logger.error({ err }, 'could not apply a revocation'),
-          );
+          applyRevocation(
+            { revocations: infrastructure.revocations, apiKeyGrants: infrastructure.cache },
+            revocation,
+          ).catch((err: unknown) => logger.error({ err }, 'could not apply a revocation'));
         }
       });
 

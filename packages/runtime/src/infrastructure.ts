@@ -1,7 +1,12 @@
 import path from 'node:path';
 import { createLocalBus, createNatsBus, localBusMigrations } from '@kith/bus';
 import type { Bus } from '@kith/bus';
-import { createMemoryCache, createRateLimiter, createRedisCache } from '@kith/cache';
+import {
+  assertRedisNoEviction,
+  createMemoryCache,
+  createRateLimiter,
+  createRedisCache,
+} from '@kith/cache';
 import type { Cache, RateLimiter } from '@kith/cache';
 import type { PlatformConfig } from '@kith/config';
 import { createPglite, createPgliteDatabase, createPostgresDatabase, migrate } from '@kith/db';
@@ -20,6 +25,11 @@ export interface Infrastructure {
   databaseFor(schema: string): Database;
   bus: Bus;
   cache: Cache;
+  /**
+   * Where revocation entries live: nothing evicts them before they expire (Redis with
+   * `maxmemory-policy noeviction`, checked at start, or a memory store that refuses when full).
+   */
+  revocations: Cache;
   /** Rate limiter factory sharing the process's store (memory or Redis). */
   rateLimiter(options: { keyPrefix: string; points: number; durationSec: number }): RateLimiter;
   readiness: { name: string; check(): Promise<void> }[];
@@ -56,16 +66,19 @@ export async function createEmbeddedInfrastructure(
     metrics,
   });
   const cache = createMemoryCache({ maxEntries: 100_000 });
+  const revocations = revocationMemoryStore();
   return {
     pglite,
     databaseFor,
     bus,
     cache,
+    revocations,
     rateLimiter: (o) => createRateLimiter({ store: 'memory', ...o }),
     readiness: [{ name: 'database', check: () => busDatabase.ping() }],
     async close() {
       await bus.drain();
       await cache.close();
+      await revocations.close();
       for (const database of databases) await database.close();
       await pglite.close();
     },
@@ -101,18 +114,29 @@ export async function createDistributedInfrastructure(
   });
   let redis: Redis | undefined;
   let cache: Cache;
+  let revocations: Cache;
   if (config.redis) {
     const redisCache = createRedisCache({ url: config.redis.url, keyPrefix: 'kith:' });
     await redisCache.connect();
+    try {
+      await assertRedisNoEviction(redisCache.client, createLogger(logger, 'cache'));
+    } catch (err) {
+      await redisCache.close();
+      await bus.drain();
+      throw err;
+    }
     cache = redisCache;
+    revocations = redisCache;
     redis = redisCache.client;
   } else {
     cache = createMemoryCache({ maxEntries: 100_000 });
+    revocations = revocationMemoryStore();
   }
   return {
     databaseFor,
     bus,
     cache,
+    revocations,
     rateLimiter: (o) => createRateLimiter({ store: redis ? { redis } : 'memory', ...o }),
     readiness: [
       { name: 'bus', check: () => bus.ping() },
@@ -121,7 +145,17 @@ export async function createDistributedInfrastructure(
     async close() {
       await bus.drain();
       await cache.close();
+      if (revocations !== cache) await revocations.close();
       for (const database of databases) await database.close();
     },
   };
+}
+
+/**
+ * A process's own revocation store: entries are kept until they expire, never evicted. A
+ * million live revocations (~150 MB) is far beyond what logouts produce in 20 minutes; past it,
+ * the store refuses and every authenticated call fails closed rather than forget one.
+ */
+function revocationMemoryStore(): Cache {
+  return createMemoryCache({ maxEntries: 1_000_000, whenFull: 'refuse' });
 }

@@ -78,7 +78,7 @@ export function createAuthentication(options: {
         now: options.clock,
       }),
     ],
-    isRevoked: createRevocationCheck(infrastructure.cache),
+    isRevoked: createRevocationCheck(infrastructure.revocations),
   };
 }
 

@@ -31,6 +31,8 @@ export interface ServiceContext {
   database: Database | undefined;
   bus: Bus;
   cache: Cache;
+  /** The store revocation entries live in: nothing evicts them before they expire. */
+  revocations: Cache;
   pageTokens: PageTokenCodec;
   clock: Clock;
   /** A rate limiter on the process's store (Redis when distributed, so limits are shared). */

@@ -164,7 +164,8 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
       }),
     async publishRevocations(revocations) {
       // Independent keys: written together, so logout-all of many sessions costs one round trip.
-      await Promise.all(revocations.map((revocation) => applyRevocation(ctx.cache, revocation)));
+      const stores = { revocations: ctx.revocations, apiKeyGrants: ctx.cache };
+      await Promise.all(revocations.map((revocation) => applyRevocation(stores, revocation)));
       for (const revocation of revocations) {
         ctx.bus.publishLive(REVOCATION_LIVE_SUBJECT, encodeRevocation(revocation));
       }

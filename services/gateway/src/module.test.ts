@@ -32,6 +32,7 @@ test('gatewayModule wires the context: authenticate, origins, metrics, env heart
     database: undefined,
     bus: undefined as never,
     cache: undefined as never,
+    revocations: undefined as never,
     pageTokens: undefined as never,
     clock: () => new Date('2026-01-02T03:04:05Z'),
     rateLimiter: undefined as never,
