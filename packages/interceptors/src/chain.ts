@@ -5,7 +5,7 @@ import { createAuthenticationInterceptor } from './authentication.js';
 import type { AuthenticationOptions } from './authentication.js';
 import { createErrorMappingInterceptor } from './error-mapping.js';
 import { createIdempotencyInterceptor } from './idempotency.js';
-import type { IdempotencyStore } from './idempotency-store.js';
+import type { IdempotencyOptions } from './idempotency.js';
 import { createRateLimitInterceptor, perClientPolicy, perUserPolicy } from './rate-limit.js';
 import type { Limiter, RateLimitPolicy } from './rate-limit.js';
 import { createRequestLogInterceptor } from './request-log.js';
@@ -23,7 +23,7 @@ export interface DefaultChainOptions {
   };
   authentication: AuthenticationOptions;
   /** Omit for services without mutating RPCs. */
-  idempotency?: { store: IdempotencyStore };
+  idempotency?: IdempotencyOptions;
 }
 
 /**

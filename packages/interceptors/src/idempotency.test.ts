@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import type { Interceptor } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
@@ -26,6 +28,7 @@ import {
 import type { EchoServer } from './test-service.js';
 
 const url = await requireService('postgres');
+const fingerprintKey = crypto.randomBytes(32);
 
 /** Test stand-in for authentication: the caller named by `x-test-user`. */
 const testUser: Interceptor = (next) => (req) => {
@@ -55,7 +58,10 @@ describe('idempotency over Postgres', { skip: url === undefined }, () => {
     server = await startEchoServer([
       createErrorMappingInterceptor({ logger }),
       testUser,
-      createIdempotencyInterceptor({ store: createPostgresIdempotencyStore(database) }),
+      createIdempotencyInterceptor({
+        store: createPostgresIdempotencyStore(database),
+        fingerprintKey,
+      }),
     ]);
     client = createClient(EchoService, createGrpcTransport({ baseUrl: server.url }));
   });
@@ -90,6 +96,24 @@ describe('idempotency over Postgres', { skip: url === undefined }, () => {
     const second = await post();
     assert.equal(second.headers.get('idempotent-replayed'), 'true');
     assert.deepEqual(await second.json(), firstBody);
+  });
+
+  it('stores a keyed MAC of the request, not a hash a guessed password can be checked against', async () => {
+    const request = { text: 'hunter2', idempotencyKey: 'key-fingerprint' };
+    await client.echo(request);
+    const row = await database.db
+      .selectFrom('idempotency_keys')
+      .select('request_hash')
+      .where('key', '=', request.idempotencyKey)
+      .executeTakeFirstOrThrow();
+    const bytes = toBinary(
+      EchoService.method.echo.input,
+      create(EchoService.method.echo.input, request),
+    );
+    const plain = crypto.createHash('sha256').update(bytes).digest('hex');
+    assert.notEqual(row.request_hash, plain, 'the guess "hunter2" does not reproduce it');
+    const keyed = crypto.createHmac('sha256', fingerprintKey).update(bytes).digest('hex');
+    assert.equal(row.request_hash, keyed, 'only the holder of the service key does');
   });
 
   it('refuses the same key with a different request', async () => {
@@ -159,7 +183,10 @@ describe('idempotency over Postgres', { skip: url === undefined }, () => {
       router: {
         interceptors: [
           createErrorMappingInterceptor({ logger }),
-          createIdempotencyInterceptor({ store: createPostgresIdempotencyStore(database) }),
+          createIdempotencyInterceptor({
+            store: createPostgresIdempotencyStore(database),
+            fingerprintKey,
+          }),
         ],
       },
     });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { DescMessage, Message } from '@bufbuild/protobuf';
 import type { Interceptor } from '@connectrpc/connect';
@@ -34,12 +34,33 @@ function scopeOf(req: AnyRequest): string {
   return `${caller}|${rpcName(req)}`;
 }
 
+export interface IdempotencyOptions {
+  store: IdempotencyStore;
+  /**
+   * The service's own key for request fingerprints (at least 32 bytes). Requests may carry
+   * passwords and codes, and a plain hash of one stored for a day is an offline guessing
+   * oracle; a keyed MAC is worthless without the key, and one key per service keeps one
+   * service's rows from being checked with another's.
+   */
+  fingerprintKey: Uint8Array;
+}
+
+/** HMAC-SHA-256 of the request's binary encoding under the service's fingerprint key. */
+function fingerprint(key: Uint8Array, input: DescMessage, message: Message): string {
+  return createHmac('sha256', key).update(toBinary(input, message)).digest('hex');
+}
+
 /**
  * Same key + same request → the first response, replayed without running the handler; same key +
  * different request → FailedPrecondition; a duplicate while the first is running → Aborted.
  * Errors are not stored, so the client may retry with the same key. Unary calls only.
  */
-export function createIdempotencyInterceptor({ store }: { store: IdempotencyStore }): Interceptor {
+export function createIdempotencyInterceptor({
+  store,
+  fingerprintKey,
+}: IdempotencyOptions): Interceptor {
+  if (fingerprintKey.byteLength < 32)
+    throw new RangeError('fingerprintKey must be 32 bytes or more');
   return (next) => async (req) => {
     if (req.stream) return next(req);
     const key = keyOf(req.method.input, req.message, req.header);
@@ -52,9 +73,7 @@ export function createIdempotencyInterceptor({ store }: { store: IdempotencyStor
       );
     }
     const scope = scopeOf(req);
-    const requestHash = createHash('sha256')
-      .update(toBinary(req.method.input, req.message))
-      .digest('hex');
+    const requestHash = fingerprint(fingerprintKey, req.method.input, req.message);
     const claim = await store.begin(scope, key, requestHash);
     if (claim.state !== 'started') {
       if (claim.requestHash !== requestHash) {

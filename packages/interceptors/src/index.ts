@@ -23,6 +23,7 @@ export {
 export type { AuthenticationOptions, Authenticator } from './authentication.js';
 export { createValidationInterceptor } from './validation.js';
 export { createIdempotencyInterceptor } from './idempotency.js';
+export type { IdempotencyOptions } from './idempotency.js';
 export { sealedIdempotencyStore } from './sealed-idempotency-store.js';
 export {
   createPostgresIdempotencyStore,

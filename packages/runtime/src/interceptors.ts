@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Interceptor } from '@connectrpc/connect';
 import type { PlatformConfig } from '@kith/config';
 import { CredentialsRejectedError } from '@kith/context';
@@ -111,6 +112,9 @@ function idempotencyByService(
     if (!database) continue;
     const interceptor = createIdempotencyInterceptor({
       store: sealedIdempotencyStore(createPostgresIdempotencyStore(database), sealingKey),
+      fingerprintKey: new Uint8Array(
+        crypto.hkdfSync('sha256', sealingKey, 'kith-idempotency', `fingerprint:${module.name}`, 32),
+      ),
     });
     for (const service of module.services) interceptors.set(service.typeName, interceptor);
   }
