@@ -45,6 +45,8 @@ describe('one port, HTTP/1.1 and h2c', () => {
           },
         },
       ],
+      // These tests flip the dependency and probe at once.
+      readinessCacheMs: 0,
       corsAllowedOrigins: ['https://app.kith.test'],
       maxBodyBytes: 1024,
       http: {

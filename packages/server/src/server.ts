@@ -42,6 +42,8 @@ export interface KithServerOptions {
   readiness?: ReadinessCheck[];
   /** Per readiness check. Default 2000 ms. */
   readinessTimeoutMs?: number;
+  /** How long one run of the readiness checks answers every probe. Default 1000 ms. */
+  readinessCacheMs?: number;
   /** Extra plain routes keyed `'GET /path'`. */
   http?: HttpRoutes;
   /** HTTP/1.1 `Upgrade` requests (WebSocket gateway). */
@@ -83,7 +85,9 @@ export function createKithServer(options: KithServerOptions): KithServer {
   registerDefaultMetrics(registry);
   const metrics = createMetricsInterceptor({ registry });
   const graceMs = options.shutdownGraceMs ?? 25_000;
-  const state = new HealthState(options.readiness ?? [], options.readinessTimeoutMs ?? 2000);
+  const state = new HealthState(options.readiness ?? [], options.readinessTimeoutMs ?? 2000, {
+    cacheMs: options.readinessCacheMs,
+  });
   const hardStop = new AbortController();
   const drainHooks = options.onDrain === undefined ? [] : [options.onDrain].flat();
 
