@@ -2,6 +2,8 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { admitH2Session, h2ServerOptions } from './h2-limits.js';
+import type { H2Limits } from './h2-limits.js';
 import type { NodeRequest, NodeResponse } from './http-types.js';
 import type { Logger } from 'pino';
 
@@ -35,6 +37,7 @@ export class ConnectionHub {
     handler: (req: NodeRequest, res: NodeResponse) => void,
     private readonly logger: Logger,
     onUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void,
+    h2Limits: H2Limits = {},
   ) {
     const tracked = (req: NodeRequest, res: NodeResponse): void => {
       this.inFlight++;
@@ -56,13 +59,14 @@ export class ConnectionHub {
       handler(req, res);
     };
     this.h1 = http.createServer(tracked);
-    this.h2 = http2.createServer(tracked);
+    this.h2 = http2.createServer(h2ServerOptions(h2Limits), tracked);
     if (onUpgrade) this.h1.on('upgrade', onUpgrade);
     this.h1.on('clientError', (err, socket) => {
       this.logger.debug({ err }, 'http/1.1 client error');
       socket.destroy();
     });
     this.h2.on('session', (session: http2.ServerHttp2Session) => {
+      if (!admitH2Session(session, this.sessions.size, h2Limits, this.logger)) return;
       this.sessions.add(session);
       session.once('close', () => {
         this.sessions.delete(session);

@@ -1,6 +1,7 @@
 export { createKithServer } from './server.js';
 export type { KithServer, KithServerOptions } from './server.js';
 export type { ReadinessCheck } from './health-state.js';
+export type { H2Limits } from './h2-limits.js';
 export type { HttpRoutes } from './plain-http.js';
 export type { DescriptorSource } from './reflection.js';
 export { createMetricsInterceptor, registerDefaultMetrics } from './metrics.js';

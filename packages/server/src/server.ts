@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { clientAddress } from './client-address.js';
 import { ConnectionHub } from './connections.js';
+import type { H2Limits } from './h2-limits.js';
 import { registerHealth } from './health-service.js';
 import { HealthState } from './health-state.js';
 import type { ReadinessCheck } from './health-state.js';
@@ -53,6 +54,8 @@ export interface KithServerOptions {
   maxBodyBytes?: number;
   /** stop() resolves within this; remaining connections are destroyed. Default 25 s. */
   shutdownGraceMs?: number;
+  /** Idle timeout, session cap and memory bounds of h2c connections (defaults in h2-limits). */
+  h2?: H2Limits;
   /**
    * How long stop() keeps accepting connections after readiness goes off, so load balancers
    * see the 503 before the listener closes. Counts against the grace period. Default 0.
@@ -160,7 +163,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
       },
     );
   };
-  const hub = new ConnectionHub(handler, logger, options.onUpgrade);
+  const hub = new ConnectionHub(handler, logger, options.onUpgrade, options.h2);
   let stopping: Promise<void> | undefined;
 
   async function drain(): Promise<void> {
