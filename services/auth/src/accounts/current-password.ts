@@ -18,6 +18,8 @@ export async function confirmCurrentPassword(
     meta: RequestMeta;
     now: Date;
     during: 'change_password' | 'change_email' | 'enroll_totp' | 'create_api_key' | 'staff_step_up';
+    /** Where a wrong password is reported (default `current_password`). */
+    field?: string;
   },
 ): Promise<{ needsRehash: boolean }> {
   const { account, meta, now } = input;
@@ -42,7 +44,7 @@ export async function confirmCurrentPassword(
       }),
     );
     throw new InvalidArgumentError(
-      [{ field: 'current_password', message: 'incorrect password' }],
+      [{ field: input.field ?? 'current_password', message: 'incorrect password' }],
       'incorrect password',
     );
   }

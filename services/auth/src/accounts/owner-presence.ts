@@ -62,6 +62,7 @@ export async function confirmOwnerPresent(
       meta: input.meta,
       now: input.now,
       during: input.during,
+      field: fields.password,
     });
   }
   if (checkTotp)
