@@ -6,6 +6,7 @@ import { totpAt } from '../mfa/totp.js';
 import {
   auditTrail,
   deviceClient,
+  enableTotp,
   introspectApiKey,
   outboxPayloads,
   rejectsWith,
@@ -77,6 +78,20 @@ describe('credential changes end what an intruder started', () => {
     const client = signedInClient(h, user.accessToken);
     const { secret } = await client.enrollTotp({ currentPassword: user.password });
     await client.confirmTotp({ totpCode: totpAt(secret, h.clock.now()) });
+    await rejectsWith(deviceClient(h).verifyEmail({ token: confirm }), Code.InvalidArgument);
+    assert.equal((await pendingEmail(user.userId)).pending_email, null);
+  });
+
+  test('turning TOTP off drops a pending e-mail change', async () => {
+    const user = await h.signUp();
+    const client = signedInClient(h, user.accessToken);
+    const { secret } = await enableTotp(h, client, user.password);
+    const target = intruderAddress();
+    await client.changeEmail({ currentPassword: user.password, newEmail: target });
+    const confirm = (await h.lastMailTo(target)).token!;
+    await client.disableTotp({
+      factor: { case: 'totpCode', value: totpAt(secret, h.clock.now()) },
+    });
     await rejectsWith(deviceClient(h).verifyEmail({ token: confirm }), Code.InvalidArgument);
     assert.equal((await pendingEmail(user.userId)).pending_email, null);
   });
