@@ -139,9 +139,11 @@ if (process.env.REDIS_URL) {
   await redis.close();
 }
 
-const { secret } = await h
-  .as(accounts[0]!.accessToken)
-  .auth.createApiKey({ name: 'bench', scopes: [ApiKeyScope.POSTS_READ] });
+const { secret } = await h.as(accounts[0]!.accessToken).auth.createApiKey({
+  name: 'bench',
+  scopes: [ApiKeyScope.POSTS_READ],
+  proof: { case: 'currentPassword', value: accounts[0]!.password },
+});
 const apiKeys = createApiKeyAuthenticator({
   cache: createMemoryCache({ maxEntries: 1000 }),
   bus: h.app.bus,

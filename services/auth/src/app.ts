@@ -18,6 +18,7 @@ import { createPasswordHasher } from './credentials/index.js';
 import type { PasswordHasher } from './credentials/index.js';
 import { createSealedBox } from './crypto/sealed-box.js';
 import type { SealedBox } from './crypto/sealed-box.js';
+import { deriveKey } from './crypto/secrets.js';
 import type { AuthDatabase } from './db/schema.js';
 import { createOidcClients } from './oidc/index.js';
 import type { OidcClients } from './oidc/index.js';
@@ -41,6 +42,8 @@ export interface AuthApp {
   bus: Bus;
   pageTokens: PageTokenCodec;
   box: SealedBox;
+  /** Keys the MAC of stored recovery codes; derived from the key-encryption key. */
+  recoveryCodeKey: Buffer;
   keys: SigningKeyStore;
   sessions: Sessions;
   hasher: PasswordHasher;
@@ -140,6 +143,7 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
     bus: ctx.bus,
     pageTokens: ctx.pageTokens,
     box,
+    recoveryCodeKey: deriveKey(kek, 'kith auth recovery-code mac v1'),
     keys,
     sessions: createSessions({
       minter,

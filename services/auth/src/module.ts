@@ -32,6 +32,8 @@ export const AUTH_PUBLIC_METHODS = [
   'kith.auth.v1.AuthService/Refresh',
   'kith.auth.v1.AuthService/RequestPasswordReset',
   'kith.auth.v1.AuthService/ResetPassword',
+  // Public for its token path (the link mailed to the current address); signed in works too.
+  'kith.auth.v1.AuthService/CancelEmailChange',
   'kith.auth.v1.AuthService/StartOAuthLogin',
   'kith.auth.v1.AuthService/FinishOAuthLogin',
   'kith.auth.v1.AuthService/GetJwks',

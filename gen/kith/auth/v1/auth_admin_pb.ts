@@ -15,7 +15,35 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/auth/v1/auth_admin.proto.
  */
 export const file_kith_auth_v1_auth_admin: GenFile = /*@__PURE__*/
-  fileDesc("Ch1raXRoL2F1dGgvdjEvYXV0aF9hZG1pbi5wcm90bxIMa2l0aC5hdXRoLnYxIq8BCg5TZXRSb2xlUmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIsCgRyb2xlGAIgASgOMhIua2l0aC5hdXRoLnYxLlJvbGVCCrpIB4IBBBABIAASGgoGcmVhc29uGAMgASgJQgq6SAdyBRABGPQDEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI5Cg9TZXRSb2xlUmVzcG9uc2USJgoHYWNjb3VudBgBIAEoCzIVLmtpdGguYXV0aC52MS5BY2NvdW50ImEKFExvb2t1cEFjY291bnRSZXF1ZXN0EhsKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBSAASGwoFZW1haWwYAiABKAlCCrpIB3IFGP4BYAFIAEIPCgZsb29rdXASBbpIAggBIj8KFUxvb2t1cEFjY291bnRSZXNwb25zZRImCgdhY2NvdW50GAEgASgLMhUua2l0aC5hdXRoLnYxLkFjY291bnQiiAEKFURpc2FibGVBY2NvdW50UmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkAKFkRpc2FibGVBY2NvdW50UmVzcG9uc2USJgoHYWNjb3VudBgBIAEoCzIVLmtpdGguYXV0aC52MS5BY2NvdW50IocBChRFbmFibGVBY2NvdW50UmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIj8KFUVuYWJsZUFjY291bnRSZXNwb25zZRImCgdhY2NvdW50GAEgASgLMhUua2l0aC5hdXRoLnYxLkFjY291bnQivQIKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSHAoHdXNlcl9pZBgBIAEoCUILukgI2AEBcgOwAQESQAoFdHlwZXMYAiADKA4yHC5raXRoLmF1dGgudjEuQXVkaXRFdmVudFR5cGVCE7pIEJIBDRAgGAEiB4IBBBABIAASHgoKaXBfYWRkcmVzcxgDIAEoCUIKukgH2AEBcgJwARIyCg5vY2N1cnJlZF9hZnRlchgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPb2NjdXJyZWRfYmVmb3JlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcCglwYWdlX3NpemUYBiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAcgASgJQgi6SAVyAxiABCJiChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRIuCgxhdWRpdF9ldmVudHMYASADKAsyGC5raXRoLmF1dGgudjEuQXVkaXRFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki9gEKFENyZWF0ZUlwQmxvY2tSZXF1ZXN0EhYKBGNpZHIYASABKAlCCLpIBXID6AEBEjUKBXNjb3BlGAIgASgOMhoua2l0aC5hdXRoLnYxLklwQmxvY2tTY29wZUIKukgHggEEEAEgABIaCgZyZWFzb24YAyABKAlCCrpIB3IFEAEY9AMSOQoDdHRsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhG6SA6qAQsiBQiAiooPMgIIPBI4Cg9pZGVtcG90ZW5jeV9rZXkYBSABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiQAoVQ3JlYXRlSXBCbG9ja1Jlc3BvbnNlEicKCGlwX2Jsb2NrGAEgASgLMhUua2l0aC5hdXRoLnYxLklwQmxvY2siUQoTTGlzdElwQmxvY2tzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJZChRMaXN0SXBCbG9ja3NSZXNwb25zZRIoCglpcF9ibG9ja3MYASADKAsyFS5raXRoLmF1dGgudjEuSXBCbG9jaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibwoURGVsZXRlSXBCbG9ja1JlcXVlc3QSHQoLaXBfYmxvY2tfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIXChVEZWxldGVJcEJsb2NrUmVzcG9uc2UikQEKHUNyZWF0ZUVtYWlsRG9tYWluQmxvY2tSZXF1ZXN0EhoKBmRvbWFpbhgBIAEoCUIKukgHcgUY/QFoARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIlwKHkNyZWF0ZUVtYWlsRG9tYWluQmxvY2tSZXNwb25zZRI6ChJlbWFpbF9kb21haW5fYmxvY2sYASABKAsyHi5raXRoLmF1dGgudjEuRW1haWxEb21haW5CbG9jayJaChxMaXN0RW1haWxEb21haW5CbG9ja3NSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEInUKHUxpc3RFbWFpbERvbWFpbkJsb2Nrc1Jlc3BvbnNlEjsKE2VtYWlsX2RvbWFpbl9ibG9ja3MYASADKAsyHi5raXRoLmF1dGgudjEuRW1haWxEb21haW5CbG9jaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiggEKHURlbGV0ZUVtYWlsRG9tYWluQmxvY2tSZXF1ZXN0EicKFWVtYWlsX2RvbWFpbl9ibG9ja19pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIiAKHkRlbGV0ZUVtYWlsRG9tYWluQmxvY2tSZXNwb25zZTKyCAoQQXV0aEFkbWluU2VydmljZRJGCgdTZXRSb2xlEhwua2l0aC5hdXRoLnYxLlNldFJvbGVSZXF1ZXN0Gh0ua2l0aC5hdXRoLnYxLlNldFJvbGVSZXNwb25zZRJYCg1Mb29rdXBBY2NvdW50EiIua2l0aC5hdXRoLnYxLkxvb2t1cEFjY291bnRSZXF1ZXN0GiMua2l0aC5hdXRoLnYxLkxvb2t1cEFjY291bnRSZXNwb25zZRJbCg5EaXNhYmxlQWNjb3VudBIjLmtpdGguYXV0aC52MS5EaXNhYmxlQWNjb3VudFJlcXVlc3QaJC5raXRoLmF1dGgudjEuRGlzYWJsZUFjY291bnRSZXNwb25zZRJYCg1FbmFibGVBY2NvdW50EiIua2l0aC5hdXRoLnYxLkVuYWJsZUFjY291bnRSZXF1ZXN0GiMua2l0aC5hdXRoLnYxLkVuYWJsZUFjY291bnRSZXNwb25zZRJeCg9MaXN0QXVkaXRFdmVudHMSJC5raXRoLmF1dGgudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBolLmtpdGguYXV0aC52MS5MaXN0QXVkaXRFdmVudHNSZXNwb25zZRJYCg1DcmVhdGVJcEJsb2NrEiIua2l0aC5hdXRoLnYxLkNyZWF0ZUlwQmxvY2tSZXF1ZXN0GiMua2l0aC5hdXRoLnYxLkNyZWF0ZUlwQmxvY2tSZXNwb25zZRJVCgxMaXN0SXBCbG9ja3MSIS5raXRoLmF1dGgudjEuTGlzdElwQmxvY2tzUmVxdWVzdBoiLmtpdGguYXV0aC52MS5MaXN0SXBCbG9ja3NSZXNwb25zZRJYCg1EZWxldGVJcEJsb2NrEiIua2l0aC5hdXRoLnYxLkRlbGV0ZUlwQmxvY2tSZXF1ZXN0GiMua2l0aC5hdXRoLnYxLkRlbGV0ZUlwQmxvY2tSZXNwb25zZRJzChZDcmVhdGVFbWFpbERvbWFpbkJsb2NrEisua2l0aC5hdXRoLnYxLkNyZWF0ZUVtYWlsRG9tYWluQmxvY2tSZXF1ZXN0Giwua2l0aC5hdXRoLnYxLkNyZWF0ZUVtYWlsRG9tYWluQmxvY2tSZXNwb25zZRJwChVMaXN0RW1haWxEb21haW5CbG9ja3MSKi5raXRoLmF1dGgudjEuTGlzdEVtYWlsRG9tYWluQmxvY2tzUmVxdWVzdBorLmtpdGguYXV0aC52MS5MaXN0RW1haWxEb21haW5CbG9ja3NSZXNwb25zZRJzChZEZWxldGVFbWFpbERvbWFpbkJsb2NrEisua2l0aC5hdXRoLnYxLkRlbGV0ZUVtYWlsRG9tYWluQmxvY2tSZXF1ZXN0Giwua2l0aC5hdXRoLnYxLkRlbGV0ZUVtYWlsRG9tYWluQmxvY2tSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_auth_v1_types]);
+  fileDesc("Ch1raXRoL2F1dGgvdjEvYXV0aF9hZG1pbi5wcm90bxIMa2l0aC5hdXRoLnYxIl8KC1N0YWZmU3RlcFVwEicKEGN1cnJlbnRfcGFzc3dvcmQYASABKAlCDbpICtgBAXIFEAEYgAISJwoJdG90cF9jb2RlGAIgASgJQhS6SBHYAQFyDDIKXlswLTldezZ9JCLjAQoOU2V0Um9sZVJlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESLAoEcm9sZRgCIAEoDjISLmtpdGguYXV0aC52MS5Sb2xlQgq6SAeCAQQQASAAEhoKBnJlYXNvbhgDIAEoCUIKukgHcgUQARj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQSMgoHc3RlcF91cBgFIAEoCzIZLmtpdGguYXV0aC52MS5TdGFmZlN0ZXBVcEIGukgDyAEBIjkKD1NldFJvbGVSZXNwb25zZRImCgdhY2NvdW50GAEgASgLMhUua2l0aC5hdXRoLnYxLkFjY291bnQiYQoUTG9va3VwQWNjb3VudFJlcXVlc3QSGwoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQFIABIbCgVlbWFpbBgCIAEoCUIKukgHcgUY/gFgAUgAQg8KBmxvb2t1cBIFukgCCAEiPwoVTG9va3VwQWNjb3VudFJlc3BvbnNlEiYKB2FjY291bnQYASABKAsyFS5raXRoLmF1dGgudjEuQWNjb3VudCK8AQoVRGlzYWJsZUFjY291bnRSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQSMgoHc3RlcF91cBgEIAEoCzIZLmtpdGguYXV0aC52MS5TdGFmZlN0ZXBVcEIGukgDyAEBIkAKFkRpc2FibGVBY2NvdW50UmVzcG9uc2USJgoHYWNjb3VudBgBIAEoCzIVLmtpdGguYXV0aC52MS5BY2NvdW50IocBChRFbmFibGVBY2NvdW50UmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIj8KFUVuYWJsZUFjY291bnRSZXNwb25zZRImCgdhY2NvdW50GAEgASgLMhUua2l0aC5hdXRoLnYxLkFjY291bnQitgEKD1Jlc2V0TWZhUmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMSMgoHc3RlcF91cBgDIAEoCzIZLmtpdGguYXV0aC52MS5TdGFmZlN0ZXBVcEIGukgDyAEBEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI6ChBSZXNldE1mYVJlc3BvbnNlEiYKB2FjY291bnQYASABKAsyFS5raXRoLmF1dGgudjEuQWNjb3VudCK9AgoWTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBIcCgd1c2VyX2lkGAEgASgJQgu6SAjYAQFyA7ABARJACgV0eXBlcxgCIAMoDjIcLmtpdGguYXV0aC52MS5BdWRpdEV2ZW50VHlwZUITukgQkgENECAYASIHggEEEAEgABIeCgppcF9hZGRyZXNzGAMgASgJQgq6SAfYAQFyAnABEjIKDm9jY3VycmVkX2FmdGVyGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9vY2N1cnJlZF9iZWZvcmUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKCXBhZ2Vfc2l6ZRgGIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YByABKAlCCLpIBXIDGIAEImIKF0xpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEi4KDGF1ZGl0X2V2ZW50cxgBIAMoCzIYLmtpdGguYXV0aC52MS5BdWRpdEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSL2AQoUQ3JlYXRlSXBCbG9ja1JlcXVlc3QSFgoEY2lkchgBIAEoCUIIukgFcgPoAQESNQoFc2NvcGUYAiABKA4yGi5raXRoLmF1dGgudjEuSXBCbG9ja1Njb3BlQgq6SAeCAQQQASAAEhoKBnJlYXNvbhgDIAEoCUIKukgHcgUQARj0AxI5CgN0dGwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CEbpIDqoBCyIFCICKig8yAgg8EjgKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJAChVDcmVhdGVJcEJsb2NrUmVzcG9uc2USJwoIaXBfYmxvY2sYASABKAsyFS5raXRoLmF1dGgudjEuSXBCbG9jayJRChNMaXN0SXBCbG9ja3NSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEIlkKFExpc3RJcEJsb2Nrc1Jlc3BvbnNlEigKCWlwX2Jsb2NrcxgBIAMoCzIVLmtpdGguYXV0aC52MS5JcEJsb2NrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJvChREZWxldGVJcEJsb2NrUmVxdWVzdBIdCgtpcF9ibG9ja19pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIhcKFURlbGV0ZUlwQmxvY2tSZXNwb25zZSKRAQodQ3JlYXRlRW1haWxEb21haW5CbG9ja1JlcXVlc3QSGgoGZG9tYWluGAEgASgJQgq6SAdyBRj9AWgBEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiXAoeQ3JlYXRlRW1haWxEb21haW5CbG9ja1Jlc3BvbnNlEjoKEmVtYWlsX2RvbWFpbl9ibG9jaxgBIAEoCzIeLmtpdGguYXV0aC52MS5FbWFpbERvbWFpbkJsb2NrIloKHExpc3RFbWFpbERvbWFpbkJsb2Nrc1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQidQodTGlzdEVtYWlsRG9tYWluQmxvY2tzUmVzcG9uc2USOwoTZW1haWxfZG9tYWluX2Jsb2NrcxgBIAMoCzIeLmtpdGguYXV0aC52MS5FbWFpbERvbWFpbkJsb2NrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKCAQodRGVsZXRlRW1haWxEb21haW5CbG9ja1JlcXVlc3QSJwoVZW1haWxfZG9tYWluX2Jsb2NrX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiIAoeRGVsZXRlRW1haWxEb21haW5CbG9ja1Jlc3BvbnNlMv0IChBBdXRoQWRtaW5TZXJ2aWNlEkYKB1NldFJvbGUSHC5raXRoLmF1dGgudjEuU2V0Um9sZVJlcXVlc3QaHS5raXRoLmF1dGgudjEuU2V0Um9sZVJlc3BvbnNlElgKDUxvb2t1cEFjY291bnQSIi5raXRoLmF1dGgudjEuTG9va3VwQWNjb3VudFJlcXVlc3QaIy5raXRoLmF1dGgudjEuTG9va3VwQWNjb3VudFJlc3BvbnNlElsKDkRpc2FibGVBY2NvdW50EiMua2l0aC5hdXRoLnYxLkRpc2FibGVBY2NvdW50UmVxdWVzdBokLmtpdGguYXV0aC52MS5EaXNhYmxlQWNjb3VudFJlc3BvbnNlElgKDUVuYWJsZUFjY291bnQSIi5raXRoLmF1dGgudjEuRW5hYmxlQWNjb3VudFJlcXVlc3QaIy5raXRoLmF1dGgudjEuRW5hYmxlQWNjb3VudFJlc3BvbnNlEkkKCFJlc2V0TWZhEh0ua2l0aC5hdXRoLnYxLlJlc2V0TWZhUmVxdWVzdBoeLmtpdGguYXV0aC52MS5SZXNldE1mYVJlc3BvbnNlEl4KD0xpc3RBdWRpdEV2ZW50cxIkLmtpdGguYXV0aC52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GiUua2l0aC5hdXRoLnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlElgKDUNyZWF0ZUlwQmxvY2sSIi5raXRoLmF1dGgudjEuQ3JlYXRlSXBCbG9ja1JlcXVlc3QaIy5raXRoLmF1dGgudjEuQ3JlYXRlSXBCbG9ja1Jlc3BvbnNlElUKDExpc3RJcEJsb2NrcxIhLmtpdGguYXV0aC52MS5MaXN0SXBCbG9ja3NSZXF1ZXN0GiIua2l0aC5hdXRoLnYxLkxpc3RJcEJsb2Nrc1Jlc3BvbnNlElgKDURlbGV0ZUlwQmxvY2sSIi5raXRoLmF1dGgudjEuRGVsZXRlSXBCbG9ja1JlcXVlc3QaIy5raXRoLmF1dGgudjEuRGVsZXRlSXBCbG9ja1Jlc3BvbnNlEnMKFkNyZWF0ZUVtYWlsRG9tYWluQmxvY2sSKy5raXRoLmF1dGgudjEuQ3JlYXRlRW1haWxEb21haW5CbG9ja1JlcXVlc3QaLC5raXRoLmF1dGgudjEuQ3JlYXRlRW1haWxEb21haW5CbG9ja1Jlc3BvbnNlEnAKFUxpc3RFbWFpbERvbWFpbkJsb2NrcxIqLmtpdGguYXV0aC52MS5MaXN0RW1haWxEb21haW5CbG9ja3NSZXF1ZXN0Gisua2l0aC5hdXRoLnYxLkxpc3RFbWFpbERvbWFpbkJsb2Nrc1Jlc3BvbnNlEnMKFkRlbGV0ZUVtYWlsRG9tYWluQmxvY2sSKy5raXRoLmF1dGgudjEuRGVsZXRlRW1haWxEb21haW5CbG9ja1JlcXVlc3QaLC5raXRoLmF1dGgudjEuRGVsZXRlRW1haWxEb21haW5CbG9ja1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_auth_v1_types]);
+
+/**
+ * Proof that the staff member at the keyboard is the account holder, given in the request.
+ *
+ * @generated from message kith.auth.v1.StaffStepUp
+ */
+export type StaffStepUp = Message<"kith.auth.v1.StaffStepUp"> & {
+  /**
+   * The acting account's current password; required when it has one.
+   *
+   * @generated from field: string current_password = 1;
+   */
+  currentPassword: string;
+
+  /**
+   * A current TOTP code; required when the acting account enrolled TOTP.
+   *
+   * @generated from field: string totp_code = 2;
+   */
+  totpCode: string;
+};
+
+/**
+ * Describes the message kith.auth.v1.StaffStepUp.
+ * Use `create(StaffStepUpSchema)` to create a new message.
+ */
+export const StaffStepUpSchema: GenMessage<StaffStepUp> = /*@__PURE__*/
+  messageDesc(file_kith_auth_v1_auth_admin, 0);
 
 /**
  * @generated from message kith.auth.v1.SetRoleRequest
@@ -45,6 +73,11 @@ export type SetRoleRequest = Message<"kith.auth.v1.SetRoleRequest"> & {
    * @generated from field: string idempotency_key = 4;
    */
   idempotencyKey: string;
+
+  /**
+   * @generated from field: kith.auth.v1.StaffStepUp step_up = 5;
+   */
+  stepUp?: StaffStepUp | undefined;
 };
 
 /**
@@ -52,7 +85,7 @@ export type SetRoleRequest = Message<"kith.auth.v1.SetRoleRequest"> & {
  * Use `create(SetRoleRequestSchema)` to create a new message.
  */
 export const SetRoleRequestSchema: GenMessage<SetRoleRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 0);
+  messageDesc(file_kith_auth_v1_auth_admin, 1);
 
 /**
  * @generated from message kith.auth.v1.SetRoleResponse
@@ -69,7 +102,7 @@ export type SetRoleResponse = Message<"kith.auth.v1.SetRoleResponse"> & {
  * Use `create(SetRoleResponseSchema)` to create a new message.
  */
 export const SetRoleResponseSchema: GenMessage<SetRoleResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 1);
+  messageDesc(file_kith_auth_v1_auth_admin, 2);
 
 /**
  * @generated from message kith.auth.v1.LookupAccountRequest
@@ -98,7 +131,7 @@ export type LookupAccountRequest = Message<"kith.auth.v1.LookupAccountRequest"> 
  * Use `create(LookupAccountRequestSchema)` to create a new message.
  */
 export const LookupAccountRequestSchema: GenMessage<LookupAccountRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 2);
+  messageDesc(file_kith_auth_v1_auth_admin, 3);
 
 /**
  * @generated from message kith.auth.v1.LookupAccountResponse
@@ -115,7 +148,7 @@ export type LookupAccountResponse = Message<"kith.auth.v1.LookupAccountResponse"
  * Use `create(LookupAccountResponseSchema)` to create a new message.
  */
 export const LookupAccountResponseSchema: GenMessage<LookupAccountResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 3);
+  messageDesc(file_kith_auth_v1_auth_admin, 4);
 
 /**
  * @generated from message kith.auth.v1.DisableAccountRequest
@@ -138,6 +171,11 @@ export type DisableAccountRequest = Message<"kith.auth.v1.DisableAccountRequest"
    * @generated from field: string idempotency_key = 3;
    */
   idempotencyKey: string;
+
+  /**
+   * @generated from field: kith.auth.v1.StaffStepUp step_up = 4;
+   */
+  stepUp?: StaffStepUp | undefined;
 };
 
 /**
@@ -145,7 +183,7 @@ export type DisableAccountRequest = Message<"kith.auth.v1.DisableAccountRequest"
  * Use `create(DisableAccountRequestSchema)` to create a new message.
  */
 export const DisableAccountRequestSchema: GenMessage<DisableAccountRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 4);
+  messageDesc(file_kith_auth_v1_auth_admin, 5);
 
 /**
  * @generated from message kith.auth.v1.DisableAccountResponse
@@ -162,7 +200,7 @@ export type DisableAccountResponse = Message<"kith.auth.v1.DisableAccountRespons
  * Use `create(DisableAccountResponseSchema)` to create a new message.
  */
 export const DisableAccountResponseSchema: GenMessage<DisableAccountResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 5);
+  messageDesc(file_kith_auth_v1_auth_admin, 6);
 
 /**
  * @generated from message kith.auth.v1.EnableAccountRequest
@@ -192,7 +230,7 @@ export type EnableAccountRequest = Message<"kith.auth.v1.EnableAccountRequest"> 
  * Use `create(EnableAccountRequestSchema)` to create a new message.
  */
 export const EnableAccountRequestSchema: GenMessage<EnableAccountRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 6);
+  messageDesc(file_kith_auth_v1_auth_admin, 7);
 
 /**
  * @generated from message kith.auth.v1.EnableAccountResponse
@@ -209,7 +247,61 @@ export type EnableAccountResponse = Message<"kith.auth.v1.EnableAccountResponse"
  * Use `create(EnableAccountResponseSchema)` to create a new message.
  */
 export const EnableAccountResponseSchema: GenMessage<EnableAccountResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 7);
+  messageDesc(file_kith_auth_v1_auth_admin, 8);
+
+/**
+ * @generated from message kith.auth.v1.ResetMfaRequest
+ */
+export type ResetMfaRequest = Message<"kith.auth.v1.ResetMfaRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * Why (e.g. how the owner's identity was checked), for the audit log.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: kith.auth.v1.StaffStepUp step_up = 3;
+   */
+  stepUp?: StaffStepUp | undefined;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 4;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.auth.v1.ResetMfaRequest.
+ * Use `create(ResetMfaRequestSchema)` to create a new message.
+ */
+export const ResetMfaRequestSchema: GenMessage<ResetMfaRequest> = /*@__PURE__*/
+  messageDesc(file_kith_auth_v1_auth_admin, 9);
+
+/**
+ * @generated from message kith.auth.v1.ResetMfaResponse
+ */
+export type ResetMfaResponse = Message<"kith.auth.v1.ResetMfaResponse"> & {
+  /**
+   * @generated from field: kith.auth.v1.Account account = 1;
+   */
+  account?: Account | undefined;
+};
+
+/**
+ * Describes the message kith.auth.v1.ResetMfaResponse.
+ * Use `create(ResetMfaResponseSchema)` to create a new message.
+ */
+export const ResetMfaResponseSchema: GenMessage<ResetMfaResponse> = /*@__PURE__*/
+  messageDesc(file_kith_auth_v1_auth_admin, 10);
 
 /**
  * @generated from message kith.auth.v1.ListAuditEventsRequest
@@ -270,7 +362,7 @@ export type ListAuditEventsRequest = Message<"kith.auth.v1.ListAuditEventsReques
  * Use `create(ListAuditEventsRequestSchema)` to create a new message.
  */
 export const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 8);
+  messageDesc(file_kith_auth_v1_auth_admin, 11);
 
 /**
  * @generated from message kith.auth.v1.ListAuditEventsResponse
@@ -294,7 +386,7 @@ export type ListAuditEventsResponse = Message<"kith.auth.v1.ListAuditEventsRespo
  * Use `create(ListAuditEventsResponseSchema)` to create a new message.
  */
 export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 9);
+  messageDesc(file_kith_auth_v1_auth_admin, 12);
 
 /**
  * @generated from message kith.auth.v1.CreateIpBlockRequest
@@ -338,7 +430,7 @@ export type CreateIpBlockRequest = Message<"kith.auth.v1.CreateIpBlockRequest"> 
  * Use `create(CreateIpBlockRequestSchema)` to create a new message.
  */
 export const CreateIpBlockRequestSchema: GenMessage<CreateIpBlockRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 10);
+  messageDesc(file_kith_auth_v1_auth_admin, 13);
 
 /**
  * @generated from message kith.auth.v1.CreateIpBlockResponse
@@ -355,7 +447,7 @@ export type CreateIpBlockResponse = Message<"kith.auth.v1.CreateIpBlockResponse"
  * Use `create(CreateIpBlockResponseSchema)` to create a new message.
  */
 export const CreateIpBlockResponseSchema: GenMessage<CreateIpBlockResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 11);
+  messageDesc(file_kith_auth_v1_auth_admin, 14);
 
 /**
  * @generated from message kith.auth.v1.ListIpBlocksRequest
@@ -381,7 +473,7 @@ export type ListIpBlocksRequest = Message<"kith.auth.v1.ListIpBlocksRequest"> & 
  * Use `create(ListIpBlocksRequestSchema)` to create a new message.
  */
 export const ListIpBlocksRequestSchema: GenMessage<ListIpBlocksRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 12);
+  messageDesc(file_kith_auth_v1_auth_admin, 15);
 
 /**
  * @generated from message kith.auth.v1.ListIpBlocksResponse
@@ -405,7 +497,7 @@ export type ListIpBlocksResponse = Message<"kith.auth.v1.ListIpBlocksResponse"> 
  * Use `create(ListIpBlocksResponseSchema)` to create a new message.
  */
 export const ListIpBlocksResponseSchema: GenMessage<ListIpBlocksResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 13);
+  messageDesc(file_kith_auth_v1_auth_admin, 16);
 
 /**
  * @generated from message kith.auth.v1.DeleteIpBlockRequest
@@ -430,7 +522,7 @@ export type DeleteIpBlockRequest = Message<"kith.auth.v1.DeleteIpBlockRequest"> 
  * Use `create(DeleteIpBlockRequestSchema)` to create a new message.
  */
 export const DeleteIpBlockRequestSchema: GenMessage<DeleteIpBlockRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 14);
+  messageDesc(file_kith_auth_v1_auth_admin, 17);
 
 /**
  * @generated from message kith.auth.v1.DeleteIpBlockResponse
@@ -443,7 +535,7 @@ export type DeleteIpBlockResponse = Message<"kith.auth.v1.DeleteIpBlockResponse"
  * Use `create(DeleteIpBlockResponseSchema)` to create a new message.
  */
 export const DeleteIpBlockResponseSchema: GenMessage<DeleteIpBlockResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 15);
+  messageDesc(file_kith_auth_v1_auth_admin, 18);
 
 /**
  * @generated from message kith.auth.v1.CreateEmailDomainBlockRequest
@@ -475,7 +567,7 @@ export type CreateEmailDomainBlockRequest = Message<"kith.auth.v1.CreateEmailDom
  * Use `create(CreateEmailDomainBlockRequestSchema)` to create a new message.
  */
 export const CreateEmailDomainBlockRequestSchema: GenMessage<CreateEmailDomainBlockRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 16);
+  messageDesc(file_kith_auth_v1_auth_admin, 19);
 
 /**
  * @generated from message kith.auth.v1.CreateEmailDomainBlockResponse
@@ -492,7 +584,7 @@ export type CreateEmailDomainBlockResponse = Message<"kith.auth.v1.CreateEmailDo
  * Use `create(CreateEmailDomainBlockResponseSchema)` to create a new message.
  */
 export const CreateEmailDomainBlockResponseSchema: GenMessage<CreateEmailDomainBlockResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 17);
+  messageDesc(file_kith_auth_v1_auth_admin, 20);
 
 /**
  * @generated from message kith.auth.v1.ListEmailDomainBlocksRequest
@@ -518,7 +610,7 @@ export type ListEmailDomainBlocksRequest = Message<"kith.auth.v1.ListEmailDomain
  * Use `create(ListEmailDomainBlocksRequestSchema)` to create a new message.
  */
 export const ListEmailDomainBlocksRequestSchema: GenMessage<ListEmailDomainBlocksRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 18);
+  messageDesc(file_kith_auth_v1_auth_admin, 21);
 
 /**
  * @generated from message kith.auth.v1.ListEmailDomainBlocksResponse
@@ -542,7 +634,7 @@ export type ListEmailDomainBlocksResponse = Message<"kith.auth.v1.ListEmailDomai
  * Use `create(ListEmailDomainBlocksResponseSchema)` to create a new message.
  */
 export const ListEmailDomainBlocksResponseSchema: GenMessage<ListEmailDomainBlocksResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 19);
+  messageDesc(file_kith_auth_v1_auth_admin, 22);
 
 /**
  * @generated from message kith.auth.v1.DeleteEmailDomainBlockRequest
@@ -567,7 +659,7 @@ export type DeleteEmailDomainBlockRequest = Message<"kith.auth.v1.DeleteEmailDom
  * Use `create(DeleteEmailDomainBlockRequestSchema)` to create a new message.
  */
 export const DeleteEmailDomainBlockRequestSchema: GenMessage<DeleteEmailDomainBlockRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 20);
+  messageDesc(file_kith_auth_v1_auth_admin, 23);
 
 /**
  * @generated from message kith.auth.v1.DeleteEmailDomainBlockResponse
@@ -580,12 +672,13 @@ export type DeleteEmailDomainBlockResponse = Message<"kith.auth.v1.DeleteEmailDo
  * Use `create(DeleteEmailDomainBlockResponseSchema)` to create a new message.
  */
 export const DeleteEmailDomainBlockResponseSchema: GenMessage<DeleteEmailDomainBlockResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth_admin, 21);
+  messageDesc(file_kith_auth_v1_auth_admin, 24);
 
 /**
  * AuthAdminService is for staff: roles, account disabling, the auth audit log and sign-up /
  * login blocks. SetRole needs ADMIN; reads need MODERATOR; everything is audit-logged with the
- * acting staff member.
+ * acting staff member. SetRole, DisableAccount and ResetMfa also need a step-up in the request:
+ * the acting staff member's current password, and a current TOTP code when they enrolled one.
  *
  * @generated from service kith.auth.v1.AuthAdminService
  */
@@ -630,6 +723,17 @@ export const AuthAdminService: GenService<{
     methodKind: "unary";
     input: typeof EnableAccountRequestSchema;
     output: typeof EnableAccountResponseSchema;
+  },
+  /**
+   * Removes an account's second factors (TOTP and recovery codes) for an owner locked out of
+   * them (ADMIN only): every session and API key ends, the owner is told by mail, audit-logged.
+   *
+   * @generated from rpc kith.auth.v1.AuthAdminService.ResetMfa
+   */
+  resetMfa: {
+    methodKind: "unary";
+    input: typeof ResetMfaRequestSchema;
+    output: typeof ResetMfaResponseSchema;
   },
   /**
    * Searches the auth audit log, newest first.

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/auth/v1/auth.proto.
  */
 export const file_kith_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChdraXRoL2F1dGgvdjEvYXV0aC5wcm90bxIMa2l0aC5hdXRoLnYxIrwBCgdDb25zZW50Eh8KDnRlcm1zX2FjY2VwdGVkGAEgASgIQge6SARqAggBEigKF3ByaXZhY3lfcG9saWN5X2FjY2VwdGVkGAIgASgIQge6SARqAggBEiYKFW1pbmltdW1fYWdlX2NvbmZpcm1lZBgDIAEoCEIHukgEagIIARIkChFkb2N1bWVudHNfdmVyc2lvbhgEIAEoCUIJukgGcgQQARggEhgKEG1hcmtldGluZ19lbWFpbHMYBSABKAgixQIKD1JlZ2lzdGVyUmVxdWVzdBIZCgVlbWFpbBgBIAEoCUIKukgHcgUY/gFgARIcCghwYXNzd29yZBgCIAEoCUIKukgHcgUQCBiAARItCgh1c2VybmFtZRgDIAEoCUIbukgYchYyFF5bQS1aYS16MC05X117MywzMH0kEi4KB2NvbnNlbnQYBCABKAsyFS5raXRoLmF1dGgudjEuQ29uc2VudEIGukgDyAEBEj8KBmxvY2FsZRgFIAEoCUIvukgscioYIzImXiR8XltBLVphLXpdezIsM30oLVtBLVphLXowLTldezEsOH0pKiQSHwoMZGV2aWNlX2xhYmVsGAYgASgJQgkYAbpIBHICGEASOAoPaWRlbXBvdGVuY3lfa2V5GAcgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIlQKEFJlZ2lzdGVyUmVzcG9uc2USEwoHdXNlcl9pZBgBIAEoCUICGAESKwoGdG9rZW5zGAIgASgLMhcua2l0aC5hdXRoLnYxLlRva2VuUGFpckICGAEiaQoSVmVyaWZ5RW1haWxSZXF1ZXN0EhkKBXRva2VuGAEgASgJQgq6SAdyBRAQGIAEEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI1ChNWZXJpZnlFbWFpbFJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSDQoFZW1haWwYAiABKAkicwoZUmVzZW5kVmVyaWZpY2F0aW9uUmVxdWVzdBIcCgVlbWFpbBgBIAEoCUINukgK2AEBcgUY/gFgARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiHAoaUmVzZW5kVmVyaWZpY2F0aW9uUmVzcG9uc2UipQEKDExvZ2luUmVxdWVzdBIeCgppZGVudGlmaWVyGAEgASgJQgq6SAdyBRABGP4BEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIACEh0KDGRldmljZV9sYWJlbBgDIAEoCUIHukgEcgIYQBI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQieQoNTG9naW5SZXNwb25zZRIpCgZ0b2tlbnMYASABKAsyFy5raXRoLmF1dGgudjEuVG9rZW5QYWlySAASMwoNbWZhX2NoYWxsZW5nZRgCIAEoCzIaLmtpdGguYXV0aC52MS5NZmFDaGFsbGVuZ2VIAEIICgZyZXN1bHQilAIKEkNvbXBsZXRlTWZhUmVxdWVzdBIjCg9jaGFsbGVuZ2VfdG9rZW4YASABKAlCCrpIB3IFEBAYgAQSJgoJdG90cF9jb2RlGAIgASgJQhG6SA5yDDIKXlswLTldezZ9JEgAEjoKDXJlY292ZXJ5X2NvZGUYAyABKAlCIbpIHnIcMhpeW2EtejAtOV17NH0tP1thLXowLTldezR9JEgAEioKCmVtYWlsX2NvZGUYBCABKAlCFLpIEXIPMg1eW0EtWjAtOV17Nn0kSAASOAoPaWRlbXBvdGVuY3lfa2V5GAUgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskQg8KBmZhY3RvchIFukgCCAEiPgoTQ29tcGxldGVNZmFSZXNwb25zZRInCgZ0b2tlbnMYASABKAsyFy5raXRoLmF1dGgudjEuVG9rZW5QYWlyIm0KDlJlZnJlc2hSZXF1ZXN0EiEKDXJlZnJlc2hfdG9rZW4YASABKAlCCrpIB3IFEBAYgAQSOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIjoKD1JlZnJlc2hSZXNwb25zZRInCgZ0b2tlbnMYASABKAsyFy5raXRoLmF1dGgudjEuVG9rZW5QYWlyIkkKDUxvZ291dFJlcXVlc3QSOAoPaWRlbXBvdGVuY3lfa2V5GAEgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIhAKDkxvZ291dFJlc3BvbnNlImoKEExvZ291dEFsbFJlcXVlc3QSHAoUa2VlcF9jdXJyZW50X3Nlc3Npb24YASABKAgSOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIi0KEUxvZ291dEFsbFJlc3BvbnNlEhgKEHJldm9rZWRfc2Vzc2lvbnMYASABKAUiUQoTTGlzdFNlc3Npb25zUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJYChRMaXN0U2Vzc2lvbnNSZXNwb25zZRInCghzZXNzaW9ucxgBIAMoCzIVLmtpdGguYXV0aC52MS5TZXNzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJuChRSZXZva2VTZXNzaW9uUmVxdWVzdBIcCgpzZXNzaW9uX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiFwoVUmV2b2tlU2Vzc2lvblJlc3BvbnNlInIKG1JlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBIZCgVlbWFpbBgBIAEoCUIKukgHcgUY/gFgARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiHgocUmVxdWVzdFBhc3N3b3JkUmVzZXRSZXNwb25zZSKNAQoUUmVzZXRQYXNzd29yZFJlcXVlc3QSGQoFdG9rZW4YASABKAlCCrpIB3IFEBAYgAQSIAoMbmV3X3Bhc3N3b3JkGAIgASgJQgq6SAdyBRAIGIABEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIXChVSZXNldFBhc3N3b3JkUmVzcG9uc2UiuAEKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIkChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJQgq6SAdyBRABGIACEiAKDG5ld19wYXNzd29yZBgCIAEoCUIKukgHcgUQCBiAARIdChVyZXZva2Vfb3RoZXJfc2Vzc2lvbnMYAyABKAgSOAoPaWRlbXBvdGVuY3lfa2V5GAQgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkEKFkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USJwoGdG9rZW5zGAEgASgLMhcua2l0aC5hdXRoLnYxLlRva2VuUGFpciKTAQoSQ2hhbmdlRW1haWxSZXF1ZXN0EiQKEGN1cnJlbnRfcGFzc3dvcmQYASABKAlCCrpIB3IFEAEYgAISHQoJbmV3X2VtYWlsGAIgASgJQgq6SAdyBRj+AWABEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIsChNDaGFuZ2VFbWFpbFJlc3BvbnNlEhUKDXBlbmRpbmdfZW1haWwYASABKAkiqgEKFVJlYXV0aGVudGljYXRlUmVxdWVzdBIeCghwYXNzd29yZBgBIAEoCUIKukgHcgUQARiAAkgAEiYKCXRvdHBfY29kZRgCIAEoCUIRukgOcgwyCl5bMC05XXs2fSRIABI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyRCDwoGZmFjdG9yEgW6SAIIASJ8ChZSZWF1dGhlbnRpY2F0ZVJlc3BvbnNlEicKBnRva2VucxgBIAEoCzIXLmtpdGguYXV0aC52MS5Ub2tlblBhaXISOQoVcmVhdXRoZW50aWNhdGVkX3VudGlsGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCITChFHZXRBY2NvdW50UmVxdWVzdCI8ChJHZXRBY2NvdW50UmVzcG9uc2USJgoHYWNjb3VudBgBIAEoCzIVLmtpdGguYXV0aC52MS5BY2NvdW50Ik0KEUVucm9sbFRvdHBSZXF1ZXN0EjgKD2lkZW1wb3RlbmN5X2tleRgBIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJpChJFbnJvbGxUb3RwUmVzcG9uc2USDgoGc2VjcmV0GAEgASgJEhMKC290cGF1dGhfdXJpGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInQKEkNvbmZpcm1Ub3RwUmVxdWVzdBIkCgl0b3RwX2NvZGUYASABKAlCEbpIDnIMMgpeWzAtOV17Nn0kEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCItChNDb25maXJtVG90cFJlc3BvbnNlEhYKDnJlY292ZXJ5X2NvZGVzGAEgAygJIsMBChJEaXNhYmxlVG90cFJlcXVlc3QSJgoJdG90cF9jb2RlGAEgASgJQhG6SA5yDDIKXlswLTldezZ9JEgAEjoKDXJlY292ZXJ5X2NvZGUYAiABKAlCIbpIHnIcMhpeW2EtejAtOV17NH0tP1thLXowLTldezR9JEgAEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJEIPCgZmYWN0b3ISBbpIAggBIhUKE0Rpc2FibGVUb3RwUmVzcG9uc2UigAEKHlJlZ2VuZXJhdGVSZWNvdmVyeUNvZGVzUmVxdWVzdBIkCgl0b3RwX2NvZGUYASABKAlCEbpIDnIMMgpeWzAtOV17Nn0kEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI5Ch9SZWdlbmVyYXRlUmVjb3ZlcnlDb2Rlc1Jlc3BvbnNlEhYKDnJlY292ZXJ5X2NvZGVzGAEgAygJIooCChZTdGFydE9BdXRoTG9naW5SZXF1ZXN0EjUKC3Byb3ZpZGVyX2lkGAEgASgJQiC6SB1yGzIZXlthLXowLTldW2EtejAtOS1dezAsMzF9JBIhCgxyZWRpcmVjdF91cmkYAiABKAlCC7pICHIGGIAQiAEBEjQKBmludGVudBgDIAEoDjIYLmtpdGguYXV0aC52MS5PaWRjSW50ZW50Qgq6SAeCAQQQASAAEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJBImCgdjb25zZW50GAUgASgLMhUua2l0aC5hdXRoLnYxLkNvbnNlbnQicwoXU3RhcnRPQXV0aExvZ2luUmVzcG9uc2USGQoRYXV0aG9yaXphdGlvbl91cmwYASABKAkSDQoFc3RhdGUYAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi9QEKF0ZpbmlzaE9BdXRoTG9naW5SZXF1ZXN0EjUKC3Byb3ZpZGVyX2lkGAEgASgJQiC6SB1yGzIZXlthLXowLTldW2EtejAtOS1dezAsMzF9JBIYCgRjb2RlGAIgASgJQgq6SAdyBRABGIAQEhkKBXN0YXRlGAMgASgJQgq6SAdyBRAQGIAEEh0KDGRldmljZV9sYWJlbBgEIAEoCUIHukgEcgIYQBI4Cg9pZGVtcG90ZW5jeV9rZXkYBSABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQSFQoDaXNzGAYgASgJQgi6SAVyAxiAECLWAQoYRmluaXNoT0F1dGhMb2dpblJlc3BvbnNlEikKBnRva2VucxgBIAEoCzIXLmtpdGguYXV0aC52MS5Ub2tlblBhaXJIABIzCg1tZmFfY2hhbGxlbmdlGAIgASgLMhoua2l0aC5hdXRoLnYxLk1mYUNoYWxsZW5nZUgAEjcKD2xpbmtlZF9pZGVudGl0eRgDIAEoCzIcLmtpdGguYXV0aC52MS5MaW5rZWRJZGVudGl0eUgAEhcKD2FjY291bnRfY3JlYXRlZBgEIAEoCEIICgZyZXN1bHQijQEKGlVubGlua09BdXRoSWRlbnRpdHlSZXF1ZXN0EjUKC3Byb3ZpZGVyX2lkGAEgASgJQiC6SB1yGzIZXlthLXowLTldW2EtejAtOS1dezAsMzF9JBI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiHQobVW5saW5rT0F1dGhJZGVudGl0eVJlc3BvbnNlIuYBChNDcmVhdGVBcGlLZXlSZXF1ZXN0EhcKBG5hbWUYASABKAlCCbpIBnIEEAEYQBJACgZzY29wZXMYAiADKA4yGS5raXRoLmF1dGgudjEuQXBpS2V5U2NvcGVCFbpIEpIBDwgBEBAYASIHggEEEAEgABI6CgN0dGwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CErpID6oBDCIFCICKig8yAwiQHBI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiTQoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USJQoHYXBpX2tleRgBIAEoCzIULmtpdGguYXV0aC52MS5BcGlLZXkSDgoGc2VjcmV0GAIgASgJImoKEkxpc3RBcGlLZXlzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABBIYChBpbmNsdWRlX2luYWN0aXZlGAMgASgIIlYKE0xpc3RBcGlLZXlzUmVzcG9uc2USJgoIYXBpX2tleXMYASADKAsyFC5raXRoLmF1dGgudjEuQXBpS2V5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJtChNSZXZva2VBcGlLZXlSZXF1ZXN0EhwKCmFwaV9rZXlfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIWChRSZXZva2VBcGlLZXlSZXNwb25zZSIQCg5HZXRKd2tzUmVxdWVzdCJFCg9HZXRKd2tzUmVzcG9uc2USEQoJandrc19qc29uGAEgASgJEh8KBGtleXMYAiADKAsyES5raXRoLmF1dGgudjEuSndrMskSCgtBdXRoU2VydmljZRJJCghSZWdpc3RlchIdLmtpdGguYXV0aC52MS5SZWdpc3RlclJlcXVlc3QaHi5raXRoLmF1dGgudjEuUmVnaXN0ZXJSZXNwb25zZRJSCgtWZXJpZnlFbWFpbBIgLmtpdGguYXV0aC52MS5WZXJpZnlFbWFpbFJlcXVlc3QaIS5raXRoLmF1dGgudjEuVmVyaWZ5RW1haWxSZXNwb25zZRJnChJSZXNlbmRWZXJpZmljYXRpb24SJy5raXRoLmF1dGgudjEuUmVzZW5kVmVyaWZpY2F0aW9uUmVxdWVzdBooLmtpdGguYXV0aC52MS5SZXNlbmRWZXJpZmljYXRpb25SZXNwb25zZRJACgVMb2dpbhIaLmtpdGguYXV0aC52MS5Mb2dpblJlcXVlc3QaGy5raXRoLmF1dGgudjEuTG9naW5SZXNwb25zZRJSCgtDb21wbGV0ZU1mYRIgLmtpdGguYXV0aC52MS5Db21wbGV0ZU1mYVJlcXVlc3QaIS5raXRoLmF1dGgudjEuQ29tcGxldGVNZmFSZXNwb25zZRJGCgdSZWZyZXNoEhwua2l0aC5hdXRoLnYxLlJlZnJlc2hSZXF1ZXN0Gh0ua2l0aC5hdXRoLnYxLlJlZnJlc2hSZXNwb25zZRJDCgZMb2dvdXQSGy5raXRoLmF1dGgudjEuTG9nb3V0UmVxdWVzdBocLmtpdGguYXV0aC52MS5Mb2dvdXRSZXNwb25zZRJMCglMb2dvdXRBbGwSHi5raXRoLmF1dGgudjEuTG9nb3V0QWxsUmVxdWVzdBofLmtpdGguYXV0aC52MS5Mb2dvdXRBbGxSZXNwb25zZRJVCgxMaXN0U2Vzc2lvbnMSIS5raXRoLmF1dGgudjEuTGlzdFNlc3Npb25zUmVxdWVzdBoiLmtpdGguYXV0aC52MS5MaXN0U2Vzc2lvbnNSZXNwb25zZRJYCg1SZXZva2VTZXNzaW9uEiIua2l0aC5hdXRoLnYxLlJldm9rZVNlc3Npb25SZXF1ZXN0GiMua2l0aC5hdXRoLnYxLlJldm9rZVNlc3Npb25SZXNwb25zZRJtChRSZXF1ZXN0UGFzc3dvcmRSZXNldBIpLmtpdGguYXV0aC52MS5SZXF1ZXN0UGFzc3dvcmRSZXNldFJlcXVlc3QaKi5raXRoLmF1dGgudjEuUmVxdWVzdFBhc3N3b3JkUmVzZXRSZXNwb25zZRJYCg1SZXNldFBhc3N3b3JkEiIua2l0aC5hdXRoLnYxLlJlc2V0UGFzc3dvcmRSZXF1ZXN0GiMua2l0aC5hdXRoLnYxLlJlc2V0UGFzc3dvcmRSZXNwb25zZRJbCg5DaGFuZ2VQYXNzd29yZBIjLmtpdGguYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaJC5raXRoLmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRJSCgtDaGFuZ2VFbWFpbBIgLmtpdGguYXV0aC52MS5DaGFuZ2VFbWFpbFJlcXVlc3QaIS5raXRoLmF1dGgudjEuQ2hhbmdlRW1haWxSZXNwb25zZRJbCg5SZWF1dGhlbnRpY2F0ZRIjLmtpdGguYXV0aC52MS5SZWF1dGhlbnRpY2F0ZVJlcXVlc3QaJC5raXRoLmF1dGgudjEuUmVhdXRoZW50aWNhdGVSZXNwb25zZRJPCgpHZXRBY2NvdW50Eh8ua2l0aC5hdXRoLnYxLkdldEFjY291bnRSZXF1ZXN0GiAua2l0aC5hdXRoLnYxLkdldEFjY291bnRSZXNwb25zZRJPCgpFbnJvbGxUb3RwEh8ua2l0aC5hdXRoLnYxLkVucm9sbFRvdHBSZXF1ZXN0GiAua2l0aC5hdXRoLnYxLkVucm9sbFRvdHBSZXNwb25zZRJSCgtDb25maXJtVG90cBIgLmtpdGguYXV0aC52MS5Db25maXJtVG90cFJlcXVlc3QaIS5raXRoLmF1dGgudjEuQ29uZmlybVRvdHBSZXNwb25zZRJSCgtEaXNhYmxlVG90cBIgLmtpdGguYXV0aC52MS5EaXNhYmxlVG90cFJlcXVlc3QaIS5raXRoLmF1dGgudjEuRGlzYWJsZVRvdHBSZXNwb25zZRJ2ChdSZWdlbmVyYXRlUmVjb3ZlcnlDb2RlcxIsLmtpdGguYXV0aC52MS5SZWdlbmVyYXRlUmVjb3ZlcnlDb2Rlc1JlcXVlc3QaLS5raXRoLmF1dGgudjEuUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXNSZXNwb25zZRJeCg9TdGFydE9BdXRoTG9naW4SJC5raXRoLmF1dGgudjEuU3RhcnRPQXV0aExvZ2luUmVxdWVzdBolLmtpdGguYXV0aC52MS5TdGFydE9BdXRoTG9naW5SZXNwb25zZRJhChBGaW5pc2hPQXV0aExvZ2luEiUua2l0aC5hdXRoLnYxLkZpbmlzaE9BdXRoTG9naW5SZXF1ZXN0GiYua2l0aC5hdXRoLnYxLkZpbmlzaE9BdXRoTG9naW5SZXNwb25zZRJqChNVbmxpbmtPQXV0aElkZW50aXR5Eigua2l0aC5hdXRoLnYxLlVubGlua09BdXRoSWRlbnRpdHlSZXF1ZXN0Gikua2l0aC5hdXRoLnYxLlVubGlua09BdXRoSWRlbnRpdHlSZXNwb25zZRJVCgxDcmVhdGVBcGlLZXkSIS5raXRoLmF1dGgudjEuQ3JlYXRlQXBpS2V5UmVxdWVzdBoiLmtpdGguYXV0aC52MS5DcmVhdGVBcGlLZXlSZXNwb25zZRJSCgtMaXN0QXBpS2V5cxIgLmtpdGguYXV0aC52MS5MaXN0QXBpS2V5c1JlcXVlc3QaIS5raXRoLmF1dGgudjEuTGlzdEFwaUtleXNSZXNwb25zZRJVCgxSZXZva2VBcGlLZXkSIS5raXRoLmF1dGgudjEuUmV2b2tlQXBpS2V5UmVxdWVzdBoiLmtpdGguYXV0aC52MS5SZXZva2VBcGlLZXlSZXNwb25zZRJGCgdHZXRKd2tzEhwua2l0aC5hdXRoLnYxLkdldEp3a3NSZXF1ZXN0Gh0ua2l0aC5hdXRoLnYxLkdldEp3a3NSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_auth_v1_types]);
+  fileDesc("ChdraXRoL2F1dGgvdjEvYXV0aC5wcm90bxIMa2l0aC5hdXRoLnYxIrwBCgdDb25zZW50Eh8KDnRlcm1zX2FjY2VwdGVkGAEgASgIQge6SARqAggBEigKF3ByaXZhY3lfcG9saWN5X2FjY2VwdGVkGAIgASgIQge6SARqAggBEiYKFW1pbmltdW1fYWdlX2NvbmZpcm1lZBgDIAEoCEIHukgEagIIARIkChFkb2N1bWVudHNfdmVyc2lvbhgEIAEoCUIJukgGcgQQARggEhgKEG1hcmtldGluZ19lbWFpbHMYBSABKAgixQIKD1JlZ2lzdGVyUmVxdWVzdBIZCgVlbWFpbBgBIAEoCUIKukgHcgUY/gFgARIcCghwYXNzd29yZBgCIAEoCUIKukgHcgUQCBiAARItCgh1c2VybmFtZRgDIAEoCUIbukgYchYyFF5bQS1aYS16MC05X117MywzMH0kEi4KB2NvbnNlbnQYBCABKAsyFS5raXRoLmF1dGgudjEuQ29uc2VudEIGukgDyAEBEj8KBmxvY2FsZRgFIAEoCUIvukgscioYIzImXiR8XltBLVphLXpdezIsM30oLVtBLVphLXowLTldezEsOH0pKiQSHwoMZGV2aWNlX2xhYmVsGAYgASgJQgkYAbpIBHICGEASOAoPaWRlbXBvdGVuY3lfa2V5GAcgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIlQKEFJlZ2lzdGVyUmVzcG9uc2USEwoHdXNlcl9pZBgBIAEoCUICGAESKwoGdG9rZW5zGAIgASgLMhcua2l0aC5hdXRoLnYxLlRva2VuUGFpckICGAEiaQoSVmVyaWZ5RW1haWxSZXF1ZXN0EhkKBXRva2VuGAEgASgJQgq6SAdyBRAQGIAEEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI1ChNWZXJpZnlFbWFpbFJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSDQoFZW1haWwYAiABKAkicwoZUmVzZW5kVmVyaWZpY2F0aW9uUmVxdWVzdBIcCgVlbWFpbBgBIAEoCUINukgK2AEBcgUY/gFgARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiHAoaUmVzZW5kVmVyaWZpY2F0aW9uUmVzcG9uc2UipQEKDExvZ2luUmVxdWVzdBIeCgppZGVudGlmaWVyGAEgASgJQgq6SAdyBRABGP4BEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIACEh0KDGRldmljZV9sYWJlbBgDIAEoCUIHukgEcgIYQBI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQieQoNTG9naW5SZXNwb25zZRIpCgZ0b2tlbnMYASABKAsyFy5raXRoLmF1dGgudjEuVG9rZW5QYWlySAASMwoNbWZhX2NoYWxsZW5nZRgCIAEoCzIaLmtpdGguYXV0aC52MS5NZmFDaGFsbGVuZ2VIAEIICgZyZXN1bHQilAIKEkNvbXBsZXRlTWZhUmVxdWVzdBIjCg9jaGFsbGVuZ2VfdG9rZW4YASABKAlCCrpIB3IFEBAYgAQSJgoJdG90cF9jb2RlGAIgASgJQhG6SA5yDDIKXlswLTldezZ9JEgAEjoKDXJlY292ZXJ5X2NvZGUYAyABKAlCIbpIHnIcMhpeW2EtejAtOV17NH0tP1thLXowLTldezR9JEgAEioKCmVtYWlsX2NvZGUYBCABKAlCFLpIEXIPMg1eW0EtWjAtOV17Nn0kSAASOAoPaWRlbXBvdGVuY3lfa2V5GAUgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskQg8KBmZhY3RvchIFukgCCAEiPgoTQ29tcGxldGVNZmFSZXNwb25zZRInCgZ0b2tlbnMYASABKAsyFy5raXRoLmF1dGgudjEuVG9rZW5QYWlyIm0KDlJlZnJlc2hSZXF1ZXN0EiEKDXJlZnJlc2hfdG9rZW4YASABKAlCCrpIB3IFEBAYgAQSOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIjoKD1JlZnJlc2hSZXNwb25zZRInCgZ0b2tlbnMYASABKAsyFy5raXRoLmF1dGgudjEuVG9rZW5QYWlyIkkKDUxvZ291dFJlcXVlc3QSOAoPaWRlbXBvdGVuY3lfa2V5GAEgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIhAKDkxvZ291dFJlc3BvbnNlImoKEExvZ291dEFsbFJlcXVlc3QSHAoUa2VlcF9jdXJyZW50X3Nlc3Npb24YASABKAgSOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIi0KEUxvZ291dEFsbFJlc3BvbnNlEhgKEHJldm9rZWRfc2Vzc2lvbnMYASABKAUiUQoTTGlzdFNlc3Npb25zUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJYChRMaXN0U2Vzc2lvbnNSZXNwb25zZRInCghzZXNzaW9ucxgBIAMoCzIVLmtpdGguYXV0aC52MS5TZXNzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJuChRSZXZva2VTZXNzaW9uUmVxdWVzdBIcCgpzZXNzaW9uX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiFwoVUmV2b2tlU2Vzc2lvblJlc3BvbnNlInIKG1JlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBIZCgVlbWFpbBgBIAEoCUIKukgHcgUY/gFgARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiHgocUmVxdWVzdFBhc3N3b3JkUmVzZXRSZXNwb25zZSKNAQoUUmVzZXRQYXNzd29yZFJlcXVlc3QSGQoFdG9rZW4YASABKAlCCrpIB3IFEBAYgAQSIAoMbmV3X3Bhc3N3b3JkGAIgASgJQgq6SAdyBRAIGIABEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIXChVSZXNldFBhc3N3b3JkUmVzcG9uc2UivAEKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIkChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJQgq6SAdyBRABGIACEiAKDG5ld19wYXNzd29yZBgCIAEoCUIKukgHcgUQCBiAARIhChVyZXZva2Vfb3RoZXJfc2Vzc2lvbnMYAyABKAhCAhgBEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJBChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlEicKBnRva2VucxgBIAEoCzIXLmtpdGguYXV0aC52MS5Ub2tlblBhaXIikwEKEkNoYW5nZUVtYWlsUmVxdWVzdBIkChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJQgq6SAdyBRABGIACEh0KCW5ld19lbWFpbBgCIAEoCUIKukgHcgUY/gFgARI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiLAoTQ2hhbmdlRW1haWxSZXNwb25zZRIVCg1wZW5kaW5nX2VtYWlsGAEgASgJInIKGENhbmNlbEVtYWlsQ2hhbmdlUmVxdWVzdBIcCgV0b2tlbhgBIAEoCUINukgK2AEBcgUQEBiABBI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiGwoZQ2FuY2VsRW1haWxDaGFuZ2VSZXNwb25zZSKqAQoVUmVhdXRoZW50aWNhdGVSZXF1ZXN0Eh4KCHBhc3N3b3JkGAEgASgJQgq6SAdyBRABGIACSAASJgoJdG90cF9jb2RlGAIgASgJQhG6SA5yDDIKXlswLTldezZ9JEgAEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJEIPCgZmYWN0b3ISBbpIAggBInwKFlJlYXV0aGVudGljYXRlUmVzcG9uc2USJwoGdG9rZW5zGAEgASgLMhcua2l0aC5hdXRoLnYxLlRva2VuUGFpchI5ChVyZWF1dGhlbnRpY2F0ZWRfdW50aWwYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhMKEUdldEFjY291bnRSZXF1ZXN0IjwKEkdldEFjY291bnRSZXNwb25zZRImCgdhY2NvdW50GAEgASgLMhUua2l0aC5hdXRoLnYxLkFjY291bnQicwoRRW5yb2xsVG90cFJlcXVlc3QSOAoPaWRlbXBvdGVuY3lfa2V5GAEgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskEiQKEGN1cnJlbnRfcGFzc3dvcmQYAiABKAlCCrpIB3IFEAEYgAIiaQoSRW5yb2xsVG90cFJlc3BvbnNlEg4KBnNlY3JldBgBIAEoCRITCgtvdHBhdXRoX3VyaRgCIAEoCRIuCgpleHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ0ChJDb25maXJtVG90cFJlcXVlc3QSJAoJdG90cF9jb2RlGAEgASgJQhG6SA5yDDIKXlswLTldezZ9JBI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiLQoTQ29uZmlybVRvdHBSZXNwb25zZRIWCg5yZWNvdmVyeV9jb2RlcxgBIAMoCSLDAQoSRGlzYWJsZVRvdHBSZXF1ZXN0EiYKCXRvdHBfY29kZRgBIAEoCUIRukgOcgwyCl5bMC05XXs2fSRIABI6Cg1yZWNvdmVyeV9jb2RlGAIgASgJQiG6SB5yHDIaXlthLXowLTldezR9LT9bYS16MC05XXs0fSRIABI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyRCDwoGZmFjdG9yEgW6SAIIASIVChNEaXNhYmxlVG90cFJlc3BvbnNlIoABCh5SZWdlbmVyYXRlUmVjb3ZlcnlDb2Rlc1JlcXVlc3QSJAoJdG90cF9jb2RlGAEgASgJQhG6SA5yDDIKXlswLTldezZ9JBI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiOQofUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXNSZXNwb25zZRIWCg5yZWNvdmVyeV9jb2RlcxgBIAMoCSKKAgoWU3RhcnRPQXV0aExvZ2luUmVxdWVzdBI1Cgtwcm92aWRlcl9pZBgBIAEoCUIgukgdchsyGV5bYS16MC05XVthLXowLTktXXswLDMxfSQSIQoMcmVkaXJlY3RfdXJpGAIgASgJQgu6SAhyBhiAEIgBARI0CgZpbnRlbnQYAyABKA4yGC5raXRoLmF1dGgudjEuT2lkY0ludGVudEIKukgHggEEEAEgABI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQSJgoHY29uc2VudBgFIAEoCzIVLmtpdGguYXV0aC52MS5Db25zZW50InMKF1N0YXJ0T0F1dGhMb2dpblJlc3BvbnNlEhkKEWF1dGhvcml6YXRpb25fdXJsGAEgASgJEg0KBXN0YXRlGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvUBChdGaW5pc2hPQXV0aExvZ2luUmVxdWVzdBI1Cgtwcm92aWRlcl9pZBgBIAEoCUIgukgdchsyGV5bYS16MC05XVthLXowLTktXXswLDMxfSQSGAoEY29kZRgCIAEoCUIKukgHcgUQARiAEBIZCgVzdGF0ZRgDIAEoCUIKukgHcgUQEBiABBIdCgxkZXZpY2VfbGFiZWwYBCABKAlCB7pIBHICGEASOAoPaWRlbXBvdGVuY3lfa2V5GAUgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskEhUKA2lzcxgGIAEoCUIIukgFcgMYgBAi1gEKGEZpbmlzaE9BdXRoTG9naW5SZXNwb25zZRIpCgZ0b2tlbnMYASABKAsyFy5raXRoLmF1dGgudjEuVG9rZW5QYWlySAASMwoNbWZhX2NoYWxsZW5nZRgCIAEoCzIaLmtpdGguYXV0aC52MS5NZmFDaGFsbGVuZ2VIABI3Cg9saW5rZWRfaWRlbnRpdHkYAyABKAsyHC5raXRoLmF1dGgudjEuTGlua2VkSWRlbnRpdHlIABIXCg9hY2NvdW50X2NyZWF0ZWQYBCABKAhCCAoGcmVzdWx0Io0BChpVbmxpbmtPQXV0aElkZW50aXR5UmVxdWVzdBI1Cgtwcm92aWRlcl9pZBgBIAEoCUIgukgdchsyGV5bYS16MC05XVthLXowLTktXXswLDMxfSQSOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIh0KG1VubGlua09BdXRoSWRlbnRpdHlSZXNwb25zZSLGAgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIXCgRuYW1lGAEgASgJQgm6SAZyBBABGEASQAoGc2NvcGVzGAIgAygOMhkua2l0aC5hdXRoLnYxLkFwaUtleVNjb3BlQhW6SBKSAQ8IARAQGAEiB4IBBBABIAASOgoDdHRsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhK6SA+qAQwiBQiAiooPMgMIkBwSOAoPaWRlbXBvdGVuY3lfa2V5GAQgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskEiYKEGN1cnJlbnRfcGFzc3dvcmQYBSABKAlCCrpIB3IFEAEYgAJIABImCgl0b3RwX2NvZGUYBiABKAlCEbpIDnIMMgpeWzAtOV17Nn0kSABCDgoFcHJvb2YSBbpIAggBIk0KFENyZWF0ZUFwaUtleVJlc3BvbnNlEiUKB2FwaV9rZXkYASABKAsyFC5raXRoLmF1dGgudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSJqChJMaXN0QXBpS2V5c1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQSGAoQaW5jbHVkZV9pbmFjdGl2ZRgDIAEoCCJWChNMaXN0QXBpS2V5c1Jlc3BvbnNlEiYKCGFwaV9rZXlzGAEgAygLMhQua2l0aC5hdXRoLnYxLkFwaUtleRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibQoTUmV2b2tlQXBpS2V5UmVxdWVzdBIcCgphcGlfa2V5X2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiFgoUUmV2b2tlQXBpS2V5UmVzcG9uc2UiEAoOR2V0Sndrc1JlcXVlc3QiRQoPR2V0Sndrc1Jlc3BvbnNlEhEKCWp3a3NfanNvbhgBIAEoCRIfCgRrZXlzGAIgAygLMhEua2l0aC5hdXRoLnYxLkp3azKvEwoLQXV0aFNlcnZpY2USSQoIUmVnaXN0ZXISHS5raXRoLmF1dGgudjEuUmVnaXN0ZXJSZXF1ZXN0Gh4ua2l0aC5hdXRoLnYxLlJlZ2lzdGVyUmVzcG9uc2USUgoLVmVyaWZ5RW1haWwSIC5raXRoLmF1dGgudjEuVmVyaWZ5RW1haWxSZXF1ZXN0GiEua2l0aC5hdXRoLnYxLlZlcmlmeUVtYWlsUmVzcG9uc2USZwoSUmVzZW5kVmVyaWZpY2F0aW9uEicua2l0aC5hdXRoLnYxLlJlc2VuZFZlcmlmaWNhdGlvblJlcXVlc3QaKC5raXRoLmF1dGgudjEuUmVzZW5kVmVyaWZpY2F0aW9uUmVzcG9uc2USQAoFTG9naW4SGi5raXRoLmF1dGgudjEuTG9naW5SZXF1ZXN0Ghsua2l0aC5hdXRoLnYxLkxvZ2luUmVzcG9uc2USUgoLQ29tcGxldGVNZmESIC5raXRoLmF1dGgudjEuQ29tcGxldGVNZmFSZXF1ZXN0GiEua2l0aC5hdXRoLnYxLkNvbXBsZXRlTWZhUmVzcG9uc2USRgoHUmVmcmVzaBIcLmtpdGguYXV0aC52MS5SZWZyZXNoUmVxdWVzdBodLmtpdGguYXV0aC52MS5SZWZyZXNoUmVzcG9uc2USQwoGTG9nb3V0Ehsua2l0aC5hdXRoLnYxLkxvZ291dFJlcXVlc3QaHC5raXRoLmF1dGgudjEuTG9nb3V0UmVzcG9uc2USTAoJTG9nb3V0QWxsEh4ua2l0aC5hdXRoLnYxLkxvZ291dEFsbFJlcXVlc3QaHy5raXRoLmF1dGgudjEuTG9nb3V0QWxsUmVzcG9uc2USVQoMTGlzdFNlc3Npb25zEiEua2l0aC5hdXRoLnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaIi5raXRoLmF1dGgudjEuTGlzdFNlc3Npb25zUmVzcG9uc2USWAoNUmV2b2tlU2Vzc2lvbhIiLmtpdGguYXV0aC52MS5SZXZva2VTZXNzaW9uUmVxdWVzdBojLmtpdGguYXV0aC52MS5SZXZva2VTZXNzaW9uUmVzcG9uc2USbQoUUmVxdWVzdFBhc3N3b3JkUmVzZXQSKS5raXRoLmF1dGgudjEuUmVxdWVzdFBhc3N3b3JkUmVzZXRSZXF1ZXN0Gioua2l0aC5hdXRoLnYxLlJlcXVlc3RQYXNzd29yZFJlc2V0UmVzcG9uc2USWAoNUmVzZXRQYXNzd29yZBIiLmtpdGguYXV0aC52MS5SZXNldFBhc3N3b3JkUmVxdWVzdBojLmtpdGguYXV0aC52MS5SZXNldFBhc3N3b3JkUmVzcG9uc2USWwoOQ2hhbmdlUGFzc3dvcmQSIy5raXRoLmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0GiQua2l0aC5hdXRoLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USUgoLQ2hhbmdlRW1haWwSIC5raXRoLmF1dGgudjEuQ2hhbmdlRW1haWxSZXF1ZXN0GiEua2l0aC5hdXRoLnYxLkNoYW5nZUVtYWlsUmVzcG9uc2USZAoRQ2FuY2VsRW1haWxDaGFuZ2USJi5raXRoLmF1dGgudjEuQ2FuY2VsRW1haWxDaGFuZ2VSZXF1ZXN0Gicua2l0aC5hdXRoLnYxLkNhbmNlbEVtYWlsQ2hhbmdlUmVzcG9uc2USWwoOUmVhdXRoZW50aWNhdGUSIy5raXRoLmF1dGgudjEuUmVhdXRoZW50aWNhdGVSZXF1ZXN0GiQua2l0aC5hdXRoLnYxLlJlYXV0aGVudGljYXRlUmVzcG9uc2USTwoKR2V0QWNjb3VudBIfLmtpdGguYXV0aC52MS5HZXRBY2NvdW50UmVxdWVzdBogLmtpdGguYXV0aC52MS5HZXRBY2NvdW50UmVzcG9uc2USTwoKRW5yb2xsVG90cBIfLmtpdGguYXV0aC52MS5FbnJvbGxUb3RwUmVxdWVzdBogLmtpdGguYXV0aC52MS5FbnJvbGxUb3RwUmVzcG9uc2USUgoLQ29uZmlybVRvdHASIC5raXRoLmF1dGgudjEuQ29uZmlybVRvdHBSZXF1ZXN0GiEua2l0aC5hdXRoLnYxLkNvbmZpcm1Ub3RwUmVzcG9uc2USUgoLRGlzYWJsZVRvdHASIC5raXRoLmF1dGgudjEuRGlzYWJsZVRvdHBSZXF1ZXN0GiEua2l0aC5hdXRoLnYxLkRpc2FibGVUb3RwUmVzcG9uc2USdgoXUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXMSLC5raXRoLmF1dGgudjEuUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXNSZXF1ZXN0Gi0ua2l0aC5hdXRoLnYxLlJlZ2VuZXJhdGVSZWNvdmVyeUNvZGVzUmVzcG9uc2USXgoPU3RhcnRPQXV0aExvZ2luEiQua2l0aC5hdXRoLnYxLlN0YXJ0T0F1dGhMb2dpblJlcXVlc3QaJS5raXRoLmF1dGgudjEuU3RhcnRPQXV0aExvZ2luUmVzcG9uc2USYQoQRmluaXNoT0F1dGhMb2dpbhIlLmtpdGguYXV0aC52MS5GaW5pc2hPQXV0aExvZ2luUmVxdWVzdBomLmtpdGguYXV0aC52MS5GaW5pc2hPQXV0aExvZ2luUmVzcG9uc2USagoTVW5saW5rT0F1dGhJZGVudGl0eRIoLmtpdGguYXV0aC52MS5VbmxpbmtPQXV0aElkZW50aXR5UmVxdWVzdBopLmtpdGguYXV0aC52MS5VbmxpbmtPQXV0aElkZW50aXR5UmVzcG9uc2USVQoMQ3JlYXRlQXBpS2V5EiEua2l0aC5hdXRoLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaIi5raXRoLmF1dGgudjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USUgoLTGlzdEFwaUtleXMSIC5raXRoLmF1dGgudjEuTGlzdEFwaUtleXNSZXF1ZXN0GiEua2l0aC5hdXRoLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2USVQoMUmV2b2tlQXBpS2V5EiEua2l0aC5hdXRoLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaIi5raXRoLmF1dGgudjEuUmV2b2tlQXBpS2V5UmVzcG9uc2USRgoHR2V0SndrcxIcLmtpdGguYXV0aC52MS5HZXRKd2tzUmVxdWVzdBodLmtpdGguYXV0aC52MS5HZXRKd2tzUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_auth_v1_types]);
 
 /**
  * Consent captured at sign-up. The terms and privacy flags must be true.
@@ -694,9 +694,10 @@ export type ChangePasswordRequest = Message<"kith.auth.v1.ChangePasswordRequest"
   newPassword: string;
 
   /**
-   * End every other session too (recommended after a suspected compromise).
+   * Ignored: every other session now always ends with a password change.
    *
-   * @generated from field: bool revoke_other_sessions = 3;
+   * @generated from field: bool revoke_other_sessions = 3 [deprecated = true];
+   * @deprecated
    */
   revokeOtherSessions: boolean;
 
@@ -785,6 +786,46 @@ export const ChangeEmailResponseSchema: GenMessage<ChangeEmailResponse> = /*@__P
   messageDesc(file_kith_auth_v1_auth, 28);
 
 /**
+ * @generated from message kith.auth.v1.CancelEmailChangeRequest
+ */
+export type CancelEmailChangeRequest = Message<"kith.auth.v1.CancelEmailChangeRequest"> & {
+  /**
+   * Token from the cancel link mailed to the current address. Empty when signed in.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.auth.v1.CancelEmailChangeRequest.
+ * Use `create(CancelEmailChangeRequestSchema)` to create a new message.
+ */
+export const CancelEmailChangeRequestSchema: GenMessage<CancelEmailChangeRequest> = /*@__PURE__*/
+  messageDesc(file_kith_auth_v1_auth, 29);
+
+/**
+ * @generated from message kith.auth.v1.CancelEmailChangeResponse
+ */
+export type CancelEmailChangeResponse = Message<"kith.auth.v1.CancelEmailChangeResponse"> & {
+};
+
+/**
+ * Describes the message kith.auth.v1.CancelEmailChangeResponse.
+ * Use `create(CancelEmailChangeResponseSchema)` to create a new message.
+ */
+export const CancelEmailChangeResponseSchema: GenMessage<CancelEmailChangeResponse> = /*@__PURE__*/
+  messageDesc(file_kith_auth_v1_auth, 30);
+
+/**
  * @generated from message kith.auth.v1.ReauthenticateRequest
  */
 export type ReauthenticateRequest = Message<"kith.auth.v1.ReauthenticateRequest"> & {
@@ -821,7 +862,7 @@ export type ReauthenticateRequest = Message<"kith.auth.v1.ReauthenticateRequest"
  * Use `create(ReauthenticateRequestSchema)` to create a new message.
  */
 export const ReauthenticateRequestSchema: GenMessage<ReauthenticateRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 29);
+  messageDesc(file_kith_auth_v1_auth, 31);
 
 /**
  * @generated from message kith.auth.v1.ReauthenticateResponse
@@ -847,7 +888,7 @@ export type ReauthenticateResponse = Message<"kith.auth.v1.ReauthenticateRespons
  * Use `create(ReauthenticateResponseSchema)` to create a new message.
  */
 export const ReauthenticateResponseSchema: GenMessage<ReauthenticateResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 30);
+  messageDesc(file_kith_auth_v1_auth, 32);
 
 /**
  * @generated from message kith.auth.v1.GetAccountRequest
@@ -860,7 +901,7 @@ export type GetAccountRequest = Message<"kith.auth.v1.GetAccountRequest"> & {
  * Use `create(GetAccountRequestSchema)` to create a new message.
  */
 export const GetAccountRequestSchema: GenMessage<GetAccountRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 31);
+  messageDesc(file_kith_auth_v1_auth, 33);
 
 /**
  * @generated from message kith.auth.v1.GetAccountResponse
@@ -877,7 +918,7 @@ export type GetAccountResponse = Message<"kith.auth.v1.GetAccountResponse"> & {
  * Use `create(GetAccountResponseSchema)` to create a new message.
  */
 export const GetAccountResponseSchema: GenMessage<GetAccountResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 32);
+  messageDesc(file_kith_auth_v1_auth, 34);
 
 /**
  * @generated from message kith.auth.v1.EnrollTotpRequest
@@ -890,6 +931,14 @@ export type EnrollTotpRequest = Message<"kith.auth.v1.EnrollTotpRequest"> & {
    * @generated from field: string idempotency_key = 1;
    */
   idempotencyKey: string;
+
+  /**
+   * The account's current password: a stolen access token alone cannot add a factor. An
+   * account without a password sets one (RequestPasswordReset) first.
+   *
+   * @generated from field: string current_password = 2;
+   */
+  currentPassword: string;
 };
 
 /**
@@ -897,7 +946,7 @@ export type EnrollTotpRequest = Message<"kith.auth.v1.EnrollTotpRequest"> & {
  * Use `create(EnrollTotpRequestSchema)` to create a new message.
  */
 export const EnrollTotpRequestSchema: GenMessage<EnrollTotpRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 33);
+  messageDesc(file_kith_auth_v1_auth, 35);
 
 /**
  * @generated from message kith.auth.v1.EnrollTotpResponse
@@ -930,7 +979,7 @@ export type EnrollTotpResponse = Message<"kith.auth.v1.EnrollTotpResponse"> & {
  * Use `create(EnrollTotpResponseSchema)` to create a new message.
  */
 export const EnrollTotpResponseSchema: GenMessage<EnrollTotpResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 34);
+  messageDesc(file_kith_auth_v1_auth, 36);
 
 /**
  * @generated from message kith.auth.v1.ConfirmTotpRequest
@@ -955,7 +1004,7 @@ export type ConfirmTotpRequest = Message<"kith.auth.v1.ConfirmTotpRequest"> & {
  * Use `create(ConfirmTotpRequestSchema)` to create a new message.
  */
 export const ConfirmTotpRequestSchema: GenMessage<ConfirmTotpRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 35);
+  messageDesc(file_kith_auth_v1_auth, 37);
 
 /**
  * @generated from message kith.auth.v1.ConfirmTotpResponse
@@ -974,7 +1023,7 @@ export type ConfirmTotpResponse = Message<"kith.auth.v1.ConfirmTotpResponse"> & 
  * Use `create(ConfirmTotpResponseSchema)` to create a new message.
  */
 export const ConfirmTotpResponseSchema: GenMessage<ConfirmTotpResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 36);
+  messageDesc(file_kith_auth_v1_auth, 38);
 
 /**
  * @generated from message kith.auth.v1.DisableTotpRequest
@@ -1011,7 +1060,7 @@ export type DisableTotpRequest = Message<"kith.auth.v1.DisableTotpRequest"> & {
  * Use `create(DisableTotpRequestSchema)` to create a new message.
  */
 export const DisableTotpRequestSchema: GenMessage<DisableTotpRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 37);
+  messageDesc(file_kith_auth_v1_auth, 39);
 
 /**
  * @generated from message kith.auth.v1.DisableTotpResponse
@@ -1024,7 +1073,7 @@ export type DisableTotpResponse = Message<"kith.auth.v1.DisableTotpResponse"> & 
  * Use `create(DisableTotpResponseSchema)` to create a new message.
  */
 export const DisableTotpResponseSchema: GenMessage<DisableTotpResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 38);
+  messageDesc(file_kith_auth_v1_auth, 40);
 
 /**
  * @generated from message kith.auth.v1.RegenerateRecoveryCodesRequest
@@ -1049,7 +1098,7 @@ export type RegenerateRecoveryCodesRequest = Message<"kith.auth.v1.RegenerateRec
  * Use `create(RegenerateRecoveryCodesRequestSchema)` to create a new message.
  */
 export const RegenerateRecoveryCodesRequestSchema: GenMessage<RegenerateRecoveryCodesRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 39);
+  messageDesc(file_kith_auth_v1_auth, 41);
 
 /**
  * @generated from message kith.auth.v1.RegenerateRecoveryCodesResponse
@@ -1066,7 +1115,7 @@ export type RegenerateRecoveryCodesResponse = Message<"kith.auth.v1.RegenerateRe
  * Use `create(RegenerateRecoveryCodesResponseSchema)` to create a new message.
  */
 export const RegenerateRecoveryCodesResponseSchema: GenMessage<RegenerateRecoveryCodesResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 40);
+  messageDesc(file_kith_auth_v1_auth, 42);
 
 /**
  * @generated from message kith.auth.v1.StartOAuthLoginRequest
@@ -1114,7 +1163,7 @@ export type StartOAuthLoginRequest = Message<"kith.auth.v1.StartOAuthLoginReques
  * Use `create(StartOAuthLoginRequestSchema)` to create a new message.
  */
 export const StartOAuthLoginRequestSchema: GenMessage<StartOAuthLoginRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 41);
+  messageDesc(file_kith_auth_v1_auth, 43);
 
 /**
  * @generated from message kith.auth.v1.StartOAuthLoginResponse
@@ -1145,7 +1194,7 @@ export type StartOAuthLoginResponse = Message<"kith.auth.v1.StartOAuthLoginRespo
  * Use `create(StartOAuthLoginResponseSchema)` to create a new message.
  */
 export const StartOAuthLoginResponseSchema: GenMessage<StartOAuthLoginResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 42);
+  messageDesc(file_kith_auth_v1_auth, 44);
 
 /**
  * @generated from message kith.auth.v1.FinishOAuthLoginRequest
@@ -1195,7 +1244,7 @@ export type FinishOAuthLoginRequest = Message<"kith.auth.v1.FinishOAuthLoginRequ
  * Use `create(FinishOAuthLoginRequestSchema)` to create a new message.
  */
 export const FinishOAuthLoginRequestSchema: GenMessage<FinishOAuthLoginRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 43);
+  messageDesc(file_kith_auth_v1_auth, 45);
 
 /**
  * @generated from message kith.auth.v1.FinishOAuthLoginResponse
@@ -1243,7 +1292,7 @@ export type FinishOAuthLoginResponse = Message<"kith.auth.v1.FinishOAuthLoginRes
  * Use `create(FinishOAuthLoginResponseSchema)` to create a new message.
  */
 export const FinishOAuthLoginResponseSchema: GenMessage<FinishOAuthLoginResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 44);
+  messageDesc(file_kith_auth_v1_auth, 46);
 
 /**
  * @generated from message kith.auth.v1.UnlinkOAuthIdentityRequest
@@ -1268,7 +1317,7 @@ export type UnlinkOAuthIdentityRequest = Message<"kith.auth.v1.UnlinkOAuthIdenti
  * Use `create(UnlinkOAuthIdentityRequestSchema)` to create a new message.
  */
 export const UnlinkOAuthIdentityRequestSchema: GenMessage<UnlinkOAuthIdentityRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 45);
+  messageDesc(file_kith_auth_v1_auth, 47);
 
 /**
  * @generated from message kith.auth.v1.UnlinkOAuthIdentityResponse
@@ -1281,7 +1330,7 @@ export type UnlinkOAuthIdentityResponse = Message<"kith.auth.v1.UnlinkOAuthIdent
  * Use `create(UnlinkOAuthIdentityResponseSchema)` to create a new message.
  */
 export const UnlinkOAuthIdentityResponseSchema: GenMessage<UnlinkOAuthIdentityResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 46);
+  messageDesc(file_kith_auth_v1_auth, 48);
 
 /**
  * @generated from message kith.auth.v1.CreateApiKeyRequest
@@ -1311,6 +1360,29 @@ export type CreateApiKeyRequest = Message<"kith.auth.v1.CreateApiKeyRequest"> & 
    * @generated from field: string idempotency_key = 4;
    */
   idempotencyKey: string;
+
+  /**
+   * Proof that the owner is present: a stolen access token alone cannot mint a key.
+   *
+   * @generated from oneof kith.auth.v1.CreateApiKeyRequest.proof
+   */
+  proof: {
+    /**
+     * The current password (required when the account has one).
+     *
+     * @generated from field: string current_password = 5;
+     */
+    value: string;
+    case: "currentPassword";
+  } | {
+    /**
+     * A current TOTP code, for an account without a password (OIDC only) that enabled TOTP.
+     *
+     * @generated from field: string totp_code = 6;
+     */
+    value: string;
+    case: "totpCode";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
@@ -1318,7 +1390,7 @@ export type CreateApiKeyRequest = Message<"kith.auth.v1.CreateApiKeyRequest"> & 
  * Use `create(CreateApiKeyRequestSchema)` to create a new message.
  */
 export const CreateApiKeyRequestSchema: GenMessage<CreateApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 47);
+  messageDesc(file_kith_auth_v1_auth, 49);
 
 /**
  * @generated from message kith.auth.v1.CreateApiKeyResponse
@@ -1342,7 +1414,7 @@ export type CreateApiKeyResponse = Message<"kith.auth.v1.CreateApiKeyResponse"> 
  * Use `create(CreateApiKeyResponseSchema)` to create a new message.
  */
 export const CreateApiKeyResponseSchema: GenMessage<CreateApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 48);
+  messageDesc(file_kith_auth_v1_auth, 50);
 
 /**
  * @generated from message kith.auth.v1.ListApiKeysRequest
@@ -1375,7 +1447,7 @@ export type ListApiKeysRequest = Message<"kith.auth.v1.ListApiKeysRequest"> & {
  * Use `create(ListApiKeysRequestSchema)` to create a new message.
  */
 export const ListApiKeysRequestSchema: GenMessage<ListApiKeysRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 49);
+  messageDesc(file_kith_auth_v1_auth, 51);
 
 /**
  * @generated from message kith.auth.v1.ListApiKeysResponse
@@ -1399,7 +1471,7 @@ export type ListApiKeysResponse = Message<"kith.auth.v1.ListApiKeysResponse"> & 
  * Use `create(ListApiKeysResponseSchema)` to create a new message.
  */
 export const ListApiKeysResponseSchema: GenMessage<ListApiKeysResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 50);
+  messageDesc(file_kith_auth_v1_auth, 52);
 
 /**
  * @generated from message kith.auth.v1.RevokeApiKeyRequest
@@ -1424,7 +1496,7 @@ export type RevokeApiKeyRequest = Message<"kith.auth.v1.RevokeApiKeyRequest"> & 
  * Use `create(RevokeApiKeyRequestSchema)` to create a new message.
  */
 export const RevokeApiKeyRequestSchema: GenMessage<RevokeApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 51);
+  messageDesc(file_kith_auth_v1_auth, 53);
 
 /**
  * @generated from message kith.auth.v1.RevokeApiKeyResponse
@@ -1437,7 +1509,7 @@ export type RevokeApiKeyResponse = Message<"kith.auth.v1.RevokeApiKeyResponse"> 
  * Use `create(RevokeApiKeyResponseSchema)` to create a new message.
  */
 export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 52);
+  messageDesc(file_kith_auth_v1_auth, 54);
 
 /**
  * @generated from message kith.auth.v1.GetJwksRequest
@@ -1450,7 +1522,7 @@ export type GetJwksRequest = Message<"kith.auth.v1.GetJwksRequest"> & {
  * Use `create(GetJwksRequestSchema)` to create a new message.
  */
 export const GetJwksRequestSchema: GenMessage<GetJwksRequest> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 53);
+  messageDesc(file_kith_auth_v1_auth, 55);
 
 /**
  * @generated from message kith.auth.v1.GetJwksResponse
@@ -1476,7 +1548,7 @@ export type GetJwksResponse = Message<"kith.auth.v1.GetJwksResponse"> & {
  * Use `create(GetJwksResponseSchema)` to create a new message.
  */
 export const GetJwksResponseSchema: GenMessage<GetJwksResponse> = /*@__PURE__*/
-  messageDesc(file_kith_auth_v1_auth, 54);
+  messageDesc(file_kith_auth_v1_auth, 56);
 
 /**
  * AuthService owns credentials, sessions, second factors, external identities, API keys and
@@ -1484,7 +1556,7 @@ export const GetJwksResponseSchema: GenMessage<GetJwksResponse> = /*@__PURE__*/
  *
  * Unauthenticated RPCs: Register, VerifyEmail, ResendVerification, Login, CompleteMfa,
  * Refresh, RequestPasswordReset, ResetPassword, StartOAuthLogin (intent LOGIN),
- * FinishOAuthLogin, GetJwks. Everything else needs an access token. RPCs marked "re-auth"
+ * FinishOAuthLogin, GetJwks, and CancelEmailChange with the token from its mailed link. Everything else needs an access token. RPCs marked "re-auth"
  * need a password or TOTP confirmation within the last hour (Reauthenticate).
  * Answers never reveal whether an e-mail address has an account.
  *
@@ -1614,7 +1686,8 @@ export const AuthService: GenService<{
     output: typeof ResetPasswordResponseSchema;
   },
   /**
-   * Changes the password (re-auth by current password).
+   * Changes the password (re-auth by current password). Every other session, every API key,
+   * every outstanding reset link and any pending e-mail change end with it.
    *
    * @generated from rpc kith.auth.v1.AuthService.ChangePassword
    */
@@ -1632,6 +1705,17 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof ChangeEmailRequestSchema;
     output: typeof ChangeEmailResponseSchema;
+  },
+  /**
+   * Cancels a pending e-mail change: signed in, or with the token from the cancel link mailed
+   * to the current address when the change was requested. Answers the same when none is pending.
+   *
+   * @generated from rpc kith.auth.v1.AuthService.CancelEmailChange
+   */
+  cancelEmailChange: {
+    methodKind: "unary";
+    input: typeof CancelEmailChangeRequestSchema;
+    output: typeof CancelEmailChangeResponseSchema;
   },
   /**
    * Confirms the user is present; opens the 1 h re-auth window for sensitive changes elsewhere
@@ -1655,7 +1739,8 @@ export const AuthService: GenService<{
     output: typeof GetAccountResponseSchema;
   },
   /**
-   * Starts TOTP enrolment (re-auth). Returns the shared secret; nothing changes until ConfirmTotp.
+   * Starts TOTP enrolment (re-auth, and the current password in the request). Returns the
+   * shared secret; nothing changes until ConfirmTotp.
    *
    * @generated from rpc kith.auth.v1.AuthService.EnrollTotp
    */
@@ -1725,7 +1810,9 @@ export const AuthService: GenService<{
     output: typeof UnlinkOAuthIdentityResponseSchema;
   },
   /**
-   * Creates a scoped API key; the secret is in this response only.
+   * Creates a scoped API key (re-auth, and the current password in the request, or a TOTP
+   * code for an account without a password); the secret is in this response only. The owner is
+   * told by mail.
    *
    * @generated from rpc kith.auth.v1.AuthService.CreateApiKey
    */

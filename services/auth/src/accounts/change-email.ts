@@ -20,7 +20,7 @@ import { requireCanonicalEmail } from './violations.js';
 
 /**
  * ChangeEmail: after the current password, the new address becomes pending and gets a link;
- * the current address gets a notice. An address that belongs to another account gets a notice
+ * the current address gets a notice with a link that cancels the change (CancelEmailChange). An address that belongs to another account gets a notice
  * instead of a link, and everything the caller can see (answer, pending address) is the same,
  * so the call cannot be used to find out which addresses have accounts.
  */
@@ -73,8 +73,8 @@ export async function changeEmail(
       })
       .where('id', '=', account.id)
       .execute();
-    // Only the newest change can complete.
-    await retireEmailTokens(trx, account.id, ['change_email'], now);
+    // Only the newest change can complete, and only its cancel link works.
+    await retireEmailTokens(trx, account.id, ['change_email', 'cancel_email_change'], now);
     const taken = await emailTakenByOther(trx, canonical, account.id);
     if (taken) {
       await sendMail(app, trx, newEmail, emailAlreadyInUseMail());
@@ -94,7 +94,24 @@ export async function changeEmail(
         confirmNewEmailMail(emailLink(app.config.linkBaseUrl, 'verify-email', token), ttlMs),
       );
     }
-    await sendMail(app, trx, account.email, emailChangeRequestedMail(maskEmail(newEmail)));
+    const cancelTtlMs = app.config.emailVerificationTtlMs;
+    const cancelToken = await issueEmailToken(trx, {
+      accountId: account.id,
+      purpose: 'cancel_email_change',
+      email: account.email,
+      ttlMs: cancelTtlMs,
+      now,
+    });
+    await sendMail(
+      app,
+      trx,
+      account.email,
+      emailChangeRequestedMail(
+        maskEmail(newEmail),
+        emailLink(app.config.linkBaseUrl, 'cancel-email-change', cancelToken),
+        cancelTtlMs,
+      ),
+    );
     await recordAudit(trx, {
       type: 'email_change_requested',
       accountId: account.id,

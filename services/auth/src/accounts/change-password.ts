@@ -9,14 +9,17 @@ import { requestMeta } from '../request-meta.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { sendMail } from './account-mail.js';
 import { confirmCurrentPassword } from './current-password.js';
+import { retireEmailTokens } from './email-tokens.js';
 import { cutAccess } from '../sessions/cut-access.js';
 import { passwordChangedMail } from './mail-templates.js';
 import { requireAcceptablePassword } from './violations.js';
 
 /**
  * ChangePassword. The current password is the re-authentication. Every access token of the
- * account dies; other sessions end only when the caller asks (ASVS leaves the choice to the
- * user), and they must refresh either way. The calling session carries on with fresh tokens.
+ * account dies, every other session ends and every API key is revoked (a password change is
+ * what an owner does after a suspected compromise: whatever an intruder started with the old
+ * password must not outlive it, ADR 0009), outstanding reset links are retired and a pending
+ * e-mail change is dropped. The calling session carries on with fresh tokens.
  */
 export async function changePassword(
   app: AuthApp,
@@ -59,10 +62,13 @@ export async function changePassword(
       .set({ password_hash: passwordHash, updated_at: now })
       .where('id', '=', account.id)
       .execute();
+    // A reset link mailed before the change must not set a password after it.
+    await retireEmailTokens(trx, account.id, ['reset_password'], now);
     const cut = await cutAccess(app, trx, {
       accountId: account.id,
       reason: 'password_changed',
-      revokeSessions: req.revokeOtherSessions,
+      revokeSessions: true,
+      revokeApiKeys: true,
       keepSessionId: session.id,
       now,
     });
@@ -82,8 +88,8 @@ export async function changePassword(
       sessionId: session.id,
       meta,
       details: {
-        revoke_other_sessions: String(req.revokeOtherSessions),
         revoked_sessions: String(cut.revokedSessions),
+        revoked_api_keys: String(cut.revokedApiKeys),
       },
       at: now,
     });

@@ -6,7 +6,7 @@ import type { RequestMeta } from '../request-meta.js';
 
 /**
  * Re-authentication by the current password for a signed-in change (ChangePassword,
- * ChangeEmail): throttled and backed off like a login, failures audited. Returns whether the
+ * ChangeEmail, EnrollTotp, CreateApiKey, a staff step-up): throttled and backed off like a login, failures audited. Returns whether the
  * stored hash should be refreshed with the current parameters.
  */
 export async function confirmCurrentPassword(
@@ -17,7 +17,9 @@ export async function confirmCurrentPassword(
     sessionId: string | null;
     meta: RequestMeta;
     now: Date;
-    during: 'change_password' | 'change_email';
+    during: 'change_password' | 'change_email' | 'enroll_totp' | 'create_api_key' | 'staff_step_up';
+    /** Where a wrong password is reported (default `current_password`). */
+    field?: string;
   },
 ): Promise<{ needsRehash: boolean }> {
   const { account, meta, now } = input;
@@ -42,7 +44,7 @@ export async function confirmCurrentPassword(
       }),
     );
     throw new InvalidArgumentError(
-      [{ field: 'current_password', message: 'incorrect password' }],
+      [{ field: input.field ?? 'current_password', message: 'incorrect password' }],
       'incorrect password',
     );
   }

@@ -11,6 +11,7 @@ const PREFIX: Record<EmailTokenPurpose, string> = {
   verify_email: 'kith_ev_',
   change_email: 'kith_ev_',
   reset_password: 'kith_pr_',
+  cancel_email_change: 'kith_ec_',
 };
 
 /** The one answer for a token that is unknown, used, expired or no longer fits the account. */

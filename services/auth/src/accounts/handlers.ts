@@ -6,6 +6,7 @@ import type { AuthApp } from '../app.js';
 import { loadCallerAccount } from '../db/accounts.js';
 import { toAccountMessage } from './account-message.js';
 import { linkedIdentities, unusedRecoveryCodes } from './account-store.js';
+import { cancelEmailChange } from './cancel-email-change.js';
 import { changeEmail } from './change-email.js';
 import { changePassword } from './change-password.js';
 import { requestPasswordReset, resetPassword } from './password-reset.js';
@@ -32,6 +33,7 @@ export function accountHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
     },
     changePassword: (req, ctx) => changePassword(app, req, ctx),
     changeEmail: (req, ctx) => changeEmail(app, req, ctx),
+    cancelEmailChange: (req, ctx) => cancelEmailChange(app, req, ctx),
 
     async getAccount(_req, ctx) {
       const principal = requirePrincipal(ctx);

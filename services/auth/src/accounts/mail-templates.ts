@@ -67,7 +67,7 @@ export function passwordChangedMail(how: 'changed' | 'reset'): MailContent {
   const effect =
     how === 'reset'
       ? 'Every device was signed out.'
-      : 'Devices that were signed in must sign in again unless you chose to keep them.';
+      : 'Every other device was signed out, and every API key of the account was revoked.';
   return {
     subject: 'Your password was changed',
     text: [
@@ -97,15 +97,27 @@ export function confirmNewEmailMail(link: string, ttlMs: number): MailContent {
   };
 }
 
-/** To the current address when a change to another one is requested. */
-export function emailChangeRequestedMail(maskedNewAddress: string): MailContent {
+/**
+ * To the current address when a change to another one is requested; the link cancels the
+ * change (CancelEmailChange) without signing in, so an owner whose password is known to someone
+ * else can still stop it.
+ */
+export function emailChangeRequestedMail(
+  maskedNewAddress: string,
+  cancelLink: string,
+  ttlMs: number,
+): MailContent {
   return {
     subject: 'Your e-mail address is being changed',
     text: [
-      `Someone signed in to your Kith account asked to change its e-mail address to ${maskedNewAddress}.`,
-      'The change takes effect once the new address is confirmed.',
+      'If you did not ask for this, cancel the change by opening this link:',
       '',
-      'If this was not you, change your password now and contact support.',
+      cancelLink,
+      '',
+      `Someone signed in to your Kith account asked to change its e-mail address to ${maskedNewAddress}.`,
+      `The change takes effect once the new address is confirmed. The link works for ${hours(ttlMs)}.`,
+      '',
+      'If this was not you, also change your password now and contact support.',
       '',
       SIGNATURE,
     ].join('\n'),
@@ -132,9 +144,71 @@ export function emailChangedMail(maskedNewAddress: string): MailContent {
   return {
     subject: 'Your e-mail address was changed',
     text: [
-      `The e-mail address of your Kith account is now ${maskedNewAddress}. Every device was signed out.`,
+      `The e-mail address of your Kith account is now ${maskedNewAddress}. Every device was signed out`,
+      'and every API key of the account was revoked.',
       '',
       'If this was not you, contact support at once.',
+      '',
+      SIGNATURE,
+    ].join('\n'),
+  };
+}
+
+/** To the owner whenever a second factor is added: an intruder's first move to keep access. */
+export function totpEnabledMail(): MailContent {
+  return {
+    subject: 'Two-step verification was turned on',
+    text: [
+      'Two-step verification with an authenticator app was turned on for your Kith account.',
+      'Signing in now also needs a code from that app.',
+      '',
+      'If this was not you, reset your password with "Forgot password" on the sign-in page and',
+      'contact support: staff can remove a second factor you do not hold.',
+      '',
+      SIGNATURE,
+    ].join('\n'),
+  };
+}
+
+/** To the owner when new recovery codes replace the old ones. */
+export function recoveryCodesRegeneratedMail(): MailContent {
+  return {
+    subject: 'New recovery codes were created',
+    text: [
+      'New recovery codes were created for your Kith account; the old ones no longer work.',
+      '',
+      'If this was not you, reset your password and contact support.',
+      '',
+      SIGNATURE,
+    ].join('\n'),
+  };
+}
+
+/** To the owner when an API key is created: a key keeps working after a sign-out. */
+export function apiKeyCreatedMail(name: string, prefix: string): MailContent {
+  return {
+    subject: 'A new API key was created',
+    text: [
+      `An API key named "${name}" (${prefix}…) was created for your Kith account.`,
+      '',
+      'If this was not you, revoke it in your account settings, change your password and',
+      'contact support.',
+      '',
+      SIGNATURE,
+    ].join('\n'),
+  };
+}
+
+/** To the owner when staff removed the account's second factors. */
+export function mfaResetMail(): MailContent {
+  return {
+    subject: 'Your two-step verification was removed by support',
+    text: [
+      'Kith support removed the two-step verification of your account (the authenticator app and',
+      'its recovery codes). Every device was signed out and every API key was revoked.',
+      '',
+      'Sign in again and turn two-step verification back on. If you did not ask support for',
+      'this, reset your password and contact support at once.',
       '',
       SIGNATURE,
     ].join('\n'),

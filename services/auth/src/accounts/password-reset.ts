@@ -65,7 +65,7 @@ export async function requestPasswordReset(
 
 /**
  * ResetPassword: sets the new password, marks the address verified (the link proved control of
- * the inbox), and ends every session and access token of the account.
+ * the inbox), and ends every session, access token and API key of the account.
  */
 export async function resetPassword(
   app: AuthApp,
@@ -111,6 +111,7 @@ export async function resetPassword(
       accountId: account.id,
       reason: 'password_reset',
       revokeSessions: true,
+      revokeApiKeys: true,
       now,
     });
     if (account.email_verified_at === null) {
@@ -128,7 +129,10 @@ export async function resetPassword(
       type: 'password_reset',
       accountId: account.id,
       meta,
-      details: { revoked_sessions: String(cut.revokedSessions) },
+      details: {
+        revoked_sessions: String(cut.revokedSessions),
+        revoked_api_keys: String(cut.revokedApiKeys),
+      },
       at: now,
     });
     return cut.revocations;

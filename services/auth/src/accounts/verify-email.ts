@@ -98,7 +98,7 @@ async function confirmAddress(
 
 /**
  * The e-mail change completes: the pending address becomes the address, and since whoever
- * controls the address can reset the password, every session and access token ends.
+ * controls the address can reset the password, every session, access token and API key ends.
  */
 async function moveToNewAddress(
   app: AuthApp,
@@ -125,12 +125,18 @@ async function moveToNewAddress(
     })
     .where('id', '=', account.id)
     .execute();
-  // Links mailed to the old address (a reset, a verification) must not outlive it.
-  await retireEmailTokens(trx, account.id, ['verify_email', 'reset_password', 'change_email'], now);
+  // Links mailed to the old address (a reset, a verification, a cancel) must not outlive it.
+  await retireEmailTokens(
+    trx,
+    account.id,
+    ['verify_email', 'reset_password', 'change_email', 'cancel_email_change'],
+    now,
+  );
   const { revocations } = await cutAccess(app, trx, {
     accountId: account.id,
     reason: 'email_changed',
     revokeSessions: true,
+    revokeApiKeys: true,
     now,
   });
   await sendMail(app, trx, oldEmail, emailChangedMail(maskEmail(token.email)));

@@ -4,10 +4,10 @@ import { FailedPreconditionError, NotFoundError } from '@kith/errors';
 import type { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { requireRole } from '@kith/interceptors';
 import type { Kysely } from 'kysely';
-import { revokeAllKeys } from '../api-keys/repository.js';
 import type { AuthApp } from '../app.js';
 import { changeRole } from './change-role.js';
 import { recordStaffAccess } from './staff-access.js';
+import { requireStaffStepUp } from './step-up.js';
 import { cutAccess } from '../sessions/cut-access.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { canonicalEmail } from '../credentials/index.js';
@@ -51,6 +51,7 @@ export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
       // An admin demoting themselves could leave no admin at all; someone else must do it.
       if (req.userId === actor.userId)
         throw new FailedPreconditionError('you cannot change your own role');
+      await requireStaffStepUp(app, ctx, actor, req.stepUp);
       const now = clock();
       const meta = requestMeta(ctx);
       const outcome = await database.transaction(async (trx): Promise<Outcome> => {
@@ -91,6 +92,7 @@ export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
       const actor = requireRole(ctx, 'admin');
       if (req.userId === actor.userId)
         throw new FailedPreconditionError('you cannot disable your own account');
+      await requireStaffStepUp(app, ctx, actor, req.stepUp);
       const now = clock();
       const meta = requestMeta(ctx);
       const outcome = await database.transaction(async (trx): Promise<Outcome> => {
@@ -113,20 +115,10 @@ export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
           accountId: account.id,
           reason: 'account_disabled',
           revokeSessions: true,
+          revokeApiKeys: true,
           actorId: actor.userId,
           now,
         });
-        const keys = await revokeAllKeys(trx, account.id, now);
-        for (const key of keys) {
-          await app.emit(trx, actor.userId, {
-            case: 'authApiKeyRevoked',
-            value: { userId: account.id, apiKeyId: key.id, keyHash: key.keyHash },
-          });
-        }
-        const revocations: Revocation[] = [
-          ...cut.revocations,
-          ...keys.map(({ keyHash }): Revocation => ({ kind: 'api_key', keyHash })),
-        ];
         await app.emit(trx, actor.userId, {
           case: 'authAccountDisabled',
           value: { userId: account.id, reason: req.reason, disabledByUserId: actor.userId },
@@ -139,11 +131,11 @@ export function accountAdminHandlers(app: AuthApp): AccountAdminHandlers {
           details: {
             reason: req.reason,
             revoked_sessions: String(cut.revokedSessions),
-            revoked_api_keys: String(keys.length),
+            revoked_api_keys: String(cut.revokedApiKeys),
           },
           at: now,
         });
-        return { account: await reload(trx, account.id), revocations };
+        return { account: await reload(trx, account.id), revocations: cut.revocations };
       });
       await app.publishRevocations(outcome.revocations);
       return { account: outcome.account };

@@ -59,9 +59,15 @@ test('a non-admin gets PermissionDenied from every AuthAdminService method, and 
   });
   // A valid request for each method (validation runs before handlers), aimed at real rows.
   const requests: Record<string, unknown> = {
-    setRole: { userId: target, role: Role.ADMIN, reason: 'escalate' },
+    setRole: {
+      userId: target,
+      role: Role.ADMIN,
+      reason: 'escalate',
+      stepUp: { currentPassword: 'whatever it is' },
+    },
     lookupAccount: { lookup: { case: 'userId', value: target } },
-    disableAccount: { userId: target, reason: 'x' },
+    disableAccount: { userId: target, reason: 'x', stepUp: { currentPassword: 'whatever it is' } },
+    resetMfa: { userId: target, reason: 'x', stepUp: { currentPassword: 'whatever it is' } },
     enableAccount: { userId: target, reason: 'x' },
     listAuditEvents: { userId: target },
     createIpBlock: { cidr: '203.0.113.0/24', scope: IpBlockScope.ALL, reason: 'x' },
@@ -121,9 +127,11 @@ test('a non-admin gets PermissionDenied from every AuthAdminService method, and 
 test('SetRole takes effect at once: the old access token dies, a refreshed one has the role', async () => {
   const client = await asAdmin();
   const user = await seedUser(h);
-  const { secret } = await h
-    .as(user.accessToken)
-    .auth.createApiKey({ name: 'k', scopes: [ApiKeyScope.POSTS_READ] });
+  const { secret } = await h.as(user.accessToken).auth.createApiKey({
+    name: 'k',
+    scopes: [ApiKeyScope.POSTS_READ],
+    proof: { case: 'currentPassword', value: user.password },
+  });
   assert.equal((await introspectApiKey(h, secret))?.role, 'user');
   // A verifier somewhere has cached the key's grant, role included.
   const grantKey = apiKeyCacheKey(hashApiKey(secret));
@@ -132,7 +140,12 @@ test('SetRole takes effect at once: the old access token dies, a refreshed one h
   assert.equal(await codeOf(h.as(user.accessToken).admin.listIpBlocks({})), Code.PermissionDenied);
 
   h.clock.advance(2_000);
-  const res = await client.setRole({ userId: user.userId, role: Role.ADMIN, reason: 'new staff' });
+  const res = await client.setRole({
+    userId: user.userId,
+    role: Role.ADMIN,
+    reason: 'new staff',
+    stepUp: { currentPassword: admin.password },
+  });
   assert.equal(res.account?.role, Role.ADMIN);
   assert.equal(await h.app.cache.get(grantKey), null, 'the cached grant with the old role is gone');
 
@@ -170,11 +183,25 @@ test('SetRole takes effect at once: the old access token dies, a refreshed one h
 test('SetRole: not on yourself, NotFound for an unknown account', async () => {
   const client = await asAdmin();
   assert.equal(
-    await codeOf(client.setRole({ userId: admin.userId, role: Role.USER, reason: 'oops' })),
+    await codeOf(
+      client.setRole({
+        userId: admin.userId,
+        role: Role.USER,
+        reason: 'oops',
+        stepUp: { currentPassword: admin.password },
+      }),
+    ),
     Code.FailedPrecondition,
   );
   assert.equal(
-    await codeOf(client.setRole({ userId: crypto.randomUUID(), role: Role.USER, reason: 'x' })),
+    await codeOf(
+      client.setRole({
+        userId: crypto.randomUUID(),
+        role: Role.USER,
+        reason: 'x',
+        stepUp: { currentPassword: admin.password },
+      }),
+    ),
     Code.NotFound,
   );
   const me = await h.app.database.db
@@ -189,17 +216,29 @@ test('DisableAccount ends every session and API key at once; EnableAccount lets 
   const client = await asAdmin();
   const user = await seedUser(h);
   const phone = await startSession(h, user);
-  const { secret } = await h
-    .as(user.accessToken)
-    .auth.createApiKey({ name: 'k', scopes: [ApiKeyScope.POSTS_READ] });
+  const { secret } = await h.as(user.accessToken).auth.createApiKey({
+    name: 'k',
+    scopes: [ApiKeyScope.POSTS_READ],
+    proof: { case: 'currentPassword', value: user.password },
+  });
   assert.notEqual(await introspectApiKey(h, secret), null);
   assert.equal(
-    await codeOf(client.disableAccount({ userId: admin.userId, reason: 'self' })),
+    await codeOf(
+      client.disableAccount({
+        userId: admin.userId,
+        reason: 'self',
+        stepUp: { currentPassword: admin.password },
+      }),
+    ),
     Code.FailedPrecondition,
   );
 
   h.clock.advance(2_000);
-  const res = await client.disableAccount({ userId: user.userId, reason: 'spam wave' });
+  const res = await client.disableAccount({
+    userId: user.userId,
+    reason: 'spam wave',
+    stepUp: { currentPassword: admin.password },
+  });
   assert.ok(res.account?.disabledAt);
   assert.equal(res.account.disabledReason, 'spam wave');
 
@@ -238,7 +277,11 @@ test('DisableAccount ends every session and API key at once; EnableAccount lets 
   assert.deepEqual(revokedSessions.sort(), [user.sessionId, phone.sessionId].sort());
 
   // Repeating it changes nothing and records nothing more.
-  await client.disableAccount({ userId: user.userId, reason: 'again' });
+  await client.disableAccount({
+    userId: user.userId,
+    reason: 'again',
+    stepUp: { currentPassword: admin.password },
+  });
   const disabled = await client.listAuditEvents({
     userId: user.userId,
     types: [AuditEventType.ACCOUNT_DISABLED],

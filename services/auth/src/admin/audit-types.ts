@@ -36,6 +36,8 @@ const TO_PROTO: Record<AuditType, AuditEventType> = {
   policy_changed: AuditEventType.POLICY_CHANGED,
   staff_access: AuditEventType.STAFF_ACCESS,
   registration_expired: AuditEventType.REGISTRATION_EXPIRED,
+  email_change_cancelled: AuditEventType.EMAIL_CHANGE_CANCELLED,
+  mfa_reset: AuditEventType.MFA_RESET,
 };
 
 const FROM_PROTO = new Map<AuditEventType, AuditType>(

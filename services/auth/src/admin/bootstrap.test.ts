@@ -56,6 +56,7 @@ test('once any admin exists the list does nothing: a demotion by SetRole sticks'
     userId: founder.userId,
     role: Role.USER,
     reason: 'handing over',
+    stepUp: { currentPassword: other.password },
   });
   assert.deepEqual(await applyBootstrapAdmins(h.app), []);
   const row = await h.app.database.db

@@ -4,6 +4,7 @@ import type { AuthApp } from '../app.js';
 import { accountAdminHandlers } from './accounts.js';
 import { auditEventHandlers } from './audit-events.js';
 import { blockHandlers } from './blocks.js';
+import { resetMfaHandler } from './reset-mfa.js';
 
 /**
  * AuthAdminService. Every method starts with `requireRole(ctx, 'admin')`, so a non-admin is
@@ -15,5 +16,6 @@ export function adminHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthAdmi
     ...accountAdminHandlers(app),
     ...auditEventHandlers(app),
     ...blockHandlers(app),
+    ...resetMfaHandler(app),
   } satisfies ServiceImpl<typeof AuthAdminService>;
 }

@@ -37,6 +37,7 @@ async function createKey(user: TestUser, scopes: ApiKeyScope[], ttlMs?: number) 
     name: 'test key',
     scopes,
     ttl: ttlMs === undefined ? undefined : durationFromMs(ttlMs),
+    proof: { case: 'currentPassword', value: user.password },
   });
   assert.ok(res.apiKey);
   return { key: res.apiKey, secret: res.secret };
@@ -86,7 +87,13 @@ test('an API key cannot manage the account: AuthService answers PermissionDenied
   assert.equal(await codeOf(asKey.listApiKeys({})), Code.PermissionDenied);
   assert.equal(await codeOf(asKey.listSessions({})), Code.PermissionDenied);
   assert.equal(
-    await codeOf(asKey.createApiKey({ name: 'more', scopes: [ApiKeyScope.SOS_RAISE] })),
+    await codeOf(
+      asKey.createApiKey({
+        name: 'more',
+        scopes: [ApiKeyScope.SOS_RAISE],
+        proof: { case: 'currentPassword', value: user.password },
+      }),
+    ),
     Code.PermissionDenied,
   );
 });
@@ -100,7 +107,11 @@ test('CreateApiKey needs a sign-in within the last hour on this session', async 
     .execute();
   assert.equal(
     await codeOf(
-      h.as(user.accessToken).auth.createApiKey({ name: 'k', scopes: [ApiKeyScope.POSTS_READ] }),
+      h.as(user.accessToken).auth.createApiKey({
+        name: 'k',
+        scopes: [ApiKeyScope.POSTS_READ],
+        proof: { case: 'currentPassword', value: user.password },
+      }),
     ),
     Code.FailedPrecondition,
   );

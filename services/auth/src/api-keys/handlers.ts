@@ -10,6 +10,9 @@ import { newestFirstPage } from '../db/paging.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { loadCallerAccount } from '../db/accounts.js';
 import { requestMeta } from '../request-meta.js';
+import { sendMail } from '../accounts/account-mail.js';
+import { apiKeyCreatedMail } from '../accounts/mail-templates.js';
+import { confirmOwnerPresent } from '../accounts/owner-presence.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
 import { toApiKeyMessage } from './api-key-message.js';
 import { countActiveKeys, findOwnKey } from './repository.js';
@@ -36,10 +39,23 @@ export function apiKeyHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSer
       const scopes = req.scopes.map(scopeName);
       const ttlMs = req.ttl ? durationMs(req.ttl) : DEFAULT_API_KEY_TTL_MS;
       const secret = generateApiKeySecret();
+      await requireRecentAuth(database.db, principal, now, app.config.reauthWindowMs);
+      // And the owner's factor in the request, not only a recent login: a key outlives every
+      // sign-out, and a fresh login is what a stolen token already has.
+      await confirmOwnerPresent(app, {
+        account: await loadCallerAccount(database.db, principal.userId),
+        offer: {
+          password: req.proof.case === 'currentPassword' ? req.proof.value : '',
+          totpCode: req.proof.case === 'totpCode' ? req.proof.value : '',
+        },
+        sessionId: principal.sessionId ?? null,
+        meta,
+        now,
+        during: 'create_api_key',
+      });
       const row = await database.transaction(async (trx) => {
-        await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
         // The account row lock serialises concurrent creations, so the cap holds under races.
-        await loadCallerAccount(trx, principal.userId, { forUpdate: true });
+        const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
         if ((await countActiveKeys(trx, principal.userId, now)) >= MAX_ACTIVE_API_KEYS) {
           throw new FailedPreconditionError(
             `at most ${MAX_ACTIVE_API_KEYS} active API keys: revoke one first`,
@@ -69,6 +85,7 @@ export function apiKeyHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSer
           details: { api_key_id: key.id, scopes: scopes.join(' ') },
           at: now,
         });
+        await sendMail(app, trx, account.email, apiKeyCreatedMail(key.name, key.prefix));
         return key;
       });
       // The only time the secret leaves the service; only its hash was stored.

@@ -37,7 +37,9 @@ export type AuditType =
   | 'blocked_by_policy'
   | 'policy_changed'
   | 'staff_access'
-  | 'registration_expired';
+  | 'registration_expired'
+  | 'email_change_cancelled'
+  | 'mfa_reset';
 
 export interface AuditEntry {
   type: AuditType;

@@ -19,3 +19,8 @@ export function safeEqual(a: string, b: string): boolean {
   const right = crypto.createHash('sha256').update(b).digest();
   return crypto.timingSafeEqual(left, right);
 }
+
+/** A 32-byte key for one purpose, derived from a root key (HKDF-SHA256), so keys never mix. */
+export function deriveKey(root: Buffer, purpose: string): Buffer {
+  return Buffer.from(crypto.hkdfSync('sha256', root, Buffer.alloc(0), purpose, 32));
+}

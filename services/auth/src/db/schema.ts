@@ -20,6 +20,8 @@ export interface AccountTable {
   totp_last_step: string | number | null;
   totp_pending_secret_enc: string | null;
   totp_pending_expires_at: Date | null;
+  /** Wrong codes given to ConfirmTotp for the pending secret; at the limit it is dropped. */
+  totp_pending_attempts: Generated<number>;
   tokens_valid_after: Date;
   disabled_at: Date | null;
   disabled_reason: Generated<string>;
@@ -68,7 +70,8 @@ export interface MfaChallengeTable {
   device_label: string;
 }
 
-export type EmailTokenPurpose = 'verify_email' | 'reset_password' | 'change_email';
+export type EmailTokenPurpose =
+  'verify_email' | 'reset_password' | 'change_email' | 'cancel_email_change';
 
 export interface EmailTokenTable {
   id: string;

@@ -79,9 +79,11 @@ test('the consumer listens on the subject user.erased events are published on', 
 test('user.erased deletes every credential, revokes tokens and keys at once, keeps the audit log', async () => {
   const user = await seedUser(h);
   const bystander = await seedUser(h);
-  const { secret } = await h
-    .as(user.accessToken)
-    .auth.createApiKey({ name: 'k', scopes: [ApiKeyScope.POSTS_READ] });
+  const { secret } = await h.as(user.accessToken).auth.createApiKey({
+    name: 'k',
+    scopes: [ApiKeyScope.POSTS_READ],
+    proof: { case: 'currentPassword', value: user.password },
+  });
   const now = h.clock.now();
   await h.app.database.transaction(async (trx) => {
     await trx

@@ -108,7 +108,8 @@ async function answerFactor(
       return useTotpCode(trx, app.box, account, factor.value, now);
     case 'recoveryCode':
       return (
-        account.totp_enabled_at !== null && useRecoveryCode(trx, account.id, factor.value, now)
+        account.totp_enabled_at !== null &&
+        useRecoveryCode(trx, app.recoveryCodeKey, account.id, factor.value, now)
       );
     case 'emailCode':
       return emailCodeMatches(challenge, factor.value, now, app.config.emailCodeTtlMs);

@@ -42,6 +42,7 @@ export async function useTotpCode(
 /** Burns one unused recovery code of the account; false when there is no such code. */
 export async function useRecoveryCode(
   trx: Kysely<AuthDatabase>,
+  key: Buffer,
   accountId: string,
   code: string,
   now: Date,
@@ -50,7 +51,7 @@ export async function useRecoveryCode(
     .updateTable('recovery_codes')
     .set({ used_at: now })
     .where('account_id', '=', accountId)
-    .where('code_hash', '=', hashRecoveryCode(code))
+    .where('code_hash', '=', hashRecoveryCode(key, code))
     .where('used_at', 'is', null)
     .executeTakeFirst();
   return used.numUpdatedRows > 0n;
@@ -71,6 +72,7 @@ export function emailCodeMatches(
 /** Replaces every recovery code of the account; returns the new ones (shown once, stored hashed). */
 export async function replaceRecoveryCodes(
   trx: Kysely<AuthDatabase>,
+  key: Buffer,
   accountId: string,
 ): Promise<string[]> {
   await trx.deleteFrom('recovery_codes').where('account_id', '=', accountId).execute();
@@ -81,7 +83,7 @@ export async function replaceRecoveryCodes(
       codes.map((code) => ({
         id: uuidv7(),
         account_id: accountId,
-        code_hash: hashRecoveryCode(code),
+        code_hash: hashRecoveryCode(key, code),
         used_at: null,
       })),
     )

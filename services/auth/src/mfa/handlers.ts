@@ -25,8 +25,13 @@ export function mfaHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthServic
       return { tokens };
     },
 
-    async enrollTotp(_req, ctx) {
-      const enrolment = await enrollTotp(app, requirePrincipal(ctx));
+    async enrollTotp(req, ctx) {
+      const enrolment = await enrollTotp(
+        app,
+        requirePrincipal(ctx),
+        req.currentPassword,
+        requestMeta(ctx),
+      );
       return {
         secret: enrolment.secret,
         otpauthUri: enrolment.uri,

@@ -3,6 +3,10 @@ import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { sendMail } from '../accounts/account-mail.js';
+import { recoveryCodesRegeneratedMail, totpEnabledMail } from '../accounts/mail-templates.js';
+import { confirmOwnerPresent } from '../accounts/owner-presence.js';
+import { dropPendingEmailChange } from '../accounts/pending-email.js';
 import { loadCallerAccount } from '../db/accounts.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
@@ -21,19 +25,40 @@ const invalidCode = (field: string) =>
 export type ManagementFactor =
   { case: 'totpCode'; value: string } | { case: 'recoveryCode'; value: string };
 
-/** EnrollTotp (re-auth): a new pending secret for the caller. */
-export async function enrollTotp(app: AuthApp, principal: Principal) {
+/**
+ * EnrollTotp (re-auth): a new pending secret for the caller, once the current password in the
+ * request is right too (a fresh login alone is not enough: a stolen token must not add a factor
+ * that locks the owner out).
+ */
+export async function enrollTotp(
+  app: AuthApp,
+  principal: Principal,
+  password: string,
+  meta: RequestMeta,
+) {
   const now = app.clock();
+  await requireRecentAuth(app.database.db, principal, now, app.config.reauthWindowMs);
+  const account = await loadCallerAccount(app.database.db, principal.userId);
+  if (account.totp_enabled_at !== null)
+    throw new FailedPreconditionError('TOTP is already enabled');
+  await confirmOwnerPresent(app, {
+    account,
+    offer: { password, totpCode: '' },
+    sessionId: principal.sessionId ?? null,
+    meta,
+    now,
+    during: 'enroll_totp',
+  });
   return app.database.transaction(async (trx) => {
-    await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
-    const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
-    return startTotpEnrolment(trx, app.box, account, now);
+    const locked = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
+    return startTotpEnrolment(trx, app.box, locked, now);
   });
 }
 
 /**
- * ConfirmTotp. No re-auth check of its own: it completes an enrolment EnrollTotp started under
- * one, and the pending secret lapses (10 min) long before the window would.
+ * ConfirmTotp. No re-auth check of its own: it completes an enrolment EnrollTotp started with
+ * the password, and the pending secret lapses (10 min) or is dropped after a few wrong codes.
+ * The owner is told by mail, and a pending e-mail change is dropped (a credential change).
  */
 export async function confirmTotp(
   app: AuthApp,
@@ -44,8 +69,20 @@ export async function confirmTotp(
   const now = app.clock();
   const codes = await app.database.transaction(async (trx) => {
     const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
-    const recoveryCodes = await confirmTotpEnrolment(trx, app.box, account, code, now);
-    if (recoveryCodes === null) return null;
+    const recoveryCodes = await confirmTotpEnrolment(trx, app, account, code, now);
+    if (recoveryCodes === null) {
+      await recordAudit(trx, {
+        type: 'mfa_failed',
+        accountId: account.id,
+        sessionId: principal.sessionId ?? null,
+        meta,
+        details: { during: 'confirm_totp', method: 'totp_code' },
+        at: now,
+      });
+      return null;
+    }
+    await dropPendingEmailChange(trx, account.id, now);
+    await sendMail(app, trx, account.email, totpEnabledMail());
     await recordAudit(trx, {
       type: 'mfa_enrolled',
       accountId: account.id,
@@ -60,7 +97,10 @@ export async function confirmTotp(
   return codes;
 }
 
-/** DisableTotp (re-auth and a current TOTP or recovery code); the owner is told by mail. */
+/**
+ * DisableTotp (re-auth and a current TOTP or recovery code); the owner is told by mail and a
+ * pending e-mail change is dropped (a credential change).
+ */
 export async function disableTotp(
   app: AuthApp,
   principal: Principal,
@@ -74,9 +114,10 @@ export async function disableTotp(
     prove: (trx, account, now) =>
       factor.case === 'totpCode'
         ? useTotpCode(trx, app.box, account, factor.value, now)
-        : useRecoveryCode(trx, account.id, factor.value, now),
+        : useRecoveryCode(trx, app.recoveryCodeKey, account.id, factor.value, now),
     async apply(trx, account, now) {
       await removeTotp(trx, account.id, now);
+      await dropPendingEmailChange(trx, account.id, now);
       await recordAudit(trx, {
         type: 'mfa_disabled',
         accountId: account.id,
@@ -102,7 +143,8 @@ export async function regenerateRecoveryCodes(
     field: 'totp_code',
     prove: (trx, account, now) => useTotpCode(trx, app.box, account, code, now),
     async apply(trx, account, now) {
-      const codes = await replaceRecoveryCodes(trx, account.id);
+      const codes = await replaceRecoveryCodes(trx, app.recoveryCodeKey, account.id);
+      await sendMail(app, trx, account.email, recoveryCodesRegeneratedMail());
       await recordAudit(trx, {
         type: 'recovery_codes_regenerated',
         accountId: account.id,

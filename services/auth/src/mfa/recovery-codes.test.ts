@@ -40,14 +40,24 @@ describe('recovery codes', () => {
     assert.equal(normalizeRecoveryCode(' abcdefgh\n'), 'abcdefgh');
   });
 
-  it('hashes the normalized code with SHA-256, so every spelling finds the same row', () => {
+  it('stores a keyed MAC of the normalized code: every spelling finds the same row', () => {
+    const key = crypto.randomBytes(32);
     const [code] = generateRecoveryCodes(1) as [string];
-    const expected = crypto.createHash('sha256').update(code.replace('-', '')).digest('hex');
-    assert.equal(hashRecoveryCode(code), expected);
+    const expected = crypto.createHmac('sha256', key).update(code.replace('-', '')).digest('hex');
+    assert.equal(hashRecoveryCode(key, code), expected);
     assert.match(expected, /^[0-9a-f]{64}$/);
-    assert.equal(hashRecoveryCode(code.replace('-', '')), expected);
-    assert.equal(hashRecoveryCode(code.toUpperCase()), expected);
+    assert.equal(hashRecoveryCode(key, code.replace('-', '')), expected);
+    assert.equal(hashRecoveryCode(key, code.toUpperCase()), expected);
     const other = code.slice(0, -1) + (code.endsWith('a') ? 'b' : 'a');
-    assert.notEqual(hashRecoveryCode(other), expected);
+    assert.notEqual(hashRecoveryCode(key, other), expected);
+  });
+
+  it('cannot be recomputed from a stolen table without the server key', () => {
+    const [code] = generateRecoveryCodes(1) as [string];
+    const stored = hashRecoveryCode(crypto.randomBytes(32), code);
+    // What a bare hash would have been, and what another key gives: neither matches.
+    const bare = crypto.createHash('sha256').update(code.replace('-', '')).digest('hex');
+    assert.notEqual(stored, bare);
+    assert.notEqual(hashRecoveryCode(crypto.randomBytes(32), code), stored);
   });
 });

@@ -30,16 +30,16 @@ export function normalizeRecoveryCode(input: string): string {
 }
 
 /**
- * SHA-256 (hex) of the normalized code; only this is stored, and lookup is by equality.
+ * HMAC-SHA256 (hex) of the normalized code under a server-side key (derived from the
+ * key-encryption key, never stored in the database); only this is stored, and lookup is by
+ * equality.
  *
- * A fast hash is enough here, unlike for passwords: the codes are ~40 bits drawn by the server,
+ * A fast MAC is enough here, unlike for passwords: the codes are ~40 bits drawn by the server,
  * not chosen by people, so there is no dictionary to try first, and online guessing must go
  * through the throttled login path (a handful of tries per account and client against 10 live
- * codes in 31^8 ≈ 8.5e11). What a fast hash gives up is the offline case: whoever steals the
- * table can sweep the whole space. That is accepted because a recovery code only stands in for
- * the second factor: the password is still required and stays behind argon2. (A key kept
- * outside the database, HMAC instead of a bare hash, would close that gap too.)
+ * codes in 31^8 ≈ 8.5e11). The key closes the offline case a bare hash left open: whoever steals
+ * the table without the key cannot sweep the code space.
  */
-export function hashRecoveryCode(code: string): string {
-  return crypto.createHash('sha256').update(normalizeRecoveryCode(code), 'utf8').digest('hex');
+export function hashRecoveryCode(key: Buffer, code: string): string {
+  return crypto.createHmac('sha256', key).update(normalizeRecoveryCode(code), 'utf8').digest('hex');
 }

@@ -7,6 +7,11 @@ import { generateTotpSecret, totpUri, verifyTotp } from './totp.js';
 
 /** An enrolment must be confirmed with a first code within this time. */
 export const TOTP_ENROLMENT_TTL_MS = 10 * 60_000;
+/**
+ * Wrong codes one pending enrolment accepts; the next wrong code drops it. A new enrolment
+ * needs the password again (throttled), so guessing the first code is limited per account.
+ */
+export const TOTP_ENROLMENT_MAX_ATTEMPTS = 5;
 /** Shown by authenticator apps above the account label. */
 export const TOTP_ISSUER = 'Kith';
 
@@ -27,6 +32,7 @@ export async function startTotpEnrolment(
     .set({
       totp_pending_secret_enc: box.seal(secret, totpSecretPurpose(account.id)),
       totp_pending_expires_at: expiresAt,
+      totp_pending_attempts: 0,
       updated_at: now,
     })
     .where('id', '=', account.id)
@@ -40,18 +46,24 @@ export async function startTotpEnrolment(
 
 /**
  * Enables TOTP when `code` matches the pending secret; returns the first recovery codes, or null
- * for a wrong code. The code's step is stored, so it cannot be replayed at the next login.
+ * for a wrong code (counted; the last allowed wrong code drops the enrolment). The code's step
+ * is stored, so it cannot be replayed at the next login.
  */
 export async function confirmTotpEnrolment(
   trx: Kysely<AuthDatabase>,
-  box: SealedBox,
+  keys: { box: SealedBox; recoveryCodeKey: Buffer },
   account: Pick<
     Account,
-    'id' | 'totp_enabled_at' | 'totp_pending_secret_enc' | 'totp_pending_expires_at'
+    | 'id'
+    | 'totp_enabled_at'
+    | 'totp_pending_secret_enc'
+    | 'totp_pending_expires_at'
+    | 'totp_pending_attempts'
   >,
   code: string,
   now: Date,
 ): Promise<string[] | null> {
+  const { box } = keys;
   if (account.totp_enabled_at !== null) {
     throw new FailedPreconditionError('TOTP is already enabled');
   }
@@ -64,7 +76,20 @@ export async function confirmTotpEnrolment(
   }
   const secret = box.open(account.totp_pending_secret_enc, totpSecretPurpose(account.id));
   const result = verifyTotp({ secret, code, at: now, lastUsedStep: null });
-  if (!result.ok) return null;
+  if (!result.ok) {
+    const attempts = account.totp_pending_attempts + 1;
+    const spent = attempts >= TOTP_ENROLMENT_MAX_ATTEMPTS;
+    await trx
+      .updateTable('accounts')
+      .set({
+        totp_pending_attempts: attempts,
+        ...(spent ? { totp_pending_secret_enc: null, totp_pending_expires_at: null } : {}),
+        updated_at: now,
+      })
+      .where('id', '=', account.id)
+      .execute();
+    return null;
+  }
   await trx
     .updateTable('accounts')
     .set({
@@ -73,11 +98,12 @@ export async function confirmTotpEnrolment(
       totp_last_step: result.step,
       totp_pending_secret_enc: null,
       totp_pending_expires_at: null,
+      totp_pending_attempts: 0,
       updated_at: now,
     })
     .where('id', '=', account.id)
     .execute();
-  return replaceRecoveryCodes(trx, account.id);
+  return replaceRecoveryCodes(trx, keys.recoveryCodeKey, account.id);
 }
 
 /** Forgets the secret, any pending enrolment and every recovery code. */

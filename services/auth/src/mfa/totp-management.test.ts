@@ -45,7 +45,7 @@ describe('TOTP enrolment and management', () => {
 
   async function enabled() {
     const session = await signedIn();
-    return { ...session, ...(await enableTotp(h, session.client)) };
+    return { ...session, ...(await enableTotp(h, session.client, session.account.password)) };
   }
 
   const accountRow = (id: string) =>
@@ -57,7 +57,7 @@ describe('TOTP enrolment and management', () => {
 
   it('enrols: a pending sealed secret, confirmed by a first code, then ten recovery codes', async () => {
     const { account, client } = await signedIn();
-    const enrolment = await client.enrollTotp({});
+    const enrolment = await client.enrollTotp({ currentPassword: account.password });
     assert.match(enrolment.secret, /^[A-Z2-7]{32}$/);
     assert.ok(enrolment.otpauthUri.startsWith('otpauth://totp/'));
     assert.ok(enrolment.otpauthUri.includes(account.username));
@@ -97,20 +97,23 @@ describe('TOTP enrolment and management', () => {
     // Only the hashes are stored: one per code handed out, and nothing else.
     assert.deepEqual(
       new Set(stored.map((r) => r.code_hash)),
-      new Set(recoveryCodes.map(hashRecoveryCode)),
+      new Set(recoveryCodes.map((code) => hashRecoveryCode(h.app.recoveryCodeKey, code))),
     );
     assert.equal(stored.length, 10);
     assert.equal((await client.getAccount({})).account?.totpEnabled, true);
     const types = (await auditTrail(h, account.userId)).map((e) => e.type);
-    assert.deepEqual(types, ['login_succeeded', 'mfa_enrolled']);
+    assert.deepEqual(types, ['login_succeeded', 'mfa_failed', 'mfa_enrolled']);
 
-    const again = await rejectsWith(client.enrollTotp({}), Code.FailedPrecondition);
+    const again = await rejectsWith(
+      client.enrollTotp({ currentPassword: account.password }),
+      Code.FailedPrecondition,
+    );
     assert.match(again.rawMessage, /already enabled/);
   });
 
   it('lets an unconfirmed enrolment lapse after 10 minutes', async () => {
-    const { client } = await signedIn();
-    const { secret } = await client.enrollTotp({});
+    const { account, client } = await signedIn();
+    const { secret } = await client.enrollTotp({ currentPassword: account.password });
     h.clock.advance(10 * MINUTE);
     await rejectsWith(
       client.confirmTotp({ totpCode: totpAt(secret, h.clock.now()) }),
@@ -131,7 +134,10 @@ describe('TOTP enrolment and management', () => {
 
     // Enrolment, on an account without TOTP whose sign-in is over an hour old.
     const staleWithoutTotp = await staleClient(withoutTotp.refreshToken);
-    const staleEnrol = await rejectsWith(staleWithoutTotp.enrollTotp({}), Code.FailedPrecondition);
+    const staleEnrol = await rejectsWith(
+      staleWithoutTotp.enrollTotp({ currentPassword: withoutTotp.account.password }),
+      Code.FailedPrecondition,
+    );
     assert.match(staleEnrol.rawMessage, REAUTH);
     assert.equal(
       (await accountRow(withoutTotp.account.userId)).totp_pending_secret_enc,
@@ -141,7 +147,9 @@ describe('TOTP enrolment and management', () => {
     const reauthWithoutTotp = await staleWithoutTotp.reauthenticate({
       factor: { case: 'password', value: withoutTotp.account.password },
     });
-    await signedInClient(h, reauthWithoutTotp.tokens!.accessToken).enrollTotp({});
+    await signedInClient(h, reauthWithoutTotp.tokens!.accessToken).enrollTotp({
+      currentPassword: withoutTotp.account.password,
+    });
 
     const stale = await staleClient(refreshToken);
     const code = totpAt(secret, h.clock.now());

@@ -567,7 +567,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     const sub = person('tara');
     const linked = await oidc(auth, sub, { intent: OidcIntent.LINK });
     assert.equal(linked.result.case, 'linkedIdentity');
-    const { secret } = await auth.enrollTotp({});
+    const { secret } = await auth.enrollTotp({ currentPassword: user.password });
     await auth.confirmTotp({ totpCode: totpAt(secret, h.clock.now()) });
 
     const login = await oidc(caller().auth, sub);

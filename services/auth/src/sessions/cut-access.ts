@@ -1,15 +1,18 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Revocation } from '@kith/authn';
 import type { Kysely } from 'kysely';
+import { dropPendingEmailChange } from '../accounts/pending-email.js';
+import { revokeAllKeys } from '../api-keys/repository.js';
 import type { AuthApp } from '../app.js';
 import type { AuthDatabase } from '../db/schema.js';
 import type { SessionRevokeReason } from './sessions.js';
 
 /**
- * After a credential change or a disabling: every access token the account holds dies
- * (tokens_valid_after → now) and, when `revokeSessions`, every session but `keepSessionId`
- * ends, with the events the gateway and the other services act on. Returns what to publish once
- * the transaction commits.
+ * After a credential change, a disabling or a staff MFA reset: every access token the account
+ * holds dies (tokens_valid_after → now), a pending e-mail change is dropped with its links, and,
+ * when asked, every session but `keepSessionId` ends and every API key is revoked, with the
+ * events the gateway, the other services and the revocation backstop act on. Returns what to
+ * publish once the transaction commits. Which events revoke API keys: ADR 0009.
  */
 export async function cutAccess(
   app: AuthApp,
@@ -18,19 +21,21 @@ export async function cutAccess(
     accountId: string;
     reason: Extract<
       SessionRevokeReason,
-      'password_changed' | 'password_reset' | 'email_changed' | 'account_disabled'
+      'password_changed' | 'password_reset' | 'email_changed' | 'account_disabled' | 'mfa_reset'
     >;
     revokeSessions: boolean;
+    revokeApiKeys: boolean;
     /** Staff acting on the account; the account itself otherwise. */
     actorId?: string;
     keepSessionId?: string;
     now: Date;
   },
-): Promise<{ revocations: Revocation[]; revokedSessions: number }> {
+): Promise<{ revocations: Revocation[]; revokedSessions: number; revokedApiKeys: number }> {
   const { accountId, reason, now } = input;
   const actorId = input.actorId ?? accountId;
   const revocations: Revocation[] = [];
   let revokedSessions = 0;
+  await dropPendingEmailChange(trx, accountId, now);
   if (input.revokeSessions) {
     const revoked = await app.sessions.revoke(
       trx,
@@ -52,5 +57,14 @@ export async function cutAccess(
     case: 'authTokensInvalidated',
     value: { userId: accountId, validAfter: timestampFromDate(now), reason },
   });
-  return { revocations, revokedSessions };
+  const keys = input.revokeApiKeys ? await revokeAllKeys(trx, accountId, now) : [];
+  for (const key of keys) {
+    // The same event RevokeApiKey records: the backstop replays it if the publish is lost.
+    await app.emit(trx, actorId, {
+      case: 'authApiKeyRevoked',
+      value: { userId: accountId, apiKeyId: key.id, keyHash: key.keyHash },
+    });
+    revocations.push({ kind: 'api_key', keyHash: key.keyHash });
+  }
+  return { revocations, revokedSessions, revokedApiKeys: keys.length };
 }

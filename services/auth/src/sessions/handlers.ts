@@ -5,6 +5,7 @@ import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { requirePrincipal } from '@kith/interceptors';
 import type { Revocation } from '@kith/authn';
 import type { AuthApp } from '../app.js';
+import { dropPendingEmailChange } from '../accounts/pending-email.js';
 import { newestFirstPage } from '../db/paging.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { sha256Hex } from '../crypto/secrets.js';
@@ -149,6 +150,9 @@ export function sessionHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
           now,
         );
         const revocations = [...revoked.revocations];
+        // "Sign out everywhere" is how an owner evicts an intruder: an e-mail change the intruder
+        // started must not complete afterwards. API keys stay (ADR 0009).
+        await dropPendingEmailChange(trx, principal.userId, now);
         if (!keep) {
           // Also every access token not tied to a session row we just revoked.
           revocations.push(await sessions.invalidateAccessTokens(trx, principal.userId, now));

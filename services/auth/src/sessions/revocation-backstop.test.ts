@@ -56,9 +56,11 @@ test('a revocation the cache lost (crash before publishing) is restored from the
 
 test('a revoked API key whose cached grant survived is dropped by the backstop', async () => {
   const user = await seedUser(h);
-  const created = await h
-    .as(user.accessToken)
-    .auth.createApiKey({ name: 'panic button', scopes: [ApiKeyScope.SOS_RAISE] });
+  const created = await h.as(user.accessToken).auth.createApiKey({
+    name: 'panic button',
+    scopes: [ApiKeyScope.SOS_RAISE],
+    proof: { case: 'currentPassword', value: user.password },
+  });
   const row = await h.app.database.db
     .selectFrom('api_keys')
     .select('key_hash')

@@ -44,7 +44,8 @@ export type SessionRevokeReason =
   | 'password_reset'
   | 'email_changed'
   | 'account_disabled'
-  | 'account_erased';
+  | 'account_erased'
+  | 'mfa_reset';
 
 export function createSessions(options: { minter: AccessTokenMinter; policy: SessionPolicy }) {
   const { minter, policy } = options;

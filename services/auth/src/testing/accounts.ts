@@ -4,7 +4,8 @@ import type { Role } from '@kith/context';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { uuidv7 } from 'uuidv7';
 import { canonicalEmail, normalizeUsername, usernameSkeleton } from '../credentials/index.js';
-import { totpAt } from '../mfa/totp.js';
+import { totpSecretPurpose } from '../mfa/factors.js';
+import { generateTotpSecret, totpAt } from '../mfa/totp.js';
 import type { Device } from '../sessions/sessions.js';
 import type { AuthHarness } from './harness.js';
 import { TEST_USER_AGENT, signedInClient } from './support.js';
@@ -128,7 +129,8 @@ export async function seedUser<const O extends SeedOptions = Record<never, never
     })),
   };
   if (!o.totp) return user as Seeded<O>;
-  const totp = await enableTotp(h, signedInClient(h, user.accessToken));
+  if (password === null) throw new Error('seedUser: TOTP enrolment needs the password');
+  const totp = await enableTotp(h, signedInClient(h, user.accessToken), password);
   return { ...user, totp } as Seeded<O>;
 }
 
@@ -170,15 +172,34 @@ export async function startSession(
 export const TOTP_STEP_MS = 30_000;
 
 /**
- * Enrols TOTP and confirms it with a first code, as its owner would, on a signed-in client;
- * the clock then moves one step, so the next code is not the confirming one.
+ * Enrols TOTP (with the account's password) and confirms it with a first code, as its owner
+ * would, on a signed-in client; the clock then moves one step, so the next code is not the
+ * confirming one.
  */
 export async function enableTotp(
   h: AuthHarness,
   client: Client<typeof AuthService>,
+  password: string,
 ): Promise<TotpFactor> {
-  const { secret } = await client.enrollTotp({});
+  const { secret } = await client.enrollTotp({ currentPassword: password });
   const { recoveryCodes } = await client.confirmTotp({ totpCode: totpAt(secret, h.clock.now()) });
   h.clock.advance(TOTP_STEP_MS);
   return { secret, recoveryCodes };
+}
+
+/**
+ * TOTP written straight to the account (sealed as the service seals it), for an account the API
+ * cannot enrol: one without a password (OIDC only), which EnrollTotp refuses. Returns the secret.
+ */
+export async function seedTotp(h: AuthHarness, account: Pick<TestAccount, 'userId'>) {
+  const secret = generateTotpSecret();
+  await h.app.database.db
+    .updateTable('accounts')
+    .set({
+      totp_secret_enc: h.app.box.seal(secret, totpSecretPurpose(account.userId)),
+      totp_enabled_at: h.clock.now(),
+    })
+    .where('id', '=', account.userId)
+    .execute();
+  return secret;
 }

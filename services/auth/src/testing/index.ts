@@ -1,7 +1,14 @@
 /** Test and bench utilities: the auth service on a loopback port, seeded users, test clients. */
 export { manualClock, startAuthHarness, testHasherParams } from './harness.js';
 export type { AuthHarness, ManualClock, SentMail } from './harness.js';
-export { TOTP_STEP_MS, enableTotp, seedUser, startSession, uniqueUser } from './accounts.js';
+export {
+  TOTP_STEP_MS,
+  enableTotp,
+  seedTotp,
+  seedUser,
+  startSession,
+  uniqueUser,
+} from './accounts.js';
 export type { SeedOptions, SessionTokens, TestAccount, TestUser, TotpFactor } from './accounts.js';
 export {
   CONSENT,

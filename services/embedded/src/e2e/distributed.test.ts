@@ -297,6 +297,7 @@ describe(
       const created = await client(AuthService, 'auth', accessToken).createApiKey({
         name: 'panic button',
         scopes: [ApiKeyScope.SOS_RAISE],
+        proof: { case: 'currentPassword', value: password },
       });
       const sos = () => codeOf(client(SupportService, 'support', created.secret).raiseSos({}));
       // Past authentication and the scope check: Unimplemented, support's own issue is not built.

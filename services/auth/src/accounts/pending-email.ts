@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { AuthDatabase } from '../db/schema.js';
+import { retireEmailTokens } from './email-tokens.js';
+
+/**
+ * Drops a pending e-mail change and retires its links (the confirmation mailed to the new
+ * address and the cancel link mailed to the old one). Every credential change and LogoutAll
+ * calls this: a change someone started with a password the owner has since replaced must not
+ * complete afterwards. Returns whether a change was pending.
+ */
+export async function dropPendingEmailChange(
+  trx: Kysely<AuthDatabase>,
+  accountId: string,
+  now: Date,
+): Promise<boolean> {
+  const dropped = await trx
+    .updateTable('accounts')
+    .set({ pending_email: null, updated_at: now })
+    .where('id', '=', accountId)
+    .where('pending_email', 'is not', null)
+    .executeTakeFirst();
+  await retireEmailTokens(trx, accountId, ['change_email', 'cancel_email_change'], now);
+  return dropped.numUpdatedRows > 0n;
+}
