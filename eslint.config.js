@@ -3,7 +3,19 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['gen/**', 'node_modules/**', '**/dist/**', '.data/**', 'proto-vendor/**'] },
+  {
+    ignores: [
+      'gen/**',
+      'node_modules/**',
+      '**/dist/**',
+      '**/dist.next/**',
+      '**/.data/**',
+      'proto-vendor/**',
+      // Scratch space for trying Kith out by hand (see .gitignore).
+      '**/scratch/**',
+      '**/*.scratch.*',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

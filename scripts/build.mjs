@@ -1,7 +1,12 @@
 // Bundles each service's main.ts into services/<name>/dist/main.js: one self-contained ESM file
-// per process (what the Helm chart runs), so an image needs no workspace links.
+// per process (what the Helm chart runs), so an image needs no workspace links. The embedded
+// bundle also gets PGlite's WebAssembly and data files beside it (PGlite loads them relative to
+// the code, which is now dist/main.js) and the migrated schema it starts a new data dir from.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
 const only = process.argv.slice(2);
 const services = fs
@@ -10,9 +15,14 @@ const services = fs
   .filter((name) => only.length === 0 || only.includes(name));
 
 for (const name of services) {
+  // Built aside, then swapped in whole: a process running from dist/ keeps its files (its
+  // native addon is mapped into memory, and overwriting it in place would crash that process).
+  const dist = `services/${name}/dist`;
+  const next = `${dist}.next`;
+  fs.rmSync(next, { recursive: true, force: true });
   await build({
     entryPoints: [`services/${name}/src/main.ts`],
-    outfile: `services/${name}/dist/main.js`,
+    outfile: `${next}/main.js`,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -28,5 +38,27 @@ for (const name of services) {
       js: "import { createRequire as __kithCreateRequire } from 'node:module'; const require = __kithCreateRequire(import.meta.url);",
     },
   });
-  console.log(`built services/${name}/dist/main.js`);
+  // Files the code reads at run time, found beside the bundle (see password-policy.ts).
+  if (name === 'auth' || name === 'embedded') {
+    fs.copyFileSync('services/auth/data/common-passwords.txt', `${next}/common-passwords.txt`);
+  }
+  if (name === 'embedded') embeddedExtras(next);
+  fs.rmSync(dist, { recursive: true, force: true });
+  fs.renameSync(next, dist);
+  console.log(`built ${dist}/main.js`);
+}
+
+function embeddedExtras(dist) {
+  const pgliteEntry = createRequire(path.resolve('packages/db/package.json')).resolve(
+    '@electric-sql/pglite',
+  );
+  for (const file of ['pglite.wasm', 'pglite.data', 'initdb.wasm']) {
+    fs.copyFileSync(path.join(path.dirname(pgliteEntry), file), path.join(dist, file));
+  }
+  const seed = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'services/embedded/src/seed.ts', path.join(dist, 'pglite-seed')],
+    { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
+  if (seed.status !== 0) throw new Error('could not write the embedded seed');
 }

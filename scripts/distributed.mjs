@@ -3,10 +3,27 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 const services = ['auth', 'user', 'post', 'circle', 'support', 'moderation', 'gateway'];
 const basePort = Number(process.env.KITH_BASE_PORT ?? 8081);
+
+// One taken port would end one child in a stack trace while the rest run: check all first.
+const free = (port) =>
+  new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, process.env.HOST ?? '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+for (let port = basePort; port < basePort + services.length; port++) {
+  if (!(await free(port))) {
+    console.error(
+      `kith: port ${port} is already in use; set KITH_BASE_PORT to the first of ${services.length} free ports (e.g. KITH_BASE_PORT=18081)`,
+    );
+    process.exit(1);
+  }
+}
 
 // Secrets generated once and kept under .data/, so a restart can still open what it sealed
 // (signing keys, TOTP secrets) and honour page tokens it issued.

@@ -19,4 +19,6 @@ export { startHost } from './host.js';
 export type { HostOptions, RunningHost } from './host.js';
 export { migrateDistributed, runServiceCli, startDistributed, startEmbedded } from './process.js';
 export type { RunningKith, StartOptions } from './process.js';
+export { buildEmbeddedSeed } from './embedded-seed.js';
+export { exitIfPortInUse } from './start-failure.js';
 export { stopOnSignals } from './signals.js';

@@ -46,11 +46,12 @@ export interface InfrastructureOptions {
 
 /** One PGlite under `<dataDir>/pglite` shared by every service schema, and a durable local bus. */
 export async function createEmbeddedInfrastructure(
-  options: InfrastructureOptions & { inMemory?: boolean },
+  options: InfrastructureOptions & { inMemory?: boolean; seedDir?: string },
 ): Promise<Infrastructure & { pglite: PgliteHandle }> {
   const { config, logger, metrics } = options;
   const pglite = await createPglite({
     dataDir: options.inMemory ? undefined : path.join(config.dataDir, 'pglite'),
+    seedDir: options.seedDir,
   });
   const databases: Database[] = [];
   const databaseFor = (schema: string) => {

@@ -14,6 +14,7 @@ import type { AuthKeys } from './interceptors.js';
 import { migrationsFor } from './migrations.js';
 import type { Clock, ServiceModule } from './module.js';
 import { stopOnSignals } from './signals.js';
+import { exitIfPortInUse } from './start-failure.js';
 import { startTracing } from './tracing.js';
 
 export interface StartOptions {
@@ -24,6 +25,11 @@ export interface StartOptions {
   authKeys?: AuthKeys;
   /** Embedded only: keep the database in memory instead of under the data dir. */
   inMemory?: boolean;
+  /**
+   * Embedded only: a directory from `buildEmbeddedSeed` that a data dir without a database is
+   * copied from (the build writes one beside the bundle), instead of running initdb.
+   */
+  seedDir?: string;
 }
 
 export interface RunningKith extends RunningHost {
@@ -72,6 +78,7 @@ export async function startEmbedded(
     metrics,
     name: 'embedded',
     inMemory: options.inMemory,
+    seedDir: options.seedDir,
   });
   const host = await startHost({
     name: 'embedded',
@@ -157,7 +164,10 @@ export async function runServiceCli(module: ServiceModule, argv = process.argv.s
     process.exitCode = 2;
     return;
   }
-  const running = await startDistributed(module);
+  const running = await startDistributed(module).catch((err: unknown) => {
+    exitIfPortInUse(err);
+    throw err;
+  });
   const log = createRootLogger({ level: running.config.logLevel, name: `kith-${module.name}` });
   log.info({ url: running.url, service: module.name }, 'listening');
   stopOnSignals(running.stop, log);

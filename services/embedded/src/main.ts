@@ -1,10 +1,19 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createRootLogger } from '@kith/logging';
-import { startEmbedded, stopOnSignals } from '@kith/runtime';
+import { exitIfPortInUse, startEmbedded, stopOnSignals } from '@kith/runtime';
 import { allModules } from './modules.js';
 
 const started = performance.now();
-const kith = await startEmbedded(allModules);
+// The build writes the migrated schema beside the bundle (dist/); from src/ there is none.
+const seedDir = fileURLToPath(new URL('./pglite-seed', import.meta.url));
+const kith = await startEmbedded(allModules, {
+  seedDir: fs.existsSync(seedDir) ? seedDir : undefined,
+}).catch((err: unknown) => {
+  exitIfPortInUse(err);
+  throw err;
+});
 const log = createRootLogger({ level: kith.config.logLevel, name: 'kith' });
 const seconds = ((performance.now() - started) / 1000).toFixed(2);
 log.info({ url: kith.url, startupSeconds: Number(seconds) }, 'kith embedded is listening');

@@ -20,13 +20,15 @@ export interface PasswordContext {
 
 /**
  * The list shipped with the service; see the header of the file for its source and licence.
- * Found from the source (src/credentials/) or from the bundle (dist/main.js), which sit at
- * different depths below services/auth.
+ * Found from the source (src/credentials/), or beside a bundle (dist/main.js: the build copies
+ * it there, so a bundle runs from a copy of its dist/ alone), or from the auth bundle's place.
  */
 export const DEFAULT_COMMON_PASSWORDS_FILE = (() => {
-  const candidates = ['../../data/common-passwords.txt', '../data/common-passwords.txt'].map(
-    (relative) => fileURLToPath(new URL(relative, import.meta.url)),
-  );
+  const candidates = [
+    '../../data/common-passwords.txt',
+    './common-passwords.txt',
+    '../data/common-passwords.txt',
+  ].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
   return candidates.find((file) => fs.existsSync(file)) ?? candidates[0]!;
 })();
 
