@@ -1,10 +1,11 @@
 // Distributed mode on one machine: migrates every service, then starts each as its own process
-// (ports 8081…8087) over DATABASE_URL, NATS_URL and REDIS_URL. Ctrl-C stops them all.
-import { spawn, spawnSync } from 'node:child_process';
+// (ports 8081…8087) over DATABASE_URL, NATS_URL and REDIS_URL. One Ctrl-C drains them all.
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { superviseAll } from './lib/supervise.mjs';
 
 const services = ['auth', 'user', 'post', 'circle', 'support', 'moderation', 'gateway'];
 const basePort = Number(process.env.KITH_BASE_PORT ?? 8081);
@@ -61,22 +62,14 @@ for (const name of services) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-const children = services.map((name, i) => {
+const commands = services.map((name, i) => {
   const port = basePort + i;
-  const child = spawn(process.execPath, [...tsx, `services/${name}/src/main.ts`, 'serve'], {
-    env: { ...env, PORT: String(port) },
-    stdio: 'inherit',
-  });
   console.log(`${name.padEnd(10)} http://127.0.0.1:${port}`);
-  return child;
+  return {
+    name,
+    args: [...tsx, `services/${name}/src/main.ts`, 'serve'],
+    env: { ...env, PORT: String(port) },
+  };
 });
-
-let stopping = false;
-const stopAll = () => {
-  if (stopping) return;
-  stopping = true;
-  for (const child of children) child.kill('SIGTERM');
-};
-process.on('SIGINT', stopAll);
-process.on('SIGTERM', stopAll);
-for (const child of children) child.on('exit', (code) => code && stopAll());
+// One Ctrl-C: every service gets one SIGTERM, drains, and this waits for all of them.
+await superviseAll(commands);

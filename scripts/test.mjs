@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const roots = ['packages', 'services', 'gen', 'bench'];
+const roots = ['packages', 'services', 'gen', 'bench', 'scripts', 'deploy'];
 const skipDirs = new Set(['node_modules', 'dist', '.data']);
 function walk(dir, out) {
   if (!fs.existsSync(dir)) return out;

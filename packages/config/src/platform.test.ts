@@ -35,6 +35,7 @@ describe('platformEnvSchema', () => {
       redis: null,
       dataDir: '.data',
       shutdownGraceMs: 10_000,
+      shutdownDrainDelayMs: 0,
       auth: { jwksUrl: null, issuer: 'kith', audience: 'kith' },
       otel: null,
     });
@@ -94,6 +95,30 @@ describe('platformEnvSchema', () => {
     assert.deepEqual(config.otel, { endpoint: 'http://otel:4318', serviceName: 'post' });
     assert.ok(!JSON.stringify(config).includes(pageSecret));
     assert.deepEqual(toPlatformSecrets(env), { pageTokenSecret: pageSecret });
+  });
+
+  it('keeps a distributed process listening 5 s after readiness goes off unless told otherwise', () => {
+    const base = {
+      KITH_MODE: 'distributed',
+      DATABASE_URL: 'postgres://db/kith',
+      NATS_URL: 'nats://nats:4222',
+      PAGE_TOKEN_SECRET: pageSecret,
+    };
+    assert.equal(toPlatformConfig(loadEnv(platformEnvSchema, base)).shutdownDrainDelayMs, 5000);
+    const short = loadEnv(platformEnvSchema, { ...base, SHUTDOWN_GRACE: '4s' });
+    assert.equal(toPlatformConfig(short).shutdownDrainDelayMs, 2000);
+    const set = loadEnv(platformEnvSchema, { ...base, SHUTDOWN_DRAIN_DELAY: '1500ms' });
+    assert.equal(toPlatformConfig(set).shutdownDrainDelayMs, 1500);
+  });
+
+  it('refuses a drain delay that leaves no grace for in-flight calls', () => {
+    const problems = problemsOf(() =>
+      loadEnv(platformEnvSchema, { SHUTDOWN_GRACE: '10s', SHUTDOWN_DRAIN_DELAY: '10s' }),
+    );
+    assert.deepEqual(
+      problems.map((p) => p.split(':')[0]),
+      ['SHUTDOWN_DRAIN_DELAY'],
+    );
   });
 
   it('reads PAGE_TOKEN_SECRET from a mounted file', () => {

@@ -38,6 +38,9 @@ export const platformEnvSchema = z
     CORS_ALLOWED_ORIGINS: envList().default(() => []),
     MAX_BODY_BYTES: envInt({ min: 1 }).default(ONE_MIB),
     SHUTDOWN_GRACE: envDurationMs().default(10_000),
+    // Unset: 5 s (at most half the grace) in distributed mode, so a load balancer sees /readyz
+    // answer 503 before the listener closes; 0 in embedded mode (nothing routes around it).
+    SHUTDOWN_DRAIN_DELAY: envDurationMs().optional(),
     TRUST_PROXY: envTrustProxy().default(false),
     AUTH_JWKS_URL: envUrl({ protocols: ['http', 'https'] }).optional(),
     AUTH_ISSUER: z.string().min(1).default('kith'),
@@ -48,6 +51,16 @@ export const platformEnvSchema = z
   })
   .superRefine(
     (env, ctx) => {
+      // Other keys may have failed to parse (this runs anyway): compare only numbers.
+      const [delay, grace]: unknown[] = [env.SHUTDOWN_DRAIN_DELAY, env.SHUTDOWN_GRACE];
+      if (typeof delay === 'number' && typeof grace === 'number' && delay >= grace) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SHUTDOWN_DRAIN_DELAY'],
+          message:
+            'must be shorter than SHUTDOWN_GRACE (in-flight calls and the bus drain after it)',
+        });
+      }
       if (env.KITH_MODE !== 'distributed') return;
       // Embedded mode brings its own database, bus and secret; distributed mode has none.
       for (const key of ['DATABASE_URL', 'NATS_URL', 'PAGE_TOKEN_SECRET'] as const) {
@@ -65,6 +78,11 @@ export const platformEnvSchema = z
   );
 
 export type PlatformEnv = z.output<typeof platformEnvSchema>;
+
+/** 5 s in distributed mode, at most half the grace; 0 in embedded mode. */
+function defaultDrainDelayMs(env: PlatformEnv): number {
+  return env.KITH_MODE === 'distributed' ? Math.min(5000, Math.floor(env.SHUTDOWN_GRACE / 2)) : 0;
+}
 
 export type KithMode = PlatformEnv['KITH_MODE'];
 
@@ -89,6 +107,8 @@ export interface PlatformConfig {
   redis: { url: string } | null;
   dataDir: string;
   shutdownGraceMs: number;
+  /** After SIGTERM, readiness answers 503 but the listener stays open this long. */
+  shutdownDrainDelayMs: number;
   auth: { jwksUrl: string | null; issuer: string; audience: string };
   /** null: the tracing SDK stays disabled (the OpenTelemetry API is a no-op). */
   otel: { endpoint: string; serviceName: string } | null;
@@ -121,6 +141,7 @@ export function toPlatformConfig(env: PlatformEnv): PlatformConfig {
     redis: env.REDIS_URL ? { url: env.REDIS_URL } : null,
     dataDir: env.KITH_DATA_DIR,
     shutdownGraceMs: env.SHUTDOWN_GRACE,
+    shutdownDrainDelayMs: env.SHUTDOWN_DRAIN_DELAY ?? defaultDrainDelayMs(env),
     auth: {
       jwksUrl: env.AUTH_JWKS_URL ?? null,
       issuer: env.AUTH_ISSUER,

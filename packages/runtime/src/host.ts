@@ -218,6 +218,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     corsAllowedOrigins: config.http.corsAllowedOrigins,
     maxBodyBytes: config.http.maxBodyBytes,
     shutdownGraceMs: config.shutdownGraceMs,
+    drainDelayMs: config.shutdownDrainDelayMs,
     trustProxy:
       typeof config.http.trustProxy === 'number'
         ? config.http.trustProxy

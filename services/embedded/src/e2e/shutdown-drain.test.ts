@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { freePort, requireService, waitFor } from '@kith/testkit';
+import pg from 'pg';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../../..');
+
+const databaseUrl = await requireService('postgres');
+const natsUrl = await requireService('nats');
+const redisUrl = await requireService('redis');
+const skip =
+  !databaseUrl || !natsUrl || !redisUrl ? 'Postgres, NATS and Redis are required' : false;
+
+/** Open-loop load: one request every 10 ms whatever the answers do, as a load balancer sends. */
+const INTERVAL_MS = 10;
+/** Bounds: the test never sends more than this, nor runs the load longer than this. */
+const MAX_REQUESTS = 1500;
+const MAX_LOAD_MS = 20_000;
+const GRACE = '10s';
+const DRAIN_DELAY = '2s';
+/** What the chart gives Kubernetes: SIGKILL this long after SIGTERM (grace + 5 s). */
+const KILL_AFTER_MS = 15_000;
+
+interface Sent {
+  sentAt: number;
+  ok?: boolean;
+  error?: string;
+}
+
+/**
+ * The circle service is the process under load: it runs on real Postgres, NATS and Redis, and
+ * (unlike user and auth) holds no JetStream consumer that could take another suite's events.
+ * The request is the gRPC health Check RPC over the Connect protocol: it goes through the same
+ * listener, protocol sniffing, adapter and in-flight tracking as every RPC, and pings Postgres,
+ * NATS and Redis on each call.
+ */
+describe('shutdown of a distributed service under load', { skip }, () => {
+  const dbName = `kith_drain_${crypto.randomBytes(4).toString('hex')}`;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    const url = new URL(databaseUrl as string);
+    url.pathname = `/${dbName}`;
+    env = {
+      ...process.env,
+      KITH_MODE: 'distributed',
+      DATABASE_URL: url.toString(),
+      NATS_URL: natsUrl,
+      REDIS_URL: redisUrl,
+      PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
+      AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_GRACE: GRACE,
+      SHUTDOWN_DRAIN_DELAY: DRAIN_DELAY,
+    };
+    const migrated = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'services/circle/src/main.ts', 'migrate'],
+      { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    assert.equal(migrated.status, 0, 'circle migrate failed');
+  });
+
+  after(async () => {
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  test('SIGTERM at 100 requests/s: readiness goes 503 first, every request sent before that is answered, exit 0 within the grace', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'services/circle/src/main.ts'], {
+      cwd: repoRoot,
+      env: { ...env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    let running = true;
+    void exited.then(() => (running = false));
+    await waitFor(
+      async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
+      { timeoutMs: 60_000, intervalMs: 100, what: 'circle ready' },
+    );
+
+    const sent: Sent[] = [];
+    const answers: Promise<void>[] = [];
+    const call = (): void => {
+      const entry: Sent = { sentAt: Date.now() };
+      sent.push(entry);
+      answers.push(
+        fetch(`${url}/grpc.health.v1.Health/Check`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+          signal: AbortSignal.timeout(KILL_AFTER_MS),
+        }).then(
+          async (res) => {
+            await res.arrayBuffer();
+            entry.ok = res.status === 200;
+            if (!entry.ok) entry.error = `HTTP ${res.status}`;
+          },
+          (err: unknown) => {
+            entry.ok = false;
+            entry.error = String((err as Error).cause ?? err);
+          },
+        ),
+      );
+    };
+    // Open loop: request i goes out at start + i * 10 ms, however slow the answers are.
+    const loadStart = Date.now();
+    const load = setInterval(() => {
+      const due = Math.floor((Date.now() - loadStart) / INTERVAL_MS) + 1;
+      while (sent.length < Math.min(due, MAX_REQUESTS) && running) call();
+      if (!running || sent.length >= MAX_REQUESTS || Date.now() - loadStart > MAX_LOAD_MS) {
+        clearInterval(load);
+      }
+    }, 2);
+
+    // A readiness probe every 20 ms, as a load balancer's health check would poll.
+    let readinessOffSentAt: number | undefined;
+    const probes = (async () => {
+      while (running && readinessOffSentAt === undefined) {
+        const at = Date.now();
+        const status = await fetch(`${url}/readyz`).then(
+          (r) => r.arrayBuffer().then(() => r.status),
+          () => undefined,
+        );
+        if (status === 503) readinessOffSentAt = at;
+        if (status === undefined) break; // the listener is closed: too late to notice
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+
+    await new Promise((r) => setTimeout(r, 1000));
+    const sigtermAt = Date.now();
+    child.kill('SIGTERM');
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+    const exit = await exited;
+    clearTimeout(killTimer);
+    clearInterval(load);
+    await probes;
+    await Promise.all(answers);
+
+    assert.deepEqual(exit, { code: 0, signal: null }, 'the process must exit 0 inside the grace');
+    assert.ok(
+      readinessOffSentAt !== undefined,
+      '/readyz must answer 503 while the process still listens',
+    );
+    const beforeFlip = sent.filter((s) => s.sentAt < (readinessOffSentAt as number));
+    const failedBeforeFlip = beforeFlip.filter((s) => !s.ok).map((s) => s.error);
+    assert.ok(beforeFlip.length >= 50, `only ${beforeFlip.length} requests before the flip`);
+    assert.deepEqual(failedBeforeFlip, [], 'requests sent before readiness went off failed');
+    const afterSigterm = sent.filter((s) => s.sentAt >= sigtermAt);
+    assert.equal(afterSigterm[0]?.ok, true, 'the first request after SIGTERM must be served');
+    const servedAfterFlip = sent.filter(
+      (s) => s.sentAt >= (readinessOffSentAt as number) && s.ok,
+    ).length;
+    assert.ok(servedAfterFlip > 0, 'the process keeps serving while load balancers notice');
+    assert.ok(sent.length <= MAX_REQUESTS);
+  });
+});
