@@ -10,7 +10,8 @@ import type { Database } from '@kith/db';
 import { createLogger } from '@kith/logging';
 import type { Logger } from '@kith/logging';
 import { purgeIdempotencyKeys } from '@kith/interceptors';
-import { createKithServer } from '@kith/server';
+import { createClientAddress, createKithServer } from '@kith/server';
+import type { ProxyTrust } from '@kith/server';
 import type { Registry } from 'prom-client';
 import type { Infrastructure } from './infrastructure.js';
 import { buildInterceptors, createAuthentication, lenient } from './interceptors.js';
@@ -57,6 +58,13 @@ export interface RunningHost {
 const IDEMPOTENCY_RETENTION_MS = 25 * 3600_000;
 const IDEMPOTENCY_PURGE_EVERY_MS = 3600_000;
 
+/** TRUST_PROXY (true = one hop) and TRUST_PROXY_CIDRS as the server reads them. */
+function proxyTrustOf(config: PlatformConfig): ProxyTrust {
+  const { trustProxy, trustProxyCidrs } = config.http;
+  const hops = typeof trustProxy === 'number' ? trustProxy : trustProxy ? 1 : 0;
+  return { hops, cidrs: trustProxyCidrs };
+}
+
 /** Builds every module's handlers, consumers and daemons and serves them on one port. */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const { config, infrastructure, logger, metrics } = options;
@@ -70,6 +78,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const keys: AuthKeys = (header, token) => authKeys(header, token);
   const authentication = createAuthentication({ config, authKeys: keys, clock, infrastructure });
   const authenticate = lenient(authentication);
+  const proxyTrust = proxyTrustOf(config);
+  const clientAddress = createClientAddress(proxyTrust);
   const derivedSecret = (purpose: string) =>
     options.embeddedSecret === undefined
       ? undefined
@@ -102,6 +112,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       env: options.env,
       derivedSecret,
       authenticate,
+      clientAddress,
     };
     contexts.set(module.name, ctx);
     const created = await module.create(ctx);
@@ -216,12 +227,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     corsAllowedOrigins: config.http.corsAllowedOrigins,
     maxBodyBytes: config.http.maxBodyBytes,
     shutdownGraceMs: config.shutdownGraceMs,
-    trustProxy:
-      typeof config.http.trustProxy === 'number'
-        ? config.http.trustProxy
-        : config.http.trustProxy
-          ? 1
-          : 0,
+    trustProxy: proxyTrust.hops,
+    trustProxyCidrs: proxyTrust.cidrs,
     onDrain: async () => {
       revocations?.unsubscribe();
       for (const daemon of [...daemons].reverse()) await daemon.stop();

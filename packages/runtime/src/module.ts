@@ -48,6 +48,8 @@ export interface ServiceContext {
    * the bus or the key set unreachable).
    */
   authenticate(headers: Headers): Promise<Principal | undefined>;
+  /** The client's address behind the trusted proxies (TRUST_PROXY, TRUST_PROXY_CIDRS). */
+  clientAddress(req: IncomingMessage): string;
 }
 
 /** A handler for a bus event, run in the same transaction as the consumer's inbox row. */

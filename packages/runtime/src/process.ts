@@ -14,6 +14,7 @@ import type { AuthKeys } from './interceptors.js';
 import { migrationsFor } from './migrations.js';
 import type { Clock, ServiceModule } from './module.js';
 import { stopOnSignals } from './signals.js';
+import { startupWarnings } from './startup-warnings.js';
 import { startTracing } from './tracing.js';
 
 export interface StartOptions {
@@ -59,6 +60,7 @@ export async function startEmbedded(
   const rawEnv = { ...(options.env ?? process.env), KITH_MODE: 'embedded' };
   const { env, config } = readConfig(rawEnv);
   const logger = options.logger ?? createRootLogger({ level: config.logLevel, name: 'kith' });
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   const metrics = new Registry();
   const tracing = startTracing(config.otel, 'embedded');
   // In memory, nothing outlives the process, so neither must its secret.
@@ -99,6 +101,7 @@ export async function startDistributed(
   const { env, config } = readConfig(rawEnv);
   const logger =
     options.logger ?? createRootLogger({ level: config.logLevel, name: `kith-${module.name}` });
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   const metrics = new Registry();
   const tracing = startTracing(config.otel, module.name);
   const pageTokenSecret = toPlatformSecrets(env).pageTokenSecret;

@@ -9,7 +9,7 @@ import { file_grpc_health_v1_health } from '@kith/gen/grpc/health/v1/health_pb.j
 import { clientAddressKey } from '@kith/context';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { clientAddress } from './client-address.js';
+import { createClientAddress } from './client-address.js';
 import { ConnectionHub } from './connections.js';
 import { registerHealth } from './health-service.js';
 import { HealthState } from './health-state.js';
@@ -62,6 +62,8 @@ export interface KithServerOptions {
   contextValues?: (req: NodeRequest, values: ContextValues) => void;
   /** Number of trusted proxy hops in front of the server; 0 ignores X-Forwarded-For. */
   trustProxy?: number;
+  /** Proxy ranges: X-Forwarded-For is believed only from a peer inside them (see ProxyTrust). */
+  trustProxyCidrs?: readonly string[];
   /** How often health Watch streams re-run readiness checks. Default 5000 ms. */
   healthWatchIntervalMs?: number;
 }
@@ -86,6 +88,10 @@ export function createKithServer(options: KithServerOptions): KithServer {
   const state = new HealthState(options.readiness ?? [], options.readinessTimeoutMs ?? 2000);
   const hardStop = new AbortController();
   const drainHooks = options.onDrain === undefined ? [] : [options.onDrain].flat();
+  const clientAddress = createClientAddress({
+    hops: options.trustProxy ?? 0,
+    cidrs: options.trustProxyCidrs,
+  });
 
   let serviceNames: string[] = [];
   const connectHandler = connectNodeAdapter({
@@ -127,7 +133,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
     },
     contextValues(req) {
       const values = createContextValues();
-      values.set(clientAddressKey, clientAddress(req, options.trustProxy ?? 0));
+      values.set(clientAddressKey, clientAddress(req));
       values.set(presetResponseSupportedKey, true);
       options.contextValues?.(req, values);
       return values;

@@ -38,6 +38,7 @@ test('gatewayModule wires the context: authenticate, origins, metrics, env heart
     env: { GATEWAY_HEARTBEAT_MS: '75' },
     derivedSecret: () => undefined,
     authenticate: fakeAuthenticate(),
+    clientAddress: (req) => req.socket.remoteAddress ?? '',
   };
   assert.equal(gatewayModule.migrations, undefined);
   const parts = await gatewayModule.create(ctx);
