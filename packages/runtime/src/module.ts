@@ -119,6 +119,20 @@ export function implement<S extends DescService>(
   return { service, impl: impl as Partial<ServiceImpl<DescService>> };
 }
 
+/**
+ * A staff console (`*AdminService`) must name the least staff role for the whole service, so
+ * a caller without it gets PermissionDenied before any handler or validation runs, whatever a
+ * handler forgets. Checked when the module is defined: a module that omits it cannot load.
+ */
 export function defineService(module: ServiceModule): ServiceModule {
+  for (const service of module.services) {
+    if (!service.typeName.endsWith('AdminService')) continue;
+    const role = module.requiredRoles?.[service.typeName];
+    if (role === undefined || role === 'user') {
+      throw new Error(
+        `${module.name}: ${service.typeName} needs a staff role in requiredRoles (triage or higher)`,
+      );
+    }
+  }
   return module;
 }
