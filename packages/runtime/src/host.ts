@@ -18,6 +18,7 @@ import { buildInterceptors, createAuthentication, lenient } from './interceptors
 import type { AuthKeys } from './interceptors.js';
 import { migrationsFor } from './migrations.js';
 import { periodicDaemon } from './periodic-daemon.js';
+import { serviceKey } from './service-keys.js';
 import type {
   Clock,
   Daemon,
@@ -126,9 +127,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     infrastructure,
     logger: createLogger(logger, 'rpc'),
     authentication,
-    idempotencySealingKey: new Uint8Array(
-      crypto.hkdfSync('sha256', options.pageTokenSecret, 'kith-idempotency', 'responses', 32),
-    ),
+    sealingKeyFor: (service) =>
+      serviceKey(options.pageTokenSecret, service, 'idempotency-responses'),
   });
 
   const routes = (router: ConnectRouter) => {

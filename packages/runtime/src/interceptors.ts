@@ -18,7 +18,7 @@ import type { Logger } from '@kith/logging';
 import { createLocalJWKSet, createRemoteJWKSet } from 'jose';
 import type { JWTVerifyGetKey } from 'jose';
 import type { Infrastructure } from './infrastructure.js';
-import type { Clock, ServiceModule } from './module.js';
+import type { Clock, ServiceModule, ServiceName } from './module.js';
 
 /** Where access-token verification keys come from (a jose key-set function). */
 export type AuthKeys = JWTVerifyGetKey;
@@ -41,8 +41,8 @@ export interface InterceptorOptions {
   infrastructure: Infrastructure;
   logger: Logger;
   authentication: Authentication;
-  /** Seals stored idempotent responses (they may hold tokens or secrets). */
-  idempotencySealingKey: Uint8Array;
+  /** Seals each service's stored idempotent responses (they may hold tokens or secrets). */
+  sealingKeyFor: (service: ServiceName) => Uint8Array;
 }
 
 /**
@@ -103,14 +103,17 @@ export function lenient(
 function idempotencyByService(
   modules: ServiceModule[],
   databases: ReadonlyMap<string, Database>,
-  sealingKey: Uint8Array,
+  sealingKeyFor: (service: ServiceName) => Uint8Array,
 ): Interceptor {
   const interceptors = new Map<string, Interceptor>();
   for (const module of modules) {
     const database = databases.get(module.name);
     if (!database) continue;
     const interceptor = createIdempotencyInterceptor({
-      store: sealedIdempotencyStore(createPostgresIdempotencyStore(database), sealingKey),
+      store: sealedIdempotencyStore(
+        createPostgresIdempotencyStore(database),
+        sealingKeyFor(module.name),
+      ),
     });
     for (const service of module.services) interceptors.set(service.typeName, interceptor);
   }
@@ -151,6 +154,6 @@ export function buildInterceptors(options: InterceptorOptions): Interceptor[] {
       },
       authentication: { ...options.authentication, publicMethods, apiKeyScopes, requiredRoles },
     }),
-    idempotencyByService(options.modules, options.databases, options.idempotencySealingKey),
+    idempotencyByService(options.modules, options.databases, options.sealingKeyFor),
   ];
 }
