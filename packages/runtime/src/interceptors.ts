@@ -75,6 +75,7 @@ export function createAuthentication(options: {
       createApiKeyAuthenticator({
         cache: infrastructure.cache,
         bus: infrastructure.bus,
+        keys: options.authKeys,
         now: options.clock,
       }),
     ],
