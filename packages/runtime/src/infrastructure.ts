@@ -32,6 +32,8 @@ export interface InfrastructureOptions {
   metrics: Registry;
   /** Process name for NATS connection names and Postgres application_name. */
   name: string;
+  /** With `config.nats.user`: the NATS password (NATS_PASSWORD or NATS_PASSWORD_FILE). */
+  natsPassword?: string;
 }
 
 /** One PGlite under `<dataDir>/pglite` shared by every service schema, and a durable local bus. */
@@ -93,9 +95,14 @@ export async function createDistributedInfrastructure(
     databases.push(database);
     return database;
   };
+  const { user } = config.nats;
   const bus = await createNatsBus({
     servers: config.nats.url,
     name: `kith-${name}`,
+    credentials:
+      user !== null && options.natsPassword !== undefined
+        ? { user, pass: options.natsPassword }
+        : undefined,
     logger: createLogger(logger, 'bus'),
     metrics,
   });

@@ -104,13 +104,15 @@ export async function startDistributed(
   for (const warning of startupWarnings(config)) logger.warn(warning);
   const metrics = new Registry();
   const tracing = startTracing(config.otel, module.name);
-  const pageTokenSecret = toPlatformSecrets(env).pageTokenSecret;
+  const secrets = toPlatformSecrets(env);
+  const pageTokenSecret = secrets.pageTokenSecret;
   if (!pageTokenSecret) throw new Error('PAGE_TOKEN_SECRET is required in distributed mode');
   const infrastructure = await createDistributedInfrastructure({
     config,
     logger,
     metrics,
     name: module.name,
+    natsPassword: secrets.natsPassword,
   });
   const host = await startHost({
     name: module.name,
