@@ -130,7 +130,10 @@ export async function startDistributed(
   return running(host, config, tracing);
 }
 
-/** Applies one service's migrations against DATABASE_URL; exits non-zero on failure. */
+/**
+ * Applies one service's migrations against DATABASE_MIGRATION_URL (the schema owner), or
+ * DATABASE_URL when unset; exits non-zero on failure.
+ */
 export async function migrateDistributed(module: ServiceModule, env = process.env): Promise<void> {
   const { config } = readConfig({ ...env, KITH_MODE: 'distributed' });
   const logger = createRootLogger({ level: config.logLevel, name: `kith-${module.name}` });
@@ -138,8 +141,10 @@ export async function migrateDistributed(module: ServiceModule, env = process.en
     logger.info({ service: module.name }, 'no migrations: this service keeps no data');
     return;
   }
-  if (!config.db.url) throw new Error('DATABASE_URL is required');
-  const database = createPostgresDatabase({ url: config.db.url, schema: module.name, poolMax: 2 });
+  // The schema owner's role when one is configured; `serve` keeps DATABASE_URL (DML only).
+  const url = config.db.migrationUrl ?? config.db.url;
+  if (!url) throw new Error('DATABASE_URL is required');
+  const database = createPostgresDatabase({ url, schema: module.name, poolMax: 2 });
   try {
     await runMigrateCli(database, migrationsFor(module), createLogger(logger, 'migrate'));
   } finally {
