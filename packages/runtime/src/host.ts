@@ -51,6 +51,8 @@ export interface HostOptions {
 export interface RunningHost {
   url: string;
   port: number;
+  /** With ADMIN_PORT: where metrics, reflection and the readiness detail are served. */
+  adminUrl?: string;
   contexts: ReadonlyMap<ServiceName, ServiceContext>;
   stop(): Promise<void>;
 }
@@ -227,6 +229,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     corsAllowedOrigins: config.http.corsAllowedOrigins,
     maxBodyBytes: config.http.maxBodyBytes,
     shutdownGraceMs: config.shutdownGraceMs,
+    adminPort: config.http.adminPort ?? undefined,
     trustProxy: proxyTrust.hops,
     trustProxyCidrs: proxyTrust.cidrs,
     onDrain: async () => {
@@ -237,6 +240,6 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       await infrastructure.close();
     },
   });
-  const { port, url } = await server.start();
-  return { port, url, contexts, stop: () => server.stop() };
+  const { port, url, adminUrl } = await server.start();
+  return { port, url, adminUrl, contexts, stop: () => server.stop() };
 }

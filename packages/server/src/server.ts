@@ -66,10 +66,17 @@ export interface KithServerOptions {
   trustProxyCidrs?: readonly string[];
   /** How often health Watch streams re-run readiness checks. Default 5000 ms. */
   healthWatchIntervalMs?: number;
+  /**
+   * When set (0 picks a free port), `/metrics`, gRPC reflection and the detailed readiness
+   * report are served only on this port, bound to `host`; the API port keeps `/healthz`, a bare
+   * `/readyz` and grpc.health. Unset: everything on one port (embedded use on a laptop).
+   */
+  adminPort?: number;
 }
 
 export interface KithServer {
-  start(): Promise<{ port: number; url: string }>;
+  /** `adminUrl` only with `adminPort`. */
+  start(): Promise<{ port: number; url: string; adminPort?: number; adminUrl?: string }>;
   /** Graceful drain; idempotent, resolves within `shutdownGraceMs`. */
   stop(): Promise<void>;
   setReady(ready: boolean): void;
@@ -94,6 +101,8 @@ export function createKithServer(options: KithServerOptions): KithServer {
   });
 
   let serviceNames: string[] = [];
+  let reflection: ReflectionIndex | undefined;
+  const separateAdmin = options.adminPort !== undefined;
   const connectHandler = connectNodeAdapter({
     grpc: true,
     grpcWeb: true,
@@ -126,10 +135,13 @@ export function createKithServer(options: KithServerOptions): KithServer {
           file_grpc_health_v1_health,
         ]),
       ];
-      registerReflection(
-        { service: (svc, impl) => router.service(svc, impl, infra) } as ConnectRouter,
-        new ReflectionIndex(files, serviceNames),
-      );
+      reflection = new ReflectionIndex(files, serviceNames);
+      if (!separateAdmin) {
+        registerReflection(
+          { service: (svc, impl) => router.service(svc, impl, infra) } as ConnectRouter,
+          reflection,
+        );
+      }
     },
     contextValues(req) {
       const values = createContextValues();
@@ -149,6 +161,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
     registry,
     routes: options.http ?? {},
     corsAllowedOrigins: options.corsAllowedOrigins ?? [],
+    operatorRoutes: !separateAdmin,
   });
   const handler = (req: NodeRequest, res: NodeResponse): void => {
     plain(req, res).then(
@@ -163,6 +176,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
     );
   };
   const hub = new ConnectionHub(handler, logger, options.onUpgrade);
+  const adminHub = separateAdmin ? createAdminHub(state, registry, reflection!, logger) : undefined;
   let stopping: Promise<void> | undefined;
 
   async function drain(): Promise<void> {
@@ -172,6 +186,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
     const delay = Math.min(options.drainDelayMs ?? 0, graceMs);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const finished = await hub.beginDrain(deadline);
+    await adminHub?.beginDrain(deadline);
     for (const hook of drainHooks) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
@@ -181,23 +196,20 @@ export function createKithServer(options: KithServerOptions): KithServer {
     }
     if (!finished) hardStop.abort();
     await hub.finishDrain(deadline);
+    await adminHub?.finishDrain(deadline);
     hardStop.abort();
     logger.info('stopped');
   }
 
   return {
-    start() {
-      return new Promise((resolve, reject) => {
-        hub.tcp.once('error', reject);
-        hub.tcp.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-          hub.tcp.off('error', reject);
-          const { port } = hub.tcp.address() as AddressInfo;
-          const host = options.host ?? '127.0.0.1';
-          const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-          logger.info({ url }, 'listening');
-          resolve({ port, url });
-        });
-      });
+    async start() {
+      const host = options.host ?? '127.0.0.1';
+      const { port, url } = await listen(hub, host, options.port ?? 0);
+      logger.info({ url }, 'listening');
+      if (!adminHub) return { port, url };
+      const admin = await listen(adminHub, host, options.adminPort ?? 0);
+      logger.info({ url: admin.url }, 'admin port listening');
+      return { port, url, adminPort: admin.port, adminUrl: admin.url };
     },
     stop() {
       stopping ??= drain();
@@ -207,6 +219,62 @@ export function createKithServer(options: KithServerOptions): KithServer {
       state.setReady(ready);
     },
   };
+}
+
+function listen(
+  hub: ConnectionHub,
+  host: string,
+  port: number,
+): Promise<{ port: number; url: string }> {
+  return new Promise((resolve, reject) => {
+    hub.tcp.once('error', reject);
+    hub.tcp.listen(port, host, () => {
+      hub.tcp.off('error', reject);
+      const bound = (hub.tcp.address() as AddressInfo).port;
+      resolve({ port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` });
+    });
+  });
+}
+
+/** The operator's port: metrics, reflection and the detailed readiness report, no API. */
+function createAdminHub(
+  state: HealthState,
+  registry: Registry,
+  reflection: ReflectionIndex,
+  logger: Logger,
+): ConnectionHub {
+  const connectHandler = connectNodeAdapter({
+    grpc: true,
+    grpcWeb: true,
+    connect: true,
+    routes(router) {
+      registerReflection(router, reflection);
+    },
+    fallback(_req, res) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"status":"not found"}');
+    },
+  });
+  const plain = createPlainHttp({
+    state,
+    registry,
+    routes: {},
+    corsAllowedOrigins: [],
+    operatorRoutes: true,
+  });
+  const handler = (req: NodeRequest, res: NodeResponse): void => {
+    plain(req, res).then(
+      (handled) => {
+        if (!handled) connectHandler(req, res);
+      },
+      (err: unknown) => {
+        logger.error({ err, path: req.url }, 'admin route failed');
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      },
+    );
+  };
+  return new ConnectionHub(handler, logger);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
