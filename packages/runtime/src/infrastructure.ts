@@ -110,7 +110,14 @@ export async function createDistributedInfrastructure(
   let cache: Cache;
   if (config.redis) {
     const redisCache = createRedisCache({ url: config.redis.url, keyPrefix: 'kith:' });
-    await redisCache.connect();
+    try {
+      await redisCache.connect();
+    } catch (err) {
+      // A refused Redis (wrong ACL password) must not leave the bus connection open.
+      await redisCache.close().catch(() => undefined);
+      await bus.drain();
+      throw err;
+    }
     cache = redisCache;
     redis = redisCache.client;
   } else {
