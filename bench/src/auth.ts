@@ -147,6 +147,7 @@ const { secret } = await h.as(accounts[0]!.accessToken).auth.createApiKey({
 const apiKeys = createApiKeyAuthenticator({
   cache: createMemoryCache({ maxEntries: 1000 }),
   bus: h.app.bus,
+  keys: h.app.keys.verificationKeys,
 });
 const keyHeaders = new Headers({ 'x-api-key': secret });
 const keyUs = await perCall(() => apiKeys(keyHeaders));

@@ -4,12 +4,17 @@ import { createMemoryCache } from '@kith/cache';
 import type { Cache } from '@kith/cache';
 import { CredentialsRejectedError, isRole } from '@kith/context';
 import type { Principal, Role } from '@kith/context';
+import type { JWTVerifyGetKey } from 'jose';
 import { apiKeyCacheKey } from './revocation.js';
 import { isApiKeyScope } from './scopes.js';
+import { INTROSPECT_NONCE_HEADER, verifyGrant } from './signed-grant.js';
 
 /** Every API key starts with this, so scanners (and people) recognise a leaked one. */
 export const API_KEY_PREFIX = 'kith_ak_';
-/** Request/reply subject the auth service answers: a key hash in, an `ApiKeyGrant` or null out. */
+/**
+ * Request/reply subject the auth service answers: a key hash in, an `ApiKeyGrant` or null out,
+ * signed by auth (see signed-grant.ts).
+ */
 export const API_KEY_INTROSPECT_SUBJECT = 'kith.rpc.auth.api_key_introspect';
 
 const API_KEY_PATTERN = /^kith_ak_[A-Za-z0-9_-]{43}$/;
@@ -58,12 +63,12 @@ export class InvalidApiKeyError extends CredentialsRejectedError {
   override readonly name = 'InvalidApiKeyError';
 }
 
-export function encodeGrant(grant: ApiKeyGrant | null): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(grant));
+function parseGrant(text: string): ApiKeyGrant | null {
+  return checkGrant(JSON.parse(text));
 }
 
-function parseGrant(text: string): ApiKeyGrant | null {
-  const value = JSON.parse(text) as ApiKeyGrant | null;
+function checkGrant(parsed: unknown): ApiKeyGrant | null {
+  const value = parsed as ApiKeyGrant | null;
   if (value === null) return null;
   if (
     typeof value.apiKeyId !== 'string' ||
@@ -83,9 +88,13 @@ export interface ApiKeyAuthenticatorOptions {
   /** Keys auth does not know; default a per-process LRU of 10,000. */
   unknownKeys?: Cache;
   bus: Bus;
+  /** Auth's published keys (its JWKS): introspection answers must be signed with one. */
+  keys: JWTVerifyGetKey;
   now?: () => Date;
   /** Bus request timeout. Default 2 s. */
   timeoutMs?: number;
+  /** Where auth answers; tests sharing a NATS server use their own. Default API_KEY_INTROSPECT_SUBJECT. */
+  subject?: string;
 }
 
 /**
@@ -109,13 +118,15 @@ export function createApiKeyAuthenticator(
     if (cached !== null) {
       grant = parseGrant(cached);
     } else {
+      const nonce = crypto.randomBytes(16).toString('base64url');
       const reply = await options.bus.request(
-        API_KEY_INTROSPECT_SUBJECT,
+        options.subject ?? API_KEY_INTROSPECT_SUBJECT,
         new TextEncoder().encode(keyHash),
-        { timeoutMs: options.timeoutMs ?? 2_000 },
+        { timeoutMs: options.timeoutMs ?? 2_000, headers: { [INTROSPECT_NONCE_HEADER]: nonce } },
       );
-      const text = new TextDecoder().decode(reply);
-      grant = parseGrant(text);
+      // Only what auth signed for this request is believed, and only that is cached.
+      grant = checkGrant(await verifyGrant(reply, { keyHash, nonce }, options.keys, now()));
+      const text = JSON.stringify(grant);
       if (grant === null) await unknownKeys.set(cacheKey, text, { ttlMs: UNKNOWN_TTL_MS });
       else await options.cache.set(cacheKey, text, { ttlMs: GRANT_TTL_MS });
     }

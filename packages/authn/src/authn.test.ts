@@ -9,15 +9,20 @@ import type { Cache } from '@kith/cache';
 import { CredentialsRejectedError } from '@kith/context';
 import type { Principal } from '@kith/context';
 import { requireService } from '@kith/testkit';
+import { createLocalJWKSet, exportJWK } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import {
   API_KEY_INTROSPECT_SUBJECT,
+  apiKeyCacheKey,
   applyRevocation,
   createApiKeyAuthenticator,
   createRevocationCheck,
-  encodeGrant,
   generateApiKeySecret,
   hashApiKey,
+  INTROSPECT_NONCE_HEADER,
+  signGrant,
 } from './index.js';
+import type { GrantSigningKey } from './index.js';
 import type { ApiKeyGrant } from './index.js';
 
 const redisUrl = await requireService('redis');
@@ -80,6 +85,16 @@ for (const [name, make] of caches) {
   });
 }
 
+/** An Ed25519 signing key and the key set (JWKS) that trusts it, as auth publishes it. */
+async function signingKey(kid: string): Promise<{ key: GrantSigningKey; keys: JWTVerifyGetKey }> {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
+  return {
+    key: { kid, alg: 'EdDSA', privateKey },
+    keys: createLocalJWKSet({ keys: [jwk] }),
+  };
+}
+
 const buses: [string, () => Promise<BusHarness | undefined>][] = [
   ['local bus', () => localPgliteHarness()],
   ['NATS', async () => (natsUrl ? natsHarness(natsUrl) : undefined)],
@@ -107,9 +122,14 @@ for (const [name, make] of buses) {
         ],
       ]);
       let asked = 0;
-      const serving = await authBus.serve(API_KEY_INTROSPECT_SUBJECT, async (req) => {
+      const auth = await signingKey('auth-key');
+      // Its own subject: other processes on a shared NATS server answer the real one.
+      const subject = `${harness.ns}.${API_KEY_INTROSPECT_SUBJECT}`;
+      const serving = await authBus.serve(subject, async (req) => {
         asked++;
-        return encodeGrant(grants.get(new TextDecoder().decode(req.data)) ?? null);
+        const keyHash = new TextDecoder().decode(req.data);
+        const nonce = req.headers[INTROSPECT_NONCE_HEADER] ?? '';
+        return signGrant(grants.get(keyHash) ?? null, { keyHash, nonce }, auth.key, new Date());
       });
       let served = true;
       t.after(() => (served ? serving.stop() : undefined));
@@ -118,6 +138,8 @@ for (const [name, make] of buses) {
       const authenticate = createApiKeyAuthenticator({
         cache,
         bus: serviceBus,
+        keys: auth.keys,
+        subject,
         now: () => new Date(now),
       });
       const headers = (value: string) => new Headers({ authorization: `Bearer ${value}` });
@@ -167,6 +189,65 @@ for (const [name, make] of buses) {
         assert.ok(!(err instanceof CredentialsRejectedError), String(err));
         return true;
       });
+    });
+
+    test('a grant not signed by auth for this very request is refused and never cached', async (t) => {
+      const harness = await make();
+      if (!harness) return t.skip('NATS_URL is not set');
+      harnesses.push(harness);
+      const rogueBus: Bus = await harness.createBus();
+      const serviceBus: Bus = name === 'NATS' ? await harness.createBus() : rogueBus;
+      const auth = await signingKey('auth-key');
+      const rogue = await signingKey('auth-key');
+      const secret = generateApiKeySecret();
+      const keyHash = hashApiKey(secret);
+      const admin: ApiKeyGrant = {
+        apiKeyId: 'k-admin',
+        userId: 'u-admin',
+        role: 'admin',
+        scopes: ['sos:raise'],
+        expiresAt: null,
+      };
+      // A genuine answer auth once gave for this key, to another asker.
+      const captured = await signGrant(admin, { keyHash, nonce: 'theirs' }, auth.key, new Date());
+      const answers: Record<string, (nonce: string) => Promise<Uint8Array>> = {
+        'plain JSON': async () => new TextEncoder().encode(JSON.stringify(admin)),
+        'signed with another key under auth’s kid': (nonce) =>
+          signGrant(admin, { keyHash, nonce }, rogue.key, new Date()),
+        'a genuine answer replayed': async () => captured,
+        'a genuine answer for another key': (nonce) =>
+          signGrant(
+            admin,
+            { keyHash: hashApiKey(generateApiKeySecret()), nonce },
+            auth.key,
+            new Date(),
+          ),
+      };
+      let answer: (nonce: string) => Promise<Uint8Array> = answers['plain JSON']!;
+      const subject = `${harness.ns}.${API_KEY_INTROSPECT_SUBJECT}`;
+      const serving = await rogueBus.serve(subject, (req) =>
+        answer(req.headers[INTROSPECT_NONCE_HEADER] ?? ''),
+      );
+      t.after(() => serving.stop());
+      const cache = createMemoryCache({ maxEntries: 100 });
+      const authenticate = createApiKeyAuthenticator({
+        cache,
+        bus: serviceBus,
+        keys: auth.keys,
+        subject,
+      });
+      for (const [kind, respond] of Object.entries(answers)) {
+        answer = respond;
+        await assert.rejects(
+          authenticate(new Headers({ 'x-api-key': secret })),
+          { name: 'UntrustedGrantError' },
+          kind,
+        );
+        assert.equal(await cache.get(apiKeyCacheKey(keyHash)), null, kind);
+      }
+      // The same request answered by auth itself is believed.
+      answer = (nonce) => signGrant(admin, { keyHash, nonce }, auth.key, new Date());
+      assert.equal((await authenticate(new Headers({ 'x-api-key': secret })))?.role, 'admin');
     });
   });
 }

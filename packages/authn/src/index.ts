@@ -4,7 +4,6 @@ export {
   InvalidApiKeyError,
   apiKeyFromHeaders,
   createApiKeyAuthenticator,
-  encodeGrant,
   generateApiKeySecret,
   hashApiKey,
 } from './api-keys.js';
@@ -19,5 +18,13 @@ export {
   encodeRevocation,
 } from './revocation.js';
 export type { Revocation, RevocationStores } from './revocation.js';
+export {
+  GRANT_TOKEN_TYPE,
+  INTROSPECT_NONCE_HEADER,
+  UntrustedGrantError,
+  signGrant,
+  verifyGrant,
+} from './signed-grant.js';
+export type { GrantBinding, GrantSigningKey } from './signed-grant.js';
 export { API_KEY_SCOPES, isApiKeyScope } from './scopes.js';
 export type { ApiKeyScopeName } from './scopes.js';

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { z } from 'zod';
 
 // Environment variables are strings; these helpers turn them into typed values with messages
@@ -46,6 +47,28 @@ export function envList() {
       .map((item) => item.trim())
       .filter((item) => item.length > 0),
   );
+}
+
+/** True for `address/prefix` with an IPv4 or IPv6 address and a prefix in range. */
+export function isCidr(value: string): boolean {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (!match) return false;
+  const family = net.isIP(match[1]!);
+  return family !== 0 && Number(match[2]) <= (family === 4 ? 32 : 128);
+}
+
+/** Comma-separated CIDR ranges (`10.0.0.0/8, fd00::/8`). */
+export function envCidrList() {
+  return envList().superRefine((items, ctx) => {
+    for (const item of items) {
+      if (!isCidr(item)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected CIDR ranges such as 10.0.0.0/8, got ${JSON.stringify(item)}`,
+        });
+      }
+    }
+  });
 }
 
 export interface EnvUrlOptions {

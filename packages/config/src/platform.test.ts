@@ -26,11 +26,13 @@ describe('platformEnvSchema', () => {
       http: {
         host: '127.0.0.1',
         port: 8080,
+        adminPort: null,
         corsAllowedOrigins: [],
         maxBodyBytes: 1024 * 1024,
         trustProxy: false,
+        trustProxyCidrs: [],
       },
-      db: { url: null, poolMax: 10, statementTimeoutMs: 30_000 },
+      db: { url: null, migrationUrl: null, poolMax: 10, statementTimeoutMs: 30_000 },
       nats: null,
       redis: null,
       dataDir: '.data',
@@ -39,7 +41,10 @@ describe('platformEnvSchema', () => {
       auth: { jwksUrl: null, issuer: 'kith', audience: 'kith' },
       otel: null,
     });
-    assert.deepEqual(toPlatformSecrets(env), { pageTokenSecret: undefined });
+    assert.deepEqual(toPlatformSecrets(env), {
+      pageTokenSecret: undefined,
+      natsPassword: undefined,
+    });
   });
 
   it('requires DATABASE_URL, NATS_URL and PAGE_TOKEN_SECRET in distributed mode', () => {
@@ -66,7 +71,12 @@ describe('platformEnvSchema', () => {
       KITH_MODE: 'distributed',
       PORT: '9001',
       DATABASE_URL: 'postgres://kith:dbpass@db:5432/kith',
+      DATABASE_MIGRATION_URL: 'postgres://kith_owner:ownerpass@db:5432/kith',
       NATS_URL: 'nats://nats:4222',
+      NATS_USER: 'post',
+      NATS_PASSWORD: 'nats-post-password',
+      ADMIN_PORT: '9090',
+      TRUST_PROXY_CIDRS: '10.0.0.0/8, fd00::/8',
       REDIS_URL: 'redis://redis:6379',
       CORS_ALLOWED_ORIGINS: 'https://app.kith.example,https://admin.kith.example',
       SHUTDOWN_GRACE: '25s',
@@ -80,21 +90,28 @@ describe('platformEnvSchema', () => {
     assert.equal(config.mode, 'distributed');
     assert.equal(config.http.port, 9001);
     assert.equal(config.http.trustProxy, 2);
+    assert.equal(config.http.adminPort, 9090);
+    assert.deepEqual(config.http.trustProxyCidrs, ['10.0.0.0/8', 'fd00::/8']);
     assert.deepEqual(config.http.corsAllowedOrigins, [
       'https://app.kith.example',
       'https://admin.kith.example',
     ]);
     assert.deepEqual(config.db, {
       url: 'postgres://kith:dbpass@db:5432/kith',
+      migrationUrl: 'postgres://kith_owner:ownerpass@db:5432/kith',
       poolMax: 10,
       statementTimeoutMs: 5000,
     });
-    assert.deepEqual(config.nats, { url: 'nats://nats:4222' });
+    assert.deepEqual(config.nats, { url: 'nats://nats:4222', user: 'post' });
     assert.deepEqual(config.redis, { url: 'redis://redis:6379' });
     assert.equal(config.shutdownGraceMs, 25_000);
     assert.deepEqual(config.otel, { endpoint: 'http://otel:4318', serviceName: 'post' });
     assert.ok(!JSON.stringify(config).includes(pageSecret));
-    assert.deepEqual(toPlatformSecrets(env), { pageTokenSecret: pageSecret });
+    assert.ok(!JSON.stringify(config).includes('nats-post-password'));
+    assert.deepEqual(toPlatformSecrets(env), {
+      pageTokenSecret: pageSecret,
+      natsPassword: 'nats-post-password',
+    });
   });
 
   it('keeps a distributed process listening 5 s after readiness goes off unless told otherwise', () => {
@@ -128,6 +145,30 @@ describe('platformEnvSchema', () => {
       { fileReader: () => `${pageSecret}\n` },
     );
     assert.equal(toPlatformSecrets(env).pageTokenSecret, pageSecret);
+  });
+
+  it('reads NATS_PASSWORD from a mounted file and wants NATS_USER with it', () => {
+    const env = loadEnv(
+      platformEnvSchema,
+      { NATS_USER: 'gateway', NATS_PASSWORD_FILE: '/run/secrets/nats' },
+      { fileReader: () => 'from-the-file\n' },
+    );
+    assert.equal(toPlatformSecrets(env).natsPassword, 'from-the-file');
+    const problems = problemsOf(() =>
+      loadEnv(platformEnvSchema, { NATS_PASSWORD: 'lonely-password' }),
+    );
+    assert.deepEqual(
+      problems.map((p) => p.split(':')[0]),
+      ['NATS_USER'],
+    );
+  });
+
+  it('refuses TRUST_PROXY_CIDRS entries that are not CIDR ranges', () => {
+    const problems = problemsOf(() =>
+      loadEnv(platformEnvSchema, { TRUST_PROXY_CIDRS: '10.0.0.0/8, 10.0.0.1, 10.0.0.0/33' }),
+    );
+    assert.equal(problems.length, 2);
+    assert.ok(problems.every((p) => p.startsWith('TRUST_PROXY_CIDRS')));
   });
 
   it('extends with service keys and keeps the distributed-mode rule', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envDurationMs, envInt, envList, envUrl } from './parsers.js';
+import { envCidrList, envDurationMs, envInt, envList, envUrl } from './parsers.js';
 
 const ONE_MIB = 1024 * 1024;
 
@@ -26,13 +26,17 @@ export const platformEnvSchema = z
     KITH_MODE: z.enum(['embedded', 'distributed']).default('embedded'),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: envInt({ min: 0, max: 65535 }).default(8080),
+    ADMIN_PORT: envInt({ min: 0, max: 65535 }).optional(),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
     DATABASE_URL: envUrl({ protocols: ['postgres', 'postgresql'] }).optional(),
+    DATABASE_MIGRATION_URL: envUrl({ protocols: ['postgres', 'postgresql'] }).optional(),
     DB_POOL_MAX: envInt({ min: 1, max: 1000 }).default(10),
     DB_STATEMENT_TIMEOUT: envDurationMs().default(30_000),
     NATS_URL: envUrl({ protocols: ['nats', 'tls', 'ws', 'wss'] }).optional(),
+    NATS_USER: z.string().min(1).optional(),
+    NATS_PASSWORD: z.string().min(1).optional(),
     REDIS_URL: envUrl({ protocols: ['redis', 'rediss'] }).optional(),
     KITH_DATA_DIR: z.string().min(1).default('.data'),
     CORS_ALLOWED_ORIGINS: envList().default(() => []),
@@ -42,6 +46,7 @@ export const platformEnvSchema = z
     // answer 503 before the listener closes; 0 in embedded mode (nothing routes around it).
     SHUTDOWN_DRAIN_DELAY: envDurationMs().optional(),
     TRUST_PROXY: envTrustProxy().default(false),
+    TRUST_PROXY_CIDRS: envCidrList().default(() => []),
     AUTH_JWKS_URL: envUrl({ protocols: ['http', 'https'] }).optional(),
     AUTH_ISSUER: z.string().min(1).default('kith'),
     AUTH_AUDIENCE: z.string().min(1).default('kith'),
@@ -59,6 +64,13 @@ export const platformEnvSchema = z
           path: ['SHUTDOWN_DRAIN_DELAY'],
           message:
             'must be shorter than SHUTDOWN_GRACE (in-flight calls and the bus drain after it)',
+        });
+      }
+      if ((env.NATS_USER === undefined) !== (env.NATS_PASSWORD === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [env.NATS_USER === undefined ? 'NATS_USER' : 'NATS_PASSWORD'],
+          message: 'NATS_USER and NATS_PASSWORD (or NATS_PASSWORD_FILE) go together',
         });
       }
       if (env.KITH_MODE !== 'distributed') return;
@@ -94,15 +106,30 @@ export interface PlatformConfig {
   http: {
     host: string;
     port: number;
+    /**
+     * null: metrics, reflection and the detailed readiness report share the API port (embedded
+     * use on a laptop). Set: they are served only on this port, bound to the same host.
+     */
+    adminPort: number | null;
     corsAllowedOrigins: string[];
     maxBodyBytes: number;
     /** false: use the socket address; true: trust X-Forwarded-For fully; n: trust n hops. */
     trustProxy: boolean | number;
+    /** Proxy ranges whose X-Forwarded-For is believed; empty: TRUST_PROXY alone decides. */
+    trustProxyCidrs: string[];
   };
-  /** url null: embedded PGlite under dataDir. */
-  db: { url: string | null; poolMax: number; statementTimeoutMs: number };
-  /** null: the in-process bus. */
-  nats: { url: string } | null;
+  /**
+   * url null: embedded PGlite under dataDir. migrationUrl: the schema owner's role, used by
+   * `migrate` (null: `url`, which then needs DDL rights too).
+   */
+  db: {
+    url: string | null;
+    migrationUrl: string | null;
+    poolMax: number;
+    statementTimeoutMs: number;
+  };
+  /** null: the in-process bus. user null: no credentials (the password is a secret). */
+  nats: { url: string; user: string | null } | null;
   /** null: in-memory cache and rate limits (per process). */
   redis: { url: string } | null;
   dataDir: string;
@@ -118,6 +145,8 @@ export interface PlatformConfig {
 export interface PlatformSecrets {
   /** undefined in embedded mode when unset: the runtime derives one per data dir. */
   pageTokenSecret: string | undefined;
+  /** With `nats.user`: the NATS password (NATS_PASSWORD or NATS_PASSWORD_FILE). */
+  natsPassword: string | undefined;
 }
 
 export function toPlatformConfig(env: PlatformEnv): PlatformConfig {
@@ -128,16 +157,19 @@ export function toPlatformConfig(env: PlatformEnv): PlatformConfig {
     http: {
       host: env.HOST,
       port: env.PORT,
+      adminPort: env.ADMIN_PORT ?? null,
       corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
       maxBodyBytes: env.MAX_BODY_BYTES,
       trustProxy: env.TRUST_PROXY,
+      trustProxyCidrs: env.TRUST_PROXY_CIDRS,
     },
     db: {
       url: env.DATABASE_URL ?? null,
+      migrationUrl: env.DATABASE_MIGRATION_URL ?? null,
       poolMax: env.DB_POOL_MAX,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT,
     },
-    nats: env.NATS_URL ? { url: env.NATS_URL } : null,
+    nats: env.NATS_URL ? { url: env.NATS_URL, user: env.NATS_USER ?? null } : null,
     redis: env.REDIS_URL ? { url: env.REDIS_URL } : null,
     dataDir: env.KITH_DATA_DIR,
     shutdownGraceMs: env.SHUTDOWN_GRACE,
@@ -154,5 +186,5 @@ export function toPlatformConfig(env: PlatformEnv): PlatformConfig {
 }
 
 export function toPlatformSecrets(env: PlatformEnv): PlatformSecrets {
-  return { pageTokenSecret: env.PAGE_TOKEN_SECRET };
+  return { pageTokenSecret: env.PAGE_TOKEN_SECRET, natsPassword: env.NATS_PASSWORD };
 }

@@ -36,6 +36,8 @@ export interface Principal {
   scopes: readonly string[];
   /** Token issue time (seconds since epoch), compared with the user's tokens_valid_after. */
   issuedAt: number;
+  /** Access tokens: expiry (seconds since epoch), when a long-lived socket must re-authenticate. */
+  expiresAt?: number;
   /** The API key's id, when `via` is `api_key`. */
   apiKeyId?: string;
 }

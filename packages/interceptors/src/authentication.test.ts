@@ -143,6 +143,7 @@ describe('access token verification and authentication', () => {
       via: 'access_token',
       scopes: ['posts:read', 'posts:write'],
       issuedAt: nowSec - 60,
+      expiresAt: nowSec + 540,
     });
     assert.deepEqual((await verify(await sign(ed, claims({ role: undefined })))).scopes, ['*']);
   });

@@ -73,6 +73,7 @@ export function createJwtVerifier(
       via: 'access_token',
       scopes: scope === undefined ? ['*'] : scope.split(' ').filter((s) => s !== ''),
       issuedAt: payload.iat!,
+      expiresAt: payload.exp!,
     };
   };
 }

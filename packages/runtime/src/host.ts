@@ -10,13 +10,15 @@ import type { Database } from '@kith/db';
 import { createLogger } from '@kith/logging';
 import type { Logger } from '@kith/logging';
 import { purgeIdempotencyKeys } from '@kith/interceptors';
-import { createKithServer } from '@kith/server';
+import { createClientAddress, createKithServer } from '@kith/server';
+import type { ProxyTrust } from '@kith/server';
 import type { Registry } from 'prom-client';
 import type { Infrastructure } from './infrastructure.js';
 import { buildInterceptors, createAuthentication, lenient } from './interceptors.js';
 import type { AuthKeys } from './interceptors.js';
 import { migrationsFor } from './migrations.js';
 import { periodicDaemon } from './periodic-daemon.js';
+import { serviceKey } from './service-keys.js';
 import type {
   Clock,
   Daemon,
@@ -49,6 +51,8 @@ export interface HostOptions {
 export interface RunningHost {
   url: string;
   port: number;
+  /** With ADMIN_PORT: where metrics, reflection and the readiness detail are served. */
+  adminUrl?: string;
   contexts: ReadonlyMap<ServiceName, ServiceContext>;
   stop(): Promise<void>;
 }
@@ -56,6 +60,13 @@ export interface RunningHost {
 /** Idempotency records live at least 24 h (ADR 0004); an hour of margin, swept hourly. */
 const IDEMPOTENCY_RETENTION_MS = 25 * 3600_000;
 const IDEMPOTENCY_PURGE_EVERY_MS = 3600_000;
+
+/** TRUST_PROXY (true = one hop) and TRUST_PROXY_CIDRS as the server reads them. */
+function proxyTrustOf(config: PlatformConfig): ProxyTrust {
+  const { trustProxy, trustProxyCidrs } = config.http;
+  const hops = typeof trustProxy === 'number' ? trustProxy : trustProxy ? 1 : 0;
+  return { hops, cidrs: trustProxyCidrs };
+}
 
 /** Builds every module's handlers, consumers and daemons and serves them on one port. */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
@@ -70,6 +81,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const keys: AuthKeys = (header, token) => authKeys(header, token);
   const authentication = createAuthentication({ config, authKeys: keys, clock, infrastructure });
   const authenticate = lenient(authentication);
+  const proxyTrust = proxyTrustOf(config);
+  const clientAddress = createClientAddress(proxyTrust);
   const derivedSecret = (purpose: string) =>
     options.embeddedSecret === undefined
       ? undefined
@@ -103,6 +116,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       env: options.env,
       derivedSecret,
       authenticate,
+      clientAddress,
     };
     contexts.set(module.name, ctx);
     const created = await module.create(ctx);
@@ -116,9 +130,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     infrastructure,
     logger: createLogger(logger, 'rpc'),
     authentication,
-    idempotencySealingKey: new Uint8Array(
-      crypto.hkdfSync('sha256', options.pageTokenSecret, 'kith-idempotency', 'responses', 32),
-    ),
+    serviceKeyFor: (service, purpose) => serviceKey(options.pageTokenSecret, service, purpose),
   });
 
   const routes = (router: ConnectRouter) => {
@@ -219,12 +231,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     maxBodyBytes: config.http.maxBodyBytes,
     shutdownGraceMs: config.shutdownGraceMs,
     drainDelayMs: config.shutdownDrainDelayMs,
-    trustProxy:
-      typeof config.http.trustProxy === 'number'
-        ? config.http.trustProxy
-        : config.http.trustProxy
-          ? 1
-          : 0,
+    adminPort: config.http.adminPort ?? undefined,
+    trustProxy: proxyTrust.hops,
+    trustProxyCidrs: proxyTrust.cidrs,
     onDrain: async () => {
       revocations?.unsubscribe();
       for (const daemon of [...daemons].reverse()) await daemon.stop();
@@ -233,6 +242,6 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       await infrastructure.close();
     },
   });
-  const { port, url } = await server.start();
-  return { port, url, contexts, stop: () => server.stop() };
+  const { port, url, adminUrl } = await server.start();
+  return { port, url, adminUrl, contexts, stop: () => server.stop() };
 }

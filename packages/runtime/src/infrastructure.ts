@@ -42,6 +42,8 @@ export interface InfrastructureOptions {
   metrics: Registry;
   /** Process name for NATS connection names and Postgres application_name. */
   name: string;
+  /** With `config.nats.user`: the NATS password (NATS_PASSWORD or NATS_PASSWORD_FILE). */
+  natsPassword?: string;
 }
 
 /** One PGlite under `<dataDir>/pglite` shared by every service schema, and a durable local bus. */
@@ -107,9 +109,14 @@ export async function createDistributedInfrastructure(
     databases.push(database);
     return database;
   };
+  const { user } = config.nats;
   const bus = await createNatsBus({
     servers: config.nats.url,
     name: `kith-${name}`,
+    credentials:
+      user !== null && options.natsPassword !== undefined
+        ? { user, pass: options.natsPassword }
+        : undefined,
     logger: createLogger(logger, 'bus'),
     metrics,
   });
@@ -118,11 +125,12 @@ export async function createDistributedInfrastructure(
   let revocations: Cache;
   if (config.redis) {
     const redisCache = createRedisCache({ url: config.redis.url, keyPrefix: 'kith:' });
-    await redisCache.connect();
     try {
+      await redisCache.connect();
       await assertRedisNoEviction(redisCache.client, createLogger(logger, 'cache'));
     } catch (err) {
-      await redisCache.close();
+      // A refused Redis (wrong ACL password, evicting policy) must not leave the bus open.
+      await redisCache.close().catch(() => undefined);
       await bus.drain();
       throw err;
     }

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Interceptor } from '@connectrpc/connect';
 import type { PlatformConfig } from '@kith/config';
 import { CredentialsRejectedError } from '@kith/context';
@@ -19,7 +18,7 @@ import type { Logger } from '@kith/logging';
 import { createLocalJWKSet, createRemoteJWKSet } from 'jose';
 import type { JWTVerifyGetKey } from 'jose';
 import type { Infrastructure } from './infrastructure.js';
-import type { Clock, ServiceModule } from './module.js';
+import type { Clock, ServiceModule, ServiceName } from './module.js';
 
 /** Where access-token verification keys come from (a jose key-set function). */
 export type AuthKeys = JWTVerifyGetKey;
@@ -42,8 +41,11 @@ export interface InterceptorOptions {
   infrastructure: Infrastructure;
   logger: Logger;
   authentication: Authentication;
-  /** Seals stored idempotent responses (they may hold tokens or secrets). */
-  idempotencySealingKey: Uint8Array;
+  /**
+   * A key per service and purpose: seals each service's stored idempotent responses (they may
+   * hold tokens or secrets) and keys their request fingerprints (requests may hold passwords).
+   */
+  serviceKeyFor: (service: ServiceName, purpose: string) => Uint8Array;
 }
 
 /**
@@ -76,6 +78,7 @@ export function createAuthentication(options: {
       createApiKeyAuthenticator({
         cache: infrastructure.cache,
         bus: infrastructure.bus,
+        keys: options.authKeys,
         now: options.clock,
       }),
     ],
@@ -104,17 +107,18 @@ export function lenient(
 function idempotencyByService(
   modules: ServiceModule[],
   databases: ReadonlyMap<string, Database>,
-  sealingKey: Uint8Array,
+  keyFor: (service: ServiceName, purpose: string) => Uint8Array,
 ): Interceptor {
   const interceptors = new Map<string, Interceptor>();
   for (const module of modules) {
     const database = databases.get(module.name);
     if (!database) continue;
     const interceptor = createIdempotencyInterceptor({
-      store: sealedIdempotencyStore(createPostgresIdempotencyStore(database), sealingKey),
-      fingerprintKey: new Uint8Array(
-        crypto.hkdfSync('sha256', sealingKey, 'kith-idempotency', `fingerprint:${module.name}`, 32),
+      store: sealedIdempotencyStore(
+        createPostgresIdempotencyStore(database),
+        keyFor(module.name, 'idempotency-responses'),
       ),
+      fingerprintKey: keyFor(module.name, 'idempotency-fingerprints'),
     });
     for (const service of module.services) interceptors.set(service.typeName, interceptor);
   }
@@ -155,6 +159,6 @@ export function buildInterceptors(options: InterceptorOptions): Interceptor[] {
       },
       authentication: { ...options.authentication, publicMethods, apiKeyScopes, requiredRoles },
     }),
-    idempotencyByService(options.modules, options.databases, options.idempotencySealingKey),
+    idempotencyByService(options.modules, options.databases, options.serviceKeyFor),
   ];
 }

@@ -50,6 +50,8 @@ export interface ServiceContext {
    * the bus or the key set unreachable).
    */
   authenticate(headers: Headers): Promise<Principal | undefined>;
+  /** The client's address behind the trusted proxies (TRUST_PROXY, TRUST_PROXY_CIDRS). */
+  clientAddress(req: IncomingMessage): string;
 }
 
 /** A handler for a bus event, run in the same transaction as the consumer's inbox row. */
@@ -119,6 +121,20 @@ export function implement<S extends DescService>(
   return { service, impl: impl as Partial<ServiceImpl<DescService>> };
 }
 
+/**
+ * A staff console (`*AdminService`) must name the least staff role for the whole service, so
+ * a caller without it gets PermissionDenied before any handler or validation runs, whatever a
+ * handler forgets. Checked when the module is defined: a module that omits it cannot load.
+ */
 export function defineService(module: ServiceModule): ServiceModule {
+  for (const service of module.services) {
+    if (!service.typeName.endsWith('AdminService')) continue;
+    const role = module.requiredRoles?.[service.typeName];
+    if (role === undefined || role === 'user') {
+      throw new Error(
+        `${module.name}: ${service.typeName} needs a staff role in requiredRoles (triage or higher)`,
+      );
+    }
+  }
   return module;
 }

@@ -15,6 +15,7 @@ import { migrationsFor } from './migrations.js';
 import type { Clock, ServiceModule } from './module.js';
 import { stopOnSignals } from './signals.js';
 import { exitIfPortInUse } from './start-failure.js';
+import { startupWarnings } from './startup-warnings.js';
 import { startTracing } from './tracing.js';
 
 export interface StartOptions {
@@ -65,6 +66,7 @@ export async function startEmbedded(
   const rawEnv = { ...(options.env ?? process.env), KITH_MODE: 'embedded' };
   const { env, config } = readConfig(rawEnv);
   const logger = options.logger ?? createRootLogger({ level: config.logLevel, name: 'kith' });
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   const metrics = new Registry();
   const tracing = startTracing(config.otel, 'embedded');
   // In memory, nothing outlives the process, so neither must its secret.
@@ -106,15 +108,18 @@ export async function startDistributed(
   const { env, config } = readConfig(rawEnv);
   const logger =
     options.logger ?? createRootLogger({ level: config.logLevel, name: `kith-${module.name}` });
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   const metrics = new Registry();
   const tracing = startTracing(config.otel, module.name);
-  const pageTokenSecret = toPlatformSecrets(env).pageTokenSecret;
+  const secrets = toPlatformSecrets(env);
+  const pageTokenSecret = secrets.pageTokenSecret;
   if (!pageTokenSecret) throw new Error('PAGE_TOKEN_SECRET is required in distributed mode');
   const infrastructure = await createDistributedInfrastructure({
     config,
     logger,
     metrics,
     name: module.name,
+    natsPassword: secrets.natsPassword,
   });
   const host = await startHost({
     name: module.name,
@@ -132,7 +137,10 @@ export async function startDistributed(
   return running(host, config, tracing);
 }
 
-/** Applies one service's migrations against DATABASE_URL; exits non-zero on failure. */
+/**
+ * Applies one service's migrations against DATABASE_MIGRATION_URL (the schema owner), or
+ * DATABASE_URL when unset; exits non-zero on failure.
+ */
 export async function migrateDistributed(module: ServiceModule, env = process.env): Promise<void> {
   const { config } = readConfig({ ...env, KITH_MODE: 'distributed' });
   const logger = createRootLogger({ level: config.logLevel, name: `kith-${module.name}` });
@@ -140,8 +148,10 @@ export async function migrateDistributed(module: ServiceModule, env = process.en
     logger.info({ service: module.name }, 'no migrations: this service keeps no data');
     return;
   }
-  if (!config.db.url) throw new Error('DATABASE_URL is required');
-  const database = createPostgresDatabase({ url: config.db.url, schema: module.name, poolMax: 2 });
+  // The schema owner's role when one is configured; `serve` keeps DATABASE_URL (DML only).
+  const url = config.db.migrationUrl ?? config.db.url;
+  if (!url) throw new Error('DATABASE_URL is required');
+  const database = createPostgresDatabase({ url, schema: module.name, poolMax: 2 });
   try {
     await runMigrateCli(database, migrationsFor(module), createLogger(logger, 'migrate'));
   } finally {

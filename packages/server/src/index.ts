@@ -6,5 +6,6 @@ export type { HttpRoutes } from './plain-http.js';
 export type { DescriptorSource } from './reflection.js';
 export { createMetricsInterceptor, registerDefaultMetrics } from './metrics.js';
 export { observeCall, outcomeOf } from './observe-call.js';
-export { clientAddress } from './client-address.js';
+export { clientAddress, createClientAddress } from './client-address.js';
+export type { ProxyTrust } from './client-address.js';
 export { presetResponseKey, presetResponseSupportedKey } from './preset-response.js';

@@ -23,6 +23,11 @@ export interface PlainHttpOptions {
   registry: Registry;
   routes: HttpRoutes;
   corsAllowedOrigins: readonly string[];
+  /**
+   * `/metrics` and the readiness report naming failed checks. False on a public API port when
+   * an admin port serves them: `/readyz` then answers the status alone.
+   */
+  operatorRoutes: boolean;
 }
 
 function sendJson(res: NodeResponse, status: number, body: unknown): void {
@@ -46,13 +51,18 @@ export function createPlainHttp(options: PlainHttpOptions) {
     'GET /readyz': async (_req, res) => {
       const report = await options.state.report();
       if (report.ready) sendJson(res, 200, { status: 'ready' });
+      else if (!options.operatorRoutes) sendJson(res, 503, { status: 'not ready' });
       else sendJson(res, 503, { status: 'not ready', failed: report.failed });
     },
-    'GET /metrics': async (_req, res) => {
-      const text = await options.registry.metrics();
-      res.writeHead(200, { 'content-type': options.registry.contentType });
-      res.end(text);
-    },
+    ...(options.operatorRoutes
+      ? {
+          'GET /metrics': async (_req: NodeRequest, res: NodeResponse) => {
+            const text = await options.registry.metrics();
+            res.writeHead(200, { 'content-type': options.registry.contentType });
+            res.end(text);
+          },
+        }
+      : {}),
   };
   const routes: HttpRoutes = { ...options.routes, ...builtin };
 

@@ -9,7 +9,7 @@ import { file_grpc_health_v1_health } from '@kith/gen/grpc/health/v1/health_pb.j
 import { clientAddressKey } from '@kith/context';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { clientAddress } from './client-address.js';
+import { createClientAddress } from './client-address.js';
 import { ConnectionHub } from './connections.js';
 import type { H2Limits } from './h2-limits.js';
 import { registerHealth } from './health-service.js';
@@ -67,12 +67,21 @@ export interface KithServerOptions {
   contextValues?: (req: NodeRequest, values: ContextValues) => void;
   /** Number of trusted proxy hops in front of the server; 0 ignores X-Forwarded-For. */
   trustProxy?: number;
+  /** Proxy ranges: X-Forwarded-For is believed only from a peer inside them (see ProxyTrust). */
+  trustProxyCidrs?: readonly string[];
   /** How often health Watch streams re-run readiness checks. Default 5000 ms. */
   healthWatchIntervalMs?: number;
+  /**
+   * When set (0 picks a free port), `/metrics`, gRPC reflection and the detailed readiness
+   * report are served only on this port, bound to `host`; the API port keeps `/healthz`, a bare
+   * `/readyz` and grpc.health. Unset: everything on one port (embedded use on a laptop).
+   */
+  adminPort?: number;
 }
 
 export interface KithServer {
-  start(): Promise<{ port: number; url: string }>;
+  /** `adminUrl` only with `adminPort`. */
+  start(): Promise<{ port: number; url: string; adminPort?: number; adminUrl?: string }>;
   /** Graceful drain; idempotent, resolves within `shutdownGraceMs`. */
   stop(): Promise<void>;
   setReady(ready: boolean): void;
@@ -93,8 +102,14 @@ export function createKithServer(options: KithServerOptions): KithServer {
   });
   const hardStop = new AbortController();
   const drainHooks = options.onDrain === undefined ? [] : [options.onDrain].flat();
+  const clientAddress = createClientAddress({
+    hops: options.trustProxy ?? 0,
+    cidrs: options.trustProxyCidrs,
+  });
 
   let serviceNames: string[] = [];
+  let reflection: ReflectionIndex | undefined;
+  const separateAdmin = options.adminPort !== undefined;
   const connectHandler = connectNodeAdapter({
     grpc: true,
     grpcWeb: true,
@@ -127,14 +142,17 @@ export function createKithServer(options: KithServerOptions): KithServer {
           file_grpc_health_v1_health,
         ]),
       ];
-      registerReflection(
-        { service: (svc, impl) => router.service(svc, impl, infra) } as ConnectRouter,
-        new ReflectionIndex(files, serviceNames),
-      );
+      reflection = new ReflectionIndex(files, serviceNames);
+      if (!separateAdmin) {
+        registerReflection(
+          { service: (svc, impl) => router.service(svc, impl, infra) } as ConnectRouter,
+          reflection,
+        );
+      }
     },
     contextValues(req) {
       const values = createContextValues();
-      values.set(clientAddressKey, clientAddress(req, options.trustProxy ?? 0));
+      values.set(clientAddressKey, clientAddress(req));
       values.set(presetResponseSupportedKey, true);
       options.contextValues?.(req, values);
       return values;
@@ -150,6 +168,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
     registry,
     routes: options.http ?? {},
     corsAllowedOrigins: options.corsAllowedOrigins ?? [],
+    operatorRoutes: !separateAdmin,
   });
   const handler = (req: NodeRequest, res: NodeResponse): void => {
     plain(req, res).then(
@@ -164,6 +183,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
     );
   };
   const hub = new ConnectionHub(handler, logger, options.onUpgrade, options.h2);
+  const adminHub = separateAdmin ? createAdminHub(state, registry, reflection!, logger) : undefined;
   let stopping: Promise<void> | undefined;
 
   async function drain(): Promise<void> {
@@ -173,6 +193,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
     const delay = Math.min(options.drainDelayMs ?? 0, graceMs);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const finished = await hub.beginDrain(deadline);
+    await adminHub?.beginDrain(deadline);
     for (const hook of drainHooks) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
@@ -182,23 +203,20 @@ export function createKithServer(options: KithServerOptions): KithServer {
     }
     if (!finished) hardStop.abort();
     await hub.finishDrain(deadline);
+    await adminHub?.finishDrain(deadline);
     hardStop.abort();
     logger.info('stopped');
   }
 
   return {
-    start() {
-      return new Promise((resolve, reject) => {
-        hub.tcp.once('error', reject);
-        hub.tcp.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-          hub.tcp.off('error', reject);
-          const { port } = hub.tcp.address() as AddressInfo;
-          const host = options.host ?? '127.0.0.1';
-          const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-          logger.info({ url }, 'listening');
-          resolve({ port, url });
-        });
-      });
+    async start() {
+      const host = options.host ?? '127.0.0.1';
+      const { port, url } = await listen(hub, host, options.port ?? 0);
+      logger.info({ url }, 'listening');
+      if (!adminHub) return { port, url };
+      const admin = await listen(adminHub, host, options.adminPort ?? 0);
+      logger.info({ url: admin.url }, 'admin port listening');
+      return { port, url, adminPort: admin.port, adminUrl: admin.url };
     },
     stop() {
       stopping ??= drain();
@@ -208,6 +226,62 @@ export function createKithServer(options: KithServerOptions): KithServer {
       state.setReady(ready);
     },
   };
+}
+
+function listen(
+  hub: ConnectionHub,
+  host: string,
+  port: number,
+): Promise<{ port: number; url: string }> {
+  return new Promise((resolve, reject) => {
+    hub.tcp.once('error', reject);
+    hub.tcp.listen(port, host, () => {
+      hub.tcp.off('error', reject);
+      const bound = (hub.tcp.address() as AddressInfo).port;
+      resolve({ port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` });
+    });
+  });
+}
+
+/** The operator's port: metrics, reflection and the detailed readiness report, no API. */
+function createAdminHub(
+  state: HealthState,
+  registry: Registry,
+  reflection: ReflectionIndex,
+  logger: Logger,
+): ConnectionHub {
+  const connectHandler = connectNodeAdapter({
+    grpc: true,
+    grpcWeb: true,
+    connect: true,
+    routes(router) {
+      registerReflection(router, reflection);
+    },
+    fallback(_req, res) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"status":"not found"}');
+    },
+  });
+  const plain = createPlainHttp({
+    state,
+    registry,
+    routes: {},
+    corsAllowedOrigins: [],
+    operatorRoutes: true,
+  });
+  const handler = (req: NodeRequest, res: NodeResponse): void => {
+    plain(req, res).then(
+      (handled) => {
+        if (!handled) connectHandler(req, res);
+      },
+      (err: unknown) => {
+        logger.error({ err, path: req.url }, 'admin route failed');
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      },
+    );
+  };
+  return new ConnectionHub(handler, logger);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

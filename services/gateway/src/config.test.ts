@@ -3,8 +3,20 @@ import { test } from 'node:test';
 import { ConfigError } from '@kith/config';
 import { loadGatewayConfig } from './config.js';
 
-test('heartbeat defaults to 30 s and slow-consumer bound to 1 MiB', () => {
-  assert.deepEqual(loadGatewayConfig({}), { heartbeatMs: 30_000, maxBufferedBytes: 1024 * 1024 });
+test('defaults: 30 s heartbeat, 1 MiB slow-consumer bound, 16 sockets per user, 120 upgrades a minute', () => {
+  assert.deepEqual(loadGatewayConfig({}), {
+    heartbeatMs: 30_000,
+    maxBufferedBytes: 1024 * 1024,
+    maxSocketsPerUser: 16,
+    upgradesPerMinute: 120,
+  });
+  const set = loadGatewayConfig({
+    GATEWAY_MAX_SOCKETS_PER_USER: '3',
+    GATEWAY_UPGRADES_PER_MINUTE: '10',
+  });
+  assert.equal(set.maxSocketsPerUser, 3);
+  assert.equal(set.upgradesPerMinute, 10);
+  assert.throws(() => loadGatewayConfig({ GATEWAY_MAX_SOCKETS_PER_USER: '0' }), ConfigError);
 });
 
 test('GATEWAY_HEARTBEAT_MS is read and validated', () => {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Revocation } from '@kith/authn';
 import type { Principal } from '@kith/context';
 import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ServiceContext } from '@kith/runtime';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import {
+  authenticatedFrame,
   closeIntents,
   closingFrame,
   decodeClientFrame,
@@ -20,6 +22,10 @@ type Logger = ServiceContext['logger'];
 export interface ConnectionOptions {
   socket: WebSocket;
   principal: Principal;
+  /** The upgrade's credential headers, checked again on every heartbeat (revocation backstop). */
+  credentials: Headers;
+  /** Verifies credentials and revocation; undefined when bad or revoked, throws when unsure. */
+  authenticate: (headers: Headers) => Promise<Principal | undefined>;
   encoding: FrameEncoding;
   heartbeatMs: number;
   /** Above this many unsent bytes the client counts as a slow consumer and is cut. */
@@ -32,15 +38,24 @@ export interface ConnectionOptions {
 
 /** Pings a client may leave unanswered; the next tick closes the socket. */
 const MISSED_PINGS_ALLOWED = 2;
+/** setTimeout's ceiling (~24.8 days); a longer wait is re-armed when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** One authenticated socket: hello, heartbeats, client frames and closing. */
+/**
+ * One authenticated socket: hello, heartbeats, client frames and closing. It lives no longer
+ * than its access: a revocation naming its session or user closes it (4401), and so does its
+ * token's expiry unless the client presents a fresh token in-band (Authenticate).
+ */
 export class GatewayConnection {
   readonly id = randomUUID();
   /** Settles once the socket is closed, whichever side closed it. */
   readonly closed: Promise<void>;
   private readonly options: ConnectionOptions;
   private readonly logger: Logger;
+  private principal: Principal;
+  private credentials: Headers;
   private heartbeat: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private missedPings = 0;
   private pingNonce = 0n;
@@ -48,6 +63,8 @@ export class GatewayConnection {
 
   constructor(options: ConnectionOptions) {
     this.options = options;
+    this.principal = options.principal;
+    this.credentials = options.credentials;
     this.logger = options.logger.child({ connectionId: this.id, userId: options.principal.userId });
     const { socket } = options;
     this.closed = new Promise((resolve) => {
@@ -63,8 +80,13 @@ export class GatewayConnection {
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
   }
 
+  get userId(): string {
+    return this.principal.userId;
+  }
+
   start(): void {
-    const { principal, heartbeatMs } = this.options;
+    const { principal } = this;
+    const { heartbeatMs } = this.options;
     this.send(
       helloFrame({
         connectionId: this.id,
@@ -75,6 +97,14 @@ export class GatewayConnection {
       }),
     );
     this.heartbeat = setInterval(() => this.tick(), heartbeatMs);
+    this.armExpiry();
+  }
+
+  /** Closes the socket (4401) when the revocation covers its token; true when it did. */
+  revoke(revocation: Revocation): boolean {
+    if (!revokes(revocation, this.principal) || this.closing) return false;
+    this.cut(closeIntents.tokenRevoked);
+    return true;
   }
 
   /** Closing frame with a reconnect hint, then close code 1001; resolves once closed. */
@@ -83,7 +113,64 @@ export class GatewayConnection {
     return this.closed;
   }
 
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const { expiresAt } = this.principal;
+    if (expiresAt === undefined) return;
+    const left = expiresAt * 1000 - this.options.clock().getTime();
+    this.expiryTimer = setTimeout(
+      () => (left > MAX_TIMER_MS ? this.armExpiry() : this.cut(closeIntents.tokenExpired)),
+      Math.max(0, Math.min(left, MAX_TIMER_MS)),
+    );
+  }
+
+  /**
+   * The live announcement of a revocation is fire-and-forget (a gateway reconnecting to the bus
+   * can miss one); the shared revocation state is not, so every heartbeat looks at it again.
+   */
+  private async recheck(): Promise<void> {
+    let still: Principal | undefined;
+    try {
+      still = await this.options.authenticate(this.credentials);
+    } catch (error) {
+      // Unsure is not revoked: the next heartbeat asks again.
+      this.logger.debug({ err: error }, 'credentials could not be rechecked');
+      return;
+    }
+    if (still === undefined) this.cut(closeIntents.tokenRevoked);
+  }
+
+  private async reauthenticate(token: string, requestId: number): Promise<void> {
+    const headers = new Headers({ authorization: `Bearer ${token}` });
+    let fresh: Principal | undefined;
+    try {
+      fresh = await this.options.authenticate(headers);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'in-band token verification failed');
+      this.send(errorFrame('unavailable', 'token verification unavailable', requestId));
+      return;
+    }
+    // The socket stays bound to the user and session it was opened for.
+    const { principal } = this;
+    if (
+      fresh === undefined ||
+      fresh.via !== 'access_token' ||
+      fresh.userId !== principal.userId ||
+      fresh.sessionId !== principal.sessionId ||
+      fresh.expiresAt === undefined
+    ) {
+      this.send(errorFrame('invalid_token', 'the token was not accepted', requestId));
+      return;
+    }
+    if (this.closing) return;
+    this.principal = fresh;
+    this.credentials = headers;
+    this.armExpiry();
+    this.send(authenticatedFrame(requestId, fresh.expiresAt));
+  }
+
   private tick(): void {
+    void this.recheck();
     if (this.missedPings >= MISSED_PINGS_ALLOWED) {
       this.cut(closeIntents.heartbeatTimeout);
       return;
@@ -110,6 +197,9 @@ export class GatewayConnection {
     switch (frame.frame.case) {
       case 'pong':
         this.markAlive();
+        return;
+      case 'authenticate':
+        void this.reauthenticate(frame.frame.value.accessToken, frame.requestId);
         return;
       case 'subscribe':
       case 'unsubscribe':
@@ -147,6 +237,7 @@ export class GatewayConnection {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.heartbeat);
+    clearTimeout(this.expiryTimer);
     const { socket, encoding, closeGraceMs } = this.options;
     // Already closing or closed (the client hung up first): nothing left to send.
     if (socket.readyState !== WebSocket.OPEN) return;
@@ -159,6 +250,19 @@ export class GatewayConnection {
 
   private stopTimers(): void {
     clearInterval(this.heartbeat);
+    clearTimeout(this.expiryTimer);
     clearTimeout(this.killTimer);
+  }
+}
+
+/** Whether a revocation kills the principal's token: its session, or the user's older tokens. */
+function revokes(revocation: Revocation, principal: Principal): boolean {
+  switch (revocation.kind) {
+    case 'session':
+      return principal.sessionId !== undefined && revocation.sessionId === principal.sessionId;
+    case 'user':
+      return revocation.userId === principal.userId && principal.issuedAt < revocation.validAfter;
+    case 'api_key':
+      return false;
   }
 }

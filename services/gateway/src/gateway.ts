@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Revocation } from '@kith/authn';
+import type { RateLimiter } from '@kith/cache';
 import type { Principal } from '@kith/context';
 import type { ServiceContext, UpgradeHandler } from '@kith/runtime';
 import { Counter, Gauge } from 'prom-client';
@@ -19,10 +21,18 @@ export interface GatewayOptions {
   heartbeatMs: number;
   maxBufferedBytes: number;
   closeGraceMs: number;
+  /** Open sockets one user may hold on this process; the next upgrade answers 429. */
+  maxSocketsPerUser: number;
+  /** Upgrade attempts per client address (checked before the token is verified). */
+  upgradeLimiter: RateLimiter;
+  /** The client's address behind trusted proxies (the rate-limit key). */
+  clientAddress: (req: IncomingMessage) => string;
 }
 
 export interface Gateway {
   onUpgrade: UpgradeHandler;
+  /** Closes (4401) every socket whose token the revocation kills; returns how many. */
+  revoke(revocation: Revocation): number;
   /** Tells every client to reconnect elsewhere and closes its socket; refuses new upgrades. */
   close(): Promise<void>;
 }
@@ -35,6 +45,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { logger, authenticate } = options;
   const allowedOrigins = new Set(options.allowedOrigins);
   const connections = new Set<GatewayConnection>();
+  const byUser = new Map<string, Set<GatewayConnection>>();
   let closing = false;
 
   const sockets = new Gauge({
@@ -72,6 +83,9 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     const check = checkHandshake(req, allowedOrigins);
     if (!check.ok) return refuse(socket, check.status, check.reason);
+    // Before verification: a flood of upgrades must not cost a signature check each.
+    const limit = await options.upgradeLimiter.consume(options.clientAddress(req));
+    if (!limit.allowed) return refuse(socket, 429, 'too many upgrades from this address');
 
     let principal: Principal | undefined;
     try {
@@ -86,13 +100,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (principal.via !== 'access_token') return refuse(socket, 403, 'API keys cannot connect');
     if (socket.destroyed) return;
     if (closing) return refuse(socket, 503, 'shutting down');
+    // Checked and taken without an await in between (handleUpgrade calls back synchronously).
+    if ((byUser.get(principal.userId)?.size ?? 0) >= options.maxSocketsPerUser) {
+      return refuse(socket, 429, 'too many sockets for this user');
+    }
 
     socket.off('error', onEarlyError);
     const authenticated = principal;
+    const credentials = credentialHeaders(req, check.token);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new GatewayConnection({
         socket: ws,
         principal: authenticated,
+        credentials,
+        authenticate,
         encoding: encodingOf(ws.protocol || undefined),
         heartbeatMs: options.heartbeatMs,
         maxBufferedBytes: options.maxBufferedBytes,
@@ -101,9 +122,15 @@ export function createGateway(options: GatewayOptions): Gateway {
         logger,
       });
       connections.add(connection);
+      const own = byUser.get(connection.userId) ?? new Set();
+      own.add(connection);
+      byUser.set(connection.userId, own);
       sockets.inc();
       void connection.closed.then(() => {
         connections.delete(connection);
+        own.delete(connection);
+        if (own.size === 0 && byUser.get(connection.userId) === own)
+          byUser.delete(connection.userId);
         sockets.dec();
       });
       connection.start();
@@ -116,6 +143,15 @@ export function createGateway(options: GatewayOptions): Gateway {
         logger.error({ err: error }, 'websocket upgrade failed');
         refuse(socket, 500, 'internal error');
       });
+    },
+    revoke(revocation) {
+      // A session id names no user, so those are looked for among every socket.
+      const candidates =
+        revocation.kind === 'user' ? (byUser.get(revocation.userId) ?? []) : connections;
+      let closed = 0;
+      for (const connection of [...candidates]) if (connection.revoke(revocation)) closed += 1;
+      if (closed > 0) logger.info({ kind: revocation.kind, closed }, 'closed revoked sockets');
+      return closed;
     },
     async close() {
       closing = true;

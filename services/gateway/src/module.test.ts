@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { durationMs } from '@bufbuild/protobuf/wkt';
+import { REVOCATION_LIVE_SUBJECT, encodeRevocation } from '@kith/authn';
+import type { Bus, LiveMessage } from '@kith/bus';
+import { createRateLimiter } from '@kith/cache';
 import { loadEnv, platformEnvSchema, toPlatformConfig } from '@kith/config';
 import type { ServiceContext } from '@kith/runtime';
 import { Registry } from 'prom-client';
 import { gatewayModule } from './module.js';
 import {
+  alice,
   connect,
   fakeAuthenticate,
   GOOD_TOKEN,
@@ -17,10 +21,18 @@ import {
 
 const bearer = { headers: { authorization: `Bearer ${GOOD_TOKEN}` } };
 
-test('gatewayModule wires the context: authenticate, origins, metrics, env heartbeat', async (t) => {
+test('gatewayModule wires the context: authenticate, origins, metrics, env heartbeat, revocations', async (t) => {
   const metrics = new Registry();
+  // Only the live subscription is used; the real bus is exercised by the embedded e2e suite.
+  const live = new Map<string, (msg: LiveMessage) => void>();
+  const bus = {
+    subscribeLive(subject: string, callback: (msg: LiveMessage) => void) {
+      live.set(subject, callback);
+      return { unsubscribe: () => live.delete(subject) };
+    },
+  } as unknown as Bus;
   const config = toPlatformConfig(loadEnv(platformEnvSchema, {}));
-  // Only what the gateway reads; it keeps no data and uses neither bus nor cache yet.
+  // Only what the gateway reads; it keeps no data.
   const ctx: ServiceContext = {
     name: 'gateway',
     config: {
@@ -30,15 +42,16 @@ test('gatewayModule wires the context: authenticate, origins, metrics, env heart
     logger: silentLogger(),
     metrics,
     database: undefined,
-    bus: undefined as never,
+    bus,
     cache: undefined as never,
     revocations: undefined as never,
     pageTokens: undefined as never,
     clock: () => new Date('2026-01-02T03:04:05Z'),
-    rateLimiter: undefined as never,
+    rateLimiter: (o) => createRateLimiter({ store: 'memory', ...o }),
     env: { GATEWAY_HEARTBEAT_MS: '75' },
     derivedSecret: () => undefined,
     authenticate: fakeAuthenticate(),
+    clientAddress: (req) => req.socket.remoteAddress ?? '',
   };
   assert.equal(gatewayModule.migrations, undefined);
   const parts = await gatewayModule.create(ctx);
@@ -56,4 +69,12 @@ test('gatewayModule wires the context: authenticate, origins, metrics, env heart
     BigInt(Date.UTC(2026, 0, 2, 3, 4, 5) / 1000),
   );
   assert.equal(await socketGauge(metrics), 1);
+
+  live.get(REVOCATION_LIVE_SUBJECT)!({
+    subject: REVOCATION_LIVE_SUBJECT,
+    data: encodeRevocation({ kind: 'session', sessionId: alice.sessionId! }),
+  });
+  assert.equal((await client.closed).code, 4401);
+  await parts.close?.();
+  assert.equal(live.size, 0);
 });

@@ -1,5 +1,5 @@
 import { create, fromBinary, fromJsonString, toBinary, toJsonString } from '@bufbuild/protobuf';
-import { durationFromMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { durationFromMs, timestampFromDate, timestampFromMs } from '@bufbuild/protobuf/wkt';
 import {
   ClientFrameSchema,
   CloseReason,
@@ -45,6 +45,7 @@ export function encodingOf(subprotocol: string | undefined): FrameEncoding {
 /** WebSocket close codes of the contract (see the header of realtime.proto). */
 export const CloseCode = {
   serverShutdown: 1001,
+  tokenRevokedOrExpired: 4401,
   heartbeatTimeout: 4408,
   slowConsumer: 4429,
 } as const;
@@ -54,6 +55,8 @@ export interface CloseIntent {
   reason: CloseReason;
   code: number;
   message: string;
+  /** Whether reconnecting as-is makes sense (not with a revoked token). */
+  reconnect: boolean;
   reconnectAfterMs: number;
 }
 
@@ -62,18 +65,35 @@ export const closeIntents = {
     reason: CloseReason.SERVER_SHUTDOWN,
     code: CloseCode.serverShutdown,
     message: 'server restarting; reconnect to any replica',
+    reconnect: true,
     reconnectAfterMs: 1_000,
+  },
+  tokenRevoked: {
+    reason: CloseReason.TOKEN_REVOKED,
+    code: CloseCode.tokenRevokedOrExpired,
+    message: 'access revoked; sign in again or refresh before reconnecting',
+    reconnect: false,
+    reconnectAfterMs: 0,
+  },
+  tokenExpired: {
+    reason: CloseReason.TOKEN_EXPIRED,
+    code: CloseCode.tokenRevokedOrExpired,
+    message: 'access token expired; refresh it before reconnecting',
+    reconnect: false,
+    reconnectAfterMs: 0,
   },
   heartbeatTimeout: {
     reason: CloseReason.HEARTBEAT_TIMEOUT,
     code: CloseCode.heartbeatTimeout,
     message: 'no pong within two heartbeat intervals',
+    reconnect: true,
     reconnectAfterMs: 1_000,
   },
   slowConsumer: {
     reason: CloseReason.SLOW_CONSUMER,
     code: CloseCode.slowConsumer,
     message: 'slow consumer: frames were not read fast enough',
+    reconnect: true,
     // Backing off gives a client on a poor link a chance to drain before trying again.
     reconnectAfterMs: 5_000,
   },
@@ -81,7 +101,7 @@ export const closeIntents = {
 
 // Control frames (hello, ping, error, closing) carry seq 0: seq numbers the per-user stream of
 // replayable frames (event, gap), which Resume relies on; control frames are never replayed.
-function control(type: 'hello' | 'ping' | 'error' | 'closing') {
+function control(type: 'hello' | 'ping' | 'authenticated' | 'error' | 'closing') {
   return { v: FRAME_SCHEMA_VERSION, seq: 0n, type };
 }
 
@@ -120,6 +140,17 @@ export function pingFrame(nonce: bigint): ServerFrame {
   });
 }
 
+/** Confirms an in-band Authenticate; `expiresAt` in seconds since the epoch. */
+export function authenticatedFrame(requestId: number, expiresAt: number): ServerFrame {
+  return create(ServerFrameSchema, {
+    ...control('authenticated'),
+    payload: {
+      case: 'authenticated',
+      value: { requestId, expiresAt: timestampFromMs(expiresAt * 1000) },
+    },
+  });
+}
+
 export function errorFrame(code: string, message: string, requestId: number): ServerFrame {
   return create(ServerFrameSchema, {
     ...control('error'),
@@ -136,7 +167,7 @@ export function closingFrame(intent: CloseIntent): ServerFrame {
         reason: intent.reason,
         closeCode: intent.code,
         message: intent.message,
-        reconnect: true,
+        reconnect: intent.reconnect,
         reconnectAfter: durationFromMs(intent.reconnectAfterMs),
       },
     },
@@ -188,7 +219,7 @@ export function decodeClientFrame(
   if (frame.frame.case === undefined) {
     return {
       ok: false,
-      message: 'frame carries none of subscribe, unsubscribe, ack, resume, pong',
+      message: 'frame carries none of subscribe, unsubscribe, ack, resume, pong, authenticate',
       requestId: frame.requestId,
     };
   }

@@ -6,6 +6,7 @@ import { fromBinary, fromJsonString } from '@bufbuild/protobuf';
 import type { Principal } from '@kith/context';
 import { ServerFrameSchema } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import { createRateLimiter } from '@kith/cache';
 import { createRootLogger } from '@kith/logging';
 import type { UpgradeHandler } from '@kith/runtime';
 import { freePort, waitFor } from '@kith/testkit';
@@ -104,6 +105,14 @@ export async function startGateway(
     heartbeatMs: 10_000,
     maxBufferedBytes: 1024 * 1024,
     closeGraceMs: 500,
+    maxSocketsPerUser: 100,
+    upgradeLimiter: createRateLimiter({
+      store: 'memory',
+      keyPrefix: 'test',
+      points: 1000,
+      durationSec: 60,
+    }),
+    clientAddress: (req) => req.socket.remoteAddress ?? '',
     ...overrides,
   });
   t.after(() => gateway.close());

@@ -6,6 +6,8 @@ import { ModerationService } from '@kith/gen/kith/moderation/v1/moderation_pb.js
 export const moderationModule = defineService({
   name: 'moderation',
   services: [ModerationService, ModerationAdminService],
+  // The least staff role; methods that need more (moderator, admin) check it in their handler.
+  requiredRoles: { [ModerationAdminService.typeName]: 'triage' },
   migrations: {},
   create: () => ({}),
 });

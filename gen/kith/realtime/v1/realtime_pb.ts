@@ -23,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/realtime/v1/realtime.proto.
  */
 export const file_kith_realtime_v1_realtime: GenFile = /*@__PURE__*/
-  fileDesc("Ch9raXRoL3JlYWx0aW1lL3YxL3JlYWx0aW1lLnByb3RvEhBraXRoLnJlYWx0aW1lLnYxIpMCCgtDbGllbnRGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEjAKCXN1YnNjcmliZRgCIAEoCzIbLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlSAASNAoLdW5zdWJzY3JpYmUYAyABKAsyHS5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlSAASJAoDYWNrGAQgASgLMhUua2l0aC5yZWFsdGltZS52MS5BY2tIABIqCgZyZXN1bWUYBSABKAsyGC5raXRoLnJlYWx0aW1lLnYxLlJlc3VtZUgAEiYKBHBvbmcYBiABKAsyFi5raXRoLnJlYWx0aW1lLnYxLlBvbmdIAEIOCgVmcmFtZRIFukgCCAEijgEKCVN1YnNjcmliZRKAAQoFdG9waWMYASABKAlCcbpIbnJsMmpeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfGluY2lkZW50fHBvc3QpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIpABCgtVbnN1YnNjcmliZRKAAQoFdG9waWMYASABKAlCcbpIbnJsMmpeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfGluY2lkZW50fHBvc3QpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIhsKA0FjaxIUCgNzZXEYASABKARCB7pIBDICIAAipwEKBlJlc3VtZRIQCghsYXN0X3NlcRgBIAEoBBKKAQoGdG9waWNzGAIgAygJQnq6SHeSAXQQZBgBIm5ybDJqXih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxpbmNpZGVudHxwb3N0KTpbMC05YS1mXXs4fS1bMC05YS1mXXs0fS1bMC05YS1mXXs0fS1bMC05YS1mXXs0fS1bMC05YS1mXXsxMn0pJCIVCgRQb25nEg0KBW5vbmNlGAEgASgEIvwCCgtTZXJ2ZXJGcmFtZRIJCgF2GAEgASgNEgsKA3NlcRgCIAEoBBIMCgR0eXBlGAMgASgJEg0KBXRvcGljGAQgASgJEigKBWhlbGxvGAogASgLMhcua2l0aC5yZWFsdGltZS52MS5IZWxsb0gAEiYKBHBpbmcYCyABKAsyFi5raXRoLnJlYWx0aW1lLnYxLlBpbmdIABIpCgVldmVudBgMIAEoCzIYLmtpdGguZXZlbnRzLnYxLkVudmVsb3BlSAASJAoDZ2FwGA0gASgLMhUua2l0aC5yZWFsdGltZS52MS5HYXBIABIoCgVlcnJvchgOIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuRXJyb3JIABIsCgdjbG9zaW5nGA8gASgLMhkua2l0aC5yZWFsdGltZS52MS5DbG9zaW5nSAASMgoKc3Vic2NyaWJlZBgQIAEoCzIcLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlZEgAQgkKB3BheWxvYWQiiAIKBUhlbGxvEhUKDWNvbm5lY3Rpb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRISCgpzZXNzaW9uX2lkGAMgASgJEjUKEmhlYXJ0YmVhdF9pbnRlcnZhbBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIwCg1yZXBsYXlfd2luZG93GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhAKCGxhc3Rfc2VxGAYgASgEEi8KC3NlcnZlcl90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9tYXhfZnJhbWVfYnl0ZXMYCCABKA0iFQoEUGluZxINCgVub25jZRgBIAEoBCIwCgpTdWJzY3JpYmVkEg4KBnRvcGljcxgBIAMoCRISCgpyZXF1ZXN0X2lkGAIgASgNIjcKA0dhcBIQCghmcm9tX3NlcRgBIAEoBBIOCgZ0b19zZXEYAiABKAQSDgoGcmVhc29uGAMgASgJIjoKBUVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgNIqQBCgdDbG9zaW5nEi0KBnJlYXNvbhgBIAEoDjIdLmtpdGgucmVhbHRpbWUudjEuQ2xvc2VSZWFzb24SEgoKY2xvc2VfY29kZRgCIAEoDRIPCgdtZXNzYWdlGAMgASgJEhEKCXJlY29ubmVjdBgEIAEoCBIyCg9yZWNvbm5lY3RfYWZ0ZXIYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24q8gEKC0Nsb3NlUmVhc29uEhwKGENMT1NFX1JFQVNPTl9VTlNQRUNJRklFRBAAEiAKHENMT1NFX1JFQVNPTl9TRVJWRVJfU0hVVERPV04QARIeChpDTE9TRV9SRUFTT05fVE9LRU5fUkVWT0tFRBACEh4KGkNMT1NFX1JFQVNPTl9UT0tFTl9FWFBJUkVEEAMSHgoaQ0xPU0VfUkVBU09OX1NMT1dfQ09OU1VNRVIQBBIiCh5DTE9TRV9SRUFTT05fSEVBUlRCRUFUX1RJTUVPVVQQBRIfChtDTE9TRV9SRUFTT05fUFJPVE9DT0xfRVJST1IQBmIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_events_v1_events]);
+  fileDesc("Ch9raXRoL3JlYWx0aW1lL3YxL3JlYWx0aW1lLnByb3RvEhBraXRoLnJlYWx0aW1lLnYxIssCCgtDbGllbnRGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEjAKCXN1YnNjcmliZRgCIAEoCzIbLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlSAASNAoLdW5zdWJzY3JpYmUYAyABKAsyHS5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlSAASJAoDYWNrGAQgASgLMhUua2l0aC5yZWFsdGltZS52MS5BY2tIABIqCgZyZXN1bWUYBSABKAsyGC5raXRoLnJlYWx0aW1lLnYxLlJlc3VtZUgAEiYKBHBvbmcYBiABKAsyFi5raXRoLnJlYWx0aW1lLnYxLlBvbmdIABI2CgxhdXRoZW50aWNhdGUYByABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZUgAQg4KBWZyYW1lEgW6SAIIASIwCgxBdXRoZW50aWNhdGUSIAoMYWNjZXNzX3Rva2VuGAEgASgJQgq6SAdyBRABGIBAIo4BCglTdWJzY3JpYmUSgAEKBXRvcGljGAEgASgJQnG6SG5ybDJqXih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxpbmNpZGVudHxwb3N0KTpbMC05YS1mXXs4fS1bMC05YS1mXXs0fS1bMC05YS1mXXs0fS1bMC05YS1mXXs0fS1bMC05YS1mXXsxMn0pJCKQAQoLVW5zdWJzY3JpYmUSgAEKBXRvcGljGAEgASgJQnG6SG5ybDJqXih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxpbmNpZGVudHxwb3N0KTpbMC05YS1mXXs4fS1bMC05YS1mXXs0fS1bMC05YS1mXXs0fS1bMC05YS1mXXs0fS1bMC05YS1mXXsxMn0pJCIbCgNBY2sSFAoDc2VxGAEgASgEQge6SAQyAiAAIqcBCgZSZXN1bWUSEAoIbGFzdF9zZXEYASABKAQSigEKBnRvcGljcxgCIAMoCUJ6ukh3kgF0EGQYASJucmwyal4odXNlcnxub3RpZmljYXRpb25zfChjaXJjbGV8aW5jaWRlbnR8cG9zdCk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQiFQoEUG9uZxINCgVub25jZRgBIAEoBCK2AwoLU2VydmVyRnJhbWUSCQoBdhgBIAEoDRILCgNzZXEYAiABKAQSDAoEdHlwZRgDIAEoCRINCgV0b3BpYxgEIAEoCRIoCgVoZWxsbxgKIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuSGVsbG9IABImCgRwaW5nGAsgASgLMhYua2l0aC5yZWFsdGltZS52MS5QaW5nSAASKQoFZXZlbnQYDCABKAsyGC5raXRoLmV2ZW50cy52MS5FbnZlbG9wZUgAEiQKA2dhcBgNIAEoCzIVLmtpdGgucmVhbHRpbWUudjEuR2FwSAASKAoFZXJyb3IYDiABKAsyFy5raXRoLnJlYWx0aW1lLnYxLkVycm9ySAASLAoHY2xvc2luZxgPIAEoCzIZLmtpdGgucmVhbHRpbWUudjEuQ2xvc2luZ0gAEjIKCnN1YnNjcmliZWQYECABKAsyHC5raXRoLnJlYWx0aW1lLnYxLlN1YnNjcmliZWRIABI4Cg1hdXRoZW50aWNhdGVkGBEgASgLMh8ua2l0aC5yZWFsdGltZS52MS5BdXRoZW50aWNhdGVkSABCCQoHcGF5bG9hZCKIAgoFSGVsbG8SFQoNY29ubmVjdGlvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhIKCnNlc3Npb25faWQYAyABKAkSNQoSaGVhcnRiZWF0X2ludGVydmFsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDXJlcGxheV93aW5kb3cYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEAoIbGFzdF9zZXEYBiABKAQSLwoLc2VydmVyX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD21heF9mcmFtZV9ieXRlcxgIIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIjAKClN1YnNjcmliZWQSDgoGdG9waWNzGAEgAygJEhIKCnJlcXVlc3RfaWQYAiABKA0iUwoNQXV0aGVudGljYXRlZBISCgpyZXF1ZXN0X2lkGAEgASgNEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjcKA0dhcBIQCghmcm9tX3NlcRgBIAEoBBIOCgZ0b19zZXEYAiABKAQSDgoGcmVhc29uGAMgASgJIjoKBUVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgNIqQBCgdDbG9zaW5nEi0KBnJlYXNvbhgBIAEoDjIdLmtpdGgucmVhbHRpbWUudjEuQ2xvc2VSZWFzb24SEgoKY2xvc2VfY29kZRgCIAEoDRIPCgdtZXNzYWdlGAMgASgJEhEKCXJlY29ubmVjdBgEIAEoCBIyCg9yZWNvbm5lY3RfYWZ0ZXIYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24q8gEKC0Nsb3NlUmVhc29uEhwKGENMT1NFX1JFQVNPTl9VTlNQRUNJRklFRBAAEiAKHENMT1NFX1JFQVNPTl9TRVJWRVJfU0hVVERPV04QARIeChpDTE9TRV9SRUFTT05fVE9LRU5fUkVWT0tFRBACEh4KGkNMT1NFX1JFQVNPTl9UT0tFTl9FWFBJUkVEEAMSHgoaQ0xPU0VfUkVBU09OX1NMT1dfQ09OU1VNRVIQBBIiCh5DTE9TRV9SRUFTT05fSEVBUlRCRUFUX1RJTUVPVVQQBRIfChtDTE9TRV9SRUFTT05fUFJPVE9DT0xfRVJST1IQBmIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_events_v1_events]);
 
 /**
  * A frame from the client.
@@ -71,6 +71,12 @@ export type ClientFrame = Message<"kith.realtime.v1.ClientFrame"> & {
      */
     value: Pong;
     case: "pong";
+  } | {
+    /**
+     * @generated from field: kith.realtime.v1.Authenticate authenticate = 7;
+     */
+    value: Authenticate;
+    case: "authenticate";
   } | { case: undefined; value?: undefined };
 };
 
@@ -80,6 +86,28 @@ export type ClientFrame = Message<"kith.realtime.v1.ClientFrame"> & {
  */
 export const ClientFrameSchema: GenMessage<ClientFrame> = /*@__PURE__*/
   messageDesc(file_kith_realtime_v1_realtime, 0);
+
+/**
+ * Presents a fresh access token for the same user and session (after a refresh), so the socket
+ * outlives the token it was opened with. Answered by Authenticated, or by an Error frame
+ * ("invalid_token") that leaves the socket on its current token. A socket whose token expires
+ * without one is closed (4401, CLOSE_REASON_TOKEN_EXPIRED).
+ *
+ * @generated from message kith.realtime.v1.Authenticate
+ */
+export type Authenticate = Message<"kith.realtime.v1.Authenticate"> & {
+  /**
+   * @generated from field: string access_token = 1;
+   */
+  accessToken: string;
+};
+
+/**
+ * Describes the message kith.realtime.v1.Authenticate.
+ * Use `create(AuthenticateSchema)` to create a new message.
+ */
+export const AuthenticateSchema: GenMessage<Authenticate> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 1);
 
 /**
  * Starts delivery of a topic: "user" (the caller's own events), "notifications",
@@ -100,7 +128,7 @@ export type Subscribe = Message<"kith.realtime.v1.Subscribe"> & {
  * Use `create(SubscribeSchema)` to create a new message.
  */
 export const SubscribeSchema: GenMessage<Subscribe> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 1);
+  messageDesc(file_kith_realtime_v1_realtime, 2);
 
 /**
  * @generated from message kith.realtime.v1.Unsubscribe
@@ -117,7 +145,7 @@ export type Unsubscribe = Message<"kith.realtime.v1.Unsubscribe"> & {
  * Use `create(UnsubscribeSchema)` to create a new message.
  */
 export const UnsubscribeSchema: GenMessage<Unsubscribe> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 2);
+  messageDesc(file_kith_realtime_v1_realtime, 3);
 
 /**
  * Confirms receipt of critical frames (SOS, escalations) up to and including seq. Unacked
@@ -137,7 +165,7 @@ export type Ack = Message<"kith.realtime.v1.Ack"> & {
  * Use `create(AckSchema)` to create a new message.
  */
 export const AckSchema: GenMessage<Ack> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 3);
+  messageDesc(file_kith_realtime_v1_realtime, 4);
 
 /**
  * Sent first after reconnecting: replay every frame after last_seq. Within the replay window
@@ -164,7 +192,7 @@ export type Resume = Message<"kith.realtime.v1.Resume"> & {
  * Use `create(ResumeSchema)` to create a new message.
  */
 export const ResumeSchema: GenMessage<Resume> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 4);
+  messageDesc(file_kith_realtime_v1_realtime, 5);
 
 /**
  * Answer to Ping.
@@ -183,7 +211,7 @@ export type Pong = Message<"kith.realtime.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 5);
+  messageDesc(file_kith_realtime_v1_realtime, 6);
 
 /**
  * A frame from the server.
@@ -200,7 +228,7 @@ export type ServerFrame = Message<"kith.realtime.v1.ServerFrame"> & {
 
   /**
    * Per-user monotonic sequence number of replayable frames (event, gap); 0 on control
-   * frames (hello, ping, subscribed, error, closing), which are never replayed.
+   * frames (hello, ping, subscribed, authenticated, error, closing), which are never replayed.
    *
    * @generated from field: uint64 seq = 2;
    */
@@ -266,6 +294,12 @@ export type ServerFrame = Message<"kith.realtime.v1.ServerFrame"> & {
      */
     value: Subscribed;
     case: "subscribed";
+  } | {
+    /**
+     * @generated from field: kith.realtime.v1.Authenticated authenticated = 17;
+     */
+    value: Authenticated;
+    case: "authenticated";
   } | { case: undefined; value?: undefined };
 };
 
@@ -274,7 +308,7 @@ export type ServerFrame = Message<"kith.realtime.v1.ServerFrame"> & {
  * Use `create(ServerFrameSchema)` to create a new message.
  */
 export const ServerFrameSchema: GenMessage<ServerFrame> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 6);
+  messageDesc(file_kith_realtime_v1_realtime, 7);
 
 /**
  * First frame on every socket.
@@ -336,7 +370,7 @@ export type Hello = Message<"kith.realtime.v1.Hello"> & {
  * Use `create(HelloSchema)` to create a new message.
  */
 export const HelloSchema: GenMessage<Hello> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 7);
+  messageDesc(file_kith_realtime_v1_realtime, 8);
 
 /**
  * @generated from message kith.realtime.v1.Ping
@@ -353,7 +387,7 @@ export type Ping = Message<"kith.realtime.v1.Ping"> & {
  * Use `create(PingSchema)` to create a new message.
  */
 export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 8);
+  messageDesc(file_kith_realtime_v1_realtime, 9);
 
 /**
  * Confirms a Subscribe or Resume.
@@ -377,7 +411,31 @@ export type Subscribed = Message<"kith.realtime.v1.Subscribed"> & {
  * Use `create(SubscribedSchema)` to create a new message.
  */
 export const SubscribedSchema: GenMessage<Subscribed> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 9);
+  messageDesc(file_kith_realtime_v1_realtime, 10);
+
+/**
+ * Confirms an Authenticate: the socket now lives until the new token expires.
+ *
+ * @generated from message kith.realtime.v1.Authenticated
+ */
+export type Authenticated = Message<"kith.realtime.v1.Authenticated"> & {
+  /**
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 2;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kith.realtime.v1.Authenticated.
+ * Use `create(AuthenticatedSchema)` to create a new message.
+ */
+export const AuthenticatedSchema: GenMessage<Authenticated> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 11);
 
 /**
  * Frames between from_seq and to_seq (inclusive) are gone; refetch state through the RPC APIs.
@@ -408,7 +466,7 @@ export type Gap = Message<"kith.realtime.v1.Gap"> & {
  * Use `create(GapSchema)` to create a new message.
  */
 export const GapSchema: GenMessage<Gap> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 10);
+  messageDesc(file_kith_realtime_v1_realtime, 12);
 
 /**
  * A request frame failed; the socket stays open.
@@ -417,7 +475,8 @@ export const GapSchema: GenMessage<Gap> = /*@__PURE__*/
  */
 export type Error = Message<"kith.realtime.v1.Error"> & {
   /**
-   * Machine-readable: "invalid_frame", "forbidden_topic", "too_many_topics", "rate_limited".
+   * Machine-readable: "invalid_frame", "invalid_token", "forbidden_topic", "too_many_topics",
+   * "rate_limited".
    *
    * @generated from field: string code = 1;
    */
@@ -443,7 +502,7 @@ export type Error = Message<"kith.realtime.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 11);
+  messageDesc(file_kith_realtime_v1_realtime, 13);
 
 /**
  * Last frame before the server closes the socket.
@@ -488,7 +547,7 @@ export type Closing = Message<"kith.realtime.v1.Closing"> & {
  * Use `create(ClosingSchema)` to create a new message.
  */
 export const ClosingSchema: GenMessage<Closing> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 12);
+  messageDesc(file_kith_realtime_v1_realtime, 14);
 
 /**
  * Why the server is about to close the socket.

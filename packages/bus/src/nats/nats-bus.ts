@@ -33,6 +33,8 @@ export interface NatsBusOptions {
   duplicateWindowMs?: number;
   defaultRequestTimeoutMs?: number;
   metrics?: Registry;
+  /** This service's NATS user (its subject permissions are set on the server). */
+  credentials?: { user: string; pass: string };
 }
 
 /** Connects, creates or updates the event and dead-letter streams, and returns the bus. */
@@ -45,7 +47,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   const defaultTimeoutMs = options.defaultRequestTimeoutMs ?? 5_000;
   const metrics = consumerMetrics(options.metrics);
 
-  const nc: NatsConnection = await connect({ servers: options.servers, name: options.name });
+  const nc: NatsConnection = await connect({
+    servers: options.servers,
+    name: options.name,
+    ...options.credentials,
+  });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   try {

@@ -4,7 +4,13 @@ import { after, before, test } from 'node:test';
 import { toJsonString } from '@bufbuild/protobuf';
 import { durationFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Code, createClient } from '@connectrpc/connect';
-import { API_KEY_INTROSPECT_SUBJECT, apiKeyCacheKey, hashApiKey } from '@kith/authn';
+import {
+  API_KEY_INTROSPECT_SUBJECT,
+  INTROSPECT_NONCE_HEADER,
+  apiKeyCacheKey,
+  hashApiKey,
+  verifyGrant,
+} from '@kith/authn';
 import { ListApiKeysResponseSchema } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
@@ -198,8 +204,13 @@ test('introspection over the bus: a grant for a live key; null once revoked, exp
   const malformed = await h.app.bus.request(
     API_KEY_INTROSPECT_SUBJECT,
     new TextEncoder().encode('nope'),
+    { headers: { [INTROSPECT_NONCE_HEADER]: 'n1' } },
   );
-  assert.equal(new TextDecoder().decode(malformed), 'null');
+  const binding = { keyHash: 'nope', nonce: 'n1' };
+  assert.equal(
+    await verifyGrant(malformed, binding, h.app.keys.verificationKeys, h.clock.now()),
+    null,
+  );
 });
 
 test('introspection records last use at most once a minute', async () => {

@@ -1,4 +1,4 @@
-import { API_KEY_INTROSPECT_SUBJECT, encodeGrant } from '@kith/authn';
+import { API_KEY_INTROSPECT_SUBJECT, INTROSPECT_NONCE_HEADER, signGrant } from '@kith/authn';
 import type { ApiKeyGrant } from '@kith/authn';
 import type { Subscription } from '@kith/bus';
 import type { AuthApp } from '../app.js';
@@ -34,10 +34,16 @@ export async function introspectApiKey(app: AuthApp, keyHash: string): Promise<A
   };
 }
 
-/** Answers API-key introspection requests from every service (see @kith/authn). */
+/**
+ * Answers API-key introspection requests from every service (see @kith/authn), signed with the
+ * current access-token key and bound to the key hash and the asker's nonce, so no other bus
+ * responder can hand out a grant.
+ */
 export async function serveApiKeyIntrospection(app: AuthApp): Promise<Subscription | undefined> {
   return app.bus.serve(API_KEY_INTROSPECT_SUBJECT, async (request) => {
     const keyHash = new TextDecoder().decode(request.data);
-    return encodeGrant(await introspectApiKey(app, keyHash));
+    const grant = await introspectApiKey(app, keyHash);
+    const nonce = request.headers[INTROSPECT_NONCE_HEADER] ?? '';
+    return signGrant(grant, { keyHash, nonce }, await app.keys.current(), app.clock());
   });
 }

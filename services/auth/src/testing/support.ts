@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
-import { API_KEY_INTROSPECT_SUBJECT, hashApiKey } from '@kith/authn';
+import {
+  API_KEY_INTROSPECT_SUBJECT,
+  INTROSPECT_NONCE_HEADER,
+  hashApiKey,
+  verifyGrant,
+} from '@kith/authn';
 import type { ApiKeyGrant } from '@kith/authn';
 import type { OutboxTables } from '@kith/bus';
 import { ViolationsSchema } from '@kith/gen/buf/validate/validate_pb.js';
@@ -140,9 +145,18 @@ export async function introspectApiKey(
   h: AuthHarness,
   secret: string,
 ): Promise<ApiKeyGrant | null> {
+  const keyHash = hashApiKey(secret);
+  const nonce = crypto.randomUUID();
   const reply = await h.app.bus.request(
     API_KEY_INTROSPECT_SUBJECT,
-    new TextEncoder().encode(hashApiKey(secret)),
+    new TextEncoder().encode(keyHash),
+    { headers: { [INTROSPECT_NONCE_HEADER]: nonce } },
   );
-  return JSON.parse(new TextDecoder().decode(reply)) as ApiKeyGrant | null;
+  const grant = await verifyGrant(
+    reply,
+    { keyHash, nonce },
+    h.app.keys.verificationKeys,
+    h.clock.now(),
+  );
+  return grant as ApiKeyGrant | null;
 }

@@ -5,6 +5,7 @@ import { createLocalJWKSet, exportJWK } from 'jose';
 import type { JSONWebKeySet, JWK, JWTVerifyGetKey } from 'jose';
 import type { Database } from '@kith/db';
 import type { SealedBox } from '../crypto/sealed-box.js';
+import { isAuthenticKeyRow } from './authentic-keys.js';
 import type { AuthDatabase, SigningKeyTable } from '../db/schema.js';
 
 export type SigningAlg = 'EdDSA' | 'ES256';
@@ -93,11 +94,13 @@ export function createSigningKeyStore(options: {
   async function load(force = false): Promise<SigningKeyTable[]> {
     const now = clock().getTime();
     if (!force && loaded && now - loaded.at < RELOAD_MS) return loaded.rows;
-    const rows = await database.db
+    const stored = await database.db
       .selectFrom('signing_keys')
       .selectAll()
       .orderBy('created_at')
       .execute();
+    // A row the KEK does not vouch for is never published nor trusted (see authentic-keys.ts).
+    const rows = stored.filter((row) => isAuthenticKeyRow(row, box, SEAL_PURPOSE));
     loaded = { at: now, rows };
     const current = rows.find((r) => r.state === 'current');
     if (current && active?.kid !== current.kid) {
