@@ -117,7 +117,11 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
   const mailer =
     overrides.mailer ??
     (config.smtpUrl
-      ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom })
+      ? createSmtpMailer({
+          url: config.smtpUrl,
+          from: config.mailFrom,
+          requireTls: config.smtpRequireTls,
+        })
       : fileMailer(
           path.join(ctx.config.dataDir, 'mail'),
           config.mailFrom,
