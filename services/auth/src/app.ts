@@ -38,6 +38,8 @@ export interface AuthApp {
   clock: () => Date;
   logger: Logger;
   cache: Cache;
+  /** Where revocation entries live (never evicted before they expire). */
+  revocations: Cache;
   bus: Bus;
   pageTokens: PageTokenCodec;
   box: SealedBox;
@@ -141,6 +143,7 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
     clock: ctx.clock,
     logger: ctx.logger,
     cache: ctx.cache,
+    revocations: ctx.revocations,
     bus: ctx.bus,
     pageTokens: ctx.pageTokens,
     box,
@@ -168,7 +171,7 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
       }),
     async publishRevocations(revocations) {
       // Independent keys: written together, so logout-all of many sessions costs one round trip.
-      const stores = { revocations: ctx.revocations, apiKeyGrants: ctx.cache };
+      const stores = { revocations: app.revocations, apiKeyGrants: app.cache };
       await Promise.all(revocations.map((revocation) => applyRevocation(stores, revocation)));
       for (const revocation of revocations) {
         ctx.bus.publishLive(REVOCATION_LIVE_SUBJECT, encodeRevocation(revocation));
