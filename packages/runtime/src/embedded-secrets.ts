@@ -11,11 +11,23 @@ export interface EmbeddedSecrets {
   pageTokenSecret: string;
 }
 
+/**
+ * The data directory holds the database, the generated secret and mail with live links: only
+ * its owner may enter it. Created 0700; one left wider by an older version is narrowed.
+ */
+async function ensurePrivate(target: string, mode: number): Promise<void> {
+  const stat = await fs.stat(target);
+  if ((stat.mode & 0o777) !== mode) await fs.chmod(target, mode);
+}
+
 export async function loadOrCreateEmbeddedSecrets(dataDir: string): Promise<EmbeddedSecrets> {
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await ensurePrivate(dataDir, 0o700);
   const file = path.join(dataDir, 'secrets.json');
   try {
     const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<EmbeddedSecrets>;
     if (typeof parsed.pageTokenSecret === 'string' && parsed.pageTokenSecret.length >= 32) {
+      await ensurePrivate(file, 0o600);
       return { pageTokenSecret: parsed.pageTokenSecret };
     }
   } catch (err) {
@@ -24,7 +36,7 @@ export async function loadOrCreateEmbeddedSecrets(dataDir: string): Promise<Embe
   const secrets: EmbeddedSecrets = {
     pageTokenSecret: crypto.randomBytes(32).toString('base64url'),
   };
-  await fs.mkdir(dataDir, { recursive: true });
   await fs.writeFile(file, JSON.stringify(secrets), { mode: 0o600 });
+  await ensurePrivate(file, 0o600);
   return secrets;
 }

@@ -12,6 +12,7 @@ import { Registry } from 'prom-client';
 import { createClientAddress } from './client-address.js';
 import { ConnectionHub } from './connections.js';
 import type { H2Limits } from './h2-limits.js';
+import { DEFAULT_MAX_JSON_DEPTH, guardJsonDepth } from './json-depth.js';
 import { registerHealth } from './health-service.js';
 import { HealthState } from './health-state.js';
 import type { ReadinessCheck } from './health-state.js';
@@ -54,6 +55,8 @@ export interface KithServerOptions {
   maxBodyBytes?: number;
   /** stop() resolves within this; remaining connections are destroyed. Default 25 s. */
   shutdownGraceMs?: number;
+  /** Connect JSON bodies nested deeper are refused (InvalidArgument) before parsing. Default 64. */
+  maxJsonDepth?: number;
   /** Idle timeout, session cap and memory bounds of h2c connections (defaults in h2-limits). */
   h2?: H2Limits;
   /**
@@ -97,6 +100,8 @@ export function createKithServer(options: KithServerOptions): KithServer {
   registerDefaultMetrics(registry);
   const metrics = createMetricsInterceptor({ registry });
   const graceMs = options.shutdownGraceMs ?? 25_000;
+  const readMaxBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const state = new HealthState(options.readiness ?? [], options.readinessTimeoutMs ?? 2000, {
     cacheMs: options.readinessCacheMs,
   });
@@ -114,7 +119,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
     grpc: true,
     grpcWeb: true,
     connect: true,
-    readMaxBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    readMaxBytes,
     interceptors: [metrics, ...(options.interceptors ?? [])],
     // Handlers' signals abort only when the grace period is over, so in-flight calls can finish.
     shutdownSignal: hardStop.signal,
@@ -173,7 +178,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
   const handler = (req: NodeRequest, res: NodeResponse): void => {
     plain(req, res).then(
       (handled) => {
-        if (!handled) connectHandler(req, res);
+        if (!handled) connectHandler(guardJsonDepth(req, maxJsonDepth, readMaxBytes), res);
       },
       (err: unknown) => {
         logger.error({ err, path: req.url }, 'http route failed');

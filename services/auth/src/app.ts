@@ -39,6 +39,8 @@ export interface AuthApp {
   clock: () => Date;
   logger: Logger;
   cache: Cache;
+  /** Where revocation entries live (never evicted before they expire). */
+  revocations: Cache;
   bus: Bus;
   pageTokens: PageTokenCodec;
   box: SealedBox;
@@ -120,7 +122,11 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
   const mailer =
     overrides.mailer ??
     (config.smtpUrl
-      ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom })
+      ? createSmtpMailer({
+          url: config.smtpUrl,
+          from: config.mailFrom,
+          requireTls: config.smtpRequireTls,
+        })
       : fileMailer(
           path.join(ctx.config.dataDir, 'mail'),
           config.mailFrom,
@@ -140,6 +146,7 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
     clock: ctx.clock,
     logger: ctx.logger,
     cache: ctx.cache,
+    revocations: ctx.revocations,
     bus: ctx.bus,
     pageTokens: ctx.pageTokens,
     box,
@@ -168,7 +175,7 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
       }),
     async publishRevocations(revocations) {
       // Independent keys: written together, so logout-all of many sessions costs one round trip.
-      const stores = { revocations: ctx.revocations, apiKeyGrants: ctx.cache };
+      const stores = { revocations: app.revocations, apiKeyGrants: app.cache };
       await Promise.all(revocations.map((revocation) => applyRevocation(stores, revocation)));
       for (const revocation of revocations) {
         ctx.bus.publishLive(REVOCATION_LIVE_SUBJECT, encodeRevocation(revocation));

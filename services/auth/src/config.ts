@@ -1,3 +1,4 @@
+import { REVOCATION_TTL_MS } from '@kith/authn';
 import { envBool, envDurationMs, envList, envUrl, loadEnv } from '@kith/config';
 import { z } from 'zod';
 import { canonicalEmail } from './credentials/index.js';
@@ -5,6 +6,8 @@ import { oidcProvidersEnvSchema } from './oidc/index.js';
 import type { OidcProviderConfig } from './oidc/index.js';
 
 const DAY = 24 * 3600_000;
+/** Verifiers accept tokens up to this long past `exp` (jwt clockTolerance), with margin. */
+const ACCESS_TOKEN_CLOCK_SKEW_MS = 60_000;
 
 /** The auth service's own settings; the platform's (AUTH_ISSUER, …) come from ctx.config. */
 export const authEnvSchema = z
@@ -43,9 +46,22 @@ export const authEnvSchema = z
     AUTH_MAIL_TO_FILES: envBool().default(false),
     /** JSON array of OIDC providers (see services/auth/src/oidc/providers.ts). */
     AUTH_OIDC_PROVIDERS: oidcProvidersEnvSchema.default([]),
+    /**
+     * Distributed mode sends mail only over TLS (smtps://, or smtp:// with STARTTLS required).
+     * This lets a plain-text smtp:// reach a relay on the same host or pod, and nothing else.
+     */
+    AUTH_SMTP_INSECURE_PLAINTEXT_LOCAL_RELAY: envBool().default(false),
   })
   .superRefine(
     (env, ctx) => {
+      // A token must die before the revocation entries that could concern it expire.
+      if (env.AUTH_ACCESS_TOKEN_TTL + ACCESS_TOKEN_CLOCK_SKEW_MS > REVOCATION_TTL_MS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AUTH_ACCESS_TOKEN_TTL'],
+          message: `at most ${(REVOCATION_TTL_MS - ACCESS_TOKEN_CLOCK_SKEW_MS) / 1000} s: revocations are kept ${REVOCATION_TTL_MS / 60_000} min, and a longer-lived token would outlive its revocation`,
+        });
+      }
       if (env.KITH_MODE !== 'distributed') return;
       if (env.AUTH_KEY_ENCRYPTION_KEY === undefined) {
         ctx.addIssue({
@@ -76,6 +92,8 @@ export interface AuthConfig {
   keyPublishLeadMs: number;
   linkBaseUrl: string;
   smtpUrl: string | null;
+  /** Mail is refused unless the connection is encrypted (distributed mode, unless opted out). */
+  smtpRequireTls: boolean;
   mailFrom: string;
   oidcProviders: OidcProviderConfig[];
   /** Canonical addresses of accounts made admins once verified. */
@@ -110,6 +128,8 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv): {
       keyPublishLeadMs: parsed.AUTH_KEY_PUBLISH_LEAD,
       linkBaseUrl: parsed.AUTH_LINK_BASE_URL.replace(/\/+$/, ''),
       smtpUrl: parsed.SMTP_URL ?? null,
+      smtpRequireTls:
+        parsed.KITH_MODE === 'distributed' && !parsed.AUTH_SMTP_INSECURE_PLAINTEXT_LOCAL_RELAY,
       mailFrom: parsed.MAIL_FROM,
       oidcProviders: parsed.AUTH_OIDC_PROVIDERS,
       bootstrapAdmins: parsed.AUTH_BOOTSTRAP_ADMINS.map((email) => canonicalEmail(email)),

@@ -36,7 +36,7 @@ async function replayOutbox(type: string): Promise<number> {
 
 test('a revocation the cache lost (crash before publishing) is restored from the outbox event', async () => {
   const user = await seedUser(h);
-  const isRevoked = createRevocationCheck(h.app.cache);
+  const isRevoked = createRevocationCheck(h.app.revocations);
   const principal = {
     userId: user.userId,
     sessionId: user.sessionId,
@@ -48,7 +48,7 @@ test('a revocation the cache lost (crash before publishing) is restored from the
   await h.as(user.accessToken).auth.logout({});
   assert.equal(await isRevoked(principal), true);
   // The process "died" between commit and cache write: the cache never heard of it.
-  await h.app.cache.del(`authn:sid:${user.sessionId}`);
+  await h.app.revocations.del(`authn:sid:${user.sessionId}`);
   assert.equal(await isRevoked(principal), false);
   assert.ok((await replayOutbox('auth.session_revoked')) >= 1);
   assert.equal(await isRevoked(principal), true);

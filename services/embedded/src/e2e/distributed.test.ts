@@ -111,6 +111,8 @@ describe(
         AUTH_JWKS_URL: `http://127.0.0.1:${ports.get('auth')}/.well-known/jwks.json`,
         AUTH_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
         SMTP_URL: smtp.url('kith', 'smtp-secret'),
+        // The test's SMTP server is in this process and speaks no TLS.
+        AUTH_SMTP_INSECURE_PLAINTEXT_LOCAL_RELAY: 'true',
         AUTH_LINK_BASE_URL: 'https://app.kith.test',
       };
       // A clean event stream: this suite owns the default stream on this NATS server, so nothing
