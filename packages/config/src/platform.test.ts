@@ -103,7 +103,7 @@ describe('platformEnvSchema', () => {
       statementTimeoutMs: 5000,
     });
     assert.deepEqual(config.nats, { url: 'nats://nats:4222', user: 'post' });
-    assert.deepEqual(config.redis, { url: 'redis://redis:6379' });
+    assert.deepEqual(config.redis, { url: 'redis://redis:6379', keyPrefix: 'kith' });
     assert.equal(config.shutdownGraceMs, 25_000);
     assert.deepEqual(config.otel, { endpoint: 'http://otel:4318', serviceName: 'post' });
     assert.ok(!JSON.stringify(config).includes(pageSecret));

@@ -38,6 +38,12 @@ export const platformEnvSchema = z
     NATS_USER: z.string().min(1).optional(),
     NATS_PASSWORD: z.string().min(1).optional(),
     REDIS_URL: envUrl({ protocols: ['redis', 'rediss'] }).optional(),
+    // Every key this deployment writes to Redis (cache, revocations, rate limits) starts with
+    // it, so deployments or test runs sharing one Redis never see each other's counters.
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'letters, digits, _ . - (at most 64)' })
+      .default('kith'),
     KITH_DATA_DIR: z.string().min(1).default('.data'),
     CORS_ALLOWED_ORIGINS: envList().default(() => []),
     MAX_BODY_BYTES: envInt({ min: 1 }).default(ONE_MIB),
@@ -131,7 +137,7 @@ export interface PlatformConfig {
   /** null: the in-process bus. user null: no credentials (the password is a secret). */
   nats: { url: string; user: string | null } | null;
   /** null: in-memory cache and rate limits (per process). */
-  redis: { url: string } | null;
+  redis: { url: string; keyPrefix: string } | null;
   dataDir: string;
   shutdownGraceMs: number;
   /** After SIGTERM, readiness answers 503 but the listener stays open this long. */
@@ -170,7 +176,7 @@ export function toPlatformConfig(env: PlatformEnv): PlatformConfig {
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT,
     },
     nats: env.NATS_URL ? { url: env.NATS_URL, user: env.NATS_USER ?? null } : null,
-    redis: env.REDIS_URL ? { url: env.REDIS_URL } : null,
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null,
     dataDir: env.KITH_DATA_DIR,
     shutdownGraceMs: env.SHUTDOWN_GRACE,
     shutdownDrainDelayMs: env.SHUTDOWN_DRAIN_DELAY ?? defaultDrainDelayMs(env),

@@ -124,7 +124,8 @@ export async function createDistributedInfrastructure(
   let cache: Cache;
   let revocations: Cache;
   if (config.redis) {
-    const redisCache = createRedisCache({ url: config.redis.url, keyPrefix: 'kith:' });
+    const { keyPrefix } = config.redis;
+    const redisCache = createRedisCache({ url: config.redis.url, keyPrefix });
     try {
       await redisCache.connect();
       await assertRedisNoEviction(redisCache.client, createLogger(logger, 'cache'));
@@ -146,7 +147,14 @@ export async function createDistributedInfrastructure(
     bus,
     cache,
     revocations,
-    rateLimiter: (o) => createRateLimiter({ store: redis ? { redis } : 'memory', ...o }),
+    rateLimiter: (o) =>
+      redis && config.redis
+        ? createRateLimiter({
+            ...o,
+            store: { redis },
+            keyPrefix: `${config.redis.keyPrefix}:${o.keyPrefix}`,
+          })
+        : createRateLimiter({ ...o, store: 'memory' }),
     readiness: [
       { name: 'bus', check: () => bus.ping() },
       { name: 'cache', check: () => cache.ping() },

@@ -22,7 +22,7 @@ describe('a Redis ACL user in REDIS_URL', { skip: !redisUrl || !natsUrl }, () =>
   before(async () => {
     admin = createRedisCache({ url: redisUrl!, keyPrefix: 'unused:' });
     await admin.connect();
-    // Only Kith's own keys (cache and rate limits), no dangerous commands.
+    // Only keys under REDIS_KEY_PREFIX (cache, revocations and rate limits), no dangerous commands.
     await admin.client.call(
       'ACL',
       'SETUSER',
@@ -31,7 +31,6 @@ describe('a Redis ACL user in REDIS_URL', { skip: !redisUrl || !natsUrl }, () =>
       `>${password}`,
       'resetkeys',
       '~kith:*',
-      '~rl:*',
       '+@all',
       '-@dangerous',
     );

@@ -105,6 +105,8 @@ describe(
         DATABASE_URL: url.toString(),
         NATS_URL: natsUrl,
         REDIS_URL: redisUrl,
+        // Its own keys: rate-limit counters left by earlier runs on this Redis do not count.
+        REDIS_KEY_PREFIX: dbName,
         PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
         LOG_LEVEL: 'warn',
         SHUTDOWN_GRACE: '5s',
