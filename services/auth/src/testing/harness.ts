@@ -209,6 +209,7 @@ export async function startAuthHarness(
         accessToken: tokens.accessToken,
         refreshToken: tokens.refreshToken,
         sessionId: tokens.sessionId,
+        deviceToken: login.deviceToken,
       };
     },
     async setRole(userId, role) {
