@@ -11,19 +11,24 @@ export interface AfterAnswer {
   settled(): Promise<void>;
 }
 
+/** Long enough for the answer to reach the socket; short next to any mail delivery. */
+const START_DELAY_MS = 20;
+
 export function createAfterAnswer(logger: Logger): AfterAnswer {
   const pending = new Set<Promise<void>>();
   return {
     run(name, work) {
       const done = new Promise<void>((resolve) => {
-        // After the current I/O phase: the answer is on the socket before the work begins.
-        setImmediate(() => {
+        // A handler returns before its answer is written (serialisation and the socket write
+        // take a few more turns of the event loop): a short timer keeps the work, which shares
+        // this thread, out of the answer's way.
+        setTimeout(() => {
           work()
             .catch((err: unknown) =>
               logger.error({ err, work: name }, 'work after the answer failed'),
             )
             .finally(resolve);
-        });
+        }, START_DELAY_MS);
       });
       pending.add(done);
       void done.then(() => pending.delete(done));
