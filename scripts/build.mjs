@@ -38,10 +38,6 @@ for (const name of services) {
       js: "import { createRequire as __kithCreateRequire } from 'node:module'; const require = __kithCreateRequire(import.meta.url);",
     },
   });
-  // Files the code reads at run time, found beside the bundle (see password-policy.ts).
-  if (name === 'auth' || name === 'embedded') {
-    fs.copyFileSync('services/auth/data/common-passwords.txt', `${next}/common-passwords.txt`);
-  }
   if (name === 'embedded') embeddedExtras(next);
   fs.rmSync(dist, { recursive: true, force: true });
   fs.renameSync(next, dist);

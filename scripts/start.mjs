@@ -8,14 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'services/embedded/dist');
-const outputs = [
-  'main.js',
-  'common-passwords.txt',
-  'pglite.wasm',
-  'pglite.data',
-  'initdb.wasm',
-  'pglite-seed',
-];
+const outputs = ['main.js', 'pglite.wasm', 'pglite.data', 'initdb.wasm', 'pglite-seed'];
 const inputs = ['services', 'packages', 'gen', 'scripts/build.mjs', 'pnpm-lock.yaml'];
 const skipped = new Set(['node_modules', 'dist', '.data']);
 

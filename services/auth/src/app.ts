@@ -16,6 +16,8 @@ import { loadAuthConfig } from './config.js';
 import type { AuthConfig } from './config.js';
 import { createPasswordHasher } from './credentials/index.js';
 import type { PasswordHasher } from './credentials/index.js';
+import { createAfterAnswer } from './after-answer.js';
+import type { AfterAnswer } from './after-answer.js';
 import { createSealedBox } from './crypto/sealed-box.js';
 import type { SealedBox } from './crypto/sealed-box.js';
 import { deriveKey } from './crypto/secrets.js';
@@ -51,6 +53,8 @@ export interface AuthApp {
   hasher: PasswordHasher;
   throttle: AuthThrottle;
   oidc: OidcClients;
+  /** Work done once the answer is sent (see after-answer.ts). */
+  afterAnswer: AfterAnswer;
   /** Records a domain event in the transaction (outbox). */
   emit(trx: Kysely<AuthDatabase>, actorId: string | null, payload: EventPayload): Promise<string>;
   /** After commit: tells every verifier at once (shared cache, plus a live announcement). */
@@ -69,6 +73,8 @@ export interface AuthAppOverrides {
   hasher?: PasswordHasher;
   /** Replaces the configured mailer (tests read what was sent). */
   mailer?: Mailer;
+  /** Replaces the after-the-answer runner (tests hold the work to see it run after). */
+  afterAnswer?: AfterAnswer;
   /** Receives the app once built (tests reach its database and relay). */
   onApp?: (app: AuthApp) => void;
 }
@@ -166,6 +172,7 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
       clock: ctx.clock,
     }),
     oidc: createOidcClients(config.oidcProviders, { clock: ctx.clock }),
+    afterAnswer: overrides.afterAnswer ?? createAfterAnswer(ctx.logger),
     emit: (trx, actorId, payload) =>
       recordEvent(trx, {
         source: 'auth',

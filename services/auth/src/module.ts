@@ -76,6 +76,11 @@ export async function createAuthParts(
       },
       registrationExpiryDaemon(app),
       {
+        name: 'auth:after-answer',
+        start: () => undefined,
+        stop: () => app.afterAnswer.settled(),
+      },
+      {
         name: 'auth:api-key-introspection',
         async start() {
           introspection = await serveApiKeyIntrospection(app);

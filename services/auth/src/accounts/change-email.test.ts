@@ -63,7 +63,11 @@ describe('ChangeEmail', () => {
       deviceClient(h).login({ identifier: user.email, password: user.password }),
       Code.Unauthenticated,
     );
-    const session = await signIn(deviceClient(h), { email: target, password: user.password });
+    const session = await signIn(deviceClient(h), {
+      email: target,
+      password: user.password,
+      deviceToken: user.deviceToken,
+    });
     const { account } = await signedInClient(h, session.accessToken).getAccount({});
     assert.equal(account?.email, target);
     assert.equal(account?.emailVerified, true);

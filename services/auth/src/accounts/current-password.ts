@@ -3,6 +3,7 @@ import type { AuthApp } from '../app.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Account } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
+import { signedInAttempt } from '../throttle.js';
 
 /**
  * Re-authentication by the current password for a signed-in change (ChangePassword,
@@ -23,8 +24,11 @@ export async function confirmCurrentPassword(
   },
 ): Promise<{ needsRehash: boolean }> {
   const { account, meta, now } = input;
-  const identifier = `uid:${account.id}`;
-  await app.throttle.beforePasswordCheck(meta.ip, identifier);
+  // Per (account, session): a thief's failures on another session never reach the owner's.
+  const attempt = signedInAttempt(meta, `uid:${account.id}`, {
+    sessionId: input.sessionId ?? undefined,
+  });
+  await app.throttle.beforePasswordCheck(attempt);
   if (account.password_hash === null) {
     throw new FailedPreconditionError(
       'this account has no password; set one with a password reset first',
@@ -32,7 +36,7 @@ export async function confirmCurrentPassword(
   }
   const result = await app.hasher.verify(account.password_hash, input.password);
   if (!result.ok) {
-    await app.throttle.recordFailure(identifier);
+    await app.throttle.recordFailure(attempt);
     await app.database.transaction((trx) =>
       recordAudit(trx, {
         type: 'login_failed',
@@ -48,6 +52,6 @@ export async function confirmCurrentPassword(
       'incorrect password',
     );
   }
-  await app.throttle.recordSuccess(identifier);
+  await app.throttle.recordSuccess(attempt);
   return { needsRehash: result.needsRehash };
 }

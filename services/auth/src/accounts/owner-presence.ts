@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Account } from '../db/schema.js';
 import { useTotpCode } from '../mfa/factors.js';
 import type { RequestMeta } from '../request-meta.js';
+import { signedInAttempt } from '../throttle.js';
 import { confirmCurrentPassword } from './current-password.js';
 
 type During = 'enroll_totp' | 'create_api_key' | 'staff_step_up';
@@ -69,7 +70,7 @@ export async function confirmOwnerPresent(
     await confirmTotpCode(app, { ...input, code: offer.totpCode, field: fields.totpCode });
 }
 
-/** A current TOTP code of the account, throttled like CompleteMfa (same key), failures audited. */
+/** A current TOTP code of the account, throttled per (account, session), failures audited. */
 async function confirmTotpCode(
   app: AuthApp,
   input: {
@@ -83,8 +84,11 @@ async function confirmTotpCode(
   },
 ): Promise<void> {
   const { account, meta, now } = input;
-  const throttleKey = `mfa:${account.id}`;
-  await app.throttle.beforePasswordCheck(meta.ip, throttleKey);
+  // Per (account, session), like the password check: a thief's wrong codes never delay the owner.
+  const attempt = signedInAttempt(meta, `mfa:${account.id}`, {
+    sessionId: input.sessionId ?? undefined,
+  });
+  await app.throttle.beforePasswordCheck(attempt);
   const ok = await app.database.transaction(async (trx) => {
     const locked = await trx
       .selectFrom('accounts')
@@ -104,11 +108,11 @@ async function confirmTotpCode(
     return false;
   });
   if (!ok) {
-    await app.throttle.recordFailure(throttleKey);
+    await app.throttle.recordFailure(attempt);
     throw new InvalidArgumentError(
       [{ field: input.field, message: 'invalid code' }],
       'invalid code',
     );
   }
-  await app.throttle.recordSuccess(throttleKey);
+  await app.throttle.recordSuccess(attempt);
 }

@@ -6,6 +6,7 @@ import type {
 import type { AuthApp } from '../app.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { requestMeta } from '../request-meta.js';
+import type { RequestMeta } from '../request-meta.js';
 import { sendMail } from './account-mail.js';
 import { findAccountByCanonicalEmail, findAccountById } from './account-store.js';
 import { cutAccess } from '../sessions/cut-access.js';
@@ -22,7 +23,8 @@ import { requireAcceptablePassword, requireCanonicalEmail } from './violations.j
 
 /**
  * RequestPasswordReset: a link for a known, enabled account; nothing otherwise. The answer and
- * the throttling are the same either way, so the call reveals nothing about the address.
+ * the throttling are the same either way, and the lookup and the link are made after the answer,
+ * so neither its content nor its timing reveals anything about the address.
  * Earlier links stay valid until they expire or one of them is used (mail can arrive out of
  * order); ResetPassword retires the rest.
  */
@@ -35,6 +37,16 @@ export async function requestPasswordReset(
   const canonical = requireCanonicalEmail(req.email, 'email');
   await app.throttle.beforeMail(meta.ip, canonical);
   const now = app.clock();
+  app.afterAnswer.run('password reset mail', () => mailResetLink(app, canonical, meta, now));
+  return {};
+}
+
+async function mailResetLink(
+  app: AuthApp,
+  canonical: string,
+  meta: RequestMeta,
+  now: Date,
+): Promise<void> {
   await app.database.transaction(async (trx) => {
     const account = await findAccountByCanonicalEmail(trx, canonical);
     if (!account || account.disabled_at !== null) return;
@@ -60,7 +72,6 @@ export async function requestPasswordReset(
       at: now,
     });
   });
-  return {};
 }
 
 /**

@@ -177,14 +177,18 @@ describe('Register', () => {
     );
   });
 
-  test('a common password is refused on the password field', async () => {
+  test('a common password, or a variation of one, is refused on the password field', async () => {
     const user = uniqueUser();
     const err = await rejectsWith(
-      deviceClient(h).register({ ...user, password: 'password123', consent: CONSENT }),
+      deviceClient(h).register({ ...user, password: 'password123456', consent: CONSENT }),
       Code.InvalidArgument,
     );
     assert.deepEqual(violations(err), [
-      { field: 'password', message: 'is too common; choose one that is harder to guess' },
+      {
+        field: 'password',
+        message:
+          'is too easy to guess. This is similar to a commonly used password. Add more words that are less common.',
+      },
     ]);
     assert.equal((await accountsWith(user.email)).length, 0);
   });

@@ -54,7 +54,10 @@ describe('registration rules', () => {
       )[0]?.message;
     assert.equal(messageFor('short'), 'must be at least 8 characters');
     assert.equal(messageFor('x'.repeat(129)), 'must be at most 128 characters');
-    assert.equal(messageFor('iloveyou'), 'is too common; choose one that is harder to guess');
+    assert.equal(
+      messageFor('iloveyou'),
+      'is too easy to guess. This is a frequently used password. Add more words that are less common.',
+    );
     assert.equal(messageFor('my carlota secret'), 'must not contain your username');
     assert.equal(messageFor('call carla@ home'), 'must not contain your e-mail address');
   });

@@ -177,17 +177,20 @@ export async function resendVerification(
   }
   const canonical = requireCanonicalEmail(req.email, 'email');
   await app.throttle.beforeMail(meta.ip, canonical);
-  await app.database.transaction(async (trx) => {
-    const account = await findAccountByCanonicalEmail(trx, canonical);
-    if (!account || account.disabled_at !== null || account.email_verified_at !== null) return;
-    await sendVerification(
-      app,
-      trx,
-      account,
-      { purpose: 'verify_email', email: account.email },
-      now,
-    );
-  });
+  // After the answer: a known address must not answer slower than an unknown one.
+  app.afterAnswer.run('verification mail', () =>
+    app.database.transaction(async (trx) => {
+      const account = await findAccountByCanonicalEmail(trx, canonical);
+      if (!account || account.disabled_at !== null || account.email_verified_at !== null) return;
+      await sendVerification(
+        app,
+        trx,
+        account,
+        { purpose: 'verify_email', email: account.email },
+        now,
+      );
+    }),
+  );
   return {};
 }
 

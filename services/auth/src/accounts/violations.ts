@@ -17,8 +17,8 @@ export function passwordViolation(problem: PasswordProblem, field: string): Fiel
       return { field, message: `must be at least ${problem.minLength} characters` };
     case 'too_long':
       return { field, message: `must be at most ${problem.maxLength} characters` };
-    case 'common':
-      return { field, message: 'is too common; choose one that is harder to guess' };
+    case 'weak':
+      return { field, message: `is too easy to guess. ${problem.feedback}` };
     case 'contains_identity':
       return {
         field,

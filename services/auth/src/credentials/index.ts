@@ -10,18 +10,11 @@ export type {
 export {
   checkNewPassword,
   createPasswordPolicy,
-  DEFAULT_COMMON_PASSWORDS_FILE,
-  loadCommonPasswords,
-  parseCommonPasswords,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
+  PASSWORD_MIN_SCORE,
 } from './password-policy.js';
-export type {
-  PasswordContext,
-  PasswordPolicy,
-  PasswordPolicyOptions,
-  PasswordProblem,
-} from './password-policy.js';
+export type { PasswordContext, PasswordPolicy, PasswordProblem } from './password-policy.js';
 export {
   checkUsername,
   normalizeUsername,

@@ -1,16 +1,24 @@
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import type { ZxcvbnResult } from '@zxcvbn-ts/core';
+import * as commonPack from '@zxcvbn-ts/language-common';
+import * as englishPack from '@zxcvbn-ts/language-en';
 
 // ASVS 5.0 / NIST 800-63B: at least 8, allow at least 64; 128 matches the proto's max_len.
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 // Shorter usernames or local parts ('bob') occur inside too many good passwords by chance.
 const IDENTITY_MIN_LENGTH = 4;
+/**
+ * zxcvbn scores 0..4; 3 means "safely unguessable" (about 10^8 guesses or more, past what an
+ * online attacker gets and costly offline against argon2id). Below it a password is refused.
+ */
+export const PASSWORD_MIN_SCORE = 3;
 
 export type PasswordProblem =
   | { code: 'too_short'; minLength: number }
   | { code: 'too_long'; maxLength: number }
-  | { code: 'common' }
+  /** The estimator's score (below PASSWORD_MIN_SCORE) and its advice, in English. */
+  | { code: 'weak'; score: number; feedback: string }
   | { code: 'contains_identity'; field: 'username' | 'email' };
 
 export interface PasswordContext {
@@ -18,48 +26,40 @@ export interface PasswordContext {
   username: string;
 }
 
-/**
- * The list shipped with the service; see the header of the file for its source and licence.
- * Found from the source (src/credentials/), or beside a bundle (dist/main.js: the build copies
- * it there, so a bundle runs from a copy of its dist/ alone), or from the auth bundle's place.
- */
-export const DEFAULT_COMMON_PASSWORDS_FILE = (() => {
-  const candidates = [
-    '../../data/common-passwords.txt',
-    './common-passwords.txt',
-    '../data/common-passwords.txt',
-  ].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
-  return candidates.find((file) => fs.existsSync(file)) ?? candidates[0]!;
-})();
-
-/** One lowercase password per line; lines starting with '#' are comments. */
-export function parseCommonPasswords(text: string): Set<string> {
-  const passwords = new Set<string>();
-  for (const line of text.split('\n')) {
-    const word = line.trimEnd();
-    if (word !== '' && !word.startsWith('#')) passwords.add(word.toLowerCase());
-  }
-  return passwords;
-}
-
-/** Reads the list synchronously; a missing file throws, so the check never silently passes. */
-export function loadCommonPasswords(file = DEFAULT_COMMON_PASSWORDS_FILE): Set<string> {
-  return parseCommonPasswords(fs.readFileSync(file, 'utf8'));
-}
-
 export interface PasswordPolicy {
   /** The first problem with a password being set (registration, reset, change), or null. */
   check(password: string, context: PasswordContext): PasswordProblem | null;
 }
 
-export interface PasswordPolicyOptions {
-  /** Where the list lives when the default path does not hold (e.g. a bundled build). */
-  commonPasswordsFile?: string;
+/**
+ * A strength estimator (zxcvbn-ts) with its common-password, name and English-word
+ * dictionaries and keyboard patterns, plus the person's own username and address: it catches
+ * variations such as `password123456` or `qwertyuiop123` that an exact list lets through.
+ * The check is synchronous CPU work, so its cost is bounded: only the first 64 characters are
+ * estimated (longer ones score high anyway), at most 5 l33t substitutions are tried, and
+ * Levenshtein matching is off (each of those costs hundreds of milliseconds on a long input).
+ */
+function createEstimator(): ZxcvbnFactory {
+  return new ZxcvbnFactory({
+    dictionary: { ...commonPack.dictionary, ...englishPack.dictionary },
+    graphs: commonPack.adjacencyGraphs,
+    translations: englishPack.translations,
+    maxLength: 64,
+    l33tMaxSubstitutions: 5,
+  });
 }
 
-export function createPasswordPolicy(options: PasswordPolicyOptions = {}): PasswordPolicy {
-  // ~49k entries: read on the first check rather than at import, then kept for the process.
-  let common: Set<string> | undefined;
+/** The estimator's warning and suggestions as one sentence list for the field violation. */
+function feedbackText(result: ZxcvbnResult): string {
+  const parts = [result.feedback.warning, ...result.feedback.suggestions].filter(
+    (part): part is string => typeof part === 'string' && part !== '',
+  );
+  return parts.length > 0 ? parts.join(' ') : 'Add more words that are less common.';
+}
+
+export function createPasswordPolicy(): PasswordPolicy {
+  // The dictionaries are large: built on the first check rather than at import.
+  let estimator: ZxcvbnFactory | undefined;
 
   function check(password: string, context: PasswordContext): PasswordProblem | null {
     // Code points, not UTF-16 units: an emoji is one character to the user typing it.
@@ -68,14 +68,20 @@ export function createPasswordPolicy(options: PasswordPolicyOptions = {}): Passw
     if (length > PASSWORD_MAX_LENGTH) return { code: 'too_long', maxLength: PASSWORD_MAX_LENGTH };
 
     const lowered = password.toLowerCase();
-    common ??= loadCommonPasswords(options.commonPasswordsFile);
-    if (common.has(lowered)) return { code: 'common' };
-
     if (containsIdentity(lowered, context.username)) {
       return { code: 'contains_identity', field: 'username' };
     }
     if (containsIdentity(lowered, localPart(context.email))) {
       return { code: 'contains_identity', field: 'email' };
+    }
+
+    estimator ??= createEstimator();
+    const userInputs = [context.username, context.email, localPart(context.email)].filter(
+      (input) => input !== '',
+    );
+    const result = estimator.check(password, userInputs);
+    if (result.score < PASSWORD_MIN_SCORE) {
+      return { code: 'weak', score: result.score, feedback: feedbackText(result) };
     }
     return null;
   }
@@ -95,7 +101,7 @@ function containsIdentity(loweredPassword: string, identity: string): boolean {
 
 const defaultPolicy = createPasswordPolicy();
 
-/** `createPasswordPolicy().check` over the shipped list, loaded once on first use. */
+/** `createPasswordPolicy().check`, with the dictionaries built once on first use. */
 export function checkNewPassword(
   password: string,
   context: PasswordContext,

@@ -127,6 +127,17 @@ export interface OidcStateTable {
   used_at: Date | null;
   /** The terms accepted at the start of a sign-up, as accounts.consent holds them; else null. */
   consent: Record<string, unknown> | null;
+  /** SHA-256 of the binding secret returned to the client that started the flow. */
+  binding_hash: string;
+}
+
+/** A device credential issued at a successful login; only the hash of its secret is kept. */
+export interface KnownDeviceTable {
+  id: string;
+  account_id: string;
+  token_hash: string;
+  created_at: Date;
+  last_used_at: Date;
 }
 
 export interface SigningKeyTable {
@@ -181,6 +192,7 @@ export interface AuthDatabase {
   api_keys: ApiKeyTable;
   oidc_identities: OidcIdentityTable;
   oidc_states: OidcStateTable;
+  known_devices: KnownDeviceTable;
   signing_keys: SigningKeyTable;
   audit_events: AuditEventTable;
   ip_blocks: IpBlockTable;

@@ -5,8 +5,8 @@ import { validAfterSeconds } from '../tokens/access-token.js';
 
 /**
  * Deletes everything the auth service keeps about a user that could sign anyone in or identify
- * them: sessions and their refresh tokens, MFA challenges and recovery codes, API keys, linked
- * identities, OIDC states, e-mail tokens, then the account row itself. The foreign keys cascade
+ * them: sessions and their refresh tokens, known devices, MFA challenges and recovery codes, API
+ * keys, linked identities, OIDC states, e-mail tokens, then the account row itself. The foreign keys cascade
  * too; the explicit deletes keep the list readable and independent of the schema's cascades.
  *
  * The audit log is not touched: it is append-only (a trigger refuses UPDATE and DELETE), and
@@ -36,6 +36,7 @@ export async function eraseCredentials(
     await trx.deleteFrom('refresh_tokens').where('session_id', 'in', sessionIds).execute();
   }
   await trx.deleteFrom('sessions').where('account_id', '=', userId).execute();
+  await trx.deleteFrom('known_devices').where('account_id', '=', userId).execute();
   await trx.deleteFrom('mfa_challenges').where('account_id', '=', userId).execute();
   await trx.deleteFrom('recovery_codes').where('account_id', '=', userId).execute();
   const keys = await trx

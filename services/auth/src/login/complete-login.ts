@@ -7,7 +7,6 @@ import type { Account, AuthDatabase } from '../db/schema.js';
 import { challengeMessage, createChallenge, generateEmailCode } from '../mfa/challenges.js';
 import type { ChallengeMethod, MfaChallengeInit } from '../mfa/challenges.js';
 import type { RequestMeta } from '../request-meta.js';
-import { deviceHash } from '../sessions/sessions.js';
 import type { Device, TokenPairInit } from '../sessions/sessions.js';
 
 export type PrimaryAuthMethod = 'password' | 'oidc';
@@ -18,13 +17,15 @@ export type PrimaryAuthResult = { tokens: TokenPairInit } | { mfaChallenge: MfaC
 export type SuspicionReason = 'new_device' | 'inactivity';
 
 /**
- * A password login is suspicious when the account has signed in before but never from this
- * device (user agent), or not for `inactivityMs`. The first login after sign-up is neither.
+ * A password login is suspicious when the account has signed in before but the client presents
+ * no device credential of this account (a new device: headers such as the user agent prove
+ * nothing, anyone can copy them), or when it has not signed in for `inactivityMs`. The first
+ * login after sign-up is neither.
  */
 export async function suspiciousLoginReason(
   trx: Kysely<AuthDatabase>,
   account: Pick<Account, 'id' | 'last_login_at'>,
-  device: Device,
+  knownDevice: boolean,
   now: Date,
   inactivityMs: number,
 ): Promise<SuspicionReason | null> {
@@ -34,18 +35,14 @@ export async function suspiciousLoginReason(
   ) {
     return 'inactivity';
   }
-  const sessions = await trx
+  if (knownDevice) return null;
+  const signedInBefore = await trx
     .selectFrom('sessions')
-    .select((eb) => [
-      eb.fn.countAll<string | number>().as('total'),
-      eb.fn
-        .count<string | number>('id')
-        .filterWhere('device_hash', '=', deviceHash(device))
-        .as('from_device'),
-    ])
+    .select('id')
     .where('account_id', '=', account.id)
-    .executeTakeFirstOrThrow();
-  return Number(sessions.total) > 0 && Number(sessions.from_device) === 0 ? 'new_device' : null;
+    .limit(1)
+    .executeTakeFirst();
+  return signedInBefore === undefined ? null : 'new_device';
 }
 
 /**
@@ -60,7 +57,14 @@ export async function completePrimaryAuth(
   app: AuthApp,
   trx: Kysely<AuthDatabase>,
   account: Account,
-  input: { device: Device; meta: RequestMeta; method: PrimaryAuthMethod; now: Date },
+  input: {
+    device: Device;
+    /** Whether the client presented a device credential of this account. */
+    knownDevice: boolean;
+    meta: RequestMeta;
+    method: PrimaryAuthMethod;
+    now: Date;
+  },
 ): Promise<PrimaryAuthResult> {
   const { device, meta, method, now } = input;
   if (account.totp_enabled_at !== null) {
@@ -78,7 +82,7 @@ export async function completePrimaryAuth(
 
   const reason =
     method === 'password'
-      ? await suspiciousLoginReason(trx, account, device, now, app.config.inactivityMs)
+      ? await suspiciousLoginReason(trx, account, input.knownDevice, now, app.config.inactivityMs)
       : null;
   if (reason !== null) {
     const methods: ChallengeMethod[] = ['email_code'];

@@ -13,11 +13,16 @@ export function loginHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthServ
     async login(req, ctx) {
       const result = await passwordLogin(
         app,
-        { identifier: req.identifier, password: req.password, deviceLabel: req.deviceLabel },
+        {
+          identifier: req.identifier,
+          password: req.password,
+          deviceLabel: req.deviceLabel,
+          deviceToken: req.deviceToken,
+        },
         requestMeta(ctx),
       );
       return 'tokens' in result
-        ? { result: { case: 'tokens', value: result.tokens } }
+        ? { result: { case: 'tokens', value: result.tokens }, deviceToken: result.deviceToken }
         : { result: { case: 'mfaChallenge', value: result.mfaChallenge } };
     },
 

@@ -6,11 +6,13 @@ import { createPasswordHasher } from '../credentials/index.js';
 import {
   auditTrail,
   deviceClient,
+  keptDevice,
   rejectsWith,
   seedUser,
   signIn,
   signedInClient,
   startAuthHarness,
+  startSession,
   testHasherParams,
 } from '../testing/index.js';
 import type { AuthHarness } from '../testing/index.js';
@@ -43,10 +45,15 @@ describe('Login', () => {
     assert.equal(tokens.userId, account.userId);
     assert.equal(tokens.tokenType, 'Bearer');
     assert.match(tokens.refreshToken, /^kith_rt_/);
+    assert.match(byEmail.deviceToken, /^kith_dev_/, 'a device credential to keep');
     const me = await signedInClient(h, tokens.accessToken).getAccount({});
     assert.equal(me.account?.userId, account.userId);
 
-    const byUsername = await signIn(client, { ...account, email: account.username.toUpperCase() });
+    const byUsername = await signIn(client, {
+      email: account.username.toUpperCase(),
+      password: account.password,
+      deviceToken: byEmail.deviceToken,
+    });
     assert.equal(byUsername.userId, account.userId);
     assert.notEqual(byUsername.sessionId, tokens.sessionId);
 
@@ -193,8 +200,9 @@ describe('Login', () => {
     );
 
     // A sign-up-only block and an expired block do not stop a login.
-    await signIn(deviceClient(h, { ip: '198.51.100.5' }), account);
-    await signIn(deviceClient(h, { ip: '192.0.2.5' }), account);
+    await keptDevice(h, { ip: '198.51.100.5' }).signIn(account);
+    const other = await startSession(h, account);
+    await signIn(deviceClient(h, { ip: '192.0.2.5' }), { ...account, ...other });
   });
 
   it('stores a fresh hash when the stored one was made with other parameters', async () => {
@@ -205,13 +213,14 @@ describe('Login', () => {
       .set({ password_hash: await weak.hash(account.password) })
       .where('id', '=', account.userId)
       .execute();
-    await signIn(deviceClient(h), account);
+    const device = keptDevice(h);
+    await device.signIn(account);
     const row = await h.app.database.db
       .selectFrom('accounts')
       .select('password_hash')
       .where('id', '=', account.userId)
       .executeTakeFirstOrThrow();
     assert.match(row.password_hash ?? '', new RegExp(`m=${testHasherParams.memoryCost},`));
-    await signIn(deviceClient(h), account);
+    await device.signIn(account);
   });
 });

@@ -6,10 +6,17 @@ import type { PasswordHasher } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 import { completePrimaryAuth } from './complete-login.js';
-import type { PrimaryAuthResult } from './complete-login.js';
+import type { MfaChallengeInit } from '../mfa/challenges.js';
+import type { TokenPairInit } from '../sessions/sessions.js';
 import { parseLoginIdentifier } from './identifier.js';
 import type { LoginIdentifier } from './identifier.js';
 import { ipBlocked } from '../db/ip-blocks.js';
+import { deviceOrigin, keepDevice, recognizeDeviceFor } from '../devices/known-devices.js';
+import type { CredentialAttempt } from '../throttle.js';
+
+/** A login's outcome, with the device credential to keep when it ends in tokens. */
+export type LoginResult =
+  { tokens: TokenPairInit; deviceToken: string } | { mfaChallenge: MfaChallengeInit };
 
 /**
  * The one answer for every way a password login can fail: unknown identifier, wrong password,
@@ -58,13 +65,21 @@ async function checkPassword(
  */
 export async function passwordLogin(
   app: AuthApp,
-  input: { identifier: string; password: string; deviceLabel: string },
+  input: { identifier: string; password: string; deviceLabel: string; deviceToken: string },
   meta: RequestMeta,
-): Promise<PrimaryAuthResult> {
+): Promise<LoginResult> {
   const now = app.clock();
   const identifier = parseLoginIdentifier(input.identifier);
+  // A device credential counts only for the account it was issued to; the lookup costs the
+  // same whether or not the identifier names an account.
+  const knownDevice = await recognizeDeviceFor(app.database.db, identifier, input.deviceToken);
   // Keyed on what was typed, never on whether it names an account.
-  await app.throttle.beforePasswordCheck(meta.ip, identifier.canonical);
+  const attempt: CredentialAttempt = {
+    ip: meta.ip,
+    identifier: identifier.canonical,
+    trustedOrigin: deviceOrigin(knownDevice),
+  };
+  await app.throttle.beforePasswordCheck(attempt);
   if (await ipBlocked(app.database.db, meta.ip, 'login', now)) {
     await app.database.transaction((trx) =>
       recordAudit(trx, {
@@ -80,7 +95,7 @@ export async function passwordLogin(
   const account = await findAccountByIdentifier(app.database.db, identifier);
   const check = await checkPassword(app.hasher, account, input.password);
   if (!check.ok) {
-    await app.throttle.recordFailure(identifier.canonical);
+    await app.throttle.recordFailure(attempt);
     await app.database.transaction((trx) =>
       recordAudit(trx, {
         type: 'login_failed',
@@ -105,7 +120,7 @@ export async function passwordLogin(
     );
     throw new FailedPreconditionError('verify your e-mail address first');
   }
-  await app.throttle.recordSuccess(identifier.canonical);
+  await app.throttle.recordSuccess(attempt);
   // Hashed before the transaction: argon2 must not hold the database session.
   const rehashed = check.needsRehash ? await app.hasher.hash(input.password) : null;
   const device = { ip: meta.ip, userAgent: meta.userAgent, deviceLabel: input.deviceLabel };
@@ -128,20 +143,23 @@ export async function passwordLogin(
     }
     const result = await completePrimaryAuth(app, trx, current, {
       device,
+      knownDevice: knownDevice !== null,
       meta,
       method: 'password',
       now,
     });
-    if ('tokens' in result) {
-      await recordAudit(trx, {
-        type: 'login_succeeded',
-        accountId: current.id,
-        sessionId: result.tokens.sessionId,
-        meta,
-        details: { method: 'password', identifier_kind: identifier.kind },
-        at: now,
-      });
-    }
-    return result;
+    if (!('tokens' in result)) return result;
+    await recordAudit(trx, {
+      type: 'login_succeeded',
+      accountId: current.id,
+      sessionId: result.tokens.sessionId,
+      meta,
+      details: { method: 'password', identifier_kind: identifier.kind },
+      at: now,
+    });
+    return {
+      tokens: result.tokens,
+      deviceToken: await keepDevice(trx, current.id, knownDevice, now),
+    };
   });
 }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Code } from '@connectrpc/connect';
 import { totpAt } from '../mfa/totp.js';
 import {
+  codeOf,
   deviceClient,
   freshIp,
   rejectsWith,
@@ -102,6 +103,24 @@ describe('Reauthenticate', () => {
     );
     h.clock.advance(2000);
     await client.reauthenticate({ factor: { case: 'password', value: account.password } });
+  });
+
+  it("keeps each session's failure count apart: a thief's failures never hold up the owner's ChangePassword", async () => {
+    const owner = await seedUser(h);
+    const stolen = await startSession(h, owner);
+    const thief = signedInClient(h, stolen.accessToken);
+    for (let i = 0; i < 8; i++) {
+      await codeOf(thief.reauthenticate({ factor: { case: 'password', value: `guess ${i}` } }));
+    }
+    await rejectsWith(
+      thief.reauthenticate({ factor: { case: 'password', value: 'one more' } }),
+      Code.ResourceExhausted,
+    );
+    // The owner's own session has its own budget, and the right password works at once.
+    await signedInClient(h, owner.accessToken).changePassword({
+      currentPassword: owner.password,
+      newPassword: 'a brand new passphrase for kith 93',
+    });
   });
 
   it('takes a TOTP code only from an account without a password, once per code', async () => {

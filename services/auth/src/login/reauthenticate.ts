@@ -7,6 +7,7 @@ import type { Account } from '../db/schema.js';
 import { useTotpCode } from '../mfa/factors.js';
 import type { RequestMeta } from '../request-meta.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
+import { signedInAttempt } from '../throttle.js';
 
 export type ReauthFactor =
   { case: 'password'; value: string } | { case: 'totpCode'; value: string };
@@ -29,9 +30,9 @@ export async function reauthenticate(
   const sessionId = principal.sessionId;
   if (sessionId === undefined) throw new UnauthenticatedError();
   const now = app.clock();
-  // Shared with the other current-password checks (ChangePassword, ChangeEmail).
-  const throttleKey = `uid:${principal.userId}`;
-  await app.throttle.beforePasswordCheck(meta.ip, throttleKey);
+  // Shared with the other current-password checks (ChangePassword, ChangeEmail) of this session.
+  const attempt = signedInAttempt(meta, `uid:${principal.userId}`, principal);
+  await app.throttle.beforePasswordCheck(attempt);
   const account = await loadCallerAccount(app.database.db, principal.userId);
   const field = FIELD[factor.case];
   if (factor.case === 'totpCode') {
@@ -92,11 +93,11 @@ export async function reauthenticate(
     return { ok: true, tokens };
   });
   if (!outcome.ok) {
-    await app.throttle.recordFailure(throttleKey);
+    await app.throttle.recordFailure(attempt);
     const message = factor.case === 'password' ? 'incorrect password' : 'invalid code';
     throw new InvalidArgumentError([{ field, message }], message);
   }
-  await app.throttle.recordSuccess(throttleKey);
+  await app.throttle.recordSuccess(attempt);
   return { tokens: outcome.tokens, until: new Date(now.getTime() + app.config.reauthWindowMs) };
 }
 

@@ -6,6 +6,7 @@ import type { MfaChallenge } from '@kith/gen/kith/auth/v1/types_pb.js';
 import {
   auditTrail,
   deviceClient,
+  keptDevice,
   rejectsWith,
   seedUser,
   signIn,
@@ -13,7 +14,7 @@ import {
   uniqueUser,
   violatedFields,
 } from '../testing/index.js';
-import type { AuthHarness, TestAccount } from '../testing/index.js';
+import type { AuthHarness, KeptDevice, TestAccount } from '../testing/index.js';
 
 const DAY = 24 * 3600_000;
 const LAPTOP = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0';
@@ -27,11 +28,8 @@ describe('Suspicious logins', () => {
   });
   after(() => h.stop());
 
-  async function challengeFor(account: TestAccount, userAgent: string): Promise<MfaChallenge> {
-    const response = await deviceClient(h, { userAgent }).login({
-      identifier: account.email,
-      password: account.password,
-    });
+  async function challengeFor(account: TestAccount, device: KeptDevice): Promise<MfaChallenge> {
+    const response = await device.login(account);
     assert.equal(response.result.case, 'mfaChallenge', 'expected a challenge');
     return response.result.value as MfaChallenge;
   }
@@ -47,14 +45,61 @@ describe('Suspicious logins', () => {
   it('does not challenge the first login after sign-up', async () => {
     const user = await h.signUp({ userAgent: LAPTOP });
     // h.signUp itself insists that its login got tokens; a new device is challenged after it.
-    const challenge = await challengeFor(user, PHONE);
+    const challenge = await challengeFor(user, keptDevice(h, { userAgent: PHONE }));
     assert.deepEqual(challenge.methods, [MfaMethod.EMAIL_CODE]);
   });
 
   it('does not challenge the first login, nor later ones from the same device', async () => {
     const account = await seedUser(h, { signedIn: false });
-    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
-    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
+    const laptop = keptDevice(h, { userAgent: LAPTOP });
+    await laptop.signIn(account);
+    await laptop.signIn(account);
+    // From another network, with another browser version: the credential is what counts.
+    await signIn(deviceClient(h, { userAgent: `${LAPTOP} Firefox/141.0` }), {
+      ...account,
+      deviceToken: laptop.deviceToken,
+    });
+  });
+
+  it("challenges a login that copies a known device's user agent but not its credential", async () => {
+    const account = await seedUser(h, { signedIn: false });
+    const laptop = keptDevice(h, { userAgent: LAPTOP });
+    await laptop.signIn(account);
+    // Same address, same user agent: headers anyone can copy prove nothing.
+    const copycat = deviceClient(h, { userAgent: LAPTOP, ip: '127.0.0.1' });
+    const copied = await copycat.login({ identifier: account.email, password: account.password });
+    assert.equal(copied.result.case, 'mfaChallenge');
+    assert.equal(copied.deviceToken, '', 'no credential handed out with a challenge');
+
+    // Another account's credential does not make this one's device known either.
+    const other = await seedUser(h);
+    const borrowed = await copycat.login({
+      identifier: account.email,
+      password: account.password,
+      deviceToken: other.deviceToken,
+    });
+    assert.equal(borrowed.result.case, 'mfaChallenge');
+  });
+
+  it('keeps only a hash of the device credential, bound to its account', async () => {
+    const account = await seedUser(h, { signedIn: false });
+    const laptop = keptDevice(h, { userAgent: LAPTOP });
+    await laptop.signIn(account);
+    const rows = await h.app.database.db
+      .selectFrom('known_devices')
+      .selectAll()
+      .where('account_id', '=', account.userId)
+      .execute();
+    assert.equal(rows.length, 1);
+    assert.notEqual(rows[0]?.token_hash, laptop.deviceToken);
+    assert.ok(!rows[0]?.token_hash.includes(laptop.deviceToken.slice('kith_dev_'.length)));
+    await laptop.signIn(account);
+    const after = await h.app.database.db
+      .selectFrom('known_devices')
+      .select('id')
+      .where('account_id', '=', account.userId)
+      .execute();
+    assert.equal(after.length, 1, 'a known device keeps its credential');
   });
 
   it('mails a code for a login from a new device; the code completes it once', async () => {
@@ -63,9 +108,10 @@ describe('Suspicious logins', () => {
       signedIn: false,
       email: `Person.${uniqueUser().username}@Example.com`,
     });
-    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
+    await keptDevice(h, { userAgent: LAPTOP }).signIn(account);
 
-    const challenge = await challengeFor(account, PHONE);
+    const phone = keptDevice(h, { userAgent: PHONE });
+    const challenge = await challengeFor(account, phone);
     assert.deepEqual(challenge.methods, [MfaMethod.EMAIL_CODE]);
     assert.match(challenge.emailHint, /^P\*\*\*@example\.com$/);
     assert.match(challenge.challengeToken, /^kith_mfa_/);
@@ -76,11 +122,13 @@ describe('Suspicious logins', () => {
     const code = await mailedCode(account);
     assert.match(code, /^[A-HJ-NP-Z2-9]{6}$/, 'no 0/O/1/I');
 
-    const completion = await deviceClient(h, { userAgent: PHONE }).completeMfa({
+    const completion = await phone.client.completeMfa({
       challengeToken: challenge.challengeToken,
       factor: { case: 'emailCode', value: code },
     });
     const tokens = completion.tokens!;
+    assert.match(completion.deviceToken, /^kith_dev_/);
+    phone.deviceToken = completion.deviceToken;
     assert.equal(tokens.userId, account.userId);
     const session = await h.app.database.db
       .selectFrom('sessions')
@@ -98,7 +146,7 @@ describe('Suspicious logins', () => {
     );
     assert.equal(again.rawMessage, 'challenge expired');
     // The phone is a known device now.
-    await signIn(deviceClient(h, { userAgent: PHONE }), account);
+    await phone.signIn(account);
     const types = (await auditTrail(h, account.userId)).map((e) => e.type);
     assert.deepEqual(types, [
       'login_succeeded',
@@ -110,8 +158,8 @@ describe('Suspicious logins', () => {
 
   it('refuses a wrong code and factors the challenge did not offer', async () => {
     const account = await seedUser(h, { signedIn: false });
-    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
-    const challenge = await challengeFor(account, PHONE);
+    await keptDevice(h, { userAgent: LAPTOP }).signIn(account);
+    const challenge = await challengeFor(account, keptDevice(h, { userAgent: PHONE }));
     const code = await mailedCode(account);
     const client = deviceClient(h, { userAgent: PHONE });
     const wrongCode = code === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
@@ -140,8 +188,8 @@ describe('Suspicious logins', () => {
 
   it('lets the mailed code expire after 5 minutes', async () => {
     const account = await seedUser(h, { signedIn: false });
-    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
-    const challenge = await challengeFor(account, PHONE);
+    await keptDevice(h, { userAgent: LAPTOP }).signIn(account);
+    const challenge = await challengeFor(account, keptDevice(h, { userAgent: PHONE }));
     const code = await mailedCode(account);
     h.clock.advance(5 * 60_000);
     const err = await rejectsWith(
@@ -156,11 +204,12 @@ describe('Suspicious logins', () => {
 
   it('challenges a known device after a long absence', async () => {
     const account = await seedUser(h, { signedIn: false });
-    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
+    const laptop = keptDevice(h, { userAgent: LAPTOP });
+    await laptop.signIn(account);
     h.clock.advance(89 * DAY);
-    await signIn(deviceClient(h, { userAgent: LAPTOP }), account);
+    await laptop.signIn(account);
     h.clock.advance(91 * DAY);
-    const challenge = await challengeFor(account, LAPTOP);
+    const challenge = await challengeFor(account, laptop);
     assert.deepEqual(challenge.methods, [MfaMethod.EMAIL_CODE]);
     const code = await mailedCode(account);
     const done = await deviceClient(h, { userAgent: LAPTOP }).completeMfa({

@@ -6,6 +6,8 @@ import { sha256Hex } from '../crypto/secrets.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
+import { deviceOrigin, keepDevice, recognizeDevice } from '../devices/known-devices.js';
+import type { CredentialAttempt } from '../throttle.js';
 import { challengeDevice, claimChallengeAttempt, consumeChallenge } from './challenges.js';
 import type { ChallengeMethod, MfaChallengeRow } from './challenges.js';
 import { emailCodeMatches, useRecoveryCode, useTotpCode } from './factors.js';
@@ -25,17 +27,20 @@ const FACTOR: Record<ChallengeFactor['case'], { method: ChallengeMethod; field: 
 const challengeExpired = () => new UnauthenticatedError('challenge expired');
 
 type Outcome =
-  { kind: 'ok'; tokens: TokenPairInit } | { kind: 'failed'; message: string } | { kind: 'gone' };
+  | { kind: 'ok'; tokens: TokenPairInit; deviceToken: string }
+  | { kind: 'failed'; message: string }
+  | { kind: 'gone' };
 
 /**
  * Answers a login challenge. Every call counts an attempt (committed on its own, so a wrong
- * answer still counts) and goes through the same throttle as a password, keyed on the account.
+ * answer still counts) and goes through the same throttle as a password, keyed on the account
+ * and the device (a known one) or network. Success returns the device credential to keep.
  */
 export async function completeMfa(
   app: AuthApp,
-  input: { challengeToken: string; factor: ChallengeFactor },
+  input: { challengeToken: string; factor: ChallengeFactor; deviceToken: string },
   meta: RequestMeta,
-): Promise<TokenPairInit> {
+): Promise<{ tokens: TokenPairInit; deviceToken: string }> {
   const now = app.clock();
   const known = await app.database.db
     .selectFrom('mfa_challenges')
@@ -43,8 +48,13 @@ export async function completeMfa(
     .where('token_hash', '=', sha256Hex(input.challengeToken))
     .executeTakeFirst();
   if (!known) throw challengeExpired();
-  const throttleKey = `mfa:${known.account_id}`;
-  await app.throttle.beforePasswordCheck(meta.ip, throttleKey);
+  const knownDevice = await recognizeDevice(app.database.db, known.account_id, input.deviceToken);
+  const attempt: CredentialAttempt = {
+    ip: meta.ip,
+    identifier: `mfa:${known.account_id}`,
+    trustedOrigin: deviceOrigin(knownDevice),
+  };
+  await app.throttle.beforePasswordCheck(attempt);
   const challenge = await app.database.transaction((trx) =>
     claimChallengeAttempt(trx, input.challengeToken, now),
   );
@@ -83,16 +93,16 @@ export async function completeMfa(
       details: { method },
       at: now,
     });
-    return { kind: 'ok', tokens };
+    return { kind: 'ok', tokens, deviceToken: await keepDevice(trx, account.id, knownDevice, now) };
   });
 
   if (outcome.kind === 'gone') throw challengeExpired();
   if (outcome.kind === 'failed') {
-    await app.throttle.recordFailure(throttleKey);
+    await app.throttle.recordFailure(attempt);
     throw new InvalidArgumentError([{ field, message: outcome.message }], 'invalid code');
   }
-  await app.throttle.recordSuccess(throttleKey);
-  return outcome.tokens;
+  await app.throttle.recordSuccess(attempt);
+  return { tokens: outcome.tokens, deviceToken: outcome.deviceToken };
 }
 
 async function answerFactor(

@@ -17,12 +17,11 @@ export function mfaHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthServic
   return {
     async completeMfa(req, ctx) {
       if (req.factor.case === undefined) throw factorRequired();
-      const tokens = await completeMfa(
+      return completeMfa(
         app,
-        { challengeToken: req.challengeToken, factor: req.factor },
+        { challengeToken: req.challengeToken, factor: req.factor, deviceToken: req.deviceToken },
         requestMeta(ctx),
       );
-      return { tokens };
     },
 
     async enrollTotp(req, ctx) {

@@ -11,6 +11,7 @@ import { loadCallerAccount } from '../db/accounts.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
+import { signedInAttempt } from '../throttle.js';
 import { replaceRecoveryCodes, useRecoveryCode, useTotpCode } from './factors.js';
 import {
   confirmTotpEnrolment,
@@ -174,8 +175,8 @@ async function withSecondFactor<T>(
   },
 ): Promise<T> {
   const now = app.clock();
-  const throttleKey = `mfa:${principal.userId}`;
-  await app.throttle.beforePasswordCheck(meta.ip, throttleKey);
+  const attempt = signedInAttempt(meta, `mfa:${principal.userId}`, principal);
+  await app.throttle.beforePasswordCheck(attempt);
   const outcome = await app.database.transaction(
     async (trx): Promise<{ ok: true; value: T } | { ok: false }> => {
       await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
@@ -198,9 +199,9 @@ async function withSecondFactor<T>(
     },
   );
   if (!outcome.ok) {
-    await app.throttle.recordFailure(throttleKey);
+    await app.throttle.recordFailure(attempt);
     throw invalidCode(step.field);
   }
-  await app.throttle.recordSuccess(throttleKey);
+  await app.throttle.recordSuccess(attempt);
   return outcome.value;
 }

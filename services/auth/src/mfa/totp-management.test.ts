@@ -8,14 +8,14 @@ import {
   auditTrail,
   deviceClient,
   enableTotp,
+  keptDevice,
   rejectsWith,
   seedUser,
-  signIn,
   signedInClient,
   startAuthHarness,
   violatedFields,
 } from '../testing/index.js';
-import type { AuthHarness, TestAccount } from '../testing/index.js';
+import type { AuthHarness, KeptDevice, TestAccount } from '../testing/index.js';
 import { hashRecoveryCode } from './recovery-codes.js';
 import { totpAt } from './totp.js';
 
@@ -33,13 +33,16 @@ describe('TOTP enrolment and management', () => {
     account: TestAccount;
     client: Client<typeof AuthService>;
     refreshToken: string;
+    device: KeptDevice;
   }> {
     const account = await seedUser(h, { signedIn: false });
-    const tokens = await signIn(deviceClient(h), account);
+    const device = keptDevice(h);
+    const tokens = await device.signIn(account);
     return {
       account,
       client: signedInClient(h, tokens.accessToken),
       refreshToken: tokens.refreshToken,
+      device,
     };
   }
 
@@ -175,7 +178,7 @@ describe('TOTP enrolment and management', () => {
   });
 
   it('disables with a fresh TOTP code (not a replayed one), mails the owner, and logins stop asking', async () => {
-    const { account, client, secret } = await enabled();
+    const { account, client, secret, device } = await enabled();
     const code = totpAt(secret, h.clock.now());
     await client.regenerateRecoveryCodes({ totpCode: code });
     const replay = await rejectsWith(
@@ -203,7 +206,7 @@ describe('TOTP enrolment and management', () => {
     const types = (await auditTrail(h, account.userId)).map((e) => e.type);
     assert.deepEqual(types.slice(-3), ['recovery_codes_regenerated', 'mfa_failed', 'mfa_disabled']);
 
-    await signIn(deviceClient(h), account);
+    await device.signIn(account);
     await rejectsWith(
       client.disableTotp({ factor: { case: 'totpCode', value: '123456' } }),
       Code.FailedPrecondition,

@@ -22,6 +22,8 @@ export interface FinishInput {
   providerId: string;
   code: string;
   state: string;
+  /** The secret StartOAuthLogin returned to the client that started this flow. */
+  bindingSecret: string;
   /** RFC 9207 `iss` of the callback; empty when the client did not pass one. */
   iss: string;
   deviceLabel: string;
@@ -53,7 +55,12 @@ export async function finishOAuthLogin(
 
   // Committed on its own: the state stays used whatever happens next.
   const claim = await app.database.transaction((trx) =>
-    claimState(trx, { state: input.state, providerId: input.providerId, now }),
+    claimState(trx, {
+      state: input.state,
+      bindingSecret: input.bindingSecret,
+      providerId: input.providerId,
+      now,
+    }),
   );
   if (!claim.ok) throw await fail(input.providerId, claim.reason);
   const state = claim.row;

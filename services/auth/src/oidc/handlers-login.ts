@@ -92,8 +92,10 @@ async function loginOrSignUp(
   };
   /** The provider vouched for the user: sessions or a second-factor challenge, audited. */
   const signIn = async (account: Account, accountCreated: boolean): Promise<LoginOutcome> => {
+    // Not checked for OIDC: the provider's own checks are the ones a new-device code repeats.
     const result = await completePrimaryAuth(app, trx, account, {
       device,
+      knownDevice: false,
       meta,
       method: 'oidc',
       now,

@@ -6,7 +6,8 @@ import { loadCallerAccount } from '../db/accounts.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
 import type { OidcClient } from './client.js';
 import { consentRecord } from '../accounts/consent.js';
-import { saveState } from './handlers-states.js';
+import { randomSecret } from '../crypto/secrets.js';
+import { OAUTH_BINDING_PREFIX, saveState } from './handlers-states.js';
 import type { OidcStateIntent } from './handlers-states.js';
 import { findProviderIdentity } from './link-identities.js';
 import { providerAlreadyLinked } from './link-account.js';
@@ -23,7 +24,8 @@ export function oidcClientFor(app: AuthApp, providerId: string): OidcClient {
 }
 
 /**
- * StartOAuthLogin: a fresh state, nonce and PKCE verifier, kept server-side for 10 minutes.
+ * StartOAuthLogin: a fresh state, nonce and PKCE verifier, kept server-side for 10 minutes, and
+ * a binding secret returned to this client only (FinishOAuthLogin requires it).
  * A link is bound to the signed-in account, which must have re-authenticated recently and
  * have no identity at this provider yet. A login keeps the terms the user accepted, if any,
  * for the sign-up it may turn into (accepted now, whenever the provider sends the user back).
@@ -39,7 +41,7 @@ export async function startOAuthLogin(
     /** Validated by the request's rules when present; ignored for a link. */
     consent: Consent | undefined;
   },
-): Promise<{ authorizationUrl: string; state: string; expiresAt: Date }> {
+): Promise<{ authorizationUrl: string; state: string; bindingSecret: string; expiresAt: Date }> {
   const client = oidcClientFor(app, input.providerId);
   const now = app.clock();
   let accountId: string | null = null;
@@ -56,6 +58,7 @@ export async function startOAuthLogin(
   }
   // Outside any transaction: the first start of a provider fetches its discovery document.
   const started = await client.start({ redirectUri: input.redirectUri });
+  const bindingSecret = randomSecret(OAUTH_BINDING_PREFIX);
   const { expiresAt } = await app.database.transaction((trx) =>
     saveState(trx, {
       started,
@@ -67,8 +70,14 @@ export async function startOAuthLogin(
         input.intent === 'login' && input.consent !== undefined
           ? consentRecord(input.consent, now)
           : null,
+      bindingSecret,
       now,
     }),
   );
-  return { authorizationUrl: started.authorizationUrl, state: started.state, expiresAt };
+  return {
+    authorizationUrl: started.authorizationUrl,
+    state: started.state,
+    bindingSecret,
+    expiresAt,
+  };
 }

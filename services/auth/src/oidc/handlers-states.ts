@@ -4,8 +4,13 @@ import type { AuthDatabase, OidcStateTable } from '../db/schema.js';
 import type { OidcStartResult } from './client.js';
 import type { ConsentRecord } from '../accounts/consent.js';
 
-// A started login, bound server-side to its nonce, PKCE verifier and redirect URI. Only the
-// hash of the state is stored: the state travels through the browser and is the lookup key.
+// A started login, bound server-side to its nonce, PKCE verifier and redirect URI, and to the
+// client that started it by a binding secret returned only to that client. Only hashes of the
+// state and the secret are stored: the state travels through the browser and is the lookup key,
+// so a callback URL (code and state) alone, leaked or planted, redeems nothing.
+
+/** Prefix of the binding secret StartOAuthLogin returns. */
+export const OAUTH_BINDING_PREFIX = 'kith_oab_';
 
 /** How long a user has to come back from the provider. */
 export const OIDC_STATE_TTL_MS = 10 * 60_000;
@@ -23,6 +28,8 @@ export async function saveState(
     redirectUri: string;
     /** The terms accepted for a sign-up this login may turn into; null for none. */
     consent: ConsentRecord | null;
+    /** The secret returned to the starting client; stored hashed. */
+    bindingSecret: string;
     now: Date;
   },
 ): Promise<{ expiresAt: Date }> {
@@ -44,37 +51,46 @@ export async function saveState(
       expires_at: expiresAt,
       used_at: null,
       consent: input.consent,
+      binding_hash: sha256Hex(input.bindingSecret),
     })
     .execute();
   return { expiresAt };
 }
 
-export type StateRejection = 'unknown_state' | 'state_used' | 'state_expired' | 'provider_mismatch';
+export type StateRejection =
+  'unknown_state' | 'state_used' | 'state_expired' | 'provider_mismatch' | 'binding_mismatch';
 
 /**
  * Claims a state for one finish attempt, whatever comes of it: the single UPDATE … WHERE
  * used_at IS NULL is what makes a state work once even under concurrent calls. Run it in a
- * transaction of its own so the claim stays when the attempt then fails.
+ * transaction of its own so the claim stays when the attempt then fails. Only the client that
+ * started the flow (it holds the binding secret) can claim it; anyone else's attempt leaves the
+ * state to its owner.
  */
 export async function claimState(
   trx: Kysely<AuthDatabase>,
-  input: { state: string; providerId: string; now: Date },
+  input: { state: string; bindingSecret: string; providerId: string; now: Date },
 ): Promise<{ ok: true; row: OidcStateRow } | { ok: false; reason: StateRejection }> {
   const stateHash = sha256Hex(input.state);
   const row = await trx
     .updateTable('oidc_states')
     .set({ used_at: input.now })
     .where('state_hash', '=', stateHash)
+    .where('binding_hash', '=', sha256Hex(input.bindingSecret))
     .where('used_at', 'is', null)
     .returningAll()
     .executeTakeFirst();
   if (row === undefined) {
     const known = await trx
       .selectFrom('oidc_states')
-      .select('state_hash')
+      .select(['used_at', 'binding_hash'])
       .where('state_hash', '=', stateHash)
       .executeTakeFirst();
-    return { ok: false, reason: known ? 'state_used' : 'unknown_state' };
+    if (known === undefined) return { ok: false, reason: 'unknown_state' };
+    return {
+      ok: false,
+      reason: known.used_at === null ? 'binding_mismatch' : 'state_used',
+    };
   }
   if (row.expires_at <= input.now) return { ok: false, reason: 'state_expired' };
   if (row.provider_id !== input.providerId) return { ok: false, reason: 'provider_mismatch' };

@@ -108,15 +108,27 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     return { providerId, started };
   }
 
-  async function authorize(authorizationUrl: string, sub: string) {
-    const callback = await op.authorize(authorizationUrl, { sub });
-    return { code: callback.code, state: callback.state, iss: callback.iss ?? '' };
+  /**
+   * The user at the provider; returns what the starting client passes to Finish: the
+   * redirect's parameters and the binding secret it kept from Start.
+   */
+  async function authorize(
+    started: { authorizationUrl: string; bindingSecret: string },
+    sub: string,
+  ) {
+    const callback = await op.authorize(started.authorizationUrl, { sub });
+    return {
+      code: callback.code,
+      state: callback.state,
+      iss: callback.iss ?? '',
+      bindingSecret: started.bindingSecret,
+    };
   }
 
   /** The whole round trip: start, the user at the provider, finish. */
   async function oidc(auth: Auth, sub: string, options: StartOptions & { finishWith?: Auth } = {}) {
     const { providerId, started } = await start(auth, options);
-    const callback = await authorize(started.authorizationUrl, sub);
+    const callback = await authorize(started, sub);
     return (options.finishWith ?? auth).finishOAuthLogin({ providerId, ...callback });
   }
 
@@ -253,7 +265,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     const consent = { ...CONSENT, marketingEmails: true, documentsVersion: '2026-02' };
     const { providerId, started } = await start(c.auth, { consent });
     const startedAt = h.clock.now();
-    const callback = await authorize(started.authorizationUrl, sub);
+    const callback = await authorize(started, sub);
     h.clock.advance(2 * MINUTE);
 
     const finished = await c.auth.finishOAuthLogin({ providerId, ...callback });
@@ -326,13 +338,53 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     assert.equal(await stateCount(), statesBefore);
   });
 
+  test('a leaked or planted callback URL redeems nothing without the binding secret of the client that started', async () => {
+    const c = caller();
+    const sub = person('bindy');
+    const { providerId, started } = await start(c.auth);
+    assert.match(started.bindingSecret, /^kith_oab_/);
+    const { bindingSecret, ...callbackUrl } = await authorize(started, sub);
+    const stored = await h.app.database.db
+      .selectFrom('oidc_states')
+      .select('binding_hash')
+      .where('binding_hash', '!=', '')
+      .execute();
+    assert.ok(
+      stored.every((row) => row.binding_hash !== bindingSecret),
+      'only a hash is kept',
+    );
+
+    // Someone else holding the callback (code and state): another client, its own secret.
+    const other = await start(caller().auth);
+    const stolen = await rejectsWith(
+      caller().auth.finishOAuthLogin({
+        providerId,
+        ...callbackUrl,
+        bindingSecret: other.started.bindingSecret,
+      }),
+      Code.Unauthenticated,
+    );
+    assert.equal(stolen.rawMessage, 'oidc login failed');
+    assert.equal((await failureReasons()).at(-1), 'binding_mismatch');
+    assert.equal(await identityOf(sub), undefined);
+    // Without any secret the request is malformed.
+    await rejectsWith(
+      caller().auth.finishOAuthLogin({ providerId, ...callbackUrl }),
+      Code.InvalidArgument,
+    );
+
+    // The client that started it still finishes: the failed attempts did not use the state up.
+    const finished = await c.auth.finishOAuthLogin({ providerId, ...callbackUrl, bindingSecret });
+    assert.equal(finished.result.case, 'tokens');
+  });
+
   test('a state works once, even with a fresh code for it', async () => {
     const c = caller();
     const sub = person('otto');
     const { providerId, started } = await start(c.auth);
     // The user goes through the provider twice with the same authorization URL: two valid codes.
-    const firstCallback = await authorize(started.authorizationUrl, sub);
-    const secondCallback = await authorize(started.authorizationUrl, sub);
+    const firstCallback = await authorize(started, sub);
+    const secondCallback = await authorize(started, sub);
     assert.notEqual(firstCallback.code, secondCallback.code);
 
     const ok = await c.auth.finishOAuthLogin({ providerId, ...firstCallback });
@@ -358,7 +410,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     const c = caller();
     const sub = person('pete');
     const { providerId, started } = await start(c.auth);
-    const callback = await authorize(started.authorizationUrl, sub);
+    const callback = await authorize(started, sub);
     assert.equal(
       started.expiresAt?.seconds,
       BigInt(Math.floor((h.clock.now().getTime() + 10 * MINUTE) / 1000)),
@@ -377,7 +429,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     const c = caller();
     const sub = person('rhea');
     const { started } = await start(c.auth);
-    const callback = await authorize(started.authorizationUrl, sub);
+    const callback = await authorize(started, sub);
     const mismatch = await rejectsWith(
       c.auth.finishOAuthLogin({ providerId: 'closed', ...callback }),
       Code.Unauthenticated,
@@ -396,7 +448,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     const c = caller();
     const sub = person('sven');
     const { providerId, started } = await start(c.auth);
-    const callback = await authorize(started.authorizationUrl, sub);
+    const callback = await authorize(started, sub);
     const error = await rejectsWith(
       c.auth.finishOAuthLogin({ providerId, ...callback, iss: 'https://evil.example' }),
       Code.Unauthenticated,
@@ -500,7 +552,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
     const { providerId, started } = await start(caller().as(attacker.accessToken), {
       intent: OidcIntent.LINK,
     });
-    const callback = await authorize(started.authorizationUrl, sub);
+    const callback = await authorize(started, sub);
     // The victim's app receives the redirect and finishes it in the victim's session.
     await rejectsWith(
       caller()

@@ -35,6 +35,7 @@ export function oidcHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthServi
       return {
         authorizationUrl: started.authorizationUrl,
         state: started.state,
+        bindingSecret: started.bindingSecret,
         expiresAt: timestampFromDate(started.expiresAt),
       };
     },
@@ -46,6 +47,7 @@ export function oidcHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthServi
           providerId: req.providerId,
           code: req.code,
           state: req.state,
+          bindingSecret: req.bindingSecret,
           iss: req.iss,
           deviceLabel: req.deviceLabel,
         },

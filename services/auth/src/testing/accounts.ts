@@ -4,6 +4,7 @@ import type { Role } from '@kith/context';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { uuidv7 } from 'uuidv7';
 import { canonicalEmail, normalizeUsername, usernameSkeleton } from '../credentials/index.js';
+import { keepDevice } from '../devices/known-devices.js';
 import { totpSecretPurpose } from '../mfa/factors.js';
 import { generateTotpSecret, totpAt } from '../mfa/totp.js';
 import type { Device } from '../sessions/sessions.js';
@@ -19,11 +20,12 @@ export interface TestAccount {
   password: string;
 }
 
-/** The tokens of one session. */
+/** The tokens of one session, and the device credential its login handed out. */
 export interface SessionTokens {
   sessionId: string;
   accessToken: string;
   refreshToken: string;
+  deviceToken: string;
 }
 
 /** A signed-in account: the account and one session of it. */
@@ -136,7 +138,7 @@ export async function seedUser<const O extends SeedOptions = Record<never, never
 
 /**
  * A new session (a new device) for an existing account, started the way Login starts one, with
- * a token carrying the account's current role.
+ * a token carrying the account's current role and a device credential of its own.
  */
 export async function startSession(
   h: AuthHarness,
@@ -144,13 +146,13 @@ export async function startSession(
   device: Partial<Device> = {},
 ): Promise<SessionTokens> {
   const now = h.clock.now();
-  const tokens = await h.app.database.transaction(async (trx) => {
+  const { tokens, deviceToken } = await h.app.database.transaction(async (trx) => {
     const row = await trx
       .selectFrom('accounts')
       .selectAll()
       .where('id', '=', account.userId)
       .executeTakeFirstOrThrow();
-    return h.app.sessions.start(
+    const started = await h.app.sessions.start(
       trx,
       row,
       {
@@ -160,11 +162,13 @@ export async function startSession(
       },
       now,
     );
+    return { tokens: started, deviceToken: await keepDevice(trx, row.id, null, now) };
   });
   return {
     sessionId: tokens.sessionId!,
     accessToken: tokens.accessToken!,
     refreshToken: tokens.refreshToken!,
+    deviceToken,
   };
 }
 

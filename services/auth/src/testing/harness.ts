@@ -12,6 +12,7 @@ import { createRootLogger } from '@kith/logging';
 import { defineService, startEmbedded } from '@kith/runtime';
 import type { RunningKith, ServiceModule } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
+import type { AfterAnswer } from '../after-answer.js';
 import { createPasswordHasher } from '../credentials/index.js';
 import type { PasswordHasher } from '../credentials/index.js';
 import { authModule, createAuthParts } from '../module.js';
@@ -111,6 +112,8 @@ export async function startAuthHarness(
     realHasher?: boolean;
     /** Replaces the password hasher (e.g. one built with an `onVerify` counter). */
     hasher?: PasswordHasher;
+    /** Replaces the after-the-answer runner (e.g. one that holds the work until told). */
+    afterAnswer?: AfterAnswer;
   } = {},
 ): Promise<AuthHarness> {
   const clock = options.clock ?? manualClock();
@@ -134,6 +137,7 @@ export async function startAuthHarness(
         hasher:
           options.hasher ??
           (options.realHasher ? undefined : createPasswordHasher(testHasherParams)),
+        afterAnswer: options.afterAnswer,
         onApp: (built) => {
           app = built;
         },
@@ -177,6 +181,7 @@ export async function startAuthHarness(
       clients(transportWith({ ...headers, authorization: `Bearer ${token}` })),
     withHeaders: (headers) => ({ auth: clients(transportWith(headers)).auth }),
     async mails() {
+      await built.afterAnswer.settled();
       while ((await built.mailRelay.drainOnce()) > 0) {
         // Until the queue is empty.
       }
@@ -209,6 +214,7 @@ export async function startAuthHarness(
         accessToken: tokens.accessToken,
         refreshToken: tokens.refreshToken,
         sessionId: tokens.sessionId,
+        deviceToken: login.deviceToken,
       };
     },
     async setRole(userId, role) {

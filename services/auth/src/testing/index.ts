@@ -19,6 +19,7 @@ export {
   deviceHeaders,
   freshIp,
   introspectApiKey,
+  keptDevice,
   outboxPayloads,
   rejectionOf,
   rejectsWith,
@@ -27,5 +28,5 @@ export {
   violatedFields,
   violations,
 } from './support.js';
-export type { DeviceOptions } from './support.js';
+export type { DeviceOptions, KeptDevice } from './support.js';
 export { OWASP_ARGON2ID, createPasswordHasher } from '../credentials/index.js';

@@ -64,17 +64,58 @@ export function signedInClient(
   return h.as(accessToken, deviceHeaders(o)).auth;
 }
 
-/** A password login that must end in tokens (not a challenge). */
+/**
+ * A password login that must end in tokens (not a challenge), from the device that holds
+ * `deviceToken` when given (a seeded session's device is a known one).
+ */
 export async function signIn(
   client: Client<typeof AuthService>,
-  credentials: { email: string; password: string },
+  credentials: { email: string; password: string; deviceToken?: string },
 ): Promise<TokenPair> {
   const response = await client.login({
     identifier: credentials.email,
     password: credentials.password,
+    deviceToken: credentials.deviceToken ?? '',
   });
   assert.equal(response.result.case, 'tokens', 'expected tokens, got a challenge');
   return response.result.value as TokenPair;
+}
+
+/** A client device that keeps the device credential its logins hand out, as a real app does. */
+export interface KeptDevice {
+  client: Client<typeof AuthService>;
+  /** '' until a login ended in tokens. */
+  deviceToken: string;
+  /** A password login presenting the kept credential; keeps the one answered. */
+  login(credentials: {
+    email: string;
+    password: string;
+  }): ReturnType<Client<typeof AuthService>['login']>;
+  /** As `login`, and it must end in tokens. */
+  signIn(credentials: { email: string; password: string }): Promise<TokenPair>;
+}
+
+export function keptDevice(h: AuthHarness, o: DeviceOptions = {}): KeptDevice {
+  const client = deviceClient(h, { ...o, ip: o.ip ?? freshIp() });
+  const device: KeptDevice = {
+    client,
+    deviceToken: '',
+    async login(credentials) {
+      const response = await client.login({
+        identifier: credentials.email,
+        password: credentials.password,
+        deviceToken: device.deviceToken,
+      });
+      if (response.result.case === 'tokens') device.deviceToken = response.deviceToken;
+      return response;
+    },
+    async signIn(credentials) {
+      const response = await device.login(credentials);
+      assert.equal(response.result.case, 'tokens', 'expected tokens, got a challenge');
+      return response.result.value as TokenPair;
+    },
+  };
+  return device;
 }
 
 /** Awaits a call that must fail; returns its error as a ConnectError. */

@@ -54,7 +54,7 @@ describe('the embedded bundle, copied out of the repository', () => {
     );
   });
 
-  test('signs a user up, which reads the password list and writes the mail beside it', async () => {
+  test('signs a user up from the copy: password strength, the argon2 addon and the mail beside it', async () => {
     const res = await fetch(`${url}/kith.auth.v1.AuthService/Register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,0 +1,91 @@
+import type { Kysely } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import { randomSecret, sha256Hex } from '../crypto/secrets.js';
+import type { AuthDatabase } from '../db/schema.js';
+import type { LoginIdentifier } from '../login/identifier.js';
+
+/**
+ * A device credential: 256 random bits the server issues at a successful login, bound to that
+ * account, kept by the client and sent back on its later logins. Only its hash is stored. It is
+ * what "known device" means: the new-device e-mail code is skipped for it, and its failed logins
+ * are counted apart from everyone else's. Unlike a header, nobody else can copy it.
+ */
+export const DEVICE_TOKEN_PREFIX = 'kith_dev_';
+
+export interface KnownDevice {
+  id: string;
+  accountId: string;
+  /** The credential as presented: given back unchanged, so a client keeps what it has. */
+  token: string;
+}
+
+/** The device a login by `identifier` presents, when its credential was issued to that account. */
+export async function recognizeDeviceFor(
+  db: Kysely<AuthDatabase>,
+  identifier: LoginIdentifier,
+  token: string,
+): Promise<KnownDevice | null> {
+  if (token === '') return null;
+  const column = identifier.kind === 'email' ? 'email_canonical' : 'username_normalized';
+  const row = await db
+    .selectFrom('known_devices')
+    .innerJoin('accounts', 'accounts.id', 'known_devices.account_id')
+    .select(['known_devices.id', 'known_devices.account_id'])
+    .where('known_devices.token_hash', '=', sha256Hex(token))
+    .where(`accounts.${column}`, '=', identifier.canonical)
+    .executeTakeFirst();
+  return row ? { id: row.id, accountId: row.account_id, token } : null;
+}
+
+/** The device presented with a login step of `accountId`, when it is one of that account's. */
+export async function recognizeDevice(
+  db: Kysely<AuthDatabase>,
+  accountId: string,
+  token: string,
+): Promise<KnownDevice | null> {
+  if (token === '') return null;
+  const row = await db
+    .selectFrom('known_devices')
+    .select(['id', 'account_id'])
+    .where('token_hash', '=', sha256Hex(token))
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  return row ? { id: row.id, accountId: row.account_id, token } : null;
+}
+
+/**
+ * After a successful login: the credential the client keeps. A known device of this account
+ * keeps its own; any other gets a new one.
+ */
+export async function keepDevice(
+  trx: Kysely<AuthDatabase>,
+  accountId: string,
+  known: KnownDevice | null,
+  now: Date,
+): Promise<string> {
+  if (known !== null && known.accountId === accountId) {
+    await trx
+      .updateTable('known_devices')
+      .set({ last_used_at: now })
+      .where('id', '=', known.id)
+      .execute();
+    return known.token;
+  }
+  const token = randomSecret(DEVICE_TOKEN_PREFIX);
+  await trx
+    .insertInto('known_devices')
+    .values({
+      id: uuidv7(),
+      account_id: accountId,
+      token_hash: sha256Hex(token),
+      created_at: now,
+      last_used_at: now,
+    })
+    .execute();
+  return token;
+}
+
+/** The throttle's trusted origin for a known device. */
+export function deviceOrigin(device: KnownDevice | null): string | undefined {
+  return device === null ? undefined : `device:${device.id}`;
+}
