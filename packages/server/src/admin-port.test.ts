@@ -46,6 +46,8 @@ function serverWith(adminPort: number | undefined, dependency: { up: boolean }) 
         },
       },
     ],
+    // The tests flip the dependency and probe at once: no shared report between probes.
+    readinessCacheMs: 0,
   });
 }
 
