@@ -89,3 +89,13 @@ export async function keepDevice(
 export function deviceOrigin(device: KnownDevice | null): string | undefined {
   return device === null ? undefined : `device:${device.id}`;
 }
+
+/**
+ * Every device credential of the account stops counting as known: after a credential change,
+ * a disabling, an MFA reset or LogoutAll, a device an intruder signed in from must not keep
+ * skipping the new-device code or enjoy a known device's separate login budget. The owner's own
+ * devices are asked for the mailed code once, on their next login.
+ */
+export async function forgetDevices(trx: Kysely<AuthDatabase>, accountId: string): Promise<void> {
+  await trx.deleteFrom('known_devices').where('account_id', '=', accountId).execute();
+}

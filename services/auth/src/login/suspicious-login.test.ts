@@ -81,6 +81,37 @@ describe('Suspicious logins', () => {
     assert.equal(borrowed.result.case, 'mfaChallenge');
   });
 
+  /** A device that passed the mailed-code challenge once, so it is known to the account. */
+  async function deviceKnownTo(account: TestAccount): Promise<KeptDevice> {
+    const device = keptDevice(h, { userAgent: PHONE });
+    const completion = await device.client.completeMfa({
+      challengeToken: (await challengeFor(account, device)).challengeToken,
+      factor: { case: 'emailCode', value: await mailedCode(account) },
+      deviceToken: device.deviceToken,
+    });
+    device.deviceToken = completion.deviceToken;
+    await device.signIn(account);
+    return device;
+  }
+
+  it("forgets every known device on ChangePassword and LogoutAll: an intruder's device is new again", async () => {
+    const owner = await seedUser(h);
+    // The intruder knew the password once and kept the device credential it was handed.
+    const intruder = await deviceKnownTo(owner);
+    const newPassword = 'a fresh and sturdy passphrase 2026';
+    const changed = await h.as(owner.accessToken).auth.changePassword({
+      currentPassword: owner.password,
+      newPassword,
+    });
+    const renewed = { ...owner, password: newPassword };
+    // Even with the new password (phished again, say), the old credential skips nothing.
+    assert.deepEqual((await challengeFor(renewed, intruder)).methods, [MfaMethod.EMAIL_CODE]);
+
+    const phone = await deviceKnownTo(renewed);
+    await h.as(changed.tokens!.accessToken).auth.logoutAll({});
+    assert.deepEqual((await challengeFor(renewed, phone)).methods, [MfaMethod.EMAIL_CODE]);
+  });
+
   it('keeps only a hash of the device credential, bound to its account', async () => {
     const account = await seedUser(h, { signedIn: false });
     const laptop = keptDevice(h, { userAgent: LAPTOP });

@@ -3,6 +3,7 @@ import type { Revocation } from '@kith/authn';
 import type { Kysely } from 'kysely';
 import { dropPendingEmailChange } from '../accounts/pending-email.js';
 import { revokeAllKeys } from '../api-keys/repository.js';
+import { forgetDevices } from '../devices/known-devices.js';
 import type { AuthApp } from '../app.js';
 import type { AuthDatabase } from '../db/schema.js';
 import type { SessionRevokeReason } from './sessions.js';
@@ -10,9 +11,9 @@ import type { SessionRevokeReason } from './sessions.js';
 /**
  * After a credential change, a disabling or a staff MFA reset: every access token the account
  * holds dies (tokens_valid_after → now), a pending e-mail change is dropped with its links, and,
- * when asked, every session but `keepSessionId` ends and every API key is revoked, with the
- * events the gateway, the other services and the revocation backstop act on. Returns what to
- * publish once the transaction commits. Which events revoke API keys: ADR 0009.
+ * when asked, every session but `keepSessionId` ends (and no device stays known) and every API
+ * key is revoked, with the events the gateway, the other services and the revocation backstop
+ * act on. Returns what to publish once the transaction commits. Which events revoke API keys: ADR 0009.
  */
 export async function cutAccess(
   app: AuthApp,
@@ -37,6 +38,7 @@ export async function cutAccess(
   let revokedSessions = 0;
   await dropPendingEmailChange(trx, accountId, now);
   if (input.revokeSessions) {
+    await forgetDevices(trx, accountId);
     const revoked = await app.sessions.revoke(
       trx,
       { accountId, exceptSessionId: input.keepSessionId },

@@ -6,6 +6,7 @@ import { requirePrincipal } from '@kith/interceptors';
 import type { Revocation } from '@kith/authn';
 import type { AuthApp } from '../app.js';
 import { dropPendingEmailChange } from '../accounts/pending-email.js';
+import { forgetDevices } from '../devices/known-devices.js';
 import { newestFirstPage } from '../db/paging.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { sha256Hex } from '../crypto/secrets.js';
@@ -153,6 +154,8 @@ export function sessionHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
         // "Sign out everywhere" is how an owner evicts an intruder: an e-mail change the intruder
         // started must not complete afterwards. API keys stay (ADR 0009).
         await dropPendingEmailChange(trx, principal.userId, now);
+        // Nor may a device the intruder signed in from stay known (no new-device code for it).
+        await forgetDevices(trx, principal.userId);
         if (!keep) {
           // Also every access token not tied to a session row we just revoked.
           revocations.push(await sessions.invalidateAccessTokens(trx, principal.userId, now));
