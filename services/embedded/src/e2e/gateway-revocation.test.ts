@@ -110,7 +110,11 @@ describe('the gateway closes sockets whose access ends', () => {
     const user = await seedUser(h);
     const socket = await open(user.accessToken);
 
-    await h.as(admin.accessToken).admin.disableAccount({ userId: user.userId, reason: 'abuse' });
+    await h.as(admin.accessToken).admin.disableAccount({
+      userId: user.userId,
+      reason: 'abuse',
+      stepUp: { currentPassword: admin.password },
+    });
 
     assert.deepEqual(await socket.closed(), { code: 4401 });
     assert.equal(closingReason(socket), CloseReason.TOKEN_REVOKED);
