@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, requireService, waitFor } from '@kith/testkit';
-import pg from 'pg';
+import { createTestDatabase, freePort, requireService, waitFor } from '@kith/testkit';
+import type { TestDatabase } from '@kith/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const dockerfile = fs.readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
@@ -63,7 +63,7 @@ describe('the Dockerfile', () => {
 });
 
 describe('the runtime stage files', { skip }, () => {
-  const dbName = `kith_image_${crypto.randomBytes(4).toString('hex')}`;
+  let database: TestDatabase;
   let appDir: string;
   let env: NodeJS.ProcessEnv;
 
@@ -79,23 +79,18 @@ describe('the runtime stage files', { skip }, () => {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     assert.equal(assembled.status, 0, 'image-files failed');
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(databaseUrl as string);
-    url.pathname = `/${dbName}`;
+    database = await createTestDatabase(databaseUrl as string, 'kith_image');
     // Only what the chart sets: no NODE_OPTIONS, no tsx, nothing from this repository.
     env = {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
       KITH_MODE: 'distributed',
       HOST: '127.0.0.1',
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: database.url,
       NATS_URL: natsUrl,
       REDIS_URL: redisUrl,
       // Its own keys: rate-limit counters left by earlier runs on this Redis do not count.
-      REDIS_KEY_PREFIX: dbName,
+      REDIS_KEY_PREFIX: database.name,
       PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
       AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
       LOG_LEVEL: 'warn',
@@ -106,10 +101,7 @@ describe('the runtime stage files', { skip }, () => {
 
   after(async () => {
     fs.rmSync(path.dirname(appDir), { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   test('hold the entry point and bundles only: no sources, no node_modules, no source maps', () => {

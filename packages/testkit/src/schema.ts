@@ -33,3 +33,36 @@ export async function createTestSchema(databaseUrl: string, prefix = 't'): Promi
     },
   };
 }
+
+/** A fresh, uniquely named Postgres database (for whole processes); drop() removes it. */
+export interface TestDatabase {
+  name: string;
+  /** `databaseUrl` pointed at the new database. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function asAdmin(databaseUrl: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createTestDatabase(
+  databaseUrl: string,
+  prefix = 'kith_t',
+): Promise<TestDatabase> {
+  const name = uniqueName(prefix);
+  await asAdmin(databaseUrl, `CREATE DATABASE "${name}"`);
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () => asAdmin(databaseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+}

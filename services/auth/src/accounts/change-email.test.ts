@@ -6,7 +6,7 @@ import {
   CONSENT,
   deviceClient,
   rejectsWith,
-  signIn,
+  signInWithMailedCode,
   signedInClient,
   startAuthHarness,
   violations,
@@ -63,10 +63,10 @@ describe('ChangeEmail', () => {
       deviceClient(h).login({ identifier: user.email, password: user.password }),
       Code.Unauthenticated,
     );
-    const session = await signIn(deviceClient(h), {
+    // The completed change forgot every known device: the code goes to the new address.
+    const session = await signInWithMailedCode(h, deviceClient(h), {
       email: target,
       password: user.password,
-      deviceToken: user.deviceToken,
     });
     const { account } = await signedInClient(h, session.accessToken).getAccount({});
     assert.equal(account?.email, target);

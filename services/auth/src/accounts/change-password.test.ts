@@ -5,6 +5,7 @@ import {
   deviceClient,
   rejectsWith,
   signIn,
+  signInWithMailedCode,
   signedInClient,
   startAuthHarness,
   violations,
@@ -45,8 +46,9 @@ describe('ChangePassword', () => {
       deviceClient(h).login({ identifier: user.email, password: user.password }),
       Code.Unauthenticated,
     );
-    await signIn(deviceClient(h), { ...user, password: NEW_PASSWORD });
     assert.equal((await h.lastMailTo(user.email)).subject, 'Your password was changed');
+    // No device stays known after a password change: even the owner's asks for a mailed code.
+    await signInWithMailedCode(h, deviceClient(h), { ...user, password: NEW_PASSWORD });
   });
 
   test('every other session ends by default; only the calling session carries on', async () => {

@@ -6,6 +6,7 @@ import {
   freshIp,
   rejectsWith,
   signIn,
+  signInWithMailedCode,
   signedInClient,
   startAuthHarness,
   violations,
@@ -73,12 +74,15 @@ describe('RequestPasswordReset and ResetPassword', () => {
       deviceClient(h).login({ identifier: user.email, password: user.password }),
       Code.Unauthenticated,
     );
-    const fresh = await signIn(deviceClient(h), { ...user, password: NEW_PASSWORD });
-    const { account } = await signedInClient(h, fresh.accessToken).getAccount({});
-    assert.equal(account?.userId, user.userId);
-
     const notice = await h.lastMailTo(user.email);
     assert.equal(notice.subject, 'Your password was changed');
+    // No device stays known after a reset: the next login asks for a mailed code.
+    const fresh = await signInWithMailedCode(h, deviceClient(h), {
+      ...user,
+      password: NEW_PASSWORD,
+    });
+    const { account } = await signedInClient(h, fresh.accessToken).getAccount({});
+    assert.equal(account?.userId, user.userId);
     const audit = await h.app.database.db
       .selectFrom('audit_events')
       .select('type')
@@ -108,7 +112,10 @@ describe('RequestPasswordReset and ResetPassword', () => {
     });
 
     await rejectsWith(deviceClient(h).verifyEmail({ token: changeLink }), Code.InvalidArgument);
-    const owner = await signIn(deviceClient(h), { ...user, password: NEW_PASSWORD });
+    const owner = await signInWithMailedCode(h, deviceClient(h), {
+      ...user,
+      password: NEW_PASSWORD,
+    });
     const account = await signedInClient(h, owner.accessToken).getAccount({});
     assert.equal(account.account?.email, user.email);
     assert.equal(account.account?.pendingEmail, '');

@@ -24,6 +24,7 @@ export {
   rejectionOf,
   rejectsWith,
   signIn,
+  signInWithMailedCode,
   signedInClient,
   violatedFields,
   violations,

@@ -81,6 +81,31 @@ export async function signIn(
   return response.result.value as TokenPair;
 }
 
+/**
+ * A password login from a device the account does not know (or no longer knows, after a
+ * credential change): it must be answered with a mailed-code challenge, which is completed with
+ * the code from the newest mail to the account's address.
+ */
+export async function signInWithMailedCode(
+  h: AuthHarness,
+  client: Client<typeof AuthService>,
+  credentials: { email: string; password: string },
+): Promise<TokenPair> {
+  const response = await client.login({
+    identifier: credentials.email,
+    password: credentials.password,
+  });
+  assert.equal(response.result.case, 'mfaChallenge', 'expected a mailed-code challenge');
+  const code = /^ {4}([A-Z0-9]{6})$/m.exec((await h.lastMailTo(credentials.email)).text)?.[1];
+  assert.ok(code, 'the mail carries a 6-character code');
+  const completion = await client.completeMfa({
+    challengeToken: response.result.value.challengeToken,
+    factor: { case: 'emailCode', value: code },
+  });
+  assert.ok(completion.tokens, 'the mailed code completes the login');
+  return completion.tokens;
+}
+
 /** A client device that keeps the device credential its logins hand out, as a real app does. */
 export interface KeptDevice {
   client: Client<typeof AuthService>;

@@ -21,9 +21,9 @@ import { createRootLogger } from '@kith/logging';
 import { recordEvent } from '@kith/runtime';
 import { readMessage, startSmtpServer } from '@kith/mail/testing';
 import type { TestSmtpServer } from '@kith/mail/testing';
-import { freePort, requireService, waitFor } from '@kith/testkit';
+import { createTestDatabase, freePort, requireService, waitFor } from '@kith/testkit';
+import type { TestDatabase } from '@kith/testkit';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import { countRows, kithServices, listServicesWithBufCurl } from './helpers.js';
 
@@ -53,7 +53,7 @@ describe(
   'distributed mode: one process per service over Postgres, NATS and Redis',
   { skip },
   () => {
-    const dbName = `kith_e2e_${crypto.randomBytes(4).toString('hex')}`;
+    let database: TestDatabase;
     const processes = new Map<Name, { child: ChildProcess; url: string }>();
     /** Chosen up front: every process must know where the auth service serves its JWKS. */
     const ports = new Map<Name, number>();
@@ -91,22 +91,17 @@ describe(
     }
 
     before(async () => {
-      const admin = new pg.Client({ connectionString: databaseUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      await admin.end();
-      const url = new URL(databaseUrl as string);
-      url.pathname = `/${dbName}`;
+      database = await createTestDatabase(databaseUrl as string, 'kith_e2e');
       for (const name of names) ports.set(name, await freePort());
       smtp = await startSmtpServer({ user: 'kith', pass: 'smtp-secret' });
       env = {
         ...process.env,
         KITH_MODE: 'distributed',
-        DATABASE_URL: url.toString(),
+        DATABASE_URL: database.url,
         NATS_URL: natsUrl,
         REDIS_URL: redisUrl,
         // Its own keys: rate-limit counters left by earlier runs on this Redis do not count.
-        REDIS_KEY_PREFIX: dbName,
+        REDIS_KEY_PREFIX: database.name,
         PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
         LOG_LEVEL: 'warn',
         SHUTDOWN_GRACE: '5s',
@@ -155,10 +150,7 @@ describe(
       await user?.close();
       await bus?.drain();
       await smtp?.close();
-      const admin = new pg.Client({ connectionString: databaseUrl });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
+      await database?.drop();
     });
 
     test('every process lists its services through reflection and is ready', async () => {

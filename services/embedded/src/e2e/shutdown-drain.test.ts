@@ -3,8 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, requireService, waitFor } from '@kith/testkit';
-import pg from 'pg';
+import { createTestDatabase, freePort, requireService, waitFor } from '@kith/testkit';
+import type { TestDatabase } from '@kith/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 
@@ -38,24 +38,19 @@ interface Sent {
  * NATS and Redis on each call.
  */
 describe('shutdown of a distributed service under load', { skip }, () => {
-  const dbName = `kith_drain_${crypto.randomBytes(4).toString('hex')}`;
+  let database: TestDatabase;
   let env: NodeJS.ProcessEnv;
 
   before(async () => {
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(databaseUrl as string);
-    url.pathname = `/${dbName}`;
+    database = await createTestDatabase(databaseUrl as string, 'kith_drain');
     env = {
       ...process.env,
       KITH_MODE: 'distributed',
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: database.url,
       NATS_URL: natsUrl,
       REDIS_URL: redisUrl,
       // Its own keys: rate-limit counters left by earlier runs on this Redis do not count.
-      REDIS_KEY_PREFIX: dbName,
+      REDIS_KEY_PREFIX: database.name,
       PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
       AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
       LOG_LEVEL: 'warn',
@@ -71,10 +66,7 @@ describe('shutdown of a distributed service under load', { skip }, () => {
   });
 
   after(async () => {
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   test('SIGTERM at 100 requests/s: readiness goes 503 first, every request sent before that is answered, exit 0 within the grace', async () => {
