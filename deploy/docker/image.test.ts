@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, freePort, requireService, waitFor } from '@kith/testkit';
+import {
+  createTestDatabase,
+  distributedEnv,
+  freePort,
+  requireService,
+  waitFor,
+} from '@kith/testkit';
 import type { TestDatabase } from '@kith/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -84,16 +89,9 @@ describe('the runtime stage files', { skip }, () => {
     env = {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
-      KITH_MODE: 'distributed',
+      ...distributedEnv(database, { natsUrl: natsUrl!, redisUrl: redisUrl! }),
       HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      NATS_URL: natsUrl,
-      REDIS_URL: redisUrl,
-      // Its own keys: rate-limit counters left by earlier runs on this Redis do not count.
-      REDIS_KEY_PREFIX: database.name,
-      PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
       AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
-      LOG_LEVEL: 'warn',
       SHUTDOWN_GRACE: '5s',
       SHUTDOWN_DRAIN_DELAY: '0s',
     };

@@ -1,5 +1,5 @@
 export { findService, requireService, servicesRequired } from './services.js';
 export type { ServiceLookup, ServiceName } from './services.js';
-export { createTestDatabase, createTestSchema, uniqueName } from './schema.js';
+export { createTestDatabase, createTestSchema, distributedEnv, uniqueName } from './schema.js';
 export type { TestDatabase, TestSchema } from './schema.js';
 export { freePort, waitFor } from './ports.js';

@@ -66,3 +66,23 @@ export async function createTestDatabase(
     drop: () => asAdmin(databaseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
 }
+
+/**
+ * What every distributed-mode Kith process started by a test needs: its own database, the
+ * shared NATS and Redis (with its own key prefix, so counters left on this Redis by earlier
+ * runs do not count), and a fresh secret. A test adds what its processes need besides.
+ */
+export function distributedEnv(
+  database: TestDatabase,
+  services: { natsUrl: string; redisUrl: string },
+): Record<string, string> {
+  return {
+    KITH_MODE: 'distributed',
+    DATABASE_URL: database.url,
+    NATS_URL: services.natsUrl,
+    REDIS_URL: services.redisUrl,
+    REDIS_KEY_PREFIX: database.name,
+    PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
+    LOG_LEVEL: 'warn',
+  };
+}

@@ -21,7 +21,13 @@ import { createRootLogger } from '@kith/logging';
 import { recordEvent } from '@kith/runtime';
 import { readMessage, startSmtpServer } from '@kith/mail/testing';
 import type { TestSmtpServer } from '@kith/mail/testing';
-import { createTestDatabase, freePort, requireService, waitFor } from '@kith/testkit';
+import {
+  createTestDatabase,
+  distributedEnv,
+  freePort,
+  requireService,
+  waitFor,
+} from '@kith/testkit';
 import type { TestDatabase } from '@kith/testkit';
 import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
@@ -96,14 +102,7 @@ describe(
       smtp = await startSmtpServer({ user: 'kith', pass: 'smtp-secret' });
       env = {
         ...process.env,
-        KITH_MODE: 'distributed',
-        DATABASE_URL: database.url,
-        NATS_URL: natsUrl,
-        REDIS_URL: redisUrl,
-        // Its own keys: rate-limit counters left by earlier runs on this Redis do not count.
-        REDIS_KEY_PREFIX: database.name,
-        PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
-        LOG_LEVEL: 'warn',
+        ...distributedEnv(database, { natsUrl: natsUrl!, redisUrl: redisUrl! }),
         SHUTDOWN_GRACE: '5s',
         AUTH_JWKS_URL: `http://127.0.0.1:${ports.get('auth')}/.well-known/jwks.json`,
         AUTH_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, freePort, requireService, waitFor } from '@kith/testkit';
+import {
+  createTestDatabase,
+  distributedEnv,
+  freePort,
+  requireService,
+  waitFor,
+} from '@kith/testkit';
 import type { TestDatabase } from '@kith/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
@@ -45,15 +50,8 @@ describe('shutdown of a distributed service under load', { skip }, () => {
     database = await createTestDatabase(databaseUrl as string, 'kith_drain');
     env = {
       ...process.env,
-      KITH_MODE: 'distributed',
-      DATABASE_URL: database.url,
-      NATS_URL: natsUrl,
-      REDIS_URL: redisUrl,
-      // Its own keys: rate-limit counters left by earlier runs on this Redis do not count.
-      REDIS_KEY_PREFIX: database.name,
-      PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
+      ...distributedEnv(database, { natsUrl: natsUrl!, redisUrl: redisUrl! }),
       AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
-      LOG_LEVEL: 'warn',
       SHUTDOWN_GRACE: GRACE,
       SHUTDOWN_DRAIN_DELAY: DRAIN_DELAY,
     };
