@@ -1,4 +1,5 @@
 export { defineService, implement } from './module.js';
+export { rpc } from './rpc-name.js';
 export type {
   Clock,
   ConsumedMessage,

@@ -1,9 +1,7 @@
-import { defineService } from '@kith/runtime';
+import { defineService, rpc as rpcOf } from '@kith/runtime';
 import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
 
-/** `kith.support.v1.SupportService/RaiseSos` from `raiseSos`: a typo fails to compile. */
-const rpc = (method: keyof typeof SupportService.method) =>
-  `${SupportService.typeName}/${SupportService.method[method].name}`;
+const rpc = (method: keyof typeof SupportService.method) => rpcOf(SupportService, method);
 
 /**
  * What an API key may call here. `sos:raise` is granted for RaiseSos alone and `support:write`

@@ -1,6 +1,6 @@
 import { NotificationService } from '@kith/gen/kith/user/v1/notification_pb.js';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
-import { defineService } from '@kith/runtime';
+import { defineService, rpc } from '@kith/runtime';
 import { userMigrations } from './migrations/index.js';
 import { profilesFromAuthEvents } from './profiles/from-auth-events.js';
 
@@ -8,7 +8,7 @@ import { profilesFromAuthEvents } from './profiles/from-auth-events.js';
 export const userModule = defineService({
   name: 'user',
   services: [UserService, NotificationService],
-  publicMethods: ['kith.user.v1.UserService/GetProfile', 'kith.user.v1.UserService/GetProfiles'],
+  publicMethods: [rpc(UserService, 'getProfile'), rpc(UserService, 'getProfiles')],
   migrations: userMigrations,
   create: () => ({ consumers: [profilesFromAuthEvents] }),
 });
