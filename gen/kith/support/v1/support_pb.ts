@@ -1007,6 +1007,8 @@ export type ExportIncidentResponse = Message<"kith.support.v1.ExportIncidentResp
   downloadUrl: string;
 
   /**
+   * The file is deleted when the URL expires; the owner keeps their own copy.
+   *
    * @generated from field: google.protobuf.Timestamp expires_at = 2;
    */
   expiresAt?: Timestamp | undefined;
@@ -1128,8 +1130,8 @@ export const SupportService: GenService<{
   /**
    * Cancels the caller's open SOS with the cancel PIN (owner only: responders get
    * PermissionDenied, others NotFound). No cancel PIN set → FailedPrecondition (end it with
-   * Resolve); wrong PIN → PermissionDenied, attempts rate-limited. The duress PIN answers
-   * exactly like the cancel PIN: see CancelSosRequest.
+   * Resolve); wrong PIN → PermissionDenied, too many → ResourceExhausted (the SOS stays open).
+   * The duress PIN answers exactly like the cancel PIN: see CancelSosRequest.
    *
    * @generated from rpc kith.support.v1.SupportService.CancelSos
    */

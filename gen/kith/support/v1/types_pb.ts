@@ -834,7 +834,8 @@ export const EmergencyContactSchema: GenMessage<EmergencyContact> = /*@__PURE__*
  * T+2 min, all circles and emergency contacts at T+5 min, emergency-services prompt at T+10 min.
  * Steps fire only while nobody has acknowledged; they run on the server, survive restarts and
  * never fire twice. A step that would reach nobody fires the next one at once; when no circle
- * step can reach anyone, the emergency contacts are alerted at once (Reach).
+ * step can reach anyone, the emergency contacts are alerted at once (Reach). The ordering rule
+ * checks up to 8 steps (steps.max_items): raise both together.
  *
  * @generated from message kith.support.v1.EscalationLadder
  */
