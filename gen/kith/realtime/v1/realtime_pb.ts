@@ -107,7 +107,9 @@
 // "responders:<id>": IncidentResponderEvent{duress: true} instead of the cancel, then every
 // further change (escalation steps, acknowledgements, claims, notes, locations) with
 // duress: true. Responder clients must show the incident as still active and must not call,
-// text or otherwise contact the owner's phone.
+// text or otherwise contact the owner's phone. On the bus, support publishes the cancel as
+// support.duress_cancelled and marks every later incident event `silent`; the gateway routes
+// those to "responders:<id>" only and never forwards the flag itself.
 //
 // ## Bus event → topic → recipients → client message → redaction
 //
@@ -154,7 +156,7 @@
 //   user.erased ................. —  the gateway purges the user's "user" and "notifications"
 //                                 streams from the replay store
 //   user.export_requested ....... —  (DATA_EXPORT_READY arrives as a notification)
-//   *.export_part_ready, *.erasure_completed (service-to-service saga steps) —
+//   data.export_part_ready, data.erasure_completed (service-to-service saga steps) —
 // post (no live home timeline: clients page forward with the timeline RPCs)
 //   post.created ................ audience circles: every "circle:<id>" of the audience →
 //                                 PostEvent CREATED; public / followers / mentioned-only: —;
@@ -195,7 +197,8 @@
 //   circle.join_requested ....... notification CIRCLE_JOIN_REQUEST to the circle's owner and
 //                                 admins (their ids stay on the bus)
 // support (incident events are published on "incident:<id>" for the owner and on
-// "responders:<id>" for the alerted; after a duress cancel only on "responders:<id>")
+// "responders:<id>" for the alerted; an event with `silent` set, i.e. every incident event
+// after a duress cancel, only on "responders:<id>", with duress: true; `silent` itself never)
 //   support.alert_raised ........ both incident topics → IncidentEvent opened (kind, help type,
 //                                 severity, notified_count); notification SOS, HELP_REQUEST or
 //                                 CHECK_IN_MISSED to each alerted user (ack_required); drops
@@ -204,21 +207,26 @@
 //                                 SUPPORT_ACKNOWLEDGED to the owner
 //   support.responded ........... both → responder RESPONDED (response kind, eta); notification
 //                                 SUPPORT_RESPONSE to the owner
-//   support.claimed ............. both → responder CLAIMED (other responders may stand down)
+//   support.claimed ............. both → responder CLAIMED (other responders may stand down);
+//                                 drops recipient_user_ids
 //   support.escalated ........... both → escalated (step, target, notified_count);
 //                                 notification SOS / CHECK_IN_MISSED to the newly alerted
-//                                 (ack_required); drops notified_user_ids; silent (duress):
-//                                 "responders:<id>" only, never the owner, never the flag
+//                                 (ack_required); drops notified_user_ids
 //   support.resolved ............ both → closed (status RESOLVED or CANCELLED, resolution
-//                                 kind); a duress cancel: "incident:<id>" gets what a real
-//                                 cancel gets, "responders:<id>" IncidentResponderEvent
-//                                 {duress: true}; drops resolved_by_user_id; notification
-//                                 SUPPORT_RESOLVED to the responders (not for a duress cancel)
+//                                 kind); drops resolved_by_user_id and recipient_user_ids;
+//                                 notification SUPPORT_RESOLVED to the recipients
+//   support.duress_cancelled .... "incident:<id>" → exactly the closed frame a real cancel
+//                                 (support.resolved, CANCELLED) gives; "responders:<id>" →
+//                                 IncidentResponderEvent{duress: true} (the notice); drops
+//                                 recipient_user_ids; the recipients' notifications say
+//                                 duress, the owner gets only what a real cancel gives
+//   support.alert_delivered ..... —  (one per responder device; the counts come with
+//                                 GetIncident)
 //   support.location_shared ..... both → location_updated (location, expires_at); the only way
-//                                 a location leaves the support service
+//                                 a location leaves the support service; drops device context
 //   support.location_stopped .... both → location_stopped
-//   support.note_added .......... both → note_added (author id; the text comes from
-//                                 GetIncidentTimeline)
+//   support.note_added .......... both → note_added (author id; the text and media come from
+//                                 GetIncidentTimeline); drops recipient_user_ids
 //   support.check_in_missed ..... "user" of the owner → CheckInEvent MISSED (incident id); the
 //                                 alerts come with the incident's support.alert_raised
 //   support.check_in_requested .. notification CHECK_IN_REQUESTED to the asked user only
@@ -254,7 +262,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/realtime/v1/realtime.proto.
  */
 export const file_kith_realtime_v1_realtime: GenFile = /*@__PURE__*/
-  fileDesc("Ch9raXRoL3JlYWx0aW1lL3YxL3JlYWx0aW1lLnByb3RvEhBraXRoLnJlYWx0aW1lLnYxIssCCgtDbGllbnRGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEjAKCXN1YnNjcmliZRgCIAEoCzIbLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlSAASNAoLdW5zdWJzY3JpYmUYAyABKAsyHS5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlSAASJAoDYWNrGAQgASgLMhUua2l0aC5yZWFsdGltZS52MS5BY2tIABIqCgZyZXN1bWUYBSABKAsyGC5raXRoLnJlYWx0aW1lLnYxLlJlc3VtZUgAEiYKBHBvbmcYBiABKAsyFi5raXRoLnJlYWx0aW1lLnYxLlBvbmdIABI2CgxhdXRoZW50aWNhdGUYByABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZUgAQg4KBWZyYW1lEgW6SAIIASIwCgxBdXRoZW50aWNhdGUSIAoMYWNjZXNzX3Rva2VuGAEgASgJQgq6SAdyBRABGIBAIpkBCglTdWJzY3JpYmUSiwEKBXRvcGljGAEgASgJQny6SHlydzJ1Xih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxwb3N0fGluY2lkZW50fHJlc3BvbmRlcnMpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIpsBCgtVbnN1YnNjcmliZRKLAQoFdG9waWMYASABKAlCfLpIeXJ3MnVeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfHBvc3R8aW5jaWRlbnR8cmVzcG9uZGVycyk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQiqQEKA0FjaxIUCgNzZXEYASABKARCB7pIBDICIAASiwEKBXRvcGljGAIgASgJQny6SHlydzJ1Xih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxwb3N0fGluY2lkZW50fHJlc3BvbmRlcnMpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIsMBCgZSZXN1bWUSOgoHY3Vyc29ycxgDIAMoCzIdLmtpdGgucmVhbHRpbWUudjEuVG9waWNDdXJzb3JCCrpIB5IBBAgBEGQ6X7pIXBpaChVyZXN1bWUuY3Vyc29yc191bmlxdWUSGmVhY2ggdG9waWMgbWF5IGFwcGVhciBvbmNlGiV0aGlzLmN1cnNvcnMubWFwKGMsIGMudG9waWMpLnVuaXF1ZSgpSgQIARACSgQIAhADUghsYXN0X3NlcVIGdG9waWNzIqgBCgtUb3BpY0N1cnNvchKLAQoFdG9waWMYASABKAlCfLpIeXJ3MnVeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfHBvc3R8aW5jaWRlbnR8cmVzcG9uZGVycyk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQSCwoDc2VxGAIgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiywgKC1NlcnZlckZyYW1lEgkKAXYYASABKA0SCwoDc2VxGAIgASgEEgwKBHR5cGUYAyABKAkSDQoFdG9waWMYBCABKAkSFAoMYWNrX3JlcXVpcmVkGAUgASgIEi8KC29jY3VycmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgVoZWxsbxgKIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuSGVsbG9IABImCgRwaW5nGAsgASgLMhYua2l0aC5yZWFsdGltZS52MS5QaW5nSAASJAoDZ2FwGA0gASgLMhUua2l0aC5yZWFsdGltZS52MS5HYXBIABIoCgVlcnJvchgOIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuRXJyb3JIABIsCgdjbG9zaW5nGA8gASgLMhkua2l0aC5yZWFsdGltZS52MS5DbG9zaW5nSAASMgoKc3Vic2NyaWJlZBgQIAEoCzIcLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlZEgAEjgKDWF1dGhlbnRpY2F0ZWQYESABKAsyHy5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZWRIABI2Cgx1bnN1YnNjcmliZWQYEiABKAsyHi5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlZEgAEjEKB2FjY291bnQYHiABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkFjY291bnRFdmVudEgAEjsKDHJlbGF0aW9uc2hpcBgfIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuUmVsYXRpb25zaGlwRXZlbnRIABIyCghjaGVja19pbhggIAEoCzIeLmtpdGgucmVhbHRpbWUudjEuQ2hlY2tJbkV2ZW50SAASOwoMbm90aWZpY2F0aW9uGCEgASgLMiMua2l0aC5yZWFsdGltZS52MS5Ob3RpZmljYXRpb25FdmVudEgAEjwKDWNpcmNsZV9tZW1iZXIYIiABKAsyIy5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZU1lbWJlckV2ZW50SAASLwoGY2lyY2xlGCMgASgLMh0ua2l0aC5yZWFsdGltZS52MS5DaXJjbGVFdmVudEgAEisKBHBvc3QYJCABKAsyGy5raXRoLnJlYWx0aW1lLnYxLlBvc3RFdmVudEgAEjgKC3Bvc3RfY291bnRzGCUgASgLMiEua2l0aC5yZWFsdGltZS52MS5Qb3N0Q291bnRzRXZlbnRIABIzCghpbmNpZGVudBgmIAEoCzIfLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRFdmVudEgAEkYKEmluY2lkZW50X3Jlc3BvbmRlchgnIAEoCzIoLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRSZXNwb25kZXJFdmVudEgAQgkKB3BheWxvYWRKBAgMEA1SBWV2ZW50IqADCgVIZWxsbxIVCg1jb25uZWN0aW9uX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEgoKc2Vzc2lvbl9pZBgDIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNcmVwbGF5X3dpbmRvdxgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgtzZXJ2ZXJfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPbWF4X2ZyYW1lX2J5dGVzGAggASgNEhIKCm1heF90b3BpY3MYCSABKA0SHAoUcmVwbGF5X3dpbmRvd19mcmFtZXMYCiABKA0SMAoJbGFzdF9zZXFzGAsgAygLMh0ua2l0aC5yZWFsdGltZS52MS5Ub3BpY0N1cnNvchI0ChB0b2tlbl9leHBpcmVzX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEoECAYQB1IIbGFzdF9zZXEiFQoEUGluZxINCgVub25jZRgBIAEoBCJcCgpTdWJzY3JpYmVkEhIKCnJlcXVlc3RfaWQYAiABKA0SLAoFaGVhZHMYAyADKAsyHS5raXRoLnJlYWx0aW1lLnYxLlRvcGljQ3Vyc29ySgQIARACUgZ0b3BpY3MiZwoMVW5zdWJzY3JpYmVkEg4KBnRvcGljcxgBIAMoCRISCgpyZXF1ZXN0X2lkGAIgASgNEjMKBnJlYXNvbhgDIAEoDjIjLmtpdGgucmVhbHRpbWUudjEuVW5zdWJzY3JpYmVSZWFzb24iUwoNQXV0aGVudGljYXRlZBISCgpyZXF1ZXN0X2lkGAEgASgNEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImkKA0dhcBIQCghmcm9tX3NlcRgBIAEoBBIOCgZ0b19zZXEYAiABKAQSDQoFdG9waWMYBCABKAkSKwoGcmVhc29uGAUgASgOMhsua2l0aC5yZWFsdGltZS52MS5HYXBSZWFzb25KBAgDEAQibAoFRXJyb3ISDwoHbWVzc2FnZRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgNEikKBGNvZGUYBCABKA4yGy5raXRoLnJlYWx0aW1lLnYxLkVycm9yQ29kZRINCgV0b3BpYxgFIAEoCUoECAEQAiKkAQoHQ2xvc2luZxItCgZyZWFzb24YASABKA4yHS5raXRoLnJlYWx0aW1lLnYxLkNsb3NlUmVhc29uEhIKCmNsb3NlX2NvZGUYAiABKA0SDwoHbWVzc2FnZRgDIAEoCRIRCglyZWNvbm5lY3QYBCABKAgSMgoPcmVjb25uZWN0X2FmdGVyGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlAKDEFjY291bnRFdmVudBIvCgZjaGFuZ2UYASABKA4yHy5raXRoLnJlYWx0aW1lLnYxLkFjY291bnRDaGFuZ2USDwoHdmVyc2lvbhgCIAEoBCJrChFSZWxhdGlvbnNoaXBFdmVudBIPCgd1c2VyX2lkGAEgASgJEjQKBmNoYW5nZRgCIAEoDjIkLmtpdGgucmVhbHRpbWUudjEuUmVsYXRpb25zaGlwQ2hhbmdlEg8KB3ZlcnNpb24YAyABKAQiaAoMQ2hlY2tJbkV2ZW50EhMKC2NoZWNrX2luX2lkGAEgASgJEi4KBnN0YXR1cxgCIAEoDjIeLmtpdGguc3VwcG9ydC52MS5DaGVja0luU3RhdHVzEhMKC2luY2lkZW50X2lkGAMgASgJItsBChFOb3RpZmljYXRpb25FdmVudBIXCg9ub3RpZmljYXRpb25faWQYASABKAkSLAoEdHlwZRgCIAEoDjIeLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25UeXBlEhEKCWdyb3VwX2tleRgDIAEoCRIyCgdzdWJqZWN0GAQgASgLMiEua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblN1YmplY3QSFQoNYWN0b3JfdXNlcl9pZBgFIAEoCRIPCgdwcmV2aWV3GAYgASgJEhAKCGZpbHRlcmVkGAcgASgIImEKC0NpcmNsZUV2ZW50EhEKCWNpcmNsZV9pZBgBIAEoCRIuCgZjaGFuZ2UYAiABKA4yHi5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZUNoYW5nZRIPCgd2ZXJzaW9uGAMgASgEItQBChFDaXJjbGVNZW1iZXJFdmVudBIRCgljaXJjbGVfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRI0CgZjaGFuZ2UYAyABKA4yJC5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZU1lbWJlckNoYW5nZRIoCgRyb2xlGAQgASgOMhoua2l0aC5jaXJjbGUudjEuQ2lyY2xlUm9sZRIRCglyZXNwb25kZXIYBSABKAgSFwoPcHJpbWFyeV9jb250YWN0GAYgASgIEg8KB3ZlcnNpb24YByABKAQipAEKCVBvc3RFdmVudBIPCgdwb3N0X2lkGAEgASgJEiwKBmNoYW5nZRgCIAEoDjIcLmtpdGgucmVhbHRpbWUudjEuUG9zdENoYW5nZRIWCg5hdXRob3JfdXNlcl9pZBgDIAEoCRIYChByZXBseV90b19wb3N0X2lkGAQgASgJEhQKDHJvb3RfcG9zdF9pZBgFIAEoCRIQCghyZXZpc2lvbhgGIAEoDSKHAQoPUG9zdENvdW50c0V2ZW50Eg8KB3Bvc3RfaWQYASABKAkSEwoLcmVwbHlfY291bnQYAiABKA0SEgoKbGlrZV9jb3VudBgDIAEoDRIUCgxyZXBvc3RfY291bnQYBCABKA0SEwoLcXVvdGVfY291bnQYBSABKA0SDwoHdmVyc2lvbhgGIAEoBCKwAQoOSW5jaWRlbnRPcGVuZWQSKwoEa2luZBgBIAEoDjIdLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudEtpbmQSLAoJaGVscF90eXBlGAIgASgOMhkua2l0aC5zdXBwb3J0LnYxLkhlbHBUeXBlEisKCHNldmVyaXR5GAMgASgOMhkua2l0aC5zdXBwb3J0LnYxLlNldmVyaXR5EhYKDm5vdGlmaWVkX2NvdW50GAQgASgNIsEBChhJbmNpZGVudFJlc3BvbmRlckNoYW5nZWQSGQoRcmVzcG9uZGVyX3VzZXJfaWQYASABKAkSMQoGY2hhbmdlGAIgASgOMiEua2l0aC5yZWFsdGltZS52MS5SZXNwb25kZXJDaGFuZ2USLwoIcmVzcG9uc2UYAyABKA4yHS5raXRoLnN1cHBvcnQudjEuUmVzcG9uc2VLaW5kEiYKA2V0YRgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJsChFJbmNpZGVudEVzY2FsYXRlZBIMCgRzdGVwGAEgASgNEjEKBnRhcmdldBgCIAEoDjIhLmtpdGguc3VwcG9ydC52MS5Fc2NhbGF0aW9uVGFyZ2V0EhYKDm5vdGlmaWVkX2NvdW50GAMgASgNInUKF0luY2lkZW50TG9jYXRpb25VcGRhdGVkEioKCGxvY2F0aW9uGAEgASgLMhgua2l0aC5jb21tb24udjEuTG9jYXRpb24SLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiGQoXSW5jaWRlbnRMb2NhdGlvblN0b3BwZWQiKwoRSW5jaWRlbnROb3RlQWRkZWQSFgoOYXV0aG9yX3VzZXJfaWQYASABKAkidgoOSW5jaWRlbnRDbG9zZWQSLwoGc3RhdHVzGAEgASgOMh8ua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50U3RhdHVzEjMKCnJlc29sdXRpb24YAiABKA4yHy5raXRoLnN1cHBvcnQudjEuUmVzb2x1dGlvbktpbmQi6wMKDUluY2lkZW50RXZlbnQSEwoLaW5jaWRlbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIyCgZvcGVuZWQYCiABKAsyIC5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50T3BlbmVkSAASPwoJcmVzcG9uZGVyGAsgASgLMioua2l0aC5yZWFsdGltZS52MS5JbmNpZGVudFJlc3BvbmRlckNoYW5nZWRIABI4Cgllc2NhbGF0ZWQYDCABKAsyIy5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50RXNjYWxhdGVkSAASRQoQbG9jYXRpb25fdXBkYXRlZBgNIAEoCzIpLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRMb2NhdGlvblVwZGF0ZWRIABJFChBsb2NhdGlvbl9zdG9wcGVkGA4gASgLMikua2l0aC5yZWFsdGltZS52MS5JbmNpZGVudExvY2F0aW9uU3RvcHBlZEgAEjkKCm5vdGVfYWRkZWQYDyABKAsyIy5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50Tm90ZUFkZGVkSAASMgoGY2xvc2VkGBAgASgLMiAua2l0aC5yZWFsdGltZS52MS5JbmNpZGVudENsb3NlZEgAQggKBmNoYW5nZSJtChZJbmNpZGVudFJlc3BvbmRlckV2ZW50EhMKC2luY2lkZW50X2lkGAEgASgJEg4KBmR1cmVzcxgCIAEoCBIuCgVldmVudBgDIAEoCzIfLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRFdmVudCp9ChFVbnN1YnNjcmliZVJlYXNvbhIiCh5VTlNVQlNDUklCRV9SRUFTT05fVU5TUEVDSUZJRUQQABIgChxVTlNVQlNDUklCRV9SRUFTT05fUkVRVUVTVEVEEAESIgoeVU5TVUJTQ1JJQkVfUkVBU09OX0FDQ0VTU19MT1NUEAIqqgEKCUdhcFJlYXNvbhIaChZHQVBfUkVBU09OX1VOU1BFQ0lGSUVEEAASJQohR0FQX1JFQVNPTl9SRVBMQVlfV0lORE9XX0VYQ0VFREVEEAESGwoXR0FQX1JFQVNPTl9DVVJTT1JfQUhFQUQQAhIhCh1HQVBfUkVBU09OX1JFUExBWV9VTkFWQUlMQUJMRRADEhoKFkdBUF9SRUFTT05fTk9UX1ZJU0lCTEUQBCr6AQoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIcChhFUlJPUl9DT0RFX0lOVkFMSURfRlJBTUUQARIcChhFUlJPUl9DT0RFX0lOVkFMSURfVE9LRU4QAhIeChpFUlJPUl9DT0RFX0ZPUkJJRERFTl9UT1BJQxADEh4KGkVSUk9SX0NPREVfVE9PX01BTllfVE9QSUNTEAQSGwoXRVJST1JfQ09ERV9SQVRFX0xJTUlURUQQBRIaChZFUlJPUl9DT0RFX1VOQVZBSUxBQkxFEAYSHAoYRVJST1JfQ09ERV9VTklNUExFTUVOVEVEEAcq8gEKC0Nsb3NlUmVhc29uEhwKGENMT1NFX1JFQVNPTl9VTlNQRUNJRklFRBAAEiAKHENMT1NFX1JFQVNPTl9TRVJWRVJfU0hVVERPV04QARIeChpDTE9TRV9SRUFTT05fVE9LRU5fUkVWT0tFRBACEh4KGkNMT1NFX1JFQVNPTl9UT0tFTl9FWFBJUkVEEAMSHgoaQ0xPU0VfUkVBU09OX1NMT1dfQ09OU1VNRVIQBBIiCh5DTE9TRV9SRUFTT05fSEVBUlRCRUFUX1RJTUVPVVQQBRIfChtDTE9TRV9SRUFTT05fUFJPVE9DT0xfRVJST1IQBiqbAQoNQWNjb3VudENoYW5nZRIeChpBQ0NPVU5UX0NIQU5HRV9VTlNQRUNJRklFRBAAEiIKHkFDQ09VTlRfQ0hBTkdFX1BST0ZJTEVfVVBEQVRFRBABEiMKH0FDQ09VTlRfQ0hBTkdFX1NFVFRJTkdTX1VQREFURUQQAhIhCh1BQ0NPVU5UX0NIQU5HRV9FTUFJTF9WRVJJRklFRBADKogDChJSZWxhdGlvbnNoaXBDaGFuZ2USIwofUkVMQVRJT05TSElQX0NIQU5HRV9VTlNQRUNJRklFRBAAEiAKHFJFTEFUSU9OU0hJUF9DSEFOR0VfRk9MTE9XRUQQARIiCh5SRUxBVElPTlNISVBfQ0hBTkdFX1VORk9MTE9XRUQQAhIoCiRSRUxBVElPTlNISVBfQ0hBTkdFX0ZPTExPV19SRVFVRVNURUQQAxIvCitSRUxBVElPTlNISVBfQ0hBTkdFX0ZPTExPV19SRVFVRVNUX0FDQ0VQVEVEEAQSKAokUkVMQVRJT05TSElQX0NIQU5HRV9GT0xMT1dFUl9SRU1PVkVEEAUSHwobUkVMQVRJT05TSElQX0NIQU5HRV9CTE9DS0VEEAYSIQodUkVMQVRJT05TSElQX0NIQU5HRV9VTkJMT0NLRUQQBxIdChlSRUxBVElPTlNISVBfQ0hBTkdFX01VVEVEEAgSHwobUkVMQVRJT05TSElQX0NIQU5HRV9VTk1VVEVEEAkqYwoMQ2lyY2xlQ2hhbmdlEh0KGUNJUkNMRV9DSEFOR0VfVU5TUEVDSUZJRUQQABIZChVDSVJDTEVfQ0hBTkdFX1VQREFURUQQARIZChVDSVJDTEVfQ0hBTkdFX0RFTEVURUQQAirsAQoSQ2lyY2xlTWVtYmVyQ2hhbmdlEiQKIENJUkNMRV9NRU1CRVJfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASHwobQ0lSQ0xFX01FTUJFUl9DSEFOR0VfSk9JTkVEEAESHQoZQ0lSQ0xFX01FTUJFUl9DSEFOR0VfTEVGVBACEiAKHENJUkNMRV9NRU1CRVJfQ0hBTkdFX1JFTU9WRUQQAxIlCiFDSVJDTEVfTUVNQkVSX0NIQU5HRV9ST0xFX0NIQU5HRUQQBBInCiNDSVJDTEVfTUVNQkVSX0NIQU5HRV9TQUZFVFlfQ0hBTkdFRBAFKnMKClBvc3RDaGFuZ2USGwoXUE9TVF9DSEFOR0VfVU5TUEVDSUZJRUQQABIXChNQT1NUX0NIQU5HRV9DUkVBVEVEEAESFgoSUE9TVF9DSEFOR0VfRURJVEVEEAISFwoTUE9TVF9DSEFOR0VfREVMRVRFRBADKpQBCg9SZXNwb25kZXJDaGFuZ2USIAocUkVTUE9OREVSX0NIQU5HRV9VTlNQRUNJRklFRBAAEiEKHVJFU1BPTkRFUl9DSEFOR0VfQUNLTk9XTEVER0VEEAESHgoaUkVTUE9OREVSX0NIQU5HRV9SRVNQT05ERUQQAhIcChhSRVNQT05ERVJfQ0hBTkdFX0NMQUlNRUQQA2IGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_circle_v1_types, file_kith_common_v1_common, file_kith_support_v1_types, file_kith_user_v1_notification]);
+  fileDesc("Ch9raXRoL3JlYWx0aW1lL3YxL3JlYWx0aW1lLnByb3RvEhBraXRoLnJlYWx0aW1lLnYxIssCCgtDbGllbnRGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEjAKCXN1YnNjcmliZRgCIAEoCzIbLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlSAASNAoLdW5zdWJzY3JpYmUYAyABKAsyHS5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlSAASJAoDYWNrGAQgASgLMhUua2l0aC5yZWFsdGltZS52MS5BY2tIABIqCgZyZXN1bWUYBSABKAsyGC5raXRoLnJlYWx0aW1lLnYxLlJlc3VtZUgAEiYKBHBvbmcYBiABKAsyFi5raXRoLnJlYWx0aW1lLnYxLlBvbmdIABI2CgxhdXRoZW50aWNhdGUYByABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZUgAQg4KBWZyYW1lEgW6SAIIASIwCgxBdXRoZW50aWNhdGUSIAoMYWNjZXNzX3Rva2VuGAEgASgJQgq6SAdyBRABGIBAIpkBCglTdWJzY3JpYmUSiwEKBXRvcGljGAEgASgJQny6SHlydzJ1Xih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxwb3N0fGluY2lkZW50fHJlc3BvbmRlcnMpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIpsBCgtVbnN1YnNjcmliZRKLAQoFdG9waWMYASABKAlCfLpIeXJ3MnVeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfHBvc3R8aW5jaWRlbnR8cmVzcG9uZGVycyk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQiqQEKA0FjaxIUCgNzZXEYASABKARCB7pIBDICIAASiwEKBXRvcGljGAIgASgJQny6SHlydzJ1Xih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxwb3N0fGluY2lkZW50fHJlc3BvbmRlcnMpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIsMBCgZSZXN1bWUSOgoHY3Vyc29ycxgDIAMoCzIdLmtpdGgucmVhbHRpbWUudjEuVG9waWNDdXJzb3JCCrpIB5IBBAgBEGQ6X7pIXBpaChVyZXN1bWUuY3Vyc29yc191bmlxdWUSGmVhY2ggdG9waWMgbWF5IGFwcGVhciBvbmNlGiV0aGlzLmN1cnNvcnMubWFwKGMsIGMudG9waWMpLnVuaXF1ZSgpSgQIARACSgQIAhADUghsYXN0X3NlcVIGdG9waWNzIqgBCgtUb3BpY0N1cnNvchKLAQoFdG9waWMYASABKAlCfLpIeXJ3MnVeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfHBvc3R8aW5jaWRlbnR8cmVzcG9uZGVycyk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQSCwoDc2VxGAIgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiywgKC1NlcnZlckZyYW1lEgkKAXYYASABKA0SCwoDc2VxGAIgASgEEgwKBHR5cGUYAyABKAkSDQoFdG9waWMYBCABKAkSFAoMYWNrX3JlcXVpcmVkGAUgASgIEi8KC29jY3VycmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgVoZWxsbxgKIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuSGVsbG9IABImCgRwaW5nGAsgASgLMhYua2l0aC5yZWFsdGltZS52MS5QaW5nSAASJAoDZ2FwGA0gASgLMhUua2l0aC5yZWFsdGltZS52MS5HYXBIABIoCgVlcnJvchgOIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuRXJyb3JIABIsCgdjbG9zaW5nGA8gASgLMhkua2l0aC5yZWFsdGltZS52MS5DbG9zaW5nSAASMgoKc3Vic2NyaWJlZBgQIAEoCzIcLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlZEgAEjgKDWF1dGhlbnRpY2F0ZWQYESABKAsyHy5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZWRIABI2Cgx1bnN1YnNjcmliZWQYEiABKAsyHi5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlZEgAEjEKB2FjY291bnQYHiABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkFjY291bnRFdmVudEgAEjsKDHJlbGF0aW9uc2hpcBgfIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuUmVsYXRpb25zaGlwRXZlbnRIABIyCghjaGVja19pbhggIAEoCzIeLmtpdGgucmVhbHRpbWUudjEuQ2hlY2tJbkV2ZW50SAASOwoMbm90aWZpY2F0aW9uGCEgASgLMiMua2l0aC5yZWFsdGltZS52MS5Ob3RpZmljYXRpb25FdmVudEgAEjwKDWNpcmNsZV9tZW1iZXIYIiABKAsyIy5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZU1lbWJlckV2ZW50SAASLwoGY2lyY2xlGCMgASgLMh0ua2l0aC5yZWFsdGltZS52MS5DaXJjbGVFdmVudEgAEisKBHBvc3QYJCABKAsyGy5raXRoLnJlYWx0aW1lLnYxLlBvc3RFdmVudEgAEjgKC3Bvc3RfY291bnRzGCUgASgLMiEua2l0aC5yZWFsdGltZS52MS5Qb3N0Q291bnRzRXZlbnRIABIzCghpbmNpZGVudBgmIAEoCzIfLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRFdmVudEgAEkYKEmluY2lkZW50X3Jlc3BvbmRlchgnIAEoCzIoLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRSZXNwb25kZXJFdmVudEgAQgkKB3BheWxvYWRKBAgMEA1SBWV2ZW50IqADCgVIZWxsbxIVCg1jb25uZWN0aW9uX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEgoKc2Vzc2lvbl9pZBgDIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNcmVwbGF5X3dpbmRvdxgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgtzZXJ2ZXJfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPbWF4X2ZyYW1lX2J5dGVzGAggASgNEhIKCm1heF90b3BpY3MYCSABKA0SHAoUcmVwbGF5X3dpbmRvd19mcmFtZXMYCiABKA0SMAoJbGFzdF9zZXFzGAsgAygLMh0ua2l0aC5yZWFsdGltZS52MS5Ub3BpY0N1cnNvchI0ChB0b2tlbl9leHBpcmVzX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEoECAYQB1IIbGFzdF9zZXEiFQoEUGluZxINCgVub25jZRgBIAEoBCJcCgpTdWJzY3JpYmVkEhIKCnJlcXVlc3RfaWQYAiABKA0SLAoFaGVhZHMYAyADKAsyHS5raXRoLnJlYWx0aW1lLnYxLlRvcGljQ3Vyc29ySgQIARACUgZ0b3BpY3MiZwoMVW5zdWJzY3JpYmVkEg4KBnRvcGljcxgBIAMoCRISCgpyZXF1ZXN0X2lkGAIgASgNEjMKBnJlYXNvbhgDIAEoDjIjLmtpdGgucmVhbHRpbWUudjEuVW5zdWJzY3JpYmVSZWFzb24iUwoNQXV0aGVudGljYXRlZBISCgpyZXF1ZXN0X2lkGAEgASgNEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImkKA0dhcBIQCghmcm9tX3NlcRgBIAEoBBIOCgZ0b19zZXEYAiABKAQSDQoFdG9waWMYBCABKAkSKwoGcmVhc29uGAUgASgOMhsua2l0aC5yZWFsdGltZS52MS5HYXBSZWFzb25KBAgDEAQibAoFRXJyb3ISDwoHbWVzc2FnZRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgNEikKBGNvZGUYBCABKA4yGy5raXRoLnJlYWx0aW1lLnYxLkVycm9yQ29kZRINCgV0b3BpYxgFIAEoCUoECAEQAiKkAQoHQ2xvc2luZxItCgZyZWFzb24YASABKA4yHS5raXRoLnJlYWx0aW1lLnYxLkNsb3NlUmVhc29uEhIKCmNsb3NlX2NvZGUYAiABKA0SDwoHbWVzc2FnZRgDIAEoCRIRCglyZWNvbm5lY3QYBCABKAgSMgoPcmVjb25uZWN0X2FmdGVyGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlAKDEFjY291bnRFdmVudBIvCgZjaGFuZ2UYASABKA4yHy5raXRoLnJlYWx0aW1lLnYxLkFjY291bnRDaGFuZ2USDwoHdmVyc2lvbhgCIAEoBCJrChFSZWxhdGlvbnNoaXBFdmVudBIPCgd1c2VyX2lkGAEgASgJEjQKBmNoYW5nZRgCIAEoDjIkLmtpdGgucmVhbHRpbWUudjEuUmVsYXRpb25zaGlwQ2hhbmdlEg8KB3ZlcnNpb24YAyABKAQiaAoMQ2hlY2tJbkV2ZW50EhMKC2NoZWNrX2luX2lkGAEgASgJEi4KBnN0YXR1cxgCIAEoDjIeLmtpdGguc3VwcG9ydC52MS5DaGVja0luU3RhdHVzEhMKC2luY2lkZW50X2lkGAMgASgJItsBChFOb3RpZmljYXRpb25FdmVudBIXCg9ub3RpZmljYXRpb25faWQYASABKAkSLAoEdHlwZRgCIAEoDjIeLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25UeXBlEhEKCWdyb3VwX2tleRgDIAEoCRIyCgdzdWJqZWN0GAQgASgLMiEua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblN1YmplY3QSFQoNYWN0b3JfdXNlcl9pZBgFIAEoCRIPCgdwcmV2aWV3GAYgASgJEhAKCGZpbHRlcmVkGAcgASgIImEKC0NpcmNsZUV2ZW50EhEKCWNpcmNsZV9pZBgBIAEoCRIuCgZjaGFuZ2UYAiABKA4yHi5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZUNoYW5nZRIPCgd2ZXJzaW9uGAMgASgEItQBChFDaXJjbGVNZW1iZXJFdmVudBIRCgljaXJjbGVfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRI0CgZjaGFuZ2UYAyABKA4yJC5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZU1lbWJlckNoYW5nZRIoCgRyb2xlGAQgASgOMhoua2l0aC5jaXJjbGUudjEuQ2lyY2xlUm9sZRIRCglyZXNwb25kZXIYBSABKAgSFwoPcHJpbWFyeV9jb250YWN0GAYgASgIEg8KB3ZlcnNpb24YByABKAQitQEKCVBvc3RFdmVudBIPCgdwb3N0X2lkGAEgASgJEiwKBmNoYW5nZRgCIAEoDjIcLmtpdGgucmVhbHRpbWUudjEuUG9zdENoYW5nZRIWCg5hdXRob3JfdXNlcl9pZBgDIAEoCRIYChByZXBseV90b19wb3N0X2lkGAQgASgJEhQKDHJvb3RfcG9zdF9pZBgFIAEoCRIQCghyZXZpc2lvbhgGIAEoDRIPCgd2ZXJzaW9uGAcgASgEItsBCg9Qb3N0Q291bnRzRXZlbnQSDwoHcG9zdF9pZBgBIAEoCRIYCgtyZXBseV9jb3VudBgCIAEoDUgAiAEBEhcKCmxpa2VfY291bnQYAyABKA1IAYgBARIZCgxyZXBvc3RfY291bnQYBCABKA1IAogBARIYCgtxdW90ZV9jb3VudBgFIAEoDUgDiAEBEg8KB3ZlcnNpb24YBiABKARCDgoMX3JlcGx5X2NvdW50Qg0KC19saWtlX2NvdW50Qg8KDV9yZXBvc3RfY291bnRCDgoMX3F1b3RlX2NvdW50IrABCg5JbmNpZGVudE9wZW5lZBIrCgRraW5kGAEgASgOMh0ua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50S2luZBIsCgloZWxwX3R5cGUYAiABKA4yGS5raXRoLnN1cHBvcnQudjEuSGVscFR5cGUSKwoIc2V2ZXJpdHkYAyABKA4yGS5raXRoLnN1cHBvcnQudjEuU2V2ZXJpdHkSFgoObm90aWZpZWRfY291bnQYBCABKA0iwQEKGEluY2lkZW50UmVzcG9uZGVyQ2hhbmdlZBIZChFyZXNwb25kZXJfdXNlcl9pZBgBIAEoCRIxCgZjaGFuZ2UYAiABKA4yIS5raXRoLnJlYWx0aW1lLnYxLlJlc3BvbmRlckNoYW5nZRIvCghyZXNwb25zZRgDIAEoDjIdLmtpdGguc3VwcG9ydC52MS5SZXNwb25zZUtpbmQSJgoDZXRhGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uImwKEUluY2lkZW50RXNjYWxhdGVkEgwKBHN0ZXAYASABKA0SMQoGdGFyZ2V0GAIgASgOMiEua2l0aC5zdXBwb3J0LnYxLkVzY2FsYXRpb25UYXJnZXQSFgoObm90aWZpZWRfY291bnQYAyABKA0idQoXSW5jaWRlbnRMb2NhdGlvblVwZGF0ZWQSKgoIbG9jYXRpb24YASABKAsyGC5raXRoLmNvbW1vbi52MS5Mb2NhdGlvbhIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIZChdJbmNpZGVudExvY2F0aW9uU3RvcHBlZCIrChFJbmNpZGVudE5vdGVBZGRlZBIWCg5hdXRob3JfdXNlcl9pZBgBIAEoCSJ2Cg5JbmNpZGVudENsb3NlZBIvCgZzdGF0dXMYASABKA4yHy5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRTdGF0dXMSMwoKcmVzb2x1dGlvbhgCIAEoDjIfLmtpdGguc3VwcG9ydC52MS5SZXNvbHV0aW9uS2luZCLrAwoNSW5jaWRlbnRFdmVudBITCgtpbmNpZGVudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEjIKBm9wZW5lZBgKIAEoCzIgLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRPcGVuZWRIABI/CglyZXNwb25kZXIYCyABKAsyKi5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50UmVzcG9uZGVyQ2hhbmdlZEgAEjgKCWVzY2FsYXRlZBgMIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRFc2NhbGF0ZWRIABJFChBsb2NhdGlvbl91cGRhdGVkGA0gASgLMikua2l0aC5yZWFsdGltZS52MS5JbmNpZGVudExvY2F0aW9uVXBkYXRlZEgAEkUKEGxvY2F0aW9uX3N0b3BwZWQYDiABKAsyKS5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50TG9jYXRpb25TdG9wcGVkSAASOQoKbm90ZV9hZGRlZBgPIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnROb3RlQWRkZWRIABIyCgZjbG9zZWQYECABKAsyIC5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50Q2xvc2VkSABCCAoGY2hhbmdlIm0KFkluY2lkZW50UmVzcG9uZGVyRXZlbnQSEwoLaW5jaWRlbnRfaWQYASABKAkSDgoGZHVyZXNzGAIgASgIEi4KBWV2ZW50GAMgASgLMh8ua2l0aC5yZWFsdGltZS52MS5JbmNpZGVudEV2ZW50Kn0KEVVuc3Vic2NyaWJlUmVhc29uEiIKHlVOU1VCU0NSSUJFX1JFQVNPTl9VTlNQRUNJRklFRBAAEiAKHFVOU1VCU0NSSUJFX1JFQVNPTl9SRVFVRVNURUQQARIiCh5VTlNVQlNDUklCRV9SRUFTT05fQUNDRVNTX0xPU1QQAiqqAQoJR2FwUmVhc29uEhoKFkdBUF9SRUFTT05fVU5TUEVDSUZJRUQQABIlCiFHQVBfUkVBU09OX1JFUExBWV9XSU5ET1dfRVhDRUVERUQQARIbChdHQVBfUkVBU09OX0NVUlNPUl9BSEVBRBACEiEKHUdBUF9SRUFTT05fUkVQTEFZX1VOQVZBSUxBQkxFEAMSGgoWR0FQX1JFQVNPTl9OT1RfVklTSUJMRRAEKvoBCglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhwKGEVSUk9SX0NPREVfSU5WQUxJRF9GUkFNRRABEhwKGEVSUk9SX0NPREVfSU5WQUxJRF9UT0tFThACEh4KGkVSUk9SX0NPREVfRk9SQklEREVOX1RPUElDEAMSHgoaRVJST1JfQ09ERV9UT09fTUFOWV9UT1BJQ1MQBBIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBAFEhoKFkVSUk9SX0NPREVfVU5BVkFJTEFCTEUQBhIcChhFUlJPUl9DT0RFX1VOSU1QTEVNRU5URUQQByryAQoLQ2xvc2VSZWFzb24SHAoYQ0xPU0VfUkVBU09OX1VOU1BFQ0lGSUVEEAASIAocQ0xPU0VfUkVBU09OX1NFUlZFUl9TSFVURE9XThABEh4KGkNMT1NFX1JFQVNPTl9UT0tFTl9SRVZPS0VEEAISHgoaQ0xPU0VfUkVBU09OX1RPS0VOX0VYUElSRUQQAxIeChpDTE9TRV9SRUFTT05fU0xPV19DT05TVU1FUhAEEiIKHkNMT1NFX1JFQVNPTl9IRUFSVEJFQVRfVElNRU9VVBAFEh8KG0NMT1NFX1JFQVNPTl9QUk9UT0NPTF9FUlJPUhAGKpsBCg1BY2NvdW50Q2hhbmdlEh4KGkFDQ09VTlRfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIgoeQUNDT1VOVF9DSEFOR0VfUFJPRklMRV9VUERBVEVEEAESIwofQUNDT1VOVF9DSEFOR0VfU0VUVElOR1NfVVBEQVRFRBACEiEKHUFDQ09VTlRfQ0hBTkdFX0VNQUlMX1ZFUklGSUVEEAMqiAMKElJlbGF0aW9uc2hpcENoYW5nZRIjCh9SRUxBVElPTlNISVBfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIAocUkVMQVRJT05TSElQX0NIQU5HRV9GT0xMT1dFRBABEiIKHlJFTEFUSU9OU0hJUF9DSEFOR0VfVU5GT0xMT1dFRBACEigKJFJFTEFUSU9OU0hJUF9DSEFOR0VfRk9MTE9XX1JFUVVFU1RFRBADEi8KK1JFTEFUSU9OU0hJUF9DSEFOR0VfRk9MTE9XX1JFUVVFU1RfQUNDRVBURUQQBBIoCiRSRUxBVElPTlNISVBfQ0hBTkdFX0ZPTExPV0VSX1JFTU9WRUQQBRIfChtSRUxBVElPTlNISVBfQ0hBTkdFX0JMT0NLRUQQBhIhCh1SRUxBVElPTlNISVBfQ0hBTkdFX1VOQkxPQ0tFRBAHEh0KGVJFTEFUSU9OU0hJUF9DSEFOR0VfTVVURUQQCBIfChtSRUxBVElPTlNISVBfQ0hBTkdFX1VOTVVURUQQCSpjCgxDaXJjbGVDaGFuZ2USHQoZQ0lSQ0xFX0NIQU5HRV9VTlNQRUNJRklFRBAAEhkKFUNJUkNMRV9DSEFOR0VfVVBEQVRFRBABEhkKFUNJUkNMRV9DSEFOR0VfREVMRVRFRBACKuwBChJDaXJjbGVNZW1iZXJDaGFuZ2USJAogQ0lSQ0xFX01FTUJFUl9DSEFOR0VfVU5TUEVDSUZJRUQQABIfChtDSVJDTEVfTUVNQkVSX0NIQU5HRV9KT0lORUQQARIdChlDSVJDTEVfTUVNQkVSX0NIQU5HRV9MRUZUEAISIAocQ0lSQ0xFX01FTUJFUl9DSEFOR0VfUkVNT1ZFRBADEiUKIUNJUkNMRV9NRU1CRVJfQ0hBTkdFX1JPTEVfQ0hBTkdFRBAEEicKI0NJUkNMRV9NRU1CRVJfQ0hBTkdFX1NBRkVUWV9DSEFOR0VEEAUqcwoKUG9zdENoYW5nZRIbChdQT1NUX0NIQU5HRV9VTlNQRUNJRklFRBAAEhcKE1BPU1RfQ0hBTkdFX0NSRUFURUQQARIWChJQT1NUX0NIQU5HRV9FRElURUQQAhIXChNQT1NUX0NIQU5HRV9ERUxFVEVEEAMqlAEKD1Jlc3BvbmRlckNoYW5nZRIgChxSRVNQT05ERVJfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIQodUkVTUE9OREVSX0NIQU5HRV9BQ0tOT1dMRURHRUQQARIeChpSRVNQT05ERVJfQ0hBTkdFX1JFU1BPTkRFRBACEhwKGFJFU1BPTkRFUl9DSEFOR0VfQ0xBSU1FRBADYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_circle_v1_types, file_kith_common_v1_common, file_kith_support_v1_types, file_kith_user_v1_notification]);
 
 /**
  * A frame from the client. A frame that cannot be decoded, or carries none of the cases,
@@ -345,9 +353,9 @@ export const AuthenticateSchema: GenMessage<Authenticate> = /*@__PURE__*/
 
 /**
  * Starts live delivery of a topic (see the topic table in the file header): frames published
- * after the subscription. Answered by Subscribed with the topic's current head seq, or by
- * Error{FORBIDDEN_TOPIC | TOO_MANY_TOPICS | UNAVAILABLE}. Subscribing to a topic already held is
- * a no-op answered by Subscribed. To also get what was missed, use Resume.
+ * after the subscription. Answered by Subscribed with the topic's current head seq, or by an
+ * Error (ERROR_CODE_FORBIDDEN_TOPIC, _TOO_MANY_TOPICS or _UNAVAILABLE). Subscribing to a topic
+ * already held is a no-op answered by Subscribed. To also get what was missed, use Resume.
  *
  * @generated from message kith.realtime.v1.Subscribe
  */
@@ -432,9 +440,9 @@ export const AckSchema: GenMessage<Ack> = /*@__PURE__*/
 /**
  * Restores subscriptions after a reconnect and replays what was missed, per topic. Each topic
  * is authorised like Subscribe (refused ones answer an Error frame naming the topic; the others
- * proceed). For each granted topic the client then gets, in order: a Gap if frames after its
- * cursor are no longer held (or the cursor is ahead of the topic), the held frames after the
- * cursor, then live frames; one Subscribed frame confirms the granted topics with their heads.
+ * proceed). One Subscribed frame confirms the granted topics with their heads; then, for each
+ * granted topic, in order: a Gap if frames after its cursor are no longer held (or the cursor
+ * is ahead of the topic), the held frames after the cursor up to the head, then live frames.
  * A cursor with seq 0 only subscribes (nothing replayed). Resume may also be sent on a live
  * socket to refill a hole in a topic already held. Replay never reaches back to a time
  * the caller could not see the topic: a circle cursor from before the caller's latest JOINED
@@ -516,8 +524,9 @@ export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
  */
 export type ServerFrame = Message<"kith.realtime.v1.ServerFrame"> & {
   /**
-   * Frame schema version; currently 1. A client that sees a higher major version should
-   * reconnect after updating; new payload cases and fields are added without a bump.
+   * Frame schema version; currently 1. New payload cases and fields are added without a bump;
+   * a bump means an incompatible change, and a client that does not know the version must not
+   * interpret the frame (the app needs an update).
    *
    * @generated from field: uint32 v = 1;
    */
@@ -1331,6 +1340,14 @@ export type PostEvent = Message<"kith.realtime.v1.PostEvent"> & {
    * @generated from field: uint32 revision = 6;
    */
   revision: number;
+
+  /**
+   * The version of post_id after the change (the post's change counter: edits, deletion,
+   * counts); ignore the frame when you already hold this version or a newer one of the post.
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
 };
 
 /**
@@ -1341,8 +1358,9 @@ export const PostEventSchema: GenMessage<PostEvent> = /*@__PURE__*/
   messageDesc(file_kith_realtime_v1_realtime, 23);
 
 /**
- * "post:<id>": the post's public counters after a like, unlike, repost, unrepost, reply or
- * quote. Who liked or reposted is not said (see ListLikes).
+ * "post:<id>": a public counter of the post after a like, unlike, repost, unrepost, reply or
+ * quote. Only the counters the change touched are set (the others are absent, not 0). Who
+ * liked or reposted is not said (see PostService.ListLikes).
  *
  * @generated from message kith.realtime.v1.PostCountsEvent
  */
@@ -1353,28 +1371,29 @@ export type PostCountsEvent = Message<"kith.realtime.v1.PostCountsEvent"> & {
   postId: string;
 
   /**
-   * @generated from field: uint32 reply_count = 2;
+   * @generated from field: optional uint32 reply_count = 2;
    */
-  replyCount: number;
+  replyCount?: number | undefined;
 
   /**
-   * @generated from field: uint32 like_count = 3;
+   * @generated from field: optional uint32 like_count = 3;
    */
-  likeCount: number;
+  likeCount?: number | undefined;
 
   /**
-   * @generated from field: uint32 repost_count = 4;
+   * @generated from field: optional uint32 repost_count = 4;
    */
-  repostCount: number;
+  repostCount?: number | undefined;
 
   /**
-   * @generated from field: uint32 quote_count = 5;
+   * @generated from field: optional uint32 quote_count = 5;
    */
-  quoteCount: number;
+  quoteCount?: number | undefined;
 
   /**
-   * The post's engagement version (+1 per counter change); ignore the frame when you already
-   * show this version or a newer one.
+   * The post's version after the change. Keep, per counter, the version at which you last set
+   * it, and apply a set counter only when this version is newer (counters arrive out of order
+   * across topics and redeliveries).
    *
    * @generated from field: uint64 version = 6;
    */
