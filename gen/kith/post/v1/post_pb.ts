@@ -445,7 +445,7 @@ export type GetThreadRequest = Message<"kith.post.v1.GetThreadRequest"> & {
   postId: string;
 
   /**
-   * Ancestors to return, 0..100; 0 = 20.
+   * Most ancestors to return, 0..100; 0 = 20.
    *
    * @generated from field: uint32 parent_height = 2;
    */
@@ -486,14 +486,18 @@ export const GetThreadRequestSchema: GenMessage<GetThreadRequest> = /*@__PURE__*
  */
 export type GetThreadResponse = Message<"kith.post.v1.GetThreadResponse"> & {
   /**
-   * Root first; an ancestor the caller may not see is skipped and ancestors_truncated set.
-   * Sent on every call, continuations included.
+   * Root first, the parent last: contiguous up from the post, so the walk stops below the
+   * first ancestor the caller may not see (deleted, hidden, blocked). Sent on every call,
+   * continuations included.
    *
    * @generated from field: repeated kith.post.v1.Post ancestors = 1;
    */
   ancestors: Post[];
 
   /**
+   * Set when the thread has ancestors above the first one returned (cut by parent_height or
+   * by an ancestor the caller may not see).
+   *
    * @generated from field: bool ancestors_truncated = 2;
    */
   ancestorsTruncated: boolean;
@@ -550,7 +554,8 @@ export enum ReplySort {
   NEWEST = 2,
 
   /**
-   * By engagement, then age.
+   * Most likes, reposts and replies (counted together) first; ties oldest first. Scores move
+   * while a client pages, so a reply can show up twice or be missed: dedupe by post_id.
    *
    * @generated from enum value: REPLY_SORT_TOP = 3;
    */
@@ -634,7 +639,8 @@ export const PostService: GenService<{
     output: typeof EditPostResponseSchema;
   },
   /**
-   * Every revision of a post, newest first, for anyone who may see the post (else NotFound).
+   * Every revision of a post, newest (the current one) first, for anyone who may see the post
+   * (else NotFound).
    *
    * @generated from rpc kith.post.v1.PostService.GetPostHistory
    */

@@ -22,11 +22,15 @@ export const file_kith_post_v1_timeline: GenFile = /*@__PURE__*/
  */
 export type GetHomeTimelineRequest = Message<"kith.post.v1.GetHomeTimelineRequest"> & {
   /**
+   * Leave out replies, except replies to the replier's own posts (threads).
+   *
    * @generated from field: bool exclude_replies = 1;
    */
   excludeReplies: boolean;
 
   /**
+   * Leave out reposts.
+   *
    * @generated from field: bool exclude_reposts = 2;
    */
   excludeReposts: boolean;
@@ -104,17 +108,21 @@ export type GetUserTimelineRequest = Message<"kith.post.v1.GetUserTimelineReques
   userId: string;
 
   /**
+   * Leave out replies, except replies to the user's own posts (threads).
+   *
    * @generated from field: bool exclude_replies = 2;
    */
   excludeReplies: boolean;
 
   /**
+   * Leave out reposts.
+   *
    * @generated from field: bool exclude_reposts = 3;
    */
   excludeReposts: boolean;
 
   /**
-   * Only posts with media.
+   * Only the user's own posts with at least one media item (no reposts).
    *
    * @generated from field: bool only_media = 4;
    */
@@ -176,6 +184,8 @@ export type GetCircleTimelineRequest = Message<"kith.post.v1.GetCircleTimelineRe
   circleId: string;
 
   /**
+   * Leave out replies, except replies to the replier's own posts (threads).
+   *
    * @generated from field: bool exclude_replies = 2;
    */
   excludeReplies: boolean;

@@ -297,6 +297,9 @@ export type Post = Message<"kith.post.v1.Post"> & {
   hashtags: string[];
 
   /**
+   * Counts are totals: they include replies, likes, reposts and quotes the caller may not see
+   * (never deleted ones).
+   *
    * @generated from field: uint32 reply_count = 15;
    */
   replyCount: number;
@@ -366,7 +369,8 @@ export const PostSchema: GenMessage<Post> = /*@__PURE__*/
   messageDesc(file_kith_post_v1_types, 7);
 
 /**
- * An earlier version of a post, kept on every edit.
+ * One version of a post; every edit keeps the one before. GetPostHistory lists them all, the
+ * current one first.
  *
  * @generated from message kith.post.v1.PostRevision
  */
