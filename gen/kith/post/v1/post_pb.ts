@@ -74,9 +74,10 @@ export type CreatePostRequest = Message<"kith.post.v1.CreatePostRequest"> & {
   replyToPostId: string;
 
   /**
-   * Quotes a public post, or the caller's own followers-only post (the quote's audience must
-   * then be FOLLOWERS); anything else answers FailedPrecondition (see Audience). A reply may
-   * quote too, when its inherited audience satisfies this rule.
+   * Quotes a public post, or a followers-only post whose audience is the caller's own
+   * followers (the quote's audience must then be FOLLOWERS); anything else answers
+   * FailedPrecondition (see Audience). A reply may quote too, when its inherited audience
+   * satisfies this rule.
    *
    * @generated from field: string quote_post_id = 8;
    */
@@ -745,9 +746,10 @@ export const PostService: GenService<{
     output: typeof ListBookmarksResponseSchema;
   },
   /**
-   * Boosts a post to the caller's followers: only a public post, or the caller's own
-   * followers-only post; any other post answers FailedPrecondition, one the caller may not
-   * see NotFound. Reposting again succeeds with no new event.
+   * Boosts a post to the caller's followers: only a public post, or a followers-only post
+   * whose audience is the caller's own followers (see Audience); any other post answers
+   * FailedPrecondition, one the caller may not see NotFound. Reposting again succeeds with no
+   * new event.
    *
    * @generated from rpc kith.post.v1.PostService.Repost
    */

@@ -92,15 +92,17 @@ export const MentionedOnlyAudienceSchema: GenMessage<MentionedOnlyAudience> = /*
  * Who may see a post. Audiences never widen: nothing done to or with a post lets anyone read
  * it who could not when it was published. Every rule below that refuses answers
  * FailedPrecondition.
- * - Repost: only a public post, or the caller's own followers-only post (its repost reaches
- *   the same followers). Others' followers-only, circle and mentioned-only posts are refused.
- * - Quote: the same rule as repost, and a quote of the caller's own followers-only post must
- *   itself be FOLLOWERS. A reader who may not see the quoted post never gets it embedded
+ * - Repost: only a public post, or a followers-only post whose audience is the caller's own
+ *   followers (the caller's post or self-reply, whose repost reaches the same followers).
+ *   Other followers-only posts (replies in someone else's thread included), circle and
+ *   mentioned-only posts are refused.
+ * - Quote: the same rule as repost, and a quote of a followers-only post must itself be
+ *   FOLLOWERS. A reader who may not see the quoted post never gets it embedded
  *   (Post.quoted_post is unset).
- * - Reply: inherits its parent's audience, so a whole thread shares its root post's audience
- *   (the root author's followers and mentioned users, the root's circles, or the root's
- *   mentioned users). Mentions in a reply add no readers; a mentioned user outside the
- *   audience is not notified.
+ * - Reply: inherits its parent's audience as it is when the reply is made, so a thread shares
+ *   its root post's audience (the root author's followers and mentioned users, the root's
+ *   circles, or the root's mentioned users). Mentions in a reply add no readers; a mentioned
+ *   user outside the audience is not notified.
  * - Edit: never adds readers. The audience may only narrow (PUBLIC → FOLLOWERS →
  *   MENTIONED_ONLY, or CIRCLES to a subset of its circles); narrowing removes other users'
  *   reposts (post.unreposted). An edit adding mentions to a FOLLOWERS or MENTIONED_ONLY post
