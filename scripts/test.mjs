@@ -1,41 +1,22 @@
-// Runs every *.test.ts in the workspace with node's test runner (TypeScript through tsx).
-// Usage: node scripts/test.mjs [path-filter ...]
+// `pnpm test`: the whole check (lint, format, types, contracts), then every test file with vitest.
+// `pnpm test -- <filter…>`: only the test files whose path contains a filter, and no check (the
+// loop while working on something); any vitest flag passes through (`-- --project auth`).
+// `pnpm test:watch [-- <filter…>]` and `pnpm test:coverage [-- <filter…>]` never run the check.
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 
-const roots = ['packages', 'services', 'gen', 'bench', 'scripts', 'deploy'];
-const skipDirs = new Set(['node_modules', 'dist', '.data']);
-function walk(dir, out) {
-  if (!fs.existsSync(dir)) return out;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (skipDirs.has(entry.name)) continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) walk(full, out);
-    else if (entry.name.endsWith('.test.ts')) out.push(full);
-  }
-  return out;
+const [mode, ...rest] = process.argv.slice(2);
+const modes = { '--run': ['run'], '--watch': ['watch'], '--coverage': ['run', '--coverage'] };
+if (!(mode in modes)) {
+  console.error(`usage: node scripts/test.mjs ${Object.keys(modes).join('|')} [-- args]`);
+  process.exit(2);
 }
-const filters = process.argv.slice(2);
-const files = roots
-  .flatMap((r) => walk(r, []))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
-if (files.length === 0) {
-  console.error('no test files matched');
-  process.exit(1);
+// pnpm passes `--` through; vitest would read what follows it as no filter at all.
+const args = rest.filter((arg) => arg !== '--');
+const run = (command, commandArgs) =>
+  spawnSync(command, commandArgs, { stdio: 'inherit' }).status ?? 1;
+
+if (mode === '--run' && args.length === 0) {
+  const status = run('pnpm', ['run', 'check']);
+  if (status !== 0) process.exit(status);
 }
-const concurrency = process.env.KITH_TEST_CONCURRENCY ?? '2';
-const result = spawnSync(
-  process.execPath,
-  [
-    '--import',
-    'tsx',
-    '--test',
-    `--test-concurrency=${concurrency}`,
-    '--test-timeout=120000',
-    ...files,
-  ],
-  { stdio: 'inherit', env: process.env },
-);
-process.exit(result.status ?? 1);
+process.exit(run('pnpm', ['exec', 'vitest', ...modes[mode], ...args]));
