@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { create, toJsonString } from '@bufbuild/protobuf';
 import { createRateLimiter } from '@kith/cache';
 import type { Principal } from '@kith/context';
