@@ -10,6 +10,7 @@ export default tseslint.config(
       '**/dist/**',
       '**/dist.next/**',
       '**/.data/**',
+      'coverage/**',
       'proto-vendor/**',
       // Scratch space for trying Kith out by hand (see .gitignore).
       '**/scratch/**',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ConnectError } from '@connectrpc/connect';
 import { Code, createClient, createContextValues } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
@@ -82,7 +82,7 @@ describe('access token verification and authentication', () => {
   const revoked = new Set<string>();
   const { logger } = captureLogger();
 
-  before(async () => {
+  beforeAll(async () => {
     ed = await makeKey('EdDSA', 'ed-1');
     es = await makeKey('ES256', 'es-1');
     attacker = await makeKey('EdDSA', 'ed-1');
@@ -123,7 +123,7 @@ describe('access token verification and authentication', () => {
       }),
     ]);
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
     await new Promise((resolve) => jkuServer.close(resolve));
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { durationMs } from '@bufbuild/protobuf/wkt';
 import { ErrorCode } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import {

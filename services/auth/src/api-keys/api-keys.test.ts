@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { toJsonString } from '@bufbuild/protobuf';
 import { durationFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Code, createClient } from '@connectrpc/connect';
@@ -31,10 +31,10 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
 let h: AuthHarness;
-before(async () => {
+beforeAll(async () => {
   h = await startAuthHarness({ modules: [supportModule] });
 });
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 
