@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { afterAll, test } from 'vitest';
 
 // The gate runs against a scratch repository holding Kith's real contracts, the way CI runs it
 // on a clean clone: the baseline image frozen in one commit, later commits on top.
@@ -11,7 +11,7 @@ const repoRoot = path.resolve(import.meta.dirname, '../..');
 const gate = path.join(repoRoot, 'scripts/proto-check.mjs');
 const buf = path.join(repoRoot, 'node_modules/.bin/buf');
 const scratch: string[] = [];
-after(() => {
+afterAll(() => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 

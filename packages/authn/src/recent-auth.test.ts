@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import type { Principal } from '@kith/context';
 import { FailedPreconditionError, UnauthenticatedError } from '@kith/errors';
 import { RECENT_AUTH_WINDOW_MS, requireRecentAuth } from './recent-auth.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
@@ -16,10 +16,10 @@ const actors = ['owner', 'other', 'anonymous'] as const;
 type Actor = (typeof actors)[number];
 
 let h: AuthHarness;
-before(async () => {
+beforeAll(async () => {
   h = await startAuthHarness();
 });
-after(() => h?.stop());
+afterAll(() => h?.stop());
 
 /** The clients each actor calls with: the owner's, another signed-in user's, no credentials. */
 async function world() {

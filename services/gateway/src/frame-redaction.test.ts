@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import type { DescEnum, DescField, DescFile, DescMessage } from '@bufbuild/protobuf';
 import { EnvelopeSchema } from '@kith/gen/kith/events/v1/events_pb.js';
 import {
