@@ -586,7 +586,9 @@ export const SetCircleRulesResponseSchema: GenMessage<SetCircleRulesResponse> = 
 export const CircleService: GenService<{
   /**
    * Creates a circle with the caller as OWNER (publishes circle.created, then the owner's
-   * circle.member_joined). Any signed-in user.
+   * circle.member_joined). Any signed-in user. Name and description pass moderation's
+   * pre-publication check (kith.moderation.v1.ModerationInternalService.CheckContent): a
+   * rejection answers InvalidArgument with ErrorInfo reason CONTENT_REJECTED.
    *
    * @generated from rpc kith.circle.v1.CircleService.CreateCircle
    */
@@ -609,7 +611,8 @@ export const CircleService: GenService<{
   },
   /**
    * Updates the fields named in update_mask (OWNER or ADMIN; a MEMBER gets PermissionDenied).
-   * Publishes circle.updated. A new avatar must be the caller's own READY image.
+   * Publishes circle.updated. A new avatar must be the caller's own READY image; a new name or
+   * description passes the same moderation check as in CreateCircle.
    *
    * @generated from rpc kith.circle.v1.CircleService.UpdateCircle
    */

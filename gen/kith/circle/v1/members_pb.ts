@@ -89,7 +89,9 @@ export const ListMembersResponseSchema: GenMessage<ListMembersResponse> = /*@__P
   messageDesc(file_kith_circle_v1_members, 1);
 
 /**
- * Needs re-auth within the last hour (see CircleService.Leave).
+ * Needs re-auth within the last hour (see CircleService.Leave): the circle service reads the
+ * access token's `auth_time` claim, which kith.auth.v1.AuthService.Reauthenticate renews. An
+ * API key carries none, so a key never leaves.
  *
  * @generated from message kith.circle.v1.LeaveRequest
  */
