@@ -22,13 +22,13 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { AuthAccountDisabled, AuthAccountEnabled, AuthApiKeyRevoked, AuthEmailVerified, AuthRegistrationExpired, AuthRoleChanged, AuthSessionRevoked, AuthTokensInvalidated, AuthUserRegistered } from "./auth_events_pb.js";
 import { file_kith_events_v1_auth_events } from "./auth_events_pb.js";
-import type { CircleCreated, CircleDeleted, CircleMemberJoined, CircleMemberLeft, CircleMemberRemoved, CircleRoleChanged, CircleSafetyRoleChanged } from "./circle_events_pb.js";
+import type { CircleCreated, CircleDeleted, CircleInviteCreated, CircleJoinRequested, CircleMemberJoined, CircleMemberLeft, CircleMemberRemoved, CirclePostHidden, CirclePostUnhidden, CirclePurged, CircleRestored, CircleRoleChanged, CircleSafetyRoleChanged, CircleUpdated } from "./circle_events_pb.js";
 import { file_kith_events_v1_circle_events } from "./circle_events_pb.js";
 import type { ModerationAccountActioned, ModerationActionReversed, ModerationContentActioned, ModerationReportFiled } from "./moderation_events_pb.js";
 import { file_kith_events_v1_moderation_events } from "./moderation_events_pb.js";
-import type { PostCommentCreated, PostCreated, PostDeleted, PostEdited, PostLiked, PostMentioned, PostReposted, PostUnliked, PostUnreposted } from "./post_events_pb.js";
+import type { PostCommentCreated, PostCreated, PostDeleted, PostEdited, PostLiked, PostMentioned, PostReposted, PostUnliked } from "./post_events_pb.js";
 import { file_kith_events_v1_post_events } from "./post_events_pb.js";
-import type { SupportAcknowledged, SupportAlertDelivered, SupportAlertRaised, SupportCheckInMissed, SupportCheckInRequested, SupportClaimed, SupportDuressCancelled, SupportEscalated, SupportLocationShared, SupportLocationStopped, SupportNoteAdded, SupportResolved, SupportResponded } from "./support_events_pb.js";
+import type { SupportAcknowledged, SupportAlertRaised, SupportCheckInMissed, SupportEscalated, SupportLocationShared, SupportResolved, SupportResponded } from "./support_events_pb.js";
 import { file_kith_events_v1_support_events } from "./support_events_pb.js";
 import type { UserBlocked, UserErased, UserErasureRequested, UserExportRequested, UserFollowed, UserFollowRequested, UserMuted, UserNotificationCreated, UserProfileUpdated, UserUnblocked, UserUnfollowed } from "./user_events_pb.js";
 import { file_kith_events_v1_user_events } from "./user_events_pb.js";
@@ -38,7 +38,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/events/v1/events.proto.
  */
 export const file_kith_events_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChtraXRoL2V2ZW50cy92MS9ldmVudHMucHJvdG8SDmtpdGguZXZlbnRzLnYxIoABCgVBY3RvchIbCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABAUgAEjAKB3NlcnZpY2UYAiABKAlCHbpIGnIYMhZeW2Etel1bYS16MC05LV17MCwzMX0kSAASGQoGc3lzdGVtGAMgASgIQge6SARqAggBSABCDQoEa2luZBIFukgCCAEigAEKDFRyYWNlQ29udGV4dBJSCgt0cmFjZXBhcmVudBgBIAEoCUI9ukg62AEBcjUyM15bMC05YS1mXXsyfS1bMC05YS1mXXszMn0tWzAtOWEtZl17MTZ9LVswLTlhLWZdezJ9JBIcCgp0cmFjZXN0YXRlGAIgASgJQgi6SAVyAxiABCKBHgoIRW52ZWxvcGUSFAoCaWQYASABKAlCCLpIBXIDsAEBEiYKBHR5cGUYAiABKAlCGLpIFXITMhFeW2Etel0rXC5bYS16X10rJBI3CgtvY2N1cnJlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARIsCgVhY3RvchgEIAEoCzIVLmtpdGguZXZlbnRzLnYxLkFjdG9yQga6SAPIAQESKwoFdHJhY2UYBSABKAsyHC5raXRoLmV2ZW50cy52MS5UcmFjZUNvbnRleHQSHwoOc2NoZW1hX3ZlcnNpb24YBiABKA1CB7pIBCoCKAESLQoGc291cmNlGAcgASgJQh26SBpyGDIWXlthLXpdW2EtejAtOS1dezAsMzF9JBJCChRhdXRoX3VzZXJfcmVnaXN0ZXJlZBhkIAEoCzIiLmtpdGguZXZlbnRzLnYxLkF1dGhVc2VyUmVnaXN0ZXJlZEgAEkAKE2F1dGhfZW1haWxfdmVyaWZpZWQYZSABKAsyIS5raXRoLmV2ZW50cy52MS5BdXRoRW1haWxWZXJpZmllZEgAEkIKFGF1dGhfc2Vzc2lvbl9yZXZva2VkGGYgASgLMiIua2l0aC5ldmVudHMudjEuQXV0aFNlc3Npb25SZXZva2VkSAASSAoXYXV0aF90b2tlbnNfaW52YWxpZGF0ZWQYZyABKAsyJS5raXRoLmV2ZW50cy52MS5BdXRoVG9rZW5zSW52YWxpZGF0ZWRIABI8ChFhdXRoX3JvbGVfY2hhbmdlZBhoIAEoCzIfLmtpdGguZXZlbnRzLnYxLkF1dGhSb2xlQ2hhbmdlZEgAEkQKFWF1dGhfYWNjb3VudF9kaXNhYmxlZBhpIAEoCzIjLmtpdGguZXZlbnRzLnYxLkF1dGhBY2NvdW50RGlzYWJsZWRIABJCChRhdXRoX2FjY291bnRfZW5hYmxlZBhqIAEoCzIiLmtpdGguZXZlbnRzLnYxLkF1dGhBY2NvdW50RW5hYmxlZEgAEkwKGWF1dGhfcmVnaXN0cmF0aW9uX2V4cGlyZWQYayABKAsyJy5raXRoLmV2ZW50cy52MS5BdXRoUmVnaXN0cmF0aW9uRXhwaXJlZEgAEkEKFGF1dGhfYXBpX2tleV9yZXZva2VkGGwgASgLMiEua2l0aC5ldmVudHMudjEuQXV0aEFwaUtleVJldm9rZWRIABJDChR1c2VyX3Byb2ZpbGVfdXBkYXRlZBjIASABKAsyIi5raXRoLmV2ZW50cy52MS5Vc2VyUHJvZmlsZVVwZGF0ZWRIABI2Cg11c2VyX2ZvbGxvd2VkGMkBIAEoCzIcLmtpdGguZXZlbnRzLnYxLlVzZXJGb2xsb3dlZEgAEjoKD3VzZXJfdW5mb2xsb3dlZBjKASABKAsyHi5raXRoLmV2ZW50cy52MS5Vc2VyVW5mb2xsb3dlZEgAEkUKFXVzZXJfZm9sbG93X3JlcXVlc3RlZBjLASABKAsyIy5raXRoLmV2ZW50cy52MS5Vc2VyRm9sbG93UmVxdWVzdGVkSAASNAoMdXNlcl9ibG9ja2VkGMwBIAEoCzIbLmtpdGguZXZlbnRzLnYxLlVzZXJCbG9ja2VkSAASOAoOdXNlcl91bmJsb2NrZWQYzQEgASgLMh0ua2l0aC5ldmVudHMudjEuVXNlclVuYmxvY2tlZEgAEjAKCnVzZXJfbXV0ZWQYzgEgASgLMhkua2l0aC5ldmVudHMudjEuVXNlck11dGVkSAASTQoZdXNlcl9ub3RpZmljYXRpb25fY3JlYXRlZBjPASABKAsyJy5raXRoLmV2ZW50cy52MS5Vc2VyTm90aWZpY2F0aW9uQ3JlYXRlZEgAEkcKFnVzZXJfZXJhc3VyZV9yZXF1ZXN0ZWQY0AEgASgLMiQua2l0aC5ldmVudHMudjEuVXNlckVyYXN1cmVSZXF1ZXN0ZWRIABIyCgt1c2VyX2VyYXNlZBjRASABKAsyGi5raXRoLmV2ZW50cy52MS5Vc2VyRXJhc2VkSAASRQoVdXNlcl9leHBvcnRfcmVxdWVzdGVkGNIBIAEoCzIjLmtpdGguZXZlbnRzLnYxLlVzZXJFeHBvcnRSZXF1ZXN0ZWRIABI0Cgxwb3N0X2NyZWF0ZWQYrAIgASgLMhsua2l0aC5ldmVudHMudjEuUG9zdENyZWF0ZWRIABIyCgtwb3N0X2VkaXRlZBitAiABKAsyGi5raXRoLmV2ZW50cy52MS5Qb3N0RWRpdGVkSAASNAoMcG9zdF9kZWxldGVkGK4CIAEoCzIbLmtpdGguZXZlbnRzLnYxLlBvc3REZWxldGVkSAASQwoUcG9zdF9jb21tZW50X2NyZWF0ZWQYrwIgASgLMiIua2l0aC5ldmVudHMudjEuUG9zdENvbW1lbnRDcmVhdGVkSAASMAoKcG9zdF9saWtlZBiwAiABKAsyGS5raXRoLmV2ZW50cy52MS5Qb3N0TGlrZWRIABI0Cgxwb3N0X3VubGlrZWQYsQIgASgLMhsua2l0aC5ldmVudHMudjEuUG9zdFVubGlrZWRIABI2Cg1wb3N0X3JlcG9zdGVkGLICIAEoCzIcLmtpdGguZXZlbnRzLnYxLlBvc3RSZXBvc3RlZEgAEjgKDnBvc3RfbWVudGlvbmVkGLMCIAEoCzIdLmtpdGguZXZlbnRzLnYxLlBvc3RNZW50aW9uZWRIABI6Cg9wb3N0X3VucmVwb3N0ZWQYtAIgASgLMh4ua2l0aC5ldmVudHMudjEuUG9zdFVucmVwb3N0ZWRIABI4Cg5jaXJjbGVfY3JlYXRlZBiQAyABKAsyHS5raXRoLmV2ZW50cy52MS5DaXJjbGVDcmVhdGVkSAASOAoOY2lyY2xlX2RlbGV0ZWQYkQMgASgLMh0ua2l0aC5ldmVudHMudjEuQ2lyY2xlRGVsZXRlZEgAEkMKFGNpcmNsZV9tZW1iZXJfam9pbmVkGJIDIAEoCzIiLmtpdGguZXZlbnRzLnYxLkNpcmNsZU1lbWJlckpvaW5lZEgAEj8KEmNpcmNsZV9tZW1iZXJfbGVmdBiTAyABKAsyIC5raXRoLmV2ZW50cy52MS5DaXJjbGVNZW1iZXJMZWZ0SAASRQoVY2lyY2xlX21lbWJlcl9yZW1vdmVkGJQDIAEoCzIjLmtpdGguZXZlbnRzLnYxLkNpcmNsZU1lbWJlclJlbW92ZWRIABJBChNjaXJjbGVfcm9sZV9jaGFuZ2VkGJUDIAEoCzIhLmtpdGguZXZlbnRzLnYxLkNpcmNsZVJvbGVDaGFuZ2VkSAASTgoaY2lyY2xlX3NhZmV0eV9yb2xlX2NoYW5nZWQYlgMgASgLMicua2l0aC5ldmVudHMudjEuQ2lyY2xlU2FmZXR5Um9sZUNoYW5nZWRIABJDChRzdXBwb3J0X2FsZXJ0X3JhaXNlZBj0AyABKAsyIi5raXRoLmV2ZW50cy52MS5TdXBwb3J0QWxlcnRSYWlzZWRIABJEChRzdXBwb3J0X2Fja25vd2xlZGdlZBj1AyABKAsyIy5raXRoLmV2ZW50cy52MS5TdXBwb3J0QWNrbm93bGVkZ2VkSAASPgoRc3VwcG9ydF9yZXNwb25kZWQY9gMgASgLMiAua2l0aC5ldmVudHMudjEuU3VwcG9ydFJlc3BvbmRlZEgAEj4KEXN1cHBvcnRfZXNjYWxhdGVkGPcDIAEoCzIgLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRFc2NhbGF0ZWRIABI8ChBzdXBwb3J0X3Jlc29sdmVkGPgDIAEoCzIfLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRSZXNvbHZlZEgAEkkKF3N1cHBvcnRfbG9jYXRpb25fc2hhcmVkGPkDIAEoCzIlLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRMb2NhdGlvblNoYXJlZEgAEkgKF3N1cHBvcnRfY2hlY2tfaW5fbWlzc2VkGPoDIAEoCzIkLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRDaGVja0luTWlzc2VkSAASOgoPc3VwcG9ydF9jbGFpbWVkGPsDIAEoCzIeLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRDbGFpbWVkSAASSwoYc3VwcG9ydF9sb2NhdGlvbl9zdG9wcGVkGPwDIAEoCzImLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRMb2NhdGlvblN0b3BwZWRIABJOChpzdXBwb3J0X2NoZWNrX2luX3JlcXVlc3RlZBj9AyABKAsyJy5raXRoLmV2ZW50cy52MS5TdXBwb3J0Q2hlY2tJblJlcXVlc3RlZEgAEj8KEnN1cHBvcnRfbm90ZV9hZGRlZBj+AyABKAsyIC5raXRoLmV2ZW50cy52MS5TdXBwb3J0Tm90ZUFkZGVkSAASSQoXc3VwcG9ydF9hbGVydF9kZWxpdmVyZWQY/wMgASgLMiUua2l0aC5ldmVudHMudjEuU3VwcG9ydEFsZXJ0RGVsaXZlcmVkSAASSwoYc3VwcG9ydF9kdXJlc3NfY2FuY2VsbGVkGIAEIAEoCzImLmtpdGguZXZlbnRzLnYxLlN1cHBvcnREdXJlc3NDYW5jZWxsZWRIABJJChdtb2RlcmF0aW9uX3JlcG9ydF9maWxlZBjYBCABKAsyJS5raXRoLmV2ZW50cy52MS5Nb2RlcmF0aW9uUmVwb3J0RmlsZWRIABJRChttb2RlcmF0aW9uX2NvbnRlbnRfYWN0aW9uZWQY2QQgASgLMikua2l0aC5ldmVudHMudjEuTW9kZXJhdGlvbkNvbnRlbnRBY3Rpb25lZEgAElEKG21vZGVyYXRpb25fYWNjb3VudF9hY3Rpb25lZBjaBCABKAsyKS5raXRoLmV2ZW50cy52MS5Nb2RlcmF0aW9uQWNjb3VudEFjdGlvbmVkSAASTwoabW9kZXJhdGlvbl9hY3Rpb25fcmV2ZXJzZWQY2wQgASgLMigua2l0aC5ldmVudHMudjEuTW9kZXJhdGlvbkFjdGlvblJldmVyc2VkSABCEAoHcGF5bG9hZBIFukgCCAFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_events_v1_auth_events, file_kith_events_v1_circle_events, file_kith_events_v1_moderation_events, file_kith_events_v1_post_events, file_kith_events_v1_support_events, file_kith_events_v1_user_events]);
+  fileDesc("ChtraXRoL2V2ZW50cy92MS9ldmVudHMucHJvdG8SDmtpdGguZXZlbnRzLnYxIoABCgVBY3RvchIbCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABAUgAEjAKB3NlcnZpY2UYAiABKAlCHbpIGnIYMhZeW2Etel1bYS16MC05LV17MCwzMX0kSAASGQoGc3lzdGVtGAMgASgIQge6SARqAggBSABCDQoEa2luZBIFukgCCAEigAEKDFRyYWNlQ29udGV4dBJSCgt0cmFjZXBhcmVudBgBIAEoCUI9ukg62AEBcjUyM15bMC05YS1mXXsyfS1bMC05YS1mXXszMn0tWzAtOWEtZl17MTZ9LVswLTlhLWZdezJ9JBIcCgp0cmFjZXN0YXRlGAIgASgJQgi6SAVyAxiABCLVHQoIRW52ZWxvcGUSFAoCaWQYASABKAlCCLpIBXIDsAEBEiYKBHR5cGUYAiABKAlCGLpIFXITMhFeW2Etel0rXC5bYS16X10rJBI3CgtvY2N1cnJlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARIsCgVhY3RvchgEIAEoCzIVLmtpdGguZXZlbnRzLnYxLkFjdG9yQga6SAPIAQESKwoFdHJhY2UYBSABKAsyHC5raXRoLmV2ZW50cy52MS5UcmFjZUNvbnRleHQSHwoOc2NoZW1hX3ZlcnNpb24YBiABKA1CB7pIBCoCKAESLQoGc291cmNlGAcgASgJQh26SBpyGDIWXlthLXpdW2EtejAtOS1dezAsMzF9JBJCChRhdXRoX3VzZXJfcmVnaXN0ZXJlZBhkIAEoCzIiLmtpdGguZXZlbnRzLnYxLkF1dGhVc2VyUmVnaXN0ZXJlZEgAEkAKE2F1dGhfZW1haWxfdmVyaWZpZWQYZSABKAsyIS5raXRoLmV2ZW50cy52MS5BdXRoRW1haWxWZXJpZmllZEgAEkIKFGF1dGhfc2Vzc2lvbl9yZXZva2VkGGYgASgLMiIua2l0aC5ldmVudHMudjEuQXV0aFNlc3Npb25SZXZva2VkSAASSAoXYXV0aF90b2tlbnNfaW52YWxpZGF0ZWQYZyABKAsyJS5raXRoLmV2ZW50cy52MS5BdXRoVG9rZW5zSW52YWxpZGF0ZWRIABI8ChFhdXRoX3JvbGVfY2hhbmdlZBhoIAEoCzIfLmtpdGguZXZlbnRzLnYxLkF1dGhSb2xlQ2hhbmdlZEgAEkQKFWF1dGhfYWNjb3VudF9kaXNhYmxlZBhpIAEoCzIjLmtpdGguZXZlbnRzLnYxLkF1dGhBY2NvdW50RGlzYWJsZWRIABJCChRhdXRoX2FjY291bnRfZW5hYmxlZBhqIAEoCzIiLmtpdGguZXZlbnRzLnYxLkF1dGhBY2NvdW50RW5hYmxlZEgAEkwKGWF1dGhfcmVnaXN0cmF0aW9uX2V4cGlyZWQYayABKAsyJy5raXRoLmV2ZW50cy52MS5BdXRoUmVnaXN0cmF0aW9uRXhwaXJlZEgAEkEKFGF1dGhfYXBpX2tleV9yZXZva2VkGGwgASgLMiEua2l0aC5ldmVudHMudjEuQXV0aEFwaUtleVJldm9rZWRIABJDChR1c2VyX3Byb2ZpbGVfdXBkYXRlZBjIASABKAsyIi5raXRoLmV2ZW50cy52MS5Vc2VyUHJvZmlsZVVwZGF0ZWRIABI2Cg11c2VyX2ZvbGxvd2VkGMkBIAEoCzIcLmtpdGguZXZlbnRzLnYxLlVzZXJGb2xsb3dlZEgAEjoKD3VzZXJfdW5mb2xsb3dlZBjKASABKAsyHi5raXRoLmV2ZW50cy52MS5Vc2VyVW5mb2xsb3dlZEgAEkUKFXVzZXJfZm9sbG93X3JlcXVlc3RlZBjLASABKAsyIy5raXRoLmV2ZW50cy52MS5Vc2VyRm9sbG93UmVxdWVzdGVkSAASNAoMdXNlcl9ibG9ja2VkGMwBIAEoCzIbLmtpdGguZXZlbnRzLnYxLlVzZXJCbG9ja2VkSAASOAoOdXNlcl91bmJsb2NrZWQYzQEgASgLMh0ua2l0aC5ldmVudHMudjEuVXNlclVuYmxvY2tlZEgAEjAKCnVzZXJfbXV0ZWQYzgEgASgLMhkua2l0aC5ldmVudHMudjEuVXNlck11dGVkSAASTQoZdXNlcl9ub3RpZmljYXRpb25fY3JlYXRlZBjPASABKAsyJy5raXRoLmV2ZW50cy52MS5Vc2VyTm90aWZpY2F0aW9uQ3JlYXRlZEgAEkcKFnVzZXJfZXJhc3VyZV9yZXF1ZXN0ZWQY0AEgASgLMiQua2l0aC5ldmVudHMudjEuVXNlckVyYXN1cmVSZXF1ZXN0ZWRIABIyCgt1c2VyX2VyYXNlZBjRASABKAsyGi5raXRoLmV2ZW50cy52MS5Vc2VyRXJhc2VkSAASRQoVdXNlcl9leHBvcnRfcmVxdWVzdGVkGNIBIAEoCzIjLmtpdGguZXZlbnRzLnYxLlVzZXJFeHBvcnRSZXF1ZXN0ZWRIABI0Cgxwb3N0X2NyZWF0ZWQYrAIgASgLMhsua2l0aC5ldmVudHMudjEuUG9zdENyZWF0ZWRIABIyCgtwb3N0X2VkaXRlZBitAiABKAsyGi5raXRoLmV2ZW50cy52MS5Qb3N0RWRpdGVkSAASNAoMcG9zdF9kZWxldGVkGK4CIAEoCzIbLmtpdGguZXZlbnRzLnYxLlBvc3REZWxldGVkSAASQwoUcG9zdF9jb21tZW50X2NyZWF0ZWQYrwIgASgLMiIua2l0aC5ldmVudHMudjEuUG9zdENvbW1lbnRDcmVhdGVkSAASMAoKcG9zdF9saWtlZBiwAiABKAsyGS5raXRoLmV2ZW50cy52MS5Qb3N0TGlrZWRIABI0Cgxwb3N0X3VubGlrZWQYsQIgASgLMhsua2l0aC5ldmVudHMudjEuUG9zdFVubGlrZWRIABI2Cg1wb3N0X3JlcG9zdGVkGLICIAEoCzIcLmtpdGguZXZlbnRzLnYxLlBvc3RSZXBvc3RlZEgAEjgKDnBvc3RfbWVudGlvbmVkGLMCIAEoCzIdLmtpdGguZXZlbnRzLnYxLlBvc3RNZW50aW9uZWRIABI4Cg5jaXJjbGVfY3JlYXRlZBiQAyABKAsyHS5raXRoLmV2ZW50cy52MS5DaXJjbGVDcmVhdGVkSAASOAoOY2lyY2xlX2RlbGV0ZWQYkQMgASgLMh0ua2l0aC5ldmVudHMudjEuQ2lyY2xlRGVsZXRlZEgAEkMKFGNpcmNsZV9tZW1iZXJfam9pbmVkGJIDIAEoCzIiLmtpdGguZXZlbnRzLnYxLkNpcmNsZU1lbWJlckpvaW5lZEgAEj8KEmNpcmNsZV9tZW1iZXJfbGVmdBiTAyABKAsyIC5raXRoLmV2ZW50cy52MS5DaXJjbGVNZW1iZXJMZWZ0SAASRQoVY2lyY2xlX21lbWJlcl9yZW1vdmVkGJQDIAEoCzIjLmtpdGguZXZlbnRzLnYxLkNpcmNsZU1lbWJlclJlbW92ZWRIABJBChNjaXJjbGVfcm9sZV9jaGFuZ2VkGJUDIAEoCzIhLmtpdGguZXZlbnRzLnYxLkNpcmNsZVJvbGVDaGFuZ2VkSAASTgoaY2lyY2xlX3NhZmV0eV9yb2xlX2NoYW5nZWQYlgMgASgLMicua2l0aC5ldmVudHMudjEuQ2lyY2xlU2FmZXR5Um9sZUNoYW5nZWRIABI4Cg5jaXJjbGVfdXBkYXRlZBiXAyABKAsyHS5raXRoLmV2ZW50cy52MS5DaXJjbGVVcGRhdGVkSAASOgoPY2lyY2xlX3Jlc3RvcmVkGJgDIAEoCzIeLmtpdGguZXZlbnRzLnYxLkNpcmNsZVJlc3RvcmVkSAASNgoNY2lyY2xlX3B1cmdlZBiZAyABKAsyHC5raXRoLmV2ZW50cy52MS5DaXJjbGVQdXJnZWRIABJFChVjaXJjbGVfaW52aXRlX2NyZWF0ZWQYmgMgASgLMiMua2l0aC5ldmVudHMudjEuQ2lyY2xlSW52aXRlQ3JlYXRlZEgAEkUKFWNpcmNsZV9qb2luX3JlcXVlc3RlZBibAyABKAsyIy5raXRoLmV2ZW50cy52MS5DaXJjbGVKb2luUmVxdWVzdGVkSAASPwoSY2lyY2xlX3Bvc3RfaGlkZGVuGJwDIAEoCzIgLmtpdGguZXZlbnRzLnYxLkNpcmNsZVBvc3RIaWRkZW5IABJDChRjaXJjbGVfcG9zdF91bmhpZGRlbhidAyABKAsyIi5raXRoLmV2ZW50cy52MS5DaXJjbGVQb3N0VW5oaWRkZW5IABJDChRzdXBwb3J0X2FsZXJ0X3JhaXNlZBj0AyABKAsyIi5raXRoLmV2ZW50cy52MS5TdXBwb3J0QWxlcnRSYWlzZWRIABJEChRzdXBwb3J0X2Fja25vd2xlZGdlZBj1AyABKAsyIy5raXRoLmV2ZW50cy52MS5TdXBwb3J0QWNrbm93bGVkZ2VkSAASPgoRc3VwcG9ydF9yZXNwb25kZWQY9gMgASgLMiAua2l0aC5ldmVudHMudjEuU3VwcG9ydFJlc3BvbmRlZEgAEj4KEXN1cHBvcnRfZXNjYWxhdGVkGPcDIAEoCzIgLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRFc2NhbGF0ZWRIABI8ChBzdXBwb3J0X3Jlc29sdmVkGPgDIAEoCzIfLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRSZXNvbHZlZEgAEkkKF3N1cHBvcnRfbG9jYXRpb25fc2hhcmVkGPkDIAEoCzIlLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRMb2NhdGlvblNoYXJlZEgAEkgKF3N1cHBvcnRfY2hlY2tfaW5fbWlzc2VkGPoDIAEoCzIkLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRDaGVja0luTWlzc2VkSAASSQoXbW9kZXJhdGlvbl9yZXBvcnRfZmlsZWQY2AQgASgLMiUua2l0aC5ldmVudHMudjEuTW9kZXJhdGlvblJlcG9ydEZpbGVkSAASUQobbW9kZXJhdGlvbl9jb250ZW50X2FjdGlvbmVkGNkEIAEoCzIpLmtpdGguZXZlbnRzLnYxLk1vZGVyYXRpb25Db250ZW50QWN0aW9uZWRIABJRChttb2RlcmF0aW9uX2FjY291bnRfYWN0aW9uZWQY2gQgASgLMikua2l0aC5ldmVudHMudjEuTW9kZXJhdGlvbkFjY291bnRBY3Rpb25lZEgAEk8KGm1vZGVyYXRpb25fYWN0aW9uX3JldmVyc2VkGNsEIAEoCzIoLmtpdGguZXZlbnRzLnYxLk1vZGVyYXRpb25BY3Rpb25SZXZlcnNlZEgAQhAKB3BheWxvYWQSBbpIAggBYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_events_v1_auth_events, file_kith_events_v1_circle_events, file_kith_events_v1_moderation_events, file_kith_events_v1_post_events, file_kith_events_v1_support_events, file_kith_events_v1_user_events]);
 
 /**
  * Who caused an event.
@@ -338,12 +338,6 @@ export type Envelope = Message<"kith.events.v1.Envelope"> & {
     case: "postMentioned";
   } | {
     /**
-     * @generated from field: kith.events.v1.PostUnreposted post_unreposted = 308;
-     */
-    value: PostUnreposted;
-    case: "postUnreposted";
-  } | {
-    /**
      * circle.* (400–499)
      *
      * @generated from field: kith.events.v1.CircleCreated circle_created = 400;
@@ -388,6 +382,48 @@ export type Envelope = Message<"kith.events.v1.Envelope"> & {
     case: "circleSafetyRoleChanged";
   } | {
     /**
+     * @generated from field: kith.events.v1.CircleUpdated circle_updated = 407;
+     */
+    value: CircleUpdated;
+    case: "circleUpdated";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.CircleRestored circle_restored = 408;
+     */
+    value: CircleRestored;
+    case: "circleRestored";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.CirclePurged circle_purged = 409;
+     */
+    value: CirclePurged;
+    case: "circlePurged";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.CircleInviteCreated circle_invite_created = 410;
+     */
+    value: CircleInviteCreated;
+    case: "circleInviteCreated";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.CircleJoinRequested circle_join_requested = 411;
+     */
+    value: CircleJoinRequested;
+    case: "circleJoinRequested";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.CirclePostHidden circle_post_hidden = 412;
+     */
+    value: CirclePostHidden;
+    case: "circlePostHidden";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.CirclePostUnhidden circle_post_unhidden = 413;
+     */
+    value: CirclePostUnhidden;
+    case: "circlePostUnhidden";
+  } | {
+    /**
      * support.* (500–599)
      *
      * @generated from field: kith.events.v1.SupportAlertRaised support_alert_raised = 500;
@@ -430,42 +466,6 @@ export type Envelope = Message<"kith.events.v1.Envelope"> & {
      */
     value: SupportCheckInMissed;
     case: "supportCheckInMissed";
-  } | {
-    /**
-     * @generated from field: kith.events.v1.SupportClaimed support_claimed = 507;
-     */
-    value: SupportClaimed;
-    case: "supportClaimed";
-  } | {
-    /**
-     * @generated from field: kith.events.v1.SupportLocationStopped support_location_stopped = 508;
-     */
-    value: SupportLocationStopped;
-    case: "supportLocationStopped";
-  } | {
-    /**
-     * @generated from field: kith.events.v1.SupportCheckInRequested support_check_in_requested = 509;
-     */
-    value: SupportCheckInRequested;
-    case: "supportCheckInRequested";
-  } | {
-    /**
-     * @generated from field: kith.events.v1.SupportNoteAdded support_note_added = 510;
-     */
-    value: SupportNoteAdded;
-    case: "supportNoteAdded";
-  } | {
-    /**
-     * @generated from field: kith.events.v1.SupportAlertDelivered support_alert_delivered = 511;
-     */
-    value: SupportAlertDelivered;
-    case: "supportAlertDelivered";
-  } | {
-    /**
-     * @generated from field: kith.events.v1.SupportDuressCancelled support_duress_cancelled = 512;
-     */
-    value: SupportDuressCancelled;
-    case: "supportDuressCancelled";
   } | {
     /**
      * moderation.* (600–699)
