@@ -4,9 +4,10 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { ActionType, ReportCategory, Subject } from "../../moderation/v1/types_pb.js";
+import type { ActionReversalReason, ActionType, AppealStatus, ReportCategory, ReportOutcome, StatementOfReasons, Subject } from "../../moderation/v1/types_pb.js";
 import { file_kith_moderation_v1_types } from "../../moderation/v1/types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,10 +15,74 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/events/v1/moderation_events.proto.
  */
 export const file_kith_events_v1_moderation_events: GenFile = /*@__PURE__*/
-  fileDesc("CiZraXRoL2V2ZW50cy92MS9tb2RlcmF0aW9uX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEiuAEKFU1vZGVyYXRpb25SZXBvcnRGaWxlZBIRCglyZXBvcnRfaWQYASABKAkSEwoLcmVwb3J0ZXJfaWQYAiABKAkSLAoHc3ViamVjdBgDIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0EjQKCGNhdGVnb3J5GAQgASgOMiIua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydENhdGVnb3J5EhMKC3Nvc19yZWxhdGVkGAUgASgIItIBChlNb2RlcmF0aW9uQ29udGVudEFjdGlvbmVkEhEKCWFjdGlvbl9pZBgBIAEoCRIsCgdzdWJqZWN0GAIgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3QSMwoLYWN0aW9uX3R5cGUYAyABKA4yHi5raXRoLm1vZGVyYXRpb24udjEuQWN0aW9uVHlwZRIPCgd1c2VyX2lkGAQgASgJEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsIBChlNb2RlcmF0aW9uQWNjb3VudEFjdGlvbmVkEhEKCWFjdGlvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEjMKC2FjdGlvbl90eXBlGAMgASgOMh4ua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvblR5cGUSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUc3RhdGVtZW50X29mX3JlYXNvbnMYBSABKAkisQEKGE1vZGVyYXRpb25BY3Rpb25SZXZlcnNlZBIRCglhY3Rpb25faWQYASABKAkSLAoHc3ViamVjdBgCIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0EjMKC2FjdGlvbl90eXBlGAMgASgOMh4ua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvblR5cGUSDwoHdXNlcl9pZBgEIAEoCRIOCgZyZWFzb24YBSABKAliBnByb3RvMw", [file_google_protobuf_timestamp, file_kith_moderation_v1_types]);
+  fileDesc("CiZraXRoL2V2ZW50cy92MS9tb2RlcmF0aW9uX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEitAEKFU1vZGVyYXRpb25FbmZvcmNlbWVudBIOCgZoaWRkZW4YASABKAgSDwoHcmVtb3ZlZBgCIAEoCBIRCglzZW5zaXRpdmUYAyABKAgSDwoHbGltaXRlZBgEIAEoCBIRCglzdXNwZW5kZWQYBSABKAgSMwoPc3VzcGVuZGVkX3VudGlsGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZiYW5uZWQYByABKAgi1AEKFU1vZGVyYXRpb25SZXBvcnRGaWxlZBIbCglyZXBvcnRfaWQYASABKAlCCLpIBXIDsAEBEh0KC3JlcG9ydGVyX2lkGAIgASgJQgi6SAVyA7ABARI0CgdzdWJqZWN0GAMgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RCBrpIA8gBARI0CghjYXRlZ29yeRgEIAEoDjIiLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRDYXRlZ29yeRITCgtzb3NfcmVsYXRlZBgFIAEoCCLWAwoZTW9kZXJhdGlvbkNvbnRlbnRBY3Rpb25lZBIbCglhY3Rpb25faWQYASABKAlCCLpIBXIDsAEBEjQKB3N1YmplY3QYAiABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEIGukgDyAEBEjMKC2FjdGlvbl90eXBlGAMgASgOMh4ua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvblR5cGUSGQoHdXNlcl9pZBgEIAEoCUIIukgFcgOwAQESLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASRAoUc3RhdGVtZW50X29mX3JlYXNvbnMYBiABKAsyJi5raXRoLm1vZGVyYXRpb24udjEuU3RhdGVtZW50T2ZSZWFzb25zEh4KCXN0cmlrZV9pZBgHIAEoCUILukgI2AEBcgOwAQESMwoPYXBwZWFsX2RlYWRsaW5lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd2ZXJzaW9uGAkgASgEEjoKC2VuZm9yY2VtZW50GAogASgLMiUua2l0aC5ldmVudHMudjEuTW9kZXJhdGlvbkVuZm9yY2VtZW50IqYDChlNb2RlcmF0aW9uQWNjb3VudEFjdGlvbmVkEhsKCWFjdGlvbl9pZBgBIAEoCUIIukgFcgOwAQESGQoHdXNlcl9pZBgCIAEoCUIIukgFcgOwAQESMwoLYWN0aW9uX3R5cGUYAyABKA4yHi5raXRoLm1vZGVyYXRpb24udjEuQWN0aW9uVHlwZRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJEChRzdGF0ZW1lbnRfb2ZfcmVhc29ucxgGIAEoCzImLmtpdGgubW9kZXJhdGlvbi52MS5TdGF0ZW1lbnRPZlJlYXNvbnMSHgoJc3RyaWtlX2lkGAcgASgJQgu6SAjYAQFyA7ABARIzCg9hcHBlYWxfZGVhZGxpbmUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3ZlcnNpb24YCSABKAQSOgoLZW5mb3JjZW1lbnQYCiABKAsyJS5raXRoLmV2ZW50cy52MS5Nb2RlcmF0aW9uRW5mb3JjZW1lbnRKBAgFEAYiygIKGE1vZGVyYXRpb25BY3Rpb25SZXZlcnNlZBIbCglhY3Rpb25faWQYASABKAlCCLpIBXIDsAEBEjQKB3N1YmplY3QYAiABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEIGukgDyAEBEjMKC2FjdGlvbl90eXBlGAMgASgOMh4ua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvblR5cGUSGQoHdXNlcl9pZBgEIAEoCUIIukgFcgOwAQESOAoGcmVhc29uGAYgASgOMigua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvblJldmVyc2FsUmVhc29uEg8KB3ZlcnNpb24YByABKAQSOgoLZW5mb3JjZW1lbnQYCCABKAsyJS5raXRoLmV2ZW50cy52MS5Nb2RlcmF0aW9uRW5mb3JjZW1lbnRKBAgFEAYijQMKF01vZGVyYXRpb25SZXBvcnREZWNpZGVkEigKCnJlcG9ydF9pZHMYASADKAlCFLpIEZIBDggBEOgHGAEiBXIDsAEBEigKDHJlcG9ydGVyX2lkcxgCIAMoCUISukgPkgEMCAEQ6AciBXIDsAEBEjQKB3N1YmplY3QYAyABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEIGukgDyAEBEjIKB291dGNvbWUYBCABKA4yIS5raXRoLm1vZGVyYXRpb24udjEuUmVwb3J0T3V0Y29tZRIPCgdtZXNzYWdlGAUgASgJEh4KCWFjdGlvbl9pZBgGIAEoCUILukgI2AEBcgOwAQE6ggG6SH8afQofbW9kZXJhdGlvbi5yZXBvcnRfZGVjaWRlZF9wYWlycxIocmVwb3J0X2lkcyBhbmQgcmVwb3J0ZXJfaWRzIG11c3QgcGFpciB1cBowc2l6ZSh0aGlzLnJlcG9ydF9pZHMpID09IHNpemUodGhpcy5yZXBvcnRlcl9pZHMpIroBChhNb2RlcmF0aW9uQXBwZWFsUmVzb2x2ZWQSGwoJYXBwZWFsX2lkGAEgASgJQgi6SAVyA7ABARIbCglhY3Rpb25faWQYAiABKAlCCLpIBXIDsAEBEhkKB3VzZXJfaWQYAyABKAlCCLpIBXIDsAEBEjAKBnN0YXR1cxgEIAEoDjIgLmtpdGgubW9kZXJhdGlvbi52MS5BcHBlYWxTdGF0dXMSFwoPZGVjaXNpb25fcmVhc29uGAUgASgJYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_moderation_v1_types]);
 
 /**
- * type "moderation.report_filed"
+ * Every restriction in force on a subject after an action or a reversal.
+ *
+ * @generated from message kith.events.v1.ModerationEnforcement
+ */
+export type ModerationEnforcement = Message<"kith.events.v1.ModerationEnforcement"> & {
+  /**
+   * Content: visible to its author only.
+   *
+   * @generated from field: bool hidden = 1;
+   */
+  hidden: boolean;
+
+  /**
+   * Content: soft-deleted.
+   *
+   * @generated from field: bool removed = 2;
+   */
+  removed: boolean;
+
+  /**
+   * Content: media behind a click-through.
+   *
+   * @generated from field: bool sensitive = 3;
+   */
+  sensitive: boolean;
+
+  /**
+   * Account: out of search, trends and strangers' timelines.
+   *
+   * @generated from field: bool limited = 4;
+   */
+  limited: boolean;
+
+  /**
+   * Account: cannot log in; its content is hidden meanwhile.
+   *
+   * @generated from field: bool suspended = 5;
+   */
+  suspended: boolean;
+
+  /**
+   * While suspended: when the suspension ends; unset = until lifted.
+   *
+   * @generated from field: google.protobuf.Timestamp suspended_until = 6;
+   */
+  suspendedUntil?: Timestamp | undefined;
+
+  /**
+   * Account: closed permanently.
+   *
+   * @generated from field: bool banned = 7;
+   */
+  banned: boolean;
+};
+
+/**
+ * Describes the message kith.events.v1.ModerationEnforcement.
+ * Use `create(ModerationEnforcementSchema)` to create a new message.
+ */
+export const ModerationEnforcementSchema: GenMessage<ModerationEnforcement> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_moderation_events, 0);
+
+/**
+ * type "moderation.report_filed" — no consumer outside moderation yet; it names the reporter,
+ * so it is never forwarded to clients.
  *
  * @generated from message kith.events.v1.ModerationReportFiled
  */
@@ -53,11 +118,11 @@ export type ModerationReportFiled = Message<"kith.events.v1.ModerationReportFile
  * Use `create(ModerationReportFiledSchema)` to create a new message.
  */
 export const ModerationReportFiledSchema: GenMessage<ModerationReportFiled> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_moderation_events, 0);
+  messageDesc(file_kith_events_v1_moderation_events, 1);
 
 /**
- * type "moderation.content_actioned" — hide, remove or mark sensitive a post, comment,
- * circle or help request.
+ * type "moderation.content_actioned" — warn about, hide, remove or mark sensitive a post,
+ * circle or incident. The author gets the statement of reasons and may appeal.
  *
  * @generated from message kith.events.v1.ModerationContentActioned
  */
@@ -78,16 +143,49 @@ export type ModerationContentActioned = Message<"kith.events.v1.ModerationConten
   actionType: ActionType;
 
   /**
-   * Author of the content.
+   * Author of the content: the actioned user.
    *
    * @generated from field: string user_id = 4;
    */
   userId: string;
 
   /**
+   * Unset = permanent.
+   *
    * @generated from field: google.protobuf.Timestamp expires_at = 5;
    */
   expiresAt?: Timestamp | undefined;
+
+  /**
+   * Policy (statement_of_reasons.policy), ground, facts, automation and redress.
+   *
+   * @generated from field: kith.moderation.v1.StatementOfReasons statement_of_reasons = 6;
+   */
+  statementOfReasons?: StatementOfReasons | undefined;
+
+  /**
+   * Set when the action counted as a strike.
+   *
+   * @generated from field: string strike_id = 7;
+   */
+  strikeId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp appeal_deadline = 8;
+   */
+  appealDeadline?: Timestamp | undefined;
+
+  /**
+   * The subject's enforcement version after this action.
+   *
+   * @generated from field: uint64 version = 9;
+   */
+  version: bigint;
+
+  /**
+   * @generated from field: kith.events.v1.ModerationEnforcement enforcement = 10;
+   */
+  enforcement?: ModerationEnforcement | undefined;
 };
 
 /**
@@ -95,10 +193,11 @@ export type ModerationContentActioned = Message<"kith.events.v1.ModerationConten
  * Use `create(ModerationContentActionedSchema)` to create a new message.
  */
 export const ModerationContentActionedSchema: GenMessage<ModerationContentActioned> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_moderation_events, 1);
+  messageDesc(file_kith_events_v1_moderation_events, 2);
 
 /**
- * type "moderation.account_actioned" — warn, limit, suspend or ban an account.
+ * type "moderation.account_actioned" — warn, limit, suspend or ban an account (a user
+ * subject). The user gets the statement of reasons and may appeal.
  *
  * @generated from message kith.events.v1.ModerationAccountActioned
  */
@@ -126,9 +225,35 @@ export type ModerationAccountActioned = Message<"kith.events.v1.ModerationAccoun
   expiresAt?: Timestamp | undefined;
 
   /**
-   * @generated from field: string statement_of_reasons = 5;
+   * Policy (statement_of_reasons.policy), ground, facts, automation and redress.
+   *
+   * @generated from field: kith.moderation.v1.StatementOfReasons statement_of_reasons = 6;
    */
-  statementOfReasons: string;
+  statementOfReasons?: StatementOfReasons | undefined;
+
+  /**
+   * Set when the action counted as a strike.
+   *
+   * @generated from field: string strike_id = 7;
+   */
+  strikeId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp appeal_deadline = 8;
+   */
+  appealDeadline?: Timestamp | undefined;
+
+  /**
+   * The account's enforcement version after this action.
+   *
+   * @generated from field: uint64 version = 9;
+   */
+  version: bigint;
+
+  /**
+   * @generated from field: kith.events.v1.ModerationEnforcement enforcement = 10;
+   */
+  enforcement?: ModerationEnforcement | undefined;
 };
 
 /**
@@ -136,10 +261,10 @@ export type ModerationAccountActioned = Message<"kith.events.v1.ModerationAccoun
  * Use `create(ModerationAccountActionedSchema)` to create a new message.
  */
 export const ModerationAccountActionedSchema: GenMessage<ModerationAccountActioned> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_moderation_events, 2);
+  messageDesc(file_kith_events_v1_moderation_events, 3);
 
 /**
- * type "moderation.action_reversed" — by a moderator, an appeal, or expiry.
+ * type "moderation.action_reversed" — by a moderator, an overturned appeal, or expiry.
  *
  * @generated from message kith.events.v1.ModerationActionReversed
  */
@@ -160,16 +285,28 @@ export type ModerationActionReversed = Message<"kith.events.v1.ModerationActionR
   actionType: ActionType;
 
   /**
+   * The actioned user.
+   *
    * @generated from field: string user_id = 4;
    */
   userId: string;
 
   /**
-   * "reversed", "appeal_overturned", "expired".
-   *
-   * @generated from field: string reason = 5;
+   * @generated from field: kith.moderation.v1.ActionReversalReason reason = 6;
    */
-  reason: string;
+  reason: ActionReversalReason;
+
+  /**
+   * The subject's enforcement version after this reversal.
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
+
+  /**
+   * @generated from field: kith.events.v1.ModerationEnforcement enforcement = 8;
+   */
+  enforcement?: ModerationEnforcement | undefined;
 };
 
 /**
@@ -177,5 +314,105 @@ export type ModerationActionReversed = Message<"kith.events.v1.ModerationActionR
  * Use `create(ModerationActionReversedSchema)` to create a new message.
  */
 export const ModerationActionReversedSchema: GenMessage<ModerationActionReversed> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_moderation_events, 3);
+  messageDesc(file_kith_events_v1_moderation_events, 4);
+
+/**
+ * type "moderation.report_decided" — Dismiss or TakeAction decided a subject's pending
+ * reports; the user service tells each reporter (REPORT_OUTCOME). A decision over more than
+ * 1,000 reports publishes one event per 1,000.
+ *
+ * @generated from message kith.events.v1.ModerationReportDecided
+ */
+export type ModerationReportDecided = Message<"kith.events.v1.ModerationReportDecided"> & {
+  /**
+   * reporter_ids[i] filed report_ids[i].
+   *
+   * @generated from field: repeated string report_ids = 1;
+   */
+  reportIds: string[];
+
+  /**
+   * @generated from field: repeated string reporter_ids = 2;
+   */
+  reporterIds: string[];
+
+  /**
+   * @generated from field: kith.moderation.v1.Subject subject = 3;
+   */
+  subject?: Subject | undefined;
+
+  /**
+   * ACTION_TAKEN or NO_VIOLATION.
+   *
+   * @generated from field: kith.moderation.v1.ReportOutcome outcome = 4;
+   */
+  outcome: ReportOutcome;
+
+  /**
+   * What the reporters are told, plain text: the staff's reporter_message or the standard one.
+   *
+   * @generated from field: string message = 5;
+   */
+  message: string;
+
+  /**
+   * The action, for ACTION_TAKEN.
+   *
+   * @generated from field: string action_id = 6;
+   */
+  actionId: string;
+};
+
+/**
+ * Describes the message kith.events.v1.ModerationReportDecided.
+ * Use `create(ModerationReportDecidedSchema)` to create a new message.
+ */
+export const ModerationReportDecidedSchema: GenMessage<ModerationReportDecided> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_moderation_events, 5);
+
+/**
+ * type "moderation.appeal_resolved" — the user service tells the appellant (APPEAL_DECIDED).
+ * An overturn also publishes moderation.action_reversed.
+ *
+ * @generated from message kith.events.v1.ModerationAppealResolved
+ */
+export type ModerationAppealResolved = Message<"kith.events.v1.ModerationAppealResolved"> & {
+  /**
+   * @generated from field: string appeal_id = 1;
+   */
+  appealId: string;
+
+  /**
+   * @generated from field: string action_id = 2;
+   */
+  actionId: string;
+
+  /**
+   * The appellant: the actioned user.
+   *
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+
+  /**
+   * UPHELD or OVERTURNED.
+   *
+   * @generated from field: kith.moderation.v1.AppealStatus status = 4;
+   */
+  status: AppealStatus;
+
+  /**
+   * Sent to the user, plain text.
+   *
+   * @generated from field: string decision_reason = 5;
+   */
+  decisionReason: string;
+};
+
+/**
+ * Describes the message kith.events.v1.ModerationAppealResolved.
+ * Use `create(ModerationAppealResolvedSchema)` to create a new message.
+ */
+export const ModerationAppealResolvedSchema: GenMessage<ModerationAppealResolved> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_moderation_events, 6);
 
