@@ -15,7 +15,36 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/moderation/v1/internal.proto.
  */
 export const file_kith_moderation_v1_internal: GenFile = /*@__PURE__*/
-  fileDesc("CiFraXRoL21vZGVyYXRpb24vdjEvaW50ZXJuYWwucHJvdG8SEmtpdGgubW9kZXJhdGlvbi52MSLUAgoTQ2hlY2tDb250ZW50UmVxdWVzdBIbCglhdXRob3JfaWQYASABKAlCCLpIBXIDsAEBEjgKBXNjb3BlGAIgASgOMh0ua2l0aC5tb2RlcmF0aW9uLnYxLlJ1bGVTY29wZUIKukgHggEEEAEgABIeCgV0ZXh0cxgDIAMoCUIPukgMkgEJEBQiBXIDGJBOEh4KBWxpbmtzGAQgAygJQg+6SAySAQkQFCIFcgMYgBASKwoGZWRpdGVkGAUgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3Q6ebpIdhp0Chxtb2RlcmF0aW9uLmNoZWNrX2hhc19jb250ZW50Eit0ZXh0cyBvciBsaW5rcyBtdXN0IGhvbGQgc29tZXRoaW5nIHRvIGNoZWNrGidzaXplKHRoaXMudGV4dHMpICsgc2l6ZSh0aGlzLmxpbmtzKSA+IDAiXgoUQ2hlY2tDb250ZW50UmVzcG9uc2USEAoIcmVqZWN0ZWQYASABKAgSNAoIY2F0ZWdvcnkYAiABKA4yIi5raXRoLm1vZGVyYXRpb24udjEuUmVwb3J0Q2F0ZWdvcnkyfgoZTW9kZXJhdGlvbkludGVybmFsU2VydmljZRJhCgxDaGVja0NvbnRlbnQSJy5raXRoLm1vZGVyYXRpb24udjEuQ2hlY2tDb250ZW50UmVxdWVzdBooLmtpdGgubW9kZXJhdGlvbi52MS5DaGVja0NvbnRlbnRSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_kith_moderation_v1_rules, file_kith_moderation_v1_types]);
+  fileDesc("CiFraXRoL21vZGVyYXRpb24vdjEvaW50ZXJuYWwucHJvdG8SEmtpdGgubW9kZXJhdGlvbi52MSJACgxDb250ZW50RmllbGQSGAoFZmllbGQYASABKAlCCbpIBnIEEAEYZBIWCgR0ZXh0GAIgASgJQgi6SAVyAxiQTiLXAQoTQ2hlY2tDb250ZW50UmVxdWVzdBIbCglhdXRob3JfaWQYASABKAlCCLpIBXIDsAEBEjgKBXNjb3BlGAIgASgOMh0ua2l0aC5tb2RlcmF0aW9uLnYxLlJ1bGVTY29wZUIKukgHggEEEAEgABI8CgZmaWVsZHMYAyADKAsyIC5raXRoLm1vZGVyYXRpb24udjEuQ29udGVudEZpZWxkQgq6SAeSAQQIARAoEisKBmVkaXRlZBgEIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0IncKFENoZWNrQ29udGVudFJlc3BvbnNlEhAKCHJlamVjdGVkGAEgASgIEhcKD3JlamVjdGVkX2ZpZWxkcxgCIAMoCRI0CghjYXRlZ29yeRgDIAEoDjIiLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRDYXRlZ29yeTJ+ChlNb2RlcmF0aW9uSW50ZXJuYWxTZXJ2aWNlEmEKDENoZWNrQ29udGVudBInLmtpdGgubW9kZXJhdGlvbi52MS5DaGVja0NvbnRlbnRSZXF1ZXN0Gigua2l0aC5tb2RlcmF0aW9uLnYxLkNoZWNrQ29udGVudFJlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_kith_moderation_v1_rules, file_kith_moderation_v1_types]);
+
+/**
+ * One text field of the content to check.
+ *
+ * @generated from message kith.moderation.v1.ContentField
+ */
+export type ContentField = Message<"kith.moderation.v1.ContentField"> & {
+  /**
+   * The caller's field path, echoed in CheckContentResponse.rejected_fields, e.g. "text",
+   * "content_warning", "bio", "links[0].url".
+   *
+   * @generated from field: string field = 1;
+   */
+  field: string;
+
+  /**
+   * Its text. Links inside it are found by moderation.
+   *
+   * @generated from field: string text = 2;
+   */
+  text: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.ContentField.
+ * Use `create(ContentFieldSchema)` to create a new message.
+ */
+export const ContentFieldSchema: GenMessage<ContentField> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_internal, 0);
 
 /**
  * @generated from message kith.moderation.v1.CheckContentRequest
@@ -35,24 +64,17 @@ export type CheckContentRequest = Message<"kith.moderation.v1.CheckContentReques
 
   /**
    * The content's text fields: a post's or reply's text, content warning and media
-   * descriptions; a profile's display name and bio; a circle's name and description; a help
-   * request's text. Links inside them are found by moderation.
+   * descriptions; a profile's display name, bio and links; a circle's name and description; a
+   * help request's text.
    *
-   * @generated from field: repeated string texts = 3;
+   * @generated from field: repeated kith.moderation.v1.ContentField fields = 3;
    */
-  texts: string[];
-
-  /**
-   * Links held outside the text, e.g. a profile's links.
-   *
-   * @generated from field: repeated string links = 4;
-   */
-  links: string[];
+  fields: ContentField[];
 
   /**
    * The content when this is an edit; unset for new content.
    *
-   * @generated from field: kith.moderation.v1.Subject edited = 5;
+   * @generated from field: kith.moderation.v1.Subject edited = 4;
    */
   edited?: Subject | undefined;
 };
@@ -62,7 +84,7 @@ export type CheckContentRequest = Message<"kith.moderation.v1.CheckContentReques
  * Use `create(CheckContentRequestSchema)` to create a new message.
  */
 export const CheckContentRequestSchema: GenMessage<CheckContentRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_internal, 0);
+  messageDesc(file_kith_moderation_v1_internal, 1);
 
 /**
  * @generated from message kith.moderation.v1.CheckContentResponse
@@ -76,9 +98,17 @@ export type CheckContentResponse = Message<"kith.moderation.v1.CheckContentRespo
   rejected: boolean;
 
   /**
-   * When rejected: the first rejecting rule's category, for the caller's error metadata.
+   * When rejected: the fields a REJECT rule matched, as sent; the caller puts its violations
+   * on them.
    *
-   * @generated from field: kith.moderation.v1.ReportCategory category = 2;
+   * @generated from field: repeated string rejected_fields = 2;
+   */
+  rejectedFields: string[];
+
+  /**
+   * When rejected: the first rejecting rule's category, for the caller's logs.
+   *
+   * @generated from field: kith.moderation.v1.ReportCategory category = 3;
    */
   category: ReportCategory;
 };
@@ -88,7 +118,7 @@ export type CheckContentResponse = Message<"kith.moderation.v1.CheckContentRespo
  * Use `create(CheckContentResponseSchema)` to create a new message.
  */
 export const CheckContentResponseSchema: GenMessage<CheckContentResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_internal, 1);
+  messageDesc(file_kith_moderation_v1_internal, 2);
 
 /**
  * ModerationInternalService: internal, NATS request/reply only, on the subject
@@ -103,11 +133,12 @@ export const ModerationInternalService: GenService<{
   /**
    * Checks content against the enabled word-list and link rules with RULE_EFFECT_REJECT in its
    * scope, before the caller publishes it (a create or an edit; review P-8). When rejected,
-   * the caller refuses the write with InvalidArgument and a google.rpc.ErrorInfo (reason
-   * "CONTENT_REJECTED", domain "<caller>.kith.app", metadata "category"), naming neither the
-   * rule nor what matched. On a timeout or an open breaker the caller publishes anyway (fails
-   * open), and post-publication rules then hide what a REJECT rule would have refused. Each
-   * rejection and each shadow match is logged (EventRuleMatched) on the author's user subject.
+   * the caller refuses the write with InvalidArgument and a buf.validate.Violations detail on
+   * each rejected field (rule id "<caller>.rejected_by_rule", e.g. "post.rejected_by_rule"),
+   * naming neither the rule nor what matched. On a timeout or an open breaker the caller
+   * publishes anyway (fails open), and post-publication rules then hide what a REJECT rule
+   * would have refused. Each rejection and each shadow match is logged (EventRuleMatched) on
+   * the author's user subject.
    *
    * @generated from rpc kith.moderation.v1.ModerationInternalService.CheckContent
    */

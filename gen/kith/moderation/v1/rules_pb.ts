@@ -280,7 +280,8 @@ export enum RuleEffect {
   MARK_SENSITIVE = 2,
 
   /**
-   * Hides the content (an automated HIDE_CONTENT action) and opens it for a human review.
+   * Hides the content until a moderator decides (an automated HIDE_CONTENT action; the post
+   * shows MODERATION_STATE_UNDER_REVIEW to its author) and opens it for review.
    * For a rate rule: hides each counted post or reply beyond max_events, and flags the account.
    *
    * @generated from enum value: RULE_EFFECT_HIDE = 3;
@@ -289,10 +290,10 @@ export enum RuleEffect {
 
   /**
    * Refuses the content before it is published (word-list and link rules only): the calling
-   * service answers the author InvalidArgument with a google.rpc.ErrorInfo of reason
-   * CONTENT_REJECTED and the rule's category in its metadata, never the rule or what matched.
-   * Content that got past the check (the check failed open, or the rule is newer than the
-   * content) is hidden after publication as with RULE_EFFECT_HIDE.
+   * service answers the author InvalidArgument on the rejected fields, never naming the rule or
+   * what matched (see ModerationInternalService.CheckContent). Content that got past the check
+   * (the check failed open, or the rule is newer than the content) is hidden after
+   * publication as with RULE_EFFECT_HIDE.
    *
    * @generated from enum value: RULE_EFFECT_REJECT = 4;
    */

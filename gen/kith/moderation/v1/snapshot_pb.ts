@@ -2,16 +2,14 @@
 // @generated from file kith/moderation/v1/snapshot.proto (package kith.moderation.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { CircleRule } from "../../circle/v1/types_pb.js";
 import { file_kith_circle_v1_types } from "../../circle/v1/types_pb.js";
 import type { Subject } from "./types_pb.js";
 import { file_kith_moderation_v1_types } from "./types_pb.js";
-import type { Audience } from "../../post/v1/types_pb.js";
-import { file_kith_post_v1_types } from "../../post/v1/types_pb.js";
 import type { IncidentKind } from "../../support/v1/types_pb.js";
 import { file_kith_support_v1_types } from "../../support/v1/types_pb.js";
 import type { ProfileLink } from "../../user/v1/types_pb.js";
@@ -22,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/moderation/v1/snapshot.proto.
  */
 export const file_kith_moderation_v1_snapshot: GenFile = /*@__PURE__*/
-  fileDesc("CiFraXRoL21vZGVyYXRpb24vdjEvc25hcHNob3QucHJvdG8SEmtpdGgubW9kZXJhdGlvbi52MSLYAwoPQ29udGVudFNuYXBzaG90EhMKC3NuYXBzaG90X2lkGAEgASgJEiwKB3N1YmplY3QYAiABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdBIRCglhdXRob3JfaWQYAyABKAkSLwoLY2FwdHVyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKCXJlcG9ydF9pZBgFIAEoCUgAEhEKB3J1bGVfaWQYBiABKAlIABITCglhY3Rpb25faWQYCCABKAlIABIXCg9jb250ZW50X3ZlcnNpb24YByABKAQSNQoHcHJvZmlsZRgKIAEoCzIiLmtpdGgubW9kZXJhdGlvbi52MS5Qcm9maWxlQ29udGVudEgBEi8KBHBvc3QYCyABKAsyHy5raXRoLm1vZGVyYXRpb24udjEuUG9zdENvbnRlbnRIARIzCgZjaXJjbGUYDCABKAsyIS5raXRoLm1vZGVyYXRpb24udjEuQ2lyY2xlQ29udGVudEgBEjcKCGluY2lkZW50GA0gASgLMiMua2l0aC5tb2RlcmF0aW9uLnYxLkluY2lkZW50Q29udGVudEgBQgcKBWNhdXNlQgkKB2NvbnRlbnQiVgoNU25hcHNob3RNZWRpYRIQCghtZWRpYV9pZBgBIAEoCRIUCgxjb250ZW50X3R5cGUYAiABKAkSEAoIYWx0X3RleHQYAyABKAkSCwoDdXJsGAQgASgJIqIBCg5Qcm9maWxlQ29udGVudBIQCgh1c2VybmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSCwoDYmlvGAMgASgJEigKBWxpbmtzGAQgAygLMhkua2l0aC51c2VyLnYxLlByb2ZpbGVMaW5rEjEKBmF2YXRhchgFIAEoCzIhLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdE1lZGlhIsUCCgtQb3N0Q29udGVudBIMCgR0ZXh0GAEgASgJEhcKD2NvbnRlbnRfd2FybmluZxgCIAEoCRIRCglzZW5zaXRpdmUYAyABKAgSEAoIbGFuZ3VhZ2UYBCABKAkSMAoFbWVkaWEYBSADKAsyIS5raXRoLm1vZGVyYXRpb24udjEuU25hcHNob3RNZWRpYRIoCghhdWRpZW5jZRgGIAEoCzIWLmtpdGgucG9zdC52MS5BdWRpZW5jZRIYChByZXBseV90b19wb3N0X2lkGAcgASgJEhUKDXF1b3RlX3Bvc3RfaWQYCCABKAkSLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJZWRpdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKQAQoNQ2lyY2xlQ29udGVudBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjEKBmF2YXRhchgDIAEoCzIhLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdE1lZGlhEikKBXJ1bGVzGAQgAygLMhoua2l0aC5jaXJjbGUudjEuQ2lyY2xlUnVsZSJ8Cg9JbmNpZGVudENvbnRlbnQSKwoEa2luZBgBIAEoDjIdLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudEtpbmQSDAoEdGV4dBgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKyAQoLU25hcHNob3RSZWYSEwoLc25hcHNob3RfaWQYASABKAkSLwoLY2FwdHVyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKCXJlcG9ydF9pZBgDIAEoCUgAEhEKB3J1bGVfaWQYBCABKAlIABITCglhY3Rpb25faWQYBiABKAlIABIXCg9jb250ZW50X3ZlcnNpb24YBSABKARCBwoFY2F1c2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_kith_circle_v1_types, file_kith_moderation_v1_types, file_kith_post_v1_types, file_kith_support_v1_types, file_kith_user_v1_types]);
+  fileDesc("CiFraXRoL21vZGVyYXRpb24vdjEvc25hcHNob3QucHJvdG8SEmtpdGgubW9kZXJhdGlvbi52MSLYAwoPQ29udGVudFNuYXBzaG90EhMKC3NuYXBzaG90X2lkGAEgASgJEiwKB3N1YmplY3QYAiABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdBIRCglhdXRob3JfaWQYAyABKAkSLwoLY2FwdHVyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKCXJlcG9ydF9pZBgFIAEoCUgAEhEKB3J1bGVfaWQYBiABKAlIABITCglhY3Rpb25faWQYCCABKAlIABIXCg9jb250ZW50X3ZlcnNpb24YByABKAQSNQoHcHJvZmlsZRgKIAEoCzIiLmtpdGgubW9kZXJhdGlvbi52MS5Qcm9maWxlQ29udGVudEgBEi8KBHBvc3QYCyABKAsyHy5raXRoLm1vZGVyYXRpb24udjEuUG9zdENvbnRlbnRIARIzCgZjaXJjbGUYDCABKAsyIS5raXRoLm1vZGVyYXRpb24udjEuQ2lyY2xlQ29udGVudEgBEjcKCGluY2lkZW50GA0gASgLMiMua2l0aC5tb2RlcmF0aW9uLnYxLkluY2lkZW50Q29udGVudEgBQgcKBWNhdXNlQgkKB2NvbnRlbnQiVgoNU25hcHNob3RNZWRpYRIQCghtZWRpYV9pZBgBIAEoCRIUCgxjb250ZW50X3R5cGUYAiABKAkSEAoIYWx0X3RleHQYAyABKAkSCwoDdXJsGAQgASgJIqIBCg5Qcm9maWxlQ29udGVudBIQCgh1c2VybmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSCwoDYmlvGAMgASgJEigKBWxpbmtzGAQgAygLMhkua2l0aC51c2VyLnYxLlByb2ZpbGVMaW5rEjEKBmF2YXRhchgFIAEoCzIhLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdE1lZGlhIu8CCgtQb3N0Q29udGVudBIMCgR0ZXh0GAEgASgJEhcKD2NvbnRlbnRfd2FybmluZxgCIAEoCRIRCglzZW5zaXRpdmUYAyABKAgSEAoIbGFuZ3VhZ2UYBCABKAkSMAoFbWVkaWEYBSADKAsyIS5raXRoLm1vZGVyYXRpb24udjEuU25hcHNob3RNZWRpYRI2CghhdWRpZW5jZRgGIAEoDjIkLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdEF1ZGllbmNlEhgKEHJlcGx5X3RvX3Bvc3RfaWQYByABKAkSFQoNcXVvdGVfcG9zdF9pZBgIIAEoCRIuCgpjcmVhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgllZGl0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEm1lbnRpb25lZF91c2VyX2lkcxgLIAMoCSKQAQoNQ2lyY2xlQ29udGVudBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjEKBmF2YXRhchgDIAEoCzIhLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdE1lZGlhEikKBXJ1bGVzGAQgAygLMhoua2l0aC5jaXJjbGUudjEuQ2lyY2xlUnVsZSJ8Cg9JbmNpZGVudENvbnRlbnQSKwoEa2luZBgBIAEoDjIdLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudEtpbmQSDAoEdGV4dBgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKyAQoLU25hcHNob3RSZWYSEwoLc25hcHNob3RfaWQYASABKAkSLwoLY2FwdHVyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKCXJlcG9ydF9pZBgDIAEoCUgAEhEKB3J1bGVfaWQYBCABKAlIABITCglhY3Rpb25faWQYBiABKAlIABIXCg9jb250ZW50X3ZlcnNpb24YBSABKARCBwoFY2F1c2UquQEKEFNuYXBzaG90QXVkaWVuY2USIQodU05BUFNIT1RfQVVESUVOQ0VfVU5TUEVDSUZJRUQQABIcChhTTkFQU0hPVF9BVURJRU5DRV9QVUJMSUMQARIfChtTTkFQU0hPVF9BVURJRU5DRV9GT0xMT1dFUlMQAhIdChlTTkFQU0hPVF9BVURJRU5DRV9DSVJDTEVTEAMSJAogU05BUFNIT1RfQVVESUVOQ0VfTUVOVElPTkVEX09OTFkQBGIGcHJvdG8z", [file_google_protobuf_timestamp, file_kith_circle_v1_types, file_kith_moderation_v1_types, file_kith_support_v1_types, file_kith_user_v1_types]);
 
 /**
  * Reported content as moderation keeps it (review X13/M-6). Moderation takes the snapshot from
@@ -136,7 +134,9 @@ export const ContentSnapshotSchema: GenMessage<ContentSnapshot> = /*@__PURE__*/
   messageDesc(file_kith_moderation_v1_snapshot, 0);
 
 /**
- * Media kept with a snapshot: moderation's own evidence copy, so it outlives the original.
+ * Media kept with a snapshot. Moderation holds it as report evidence in the post service
+ * (PostInternalService.AttachMedia, MEDIA_ATTACHMENT_KIND_REPORT_EVIDENCE), so it outlives the
+ * post and its author's erasure until moderation releases it.
  *
  * @generated from message kith.moderation.v1.SnapshotMedia
  */
@@ -159,7 +159,7 @@ export type SnapshotMedia = Message<"kith.moderation.v1.SnapshotMedia"> & {
   altText: string;
 
   /**
-   * Short-lived signed URL of the evidence copy; set only in GetSubjectContent.
+   * Short-lived URL; set only in GetSubjectContent.
    *
    * @generated from field: string url = 4;
    */
@@ -250,9 +250,9 @@ export type PostContent = Message<"kith.moderation.v1.PostContent"> & {
   /**
    * Who could read it (a circle post is private to its circles).
    *
-   * @generated from field: kith.post.v1.Audience audience = 6;
+   * @generated from field: kith.moderation.v1.SnapshotAudience audience = 6;
    */
-  audience?: Audience | undefined;
+  audience: SnapshotAudience;
 
   /**
    * The parent post, for a reply.
@@ -277,6 +277,13 @@ export type PostContent = Message<"kith.moderation.v1.PostContent"> & {
    * @generated from field: google.protobuf.Timestamp edited_at = 10;
    */
   editedAt?: Timestamp | undefined;
+
+  /**
+   * Users mentioned in the text (e.g. the targets of harassment).
+   *
+   * @generated from field: repeated string mentioned_user_ids = 11;
+   */
+  mentionedUserIds: string[];
 };
 
 /**
@@ -404,4 +411,42 @@ export type SnapshotRef = Message<"kith.moderation.v1.SnapshotRef"> & {
  */
 export const SnapshotRefSchema: GenMessage<SnapshotRef> = /*@__PURE__*/
   messageDesc(file_kith_moderation_v1_snapshot, 6);
+
+/**
+ * Who could read a post, by kind; which circles is left out (staff do not need it).
+ *
+ * @generated from enum kith.moderation.v1.SnapshotAudience
+ */
+export enum SnapshotAudience {
+  /**
+   * @generated from enum value: SNAPSHOT_AUDIENCE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: SNAPSHOT_AUDIENCE_PUBLIC = 1;
+   */
+  PUBLIC = 1,
+
+  /**
+   * @generated from enum value: SNAPSHOT_AUDIENCE_FOLLOWERS = 2;
+   */
+  FOLLOWERS = 2,
+
+  /**
+   * @generated from enum value: SNAPSHOT_AUDIENCE_CIRCLES = 3;
+   */
+  CIRCLES = 3,
+
+  /**
+   * @generated from enum value: SNAPSHOT_AUDIENCE_MENTIONED_ONLY = 4;
+   */
+  MENTIONED_ONLY = 4,
+}
+
+/**
+ * Describes the enum kith.moderation.v1.SnapshotAudience.
+ */
+export const SnapshotAudienceSchema: GenEnum<SnapshotAudience> = /*@__PURE__*/
+  enumDesc(file_kith_moderation_v1_snapshot, 0);
 
