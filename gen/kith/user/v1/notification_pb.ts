@@ -563,8 +563,8 @@ export const GetUnreadCountRequestSchema: GenMessage<GetUnreadCountRequest> = /*
  */
 export type GetUnreadCountResponse = Message<"kith.user.v1.GetUnreadCountResponse"> & {
   /**
-   * Unread notifications (not groups) in the main inbox. Notifications hidden by a mute (with
-   * include_notifications) do not count, nor do filtered ones (see filtered_unread_count).
+   * Unread notifications (not groups) in the main inbox. Filtered ones do not count (see
+   * filtered_unread_count), and none exist from users muted with include_notifications.
    *
    * @generated from field: uint32 unread_count = 1;
    */
@@ -1237,12 +1237,16 @@ export const ApnsEnvironmentSchema: GenEnum<ApnsEnvironment> = /*@__PURE__*/
  * Grouping: likes, reposts and follows of the same subject within a 12 h window form one group
  * (Mastodon groups favourites, reblogs and follows); every other notification is its own group.
  *
- * Delivery: in-app always records (a notification is only dropped by the notification policy's
- * DROP, a mute with include_notifications, or a block). Two quiet-hours windows apply, both:
+ * Recording: a notification is never created for the notification policy's DROP, from a user
+ * the recipient blocks or is blocked by (but SOS and a shared circle's help requests: see the
+ * block rules on UserService), or from a user muted with include_notifications while the mute
+ * lasts; FILTER puts it in the filtered inbox. Otherwise in-app always records.
+ *
+ * Delivery: two quiet-hours windows apply, both:
  * NotificationPreferences.quiet_hours holds push and e-mail of every type, and a circle's
  * kith.circle.v1.MemberSafety.quiet_hours holds push and e-mail of that circle's help requests
  * (URGENT ones included). Held means not sent, then or later; the notification stays in the
- * inbox. SOS ignores both windows, every preference and every filter.
+ * inbox. SOS ignores both windows, every preference, filter, mute and block.
  *
  * @generated from service kith.user.v1.NotificationService
  */

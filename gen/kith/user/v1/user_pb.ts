@@ -1153,8 +1153,8 @@ export const CancelAccountDeletionResponseSchema: GenMessage<CancelAccountDeleti
  * services/user/src/module.ts) except GetProfile and GetProfiles, which are public. An
  * anonymous caller gets what a signed-in stranger gets: relationship unset, follower and
  * following counts zero when the lists are hidden, posts_count counting public posts only.
- * A user who blocks the caller, and an account disabled by staff, scheduled for deletion or
- * erased, answers NotFound (to anonymous callers too), never PermissionDenied.
+ * A user who blocks the caller answers NotFound, never PermissionDenied; so does an account
+ * disabled by staff, scheduled for deletion or erased, to everyone but its owner.
  *
  * Blocks: a block removes follows and pending follow requests both ways and hides the two users
  * from each other in profiles, lists, search, timelines, replies, mentions and notifications;
