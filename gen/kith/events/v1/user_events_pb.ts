@@ -21,9 +21,9 @@ export const file_kith_events_v1_user_events: GenFile = /*@__PURE__*/
 
 /**
  * type "user.profile_updated" — on profile creation (version 1) and on every change of a field
- * below. Consumers refresh their kith.common.v1.UserSummary projection; post keeps
- * avatar_media_id attached (never purged as unattached) and releases the previous avatar;
- * moderation rules read bio and links.
+ * below. Consumers refresh their kith.common.v1.UserSummary projection; moderation rules read
+ * bio and links. (The avatar itself is held by the user service through
+ * kith.post.v1.PostInternalService.AttachMedia, not by this event.)
  *
  * @generated from message kith.events.v1.UserProfileUpdated
  */

@@ -56,9 +56,9 @@ export type Profile = Message<"kith.user.v1.Profile"> & {
 
   /**
    * Media id from kith.post.v1.PostService.CompleteUpload: an image the caller uploaded, READY
-   * (anything else answers InvalidArgument); empty removes the avatar. user.profile_updated
-   * carries it, so the post service keeps it attached (never purged as unattached media) and
-   * releases the previous avatar.
+   * (anything else answers InvalidArgument); empty removes the avatar. UpdateProfile holds it
+   * with kith.post.v1.PostInternalService.AttachMedia, so it is never purged as unattached
+   * media, and releases the previous avatar with DetachMedia.
    *
    * @generated from field: string avatar_media_id = 5;
    */
