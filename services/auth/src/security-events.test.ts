@@ -37,11 +37,18 @@ type Case = NonNullable<Payload['case']>;
 type Of<C extends Case> = Extract<Payload, { case: C }>['value'];
 
 /** The payloads of one case about one account, oldest first. */
-async function published<C extends Case>(h: AuthHarness, kind: C, userId: string) {
-  return (await outboxPayloads(h))
-    .filter((p): p is Extract<Payload, { case: C }> => p.case === kind)
-    .map((p) => p.value as Of<C>)
-    .filter((v) => 'userId' in v && v.userId === userId);
+async function published<C extends Case>(
+  h: AuthHarness,
+  kind: C,
+  userId: string,
+): Promise<Of<C>[]> {
+  const values: Of<C>[] = [];
+  for (const p of await outboxPayloads(h)) {
+    if (p.case !== kind) continue;
+    const value = p.value as Of<C>;
+    if ((value as { userId?: string }).userId === userId) values.push(value);
+  }
+  return values;
 }
 
 /** Moves the clock to 01:00 UTC of the next day. */
