@@ -12,7 +12,7 @@ import { profilesFromAuthEvents } from './profiles/from-auth-events.js';
  * requests, blocks, mutes and relationships (no scope covers the social graph), settings (a
  * leaked key must not change who may mention the user or make their posts searchable), data
  * export and account deletion, MarkRead and preference changes (no `notifications:write`), and
- * push devices (bound to the session that registers them).
+ * push devices and push receipts (bound to the session that registers them).
  */
 const apiKeyScopes = {
   [rpc(UserService, 'getProfile')]: 'profile:read',

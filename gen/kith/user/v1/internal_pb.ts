@@ -149,6 +149,8 @@ export const UserInternalService: GenService<{
    * snapshot, never the live profile, and every staff read of it is audited in moderation.
    * NotFound when the profile does not exist or is erased. Blocks either way do not hide it here:
    * block-then-report is the usual flow, and the snapshot goes to staff, not to the reporter.
+   * reporter_id may be the profile's own user (moderation passes the author for rule flags and
+   * proactive actions).
    *
    * @generated from rpc kith.user.v1.UserInternalService.GetReportSnapshot
    */

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/user/v1/notification.proto.
  */
 export const file_kith_user_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("Ch9raXRoL3VzZXIvdjEvbm90aWZpY2F0aW9uLnByb3RvEgxraXRoLnVzZXIudjEinAMKE05vdGlmaWNhdGlvblN1YmplY3QSGwoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQFIABIbCgdwb3N0X2lkGAIgASgJQgi6SAVyA7ABAUgAEh0KCWNpcmNsZV9pZBgDIAEoCUIIukgFcgOwAQFIABIfCgtpbmNpZGVudF9pZBgEIAEoCUIIukgFcgOwAQFIABIdCglyZXBvcnRfaWQYBSABKAlCCLpIBXIDsAEBSAASHQoJYXBwZWFsX2lkGAYgASgJQgi6SAVyA7ABAUgAEiIKDmRhdGFfZXhwb3J0X2lkGAcgASgJQgi6SAVyA7ABAUgAEh8KC2NoZWNrX2luX2lkGAggASgJQgi6SAVyA7ABAUgAEh0KCWludml0ZV9pZBgJIAEoCUIIukgFcgOwAQFIABIjCg9qb2luX3JlcXVlc3RfaWQYCiABKAlCCLpIBXIDsAEBSAASHQoJYWN0aW9uX2lkGAsgASgJQgi6SAVyA7ABAUgAEh0KCXN0cmlrZV9pZBgMIAEoCUIIukgFcgOwAQFIAEIGCgRraW5kIp4DChFOb3RpZmljYXRpb25Hcm91cBIRCglncm91cF9rZXkYASABKAkSLAoEdHlwZRgCIAEoDjIeLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25UeXBlEjIKB3N1YmplY3QYAyABKAsyIS5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uU3ViamVjdBIyCg1zYW1wbGVfYWN0b3JzGAQgAygLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSEwoLYWN0b3JfY291bnQYBSABKA0SGgoSbm90aWZpY2F0aW9uX2NvdW50GAYgASgNEh4KFmxhdGVzdF9ub3RpZmljYXRpb25faWQYByABKAkSLQoJbGF0ZXN0X2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtlYXJsaWVzdF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEcmVhZBgKIAEoCBIQCghmaWx0ZXJlZBgLIAEoCBIPCgdwcmV2aWV3GAwgASgJIosCCg5UeXBlUHJlZmVyZW5jZRI4CgR0eXBlGAEgASgOMh4ua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblR5cGVCCrpIB4IBBBABIAASDgoGaW5fYXBwGAIgASgIEgwKBHB1c2gYAyABKAgSDQoFZW1haWwYBCABKAg6kQG6SI0BGooBChl1c2VyLnNvc19hbHdheXNfZGVsaXZlcmVkEjlTT1Mgbm90aWZpY2F0aW9ucyBjYW5ub3QgYmUgdHVybmVkIG9mZiBpbi1hcHAgb3IgZm9yIHB1c2gaMmludCh0aGlzLnR5cGUpICE9IDE0IHx8ICh0aGlzLmluX2FwcCAmJiB0aGlzLnB1c2gpIp4CChJOb3RpZmljYXRpb25Qb2xpY3kSQAoSZnJvbV9ub3RfZm9sbG93aW5nGAEgASgOMhoua2l0aC51c2VyLnYxLkZpbHRlckFjdGlvbkIIukgFggECEAESQAoSZnJvbV9ub3RfZm9sbG93ZXJzGAIgASgOMhoua2l0aC51c2VyLnYxLkZpbHRlckFjdGlvbkIIukgFggECEAESPwoRZnJvbV9uZXdfYWNjb3VudHMYAyABKA4yGi5raXRoLnVzZXIudjEuRmlsdGVyQWN0aW9uQgi6SAWCAQIQARJDChVmcm9tX2xpbWl0ZWRfYWNjb3VudHMYBCABKA4yGi5raXRoLnVzZXIudjEuRmlsdGVyQWN0aW9uQgi6SAWCAQIQASLUAgoXTm90aWZpY2F0aW9uUHJlZmVyZW5jZXMSOAoIcGVyX3R5cGUYASADKAsyHC5raXRoLnVzZXIudjEuVHlwZVByZWZlcmVuY2VCCLpIBZIBAhBAEjAKBnBvbGljeRgCIAEoCzIgLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25Qb2xpY3kSMAoLcXVpZXRfaG91cnMYAyABKAsyGy5raXRoLmNvbW1vbi52MS5EYWlseVdpbmRvdxIbChNxdWlldF9ob3Vyc19lbmFibGVkGAQgASgIEg8KB3ZlcnNpb24YBSABKA06bbpIahpoChR1c2VyLnBlcl90eXBlX3VuaXF1ZRIpcGVyX3R5cGUgbXVzdCBsaXN0IGVhY2ggdHlwZSBhdCBtb3N0IG9uY2UaJXRoaXMucGVyX3R5cGUubWFwKHAsIHAudHlwZSkudW5pcXVlKCkipwIKClB1c2hEZXZpY2USFgoOcHVzaF9kZXZpY2VfaWQYASABKAkSLAoIcGxhdGZvcm0YAiABKA4yGi5raXRoLnVzZXIudjEuUHVzaFBsYXRmb3JtEhQKDGRldmljZV9sYWJlbBgDIAEoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3NlZW5fYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnNlc3Npb25faWQYBiABKAkSNwoQYXBuc19lbnZpcm9ubWVudBgHIAEoDjIdLmtpdGgudXNlci52MS5BcG5zRW52aXJvbm1lbnQSDgoGYXBwX2lkGAggASgJIr0BCgpBcG5zRGV2aWNlEjIKDGRldmljZV90b2tlbhgBIAEoCUIcukgZchcyFV5bMC05YS1mQS1GXXs2NCwyMDB9JBI+CgtlbnZpcm9ubWVudBgCIAEoDjIdLmtpdGgudXNlci52MS5BcG5zRW52aXJvbm1lbnRCCrpIB4IBBBABIAASOwoGYXBwX2lkGAMgASgJQiu6SChyJhibATIhXltBLVphLXowLTktXSsoXC5bQS1aYS16MC05LV0rKSskIqgBChNXZWJQdXNoU3Vic2NyaXB0aW9uEigKCGVuZHBvaW50GAEgASgJQha6SBNyERiAEDIJXmh0dHBzOi8viAEBEjQKBnAyNTZkaBgCIAEoCUIkukghch8yHV5bQS1aYS16MC05Xy1dezgwLDEwMH09ezAsMn0kEjEKBGF1dGgYAyABKAlCI7pIIHIeMhxeW0EtWmEtejAtOV8tXXsxNiwzMn09ezAsMn0kIv4CChhMaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QSQgoFdHlwZXMYASADKA4yHi5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uVHlwZUITukgQkgENECAYASIHggEEEAEgABITCgt1bnJlYWRfb25seRgCIAEoCBIQCghmaWx0ZXJlZBgDIAEoCBIcCglwYWdlX3NpemUYBCABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAUgASgJQgi6SAVyAxiABBInChVuZXdlcl90aGFuX3BhZ2VfdG9rZW4YBiABKAlCCLpIBXIDGIAEOpEBukiNARqKAQoZdXNlci5vbmVfcGFnaW5nX2RpcmVjdGlvbhIyZ2l2ZSBwYWdlX3Rva2VuIG9yIG5ld2VyX3RoYW5fcGFnZV90b2tlbiwgbm90IGJvdGgaOXRoaXMucGFnZV90b2tlbiA9PSAnJyB8fCB0aGlzLm5ld2VyX3RoYW5fcGFnZV90b2tlbiA9PSAnJyJ+ChlMaXN0Tm90aWZpY2F0aW9uc1Jlc3BvbnNlEi8KBmdyb3VwcxgBIAMoCzIfLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25Hcm91cBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFwoPcHJldl9wYWdlX3Rva2VuGAMgASgJIhcKFUdldFVucmVhZENvdW50UmVxdWVzdCJNChZHZXRVbnJlYWRDb3VudFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoDRIdChVmaWx0ZXJlZF91bnJlYWRfY291bnQYAiABKA0iNgoJR3JvdXBLZXlzEikKCmdyb3VwX2tleXMYASADKAlCFbpIEpIBDwgBEGQYASIHcgUQARjIASKyAQoPTWFya1JlYWRSZXF1ZXN0EikKFXVwX3RvX25vdGlmaWNhdGlvbl9pZBgBIAEoCUIIukgFcgOwAQFIABIpCgZncm91cHMYAiABKAsyFy5raXRoLnVzZXIudjEuR3JvdXBLZXlzSAASOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskQg8KBnRhcmdldBIFukgCCAEiKAoQTWFya1JlYWRSZXNwb25zZRIUCgx1bnJlYWRfY291bnQYASABKA0iIwohR2V0Tm90aWZpY2F0aW9uUHJlZmVyZW5jZXNSZXF1ZXN0ImAKIkdldE5vdGlmaWNhdGlvblByZWZlcmVuY2VzUmVzcG9uc2USOgoLcHJlZmVyZW5jZXMYASABKAsyJS5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uUHJlZmVyZW5jZXMivQYKJFVwZGF0ZU5vdGlmaWNhdGlvblByZWZlcmVuY2VzUmVxdWVzdBJCCgtwcmVmZXJlbmNlcxgBIAEoCzIlLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25QcmVmZXJlbmNlc0IGukgDyAEBEm4KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0I9ukg6yAEB4gE0EghwZXJfdHlwZRIGcG9saWN5EgtxdWlldF9ob3VycxITcXVpZXRfaG91cnNfZW5hYmxlZBIUCgxiYXNlX3ZlcnNpb24YBCABKA0SOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskOpAEukiMBBrnAgoUdXNlci5wb2xpY3lfY29tcGxldGUSQ2V2ZXJ5IHBvbGljeSBhY3Rpb24gbXVzdCBiZSBzZXQgd2hlbiBwb2xpY3kgaXMgbmFtZWQgaW4gdXBkYXRlX21hc2saiQIhKCdwb2xpY3knIGluIHRoaXMudXBkYXRlX21hc2sucGF0aHMpIHx8IChpbnQodGhpcy5wcmVmZXJlbmNlcy5wb2xpY3kuZnJvbV9ub3RfZm9sbG93aW5nKSAhPSAwICYmIGludCh0aGlzLnByZWZlcmVuY2VzLnBvbGljeS5mcm9tX25vdF9mb2xsb3dlcnMpICE9IDAgJiYgaW50KHRoaXMucHJlZmVyZW5jZXMucG9saWN5LmZyb21fbmV3X2FjY291bnRzKSAhPSAwICYmIGludCh0aGlzLnByZWZlcmVuY2VzLnBvbGljeS5mcm9tX2xpbWl0ZWRfYWNjb3VudHMpICE9IDApGp8BChl1c2VyLnF1aWV0X2hvdXJzX3JlcXVpcmVkEjFxdWlldF9ob3VycyBtdXN0IGJlIHNldCB3aGVuIG5hbWVkIGluIHVwZGF0ZV9tYXNrGk8hKCdxdWlldF9ob3VycycgaW4gdGhpcy51cGRhdGVfbWFzay5wYXRocykgfHwgaGFzKHRoaXMucHJlZmVyZW5jZXMucXVpZXRfaG91cnMpImMKJVVwZGF0ZU5vdGlmaWNhdGlvblByZWZlcmVuY2VzUmVzcG9uc2USOgoLcHJlZmVyZW5jZXMYASABKAsyJS5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uUHJlZmVyZW5jZXMimAIKGVJlZ2lzdGVyUHVzaERldmljZVJlcXVlc3QSKAoEYXBucxgGIAEoCzIYLmtpdGgudXNlci52MS5BcG5zRGV2aWNlSAASHwoJZmNtX3Rva2VuGAIgASgJQgq6SAdyBRAgGIAgSAASNQoId2ViX3B1c2gYAyABKAsyIS5raXRoLnVzZXIudjEuV2ViUHVzaFN1YnNjcmlwdGlvbkgAEh0KDGRldmljZV9sYWJlbBgEIAEoCUIHukgEcgIYQBI4Cg9pZGVtcG90ZW5jeV9rZXkYBSABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyRCDgoFdG9rZW4SBbpIAggBSgQIARACUgphcG5zX3Rva2VuIksKGlJlZ2lzdGVyUHVzaERldmljZVJlc3BvbnNlEi0KC3B1c2hfZGV2aWNlGAEgASgLMhgua2l0aC51c2VyLnYxLlB1c2hEZXZpY2UieQobVW5yZWdpc3RlclB1c2hEZXZpY2VSZXF1ZXN0EiAKDnB1c2hfZGV2aWNlX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiHgocVW5yZWdpc3RlclB1c2hEZXZpY2VSZXNwb25zZSJUChZMaXN0UHVzaERldmljZXNSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEImIKF0xpc3RQdXNoRGV2aWNlc1Jlc3BvbnNlEi4KDHB1c2hfZGV2aWNlcxgBIAMoCzIYLmtpdGgudXNlci52MS5QdXNoRGV2aWNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIWChRHZXRQdXNoQ29uZmlnUmVxdWVzdCIxChVHZXRQdXNoQ29uZmlnUmVzcG9uc2USGAoQdmFwaWRfcHVibGljX2tleRgBIAEoCSqyBwoQTm90aWZpY2F0aW9uVHlwZRIhCh1OT1RJRklDQVRJT05fVFlQRV9VTlNQRUNJRklFRBAAEhwKGE5PVElGSUNBVElPTl9UWVBFX0ZPTExPVxABEiQKIE5PVElGSUNBVElPTl9UWVBFX0ZPTExPV19SRVFVRVNUEAISLQopTk9USUZJQ0FUSU9OX1RZUEVfRk9MTE9XX1JFUVVFU1RfQUNDRVBURUQQAxIdChlOT1RJRklDQVRJT05fVFlQRV9NRU5USU9OEAQSGwoXTk9USUZJQ0FUSU9OX1RZUEVfUkVQTFkQBRIbChdOT1RJRklDQVRJT05fVFlQRV9RVU9URRAGEhoKFk5PVElGSUNBVElPTl9UWVBFX0xJS0UQBxIcChhOT1RJRklDQVRJT05fVFlQRV9SRVBPU1QQCBIjCh9OT1RJRklDQVRJT05fVFlQRV9DSVJDTEVfSU5WSVRFEAkSKQolTk9USUZJQ0FUSU9OX1RZUEVfQ0lSQ0xFX0pPSU5fUkVRVUVTVBAKEioKJk5PVElGSUNBVElPTl9UWVBFX0NJUkNMRV9KT0lOX0FQUFJPVkVEEAsSKQolTk9USUZJQ0FUSU9OX1RZUEVfQ0lSQ0xFX1JPTEVfQ0hBTkdFRBAMEiIKHk5PVElGSUNBVElPTl9UWVBFX0hFTFBfUkVRVUVTVBANEhkKFU5PVElGSUNBVElPTl9UWVBFX1NPUxAOEioKJk5PVElGSUNBVElPTl9UWVBFX1NVUFBPUlRfQUNLTk9XTEVER0VEEA8SJgoiTk9USUZJQ0FUSU9OX1RZUEVfU1VQUE9SVF9SRVNQT05TRRAQEiYKIk5PVElGSUNBVElPTl9UWVBFX1NVUFBPUlRfUkVTT0xWRUQQERIoCiROT1RJRklDQVRJT05fVFlQRV9DSEVDS19JTl9SRVFVRVNURUQQEhIlCiFOT1RJRklDQVRJT05fVFlQRV9DSEVDS19JTl9NSVNTRUQQExInCiNOT1RJRklDQVRJT05fVFlQRV9NT0RFUkFUSU9OX0FDVElPThAUEiQKIE5PVElGSUNBVElPTl9UWVBFX1JFUE9SVF9PVVRDT01FEBUSJAogTk9USUZJQ0FUSU9OX1RZUEVfQVBQRUFMX0RFQ0lERUQQFhInCiNOT1RJRklDQVRJT05fVFlQRV9EQVRBX0VYUE9SVF9SRUFEWRAXEiQKIE5PVElGSUNBVElPTl9UWVBFX1NFQ1VSSVRZX0FMRVJUEBgqmwEKE05vdGlmaWNhdGlvbkNoYW5uZWwSJAogTk9USUZJQ0FUSU9OX0NIQU5ORUxfVU5TUEVDSUZJRUQQABIfChtOT1RJRklDQVRJT05fQ0hBTk5FTF9JTl9BUFAQARIdChlOT1RJRklDQVRJT05fQ0hBTk5FTF9QVVNIEAISHgoaTk9USUZJQ0FUSU9OX0NIQU5ORUxfRU1BSUwQAyp5CgxGaWx0ZXJBY3Rpb24SHQoZRklMVEVSX0FDVElPTl9VTlNQRUNJRklFRBAAEhgKFEZJTFRFUl9BQ1RJT05fQUNDRVBUEAESGAoURklMVEVSX0FDVElPTl9GSUxURVIQAhIWChJGSUxURVJfQUNUSU9OX0RST1AQAyp4CgxQdXNoUGxhdGZvcm0SHQoZUFVTSF9QTEFURk9STV9VTlNQRUNJRklFRBAAEhYKElBVU0hfUExBVEZPUk1fQVBOUxABEhUKEVBVU0hfUExBVEZPUk1fRkNNEAISGgoWUFVTSF9QTEFURk9STV9XRUJfUFVTSBADKnIKD0FwbnNFbnZpcm9ubWVudBIgChxBUE5TX0VOVklST05NRU5UX1VOU1BFQ0lGSUVEEAASHAoYQVBOU19FTlZJUk9OTUVOVF9TQU5EQk9YEAESHwobQVBOU19FTlZJUk9OTUVOVF9QUk9EVUNUSU9OEAIy2wcKE05vdGlmaWNhdGlvblNlcnZpY2USaQoRTGlzdE5vdGlmaWNhdGlvbnMSJi5raXRoLnVzZXIudjEuTGlzdE5vdGlmaWNhdGlvbnNSZXF1ZXN0Gicua2l0aC51c2VyLnYxLkxpc3ROb3RpZmljYXRpb25zUmVzcG9uc2UiA5ACARJgCg5HZXRVbnJlYWRDb3VudBIjLmtpdGgudXNlci52MS5HZXRVbnJlYWRDb3VudFJlcXVlc3QaJC5raXRoLnVzZXIudjEuR2V0VW5yZWFkQ291bnRSZXNwb25zZSIDkAIBEkkKCE1hcmtSZWFkEh0ua2l0aC51c2VyLnYxLk1hcmtSZWFkUmVxdWVzdBoeLmtpdGgudXNlci52MS5NYXJrUmVhZFJlc3BvbnNlEoQBChpHZXROb3RpZmljYXRpb25QcmVmZXJlbmNlcxIvLmtpdGgudXNlci52MS5HZXROb3RpZmljYXRpb25QcmVmZXJlbmNlc1JlcXVlc3QaMC5raXRoLnVzZXIudjEuR2V0Tm90aWZpY2F0aW9uUHJlZmVyZW5jZXNSZXNwb25zZSIDkAIBEogBCh1VcGRhdGVOb3RpZmljYXRpb25QcmVmZXJlbmNlcxIyLmtpdGgudXNlci52MS5VcGRhdGVOb3RpZmljYXRpb25QcmVmZXJlbmNlc1JlcXVlc3QaMy5raXRoLnVzZXIudjEuVXBkYXRlTm90aWZpY2F0aW9uUHJlZmVyZW5jZXNSZXNwb25zZRJdCg1HZXRQdXNoQ29uZmlnEiIua2l0aC51c2VyLnYxLkdldFB1c2hDb25maWdSZXF1ZXN0GiMua2l0aC51c2VyLnYxLkdldFB1c2hDb25maWdSZXNwb25zZSIDkAIBEmcKElJlZ2lzdGVyUHVzaERldmljZRInLmtpdGgudXNlci52MS5SZWdpc3RlclB1c2hEZXZpY2VSZXF1ZXN0Gigua2l0aC51c2VyLnYxLlJlZ2lzdGVyUHVzaERldmljZVJlc3BvbnNlEm0KFFVucmVnaXN0ZXJQdXNoRGV2aWNlEikua2l0aC51c2VyLnYxLlVucmVnaXN0ZXJQdXNoRGV2aWNlUmVxdWVzdBoqLmtpdGgudXNlci52MS5VbnJlZ2lzdGVyUHVzaERldmljZVJlc3BvbnNlEmMKD0xpc3RQdXNoRGV2aWNlcxIkLmtpdGgudXNlci52MS5MaXN0UHVzaERldmljZXNSZXF1ZXN0GiUua2l0aC51c2VyLnYxLkxpc3RQdXNoRGV2aWNlc1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_kith_common_v1_common]);
+  fileDesc("Ch9raXRoL3VzZXIvdjEvbm90aWZpY2F0aW9uLnByb3RvEgxraXRoLnVzZXIudjEiwwMKE05vdGlmaWNhdGlvblN1YmplY3QSGwoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQFIABIbCgdwb3N0X2lkGAIgASgJQgi6SAVyA7ABAUgAEh0KCWNpcmNsZV9pZBgDIAEoCUIIukgFcgOwAQFIABIfCgtpbmNpZGVudF9pZBgEIAEoCUIIukgFcgOwAQFIABIdCglyZXBvcnRfaWQYBSABKAlCCLpIBXIDsAEBSAASHQoJYXBwZWFsX2lkGAYgASgJQgi6SAVyA7ABAUgAEiIKDmRhdGFfZXhwb3J0X2lkGAcgASgJQgi6SAVyA7ABAUgAEh8KC2NoZWNrX2luX2lkGAggASgJQgi6SAVyA7ABAUgAEh0KCWludml0ZV9pZBgJIAEoCUIIukgFcgOwAQFIABIjCg9qb2luX3JlcXVlc3RfaWQYCiABKAlCCLpIBXIDsAEBSAASHQoJYWN0aW9uX2lkGAsgASgJQgi6SAVyA7ABAUgAEh0KCXN0cmlrZV9pZBgMIAEoCUIIukgFcgOwAQFIABIlChB3aXRoaW5fY2lyY2xlX2lkGA0gASgJQgu6SAjYAQFyA7ABAUIGCgRraW5kIp4DChFOb3RpZmljYXRpb25Hcm91cBIRCglncm91cF9rZXkYASABKAkSLAoEdHlwZRgCIAEoDjIeLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25UeXBlEjIKB3N1YmplY3QYAyABKAsyIS5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uU3ViamVjdBIyCg1zYW1wbGVfYWN0b3JzGAQgAygLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSEwoLYWN0b3JfY291bnQYBSABKA0SGgoSbm90aWZpY2F0aW9uX2NvdW50GAYgASgNEh4KFmxhdGVzdF9ub3RpZmljYXRpb25faWQYByABKAkSLQoJbGF0ZXN0X2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtlYXJsaWVzdF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEcmVhZBgKIAEoCBIQCghmaWx0ZXJlZBgLIAEoCBIPCgdwcmV2aWV3GAwgASgJIpgCCg5UeXBlUHJlZmVyZW5jZRI4CgR0eXBlGAEgASgOMh4ua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblR5cGVCCrpIB4IBBBABIAASDgoGaW5fYXBwGAIgASgIEgwKBHB1c2gYAyABKAgSDQoFZW1haWwYBCABKAg6ngG6SJoBGpcBChl1c2VyLnNvc19hbHdheXNfZGVsaXZlcmVkEj1TT1MgYW5kIGR1cmVzcyBhbGVydHMgY2Fubm90IGJlIHR1cm5lZCBvZmYgaW4tYXBwIG9yIGZvciBwdXNoGjshKGludCh0aGlzLnR5cGUpIGluIFsxNCwgMjddKSB8fCAodGhpcy5pbl9hcHAgJiYgdGhpcy5wdXNoKSKeAgoSTm90aWZpY2F0aW9uUG9saWN5EkAKEmZyb21fbm90X2ZvbGxvd2luZxgBIAEoDjIaLmtpdGgudXNlci52MS5GaWx0ZXJBY3Rpb25CCLpIBYIBAhABEkAKEmZyb21fbm90X2ZvbGxvd2VycxgCIAEoDjIaLmtpdGgudXNlci52MS5GaWx0ZXJBY3Rpb25CCLpIBYIBAhABEj8KEWZyb21fbmV3X2FjY291bnRzGAMgASgOMhoua2l0aC51c2VyLnYxLkZpbHRlckFjdGlvbkIIukgFggECEAESQwoVZnJvbV9saW1pdGVkX2FjY291bnRzGAQgASgOMhoua2l0aC51c2VyLnYxLkZpbHRlckFjdGlvbkIIukgFggECEAEi1AIKF05vdGlmaWNhdGlvblByZWZlcmVuY2VzEjgKCHBlcl90eXBlGAEgAygLMhwua2l0aC51c2VyLnYxLlR5cGVQcmVmZXJlbmNlQgi6SAWSAQIQQBIwCgZwb2xpY3kYAiABKAsyIC5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uUG9saWN5EjAKC3F1aWV0X2hvdXJzGAMgASgLMhsua2l0aC5jb21tb24udjEuRGFpbHlXaW5kb3cSGwoTcXVpZXRfaG91cnNfZW5hYmxlZBgEIAEoCBIPCgd2ZXJzaW9uGAUgASgNOm26SGoaaAoUdXNlci5wZXJfdHlwZV91bmlxdWUSKXBlcl90eXBlIG11c3QgbGlzdCBlYWNoIHR5cGUgYXQgbW9zdCBvbmNlGiV0aGlzLnBlcl90eXBlLm1hcChwLCBwLnR5cGUpLnVuaXF1ZSgpIqcCCgpQdXNoRGV2aWNlEhYKDnB1c2hfZGV2aWNlX2lkGAEgASgJEiwKCHBsYXRmb3JtGAIgASgOMhoua2l0aC51c2VyLnYxLlB1c2hQbGF0Zm9ybRIUCgxkZXZpY2VfbGFiZWwYAyABKAkSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF9zZWVuX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzZXNzaW9uX2lkGAYgASgJEjcKEGFwbnNfZW52aXJvbm1lbnQYByABKA4yHS5raXRoLnVzZXIudjEuQXBuc0Vudmlyb25tZW50Eg4KBmFwcF9pZBgIIAEoCSK9AQoKQXBuc0RldmljZRIyCgxkZXZpY2VfdG9rZW4YASABKAlCHLpIGXIXMhVeWzAtOWEtZkEtRl17NjQsMjAwfSQSPgoLZW52aXJvbm1lbnQYAiABKA4yHS5raXRoLnVzZXIudjEuQXBuc0Vudmlyb25tZW50Qgq6SAeCAQQQASAAEjsKBmFwcF9pZBgDIAEoCUIrukgociYYmwEyIV5bQS1aYS16MC05LV0rKFwuW0EtWmEtejAtOS1dKykrJCKoAQoTV2ViUHVzaFN1YnNjcmlwdGlvbhIoCghlbmRwb2ludBgBIAEoCUIWukgTchEYgBAyCV5odHRwczovL4gBARI0CgZwMjU2ZGgYAiABKAlCJLpIIXIfMh1eW0EtWmEtejAtOV8tXXs4MCwxMDB9PXswLDJ9JBIxCgRhdXRoGAMgASgJQiO6SCByHjIcXltBLVphLXowLTlfLV17MTYsMzJ9PXswLDJ9JCL+AgoYTGlzdE5vdGlmaWNhdGlvbnNSZXF1ZXN0EkIKBXR5cGVzGAEgAygOMh4ua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblR5cGVCE7pIEJIBDRAgGAEiB4IBBBABIAASEwoLdW5yZWFkX29ubHkYAiABKAgSEAoIZmlsdGVyZWQYAyABKAgSHAoJcGFnZV9zaXplGAQgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgFIAEoCUIIukgFcgMYgAQSJwoVbmV3ZXJfdGhhbl9wYWdlX3Rva2VuGAYgASgJQgi6SAVyAxiABDqRAbpIjQEaigEKGXVzZXIub25lX3BhZ2luZ19kaXJlY3Rpb24SMmdpdmUgcGFnZV90b2tlbiBvciBuZXdlcl90aGFuX3BhZ2VfdG9rZW4sIG5vdCBib3RoGjl0aGlzLnBhZ2VfdG9rZW4gPT0gJycgfHwgdGhpcy5uZXdlcl90aGFuX3BhZ2VfdG9rZW4gPT0gJycifgoZTGlzdE5vdGlmaWNhdGlvbnNSZXNwb25zZRIvCgZncm91cHMYASADKAsyHy5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uR3JvdXASFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhcKD3ByZXZfcGFnZV90b2tlbhgDIAEoCSIXChVHZXRVbnJlYWRDb3VudFJlcXVlc3QiTQoWR2V0VW5yZWFkQ291bnRSZXNwb25zZRIUCgx1bnJlYWRfY291bnQYASABKA0SHQoVZmlsdGVyZWRfdW5yZWFkX2NvdW50GAIgASgNIjYKCUdyb3VwS2V5cxIpCgpncm91cF9rZXlzGAEgAygJQhW6SBKSAQ8IARBkGAEiB3IFEAEYyAEisgEKD01hcmtSZWFkUmVxdWVzdBIpChV1cF90b19ub3RpZmljYXRpb25faWQYASABKAlCCLpIBXIDsAEBSAASKQoGZ3JvdXBzGAIgASgLMhcua2l0aC51c2VyLnYxLkdyb3VwS2V5c0gAEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJEIPCgZ0YXJnZXQSBbpIAggBIigKEE1hcmtSZWFkUmVzcG9uc2USFAoMdW5yZWFkX2NvdW50GAEgASgNIiMKIUdldE5vdGlmaWNhdGlvblByZWZlcmVuY2VzUmVxdWVzdCJgCiJHZXROb3RpZmljYXRpb25QcmVmZXJlbmNlc1Jlc3BvbnNlEjoKC3ByZWZlcmVuY2VzGAEgASgLMiUua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblByZWZlcmVuY2VzIr0GCiRVcGRhdGVOb3RpZmljYXRpb25QcmVmZXJlbmNlc1JlcXVlc3QSQgoLcHJlZmVyZW5jZXMYASABKAsyJS5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uUHJlZmVyZW5jZXNCBrpIA8gBARJuCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCPbpIOsgBAeIBNBIIcGVyX3R5cGUSBnBvbGljeRILcXVpZXRfaG91cnMSE3F1aWV0X2hvdXJzX2VuYWJsZWQSFAoMYmFzZV92ZXJzaW9uGAQgASgNEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJDqQBLpIjAQa5wIKFHVzZXIucG9saWN5X2NvbXBsZXRlEkNldmVyeSBwb2xpY3kgYWN0aW9uIG11c3QgYmUgc2V0IHdoZW4gcG9saWN5IGlzIG5hbWVkIGluIHVwZGF0ZV9tYXNrGokCISgncG9saWN5JyBpbiB0aGlzLnVwZGF0ZV9tYXNrLnBhdGhzKSB8fCAoaW50KHRoaXMucHJlZmVyZW5jZXMucG9saWN5LmZyb21fbm90X2ZvbGxvd2luZykgIT0gMCAmJiBpbnQodGhpcy5wcmVmZXJlbmNlcy5wb2xpY3kuZnJvbV9ub3RfZm9sbG93ZXJzKSAhPSAwICYmIGludCh0aGlzLnByZWZlcmVuY2VzLnBvbGljeS5mcm9tX25ld19hY2NvdW50cykgIT0gMCAmJiBpbnQodGhpcy5wcmVmZXJlbmNlcy5wb2xpY3kuZnJvbV9saW1pdGVkX2FjY291bnRzKSAhPSAwKRqfAQoZdXNlci5xdWlldF9ob3Vyc19yZXF1aXJlZBIxcXVpZXRfaG91cnMgbXVzdCBiZSBzZXQgd2hlbiBuYW1lZCBpbiB1cGRhdGVfbWFzaxpPISgncXVpZXRfaG91cnMnIGluIHRoaXMudXBkYXRlX21hc2sucGF0aHMpIHx8IGhhcyh0aGlzLnByZWZlcmVuY2VzLnF1aWV0X2hvdXJzKSJjCiVVcGRhdGVOb3RpZmljYXRpb25QcmVmZXJlbmNlc1Jlc3BvbnNlEjoKC3ByZWZlcmVuY2VzGAEgASgLMiUua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblByZWZlcmVuY2VzIpgCChlSZWdpc3RlclB1c2hEZXZpY2VSZXF1ZXN0EigKBGFwbnMYBiABKAsyGC5raXRoLnVzZXIudjEuQXBuc0RldmljZUgAEh8KCWZjbV90b2tlbhgCIAEoCUIKukgHcgUQIBiAIEgAEjUKCHdlYl9wdXNoGAMgASgLMiEua2l0aC51c2VyLnYxLldlYlB1c2hTdWJzY3JpcHRpb25IABIdCgxkZXZpY2VfbGFiZWwYBCABKAlCB7pIBHICGEASOAoPaWRlbXBvdGVuY3lfa2V5GAUgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskQg4KBXRva2VuEgW6SAIIAUoECAEQAlIKYXBuc190b2tlbiJLChpSZWdpc3RlclB1c2hEZXZpY2VSZXNwb25zZRItCgtwdXNoX2RldmljZRgBIAEoCzIYLmtpdGgudXNlci52MS5QdXNoRGV2aWNlInkKG1VucmVnaXN0ZXJQdXNoRGV2aWNlUmVxdWVzdBIgCg5wdXNoX2RldmljZV9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIh4KHFVucmVnaXN0ZXJQdXNoRGV2aWNlUmVzcG9uc2UiVAoWTGlzdFB1c2hEZXZpY2VzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJiChdMaXN0UHVzaERldmljZXNSZXNwb25zZRIuCgxwdXNoX2RldmljZXMYASADKAsyGC5raXRoLnVzZXIudjEuUHVzaERldmljZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiSwoaQ29uZmlybVB1c2hEZWxpdmVyeVJlcXVlc3QSLQoQbm90aWZpY2F0aW9uX2lkcxgBIAMoCUITukgQkgENCAEQZBgBIgVyA7ABASIdChtDb25maXJtUHVzaERlbGl2ZXJ5UmVzcG9uc2UiFgoUR2V0UHVzaENvbmZpZ1JlcXVlc3QiMQoVR2V0UHVzaENvbmZpZ1Jlc3BvbnNlEhgKEHZhcGlkX3B1YmxpY19rZXkYASABKAkq8QgKEE5vdGlmaWNhdGlvblR5cGUSIQodTk9USUZJQ0FUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIcChhOT1RJRklDQVRJT05fVFlQRV9GT0xMT1cQARIkCiBOT1RJRklDQVRJT05fVFlQRV9GT0xMT1dfUkVRVUVTVBACEi0KKU5PVElGSUNBVElPTl9UWVBFX0ZPTExPV19SRVFVRVNUX0FDQ0VQVEVEEAMSHQoZTk9USUZJQ0FUSU9OX1RZUEVfTUVOVElPThAEEhsKF05PVElGSUNBVElPTl9UWVBFX1JFUExZEAUSGwoXTk9USUZJQ0FUSU9OX1RZUEVfUVVPVEUQBhIaChZOT1RJRklDQVRJT05fVFlQRV9MSUtFEAcSHAoYTk9USUZJQ0FUSU9OX1RZUEVfUkVQT1NUEAgSIwofTk9USUZJQ0FUSU9OX1RZUEVfQ0lSQ0xFX0lOVklURRAJEikKJU5PVElGSUNBVElPTl9UWVBFX0NJUkNMRV9KT0lOX1JFUVVFU1QQChIqCiZOT1RJRklDQVRJT05fVFlQRV9DSVJDTEVfSk9JTl9BUFBST1ZFRBALEikKJU5PVElGSUNBVElPTl9UWVBFX0NJUkNMRV9ST0xFX0NIQU5HRUQQDBIiCh5OT1RJRklDQVRJT05fVFlQRV9IRUxQX1JFUVVFU1QQDRIZChVOT1RJRklDQVRJT05fVFlQRV9TT1MQDhIqCiZOT1RJRklDQVRJT05fVFlQRV9TVVBQT1JUX0FDS05PV0xFREdFRBAPEiYKIk5PVElGSUNBVElPTl9UWVBFX1NVUFBPUlRfUkVTUE9OU0UQEBImCiJOT1RJRklDQVRJT05fVFlQRV9TVVBQT1JUX1JFU09MVkVEEBESKAokTk9USUZJQ0FUSU9OX1RZUEVfQ0hFQ0tfSU5fUkVRVUVTVEVEEBISJQohTk9USUZJQ0FUSU9OX1RZUEVfQ0hFQ0tfSU5fTUlTU0VEEBMSJwojTk9USUZJQ0FUSU9OX1RZUEVfTU9ERVJBVElPTl9BQ1RJT04QFBIkCiBOT1RJRklDQVRJT05fVFlQRV9SRVBPUlRfT1VUQ09NRRAVEiQKIE5PVElGSUNBVElPTl9UWVBFX0FQUEVBTF9ERUNJREVEEBYSJwojTk9USUZJQ0FUSU9OX1RZUEVfREFUQV9FWFBPUlRfUkVBRFkQFxIkCiBOT1RJRklDQVRJT05fVFlQRV9TRUNVUklUWV9BTEVSVBAYEiQKIE5PVElGSUNBVElPTl9UWVBFX0NJUkNMRV9SRU1PVkVEEBkSKAokTk9USUZJQ0FUSU9OX1RZUEVfQ0lSQ0xFX1BPU1RfSElEREVOEBoSIgoeTk9USUZJQ0FUSU9OX1RZUEVfRFVSRVNTX0FMRVJUEBsSJQohTk9USUZJQ0FUSU9OX1RZUEVfU1VQUE9SVF9DTEFJTUVEEBwSIgoeTk9USUZJQ0FUSU9OX1RZUEVfU1VQUE9SVF9OT1RFEB0qmwEKE05vdGlmaWNhdGlvbkNoYW5uZWwSJAogTk9USUZJQ0FUSU9OX0NIQU5ORUxfVU5TUEVDSUZJRUQQABIfChtOT1RJRklDQVRJT05fQ0hBTk5FTF9JTl9BUFAQARIdChlOT1RJRklDQVRJT05fQ0hBTk5FTF9QVVNIEAISHgoaTk9USUZJQ0FUSU9OX0NIQU5ORUxfRU1BSUwQAyp5CgxGaWx0ZXJBY3Rpb24SHQoZRklMVEVSX0FDVElPTl9VTlNQRUNJRklFRBAAEhgKFEZJTFRFUl9BQ1RJT05fQUNDRVBUEAESGAoURklMVEVSX0FDVElPTl9GSUxURVIQAhIWChJGSUxURVJfQUNUSU9OX0RST1AQAyp4CgxQdXNoUGxhdGZvcm0SHQoZUFVTSF9QTEFURk9STV9VTlNQRUNJRklFRBAAEhYKElBVU0hfUExBVEZPUk1fQVBOUxABEhUKEVBVU0hfUExBVEZPUk1fRkNNEAISGgoWUFVTSF9QTEFURk9STV9XRUJfUFVTSBADKnIKD0FwbnNFbnZpcm9ubWVudBIgChxBUE5TX0VOVklST05NRU5UX1VOU1BFQ0lGSUVEEAASHAoYQVBOU19FTlZJUk9OTUVOVF9TQU5EQk9YEAESHwobQVBOU19FTlZJUk9OTUVOVF9QUk9EVUNUSU9OEAIyxwgKE05vdGlmaWNhdGlvblNlcnZpY2USaQoRTGlzdE5vdGlmaWNhdGlvbnMSJi5raXRoLnVzZXIudjEuTGlzdE5vdGlmaWNhdGlvbnNSZXF1ZXN0Gicua2l0aC51c2VyLnYxLkxpc3ROb3RpZmljYXRpb25zUmVzcG9uc2UiA5ACARJgCg5HZXRVbnJlYWRDb3VudBIjLmtpdGgudXNlci52MS5HZXRVbnJlYWRDb3VudFJlcXVlc3QaJC5raXRoLnVzZXIudjEuR2V0VW5yZWFkQ291bnRSZXNwb25zZSIDkAIBEkkKCE1hcmtSZWFkEh0ua2l0aC51c2VyLnYxLk1hcmtSZWFkUmVxdWVzdBoeLmtpdGgudXNlci52MS5NYXJrUmVhZFJlc3BvbnNlEoQBChpHZXROb3RpZmljYXRpb25QcmVmZXJlbmNlcxIvLmtpdGgudXNlci52MS5HZXROb3RpZmljYXRpb25QcmVmZXJlbmNlc1JlcXVlc3QaMC5raXRoLnVzZXIudjEuR2V0Tm90aWZpY2F0aW9uUHJlZmVyZW5jZXNSZXNwb25zZSIDkAIBEogBCh1VcGRhdGVOb3RpZmljYXRpb25QcmVmZXJlbmNlcxIyLmtpdGgudXNlci52MS5VcGRhdGVOb3RpZmljYXRpb25QcmVmZXJlbmNlc1JlcXVlc3QaMy5raXRoLnVzZXIudjEuVXBkYXRlTm90aWZpY2F0aW9uUHJlZmVyZW5jZXNSZXNwb25zZRJdCg1HZXRQdXNoQ29uZmlnEiIua2l0aC51c2VyLnYxLkdldFB1c2hDb25maWdSZXF1ZXN0GiMua2l0aC51c2VyLnYxLkdldFB1c2hDb25maWdSZXNwb25zZSIDkAIBEmcKElJlZ2lzdGVyUHVzaERldmljZRInLmtpdGgudXNlci52MS5SZWdpc3RlclB1c2hEZXZpY2VSZXF1ZXN0Gigua2l0aC51c2VyLnYxLlJlZ2lzdGVyUHVzaERldmljZVJlc3BvbnNlEm0KFFVucmVnaXN0ZXJQdXNoRGV2aWNlEikua2l0aC51c2VyLnYxLlVucmVnaXN0ZXJQdXNoRGV2aWNlUmVxdWVzdBoqLmtpdGgudXNlci52MS5VbnJlZ2lzdGVyUHVzaERldmljZVJlc3BvbnNlEmMKD0xpc3RQdXNoRGV2aWNlcxIkLmtpdGgudXNlci52MS5MaXN0UHVzaERldmljZXNSZXF1ZXN0GiUua2l0aC51c2VyLnYxLkxpc3RQdXNoRGV2aWNlc1Jlc3BvbnNlIgOQAgESagoTQ29uZmlybVB1c2hEZWxpdmVyeRIoLmtpdGgudXNlci52MS5Db25maXJtUHVzaERlbGl2ZXJ5UmVxdWVzdBopLmtpdGgudXNlci52MS5Db25maXJtUHVzaERlbGl2ZXJ5UmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_kith_common_v1_common]);
 
 /**
  * The thing a notification points at; unset for account-level notifications (SECURITY_ALERT).
@@ -109,6 +109,15 @@ export type NotificationSubject = Message<"kith.user.v1.NotificationSubject"> & 
     value: string;
     case: "strikeId";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * The circle the subject belongs to, beside kind, so a client can open it: set for
+   * CIRCLE_INVITE, CIRCLE_JOIN_REQUEST, CIRCLE_POST_HIDDEN and a circle's HELP_REQUEST; empty
+   * otherwise.
+   *
+   * @generated from field: string within_circle_id = 13;
+   */
+  withinCircleId: string;
 };
 
 /**
@@ -205,7 +214,8 @@ export const NotificationGroupSchema: GenMessage<NotificationGroup> = /*@__PURE_
   messageDesc(file_kith_user_v1_notification, 1);
 
 /**
- * Delivery choices for one notification type. For SOS, in_app and push must stay true.
+ * Delivery choices for one notification type. For SOS and DURESS_ALERT, in_app and push must
+ * stay true.
  *
  * @generated from message kith.user.v1.TypePreference
  */
@@ -905,6 +915,38 @@ export const ListPushDevicesResponseSchema: GenMessage<ListPushDevicesResponse> 
   messageDesc(file_kith_user_v1_notification, 24);
 
 /**
+ * @generated from message kith.user.v1.ConfirmPushDeliveryRequest
+ */
+export type ConfirmPushDeliveryRequest = Message<"kith.user.v1.ConfirmPushDeliveryRequest"> & {
+  /**
+   * Notifications whose push reached this device.
+   *
+   * @generated from field: repeated string notification_ids = 1;
+   */
+  notificationIds: string[];
+};
+
+/**
+ * Describes the message kith.user.v1.ConfirmPushDeliveryRequest.
+ * Use `create(ConfirmPushDeliveryRequestSchema)` to create a new message.
+ */
+export const ConfirmPushDeliveryRequestSchema: GenMessage<ConfirmPushDeliveryRequest> = /*@__PURE__*/
+  messageDesc(file_kith_user_v1_notification, 25);
+
+/**
+ * @generated from message kith.user.v1.ConfirmPushDeliveryResponse
+ */
+export type ConfirmPushDeliveryResponse = Message<"kith.user.v1.ConfirmPushDeliveryResponse"> & {
+};
+
+/**
+ * Describes the message kith.user.v1.ConfirmPushDeliveryResponse.
+ * Use `create(ConfirmPushDeliveryResponseSchema)` to create a new message.
+ */
+export const ConfirmPushDeliveryResponseSchema: GenMessage<ConfirmPushDeliveryResponse> = /*@__PURE__*/
+  messageDesc(file_kith_user_v1_notification, 26);
+
+/**
  * @generated from message kith.user.v1.GetPushConfigRequest
  */
 export type GetPushConfigRequest = Message<"kith.user.v1.GetPushConfigRequest"> & {
@@ -915,7 +957,7 @@ export type GetPushConfigRequest = Message<"kith.user.v1.GetPushConfigRequest"> 
  * Use `create(GetPushConfigRequestSchema)` to create a new message.
  */
 export const GetPushConfigRequestSchema: GenMessage<GetPushConfigRequest> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 25);
+  messageDesc(file_kith_user_v1_notification, 27);
 
 /**
  * @generated from message kith.user.v1.GetPushConfigResponse
@@ -936,10 +978,43 @@ export type GetPushConfigResponse = Message<"kith.user.v1.GetPushConfigResponse"
  * Use `create(GetPushConfigResponseSchema)` to create a new message.
  */
 export const GetPushConfigResponseSchema: GenMessage<GetPushConfigResponse> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 26);
+  messageDesc(file_kith_user_v1_notification, 28);
 
 /**
- * What a notification is about.
+ * What a notification is about, and the bus event it comes from (review §7.4). The user
+ * service creates it for the recipients the event names (or the one user it is about):
+ *   FOLLOW ........................ user.followed (via_follow_request false), to the followee
+ *   FOLLOW_REQUEST ................ user.follow_requested, to the target
+ *   FOLLOW_REQUEST_ACCEPTED ....... user.followed (via_follow_request true), to the follower
+ *   MENTION ....................... post.mentioned, to the mentioned user
+ *   REPLY ......................... post.comment_created, to parent_author_id
+ *   QUOTE ......................... post.created / post.comment_created, to quoted_post_author_id
+ *   LIKE / REPOST ................. post.liked / post.reposted, to the author (post.unliked and
+ *                                   post.unreposted take the actor out of the group)
+ *   CIRCLE_INVITE ................. circle.invite_created, to the invitee
+ *   CIRCLE_JOIN_REQUEST ........... circle.join_requested, to its recipient_user_ids (admins)
+ *   CIRCLE_JOIN_APPROVED .......... circle.member_joined with approved_by_user_id, to the member
+ *   CIRCLE_ROLE_CHANGED ........... circle.role_changed, to the member
+ *   CIRCLE_REMOVED ................ circle.member_removed, to the member (reason, never who)
+ *   CIRCLE_POST_HIDDEN ............ circle.post_hidden, to the post's author
+ *   HELP_REQUEST / SOS ............ support.alert_raised and support.escalated, to
+ *                                   notified_user_ids (a missed check-in's incident too)
+ *   SUPPORT_ACKNOWLEDGED / RESPONSE support.acknowledged / support.responded, to the owner
+ *   SUPPORT_CLAIMED ............... support.claimed, to its recipient_user_ids
+ *   SUPPORT_NOTE .................. support.note_added, to its recipient_user_ids
+ *   SUPPORT_RESOLVED .............. support.resolved, to its recipient_user_ids
+ *   DURESS_ALERT .................. support.duress_cancelled, to its recipient_user_ids only
+ *   CHECK_IN_REQUESTED ............ support.check_in_requested, to the member asked
+ *   CHECK_IN_MISSED ............... support.check_in_missed, to the owner
+ *   MODERATION_ACTION ............. moderation.content_actioned, account_actioned and
+ *                                   action_reversed, to the actioned user
+ *   REPORT_OUTCOME ................ moderation.report_decided, to each reporter separately
+ *   APPEAL_DECIDED ................ moderation.appeal_resolved, to the appellant
+ *   DATA_EXPORT_READY ............. the user service itself, once every data.export_part_ready
+ *                                   of the export is in
+ *   SECURITY_ALERT ................ auth.login_succeeded (new_device), auth.password_changed,
+ *                                   auth.email_changed, auth.mfa_changed, to the account owner
+ * Nothing comes from an event marked `silent` for the incident owner (see Duress above).
  *
  * @generated from enum kith.user.v1.NotificationType
  */
@@ -1017,8 +1092,9 @@ export enum NotificationType {
   HELP_REQUEST = 13,
 
   /**
-   * An SOS. Always delivered: ignores quiet hours, filters and mutes; its in_app and push
-   * preferences cannot be turned off (UpdateNotificationPreferences refuses it).
+   * An SOS. Always delivered: ignores quiet hours, filters, mutes and blocks; its in_app and
+   * push preferences cannot be turned off (UpdateNotificationPreferences refuses it, and
+   * DURESS_ALERT's too).
    *
    * @generated from enum value: NOTIFICATION_TYPE_SOS = 14;
    */
@@ -1084,6 +1160,44 @@ export enum NotificationType {
    * @generated from enum value: NOTIFICATION_TYPE_SECURITY_ALERT = 24;
    */
   SECURITY_ALERT = 24,
+
+  /**
+   * The user was removed or banned from a circle (subject: circle_id); the preview gives the
+   * reason, never who removed them.
+   *
+   * @generated from enum value: NOTIFICATION_TYPE_CIRCLE_REMOVED = 25;
+   */
+  CIRCLE_REMOVED = 25,
+
+  /**
+   * A circle's admins hid the user's post in that circle (subject: post_id, in circle_id).
+   *
+   * @generated from enum value: NOTIFICATION_TYPE_CIRCLE_POST_HIDDEN = 26;
+   */
+  CIRCLE_POST_HIDDEN = 26,
+
+  /**
+   * To an SOS's responders only: its owner cancelled with the duress PIN, the incident stays
+   * open; do not call or message the owner's phone. Never sent to the owner. Delivered like an
+   * SOS (ignores quiet hours, filters, mutes and blocks; cannot be turned off).
+   *
+   * @generated from enum value: NOTIFICATION_TYPE_DURESS_ALERT = 27;
+   */
+  DURESS_ALERT = 27,
+
+  /**
+   * Another responder is handling an incident the user was alerted to; they may stand down.
+   *
+   * @generated from enum value: NOTIFICATION_TYPE_SUPPORT_CLAIMED = 28;
+   */
+  SUPPORT_CLAIMED = 28,
+
+  /**
+   * A note was added to an incident the user owns or was alerted to.
+   *
+   * @generated from enum value: NOTIFICATION_TYPE_SUPPORT_NOTE = 29;
+   */
+  SUPPORT_NOTE = 29,
 }
 
 /**
@@ -1248,6 +1362,11 @@ export const ApnsEnvironmentSchema: GenEnum<ApnsEnvironment> = /*@__PURE__*/
  * (URGENT ones included). Held means not sent, then or later; the notification stays in the
  * inbox. SOS ignores both windows, every preference, filter, mute and block.
  *
+ * Duress: the owner of an incident gets nothing from support events marked `silent`, and
+ * support.duress_cancelled is, to the owner, exactly a real cancel (which notifies the owner of
+ * nothing); its recipients get DURESS_ALERT. No notification, push or ListNotifications entry
+ * of the owner tells a duress cancel from a real one.
+ *
  * @generated from service kith.user.v1.NotificationService
  */
 export const NotificationService: GenService<{
@@ -1349,6 +1468,20 @@ export const NotificationService: GenService<{
     methodKind: "unary";
     input: typeof ListPushDevicesRequestSchema;
     output: typeof ListPushDevicesResponseSchema;
+  },
+  /**
+   * Confirms that pushes reached this device: the app calls it when a push arrives (every push
+   * payload carries its notification_id), in the background too. Receipts of SOS, help-request
+   * and duress notifications are passed to the support service as deliveries
+   * (kith.support.v1 SupportInternalService.RecordDeliveries, channel push). The caller's own
+   * notifications only; unknown ids and anyone else's are ignored.
+   *
+   * @generated from rpc kith.user.v1.NotificationService.ConfirmPushDelivery
+   */
+  confirmPushDelivery: {
+    methodKind: "unary";
+    input: typeof ConfirmPushDeliveryRequestSchema;
+    output: typeof ConfirmPushDeliveryResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kith_user_v1_notification, 0);

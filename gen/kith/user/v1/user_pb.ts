@@ -1193,7 +1193,10 @@ export const UserService: GenService<{
   },
   /**
    * Updates the caller's own profile fields named in update_mask; publishes
-   * user.profile_updated.
+   * user.profile_updated. Display name, bio and link URLs first pass moderation's
+   * pre-publication check (kith.moderation.v1 ModerationInternalService.CheckContent, scope
+   * PROFILE): a rejection answers InvalidArgument with a violation per rejected field (rule id
+   * "user.rejected_by_rule"); the check fails open.
    *
    * @generated from rpc kith.user.v1.UserService.UpdateProfile
    */
