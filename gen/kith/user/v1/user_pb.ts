@@ -1420,8 +1420,9 @@ export const UserService: GenService<{
     output: typeof GetDataExportResponseSchema;
   },
   /**
-   * Schedules deletion of the caller's account after a grace period (re-auth within the last
-   * hour, else FailedPrecondition: call kith.auth.v1.AuthService.Reauthenticate). The profile
+   * Schedules deletion of the caller's account after a grace period. Re-auth: the access
+   * token's `auth_time` within the last hour, else FailedPrecondition "reauthentication
+   * required: call Reauthenticate first" (kith.auth.v1.AuthService.Reauthenticate). The profile
    * is hidden at once; at scheduled_for every service erases the user's data (user.erased).
    *
    * @generated from rpc kith.user.v1.UserService.RequestAccountDeletion
