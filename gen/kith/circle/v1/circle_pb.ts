@@ -596,8 +596,9 @@ export const CircleService: GenService<{
   /**
    * Creates a circle with the caller as OWNER (publishes circle.created, then the owner's
    * circle.member_joined). Any signed-in user. Name and description pass moderation's
-   * pre-publication check (kith.moderation.v1.ModerationInternalService.CheckContent): a
-   * rejection answers InvalidArgument with ErrorInfo reason CONTENT_REJECTED.
+   * pre-publication check (kith.moderation.v1.ModerationInternalService.CheckContent, scope
+   * CIRCLE; it fails open): a rejection answers InvalidArgument with a violation per rejected
+   * field (rule id "circle.rejected_by_rule"), as post and user do.
    *
    * @generated from rpc kith.circle.v1.CircleService.CreateCircle
    */

@@ -581,7 +581,8 @@ export const ReplySortSchema: GenEnum<ReplySort> = /*@__PURE__*/
  * (Unauthenticated otherwise). API keys reach reads with posts:read and writes with
  * posts:write. Staff act on posts only through kith.moderation.v1.
  *
- * Publishing: CreatePost and EditPost first pass the text and content warning to
+ * Publishing: CreatePost and EditPost first pass the text, content warning and media alt texts
+ * (ModerationInternalService.CheckContent, scope POST or REPLY) to
  * kith.moderation.v1's synchronous blocking rules (RULE_EFFECT_REJECT word and link lists),
  * behind a timeout and circuit breaker that fail open: when moderation is unavailable the
  * post is published and the rules that run after publication still apply. A rejected text

@@ -1099,6 +1099,11 @@ export const ExportFormatSchema: GenEnum<ExportFormat> = /*@__PURE__*/
  * Reach: an SOS or missed check-in reaches every member of its circles through the ladder,
  * whatever MemberSafety.responder says; a help request reaches the circles' responders only.
  * Blocks never suppress an SOS. Duress: see CancelSosRequest. Retention: see Incident.
+ * Circles: support projects memberships from the circle.member_* events by version, and asks
+ * kith.circle.v1.CircleInternalService (GetMemberships, ListCircleMemberships) when the
+ * projection lags or is cold. A deleted circle takes no new incident (NotFound, as for a
+ * non-member), but an incident already open in it keeps running, ladder included, with the
+ * membership it held at deletion until resolved, also after circle.purged.
  * Requests and responses are split across support.proto and check_in.proto.
  *
  * @generated from service kith.support.v1.SupportService
