@@ -40,6 +40,11 @@
 //   Error{ERROR_CODE_FORBIDDEN_TOPIC}; the two cases are indistinguishable.
 // - Subscriptions belong to one socket; a new socket starts with none and restores them with
 //   Resume. At most Hello.max_topics per socket (ERROR_CODE_TOO_MANY_TOPICS beyond).
+// - Who may subscribe is asked of the owning service (internal request/reply): "circle:"
+//   kith.circle.v1.CircleInternalService.AuthorizeTopics, "post:"
+//   kith.post.v1.PostInternalService.AuthorizeTopics, "incident:"
+//   kith.support.v1.SupportInternalService.AuthorizeTopics (owner only) and "responders:"
+//   SupportInternalService.AuthorizeResponderTopics (the alerted, never the owner).
 // - Access is checked at Subscribe and Resume, and again when it may have ended (membership
 //   left or removed, circle or post deleted, post audience narrowed, block). A subscription
 //   the caller lost ends with an Unsubscribed frame (UNSUBSCRIBE_REASON_ACCESS_LOST); frames
