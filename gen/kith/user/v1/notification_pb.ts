@@ -1493,8 +1493,9 @@ export const NotificationService: GenService<{
   },
   /**
    * Confirms that pushes reached this device: the app calls it when a push arrives (every push
-   * payload carries its notification_id), in the background too. Receipts of SOS, help-request
-   * and duress notifications are passed to the support service as deliveries
+   * payload carries its notification_id), in the background too. Receipts of the incident
+   * alerts (SOS, HELP_REQUEST and CHECK_IN_MISSED with subject incident_id, DURESS_ALERT) are
+   * passed to the support service as deliveries
    * (kith.support.v1 SupportInternalService.RecordDeliveries, channel push). The caller's own
    * notifications only; unknown ids and anyone else's are ignored.
    *

@@ -1154,7 +1154,8 @@ export const CancelAccountDeletionResponseSchema: GenMessage<CancelAccountDeleti
  * anonymous caller gets what a signed-in stranger gets: relationship unset, follower and
  * following counts zero when the lists are hidden, posts_count counting public posts only.
  * A user who blocks the caller answers NotFound, never PermissionDenied; so does an account
- * disabled by staff, scheduled for deletion or erased, to everyone but its owner.
+ * disabled by staff, suspended or banned by moderation (moderation.account_actioned, by the
+ * enforcement version), scheduled for deletion or erased, to everyone but its owner.
  *
  * Blocks: a block removes follows and pending follow requests both ways and hides the two users
  * from each other in profiles, lists, search, timelines, replies, mentions and notifications;
