@@ -38,12 +38,14 @@ const window = () => {
   return { since: timestampFromMs(now - 86_400_000), until: timestampFromMs(now) };
 };
 
-test('no API key reaches the PINs or the escalation ladder, whatever its support scopes', async () => {
+test('no API key reaches the PINs or the escalation ladder (read or write), whatever its support scopes', async () => {
   const secret = await keyWithEverySupportScope(await seedUser(h));
   const support = createClient(SupportService, h.as(secret).transport);
   assert.equal(await codeOf(support.setSafetyPins({ cancelPin: '1234' })), Code.PermissionDenied);
   assert.equal(await codeOf(support.getSafetyPinStatus({})), Code.PermissionDenied);
   assert.equal(await codeOf(support.updateEscalationLadder({})), Code.PermissionDenied);
+  // Reading the ladder exposes the emergency contacts' phone numbers and e-mail addresses.
+  assert.equal(await codeOf(support.getEscalationLadder({})), Code.PermissionDenied);
   // The same key reaches the incident RPCs its scopes name.
   assert.equal(
     await codeOf(support.listResponders({ incidentId: INCIDENT_ID })),

@@ -10,7 +10,9 @@ const rpc = (method: keyof typeof SupportService.method) => rpcOf(SupportService
  * key cannot raise one. A key never touches what decides who learns of an SOS or how it ends:
  * SetSafetyPins and UpdateEscalationLadder need re-auth on a session (which a key has not, and
  * a leaked key must not be able to quieten the safety net), and GetSafetyPinStatus stays with
- * them. SupportAdminService is staff-only and never reachable by a key.
+ * them. GetEscalationLadder is session-only too: it exposes the emergency contacts' phone
+ * numbers and e-mail addresses, which a read key must not leak. SupportAdminService is
+ * staff-only and never reachable by a key.
  */
 const apiKeyScopes = {
   [rpc('raiseSos')]: 'sos:raise',
@@ -20,7 +22,6 @@ const apiKeyScopes = {
   [rpc('getIncidentTimeline')]: 'support:read',
   [rpc('exportIncident')]: 'support:read',
   [rpc('listCheckIns')]: 'support:read',
-  [rpc('getEscalationLadder')]: 'support:read',
   [rpc('createHelpRequest')]: 'support:write',
   [rpc('cancelSos')]: 'support:write',
   [rpc('acknowledge')]: 'support:write',

@@ -575,11 +575,20 @@ export const SetCircleRulesResponseSchema: GenMessage<SetCircleRulesResponse> = 
  * A deleted circle (see DeleteCircle) answers NotFound to everyone but its OWNER, who gets
  * FailedPrecondition from every RPC but GetCircle, ListMyCircles and RestoreCircle.
  *
+ * Platform moderation (Circle.moderation_state): a moderator's hide takes a circle out of
+ * search and previews and stops its links, and never cuts members off; a removal deletes it
+ * (circle.deleted, reason MODERATION) and only a reversal restores it.
+ *
+ * Erasure of an OWNER's account (user.erased): ownership passes to the longest-serving ADMIN,
+ * else to the longest-serving MEMBER (circle.role_changed for both and circle.updated, as
+ * TransferOwnership), then the former owner leaves (circle.member_left). A circle nobody else
+ * belongs to is purged at once (circle.deleted with reason OWNER_ERASED, then circle.purged).
+ *
  * Blocks (the rules in kith.user.v1.UserService): a block either way refuses InviteMember
  * between the two users and hides a discoverable circle from a user its OWNER blocks or is
  * blocked by (SearchCircles, the GetCircle preview, RequestToJoin). Inside a circle both
  * belong to, a block changes nothing: posts, members and alerts follow the circle, and a block
- * never suppresses an SOS.
+ * never suppresses an SOS. Circle projects user.blocked / user.unblocked by their versions.
  *
  * @generated from service kith.circle.v1.CircleService
  */
@@ -587,8 +596,9 @@ export const CircleService: GenService<{
   /**
    * Creates a circle with the caller as OWNER (publishes circle.created, then the owner's
    * circle.member_joined). Any signed-in user. Name and description pass moderation's
-   * pre-publication check (kith.moderation.v1.ModerationInternalService.CheckContent): a
-   * rejection answers InvalidArgument with ErrorInfo reason CONTENT_REJECTED.
+   * pre-publication check (kith.moderation.v1.ModerationInternalService.CheckContent, scope
+   * CIRCLE; it fails open): a rejection answers InvalidArgument with a violation per rejected
+   * field (rule id "circle.rejected_by_rule"), as post and user do.
    *
    * @generated from rpc kith.circle.v1.CircleService.CreateCircle
    */
@@ -638,7 +648,7 @@ export const CircleService: GenService<{
   },
   /**
    * Undoes DeleteCircle before purge_at (its OWNER only; NotFound for anyone else and after the
-   * purge; FailedPrecondition when it is not deleted). Members, posts and invite links come
+   * purge; FailedPrecondition when it is not deleted or was removed by platform moderation). Members, posts and invite links come
    * back; expired invites and join requests do not. Publishes circle.restored.
    *
    * @generated from rpc kith.circle.v1.CircleService.RestoreCircle
@@ -882,10 +892,10 @@ export const CircleService: GenService<{
     output: typeof RejectJoinRequestResponseSchema;
   },
   /**
-   * Leaves a circle (a member; NotFound otherwise). Re-auth within the last hour, else
-   * FailedPrecondition: call kith.auth.v1.AuthService.Reauthenticate (whoever holds the phone
-   * must not be able to cut its owner off from their responders). Session only. The OWNER must
-   * transfer ownership first (FailedPrecondition).
+   * Leaves a circle (a member; NotFound otherwise). Re-auth: `auth_time` within the last hour,
+   * else FailedPrecondition "reauthentication required: call Reauthenticate first" (whoever
+   * holds the phone must not be able to cut its owner off from their responders). Session
+   * only. The OWNER must transfer ownership first (FailedPrecondition).
    *
    * @generated from rpc kith.circle.v1.CircleService.Leave
    */
@@ -983,7 +993,8 @@ export const CircleService: GenService<{
   /**
    * Hides a post in this circle, with a reason shown to its author (OWNER any post; ADMIN a
    * MEMBER's post, PermissionDenied for the OWNER's or an ADMIN's). NotFound when the post is
-   * not addressed to the circle. See HidePostRequest for the effect.
+   * not addressed to the circle (checked, with the author, through
+   * kith.post.v1.PostInternalService.GetCirclePosts). See HidePostRequest for the effect.
    *
    * @generated from rpc kith.circle.v1.CircleService.HidePost
    */

@@ -90,8 +90,10 @@ export const ListMembersResponseSchema: GenMessage<ListMembersResponse> = /*@__P
 
 /**
  * Needs re-auth within the last hour (see CircleService.Leave): the circle service reads the
- * access token's `auth_time` claim, which kith.auth.v1.AuthService.Reauthenticate renews. An
- * API key carries none, so a key never leaves.
+ * access token's `auth_time` claim (@kith/authn requireRecentAuth), which
+ * kith.auth.v1.AuthService.Reauthenticate renews; otherwise FailedPrecondition
+ * "reauthentication required: call Reauthenticate first". An API key carries none, so a key
+ * never leaves.
  *
  * @generated from message kith.circle.v1.LeaveRequest
  */

@@ -10,7 +10,7 @@ import type { CircleRule } from "../../circle/v1/types_pb.js";
 import { file_kith_circle_v1_types } from "../../circle/v1/types_pb.js";
 import type { Subject } from "./types_pb.js";
 import { file_kith_moderation_v1_types } from "./types_pb.js";
-import type { IncidentKind } from "../../support/v1/types_pb.js";
+import type { EmergencyKind, HelpType, IncidentKind, Severity } from "../../support/v1/types_pb.js";
 import { file_kith_support_v1_types } from "../../support/v1/types_pb.js";
 import type { ProfileLink } from "../../user/v1/types_pb.js";
 import { file_kith_user_v1_types } from "../../user/v1/types_pb.js";
@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/moderation/v1/snapshot.proto.
  */
 export const file_kith_moderation_v1_snapshot: GenFile = /*@__PURE__*/
-  fileDesc("CiFraXRoL21vZGVyYXRpb24vdjEvc25hcHNob3QucHJvdG8SEmtpdGgubW9kZXJhdGlvbi52MSLYAwoPQ29udGVudFNuYXBzaG90EhMKC3NuYXBzaG90X2lkGAEgASgJEiwKB3N1YmplY3QYAiABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdBIRCglhdXRob3JfaWQYAyABKAkSLwoLY2FwdHVyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKCXJlcG9ydF9pZBgFIAEoCUgAEhEKB3J1bGVfaWQYBiABKAlIABITCglhY3Rpb25faWQYCCABKAlIABIXCg9jb250ZW50X3ZlcnNpb24YByABKAQSNQoHcHJvZmlsZRgKIAEoCzIiLmtpdGgubW9kZXJhdGlvbi52MS5Qcm9maWxlQ29udGVudEgBEi8KBHBvc3QYCyABKAsyHy5raXRoLm1vZGVyYXRpb24udjEuUG9zdENvbnRlbnRIARIzCgZjaXJjbGUYDCABKAsyIS5raXRoLm1vZGVyYXRpb24udjEuQ2lyY2xlQ29udGVudEgBEjcKCGluY2lkZW50GA0gASgLMiMua2l0aC5tb2RlcmF0aW9uLnYxLkluY2lkZW50Q29udGVudEgBQgcKBWNhdXNlQgkKB2NvbnRlbnQiVgoNU25hcHNob3RNZWRpYRIQCghtZWRpYV9pZBgBIAEoCRIUCgxjb250ZW50X3R5cGUYAiABKAkSEAoIYWx0X3RleHQYAyABKAkSCwoDdXJsGAQgASgJIqIBCg5Qcm9maWxlQ29udGVudBIQCgh1c2VybmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSCwoDYmlvGAMgASgJEigKBWxpbmtzGAQgAygLMhkua2l0aC51c2VyLnYxLlByb2ZpbGVMaW5rEjEKBmF2YXRhchgFIAEoCzIhLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdE1lZGlhIu8CCgtQb3N0Q29udGVudBIMCgR0ZXh0GAEgASgJEhcKD2NvbnRlbnRfd2FybmluZxgCIAEoCRIRCglzZW5zaXRpdmUYAyABKAgSEAoIbGFuZ3VhZ2UYBCABKAkSMAoFbWVkaWEYBSADKAsyIS5raXRoLm1vZGVyYXRpb24udjEuU25hcHNob3RNZWRpYRI2CghhdWRpZW5jZRgGIAEoDjIkLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdEF1ZGllbmNlEhgKEHJlcGx5X3RvX3Bvc3RfaWQYByABKAkSFQoNcXVvdGVfcG9zdF9pZBgIIAEoCRIuCgpjcmVhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgllZGl0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEm1lbnRpb25lZF91c2VyX2lkcxgLIAMoCSKQAQoNQ2lyY2xlQ29udGVudBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjEKBmF2YXRhchgDIAEoCzIhLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdE1lZGlhEikKBXJ1bGVzGAQgAygLMhoua2l0aC5jaXJjbGUudjEuQ2lyY2xlUnVsZSJ8Cg9JbmNpZGVudENvbnRlbnQSKwoEa2luZBgBIAEoDjIdLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudEtpbmQSDAoEdGV4dBgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKyAQoLU25hcHNob3RSZWYSEwoLc25hcHNob3RfaWQYASABKAkSLwoLY2FwdHVyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKCXJlcG9ydF9pZBgDIAEoCUgAEhEKB3J1bGVfaWQYBCABKAlIABITCglhY3Rpb25faWQYBiABKAlIABIXCg9jb250ZW50X3ZlcnNpb24YBSABKARCBwoFY2F1c2UquQEKEFNuYXBzaG90QXVkaWVuY2USIQodU05BUFNIT1RfQVVESUVOQ0VfVU5TUEVDSUZJRUQQABIcChhTTkFQU0hPVF9BVURJRU5DRV9QVUJMSUMQARIfChtTTkFQU0hPVF9BVURJRU5DRV9GT0xMT1dFUlMQAhIdChlTTkFQU0hPVF9BVURJRU5DRV9DSVJDTEVTEAMSJAogU05BUFNIT1RfQVVESUVOQ0VfTUVOVElPTkVEX09OTFkQBGIGcHJvdG8z", [file_google_protobuf_timestamp, file_kith_circle_v1_types, file_kith_moderation_v1_types, file_kith_support_v1_types, file_kith_user_v1_types]);
+  fileDesc("CiFraXRoL21vZGVyYXRpb24vdjEvc25hcHNob3QucHJvdG8SEmtpdGgubW9kZXJhdGlvbi52MSLYAwoPQ29udGVudFNuYXBzaG90EhMKC3NuYXBzaG90X2lkGAEgASgJEiwKB3N1YmplY3QYAiABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdBIRCglhdXRob3JfaWQYAyABKAkSLwoLY2FwdHVyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKCXJlcG9ydF9pZBgFIAEoCUgAEhEKB3J1bGVfaWQYBiABKAlIABITCglhY3Rpb25faWQYCCABKAlIABIXCg9jb250ZW50X3ZlcnNpb24YByABKAQSNQoHcHJvZmlsZRgKIAEoCzIiLmtpdGgubW9kZXJhdGlvbi52MS5Qcm9maWxlQ29udGVudEgBEi8KBHBvc3QYCyABKAsyHy5raXRoLm1vZGVyYXRpb24udjEuUG9zdENvbnRlbnRIARIzCgZjaXJjbGUYDCABKAsyIS5raXRoLm1vZGVyYXRpb24udjEuQ2lyY2xlQ29udGVudEgBEjcKCGluY2lkZW50GA0gASgLMiMua2l0aC5tb2RlcmF0aW9uLnYxLkluY2lkZW50Q29udGVudEgBQgcKBWNhdXNlQgkKB2NvbnRlbnQiVgoNU25hcHNob3RNZWRpYRIQCghtZWRpYV9pZBgBIAEoCRIUCgxjb250ZW50X3R5cGUYAiABKAkSEAoIYWx0X3RleHQYAyABKAkSCwoDdXJsGAQgASgJIqIBCg5Qcm9maWxlQ29udGVudBIQCgh1c2VybmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSCwoDYmlvGAMgASgJEigKBWxpbmtzGAQgAygLMhkua2l0aC51c2VyLnYxLlByb2ZpbGVMaW5rEjEKBmF2YXRhchgFIAEoCzIhLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdE1lZGlhIu8CCgtQb3N0Q29udGVudBIMCgR0ZXh0GAEgASgJEhcKD2NvbnRlbnRfd2FybmluZxgCIAEoCRIRCglzZW5zaXRpdmUYAyABKAgSEAoIbGFuZ3VhZ2UYBCABKAkSMAoFbWVkaWEYBSADKAsyIS5raXRoLm1vZGVyYXRpb24udjEuU25hcHNob3RNZWRpYRI2CghhdWRpZW5jZRgGIAEoDjIkLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdEF1ZGllbmNlEhgKEHJlcGx5X3RvX3Bvc3RfaWQYByABKAkSFQoNcXVvdGVfcG9zdF9pZBgIIAEoCRIuCgpjcmVhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgllZGl0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEm1lbnRpb25lZF91c2VyX2lkcxgLIAMoCSKQAQoNQ2lyY2xlQ29udGVudBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjEKBmF2YXRhchgDIAEoCzIhLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdE1lZGlhEikKBXJ1bGVzGAQgAygLMhoua2l0aC5jaXJjbGUudjEuQ2lyY2xlUnVsZSKPAgoPSW5jaWRlbnRDb250ZW50EisKBGtpbmQYASABKA4yHS5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRLaW5kEgwKBHRleHQYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoJaGVscF90eXBlGAQgASgOMhkua2l0aC5zdXBwb3J0LnYxLkhlbHBUeXBlEisKCHNldmVyaXR5GAUgASgOMhkua2l0aC5zdXBwb3J0LnYxLlNldmVyaXR5EjYKDmVtZXJnZW5jeV9raW5kGAYgASgOMh4ua2l0aC5zdXBwb3J0LnYxLkVtZXJnZW5jeUtpbmQisgEKC1NuYXBzaG90UmVmEhMKC3NuYXBzaG90X2lkGAEgASgJEi8KC2NhcHR1cmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCglyZXBvcnRfaWQYAyABKAlIABIRCgdydWxlX2lkGAQgASgJSAASEwoJYWN0aW9uX2lkGAYgASgJSAASFwoPY29udGVudF92ZXJzaW9uGAUgASgEQgcKBWNhdXNlKrkBChBTbmFwc2hvdEF1ZGllbmNlEiEKHVNOQVBTSE9UX0FVRElFTkNFX1VOU1BFQ0lGSUVEEAASHAoYU05BUFNIT1RfQVVESUVOQ0VfUFVCTElDEAESHwobU05BUFNIT1RfQVVESUVOQ0VfRk9MTE9XRVJTEAISHQoZU05BUFNIT1RfQVVESUVOQ0VfQ0lSQ0xFUxADEiQKIFNOQVBTSE9UX0FVRElFTkNFX01FTlRJT05FRF9PTkxZEARiBnByb3RvMw", [file_google_protobuf_timestamp, file_kith_circle_v1_types, file_kith_moderation_v1_types, file_kith_support_v1_types, file_kith_user_v1_types]);
 
 /**
  * Reported content as moderation keeps it (review X13/M-6). Moderation takes the snapshot from
@@ -89,8 +89,9 @@ export type ContentSnapshot = Message<"kith.moderation.v1.ContentSnapshot"> & {
   } | { case: undefined; value?: undefined };
 
   /**
-   * The owning aggregate's version at capture (profile version, post revision, circle or
-   * incident version), to tell snapshots of one subject apart.
+   * The owning aggregate's version at capture, to tell snapshots of one subject apart:
+   * ProfileSnapshot.profile_version, PostSnapshot.revision (not post_version, which also
+   * moves with likes), CircleSnapshot.circle_version, IncidentSnapshot.incident_version.
    *
    * @generated from field: uint64 content_version = 7;
    */
@@ -351,6 +352,27 @@ export type IncidentContent = Message<"kith.moderation.v1.IncidentContent"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 3;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * HELP_REQUEST only.
+   *
+   * @generated from field: kith.support.v1.HelpType help_type = 4;
+   */
+  helpType: HelpType;
+
+  /**
+   * HELP_REQUEST only.
+   *
+   * @generated from field: kith.support.v1.Severity severity = 5;
+   */
+  severity: Severity;
+
+  /**
+   * SOS only; unset when not said.
+   *
+   * @generated from field: kith.support.v1.EmergencyKind emergency_kind = 6;
+   */
+  emergencyKind: EmergencyKind;
 };
 
 /**

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/post/v1/internal.proto.
  */
 export const file_kith_post_v1_internal: GenFile = /*@__PURE__*/
-  fileDesc("ChtraXRoL3Bvc3QvdjEvaW50ZXJuYWwucHJvdG8SDGtpdGgucG9zdC52MSJVChZBdXRob3JpemVUb3BpY3NSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEiAKA2lkcxgCIAMoCUITukgQkgENCAEQZBgBIgVyA7ABASIuChdBdXRob3JpemVUb3BpY3NSZXNwb25zZRITCgthbGxvd2VkX2lkcxgBIAMoCSJPChhHZXRSZXBvcnRTbmFwc2hvdFJlcXVlc3QSHQoLcmVwb3J0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhQKAmlkGAIgASgJQgi6SAVyA7ABASJFChlHZXRSZXBvcnRTbmFwc2hvdFJlc3BvbnNlEigKBHBvc3QYASABKAsyGi5raXRoLnBvc3QudjEuUG9zdFNuYXBzaG90IvADCgxQb3N0U25hcHNob3QSDwoHcG9zdF9pZBgBIAEoCRIRCglhdXRob3JfaWQYAiABKAkSDAoEdGV4dBgDIAEoCRIXCg9jb250ZW50X3dhcm5pbmcYBCABKAkSEQoJc2Vuc2l0aXZlGAUgASgIEhAKCGxhbmd1YWdlGAYgASgJEiIKBW1lZGlhGAcgAygLMhMua2l0aC5wb3N0LnYxLk1lZGlhEjEKDWF1ZGllbmNlX2tpbmQYCCABKA4yGi5raXRoLnBvc3QudjEuQXVkaWVuY2VLaW5kEhoKEm1lbnRpb25lZF91c2VyX2lkcxgJIAMoCRIYChByZXBseV90b19wb3N0X2lkGAogASgJEhQKDHJvb3RfcG9zdF9pZBgLIAEoCRIVCg1xdW90ZV9wb3N0X2lkGAwgASgJEi4KCmNyZWF0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWVkaXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YDyABKA0SFAoMcG9zdF92ZXJzaW9uGBAgASgEEi8KC2NhcHR1cmVkX2F0GBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKoAQoSQXR0YWNoTWVkaWFSZXF1ZXN0Eh8KDW93bmVyX3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEhoKCG1lZGlhX2lkGAIgASgJQgi6SAVyA7ABARI7CgRraW5kGAMgASgOMiEua2l0aC5wb3N0LnYxLk1lZGlhQXR0YWNobWVudEtpbmRCCrpIB4IBBBABIAASGAoGcmVmX2lkGAQgASgJQgi6SAVyA7ABASI5ChNBdHRhY2hNZWRpYVJlc3BvbnNlEiIKBW1lZGlhGAEgASgLMhMua2l0aC5wb3N0LnYxLk1lZGlhIqgBChJEZXRhY2hNZWRpYVJlcXVlc3QSHwoNb3duZXJfdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESGgoIbWVkaWFfaWQYAiABKAlCCLpIBXIDsAEBEjsKBGtpbmQYAyABKA4yIS5raXRoLnBvc3QudjEuTWVkaWFBdHRhY2htZW50S2luZEIKukgHggEEEAEgABIYCgZyZWZfaWQYBCABKAlCCLpIBXIDsAEBIhUKE0RldGFjaE1lZGlhUmVzcG9uc2UqoQEKDEF1ZGllbmNlS2luZBIdChlBVURJRU5DRV9LSU5EX1VOU1BFQ0lGSUVEEAASGAoUQVVESUVOQ0VfS0lORF9QVUJMSUMQARIbChdBVURJRU5DRV9LSU5EX0ZPTExPV0VSUxACEhkKFUFVRElFTkNFX0tJTkRfQ0lSQ0xFUxADEiAKHEFVRElFTkNFX0tJTkRfTUVOVElPTkVEX09OTFkQBCrjAQoTTWVkaWFBdHRhY2htZW50S2luZBIlCiFNRURJQV9BVFRBQ0hNRU5UX0tJTkRfVU5TUEVDSUZJRUQQABIoCiRNRURJQV9BVFRBQ0hNRU5UX0tJTkRfUFJPRklMRV9BVkFUQVIQARInCiNNRURJQV9BVFRBQ0hNRU5UX0tJTkRfQ0lSQ0xFX0FWQVRBUhACEicKI01FRElBX0FUVEFDSE1FTlRfS0lORF9JTkNJREVOVF9OT1RFEAMSKQolTUVESUFfQVRUQUNITUVOVF9LSU5EX1JFUE9SVF9FVklERU5DRRAEMo0DChNQb3N0SW50ZXJuYWxTZXJ2aWNlEmMKD0F1dGhvcml6ZVRvcGljcxIkLmtpdGgucG9zdC52MS5BdXRob3JpemVUb3BpY3NSZXF1ZXN0GiUua2l0aC5wb3N0LnYxLkF1dGhvcml6ZVRvcGljc1Jlc3BvbnNlIgOQAgESaQoRR2V0UmVwb3J0U25hcHNob3QSJi5raXRoLnBvc3QudjEuR2V0UmVwb3J0U25hcHNob3RSZXF1ZXN0Gicua2l0aC5wb3N0LnYxLkdldFJlcG9ydFNuYXBzaG90UmVzcG9uc2UiA5ACARJSCgtBdHRhY2hNZWRpYRIgLmtpdGgucG9zdC52MS5BdHRhY2hNZWRpYVJlcXVlc3QaIS5raXRoLnBvc3QudjEuQXR0YWNoTWVkaWFSZXNwb25zZRJSCgtEZXRhY2hNZWRpYRIgLmtpdGgucG9zdC52MS5EZXRhY2hNZWRpYVJlcXVlc3QaIS5raXRoLnBvc3QudjEuRGV0YWNoTWVkaWFSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_post_v1_media]);
+  fileDesc("ChtraXRoL3Bvc3QvdjEvaW50ZXJuYWwucHJvdG8SDGtpdGgucG9zdC52MSJVChZBdXRob3JpemVUb3BpY3NSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEiAKA2lkcxgCIAMoCUITukgQkgENCAEQZBgBIgVyA7ABASIuChdBdXRob3JpemVUb3BpY3NSZXNwb25zZRITCgthbGxvd2VkX2lkcxgBIAMoCSJPChhHZXRSZXBvcnRTbmFwc2hvdFJlcXVlc3QSHQoLcmVwb3J0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhQKAmlkGAIgASgJQgi6SAVyA7ABASJFChlHZXRSZXBvcnRTbmFwc2hvdFJlc3BvbnNlEigKBHBvc3QYASABKAsyGi5raXRoLnBvc3QudjEuUG9zdFNuYXBzaG90IvADCgxQb3N0U25hcHNob3QSDwoHcG9zdF9pZBgBIAEoCRIRCglhdXRob3JfaWQYAiABKAkSDAoEdGV4dBgDIAEoCRIXCg9jb250ZW50X3dhcm5pbmcYBCABKAkSEQoJc2Vuc2l0aXZlGAUgASgIEhAKCGxhbmd1YWdlGAYgASgJEiIKBW1lZGlhGAcgAygLMhMua2l0aC5wb3N0LnYxLk1lZGlhEjEKDWF1ZGllbmNlX2tpbmQYCCABKA4yGi5raXRoLnBvc3QudjEuQXVkaWVuY2VLaW5kEhoKEm1lbnRpb25lZF91c2VyX2lkcxgJIAMoCRIYChByZXBseV90b19wb3N0X2lkGAogASgJEhQKDHJvb3RfcG9zdF9pZBgLIAEoCRIVCg1xdW90ZV9wb3N0X2lkGAwgASgJEi4KCmNyZWF0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWVkaXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YDyABKA0SFAoMcG9zdF92ZXJzaW9uGBAgASgEEi8KC2NhcHR1cmVkX2F0GBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKoAQoSQXR0YWNoTWVkaWFSZXF1ZXN0Eh8KDW93bmVyX3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEhoKCG1lZGlhX2lkGAIgASgJQgi6SAVyA7ABARI7CgRraW5kGAMgASgOMiEua2l0aC5wb3N0LnYxLk1lZGlhQXR0YWNobWVudEtpbmRCCrpIB4IBBBABIAASGAoGcmVmX2lkGAQgASgJQgi6SAVyA7ABASI5ChNBdHRhY2hNZWRpYVJlc3BvbnNlEiIKBW1lZGlhGAEgASgLMhMua2l0aC5wb3N0LnYxLk1lZGlhIqgBChJEZXRhY2hNZWRpYVJlcXVlc3QSHwoNb3duZXJfdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESGgoIbWVkaWFfaWQYAiABKAlCCLpIBXIDsAEBEjsKBGtpbmQYAyABKA4yIS5raXRoLnBvc3QudjEuTWVkaWFBdHRhY2htZW50S2luZEIKukgHggEEEAEgABIYCgZyZWZfaWQYBCABKAlCCLpIBXIDsAEBIhUKE0RldGFjaE1lZGlhUmVzcG9uc2UiWwoVR2V0Q2lyY2xlUG9zdHNSZXF1ZXN0EhsKCWNpcmNsZV9pZBgBIAEoCUIIukgFcgOwAQESJQoIcG9zdF9pZHMYAiADKAlCE7pIEJIBDQgBEGQYASIFcgOwAQEiQQoWR2V0Q2lyY2xlUG9zdHNSZXNwb25zZRInCgVwb3N0cxgBIAMoCzIYLmtpdGgucG9zdC52MS5DaXJjbGVQb3N0IkYKCkNpcmNsZVBvc3QSDwoHcG9zdF9pZBgBIAEoCRIRCglhdXRob3JfaWQYAiABKAkSFAoMcm9vdF9wb3N0X2lkGAMgASgJKqEBCgxBdWRpZW5jZUtpbmQSHQoZQVVESUVOQ0VfS0lORF9VTlNQRUNJRklFRBAAEhgKFEFVRElFTkNFX0tJTkRfUFVCTElDEAESGwoXQVVESUVOQ0VfS0lORF9GT0xMT1dFUlMQAhIZChVBVURJRU5DRV9LSU5EX0NJUkNMRVMQAxIgChxBVURJRU5DRV9LSU5EX01FTlRJT05FRF9PTkxZEAQq4wEKE01lZGlhQXR0YWNobWVudEtpbmQSJQohTUVESUFfQVRUQUNITUVOVF9LSU5EX1VOU1BFQ0lGSUVEEAASKAokTUVESUFfQVRUQUNITUVOVF9LSU5EX1BST0ZJTEVfQVZBVEFSEAESJwojTUVESUFfQVRUQUNITUVOVF9LSU5EX0NJUkNMRV9BVkFUQVIQAhInCiNNRURJQV9BVFRBQ0hNRU5UX0tJTkRfSU5DSURFTlRfTk9URRADEikKJU1FRElBX0FUVEFDSE1FTlRfS0lORF9SRVBPUlRfRVZJREVOQ0UQBDLvAwoTUG9zdEludGVybmFsU2VydmljZRJjCg9BdXRob3JpemVUb3BpY3MSJC5raXRoLnBvc3QudjEuQXV0aG9yaXplVG9waWNzUmVxdWVzdBolLmtpdGgucG9zdC52MS5BdXRob3JpemVUb3BpY3NSZXNwb25zZSIDkAIBEmkKEUdldFJlcG9ydFNuYXBzaG90EiYua2l0aC5wb3N0LnYxLkdldFJlcG9ydFNuYXBzaG90UmVxdWVzdBonLmtpdGgucG9zdC52MS5HZXRSZXBvcnRTbmFwc2hvdFJlc3BvbnNlIgOQAgESUgoLQXR0YWNoTWVkaWESIC5raXRoLnBvc3QudjEuQXR0YWNoTWVkaWFSZXF1ZXN0GiEua2l0aC5wb3N0LnYxLkF0dGFjaE1lZGlhUmVzcG9uc2USYAoOR2V0Q2lyY2xlUG9zdHMSIy5raXRoLnBvc3QudjEuR2V0Q2lyY2xlUG9zdHNSZXF1ZXN0GiQua2l0aC5wb3N0LnYxLkdldENpcmNsZVBvc3RzUmVzcG9uc2UiA5ACARJSCgtEZXRhY2hNZWRpYRIgLmtpdGgucG9zdC52MS5EZXRhY2hNZWRpYVJlcXVlc3QaIS5raXRoLnBvc3QudjEuRGV0YWNoTWVkaWFSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_post_v1_media]);
 
 /**
  * @generated from message kith.post.v1.AuthorizeTopicsRequest
@@ -238,7 +238,8 @@ export type AttachMediaRequest = Message<"kith.post.v1.AttachMediaRequest"> & {
   kind: MediaAttachmentKind;
 
   /**
-   * What holds it: a user, circle, incident note or report id (see MediaAttachmentKind).
+   * What holds it: a user, circle, incident note or moderation snapshot id (see
+   * MediaAttachmentKind).
    *
    * @generated from field: string ref_id = 4;
    */
@@ -315,6 +316,78 @@ export const DetachMediaResponseSchema: GenMessage<DetachMediaResponse> = /*@__P
   messageDesc(file_kith_post_v1_internal, 8);
 
 /**
+ * @generated from message kith.post.v1.GetCirclePostsRequest
+ */
+export type GetCirclePostsRequest = Message<"kith.post.v1.GetCirclePostsRequest"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * @generated from field: repeated string post_ids = 2;
+   */
+  postIds: string[];
+};
+
+/**
+ * Describes the message kith.post.v1.GetCirclePostsRequest.
+ * Use `create(GetCirclePostsRequestSchema)` to create a new message.
+ */
+export const GetCirclePostsRequestSchema: GenMessage<GetCirclePostsRequest> = /*@__PURE__*/
+  messageDesc(file_kith_post_v1_internal, 9);
+
+/**
+ * @generated from message kith.post.v1.GetCirclePostsResponse
+ */
+export type GetCirclePostsResponse = Message<"kith.post.v1.GetCirclePostsResponse"> & {
+  /**
+   * In request order; only the posts addressed to the circle.
+   *
+   * @generated from field: repeated kith.post.v1.CirclePost posts = 1;
+   */
+  posts: CirclePost[];
+};
+
+/**
+ * Describes the message kith.post.v1.GetCirclePostsResponse.
+ * Use `create(GetCirclePostsResponseSchema)` to create a new message.
+ */
+export const GetCirclePostsResponseSchema: GenMessage<GetCirclePostsResponse> = /*@__PURE__*/
+  messageDesc(file_kith_post_v1_internal, 10);
+
+/**
+ * A post addressed to a circle, as the circle service needs it for HidePost.
+ *
+ * @generated from message kith.post.v1.CirclePost
+ */
+export type CirclePost = Message<"kith.post.v1.CirclePost"> & {
+  /**
+   * @generated from field: string post_id = 1;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: string author_id = 2;
+   */
+  authorId: string;
+
+  /**
+   * Set for a reply: the thread's first post (hiding a post hides the replies under it).
+   *
+   * @generated from field: string root_post_id = 3;
+   */
+  rootPostId: string;
+};
+
+/**
+ * Describes the message kith.post.v1.CirclePost.
+ * Use `create(CirclePostSchema)` to create a new message.
+ */
+export const CirclePostSchema: GenMessage<CirclePost> = /*@__PURE__*/
+  messageDesc(file_kith_post_v1_internal, 11);
+
+/**
  * Kind of a post's audience in a snapshot (which circles is left out: staff do not need it).
  *
  * @generated from enum kith.post.v1.AudienceKind
@@ -387,8 +460,9 @@ export enum MediaAttachmentKind {
   INCIDENT_NOTE = 3,
 
   /**
-   * Media kept as evidence with a report (kith.moderation.v1); ref_id is the report id and
-   * owner_user_id the reported author. Any kind. Survives the post's deletion and the
+   * Media kept as evidence (kith.moderation.v1); ref_id is the moderation snapshot id
+   * (ContentSnapshot.snapshot_id: snapshots also come from rule flags and actions, not only
+   * reports) and owner_user_id the reported author. Any kind. Survives the post's deletion and the
    * author's erasure until moderation detaches it.
    *
    * @generated from enum value: MEDIA_ATTACHMENT_KIND_REPORT_EVIDENCE = 4;
@@ -408,7 +482,8 @@ export const MediaAttachmentKindSchema: GenEnum<MediaAttachmentKind> = /*@__PURE
  * over HTTP. Callers wrap every call in a timeout and a circuit breaker. Callers: the realtime
  * gateway (AuthorizeTopics), the moderation service (GetReportSnapshot; AttachMedia and
  * DetachMedia for report evidence), the user and circle services (AttachMedia and DetachMedia
- * for avatars) and the support service (AttachMedia and DetachMedia for incident notes).
+ * for avatars; circle also GetCirclePosts) and the support service (AttachMedia and
+ * DetachMedia for incident notes).
  *
  * @generated from service kith.post.v1.PostInternalService
  */
@@ -428,7 +503,9 @@ export const PostInternalService: GenService<{
    * A content snapshot of a post or reply for a report (moderation stores it; staff never read
    * live posts). NotFound when the post does not exist, is deleted, or the reporter may not
    * see it; blocks and mutes between the two are ignored here (block-then-report is the usual
-   * flow, and the snapshot goes to staff, not to the reporter).
+   * flow, and the snapshot goes to staff, not to the reporter). The author always may
+   * (moderation passes the author for rule flags and proactive actions). Maps onto
+   * kith.moderation.v1.PostContent.
    *
    * @generated from rpc kith.post.v1.PostInternalService.GetReportSnapshot
    */
@@ -451,6 +528,19 @@ export const PostInternalService: GenService<{
     methodKind: "unary";
     input: typeof AttachMediaRequestSchema;
     output: typeof AttachMediaResponseSchema;
+  },
+  /**
+   * Which of the given posts are addressed to the circle (CIRCLES audience including
+   * circle_id, or a reply in such a thread), with their authors: what the circle service
+   * checks before HidePost, since it does not project posts. Posts that are not, or do not
+   * exist or are deleted, are left out. Caller: the circle service.
+   *
+   * @generated from rpc kith.post.v1.PostInternalService.GetCirclePosts
+   */
+  getCirclePosts: {
+    methodKind: "unary";
+    input: typeof GetCirclePostsRequestSchema;
+    output: typeof GetCirclePostsResponseSchema;
   },
   /**
    * Releases what AttachMedia held (e.g. the previous avatar on a change, every hold of a

@@ -581,12 +581,26 @@ export const ReplySortSchema: GenEnum<ReplySort> = /*@__PURE__*/
  * (Unauthenticated otherwise). API keys reach reads with posts:read and writes with
  * posts:write. Staff act on posts only through kith.moderation.v1.
  *
- * Publishing: CreatePost and EditPost first pass the text and content warning to
+ * Publishing: CreatePost and EditPost first pass the text, content warning and media alt texts
+ * (ModerationInternalService.CheckContent, scope POST or REPLY) to
  * kith.moderation.v1's synchronous blocking rules (RULE_EFFECT_REJECT word and link lists),
  * behind a timeout and circuit breaker that fail open: when moderation is unavailable the
  * post is published and the rules that run after publication still apply. A rejected text
  * answers InvalidArgument with a buf.validate.Violations detail on the field (rule id
  * "post.rejected_by_rule"), never naming the matched word; resending it unchanged fails again.
+ *
+ * Circles (from the circle.* events, applied by version): a circle post is visible to a
+ * reader through any audience circle they belong to where it is not hidden
+ * (circle.post_hidden / post_unhidden; replies under a hidden post are hidden with it there).
+ * The author always sees it, with Post.circle_hides; the OWNER and ADMINs of a circle still
+ * read posts hidden in that circle (GetPost, GetThread, CircleService.ListHiddenPosts).
+ * circle.deleted hides the circle's posts and timeline at once and circle.restored shows them
+ * again; circle.purged deletes the posts addressed to that circle alone
+ * (POST_DELETION_REASON_CIRCLE_DELETED) and drops its hides.
+ *
+ * Moderation: moderation.* enforcement is applied as Post.moderation_state (see
+ * kith.events.v1.ModerationEnforcement for the mapping). Post also projects user.blocked,
+ * user.unblocked, user.muted, user.unmuted and user.settings_updated by their versions.
  *
  * Requests and responses are split across post.proto, engagement.proto, timeline.proto and
  * media.proto by area.
@@ -609,6 +623,7 @@ export const PostService: GenService<{
   },
   /**
    * A post the caller may see, else NotFound. Anonymous callers: public-audience posts only.
+   * A circle's OWNER and ADMINs may see posts hidden in their circle (see Circles above).
    *
    * @generated from rpc kith.post.v1.PostService.GetPost
    */

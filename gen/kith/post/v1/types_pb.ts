@@ -7,6 +7,8 @@ import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { HideReason } from "../../circle/v1/types_pb.js";
+import { file_kith_circle_v1_types } from "../../circle/v1/types_pb.js";
 import type { UserSummary } from "../../common/v1/common_pb.js";
 import { file_kith_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Media } from "./media_pb.js";
@@ -17,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/post/v1/types.proto.
  */
 export const file_kith_post_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChhraXRoL3Bvc3QvdjEvdHlwZXMucHJvdG8SDGtpdGgucG9zdC52MSIQCg5QdWJsaWNBdWRpZW5jZSITChFGb2xsb3dlcnNBdWRpZW5jZSI6Cg9DaXJjbGVzQXVkaWVuY2USJwoKY2lyY2xlX2lkcxgBIAMoCUITukgQkgENCAEQChgBIgVyA7ABASIXChVNZW50aW9uZWRPbmx5QXVkaWVuY2Ui8AEKCEF1ZGllbmNlEi4KBnB1YmxpYxgBIAEoCzIcLmtpdGgucG9zdC52MS5QdWJsaWNBdWRpZW5jZUgAEjQKCWZvbGxvd2VycxgCIAEoCzIfLmtpdGgucG9zdC52MS5Gb2xsb3dlcnNBdWRpZW5jZUgAEjAKB2NpcmNsZXMYAyABKAsyHS5raXRoLnBvc3QudjEuQ2lyY2xlc0F1ZGllbmNlSAASPQoObWVudGlvbmVkX29ubHkYBCABKAsyIy5raXRoLnBvc3QudjEuTWVudGlvbmVkT25seUF1ZGllbmNlSABCDQoEa2luZBIFukgCCAEiLAoHTWVudGlvbhIPCgd1c2VyX2lkGAEgASgJEhAKCHVzZXJuYW1lGAIgASgJIkIKC1ZpZXdlclN0YXRlEg0KBWxpa2VkGAEgASgIEhIKCmJvb2ttYXJrZWQYAiABKAgSEAoIcmVwb3N0ZWQYAyABKAgi4gUKBFBvc3QSDwoHcG9zdF9pZBgBIAEoCRIrCgZhdXRob3IYAiABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIMCgR0ZXh0GAMgASgJEhcKD2NvbnRlbnRfd2FybmluZxgEIAEoCRIRCglzZW5zaXRpdmUYBSABKAgSEAoIbGFuZ3VhZ2UYBiABKAkSIgoFbWVkaWEYByADKAsyEy5raXRoLnBvc3QudjEuTWVkaWESKAoIYXVkaWVuY2UYCCABKAsyFi5raXRoLnBvc3QudjEuQXVkaWVuY2USGAoQcmVwbHlfdG9fcG9zdF9pZBgJIAEoCRIUCgxyb290X3Bvc3RfaWQYCiABKAkSFQoNcXVvdGVfcG9zdF9pZBgLIAEoCRInCgtxdW90ZWRfcG9zdBgMIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0EicKCG1lbnRpb25zGA0gAygLMhUua2l0aC5wb3N0LnYxLk1lbnRpb24SEAoIaGFzaHRhZ3MYDiADKAkSEwoLcmVwbHlfY291bnQYDyABKA0SEgoKbGlrZV9jb3VudBgQIAEoDRIUCgxyZXBvc3RfY291bnQYESABKA0SEwoLcXVvdGVfY291bnQYEiABKA0SKQoGdmlld2VyGBMgASgLMhkua2l0aC5wb3N0LnYxLlZpZXdlclN0YXRlEi4KCmNyZWF0ZWRfYXQYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWVkaXRlZF9hdBgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YFiABKA0SLgoKZXhwaXJlc19hdBgXIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoQbW9kZXJhdGlvbl9zdGF0ZRgYIAEoDjIdLmtpdGgucG9zdC52MS5Nb2RlcmF0aW9uU3RhdGUi2QEKDFBvc3RSZXZpc2lvbhIQCghyZXZpc2lvbhgBIAEoDRIMCgR0ZXh0GAIgASgJEhcKD2NvbnRlbnRfd2FybmluZxgDIAEoCRIRCglzZW5zaXRpdmUYBCABKAgSEAoIbGFuZ3VhZ2UYBSABKAkSEQoJbWVkaWFfaWRzGAYgAygJEigKCGF1ZGllbmNlGAcgASgLMhYua2l0aC5wb3N0LnYxLkF1ZGllbmNlEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInEKDFJlcG9zdFJlYXNvbhIwCgtyZXBvc3RlZF9ieRgBIAEoCzIbLmtpdGguY29tbW9uLnYxLlVzZXJTdW1tYXJ5Ei8KC3JlcG9zdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJcCgxUaW1lbGluZUl0ZW0SIAoEcG9zdBgBIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0EioKBnJlcG9zdBgCIAEoCzIaLmtpdGgucG9zdC52MS5SZXBvc3RSZWFzb24iWAoLVGhyZWFkUmVwbHkSIAoEcG9zdBgBIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0Eg0KBWRlcHRoGAIgASgNEhgKEGhhc19tb3JlX3JlcGxpZXMYAyABKAgiQwoMSGFzaHRhZ1RyZW5kEgsKA3RhZxgBIAEoCRIQCgh1c2VzXzI0aBgCIAEoDRIUCgxhY2NvdW50c18yNGgYAyABKA0iZAoJTGlrZUVudHJ5EikKBHVzZXIYASABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIsCghsaWtlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAq0wEKD01vZGVyYXRpb25TdGF0ZRIgChxNT0RFUkFUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVTU9ERVJBVElPTl9TVEFURV9OT05FEAESIQodTU9ERVJBVElPTl9TVEFURV9VTkRFUl9SRVZJRVcQAhIbChdNT0RFUkFUSU9OX1NUQVRFX0hJRERFThADEhwKGE1PREVSQVRJT05fU1RBVEVfTElNSVRFRBAEEiUKIU1PREVSQVRJT05fU1RBVEVfTUFSS0VEX1NFTlNJVElWRRAFYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_common_v1_common, file_kith_post_v1_media]);
+  fileDesc("ChhraXRoL3Bvc3QvdjEvdHlwZXMucHJvdG8SDGtpdGgucG9zdC52MSIQCg5QdWJsaWNBdWRpZW5jZSITChFGb2xsb3dlcnNBdWRpZW5jZSI6Cg9DaXJjbGVzQXVkaWVuY2USJwoKY2lyY2xlX2lkcxgBIAMoCUITukgQkgENCAEQChgBIgVyA7ABASIXChVNZW50aW9uZWRPbmx5QXVkaWVuY2Ui8AEKCEF1ZGllbmNlEi4KBnB1YmxpYxgBIAEoCzIcLmtpdGgucG9zdC52MS5QdWJsaWNBdWRpZW5jZUgAEjQKCWZvbGxvd2VycxgCIAEoCzIfLmtpdGgucG9zdC52MS5Gb2xsb3dlcnNBdWRpZW5jZUgAEjAKB2NpcmNsZXMYAyABKAsyHS5raXRoLnBvc3QudjEuQ2lyY2xlc0F1ZGllbmNlSAASPQoObWVudGlvbmVkX29ubHkYBCABKAsyIy5raXRoLnBvc3QudjEuTWVudGlvbmVkT25seUF1ZGllbmNlSABCDQoEa2luZBIFukgCCAEiLAoHTWVudGlvbhIPCgd1c2VyX2lkGAEgASgJEhAKCHVzZXJuYW1lGAIgASgJIkIKC1ZpZXdlclN0YXRlEg0KBWxpa2VkGAEgASgIEhIKCmJvb2ttYXJrZWQYAiABKAgSEAoIcmVwb3N0ZWQYAyABKAgiowYKBFBvc3QSDwoHcG9zdF9pZBgBIAEoCRIrCgZhdXRob3IYAiABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIMCgR0ZXh0GAMgASgJEhcKD2NvbnRlbnRfd2FybmluZxgEIAEoCRIRCglzZW5zaXRpdmUYBSABKAgSEAoIbGFuZ3VhZ2UYBiABKAkSIgoFbWVkaWEYByADKAsyEy5raXRoLnBvc3QudjEuTWVkaWESKAoIYXVkaWVuY2UYCCABKAsyFi5raXRoLnBvc3QudjEuQXVkaWVuY2USGAoQcmVwbHlfdG9fcG9zdF9pZBgJIAEoCRIUCgxyb290X3Bvc3RfaWQYCiABKAkSFQoNcXVvdGVfcG9zdF9pZBgLIAEoCRInCgtxdW90ZWRfcG9zdBgMIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0EicKCG1lbnRpb25zGA0gAygLMhUua2l0aC5wb3N0LnYxLk1lbnRpb24SEAoIaGFzaHRhZ3MYDiADKAkSEwoLcmVwbHlfY291bnQYDyABKA0SEgoKbGlrZV9jb3VudBgQIAEoDRIUCgxyZXBvc3RfY291bnQYESABKA0SEwoLcXVvdGVfY291bnQYEiABKA0SKQoGdmlld2VyGBMgASgLMhkua2l0aC5wb3N0LnYxLlZpZXdlclN0YXRlEi4KCmNyZWF0ZWRfYXQYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWVkaXRlZF9hdBgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YFiABKA0SLgoKZXhwaXJlc19hdBgXIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoQbW9kZXJhdGlvbl9zdGF0ZRgYIAEoDjIdLmtpdGgucG9zdC52MS5Nb2RlcmF0aW9uU3RhdGUSLgoMY2lyY2xlX2hpZGVzGBkgAygLMhgua2l0aC5wb3N0LnYxLkNpcmNsZUhpZGUSDwoHdmVyc2lvbhgaIAEoBCKIAQoKQ2lyY2xlSGlkZRIRCgljaXJjbGVfaWQYASABKAkSKgoGcmVhc29uGAIgASgOMhoua2l0aC5jaXJjbGUudjEuSGlkZVJlYXNvbhIMCgRub3RlGAMgASgJEi0KCWhpZGRlbl9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi2QEKDFBvc3RSZXZpc2lvbhIQCghyZXZpc2lvbhgBIAEoDRIMCgR0ZXh0GAIgASgJEhcKD2NvbnRlbnRfd2FybmluZxgDIAEoCRIRCglzZW5zaXRpdmUYBCABKAgSEAoIbGFuZ3VhZ2UYBSABKAkSEQoJbWVkaWFfaWRzGAYgAygJEigKCGF1ZGllbmNlGAcgASgLMhYua2l0aC5wb3N0LnYxLkF1ZGllbmNlEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInEKDFJlcG9zdFJlYXNvbhIwCgtyZXBvc3RlZF9ieRgBIAEoCzIbLmtpdGguY29tbW9uLnYxLlVzZXJTdW1tYXJ5Ei8KC3JlcG9zdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJcCgxUaW1lbGluZUl0ZW0SIAoEcG9zdBgBIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0EioKBnJlcG9zdBgCIAEoCzIaLmtpdGgucG9zdC52MS5SZXBvc3RSZWFzb24iWAoLVGhyZWFkUmVwbHkSIAoEcG9zdBgBIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0Eg0KBWRlcHRoGAIgASgNEhgKEGhhc19tb3JlX3JlcGxpZXMYAyABKAgiQwoMSGFzaHRhZ1RyZW5kEgsKA3RhZxgBIAEoCRIQCgh1c2VzXzI0aBgCIAEoDRIUCgxhY2NvdW50c18yNGgYAyABKA0iZAoJTGlrZUVudHJ5EikKBHVzZXIYASABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIsCghsaWtlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAq0wEKD01vZGVyYXRpb25TdGF0ZRIgChxNT0RFUkFUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVTU9ERVJBVElPTl9TVEFURV9OT05FEAESIQodTU9ERVJBVElPTl9TVEFURV9VTkRFUl9SRVZJRVcQAhIbChdNT0RFUkFUSU9OX1NUQVRFX0hJRERFThADEhwKGE1PREVSQVRJT05fU1RBVEVfTElNSVRFRBAEEiUKIU1PREVSQVRJT05fU1RBVEVfTUFSS0VEX1NFTlNJVElWRRAFYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_circle_v1_types, file_kith_common_v1_common, file_kith_post_v1_media]);
 
 /**
  * Anyone, including logged-out readers.
@@ -361,6 +363,23 @@ export type Post = Message<"kith.post.v1.Post"> & {
    * @generated from field: kith.post.v1.ModerationState moderation_state = 24;
    */
   moderationState: ModerationState;
+
+  /**
+   * The circles of the audience whose OWNER or ADMINs hid the post there
+   * (kith.circle.v1.CircleService.HidePost). The author sees every hide; a circle's OWNER and
+   * ADMINs see their circle's; empty for everyone else, who simply do not see it there.
+   *
+   * @generated from field: repeated kith.post.v1.CircleHide circle_hides = 25;
+   */
+  circleHides: CircleHide[];
+
+  /**
+   * The post's version, as in the post.* events and the realtime PostEvent / PostCountsEvent
+   * (it also moves with counts): ignore frames at or below it.
+   *
+   * @generated from field: uint64 version = 26;
+   */
+  version: bigint;
 };
 
 /**
@@ -369,6 +388,42 @@ export type Post = Message<"kith.post.v1.Post"> & {
  */
 export const PostSchema: GenMessage<Post> = /*@__PURE__*/
   messageDesc(file_kith_post_v1_types, 7);
+
+/**
+ * A circle's hide of a post (circle.post_hidden), as the author and the circle's admins see it.
+ *
+ * @generated from message kith.post.v1.CircleHide
+ */
+export type CircleHide = Message<"kith.post.v1.CircleHide"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * @generated from field: kith.circle.v1.HideReason reason = 2;
+   */
+  reason: HideReason;
+
+  /**
+   * For the author; plain text.
+   *
+   * @generated from field: string note = 3;
+   */
+  note: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp hidden_at = 4;
+   */
+  hiddenAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kith.post.v1.CircleHide.
+ * Use `create(CircleHideSchema)` to create a new message.
+ */
+export const CircleHideSchema: GenMessage<CircleHide> = /*@__PURE__*/
+  messageDesc(file_kith_post_v1_types, 8);
 
 /**
  * One version of a post; every edit keeps the one before. GetPostHistory lists them all, the
@@ -423,7 +478,7 @@ export type PostRevision = Message<"kith.post.v1.PostRevision"> & {
  * Use `create(PostRevisionSchema)` to create a new message.
  */
 export const PostRevisionSchema: GenMessage<PostRevision> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_types, 8);
+  messageDesc(file_kith_post_v1_types, 9);
 
 /**
  * Why a post is in a timeline when the author is not the reason.
@@ -447,7 +502,7 @@ export type RepostReason = Message<"kith.post.v1.RepostReason"> & {
  * Use `create(RepostReasonSchema)` to create a new message.
  */
 export const RepostReasonSchema: GenMessage<RepostReason> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_types, 9);
+  messageDesc(file_kith_post_v1_types, 10);
 
 /**
  * One entry of a timeline.
@@ -473,7 +528,7 @@ export type TimelineItem = Message<"kith.post.v1.TimelineItem"> & {
  * Use `create(TimelineItemSchema)` to create a new message.
  */
 export const TimelineItemSchema: GenMessage<TimelineItem> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_types, 10);
+  messageDesc(file_kith_post_v1_types, 11);
 
 /**
  * A reply within a thread with its depth below the focused post (1 = direct reply).
@@ -505,7 +560,7 @@ export type ThreadReply = Message<"kith.post.v1.ThreadReply"> & {
  * Use `create(ThreadReplySchema)` to create a new message.
  */
 export const ThreadReplySchema: GenMessage<ThreadReply> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_types, 11);
+  messageDesc(file_kith_post_v1_types, 12);
 
 /**
  * A hashtag's recent use.
@@ -540,7 +595,7 @@ export type HashtagTrend = Message<"kith.post.v1.HashtagTrend"> & {
  * Use `create(HashtagTrendSchema)` to create a new message.
  */
 export const HashtagTrendSchema: GenMessage<HashtagTrend> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_types, 12);
+  messageDesc(file_kith_post_v1_types, 13);
 
 /**
  * A user who liked a post.
@@ -564,13 +619,16 @@ export type LikeEntry = Message<"kith.post.v1.LikeEntry"> & {
  * Use `create(LikeEntrySchema)` to create a new message.
  */
 export const LikeEntrySchema: GenMessage<LikeEntry> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_types, 13);
+  messageDesc(file_kith_post_v1_types, 14);
 
 /**
  * Moderation applied to a post, as its author sees it. Reports by other users never show
  * here (a reporter is never revealed, not even by timing); only decisions and automated rules
  * do. When several apply, the most restrictive is shown: HIDDEN, UNDER_REVIEW, LIMITED,
  * MARKED_SENSITIVE.
+ * Projected from kith.events.v1.ModerationEnforcement of the post (and of its author, for
+ * LIMITED) by the enforcement version; a removal is a deletion (POST_DELETION_REASON_MODERATION)
+ * and has no state.
  *
  * @generated from enum kith.post.v1.ModerationState
  */

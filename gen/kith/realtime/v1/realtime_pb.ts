@@ -40,6 +40,11 @@
 //   Error{ERROR_CODE_FORBIDDEN_TOPIC}; the two cases are indistinguishable.
 // - Subscriptions belong to one socket; a new socket starts with none and restores them with
 //   Resume. At most Hello.max_topics per socket (ERROR_CODE_TOO_MANY_TOPICS beyond).
+// - Who may subscribe is asked of the owning service (internal request/reply): "circle:"
+//   kith.circle.v1.CircleInternalService.AuthorizeTopics, "post:"
+//   kith.post.v1.PostInternalService.AuthorizeTopics, "incident:"
+//   kith.support.v1.SupportInternalService.AuthorizeTopics (owner only) and "responders:"
+//   SupportInternalService.AuthorizeResponderTopics (the alerted, never the owner).
 // - Access is checked at Subscribe and Resume, and again when it may have ended (membership
 //   left or removed, circle or post deleted, post audience narrowed, block). A subscription
 //   the caller lost ends with an Unsubscribed frame (UNSUBSCRIBE_REASON_ACCESS_LOST); frames
@@ -77,7 +82,8 @@
 // ## Acknowledgements are delivery receipts
 //
 // ServerFrame.ack_required marks critical frames: an incident alert that reached this user
-// (SOS raised or escalated to them, a help request, a missed check-in; see NotificationEvent).
+// (SOS raised or escalated to them, a help request, a missed check-in's alert, a duress alert;
+// see NotificationEvent).
 // The client answers Ack{topic, seq} once it has stored and shown the frame. An Ack is a
 // DELIVERY receipt: support records the responder as delivered (kith.support.v1 responder
 // state DELIVERED). It is never a human acknowledgement and never stops or delays the
@@ -90,7 +96,7 @@
 // field a client can see; a bus field reaches a client only if one of them declares it. This
 // package never imports kith.events.v1. Never on a socket: e-mail addresses, API-key hashes,
 // reporter ids, the acting moderator or admin (Envelope.actor of moderation and staff events,
-// *_by_user_id), the recipient or notified user ids of an event, SupportEscalated.silent, the
+// *_by_user_id), the recipient or notified user ids of an event, `silent` (support), the
 // duress flag on anything the incident owner receives, members' quiet hours, post text and
 // media (frames carry ids, versions and counts; content comes from the RPCs, which apply the
 // audience and blocks per reader). services/gateway/src/frame-redaction.test.ts enforces the
@@ -130,9 +136,9 @@
 //   auth.account_enabled ........ —
 //   auth.registration_expired ... —
 //   auth.api_key_revoked ........ —  (carries the key hash)
-//   auth.login_succeeded (new device), auth.password_changed, auth.email_changed,
-//   auth.mfa_changed (the security events, whatever auth names them)
-//                                 notification SECURITY_ALERT to the user only; no actor, no
+//   auth.user_active ............ —  (activity for the user service's statistics)
+//   auth.login_succeeded (new_device only), auth.password_changed, auth.email_changed,
+//   auth.mfa_changed              notification SECURITY_ALERT to the user only; no actor, no
 //                                 address, no IP or device detail beyond the preview; a
 //                                 password change also closes older sockets (tokens_invalidated)
 // user
@@ -148,7 +154,8 @@
 //   user.blocked / unblocked .... "user" of the blocker only → BLOCKED / UNBLOCKED; never to the
 //                                 blocked user, by any topic; post topics of the blocker are
 //                                 re-authorised for the blocked user
-//   user.muted / unmuted ........ "user" of the muter only → MUTED / UNMUTED; never to the muted
+//   user.muted / unmuted ........ "user" of the muter only → MUTED / UNMUTED (also an unmute on
+//                                 expiry, reason EXPIRED, actor the system); never to the muted
 //   user.notification_created ... "notifications" of the recipient → NotificationEvent; drops
 //                                 recipient_id; actor_user_id empty for moderation, report,
 //                                 appeal and security notifications
@@ -160,18 +167,23 @@
 // post (no live home timeline: clients page forward with the timeline RPCs)
 //   post.created ................ audience circles: every "circle:<id>" of the audience →
 //                                 PostEvent CREATED; public / followers / mentioned-only: —;
-//                                 a quote also PostCountsEvent on the quoted "post:<id>" and
-//                                 notification QUOTE to its author
+//                                 a quote also PostCountsEvent{quote_count:
+//                                 quoted_post_quote_count, version: quoted_post_version} on the
+//                                 quoted "post:<id>" and notification QUOTE to its author
 //   post.edited ................. "post:<id>" → PostEvent EDITED (revision); circle posts also
 //                                 on each "circle:<id>" still in the audience, DELETED on each
 //                                 circle an edit dropped; readers who lost access are
 //                                 unsubscribed
 //   post.deleted ................ "post:<id>" and each "circle:<id>" of its audience → PostEvent
-//                                 DELETED, then the post's subscriptions end; a reply or quote
-//                                 also PostCountsEvent on the parent's or quoted "post:<id>";
-//                                 drops the reason (author, moderation, …)
+//                                 DELETED, then the post's subscriptions end; a reply also
+//                                 PostCountsEvent{reply_count: parent_reply_count, version:
+//                                 parent_version} on "post:<parent>", a quote
+//                                 PostCountsEvent{quote_count, quoted_post_version} on the
+//                                 quoted "post:<id>"; drops the reason (author, moderation, …)
 //   post.comment_created ........ "post:<parent>" and "post:<root>" → PostEvent CREATED (a reply)
-//                                 + PostCountsEvent on the parent; notification REPLY
+//                                 + PostCountsEvent{reply_count: parent_reply_count, version:
+//                                 parent_version} on "post:<parent>" (+ the quoted post's
+//                                 quote count, as post.created); notification REPLY
 //   post.liked / unliked ........ "post:<id>" → PostCountsEvent; drops who liked;
 //                                 notification LIKE (liked only)
 //   post.reposted / unreposted .. "post:<id>" → PostCountsEvent; drops who reposted;
@@ -181,14 +193,20 @@
 //   circle.created .............. —  (the owner's circle.member_joined follows)
 //   circle.updated .............. "circle:<id>" → CircleEvent UPDATED (version)
 //   circle.deleted .............. "circle:<id>" → CircleEvent DELETED, then every subscription
-//                                 of it ends; drops who deleted it
+//                                 of it ends; drops who deleted it, the reason and purge_at
+//   circle.restored ............. "circle:<id>" → CircleEvent RESTORED (members may subscribe
+//                                 again; nobody holds the topic, so it mostly feeds Resume);
+//                                 drops who restored it
+//   circle.purged ............... —  (the subscriptions ended at circle.deleted)
 //   circle.member_joined ........ "circle:<id>" and "user" of the member → CircleMemberEvent
 //                                 JOINED (role); drops who invited or approved; notification
 //                                 CIRCLE_JOIN_APPROVED when a request was approved
 //   circle.member_left .......... "circle:<id>" and "user" of the member → LEFT; the member's
 //                                 subscription of the circle ends
 //   circle.member_removed ....... "circle:<id>" and "user" of the member → REMOVED; drops who
-//                                 removed and whether banned; the member's subscription ends
+//                                 removed, whether banned, the reason and ban_expires_at; the
+//                                 member's subscription ends; notification CIRCLE_REMOVED to
+//                                 the member (the reason as preview, never who)
 //   circle.role_changed ......... "circle:<id>" and "user" of the member → ROLE_CHANGED (new
 //                                 role only); notification CIRCLE_ROLE_CHANGED to the member
 //   circle.safety_role_changed .. "circle:<id>" and "user" of the member → SAFETY_CHANGED
@@ -196,19 +214,29 @@
 //   circle.invite_created ....... notification CIRCLE_INVITE to the invitee only
 //   circle.join_requested ....... notification CIRCLE_JOIN_REQUEST to the circle's owner and
 //                                 admins (their ids stay on the bus)
+//   circle.post_hidden .......... "circle:<id>" → PostEvent DELETED (no longer visible to the
+//                                 topic's readers; owners and admins refetch ListHiddenPosts);
+//                                 drops hidden_by_user_id, reason and note; notification
+//                                 CIRCLE_POST_HIDDEN to the author (reason and note as preview)
+//   circle.post_unhidden ........ "circle:<id>" → PostEvent CREATED (fetch it again); drops
+//                                 unhidden_by_user_id
 // support (incident events are published on "incident:<id>" for the owner and on
 // "responders:<id>" for the alerted; an event with `silent` set, i.e. every incident event
-// after a duress cancel, only on "responders:<id>", with duress: true; `silent` itself never)
+// after the incident's support.resolved or support.duress_cancelled, only on
+// "responders:<id>", with duress: true; `silent` itself never. After a real cancel or resolve
+// support refuses every further change, so the only silent event left is alert_delivered,
+// which has no frame.)
 //   support.alert_raised ........ both incident topics → IncidentEvent opened (kind, help type,
-//                                 severity, notified_count); notification SOS, HELP_REQUEST or
-//                                 CHECK_IN_MISSED to each alerted user (ack_required); drops
-//                                 notified_user_ids and bypass_quiet_hours
+//                                 severity, emergency kind, notified_count); notification SOS,
+//                                 HELP_REQUEST or CHECK_IN_MISSED (by the incident's kind) to
+//                                 each alerted user (ack_required); drops notified_user_ids and
+//                                 bypass_quiet_hours
 //   support.acknowledged ........ both → responder ACKNOWLEDGED (responder id); notification
 //                                 SUPPORT_ACKNOWLEDGED to the owner
 //   support.responded ........... both → responder RESPONDED (response kind, eta); notification
 //                                 SUPPORT_RESPONSE to the owner
 //   support.claimed ............. both → responder CLAIMED (other responders may stand down);
-//                                 drops recipient_user_ids
+//                                 notification SUPPORT_CLAIMED to recipient_user_ids; drops them
 //   support.escalated ........... both → escalated (step, target, notified_count);
 //                                 notification SOS / CHECK_IN_MISSED to the newly alerted
 //                                 (ack_required); drops notified_user_ids
@@ -218,17 +246,21 @@
 //   support.duress_cancelled .... "incident:<id>" → exactly the closed frame a real cancel
 //                                 (support.resolved, CANCELLED) gives; "responders:<id>" →
 //                                 IncidentResponderEvent{duress: true} (the notice); drops
-//                                 recipient_user_ids; the recipients' notifications say
-//                                 duress, the owner gets only what a real cancel gives
+//                                 recipient_user_ids; notification DURESS_ALERT to the
+//                                 recipients (ack_required), nothing to the owner
 //   support.alert_delivered ..... —  (one per responder device; the counts come with
 //                                 GetIncident)
 //   support.location_shared ..... both → location_updated (location, expires_at); the only way
 //                                 a location leaves the support service; drops device context
 //   support.location_stopped .... both → location_stopped
 //   support.note_added .......... both → note_added (author id; the text and media come from
-//                                 GetIncidentTimeline); drops recipient_user_ids
-//   support.check_in_missed ..... "user" of the owner → CheckInEvent MISSED (incident id); the
-//                                 alerts come with the incident's support.alert_raised
+//                                 GetIncidentTimeline); notification SUPPORT_NOTE to
+//                                 recipient_user_ids; drops them
+//   support.check_in_reminded ... "user" of the owner → CheckInEvent ACTIVE with grace_until;
+//                                 notification CHECK_IN_REMINDER to the owner
+//   support.check_in_missed ..... "user" of the owner → CheckInEvent MISSED (incident id);
+//                                 notification CHECK_IN_MISSED to the owner; the alerts come
+//                                 with the incident's support.alert_raised
 //   support.check_in_requested .. notification CHECK_IN_REQUESTED to the asked user only
 // moderation (the outcome reaches the content's readers through the content's own events,
 // e.g. post.deleted; moderators and reporters are never named on a socket)
@@ -252,7 +284,7 @@ import type { CircleRole } from "../../circle/v1/types_pb.js";
 import { file_kith_circle_v1_types } from "../../circle/v1/types_pb.js";
 import type { Location } from "../../common/v1/common_pb.js";
 import { file_kith_common_v1_common } from "../../common/v1/common_pb.js";
-import type { CheckInStatus, EscalationTarget, HelpType, IncidentKind, IncidentStatus, ResolutionKind, ResponseKind, Severity } from "../../support/v1/types_pb.js";
+import type { CheckInStatus, EmergencyKind, EscalationTarget, HelpType, IncidentKind, IncidentStatus, ResolutionKind, ResponseKind, Severity } from "../../support/v1/types_pb.js";
 import { file_kith_support_v1_types } from "../../support/v1/types_pb.js";
 import type { NotificationSubject, NotificationType } from "../../user/v1/notification_pb.js";
 import { file_kith_user_v1_notification } from "../../user/v1/notification_pb.js";
@@ -262,7 +294,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/realtime/v1/realtime.proto.
  */
 export const file_kith_realtime_v1_realtime: GenFile = /*@__PURE__*/
-  fileDesc("Ch9raXRoL3JlYWx0aW1lL3YxL3JlYWx0aW1lLnByb3RvEhBraXRoLnJlYWx0aW1lLnYxIssCCgtDbGllbnRGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEjAKCXN1YnNjcmliZRgCIAEoCzIbLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlSAASNAoLdW5zdWJzY3JpYmUYAyABKAsyHS5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlSAASJAoDYWNrGAQgASgLMhUua2l0aC5yZWFsdGltZS52MS5BY2tIABIqCgZyZXN1bWUYBSABKAsyGC5raXRoLnJlYWx0aW1lLnYxLlJlc3VtZUgAEiYKBHBvbmcYBiABKAsyFi5raXRoLnJlYWx0aW1lLnYxLlBvbmdIABI2CgxhdXRoZW50aWNhdGUYByABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZUgAQg4KBWZyYW1lEgW6SAIIASIwCgxBdXRoZW50aWNhdGUSIAoMYWNjZXNzX3Rva2VuGAEgASgJQgq6SAdyBRABGIBAIpkBCglTdWJzY3JpYmUSiwEKBXRvcGljGAEgASgJQny6SHlydzJ1Xih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxwb3N0fGluY2lkZW50fHJlc3BvbmRlcnMpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIpsBCgtVbnN1YnNjcmliZRKLAQoFdG9waWMYASABKAlCfLpIeXJ3MnVeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfHBvc3R8aW5jaWRlbnR8cmVzcG9uZGVycyk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQiqQEKA0FjaxIUCgNzZXEYASABKARCB7pIBDICIAASiwEKBXRvcGljGAIgASgJQny6SHlydzJ1Xih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxwb3N0fGluY2lkZW50fHJlc3BvbmRlcnMpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIsMBCgZSZXN1bWUSOgoHY3Vyc29ycxgDIAMoCzIdLmtpdGgucmVhbHRpbWUudjEuVG9waWNDdXJzb3JCCrpIB5IBBAgBEGQ6X7pIXBpaChVyZXN1bWUuY3Vyc29yc191bmlxdWUSGmVhY2ggdG9waWMgbWF5IGFwcGVhciBvbmNlGiV0aGlzLmN1cnNvcnMubWFwKGMsIGMudG9waWMpLnVuaXF1ZSgpSgQIARACSgQIAhADUghsYXN0X3NlcVIGdG9waWNzIqgBCgtUb3BpY0N1cnNvchKLAQoFdG9waWMYASABKAlCfLpIeXJ3MnVeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfHBvc3R8aW5jaWRlbnR8cmVzcG9uZGVycyk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQSCwoDc2VxGAIgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiywgKC1NlcnZlckZyYW1lEgkKAXYYASABKA0SCwoDc2VxGAIgASgEEgwKBHR5cGUYAyABKAkSDQoFdG9waWMYBCABKAkSFAoMYWNrX3JlcXVpcmVkGAUgASgIEi8KC29jY3VycmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgVoZWxsbxgKIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuSGVsbG9IABImCgRwaW5nGAsgASgLMhYua2l0aC5yZWFsdGltZS52MS5QaW5nSAASJAoDZ2FwGA0gASgLMhUua2l0aC5yZWFsdGltZS52MS5HYXBIABIoCgVlcnJvchgOIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuRXJyb3JIABIsCgdjbG9zaW5nGA8gASgLMhkua2l0aC5yZWFsdGltZS52MS5DbG9zaW5nSAASMgoKc3Vic2NyaWJlZBgQIAEoCzIcLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlZEgAEjgKDWF1dGhlbnRpY2F0ZWQYESABKAsyHy5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZWRIABI2Cgx1bnN1YnNjcmliZWQYEiABKAsyHi5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlZEgAEjEKB2FjY291bnQYHiABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkFjY291bnRFdmVudEgAEjsKDHJlbGF0aW9uc2hpcBgfIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuUmVsYXRpb25zaGlwRXZlbnRIABIyCghjaGVja19pbhggIAEoCzIeLmtpdGgucmVhbHRpbWUudjEuQ2hlY2tJbkV2ZW50SAASOwoMbm90aWZpY2F0aW9uGCEgASgLMiMua2l0aC5yZWFsdGltZS52MS5Ob3RpZmljYXRpb25FdmVudEgAEjwKDWNpcmNsZV9tZW1iZXIYIiABKAsyIy5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZU1lbWJlckV2ZW50SAASLwoGY2lyY2xlGCMgASgLMh0ua2l0aC5yZWFsdGltZS52MS5DaXJjbGVFdmVudEgAEisKBHBvc3QYJCABKAsyGy5raXRoLnJlYWx0aW1lLnYxLlBvc3RFdmVudEgAEjgKC3Bvc3RfY291bnRzGCUgASgLMiEua2l0aC5yZWFsdGltZS52MS5Qb3N0Q291bnRzRXZlbnRIABIzCghpbmNpZGVudBgmIAEoCzIfLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRFdmVudEgAEkYKEmluY2lkZW50X3Jlc3BvbmRlchgnIAEoCzIoLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRSZXNwb25kZXJFdmVudEgAQgkKB3BheWxvYWRKBAgMEA1SBWV2ZW50IqADCgVIZWxsbxIVCg1jb25uZWN0aW9uX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEgoKc2Vzc2lvbl9pZBgDIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNcmVwbGF5X3dpbmRvdxgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgtzZXJ2ZXJfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPbWF4X2ZyYW1lX2J5dGVzGAggASgNEhIKCm1heF90b3BpY3MYCSABKA0SHAoUcmVwbGF5X3dpbmRvd19mcmFtZXMYCiABKA0SMAoJbGFzdF9zZXFzGAsgAygLMh0ua2l0aC5yZWFsdGltZS52MS5Ub3BpY0N1cnNvchI0ChB0b2tlbl9leHBpcmVzX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEoECAYQB1IIbGFzdF9zZXEiFQoEUGluZxINCgVub25jZRgBIAEoBCJcCgpTdWJzY3JpYmVkEhIKCnJlcXVlc3RfaWQYAiABKA0SLAoFaGVhZHMYAyADKAsyHS5raXRoLnJlYWx0aW1lLnYxLlRvcGljQ3Vyc29ySgQIARACUgZ0b3BpY3MiZwoMVW5zdWJzY3JpYmVkEg4KBnRvcGljcxgBIAMoCRISCgpyZXF1ZXN0X2lkGAIgASgNEjMKBnJlYXNvbhgDIAEoDjIjLmtpdGgucmVhbHRpbWUudjEuVW5zdWJzY3JpYmVSZWFzb24iUwoNQXV0aGVudGljYXRlZBISCgpyZXF1ZXN0X2lkGAEgASgNEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImkKA0dhcBIQCghmcm9tX3NlcRgBIAEoBBIOCgZ0b19zZXEYAiABKAQSDQoFdG9waWMYBCABKAkSKwoGcmVhc29uGAUgASgOMhsua2l0aC5yZWFsdGltZS52MS5HYXBSZWFzb25KBAgDEAQibAoFRXJyb3ISDwoHbWVzc2FnZRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgNEikKBGNvZGUYBCABKA4yGy5raXRoLnJlYWx0aW1lLnYxLkVycm9yQ29kZRINCgV0b3BpYxgFIAEoCUoECAEQAiKkAQoHQ2xvc2luZxItCgZyZWFzb24YASABKA4yHS5raXRoLnJlYWx0aW1lLnYxLkNsb3NlUmVhc29uEhIKCmNsb3NlX2NvZGUYAiABKA0SDwoHbWVzc2FnZRgDIAEoCRIRCglyZWNvbm5lY3QYBCABKAgSMgoPcmVjb25uZWN0X2FmdGVyGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlAKDEFjY291bnRFdmVudBIvCgZjaGFuZ2UYASABKA4yHy5raXRoLnJlYWx0aW1lLnYxLkFjY291bnRDaGFuZ2USDwoHdmVyc2lvbhgCIAEoBCJrChFSZWxhdGlvbnNoaXBFdmVudBIPCgd1c2VyX2lkGAEgASgJEjQKBmNoYW5nZRgCIAEoDjIkLmtpdGgucmVhbHRpbWUudjEuUmVsYXRpb25zaGlwQ2hhbmdlEg8KB3ZlcnNpb24YAyABKAQiaAoMQ2hlY2tJbkV2ZW50EhMKC2NoZWNrX2luX2lkGAEgASgJEi4KBnN0YXR1cxgCIAEoDjIeLmtpdGguc3VwcG9ydC52MS5DaGVja0luU3RhdHVzEhMKC2luY2lkZW50X2lkGAMgASgJItsBChFOb3RpZmljYXRpb25FdmVudBIXCg9ub3RpZmljYXRpb25faWQYASABKAkSLAoEdHlwZRgCIAEoDjIeLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25UeXBlEhEKCWdyb3VwX2tleRgDIAEoCRIyCgdzdWJqZWN0GAQgASgLMiEua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblN1YmplY3QSFQoNYWN0b3JfdXNlcl9pZBgFIAEoCRIPCgdwcmV2aWV3GAYgASgJEhAKCGZpbHRlcmVkGAcgASgIImEKC0NpcmNsZUV2ZW50EhEKCWNpcmNsZV9pZBgBIAEoCRIuCgZjaGFuZ2UYAiABKA4yHi5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZUNoYW5nZRIPCgd2ZXJzaW9uGAMgASgEItQBChFDaXJjbGVNZW1iZXJFdmVudBIRCgljaXJjbGVfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRI0CgZjaGFuZ2UYAyABKA4yJC5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZU1lbWJlckNoYW5nZRIoCgRyb2xlGAQgASgOMhoua2l0aC5jaXJjbGUudjEuQ2lyY2xlUm9sZRIRCglyZXNwb25kZXIYBSABKAgSFwoPcHJpbWFyeV9jb250YWN0GAYgASgIEg8KB3ZlcnNpb24YByABKAQitQEKCVBvc3RFdmVudBIPCgdwb3N0X2lkGAEgASgJEiwKBmNoYW5nZRgCIAEoDjIcLmtpdGgucmVhbHRpbWUudjEuUG9zdENoYW5nZRIWCg5hdXRob3JfdXNlcl9pZBgDIAEoCRIYChByZXBseV90b19wb3N0X2lkGAQgASgJEhQKDHJvb3RfcG9zdF9pZBgFIAEoCRIQCghyZXZpc2lvbhgGIAEoDRIPCgd2ZXJzaW9uGAcgASgEItsBCg9Qb3N0Q291bnRzRXZlbnQSDwoHcG9zdF9pZBgBIAEoCRIYCgtyZXBseV9jb3VudBgCIAEoDUgAiAEBEhcKCmxpa2VfY291bnQYAyABKA1IAYgBARIZCgxyZXBvc3RfY291bnQYBCABKA1IAogBARIYCgtxdW90ZV9jb3VudBgFIAEoDUgDiAEBEg8KB3ZlcnNpb24YBiABKARCDgoMX3JlcGx5X2NvdW50Qg0KC19saWtlX2NvdW50Qg8KDV9yZXBvc3RfY291bnRCDgoMX3F1b3RlX2NvdW50IrABCg5JbmNpZGVudE9wZW5lZBIrCgRraW5kGAEgASgOMh0ua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50S2luZBIsCgloZWxwX3R5cGUYAiABKA4yGS5raXRoLnN1cHBvcnQudjEuSGVscFR5cGUSKwoIc2V2ZXJpdHkYAyABKA4yGS5raXRoLnN1cHBvcnQudjEuU2V2ZXJpdHkSFgoObm90aWZpZWRfY291bnQYBCABKA0iwQEKGEluY2lkZW50UmVzcG9uZGVyQ2hhbmdlZBIZChFyZXNwb25kZXJfdXNlcl9pZBgBIAEoCRIxCgZjaGFuZ2UYAiABKA4yIS5raXRoLnJlYWx0aW1lLnYxLlJlc3BvbmRlckNoYW5nZRIvCghyZXNwb25zZRgDIAEoDjIdLmtpdGguc3VwcG9ydC52MS5SZXNwb25zZUtpbmQSJgoDZXRhGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uImwKEUluY2lkZW50RXNjYWxhdGVkEgwKBHN0ZXAYASABKA0SMQoGdGFyZ2V0GAIgASgOMiEua2l0aC5zdXBwb3J0LnYxLkVzY2FsYXRpb25UYXJnZXQSFgoObm90aWZpZWRfY291bnQYAyABKA0idQoXSW5jaWRlbnRMb2NhdGlvblVwZGF0ZWQSKgoIbG9jYXRpb24YASABKAsyGC5raXRoLmNvbW1vbi52MS5Mb2NhdGlvbhIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIZChdJbmNpZGVudExvY2F0aW9uU3RvcHBlZCIrChFJbmNpZGVudE5vdGVBZGRlZBIWCg5hdXRob3JfdXNlcl9pZBgBIAEoCSJ2Cg5JbmNpZGVudENsb3NlZBIvCgZzdGF0dXMYASABKA4yHy5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRTdGF0dXMSMwoKcmVzb2x1dGlvbhgCIAEoDjIfLmtpdGguc3VwcG9ydC52MS5SZXNvbHV0aW9uS2luZCLrAwoNSW5jaWRlbnRFdmVudBITCgtpbmNpZGVudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEjIKBm9wZW5lZBgKIAEoCzIgLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRPcGVuZWRIABI/CglyZXNwb25kZXIYCyABKAsyKi5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50UmVzcG9uZGVyQ2hhbmdlZEgAEjgKCWVzY2FsYXRlZBgMIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRFc2NhbGF0ZWRIABJFChBsb2NhdGlvbl91cGRhdGVkGA0gASgLMikua2l0aC5yZWFsdGltZS52MS5JbmNpZGVudExvY2F0aW9uVXBkYXRlZEgAEkUKEGxvY2F0aW9uX3N0b3BwZWQYDiABKAsyKS5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50TG9jYXRpb25TdG9wcGVkSAASOQoKbm90ZV9hZGRlZBgPIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnROb3RlQWRkZWRIABIyCgZjbG9zZWQYECABKAsyIC5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50Q2xvc2VkSABCCAoGY2hhbmdlIm0KFkluY2lkZW50UmVzcG9uZGVyRXZlbnQSEwoLaW5jaWRlbnRfaWQYASABKAkSDgoGZHVyZXNzGAIgASgIEi4KBWV2ZW50GAMgASgLMh8ua2l0aC5yZWFsdGltZS52MS5JbmNpZGVudEV2ZW50Kn0KEVVuc3Vic2NyaWJlUmVhc29uEiIKHlVOU1VCU0NSSUJFX1JFQVNPTl9VTlNQRUNJRklFRBAAEiAKHFVOU1VCU0NSSUJFX1JFQVNPTl9SRVFVRVNURUQQARIiCh5VTlNVQlNDUklCRV9SRUFTT05fQUNDRVNTX0xPU1QQAiqqAQoJR2FwUmVhc29uEhoKFkdBUF9SRUFTT05fVU5TUEVDSUZJRUQQABIlCiFHQVBfUkVBU09OX1JFUExBWV9XSU5ET1dfRVhDRUVERUQQARIbChdHQVBfUkVBU09OX0NVUlNPUl9BSEVBRBACEiEKHUdBUF9SRUFTT05fUkVQTEFZX1VOQVZBSUxBQkxFEAMSGgoWR0FQX1JFQVNPTl9OT1RfVklTSUJMRRAEKvoBCglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhwKGEVSUk9SX0NPREVfSU5WQUxJRF9GUkFNRRABEhwKGEVSUk9SX0NPREVfSU5WQUxJRF9UT0tFThACEh4KGkVSUk9SX0NPREVfRk9SQklEREVOX1RPUElDEAMSHgoaRVJST1JfQ09ERV9UT09fTUFOWV9UT1BJQ1MQBBIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBAFEhoKFkVSUk9SX0NPREVfVU5BVkFJTEFCTEUQBhIcChhFUlJPUl9DT0RFX1VOSU1QTEVNRU5URUQQByryAQoLQ2xvc2VSZWFzb24SHAoYQ0xPU0VfUkVBU09OX1VOU1BFQ0lGSUVEEAASIAocQ0xPU0VfUkVBU09OX1NFUlZFUl9TSFVURE9XThABEh4KGkNMT1NFX1JFQVNPTl9UT0tFTl9SRVZPS0VEEAISHgoaQ0xPU0VfUkVBU09OX1RPS0VOX0VYUElSRUQQAxIeChpDTE9TRV9SRUFTT05fU0xPV19DT05TVU1FUhAEEiIKHkNMT1NFX1JFQVNPTl9IRUFSVEJFQVRfVElNRU9VVBAFEh8KG0NMT1NFX1JFQVNPTl9QUk9UT0NPTF9FUlJPUhAGKpsBCg1BY2NvdW50Q2hhbmdlEh4KGkFDQ09VTlRfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIgoeQUNDT1VOVF9DSEFOR0VfUFJPRklMRV9VUERBVEVEEAESIwofQUNDT1VOVF9DSEFOR0VfU0VUVElOR1NfVVBEQVRFRBACEiEKHUFDQ09VTlRfQ0hBTkdFX0VNQUlMX1ZFUklGSUVEEAMqiAMKElJlbGF0aW9uc2hpcENoYW5nZRIjCh9SRUxBVElPTlNISVBfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIAocUkVMQVRJT05TSElQX0NIQU5HRV9GT0xMT1dFRBABEiIKHlJFTEFUSU9OU0hJUF9DSEFOR0VfVU5GT0xMT1dFRBACEigKJFJFTEFUSU9OU0hJUF9DSEFOR0VfRk9MTE9XX1JFUVVFU1RFRBADEi8KK1JFTEFUSU9OU0hJUF9DSEFOR0VfRk9MTE9XX1JFUVVFU1RfQUNDRVBURUQQBBIoCiRSRUxBVElPTlNISVBfQ0hBTkdFX0ZPTExPV0VSX1JFTU9WRUQQBRIfChtSRUxBVElPTlNISVBfQ0hBTkdFX0JMT0NLRUQQBhIhCh1SRUxBVElPTlNISVBfQ0hBTkdFX1VOQkxPQ0tFRBAHEh0KGVJFTEFUSU9OU0hJUF9DSEFOR0VfTVVURUQQCBIfChtSRUxBVElPTlNISVBfQ0hBTkdFX1VOTVVURUQQCSpjCgxDaXJjbGVDaGFuZ2USHQoZQ0lSQ0xFX0NIQU5HRV9VTlNQRUNJRklFRBAAEhkKFUNJUkNMRV9DSEFOR0VfVVBEQVRFRBABEhkKFUNJUkNMRV9DSEFOR0VfREVMRVRFRBACKuwBChJDaXJjbGVNZW1iZXJDaGFuZ2USJAogQ0lSQ0xFX01FTUJFUl9DSEFOR0VfVU5TUEVDSUZJRUQQABIfChtDSVJDTEVfTUVNQkVSX0NIQU5HRV9KT0lORUQQARIdChlDSVJDTEVfTUVNQkVSX0NIQU5HRV9MRUZUEAISIAocQ0lSQ0xFX01FTUJFUl9DSEFOR0VfUkVNT1ZFRBADEiUKIUNJUkNMRV9NRU1CRVJfQ0hBTkdFX1JPTEVfQ0hBTkdFRBAEEicKI0NJUkNMRV9NRU1CRVJfQ0hBTkdFX1NBRkVUWV9DSEFOR0VEEAUqcwoKUG9zdENoYW5nZRIbChdQT1NUX0NIQU5HRV9VTlNQRUNJRklFRBAAEhcKE1BPU1RfQ0hBTkdFX0NSRUFURUQQARIWChJQT1NUX0NIQU5HRV9FRElURUQQAhIXChNQT1NUX0NIQU5HRV9ERUxFVEVEEAMqlAEKD1Jlc3BvbmRlckNoYW5nZRIgChxSRVNQT05ERVJfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIQodUkVTUE9OREVSX0NIQU5HRV9BQ0tOT1dMRURHRUQQARIeChpSRVNQT05ERVJfQ0hBTkdFX1JFU1BPTkRFRBACEhwKGFJFU1BPTkRFUl9DSEFOR0VfQ0xBSU1FRBADYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_circle_v1_types, file_kith_common_v1_common, file_kith_support_v1_types, file_kith_user_v1_notification]);
+  fileDesc("Ch9raXRoL3JlYWx0aW1lL3YxL3JlYWx0aW1lLnByb3RvEhBraXRoLnJlYWx0aW1lLnYxIssCCgtDbGllbnRGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEjAKCXN1YnNjcmliZRgCIAEoCzIbLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlSAASNAoLdW5zdWJzY3JpYmUYAyABKAsyHS5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlSAASJAoDYWNrGAQgASgLMhUua2l0aC5yZWFsdGltZS52MS5BY2tIABIqCgZyZXN1bWUYBSABKAsyGC5raXRoLnJlYWx0aW1lLnYxLlJlc3VtZUgAEiYKBHBvbmcYBiABKAsyFi5raXRoLnJlYWx0aW1lLnYxLlBvbmdIABI2CgxhdXRoZW50aWNhdGUYByABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZUgAQg4KBWZyYW1lEgW6SAIIASIwCgxBdXRoZW50aWNhdGUSIAoMYWNjZXNzX3Rva2VuGAEgASgJQgq6SAdyBRABGIBAIpkBCglTdWJzY3JpYmUSiwEKBXRvcGljGAEgASgJQny6SHlydzJ1Xih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxwb3N0fGluY2lkZW50fHJlc3BvbmRlcnMpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIpsBCgtVbnN1YnNjcmliZRKLAQoFdG9waWMYASABKAlCfLpIeXJ3MnVeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfHBvc3R8aW5jaWRlbnR8cmVzcG9uZGVycyk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQiqQEKA0FjaxIUCgNzZXEYASABKARCB7pIBDICIAASiwEKBXRvcGljGAIgASgJQny6SHlydzJ1Xih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxwb3N0fGluY2lkZW50fHJlc3BvbmRlcnMpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIsMBCgZSZXN1bWUSOgoHY3Vyc29ycxgDIAMoCzIdLmtpdGgucmVhbHRpbWUudjEuVG9waWNDdXJzb3JCCrpIB5IBBAgBEGQ6X7pIXBpaChVyZXN1bWUuY3Vyc29yc191bmlxdWUSGmVhY2ggdG9waWMgbWF5IGFwcGVhciBvbmNlGiV0aGlzLmN1cnNvcnMubWFwKGMsIGMudG9waWMpLnVuaXF1ZSgpSgQIARACSgQIAhADUghsYXN0X3NlcVIGdG9waWNzIqgBCgtUb3BpY0N1cnNvchKLAQoFdG9waWMYASABKAlCfLpIeXJ3MnVeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfHBvc3R8aW5jaWRlbnR8cmVzcG9uZGVycyk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQSCwoDc2VxGAIgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiywgKC1NlcnZlckZyYW1lEgkKAXYYASABKA0SCwoDc2VxGAIgASgEEgwKBHR5cGUYAyABKAkSDQoFdG9waWMYBCABKAkSFAoMYWNrX3JlcXVpcmVkGAUgASgIEi8KC29jY3VycmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgVoZWxsbxgKIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuSGVsbG9IABImCgRwaW5nGAsgASgLMhYua2l0aC5yZWFsdGltZS52MS5QaW5nSAASJAoDZ2FwGA0gASgLMhUua2l0aC5yZWFsdGltZS52MS5HYXBIABIoCgVlcnJvchgOIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuRXJyb3JIABIsCgdjbG9zaW5nGA8gASgLMhkua2l0aC5yZWFsdGltZS52MS5DbG9zaW5nSAASMgoKc3Vic2NyaWJlZBgQIAEoCzIcLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlZEgAEjgKDWF1dGhlbnRpY2F0ZWQYESABKAsyHy5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZWRIABI2Cgx1bnN1YnNjcmliZWQYEiABKAsyHi5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlZEgAEjEKB2FjY291bnQYHiABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkFjY291bnRFdmVudEgAEjsKDHJlbGF0aW9uc2hpcBgfIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuUmVsYXRpb25zaGlwRXZlbnRIABIyCghjaGVja19pbhggIAEoCzIeLmtpdGgucmVhbHRpbWUudjEuQ2hlY2tJbkV2ZW50SAASOwoMbm90aWZpY2F0aW9uGCEgASgLMiMua2l0aC5yZWFsdGltZS52MS5Ob3RpZmljYXRpb25FdmVudEgAEjwKDWNpcmNsZV9tZW1iZXIYIiABKAsyIy5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZU1lbWJlckV2ZW50SAASLwoGY2lyY2xlGCMgASgLMh0ua2l0aC5yZWFsdGltZS52MS5DaXJjbGVFdmVudEgAEisKBHBvc3QYJCABKAsyGy5raXRoLnJlYWx0aW1lLnYxLlBvc3RFdmVudEgAEjgKC3Bvc3RfY291bnRzGCUgASgLMiEua2l0aC5yZWFsdGltZS52MS5Qb3N0Q291bnRzRXZlbnRIABIzCghpbmNpZGVudBgmIAEoCzIfLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRFdmVudEgAEkYKEmluY2lkZW50X3Jlc3BvbmRlchgnIAEoCzIoLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRSZXNwb25kZXJFdmVudEgAQgkKB3BheWxvYWRKBAgMEA1SBWV2ZW50IqADCgVIZWxsbxIVCg1jb25uZWN0aW9uX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEgoKc2Vzc2lvbl9pZBgDIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNcmVwbGF5X3dpbmRvdxgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgtzZXJ2ZXJfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPbWF4X2ZyYW1lX2J5dGVzGAggASgNEhIKCm1heF90b3BpY3MYCSABKA0SHAoUcmVwbGF5X3dpbmRvd19mcmFtZXMYCiABKA0SMAoJbGFzdF9zZXFzGAsgAygLMh0ua2l0aC5yZWFsdGltZS52MS5Ub3BpY0N1cnNvchI0ChB0b2tlbl9leHBpcmVzX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEoECAYQB1IIbGFzdF9zZXEiFQoEUGluZxINCgVub25jZRgBIAEoBCJcCgpTdWJzY3JpYmVkEhIKCnJlcXVlc3RfaWQYAiABKA0SLAoFaGVhZHMYAyADKAsyHS5raXRoLnJlYWx0aW1lLnYxLlRvcGljQ3Vyc29ySgQIARACUgZ0b3BpY3MiZwoMVW5zdWJzY3JpYmVkEg4KBnRvcGljcxgBIAMoCRISCgpyZXF1ZXN0X2lkGAIgASgNEjMKBnJlYXNvbhgDIAEoDjIjLmtpdGgucmVhbHRpbWUudjEuVW5zdWJzY3JpYmVSZWFzb24iUwoNQXV0aGVudGljYXRlZBISCgpyZXF1ZXN0X2lkGAEgASgNEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImkKA0dhcBIQCghmcm9tX3NlcRgBIAEoBBIOCgZ0b19zZXEYAiABKAQSDQoFdG9waWMYBCABKAkSKwoGcmVhc29uGAUgASgOMhsua2l0aC5yZWFsdGltZS52MS5HYXBSZWFzb25KBAgDEAQibAoFRXJyb3ISDwoHbWVzc2FnZRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgNEikKBGNvZGUYBCABKA4yGy5raXRoLnJlYWx0aW1lLnYxLkVycm9yQ29kZRINCgV0b3BpYxgFIAEoCUoECAEQAiKkAQoHQ2xvc2luZxItCgZyZWFzb24YASABKA4yHS5raXRoLnJlYWx0aW1lLnYxLkNsb3NlUmVhc29uEhIKCmNsb3NlX2NvZGUYAiABKA0SDwoHbWVzc2FnZRgDIAEoCRIRCglyZWNvbm5lY3QYBCABKAgSMgoPcmVjb25uZWN0X2FmdGVyGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlAKDEFjY291bnRFdmVudBIvCgZjaGFuZ2UYASABKA4yHy5raXRoLnJlYWx0aW1lLnYxLkFjY291bnRDaGFuZ2USDwoHdmVyc2lvbhgCIAEoBCJrChFSZWxhdGlvbnNoaXBFdmVudBIPCgd1c2VyX2lkGAEgASgJEjQKBmNoYW5nZRgCIAEoDjIkLmtpdGgucmVhbHRpbWUudjEuUmVsYXRpb25zaGlwQ2hhbmdlEg8KB3ZlcnNpb24YAyABKAQiqgEKDENoZWNrSW5FdmVudBITCgtjaGVja19pbl9pZBgBIAEoCRIuCgZzdGF0dXMYAiABKA4yHi5raXRoLnN1cHBvcnQudjEuQ2hlY2tJblN0YXR1cxITCgtpbmNpZGVudF9pZBgDIAEoCRIvCgtncmFjZV91bnRpbBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdmVyc2lvbhgFIAEoBCLbAQoRTm90aWZpY2F0aW9uRXZlbnQSFwoPbm90aWZpY2F0aW9uX2lkGAEgASgJEiwKBHR5cGUYAiABKA4yHi5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uVHlwZRIRCglncm91cF9rZXkYAyABKAkSMgoHc3ViamVjdBgEIAEoCzIhLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25TdWJqZWN0EhUKDWFjdG9yX3VzZXJfaWQYBSABKAkSDwoHcHJldmlldxgGIAEoCRIQCghmaWx0ZXJlZBgHIAEoCCJhCgtDaXJjbGVFdmVudBIRCgljaXJjbGVfaWQYASABKAkSLgoGY2hhbmdlGAIgASgOMh4ua2l0aC5yZWFsdGltZS52MS5DaXJjbGVDaGFuZ2USDwoHdmVyc2lvbhgDIAEoBCLUAQoRQ2lyY2xlTWVtYmVyRXZlbnQSEQoJY2lyY2xlX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSNAoGY2hhbmdlGAMgASgOMiQua2l0aC5yZWFsdGltZS52MS5DaXJjbGVNZW1iZXJDaGFuZ2USKAoEcm9sZRgEIAEoDjIaLmtpdGguY2lyY2xlLnYxLkNpcmNsZVJvbGUSEQoJcmVzcG9uZGVyGAUgASgIEhcKD3ByaW1hcnlfY29udGFjdBgGIAEoCBIPCgd2ZXJzaW9uGAcgASgEIrUBCglQb3N0RXZlbnQSDwoHcG9zdF9pZBgBIAEoCRIsCgZjaGFuZ2UYAiABKA4yHC5raXRoLnJlYWx0aW1lLnYxLlBvc3RDaGFuZ2USFgoOYXV0aG9yX3VzZXJfaWQYAyABKAkSGAoQcmVwbHlfdG9fcG9zdF9pZBgEIAEoCRIUCgxyb290X3Bvc3RfaWQYBSABKAkSEAoIcmV2aXNpb24YBiABKA0SDwoHdmVyc2lvbhgHIAEoBCLbAQoPUG9zdENvdW50c0V2ZW50Eg8KB3Bvc3RfaWQYASABKAkSGAoLcmVwbHlfY291bnQYAiABKA1IAIgBARIXCgpsaWtlX2NvdW50GAMgASgNSAGIAQESGQoMcmVwb3N0X2NvdW50GAQgASgNSAKIAQESGAoLcXVvdGVfY291bnQYBSABKA1IA4gBARIPCgd2ZXJzaW9uGAYgASgEQg4KDF9yZXBseV9jb3VudEINCgtfbGlrZV9jb3VudEIPCg1fcmVwb3N0X2NvdW50Qg4KDF9xdW90ZV9jb3VudCLoAQoOSW5jaWRlbnRPcGVuZWQSKwoEa2luZBgBIAEoDjIdLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudEtpbmQSLAoJaGVscF90eXBlGAIgASgOMhkua2l0aC5zdXBwb3J0LnYxLkhlbHBUeXBlEisKCHNldmVyaXR5GAMgASgOMhkua2l0aC5zdXBwb3J0LnYxLlNldmVyaXR5EhYKDm5vdGlmaWVkX2NvdW50GAQgASgNEjYKDmVtZXJnZW5jeV9raW5kGAUgASgOMh4ua2l0aC5zdXBwb3J0LnYxLkVtZXJnZW5jeUtpbmQiwQEKGEluY2lkZW50UmVzcG9uZGVyQ2hhbmdlZBIZChFyZXNwb25kZXJfdXNlcl9pZBgBIAEoCRIxCgZjaGFuZ2UYAiABKA4yIS5raXRoLnJlYWx0aW1lLnYxLlJlc3BvbmRlckNoYW5nZRIvCghyZXNwb25zZRgDIAEoDjIdLmtpdGguc3VwcG9ydC52MS5SZXNwb25zZUtpbmQSJgoDZXRhGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uImwKEUluY2lkZW50RXNjYWxhdGVkEgwKBHN0ZXAYASABKA0SMQoGdGFyZ2V0GAIgASgOMiEua2l0aC5zdXBwb3J0LnYxLkVzY2FsYXRpb25UYXJnZXQSFgoObm90aWZpZWRfY291bnQYAyABKA0idQoXSW5jaWRlbnRMb2NhdGlvblVwZGF0ZWQSKgoIbG9jYXRpb24YASABKAsyGC5raXRoLmNvbW1vbi52MS5Mb2NhdGlvbhIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIZChdJbmNpZGVudExvY2F0aW9uU3RvcHBlZCIrChFJbmNpZGVudE5vdGVBZGRlZBIWCg5hdXRob3JfdXNlcl9pZBgBIAEoCSJ2Cg5JbmNpZGVudENsb3NlZBIvCgZzdGF0dXMYASABKA4yHy5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRTdGF0dXMSMwoKcmVzb2x1dGlvbhgCIAEoDjIfLmtpdGguc3VwcG9ydC52MS5SZXNvbHV0aW9uS2luZCLrAwoNSW5jaWRlbnRFdmVudBITCgtpbmNpZGVudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEjIKBm9wZW5lZBgKIAEoCzIgLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRPcGVuZWRIABI/CglyZXNwb25kZXIYCyABKAsyKi5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50UmVzcG9uZGVyQ2hhbmdlZEgAEjgKCWVzY2FsYXRlZBgMIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRFc2NhbGF0ZWRIABJFChBsb2NhdGlvbl91cGRhdGVkGA0gASgLMikua2l0aC5yZWFsdGltZS52MS5JbmNpZGVudExvY2F0aW9uVXBkYXRlZEgAEkUKEGxvY2F0aW9uX3N0b3BwZWQYDiABKAsyKS5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50TG9jYXRpb25TdG9wcGVkSAASOQoKbm90ZV9hZGRlZBgPIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnROb3RlQWRkZWRIABIyCgZjbG9zZWQYECABKAsyIC5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50Q2xvc2VkSABCCAoGY2hhbmdlIm0KFkluY2lkZW50UmVzcG9uZGVyRXZlbnQSEwoLaW5jaWRlbnRfaWQYASABKAkSDgoGZHVyZXNzGAIgASgIEi4KBWV2ZW50GAMgASgLMh8ua2l0aC5yZWFsdGltZS52MS5JbmNpZGVudEV2ZW50Kn0KEVVuc3Vic2NyaWJlUmVhc29uEiIKHlVOU1VCU0NSSUJFX1JFQVNPTl9VTlNQRUNJRklFRBAAEiAKHFVOU1VCU0NSSUJFX1JFQVNPTl9SRVFVRVNURUQQARIiCh5VTlNVQlNDUklCRV9SRUFTT05fQUNDRVNTX0xPU1QQAiqqAQoJR2FwUmVhc29uEhoKFkdBUF9SRUFTT05fVU5TUEVDSUZJRUQQABIlCiFHQVBfUkVBU09OX1JFUExBWV9XSU5ET1dfRVhDRUVERUQQARIbChdHQVBfUkVBU09OX0NVUlNPUl9BSEVBRBACEiEKHUdBUF9SRUFTT05fUkVQTEFZX1VOQVZBSUxBQkxFEAMSGgoWR0FQX1JFQVNPTl9OT1RfVklTSUJMRRAEKvoBCglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhwKGEVSUk9SX0NPREVfSU5WQUxJRF9GUkFNRRABEhwKGEVSUk9SX0NPREVfSU5WQUxJRF9UT0tFThACEh4KGkVSUk9SX0NPREVfRk9SQklEREVOX1RPUElDEAMSHgoaRVJST1JfQ09ERV9UT09fTUFOWV9UT1BJQ1MQBBIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBAFEhoKFkVSUk9SX0NPREVfVU5BVkFJTEFCTEUQBhIcChhFUlJPUl9DT0RFX1VOSU1QTEVNRU5URUQQByryAQoLQ2xvc2VSZWFzb24SHAoYQ0xPU0VfUkVBU09OX1VOU1BFQ0lGSUVEEAASIAocQ0xPU0VfUkVBU09OX1NFUlZFUl9TSFVURE9XThABEh4KGkNMT1NFX1JFQVNPTl9UT0tFTl9SRVZPS0VEEAISHgoaQ0xPU0VfUkVBU09OX1RPS0VOX0VYUElSRUQQAxIeChpDTE9TRV9SRUFTT05fU0xPV19DT05TVU1FUhAEEiIKHkNMT1NFX1JFQVNPTl9IRUFSVEJFQVRfVElNRU9VVBAFEh8KG0NMT1NFX1JFQVNPTl9QUk9UT0NPTF9FUlJPUhAGKpsBCg1BY2NvdW50Q2hhbmdlEh4KGkFDQ09VTlRfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIgoeQUNDT1VOVF9DSEFOR0VfUFJPRklMRV9VUERBVEVEEAESIwofQUNDT1VOVF9DSEFOR0VfU0VUVElOR1NfVVBEQVRFRBACEiEKHUFDQ09VTlRfQ0hBTkdFX0VNQUlMX1ZFUklGSUVEEAMqiAMKElJlbGF0aW9uc2hpcENoYW5nZRIjCh9SRUxBVElPTlNISVBfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIAocUkVMQVRJT05TSElQX0NIQU5HRV9GT0xMT1dFRBABEiIKHlJFTEFUSU9OU0hJUF9DSEFOR0VfVU5GT0xMT1dFRBACEigKJFJFTEFUSU9OU0hJUF9DSEFOR0VfRk9MTE9XX1JFUVVFU1RFRBADEi8KK1JFTEFUSU9OU0hJUF9DSEFOR0VfRk9MTE9XX1JFUVVFU1RfQUNDRVBURUQQBBIoCiRSRUxBVElPTlNISVBfQ0hBTkdFX0ZPTExPV0VSX1JFTU9WRUQQBRIfChtSRUxBVElPTlNISVBfQ0hBTkdFX0JMT0NLRUQQBhIhCh1SRUxBVElPTlNISVBfQ0hBTkdFX1VOQkxPQ0tFRBAHEh0KGVJFTEFUSU9OU0hJUF9DSEFOR0VfTVVURUQQCBIfChtSRUxBVElPTlNISVBfQ0hBTkdFX1VOTVVURUQQCSp/CgxDaXJjbGVDaGFuZ2USHQoZQ0lSQ0xFX0NIQU5HRV9VTlNQRUNJRklFRBAAEhkKFUNJUkNMRV9DSEFOR0VfVVBEQVRFRBABEhkKFUNJUkNMRV9DSEFOR0VfREVMRVRFRBACEhoKFkNJUkNMRV9DSEFOR0VfUkVTVE9SRUQQAyrsAQoSQ2lyY2xlTWVtYmVyQ2hhbmdlEiQKIENJUkNMRV9NRU1CRVJfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASHwobQ0lSQ0xFX01FTUJFUl9DSEFOR0VfSk9JTkVEEAESHQoZQ0lSQ0xFX01FTUJFUl9DSEFOR0VfTEVGVBACEiAKHENJUkNMRV9NRU1CRVJfQ0hBTkdFX1JFTU9WRUQQAxIlCiFDSVJDTEVfTUVNQkVSX0NIQU5HRV9ST0xFX0NIQU5HRUQQBBInCiNDSVJDTEVfTUVNQkVSX0NIQU5HRV9TQUZFVFlfQ0hBTkdFRBAFKnMKClBvc3RDaGFuZ2USGwoXUE9TVF9DSEFOR0VfVU5TUEVDSUZJRUQQABIXChNQT1NUX0NIQU5HRV9DUkVBVEVEEAESFgoSUE9TVF9DSEFOR0VfRURJVEVEEAISFwoTUE9TVF9DSEFOR0VfREVMRVRFRBADKpQBCg9SZXNwb25kZXJDaGFuZ2USIAocUkVTUE9OREVSX0NIQU5HRV9VTlNQRUNJRklFRBAAEiEKHVJFU1BPTkRFUl9DSEFOR0VfQUNLTk9XTEVER0VEEAESHgoaUkVTUE9OREVSX0NIQU5HRV9SRVNQT05ERUQQAhIcChhSRVNQT05ERVJfQ0hBTkdFX0NMQUlNRUQQA2IGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_circle_v1_types, file_kith_common_v1_common, file_kith_support_v1_types, file_kith_user_v1_notification]);
 
 /**
  * A frame from the client. A frame that cannot be decoded, or carries none of the cases,
@@ -559,8 +591,9 @@ export type ServerFrame = Message<"kith.realtime.v1.ServerFrame"> & {
 
   /**
    * Critical frame: answer Ack{topic, seq} once stored and shown (a delivery receipt, see Ack).
-   * Set on NotificationEvent frames of types SOS, HELP_REQUEST and CHECK_IN_MISSED (an incident
-   * alert raised or escalated to this user); false on every other frame.
+   * Set on the incident alerts: NotificationEvent frames with subject.incident_id of types SOS,
+   * HELP_REQUEST, CHECK_IN_MISSED (raised or escalated to this user) and DURESS_ALERT; false on
+   * every other frame (the owner's own CHECK_IN_MISSED, subject check_in_id, included).
    *
    * @generated from field: bool ack_required = 5;
    */
@@ -1123,7 +1156,9 @@ export type CheckInEvent = Message<"kith.realtime.v1.CheckInEvent"> & {
   checkInId: string;
 
   /**
-   * CHECK_IN_STATUS_MISSED: the timer ran out and the circles are being alerted.
+   * CHECK_IN_STATUS_ACTIVE with grace_until: the check-in is due (the reminder); check in or
+   * extend before grace_until. CHECK_IN_STATUS_MISSED: the grace ran out and the circles are
+   * being alerted.
    *
    * @generated from field: kith.support.v1.CheckInStatus status = 2;
    */
@@ -1135,6 +1170,21 @@ export type CheckInEvent = Message<"kith.realtime.v1.CheckInEvent"> & {
    * @generated from field: string incident_id = 3;
    */
   incidentId: string;
+
+  /**
+   * The reminder: when the grace ends and the check-in is missed.
+   *
+   * @generated from field: google.protobuf.Timestamp grace_until = 4;
+   */
+  graceUntil?: Timestamp | undefined;
+
+  /**
+   * The check-in's version after the change (kith.support.v1.CheckIn.version); ignore the
+   * frame when you already hold this version or a newer one.
+   *
+   * @generated from field: uint64 version = 5;
+   */
+  version: bigint;
 };
 
 /**
@@ -1147,7 +1197,8 @@ export const CheckInEventSchema: GenMessage<CheckInEvent> = /*@__PURE__*/
 /**
  * "notifications": a new notification for the caller. Merge it into the group `group_key` of
  * NotificationService.ListNotifications (or refetch the first page) and bump the unread count.
- * Frames of types SOS, HELP_REQUEST and CHECK_IN_MISSED are ack_required.
+ * The incident alerts (SOS, HELP_REQUEST, CHECK_IN_MISSED with subject.incident_id, and
+ * DURESS_ALERT) are ack_required.
  *
  * @generated from message kith.realtime.v1.NotificationEvent
  */
@@ -1179,7 +1230,8 @@ export type NotificationEvent = Message<"kith.realtime.v1.NotificationEvent"> & 
   /**
    * The user whose action caused it (follower, liker, mentioner, inviter, the person asking
    * for help, the responder …). Always empty for MODERATION_ACTION, REPORT_OUTCOME,
-   * APPEAL_DECIDED, DATA_EXPORT_READY and SECURITY_ALERT: moderators are never named.
+   * APPEAL_DECIDED, DATA_EXPORT_READY, SECURITY_ALERT, CHECK_IN_REMINDER and CIRCLE_REMOVED:
+   * moderators and the admin who removed someone are never named.
    *
    * @generated from field: string actor_user_id = 5;
    */
@@ -1224,7 +1276,7 @@ export type CircleEvent = Message<"kith.realtime.v1.CircleEvent"> & {
   change: CircleChange;
 
   /**
-   * The circle's version after the change (UPDATED); ignore older ones.
+   * The circle's version after the change (kith.circle.v1.Circle.version); ignore older ones.
    *
    * @generated from field: uint64 version = 3;
    */
@@ -1269,7 +1321,8 @@ export type CircleMemberEvent = Message<"kith.realtime.v1.CircleMemberEvent"> & 
   role: CircleRole;
 
   /**
-   * SAFETY_CHANGED: the member receives help requests and SOS alerts in this circle.
+   * SAFETY_CHANGED: the member opted in to this circle's help requests (an SOS reaches every
+   * member regardless).
    *
    * @generated from field: bool responder = 5;
    */
@@ -1438,6 +1491,13 @@ export type IncidentOpened = Message<"kith.realtime.v1.IncidentOpened"> & {
    * @generated from field: uint32 notified_count = 4;
    */
   notifiedCount: number;
+
+  /**
+   * SOS only; unset when the owner did not say.
+   *
+   * @generated from field: kith.support.v1.EmergencyKind emergency_kind = 5;
+   */
+  emergencyKind: EmergencyKind;
 };
 
 /**
@@ -2067,6 +2127,14 @@ export enum CircleChange {
    * @generated from enum value: CIRCLE_CHANGE_DELETED = 2;
    */
   DELETED = 2,
+
+  /**
+   * A deleted circle is back (RestoreCircle, or a reversed moderation removal); members may
+   * subscribe again and refetch it.
+   *
+   * @generated from enum value: CIRCLE_CHANGE_RESTORED = 3;
+   */
+  RESTORED = 3,
 }
 
 /**

@@ -419,8 +419,8 @@ export const GetEscalationLadderResponseSchema: GenMessage<GetEscalationLadderRe
   messageDesc(file_kith_support_v1_check_in, 13);
 
 /**
- * Re-auth within the last hour (kith.auth.v1.AuthService.Reauthenticate), like SetSafetyPins:
- * the ladder and the contacts decide who learns of an SOS. Each new contact (a phone number or
+ * Re-auth like SetSafetyPins (the access token's `auth_time` within the last hour, else
+ * FailedPrecondition "reauthentication required: call Reauthenticate first"): the ladder and the contacts decide who learns of an SOS. Each new contact (a phone number or
  * e-mail address not on the ladder before) gets one notice with an opt-out (see
  * EmergencyContact); at most 5 new contacts per 24 h, more answer ResourceExhausted.
  *

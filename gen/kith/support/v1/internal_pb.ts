@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/support/v1/internal.proto.
  */
 export const file_kith_support_v1_internal: GenFile = /*@__PURE__*/
-  fileDesc("Ch5raXRoL3N1cHBvcnQvdjEvaW50ZXJuYWwucHJvdG8SD2tpdGguc3VwcG9ydC52MSJVChZBdXRob3JpemVUb3BpY3NSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEiAKA2lkcxgCIAMoCUITukgQkgENCAEQZBgBIgVyA7ABASIuChdBdXRob3JpemVUb3BpY3NSZXNwb25zZRITCgthbGxvd2VkX2lkcxgBIAMoCSJPChhHZXRSZXBvcnRTbmFwc2hvdFJlcXVlc3QSHQoLcmVwb3J0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhQKAmlkGAIgASgJQgi6SAVyA7ABASJQChlHZXRSZXBvcnRTbmFwc2hvdFJlc3BvbnNlEjMKCGluY2lkZW50GAEgASgLMiEua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50U25hcHNob3QiugIKEEluY2lkZW50U25hcHNob3QSEwoLaW5jaWRlbnRfaWQYASABKAkSKwoEa2luZBgCIAEoDjIdLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudEtpbmQSEAoIb3duZXJfaWQYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIsCgloZWxwX3R5cGUYBSABKA4yGS5raXRoLnN1cHBvcnQudjEuSGVscFR5cGUSKwoIc2V2ZXJpdHkYBiABKA4yGS5raXRoLnN1cHBvcnQudjEuU2V2ZXJpdHkSNgoOZW1lcmdlbmN5X2tpbmQYByABKA4yHi5raXRoLnN1cHBvcnQudjEuRW1lcmdlbmN5S2luZBIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUChdSZWNvcmREZWxpdmVyaWVzUmVxdWVzdBI5CgpkZWxpdmVyaWVzGAEgAygLMhkua2l0aC5zdXBwb3J0LnYxLkRlbGl2ZXJ5Qgq6SAeSAQQIARBkIr0BCghEZWxpdmVyeRIdCgtpbmNpZGVudF9pZBgBIAEoCUIIukgFcgOwAQESGQoHdXNlcl9pZBgCIAEoCUIIukgFcgOwAQESPQoHY2hhbm5lbBgDIAEoDjIgLmtpdGguc3VwcG9ydC52MS5EZWxpdmVyeUNoYW5uZWxCCrpIB4IBBBABIAASOAoMZGVsaXZlcmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIGukgDyAEBIhoKGFJlY29yZERlbGl2ZXJpZXNSZXNwb25zZTLdAgoWU3VwcG9ydEludGVybmFsU2VydmljZRJpCg9BdXRob3JpemVUb3BpY3MSJy5raXRoLnN1cHBvcnQudjEuQXV0aG9yaXplVG9waWNzUmVxdWVzdBooLmtpdGguc3VwcG9ydC52MS5BdXRob3JpemVUb3BpY3NSZXNwb25zZSIDkAIBEm8KEUdldFJlcG9ydFNuYXBzaG90Eikua2l0aC5zdXBwb3J0LnYxLkdldFJlcG9ydFNuYXBzaG90UmVxdWVzdBoqLmtpdGguc3VwcG9ydC52MS5HZXRSZXBvcnRTbmFwc2hvdFJlc3BvbnNlIgOQAgESZwoQUmVjb3JkRGVsaXZlcmllcxIoLmtpdGguc3VwcG9ydC52MS5SZWNvcmREZWxpdmVyaWVzUmVxdWVzdBopLmtpdGguc3VwcG9ydC52MS5SZWNvcmREZWxpdmVyaWVzUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_support_v1_types]);
+  fileDesc("Ch5raXRoL3N1cHBvcnQvdjEvaW50ZXJuYWwucHJvdG8SD2tpdGguc3VwcG9ydC52MSJVChZBdXRob3JpemVUb3BpY3NSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEiAKA2lkcxgCIAMoCUITukgQkgENCAEQZBgBIgVyA7ABASIuChdBdXRob3JpemVUb3BpY3NSZXNwb25zZRITCgthbGxvd2VkX2lkcxgBIAMoCSJeCh9BdXRob3JpemVSZXNwb25kZXJUb3BpY3NSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEiAKA2lkcxgCIAMoCUITukgQkgENCAEQZBgBIgVyA7ABASI3CiBBdXRob3JpemVSZXNwb25kZXJUb3BpY3NSZXNwb25zZRITCgthbGxvd2VkX2lkcxgBIAMoCSJPChhHZXRSZXBvcnRTbmFwc2hvdFJlcXVlc3QSHQoLcmVwb3J0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhQKAmlkGAIgASgJQgi6SAVyA7ABASJQChlHZXRSZXBvcnRTbmFwc2hvdFJlc3BvbnNlEjMKCGluY2lkZW50GAEgASgLMiEua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50U25hcHNob3Qi1AIKEEluY2lkZW50U25hcHNob3QSEwoLaW5jaWRlbnRfaWQYASABKAkSKwoEa2luZBgCIAEoDjIdLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudEtpbmQSEAoIb3duZXJfaWQYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIsCgloZWxwX3R5cGUYBSABKA4yGS5raXRoLnN1cHBvcnQudjEuSGVscFR5cGUSKwoIc2V2ZXJpdHkYBiABKA4yGS5raXRoLnN1cHBvcnQudjEuU2V2ZXJpdHkSNgoOZW1lcmdlbmN5X2tpbmQYByABKA4yHi5raXRoLnN1cHBvcnQudjEuRW1lcmdlbmN5S2luZBIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChBpbmNpZGVudF92ZXJzaW9uGAkgASgEIlQKF1JlY29yZERlbGl2ZXJpZXNSZXF1ZXN0EjkKCmRlbGl2ZXJpZXMYASADKAsyGS5raXRoLnN1cHBvcnQudjEuRGVsaXZlcnlCCrpIB5IBBAgBEGQivQEKCERlbGl2ZXJ5Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIZCgd1c2VyX2lkGAIgASgJQgi6SAVyA7ABARI9CgdjaGFubmVsGAMgASgOMiAua2l0aC5zdXBwb3J0LnYxLkRlbGl2ZXJ5Q2hhbm5lbEIKukgHggEEEAEgABI4CgxkZWxpdmVyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQga6SAPIAQEiGgoYUmVjb3JkRGVsaXZlcmllc1Jlc3BvbnNlMuQDChZTdXBwb3J0SW50ZXJuYWxTZXJ2aWNlEmkKD0F1dGhvcml6ZVRvcGljcxInLmtpdGguc3VwcG9ydC52MS5BdXRob3JpemVUb3BpY3NSZXF1ZXN0Gigua2l0aC5zdXBwb3J0LnYxLkF1dGhvcml6ZVRvcGljc1Jlc3BvbnNlIgOQAgEShAEKGEF1dGhvcml6ZVJlc3BvbmRlclRvcGljcxIwLmtpdGguc3VwcG9ydC52MS5BdXRob3JpemVSZXNwb25kZXJUb3BpY3NSZXF1ZXN0GjEua2l0aC5zdXBwb3J0LnYxLkF1dGhvcml6ZVJlc3BvbmRlclRvcGljc1Jlc3BvbnNlIgOQAgESbwoRR2V0UmVwb3J0U25hcHNob3QSKS5raXRoLnN1cHBvcnQudjEuR2V0UmVwb3J0U25hcHNob3RSZXF1ZXN0Gioua2l0aC5zdXBwb3J0LnYxLkdldFJlcG9ydFNuYXBzaG90UmVzcG9uc2UiA5ACARJnChBSZWNvcmREZWxpdmVyaWVzEigua2l0aC5zdXBwb3J0LnYxLlJlY29yZERlbGl2ZXJpZXNSZXF1ZXN0Gikua2l0aC5zdXBwb3J0LnYxLlJlY29yZERlbGl2ZXJpZXNSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_support_v1_types]);
 
 /**
  * @generated from message kith.support.v1.AuthorizeTopicsRequest
@@ -61,6 +61,51 @@ export const AuthorizeTopicsResponseSchema: GenMessage<AuthorizeTopicsResponse> 
   messageDesc(file_kith_support_v1_internal, 1);
 
 /**
+ * AuthorizeTopicsRequest's shape, for `responders:<id>`.
+ *
+ * @generated from message kith.support.v1.AuthorizeResponderTopicsRequest
+ */
+export type AuthorizeResponderTopicsRequest = Message<"kith.support.v1.AuthorizeResponderTopicsRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * Incident ids.
+   *
+   * @generated from field: repeated string ids = 2;
+   */
+  ids: string[];
+};
+
+/**
+ * Describes the message kith.support.v1.AuthorizeResponderTopicsRequest.
+ * Use `create(AuthorizeResponderTopicsRequestSchema)` to create a new message.
+ */
+export const AuthorizeResponderTopicsRequestSchema: GenMessage<AuthorizeResponderTopicsRequest> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_internal, 2);
+
+/**
+ * @generated from message kith.support.v1.AuthorizeResponderTopicsResponse
+ */
+export type AuthorizeResponderTopicsResponse = Message<"kith.support.v1.AuthorizeResponderTopicsResponse"> & {
+  /**
+   * The subset of ids the user may subscribe to as an alerted user.
+   *
+   * @generated from field: repeated string allowed_ids = 1;
+   */
+  allowedIds: string[];
+};
+
+/**
+ * Describes the message kith.support.v1.AuthorizeResponderTopicsResponse.
+ * Use `create(AuthorizeResponderTopicsResponseSchema)` to create a new message.
+ */
+export const AuthorizeResponderTopicsResponseSchema: GenMessage<AuthorizeResponderTopicsResponse> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_internal, 3);
+
+/**
  * @generated from message kith.support.v1.GetReportSnapshotRequest
  */
 export type GetReportSnapshotRequest = Message<"kith.support.v1.GetReportSnapshotRequest"> & {
@@ -82,7 +127,7 @@ export type GetReportSnapshotRequest = Message<"kith.support.v1.GetReportSnapsho
  * Use `create(GetReportSnapshotRequestSchema)` to create a new message.
  */
 export const GetReportSnapshotRequestSchema: GenMessage<GetReportSnapshotRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_internal, 2);
+  messageDesc(file_kith_support_v1_internal, 4);
 
 /**
  * @generated from message kith.support.v1.GetReportSnapshotResponse
@@ -99,7 +144,7 @@ export type GetReportSnapshotResponse = Message<"kith.support.v1.GetReportSnapsh
  * Use `create(GetReportSnapshotResponseSchema)` to create a new message.
  */
 export const GetReportSnapshotResponseSchema: GenMessage<GetReportSnapshotResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_internal, 3);
+  messageDesc(file_kith_support_v1_internal, 5);
 
 /**
  * What a report on an incident keeps: the content, never location, device context or the
@@ -157,6 +202,13 @@ export type IncidentSnapshot = Message<"kith.support.v1.IncidentSnapshot"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 8;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * The incident's version (as in the support.* events) when the snapshot was taken.
+   *
+   * @generated from field: uint64 incident_version = 9;
+   */
+  incidentVersion: bigint;
 };
 
 /**
@@ -164,7 +216,7 @@ export type IncidentSnapshot = Message<"kith.support.v1.IncidentSnapshot"> & {
  * Use `create(IncidentSnapshotSchema)` to create a new message.
  */
 export const IncidentSnapshotSchema: GenMessage<IncidentSnapshot> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_internal, 4);
+  messageDesc(file_kith_support_v1_internal, 6);
 
 /**
  * @generated from message kith.support.v1.RecordDeliveriesRequest
@@ -181,7 +233,7 @@ export type RecordDeliveriesRequest = Message<"kith.support.v1.RecordDeliveriesR
  * Use `create(RecordDeliveriesRequestSchema)` to create a new message.
  */
 export const RecordDeliveriesRequestSchema: GenMessage<RecordDeliveriesRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_internal, 5);
+  messageDesc(file_kith_support_v1_internal, 7);
 
 /**
  * One alert that reached one responder's device.
@@ -217,7 +269,7 @@ export type Delivery = Message<"kith.support.v1.Delivery"> & {
  * Use `create(DeliverySchema)` to create a new message.
  */
 export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_internal, 6);
+  messageDesc(file_kith_support_v1_internal, 8);
 
 /**
  * @generated from message kith.support.v1.RecordDeliveriesResponse
@@ -230,23 +282,24 @@ export type RecordDeliveriesResponse = Message<"kith.support.v1.RecordDeliveries
  * Use `create(RecordDeliveriesResponseSchema)` to create a new message.
  */
 export const RecordDeliveriesResponseSchema: GenMessage<RecordDeliveriesResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_internal, 7);
+  messageDesc(file_kith_support_v1_internal, 9);
 
 /**
  * SupportInternalService: internal, NATS request/reply only, on subject
  * `kith.internal.support.<MethodName>` (e.g. `kith.internal.support.AuthorizeTopics`); never
  * served over HTTP. Callers wrap every call in a timeout and a circuit breaker. Callers: the
- * realtime gateway (AuthorizeTopics, RecordDeliveries), the user service (RecordDeliveries
+ * realtime gateway (AuthorizeTopics, AuthorizeResponderTopics, RecordDeliveries), the user service (RecordDeliveries
  * for push receipts) and the moderation service (GetReportSnapshot).
  *
  * @generated from service kith.support.v1.SupportInternalService
  */
 export const SupportInternalService: GenService<{
   /**
-   * Which `incident:<id>` topics the user may subscribe to: incidents they own or were
-   * alerted to. The owner of a duress-cancelled incident stays allowed, as after a real
-   * cancel, so silent frames must never be published on `incident:<id>` (see
-   * kith.events.v1.SupportDuressCancelled). Unknown ids are simply left out.
+   * Which `incident:<id>` topics (the owner's view) the user may subscribe to: incidents the
+   * user OWNS, nothing else (the alerted use `responders:<id>`, see AuthorizeResponderTopics).
+   * The owner of a duress-cancelled incident stays allowed, as after a real cancel, so no
+   * incident event after a cancel (real or duress) is ever published there: every such event
+   * carries `silent` (see kith.events.v1.SupportDuressCancelled). Unknown ids are left out.
    *
    * @generated from rpc kith.support.v1.SupportInternalService.AuthorizeTopics
    */
@@ -256,8 +309,23 @@ export const SupportInternalService: GenService<{
     output: typeof AuthorizeTopicsResponseSchema;
   },
   /**
+   * Which `responders:<id>` topics (the alerted users' view) the user may subscribe to:
+   * incidents that alerted the user, never the user's own (the owner is refused for every
+   * incident, so the refusal says nothing). The shapes of AuthorizeTopics; unknown ids are
+   * left out.
+   *
+   * @generated from rpc kith.support.v1.SupportInternalService.AuthorizeResponderTopics
+   */
+  authorizeResponderTopics: {
+    methodKind: "unary";
+    input: typeof AuthorizeResponderTopicsRequestSchema;
+    output: typeof AuthorizeResponderTopicsResponseSchema;
+  },
+  /**
    * A content snapshot of an incident for a report (moderation stores it; staff never read
-   * live incidents). NotFound when the reporter may not see the incident.
+   * live incidents). NotFound when the reporter may not see the incident; the owner always
+   * may (moderation passes the owner for rule flags and proactive actions). Maps onto
+   * kith.moderation.v1.IncidentContent.
    *
    * @generated from rpc kith.support.v1.SupportInternalService.GetReportSnapshot
    */

@@ -686,7 +686,9 @@ export type AddIncidentNoteRequest = Message<"kith.support.v1.AddIncidentNoteReq
 
   /**
    * Media the caller uploaded (kith.post.v1.PostService.CreateUploadUrl), e.g. photos as
-   * evidence; someone else's or unknown media answers InvalidArgument.
+   * evidence; someone else's or unknown media answers InvalidArgument. Support holds it through
+   * kith.post.v1.PostInternalService.AttachMedia (MEDIA_ATTACHMENT_KIND_INCIDENT_NOTE, ref_id
+   * the note) and serves its URLs to the incident's audience itself.
    *
    * @generated from field: repeated string media_ids = 3;
    */
@@ -1097,6 +1099,11 @@ export const ExportFormatSchema: GenEnum<ExportFormat> = /*@__PURE__*/
  * Reach: an SOS or missed check-in reaches every member of its circles through the ladder,
  * whatever MemberSafety.responder says; a help request reaches the circles' responders only.
  * Blocks never suppress an SOS. Duress: see CancelSosRequest. Retention: see Incident.
+ * Circles: support projects memberships from the circle.member_* events by version, and asks
+ * kith.circle.v1.CircleInternalService (GetMemberships, ListCircleMemberships) when the
+ * projection lags or is cold. A deleted circle takes no new incident (NotFound, as for a
+ * non-member), but an incident already open in it keeps running, ladder included, with the
+ * membership it held at deletion until resolved, also after circle.purged.
  * Requests and responses are split across support.proto and check_in.proto.
  *
  * @generated from service kith.support.v1.SupportService
@@ -1104,8 +1111,11 @@ export const ExportFormatSchema: GenEnum<ExportFormat> = /*@__PURE__*/
 export const SupportService: GenService<{
   /**
    * Asks circles for help: their responders are alerted by severity (quiet hours apply); no
-   * ladder. The caller must be a member of each circle (else NotFound); `reach` says whether
-   * anyone was alerted.
+   * ladder. The caller must be a member of each circle (else NotFound; a deleted circle too);
+   * `reach` says whether anyone was alerted. The text passes moderation's pre-publication
+   * check (ModerationInternalService.CheckContent, scope HELP_REQUEST: link rules only; it
+   * fails open): a rejection answers InvalidArgument with rule id
+   * "support.rejected_by_rule". An SOS is never checked.
    *
    * @generated from rpc kith.support.v1.SupportService.CreateHelpRequest
    */
@@ -1141,9 +1151,10 @@ export const SupportService: GenService<{
     output: typeof CancelSosResponseSchema;
   },
   /**
-   * Sets or removes the caller's SOS cancel and duress PINs (re-auth: a password or TOTP
-   * confirmation within the last hour, kith.auth.v1.AuthService.Reauthenticate; otherwise
-   * FailedPrecondition). Signed-in session only.
+   * Sets or removes the caller's SOS cancel and duress PINs. Re-auth: the access token's
+   * `auth_time` must be within the last hour, else FailedPrecondition "reauthentication
+   * required: call Reauthenticate first" (kith.auth.v1.AuthService.Reauthenticate renews it).
+   * Signed-in session only.
    *
    * @generated from rpc kith.support.v1.SupportService.SetSafetyPins
    */
@@ -1364,7 +1375,9 @@ export const SupportService: GenService<{
     output: typeof ListCheckInsResponseSchema;
   },
   /**
-   * The caller's own escalation ladder and emergency contacts, with its version.
+   * The caller's own escalation ladder and emergency contacts, with its version. Signed-in
+   * session only: it holds the contacts' phone numbers and e-mail addresses, so no API key
+   * reads it.
    *
    * @generated from rpc kith.support.v1.SupportService.GetEscalationLadder
    */
@@ -1374,9 +1387,10 @@ export const SupportService: GenService<{
     output: typeof GetEscalationLadderResponseSchema;
   },
   /**
-   * Replaces the caller's ladder and contacts (re-auth within the last hour, as
-   * SetSafetyPins; otherwise FailedPrecondition). Stale base_version: Aborted; too many new
-   * contacts: ResourceExhausted. Signed-in session only.
+   * Replaces the caller's ladder and contacts. Re-auth as SetSafetyPins (`auth_time` within the
+   * last hour, else FailedPrecondition "reauthentication required: call Reauthenticate
+   * first"). Stale base_version: Aborted; too many new contacts: ResourceExhausted. Signed-in
+   * session only.
    *
    * @generated from rpc kith.support.v1.SupportService.UpdateEscalationLadder
    */

@@ -93,7 +93,8 @@ export type ProfileSnapshot = Message<"kith.user.v1.ProfileSnapshot"> & {
   links: ProfileLink[];
 
   /**
-   * Empty when the user has no avatar. Moderation copies the media it needs as evidence.
+   * Empty when the user has no avatar. Moderation holds it as evidence
+   * (kith.post.v1.PostInternalService.AttachMedia, MEDIA_ATTACHMENT_KIND_REPORT_EVIDENCE).
    *
    * @generated from field: string avatar_media_id = 6;
    */

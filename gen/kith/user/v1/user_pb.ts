@@ -1154,7 +1154,8 @@ export const CancelAccountDeletionResponseSchema: GenMessage<CancelAccountDeleti
  * anonymous caller gets what a signed-in stranger gets: relationship unset, follower and
  * following counts zero when the lists are hidden, posts_count counting public posts only.
  * A user who blocks the caller answers NotFound, never PermissionDenied; so does an account
- * disabled by staff, scheduled for deletion or erased, to everyone but its owner.
+ * disabled by staff, suspended or banned by moderation (moderation.account_actioned, by the
+ * enforcement version), scheduled for deletion or erased, to everyone but its owner.
  *
  * Blocks: a block removes follows and pending follow requests both ways and hides the two users
  * from each other in profiles, lists, search, timelines, replies, mentions and notifications;
@@ -1420,8 +1421,9 @@ export const UserService: GenService<{
     output: typeof GetDataExportResponseSchema;
   },
   /**
-   * Schedules deletion of the caller's account after a grace period (re-auth within the last
-   * hour, else FailedPrecondition: call kith.auth.v1.AuthService.Reauthenticate). The profile
+   * Schedules deletion of the caller's account after a grace period. Re-auth: the access
+   * token's `auth_time` within the last hour, else FailedPrecondition "reauthentication
+   * required: call Reauthenticate first" (kith.auth.v1.AuthService.Reauthenticate). The profile
    * is hidden at once; at scheduled_for every service erases the user's data (user.erased).
    *
    * @generated from rpc kith.user.v1.UserService.RequestAccountDeletion

@@ -71,6 +71,9 @@ describe('embedded mode', () => {
     const listed = await listServicesWithBufCurl(kith.url);
     for (const name of kithServices) assert.ok(listed.includes(name), `${name} listed`);
     assert.ok(listed.includes('grpc.health.v1.Health'));
+    // Internal contracts are NATS request/reply only: no module serves one over HTTP.
+    const internal = listed.filter((name) => name.endsWith('InternalService'));
+    assert.deepEqual(internal, []);
   });
 
   test('is ready, and answers gRPC over h2c and Connect JSON over HTTP/1.1 on one port', async () => {

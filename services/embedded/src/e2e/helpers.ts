@@ -7,15 +7,22 @@ import type { Database } from '@kith/db';
 const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 
-/** Every Kith service a process must expose through reflection. */
+/**
+ * Every public service the processes serve over HTTP. The *InternalService of each domain is
+ * NATS request/reply only and never served (embedded.test.ts checks that none is listed).
+ */
 export const kithServices = [
   'kith.auth.v1.AuthService',
   'kith.auth.v1.AuthAdminService',
   'kith.user.v1.UserService',
   'kith.user.v1.NotificationService',
+  'kith.user.v1.UserAdminService',
   'kith.post.v1.PostService',
+  'kith.post.v1.PostAdminService',
   'kith.circle.v1.CircleService',
+  'kith.circle.v1.CircleAdminService',
   'kith.support.v1.SupportService',
+  'kith.support.v1.SupportAdminService',
   'kith.moderation.v1.ModerationService',
   'kith.moderation.v1.ModerationAdminService',
 ];
