@@ -77,6 +77,7 @@ function seconds(value: string | undefined): number {
 }
 
 /** Every RPC service declared in proto/kith/<domain>/v1, by full name. */
+/** Every public RPC service of the contracts; `*InternalService` is NATS-only, never routed. */
 function protoServices(): { fullName: string; domain: string }[] {
   const root = path.join(repoRoot, 'proto/kith');
   return fs.readdirSync(root).flatMap((domain) => {
@@ -86,9 +87,9 @@ function protoServices(): { fullName: string; domain: string }[] {
       .readdirSync(dir)
       .filter((f) => f.endsWith('.proto'))
       .flatMap((f) =>
-        [...fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/^service (\w+) \{/gm)].map(
-          (m) => ({ fullName: `kith.${domain}.v1.${m[1]}`, domain }),
-        ),
+        [...fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/^service (\w+) \{/gm)]
+          .filter((m) => !m[1]!.endsWith('InternalService'))
+          .map((m) => ({ fullName: `kith.${domain}.v1.${m[1]}`, domain })),
       );
   });
 }
@@ -233,6 +234,7 @@ describe('the Helm chart', () => {
         ];
         const byPath = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path);
         assert.deepEqual(paths.sort(byPath), expected.sort(byPath));
+        assert.ok(!paths.some((p) => p.path.includes('InternalService')), 'internal RPCs unrouted');
       });
 
       test('gives every Deployment an autoscaler and a disruption budget', () => {

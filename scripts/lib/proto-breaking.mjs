@@ -27,6 +27,10 @@ function git(root, args) {
   return spawn('git', args, { cwd: root });
 }
 
+function isAncestor(root, ancestor, commit) {
+  return git(root, ['merge-base', '--is-ancestor', ancestor, commit]).status === 0;
+}
+
 /** Full shas (oldest first) of the first-parent commits after `since` that touched proto/. */
 function protoCommitsSince(root, since) {
   const res = git(root, [
@@ -136,7 +140,10 @@ export function breakingChecks(root, env) {
             '--quiet',
             `${commit}^`,
           ]).stdout.trim();
-          if (!parent) continue;
+          // Only commits whose parent already holds the freeze: a branch's merge that brings
+          // the freeze in compares the branch's pre-freeze contracts, which were allowed to
+          // break (the baseline check covers the merged tree).
+          if (!parent || !isAncestor(root, frozeAt, parent)) continue;
           const problem = withSnapshots(root, [commit, parent], (mine, theirs) =>
             breaking(mine, theirs, env),
           );

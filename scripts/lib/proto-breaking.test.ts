@@ -27,7 +27,7 @@ function commitAll(dir: string, message: string): void {
 }
 
 /** A repository with the contracts of this checkout and a baseline frozen from them. */
-function frozenRepo(): string {
+function frozenRepo(beforeFreeze?: (dir: string) => void): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'kith-gate-'));
   scratch.push(dir);
   for (const p of ['proto', 'proto-vendor', 'buf.yaml']) {
@@ -35,6 +35,7 @@ function frozenRepo(): string {
   }
   git(dir, 'init', '-q', '-b', 'main');
   commitAll(dir, 'contracts');
+  beforeFreeze?.(dir);
   mkdirSync(path.join(dir, 'proto-baseline'));
   execFileSync(
     buf,
@@ -115,4 +116,32 @@ test('an uncommitted break fails against HEAD before it is committed', () => {
   assert.notEqual(res.status, 0, res.output);
   assert.match(res.output, /breaking uncommitted changes against HEAD … FAILED/);
   assert.match(res.output, /extra_count/);
+});
+
+test('a branch that merges the freeze in is not blamed for breaks made before the freeze', () => {
+  const dir = frozenRepo((d) => {
+    git(d, 'branch', 'side');
+    edit(d, LIKE, widenLikeCount);
+    commitAll(d, 'break before the freeze');
+  });
+  git(dir, 'checkout', '-q', 'side');
+  writeFileSync(path.join(dir, 'notes.txt'), 'side work\n');
+  commitAll(dir, 'side work');
+  git(
+    dir,
+    '-c',
+    'user.name=t',
+    '-c',
+    'user.email=t@example.invalid',
+    'merge',
+    '-q',
+    '--no-edit',
+    'main',
+  );
+  const res = runGate(dir);
+  assert.equal(res.status, 0, res.output);
+  // After the merge the branch is held to the freeze like main.
+  edit(dir, LIKE, (t) => t.replace('uint64 like_count = 1;', 'uint32 like_count = 1;'));
+  commitAll(dir, 'narrow it back');
+  assert.notEqual(runGate(dir).status, 0);
 });
