@@ -3,6 +3,7 @@ import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { Subscription } from '@kith/bus';
 import { defineService, implement, periodicDaemon } from '@kith/runtime';
 import type { ServiceContext, ServiceParts } from '@kith/runtime';
+import type { AuthDatabase } from './db/schema.js';
 import { applyBootstrapAdmins } from './admin/bootstrap.js';
 import { adminHandlers } from './admin/handlers.js';
 import { accountHandlers } from './accounts/handlers.js';
@@ -41,9 +42,9 @@ export const AUTH_PUBLIC_METHODS = [
 
 /** Builds the auth parts; tests pass overrides (a cheaper password hasher). */
 export async function createAuthParts(
-  ctx: ServiceContext,
+  ctx: ServiceContext<AuthDatabase>,
   overrides: AuthAppOverrides = {},
-): Promise<ServiceParts> {
+): Promise<ServiceParts<AuthDatabase>> {
   const app = createAuthApp(ctx, overrides);
   await app.keys.maintain();
   await applyBootstrapAdmins(app);
@@ -97,7 +98,7 @@ export async function createAuthParts(
 }
 
 /** Accounts, tokens, sessions, MFA, OIDC, API keys, roles and the auth audit log. */
-export const authModule = defineService({
+export const authModule = defineService<AuthDatabase>({
   name: 'auth',
   services: [AuthService, AuthAdminService],
   publicMethods: AUTH_PUBLIC_METHODS,

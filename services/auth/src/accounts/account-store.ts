@@ -106,29 +106,6 @@ export async function insertAccount(
     .execute();
 }
 
-/** The domain and each parent of it: 'a.mail.evil.com' → 'a.mail.evil.com', 'mail.evil.com', … */
-export function domainAndParents(domain: string): string[] {
-  const labels = domain.split('.');
-  return labels.map((_, i) => labels.slice(i).join('.'));
-}
-
-/**
- * True when the (lowercase ASCII) domain or a parent of it is on the block list. Blocks are
- * stored in that same form (CreateEmailDomainBlock normalises), so this is an index lookup.
- */
-export async function emailDomainBlocked(
-  db: Kysely<AuthDatabase>,
-  domain: string,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom('email_domain_blocks')
-    .select('id')
-    .where('domain', 'in', domainAndParents(domain))
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 export async function unusedRecoveryCodes(
   db: Kysely<AuthDatabase>,
   accountId: string,

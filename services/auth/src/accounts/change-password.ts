@@ -1,11 +1,8 @@
-import type { HandlerContext } from '@connectrpc/connect';
 import { UnauthenticatedError } from '@kith/errors';
-import type { ChangePasswordRequest } from '@kith/gen/kith/auth/v1/auth_pb.js';
-import { requirePrincipal } from '@kith/interceptors';
+import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-log.js';
 import { loadCallerAccount } from '../db/accounts.js';
-import { requestMeta } from '../request-meta.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { sendMail } from './account-mail.js';
 import { confirmCurrentPassword } from './current-password.js';
@@ -23,31 +20,29 @@ import { requireAcceptablePassword } from './violations.js';
  */
 export async function changePassword(
   app: AuthApp,
-  req: ChangePasswordRequest,
-  ctx: HandlerContext,
+  caller: SignedInCaller,
+  input: { currentPassword: string; newPassword: string },
 ): Promise<{ tokens: TokenPairInit }> {
-  const principal = requirePrincipal(ctx);
+  const { principal, meta, now } = caller;
   const sessionId = principal.sessionId;
   if (!sessionId) throw new UnauthenticatedError();
-  const meta = requestMeta(ctx);
-  const now = app.clock();
   const account = await loadCallerAccount(app.database.db, principal.userId);
   await confirmCurrentPassword(app, {
     account,
-    password: req.currentPassword,
+    password: input.currentPassword,
     sessionId,
     meta,
     now,
     during: 'change_password',
   });
   requireAcceptablePassword(
-    req.newPassword,
+    input.newPassword,
     { email: account.email, username: account.username },
     'new_password',
   );
-  const passwordHash = await app.hasher.hash(req.newPassword);
+  const passwordHash = await app.hasher.hash(input.newPassword);
 
-  const { tokens, revocations } = await app.database.transaction(async (trx) => {
+  return app.database.transaction(async (trx) => {
     const session = await trx
       .selectFrom('sessions')
       .selectAll()
@@ -82,19 +77,15 @@ export async function changePassword(
       { ip: meta.ip, userAgent: meta.userAgent },
     );
     await sendMail(app, trx, account.email, passwordChangedMail('changed'));
-    await recordAudit(trx, {
-      type: 'password_changed',
-      accountId: account.id,
-      sessionId: session.id,
-      meta,
-      details: {
+    await audit(
+      trx,
+      { accountId: account.id, sessionId: session.id, meta, now },
+      'password_changed',
+      {
         revoked_sessions: String(cut.revokedSessions),
         revoked_api_keys: String(cut.revokedApiKeys),
       },
-      at: now,
-    });
-    return { tokens, revocations: cut.revocations };
+    );
+    return { tokens };
   });
-  await app.publishRevocations(revocations);
-  return { tokens };
 }

@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-log.js';
 import type { Account } from '../db/schema.js';
 import { useTotpCode } from '../mfa/factors.js';
 import type { RequestMeta } from '../request-meta.js';
@@ -97,14 +97,12 @@ async function confirmTotpCode(
       .forUpdate()
       .executeTakeFirstOrThrow();
     if (await useTotpCode(trx, app.box, locked, input.code, now)) return true;
-    await recordAudit(trx, {
-      type: 'mfa_failed',
-      accountId: account.id,
-      sessionId: input.sessionId,
-      meta,
-      details: { during: input.during, method: 'totp_code' },
-      at: now,
-    });
+    await audit(
+      trx,
+      { accountId: account.id, sessionId: input.sessionId, meta, now },
+      'mfa_failed',
+      { during: input.during, method: 'totp_code' },
+    );
     return false;
   });
   if (!ok) {

@@ -20,7 +20,7 @@ export async function applyBootstrapAdmins(app: AuthApp): Promise<string[]> {
       .select('id')
       .where('role', '=', 'admin')
       .executeTakeFirst();
-    if (anyAdmin) return { ids: [], revocations: [] };
+    if (anyAdmin) return [];
     const accounts = await trx
       .selectFrom('accounts')
       .select(['id', 'role'])
@@ -29,21 +29,17 @@ export async function applyBootstrapAdmins(app: AuthApp): Promise<string[]> {
       .where('disabled_at', 'is', null)
       .forUpdate()
       .execute();
-    const revocations = [];
     for (const account of accounts) {
-      revocations.push(
-        ...(await changeRole(app, trx, {
-          account,
-          role: 'admin',
-          actorId: null,
-          reason: 'AUTH_BOOTSTRAP_ADMINS',
-          meta: SYSTEM_META,
-          now,
-        })),
-      );
+      await changeRole(app, trx, {
+        account,
+        role: 'admin',
+        actorId: null,
+        reason: 'AUTH_BOOTSTRAP_ADMINS',
+        meta: SYSTEM_META,
+        now,
+      });
     }
-    return { ids: accounts.map((a) => a.id), revocations };
+    return accounts.map((a) => a.id);
   });
-  await app.publishRevocations(promoted.revocations);
-  return promoted.ids;
+  return promoted;
 }

@@ -41,33 +41,43 @@ export type AuditType =
   | 'email_change_cancelled'
   | 'mfa_reset';
 
-export interface AuditEntry {
-  type: AuditType;
+/**
+ * Who an entry is about and who acted, with the request it came from: a use case passes its
+ * caller (`{ meta, now }`) with the ids that apply.
+ */
+export interface AuditSource {
+  /** The account the entry is about; omitted for policy changes and anonymous refusals. */
   accountId?: string | null;
   /** Staff acting on someone else's account; omitted when the account acted itself. */
   actorId?: string | null;
   sessionId?: string | null;
   meta: RequestMeta;
-  /** Facts, never secrets: reasons, old/new values, ids. */
-  details?: Record<string, string>;
-  at: Date;
+  now: Date;
 }
 
-/** Appends one entry in the caller's transaction (the table refuses updates and deletes). */
-export async function recordAudit(trx: Kysely<AuthDatabase>, entry: AuditEntry): Promise<void> {
+/**
+ * Appends one entry in the caller's transaction (the table refuses updates and deletes).
+ * `details` are facts, never secrets: reasons, old/new values, ids.
+ */
+export async function audit(
+  trx: Kysely<AuthDatabase>,
+  source: AuditSource,
+  type: AuditType,
+  details: Record<string, string> = {},
+): Promise<void> {
   await trx
     .insertInto('audit_events')
     .values({
       id: uuidv7(),
-      type: entry.type,
-      account_id: entry.accountId ?? null,
-      actor_id: entry.actorId ?? null,
-      session_id: entry.sessionId ?? null,
-      ip: entry.meta.ip,
-      user_agent: entry.meta.userAgent,
-      request_id: entry.meta.requestId,
-      details: entry.details ?? {},
-      occurred_at: entry.at,
+      type,
+      account_id: source.accountId ?? null,
+      actor_id: source.actorId ?? null,
+      session_id: source.sessionId ?? null,
+      ip: source.meta.ip,
+      user_agent: source.meta.userAgent,
+      request_id: source.meta.requestId,
+      details,
+      occurred_at: source.now,
     })
     .execute();
 }

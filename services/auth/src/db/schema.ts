@@ -1,3 +1,4 @@
+import type { Trx } from '@kith/db';
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { Role } from '@kith/context';
 
@@ -198,6 +199,9 @@ export interface AuthDatabase {
   ip_blocks: IpBlockTable;
   email_domain_blocks: EmailDomainBlockTable;
 }
+
+/** A transaction on the auth schema, with `onCommit` for work that must follow the commit. */
+export type AuthTrx = Trx<AuthDatabase>;
 
 export type Account = Selectable<AccountTable>;
 export type Session = Selectable<SessionTable>;

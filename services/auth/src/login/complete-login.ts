@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-log.js';
 import { maskEmail } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import { challengeMessage, createChallenge, generateEmailCode } from '../mfa/challenges.js';
@@ -116,12 +116,10 @@ async function auditChallenge(
   now: Date,
   details: { method: PrimaryAuthMethod; methods: ChallengeMethod[]; reason: string },
 ): Promise<void> {
-  await recordAudit(trx, {
-    type: 'login_challenged',
-    accountId,
-    meta,
-    details: { method: details.method, methods: details.methods.join(','), reason: details.reason },
-    at: now,
+  await audit(trx, { accountId, meta, now }, 'login_challenged', {
+    method: details.method,
+    methods: details.methods.join(','),
+    reason: details.reason,
   });
 }
 

@@ -1,7 +1,7 @@
 import { FailedPreconditionError, PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-log.js';
 import type { PasswordHasher } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
@@ -10,7 +10,7 @@ import type { MfaChallengeInit } from '../mfa/challenges.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { parseLoginIdentifier } from './identifier.js';
 import type { LoginIdentifier } from './identifier.js';
-import { ipBlocked } from '../db/ip-blocks.js';
+import { ipBlocked } from '../admin/block-store.js';
 import { deviceOrigin, keepDevice, recognizeDeviceFor } from '../devices/known-devices.js';
 import type { CredentialAttempt } from '../throttle.js';
 
@@ -82,12 +82,7 @@ export async function passwordLogin(
   await app.throttle.beforePasswordCheck(attempt);
   if (await ipBlocked(app.database.db, meta.ip, 'login', now)) {
     await app.database.transaction((trx) =>
-      recordAudit(trx, {
-        type: 'blocked_by_policy',
-        meta,
-        details: { action: 'login', policy: 'ip_block' },
-        at: now,
-      }),
+      audit(trx, { meta, now }, 'blocked_by_policy', { action: 'login', policy: 'ip_block' }),
     );
     throw new PermissionDeniedError('signing in from this network is not allowed');
   }
@@ -97,12 +92,9 @@ export async function passwordLogin(
   if (!check.ok) {
     await app.throttle.recordFailure(attempt);
     await app.database.transaction((trx) =>
-      recordAudit(trx, {
-        type: 'login_failed',
-        accountId: check.account?.id ?? null,
-        meta,
-        details: { reason: check.reason, identifier_kind: identifier.kind },
-        at: now,
+      audit(trx, { accountId: check.account?.id ?? null, meta, now }, 'login_failed', {
+        reason: check.reason,
+        identifier_kind: identifier.kind,
       }),
     );
     throw invalidCredentials();
@@ -110,12 +102,9 @@ export async function passwordLogin(
   if (check.account.email_verified_at === null) {
     // Only after the password is proven: to a guesser this answer never appears.
     await app.database.transaction((trx) =>
-      recordAudit(trx, {
-        type: 'login_failed',
-        accountId: check.account.id,
-        meta,
-        details: { reason: 'email_unverified', identifier_kind: identifier.kind },
-        at: now,
+      audit(trx, { accountId: check.account.id, meta, now }, 'login_failed', {
+        reason: 'email_unverified',
+        identifier_kind: identifier.kind,
       }),
     );
     throw new FailedPreconditionError('verify your e-mail address first');
@@ -149,14 +138,12 @@ export async function passwordLogin(
       now,
     });
     if (!('tokens' in result)) return result;
-    await recordAudit(trx, {
-      type: 'login_succeeded',
-      accountId: current.id,
-      sessionId: result.tokens.sessionId,
-      meta,
-      details: { method: 'password', identifier_kind: identifier.kind },
-      at: now,
-    });
+    await audit(
+      trx,
+      { accountId: current.id, sessionId: result.tokens.sessionId, meta, now },
+      'login_succeeded',
+      { method: 'password', identifier_kind: identifier.kind },
+    );
     return {
       tokens: result.tokens,
       deviceToken: await keepDevice(trx, current.id, knownDevice, now),

@@ -1,7 +1,7 @@
 import type { Principal } from '@kith/context';
 import { FailedPreconditionError, InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-log.js';
 import { loadCallerAccount } from '../db/accounts.js';
 import type { Account } from '../db/schema.js';
 import { useTotpCode } from '../mfa/factors.js';
@@ -61,17 +61,15 @@ export async function reauthenticate(
             now,
           );
     if (!proven) {
-      await recordAudit(trx, {
-        type: factor.case === 'password' ? 'login_failed' : 'mfa_failed',
-        accountId: account.id,
-        sessionId,
-        meta,
-        details: {
+      await audit(
+        trx,
+        { accountId: account.id, sessionId, meta, now },
+        factor.case === 'password' ? 'login_failed' : 'mfa_failed',
+        {
           during: 'reauthenticate',
           reason: factor.case === 'password' ? 'bad_password' : 'bad_totp_code',
         },
-        at: now,
-      });
+      );
       return { ok: false };
     }
     if (password?.rehashed) {
@@ -82,13 +80,8 @@ export async function reauthenticate(
         .execute();
     }
     const tokens = await app.sessions.restartAuth(trx, account, sessionId, now);
-    await recordAudit(trx, {
-      type: 'reauthenticated',
-      accountId: account.id,
-      sessionId,
-      meta,
-      details: { factor: field },
-      at: now,
+    await audit(trx, { accountId: account.id, sessionId, meta, now }, 'reauthenticated', {
+      factor: field,
     });
     return { ok: true, tokens };
   });

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-log.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
@@ -71,12 +71,9 @@ export async function completeMfa(
     if (!account || account.disabled_at !== null) return { kind: 'gone' };
     const offered = challenge.methods.includes(method);
     if (!offered || !(await answerFactor(app, trx, account, challenge, input.factor, now))) {
-      await recordAudit(trx, {
-        type: 'mfa_failed',
-        accountId: account.id,
-        meta,
-        details: { method, reason: offered ? 'invalid_code' : 'method_not_offered' },
-        at: now,
+      await audit(trx, { accountId: account.id, meta, now }, 'mfa_failed', {
+        method,
+        reason: offered ? 'invalid_code' : 'method_not_offered',
       });
       return {
         kind: 'failed',
@@ -85,14 +82,12 @@ export async function completeMfa(
     }
     if (!(await consumeChallenge(trx, challenge.id, now))) return { kind: 'gone' };
     const tokens = await app.sessions.start(trx, account, challengeDevice(challenge), now);
-    await recordAudit(trx, {
-      type: 'mfa_succeeded',
-      accountId: account.id,
-      sessionId: tokens.sessionId,
-      meta,
-      details: { method },
-      at: now,
-    });
+    await audit(
+      trx,
+      { accountId: account.id, sessionId: tokens.sessionId, meta, now },
+      'mfa_succeeded',
+      { method },
+    );
     return { kind: 'ok', tokens, deviceToken: await keepDevice(trx, account.id, knownDevice, now) };
   });
 

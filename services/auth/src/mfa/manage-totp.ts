@@ -2,7 +2,7 @@ import type { Principal } from '@kith/context';
 import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-log.js';
 import { sendMail } from '../accounts/account-mail.js';
 import { recoveryCodesRegeneratedMail, totpEnabledMail } from '../accounts/mail-templates.js';
 import { confirmOwnerPresent } from '../accounts/owner-presence.js';
@@ -72,26 +72,22 @@ export async function confirmTotp(
     const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
     const recoveryCodes = await confirmTotpEnrolment(trx, app, account, code, now);
     if (recoveryCodes === null) {
-      await recordAudit(trx, {
-        type: 'mfa_failed',
-        accountId: account.id,
-        sessionId: principal.sessionId ?? null,
-        meta,
-        details: { during: 'confirm_totp', method: 'totp_code' },
-        at: now,
-      });
+      await audit(
+        trx,
+        { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+        'mfa_failed',
+        { during: 'confirm_totp', method: 'totp_code' },
+      );
       return null;
     }
     await dropPendingEmailChange(trx, account.id, now);
     await sendMail(app, trx, account.email, totpEnabledMail());
-    await recordAudit(trx, {
-      type: 'mfa_enrolled',
-      accountId: account.id,
-      sessionId: principal.sessionId ?? null,
-      meta,
-      details: { method: 'totp' },
-      at: now,
-    });
+    await audit(
+      trx,
+      { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+      'mfa_enrolled',
+      { method: 'totp' },
+    );
     return recoveryCodes;
   });
   if (codes === null) throw invalidCode('totp_code');
@@ -119,14 +115,12 @@ export async function disableTotp(
     async apply(trx, account, now) {
       await removeTotp(trx, account.id, now);
       await dropPendingEmailChange(trx, account.id, now);
-      await recordAudit(trx, {
-        type: 'mfa_disabled',
-        accountId: account.id,
-        sessionId: principal.sessionId ?? null,
-        meta,
-        details: { method: 'totp', proven_by: field },
-        at: now,
-      });
+      await audit(
+        trx,
+        { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+        'mfa_disabled',
+        { method: 'totp', proven_by: field },
+      );
       await app.queueMail(trx, totpDisabledMail(account));
     },
   });
@@ -146,14 +140,12 @@ export async function regenerateRecoveryCodes(
     async apply(trx, account, now) {
       const codes = await replaceRecoveryCodes(trx, app.recoveryCodeKey, account.id);
       await sendMail(app, trx, account.email, recoveryCodesRegeneratedMail());
-      await recordAudit(trx, {
-        type: 'recovery_codes_regenerated',
-        accountId: account.id,
-        sessionId: principal.sessionId ?? null,
-        meta,
-        details: { count: String(codes.length) },
-        at: now,
-      });
+      await audit(
+        trx,
+        { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+        'recovery_codes_regenerated',
+        { count: String(codes.length) },
+      );
       return codes;
     },
   });
@@ -185,14 +177,12 @@ async function withSecondFactor<T>(
         throw new FailedPreconditionError('TOTP is not enabled');
       }
       if (!(await step.prove(trx, account, now))) {
-        await recordAudit(trx, {
-          type: 'mfa_failed',
-          accountId: account.id,
-          sessionId: principal.sessionId ?? null,
-          meta,
-          details: { during: step.during, method: step.field },
-          at: now,
-        });
+        await audit(
+          trx,
+          { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+          'mfa_failed',
+          { during: step.during, method: step.field },
+        );
         return { ok: false };
       }
       return { ok: true, value: await step.apply(trx, account, now) };

@@ -1,9 +1,9 @@
 import type { Principal } from '@kith/context';
 import { PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-log.js';
 import type { PrimaryAuthResult } from '../login/complete-login.js';
-import { ipBlocked } from '../db/ip-blocks.js';
+import { ipBlocked } from '../admin/block-store.js';
 import type { RequestMeta } from '../request-meta.js';
 import type { OidcClient } from './client.js';
 import { OidcLoginError } from './errors.js';
@@ -75,11 +75,10 @@ export async function finishOAuthLogin(
   }
   if (state.intent === 'login' && (await ipBlocked(app.database.db, meta.ip, 'login', now))) {
     await app.database.transaction((trx) =>
-      recordAudit(trx, {
-        type: 'blocked_by_policy',
-        meta,
-        details: { action: 'login', policy: 'ip_block', method: 'oidc' },
-        at: now,
+      audit(trx, { meta, now }, 'blocked_by_policy', {
+        action: 'login',
+        policy: 'ip_block',
+        method: 'oidc',
       }),
     );
     throw new PermissionDeniedError('signing in from this network is not allowed');

@@ -1,7 +1,7 @@
 import type { Principal } from '@kith/context';
 import { FailedPreconditionError, NotFoundError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-log.js';
 import { loadCallerAccount } from '../db/accounts.js';
 import type { RequestMeta } from '../request-meta.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
@@ -57,14 +57,12 @@ export async function linkIdentity(
         identity,
         now,
       });
-      await recordAudit(trx, {
-        type: 'oauth_linked',
-        accountId: account.id,
-        sessionId: input.sessionId,
-        meta,
-        details: { provider_id: input.providerId, during: 'link' },
-        at: now,
-      });
+      await audit(
+        trx,
+        { accountId: account.id, sessionId: input.sessionId, meta, now },
+        'oauth_linked',
+        { provider_id: input.providerId, during: 'link' },
+      );
       return row;
     });
   } catch (err) {
@@ -98,13 +96,11 @@ export async function unlinkIdentity(
       );
     }
     await deleteIdentity(trx, identity.id);
-    await recordAudit(trx, {
-      type: 'oauth_unlinked',
-      accountId: account.id,
-      sessionId: principal.sessionId ?? null,
-      meta,
-      details: { provider_id: providerId },
-      at: now,
-    });
+    await audit(
+      trx,
+      { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+      'oauth_unlinked',
+      { provider_id: providerId },
+    );
   });
 }

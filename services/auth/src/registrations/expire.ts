@@ -1,5 +1,5 @@
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-log.js';
 import { claimExpiredRegistrations, deleteAccounts } from './expired-registrations.js';
 
 /** How long a sign-up may stay unverified before it is removed (Mastodon's week). */
@@ -42,13 +42,12 @@ export async function expireRegistrations(
           case: 'authRegistrationExpired',
           value: { userId: registration.id, username: registration.username },
         });
-        await recordAudit(trx, {
-          type: 'registration_expired',
-          accountId: registration.id,
-          meta: SWEEP_META,
-          details: { username: registration.username },
-          at: now,
-        });
+        await audit(
+          trx,
+          { accountId: registration.id, meta: SWEEP_META, now },
+          'registration_expired',
+          { username: registration.username },
+        );
       }
       return expired.length;
     });

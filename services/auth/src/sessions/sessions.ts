@@ -7,7 +7,7 @@ import type { TokenPairSchema } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { Revocation } from '@kith/authn';
 import { UnauthenticatedError } from '@kith/errors';
 import { randomSecret, sha256Hex } from '../crypto/secrets.js';
-import type { Account, AuthDatabase } from '../db/schema.js';
+import type { Account, AuthDatabase, AuthTrx } from '../db/schema.js';
 import type { AccessTokenMinter } from '../tokens/access-token.js';
 import { validAfterSeconds } from '../tokens/access-token.js';
 
@@ -47,8 +47,13 @@ export type SessionRevokeReason =
   | 'account_erased'
   | 'mfa_reset';
 
-export function createSessions(options: { minter: AccessTokenMinter; policy: SessionPolicy }) {
-  const { minter, policy } = options;
+export function createSessions(options: {
+  minter: AccessTokenMinter;
+  policy: SessionPolicy;
+  /** Tells every verifier, once `trx` has committed (see AuthApp.revokeOnCommit). */
+  revokeOnCommit(trx: AuthTrx, revocations: Revocation[]): void;
+}) {
+  const { minter, policy, revokeOnCommit } = options;
 
   async function issue(
     trx: Kysely<AuthDatabase>,
@@ -160,13 +165,16 @@ export function createSessions(options: { minter: AccessTokenMinter; policy: Ses
       return issue(trx, account, session, now);
     },
 
-    /** Marks sessions revoked; returns what verifiers must learn (one entry per session). */
+    /**
+     * Marks sessions revoked and, once the transaction commits, tells every verifier; returns
+     * the ids of the sessions it ended.
+     */
     async revoke(
-      trx: Kysely<AuthDatabase>,
+      trx: AuthTrx,
       filter: { accountId: string; sessionIds?: string[]; exceptSessionId?: string },
       reason: SessionRevokeReason,
       now: Date,
-    ): Promise<{ sessionIds: string[]; revocations: Revocation[] }> {
+    ): Promise<string[]> {
       let query = trx
         .updateTable('sessions')
         .set({ revoked_at: now, revoked_reason: reason })
@@ -176,27 +184,26 @@ export function createSessions(options: { minter: AccessTokenMinter; policy: Ses
       if (filter.exceptSessionId) query = query.where('id', '!=', filter.exceptSessionId);
       const rows = filter.sessionIds?.length === 0 ? [] : await query.returning('id').execute();
       const sessionIds = rows.map((r) => r.id);
-      return {
-        sessionIds,
-        revocations: sessionIds.map((sessionId) => ({ kind: 'session', sessionId })),
-      };
+      revokeOnCommit(
+        trx,
+        sessionIds.map((sessionId) => ({ kind: 'session', sessionId })),
+      );
+      return sessionIds;
     },
 
     /**
      * Kills every access token the account holds now (logout-all, password change, disable):
-     * tokens_valid_after moves to now. Returns the revocation verifiers must learn.
+     * tokens_valid_after moves to now, and every verifier learns it once `trx` commits.
      */
-    async invalidateAccessTokens(
-      trx: Kysely<AuthDatabase>,
-      accountId: string,
-      now: Date,
-    ): Promise<Revocation> {
+    async invalidateAccessTokens(trx: AuthTrx, accountId: string, now: Date): Promise<void> {
       await trx
         .updateTable('accounts')
         .set({ tokens_valid_after: now, updated_at: now })
         .where('id', '=', accountId)
         .execute();
-      return { kind: 'user', userId: accountId, validAfter: validAfterSeconds(now) };
+      revokeOnCommit(trx, [
+        { kind: 'user', userId: accountId, validAfter: validAfterSeconds(now) },
+      ]);
     },
   };
 }

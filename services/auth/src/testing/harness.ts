@@ -12,6 +12,7 @@ import { createRootLogger } from '@kith/logging';
 import { defineService, startEmbedded } from '@kith/runtime';
 import type { RunningKith, ServiceModule } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
+import type { AuthDatabase } from '../db/schema.js';
 import type { AfterAnswer } from '../after-answer.js';
 import { createPasswordHasher } from '../credentials/index.js';
 import type { PasswordHasher } from '../credentials/index.js';
@@ -129,7 +130,7 @@ export async function startAuthHarness(
     async close() {},
   };
   let app: AuthApp | undefined;
-  const module = defineService({
+  const module = defineService<AuthDatabase>({
     ...authModule,
     create: (ctx) =>
       createAuthParts(ctx, {
