@@ -42,6 +42,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     // After-hooks and onTestFinished run in the order they were registered (as node:test did).
     sequence: { hooks: 'list' },
+    // Postgres, Redis and NATS from DATABASE_URL, REDIS_URL and NATS_URL; where one is unset and
+    // a Docker engine answers, testcontainers starts it once for the run.
+    globalSetup: [path.join(root, 'packages/testkit/src/global-setup.ts')],
     reporters: ['default', './scripts/vitest/closing-line-reporter.ts'],
     coverage: {
       provider: 'v8',
