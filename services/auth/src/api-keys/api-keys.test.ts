@@ -16,7 +16,7 @@ import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
 // By path: the auth package does not depend on the support service, and this test must see
 // the support module's real API-key scopes, not a copy of them.
-import { supportModule } from '../../../support/src/module.js';
+import { supportModule } from '@kith/support-service';
 import {
   auditTrail,
   codeOf,
