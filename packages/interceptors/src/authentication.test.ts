@@ -54,6 +54,7 @@ const claims = (over: JWTPayload = {}): JWTPayload => ({
   sub: 'user-1',
   sid: 'session-1',
   role: 'moderator',
+  auth_time: nowSec - 120,
   iat: nowSec - 60,
   exp: nowSec + 540,
   ...over,
@@ -144,6 +145,7 @@ describe('access token verification and authentication', () => {
       scopes: ['posts:read', 'posts:write'],
       issuedAt: nowSec - 60,
       expiresAt: nowSec + 540,
+      authTime: nowSec - 120,
     });
     assert.deepEqual((await verify(await sign(ed, claims({ role: undefined })))).scopes, ['*']);
   });
@@ -168,6 +170,7 @@ describe('access token verification and authentication', () => {
       'x5u header': await sign(attacker, claims(), { x5u: jkuUrl }),
       'jku on a validly signed token': await sign(ed, claims(), { jku: jkuUrl }),
       'bad role': await sign(ed, claims({ role: 'root' })),
+      'auth_time not a number': await sign(ed, claims({ auth_time: 'yesterday' })),
       garbage: 'not.a.jwt',
     };
     for (const [name, token] of Object.entries(bad)) {
