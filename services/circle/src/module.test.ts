@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Code, createClient } from '@connectrpc/connect';
 import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
@@ -18,10 +18,10 @@ import { circleModule } from './module.js';
 const CIRCLE_ID = '0190f2f6-6f3c-7cc0-8b5c-7a0000000001';
 
 let h: AuthHarness;
-before(async () => {
+beforeAll(async () => {
   h = await startAuthHarness({ modules: [circleModule] });
 });
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 
