@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import importBoundaries from './scripts/eslint/import-boundaries.js';
 
 export default tseslint.config(
   {
@@ -10,6 +11,7 @@ export default tseslint.config(
       '**/dist/**',
       '**/dist.next/**',
       '**/.data/**',
+      'coverage/**',
       'proto-vendor/**',
       // Scratch space for trying Kith out by hand (see .gitignore).
       '**/scratch/**',
@@ -27,6 +29,16 @@ export default tseslint.config(
       ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': ['error', { allow: ['warn', 'error'] }],
+    },
+  },
+  {
+    // Services never import one another (only the embedded host composes them); packages never
+    // import services. A test may host another service's public module beside its own, by
+    // package name, as auth's tests host the user and support modules.
+    files: ['packages/**', 'services/**'],
+    plugins: { kith: { rules: { 'import-boundaries': importBoundaries } } },
+    rules: {
+      'kith/import-boundaries': ['error', { hosts: ['embedded'], testsMayHostServices: true }],
     },
   },
   {

@@ -1,41 +1,18 @@
-// Runs every *.test.ts in the workspace with node's test runner (TypeScript through tsx).
-// Usage: node scripts/test.mjs [path-filter ...]
+// `pnpm test`: the whole check (lint, format, types, contracts), then every test file with vitest.
+// `pnpm test -- <filter…>`: only the test files whose path contains a filter, and no check (the
+// loop while working on something); vitest flags pass through (`pnpm test -- --project auth`).
+// `pnpm test:watch [-- <filter…>]` and `pnpm test:coverage [-- <filter…>]` never run the check.
+// `node scripts/test.mjs <filter…>` is the same as `pnpm test -- <filter…>`.
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 
-const roots = ['packages', 'services', 'gen', 'bench', 'scripts', 'deploy'];
-const skipDirs = new Set(['node_modules', 'dist', '.data']);
-function walk(dir, out) {
-  if (!fs.existsSync(dir)) return out;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (skipDirs.has(entry.name)) continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) walk(full, out);
-    else if (entry.name.endsWith('.test.ts')) out.push(full);
-  }
-  return out;
+// pnpm passes `--` through, and vitest would read what follows it as no filter at all.
+const argv = process.argv.slice(2).filter((arg) => arg !== '--');
+const modes = { '--watch': ['watch'], '--coverage': ['run', '--coverage'] };
+const mode = argv[0] in modes ? argv.shift() : undefined;
+const run = (command, args) => spawnSync(command, args, { stdio: 'inherit' }).status ?? 1;
+
+if (mode === undefined && argv.length === 0) {
+  const status = run('pnpm', ['run', 'check']);
+  if (status !== 0) process.exit(status);
 }
-const filters = process.argv.slice(2);
-const files = roots
-  .flatMap((r) => walk(r, []))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
-if (files.length === 0) {
-  console.error('no test files matched');
-  process.exit(1);
-}
-const concurrency = process.env.KITH_TEST_CONCURRENCY ?? '2';
-const result = spawnSync(
-  process.execPath,
-  [
-    '--import',
-    'tsx',
-    '--test',
-    `--test-concurrency=${concurrency}`,
-    '--test-timeout=120000',
-    ...files,
-  ],
-  { stdio: 'inherit', env: process.env },
-);
-process.exit(result.status ?? 1);
+process.exit(run('pnpm', ['exec', 'vitest', ...(modes[mode] ?? ['run']), ...argv]));

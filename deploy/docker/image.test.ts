@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import {
   createTestDatabase,
   distributedEnv,
@@ -67,12 +67,12 @@ describe('the Dockerfile', () => {
   });
 });
 
-describe('the runtime stage files', { skip }, () => {
+describe.skipIf(skip)('the runtime stage files', () => {
   let database: TestDatabase;
   let appDir: string;
   let env: NodeJS.ProcessEnv;
 
-  before(async () => {
+  beforeAll(async () => {
     const built = spawnSync(process.execPath, ['scripts/build.mjs', 'circle'], {
       cwd: repoRoot,
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -97,7 +97,7 @@ describe('the runtime stage files', { skip }, () => {
     };
   });
 
-  after(async () => {
+  afterAll(async () => {
     fs.rmSync(path.dirname(appDir), { recursive: true, force: true });
     await database?.drop();
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import type { Bus } from '@kith/bus';
 import { localPgliteHarness, natsHarness } from '@kith/bus/testing';
 import type { BusHarness } from '@kith/bus/testing';
@@ -59,7 +59,7 @@ for (const [name, make] of caches) {
     test('tokens issued before tokens_valid_after, or of a revoked session, are revoked', async (t) => {
       const cache = await make();
       if (!cache) return t.skip('REDIS_URL is not set');
-      t.after(() => cache.close());
+      t.onTestFinished(() => cache.close());
       const isRevoked = createRevocationCheck(cache);
       assert.equal(await isRevoked(token()), false);
       await applyRevocation(
@@ -103,7 +103,7 @@ const buses: [string, () => Promise<BusHarness | undefined>][] = [
 for (const [name, make] of buses) {
   describe(`API keys over the ${name}`, () => {
     const harnesses: BusHarness[] = [];
-    after(async () => {
+    afterAll(async () => {
       for (const h of harnesses) await h.teardown();
     });
 
@@ -132,7 +132,7 @@ for (const [name, make] of buses) {
         return signGrant(grants.get(keyHash) ?? null, { keyHash, nonce }, auth.key, new Date());
       });
       let served = true;
-      t.after(() => (served ? serving.stop() : undefined));
+      t.onTestFinished(() => (served ? serving.stop() : undefined));
       const cache = createMemoryCache({ maxEntries: 100 });
       let now = 5_000;
       const authenticate = createApiKeyAuthenticator({
@@ -228,7 +228,7 @@ for (const [name, make] of buses) {
       const serving = await rogueBus.serve(subject, (req) =>
         answer(req.headers[INTROSPECT_NONCE_HEADER] ?? ''),
       );
-      t.after(() => serving.stop());
+      t.onTestFinished(() => serving.stop());
       const cache = createMemoryCache({ maxEntries: 100 });
       const authenticate = createApiKeyAuthenticator({
         cache,

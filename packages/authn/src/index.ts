@@ -27,4 +27,5 @@ export {
 } from './signed-grant.js';
 export type { GrantBinding, GrantSigningKey } from './signed-grant.js';
 export { API_KEY_SCOPES, isApiKeyScope } from './scopes.js';
+export { RECENT_AUTH_WINDOW_MS, requireRecentAuth } from './recent-auth.js';
 export type { ApiKeyScopeName } from './scopes.js';

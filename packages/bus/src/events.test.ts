@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { requireService } from '@kith/testkit';
 import { context } from '@opentelemetry/api';
 import { decodeEvent, encodeEvent, writeEvent } from './events.js';
@@ -9,12 +9,12 @@ import { createServiceDb, type ServiceDb } from './testing/service-db.js';
 installTracePropagation();
 const pgUrl = await requireService('postgres');
 
-describe('event envelope helpers', { skip: !pgUrl }, () => {
+describe.skipIf(!pgUrl)('event envelope helpers', () => {
   let svc: ServiceDb;
-  before(async () => {
+  beforeAll(async () => {
     svc = await createServiceDb(pgUrl as string);
   });
-  after(async () => {
+  afterAll(async () => {
     await svc?.teardown();
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { clientKey, INVALID_CLIENT_KEY } from './client-key.js';
 
 describe('clientKey', () => {

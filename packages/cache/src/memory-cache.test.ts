@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { runCacheContract } from './cache-contract.js';
 import { CacheFullError, CacheUnavailableError } from './cache.js';
 import { createMemoryCache } from './memory-cache.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { rateLimitHeaders } from './rate-limit-headers.js';
 import { createRateLimiter } from './rate-limiter.js';
 import type { RateLimitResult } from './rate-limiter.js';

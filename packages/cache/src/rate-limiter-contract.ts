@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { uniqueName, waitFor } from '@kith/testkit';
 import { clientKey } from './client-key.js';
 import type { RateLimiter, RateLimiterOptions } from './rate-limiter.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { requireService, uniqueName } from '@kith/testkit';
 import { createRateLimiter } from './rate-limiter.js';
 import { runRateLimiterContract } from './rate-limiter-contract.js';
@@ -10,20 +10,20 @@ const redisUrl = await requireService('redis');
 
 runRateLimiterContract('memory', (spec) => createRateLimiter({ store: 'memory', ...spec }));
 
-describe('createRateLimiter on Redis', { skip: redisUrl === undefined }, () => {
+describe.skipIf(redisUrl === undefined)('createRateLimiter on Redis', () => {
   const url = redisUrl as string;
   const filePrefix = uniqueName('kith_test_rl');
   let redis: Redis;
   let unreachable: Redis;
 
-  before(async () => {
+  beforeAll(async () => {
     redis = createRedisClient({ url });
     await redis.connect();
     // Never connected: rate-limiter-flexible sees it "not ready" and must not wait for it.
     unreachable = createRedisClient({ url: 'redis://127.0.0.1:1' });
   });
 
-  after(async () => {
+  afterAll(async () => {
     const keys = await redis.keys(`${filePrefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();

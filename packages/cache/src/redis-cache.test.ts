@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { freePort, requireService, uniqueName, waitFor } from '@kith/testkit';
 import { CacheUnavailableError } from './cache.js';
 import { runCacheContract } from './cache-contract.js';
@@ -45,16 +45,16 @@ async function startRelay(target: URL, port: number) {
   };
 }
 
-describe('createRedisCache', { skip: redisUrl === undefined }, () => {
+describe.skipIf(redisUrl === undefined)('createRedisCache', () => {
   const url = redisUrl as string;
   let admin: Redis;
 
-  before(async () => {
+  beforeAll(async () => {
     admin = createRedisClient({ url });
     await admin.connect();
   });
 
-  after(async () => {
+  afterAll(async () => {
     const keys = await admin.keys(`${filePrefix}*`);
     if (keys.length > 0) await admin.del(...keys);
     await admin.quit();

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, loadEnv } from './env.js';
 import { envBool, envDurationMs, envInt, envList, envUrl, parseDurationMs } from './parsers.js';
 
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-config-'));
-after(() => fs.rmSync(tmpDir, { recursive: true, force: true }));
+afterAll(() => fs.rmSync(tmpDir, { recursive: true, force: true }));
 
 function writeSecret(name: string, content: string): string {
   const file = path.join(tmpDir, name);

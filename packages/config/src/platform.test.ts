@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, loadEnv } from './env.js';
 import { platformEnvSchema, toPlatformConfig, toPlatformSecrets } from './platform.js';

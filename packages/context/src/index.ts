@@ -38,6 +38,12 @@ export interface Principal {
   issuedAt: number;
   /** Access tokens: expiry (seconds since epoch), when a long-lived socket must re-authenticate. */
   expiresAt?: number;
+  /**
+   * Access tokens: when the user last proved who they are (password, MFA or Reauthenticate),
+   * the `auth_time` claim in seconds since epoch. What requireRecentAuth reads in services
+   * other than auth.
+   */
+  authTime?: number;
   /** The API key's id, when `via` is `api_key`. */
   apiKeyId?: string;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import {
@@ -44,11 +44,11 @@ export function runDatabaseContract(
       return database;
     };
 
-    before(async () => {
+    beforeAll(async () => {
       target = await setup();
     });
 
-    after(async () => {
+    afterAll(async () => {
       const any = opened[0];
       if (any) {
         for (const d of opened)

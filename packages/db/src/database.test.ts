@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { requireService } from '@kith/testkit';
@@ -24,13 +24,13 @@ if (databaseUrl) {
     };
   });
 } else {
-  test('Database contract: postgres', { skip: 'DATABASE_URL unavailable' }, () => {});
+  test.skip('Database contract: postgres (DATABASE_URL unavailable)', () => {});
 }
 
 // One PGlite per file: a fresh instance costs seconds.
 let pglite: Promise<PgliteHandle> | undefined;
 const sharedPglite = () => (pglite ??= createPglite());
-after(async () => {
+afterAll(async () => {
   if (pglite) await (await pglite).close();
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { createPageTokenCodec, InvalidPageTokenError, type PageCursor } from './page-token.js';
 import { normalizePageSize, toPage } from './pagination.js';
 

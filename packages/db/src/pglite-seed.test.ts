@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createPglite } from './pglite.js';
 
 async function tables(dataDir: string, seedDir: string): Promise<string[]> {
@@ -21,14 +21,14 @@ describe('PGlite started from a seed cluster', () => {
   let root: string;
   let seedDir: string;
 
-  before(async () => {
+  beforeAll(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'kith-pglite-seed-'));
     seedDir = path.join(root, 'seed');
     const seed = await createPglite({ dataDir: seedDir });
     await seed.pglite.exec('create table from_seed (id int primary key)');
     await seed.close();
   });
-  after(() => fs.rm(root, { recursive: true, force: true }));
+  afterAll(() => fs.rm(root, { recursive: true, force: true }));
 
   test('a data dir without a cluster starts as a copy of the seed', async () => {
     assert.deepEqual(await tables(path.join(root, 'fresh'), seedDir), ['from_seed']);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { createTestSchema, requireService, waitFor, type TestSchema } from '@kith/testkit';
@@ -9,17 +9,17 @@ import type { MigrationSet } from './types.js';
 
 const databaseUrl = await requireService('postgres');
 
-describe('Postgres adapter', { skip: databaseUrl ? false : 'DATABASE_URL unavailable' }, () => {
+describe.skipIf(databaseUrl ? false : 'DATABASE_URL unavailable')('Postgres adapter', () => {
   const url = databaseUrl ?? '';
   let schema: TestSchema;
   let probe: pg.Pool;
 
-  before(async () => {
+  beforeAll(async () => {
     schema = await createTestSchema(url, 'dbpg');
     probe = new pg.Pool({ connectionString: url, max: 2 });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await probe.end();
     await schema.drop();
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { ViolationsSchema } from '@bufbuild/protovalidate/gen/buf/validate/validate_pb.js';
 import { RetryInfoSchema } from '@kith/gen/google/rpc/error_details_pb.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ConnectError } from '@connectrpc/connect';
 import { Code, createClient, createContextValues } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
@@ -54,6 +54,7 @@ const claims = (over: JWTPayload = {}): JWTPayload => ({
   sub: 'user-1',
   sid: 'session-1',
   role: 'moderator',
+  auth_time: nowSec - 120,
   iat: nowSec - 60,
   exp: nowSec + 540,
   ...over,
@@ -81,7 +82,7 @@ describe('access token verification and authentication', () => {
   const revoked = new Set<string>();
   const { logger } = captureLogger();
 
-  before(async () => {
+  beforeAll(async () => {
     ed = await makeKey('EdDSA', 'ed-1');
     es = await makeKey('ES256', 'es-1');
     attacker = await makeKey('EdDSA', 'ed-1');
@@ -122,7 +123,7 @@ describe('access token verification and authentication', () => {
       }),
     ]);
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
     await new Promise((resolve) => jkuServer.close(resolve));
   });
@@ -144,6 +145,7 @@ describe('access token verification and authentication', () => {
       scopes: ['posts:read', 'posts:write'],
       issuedAt: nowSec - 60,
       expiresAt: nowSec + 540,
+      authTime: nowSec - 120,
     });
     assert.deepEqual((await verify(await sign(ed, claims({ role: undefined })))).scopes, ['*']);
   });
@@ -168,6 +170,7 @@ describe('access token verification and authentication', () => {
       'x5u header': await sign(attacker, claims(), { x5u: jkuUrl }),
       'jku on a validly signed token': await sign(ed, claims(), { jku: jkuUrl }),
       'bad role': await sign(ed, claims({ role: 'root' })),
+      'auth_time not a number': await sign(ed, claims({ auth_time: 'yesterday' })),
       garbage: 'not.a.jwt',
     };
     for (const [name, token] of Object.entries(bad)) {

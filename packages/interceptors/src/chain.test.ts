@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { createRateLimiter } from '@kith/cache';
@@ -11,7 +11,7 @@ import type { EchoServer } from './test-service.js';
 describe('default interceptor chain', () => {
   let server: EchoServer;
   const { logger, lines } = captureLogger();
-  before(async () => {
+  beforeAll(async () => {
     server = await startEchoServer(
       defaultInterceptorChain({
         logger,
@@ -35,7 +35,7 @@ describe('default interceptor chain', () => {
       }),
     );
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   it('authenticates before validating, and logs one line per call with the user', async () => {
     const client = createClient(EchoService, createGrpcTransport({ baseUrl: server.url }));

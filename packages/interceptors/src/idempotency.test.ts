@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import type { Interceptor } from '@connectrpc/connect';
@@ -44,13 +44,13 @@ const testUser: Interceptor = (next) => (req) => {
   return next(req);
 };
 
-describe('idempotency over Postgres', { skip: url === undefined }, () => {
+describe.skipIf(url === undefined)('idempotency over Postgres', () => {
   let schema: TestSchema;
   let database: Database<IdempotencyTables>;
   let server: EchoServer;
   let client: ReturnType<typeof createClient<typeof EchoService>>;
 
-  before(async () => {
+  beforeAll(async () => {
     schema = await createTestSchema(url!, 'idem');
     database = createPostgresDatabase<IdempotencyTables>({ url: url!, schema: schema.name });
     await migrate(database, idempotencyMigrations);
@@ -65,7 +65,7 @@ describe('idempotency over Postgres', { skip: url === undefined }, () => {
     ]);
     client = createClient(EchoService, createGrpcTransport({ baseUrl: server.url }));
   });
-  after(async () => {
+  afterAll(async () => {
     await server?.stop();
     await database?.close();
     await schema?.drop();

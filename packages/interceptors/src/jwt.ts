@@ -66,6 +66,10 @@ export function createJwtVerifier(
     if (scope !== undefined && typeof scope !== 'string') throw new InvalidTokenError('bad scope');
     const sid = payload.sid;
     if (sid !== undefined && typeof sid !== 'string') throw new InvalidTokenError('bad sid');
+    const authTime = payload.auth_time;
+    if (authTime !== undefined && !Number.isInteger(authTime)) {
+      throw new InvalidTokenError('bad auth_time');
+    }
     return {
       userId: payload.sub!,
       ...(sid === undefined ? {} : { sessionId: sid }),
@@ -74,6 +78,7 @@ export function createJwtVerifier(
       scopes: scope === undefined ? ['*'] : scope.split(' ').filter((s) => s !== ''),
       issuedAt: payload.iat!,
       expiresAt: payload.exp!,
+      ...(authTime === undefined ? {} : { authTime: authTime as number }),
     };
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { createRateLimiter } from '@kith/cache';
@@ -18,7 +18,7 @@ const call = (url: string, method: string) =>
 
 describe('rate limiting', () => {
   let server: EchoServer;
-  before(async () => {
+  beforeAll(async () => {
     const { logger } = captureLogger();
     server = await startEchoServer([
       createErrorMappingInterceptor({ logger }),
@@ -37,7 +37,7 @@ describe('rate limiting', () => {
       }),
     ]);
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   it('reports the limits on allowed calls, then refuses with ResourceExhausted and RetryInfo', async () => {
     const first = await call(server.url, 'Echo');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { createErrorMappingInterceptor } from './error-mapping.js';
@@ -17,13 +17,13 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
 describe('request id and access log', () => {
   const { logger, lines } = captureLogger();
   let server: EchoServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startEchoServer([
       createRequestLogInterceptor({ logger }),
       createErrorMappingInterceptor({ logger }),
     ]);
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
   const accessLines = () => lines.filter((l) => l.msg === 'rpc');
 
   it('echoes a valid incoming request id and logs one line for the call', async () => {

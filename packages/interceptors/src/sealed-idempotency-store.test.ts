@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import type { BeginResult, IdempotencyStore } from './idempotency-store.js';
 import { FailedPreconditionError } from '@kith/errors';
 import { sealedIdempotencyStore } from './sealed-idempotency-store.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { SpanKind, SpanStatusCode, context, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -20,7 +20,7 @@ describe('tracing', () => {
   const { logger, lines } = captureLogger();
   let server: EchoServer;
 
-  before(async () => {
+  beforeAll(async () => {
     // What the runtime does when tracing is enabled by env: a context manager and W3C propagation.
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -30,7 +30,7 @@ describe('tracing', () => {
       createTracingInterceptor({ tracer: provider.getTracer('kith') }),
     ]);
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
     await provider.shutdown();
     context.disable();

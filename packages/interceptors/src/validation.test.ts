@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { create } from '@bufbuild/protobuf';
 import { ViolationsSchema } from '@bufbuild/protovalidate/gen/buf/validate/validate_pb.js';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
@@ -11,10 +11,10 @@ import type { EchoServer } from './test-service.js';
 
 describe('request validation', () => {
   let server: EchoServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startEchoServer([createValidationInterceptor()]);
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   it('answers InvalidArgument with field violations before the handler runs', async () => {
     const client = createClient(EchoService, createGrpcTransport({ baseUrl: server.url }));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { createLogger, createRootLogger } from './logger.js';
 
 /** Collects each JSON line the logger writes, parsed. */

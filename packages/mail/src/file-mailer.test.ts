@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { createFileMailer } from './file-mailer.js';
 import { mailerContract } from './mailer-contract.js';
 import { readMessage } from './read-mime.js';
@@ -14,7 +14,7 @@ async function tempDir(): Promise<string> {
   tempDirs.push(dir);
   return dir;
 }
-after(async () => {
+afterAll(async () => {
   await Promise.all(tempDirs.map((d) => fs.rm(d, { recursive: true, force: true })));
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import {
   createPglite,
   createPgliteDatabase,
@@ -111,15 +111,15 @@ const message = (to = 'ana@example.com'): MailMessage => ({
 });
 
 for (const [name, makeHarness] of adapters) {
-  describe(`mail queue on ${name}`, { skip: !makeHarness && 'DATABASE_URL unavailable' }, () => {
+  describe.skipIf(!makeHarness && 'DATABASE_URL unavailable')(`mail queue on ${name}`, () => {
     let h: Harness;
     let db: Harness['database']['db'];
-    before(async () => {
+    beforeAll(async () => {
       h = await (makeHarness as () => Promise<Harness>)();
       db = h.database.db;
       await migrate(h.database, mailMigrations);
     });
-    after(() => h?.teardown());
+    afterAll(() => h?.teardown());
     beforeEach(async () => {
       await db.deleteFrom('mail_outbox').execute();
     });

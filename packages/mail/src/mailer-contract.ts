@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { InvalidMailError, type MailMessage, type Mailer } from './mailer.js';
 import { readMessage } from './read-mime.js';
 
@@ -37,10 +37,10 @@ function asSent(wire: string | undefined): string | undefined {
 export function mailerContract(adapter: string, setup: () => Promise<MailerUnderTest>): void {
   describe(`Mailer contract: ${adapter}`, () => {
     let t: MailerUnderTest;
-    before(async () => {
+    beforeAll(async () => {
       t = await setup();
     });
-    after(async () => {
+    afterAll(async () => {
       await t?.mailer.close();
       await t?.teardown();
     });

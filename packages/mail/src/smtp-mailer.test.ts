@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { freePort } from '@kith/testkit';
 import { mailerContract } from './mailer-contract.js';
 import { createSmtpMailer, parseSmtpUrl, SmtpConfigError } from './smtp-mailer.js';
@@ -43,10 +43,10 @@ mailerContract('SMTP', async () => {
 
 describe('SMTP mailer', () => {
   let server: TestSmtpServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startSmtpServer({ user: USER, pass: PASS });
   });
-  after(() => server?.close());
+  afterAll(() => server?.close());
 
   it('logs in with AUTH PLAIN and the URL-decoded credentials', async () => {
     const mailer = createSmtpMailer({ url: server.url(USER, PASS), from: FROM });

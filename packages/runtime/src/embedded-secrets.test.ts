@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { loadOrCreateEmbeddedSecrets } from './embedded-secrets.js';
 
 const modeOf = async (target: string) => (await fs.stat(target)).mode & 0o777;
 
 describe('the embedded data directory', () => {
   const roots: string[] = [];
-  after(async () => {
+  afterAll(async () => {
     for (const root of roots) await fs.rm(root, { recursive: true, force: true });
   });
   const scratch = async () => {

@@ -1,5 +1,7 @@
 export { defineService, implement } from './module.js';
 export { rpc } from './rpc-name.js';
+export { defineAccess } from './access.js';
+export type { Access, AccessCheck, AccessTable } from './access.js';
 export type {
   Clock,
   ConsumedMessage,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { ModerationService } from '@kith/gen/kith/moderation/v1/moderation_pb.js';
 import { defineService } from './module.js';

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { loadEnv, platformEnvSchema, toPlatformConfig, toPlatformSecrets } from '@kith/config';
 import { createRootLogger } from '@kith/logging';
 import { freePort, waitFor } from '@kith/testkit';
@@ -19,7 +19,7 @@ describe('NATS_USER and NATS_PASSWORD(_FILE) reach the NATS connection', () => {
   let natsUrl: string;
   let dir: string;
 
-  before(async () => {
+  beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kith-nats-auth-'));
     const port = await freePort();
     server = spawn(
@@ -51,7 +51,7 @@ describe('NATS_USER and NATS_PASSWORD(_FILE) reach the NATS connection', () => {
       { timeoutMs: 10_000, what: 'nats-server listening' },
     );
   });
-  after(async () => {
+  afterAll(async () => {
     server.kill();
     await fs.rm(dir, { recursive: true, force: true });
   });

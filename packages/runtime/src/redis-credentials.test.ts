@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createRedisCache } from '@kith/cache';
 import type { RedisCache } from '@kith/cache';
 import { loadEnv, platformEnvSchema, toPlatformConfig } from '@kith/config';
@@ -14,12 +14,12 @@ import { createDistributedInfrastructure } from './infrastructure.js';
 const redisUrl = await requireService('redis');
 const natsUrl = await requireService('nats');
 
-describe('a Redis ACL user in REDIS_URL', { skip: !redisUrl || !natsUrl }, () => {
+describe.skipIf(!redisUrl || !natsUrl)('a Redis ACL user in REDIS_URL', () => {
   const user = `kith_test_${crypto.randomBytes(4).toString('hex')}`;
   const password = crypto.randomBytes(12).toString('hex');
   let admin: RedisCache;
 
-  before(async () => {
+  beforeAll(async () => {
     admin = createRedisCache({ url: redisUrl!, keyPrefix: 'unused:' });
     await admin.connect();
     // Only keys under REDIS_KEY_PREFIX (cache, revocations and rate limits), no dangerous commands.
@@ -35,7 +35,7 @@ describe('a Redis ACL user in REDIS_URL', { skip: !redisUrl || !natsUrl }, () =>
       '-@dangerous',
     );
   });
-  after(async () => {
+  afterAll(async () => {
     await admin.client.call('ACL', 'DELUSER', user);
     await admin.close();
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { sealedIdempotencyStore } from '@kith/interceptors';
 import type { IdempotencyStore } from '@kith/interceptors';
 import { serviceKey } from './service-keys.js';

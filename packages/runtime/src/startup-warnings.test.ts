@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { loadEnv, platformEnvSchema, toPlatformConfig } from '@kith/config';
 import { startupWarnings } from './startup-warnings.js';
 

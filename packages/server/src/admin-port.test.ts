@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import {
@@ -57,14 +57,14 @@ describe('ADMIN_PORT set: operator surfaces leave the API port', () => {
   let adminUrl: string;
   const dependency = { up: true };
 
-  before(async () => {
+  beforeAll(async () => {
     server = serverWith(0, dependency);
     const started = await server.start();
     url = started.url;
     adminUrl = started.adminUrl!;
     assert.notEqual(started.adminPort, started.port);
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   it('the API port has no /metrics and no reflection; the admin port has both', async () => {
     assert.equal((await fetch(`${url}/metrics`)).status, 404);
@@ -98,13 +98,13 @@ describe('ADMIN_PORT unset: one port serves everything, as before', () => {
   let url: string;
   const dependency = { up: true };
 
-  before(async () => {
+  beforeAll(async () => {
     server = serverWith(undefined, dependency);
     const started = await server.start();
     url = started.url;
     assert.equal(started.adminUrl, undefined);
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   it('serves /metrics, reflection and the readiness detail on the API port', async () => {
     assert.equal((await fetch(`${url}/metrics`)).status, 200);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pino } from 'pino';
 import { createKithServer } from './server.js';
 import type { KithServer } from './server.js';
@@ -36,7 +36,7 @@ describe('h2c session limits', () => {
   let server: KithServer;
   let url: string;
 
-  before(async () => {
+  beforeAll(async () => {
     server = createKithServer({
       logger: pino({ level: 'silent' }),
       port: 0,
@@ -44,7 +44,7 @@ describe('h2c session limits', () => {
     });
     ({ url } = await server.start());
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   it('advertises a bound on concurrent streams', async () => {
     const session = await connect(url);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pino } from 'pino';
 import { JsonDepthScanner } from './json-depth.js';
 import { createKithServer } from './server.js';
@@ -24,11 +24,11 @@ describe('Connect JSON routes', () => {
   let server: KithServer;
   let url: string;
 
-  before(async () => {
+  beforeAll(async () => {
     server = createKithServer({ logger: pino({ level: 'silent' }), port: 0 });
     ({ url } = await server.start());
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   const post = (body: Buffer | string, headers: Record<string, string> = {}) =>
     fetch(`${url}/grpc.health.v1.Health/Check`, {

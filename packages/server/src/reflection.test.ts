@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { create, fromBinary } from '@bufbuild/protobuf';
@@ -74,7 +74,7 @@ describe('gRPC reflection', () => {
   let server: KithServer;
   let url: string;
 
-  before(async () => {
+  beforeAll(async () => {
     server = createKithServer({
       logger: pino({ level: 'silent' }),
       routes: (router) => registerSlowService(router, { count: 0 }),
@@ -83,7 +83,7 @@ describe('gRPC reflection', () => {
     });
     ({ url } = await server.start());
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   for (const version of ['v1', 'v1alpha'] as const) {
     it(`lists services over ${version}`, async () => {

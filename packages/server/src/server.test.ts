@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ConnectError } from '@connectrpc/connect';
 import { Code, createClient } from '@connectrpc/connect';
 import { createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
@@ -31,7 +31,7 @@ describe('one port, HTTP/1.1 and h2c', () => {
   let dependencyUp = true;
   const registry = new Registry();
 
-  before(async () => {
+  beforeAll(async () => {
     server = createKithServer({
       logger,
       port: 0,
@@ -58,7 +58,7 @@ describe('one port, HTTP/1.1 and h2c', () => {
     });
     ({ url } = await server.start());
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   it('answers Connect JSON over HTTP/1.1 and gRPC over h2c on the same port', async () => {
     const res = await postJson(`${url}/grpc.health.v1.Health/Check`, '{}');

@@ -3,3 +3,10 @@ export type { ServiceLookup, ServiceName } from './services.js';
 export { createTestDatabase, createTestSchema, distributedEnv, uniqueName } from './schema.js';
 export type { TestDatabase, TestSchema } from './schema.js';
 export { freePort, waitFor } from './ports.js';
+export {
+  accessMatrix,
+  accessRow,
+  assertEveryIdMethodCovered,
+  methodsTakingIds,
+} from './access-matrix.js';
+export type { AccessRow, Answer } from './access-matrix.js';

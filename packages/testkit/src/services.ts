@@ -3,7 +3,8 @@ import net from 'node:net';
 /** Infrastructure a test can ask for. Each is found through its environment variable. */
 export type ServiceName = 'postgres' | 'redis' | 'nats';
 
-const envVar: Record<ServiceName, string> = {
+/** The environment variable that names each service. */
+export const serviceEnvVar: Record<ServiceName, string> = {
   postgres: 'DATABASE_URL',
   redis: 'REDIS_URL',
   nats: 'NATS_URL',
@@ -45,14 +46,19 @@ export interface ServiceLookup {
 }
 
 /**
- * Finds a service from the environment. Docker (testcontainers) is not available on these
- * machines, so a service that is not configured or not reachable is reported with a reason.
+ * Finds a service from the environment. When the variable was unset and a Docker engine
+ * answered, the test run's global setup (`global-setup.ts`) has already started a container
+ * and set it; otherwise a service that is not configured or not reachable comes with a reason.
  */
-export async function findService(name: ServiceName): Promise<ServiceLookup> {
-  const url = process.env[envVar[name]];
-  if (!url) return { reason: `${envVar[name]} is not set and no container runtime is available` };
+export async function findService(
+  name: ServiceName,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ServiceLookup> {
+  const variable = serviceEnvVar[name];
+  const url = env[variable];
+  if (!url) return { reason: `${variable} is not set and no Docker container was started for it` };
   if (!(await reachable(url, defaultPort[name]))) {
-    return { reason: `${name} at ${envVar[name]} is not reachable` };
+    return { reason: `${name} at ${variable} is not reachable` };
   }
   return { url };
 }
@@ -62,11 +68,14 @@ export async function findService(name: ServiceName): Promise<ServiceLookup> {
  * `undefined` and a printed skip reason — unless CI=true or KITH_REQUIRE_SERVICES=1, where a
  * missing service throws so the run fails loudly.
  */
-export async function requireService(name: ServiceName): Promise<string | undefined> {
-  const found = await findService(name);
+export async function requireService(
+  name: ServiceName,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
+  const found = await findService(name, env);
   if (found.url) return found.url;
   const message = `${name} unavailable: ${found.reason}`;
-  if (servicesRequired())
+  if (servicesRequired(env))
     throw new Error(`${message} (required because CI=true or KITH_REQUIRE_SERVICES=1)`);
   console.warn(`[testkit] skipping: ${message}`);
   return undefined;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createSmtpMailer } from '@kith/mail';
 import { startSmtpServer } from '@kith/mail/testing';
 import type { TestSmtpServer } from '@kith/mail/testing';
@@ -29,10 +29,10 @@ describe('auth configuration at start', () => {
 
   describe('mail in distributed mode', () => {
     let smtp: TestSmtpServer;
-    before(async () => {
+    beforeAll(async () => {
       smtp = await startSmtpServer({ user: 'kith', pass: 'smtp-secret' });
     });
-    after(() => smtp.close());
+    afterAll(() => smtp.close());
 
     /** Sends one message the way auth builds its mailer from the configuration. */
     async function send(env: Record<string, string>) {

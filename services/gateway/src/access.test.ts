@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { create, toJsonString } from '@bufbuild/protobuf';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { createRateLimiter } from '@kith/cache';
 import type { Principal } from '@kith/context';
-import { ClientFrameSchema, CloseReason } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import {
+  ClientFrameSchema,
+  CloseReason,
+  ErrorCode,
+} from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import { waitFor } from '@kith/testkit';
 import {
   alice,
@@ -112,7 +117,12 @@ test('an in-band token of another session is refused and the socket keeps its ex
     },
   });
   const client = await connect(t, `${url}/ws`, [], bearer);
-  await client.frame(1);
+  const hello = await client.frame(1);
+  // Hello tells the client when to present a fresh token.
+  assert.equal(
+    hello.payload.case === 'hello' && timestampMs(hello.payload.value.tokenExpiresAt!),
+    expiring.expiresAt! * 1000,
+  );
   client.ws.send(authenticateFrame('other-session', 3));
   client.ws.send(authenticateFrame('garbage', 4));
   const first = await client.frame(2);
@@ -122,7 +132,7 @@ test('an in-band token of another session is refused and the socket keeps its ex
     [second, 4],
   ] as const) {
     assert.equal(frame.payload.case, 'error');
-    assert.equal(frame.payload.value.code, 'invalid_token');
+    assert.equal(frame.payload.value.code, ErrorCode.INVALID_TOKEN);
     assert.equal(frame.payload.value.requestId, requestId);
   }
   assert.equal(await closeCode(client), 4401);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Revocation } from '@kith/authn';
 import type { Principal } from '@kith/context';
+import { ErrorCode } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ServiceContext } from '@kith/runtime';
 import { WebSocket } from 'ws';
@@ -94,6 +95,7 @@ export class GatewayConnection {
         sessionId: principal.sessionId ?? '',
         heartbeatMs,
         serverTime: this.options.clock(),
+        tokenExpiresAt: principal.expiresAt,
       }),
     );
     this.heartbeat = setInterval(() => this.tick(), heartbeatMs);
@@ -147,7 +149,7 @@ export class GatewayConnection {
       fresh = await this.options.authenticate(headers);
     } catch (error) {
       this.logger.warn({ err: error }, 'in-band token verification failed');
-      this.send(errorFrame('unavailable', 'token verification unavailable', requestId));
+      this.send(errorFrame(ErrorCode.UNAVAILABLE, 'token verification unavailable', requestId));
       return;
     }
     // The socket stays bound to the user and session it was opened for.
@@ -159,7 +161,7 @@ export class GatewayConnection {
       fresh.sessionId !== principal.sessionId ||
       fresh.expiresAt === undefined
     ) {
-      this.send(errorFrame('invalid_token', 'the token was not accepted', requestId));
+      this.send(errorFrame(ErrorCode.INVALID_TOKEN, 'the token was not accepted', requestId));
       return;
     }
     if (this.closing) return;
@@ -190,7 +192,7 @@ export class GatewayConnection {
     if (this.closing) return;
     const decoded = decodeClientFrame(data, isBinary, this.options.encoding);
     if (!decoded.ok) {
-      this.send(errorFrame('invalid_frame', decoded.message, decoded.requestId));
+      this.send(errorFrame(ErrorCode.INVALID_FRAME, decoded.message, decoded.requestId));
       return;
     }
     const { frame } = decoded;
@@ -209,7 +211,7 @@ export class GatewayConnection {
         // so beats silently accepting a subscription that will never deliver.
         this.send(
           errorFrame(
-            'unimplemented',
+            ErrorCode.UNIMPLEMENTED,
             `${frame.frame.case} is not supported yet by this gateway`,
             frame.requestId,
           ),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { durationMs } from '@bufbuild/protobuf/wkt';
+import { ErrorCode } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import {
   alice,
   connect,
@@ -24,13 +25,19 @@ test('a bearer header upgrades and the first frame is hello (proto3 JSON text)',
   const hello = await client.frame(1);
   assert.equal(hello.v, 1);
   assert.equal(hello.type, 'hello');
-  // Control frames are outside the replayable per-user sequence (realtime.proto).
+  // Control frames are outside the per-topic sequences of event frames (realtime.proto).
   assert.equal(hello.seq, 0n);
   assert.equal(hello.payload.case, 'hello');
   assert.equal(hello.payload.value.userId, alice.userId);
   assert.equal(hello.payload.value.sessionId, alice.sessionId);
   assert.equal(durationMs(hello.payload.value.heartbeatInterval!), 10_000);
   assert.equal(hello.payload.value.maxFrameBytes, 64 * 1024);
+  // No subscriptions or replay yet (the realtime issue): Hello advertises none.
+  assert.equal(hello.payload.value.maxTopics, 0);
+  assert.equal(hello.payload.value.replayWindowFrames, 0);
+  assert.deepEqual(hello.payload.value.lastSeqs, []);
+  // alice's test token has no expiry.
+  assert.equal(hello.payload.value.tokenExpiresAt, undefined);
   assert.match(hello.payload.value.connectionId, /^[0-9a-f-]{36}$/);
   assert.equal(client.ws.protocol, '');
   assert.equal(await socketGauge(metrics), 1);
@@ -125,7 +132,7 @@ test('malformed frames get an error frame and the socket stays open', async (t) 
   client.ws.send('not json');
   const notJson = await client.frame(2);
   assert.equal(notJson.payload.case, 'error');
-  assert.equal(notJson.payload.value.code, 'invalid_frame');
+  assert.equal(notJson.payload.value.code, ErrorCode.INVALID_FRAME);
   assert.equal(notJson.seq, 0n);
 
   client.ws.send(JSON.stringify({ requestId: 3 }));
@@ -136,23 +143,27 @@ test('malformed frames get an error frame and the socket stays open', async (t) 
   const binaryOnJson = await client.frame(4);
   assert.equal(
     binaryOnJson.payload.case === 'error' && binaryOnJson.payload.value.code,
-    'invalid_frame',
+    ErrorCode.INVALID_FRAME,
   );
 
   client.ws.send(JSON.stringify({ requestId: 7, subscribe: { topic: 'user' } }));
   const subscribe = await client.frame(5);
   assert.equal(subscribe.payload.case, 'error');
-  assert.equal(subscribe.payload.value.code, 'unimplemented');
+  assert.equal(subscribe.payload.value.code, ErrorCode.UNIMPLEMENTED);
   assert.equal(subscribe.payload.value.requestId, 7);
   assert.match(subscribe.payload.value.message, /not supported yet/);
 
-  for (const frame of [{ ack: { seq: '1' } }, { resume: { lastSeq: '0' } }, { unsubscribe: {} }]) {
+  for (const frame of [
+    { ack: { topic: 'notifications', seq: '1' } },
+    { resume: { cursors: [{ topic: 'user', seq: '0' }] } },
+    { unsubscribe: { topic: 'user' } },
+  ]) {
     client.ws.send(JSON.stringify(frame));
   }
   await client.frame(8);
   assert.deepEqual(
     client.frames.slice(5).map((f) => f.payload.case === 'error' && f.payload.value.code),
-    ['unimplemented', 'unimplemented', 'unimplemented'],
+    [ErrorCode.UNIMPLEMENTED, ErrorCode.UNIMPLEMENTED, ErrorCode.UNIMPLEMENTED],
   );
   assert.equal(client.ws.readyState, client.ws.OPEN);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { durationMs } from '@bufbuild/protobuf/wkt';
 import { REVOCATION_LIVE_SUBJECT, encodeRevocation } from '@kith/authn';
 import type { Bus, LiveMessage } from '@kith/bus';
@@ -55,7 +55,7 @@ test('gatewayModule wires the context: authenticate, origins, metrics, env heart
   };
   assert.equal(gatewayModule.migrations, undefined);
   const parts = await gatewayModule.create(ctx);
-  t.after(() => parts.close?.());
+  t.onTestFinished(() => parts.close?.());
   const { url } = await serveUpgrades(t, parts.onUpgrade!);
 
   const origin = 'https://evil.example';

@@ -5,7 +5,11 @@ import {
   CloseReason,
   ServerFrameSchema,
 } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
-import type { ClientFrame, ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import type {
+  ClientFrame,
+  ErrorCode,
+  ServerFrame,
+} from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { RawData } from 'ws';
 
 // Wire rules of `GET /ws`, from proto/kith/realtime/v1/realtime.proto. Every WebSocket message
@@ -99,8 +103,9 @@ export const closeIntents = {
   },
 } satisfies Record<string, CloseIntent>;
 
-// Control frames (hello, ping, error, closing) carry seq 0: seq numbers the per-user stream of
-// replayable frames (event, gap), which Resume relies on; control frames are never replayed.
+// Control frames (hello, ping, authenticated, error, closing, …) carry seq 0 and no
+// occurred_at: seq numbers the event frames of one topic (per topic, dense from 1), which Resume
+// relies on; control frames are never replayed.
 function control(type: 'hello' | 'ping' | 'authenticated' | 'error' | 'closing') {
   return { v: FRAME_SCHEMA_VERSION, seq: 0n, type };
 }
@@ -111,6 +116,8 @@ export interface HelloInit {
   sessionId: string;
   heartbeatMs: number;
   serverTime: Date;
+  /** The socket's access-token expiry in seconds since the epoch, if it has one. */
+  tokenExpiresAt: number | undefined;
 }
 
 export function helloFrame(init: HelloInit): ServerFrame {
@@ -123,11 +130,18 @@ export function helloFrame(init: HelloInit): ServerFrame {
         userId: init.userId,
         sessionId: init.sessionId,
         heartbeatInterval: durationFromMs(init.heartbeatMs),
-        // No replay until subscriptions and Resume land with the realtime issue.
+        // Subscriptions, replay and per-topic cursors land with the realtime issue; until then
+        // Hello advertises none (0 = not served by this gateway).
         replayWindow: durationFromMs(0),
-        lastSeq: 0n,
+        replayWindowFrames: 0,
+        maxTopics: 0,
+        lastSeqs: [],
         serverTime: timestampFromDate(init.serverTime),
         maxFrameBytes: MAX_FRAME_BYTES,
+        tokenExpiresAt:
+          init.tokenExpiresAt === undefined
+            ? undefined
+            : timestampFromMs(init.tokenExpiresAt * 1000),
       },
     },
   });
@@ -151,7 +165,7 @@ export function authenticatedFrame(requestId: number, expiresAt: number): Server
   });
 }
 
-export function errorFrame(code: string, message: string, requestId: number): ServerFrame {
+export function errorFrame(code: ErrorCode, message: string, requestId: number): ServerFrame {
   return create(ServerFrameSchema, {
     ...control('error'),
     payload: { case: 'error', value: { code, message, requestId } },

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { TestContext } from 'node:test';
+import type { TestContext } from 'vitest';
 import { fromBinary, fromJsonString } from '@bufbuild/protobuf';
 import type { Principal } from '@kith/context';
 import { ServerFrameSchema } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
@@ -81,7 +81,7 @@ export async function serveUpgrades(
   const port = await freePort();
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  t.after(async () => {
+  t.onTestFinished(async () => {
     for (const socket of rawSockets) socket.destroy();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -115,7 +115,7 @@ export async function startGateway(
     clientAddress: (req) => req.socket.remoteAddress ?? '',
     ...overrides,
   });
-  t.after(() => gateway.close());
+  t.onTestFinished(() => gateway.close());
   const { url, rawSockets } = await serveUpgrades(t, gateway.onUpgrade, beforeUpgrade);
   return { url, metrics, gateway, rawSockets, seenHeaders };
 }
@@ -147,7 +147,7 @@ export async function connect(
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
   });
-  t.after(() => ws.terminate());
+  t.onTestFinished(() => ws.terminate());
   await once(ws, 'open');
   return {
     ws,

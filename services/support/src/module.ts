@@ -1,4 +1,5 @@
 import { defineService, rpc as rpcOf } from '@kith/runtime';
+import { SupportAdminService } from '@kith/gen/kith/support/v1/support_admin_pb.js';
 import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
 
 const rpc = (method: keyof typeof SupportService.method) => rpcOf(SupportService, method);
@@ -6,14 +7,16 @@ const rpc = (method: keyof typeof SupportService.method) => rpcOf(SupportService
 /**
  * What an API key may call here. `sos:raise` is granted for RaiseSos alone and `support:write`
  * does not include it, so a panic-button key can raise an SOS and nothing else, and a broader
- * key cannot raise one. SetSafetyPins (needs re-auth on a session, which a key has not) and
- * UpdateEscalationLadder (a leaked key must not be able to quieten the safety net) stay with a
- * signed-in user.
+ * key cannot raise one. A key never touches what decides who learns of an SOS or how it ends:
+ * SetSafetyPins and UpdateEscalationLadder need re-auth on a session (which a key has not, and
+ * a leaked key must not be able to quieten the safety net), and GetSafetyPinStatus stays with
+ * them. SupportAdminService is staff-only and never reachable by a key.
  */
 const apiKeyScopes = {
   [rpc('raiseSos')]: 'sos:raise',
   [rpc('getIncident')]: 'support:read',
   [rpc('listIncidents')]: 'support:read',
+  [rpc('listResponders')]: 'support:read',
   [rpc('getIncidentTimeline')]: 'support:read',
   [rpc('exportIncident')]: 'support:read',
   [rpc('listCheckIns')]: 'support:read',
@@ -26,6 +29,7 @@ const apiKeyScopes = {
   [rpc('shareLocation')]: 'support:write',
   [rpc('stopSharingLocation')]: 'support:write',
   [rpc('resolve')]: 'support:write',
+  [rpc('addIncidentNote')]: 'support:write',
   [rpc('startCheckIn')]: 'support:write',
   [rpc('checkIn')]: 'support:write',
   [rpc('extendCheckIn')]: 'support:write',
@@ -36,7 +40,9 @@ const apiKeyScopes = {
 /** Help requests, SOS, escalation, check-ins and location sharing (its own issue). */
 export const supportModule = defineService({
   name: 'support',
-  services: [SupportService],
+  services: [SupportService, SupportAdminService],
+  // Staff RPCs refuse everyone else before their requests are even validated.
+  requiredRoles: { [SupportAdminService.typeName]: 'admin' },
   apiKeyScopes,
   migrations: {},
   create: () => ({}),

@@ -7,10 +7,12 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { FieldMask } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
-import type { AcceptInviteRequestSchema, AcceptInviteResponseSchema, ApproveJoinRequestRequestSchema, ApproveJoinRequestResponseSchema, CreateInviteLinkRequestSchema, CreateInviteLinkResponseSchema, DeclineInviteRequestSchema, DeclineInviteResponseSchema, InviteMemberRequestSchema, InviteMemberResponseSchema, JoinByLinkRequestSchema, JoinByLinkResponseSchema, ListInviteLinksRequestSchema, ListInviteLinksResponseSchema, ListJoinRequestsRequestSchema, ListJoinRequestsResponseSchema, ListMyInvitesRequestSchema, ListMyInvitesResponseSchema, PreviewInviteLinkRequestSchema, PreviewInviteLinkResponseSchema, RejectJoinRequestRequestSchema, RejectJoinRequestResponseSchema, RequestToJoinRequestSchema, RequestToJoinResponseSchema, RevokeInviteLinkRequestSchema, RevokeInviteLinkResponseSchema, WithdrawJoinRequestRequestSchema, WithdrawJoinRequestResponseSchema } from "./invites_pb.js";
+import type { AcceptInviteRequestSchema, AcceptInviteResponseSchema, ApproveJoinRequestRequestSchema, ApproveJoinRequestResponseSchema, CreateInviteLinkRequestSchema, CreateInviteLinkResponseSchema, DeclineInviteRequestSchema, DeclineInviteResponseSchema, InviteMemberRequestSchema, InviteMemberResponseSchema, JoinByLinkRequestSchema, JoinByLinkResponseSchema, ListInviteLinksRequestSchema, ListInviteLinksResponseSchema, ListJoinRequestsRequestSchema, ListJoinRequestsResponseSchema, ListMyInvitesRequestSchema, ListMyInvitesResponseSchema, ListMyJoinRequestsRequestSchema, ListMyJoinRequestsResponseSchema, ListSentInvitesRequestSchema, ListSentInvitesResponseSchema, PreviewInviteLinkRequestSchema, PreviewInviteLinkResponseSchema, RejectJoinRequestRequestSchema, RejectJoinRequestResponseSchema, RequestToJoinRequestSchema, RequestToJoinResponseSchema, RevokeInviteLinkRequestSchema, RevokeInviteLinkResponseSchema, RevokeInviteRequestSchema, RevokeInviteResponseSchema, UpdateInviteLinkRequestSchema, UpdateInviteLinkResponseSchema, WithdrawJoinRequestRequestSchema, WithdrawJoinRequestResponseSchema } from "./invites_pb.js";
 import { file_kith_circle_v1_invites } from "./invites_pb.js";
 import type { BanMemberRequestSchema, BanMemberResponseSchema, LeaveRequestSchema, LeaveResponseSchema, ListBansRequestSchema, ListBansResponseSchema, ListMembersRequestSchema, ListMembersResponseSchema, RemoveMemberRequestSchema, RemoveMemberResponseSchema, SetMemberRoleRequestSchema, SetMemberRoleResponseSchema, SetMemberSafetyRoleRequestSchema, SetMemberSafetyRoleResponseSchema, UnbanMemberRequestSchema, UnbanMemberResponseSchema } from "./members_pb.js";
 import { file_kith_circle_v1_members } from "./members_pb.js";
+import type { HidePostRequestSchema, HidePostResponseSchema, ListCircleAuditLogRequestSchema, ListCircleAuditLogResponseSchema, ListHiddenPostsRequestSchema, ListHiddenPostsResponseSchema, UnhidePostRequestSchema, UnhidePostResponseSchema } from "./moderation_pb.js";
+import { file_kith_circle_v1_moderation } from "./moderation_pb.js";
 import type { Circle, CirclePreview, CircleRule, JoinRule } from "./types_pb.js";
 import { file_kith_circle_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -19,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/circle/v1/circle.proto.
  */
 export const file_kith_circle_v1_circle: GenFile = /*@__PURE__*/
-  fileDesc("ChtraXRoL2NpcmNsZS92MS9jaXJjbGUucHJvdG8SDmtpdGguY2lyY2xlLnYxItQCChNDcmVhdGVDaXJjbGVSZXF1ZXN0EhcKBG5hbWUYASABKAlCCbpIBnIEEAEYMhIdCgtkZXNjcmlwdGlvbhgCIAEoCUIIukgFcgMY9AMSJAoPYXZhdGFyX21lZGlhX2lkGAMgASgJQgu6SAjYAQFyA7ABARI3Cglqb2luX3J1bGUYBCABKA4yGC5raXRoLmNpcmNsZS52MS5Kb2luUnVsZUIKukgHggEEEAEgABIhCgptZW1iZXJfY2FwGAUgASgNQg26SArYAQEqBRj0AygCEhQKDGRpc2NvdmVyYWJsZRgGIAEoCBIzCgVydWxlcxgHIAMoCzIaLmtpdGguY2lyY2xlLnYxLkNpcmNsZVJ1bGVCCLpIBZIBAhAUEjgKD2lkZW1wb3RlbmN5X2tleRgIIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI+ChRDcmVhdGVDaXJjbGVSZXNwb25zZRImCgZjaXJjbGUYASABKAsyFi5raXRoLmNpcmNsZS52MS5DaXJjbGUiLwoQR2V0Q2lyY2xlUmVxdWVzdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBIncKEUdldENpcmNsZVJlc3BvbnNlEigKBmNpcmNsZRgBIAEoCzIWLmtpdGguY2lyY2xlLnYxLkNpcmNsZUgAEjAKB3ByZXZpZXcYAiABKAsyHS5raXRoLmNpcmNsZS52MS5DaXJjbGVQcmV2aWV3SABCBgoEdmlldyKvBgoTVXBkYXRlQ2lyY2xlUmVxdWVzdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhUKBG5hbWUYAiABKAlCB7pIBHICGDISHQoLZGVzY3JpcHRpb24YAyABKAlCCLpIBXIDGPQDEiQKD2F2YXRhcl9tZWRpYV9pZBgEIAEoCUILukgI2AEBcgOwAQESNQoJam9pbl9ydWxlGAUgASgOMhgua2l0aC5jaXJjbGUudjEuSm9pblJ1bGVCCLpIBYIBAhABEhwKCm1lbWJlcl9jYXAYBiABKA1CCLpIBSoDGPQDEhQKDGRpc2NvdmVyYWJsZRgHIAEoCBKDAQoLdXBkYXRlX21hc2sYCCABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQlK6SE/IAQHiAUkSBG5hbWUSC2Rlc2NyaXB0aW9uEg9hdmF0YXJfbWVkaWFfaWQSCWpvaW5fcnVsZRIKbWVtYmVyX2NhcBIMZGlzY292ZXJhYmxlEjgKD2lkZW1wb3RlbmN5X2tleRgJIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJDrzArpI7wIaagoUY2lyY2xlLm5hbWVfcmVxdWlyZWQSFm5hbWUgbXVzdCBub3QgYmUgZW1wdHkaOiEoJ25hbWUnIGluIHRoaXMudXBkYXRlX21hc2sucGF0aHMpIHx8IHNpemUodGhpcy5uYW1lKSA+IDAaeAoZY2lyY2xlLmpvaW5fcnVsZV9yZXF1aXJlZBIVam9pbl9ydWxlIG11c3QgYmUgc2V0GkQhKCdqb2luX3J1bGUnIGluIHRoaXMudXBkYXRlX21hc2sucGF0aHMpIHx8IGludCh0aGlzLmpvaW5fcnVsZSkgIT0gMBqGAQoaY2lyY2xlLm1lbWJlcl9jYXBfcmVxdWlyZWQSJG1lbWJlcl9jYXAgbXVzdCBiZSBiZXR3ZWVuIDIgYW5kIDUwMBpCISgnbWVtYmVyX2NhcCcgaW4gdGhpcy51cGRhdGVfbWFzay5wYXRocykgfHwgdGhpcy5tZW1iZXJfY2FwID49IDJ1Ij4KFFVwZGF0ZUNpcmNsZVJlc3BvbnNlEiYKBmNpcmNsZRgBIAEoCzIWLmtpdGguY2lyY2xlLnYxLkNpcmNsZSJsChNEZWxldGVDaXJjbGVSZXF1ZXN0EhsKCWNpcmNsZV9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIhYKFERlbGV0ZUNpcmNsZVJlc3BvbnNlIlIKFExpc3RNeUNpcmNsZXNSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEIlkKFUxpc3RNeUNpcmNsZXNSZXNwb25zZRInCgdjaXJjbGVzGAEgAygLMhYua2l0aC5jaXJjbGUudjEuQ2lyY2xlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKRAQoYVHJhbnNmZXJPd25lcnNoaXBSZXF1ZXN0EhsKCWNpcmNsZV9pZBgBIAEoCUIIukgFcgOwAQESHgoMbmV3X293bmVyX2lkGAIgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiQwoZVHJhbnNmZXJPd25lcnNoaXBSZXNwb25zZRImCgZjaXJjbGUYASABKAsyFi5raXRoLmNpcmNsZS52MS5DaXJjbGUiowEKFVNldENpcmNsZVJ1bGVzUmVxdWVzdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEjMKBXJ1bGVzGAIgAygLMhoua2l0aC5jaXJjbGUudjEuQ2lyY2xlUnVsZUIIukgFkgECEBQSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkMKFlNldENpcmNsZVJ1bGVzUmVzcG9uc2USKQoFcnVsZXMYASADKAsyGi5raXRoLmNpcmNsZS52MS5DaXJjbGVSdWxlMsoVCg1DaXJjbGVTZXJ2aWNlElkKDENyZWF0ZUNpcmNsZRIjLmtpdGguY2lyY2xlLnYxLkNyZWF0ZUNpcmNsZVJlcXVlc3QaJC5raXRoLmNpcmNsZS52MS5DcmVhdGVDaXJjbGVSZXNwb25zZRJQCglHZXRDaXJjbGUSIC5raXRoLmNpcmNsZS52MS5HZXRDaXJjbGVSZXF1ZXN0GiEua2l0aC5jaXJjbGUudjEuR2V0Q2lyY2xlUmVzcG9uc2USWQoMVXBkYXRlQ2lyY2xlEiMua2l0aC5jaXJjbGUudjEuVXBkYXRlQ2lyY2xlUmVxdWVzdBokLmtpdGguY2lyY2xlLnYxLlVwZGF0ZUNpcmNsZVJlc3BvbnNlElkKDERlbGV0ZUNpcmNsZRIjLmtpdGguY2lyY2xlLnYxLkRlbGV0ZUNpcmNsZVJlcXVlc3QaJC5raXRoLmNpcmNsZS52MS5EZWxldGVDaXJjbGVSZXNwb25zZRJcCg1MaXN0TXlDaXJjbGVzEiQua2l0aC5jaXJjbGUudjEuTGlzdE15Q2lyY2xlc1JlcXVlc3QaJS5raXRoLmNpcmNsZS52MS5MaXN0TXlDaXJjbGVzUmVzcG9uc2USVgoLTGlzdE1lbWJlcnMSIi5raXRoLmNpcmNsZS52MS5MaXN0TWVtYmVyc1JlcXVlc3QaIy5raXRoLmNpcmNsZS52MS5MaXN0TWVtYmVyc1Jlc3BvbnNlElkKDEludml0ZU1lbWJlchIjLmtpdGguY2lyY2xlLnYxLkludml0ZU1lbWJlclJlcXVlc3QaJC5raXRoLmNpcmNsZS52MS5JbnZpdGVNZW1iZXJSZXNwb25zZRJcCg1MaXN0TXlJbnZpdGVzEiQua2l0aC5jaXJjbGUudjEuTGlzdE15SW52aXRlc1JlcXVlc3QaJS5raXRoLmNpcmNsZS52MS5MaXN0TXlJbnZpdGVzUmVzcG9uc2USWQoMQWNjZXB0SW52aXRlEiMua2l0aC5jaXJjbGUudjEuQWNjZXB0SW52aXRlUmVxdWVzdBokLmtpdGguY2lyY2xlLnYxLkFjY2VwdEludml0ZVJlc3BvbnNlElwKDURlY2xpbmVJbnZpdGUSJC5raXRoLmNpcmNsZS52MS5EZWNsaW5lSW52aXRlUmVxdWVzdBolLmtpdGguY2lyY2xlLnYxLkRlY2xpbmVJbnZpdGVSZXNwb25zZRJlChBDcmVhdGVJbnZpdGVMaW5rEicua2l0aC5jaXJjbGUudjEuQ3JlYXRlSW52aXRlTGlua1JlcXVlc3QaKC5raXRoLmNpcmNsZS52MS5DcmVhdGVJbnZpdGVMaW5rUmVzcG9uc2USYgoPTGlzdEludml0ZUxpbmtzEiYua2l0aC5jaXJjbGUudjEuTGlzdEludml0ZUxpbmtzUmVxdWVzdBonLmtpdGguY2lyY2xlLnYxLkxpc3RJbnZpdGVMaW5rc1Jlc3BvbnNlEmUKEFJldm9rZUludml0ZUxpbmsSJy5raXRoLmNpcmNsZS52MS5SZXZva2VJbnZpdGVMaW5rUmVxdWVzdBooLmtpdGguY2lyY2xlLnYxLlJldm9rZUludml0ZUxpbmtSZXNwb25zZRJoChFQcmV2aWV3SW52aXRlTGluaxIoLmtpdGguY2lyY2xlLnYxLlByZXZpZXdJbnZpdGVMaW5rUmVxdWVzdBopLmtpdGguY2lyY2xlLnYxLlByZXZpZXdJbnZpdGVMaW5rUmVzcG9uc2USUwoKSm9pbkJ5TGluaxIhLmtpdGguY2lyY2xlLnYxLkpvaW5CeUxpbmtSZXF1ZXN0GiIua2l0aC5jaXJjbGUudjEuSm9pbkJ5TGlua1Jlc3BvbnNlElwKDVJlcXVlc3RUb0pvaW4SJC5raXRoLmNpcmNsZS52MS5SZXF1ZXN0VG9Kb2luUmVxdWVzdBolLmtpdGguY2lyY2xlLnYxLlJlcXVlc3RUb0pvaW5SZXNwb25zZRJuChNXaXRoZHJhd0pvaW5SZXF1ZXN0Eioua2l0aC5jaXJjbGUudjEuV2l0aGRyYXdKb2luUmVxdWVzdFJlcXVlc3QaKy5raXRoLmNpcmNsZS52MS5XaXRoZHJhd0pvaW5SZXF1ZXN0UmVzcG9uc2USZQoQTGlzdEpvaW5SZXF1ZXN0cxInLmtpdGguY2lyY2xlLnYxLkxpc3RKb2luUmVxdWVzdHNSZXF1ZXN0Gigua2l0aC5jaXJjbGUudjEuTGlzdEpvaW5SZXF1ZXN0c1Jlc3BvbnNlEmsKEkFwcHJvdmVKb2luUmVxdWVzdBIpLmtpdGguY2lyY2xlLnYxLkFwcHJvdmVKb2luUmVxdWVzdFJlcXVlc3QaKi5raXRoLmNpcmNsZS52MS5BcHByb3ZlSm9pblJlcXVlc3RSZXNwb25zZRJoChFSZWplY3RKb2luUmVxdWVzdBIoLmtpdGguY2lyY2xlLnYxLlJlamVjdEpvaW5SZXF1ZXN0UmVxdWVzdBopLmtpdGguY2lyY2xlLnYxLlJlamVjdEpvaW5SZXF1ZXN0UmVzcG9uc2USRAoFTGVhdmUSHC5raXRoLmNpcmNsZS52MS5MZWF2ZVJlcXVlc3QaHS5raXRoLmNpcmNsZS52MS5MZWF2ZVJlc3BvbnNlElkKDFJlbW92ZU1lbWJlchIjLmtpdGguY2lyY2xlLnYxLlJlbW92ZU1lbWJlclJlcXVlc3QaJC5raXRoLmNpcmNsZS52MS5SZW1vdmVNZW1iZXJSZXNwb25zZRJQCglCYW5NZW1iZXISIC5raXRoLmNpcmNsZS52MS5CYW5NZW1iZXJSZXF1ZXN0GiEua2l0aC5jaXJjbGUudjEuQmFuTWVtYmVyUmVzcG9uc2USVgoLVW5iYW5NZW1iZXISIi5raXRoLmNpcmNsZS52MS5VbmJhbk1lbWJlclJlcXVlc3QaIy5raXRoLmNpcmNsZS52MS5VbmJhbk1lbWJlclJlc3BvbnNlEk0KCExpc3RCYW5zEh8ua2l0aC5jaXJjbGUudjEuTGlzdEJhbnNSZXF1ZXN0GiAua2l0aC5jaXJjbGUudjEuTGlzdEJhbnNSZXNwb25zZRJcCg1TZXRNZW1iZXJSb2xlEiQua2l0aC5jaXJjbGUudjEuU2V0TWVtYmVyUm9sZVJlcXVlc3QaJS5raXRoLmNpcmNsZS52MS5TZXRNZW1iZXJSb2xlUmVzcG9uc2USbgoTU2V0TWVtYmVyU2FmZXR5Um9sZRIqLmtpdGguY2lyY2xlLnYxLlNldE1lbWJlclNhZmV0eVJvbGVSZXF1ZXN0Gisua2l0aC5jaXJjbGUudjEuU2V0TWVtYmVyU2FmZXR5Um9sZVJlc3BvbnNlEmgKEVRyYW5zZmVyT3duZXJzaGlwEigua2l0aC5jaXJjbGUudjEuVHJhbnNmZXJPd25lcnNoaXBSZXF1ZXN0Gikua2l0aC5jaXJjbGUudjEuVHJhbnNmZXJPd25lcnNoaXBSZXNwb25zZRJfCg5TZXRDaXJjbGVSdWxlcxIlLmtpdGguY2lyY2xlLnYxLlNldENpcmNsZVJ1bGVzUmVxdWVzdBomLmtpdGguY2lyY2xlLnYxLlNldENpcmNsZVJ1bGVzUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_field_mask, file_kith_circle_v1_invites, file_kith_circle_v1_members, file_kith_circle_v1_types]);
+  fileDesc("ChtraXRoL2NpcmNsZS92MS9jaXJjbGUucHJvdG8SDmtpdGguY2lyY2xlLnYxItQCChNDcmVhdGVDaXJjbGVSZXF1ZXN0EhcKBG5hbWUYASABKAlCCbpIBnIEEAEYMhIdCgtkZXNjcmlwdGlvbhgCIAEoCUIIukgFcgMY9AMSJAoPYXZhdGFyX21lZGlhX2lkGAMgASgJQgu6SAjYAQFyA7ABARI3Cglqb2luX3J1bGUYBCABKA4yGC5raXRoLmNpcmNsZS52MS5Kb2luUnVsZUIKukgHggEEEAEgABIhCgptZW1iZXJfY2FwGAUgASgNQg26SArYAQEqBRj0AygCEhQKDGRpc2NvdmVyYWJsZRgGIAEoCBIzCgVydWxlcxgHIAMoCzIaLmtpdGguY2lyY2xlLnYxLkNpcmNsZVJ1bGVCCLpIBZIBAhAUEjgKD2lkZW1wb3RlbmN5X2tleRgIIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI+ChRDcmVhdGVDaXJjbGVSZXNwb25zZRImCgZjaXJjbGUYASABKAsyFi5raXRoLmNpcmNsZS52MS5DaXJjbGUiLwoQR2V0Q2lyY2xlUmVxdWVzdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBIncKEUdldENpcmNsZVJlc3BvbnNlEigKBmNpcmNsZRgBIAEoCzIWLmtpdGguY2lyY2xlLnYxLkNpcmNsZUgAEjAKB3ByZXZpZXcYAiABKAsyHS5raXRoLmNpcmNsZS52MS5DaXJjbGVQcmV2aWV3SABCBgoEdmlldyKvBgoTVXBkYXRlQ2lyY2xlUmVxdWVzdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhUKBG5hbWUYAiABKAlCB7pIBHICGDISHQoLZGVzY3JpcHRpb24YAyABKAlCCLpIBXIDGPQDEiQKD2F2YXRhcl9tZWRpYV9pZBgEIAEoCUILukgI2AEBcgOwAQESNQoJam9pbl9ydWxlGAUgASgOMhgua2l0aC5jaXJjbGUudjEuSm9pblJ1bGVCCLpIBYIBAhABEhwKCm1lbWJlcl9jYXAYBiABKA1CCLpIBSoDGPQDEhQKDGRpc2NvdmVyYWJsZRgHIAEoCBKDAQoLdXBkYXRlX21hc2sYCCABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQlK6SE/IAQHiAUkSBG5hbWUSC2Rlc2NyaXB0aW9uEg9hdmF0YXJfbWVkaWFfaWQSCWpvaW5fcnVsZRIKbWVtYmVyX2NhcBIMZGlzY292ZXJhYmxlEjgKD2lkZW1wb3RlbmN5X2tleRgJIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJDrzArpI7wIaagoUY2lyY2xlLm5hbWVfcmVxdWlyZWQSFm5hbWUgbXVzdCBub3QgYmUgZW1wdHkaOiEoJ25hbWUnIGluIHRoaXMudXBkYXRlX21hc2sucGF0aHMpIHx8IHNpemUodGhpcy5uYW1lKSA+IDAaeAoZY2lyY2xlLmpvaW5fcnVsZV9yZXF1aXJlZBIVam9pbl9ydWxlIG11c3QgYmUgc2V0GkQhKCdqb2luX3J1bGUnIGluIHRoaXMudXBkYXRlX21hc2sucGF0aHMpIHx8IGludCh0aGlzLmpvaW5fcnVsZSkgIT0gMBqGAQoaY2lyY2xlLm1lbWJlcl9jYXBfcmVxdWlyZWQSJG1lbWJlcl9jYXAgbXVzdCBiZSBiZXR3ZWVuIDIgYW5kIDUwMBpCISgnbWVtYmVyX2NhcCcgaW4gdGhpcy51cGRhdGVfbWFzay5wYXRocykgfHwgdGhpcy5tZW1iZXJfY2FwID49IDJ1Ij4KFFVwZGF0ZUNpcmNsZVJlc3BvbnNlEiYKBmNpcmNsZRgBIAEoCzIWLmtpdGguY2lyY2xlLnYxLkNpcmNsZSJsChNEZWxldGVDaXJjbGVSZXF1ZXN0EhsKCWNpcmNsZV9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIj4KFERlbGV0ZUNpcmNsZVJlc3BvbnNlEiYKBmNpcmNsZRgBIAEoCzIWLmtpdGguY2lyY2xlLnYxLkNpcmNsZSJtChRSZXN0b3JlQ2lyY2xlUmVxdWVzdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI/ChVSZXN0b3JlQ2lyY2xlUmVzcG9uc2USJgoGY2lyY2xlGAEgASgLMhYua2l0aC5jaXJjbGUudjEuQ2lyY2xlImsKFExpc3RNeUNpcmNsZXNSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEEhcKD2luY2x1ZGVfZGVsZXRlZBgDIAEoCCJZChVMaXN0TXlDaXJjbGVzUmVzcG9uc2USJwoHY2lyY2xlcxgBIAMoCzIWLmtpdGguY2lyY2xlLnYxLkNpcmNsZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkioQEKFFNlYXJjaENpcmNsZXNSZXF1ZXN0EhYKBXF1ZXJ5GAEgASgJQge6SARyAhhkEjUKCWpvaW5fcnVsZRgCIAEoDjIYLmtpdGguY2lyY2xlLnYxLkpvaW5SdWxlQgi6SAWCAQIQARIcCglwYWdlX3NpemUYAyABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiABCJgChVTZWFyY2hDaXJjbGVzUmVzcG9uc2USLgoHY2lyY2xlcxgBIAMoCzIdLmtpdGguY2lyY2xlLnYxLkNpcmNsZVByZXZpZXcSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIpEBChhUcmFuc2Zlck93bmVyc2hpcFJlcXVlc3QSGwoJY2lyY2xlX2lkGAEgASgJQgi6SAVyA7ABARIeCgxuZXdfb3duZXJfaWQYAiABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJDChlUcmFuc2Zlck93bmVyc2hpcFJlc3BvbnNlEiYKBmNpcmNsZRgBIAEoCzIWLmtpdGguY2lyY2xlLnYxLkNpcmNsZSLCAQoVU2V0Q2lyY2xlUnVsZXNSZXF1ZXN0EhsKCWNpcmNsZV9pZBgBIAEoCUIIukgFcgOwAQESMwoFcnVsZXMYAiADKAsyGi5raXRoLmNpcmNsZS52MS5DaXJjbGVSdWxlQgi6SAWSAQIQFBIdCgxiYXNlX3ZlcnNpb24YBCABKA1CB7pIBCoCKAESOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIloKFlNldENpcmNsZVJ1bGVzUmVzcG9uc2USKQoFcnVsZXMYASADKAsyGi5raXRoLmNpcmNsZS52MS5DaXJjbGVSdWxlEhUKDXJ1bGVzX3ZlcnNpb24YAiABKA0yzx0KDUNpcmNsZVNlcnZpY2USWQoMQ3JlYXRlQ2lyY2xlEiMua2l0aC5jaXJjbGUudjEuQ3JlYXRlQ2lyY2xlUmVxdWVzdBokLmtpdGguY2lyY2xlLnYxLkNyZWF0ZUNpcmNsZVJlc3BvbnNlElUKCUdldENpcmNsZRIgLmtpdGguY2lyY2xlLnYxLkdldENpcmNsZVJlcXVlc3QaIS5raXRoLmNpcmNsZS52MS5HZXRDaXJjbGVSZXNwb25zZSIDkAIBElkKDFVwZGF0ZUNpcmNsZRIjLmtpdGguY2lyY2xlLnYxLlVwZGF0ZUNpcmNsZVJlcXVlc3QaJC5raXRoLmNpcmNsZS52MS5VcGRhdGVDaXJjbGVSZXNwb25zZRJZCgxEZWxldGVDaXJjbGUSIy5raXRoLmNpcmNsZS52MS5EZWxldGVDaXJjbGVSZXF1ZXN0GiQua2l0aC5jaXJjbGUudjEuRGVsZXRlQ2lyY2xlUmVzcG9uc2USXAoNUmVzdG9yZUNpcmNsZRIkLmtpdGguY2lyY2xlLnYxLlJlc3RvcmVDaXJjbGVSZXF1ZXN0GiUua2l0aC5jaXJjbGUudjEuUmVzdG9yZUNpcmNsZVJlc3BvbnNlEmEKDUxpc3RNeUNpcmNsZXMSJC5raXRoLmNpcmNsZS52MS5MaXN0TXlDaXJjbGVzUmVxdWVzdBolLmtpdGguY2lyY2xlLnYxLkxpc3RNeUNpcmNsZXNSZXNwb25zZSIDkAIBEmEKDVNlYXJjaENpcmNsZXMSJC5raXRoLmNpcmNsZS52MS5TZWFyY2hDaXJjbGVzUmVxdWVzdBolLmtpdGguY2lyY2xlLnYxLlNlYXJjaENpcmNsZXNSZXNwb25zZSIDkAIBElsKC0xpc3RNZW1iZXJzEiIua2l0aC5jaXJjbGUudjEuTGlzdE1lbWJlcnNSZXF1ZXN0GiMua2l0aC5jaXJjbGUudjEuTGlzdE1lbWJlcnNSZXNwb25zZSIDkAIBElkKDEludml0ZU1lbWJlchIjLmtpdGguY2lyY2xlLnYxLkludml0ZU1lbWJlclJlcXVlc3QaJC5raXRoLmNpcmNsZS52MS5JbnZpdGVNZW1iZXJSZXNwb25zZRJZCgxSZXZva2VJbnZpdGUSIy5raXRoLmNpcmNsZS52MS5SZXZva2VJbnZpdGVSZXF1ZXN0GiQua2l0aC5jaXJjbGUudjEuUmV2b2tlSW52aXRlUmVzcG9uc2USZwoPTGlzdFNlbnRJbnZpdGVzEiYua2l0aC5jaXJjbGUudjEuTGlzdFNlbnRJbnZpdGVzUmVxdWVzdBonLmtpdGguY2lyY2xlLnYxLkxpc3RTZW50SW52aXRlc1Jlc3BvbnNlIgOQAgESYQoNTGlzdE15SW52aXRlcxIkLmtpdGguY2lyY2xlLnYxLkxpc3RNeUludml0ZXNSZXF1ZXN0GiUua2l0aC5jaXJjbGUudjEuTGlzdE15SW52aXRlc1Jlc3BvbnNlIgOQAgESWQoMQWNjZXB0SW52aXRlEiMua2l0aC5jaXJjbGUudjEuQWNjZXB0SW52aXRlUmVxdWVzdBokLmtpdGguY2lyY2xlLnYxLkFjY2VwdEludml0ZVJlc3BvbnNlElwKDURlY2xpbmVJbnZpdGUSJC5raXRoLmNpcmNsZS52MS5EZWNsaW5lSW52aXRlUmVxdWVzdBolLmtpdGguY2lyY2xlLnYxLkRlY2xpbmVJbnZpdGVSZXNwb25zZRJlChBDcmVhdGVJbnZpdGVMaW5rEicua2l0aC5jaXJjbGUudjEuQ3JlYXRlSW52aXRlTGlua1JlcXVlc3QaKC5raXRoLmNpcmNsZS52MS5DcmVhdGVJbnZpdGVMaW5rUmVzcG9uc2USZQoQVXBkYXRlSW52aXRlTGluaxInLmtpdGguY2lyY2xlLnYxLlVwZGF0ZUludml0ZUxpbmtSZXF1ZXN0Gigua2l0aC5jaXJjbGUudjEuVXBkYXRlSW52aXRlTGlua1Jlc3BvbnNlEmcKD0xpc3RJbnZpdGVMaW5rcxImLmtpdGguY2lyY2xlLnYxLkxpc3RJbnZpdGVMaW5rc1JlcXVlc3QaJy5raXRoLmNpcmNsZS52MS5MaXN0SW52aXRlTGlua3NSZXNwb25zZSIDkAIBEmUKEFJldm9rZUludml0ZUxpbmsSJy5raXRoLmNpcmNsZS52MS5SZXZva2VJbnZpdGVMaW5rUmVxdWVzdBooLmtpdGguY2lyY2xlLnYxLlJldm9rZUludml0ZUxpbmtSZXNwb25zZRJtChFQcmV2aWV3SW52aXRlTGluaxIoLmtpdGguY2lyY2xlLnYxLlByZXZpZXdJbnZpdGVMaW5rUmVxdWVzdBopLmtpdGguY2lyY2xlLnYxLlByZXZpZXdJbnZpdGVMaW5rUmVzcG9uc2UiA5ACARJTCgpKb2luQnlMaW5rEiEua2l0aC5jaXJjbGUudjEuSm9pbkJ5TGlua1JlcXVlc3QaIi5raXRoLmNpcmNsZS52MS5Kb2luQnlMaW5rUmVzcG9uc2USXAoNUmVxdWVzdFRvSm9pbhIkLmtpdGguY2lyY2xlLnYxLlJlcXVlc3RUb0pvaW5SZXF1ZXN0GiUua2l0aC5jaXJjbGUudjEuUmVxdWVzdFRvSm9pblJlc3BvbnNlEm4KE1dpdGhkcmF3Sm9pblJlcXVlc3QSKi5raXRoLmNpcmNsZS52MS5XaXRoZHJhd0pvaW5SZXF1ZXN0UmVxdWVzdBorLmtpdGguY2lyY2xlLnYxLldpdGhkcmF3Sm9pblJlcXVlc3RSZXNwb25zZRJwChJMaXN0TXlKb2luUmVxdWVzdHMSKS5raXRoLmNpcmNsZS52MS5MaXN0TXlKb2luUmVxdWVzdHNSZXF1ZXN0Gioua2l0aC5jaXJjbGUudjEuTGlzdE15Sm9pblJlcXVlc3RzUmVzcG9uc2UiA5ACARJqChBMaXN0Sm9pblJlcXVlc3RzEicua2l0aC5jaXJjbGUudjEuTGlzdEpvaW5SZXF1ZXN0c1JlcXVlc3QaKC5raXRoLmNpcmNsZS52MS5MaXN0Sm9pblJlcXVlc3RzUmVzcG9uc2UiA5ACARJrChJBcHByb3ZlSm9pblJlcXVlc3QSKS5raXRoLmNpcmNsZS52MS5BcHByb3ZlSm9pblJlcXVlc3RSZXF1ZXN0Gioua2l0aC5jaXJjbGUudjEuQXBwcm92ZUpvaW5SZXF1ZXN0UmVzcG9uc2USaAoRUmVqZWN0Sm9pblJlcXVlc3QSKC5raXRoLmNpcmNsZS52MS5SZWplY3RKb2luUmVxdWVzdFJlcXVlc3QaKS5raXRoLmNpcmNsZS52MS5SZWplY3RKb2luUmVxdWVzdFJlc3BvbnNlEkQKBUxlYXZlEhwua2l0aC5jaXJjbGUudjEuTGVhdmVSZXF1ZXN0Gh0ua2l0aC5jaXJjbGUudjEuTGVhdmVSZXNwb25zZRJZCgxSZW1vdmVNZW1iZXISIy5raXRoLmNpcmNsZS52MS5SZW1vdmVNZW1iZXJSZXF1ZXN0GiQua2l0aC5jaXJjbGUudjEuUmVtb3ZlTWVtYmVyUmVzcG9uc2USUAoJQmFuTWVtYmVyEiAua2l0aC5jaXJjbGUudjEuQmFuTWVtYmVyUmVxdWVzdBohLmtpdGguY2lyY2xlLnYxLkJhbk1lbWJlclJlc3BvbnNlElYKC1VuYmFuTWVtYmVyEiIua2l0aC5jaXJjbGUudjEuVW5iYW5NZW1iZXJSZXF1ZXN0GiMua2l0aC5jaXJjbGUudjEuVW5iYW5NZW1iZXJSZXNwb25zZRJSCghMaXN0QmFucxIfLmtpdGguY2lyY2xlLnYxLkxpc3RCYW5zUmVxdWVzdBogLmtpdGguY2lyY2xlLnYxLkxpc3RCYW5zUmVzcG9uc2UiA5ACARJcCg1TZXRNZW1iZXJSb2xlEiQua2l0aC5jaXJjbGUudjEuU2V0TWVtYmVyUm9sZVJlcXVlc3QaJS5raXRoLmNpcmNsZS52MS5TZXRNZW1iZXJSb2xlUmVzcG9uc2USbgoTU2V0TWVtYmVyU2FmZXR5Um9sZRIqLmtpdGguY2lyY2xlLnYxLlNldE1lbWJlclNhZmV0eVJvbGVSZXF1ZXN0Gisua2l0aC5jaXJjbGUudjEuU2V0TWVtYmVyU2FmZXR5Um9sZVJlc3BvbnNlEmgKEVRyYW5zZmVyT3duZXJzaGlwEigua2l0aC5jaXJjbGUudjEuVHJhbnNmZXJPd25lcnNoaXBSZXF1ZXN0Gikua2l0aC5jaXJjbGUudjEuVHJhbnNmZXJPd25lcnNoaXBSZXNwb25zZRJfCg5TZXRDaXJjbGVSdWxlcxIlLmtpdGguY2lyY2xlLnYxLlNldENpcmNsZVJ1bGVzUmVxdWVzdBomLmtpdGguY2lyY2xlLnYxLlNldENpcmNsZVJ1bGVzUmVzcG9uc2USTQoISGlkZVBvc3QSHy5raXRoLmNpcmNsZS52MS5IaWRlUG9zdFJlcXVlc3QaIC5raXRoLmNpcmNsZS52MS5IaWRlUG9zdFJlc3BvbnNlElMKClVuaGlkZVBvc3QSIS5raXRoLmNpcmNsZS52MS5VbmhpZGVQb3N0UmVxdWVzdBoiLmtpdGguY2lyY2xlLnYxLlVuaGlkZVBvc3RSZXNwb25zZRJnCg9MaXN0SGlkZGVuUG9zdHMSJi5raXRoLmNpcmNsZS52MS5MaXN0SGlkZGVuUG9zdHNSZXF1ZXN0Gicua2l0aC5jaXJjbGUudjEuTGlzdEhpZGRlblBvc3RzUmVzcG9uc2UiA5ACARJwChJMaXN0Q2lyY2xlQXVkaXRMb2cSKS5raXRoLmNpcmNsZS52MS5MaXN0Q2lyY2xlQXVkaXRMb2dSZXF1ZXN0Gioua2l0aC5jaXJjbGUudjEuTGlzdENpcmNsZUF1ZGl0TG9nUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_field_mask, file_kith_circle_v1_invites, file_kith_circle_v1_members, file_kith_circle_v1_moderation, file_kith_circle_v1_types]);
 
 /**
  * @generated from message kith.circle.v1.CreateCircleRequest
@@ -36,7 +38,9 @@ export type CreateCircleRequest = Message<"kith.circle.v1.CreateCircleRequest"> 
   description: string;
 
   /**
-   * Media id from kith.post.v1.PostService.CompleteUpload.
+   * Media id from kith.post.v1.PostService.CompleteUpload: the caller's own upload (NotFound
+   * otherwise), a READY image (FailedPrecondition otherwise). The circle holds it as its
+   * avatar, so it is never purged as unattached.
    *
    * @generated from field: string avatar_media_id = 3;
    */
@@ -169,7 +173,8 @@ export type UpdateCircleRequest = Message<"kith.circle.v1.UpdateCircleRequest"> 
   description: string;
 
   /**
-   * Empty removes the avatar.
+   * Empty removes the avatar. Otherwise as CreateCircleRequest.avatar_media_id; the previous
+   * avatar is released.
    *
    * @generated from field: string avatar_media_id = 4;
    */
@@ -259,6 +264,12 @@ export const DeleteCircleRequestSchema: GenMessage<DeleteCircleRequest> = /*@__P
  * @generated from message kith.circle.v1.DeleteCircleResponse
  */
 export type DeleteCircleResponse = Message<"kith.circle.v1.DeleteCircleResponse"> & {
+  /**
+   * The circle as its OWNER now sees it, with deleted_at and purge_at.
+   *
+   * @generated from field: kith.circle.v1.Circle circle = 1;
+   */
+  circle?: Circle | undefined;
 };
 
 /**
@@ -267,6 +278,48 @@ export type DeleteCircleResponse = Message<"kith.circle.v1.DeleteCircleResponse"
  */
 export const DeleteCircleResponseSchema: GenMessage<DeleteCircleResponse> = /*@__PURE__*/
   messageDesc(file_kith_circle_v1_circle, 7);
+
+/**
+ * @generated from message kith.circle.v1.RestoreCircleRequest
+ */
+export type RestoreCircleRequest = Message<"kith.circle.v1.RestoreCircleRequest"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.circle.v1.RestoreCircleRequest.
+ * Use `create(RestoreCircleRequestSchema)` to create a new message.
+ */
+export const RestoreCircleRequestSchema: GenMessage<RestoreCircleRequest> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_circle, 8);
+
+/**
+ * @generated from message kith.circle.v1.RestoreCircleResponse
+ */
+export type RestoreCircleResponse = Message<"kith.circle.v1.RestoreCircleResponse"> & {
+  /**
+   * @generated from field: kith.circle.v1.Circle circle = 1;
+   */
+  circle?: Circle | undefined;
+};
+
+/**
+ * Describes the message kith.circle.v1.RestoreCircleResponse.
+ * Use `create(RestoreCircleResponseSchema)` to create a new message.
+ */
+export const RestoreCircleResponseSchema: GenMessage<RestoreCircleResponse> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_circle, 9);
 
 /**
  * @generated from message kith.circle.v1.ListMyCirclesRequest
@@ -285,6 +338,13 @@ export type ListMyCirclesRequest = Message<"kith.circle.v1.ListMyCirclesRequest"
    * @generated from field: string page_token = 2;
    */
   pageToken: string;
+
+  /**
+   * Also the caller's own deleted circles that can still be restored (deleted_at set).
+   *
+   * @generated from field: bool include_deleted = 3;
+   */
+  includeDeleted: boolean;
 };
 
 /**
@@ -292,14 +352,14 @@ export type ListMyCirclesRequest = Message<"kith.circle.v1.ListMyCirclesRequest"
  * Use `create(ListMyCirclesRequestSchema)` to create a new message.
  */
 export const ListMyCirclesRequestSchema: GenMessage<ListMyCirclesRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_circle, 8);
+  messageDesc(file_kith_circle_v1_circle, 10);
 
 /**
  * @generated from message kith.circle.v1.ListMyCirclesResponse
  */
 export type ListMyCirclesResponse = Message<"kith.circle.v1.ListMyCirclesResponse"> & {
   /**
-   * Most recently active first.
+   * Most recently active first. Circle.rules is always empty here.
    *
    * @generated from field: repeated kith.circle.v1.Circle circles = 1;
    */
@@ -318,7 +378,72 @@ export type ListMyCirclesResponse = Message<"kith.circle.v1.ListMyCirclesRespons
  * Use `create(ListMyCirclesResponseSchema)` to create a new message.
  */
 export const ListMyCirclesResponseSchema: GenMessage<ListMyCirclesResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_circle, 9);
+  messageDesc(file_kith_circle_v1_circle, 11);
+
+/**
+ * @generated from message kith.circle.v1.SearchCirclesRequest
+ */
+export type SearchCirclesRequest = Message<"kith.circle.v1.SearchCirclesRequest"> & {
+  /**
+   * Words matched against names and descriptions, case- and accent-insensitively, best match
+   * first; empty lists every discoverable circle, largest first.
+   *
+   * @generated from field: string query = 1;
+   */
+  query: string;
+
+  /**
+   * Only circles with this join rule; unspecified = both.
+   *
+   * @generated from field: kith.circle.v1.JoinRule join_rule = 2;
+   */
+  joinRule: JoinRule;
+
+  /**
+   * 0..100; 0 means the default of 20.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token from the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message kith.circle.v1.SearchCirclesRequest.
+ * Use `create(SearchCirclesRequestSchema)` to create a new message.
+ */
+export const SearchCirclesRequestSchema: GenMessage<SearchCirclesRequest> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_circle, 12);
+
+/**
+ * @generated from message kith.circle.v1.SearchCirclesResponse
+ */
+export type SearchCirclesResponse = Message<"kith.circle.v1.SearchCirclesResponse"> & {
+  /**
+   * @generated from field: repeated kith.circle.v1.CirclePreview circles = 1;
+   */
+  circles: CirclePreview[];
+
+  /**
+   * Opaque cursor for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message kith.circle.v1.SearchCirclesResponse.
+ * Use `create(SearchCirclesResponseSchema)` to create a new message.
+ */
+export const SearchCirclesResponseSchema: GenMessage<SearchCirclesResponse> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_circle, 13);
 
 /**
  * @generated from message kith.circle.v1.TransferOwnershipRequest
@@ -350,7 +475,7 @@ export type TransferOwnershipRequest = Message<"kith.circle.v1.TransferOwnership
  * Use `create(TransferOwnershipRequestSchema)` to create a new message.
  */
 export const TransferOwnershipRequestSchema: GenMessage<TransferOwnershipRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_circle, 10);
+  messageDesc(file_kith_circle_v1_circle, 14);
 
 /**
  * @generated from message kith.circle.v1.TransferOwnershipResponse
@@ -367,7 +492,7 @@ export type TransferOwnershipResponse = Message<"kith.circle.v1.TransferOwnershi
  * Use `create(TransferOwnershipResponseSchema)` to create a new message.
  */
 export const TransferOwnershipResponseSchema: GenMessage<TransferOwnershipResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_circle, 11);
+  messageDesc(file_kith_circle_v1_circle, 15);
 
 /**
  * @generated from message kith.circle.v1.SetCircleRulesRequest
@@ -386,6 +511,14 @@ export type SetCircleRulesRequest = Message<"kith.circle.v1.SetCircleRulesReques
   rules: CircleRule[];
 
   /**
+   * The Circle.rules_version the new list was edited from. A mismatch answers Aborted, so a
+   * concurrent edit by another admin is never silently overwritten.
+   *
+   * @generated from field: uint32 base_version = 4;
+   */
+  baseVersion: number;
+
+  /**
    * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
    * alternative. See docs/adr/0004-idempotency-keys.md.
    *
@@ -399,7 +532,7 @@ export type SetCircleRulesRequest = Message<"kith.circle.v1.SetCircleRulesReques
  * Use `create(SetCircleRulesRequestSchema)` to create a new message.
  */
 export const SetCircleRulesRequestSchema: GenMessage<SetCircleRulesRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_circle, 12);
+  messageDesc(file_kith_circle_v1_circle, 16);
 
 /**
  * @generated from message kith.circle.v1.SetCircleRulesResponse
@@ -409,6 +542,13 @@ export type SetCircleRulesResponse = Message<"kith.circle.v1.SetCircleRulesRespo
    * @generated from field: repeated kith.circle.v1.CircleRule rules = 1;
    */
   rules: CircleRule[];
+
+  /**
+   * The new Circle.rules_version.
+   *
+   * @generated from field: uint32 rules_version = 2;
+   */
+  rulesVersion: number;
 };
 
 /**
@@ -416,19 +556,39 @@ export type SetCircleRulesResponse = Message<"kith.circle.v1.SetCircleRulesRespo
  * Use `create(SetCircleRulesResponseSchema)` to create a new message.
  */
 export const SetCircleRulesResponseSchema: GenMessage<SetCircleRulesResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_circle, 13);
+  messageDesc(file_kith_circle_v1_circle, 17);
 
 /**
  * CircleService owns circles: small private groups with roles, invitations, join requests,
- * bans and rules. Only members see a circle's posts, members and timeline; a non-member gets
- * NotFound (or a preview for a discoverable circle). Requests and responses are split across
- * circle.proto, invites.proto and members.proto.
+ * bans, rules, delegated moderation of the circle's posts and an audit log. Requests and
+ * responses are split across circle.proto, invites.proto, members.proto and moderation.proto.
+ *
+ * Access: every RPC needs a signed-in caller. An API key reaches only the RPCs mapped to
+ * `circles:read` or `circles:write` in services/circle/src/module.ts; the others (DeleteCircle,
+ * RestoreCircle, Leave, SetMemberSafetyRole, TransferOwnership) need a session. Only members
+ * see a circle, its members and its posts: an RPC naming a circle the caller is not a member
+ * of answers NotFound, never PermissionDenied, so its existence does not leak. The exceptions
+ * are a discoverable circle's preview (GetCircle, SearchCircles) and RequestToJoin. A member
+ * whose role is too low gets PermissionDenied (roles: see CircleRole); a conflict with the
+ * state of the circle, invite or request (full, banned, no longer pending) gets
+ * FailedPrecondition.
+ * A deleted circle (see DeleteCircle) answers NotFound to everyone but its OWNER, who gets
+ * FailedPrecondition from every RPC but GetCircle, ListMyCircles and RestoreCircle.
+ *
+ * Blocks (the rules in kith.user.v1.UserService): a block either way refuses InviteMember
+ * between the two users and hides a discoverable circle from a user its OWNER blocks or is
+ * blocked by (SearchCircles, the GetCircle preview, RequestToJoin). Inside a circle both
+ * belong to, a block changes nothing: posts, members and alerts follow the circle, and a block
+ * never suppresses an SOS.
  *
  * @generated from service kith.circle.v1.CircleService
  */
 export const CircleService: GenService<{
   /**
-   * Creates a circle with the caller as OWNER.
+   * Creates a circle with the caller as OWNER (publishes circle.created, then the owner's
+   * circle.member_joined). Any signed-in user. Name and description pass moderation's
+   * pre-publication check (kith.moderation.v1.ModerationInternalService.CheckContent): a
+   * rejection answers InvalidArgument with ErrorInfo reason CONTENT_REJECTED.
    *
    * @generated from rpc kith.circle.v1.CircleService.CreateCircle
    */
@@ -438,6 +598,10 @@ export const CircleService: GenService<{
     output: typeof CreateCircleResponseSchema;
   },
   /**
+   * A circle with its rules, for a member (and for its OWNER while it is deleted); the preview
+   * for a non-member when it is discoverable and no block or ban stands between them; NotFound
+   * otherwise.
+   *
    * @generated from rpc kith.circle.v1.CircleService.GetCircle
    */
   getCircle: {
@@ -446,7 +610,9 @@ export const CircleService: GenService<{
     output: typeof GetCircleResponseSchema;
   },
   /**
-   * Updates the fields named in update_mask (OWNER or ADMIN).
+   * Updates the fields named in update_mask (OWNER or ADMIN; a MEMBER gets PermissionDenied).
+   * Publishes circle.updated. A new avatar must be the caller's own READY image; a new name or
+   * description passes the same moderation check as in CreateCircle.
    *
    * @generated from rpc kith.circle.v1.CircleService.UpdateCircle
    */
@@ -456,7 +622,12 @@ export const CircleService: GenService<{
     output: typeof UpdateCircleResponseSchema;
   },
   /**
-   * Deletes a circle (OWNER); its posts become invisible and are purged.
+   * Deletes a circle, softly (OWNER only; an ADMIN or MEMBER gets PermissionDenied). At once:
+   * the circle, its posts and its timeline disappear for every member, pending invites and
+   * join requests expire, invite links stop working, and circle.deleted is published. For 30
+   * days (Circle.purge_at) the OWNER can still see it and RestoreCircle; then it is purged
+   * with its posts and memberships (circle.purged). Deletion never cancels an incident open in
+   * the circle: it stays open and keeps reaching the members it alerts until resolved.
    *
    * @generated from rpc kith.circle.v1.CircleService.DeleteCircle
    */
@@ -466,7 +637,20 @@ export const CircleService: GenService<{
     output: typeof DeleteCircleResponseSchema;
   },
   /**
-   * Circles the caller is a member of.
+   * Undoes DeleteCircle before purge_at (its OWNER only; NotFound for anyone else and after the
+   * purge; FailedPrecondition when it is not deleted). Members, posts and invite links come
+   * back; expired invites and join requests do not. Publishes circle.restored.
+   *
+   * @generated from rpc kith.circle.v1.CircleService.RestoreCircle
+   */
+  restoreCircle: {
+    methodKind: "unary";
+    input: typeof RestoreCircleRequestSchema;
+    output: typeof RestoreCircleResponseSchema;
+  },
+  /**
+   * Circles the caller is a member of, without their rules (see Circle.rules). Deleted circles
+   * only with include_deleted, and only the ones the caller owns.
    *
    * @generated from rpc kith.circle.v1.CircleService.ListMyCircles
    */
@@ -476,6 +660,20 @@ export const CircleService: GenService<{
     output: typeof ListMyCirclesResponseSchema;
   },
   /**
+   * Finds discoverable circles by name or description, as previews. Any signed-in user.
+   * Circles whose OWNER blocks the caller or is blocked by them, circles that ban the caller
+   * and deleted circles are left out; circles the caller belongs to are included (member).
+   *
+   * @generated from rpc kith.circle.v1.CircleService.SearchCircles
+   */
+  searchCircles: {
+    methodKind: "unary";
+    input: typeof SearchCirclesRequestSchema;
+    output: typeof SearchCirclesResponseSchema;
+  },
+  /**
+   * The circle's members with their roles and safety roles. Members only (NotFound otherwise).
+   *
    * @generated from rpc kith.circle.v1.CircleService.ListMembers
    */
   listMembers: {
@@ -484,7 +682,10 @@ export const CircleService: GenService<{
     output: typeof ListMembersResponseSchema;
   },
   /**
-   * Invites one user (OWNER or ADMIN). The user accepts or declines.
+   * Invites one user (OWNER or ADMIN); the user accepts or declines. NotFound for an unknown
+   * user or when either of the two blocks the other (the block stays hidden);
+   * FailedPrecondition when the user is already a member or is banned. A pending invite to the
+   * same user is returned as is. Publishes circle.invite_created (the invitee is notified).
    *
    * @generated from rpc kith.circle.v1.CircleService.InviteMember
    */
@@ -494,7 +695,29 @@ export const CircleService: GenService<{
     output: typeof InviteMemberResponseSchema;
   },
   /**
-   * Invites the caller has received.
+   * Withdraws a pending direct invite (status WITHDRAWN): its inviter, or any OWNER or ADMIN of
+   * the circle; NotFound for anyone else. FailedPrecondition when it is no longer pending.
+   *
+   * @generated from rpc kith.circle.v1.CircleService.RevokeInvite
+   */
+  revokeInvite: {
+    methodKind: "unary";
+    input: typeof RevokeInviteRequestSchema;
+    output: typeof RevokeInviteResponseSchema;
+  },
+  /**
+   * Direct invites sent from a circle by any of its owners and admins, newest first (OWNER or
+   * ADMIN).
+   *
+   * @generated from rpc kith.circle.v1.CircleService.ListSentInvites
+   */
+  listSentInvites: {
+    methodKind: "unary";
+    input: typeof ListSentInvitesRequestSchema;
+    output: typeof ListSentInvitesResponseSchema;
+  },
+  /**
+   * The caller's pending invites, newest first. The caller's own only.
    *
    * @generated from rpc kith.circle.v1.CircleService.ListMyInvites
    */
@@ -504,6 +727,10 @@ export const CircleService: GenService<{
     output: typeof ListMyInvitesResponseSchema;
   },
   /**
+   * Accepts an invite and joins (the invitee only; NotFound for anyone else).
+   * FailedPrecondition when the invite is no longer pending, the circle is full or the caller
+   * is banned. Publishes circle.member_joined (via INVITE).
+   *
    * @generated from rpc kith.circle.v1.CircleService.AcceptInvite
    */
   acceptInvite: {
@@ -512,6 +739,9 @@ export const CircleService: GenService<{
     output: typeof AcceptInviteResponseSchema;
   },
   /**
+   * Declines an invite (the invitee only; NotFound for anyone else); the inviter is not told.
+   * FailedPrecondition when it is no longer pending.
+   *
    * @generated from rpc kith.circle.v1.CircleService.DeclineInvite
    */
   declineInvite: {
@@ -530,6 +760,19 @@ export const CircleService: GenService<{
     output: typeof CreateInviteLinkResponseSchema;
   },
   /**
+   * Edits a link's expiry, use limit and approval, or disables and re-enables it (OWNER or
+   * ADMIN). FailedPrecondition for a revoked link.
+   *
+   * @generated from rpc kith.circle.v1.CircleService.UpdateInviteLink
+   */
+  updateInviteLink: {
+    methodKind: "unary";
+    input: typeof UpdateInviteLinkRequestSchema;
+    output: typeof UpdateInviteLinkResponseSchema;
+  },
+  /**
+   * The circle's invite links with their codes, newest first (OWNER or ADMIN).
+   *
    * @generated from rpc kith.circle.v1.CircleService.ListInviteLinks
    */
   listInviteLinks: {
@@ -538,6 +781,8 @@ export const CircleService: GenService<{
     output: typeof ListInviteLinksResponseSchema;
   },
   /**
+   * Revokes a link for good (OWNER or ADMIN); succeeds when it is already revoked.
+   *
    * @generated from rpc kith.circle.v1.CircleService.RevokeInviteLink
    */
   revokeInviteLink: {
@@ -546,7 +791,8 @@ export const CircleService: GenService<{
     output: typeof RevokeInviteLinkResponseSchema;
   },
   /**
-   * What a link leads to, before joining. Any signed-in user with the code.
+   * What a link leads to, before joining: any signed-in user with the code. An unknown,
+   * revoked, disabled, expired or used-up code answers NotFound.
    *
    * @generated from rpc kith.circle.v1.CircleService.PreviewInviteLink
    */
@@ -556,7 +802,10 @@ export const CircleService: GenService<{
     output: typeof PreviewInviteLinkResponseSchema;
   },
   /**
-   * Joins with a link; returns a join request instead when the link requires approval.
+   * Joins with a link (any signed-in user with a working code, else NotFound); returns a join
+   * request instead when the link requires approval (publishes circle.join_requested).
+   * FailedPrecondition when the circle is full or the caller is banned; a member gets the
+   * circle back.
    *
    * @generated from rpc kith.circle.v1.CircleService.JoinByLink
    */
@@ -566,7 +815,10 @@ export const CircleService: GenService<{
     output: typeof JoinByLinkResponseSchema;
   },
   /**
-   * Asks to join a discoverable circle whose join rule is REQUEST.
+   * Asks to join a discoverable circle whose join rule is REQUEST: anyone who may see its
+   * preview (NotFound otherwise); FailedPrecondition when the rule is INVITE_ONLY or the
+   * caller is banned or a member. A pending request is returned as is. Publishes
+   * circle.join_requested (the owner and admins are notified).
    *
    * @generated from rpc kith.circle.v1.CircleService.RequestToJoin
    */
@@ -576,12 +828,25 @@ export const CircleService: GenService<{
     output: typeof RequestToJoinResponseSchema;
   },
   /**
+   * Withdraws the caller's own pending join request (NotFound for anyone else's;
+   * FailedPrecondition when it is no longer pending).
+   *
    * @generated from rpc kith.circle.v1.CircleService.WithdrawJoinRequest
    */
   withdrawJoinRequest: {
     methodKind: "unary";
     input: typeof WithdrawJoinRequestRequestSchema;
     output: typeof WithdrawJoinRequestResponseSchema;
+  },
+  /**
+   * The caller's own join requests, newest first, with the circle's preview.
+   *
+   * @generated from rpc kith.circle.v1.CircleService.ListMyJoinRequests
+   */
+  listMyJoinRequests: {
+    methodKind: "unary";
+    input: typeof ListMyJoinRequestsRequestSchema;
+    output: typeof ListMyJoinRequestsResponseSchema;
   },
   /**
    * Pending join requests (OWNER or ADMIN), oldest first.
@@ -594,6 +859,10 @@ export const CircleService: GenService<{
     output: typeof ListJoinRequestsResponseSchema;
   },
   /**
+   * Approves a pending join request (OWNER or ADMIN); the requester joins and is notified
+   * (circle.member_joined, via JOIN_REQUEST). FailedPrecondition when it is no longer pending
+   * or the circle is full.
+   *
    * @generated from rpc kith.circle.v1.CircleService.ApproveJoinRequest
    */
   approveJoinRequest: {
@@ -602,6 +871,9 @@ export const CircleService: GenService<{
     output: typeof ApproveJoinRequestResponseSchema;
   },
   /**
+   * Rejects a pending join request (OWNER or ADMIN). The requester is not notified; their
+   * ListMyJoinRequests shows it DECLINED.
+   *
    * @generated from rpc kith.circle.v1.CircleService.RejectJoinRequest
    */
   rejectJoinRequest: {
@@ -610,7 +882,10 @@ export const CircleService: GenService<{
     output: typeof RejectJoinRequestResponseSchema;
   },
   /**
-   * Leaves a circle. The OWNER must transfer ownership first.
+   * Leaves a circle (a member; NotFound otherwise). Re-auth within the last hour, else
+   * FailedPrecondition: call kith.auth.v1.AuthService.Reauthenticate (whoever holds the phone
+   * must not be able to cut its owner off from their responders). Session only. The OWNER must
+   * transfer ownership first (FailedPrecondition).
    *
    * @generated from rpc kith.circle.v1.CircleService.Leave
    */
@@ -620,7 +895,8 @@ export const CircleService: GenService<{
     output: typeof LeaveResponseSchema;
   },
   /**
-   * Removes a member (OWNER or ADMIN; an ADMIN cannot remove an ADMIN). They may rejoin.
+   * Removes a member (OWNER or ADMIN; an ADMIN cannot remove an ADMIN, nobody removes the
+   * OWNER: PermissionDenied). They may rejoin. Publishes circle.member_removed with the reason.
    *
    * @generated from rpc kith.circle.v1.CircleService.RemoveMember
    */
@@ -630,7 +906,8 @@ export const CircleService: GenService<{
     output: typeof RemoveMemberResponseSchema;
   },
   /**
-   * Removes and bans a user, for a duration or permanently.
+   * Removes and bans a user, for a duration or permanently (OWNER or ADMIN, with RemoveMember's
+   * rank rules). The user need not be a member; a banned user cannot rejoin by any path.
    *
    * @generated from rpc kith.circle.v1.CircleService.BanMember
    */
@@ -640,6 +917,8 @@ export const CircleService: GenService<{
     output: typeof BanMemberResponseSchema;
   },
   /**
+   * Lifts a ban (OWNER or ADMIN); succeeds when there is none.
+   *
    * @generated from rpc kith.circle.v1.CircleService.UnbanMember
    */
   unbanMember: {
@@ -648,6 +927,8 @@ export const CircleService: GenService<{
     output: typeof UnbanMemberResponseSchema;
   },
   /**
+   * The circle's bans, newest first (OWNER or ADMIN).
+   *
    * @generated from rpc kith.circle.v1.CircleService.ListBans
    */
   listBans: {
@@ -656,7 +937,8 @@ export const CircleService: GenService<{
     output: typeof ListBansResponseSchema;
   },
   /**
-   * Makes a member ADMIN or MEMBER (OWNER only). OWNER moves only by TransferOwnership.
+   * Makes a member ADMIN or MEMBER (OWNER only; others PermissionDenied). OWNER moves only by
+   * TransferOwnership. Publishes circle.role_changed.
    *
    * @generated from rpc kith.circle.v1.CircleService.SetMemberRole
    */
@@ -666,7 +948,8 @@ export const CircleService: GenService<{
     output: typeof SetMemberRoleResponseSchema;
   },
   /**
-   * Sets the caller's own safety role in a circle: responder, primary contact, quiet hours.
+   * Sets the caller's own safety role in a circle: responder, primary contact, quiet hours (any
+   * member, for themself only; session only). See MemberSafety for who an alert reaches.
    *
    * @generated from rpc kith.circle.v1.CircleService.SetMemberSafetyRole
    */
@@ -676,7 +959,8 @@ export const CircleService: GenService<{
     output: typeof SetMemberSafetyRoleResponseSchema;
   },
   /**
-   * Hands OWNER to another member; the old owner becomes ADMIN.
+   * Hands OWNER to another member; the old owner becomes ADMIN (OWNER only; session only).
+   * FailedPrecondition when new_owner_id is not a member.
    *
    * @generated from rpc kith.circle.v1.CircleService.TransferOwnership
    */
@@ -686,7 +970,8 @@ export const CircleService: GenService<{
     output: typeof TransferOwnershipResponseSchema;
   },
   /**
-   * Replaces the circle's rules (OWNER or ADMIN).
+   * Replaces the circle's rules (OWNER or ADMIN). A stale base_version answers Aborted: fetch
+   * the circle again and reapply.
    *
    * @generated from rpc kith.circle.v1.CircleService.SetCircleRules
    */
@@ -694,6 +979,51 @@ export const CircleService: GenService<{
     methodKind: "unary";
     input: typeof SetCircleRulesRequestSchema;
     output: typeof SetCircleRulesResponseSchema;
+  },
+  /**
+   * Hides a post in this circle, with a reason shown to its author (OWNER any post; ADMIN a
+   * MEMBER's post, PermissionDenied for the OWNER's or an ADMIN's). NotFound when the post is
+   * not addressed to the circle. See HidePostRequest for the effect.
+   *
+   * @generated from rpc kith.circle.v1.CircleService.HidePost
+   */
+  hidePost: {
+    methodKind: "unary";
+    input: typeof HidePostRequestSchema;
+    output: typeof HidePostResponseSchema;
+  },
+  /**
+   * Shows a post hidden in this circle again (whoever may hide it). Succeeds when it is not
+   * hidden. Publishes circle.post_unhidden.
+   *
+   * @generated from rpc kith.circle.v1.CircleService.UnhidePost
+   */
+  unhidePost: {
+    methodKind: "unary";
+    input: typeof UnhidePostRequestSchema;
+    output: typeof UnhidePostResponseSchema;
+  },
+  /**
+   * Posts hidden in the circle, newest first (OWNER or ADMIN).
+   *
+   * @generated from rpc kith.circle.v1.CircleService.ListHiddenPosts
+   */
+  listHiddenPosts: {
+    methodKind: "unary";
+    input: typeof ListHiddenPostsRequestSchema;
+    output: typeof ListHiddenPostsResponseSchema;
+  },
+  /**
+   * The circle's audit log, newest first: joins, leaves, removals, bans, roles, ownership,
+   * settings, rules, invites, links, join requests and hidden posts (OWNER or ADMIN). Kept
+   * while the circle exists.
+   *
+   * @generated from rpc kith.circle.v1.CircleService.ListCircleAuditLog
+   */
+  listCircleAuditLog: {
+    methodKind: "unary";
+    input: typeof ListCircleAuditLogRequestSchema;
+    output: typeof ListCircleAuditLogResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kith_circle_v1_circle, 0);

@@ -5,8 +5,8 @@
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
-import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
+import type { Duration, FieldMask } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
 import type { Circle, CirclePreview, CircleRule, Invite, InviteLink, JoinRequest, Member } from "./types_pb.js";
 import { file_kith_circle_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/circle/v1/invites.proto.
  */
 export const file_kith_circle_v1_invites: GenFile = /*@__PURE__*/
-  fileDesc("ChxraXRoL2NpcmNsZS92MS9pbnZpdGVzLnByb3RvEg5raXRoLmNpcmNsZS52MSKiAQoTSW52aXRlTWVtYmVyUmVxdWVzdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhkKB3VzZXJfaWQYAiABKAlCCLpIBXIDsAEBEhkKB21lc3NhZ2UYAyABKAlCCLpIBXIDGPQDEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI+ChRJbnZpdGVNZW1iZXJSZXNwb25zZRImCgZpbnZpdGUYASABKAsyFi5raXRoLmNpcmNsZS52MS5JbnZpdGUiUgoUTGlzdE15SW52aXRlc1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQiWQoVTGlzdE15SW52aXRlc1Jlc3BvbnNlEicKB2ludml0ZXMYASADKAsyFi5raXRoLmNpcmNsZS52MS5JbnZpdGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImwKE0FjY2VwdEludml0ZVJlcXVlc3QSGwoJaW52aXRlX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiPgoUQWNjZXB0SW52aXRlUmVzcG9uc2USJgoGY2lyY2xlGAEgASgLMhYua2l0aC5jaXJjbGUudjEuQ2lyY2xlIm0KFERlY2xpbmVJbnZpdGVSZXF1ZXN0EhsKCWludml0ZV9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIhcKFURlY2xpbmVJbnZpdGVSZXNwb25zZSLpAQoXQ3JlYXRlSW52aXRlTGlua1JlcXVlc3QSGwoJY2lyY2xlX2lkGAEgASgJQgi6SAVyA7ABARJBCgpleHBpcmVzX2luGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhK6SA+qAQwiBQiAmp4BMgMIrAISGgoIbWF4X3VzZXMYAyABKA1CCLpIBSoDGPQDEhgKEHJlcXVpcmVfYXBwcm92YWwYBCABKAgSOAoPaWRlbXBvdGVuY3lfa2V5GAUgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIksKGENyZWF0ZUludml0ZUxpbmtSZXNwb25zZRIvCgtpbnZpdGVfbGluaxgBIAEoCzIaLmtpdGguY2lyY2xlLnYxLkludml0ZUxpbmsiiwEKFkxpc3RJbnZpdGVMaW5rc1JlcXVlc3QSGwoJY2lyY2xlX2lkGAEgASgJQgi6SAVyA7ABARIYChBpbmNsdWRlX2luYWN0aXZlGAIgASgIEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIAEImQKF0xpc3RJbnZpdGVMaW5rc1Jlc3BvbnNlEjAKDGludml0ZV9saW5rcxgBIAMoCzIaLmtpdGguY2lyY2xlLnYxLkludml0ZUxpbmsSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInUKF1Jldm9rZUludml0ZUxpbmtSZXF1ZXN0EiAKDmludml0ZV9saW5rX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiGgoYUmV2b2tlSW52aXRlTGlua1Jlc3BvbnNlIkcKGFByZXZpZXdJbnZpdGVMaW5rUmVxdWVzdBIrCgRjb2RlGAEgASgJQh26SBpyGDIWXltBLVphLXowLTlfLV17MTYsNjR9JCKPAQoZUHJldmlld0ludml0ZUxpbmtSZXNwb25zZRItCgZjaXJjbGUYASABKAsyHS5raXRoLmNpcmNsZS52MS5DaXJjbGVQcmV2aWV3EhgKEHJlcXVpcmVfYXBwcm92YWwYAiABKAgSKQoFcnVsZXMYAyADKAsyGi5raXRoLmNpcmNsZS52MS5DaXJjbGVSdWxlIpUBChFKb2luQnlMaW5rUmVxdWVzdBIrCgRjb2RlGAEgASgJQh26SBpyGDIWXltBLVphLXowLTlfLV17MTYsNjR9JBIZCgdtZXNzYWdlGAIgASgJQgi6SAVyAxj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQifQoSSm9pbkJ5TGlua1Jlc3BvbnNlEigKBmNpcmNsZRgBIAEoCzIWLmtpdGguY2lyY2xlLnYxLkNpcmNsZUgAEjMKDGpvaW5fcmVxdWVzdBgCIAEoCzIbLmtpdGguY2lyY2xlLnYxLkpvaW5SZXF1ZXN0SABCCAoGcmVzdWx0IogBChRSZXF1ZXN0VG9Kb2luUmVxdWVzdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhkKB21lc3NhZ2UYAiABKAlCCLpIBXIDGPQDEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJKChVSZXF1ZXN0VG9Kb2luUmVzcG9uc2USMQoMam9pbl9yZXF1ZXN0GAEgASgLMhsua2l0aC5jaXJjbGUudjEuSm9pblJlcXVlc3QieQoaV2l0aGRyYXdKb2luUmVxdWVzdFJlcXVlc3QSIQoPam9pbl9yZXF1ZXN0X2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiHQobV2l0aGRyYXdKb2luUmVxdWVzdFJlc3BvbnNlInIKF0xpc3RKb2luUmVxdWVzdHNSZXF1ZXN0EhsKCWNpcmNsZV9pZBgBIAEoCUIIukgFcgOwAQESHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQiZwoYTGlzdEpvaW5SZXF1ZXN0c1Jlc3BvbnNlEjIKDWpvaW5fcmVxdWVzdHMYASADKAsyGy5raXRoLmNpcmNsZS52MS5Kb2luUmVxdWVzdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkieAoZQXBwcm92ZUpvaW5SZXF1ZXN0UmVxdWVzdBIhCg9qb2luX3JlcXVlc3RfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJEChpBcHByb3ZlSm9pblJlcXVlc3RSZXNwb25zZRImCgZtZW1iZXIYASABKAsyFi5raXRoLmNpcmNsZS52MS5NZW1iZXIidwoYUmVqZWN0Sm9pblJlcXVlc3RSZXF1ZXN0EiEKD2pvaW5fcmVxdWVzdF9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIhsKGVJlamVjdEpvaW5SZXF1ZXN0UmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_duration, file_kith_circle_v1_types]);
+  fileDesc("ChxraXRoL2NpcmNsZS92MS9pbnZpdGVzLnByb3RvEg5raXRoLmNpcmNsZS52MSKiAQoTSW52aXRlTWVtYmVyUmVxdWVzdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhkKB3VzZXJfaWQYAiABKAlCCLpIBXIDsAEBEhkKB21lc3NhZ2UYAyABKAlCCLpIBXIDGPQDEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI+ChRJbnZpdGVNZW1iZXJSZXNwb25zZRImCgZpbnZpdGUYASABKAsyFi5raXRoLmNpcmNsZS52MS5JbnZpdGUibAoTUmV2b2tlSW52aXRlUmVxdWVzdBIbCglpbnZpdGVfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI+ChRSZXZva2VJbnZpdGVSZXNwb25zZRImCgZpbnZpdGUYASABKAsyFi5raXRoLmNpcmNsZS52MS5JbnZpdGUiiwEKFkxpc3RTZW50SW52aXRlc1JlcXVlc3QSGwoJY2lyY2xlX2lkGAEgASgJQgi6SAVyA7ABARIYChBpbmNsdWRlX2luYWN0aXZlGAIgASgIEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIAEIlsKF0xpc3RTZW50SW52aXRlc1Jlc3BvbnNlEicKB2ludml0ZXMYASADKAsyFi5raXRoLmNpcmNsZS52MS5JbnZpdGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIlIKFExpc3RNeUludml0ZXNSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEIlkKFUxpc3RNeUludml0ZXNSZXNwb25zZRInCgdpbnZpdGVzGAEgAygLMhYua2l0aC5jaXJjbGUudjEuSW52aXRlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJsChNBY2NlcHRJbnZpdGVSZXF1ZXN0EhsKCWludml0ZV9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIj4KFEFjY2VwdEludml0ZVJlc3BvbnNlEiYKBmNpcmNsZRgBIAEoCzIWLmtpdGguY2lyY2xlLnYxLkNpcmNsZSJtChREZWNsaW5lSW52aXRlUmVxdWVzdBIbCglpbnZpdGVfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIXChVEZWNsaW5lSW52aXRlUmVzcG9uc2Ui6QEKF0NyZWF0ZUludml0ZUxpbmtSZXF1ZXN0EhsKCWNpcmNsZV9pZBgBIAEoCUIIukgFcgOwAQESQQoKZXhwaXJlc19pbhgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkISukgPqgEMIgUIgJqeATIDCKwCEhoKCG1heF91c2VzGAMgASgNQgi6SAUqAxj0AxIYChByZXF1aXJlX2FwcHJvdmFsGAQgASgIEjgKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJLChhDcmVhdGVJbnZpdGVMaW5rUmVzcG9uc2USLwoLaW52aXRlX2xpbmsYASABKAsyGi5raXRoLmNpcmNsZS52MS5JbnZpdGVMaW5rIu4CChdVcGRhdGVJbnZpdGVMaW5rUmVxdWVzdBIgCg5pbnZpdGVfbGlua19pZBgBIAEoCUIIukgFcgOwAQESQQoKZXhwaXJlc19pbhgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkISukgPqgEMIgUIgJqeATIDCKwCEhoKCG1heF91c2VzGAMgASgNQgi6SAUqAxj0AxIYChByZXF1aXJlX2FwcHJvdmFsGAQgASgIEhAKCGRpc2FibGVkGAUgASgIEmwKC3VwZGF0ZV9tYXNrGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0I7ukg4yAEB4gEyEgpleHBpcmVzX2luEghtYXhfdXNlcxIQcmVxdWlyZV9hcHByb3ZhbBIIZGlzYWJsZWQSOAoPaWRlbXBvdGVuY3lfa2V5GAcgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIksKGFVwZGF0ZUludml0ZUxpbmtSZXNwb25zZRIvCgtpbnZpdGVfbGluaxgBIAEoCzIaLmtpdGguY2lyY2xlLnYxLkludml0ZUxpbmsiiwEKFkxpc3RJbnZpdGVMaW5rc1JlcXVlc3QSGwoJY2lyY2xlX2lkGAEgASgJQgi6SAVyA7ABARIYChBpbmNsdWRlX2luYWN0aXZlGAIgASgIEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIAEImQKF0xpc3RJbnZpdGVMaW5rc1Jlc3BvbnNlEjAKDGludml0ZV9saW5rcxgBIAMoCzIaLmtpdGguY2lyY2xlLnYxLkludml0ZUxpbmsSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInUKF1Jldm9rZUludml0ZUxpbmtSZXF1ZXN0EiAKDmludml0ZV9saW5rX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiGgoYUmV2b2tlSW52aXRlTGlua1Jlc3BvbnNlIkcKGFByZXZpZXdJbnZpdGVMaW5rUmVxdWVzdBIrCgRjb2RlGAEgASgJQh26SBpyGDIWXltBLVphLXowLTlfLV17MTYsNjR9JCKPAQoZUHJldmlld0ludml0ZUxpbmtSZXNwb25zZRItCgZjaXJjbGUYASABKAsyHS5raXRoLmNpcmNsZS52MS5DaXJjbGVQcmV2aWV3EhgKEHJlcXVpcmVfYXBwcm92YWwYAiABKAgSKQoFcnVsZXMYAyADKAsyGi5raXRoLmNpcmNsZS52MS5DaXJjbGVSdWxlIpUBChFKb2luQnlMaW5rUmVxdWVzdBIrCgRjb2RlGAEgASgJQh26SBpyGDIWXltBLVphLXowLTlfLV17MTYsNjR9JBIZCgdtZXNzYWdlGAIgASgJQgi6SAVyAxj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQifQoSSm9pbkJ5TGlua1Jlc3BvbnNlEigKBmNpcmNsZRgBIAEoCzIWLmtpdGguY2lyY2xlLnYxLkNpcmNsZUgAEjMKDGpvaW5fcmVxdWVzdBgCIAEoCzIbLmtpdGguY2lyY2xlLnYxLkpvaW5SZXF1ZXN0SABCCAoGcmVzdWx0IogBChRSZXF1ZXN0VG9Kb2luUmVxdWVzdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhkKB21lc3NhZ2UYAiABKAlCCLpIBXIDGPQDEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJKChVSZXF1ZXN0VG9Kb2luUmVzcG9uc2USMQoMam9pbl9yZXF1ZXN0GAEgASgLMhsua2l0aC5jaXJjbGUudjEuSm9pblJlcXVlc3QieQoaV2l0aGRyYXdKb2luUmVxdWVzdFJlcXVlc3QSIQoPam9pbl9yZXF1ZXN0X2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiHQobV2l0aGRyYXdKb2luUmVxdWVzdFJlc3BvbnNlInEKGUxpc3RNeUpvaW5SZXF1ZXN0c1JlcXVlc3QSGAoQaW5jbHVkZV9pbmFjdGl2ZRgBIAEoCBIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJpChpMaXN0TXlKb2luUmVxdWVzdHNSZXNwb25zZRIyCg1qb2luX3JlcXVlc3RzGAEgAygLMhsua2l0aC5jaXJjbGUudjEuSm9pblJlcXVlc3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInIKF0xpc3RKb2luUmVxdWVzdHNSZXF1ZXN0EhsKCWNpcmNsZV9pZBgBIAEoCUIIukgFcgOwAQESHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQiZwoYTGlzdEpvaW5SZXF1ZXN0c1Jlc3BvbnNlEjIKDWpvaW5fcmVxdWVzdHMYASADKAsyGy5raXRoLmNpcmNsZS52MS5Kb2luUmVxdWVzdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkieAoZQXBwcm92ZUpvaW5SZXF1ZXN0UmVxdWVzdBIhCg9qb2luX3JlcXVlc3RfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJEChpBcHByb3ZlSm9pblJlcXVlc3RSZXNwb25zZRImCgZtZW1iZXIYASABKAsyFi5raXRoLmNpcmNsZS52MS5NZW1iZXIidwoYUmVqZWN0Sm9pblJlcXVlc3RSZXF1ZXN0EiEKD2pvaW5fcmVxdWVzdF9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIhsKGVJlamVjdEpvaW5SZXF1ZXN0UmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_field_mask, file_kith_circle_v1_types]);
 
 /**
  * @generated from message kith.circle.v1.InviteMemberRequest
@@ -27,6 +27,9 @@ export type InviteMemberRequest = Message<"kith.circle.v1.InviteMemberRequest"> 
   circleId: string;
 
   /**
+   * The invitee. A block between the caller and the invitee, either way, answers NotFound as
+   * for an unknown user, so the block stays hidden.
+   *
    * @generated from field: string user_id = 2;
    */
   userId: string;
@@ -72,6 +75,114 @@ export const InviteMemberResponseSchema: GenMessage<InviteMemberResponse> = /*@_
   messageDesc(file_kith_circle_v1_invites, 1);
 
 /**
+ * @generated from message kith.circle.v1.RevokeInviteRequest
+ */
+export type RevokeInviteRequest = Message<"kith.circle.v1.RevokeInviteRequest"> & {
+  /**
+   * @generated from field: string invite_id = 1;
+   */
+  inviteId: string;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.circle.v1.RevokeInviteRequest.
+ * Use `create(RevokeInviteRequestSchema)` to create a new message.
+ */
+export const RevokeInviteRequestSchema: GenMessage<RevokeInviteRequest> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_invites, 2);
+
+/**
+ * @generated from message kith.circle.v1.RevokeInviteResponse
+ */
+export type RevokeInviteResponse = Message<"kith.circle.v1.RevokeInviteResponse"> & {
+  /**
+   * The invite, now WITHDRAWN.
+   *
+   * @generated from field: kith.circle.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+};
+
+/**
+ * Describes the message kith.circle.v1.RevokeInviteResponse.
+ * Use `create(RevokeInviteResponseSchema)` to create a new message.
+ */
+export const RevokeInviteResponseSchema: GenMessage<RevokeInviteResponse> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_invites, 3);
+
+/**
+ * @generated from message kith.circle.v1.ListSentInvitesRequest
+ */
+export type ListSentInvitesRequest = Message<"kith.circle.v1.ListSentInvitesRequest"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * Also accepted, declined, withdrawn and expired invites; otherwise pending ones only.
+   *
+   * @generated from field: bool include_inactive = 2;
+   */
+  includeInactive: boolean;
+
+  /**
+   * 0..100; 0 means the default of 20.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token from the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message kith.circle.v1.ListSentInvitesRequest.
+ * Use `create(ListSentInvitesRequestSchema)` to create a new message.
+ */
+export const ListSentInvitesRequestSchema: GenMessage<ListSentInvitesRequest> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_invites, 4);
+
+/**
+ * @generated from message kith.circle.v1.ListSentInvitesResponse
+ */
+export type ListSentInvitesResponse = Message<"kith.circle.v1.ListSentInvitesResponse"> & {
+  /**
+   * Newest first, with the invitee set.
+   *
+   * @generated from field: repeated kith.circle.v1.Invite invites = 1;
+   */
+  invites: Invite[];
+
+  /**
+   * Opaque cursor for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message kith.circle.v1.ListSentInvitesResponse.
+ * Use `create(ListSentInvitesResponseSchema)` to create a new message.
+ */
+export const ListSentInvitesResponseSchema: GenMessage<ListSentInvitesResponse> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_invites, 5);
+
+/**
  * @generated from message kith.circle.v1.ListMyInvitesRequest
  */
 export type ListMyInvitesRequest = Message<"kith.circle.v1.ListMyInvitesRequest"> & {
@@ -95,7 +206,7 @@ export type ListMyInvitesRequest = Message<"kith.circle.v1.ListMyInvitesRequest"
  * Use `create(ListMyInvitesRequestSchema)` to create a new message.
  */
 export const ListMyInvitesRequestSchema: GenMessage<ListMyInvitesRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 2);
+  messageDesc(file_kith_circle_v1_invites, 6);
 
 /**
  * @generated from message kith.circle.v1.ListMyInvitesResponse
@@ -121,7 +232,7 @@ export type ListMyInvitesResponse = Message<"kith.circle.v1.ListMyInvitesRespons
  * Use `create(ListMyInvitesResponseSchema)` to create a new message.
  */
 export const ListMyInvitesResponseSchema: GenMessage<ListMyInvitesResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 3);
+  messageDesc(file_kith_circle_v1_invites, 7);
 
 /**
  * @generated from message kith.circle.v1.AcceptInviteRequest
@@ -146,7 +257,7 @@ export type AcceptInviteRequest = Message<"kith.circle.v1.AcceptInviteRequest"> 
  * Use `create(AcceptInviteRequestSchema)` to create a new message.
  */
 export const AcceptInviteRequestSchema: GenMessage<AcceptInviteRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 4);
+  messageDesc(file_kith_circle_v1_invites, 8);
 
 /**
  * @generated from message kith.circle.v1.AcceptInviteResponse
@@ -163,7 +274,7 @@ export type AcceptInviteResponse = Message<"kith.circle.v1.AcceptInviteResponse"
  * Use `create(AcceptInviteResponseSchema)` to create a new message.
  */
 export const AcceptInviteResponseSchema: GenMessage<AcceptInviteResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 5);
+  messageDesc(file_kith_circle_v1_invites, 9);
 
 /**
  * @generated from message kith.circle.v1.DeclineInviteRequest
@@ -188,7 +299,7 @@ export type DeclineInviteRequest = Message<"kith.circle.v1.DeclineInviteRequest"
  * Use `create(DeclineInviteRequestSchema)` to create a new message.
  */
 export const DeclineInviteRequestSchema: GenMessage<DeclineInviteRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 6);
+  messageDesc(file_kith_circle_v1_invites, 10);
 
 /**
  * @generated from message kith.circle.v1.DeclineInviteResponse
@@ -201,7 +312,7 @@ export type DeclineInviteResponse = Message<"kith.circle.v1.DeclineInviteRespons
  * Use `create(DeclineInviteResponseSchema)` to create a new message.
  */
 export const DeclineInviteResponseSchema: GenMessage<DeclineInviteResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 7);
+  messageDesc(file_kith_circle_v1_invites, 11);
 
 /**
  * @generated from message kith.circle.v1.CreateInviteLinkRequest
@@ -245,7 +356,7 @@ export type CreateInviteLinkRequest = Message<"kith.circle.v1.CreateInviteLinkRe
  * Use `create(CreateInviteLinkRequestSchema)` to create a new message.
  */
 export const CreateInviteLinkRequestSchema: GenMessage<CreateInviteLinkRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 8);
+  messageDesc(file_kith_circle_v1_invites, 12);
 
 /**
  * @generated from message kith.circle.v1.CreateInviteLinkResponse
@@ -262,7 +373,85 @@ export type CreateInviteLinkResponse = Message<"kith.circle.v1.CreateInviteLinkR
  * Use `create(CreateInviteLinkResponseSchema)` to create a new message.
  */
 export const CreateInviteLinkResponseSchema: GenMessage<CreateInviteLinkResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 9);
+  messageDesc(file_kith_circle_v1_invites, 13);
+
+/**
+ * Only the fields named in update_mask are read.
+ *
+ * @generated from message kith.circle.v1.UpdateInviteLinkRequest
+ */
+export type UpdateInviteLinkRequest = Message<"kith.circle.v1.UpdateInviteLinkRequest"> & {
+  /**
+   * @generated from field: string invite_link_id = 1;
+   */
+  inviteLinkId: string;
+
+  /**
+   * From now; unset (with "expires_in" in update_mask) = never expires; otherwise 5 min ..
+   * 30 days, as CreateInviteLinkRequest.expires_in.
+   *
+   * @generated from field: google.protobuf.Duration expires_in = 2;
+   */
+  expiresIn?: Duration | undefined;
+
+  /**
+   * 0 = unlimited. At or below use_count, the link is used up.
+   *
+   * @generated from field: uint32 max_uses = 3;
+   */
+  maxUses: number;
+
+  /**
+   * Applies to joins from now on; pending join requests stay pending.
+   *
+   * @generated from field: bool require_approval = 4;
+   */
+  requireApproval: boolean;
+
+  /**
+   * True pauses the link (its code answers NotFound); false enables it again.
+   *
+   * @generated from field: bool disabled = 5;
+   */
+  disabled: boolean;
+
+  /**
+   * @generated from field: google.protobuf.FieldMask update_mask = 6;
+   */
+  updateMask?: FieldMask | undefined;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 7;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.circle.v1.UpdateInviteLinkRequest.
+ * Use `create(UpdateInviteLinkRequestSchema)` to create a new message.
+ */
+export const UpdateInviteLinkRequestSchema: GenMessage<UpdateInviteLinkRequest> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_invites, 14);
+
+/**
+ * @generated from message kith.circle.v1.UpdateInviteLinkResponse
+ */
+export type UpdateInviteLinkResponse = Message<"kith.circle.v1.UpdateInviteLinkResponse"> & {
+  /**
+   * @generated from field: kith.circle.v1.InviteLink invite_link = 1;
+   */
+  inviteLink?: InviteLink | undefined;
+};
+
+/**
+ * Describes the message kith.circle.v1.UpdateInviteLinkResponse.
+ * Use `create(UpdateInviteLinkResponseSchema)` to create a new message.
+ */
+export const UpdateInviteLinkResponseSchema: GenMessage<UpdateInviteLinkResponse> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_invites, 15);
 
 /**
  * @generated from message kith.circle.v1.ListInviteLinksRequest
@@ -274,7 +463,7 @@ export type ListInviteLinksRequest = Message<"kith.circle.v1.ListInviteLinksRequ
   circleId: string;
 
   /**
-   * Include revoked, expired and used-up links.
+   * Include revoked, disabled, expired and used-up links.
    *
    * @generated from field: bool include_inactive = 2;
    */
@@ -300,13 +489,15 @@ export type ListInviteLinksRequest = Message<"kith.circle.v1.ListInviteLinksRequ
  * Use `create(ListInviteLinksRequestSchema)` to create a new message.
  */
 export const ListInviteLinksRequestSchema: GenMessage<ListInviteLinksRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 10);
+  messageDesc(file_kith_circle_v1_invites, 16);
 
 /**
  * @generated from message kith.circle.v1.ListInviteLinksResponse
  */
 export type ListInviteLinksResponse = Message<"kith.circle.v1.ListInviteLinksResponse"> & {
   /**
+   * Newest first.
+   *
    * @generated from field: repeated kith.circle.v1.InviteLink invite_links = 1;
    */
   inviteLinks: InviteLink[];
@@ -324,7 +515,7 @@ export type ListInviteLinksResponse = Message<"kith.circle.v1.ListInviteLinksRes
  * Use `create(ListInviteLinksResponseSchema)` to create a new message.
  */
 export const ListInviteLinksResponseSchema: GenMessage<ListInviteLinksResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 11);
+  messageDesc(file_kith_circle_v1_invites, 17);
 
 /**
  * @generated from message kith.circle.v1.RevokeInviteLinkRequest
@@ -349,7 +540,7 @@ export type RevokeInviteLinkRequest = Message<"kith.circle.v1.RevokeInviteLinkRe
  * Use `create(RevokeInviteLinkRequestSchema)` to create a new message.
  */
 export const RevokeInviteLinkRequestSchema: GenMessage<RevokeInviteLinkRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 12);
+  messageDesc(file_kith_circle_v1_invites, 18);
 
 /**
  * @generated from message kith.circle.v1.RevokeInviteLinkResponse
@@ -362,14 +553,15 @@ export type RevokeInviteLinkResponse = Message<"kith.circle.v1.RevokeInviteLinkR
  * Use `create(RevokeInviteLinkResponseSchema)` to create a new message.
  */
 export const RevokeInviteLinkResponseSchema: GenMessage<RevokeInviteLinkResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 13);
+  messageDesc(file_kith_circle_v1_invites, 19);
 
 /**
  * @generated from message kith.circle.v1.PreviewInviteLinkRequest
  */
 export type PreviewInviteLinkRequest = Message<"kith.circle.v1.PreviewInviteLinkRequest"> & {
   /**
-   * Code from the link; an unknown, revoked or expired code answers NotFound.
+   * Code from the link; an unknown, revoked, disabled, expired or used-up code answers
+   * NotFound.
    *
    * @generated from field: string code = 1;
    */
@@ -381,7 +573,7 @@ export type PreviewInviteLinkRequest = Message<"kith.circle.v1.PreviewInviteLink
  * Use `create(PreviewInviteLinkRequestSchema)` to create a new message.
  */
 export const PreviewInviteLinkRequestSchema: GenMessage<PreviewInviteLinkRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 14);
+  messageDesc(file_kith_circle_v1_invites, 20);
 
 /**
  * @generated from message kith.circle.v1.PreviewInviteLinkResponse
@@ -398,6 +590,8 @@ export type PreviewInviteLinkResponse = Message<"kith.circle.v1.PreviewInviteLin
   requireApproval: boolean;
 
   /**
+   * The rules a member agrees to on joining.
+   *
    * @generated from field: repeated kith.circle.v1.CircleRule rules = 3;
    */
   rules: CircleRule[];
@@ -408,7 +602,7 @@ export type PreviewInviteLinkResponse = Message<"kith.circle.v1.PreviewInviteLin
  * Use `create(PreviewInviteLinkResponseSchema)` to create a new message.
  */
 export const PreviewInviteLinkResponseSchema: GenMessage<PreviewInviteLinkResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 15);
+  messageDesc(file_kith_circle_v1_invites, 21);
 
 /**
  * @generated from message kith.circle.v1.JoinByLinkRequest
@@ -440,7 +634,7 @@ export type JoinByLinkRequest = Message<"kith.circle.v1.JoinByLinkRequest"> & {
  * Use `create(JoinByLinkRequestSchema)` to create a new message.
  */
 export const JoinByLinkRequestSchema: GenMessage<JoinByLinkRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 16);
+  messageDesc(file_kith_circle_v1_invites, 22);
 
 /**
  * @generated from message kith.circle.v1.JoinByLinkResponse
@@ -473,7 +667,7 @@ export type JoinByLinkResponse = Message<"kith.circle.v1.JoinByLinkResponse"> & 
  * Use `create(JoinByLinkResponseSchema)` to create a new message.
  */
 export const JoinByLinkResponseSchema: GenMessage<JoinByLinkResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 17);
+  messageDesc(file_kith_circle_v1_invites, 23);
 
 /**
  * @generated from message kith.circle.v1.RequestToJoinRequest
@@ -503,7 +697,7 @@ export type RequestToJoinRequest = Message<"kith.circle.v1.RequestToJoinRequest"
  * Use `create(RequestToJoinRequestSchema)` to create a new message.
  */
 export const RequestToJoinRequestSchema: GenMessage<RequestToJoinRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 18);
+  messageDesc(file_kith_circle_v1_invites, 24);
 
 /**
  * @generated from message kith.circle.v1.RequestToJoinResponse
@@ -520,7 +714,7 @@ export type RequestToJoinResponse = Message<"kith.circle.v1.RequestToJoinRespons
  * Use `create(RequestToJoinResponseSchema)` to create a new message.
  */
 export const RequestToJoinResponseSchema: GenMessage<RequestToJoinResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 19);
+  messageDesc(file_kith_circle_v1_invites, 25);
 
 /**
  * @generated from message kith.circle.v1.WithdrawJoinRequestRequest
@@ -545,7 +739,7 @@ export type WithdrawJoinRequestRequest = Message<"kith.circle.v1.WithdrawJoinReq
  * Use `create(WithdrawJoinRequestRequestSchema)` to create a new message.
  */
 export const WithdrawJoinRequestRequestSchema: GenMessage<WithdrawJoinRequestRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 20);
+  messageDesc(file_kith_circle_v1_invites, 26);
 
 /**
  * @generated from message kith.circle.v1.WithdrawJoinRequestResponse
@@ -558,7 +752,66 @@ export type WithdrawJoinRequestResponse = Message<"kith.circle.v1.WithdrawJoinRe
  * Use `create(WithdrawJoinRequestResponseSchema)` to create a new message.
  */
 export const WithdrawJoinRequestResponseSchema: GenMessage<WithdrawJoinRequestResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 21);
+  messageDesc(file_kith_circle_v1_invites, 27);
+
+/**
+ * @generated from message kith.circle.v1.ListMyJoinRequestsRequest
+ */
+export type ListMyJoinRequestsRequest = Message<"kith.circle.v1.ListMyJoinRequestsRequest"> & {
+  /**
+   * Also approved, rejected, withdrawn and expired requests; otherwise pending ones only.
+   *
+   * @generated from field: bool include_inactive = 1;
+   */
+  includeInactive: boolean;
+
+  /**
+   * 0..100; 0 means the default of 20.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token from the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message kith.circle.v1.ListMyJoinRequestsRequest.
+ * Use `create(ListMyJoinRequestsRequestSchema)` to create a new message.
+ */
+export const ListMyJoinRequestsRequestSchema: GenMessage<ListMyJoinRequestsRequest> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_invites, 28);
+
+/**
+ * @generated from message kith.circle.v1.ListMyJoinRequestsResponse
+ */
+export type ListMyJoinRequestsResponse = Message<"kith.circle.v1.ListMyJoinRequestsResponse"> & {
+  /**
+   * Newest first, each with its circle's preview.
+   *
+   * @generated from field: repeated kith.circle.v1.JoinRequest join_requests = 1;
+   */
+  joinRequests: JoinRequest[];
+
+  /**
+   * Opaque cursor for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message kith.circle.v1.ListMyJoinRequestsResponse.
+ * Use `create(ListMyJoinRequestsResponseSchema)` to create a new message.
+ */
+export const ListMyJoinRequestsResponseSchema: GenMessage<ListMyJoinRequestsResponse> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_invites, 29);
 
 /**
  * @generated from message kith.circle.v1.ListJoinRequestsRequest
@@ -589,7 +842,7 @@ export type ListJoinRequestsRequest = Message<"kith.circle.v1.ListJoinRequestsRe
  * Use `create(ListJoinRequestsRequestSchema)` to create a new message.
  */
 export const ListJoinRequestsRequestSchema: GenMessage<ListJoinRequestsRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 22);
+  messageDesc(file_kith_circle_v1_invites, 30);
 
 /**
  * @generated from message kith.circle.v1.ListJoinRequestsResponse
@@ -613,7 +866,7 @@ export type ListJoinRequestsResponse = Message<"kith.circle.v1.ListJoinRequestsR
  * Use `create(ListJoinRequestsResponseSchema)` to create a new message.
  */
 export const ListJoinRequestsResponseSchema: GenMessage<ListJoinRequestsResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 23);
+  messageDesc(file_kith_circle_v1_invites, 31);
 
 /**
  * @generated from message kith.circle.v1.ApproveJoinRequestRequest
@@ -638,7 +891,7 @@ export type ApproveJoinRequestRequest = Message<"kith.circle.v1.ApproveJoinReque
  * Use `create(ApproveJoinRequestRequestSchema)` to create a new message.
  */
 export const ApproveJoinRequestRequestSchema: GenMessage<ApproveJoinRequestRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 24);
+  messageDesc(file_kith_circle_v1_invites, 32);
 
 /**
  * @generated from message kith.circle.v1.ApproveJoinRequestResponse
@@ -655,7 +908,7 @@ export type ApproveJoinRequestResponse = Message<"kith.circle.v1.ApproveJoinRequ
  * Use `create(ApproveJoinRequestResponseSchema)` to create a new message.
  */
 export const ApproveJoinRequestResponseSchema: GenMessage<ApproveJoinRequestResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 25);
+  messageDesc(file_kith_circle_v1_invites, 33);
 
 /**
  * @generated from message kith.circle.v1.RejectJoinRequestRequest
@@ -680,7 +933,7 @@ export type RejectJoinRequestRequest = Message<"kith.circle.v1.RejectJoinRequest
  * Use `create(RejectJoinRequestRequestSchema)` to create a new message.
  */
 export const RejectJoinRequestRequestSchema: GenMessage<RejectJoinRequestRequest> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 26);
+  messageDesc(file_kith_circle_v1_invites, 34);
 
 /**
  * @generated from message kith.circle.v1.RejectJoinRequestResponse
@@ -693,5 +946,5 @@ export type RejectJoinRequestResponse = Message<"kith.circle.v1.RejectJoinReques
  * Use `create(RejectJoinRequestResponseSchema)` to create a new message.
  */
 export const RejectJoinRequestResponseSchema: GenMessage<RejectJoinRequestResponse> = /*@__PURE__*/
-  messageDesc(file_kith_circle_v1_invites, 27);
+  messageDesc(file_kith_circle_v1_invites, 35);
 

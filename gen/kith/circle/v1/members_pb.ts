@@ -34,7 +34,7 @@ export type ListMembersRequest = Message<"kith.circle.v1.ListMembersRequest"> & 
   role: CircleRole;
 
   /**
-   * Only members who are responders.
+   * Only members who opted in to help requests (MemberSafety.responder).
    *
    * @generated from field: bool responders_only = 3;
    */
@@ -89,6 +89,10 @@ export const ListMembersResponseSchema: GenMessage<ListMembersResponse> = /*@__P
   messageDesc(file_kith_circle_v1_members, 1);
 
 /**
+ * Needs re-auth within the last hour (see CircleService.Leave): the circle service reads the
+ * access token's `auth_time` claim, which kith.auth.v1.AuthService.Reauthenticate renews. An
+ * API key carries none, so a key never leaves.
+ *
  * @generated from message kith.circle.v1.LeaveRequest
  */
 export type LeaveRequest = Message<"kith.circle.v1.LeaveRequest"> & {
@@ -141,7 +145,7 @@ export type RemoveMemberRequest = Message<"kith.circle.v1.RemoveMemberRequest"> 
   userId: string;
 
   /**
-   * Shown to the removed member.
+   * Shown to the removed member (carried on circle.member_removed); plain text.
    *
    * @generated from field: string reason = 3;
    */
@@ -193,6 +197,8 @@ export type BanMemberRequest = Message<"kith.circle.v1.BanMemberRequest"> & {
   userId: string;
 
   /**
+   * Shown to the banned user when they were a member, as RemoveMemberRequest.reason.
+   *
    * @generated from field: string reason = 3;
    */
   reason: string;

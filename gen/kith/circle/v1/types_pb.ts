@@ -5,8 +5,8 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { DailyWindow, UserSummary } from "../../common/v1/common_pb.js";
 import { file_kith_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/circle/v1/types.proto.
  */
 export const file_kith_circle_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChpraXRoL2NpcmNsZS92MS90eXBlcy5wcm90bxIOa2l0aC5jaXJjbGUudjEiPgoKQ2lyY2xlUnVsZRIYCgV0aXRsZRgBIAEoCUIJukgGcgQQARhkEhYKBGJvZHkYAiABKAlCCLpIBXIDGOgHIokBCgxNZW1iZXJTYWZldHkSEQoJcmVzcG9uZGVyGAEgASgIEhcKD3ByaW1hcnlfY29udGFjdBgCIAEoCBIwCgtxdWlldF9ob3VycxgDIAEoCzIbLmtpdGguY29tbW9uLnYxLkRhaWx5V2luZG93EhsKE3F1aWV0X2hvdXJzX2VuYWJsZWQYBCABKAgioQMKBkNpcmNsZRIRCgljaXJjbGVfaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIXCg9hdmF0YXJfbWVkaWFfaWQYBCABKAkSEgoKYXZhdGFyX3VybBgFIAEoCRIrCglqb2luX3J1bGUYBiABKA4yGC5raXRoLmNpcmNsZS52MS5Kb2luUnVsZRISCgptZW1iZXJfY2FwGAcgASgNEhQKDGRpc2NvdmVyYWJsZRgIIAEoCBIUCgxtZW1iZXJfY291bnQYCSABKA0SEAoIb3duZXJfaWQYCiABKAkSKQoFcnVsZXMYCyADKAsyGi5raXRoLmNpcmNsZS52MS5DaXJjbGVSdWxlEi4KCmNyZWF0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKCm1lbWJlcnNoaXAYDiABKAsyFi5raXRoLmNpcmNsZS52MS5NZW1iZXIinAEKDUNpcmNsZVByZXZpZXcSEQoJY2lyY2xlX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSEgoKYXZhdGFyX3VybBgEIAEoCRIUCgxtZW1iZXJfY291bnQYBSABKA0SKwoJam9pbl9ydWxlGAYgASgOMhgua2l0aC5jaXJjbGUudjEuSm9pblJ1bGUiugEKBk1lbWJlchIpCgR1c2VyGAEgASgLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSKAoEcm9sZRgCIAEoDjIaLmtpdGguY2lyY2xlLnYxLkNpcmNsZVJvbGUSLAoGc2FmZXR5GAMgASgLMhwua2l0aC5jaXJjbGUudjEuTWVtYmVyU2FmZXR5Ei0KCWpvaW5lZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirAIKBkludml0ZRIRCglpbnZpdGVfaWQYASABKAkSLQoGY2lyY2xlGAIgASgLMh0ua2l0aC5jaXJjbGUudjEuQ2lyY2xlUHJldmlldxIsCgdpbnZpdGVyGAMgASgLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSEgoKaW52aXRlZV9pZBgEIAEoCRIPCgdtZXNzYWdlGAUgASgJEi0KBnN0YXR1cxgGIAEoDjIdLmtpdGguY2lyY2xlLnYxLlJlcXVlc3RTdGF0dXMSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAivQIKCkludml0ZUxpbmsSFgoOaW52aXRlX2xpbmtfaWQYASABKAkSEQoJY2lyY2xlX2lkGAIgASgJEgwKBGNvZGUYAyABKAkSCwoDdXJsGAQgASgJEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCG1heF91c2VzGAYgASgNEhEKCXVzZV9jb3VudBgHIAEoDRIYChByZXF1aXJlX2FwcHJvdmFsGAggASgIEhoKEmNyZWF0ZWRfYnlfdXNlcl9pZBgJIAEoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZXZva2VkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLxAQoLSm9pblJlcXVlc3QSFwoPam9pbl9yZXF1ZXN0X2lkGAEgASgJEhEKCWNpcmNsZV9pZBgCIAEoCRIuCglyZXF1ZXN0ZXIYAyABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIPCgdtZXNzYWdlGAQgASgJEhYKDmludml0ZV9saW5rX2lkGAUgASgJEi0KBnN0YXR1cxgGIAEoDjIdLmtpdGguY2lyY2xlLnYxLlJlcXVlc3RTdGF0dXMSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiuwEKA0JhbhIpCgR1c2VyGAEgASgLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSDgoGcmVhc29uGAIgASgJEhkKEWJhbm5lZF9ieV91c2VyX2lkGAMgASgJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKlcKCEpvaW5SdWxlEhkKFUpPSU5fUlVMRV9VTlNQRUNJRklFRBAAEhkKFUpPSU5fUlVMRV9JTlZJVEVfT05MWRABEhUKEUpPSU5fUlVMRV9SRVFVRVNUEAIqbwoKQ2lyY2xlUm9sZRIbChdDSVJDTEVfUk9MRV9VTlNQRUNJRklFRBAAEhUKEUNJUkNMRV9ST0xFX09XTkVSEAESFQoRQ0lSQ0xFX1JPTEVfQURNSU4QAhIWChJDSVJDTEVfUk9MRV9NRU1CRVIQAyq/AQoNUmVxdWVzdFN0YXR1cxIeChpSRVFVRVNUX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlJFUVVFU1RfU1RBVFVTX1BFTkRJTkcQARIbChdSRVFVRVNUX1NUQVRVU19BQ0NFUFRFRBACEhsKF1JFUVVFU1RfU1RBVFVTX0RFQ0xJTkVEEAMSHAoYUkVRVUVTVF9TVEFUVVNfV0lUSERSQVdOEAQSGgoWUkVRVUVTVF9TVEFUVVNfRVhQSVJFRBAFYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_common_v1_common]);
+  fileDesc("ChpraXRoL2NpcmNsZS92MS90eXBlcy5wcm90bxIOa2l0aC5jaXJjbGUudjEiPgoKQ2lyY2xlUnVsZRIYCgV0aXRsZRgBIAEoCUIJukgGcgQQARhkEhYKBGJvZHkYAiABKAlCCLpIBXIDGOgHIokBCgxNZW1iZXJTYWZldHkSEQoJcmVzcG9uZGVyGAEgASgIEhcKD3ByaW1hcnlfY29udGFjdBgCIAEoCBIwCgtxdWlldF9ob3VycxgDIAEoCzIbLmtpdGguY29tbW9uLnYxLkRhaWx5V2luZG93EhsKE3F1aWV0X2hvdXJzX2VuYWJsZWQYBCABKAgipwQKBkNpcmNsZRIRCgljaXJjbGVfaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIXCg9hdmF0YXJfbWVkaWFfaWQYBCABKAkSEgoKYXZhdGFyX3VybBgFIAEoCRIrCglqb2luX3J1bGUYBiABKA4yGC5raXRoLmNpcmNsZS52MS5Kb2luUnVsZRISCgptZW1iZXJfY2FwGAcgASgNEhQKDGRpc2NvdmVyYWJsZRgIIAEoCBIUCgxtZW1iZXJfY291bnQYCSABKA0SEAoIb3duZXJfaWQYCiABKAkSKQoFcnVsZXMYCyADKAsyGi5raXRoLmNpcmNsZS52MS5DaXJjbGVSdWxlEi4KCmNyZWF0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKCm1lbWJlcnNoaXAYDiABKAsyFi5raXRoLmNpcmNsZS52MS5NZW1iZXISDwoHdmVyc2lvbhgPIAEoBBIVCg1ydWxlc192ZXJzaW9uGBAgASgNEi4KCmRlbGV0ZWRfYXQYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCHB1cmdlX2F0GBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLNAQoNQ2lyY2xlUHJldmlldxIRCgljaXJjbGVfaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRISCgphdmF0YXJfdXJsGAQgASgJEhQKDG1lbWJlcl9jb3VudBgFIAEoDRIrCglqb2luX3J1bGUYBiABKA4yGC5raXRoLmNpcmNsZS52MS5Kb2luUnVsZRIOCgZtZW1iZXIYByABKAgSHwoXcGVuZGluZ19qb2luX3JlcXVlc3RfaWQYCCABKAkiugEKBk1lbWJlchIpCgR1c2VyGAEgASgLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSKAoEcm9sZRgCIAEoDjIaLmtpdGguY2lyY2xlLnYxLkNpcmNsZVJvbGUSLAoGc2FmZXR5GAMgASgLMhwua2l0aC5jaXJjbGUudjEuTWVtYmVyU2FmZXR5Ei0KCWpvaW5lZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi2gIKBkludml0ZRIRCglpbnZpdGVfaWQYASABKAkSLQoGY2lyY2xlGAIgASgLMh0ua2l0aC5jaXJjbGUudjEuQ2lyY2xlUHJldmlldxIsCgdpbnZpdGVyGAMgASgLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSEgoKaW52aXRlZV9pZBgEIAEoCRIPCgdtZXNzYWdlGAUgASgJEi0KBnN0YXR1cxgGIAEoDjIdLmtpdGguY2lyY2xlLnYxLlJlcXVlc3RTdGF0dXMSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoHaW52aXRlZRgJIAEoCzIbLmtpdGguY29tbW9uLnYxLlVzZXJTdW1tYXJ5Is8CCgpJbnZpdGVMaW5rEhYKDmludml0ZV9saW5rX2lkGAEgASgJEhEKCWNpcmNsZV9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgsKA3VybBgEIAEoCRIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghtYXhfdXNlcxgGIAEoDRIRCgl1c2VfY291bnQYByABKA0SGAoQcmVxdWlyZV9hcHByb3ZhbBgIIAEoCBIaChJjcmVhdGVkX2J5X3VzZXJfaWQYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV2b2tlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZGlzYWJsZWQYDCABKAgi0AIKC0pvaW5SZXF1ZXN0EhcKD2pvaW5fcmVxdWVzdF9pZBgBIAEoCRIRCgljaXJjbGVfaWQYAiABKAkSLgoJcmVxdWVzdGVyGAMgASgLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSDwoHbWVzc2FnZRgEIAEoCRIWCg5pbnZpdGVfbGlua19pZBgFIAEoCRItCgZzdGF0dXMYBiABKA4yHS5raXRoLmNpcmNsZS52MS5SZXF1ZXN0U3RhdHVzEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KBmNpcmNsZRgIIAEoCzIdLmtpdGguY2lyY2xlLnYxLkNpcmNsZVByZXZpZXcSLgoKZGVjaWRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiuwEKA0JhbhIpCgR1c2VyGAEgASgLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSDgoGcmVhc29uGAIgASgJEhkKEWJhbm5lZF9ieV91c2VyX2lkGAMgASgJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvYBCgpIaWRkZW5Qb3N0EhEKCWNpcmNsZV9pZBgBIAEoCRIPCgdwb3N0X2lkGAIgASgJEisKBmF1dGhvchgDIAEoCzIbLmtpdGguY29tbW9uLnYxLlVzZXJTdW1tYXJ5EioKBnJlYXNvbhgEIAEoDjIaLmtpdGguY2lyY2xlLnYxLkhpZGVSZWFzb24SDAoEbm90ZRgFIAEoCRIuCgloaWRkZW5fYnkYBiABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRItCgloaWRkZW5fYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIosFCgpBdWRpdEVudHJ5EhYKDmF1ZGl0X2VudHJ5X2lkGAEgASgJEhEKCWNpcmNsZV9pZBgCIAEoCRIrCgZhY3Rpb24YAyABKA4yGy5raXRoLmNpcmNsZS52MS5BdWRpdEFjdGlvbhIqCgVhY3RvchgEIAEoCzIbLmtpdGguY29tbW9uLnYxLlVzZXJTdW1tYXJ5EisKBnRhcmdldBgFIAEoCzIbLmtpdGguY29tbW9uLnYxLlVzZXJTdW1tYXJ5EiwKCG9sZF9yb2xlGAYgASgOMhoua2l0aC5jaXJjbGUudjEuQ2lyY2xlUm9sZRIsCghuZXdfcm9sZRgHIAEoDjIaLmtpdGguY2lyY2xlLnYxLkNpcmNsZVJvbGUSDgoGcmVhc29uGAggASgJEjIKDmJhbl9leHBpcmVzX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgpqb2luZWRfdmlhGAogASgOMhcua2l0aC5jaXJjbGUudjEuSm9pblZpYRIyCg5jaGFuZ2VkX2ZpZWxkcxgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSFQoNcnVsZXNfdmVyc2lvbhgMIAEoDRIPCgdwb3N0X2lkGA0gASgJEi8KC2hpZGVfcmVhc29uGA4gASgOMhoua2l0aC5jaXJjbGUudjEuSGlkZVJlYXNvbhIRCglpbnZpdGVfaWQYDyABKAkSFgoOaW52aXRlX2xpbmtfaWQYECABKAkSFwoPam9pbl9yZXF1ZXN0X2lkGBEgASgJEi4KCmNyZWF0ZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKlcKCEpvaW5SdWxlEhkKFUpPSU5fUlVMRV9VTlNQRUNJRklFRBAAEhkKFUpPSU5fUlVMRV9JTlZJVEVfT05MWRABEhUKEUpPSU5fUlVMRV9SRVFVRVNUEAIqbwoKQ2lyY2xlUm9sZRIbChdDSVJDTEVfUk9MRV9VTlNQRUNJRklFRBAAEhUKEUNJUkNMRV9ST0xFX09XTkVSEAESFQoRQ0lSQ0xFX1JPTEVfQURNSU4QAhIWChJDSVJDTEVfUk9MRV9NRU1CRVIQAyq/AQoNUmVxdWVzdFN0YXR1cxIeChpSRVFVRVNUX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlJFUVVFU1RfU1RBVFVTX1BFTkRJTkcQARIbChdSRVFVRVNUX1NUQVRVU19BQ0NFUFRFRBACEhsKF1JFUVVFU1RfU1RBVFVTX0RFQ0xJTkVEEAMSHAoYUkVRVUVTVF9TVEFUVVNfV0lUSERSQVdOEAQSGgoWUkVRVUVTVF9TVEFUVVNfRVhQSVJFRBAFKoMBCgdKb2luVmlhEhgKFEpPSU5fVklBX1VOU1BFQ0lGSUVEEAASFAoQSk9JTl9WSUFfQ1JFQVRFRBABEhMKD0pPSU5fVklBX0lOVklURRACEhgKFEpPSU5fVklBX0lOVklURV9MSU5LEAMSGQoVSk9JTl9WSUFfSk9JTl9SRVFVRVNUEAQqpgEKCkhpZGVSZWFzb24SGwoXSElERV9SRUFTT05fVU5TUEVDSUZJRUQQABIcChhISURFX1JFQVNPTl9CUkVBS1NfUlVMRVMQARIZChVISURFX1JFQVNPTl9PRkZfVE9QSUMQAhIUChBISURFX1JFQVNPTl9TUEFNEAMSFQoRSElERV9SRUFTT05fQUJVU0UQBBIVChFISURFX1JFQVNPTl9PVEhFUhAFKvcFCgtBdWRpdEFjdGlvbhIcChhBVURJVF9BQ1RJT05fVU5TUEVDSUZJRUQQABIfChtBVURJVF9BQ1RJT05fQ0lSQ0xFX0NSRUFURUQQARIfChtBVURJVF9BQ1RJT05fQ0lSQ0xFX1VQREFURUQQAhIeChpBVURJVF9BQ1RJT05fUlVMRVNfQ0hBTkdFRBADEh8KG0FVRElUX0FDVElPTl9DSVJDTEVfREVMRVRFRBAEEiAKHEFVRElUX0FDVElPTl9DSVJDTEVfUkVTVE9SRUQQBRImCiJBVURJVF9BQ1RJT05fT1dORVJTSElQX1RSQU5TRkVSUkVEEAYSHgoaQVVESVRfQUNUSU9OX01FTUJFUl9KT0lORUQQBxIcChhBVURJVF9BQ1RJT05fTUVNQkVSX0xFRlQQCBIfChtBVURJVF9BQ1RJT05fTUVNQkVSX1JFTU9WRUQQCRIeChpBVURJVF9BQ1RJT05fTUVNQkVSX0JBTk5FRBAKEiAKHEFVRElUX0FDVElPTl9NRU1CRVJfVU5CQU5ORUQQCxIdChlBVURJVF9BQ1RJT05fUk9MRV9DSEFOR0VEEAwSHAoYQVVESVRfQUNUSU9OX0lOVklURV9TRU5UEA0SHwobQVVESVRfQUNUSU9OX0lOVklURV9SRVZPS0VEEA4SJAogQVVESVRfQUNUSU9OX0lOVklURV9MSU5LX0NSRUFURUQQDxIkCiBBVURJVF9BQ1RJT05fSU5WSVRFX0xJTktfVVBEQVRFRBAQEiQKIEFVRElUX0FDVElPTl9JTlZJVEVfTElOS19SRVZPS0VEEBESJgoiQVVESVRfQUNUSU9OX0pPSU5fUkVRVUVTVF9BUFBST1ZFRBASEiYKIkFVRElUX0FDVElPTl9KT0lOX1JFUVVFU1RfUkVKRUNURUQQExIcChhBVURJVF9BQ1RJT05fUE9TVF9ISURERU4QFBIeChpBVURJVF9BQ1RJT05fUE9TVF9VTkhJRERFThAVYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_kith_common_v1_common]);
 
 /**
  * A rule members agree to, shown on joining.
@@ -45,25 +45,34 @@ export const CircleRuleSchema: GenMessage<CircleRule> = /*@__PURE__*/
  * A member's part in the circle's support network (kith.support.v1). Set by the member
  * themself: being a responder is consent, never assigned.
  *
+ * Who an alert reaches: an SOS (and a missed check-in) reaches EVERY member of its circles,
+ * whatever these flags say, as in Life360: a fresh circle where nobody has opted in still
+ * protects its members. `responder` only decides who receives the circle's non-SOS help
+ * requests (kith.support.v1.SupportService.CreateHelpRequest).
+ *
  * @generated from message kith.circle.v1.MemberSafety
  */
 export type MemberSafety = Message<"kith.circle.v1.MemberSafety"> & {
   /**
-   * Receives help requests and SOS alerts raised in this circle.
+   * Opted in to this circle's help requests (not SOS: an SOS reaches every member anyway).
+   * False by default.
    *
    * @generated from field: bool responder = 1;
    */
   responder: boolean;
 
   /**
-   * Alerted first (T+0) when another member raises an SOS to this circle.
+   * Alerted first (T+0) when another member raises an SOS to this circle; the other members
+   * follow at the next step of the owner's escalation ladder.
    *
    * @generated from field: bool primary_contact = 2;
    */
   primaryContact: boolean;
 
   /**
-   * No help-request notifications in this window; SOS always gets through.
+   * Holds push and e-mail of this circle's help requests in this window, URGENT ones included;
+   * they still appear in-app. Never holds an SOS. The user's global quiet hours
+   * (kith.user.v1.NotificationPreferences) apply as well.
    *
    * @generated from field: kith.common.v1.DailyWindow quiet_hours = 3;
    */
@@ -126,8 +135,8 @@ export type Circle = Message<"kith.circle.v1.Circle"> & {
   memberCap: number;
 
   /**
-   * Non-members can find the circle and see its preview (name, description, counts), but
-   * never its posts or members. Otherwise non-members get NotFound.
+   * Non-members can find the circle (SearchCircles) and see its preview (name, description,
+   * counts), but never its posts or members. Otherwise non-members get NotFound.
    *
    * @generated from field: bool discoverable = 8;
    */
@@ -144,7 +153,8 @@ export type Circle = Message<"kith.circle.v1.Circle"> & {
   ownerId: string;
 
   /**
-   * See SetCircleRules.
+   * See SetCircleRules. Returned by GetCircle and by the mutations that return a Circle; always
+   * empty in ListMyCircles items (fetch them with GetCircle when rules_version changed).
    *
    * @generated from field: repeated kith.circle.v1.CircleRule rules = 11;
    */
@@ -166,6 +176,36 @@ export type Circle = Message<"kith.circle.v1.Circle"> & {
    * @generated from field: kith.circle.v1.Member membership = 14;
    */
   membership?: Member | undefined;
+
+  /**
+   * The circle's version: 1 at creation, +1 per change of the circle itself (settings, rules,
+   * owner, deletion, restore), as in the circle.* events; not changed by memberships.
+   *
+   * @generated from field: uint64 version = 15;
+   */
+  version: bigint;
+
+  /**
+   * Version of the rules: 1 at creation, +1 per SetCircleRules. Send it back as
+   * SetCircleRulesRequest.base_version.
+   *
+   * @generated from field: uint32 rules_version = 16;
+   */
+  rulesVersion: number;
+
+  /**
+   * Set while the circle is deleted and can still be restored (only its OWNER sees it then).
+   *
+   * @generated from field: google.protobuf.Timestamp deleted_at = 17;
+   */
+  deletedAt?: Timestamp | undefined;
+
+  /**
+   * When a deleted circle is purged for good; RestoreCircle works until then.
+   *
+   * @generated from field: google.protobuf.Timestamp purge_at = 18;
+   */
+  purgeAt?: Timestamp | undefined;
 };
 
 /**
@@ -176,7 +216,7 @@ export const CircleSchema: GenMessage<Circle> = /*@__PURE__*/
   messageDesc(file_kith_circle_v1_types, 2);
 
 /**
- * A circle's public face, for invite links and discoverable circles.
+ * A circle's public face, for invite links, invites, join requests and discoverable circles.
  *
  * @generated from message kith.circle.v1.CirclePreview
  */
@@ -210,6 +250,20 @@ export type CirclePreview = Message<"kith.circle.v1.CirclePreview"> & {
    * @generated from field: kith.circle.v1.JoinRule join_rule = 6;
    */
   joinRule: JoinRule;
+
+  /**
+   * The caller is a member.
+   *
+   * @generated from field: bool member = 7;
+   */
+  member: boolean;
+
+  /**
+   * The caller's pending join request to this circle, if any.
+   *
+   * @generated from field: string pending_join_request_id = 8;
+   */
+  pendingJoinRequestId: string;
 };
 
 /**
@@ -298,6 +352,13 @@ export type Invite = Message<"kith.circle.v1.Invite"> & {
    * @generated from field: google.protobuf.Timestamp expires_at = 8;
    */
   expiresAt?: Timestamp | undefined;
+
+  /**
+   * The invitee; set for the circle's owners and admins (InviteMember, ListSentInvites).
+   *
+   * @generated from field: kith.common.v1.UserSummary invitee = 9;
+   */
+  invitee?: UserSummary | undefined;
 };
 
 /**
@@ -374,9 +435,19 @@ export type InviteLink = Message<"kith.circle.v1.InviteLink"> & {
   createdAt?: Timestamp | undefined;
 
   /**
+   * Revoked for good (RevokeInviteLink).
+   *
    * @generated from field: google.protobuf.Timestamp revoked_at = 11;
    */
   revokedAt?: Timestamp | undefined;
+
+  /**
+   * Paused by UpdateInviteLink: the code answers NotFound, as a revoked one does, until the
+   * link is enabled again.
+   *
+   * @generated from field: bool disabled = 12;
+   */
+  disabled: boolean;
 };
 
 /**
@@ -428,6 +499,21 @@ export type JoinRequest = Message<"kith.circle.v1.JoinRequest"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 7;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * The circle as the requester sees it; set in the requester's own views (RequestToJoin,
+   * JoinByLink, ListMyJoinRequests).
+   *
+   * @generated from field: kith.circle.v1.CirclePreview circle = 8;
+   */
+  circle?: CirclePreview | undefined;
+
+  /**
+   * When it was approved, rejected, withdrawn or expired.
+   *
+   * @generated from field: google.protobuf.Timestamp decided_at = 9;
+   */
+  decidedAt?: Timestamp | undefined;
 };
 
 /**
@@ -479,7 +565,195 @@ export const BanSchema: GenMessage<Ban> = /*@__PURE__*/
   messageDesc(file_kith_circle_v1_types, 8);
 
 /**
- * How people get into a circle.
+ * A post an owner or admin hid in their circle (HidePost).
+ *
+ * @generated from message kith.circle.v1.HiddenPost
+ */
+export type HiddenPost = Message<"kith.circle.v1.HiddenPost"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * Fetch it with kith.post.v1.PostService.GetPost: the circle's owners and admins can still
+   * read posts hidden in their circle.
+   *
+   * @generated from field: string post_id = 2;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: kith.common.v1.UserSummary author = 3;
+   */
+  author?: UserSummary | undefined;
+
+  /**
+   * @generated from field: kith.circle.v1.HideReason reason = 4;
+   */
+  reason: HideReason;
+
+  /**
+   * Shown to the author; plain text.
+   *
+   * @generated from field: string note = 5;
+   */
+  note: string;
+
+  /**
+   * @generated from field: kith.common.v1.UserSummary hidden_by = 6;
+   */
+  hiddenBy?: UserSummary | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp hidden_at = 7;
+   */
+  hiddenAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kith.circle.v1.HiddenPost.
+ * Use `create(HiddenPostSchema)` to create a new message.
+ */
+export const HiddenPostSchema: GenMessage<HiddenPost> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_types, 9);
+
+/**
+ * One entry of a circle's audit log (ListCircleAuditLog). Fields that do not apply to the
+ * action are unset.
+ *
+ * @generated from message kith.circle.v1.AuditEntry
+ */
+export type AuditEntry = Message<"kith.circle.v1.AuditEntry"> & {
+  /**
+   * @generated from field: string audit_entry_id = 1;
+   */
+  auditEntryId: string;
+
+  /**
+   * @generated from field: string circle_id = 2;
+   */
+  circleId: string;
+
+  /**
+   * @generated from field: kith.circle.v1.AuditAction action = 3;
+   */
+  action: AuditAction;
+
+  /**
+   * Who did it; unset when the platform did (a ban's expiry) or for a join by invite link.
+   *
+   * @generated from field: kith.common.v1.UserSummary actor = 4;
+   */
+  actor?: UserSummary | undefined;
+
+  /**
+   * The user it was done to: the member who joined, left, was removed, banned, unbanned,
+   * invited or given a role, the new owner, the requester, a hidden post's author.
+   *
+   * @generated from field: kith.common.v1.UserSummary target = 5;
+   */
+  target?: UserSummary | undefined;
+
+  /**
+   * ROLE_CHANGED and OWNERSHIP_TRANSFERRED (the target's roles).
+   *
+   * @generated from field: kith.circle.v1.CircleRole old_role = 6;
+   */
+  oldRole: CircleRole;
+
+  /**
+   * @generated from field: kith.circle.v1.CircleRole new_role = 7;
+   */
+  newRole: CircleRole;
+
+  /**
+   * MEMBER_REMOVED and MEMBER_BANNED: the reason given; POST_HIDDEN: the note.
+   *
+   * @generated from field: string reason = 8;
+   */
+  reason: string;
+
+  /**
+   * MEMBER_BANNED: unset = permanent.
+   *
+   * @generated from field: google.protobuf.Timestamp ban_expires_at = 9;
+   */
+  banExpiresAt?: Timestamp | undefined;
+
+  /**
+   * MEMBER_JOINED.
+   *
+   * @generated from field: kith.circle.v1.JoinVia joined_via = 10;
+   */
+  joinedVia: JoinVia;
+
+  /**
+   * CIRCLE_UPDATED: the fields that changed (UpdateCircleRequest.update_mask paths).
+   *
+   * @generated from field: google.protobuf.FieldMask changed_fields = 11;
+   */
+  changedFields?: FieldMask | undefined;
+
+  /**
+   * RULES_CHANGED: the new rules version.
+   *
+   * @generated from field: uint32 rules_version = 12;
+   */
+  rulesVersion: number;
+
+  /**
+   * POST_HIDDEN and POST_UNHIDDEN.
+   *
+   * @generated from field: string post_id = 13;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: kith.circle.v1.HideReason hide_reason = 14;
+   */
+  hideReason: HideReason;
+
+  /**
+   * INVITE_SENT, INVITE_REVOKED, MEMBER_JOINED via an invite.
+   *
+   * @generated from field: string invite_id = 15;
+   */
+  inviteId: string;
+
+  /**
+   * INVITE_LINK_*, MEMBER_JOINED via a link.
+   *
+   * @generated from field: string invite_link_id = 16;
+   */
+  inviteLinkId: string;
+
+  /**
+   * JOIN_REQUEST_*, MEMBER_JOINED via a join request.
+   *
+   * @generated from field: string join_request_id = 17;
+   */
+  joinRequestId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 18;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kith.circle.v1.AuditEntry.
+ * Use `create(AuditEntrySchema)` to create a new message.
+ */
+export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
+  messageDesc(file_kith_circle_v1_types, 10);
+
+/**
+ * How people get into a circle, besides a direct invite (always possible for owners and
+ * admins). There is deliberately no "link" rule: an invite link works under either rule, and
+ * CreateInviteLinkRequest.require_approval already gives "link with approval", so a third
+ * rule would only duplicate what links express per link. A "followed by the owner" rule
+ * (Bluesky) is left for later.
  *
  * @generated from enum kith.circle.v1.JoinRule
  */
@@ -497,7 +771,8 @@ export enum JoinRule {
   INVITE_ONLY = 1,
 
   /**
-   * Anyone who can see the circle may ask; an owner or admin approves.
+   * Anyone who can see its preview (a discoverable circle) may ask with RequestToJoin; an
+   * owner or admin approves. Direct invites and invite links work as well.
    *
    * @generated from enum value: JOIN_RULE_REQUEST = 2;
    */
@@ -511,7 +786,13 @@ export const JoinRuleSchema: GenEnum<JoinRule> = /*@__PURE__*/
   enumDesc(file_kith_circle_v1_types, 0);
 
 /**
- * A member's role in running the circle. OWNER ⊃ ADMIN ⊃ MEMBER; exactly one OWNER.
+ * A member's role in running the circle. OWNER ⊃ ADMIN ⊃ MEMBER; exactly one OWNER. Who may
+ * do what is on each RPC of CircleService; in short:
+ * - MEMBER: read the circle, its members and posts; set their own safety role; leave.
+ * - ADMIN: also settings (UpdateCircle), rules, invites and invite links, join requests,
+ *   removing and banning MEMBERs, hiding and unhiding MEMBERs' posts in the circle, the
+ *   circle's audit log. An ADMIN never acts on the OWNER or another ADMIN.
+ * - OWNER: also acts on ADMINs, sets roles, transfers ownership, deletes and restores.
  *
  * @generated from enum kith.circle.v1.CircleRole
  */
@@ -569,18 +850,23 @@ export enum RequestStatus {
   ACCEPTED = 2,
 
   /**
+   * Declined by the invitee, or a join request rejected by an owner or admin.
+   *
    * @generated from enum value: REQUEST_STATUS_DECLINED = 3;
    */
   DECLINED = 3,
 
   /**
-   * Withdrawn by its sender.
+   * Withdrawn by its sender: WithdrawJoinRequest, or RevokeInvite by the inviter or an owner
+   * or admin.
    *
    * @generated from enum value: REQUEST_STATUS_WITHDRAWN = 4;
    */
   WITHDRAWN = 4,
 
   /**
+   * Ran out, or ended by the circle's deletion.
+   *
    * @generated from enum value: REQUEST_STATUS_EXPIRED = 5;
    */
   EXPIRED = 5,
@@ -591,4 +877,241 @@ export enum RequestStatus {
  */
 export const RequestStatusSchema: GenEnum<RequestStatus> = /*@__PURE__*/
   enumDesc(file_kith_circle_v1_types, 2);
+
+/**
+ * How a member got into the circle.
+ *
+ * @generated from enum kith.circle.v1.JoinVia
+ */
+export enum JoinVia {
+  /**
+   * @generated from enum value: JOIN_VIA_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Created the circle (its first OWNER).
+   *
+   * @generated from enum value: JOIN_VIA_CREATED = 1;
+   */
+  CREATED = 1,
+
+  /**
+   * Accepted a direct invite.
+   *
+   * @generated from enum value: JOIN_VIA_INVITE = 2;
+   */
+  INVITE = 2,
+
+  /**
+   * Joined with an invite link that needs no approval.
+   *
+   * @generated from enum value: JOIN_VIA_INVITE_LINK = 3;
+   */
+  INVITE_LINK = 3,
+
+  /**
+   * A join request was approved (RequestToJoin, or an approval-required invite link).
+   *
+   * @generated from enum value: JOIN_VIA_JOIN_REQUEST = 4;
+   */
+  JOIN_REQUEST = 4,
+}
+
+/**
+ * Describes the enum kith.circle.v1.JoinVia.
+ */
+export const JoinViaSchema: GenEnum<JoinVia> = /*@__PURE__*/
+  enumDesc(file_kith_circle_v1_types, 3);
+
+/**
+ * Why an owner or admin hid a post in their circle (HidePost). Shown to the post's author.
+ *
+ * @generated from enum kith.circle.v1.HideReason
+ */
+export enum HideReason {
+  /**
+   * @generated from enum value: HIDE_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Breaks one of the circle's rules (see the note for which).
+   *
+   * @generated from enum value: HIDE_REASON_BREAKS_RULES = 1;
+   */
+  BREAKS_RULES = 1,
+
+  /**
+   * @generated from enum value: HIDE_REASON_OFF_TOPIC = 2;
+   */
+  OFF_TOPIC = 2,
+
+  /**
+   * @generated from enum value: HIDE_REASON_SPAM = 3;
+   */
+  SPAM = 3,
+
+  /**
+   * Harassment, hate or other abuse. Consider also reporting it (kith.moderation.v1): a hide
+   * only acts inside this circle.
+   *
+   * @generated from enum value: HIDE_REASON_ABUSE = 4;
+   */
+  ABUSE = 4,
+
+  /**
+   * See the note.
+   *
+   * @generated from enum value: HIDE_REASON_OTHER = 5;
+   */
+  OTHER = 5,
+}
+
+/**
+ * Describes the enum kith.circle.v1.HideReason.
+ */
+export const HideReasonSchema: GenEnum<HideReason> = /*@__PURE__*/
+  enumDesc(file_kith_circle_v1_types, 4);
+
+/**
+ * What a circle audit-log entry records.
+ *
+ * @generated from enum kith.circle.v1.AuditAction
+ */
+export enum AuditAction {
+  /**
+   * @generated from enum value: AUDIT_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_CIRCLE_CREATED = 1;
+   */
+  CIRCLE_CREATED = 1,
+
+  /**
+   * UpdateCircle; changed_fields names what changed.
+   *
+   * @generated from enum value: AUDIT_ACTION_CIRCLE_UPDATED = 2;
+   */
+  CIRCLE_UPDATED = 2,
+
+  /**
+   * SetCircleRules; rules_version is the new version.
+   *
+   * @generated from enum value: AUDIT_ACTION_RULES_CHANGED = 3;
+   */
+  RULES_CHANGED = 3,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_CIRCLE_DELETED = 4;
+   */
+  CIRCLE_DELETED = 4,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_CIRCLE_RESTORED = 5;
+   */
+  CIRCLE_RESTORED = 5,
+
+  /**
+   * target is the new OWNER; the previous one became ADMIN.
+   *
+   * @generated from enum value: AUDIT_ACTION_OWNERSHIP_TRANSFERRED = 6;
+   */
+  OWNERSHIP_TRANSFERRED = 6,
+
+  /**
+   * joined_via says how; actor is who invited or approved, unset for a link join.
+   *
+   * @generated from enum value: AUDIT_ACTION_MEMBER_JOINED = 7;
+   */
+  MEMBER_JOINED = 7,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_MEMBER_LEFT = 8;
+   */
+  MEMBER_LEFT = 8,
+
+  /**
+   * reason is the reason given to the member.
+   *
+   * @generated from enum value: AUDIT_ACTION_MEMBER_REMOVED = 9;
+   */
+  MEMBER_REMOVED = 9,
+
+  /**
+   * reason and ban_expires_at; also a pre-emptive ban of a non-member.
+   *
+   * @generated from enum value: AUDIT_ACTION_MEMBER_BANNED = 10;
+   */
+  MEMBER_BANNED = 10,
+
+  /**
+   * By UnbanMember, or by the ban's expiry (no actor).
+   *
+   * @generated from enum value: AUDIT_ACTION_MEMBER_UNBANNED = 11;
+   */
+  MEMBER_UNBANNED = 11,
+
+  /**
+   * old_role and new_role.
+   *
+   * @generated from enum value: AUDIT_ACTION_ROLE_CHANGED = 12;
+   */
+  ROLE_CHANGED = 12,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_INVITE_SENT = 13;
+   */
+  INVITE_SENT = 13,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_INVITE_REVOKED = 14;
+   */
+  INVITE_REVOKED = 14,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_INVITE_LINK_CREATED = 15;
+   */
+  INVITE_LINK_CREATED = 15,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_INVITE_LINK_UPDATED = 16;
+   */
+  INVITE_LINK_UPDATED = 16,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_INVITE_LINK_REVOKED = 17;
+   */
+  INVITE_LINK_REVOKED = 17,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_JOIN_REQUEST_APPROVED = 18;
+   */
+  JOIN_REQUEST_APPROVED = 18,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_JOIN_REQUEST_REJECTED = 19;
+   */
+  JOIN_REQUEST_REJECTED = 19,
+
+  /**
+   * post_id, hide_reason and the note in reason.
+   *
+   * @generated from enum value: AUDIT_ACTION_POST_HIDDEN = 20;
+   */
+  POST_HIDDEN = 20,
+
+  /**
+   * @generated from enum value: AUDIT_ACTION_POST_UNHIDDEN = 21;
+   */
+  POST_UNHIDDEN = 21,
+}
+
+/**
+ * Describes the enum kith.circle.v1.AuditAction.
+ */
+export const AuditActionSchema: GenEnum<AuditAction> = /*@__PURE__*/
+  enumDesc(file_kith_circle_v1_types, 5);
 

@@ -4,7 +4,10 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { CircleRole, MemberSafety } from "../../circle/v1/types_pb.js";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { CircleRole, HideReason, JoinRule, JoinVia, MemberSafety } from "../../circle/v1/types_pb.js";
 import { file_kith_circle_v1_types } from "../../circle/v1/types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,10 +15,11 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/events/v1/circle_events.proto.
  */
 export const file_kith_events_v1_circle_events: GenFile = /*@__PURE__*/
-  fileDesc("CiJraXRoL2V2ZW50cy92MS9jaXJjbGVfZXZlbnRzLnByb3RvEg5raXRoLmV2ZW50cy52MSJCCg1DaXJjbGVDcmVhdGVkEhEKCWNpcmNsZV9pZBgBIAEoCRIQCghvd25lcl9pZBgCIAEoCRIMCgRuYW1lGAMgASgJIj4KDUNpcmNsZURlbGV0ZWQSEQoJY2lyY2xlX2lkGAEgASgJEhoKEmRlbGV0ZWRfYnlfdXNlcl9pZBgCIAEoCSJvChJDaXJjbGVNZW1iZXJKb2luZWQSEQoJY2lyY2xlX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSKAoEcm9sZRgDIAEoDjIaLmtpdGguY2lyY2xlLnYxLkNpcmNsZVJvbGUSCwoDdmlhGAQgASgJIjYKEENpcmNsZU1lbWJlckxlZnQSEQoJY2lyY2xlX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkiZQoTQ2lyY2xlTWVtYmVyUmVtb3ZlZBIRCgljaXJjbGVfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIaChJyZW1vdmVkX2J5X3VzZXJfaWQYAyABKAkSDgoGYmFubmVkGAQgASgIIpMBChFDaXJjbGVSb2xlQ2hhbmdlZBIRCgljaXJjbGVfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIsCghvbGRfcm9sZRgDIAEoDjIaLmtpdGguY2lyY2xlLnYxLkNpcmNsZVJvbGUSLAoIbmV3X3JvbGUYBCABKA4yGi5raXRoLmNpcmNsZS52MS5DaXJjbGVSb2xlImsKF0NpcmNsZVNhZmV0eVJvbGVDaGFuZ2VkEhEKCWNpcmNsZV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEiwKBnNhZmV0eRgDIAEoCzIcLmtpdGguY2lyY2xlLnYxLk1lbWJlclNhZmV0eWIGcHJvdG8z", [file_kith_circle_v1_types]);
+  fileDesc("CiJraXRoL2V2ZW50cy92MS9jaXJjbGVfZXZlbnRzLnByb3RvEg5raXRoLmV2ZW50cy52MSL5AQoNQ2lyY2xlQ3JlYXRlZBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhoKCG93bmVyX2lkGAIgASgJQgi6SAVyA7ABARIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEiQKD2F2YXRhcl9tZWRpYV9pZBgFIAEoCUILukgI2AEBcgOwAQESKwoJam9pbl9ydWxlGAYgASgOMhgua2l0aC5jaXJjbGUudjEuSm9pblJ1bGUSEgoKbWVtYmVyX2NhcBgHIAEoDRIUCgxkaXNjb3ZlcmFibGUYCCABKAgSDwoHdmVyc2lvbhgJIAEoBCLEAgoNQ2lyY2xlVXBkYXRlZBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhoKCG93bmVyX2lkGAIgASgJQgi6SAVyA7ABARIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEiQKD2F2YXRhcl9tZWRpYV9pZBgFIAEoCUILukgI2AEBcgOwAQESKwoJam9pbl9ydWxlGAYgASgOMhgua2l0aC5jaXJjbGUudjEuSm9pblJ1bGUSEgoKbWVtYmVyX2NhcBgHIAEoDRIUCgxkaXNjb3ZlcmFibGUYCCABKAgSFQoNcnVsZXNfdmVyc2lvbhgJIAEoDRIyCg5jaGFuZ2VkX2ZpZWxkcxgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSDwoHdmVyc2lvbhgLIAEoBCKRAQoNQ2lyY2xlRGVsZXRlZBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEiQKEmRlbGV0ZWRfYnlfdXNlcl9pZBgCIAEoCUIIukgFcgOwAQESLAoIcHVyZ2VfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3ZlcnNpb24YBCABKAQiZQoOQ2lyY2xlUmVzdG9yZWQSGwoJY2lyY2xlX2lkGAEgASgJQgi6SAVyA7ABARIlChNyZXN0b3JlZF9ieV91c2VyX2lkGAIgASgJQgi6SAVyA7ABARIPCgd2ZXJzaW9uGAMgASgEIjwKDENpcmNsZVB1cmdlZBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEg8KB3ZlcnNpb24YAiABKAQiuAIKEkNpcmNsZU1lbWJlckpvaW5lZBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhkKB3VzZXJfaWQYAiABKAlCCLpIBXIDsAEBEigKBHJvbGUYAyABKA4yGi5raXRoLmNpcmNsZS52MS5DaXJjbGVSb2xlEisKCmpvaW5lZF92aWEYBSABKA4yFy5raXRoLmNpcmNsZS52MS5Kb2luVmlhEicKEmludml0ZWRfYnlfdXNlcl9pZBgGIAEoCUILukgI2AEBcgOwAQESKAoTYXBwcm92ZWRfYnlfdXNlcl9pZBgHIAEoCUILukgI2AEBcgOwAQESJAoPam9pbl9yZXF1ZXN0X2lkGAggASgJQgu6SAjYAQFyA7ABARIPCgd2ZXJzaW9uGAkgASgESgQIBBAFUgN2aWEiWwoQQ2lyY2xlTWVtYmVyTGVmdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhkKB3VzZXJfaWQYAiABKAlCCLpIBXIDsAEBEg8KB3ZlcnNpb24YAyABKAQi4gEKE0NpcmNsZU1lbWJlclJlbW92ZWQSGwoJY2lyY2xlX2lkGAEgASgJQgi6SAVyA7ABARIZCgd1c2VyX2lkGAIgASgJQgi6SAVyA7ABARIkChJyZW1vdmVkX2J5X3VzZXJfaWQYAyABKAlCCLpIBXIDsAEBEg4KBmJhbm5lZBgEIAEoCBIYCgZyZWFzb24YBSABKAlCCLpIBXIDGPQDEjIKDmJhbl9leHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd2ZXJzaW9uGAcgASgEIrgBChFDaXJjbGVSb2xlQ2hhbmdlZBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhkKB3VzZXJfaWQYAiABKAlCCLpIBXIDsAEBEiwKCG9sZF9yb2xlGAMgASgOMhoua2l0aC5jaXJjbGUudjEuQ2lyY2xlUm9sZRIsCghuZXdfcm9sZRgEIAEoDjIaLmtpdGguY2lyY2xlLnYxLkNpcmNsZVJvbGUSDwoHdmVyc2lvbhgFIAEoBCKQAQoXQ2lyY2xlU2FmZXR5Um9sZUNoYW5nZWQSGwoJY2lyY2xlX2lkGAEgASgJQgi6SAVyA7ABARIZCgd1c2VyX2lkGAIgASgJQgi6SAVyA7ABARIsCgZzYWZldHkYAyABKAsyHC5raXRoLmNpcmNsZS52MS5NZW1iZXJTYWZldHkSDwoHdmVyc2lvbhgEIAEoBCLFAQoTQ2lyY2xlSW52aXRlQ3JlYXRlZBIbCglpbnZpdGVfaWQYASABKAlCCLpIBXIDsAEBEhsKCWNpcmNsZV9pZBgCIAEoCUIIukgFcgOwAQESIQoPaW52aXRlcl91c2VyX2lkGAMgASgJQgi6SAVyA7ABARIhCg9pbnZpdGVlX3VzZXJfaWQYBCABKAlCCLpIBXIDsAEBEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItABChNDaXJjbGVKb2luUmVxdWVzdGVkEiEKD2pvaW5fcmVxdWVzdF9pZBgBIAEoCUIIukgFcgOwAQESGwoJY2lyY2xlX2lkGAIgASgJQgi6SAVyA7ABARIjChFyZXF1ZXN0ZXJfdXNlcl9pZBgDIAEoCUIIukgFcgOwAQESIwoOaW52aXRlX2xpbmtfaWQYBCABKAlCC7pICNgBAXIDsAEBEi8KEnJlY2lwaWVudF91c2VyX2lkcxgFIAMoCUITukgQkgENCAEQZBgBIgVyA7ABASLhAQoQQ2lyY2xlUG9zdEhpZGRlbhIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhkKB3Bvc3RfaWQYAiABKAlCCLpIBXIDsAEBEhsKCWF1dGhvcl9pZBgDIAEoCUIIukgFcgOwAQESIwoRaGlkZGVuX2J5X3VzZXJfaWQYBCABKAlCCLpIBXIDsAEBEioKBnJlYXNvbhgFIAEoDjIaLmtpdGguY2lyY2xlLnYxLkhpZGVSZWFzb24SFgoEbm90ZRgGIAEoCUIIukgFcgMY9AMSDwoHdmVyc2lvbhgHIAEoBCKhAQoSQ2lyY2xlUG9zdFVuaGlkZGVuEhsKCWNpcmNsZV9pZBgBIAEoCUIIukgFcgOwAQESGQoHcG9zdF9pZBgCIAEoCUIIukgFcgOwAQESGwoJYXV0aG9yX2lkGAMgASgJQgi6SAVyA7ABARIlChN1bmhpZGRlbl9ieV91c2VyX2lkGAQgASgJQgi6SAVyA7ABARIPCgd2ZXJzaW9uGAUgASgEYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_kith_circle_v1_types]);
 
 /**
- * type "circle.created"
+ * type "circle.created" — the circle as created (version 1); the owner's circle.member_joined
+ * follows.
  *
  * @generated from message kith.events.v1.CircleCreated
  */
@@ -34,6 +38,38 @@ export type CircleCreated = Message<"kith.events.v1.CircleCreated"> & {
    * @generated from field: string name = 3;
    */
   name: string;
+
+  /**
+   * @generated from field: string description = 4;
+   */
+  description: string;
+
+  /**
+   * @generated from field: string avatar_media_id = 5;
+   */
+  avatarMediaId: string;
+
+  /**
+   * @generated from field: kith.circle.v1.JoinRule join_rule = 6;
+   */
+  joinRule: JoinRule;
+
+  /**
+   * @generated from field: uint32 member_cap = 7;
+   */
+  memberCap: number;
+
+  /**
+   * @generated from field: bool discoverable = 8;
+   */
+  discoverable: boolean;
+
+  /**
+   * Aggregate: the circle.
+   *
+   * @generated from field: uint64 version = 9;
+   */
+  version: bigint;
 };
 
 /**
@@ -44,7 +80,89 @@ export const CircleCreatedSchema: GenMessage<CircleCreated> = /*@__PURE__*/
   messageDesc(file_kith_events_v1_circle_events, 0);
 
 /**
- * type "circle.deleted"
+ * type "circle.updated" — on UpdateCircle, SetCircleRules and TransferOwnership: the circle's
+ * settings after the change. User refreshes circle names and avatars in notification
+ * previews; moderation rules read the name and description; the rules themselves are not
+ * carried (changed_fields says "rules"; fetch them with the report snapshot when needed).
+ *
+ * @generated from message kith.events.v1.CircleUpdated
+ */
+export type CircleUpdated = Message<"kith.events.v1.CircleUpdated"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * @generated from field: string owner_id = 2;
+   */
+  ownerId: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 4;
+   */
+  description: string;
+
+  /**
+   * Empty when the circle has no avatar. The circle holds its avatar itself
+   * (kith.post.v1.PostInternalService.AttachMedia), so post needs no event to keep it.
+   *
+   * @generated from field: string avatar_media_id = 5;
+   */
+  avatarMediaId: string;
+
+  /**
+   * @generated from field: kith.circle.v1.JoinRule join_rule = 6;
+   */
+  joinRule: JoinRule;
+
+  /**
+   * @generated from field: uint32 member_cap = 7;
+   */
+  memberCap: number;
+
+  /**
+   * @generated from field: bool discoverable = 8;
+   */
+  discoverable: boolean;
+
+  /**
+   * @generated from field: uint32 rules_version = 9;
+   */
+  rulesVersion: number;
+
+  /**
+   * What this change touched: any of "name", "description", "avatar_media_id", "join_rule",
+   * "member_cap", "discoverable", "rules", "owner_id".
+   *
+   * @generated from field: google.protobuf.FieldMask changed_fields = 10;
+   */
+  changedFields?: FieldMask | undefined;
+
+  /**
+   * Aggregate: the circle.
+   *
+   * @generated from field: uint64 version = 11;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.events.v1.CircleUpdated.
+ * Use `create(CircleUpdatedSchema)` to create a new message.
+ */
+export const CircleUpdatedSchema: GenMessage<CircleUpdated> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_circle_events, 1);
+
+/**
+ * type "circle.deleted" — soft deletion. Post hides the circle's posts at once; support refuses
+ * new incidents to it but keeps incidents already open in it running, with the membership it
+ * held at deletion, until they are resolved.
  *
  * @generated from message kith.events.v1.CircleDeleted
  */
@@ -58,6 +176,20 @@ export type CircleDeleted = Message<"kith.events.v1.CircleDeleted"> & {
    * @generated from field: string deleted_by_user_id = 2;
    */
   deletedByUserId: string;
+
+  /**
+   * When circle.purged follows unless the circle is restored first.
+   *
+   * @generated from field: google.protobuf.Timestamp purge_at = 3;
+   */
+  purgeAt?: Timestamp | undefined;
+
+  /**
+   * Aggregate: the circle.
+   *
+   * @generated from field: uint64 version = 4;
+   */
+  version: bigint;
 };
 
 /**
@@ -65,10 +197,70 @@ export type CircleDeleted = Message<"kith.events.v1.CircleDeleted"> & {
  * Use `create(CircleDeletedSchema)` to create a new message.
  */
 export const CircleDeletedSchema: GenMessage<CircleDeleted> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_circle_events, 1);
+  messageDesc(file_kith_events_v1_circle_events, 2);
 
 /**
- * type "circle.member_joined"
+ * type "circle.restored" — RestoreCircle before purge_at: everything circle.deleted hid is
+ * visible again; memberships are as they were.
+ *
+ * @generated from message kith.events.v1.CircleRestored
+ */
+export type CircleRestored = Message<"kith.events.v1.CircleRestored"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * @generated from field: string restored_by_user_id = 2;
+   */
+  restoredByUserId: string;
+
+  /**
+   * Aggregate: the circle.
+   *
+   * @generated from field: uint64 version = 3;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.events.v1.CircleRestored.
+ * Use `create(CircleRestoredSchema)` to create a new message.
+ */
+export const CircleRestoredSchema: GenMessage<CircleRestored> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_circle_events, 3);
+
+/**
+ * type "circle.purged" — the grace period ended: the circle is gone for good. Post purges the
+ * posts addressed to it alone; every consumer drops the circle and its memberships.
+ *
+ * @generated from message kith.events.v1.CirclePurged
+ */
+export type CirclePurged = Message<"kith.events.v1.CirclePurged"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * Aggregate: the circle.
+   *
+   * @generated from field: uint64 version = 2;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.events.v1.CirclePurged.
+ * Use `create(CirclePurgedSchema)` to create a new message.
+ */
+export const CirclePurgedSchema: GenMessage<CirclePurged> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_circle_events, 4);
+
+/**
+ * type "circle.member_joined" — also for the owner at creation (JOIN_VIA_CREATED). The safety
+ * role starts with every MemberSafety flag off.
  *
  * @generated from message kith.events.v1.CircleMemberJoined
  */
@@ -89,11 +281,37 @@ export type CircleMemberJoined = Message<"kith.events.v1.CircleMemberJoined"> & 
   role: CircleRole;
 
   /**
-   * "invite", "link", "join_request", "created".
-   *
-   * @generated from field: string via = 4;
+   * @generated from field: kith.circle.v1.JoinVia joined_via = 5;
    */
-  via: string;
+  joinedVia: JoinVia;
+
+  /**
+   * JOIN_VIA_INVITE: who sent the invite.
+   *
+   * @generated from field: string invited_by_user_id = 6;
+   */
+  invitedByUserId: string;
+
+  /**
+   * JOIN_VIA_JOIN_REQUEST: who approved it; user notifies the member CIRCLE_JOIN_APPROVED.
+   *
+   * @generated from field: string approved_by_user_id = 7;
+   */
+  approvedByUserId: string;
+
+  /**
+   * JOIN_VIA_JOIN_REQUEST: the approved request.
+   *
+   * @generated from field: string join_request_id = 8;
+   */
+  joinRequestId: string;
+
+  /**
+   * Aggregate: the membership (circle_id, user_id).
+   *
+   * @generated from field: uint64 version = 9;
+   */
+  version: bigint;
 };
 
 /**
@@ -101,10 +319,10 @@ export type CircleMemberJoined = Message<"kith.events.v1.CircleMemberJoined"> & 
  * Use `create(CircleMemberJoinedSchema)` to create a new message.
  */
 export const CircleMemberJoinedSchema: GenMessage<CircleMemberJoined> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_circle_events, 2);
+  messageDesc(file_kith_events_v1_circle_events, 5);
 
 /**
- * type "circle.member_left"
+ * type "circle.member_left" — Leave, or the member's account was erased.
  *
  * @generated from message kith.events.v1.CircleMemberLeft
  */
@@ -118,6 +336,13 @@ export type CircleMemberLeft = Message<"kith.events.v1.CircleMemberLeft"> & {
    * @generated from field: string user_id = 2;
    */
   userId: string;
+
+  /**
+   * Aggregate: the membership (circle_id, user_id).
+   *
+   * @generated from field: uint64 version = 3;
+   */
+  version: bigint;
 };
 
 /**
@@ -125,10 +350,11 @@ export type CircleMemberLeft = Message<"kith.events.v1.CircleMemberLeft"> & {
  * Use `create(CircleMemberLeftSchema)` to create a new message.
  */
 export const CircleMemberLeftSchema: GenMessage<CircleMemberLeft> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_circle_events, 3);
+  messageDesc(file_kith_events_v1_circle_events, 6);
 
 /**
- * type "circle.member_removed" (removed or banned)
+ * type "circle.member_removed" — removed or banned by an owner or admin. user notifies the
+ * removed member with the reason (never who removed them).
  *
  * @generated from message kith.events.v1.CircleMemberRemoved
  */
@@ -152,6 +378,28 @@ export type CircleMemberRemoved = Message<"kith.events.v1.CircleMemberRemoved"> 
    * @generated from field: bool banned = 4;
    */
   banned: boolean;
+
+  /**
+   * The reason given to the member (RemoveMemberRequest.reason or BanMemberRequest.reason);
+   * plain text, may be empty.
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+
+  /**
+   * banned only: when the ban ends; unset = permanent.
+   *
+   * @generated from field: google.protobuf.Timestamp ban_expires_at = 6;
+   */
+  banExpiresAt?: Timestamp | undefined;
+
+  /**
+   * Aggregate: the membership (circle_id, user_id).
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
 };
 
 /**
@@ -159,10 +407,10 @@ export type CircleMemberRemoved = Message<"kith.events.v1.CircleMemberRemoved"> 
  * Use `create(CircleMemberRemovedSchema)` to create a new message.
  */
 export const CircleMemberRemovedSchema: GenMessage<CircleMemberRemoved> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_circle_events, 4);
+  messageDesc(file_kith_events_v1_circle_events, 7);
 
 /**
- * type "circle.role_changed"
+ * type "circle.role_changed" — SetMemberRole, and both sides of TransferOwnership.
  *
  * @generated from message kith.events.v1.CircleRoleChanged
  */
@@ -186,6 +434,13 @@ export type CircleRoleChanged = Message<"kith.events.v1.CircleRoleChanged"> & {
    * @generated from field: kith.circle.v1.CircleRole new_role = 4;
    */
   newRole: CircleRole;
+
+  /**
+   * Aggregate: the membership (circle_id, user_id).
+   *
+   * @generated from field: uint64 version = 5;
+   */
+  version: bigint;
 };
 
 /**
@@ -193,10 +448,11 @@ export type CircleRoleChanged = Message<"kith.events.v1.CircleRoleChanged"> & {
  * Use `create(CircleRoleChangedSchema)` to create a new message.
  */
 export const CircleRoleChangedSchema: GenMessage<CircleRoleChanged> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_circle_events, 5);
+  messageDesc(file_kith_events_v1_circle_events, 8);
 
 /**
- * type "circle.safety_role_changed"
+ * type "circle.safety_role_changed" — the member's MemberSafety after the change. Support
+ * reads responder (help requests), primary_contact (first SOS step) and the quiet hours.
  *
  * @generated from message kith.events.v1.CircleSafetyRoleChanged
  */
@@ -215,6 +471,13 @@ export type CircleSafetyRoleChanged = Message<"kith.events.v1.CircleSafetyRoleCh
    * @generated from field: kith.circle.v1.MemberSafety safety = 3;
    */
   safety?: MemberSafety | undefined;
+
+  /**
+   * Aggregate: the membership (circle_id, user_id).
+   *
+   * @generated from field: uint64 version = 4;
+   */
+  version: bigint;
 };
 
 /**
@@ -222,5 +485,189 @@ export type CircleSafetyRoleChanged = Message<"kith.events.v1.CircleSafetyRoleCh
  * Use `create(CircleSafetyRoleChangedSchema)` to create a new message.
  */
 export const CircleSafetyRoleChangedSchema: GenMessage<CircleSafetyRoleChanged> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_circle_events, 6);
+  messageDesc(file_kith_events_v1_circle_events, 9);
+
+/**
+ * type "circle.invite_created" — a direct invite (InviteMember). user notifies the invitee
+ * CIRCLE_INVITE (subject: invite_id, circle_id); nobody else is notified.
+ *
+ * @generated from message kith.events.v1.CircleInviteCreated
+ */
+export type CircleInviteCreated = Message<"kith.events.v1.CircleInviteCreated"> & {
+  /**
+   * @generated from field: string invite_id = 1;
+   */
+  inviteId: string;
+
+  /**
+   * @generated from field: string circle_id = 2;
+   */
+  circleId: string;
+
+  /**
+   * @generated from field: string inviter_user_id = 3;
+   */
+  inviterUserId: string;
+
+  /**
+   * The recipient.
+   *
+   * @generated from field: string invitee_user_id = 4;
+   */
+  inviteeUserId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 5;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kith.events.v1.CircleInviteCreated.
+ * Use `create(CircleInviteCreatedSchema)` to create a new message.
+ */
+export const CircleInviteCreatedSchema: GenMessage<CircleInviteCreated> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_circle_events, 10);
+
+/**
+ * type "circle.join_requested" — RequestToJoin, or JoinByLink with an approval-required link.
+ * user notifies each of recipient_user_ids CIRCLE_JOIN_REQUEST (subject: join_request_id,
+ * circle_id).
+ *
+ * @generated from message kith.events.v1.CircleJoinRequested
+ */
+export type CircleJoinRequested = Message<"kith.events.v1.CircleJoinRequested"> & {
+  /**
+   * @generated from field: string join_request_id = 1;
+   */
+  joinRequestId: string;
+
+  /**
+   * @generated from field: string circle_id = 2;
+   */
+  circleId: string;
+
+  /**
+   * @generated from field: string requester_user_id = 3;
+   */
+  requesterUserId: string;
+
+  /**
+   * Set when the request came through an approval-required invite link.
+   *
+   * @generated from field: string invite_link_id = 4;
+   */
+  inviteLinkId: string;
+
+  /**
+   * Who may decide it: the OWNER, then the ADMINs by seniority, at most 100 (a circle with
+   * more admins notifies the 99 longest-serving).
+   *
+   * @generated from field: repeated string recipient_user_ids = 5;
+   */
+  recipientUserIds: string[];
+};
+
+/**
+ * Describes the message kith.events.v1.CircleJoinRequested.
+ * Use `create(CircleJoinRequestedSchema)` to create a new message.
+ */
+export const CircleJoinRequestedSchema: GenMessage<CircleJoinRequested> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_circle_events, 11);
+
+/**
+ * type "circle.post_hidden" — an owner or admin hid a post in the circle (HidePost; again with
+ * a new reason or note). Post stops showing it through this circle (see
+ * kith.circle.v1.HidePostRequest) and shows its author the reason and note.
+ *
+ * @generated from message kith.events.v1.CirclePostHidden
+ */
+export type CirclePostHidden = Message<"kith.events.v1.CirclePostHidden"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * @generated from field: string post_id = 2;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: string author_id = 3;
+   */
+  authorId: string;
+
+  /**
+   * @generated from field: string hidden_by_user_id = 4;
+   */
+  hiddenByUserId: string;
+
+  /**
+   * @generated from field: kith.circle.v1.HideReason reason = 5;
+   */
+  reason: HideReason;
+
+  /**
+   * For the author only; plain text.
+   *
+   * @generated from field: string note = 6;
+   */
+  note: string;
+
+  /**
+   * Aggregate: the hide of post_id in circle_id.
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.events.v1.CirclePostHidden.
+ * Use `create(CirclePostHiddenSchema)` to create a new message.
+ */
+export const CirclePostHiddenSchema: GenMessage<CirclePostHidden> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_circle_events, 12);
+
+/**
+ * type "circle.post_unhidden" — UnhidePost: the post is visible through this circle again.
+ *
+ * @generated from message kith.events.v1.CirclePostUnhidden
+ */
+export type CirclePostUnhidden = Message<"kith.events.v1.CirclePostUnhidden"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * @generated from field: string post_id = 2;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: string author_id = 3;
+   */
+  authorId: string;
+
+  /**
+   * @generated from field: string unhidden_by_user_id = 4;
+   */
+  unhiddenByUserId: string;
+
+  /**
+   * Aggregate: the hide of post_id in circle_id.
+   *
+   * @generated from field: uint64 version = 5;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.events.v1.CirclePostUnhidden.
+ * Use `create(CirclePostUnhiddenSchema)` to create a new message.
+ */
+export const CirclePostUnhiddenSchema: GenMessage<CirclePostUnhidden> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_circle_events, 13);
 

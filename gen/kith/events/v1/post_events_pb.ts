@@ -4,18 +4,22 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { MediaKind } from "../../post/v1/media_pb.js";
+import { file_kith_post_v1_media } from "../../post/v1/media_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file kith/events/v1/post_events.proto.
  */
 export const file_kith_events_v1_post_events: GenFile = /*@__PURE__*/
-  fileDesc("CiBraXRoL2V2ZW50cy92MS9wb3N0X2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEiwQEKDFBvc3RBdWRpZW5jZRIvCgRraW5kGAEgASgOMiEua2l0aC5ldmVudHMudjEuUG9zdEF1ZGllbmNlLktpbmQSEgoKY2lyY2xlX2lkcxgCIAMoCSJsCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIPCgtLSU5EX1BVQkxJQxABEhIKDktJTkRfRk9MTE9XRVJTEAISEAoMS0lORF9DSVJDTEVTEAMSFwoTS0lORF9NRU5USU9ORURfT05MWRAEIokCCgtQb3N0Q3JlYXRlZBIPCgdwb3N0X2lkGAEgASgJEhEKCWF1dGhvcl9pZBgCIAEoCRIuCghhdWRpZW5jZRgDIAEoCzIcLmtpdGguZXZlbnRzLnYxLlBvc3RBdWRpZW5jZRIMCgR0ZXh0GAQgASgJEhAKCGxhbmd1YWdlGAUgASgJEhEKCW1lZGlhX2lkcxgGIAMoCRIaChJtZW50aW9uZWRfdXNlcl9pZHMYByADKAkSEAoIaGFzaHRhZ3MYCCADKAkSFQoNcXVvdGVfcG9zdF9pZBgJIAEoCRIuCgpleHBpcmVzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKvAQoKUG9zdEVkaXRlZBIPCgdwb3N0X2lkGAEgASgJEhEKCWF1dGhvcl9pZBgCIAEoCRIQCghyZXZpc2lvbhgDIAEoDRIuCghhdWRpZW5jZRgEIAEoCzIcLmtpdGguZXZlbnRzLnYxLlBvc3RBdWRpZW5jZRIMCgR0ZXh0GAUgASgJEhEKCW1lZGlhX2lkcxgGIAMoCRIaChJtZW50aW9uZWRfdXNlcl9pZHMYByADKAkiQQoLUG9zdERlbGV0ZWQSDwoHcG9zdF9pZBgBIAEoCRIRCglhdXRob3JfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJItoBChJQb3N0Q29tbWVudENyZWF0ZWQSDwoHcG9zdF9pZBgBIAEoCRIRCglhdXRob3JfaWQYAiABKAkSFgoOcGFyZW50X3Bvc3RfaWQYAyABKAkSGAoQcGFyZW50X2F1dGhvcl9pZBgEIAEoCRIUCgxyb290X3Bvc3RfaWQYBSABKAkSLgoIYXVkaWVuY2UYBiABKAsyHC5raXRoLmV2ZW50cy52MS5Qb3N0QXVkaWVuY2USDAoEdGV4dBgHIAEoCRIaChJtZW50aW9uZWRfdXNlcl9pZHMYCCADKAkiRQoJUG9zdExpa2VkEg8KB3Bvc3RfaWQYASABKAkSFgoOcG9zdF9hdXRob3JfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCSJHCgtQb3N0VW5saWtlZBIPCgdwb3N0X2lkGAEgASgJEhYKDnBvc3RfYXV0aG9yX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkiSAoMUG9zdFJlcG9zdGVkEg8KB3Bvc3RfaWQYASABKAkSFgoOcG9zdF9hdXRob3JfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCSJOCg1Qb3N0TWVudGlvbmVkEg8KB3Bvc3RfaWQYASABKAkSEQoJYXV0aG9yX2lkGAIgASgJEhkKEW1lbnRpb25lZF91c2VyX2lkGAMgASgJYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiBraXRoL2V2ZW50cy92MS9wb3N0X2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEi3gEKDFBvc3RBdWRpZW5jZRI7CgRraW5kGAEgASgOMiEua2l0aC5ldmVudHMudjEuUG9zdEF1ZGllbmNlLktpbmRCCrpIB4IBBBABIAASIwoKY2lyY2xlX2lkcxgCIAMoCUIPukgMkgEJEAoiBXIDsAEBImwKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEg8KC0tJTkRfUFVCTElDEAESEgoOS0lORF9GT0xMT1dFUlMQAhIQCgxLSU5EX0NJUkNMRVMQAxIXChNLSU5EX01FTlRJT05FRF9PTkxZEAQihwEKCVBvc3RNZWRpYRIaCghtZWRpYV9pZBgBIAEoCUIIukgFcgOwAQESMQoEa2luZBgCIAEoDjIXLmtpdGgucG9zdC52MS5NZWRpYUtpbmRCCrpIB4IBBBABIAASKwoGc2hhMjU2GAMgASgJQhu6SBhyFjIUXltBLVphLXowLTkrL117NDN9PSQi6AMKC1Bvc3RDcmVhdGVkEhkKB3Bvc3RfaWQYASABKAlCCLpIBXIDsAEBEhsKCWF1dGhvcl9pZBgCIAEoCUIIukgFcgOwAQESNgoIYXVkaWVuY2UYAyABKAsyHC5raXRoLmV2ZW50cy52MS5Qb3N0QXVkaWVuY2VCBrpIA8gBARIMCgR0ZXh0GAQgASgJEhAKCGxhbmd1YWdlGAUgASgJEisKEm1lbnRpb25lZF91c2VyX2lkcxgHIAMoCUIPukgMkgEJEGQiBXIDsAEBEhoKCGhhc2h0YWdzGAggAygJQgi6SAWSAQIQZBIiCg1xdW90ZV9wb3N0X2lkGAkgASgJQgu6SAjYAQFyA7ABARIuCgpleHBpcmVzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCgVtZWRpYRgLIAMoCzIZLmtpdGguZXZlbnRzLnYxLlBvc3RNZWRpYUIIukgFkgECEAQSFwoPY29udGVudF93YXJuaW5nGAwgASgJEhEKCXNlbnNpdGl2ZRgNIAEoCBIqChVxdW90ZWRfcG9zdF9hdXRob3JfaWQYDiABKAlCC7pICNgBAXIDsAEBEg8KB3ZlcnNpb24YDyABKARKBAgGEAdSCW1lZGlhX2lkcyLTBAoKUG9zdEVkaXRlZBIZCgdwb3N0X2lkGAEgASgJQgi6SAVyA7ABARIbCglhdXRob3JfaWQYAiABKAlCCLpIBXIDsAEBEhAKCHJldmlzaW9uGAMgASgNEjYKCGF1ZGllbmNlGAQgASgLMhwua2l0aC5ldmVudHMudjEuUG9zdEF1ZGllbmNlQga6SAPIAQESDAoEdGV4dBgFIAEoCRIrChJtZW50aW9uZWRfdXNlcl9pZHMYByADKAlCD7pIDJIBCRBkIgVyA7ABARI3ChFwcmV2aW91c19hdWRpZW5jZRgIIAEoCzIcLmtpdGguZXZlbnRzLnYxLlBvc3RBdWRpZW5jZRIaCghoYXNodGFncxgJIAMoCUIIukgFkgECEGQSFwoPY29udGVudF93YXJuaW5nGAogASgJEhEKCXNlbnNpdGl2ZRgLIAEoCBIQCghsYW5ndWFnZRgMIAEoCRIxChhhZGRlZF9tZW50aW9uZWRfdXNlcl9pZHMYDSADKAlCD7pIDJIBCRBkIgVyA7ABARIiCg1xdW90ZV9wb3N0X2lkGA4gASgJQgu6SAjYAQFyA7ABARIlChByZXBseV90b19wb3N0X2lkGA8gASgJQgu6SAjYAQFyA7ABARIhCgxyb290X3Bvc3RfaWQYECABKAlCC7pICNgBAXIDsAEBEjIKBW1lZGlhGBEgAygLMhkua2l0aC5ldmVudHMudjEuUG9zdE1lZGlhQgi6SAWSAQIQBBIPCgd2ZXJzaW9uGBIgASgESgQIBhAHUgltZWRpYV9pZHMimAIKC1Bvc3REZWxldGVkEhkKB3Bvc3RfaWQYASABKAlCCLpIBXIDsAEBEhsKCWF1dGhvcl9pZBgCIAEoCUIIukgFcgOwAQESPgoGcmVhc29uGAMgASgOMiIua2l0aC5ldmVudHMudjEuUG9zdERlbGV0aW9uUmVhc29uQgq6SAeCAQQQASAAEjYKCGF1ZGllbmNlGAQgASgLMhwua2l0aC5ldmVudHMudjEuUG9zdEF1ZGllbmNlQga6SAPIAQESJQoQcmVwbHlfdG9fcG9zdF9pZBgFIAEoCUILukgI2AEBcgOwAQESIQoMcm9vdF9wb3N0X2lkGAYgASgJQgu6SAjYAQFyA7ABARIPCgd2ZXJzaW9uGAcgASgEIsQEChJQb3N0Q29tbWVudENyZWF0ZWQSGQoHcG9zdF9pZBgBIAEoCUIIukgFcgOwAQESGwoJYXV0aG9yX2lkGAIgASgJQgi6SAVyA7ABARIgCg5wYXJlbnRfcG9zdF9pZBgDIAEoCUIIukgFcgOwAQESIgoQcGFyZW50X2F1dGhvcl9pZBgEIAEoCUIIukgFcgOwAQESHgoMcm9vdF9wb3N0X2lkGAUgASgJQgi6SAVyA7ABARI2CghhdWRpZW5jZRgGIAEoCzIcLmtpdGguZXZlbnRzLnYxLlBvc3RBdWRpZW5jZUIGukgDyAEBEgwKBHRleHQYByABKAkSKwoSbWVudGlvbmVkX3VzZXJfaWRzGAggAygJQg+6SAySAQkQZCIFcgOwAQESGgoIaGFzaHRhZ3MYCSADKAlCCLpIBZIBAhBkEjIKBW1lZGlhGAogAygLMhkua2l0aC5ldmVudHMudjEuUG9zdE1lZGlhQgi6SAWSAQIQBBIXCg9jb250ZW50X3dhcm5pbmcYCyABKAkSEAoIbGFuZ3VhZ2UYDCABKAkSEQoJc2Vuc2l0aXZlGA0gASgIEiIKDXF1b3RlX3Bvc3RfaWQYDiABKAlCC7pICNgBAXIDsAEBEioKFXF1b3RlZF9wb3N0X2F1dGhvcl9pZBgPIAEoCUILukgI2AEBcgOwAQESLgoKZXhwaXJlc19hdBgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdmVyc2lvbhgRIAEoBCKIAQoJUG9zdExpa2VkEhkKB3Bvc3RfaWQYASABKAlCCLpIBXIDsAEBEiAKDnBvc3RfYXV0aG9yX2lkGAIgASgJQgi6SAVyA7ABARIZCgd1c2VyX2lkGAMgASgJQgi6SAVyA7ABARISCgpsaWtlX2NvdW50GAQgASgNEg8KB3ZlcnNpb24YBSABKAQiigEKC1Bvc3RVbmxpa2VkEhkKB3Bvc3RfaWQYASABKAlCCLpIBXIDsAEBEiAKDnBvc3RfYXV0aG9yX2lkGAIgASgJQgi6SAVyA7ABARIZCgd1c2VyX2lkGAMgASgJQgi6SAVyA7ABARISCgpsaWtlX2NvdW50GAQgASgNEg8KB3ZlcnNpb24YBSABKAQijQEKDFBvc3RSZXBvc3RlZBIZCgdwb3N0X2lkGAEgASgJQgi6SAVyA7ABARIgCg5wb3N0X2F1dGhvcl9pZBgCIAEoCUIIukgFcgOwAQESGQoHdXNlcl9pZBgDIAEoCUIIukgFcgOwAQESFAoMcmVwb3N0X2NvdW50GAQgASgNEg8KB3ZlcnNpb24YBSABKAQibAoNUG9zdE1lbnRpb25lZBIZCgdwb3N0X2lkGAEgASgJQgi6SAVyA7ABARIbCglhdXRob3JfaWQYAiABKAlCCLpIBXIDsAEBEiMKEW1lbnRpb25lZF91c2VyX2lkGAMgASgJQgi6SAVyA7ABASKPAQoOUG9zdFVucmVwb3N0ZWQSGQoHcG9zdF9pZBgBIAEoCUIIukgFcgOwAQESIAoOcG9zdF9hdXRob3JfaWQYAiABKAlCCLpIBXIDsAEBEhkKB3VzZXJfaWQYAyABKAlCCLpIBXIDsAEBEhQKDHJlcG9zdF9jb3VudBgEIAEoDRIPCgd2ZXJzaW9uGAUgASgEKu0BChJQb3N0RGVsZXRpb25SZWFzb24SJAogUE9TVF9ERUxFVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIfChtQT1NUX0RFTEVUSU9OX1JFQVNPTl9BVVRIT1IQARIjCh9QT1NUX0RFTEVUSU9OX1JFQVNPTl9NT0RFUkFUSU9OEAISIAocUE9TVF9ERUxFVElPTl9SRUFTT05fRVhQSVJFRBADEiAKHFBPU1RfREVMRVRJT05fUkVBU09OX0VSQVNVUkUQBBInCiNQT1NUX0RFTEVUSU9OX1JFQVNPTl9DSVJDTEVfREVMRVRFRBAFYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_post_v1_media]);
 
 /**
- * Audience of a post in events.
+ * Audience of a post in events. Unlike kith.post.v1.Audience in responses, circle_ids is never
+ * redacted here: the bus is internal and no client sees it as is.
  *
  * @generated from message kith.events.v1.PostAudience
  */
@@ -26,7 +30,7 @@ export type PostAudience = Message<"kith.events.v1.PostAudience"> & {
   kind: PostAudience_Kind;
 
   /**
-   * KIND_CIRCLES only.
+   * KIND_CIRCLES only: every target circle.
    *
    * @generated from field: repeated string circle_ids = 2;
    */
@@ -77,6 +81,39 @@ export const PostAudience_KindSchema: GenEnum<PostAudience_Kind> = /*@__PURE__*/
   enumDesc(file_kith_events_v1_post_events, 0, 0);
 
 /**
+ * One media item of a post, for consumers that act on media without fetching it (moderation's
+ * classifier and hash lists, notification previews).
+ *
+ * @generated from message kith.events.v1.PostMedia
+ */
+export type PostMedia = Message<"kith.events.v1.PostMedia"> & {
+  /**
+   * @generated from field: string media_id = 1;
+   */
+  mediaId: string;
+
+  /**
+   * @generated from field: kith.post.v1.MediaKind kind = 2;
+   */
+  kind: MediaKind;
+
+  /**
+   * Base64 SHA-256 of the bytes as uploaded, before processing (the form of
+   * kith.post.v1.CreateUploadUrlRequest.sha256), for hash-list matching.
+   *
+   * @generated from field: string sha256 = 3;
+   */
+  sha256: string;
+};
+
+/**
+ * Describes the message kith.events.v1.PostMedia.
+ * Use `create(PostMediaSchema)` to create a new message.
+ */
+export const PostMediaSchema: GenMessage<PostMedia> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_post_events, 1);
+
+/**
  * type "post.created" (top-level posts and quotes; replies are post.comment_created)
  *
  * @generated from message kith.events.v1.PostCreated
@@ -108,21 +145,22 @@ export type PostCreated = Message<"kith.events.v1.PostCreated"> & {
   language: string;
 
   /**
-   * @generated from field: repeated string media_ids = 6;
-   */
-  mediaIds: string[];
-
-  /**
+   * Users the post mentions (each also gets post.mentioned when the author may mention them).
+   *
    * @generated from field: repeated string mentioned_user_ids = 7;
    */
   mentionedUserIds: string[];
 
   /**
+   * Lower-cased, without "#".
+   *
    * @generated from field: repeated string hashtags = 8;
    */
   hashtags: string[];
 
   /**
+   * Empty unless the post quotes another.
+   *
    * @generated from field: string quote_post_id = 9;
    */
   quotePostId: string;
@@ -131,6 +169,39 @@ export type PostCreated = Message<"kith.events.v1.PostCreated"> & {
    * @generated from field: google.protobuf.Timestamp expires_at = 10;
    */
   expiresAt?: Timestamp | undefined;
+
+  /**
+   * In display order.
+   *
+   * @generated from field: repeated kith.events.v1.PostMedia media = 11;
+   */
+  media: PostMedia[];
+
+  /**
+   * Empty when none; notification previews show it instead of the text.
+   *
+   * @generated from field: string content_warning = 12;
+   */
+  contentWarning: string;
+
+  /**
+   * @generated from field: bool sensitive = 13;
+   */
+  sensitive: boolean;
+
+  /**
+   * Author of the quoted post (gets a QUOTE notification); empty unless quote_post_id is set.
+   *
+   * @generated from field: string quoted_post_author_id = 14;
+   */
+  quotedPostAuthorId: string;
+
+  /**
+   * Aggregate: the post (1).
+   *
+   * @generated from field: uint64 version = 15;
+   */
+  version: bigint;
 };
 
 /**
@@ -138,10 +209,10 @@ export type PostCreated = Message<"kith.events.v1.PostCreated"> & {
  * Use `create(PostCreatedSchema)` to create a new message.
  */
 export const PostCreatedSchema: GenMessage<PostCreated> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_post_events, 1);
+  messageDesc(file_kith_events_v1_post_events, 2);
 
 /**
- * type "post.edited"
+ * type "post.edited" (posts and replies) — the post's state after the edit.
  *
  * @generated from message kith.events.v1.PostEdited
  */
@@ -157,6 +228,8 @@ export type PostEdited = Message<"kith.events.v1.PostEdited"> & {
   authorId: string;
 
   /**
+   * The post's revision number after the edit (kith.post.v1.Post.revision).
+   *
    * @generated from field: uint32 revision = 3;
    */
   revision: number;
@@ -172,14 +245,81 @@ export type PostEdited = Message<"kith.events.v1.PostEdited"> & {
   text: string;
 
   /**
-   * @generated from field: repeated string media_ids = 6;
-   */
-  mediaIds: string[];
-
-  /**
    * @generated from field: repeated string mentioned_user_ids = 7;
    */
   mentionedUserIds: string[];
+
+  /**
+   * The audience before this edit; unset when the edit did not change it. Consumers remove
+   * the post from wherever the narrower audience no longer reaches (timelines, sockets).
+   *
+   * @generated from field: kith.events.v1.PostAudience previous_audience = 8;
+   */
+  previousAudience?: PostAudience | undefined;
+
+  /**
+   * Lower-cased, without "#".
+   *
+   * @generated from field: repeated string hashtags = 9;
+   */
+  hashtags: string[];
+
+  /**
+   * @generated from field: string content_warning = 10;
+   */
+  contentWarning: string;
+
+  /**
+   * @generated from field: bool sensitive = 11;
+   */
+  sensitive: boolean;
+
+  /**
+   * @generated from field: string language = 12;
+   */
+  language: string;
+
+  /**
+   * Mentions this revision has that the previous one lacked (each also gets post.mentioned
+   * when it may see the post). Always empty for FOLLOWERS and MENTIONED_ONLY posts, where
+   * such edits are refused.
+   *
+   * @generated from field: repeated string added_mentioned_user_ids = 13;
+   */
+  addedMentionedUserIds: string[];
+
+  /**
+   * Unchanged by edits; empty unless the post quotes another.
+   *
+   * @generated from field: string quote_post_id = 14;
+   */
+  quotePostId: string;
+
+  /**
+   * Parent and thread root of a reply; empty for a top-level post.
+   *
+   * @generated from field: string reply_to_post_id = 15;
+   */
+  replyToPostId: string;
+
+  /**
+   * @generated from field: string root_post_id = 16;
+   */
+  rootPostId: string;
+
+  /**
+   * In display order.
+   *
+   * @generated from field: repeated kith.events.v1.PostMedia media = 17;
+   */
+  media: PostMedia[];
+
+  /**
+   * Aggregate: the post.
+   *
+   * @generated from field: uint64 version = 18;
+   */
+  version: bigint;
 };
 
 /**
@@ -187,10 +327,11 @@ export type PostEdited = Message<"kith.events.v1.PostEdited"> & {
  * Use `create(PostEditedSchema)` to create a new message.
  */
 export const PostEditedSchema: GenMessage<PostEdited> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_post_events, 2);
+  messageDesc(file_kith_events_v1_post_events, 3);
 
 /**
- * type "post.deleted" (by the author, by moderation, or on expiry)
+ * type "post.deleted" (posts and replies; by the author, by moderation, on expiry, on
+ * erasure). Audience and thread ids let the gateway route it and consumers fix reply counts.
  *
  * @generated from message kith.events.v1.PostDeleted
  */
@@ -206,11 +347,35 @@ export type PostDeleted = Message<"kith.events.v1.PostDeleted"> & {
   authorId: string;
 
   /**
-   * "author", "moderation", "expired", "erasure".
-   *
-   * @generated from field: string reason = 3;
+   * @generated from field: kith.events.v1.PostDeletionReason reason = 3;
    */
-  reason: string;
+  reason: PostDeletionReason;
+
+  /**
+   * The audience the post had.
+   *
+   * @generated from field: kith.events.v1.PostAudience audience = 4;
+   */
+  audience?: PostAudience | undefined;
+
+  /**
+   * Parent and thread root of a reply; empty for a top-level post.
+   *
+   * @generated from field: string reply_to_post_id = 5;
+   */
+  replyToPostId: string;
+
+  /**
+   * @generated from field: string root_post_id = 6;
+   */
+  rootPostId: string;
+
+  /**
+   * Aggregate: the post (its last version).
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
 };
 
 /**
@@ -218,7 +383,7 @@ export type PostDeleted = Message<"kith.events.v1.PostDeleted"> & {
  * Use `create(PostDeletedSchema)` to create a new message.
  */
 export const PostDeletedSchema: GenMessage<PostDeleted> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_post_events, 3);
+  messageDesc(file_kith_events_v1_post_events, 4);
 
 /**
  * type "post.comment_created" — a reply.
@@ -252,6 +417,8 @@ export type PostCommentCreated = Message<"kith.events.v1.PostCommentCreated"> & 
   rootPostId: string;
 
   /**
+   * Inherited from the parent.
+   *
    * @generated from field: kith.events.v1.PostAudience audience = 6;
    */
   audience?: PostAudience | undefined;
@@ -265,6 +432,64 @@ export type PostCommentCreated = Message<"kith.events.v1.PostCommentCreated"> & 
    * @generated from field: repeated string mentioned_user_ids = 8;
    */
   mentionedUserIds: string[];
+
+  /**
+   * Lower-cased, without "#".
+   *
+   * @generated from field: repeated string hashtags = 9;
+   */
+  hashtags: string[];
+
+  /**
+   * In display order.
+   *
+   * @generated from field: repeated kith.events.v1.PostMedia media = 10;
+   */
+  media: PostMedia[];
+
+  /**
+   * Empty when none; notification previews show it instead of the text.
+   *
+   * @generated from field: string content_warning = 11;
+   */
+  contentWarning: string;
+
+  /**
+   * BCP-47 tag; empty when unknown.
+   *
+   * @generated from field: string language = 12;
+   */
+  language: string;
+
+  /**
+   * @generated from field: bool sensitive = 13;
+   */
+  sensitive: boolean;
+
+  /**
+   * Empty unless the reply quotes a post.
+   *
+   * @generated from field: string quote_post_id = 14;
+   */
+  quotePostId: string;
+
+  /**
+   * @generated from field: string quoted_post_author_id = 15;
+   */
+  quotedPostAuthorId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 16;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * Aggregate: the reply (1). The parent's reply count changes with it, with no event of
+   * its own.
+   *
+   * @generated from field: uint64 version = 17;
+   */
+  version: bigint;
 };
 
 /**
@@ -272,10 +497,10 @@ export type PostCommentCreated = Message<"kith.events.v1.PostCommentCreated"> & 
  * Use `create(PostCommentCreatedSchema)` to create a new message.
  */
 export const PostCommentCreatedSchema: GenMessage<PostCommentCreated> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_post_events, 4);
+  messageDesc(file_kith_events_v1_post_events, 5);
 
 /**
- * type "post.liked"
+ * type "post.liked" — like_count feeds the post:<id> live count.
  *
  * @generated from message kith.events.v1.PostLiked
  */
@@ -294,6 +519,20 @@ export type PostLiked = Message<"kith.events.v1.PostLiked"> & {
    * @generated from field: string user_id = 3;
    */
   userId: string;
+
+  /**
+   * The post's like count after this like.
+   *
+   * @generated from field: uint32 like_count = 4;
+   */
+  likeCount: number;
+
+  /**
+   * Aggregate: the post.
+   *
+   * @generated from field: uint64 version = 5;
+   */
+  version: bigint;
 };
 
 /**
@@ -301,7 +540,7 @@ export type PostLiked = Message<"kith.events.v1.PostLiked"> & {
  * Use `create(PostLikedSchema)` to create a new message.
  */
 export const PostLikedSchema: GenMessage<PostLiked> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_post_events, 5);
+  messageDesc(file_kith_events_v1_post_events, 6);
 
 /**
  * type "post.unliked"
@@ -323,6 +562,20 @@ export type PostUnliked = Message<"kith.events.v1.PostUnliked"> & {
    * @generated from field: string user_id = 3;
    */
   userId: string;
+
+  /**
+   * The post's like count after this unlike.
+   *
+   * @generated from field: uint32 like_count = 4;
+   */
+  likeCount: number;
+
+  /**
+   * Aggregate: the post.
+   *
+   * @generated from field: uint64 version = 5;
+   */
+  version: bigint;
 };
 
 /**
@@ -330,10 +583,10 @@ export type PostUnliked = Message<"kith.events.v1.PostUnliked"> & {
  * Use `create(PostUnlikedSchema)` to create a new message.
  */
 export const PostUnlikedSchema: GenMessage<PostUnliked> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_post_events, 6);
+  messageDesc(file_kith_events_v1_post_events, 7);
 
 /**
- * type "post.reposted"
+ * type "post.reposted" — repost_count feeds the post:<id> live count.
  *
  * @generated from message kith.events.v1.PostReposted
  */
@@ -352,6 +605,20 @@ export type PostReposted = Message<"kith.events.v1.PostReposted"> & {
    * @generated from field: string user_id = 3;
    */
   userId: string;
+
+  /**
+   * The post's repost count after this repost.
+   *
+   * @generated from field: uint32 repost_count = 4;
+   */
+  repostCount: number;
+
+  /**
+   * Aggregate: the post.
+   *
+   * @generated from field: uint64 version = 5;
+   */
+  version: bigint;
 };
 
 /**
@@ -359,10 +626,11 @@ export type PostReposted = Message<"kith.events.v1.PostReposted"> & {
  * Use `create(PostRepostedSchema)` to create a new message.
  */
 export const PostRepostedSchema: GenMessage<PostReposted> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_post_events, 7);
+  messageDesc(file_kith_events_v1_post_events, 8);
 
 /**
- * type "post.mentioned" — one per mentioned user the author may mention.
+ * type "post.mentioned" — one per mentioned user the author may mention and who may see the
+ * post (mentions never add readers).
  *
  * @generated from message kith.events.v1.PostMentioned
  */
@@ -388,5 +656,105 @@ export type PostMentioned = Message<"kith.events.v1.PostMentioned"> & {
  * Use `create(PostMentionedSchema)` to create a new message.
  */
 export const PostMentionedSchema: GenMessage<PostMentioned> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_post_events, 8);
+  messageDesc(file_kith_events_v1_post_events, 9);
+
+/**
+ * type "post.unreposted" — a repost removed: by the reposter (Unrepost), or because the post's
+ * audience narrowed so the repost would widen it. Consumers drop the repost from timelines
+ * and notification groups; repost_count feeds the post:<id> live count.
+ *
+ * @generated from message kith.events.v1.PostUnreposted
+ */
+export type PostUnreposted = Message<"kith.events.v1.PostUnreposted"> & {
+  /**
+   * @generated from field: string post_id = 1;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: string post_author_id = 2;
+   */
+  postAuthorId: string;
+
+  /**
+   * The reposter.
+   *
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+
+  /**
+   * The post's repost count after this removal.
+   *
+   * @generated from field: uint32 repost_count = 4;
+   */
+  repostCount: number;
+
+  /**
+   * Aggregate: the post.
+   *
+   * @generated from field: uint64 version = 5;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.events.v1.PostUnreposted.
+ * Use `create(PostUnrepostedSchema)` to create a new message.
+ */
+export const PostUnrepostedSchema: GenMessage<PostUnreposted> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_post_events, 10);
+
+/**
+ * Why a post was deleted.
+ *
+ * @generated from enum kith.events.v1.PostDeletionReason
+ */
+export enum PostDeletionReason {
+  /**
+   * @generated from enum value: POST_DELETION_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The author deleted it (DeletePost).
+   *
+   * @generated from enum value: POST_DELETION_REASON_AUTHOR = 1;
+   */
+  AUTHOR = 1,
+
+  /**
+   * Moderation removed it (kith.moderation.v1 ACTION_TYPE_REMOVE_CONTENT).
+   *
+   * @generated from enum value: POST_DELETION_REASON_MODERATION = 2;
+   */
+  MODERATION = 2,
+
+  /**
+   * Its expires_at passed.
+   *
+   * @generated from enum value: POST_DELETION_REASON_EXPIRED = 3;
+   */
+  EXPIRED = 3,
+
+  /**
+   * The author's account was erased.
+   *
+   * @generated from enum value: POST_DELETION_REASON_ERASURE = 4;
+   */
+  ERASURE = 4,
+
+  /**
+   * Every circle it was posted to was deleted.
+   *
+   * @generated from enum value: POST_DELETION_REASON_CIRCLE_DELETED = 5;
+   */
+  CIRCLE_DELETED = 5,
+}
+
+/**
+ * Describes the enum kith.events.v1.PostDeletionReason.
+ */
+export const PostDeletionReasonSchema: GenEnum<PostDeletionReason> = /*@__PURE__*/
+  enumDesc(file_kith_events_v1_post_events, 0);
 

@@ -2,13 +2,14 @@
 // @generated from file kith/events/v1/support_events.proto (package kith.events.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Location } from "../../common/v1/common_pb.js";
 import { file_kith_common_v1_common } from "../../common/v1/common_pb.js";
-import type { EscalationTarget, HelpType, IncidentKind, IncidentStatus, ResolutionKind, ResponseKind, Severity } from "../../support/v1/types_pb.js";
+import type { DeliveryChannel, DeviceContext, EmergencyKind, EscalationTarget, HelpType, IncidentKind, IncidentStatus, Reach, ResolutionKind, ResponseKind, Severity } from "../../support/v1/types_pb.js";
 import { file_kith_support_v1_types } from "../../support/v1/types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/events/v1/support_events.proto.
  */
 export const file_kith_events_v1_support_events: GenFile = /*@__PURE__*/
-  fileDesc("CiNraXRoL2V2ZW50cy92MS9zdXBwb3J0X2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEijgIKElN1cHBvcnRBbGVydFJhaXNlZBITCgtpbmNpZGVudF9pZBgBIAEoCRIrCgRraW5kGAIgASgOMh0ua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50S2luZBIQCghvd25lcl9pZBgDIAEoCRIsCgloZWxwX3R5cGUYBCABKA4yGS5raXRoLnN1cHBvcnQudjEuSGVscFR5cGUSKwoIc2V2ZXJpdHkYBSABKA4yGS5raXRoLnN1cHBvcnQudjEuU2V2ZXJpdHkSEgoKY2lyY2xlX2lkcxgGIAMoCRIZChFub3RpZmllZF91c2VyX2lkcxgHIAMoCRIaChJieXBhc3NfcXVpZXRfaG91cnMYCCABKAgiUgoTU3VwcG9ydEFja25vd2xlZGdlZBITCgtpbmNpZGVudF9pZBgBIAEoCRIQCghvd25lcl9pZBgCIAEoCRIUCgxyZXNwb25kZXJfaWQYAyABKAkiqAEKEFN1cHBvcnRSZXNwb25kZWQSEwoLaW5jaWRlbnRfaWQYASABKAkSEAoIb3duZXJfaWQYAiABKAkSFAoMcmVzcG9uZGVyX2lkGAMgASgJEi8KCHJlc3BvbnNlGAQgASgOMh0ua2l0aC5zdXBwb3J0LnYxLlJlc3BvbnNlS2luZBImCgNldGEYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ipQEKEFN1cHBvcnRFc2NhbGF0ZWQSEwoLaW5jaWRlbnRfaWQYASABKAkSEAoIb3duZXJfaWQYAiABKAkSDAoEc3RlcBgDIAEoDRIxCgZ0YXJnZXQYBCABKA4yIS5raXRoLnN1cHBvcnQudjEuRXNjYWxhdGlvblRhcmdldBIZChFub3RpZmllZF91c2VyX2lkcxgFIAMoCRIOCgZzaWxlbnQYBiABKAgiuwEKD1N1cHBvcnRSZXNvbHZlZBITCgtpbmNpZGVudF9pZBgBIAEoCRIQCghvd25lcl9pZBgCIAEoCRIvCgZzdGF0dXMYAyABKA4yHy5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRTdGF0dXMSMwoKcmVzb2x1dGlvbhgEIAEoDjIfLmtpdGguc3VwcG9ydC52MS5SZXNvbHV0aW9uS2luZBIbChNyZXNvbHZlZF9ieV91c2VyX2lkGAUgASgJIpoBChVTdXBwb3J0TG9jYXRpb25TaGFyZWQSEwoLaW5jaWRlbnRfaWQYASABKAkSEAoIb3duZXJfaWQYAiABKAkSKgoIbG9jYXRpb24YAyABKAsyGC5raXRoLmNvbW1vbi52MS5Mb2NhdGlvbhIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJlChRTdXBwb3J0Q2hlY2tJbk1pc3NlZBITCgtjaGVja19pbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhMKC2luY2lkZW50X2lkGAMgASgJEhIKCmNpcmNsZV9pZHMYBCADKAliBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_common_v1_common, file_kith_support_v1_types]);
+  fileDesc("CiNraXRoL2V2ZW50cy92MS9zdXBwb3J0X2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEixgMKElN1cHBvcnRBbGVydFJhaXNlZBIdCgtpbmNpZGVudF9pZBgBIAEoCUIIukgFcgOwAQESKwoEa2luZBgCIAEoDjIdLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudEtpbmQSGgoIb3duZXJfaWQYAyABKAlCCLpIBXIDsAEBEiwKCWhlbHBfdHlwZRgEIAEoDjIZLmtpdGguc3VwcG9ydC52MS5IZWxwVHlwZRIrCghzZXZlcml0eRgFIAEoDjIZLmtpdGguc3VwcG9ydC52MS5TZXZlcml0eRIjCgpjaXJjbGVfaWRzGAYgAygJQg+6SAySAQkQFCIFcgOwAQESKwoRbm90aWZpZWRfdXNlcl9pZHMYByADKAlCELpIDZIBChCQTiIFcgOwAQESGgoSYnlwYXNzX3F1aWV0X2hvdXJzGAggASgIEg8KB3ZlcnNpb24YCSABKAQSDwoHbWVzc2FnZRgKIAEoCRI2Cg5lbWVyZ2VuY3lfa2luZBgLIAEoDjIeLmtpdGguc3VwcG9ydC52MS5FbWVyZ2VuY3lLaW5kEiUKBXJlYWNoGAwgASgOMhYua2l0aC5zdXBwb3J0LnYxLlJlYWNoIpEBChNTdXBwb3J0QWNrbm93bGVkZ2VkEh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIaCghvd25lcl9pZBgCIAEoCUIIukgFcgOwAQESHgoMcmVzcG9uZGVyX2lkGAMgASgJQgi6SAVyA7ABARIPCgd2ZXJzaW9uGAQgASgEEg4KBnNpbGVudBgFIAEoCCL1AQoQU3VwcG9ydFJlc3BvbmRlZBIdCgtpbmNpZGVudF9pZBgBIAEoCUIIukgFcgOwAQESGgoIb3duZXJfaWQYAiABKAlCCLpIBXIDsAEBEh4KDHJlc3BvbmRlcl9pZBgDIAEoCUIIukgFcgOwAQESLwoIcmVzcG9uc2UYBCABKA4yHS5raXRoLnN1cHBvcnQudjEuUmVzcG9uc2VLaW5kEiYKA2V0YRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIMCgRub3RlGAYgASgJEg8KB3ZlcnNpb24YByABKAQSDgoGc2lsZW50GAggASgIIoECChBTdXBwb3J0RXNjYWxhdGVkEh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIaCghvd25lcl9pZBgCIAEoCUIIukgFcgOwAQESDAoEc3RlcBgDIAEoDRIxCgZ0YXJnZXQYBCABKA4yIS5raXRoLnN1cHBvcnQudjEuRXNjYWxhdGlvblRhcmdldBIrChFub3RpZmllZF91c2VyX2lkcxgFIAMoCUIQukgNkgEKEJBOIgVyA7ABARIOCgZzaWxlbnQYBiABKAgSDwoHdmVyc2lvbhgHIAEoBBIjChtlbWVyZ2VuY3lfY29udGFjdHNfbm90aWZpZWQYCCABKA0iqwIKD1N1cHBvcnRSZXNvbHZlZBIdCgtpbmNpZGVudF9pZBgBIAEoCUIIukgFcgOwAQESGgoIb3duZXJfaWQYAiABKAlCCLpIBXIDsAEBEi8KBnN0YXR1cxgDIAEoDjIfLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudFN0YXR1cxIzCgpyZXNvbHV0aW9uGAQgASgOMh8ua2l0aC5zdXBwb3J0LnYxLlJlc29sdXRpb25LaW5kEigKE3Jlc29sdmVkX2J5X3VzZXJfaWQYBSABKAlCC7pICNgBAXIDsAEBEiwKEnJlY2lwaWVudF91c2VyX2lkcxgGIAMoCUIQukgNkgEKEJBOIgVyA7ABARIPCgd2ZXJzaW9uGAcgASgEEg4KBnNpbGVudBgIIAEoCCLvAQoVU3VwcG9ydExvY2F0aW9uU2hhcmVkEh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIaCghvd25lcl9pZBgCIAEoCUIIukgFcgOwAQESKgoIbG9jYXRpb24YAyABKAsyGC5raXRoLmNvbW1vbi52MS5Mb2NhdGlvbhIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd2ZXJzaW9uGAUgASgEEi4KBmRldmljZRgGIAEoCzIeLmtpdGguc3VwcG9ydC52MS5EZXZpY2VDb250ZXh0IqUBChRTdXBwb3J0Q2hlY2tJbk1pc3NlZBIdCgtjaGVja19pbl9pZBgBIAEoCUIIukgFcgOwAQESGQoHdXNlcl9pZBgCIAEoCUIIukgFcgOwAQESHQoLaW5jaWRlbnRfaWQYAyABKAlCCLpIBXIDsAEBEiMKCmNpcmNsZV9pZHMYBCADKAlCD7pIDJIBCRAUIgVyA7ABARIPCgd2ZXJzaW9uGAUgASgEIroBCg5TdXBwb3J0Q2xhaW1lZBIdCgtpbmNpZGVudF9pZBgBIAEoCUIIukgFcgOwAQESGgoIb3duZXJfaWQYAiABKAlCCLpIBXIDsAEBEh4KDHJlc3BvbmRlcl9pZBgDIAEoCUIIukgFcgOwAQESLAoScmVjaXBpZW50X3VzZXJfaWRzGAQgAygJQhC6SA2SAQoQkE4iBXIDsAEBEg8KB3ZlcnNpb24YBSABKAQSDgoGc2lsZW50GAYgASgIIq8BChZTdXBwb3J0TG9jYXRpb25TdG9wcGVkEh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIaCghvd25lcl9pZBgCIAEoCUIIukgFcgOwAQESOQoGcmVhc29uGAMgASgOMikua2l0aC5ldmVudHMudjEuU3VwcG9ydExvY2F0aW9uU3RvcFJlYXNvbhIPCgd2ZXJzaW9uGAQgASgEEg4KBnNpbGVudBgFIAEoCCLmAQoXU3VwcG9ydENoZWNrSW5SZXF1ZXN0ZWQSHQoLY2hlY2tfaW5faWQYASABKAlCCLpIBXIDsAEBEhkKB3VzZXJfaWQYAiABKAlCCLpIBXIDsAEBEiYKFHJlcXVlc3RlZF9ieV91c2VyX2lkGAMgASgJQgi6SAVyA7ABARIbCgljaXJjbGVfaWQYBCABKAlCCLpIBXIDsAEBEg8KB21lc3NhZ2UYBSABKAkSKgoGZHVlX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd2ZXJzaW9uGAcgASgEIv0BChBTdXBwb3J0Tm90ZUFkZGVkEh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIaCghvd25lcl9pZBgCIAEoCUIIukgFcgOwAQESGwoJYXV0aG9yX2lkGAMgASgJQgi6SAVyA7ABARIQCghzZXF1ZW5jZRgEIAEoBBIMCgR0ZXh0GAUgASgJEiIKCW1lZGlhX2lkcxgGIAMoCUIPukgMkgEJEAQiBXIDsAEBEiwKEnJlY2lwaWVudF91c2VyX2lkcxgHIAMoCUIQukgNkgEKEJBOIgVyA7ABARIPCgd2ZXJzaW9uGAggASgEEg4KBnNpbGVudBgJIAEoCCL4AQoVU3VwcG9ydEFsZXJ0RGVsaXZlcmVkEh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIaCghvd25lcl9pZBgCIAEoCUIIukgFcgOwAQESHgoMcmVzcG9uZGVyX2lkGAMgASgJQgi6SAVyA7ABARIxCgdjaGFubmVsGAQgASgOMiAua2l0aC5zdXBwb3J0LnYxLkRlbGl2ZXJ5Q2hhbm5lbBIwCgxkZWxpdmVyZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3ZlcnNpb24YBiABKAQSDgoGc2lsZW50GAcgASgIIpIBChZTdXBwb3J0RHVyZXNzQ2FuY2VsbGVkEh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIaCghvd25lcl9pZBgCIAEoCUIIukgFcgOwAQESLAoScmVjaXBpZW50X3VzZXJfaWRzGAMgAygJQhC6SA2SAQoQkE4iBXIDsAEBEg8KB3ZlcnNpb24YBCABKAQqnQEKGVN1cHBvcnRMb2NhdGlvblN0b3BSZWFzb24SLAooU1VQUE9SVF9MT0NBVElPTl9TVE9QX1JFQVNPTl9VTlNQRUNJRklFRBAAEigKJFNVUFBPUlRfTE9DQVRJT05fU1RPUF9SRUFTT05fU1RPUFBFRBABEigKJFNVUFBPUlRfTE9DQVRJT05fU1RPUF9SRUFTT05fRVhQSVJFRBACYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_common_v1_common, file_kith_support_v1_types]);
 
 /**
  * type "support.alert_raised" — a help request, SOS or missed check-in opened and alerted
@@ -68,6 +69,34 @@ export type SupportAlertRaised = Message<"kith.events.v1.SupportAlertRaised"> & 
    * @generated from field: bool bypass_quiet_hours = 8;
    */
   bypassQuietHours: boolean;
+
+  /**
+   * The incident's version (1).
+   *
+   * @generated from field: uint64 version = 9;
+   */
+  version: bigint;
+
+  /**
+   * The owner's message, plain text, for the notification preview.
+   *
+   * @generated from field: string message = 10;
+   */
+  message: string;
+
+  /**
+   * SOS only; unset when not said.
+   *
+   * @generated from field: kith.support.v1.EmergencyKind emergency_kind = 11;
+   */
+  emergencyKind: EmergencyKind;
+
+  /**
+   * Who the alert could reach (REACH_NOBODY: nobody at all).
+   *
+   * @generated from field: kith.support.v1.Reach reach = 12;
+   */
+  reach: Reach;
 };
 
 /**
@@ -97,6 +126,20 @@ export type SupportAcknowledged = Message<"kith.events.v1.SupportAcknowledged"> 
    * @generated from field: string responder_id = 3;
    */
   responderId: string;
+
+  /**
+   * The incident's version after this change.
+   *
+   * @generated from field: uint64 version = 4;
+   */
+  version: bigint;
+
+  /**
+   * After a duress cancel: must not reach the owner (see the file comment).
+   *
+   * @generated from field: bool silent = 5;
+   */
+  silent: boolean;
 };
 
 /**
@@ -136,6 +179,27 @@ export type SupportResponded = Message<"kith.events.v1.SupportResponded"> & {
    * @generated from field: google.protobuf.Duration eta = 5;
    */
   eta?: Duration | undefined;
+
+  /**
+   * The responder's note, plain text, for the notification preview.
+   *
+   * @generated from field: string note = 6;
+   */
+  note: string;
+
+  /**
+   * The incident's version after this change.
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
+
+  /**
+   * After a duress cancel: must not reach the owner.
+   *
+   * @generated from field: bool silent = 8;
+   */
+  silent: boolean;
 };
 
 /**
@@ -177,11 +241,26 @@ export type SupportEscalated = Message<"kith.events.v1.SupportEscalated"> & {
   notifiedUserIds: string[];
 
   /**
-   * Duress cancel: escalation continues but the owner's devices must show "cancelled".
+   * After a duress cancel: the escalation goes on for responders and emergency contacts but
+   * must not reach the owner, whose devices keep showing "cancelled". Bus only.
    *
    * @generated from field: bool silent = 6;
    */
   silent: boolean;
+
+  /**
+   * The incident's version after this change.
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
+
+  /**
+   * EMERGENCY_CONTACTS: how many contacts were sent an SMS or e-mail.
+   *
+   * @generated from field: uint32 emergency_contacts_notified = 8;
+   */
+  emergencyContactsNotified: number;
 };
 
 /**
@@ -192,7 +271,8 @@ export const SupportEscalatedSchema: GenMessage<SupportEscalated> = /*@__PURE__*
   messageDesc(file_kith_events_v1_support_events, 3);
 
 /**
- * type "support.resolved" (resolved or cancelled)
+ * type "support.resolved" (resolved, or cancelled with the cancel PIN; a duress cancel
+ * publishes support.duress_cancelled instead).
  *
  * @generated from message kith.events.v1.SupportResolved
  */
@@ -221,6 +301,28 @@ export type SupportResolved = Message<"kith.events.v1.SupportResolved"> & {
    * @generated from field: string resolved_by_user_id = 5;
    */
   resolvedByUserId: string;
+
+  /**
+   * Everyone alerted about the incident (not the owner, who is owner_id), so the user
+   * service need not rebuild the audience from earlier events.
+   *
+   * @generated from field: repeated string recipient_user_ids = 6;
+   */
+  recipientUserIds: string[];
+
+  /**
+   * The incident's version after this change.
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
+
+  /**
+   * A responder resolved an incident after a duress cancel: must not reach the owner.
+   *
+   * @generated from field: bool silent = 8;
+   */
+  silent: boolean;
 };
 
 /**
@@ -255,6 +357,20 @@ export type SupportLocationShared = Message<"kith.events.v1.SupportLocationShare
    * @generated from field: google.protobuf.Timestamp expires_at = 4;
    */
   expiresAt?: Timestamp | undefined;
+
+  /**
+   * The incident's version after this change.
+   *
+   * @generated from field: uint64 version = 5;
+   */
+  version: bigint;
+
+  /**
+   * Battery and signal, when the owner's device sent them.
+   *
+   * @generated from field: kith.support.v1.DeviceContext device = 6;
+   */
+  device?: DeviceContext | undefined;
 };
 
 /**
@@ -291,6 +407,13 @@ export type SupportCheckInMissed = Message<"kith.events.v1.SupportCheckInMissed"
    * @generated from field: repeated string circle_ids = 4;
    */
   circleIds: string[];
+
+  /**
+   * The check-in's version after this change.
+   *
+   * @generated from field: uint64 version = 5;
+   */
+  version: bigint;
 };
 
 /**
@@ -299,4 +422,354 @@ export type SupportCheckInMissed = Message<"kith.events.v1.SupportCheckInMissed"
  */
 export const SupportCheckInMissedSchema: GenMessage<SupportCheckInMissed> = /*@__PURE__*/
   messageDesc(file_kith_events_v1_support_events, 6);
+
+/**
+ * type "support.claimed" — a responder said they are handling it; the others may stand down.
+ *
+ * @generated from message kith.events.v1.SupportClaimed
+ */
+export type SupportClaimed = Message<"kith.events.v1.SupportClaimed"> & {
+  /**
+   * @generated from field: string incident_id = 1;
+   */
+  incidentId: string;
+
+  /**
+   * @generated from field: string owner_id = 2;
+   */
+  ownerId: string;
+
+  /**
+   * @generated from field: string responder_id = 3;
+   */
+  responderId: string;
+
+  /**
+   * Everyone alerted but the claimer, to tell them they may stand down.
+   *
+   * @generated from field: repeated string recipient_user_ids = 4;
+   */
+  recipientUserIds: string[];
+
+  /**
+   * The incident's version after this change.
+   *
+   * @generated from field: uint64 version = 5;
+   */
+  version: bigint;
+
+  /**
+   * After a duress cancel: must not reach the owner.
+   *
+   * @generated from field: bool silent = 6;
+   */
+  silent: boolean;
+};
+
+/**
+ * Describes the message kith.events.v1.SupportClaimed.
+ * Use `create(SupportClaimedSchema)` to create a new message.
+ */
+export const SupportClaimedSchema: GenMessage<SupportClaimed> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_support_events, 7);
+
+/**
+ * type "support.location_stopped" — sharing stopped early or expired. Not published when the
+ * incident closes: support.resolved implies the stop.
+ *
+ * @generated from message kith.events.v1.SupportLocationStopped
+ */
+export type SupportLocationStopped = Message<"kith.events.v1.SupportLocationStopped"> & {
+  /**
+   * @generated from field: string incident_id = 1;
+   */
+  incidentId: string;
+
+  /**
+   * @generated from field: string owner_id = 2;
+   */
+  ownerId: string;
+
+  /**
+   * @generated from field: kith.events.v1.SupportLocationStopReason reason = 3;
+   */
+  reason: SupportLocationStopReason;
+
+  /**
+   * The incident's version after this change.
+   *
+   * @generated from field: uint64 version = 4;
+   */
+  version: bigint;
+
+  /**
+   * Expiry after a duress cancel: must not reach the owner.
+   *
+   * @generated from field: bool silent = 5;
+   */
+  silent: boolean;
+};
+
+/**
+ * Describes the message kith.events.v1.SupportLocationStopped.
+ * Use `create(SupportLocationStoppedSchema)` to create a new message.
+ */
+export const SupportLocationStoppedSchema: GenMessage<SupportLocationStopped> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_support_events, 8);
+
+/**
+ * type "support.check_in_requested" — a member asked another to check in (RequestCheckIn);
+ * source of NOTIFICATION_TYPE_CHECK_IN_REQUESTED for user_id.
+ *
+ * @generated from message kith.events.v1.SupportCheckInRequested
+ */
+export type SupportCheckInRequested = Message<"kith.events.v1.SupportCheckInRequested"> & {
+  /**
+   * @generated from field: string check_in_id = 1;
+   */
+  checkInId: string;
+
+  /**
+   * The user asked to check in.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string requested_by_user_id = 3;
+   */
+  requestedByUserId: string;
+
+  /**
+   * The shared circle alerted if the user does not answer.
+   *
+   * @generated from field: string circle_id = 4;
+   */
+  circleId: string;
+
+  /**
+   * Plain text from the asker.
+   *
+   * @generated from field: string message = 5;
+   */
+  message: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp due_at = 6;
+   */
+  dueAt?: Timestamp | undefined;
+
+  /**
+   * The check-in's version (1).
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.events.v1.SupportCheckInRequested.
+ * Use `create(SupportCheckInRequestedSchema)` to create a new message.
+ */
+export const SupportCheckInRequestedSchema: GenMessage<SupportCheckInRequested> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_support_events, 9);
+
+/**
+ * type "support.note_added" — AddIncidentNote.
+ *
+ * @generated from message kith.events.v1.SupportNoteAdded
+ */
+export type SupportNoteAdded = Message<"kith.events.v1.SupportNoteAdded"> & {
+  /**
+   * @generated from field: string incident_id = 1;
+   */
+  incidentId: string;
+
+  /**
+   * @generated from field: string owner_id = 2;
+   */
+  ownerId: string;
+
+  /**
+   * @generated from field: string author_id = 3;
+   */
+  authorId: string;
+
+  /**
+   * The timeline entry's sequence.
+   *
+   * @generated from field: uint64 sequence = 4;
+   */
+  sequence: bigint;
+
+  /**
+   * Plain text, for the notification preview.
+   *
+   * @generated from field: string text = 5;
+   */
+  text: string;
+
+  /**
+   * @generated from field: repeated string media_ids = 6;
+   */
+  mediaIds: string[];
+
+  /**
+   * Everyone on the incident but the author (the owner included unless `silent`).
+   *
+   * @generated from field: repeated string recipient_user_ids = 7;
+   */
+  recipientUserIds: string[];
+
+  /**
+   * The incident's version after this change.
+   *
+   * @generated from field: uint64 version = 8;
+   */
+  version: bigint;
+
+  /**
+   * After a duress cancel: must not reach the owner.
+   *
+   * @generated from field: bool silent = 9;
+   */
+  silent: boolean;
+};
+
+/**
+ * Describes the message kith.events.v1.SupportNoteAdded.
+ * Use `create(SupportNoteAddedSchema)` to create a new message.
+ */
+export const SupportNoteAddedSchema: GenMessage<SupportNoteAdded> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_support_events, 10);
+
+/**
+ * type "support.alert_delivered" — a responder's alert reached one of their devices (socket
+ * Ack or push receipt, reported through SupportInternalService.RecordDeliveries). Delivery
+ * only: it never stops the ladder.
+ *
+ * @generated from message kith.events.v1.SupportAlertDelivered
+ */
+export type SupportAlertDelivered = Message<"kith.events.v1.SupportAlertDelivered"> & {
+  /**
+   * @generated from field: string incident_id = 1;
+   */
+  incidentId: string;
+
+  /**
+   * @generated from field: string owner_id = 2;
+   */
+  ownerId: string;
+
+  /**
+   * @generated from field: string responder_id = 3;
+   */
+  responderId: string;
+
+  /**
+   * @generated from field: kith.support.v1.DeliveryChannel channel = 4;
+   */
+  channel: DeliveryChannel;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp delivered_at = 5;
+   */
+  deliveredAt?: Timestamp | undefined;
+
+  /**
+   * The incident's version after this change.
+   *
+   * @generated from field: uint64 version = 6;
+   */
+  version: bigint;
+
+  /**
+   * After a duress cancel: must not reach the owner.
+   *
+   * @generated from field: bool silent = 7;
+   */
+  silent: boolean;
+};
+
+/**
+ * Describes the message kith.events.v1.SupportAlertDelivered.
+ * Use `create(SupportAlertDeliveredSchema)` to create a new message.
+ */
+export const SupportAlertDeliveredSchema: GenMessage<SupportAlertDelivered> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_support_events, 11);
+
+/**
+ * type "support.duress_cancelled" — the owner cancelled an SOS with the duress PIN. The
+ * incident stays open and escalates. Consumers render it to the owner's devices exactly as a
+ * real cancel (support.resolved with status CANCELLED, resolved by the owner) and to the
+ * recipients as a duress alert: do not call or message the owner's phone.
+ *
+ * @generated from message kith.events.v1.SupportDuressCancelled
+ */
+export type SupportDuressCancelled = Message<"kith.events.v1.SupportDuressCancelled"> & {
+  /**
+   * @generated from field: string incident_id = 1;
+   */
+  incidentId: string;
+
+  /**
+   * @generated from field: string owner_id = 2;
+   */
+  ownerId: string;
+
+  /**
+   * Everyone alerted so far, told at once; later steps alert more (support.escalated with
+   * `silent`).
+   *
+   * @generated from field: repeated string recipient_user_ids = 3;
+   */
+  recipientUserIds: string[];
+
+  /**
+   * The incident's version after this change.
+   *
+   * @generated from field: uint64 version = 4;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.events.v1.SupportDuressCancelled.
+ * Use `create(SupportDuressCancelledSchema)` to create a new message.
+ */
+export const SupportDuressCancelledSchema: GenMessage<SupportDuressCancelled> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_support_events, 12);
+
+/**
+ * Why location sharing stopped.
+ *
+ * @generated from enum kith.events.v1.SupportLocationStopReason
+ */
+export enum SupportLocationStopReason {
+  /**
+   * @generated from enum value: SUPPORT_LOCATION_STOP_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The owner called StopSharingLocation.
+   *
+   * @generated from enum value: SUPPORT_LOCATION_STOP_REASON_STOPPED = 1;
+   */
+  STOPPED = 1,
+
+  /**
+   * The share reached expires_at.
+   *
+   * @generated from enum value: SUPPORT_LOCATION_STOP_REASON_EXPIRED = 2;
+   */
+  EXPIRED = 2,
+}
+
+/**
+ * Describes the enum kith.events.v1.SupportLocationStopReason.
+ */
+export const SupportLocationStopReasonSchema: GenEnum<SupportLocationStopReason> = /*@__PURE__*/
+  enumDesc(file_kith_events_v1_support_events, 0);
 

@@ -5,19 +5,45 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
-import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file kith/post/v1/media.proto.
  */
 export const file_kith_post_v1_media: GenFile = /*@__PURE__*/
-  fileDesc("ChhraXRoL3Bvc3QvdjEvbWVkaWEucHJvdG8SDGtpdGgucG9zdC52MSLxAgoFTWVkaWESEAoIbWVkaWFfaWQYASABKAkSJQoEa2luZBgCIAEoDjIXLmtpdGgucG9zdC52MS5NZWRpYUtpbmQSKQoGc3RhdHVzGAMgASgOMhkua2l0aC5wb3N0LnYxLk1lZGlhU3RhdHVzEhQKDGNvbnRlbnRfdHlwZRgEIAEoCRISCgpzaXplX2J5dGVzGAUgASgEEg0KBXdpZHRoGAYgASgNEg4KBmhlaWdodBgHIAEoDRIrCghkdXJhdGlvbhgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhILCgN1cmwYCSABKAkSFQoNdGh1bWJuYWlsX3VybBgKIAEoCRIQCghhbHRfdGV4dBgLIAEoCRIQCghibHVyaGFzaBgMIAEoCRIWCg5mYWlsdXJlX3JlYXNvbhgNIAEoCRIuCgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLoAgoWQ3JlYXRlVXBsb2FkVXJsUmVxdWVzdBIxCgRraW5kGAEgASgOMhcua2l0aC5wb3N0LnYxLk1lZGlhS2luZEIKukgHggEEEAEgABKOAQoMY29udGVudF90eXBlGAIgASgJQni6SHVyc1IKaW1hZ2UvanBlZ1IJaW1hZ2UvcG5nUgppbWFnZS93ZWJwUgppbWFnZS9hdmlmUglpbWFnZS9naWZSCXZpZGVvL21wNFIKdmlkZW8vd2VibVIKYXVkaW8vbXBlZ1IJYXVkaW8vb2dnUglhdWRpby9tcDQSIAoKc2l6ZV9ieXRlcxgDIAEoBEIMukgJMgcYgICAMiAAEi4KBnNoYTI1NhgEIAEoCUIeukgb2AEBchYyFF5bQS1aYS16MC05Ky9dezQzfT0kEjgKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCKNAgoXQ3JlYXRlVXBsb2FkVXJsUmVzcG9uc2USEAoIbWVkaWFfaWQYASABKAkSEgoKdXBsb2FkX3VybBgCIAEoCRIOCgZtZXRob2QYAyABKAkSVAoQcmVxdWlyZWRfaGVhZGVycxgEIAMoCzI6LmtpdGgucG9zdC52MS5DcmVhdGVVcGxvYWRVcmxSZXNwb25zZS5SZXF1aXJlZEhlYWRlcnNFbnRyeRIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBo2ChRSZXF1aXJlZEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIokBChVDb21wbGV0ZVVwbG9hZFJlcXVlc3QSGgoIbWVkaWFfaWQYASABKAlCCLpIBXIDsAEBEhoKCGFsdF90ZXh0GAIgASgJQgi6SAVyAxjcCxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiPAoWQ29tcGxldGVVcGxvYWRSZXNwb25zZRIiCgVtZWRpYRgBIAEoCzITLmtpdGgucG9zdC52MS5NZWRpYSItCg9HZXRNZWRpYVJlcXVlc3QSGgoIbWVkaWFfaWQYASABKAlCCLpIBXIDsAEBIjYKEEdldE1lZGlhUmVzcG9uc2USIgoFbWVkaWEYASABKAsyEy5raXRoLnBvc3QudjEuTWVkaWEqfQoJTWVkaWFLaW5kEhoKFk1FRElBX0tJTkRfVU5TUEVDSUZJRUQQABIUChBNRURJQV9LSU5EX0lNQUdFEAESEgoOTUVESUFfS0lORF9HSUYQAhIUChBNRURJQV9LSU5EX1ZJREVPEAMSFAoQTUVESUFfS0lORF9BVURJTxAEKpoBCgtNZWRpYVN0YXR1cxIcChhNRURJQV9TVEFUVVNfVU5TUEVDSUZJRUQQABIfChtNRURJQV9TVEFUVVNfUEVORElOR19VUExPQUQQARIbChdNRURJQV9TVEFUVVNfUFJPQ0VTU0lORxACEhYKEk1FRElBX1NUQVRVU19SRUFEWRADEhcKE01FRElBX1NUQVRVU19GQUlMRUQQBGIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChhraXRoL3Bvc3QvdjEvbWVkaWEucHJvdG8SDGtpdGgucG9zdC52MSJECgpGb2NhbFBvaW50EhoKAXgYASABKAJCD7pIDAoKHQAAgD8tAACAvxIaCgF5GAIgASgCQg+6SAwKCh0AAIA/LQAAgL8izgMKBU1lZGlhEhAKCG1lZGlhX2lkGAEgASgJEiUKBGtpbmQYAiABKA4yFy5raXRoLnBvc3QudjEuTWVkaWFLaW5kEikKBnN0YXR1cxgDIAEoDjIZLmtpdGgucG9zdC52MS5NZWRpYVN0YXR1cxIUCgxjb250ZW50X3R5cGUYBCABKAkSEgoKc2l6ZV9ieXRlcxgFIAEoBBINCgV3aWR0aBgGIAEoDRIOCgZoZWlnaHQYByABKA0SKwoIZHVyYXRpb24YCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SCwoDdXJsGAkgASgJEhUKDXRodW1ibmFpbF91cmwYCiABKAkSEAoIYWx0X3RleHQYCyABKAkSEAoIYmx1cmhhc2gYDCABKAkSFgoOZmFpbHVyZV9yZWFzb24YDSABKAkSLgoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOdXJsX2V4cGlyZXNfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBWZvY3VzGBAgASgLMhgua2l0aC5wb3N0LnYxLkZvY2FsUG9pbnQi2QcKFkNyZWF0ZVVwbG9hZFVybFJlcXVlc3QSMQoEa2luZBgBIAEoDjIXLmtpdGgucG9zdC52MS5NZWRpYUtpbmRCCrpIB4IBBBABIAASjgEKDGNvbnRlbnRfdHlwZRgCIAEoCUJ4ukh1cnNSCmltYWdlL2pwZWdSCWltYWdlL3BuZ1IKaW1hZ2Uvd2VicFIKaW1hZ2UvYXZpZlIJaW1hZ2UvZ2lmUgl2aWRlby9tcDRSCnZpZGVvL3dlYm1SCmF1ZGlvL21wZWdSCWF1ZGlvL29nZ1IJYXVkaW8vbXA0EiAKCnNpemVfYnl0ZXMYAyABKARCDLpICTIHGICAgDIgABIuCgZzaGEyNTYYBCABKAlCHrpIG9gBAXIWMhReW0EtWmEtejAtOSsvXXs0M309JBI4Cg9pZGVtcG90ZW5jeV9rZXkYBSABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQ67gS6SOoEGocDCh9tZWRpYS5raW5kX21hdGNoZXNfY29udGVudF90eXBlEiBjb250ZW50X3R5cGUgZG9lcyBub3QgbWF0Y2gga2luZBrBAmludCh0aGlzLmtpbmQpID09IDEgPyB0aGlzLmNvbnRlbnRfdHlwZSBpbiBbJ2ltYWdlL2pwZWcnLCAnaW1hZ2UvcG5nJywgJ2ltYWdlL3dlYnAnLCAnaW1hZ2UvYXZpZiddIDogaW50KHRoaXMua2luZCkgPT0gMiA/IHRoaXMuY29udGVudF90eXBlID09ICdpbWFnZS9naWYnIDogaW50KHRoaXMua2luZCkgPT0gMyA/IHRoaXMuY29udGVudF90eXBlIGluIFsndmlkZW8vbXA0JywgJ3ZpZGVvL3dlYm0nXSA6IGludCh0aGlzLmtpbmQpID09IDQgPyB0aGlzLmNvbnRlbnRfdHlwZSBpbiBbJ2F1ZGlvL21wZWcnLCAnYXVkaW8vb2dnJywgJ2F1ZGlvL21wNCddIDogdHJ1ZRrdAQoabWVkaWEuc2l6ZV93aXRoaW5fa2luZF9jYXASWnNpemVfYnl0ZXMgZXhjZWVkcyB0aGUgY2FwIG9mIGl0cyBraW5kIChpbWFnZSBhbmQgR0lGIDEwIE1pQiwgdmlkZW8gMTAwIE1pQiwgYXVkaW8gNDAgTWlCKRpjdGhpcy5zaXplX2J5dGVzIDw9IChpbnQodGhpcy5raW5kKSA9PSAzID8gMTA0ODU3NjAwdSA6IGludCh0aGlzLmtpbmQpID09IDQgPyA0MTk0MzA0MHUgOiAxMDQ4NTc2MHUpIo0CChdDcmVhdGVVcGxvYWRVcmxSZXNwb25zZRIQCghtZWRpYV9pZBgBIAEoCRISCgp1cGxvYWRfdXJsGAIgASgJEg4KBm1ldGhvZBgDIAEoCRJUChByZXF1aXJlZF9oZWFkZXJzGAQgAygLMjoua2l0aC5wb3N0LnYxLkNyZWF0ZVVwbG9hZFVybFJlc3BvbnNlLlJlcXVpcmVkSGVhZGVyc0VudHJ5Ei4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGjYKFFJlcXVpcmVkSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiiQEKFUNvbXBsZXRlVXBsb2FkUmVxdWVzdBIaCghtZWRpYV9pZBgBIAEoCUIIukgFcgOwAQESGgoIYWx0X3RleHQYAiABKAlCCLpIBXIDGNwLEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI8ChZDb21wbGV0ZVVwbG9hZFJlc3BvbnNlEiIKBW1lZGlhGAEgASgLMhMua2l0aC5wb3N0LnYxLk1lZGlhIi0KD0dldE1lZGlhUmVxdWVzdBIaCghtZWRpYV9pZBgBIAEoCUIIukgFcgOwAQEiNgoQR2V0TWVkaWFSZXNwb25zZRIiCgVtZWRpYRgBIAEoCzITLmtpdGgucG9zdC52MS5NZWRpYSLrAgoSVXBkYXRlTWVkaWFSZXF1ZXN0EhoKCG1lZGlhX2lkGAEgASgJQgi6SAVyA7ABARIaCghhbHRfdGV4dBgCIAEoCUIIukgFcgMY3AsSJwoFZm9jdXMYAyABKAsyGC5raXRoLnBvc3QudjEuRm9jYWxQb2ludBJLCgt1cGRhdGVfbWFzaxgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCGrpIF8gBAeIBERIIYWx0X3RleHQSBWZvY3VzEjgKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJDptukhqGmgKGm1lZGlhLnVwZGF0ZV9tYXNrX3JlcXVpcmVkEih1cGRhdGVfbWFzayBtdXN0IG5hbWUgYXQgbGVhc3Qgb25lIGZpZWxkGiBzaXplKHRoaXMudXBkYXRlX21hc2sucGF0aHMpID4gMCI5ChNVcGRhdGVNZWRpYVJlc3BvbnNlEiIKBW1lZGlhGAEgASgLMhMua2l0aC5wb3N0LnYxLk1lZGlhKn0KCU1lZGlhS2luZBIaChZNRURJQV9LSU5EX1VOU1BFQ0lGSUVEEAASFAoQTUVESUFfS0lORF9JTUFHRRABEhIKDk1FRElBX0tJTkRfR0lGEAISFAoQTUVESUFfS0lORF9WSURFTxADEhQKEE1FRElBX0tJTkRfQVVESU8QBCqaAQoLTWVkaWFTdGF0dXMSHAoYTUVESUFfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHwobTUVESUFfU1RBVFVTX1BFTkRJTkdfVVBMT0FEEAESGwoXTUVESUFfU1RBVFVTX1BST0NFU1NJTkcQAhIWChJNRURJQV9TVEFUVVNfUkVBRFkQAxIXChNNRURJQV9TVEFUVVNfRkFJTEVEEARiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
- * A media attachment. Usable in posts and avatars once READY; unattached media is purged
- * after 24 h.
+ * A point of interest for cropping, Mastodon's convention: x and y in -1.0..1.0, (0, 0) the
+ * centre, x growing to the right and y growing upwards.
+ *
+ * @generated from message kith.post.v1.FocalPoint
+ */
+export type FocalPoint = Message<"kith.post.v1.FocalPoint"> & {
+  /**
+   * @generated from field: float x = 1;
+   */
+  x: number;
+
+  /**
+   * @generated from field: float y = 2;
+   */
+  y: number;
+};
+
+/**
+ * Describes the message kith.post.v1.FocalPoint.
+ * Use `create(FocalPointSchema)` to create a new message.
+ */
+export const FocalPointSchema: GenMessage<FocalPoint> = /*@__PURE__*/
+  messageDesc(file_kith_post_v1_media, 0);
+
+/**
+ * A media attachment. Usable once READY in posts, and through other services as an avatar or
+ * an incident note (they pin it with kith.post.v1.PostInternalService.AttachMedia). Media
+ * that no post and no attachment holds is purged 24 h after its upload or its last detach.
  *
  * @generated from message kith.post.v1.Media
  */
@@ -38,7 +64,8 @@ export type Media = Message<"kith.post.v1.Media"> & {
   status: MediaStatus;
 
   /**
-   * Detected from the bytes, not trusted from the client.
+   * Of the served file, detected from the bytes, not trusted from the client (GIF and WebM
+   * are served as video/mp4).
    *
    * @generated from field: string content_type = 4;
    */
@@ -67,13 +94,15 @@ export type Media = Message<"kith.post.v1.Media"> & {
   duration?: Duration | undefined;
 
   /**
-   * Signed or CDN URL of the processed file; empty until READY.
+   * Signed or CDN URL of the processed file; empty until READY. Valid until url_expires_at.
    *
    * @generated from field: string url = 9;
    */
   url: string;
 
   /**
+   * Preview image (a still frame for video); same expiry as url.
+   *
    * @generated from field: string thumbnail_url = 10;
    */
   thumbnailUrl: string;
@@ -93,6 +122,8 @@ export type Media = Message<"kith.post.v1.Media"> & {
   blurhash: string;
 
   /**
+   * Why processing failed (FAILED only), short and client-safe.
+   *
    * @generated from field: string failure_reason = 13;
    */
   failureReason: string;
@@ -101,6 +132,22 @@ export type Media = Message<"kith.post.v1.Media"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 14;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * When url and thumbnail_url stop working; fetch the media (or its post) again for fresh
+   * ones. Unset when they do not expire (media of public posts and avatars, served from the
+   * CDN); circle, followers-only and mentioned-only media get short-lived signed URLs.
+   *
+   * @generated from field: google.protobuf.Timestamp url_expires_at = 15;
+   */
+  urlExpiresAt?: Timestamp | undefined;
+
+  /**
+   * Where to centre crops and thumbnails; unset = the centre. Set with UpdateMedia.
+   *
+   * @generated from field: kith.post.v1.FocalPoint focus = 16;
+   */
+  focus?: FocalPoint | undefined;
 };
 
 /**
@@ -108,7 +155,7 @@ export type Media = Message<"kith.post.v1.Media"> & {
  * Use `create(MediaSchema)` to create a new message.
  */
 export const MediaSchema: GenMessage<Media> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_media, 0);
+  messageDesc(file_kith_post_v1_media, 1);
 
 /**
  * @generated from message kith.post.v1.CreateUploadUrlRequest
@@ -127,7 +174,7 @@ export type CreateUploadUrlRequest = Message<"kith.post.v1.CreateUploadUrlReques
   contentType: string;
 
   /**
-   * Exact size of the file to upload; 1 byte .. 100 MiB (smaller caps per kind).
+   * Exact size of the file to upload; 1 byte up to the cap of its kind (see MediaKind).
    *
    * @generated from field: uint64 size_bytes = 3;
    */
@@ -154,7 +201,7 @@ export type CreateUploadUrlRequest = Message<"kith.post.v1.CreateUploadUrlReques
  * Use `create(CreateUploadUrlRequestSchema)` to create a new message.
  */
 export const CreateUploadUrlRequestSchema: GenMessage<CreateUploadUrlRequest> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_media, 1);
+  messageDesc(file_kith_post_v1_media, 2);
 
 /**
  * @generated from message kith.post.v1.CreateUploadUrlResponse
@@ -199,7 +246,7 @@ export type CreateUploadUrlResponse = Message<"kith.post.v1.CreateUploadUrlRespo
  * Use `create(CreateUploadUrlResponseSchema)` to create a new message.
  */
 export const CreateUploadUrlResponseSchema: GenMessage<CreateUploadUrlResponse> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_media, 2);
+  messageDesc(file_kith_post_v1_media, 3);
 
 /**
  * @generated from message kith.post.v1.CompleteUploadRequest
@@ -229,7 +276,7 @@ export type CompleteUploadRequest = Message<"kith.post.v1.CompleteUploadRequest"
  * Use `create(CompleteUploadRequestSchema)` to create a new message.
  */
 export const CompleteUploadRequestSchema: GenMessage<CompleteUploadRequest> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_media, 3);
+  messageDesc(file_kith_post_v1_media, 4);
 
 /**
  * @generated from message kith.post.v1.CompleteUploadResponse
@@ -248,7 +295,7 @@ export type CompleteUploadResponse = Message<"kith.post.v1.CompleteUploadRespons
  * Use `create(CompleteUploadResponseSchema)` to create a new message.
  */
 export const CompleteUploadResponseSchema: GenMessage<CompleteUploadResponse> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_media, 4);
+  messageDesc(file_kith_post_v1_media, 5);
 
 /**
  * @generated from message kith.post.v1.GetMediaRequest
@@ -265,7 +312,7 @@ export type GetMediaRequest = Message<"kith.post.v1.GetMediaRequest"> & {
  * Use `create(GetMediaRequestSchema)` to create a new message.
  */
 export const GetMediaRequestSchema: GenMessage<GetMediaRequest> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_media, 5);
+  messageDesc(file_kith_post_v1_media, 6);
 
 /**
  * @generated from message kith.post.v1.GetMediaResponse
@@ -282,10 +329,76 @@ export type GetMediaResponse = Message<"kith.post.v1.GetMediaResponse"> & {
  * Use `create(GetMediaResponseSchema)` to create a new message.
  */
 export const GetMediaResponseSchema: GenMessage<GetMediaResponse> = /*@__PURE__*/
-  messageDesc(file_kith_post_v1_media, 6);
+  messageDesc(file_kith_post_v1_media, 7);
 
 /**
- * Kinds of media attachments.
+ * @generated from message kith.post.v1.UpdateMediaRequest
+ */
+export type UpdateMediaRequest = Message<"kith.post.v1.UpdateMediaRequest"> & {
+  /**
+   * @generated from field: string media_id = 1;
+   */
+  mediaId: string;
+
+  /**
+   * Description for screen readers, ≤ 1500 characters; empty clears it.
+   *
+   * @generated from field: string alt_text = 2;
+   */
+  altText: string;
+
+  /**
+   * Unset (with "focus" in update_mask) resets it to the centre.
+   *
+   * @generated from field: kith.post.v1.FocalPoint focus = 3;
+   */
+  focus?: FocalPoint | undefined;
+
+  /**
+   * Fields to change.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 4;
+   */
+  updateMask?: FieldMask | undefined;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 5;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.post.v1.UpdateMediaRequest.
+ * Use `create(UpdateMediaRequestSchema)` to create a new message.
+ */
+export const UpdateMediaRequestSchema: GenMessage<UpdateMediaRequest> = /*@__PURE__*/
+  messageDesc(file_kith_post_v1_media, 8);
+
+/**
+ * @generated from message kith.post.v1.UpdateMediaResponse
+ */
+export type UpdateMediaResponse = Message<"kith.post.v1.UpdateMediaResponse"> & {
+  /**
+   * @generated from field: kith.post.v1.Media media = 1;
+   */
+  media?: Media | undefined;
+};
+
+/**
+ * Describes the message kith.post.v1.UpdateMediaResponse.
+ * Use `create(UpdateMediaResponseSchema)` to create a new message.
+ */
+export const UpdateMediaResponseSchema: GenMessage<UpdateMediaResponse> = /*@__PURE__*/
+  messageDesc(file_kith_post_v1_media, 9);
+
+/**
+ * Kinds of media attachments. Video, GIF and audio are probed and transcoded with ffmpeg in a
+ * bounded worker, so they stay PROCESSING for a while after CompleteUpload; images are
+ * re-encoded (EXIF/GPS stripped) with a thumbnail. Limits are checked on the request
+ * (CreateUploadUrlRequest rules) and again on the bytes; a file over a limit ends FAILED.
  *
  * @generated from enum kith.post.v1.MediaKind
  */
@@ -296,28 +409,28 @@ export enum MediaKind {
   UNSPECIFIED = 0,
 
   /**
-   * JPEG, PNG, WebP, AVIF; max 10 MiB.
+   * image/jpeg, image/png, image/webp, image/avif; max 10 MiB.
    *
    * @generated from enum value: MEDIA_KIND_IMAGE = 1;
    */
   IMAGE = 1,
 
   /**
-   * Animated GIF, converted to a looping video.
+   * image/gif, max 10 MiB (the image cap); served as a silent looping video/mp4.
    *
    * @generated from enum value: MEDIA_KIND_GIF = 2;
    */
   GIF = 2,
 
   /**
-   * MP4 or WebM; max 100 MiB, 3 min.
+   * video/mp4 or video/webm; max 100 MiB and 3 min; served as video/mp4.
    *
    * @generated from enum value: MEDIA_KIND_VIDEO = 3;
    */
   VIDEO = 3,
 
   /**
-   * MP3, Ogg, M4A; max 40 MiB.
+   * audio/mpeg, audio/ogg, audio/mp4 (M4A); max 40 MiB and 10 min.
    *
    * @generated from enum value: MEDIA_KIND_AUDIO = 4;
    */

@@ -9,7 +9,7 @@ import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { BookmarkRequestSchema, BookmarkResponseSchema, LikeRequestSchema, LikeResponseSchema, ListBookmarksRequestSchema, ListBookmarksResponseSchema, ListLikesRequestSchema, ListLikesResponseSchema, RepostRequestSchema, RepostResponseSchema, UnbookmarkRequestSchema, UnbookmarkResponseSchema, UnlikeRequestSchema, UnlikeResponseSchema, UnrepostRequestSchema, UnrepostResponseSchema } from "./engagement_pb.js";
 import { file_kith_post_v1_engagement } from "./engagement_pb.js";
-import type { CompleteUploadRequestSchema, CompleteUploadResponseSchema, CreateUploadUrlRequestSchema, CreateUploadUrlResponseSchema, GetMediaRequestSchema, GetMediaResponseSchema } from "./media_pb.js";
+import type { CompleteUploadRequestSchema, CompleteUploadResponseSchema, CreateUploadUrlRequestSchema, CreateUploadUrlResponseSchema, GetMediaRequestSchema, GetMediaResponseSchema, UpdateMediaRequestSchema, UpdateMediaResponseSchema } from "./media_pb.js";
 import { file_kith_post_v1_media } from "./media_pb.js";
 import type { GetCircleTimelineRequestSchema, GetCircleTimelineResponseSchema, GetHashtagTimelineRequestSchema, GetHashtagTimelineResponseSchema, GetHomeTimelineRequestSchema, GetHomeTimelineResponseSchema, GetTrendingHashtagsRequestSchema, GetTrendingHashtagsResponseSchema, GetUserTimelineRequestSchema, GetUserTimelineResponseSchema, SearchPostsRequestSchema, SearchPostsResponseSchema } from "./timeline_pb.js";
 import { file_kith_post_v1_timeline } from "./timeline_pb.js";
@@ -21,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/post/v1/post.proto.
  */
 export const file_kith_post_v1_post: GenFile = /*@__PURE__*/
-  fileDesc("ChdraXRoL3Bvc3QvdjEvcG9zdC5wcm90bxIMa2l0aC5wb3N0LnYxIqsEChFDcmVhdGVQb3N0UmVxdWVzdBIWCgR0ZXh0GAEgASgJQgi6SAVyAxj0AxIgCg9jb250ZW50X3dhcm5pbmcYAiABKAlCB7pIBHICGGQSEQoJc2Vuc2l0aXZlGAMgASgIEkEKCGxhbmd1YWdlGAQgASgJQi+6SCxyKhgjMiZeJHxeW0EtWmEtel17MiwzfSgtW0EtWmEtejAtOV17MSw4fSkqJBIkCgltZWRpYV9pZHMYBSADKAlCEbpIDpIBCxAEGAEiBXIDsAEBEjAKCGF1ZGllbmNlGAYgASgLMhYua2l0aC5wb3N0LnYxLkF1ZGllbmNlQga6SAPIAQESJQoQcmVwbHlfdG9fcG9zdF9pZBgHIAEoCUILukgI2AEBcgOwAQESIgoNcXVvdGVfcG9zdF9pZBgIIAEoCUILukgI2AEBcgOwAQESPwoKZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCD7pIDLIBCUoFCIDnhA9AARI4Cg9pZGVtcG90ZW5jeV9rZXkYCiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQ6aLpIZRpjChVwb3N0LmNvbnRlbnRfcmVxdWlyZWQSGXRleHQgb3IgbWVkaWEgaXMgcmVxdWlyZWQaL3NpemUodGhpcy50ZXh0KSA+IDAgfHwgc2l6ZSh0aGlzLm1lZGlhX2lkcykgPiAwIjYKEkNyZWF0ZVBvc3RSZXNwb25zZRIgCgRwb3N0GAEgASgLMhIua2l0aC5wb3N0LnYxLlBvc3QiKwoOR2V0UG9zdFJlcXVlc3QSGQoHcG9zdF9pZBgBIAEoCUIIukgFcgOwAQEiMwoPR2V0UG9zdFJlc3BvbnNlEiAKBHBvc3QYASABKAsyEi5raXRoLnBvc3QudjEuUG9zdCI4Cg9HZXRQb3N0c1JlcXVlc3QSJQoIcG9zdF9pZHMYASADKAlCE7pIEJIBDQgBEGQYASIFcgOwAQEiNQoQR2V0UG9zdHNSZXNwb25zZRIhCgVwb3N0cxgBIAMoCzISLmtpdGgucG9zdC52MS5Qb3N0IsYECg9FZGl0UG9zdFJlcXVlc3QSGQoHcG9zdF9pZBgBIAEoCUIIukgFcgOwAQESFgoEdGV4dBgCIAEoCUIIukgFcgMY9AMSIAoPY29udGVudF93YXJuaW5nGAMgASgJQge6SARyAhhkEhEKCXNlbnNpdGl2ZRgEIAEoCBJBCghsYW5ndWFnZRgFIAEoCUIvukgscioYIzImXiR8XltBLVphLXpdezIsM30oLVtBLVphLXowLTldezEsOH0pKiQSJAoJbWVkaWFfaWRzGAYgAygJQhG6SA6SAQsQBBgBIgVyA7ABARIoCghhdWRpZW5jZRgHIAEoCzIWLmtpdGgucG9zdC52MS5BdWRpZW5jZRJ7Cgt1cGRhdGVfbWFzaxgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCSrpIR8gBAeIBQRIEdGV4dBIPY29udGVudF93YXJuaW5nEglzZW5zaXRpdmUSCGxhbmd1YWdlEgltZWRpYV9pZHMSCGF1ZGllbmNlEhUKDWJhc2VfcmV2aXNpb24YCSABKA0SOAoPaWRlbXBvdGVuY3lfa2V5GAogASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskOmq6SGcaZQoXcG9zdC5lZGl0X21hc2tfcmVxdWlyZWQSKHVwZGF0ZV9tYXNrIG11c3QgbmFtZSBhdCBsZWFzdCBvbmUgZmllbGQaIHNpemUodGhpcy51cGRhdGVfbWFzay5wYXRocykgPiAwIjQKEEVkaXRQb3N0UmVzcG9uc2USIAoEcG9zdBgBIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0Im4KFUdldFBvc3RIaXN0b3J5UmVxdWVzdBIZCgdwb3N0X2lkGAEgASgJQgi6SAVyA7ABARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJgChZHZXRQb3N0SGlzdG9yeVJlc3BvbnNlEi0KCXJldmlzaW9ucxgBIAMoCzIaLmtpdGgucG9zdC52MS5Qb3N0UmV2aXNpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImgKEURlbGV0ZVBvc3RSZXF1ZXN0EhkKB3Bvc3RfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIUChJEZWxldGVQb3N0UmVzcG9uc2UinAEKEkxpc3RSZXBsaWVzUmVxdWVzdBIZCgdwb3N0X2lkGAEgASgJQgi6SAVyA7ABARIvCgRzb3J0GAIgASgOMhcua2l0aC5wb3N0LnYxLlJlcGx5U29ydEIIukgFggECEAESHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiUwoTTGlzdFJlcGxpZXNSZXNwb25zZRIjCgdyZXBsaWVzGAEgAygLMhIua2l0aC5wb3N0LnYxLlBvc3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImUKEEdldFRocmVhZFJlcXVlc3QSGQoHcG9zdF9pZBgBIAEoCUIIukgFcgOwAQESHgoNcGFyZW50X2hlaWdodBgCIAEoDUIHukgEKgIYZBIWCgVkZXB0aBgDIAEoDUIHukgEKgIYCiKpAQoRR2V0VGhyZWFkUmVzcG9uc2USJQoJYW5jZXN0b3JzGAEgAygLMhIua2l0aC5wb3N0LnYxLlBvc3QSGwoTYW5jZXN0b3JzX3RydW5jYXRlZBgCIAEoCBIgCgRwb3N0GAMgASgLMhIua2l0aC5wb3N0LnYxLlBvc3QSLgoLZGVzY2VuZGFudHMYBCADKAsyGS5raXRoLnBvc3QudjEuVGhyZWFkUmVwbHkqaQoJUmVwbHlTb3J0EhoKFlJFUExZX1NPUlRfVU5TUEVDSUZJRUQQABIVChFSRVBMWV9TT1JUX09MREVTVBABEhUKEVJFUExZX1NPUlRfTkVXRVNUEAISEgoOUkVQTFlfU09SVF9UT1AQAzK7EAoLUG9zdFNlcnZpY2USTwoKQ3JlYXRlUG9zdBIfLmtpdGgucG9zdC52MS5DcmVhdGVQb3N0UmVxdWVzdBogLmtpdGgucG9zdC52MS5DcmVhdGVQb3N0UmVzcG9uc2USRgoHR2V0UG9zdBIcLmtpdGgucG9zdC52MS5HZXRQb3N0UmVxdWVzdBodLmtpdGgucG9zdC52MS5HZXRQb3N0UmVzcG9uc2USSQoIR2V0UG9zdHMSHS5raXRoLnBvc3QudjEuR2V0UG9zdHNSZXF1ZXN0Gh4ua2l0aC5wb3N0LnYxLkdldFBvc3RzUmVzcG9uc2USSQoIRWRpdFBvc3QSHS5raXRoLnBvc3QudjEuRWRpdFBvc3RSZXF1ZXN0Gh4ua2l0aC5wb3N0LnYxLkVkaXRQb3N0UmVzcG9uc2USWwoOR2V0UG9zdEhpc3RvcnkSIy5raXRoLnBvc3QudjEuR2V0UG9zdEhpc3RvcnlSZXF1ZXN0GiQua2l0aC5wb3N0LnYxLkdldFBvc3RIaXN0b3J5UmVzcG9uc2USTwoKRGVsZXRlUG9zdBIfLmtpdGgucG9zdC52MS5EZWxldGVQb3N0UmVxdWVzdBogLmtpdGgucG9zdC52MS5EZWxldGVQb3N0UmVzcG9uc2USUgoLTGlzdFJlcGxpZXMSIC5raXRoLnBvc3QudjEuTGlzdFJlcGxpZXNSZXF1ZXN0GiEua2l0aC5wb3N0LnYxLkxpc3RSZXBsaWVzUmVzcG9uc2USTAoJR2V0VGhyZWFkEh4ua2l0aC5wb3N0LnYxLkdldFRocmVhZFJlcXVlc3QaHy5raXRoLnBvc3QudjEuR2V0VGhyZWFkUmVzcG9uc2USPQoETGlrZRIZLmtpdGgucG9zdC52MS5MaWtlUmVxdWVzdBoaLmtpdGgucG9zdC52MS5MaWtlUmVzcG9uc2USQwoGVW5saWtlEhsua2l0aC5wb3N0LnYxLlVubGlrZVJlcXVlc3QaHC5raXRoLnBvc3QudjEuVW5saWtlUmVzcG9uc2USTAoJTGlzdExpa2VzEh4ua2l0aC5wb3N0LnYxLkxpc3RMaWtlc1JlcXVlc3QaHy5raXRoLnBvc3QudjEuTGlzdExpa2VzUmVzcG9uc2USSQoIQm9va21hcmsSHS5raXRoLnBvc3QudjEuQm9va21hcmtSZXF1ZXN0Gh4ua2l0aC5wb3N0LnYxLkJvb2ttYXJrUmVzcG9uc2USTwoKVW5ib29rbWFyaxIfLmtpdGgucG9zdC52MS5VbmJvb2ttYXJrUmVxdWVzdBogLmtpdGgucG9zdC52MS5VbmJvb2ttYXJrUmVzcG9uc2USWAoNTGlzdEJvb2ttYXJrcxIiLmtpdGgucG9zdC52MS5MaXN0Qm9va21hcmtzUmVxdWVzdBojLmtpdGgucG9zdC52MS5MaXN0Qm9va21hcmtzUmVzcG9uc2USQwoGUmVwb3N0Ehsua2l0aC5wb3N0LnYxLlJlcG9zdFJlcXVlc3QaHC5raXRoLnBvc3QudjEuUmVwb3N0UmVzcG9uc2USSQoIVW5yZXBvc3QSHS5raXRoLnBvc3QudjEuVW5yZXBvc3RSZXF1ZXN0Gh4ua2l0aC5wb3N0LnYxLlVucmVwb3N0UmVzcG9uc2USXgoPR2V0SG9tZVRpbWVsaW5lEiQua2l0aC5wb3N0LnYxLkdldEhvbWVUaW1lbGluZVJlcXVlc3QaJS5raXRoLnBvc3QudjEuR2V0SG9tZVRpbWVsaW5lUmVzcG9uc2USXgoPR2V0VXNlclRpbWVsaW5lEiQua2l0aC5wb3N0LnYxLkdldFVzZXJUaW1lbGluZVJlcXVlc3QaJS5raXRoLnBvc3QudjEuR2V0VXNlclRpbWVsaW5lUmVzcG9uc2USZAoRR2V0Q2lyY2xlVGltZWxpbmUSJi5raXRoLnBvc3QudjEuR2V0Q2lyY2xlVGltZWxpbmVSZXF1ZXN0Gicua2l0aC5wb3N0LnYxLkdldENpcmNsZVRpbWVsaW5lUmVzcG9uc2USZwoSR2V0SGFzaHRhZ1RpbWVsaW5lEicua2l0aC5wb3N0LnYxLkdldEhhc2h0YWdUaW1lbGluZVJlcXVlc3QaKC5raXRoLnBvc3QudjEuR2V0SGFzaHRhZ1RpbWVsaW5lUmVzcG9uc2USUgoLU2VhcmNoUG9zdHMSIC5raXRoLnBvc3QudjEuU2VhcmNoUG9zdHNSZXF1ZXN0GiEua2l0aC5wb3N0LnYxLlNlYXJjaFBvc3RzUmVzcG9uc2USagoTR2V0VHJlbmRpbmdIYXNodGFncxIoLmtpdGgucG9zdC52MS5HZXRUcmVuZGluZ0hhc2h0YWdzUmVxdWVzdBopLmtpdGgucG9zdC52MS5HZXRUcmVuZGluZ0hhc2h0YWdzUmVzcG9uc2USXgoPQ3JlYXRlVXBsb2FkVXJsEiQua2l0aC5wb3N0LnYxLkNyZWF0ZVVwbG9hZFVybFJlcXVlc3QaJS5raXRoLnBvc3QudjEuQ3JlYXRlVXBsb2FkVXJsUmVzcG9uc2USWwoOQ29tcGxldGVVcGxvYWQSIy5raXRoLnBvc3QudjEuQ29tcGxldGVVcGxvYWRSZXF1ZXN0GiQua2l0aC5wb3N0LnYxLkNvbXBsZXRlVXBsb2FkUmVzcG9uc2USSQoIR2V0TWVkaWESHS5raXRoLnBvc3QudjEuR2V0TWVkaWFSZXF1ZXN0Gh4ua2l0aC5wb3N0LnYxLkdldE1lZGlhUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_kith_post_v1_engagement, file_kith_post_v1_media, file_kith_post_v1_timeline, file_kith_post_v1_types]);
+  fileDesc("ChdraXRoL3Bvc3QvdjEvcG9zdC5wcm90bxIMa2l0aC5wb3N0LnYxIrwGChFDcmVhdGVQb3N0UmVxdWVzdBIWCgR0ZXh0GAEgASgJQgi6SAVyAxj0AxIgCg9jb250ZW50X3dhcm5pbmcYAiABKAlCB7pIBHICGGQSEQoJc2Vuc2l0aXZlGAMgASgIEkEKCGxhbmd1YWdlGAQgASgJQi+6SCxyKhgjMiZeJHxeW0EtWmEtel17MiwzfSgtW0EtWmEtejAtOV17MSw4fSkqJBIkCgltZWRpYV9pZHMYBSADKAlCEbpIDpIBCxAEGAEiBXIDsAEBEigKCGF1ZGllbmNlGAYgASgLMhYua2l0aC5wb3N0LnYxLkF1ZGllbmNlEiUKEHJlcGx5X3RvX3Bvc3RfaWQYByABKAlCC7pICNgBAXIDsAEBEiIKDXF1b3RlX3Bvc3RfaWQYCCABKAlCC7pICNgBAXIDsAEBEj8KCmV4cGlyZXNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQg+6SAyyAQlKBQiA54QPQAESOAoPaWRlbXBvdGVuY3lfa2V5GAogASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskOoADukj8AhpjChVwb3N0LmNvbnRlbnRfcmVxdWlyZWQSGXRleHQgb3IgbWVkaWEgaXMgcmVxdWlyZWQaL3NpemUodGhpcy50ZXh0KSA+IDAgfHwgc2l6ZSh0aGlzLm1lZGlhX2lkcykgPiAwGoABChZwb3N0LmF1ZGllbmNlX3JlcXVpcmVkEjNhdWRpZW5jZSBpcyByZXF1aXJlZCBmb3IgYSBwb3N0IHRoYXQgaXMgbm90IGEgcmVwbHkaMXRoaXMucmVwbHlfdG9fcG9zdF9pZCAhPSAnJyB8fCBoYXModGhpcy5hdWRpZW5jZSkakQEKHXBvc3QucmVwbHlfYXVkaWVuY2VfaW5oZXJpdGVkEjxhIHJlcGx5IGluaGVyaXRzIGl0cyBwYXJlbnQncyBhdWRpZW5jZTsgbGVhdmUgYXVkaWVuY2UgdW5zZXQaMnRoaXMucmVwbHlfdG9fcG9zdF9pZCA9PSAnJyB8fCAhaGFzKHRoaXMuYXVkaWVuY2UpIjYKEkNyZWF0ZVBvc3RSZXNwb25zZRIgCgRwb3N0GAEgASgLMhIua2l0aC5wb3N0LnYxLlBvc3QiKwoOR2V0UG9zdFJlcXVlc3QSGQoHcG9zdF9pZBgBIAEoCUIIukgFcgOwAQEiMwoPR2V0UG9zdFJlc3BvbnNlEiAKBHBvc3QYASABKAsyEi5raXRoLnBvc3QudjEuUG9zdCI4Cg9HZXRQb3N0c1JlcXVlc3QSJQoIcG9zdF9pZHMYASADKAlCE7pIEJIBDQgBEGQYASIFcgOwAQEiNQoQR2V0UG9zdHNSZXNwb25zZRIhCgVwb3N0cxgBIAMoCzISLmtpdGgucG9zdC52MS5Qb3N0Is0ICg9FZGl0UG9zdFJlcXVlc3QSGQoHcG9zdF9pZBgBIAEoCUIIukgFcgOwAQESFgoEdGV4dBgCIAEoCUIIukgFcgMY9AMSIAoPY29udGVudF93YXJuaW5nGAMgASgJQge6SARyAhhkEhEKCXNlbnNpdGl2ZRgEIAEoCBJBCghsYW5ndWFnZRgFIAEoCUIvukgscioYIzImXiR8XltBLVphLXpdezIsM30oLVtBLVphLXowLTldezEsOH0pKiQSJAoJbWVkaWFfaWRzGAYgAygJQhG6SA6SAQsQBBgBIgVyA7ABARIoCghhdWRpZW5jZRgHIAEoCzIWLmtpdGgucG9zdC52MS5BdWRpZW5jZRJ7Cgt1cGRhdGVfbWFzaxgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCSrpIR8gBAeIBQRIEdGV4dBIPY29udGVudF93YXJuaW5nEglzZW5zaXRpdmUSCGxhbmd1YWdlEgltZWRpYV9pZHMSCGF1ZGllbmNlEhUKDWJhc2VfcmV2aXNpb24YCSABKA0SOAoPaWRlbXBvdGVuY3lfa2V5GAogASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskOvAEukjsBBplChdwb3N0LmVkaXRfbWFza19yZXF1aXJlZBIodXBkYXRlX21hc2sgbXVzdCBuYW1lIGF0IGxlYXN0IG9uZSBmaWVsZBogc2l6ZSh0aGlzLnVwZGF0ZV9tYXNrLnBhdGhzKSA+IDAa8wIKGnBvc3QuZWRpdF9jb250ZW50X3JlcXVpcmVkEklhbiBlZGl0IHRoYXQgZW1wdGllcyB0ZXh0IG9yIG1lZGlhX2lkcyBtdXN0IGFsc28gc2V0IHRoZSBvdGhlciwgbm9uLWVtcHR5GokCISgoJ3RleHQnIGluIHRoaXMudXBkYXRlX21hc2sucGF0aHMgJiYgc2l6ZSh0aGlzLnRleHQpID09IDApIHx8ICgnbWVkaWFfaWRzJyBpbiB0aGlzLnVwZGF0ZV9tYXNrLnBhdGhzICYmIHNpemUodGhpcy5tZWRpYV9pZHMpID09IDApKSB8fCAoJ3RleHQnIGluIHRoaXMudXBkYXRlX21hc2sucGF0aHMgJiYgc2l6ZSh0aGlzLnRleHQpID4gMCkgfHwgKCdtZWRpYV9pZHMnIGluIHRoaXMudXBkYXRlX21hc2sucGF0aHMgJiYgc2l6ZSh0aGlzLm1lZGlhX2lkcykgPiAwKRqMAQobcG9zdC5lZGl0X2F1ZGllbmNlX3JlcXVpcmVkEi5hdWRpZW5jZSBpcyByZXF1aXJlZCB3aGVuIHVwZGF0ZV9tYXNrIG5hbWVzIGl0Gj0hKCdhdWRpZW5jZScgaW4gdGhpcy51cGRhdGVfbWFzay5wYXRocykgfHwgaGFzKHRoaXMuYXVkaWVuY2UpIjQKEEVkaXRQb3N0UmVzcG9uc2USIAoEcG9zdBgBIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0Im4KFUdldFBvc3RIaXN0b3J5UmVxdWVzdBIZCgdwb3N0X2lkGAEgASgJQgi6SAVyA7ABARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJgChZHZXRQb3N0SGlzdG9yeVJlc3BvbnNlEi0KCXJldmlzaW9ucxgBIAMoCzIaLmtpdGgucG9zdC52MS5Qb3N0UmV2aXNpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImgKEURlbGV0ZVBvc3RSZXF1ZXN0EhkKB3Bvc3RfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIUChJEZWxldGVQb3N0UmVzcG9uc2UinAEKEkxpc3RSZXBsaWVzUmVxdWVzdBIZCgdwb3N0X2lkGAEgASgJQgi6SAVyA7ABARIvCgRzb3J0GAIgASgOMhcua2l0aC5wb3N0LnYxLlJlcGx5U29ydEIIukgFggECEAESHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiUwoTTGlzdFJlcGxpZXNSZXNwb25zZRIjCgdyZXBsaWVzGAEgAygLMhIua2l0aC5wb3N0LnYxLlBvc3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIqEBChBHZXRUaHJlYWRSZXF1ZXN0EhkKB3Bvc3RfaWQYASABKAlCCLpIBXIDsAEBEh4KDXBhcmVudF9oZWlnaHQYAiABKA1CB7pIBCoCGGQSFgoFZGVwdGgYAyABKA1CB7pIBCoCGAoSHAoLbWF4X3JlcGxpZXMYBCABKA1CB7pIBCoCGGQSHAoKcGFnZV90b2tlbhgFIAEoCUIIukgFcgMYgAQiwgEKEUdldFRocmVhZFJlc3BvbnNlEiUKCWFuY2VzdG9ycxgBIAMoCzISLmtpdGgucG9zdC52MS5Qb3N0EhsKE2FuY2VzdG9yc190cnVuY2F0ZWQYAiABKAgSIAoEcG9zdBgDIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0Ei4KC2Rlc2NlbmRhbnRzGAQgAygLMhkua2l0aC5wb3N0LnYxLlRocmVhZFJlcGx5EhcKD25leHRfcGFnZV90b2tlbhgFIAEoCSppCglSZXBseVNvcnQSGgoWUkVQTFlfU09SVF9VTlNQRUNJRklFRBAAEhUKEVJFUExZX1NPUlRfT0xERVNUEAESFQoRUkVQTFlfU09SVF9ORVdFU1QQAhISCg5SRVBMWV9TT1JUX1RPUBADMtURCgtQb3N0U2VydmljZRJPCgpDcmVhdGVQb3N0Eh8ua2l0aC5wb3N0LnYxLkNyZWF0ZVBvc3RSZXF1ZXN0GiAua2l0aC5wb3N0LnYxLkNyZWF0ZVBvc3RSZXNwb25zZRJLCgdHZXRQb3N0Ehwua2l0aC5wb3N0LnYxLkdldFBvc3RSZXF1ZXN0Gh0ua2l0aC5wb3N0LnYxLkdldFBvc3RSZXNwb25zZSIDkAIBEk4KCEdldFBvc3RzEh0ua2l0aC5wb3N0LnYxLkdldFBvc3RzUmVxdWVzdBoeLmtpdGgucG9zdC52MS5HZXRQb3N0c1Jlc3BvbnNlIgOQAgESSQoIRWRpdFBvc3QSHS5raXRoLnBvc3QudjEuRWRpdFBvc3RSZXF1ZXN0Gh4ua2l0aC5wb3N0LnYxLkVkaXRQb3N0UmVzcG9uc2USYAoOR2V0UG9zdEhpc3RvcnkSIy5raXRoLnBvc3QudjEuR2V0UG9zdEhpc3RvcnlSZXF1ZXN0GiQua2l0aC5wb3N0LnYxLkdldFBvc3RIaXN0b3J5UmVzcG9uc2UiA5ACARJPCgpEZWxldGVQb3N0Eh8ua2l0aC5wb3N0LnYxLkRlbGV0ZVBvc3RSZXF1ZXN0GiAua2l0aC5wb3N0LnYxLkRlbGV0ZVBvc3RSZXNwb25zZRJXCgtMaXN0UmVwbGllcxIgLmtpdGgucG9zdC52MS5MaXN0UmVwbGllc1JlcXVlc3QaIS5raXRoLnBvc3QudjEuTGlzdFJlcGxpZXNSZXNwb25zZSIDkAIBElEKCUdldFRocmVhZBIeLmtpdGgucG9zdC52MS5HZXRUaHJlYWRSZXF1ZXN0Gh8ua2l0aC5wb3N0LnYxLkdldFRocmVhZFJlc3BvbnNlIgOQAgESPQoETGlrZRIZLmtpdGgucG9zdC52MS5MaWtlUmVxdWVzdBoaLmtpdGgucG9zdC52MS5MaWtlUmVzcG9uc2USQwoGVW5saWtlEhsua2l0aC5wb3N0LnYxLlVubGlrZVJlcXVlc3QaHC5raXRoLnBvc3QudjEuVW5saWtlUmVzcG9uc2USUQoJTGlzdExpa2VzEh4ua2l0aC5wb3N0LnYxLkxpc3RMaWtlc1JlcXVlc3QaHy5raXRoLnBvc3QudjEuTGlzdExpa2VzUmVzcG9uc2UiA5ACARJJCghCb29rbWFyaxIdLmtpdGgucG9zdC52MS5Cb29rbWFya1JlcXVlc3QaHi5raXRoLnBvc3QudjEuQm9va21hcmtSZXNwb25zZRJPCgpVbmJvb2ttYXJrEh8ua2l0aC5wb3N0LnYxLlVuYm9va21hcmtSZXF1ZXN0GiAua2l0aC5wb3N0LnYxLlVuYm9va21hcmtSZXNwb25zZRJdCg1MaXN0Qm9va21hcmtzEiIua2l0aC5wb3N0LnYxLkxpc3RCb29rbWFya3NSZXF1ZXN0GiMua2l0aC5wb3N0LnYxLkxpc3RCb29rbWFya3NSZXNwb25zZSIDkAIBEkMKBlJlcG9zdBIbLmtpdGgucG9zdC52MS5SZXBvc3RSZXF1ZXN0Ghwua2l0aC5wb3N0LnYxLlJlcG9zdFJlc3BvbnNlEkkKCFVucmVwb3N0Eh0ua2l0aC5wb3N0LnYxLlVucmVwb3N0UmVxdWVzdBoeLmtpdGgucG9zdC52MS5VbnJlcG9zdFJlc3BvbnNlEmMKD0dldEhvbWVUaW1lbGluZRIkLmtpdGgucG9zdC52MS5HZXRIb21lVGltZWxpbmVSZXF1ZXN0GiUua2l0aC5wb3N0LnYxLkdldEhvbWVUaW1lbGluZVJlc3BvbnNlIgOQAgESYwoPR2V0VXNlclRpbWVsaW5lEiQua2l0aC5wb3N0LnYxLkdldFVzZXJUaW1lbGluZVJlcXVlc3QaJS5raXRoLnBvc3QudjEuR2V0VXNlclRpbWVsaW5lUmVzcG9uc2UiA5ACARJpChFHZXRDaXJjbGVUaW1lbGluZRImLmtpdGgucG9zdC52MS5HZXRDaXJjbGVUaW1lbGluZVJlcXVlc3QaJy5raXRoLnBvc3QudjEuR2V0Q2lyY2xlVGltZWxpbmVSZXNwb25zZSIDkAIBEmwKEkdldEhhc2h0YWdUaW1lbGluZRInLmtpdGgucG9zdC52MS5HZXRIYXNodGFnVGltZWxpbmVSZXF1ZXN0Gigua2l0aC5wb3N0LnYxLkdldEhhc2h0YWdUaW1lbGluZVJlc3BvbnNlIgOQAgESVwoLU2VhcmNoUG9zdHMSIC5raXRoLnBvc3QudjEuU2VhcmNoUG9zdHNSZXF1ZXN0GiEua2l0aC5wb3N0LnYxLlNlYXJjaFBvc3RzUmVzcG9uc2UiA5ACARJvChNHZXRUcmVuZGluZ0hhc2h0YWdzEigua2l0aC5wb3N0LnYxLkdldFRyZW5kaW5nSGFzaHRhZ3NSZXF1ZXN0Gikua2l0aC5wb3N0LnYxLkdldFRyZW5kaW5nSGFzaHRhZ3NSZXNwb25zZSIDkAIBEl4KD0NyZWF0ZVVwbG9hZFVybBIkLmtpdGgucG9zdC52MS5DcmVhdGVVcGxvYWRVcmxSZXF1ZXN0GiUua2l0aC5wb3N0LnYxLkNyZWF0ZVVwbG9hZFVybFJlc3BvbnNlElsKDkNvbXBsZXRlVXBsb2FkEiMua2l0aC5wb3N0LnYxLkNvbXBsZXRlVXBsb2FkUmVxdWVzdBokLmtpdGgucG9zdC52MS5Db21wbGV0ZVVwbG9hZFJlc3BvbnNlEk4KCEdldE1lZGlhEh0ua2l0aC5wb3N0LnYxLkdldE1lZGlhUmVxdWVzdBoeLmtpdGgucG9zdC52MS5HZXRNZWRpYVJlc3BvbnNlIgOQAgESUgoLVXBkYXRlTWVkaWESIC5raXRoLnBvc3QudjEuVXBkYXRlTWVkaWFSZXF1ZXN0GiEua2l0aC5wb3N0LnYxLlVwZGF0ZU1lZGlhUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_kith_post_v1_engagement, file_kith_post_v1_media, file_kith_post_v1_timeline, file_kith_post_v1_types]);
 
 /**
  * @generated from message kith.post.v1.CreatePostRequest
@@ -52,28 +52,32 @@ export type CreatePostRequest = Message<"kith.post.v1.CreatePostRequest"> & {
   language: string;
 
   /**
-   * READY media owned by the caller, in display order.
+   * READY media uploaded by the caller, in display order.
    *
    * @generated from field: repeated string media_ids = 5;
    */
   mediaIds: string[];
 
   /**
-   * A reply may not be seen by more people than its parent.
+   * Required for a post that is not a reply; a reply leaves it unset and inherits its
+   * parent's (see Audience).
    *
    * @generated from field: kith.post.v1.Audience audience = 6;
    */
   audience?: Audience | undefined;
 
   /**
-   * Makes the post a reply.
+   * Makes the post a reply to a post the caller may see.
    *
    * @generated from field: string reply_to_post_id = 7;
    */
   replyToPostId: string;
 
   /**
-   * Quotes a public or followers-only post.
+   * Quotes a public post, or a followers-only post whose audience is the caller's own
+   * followers (the quote's audience must then be FOLLOWERS); anything else answers
+   * FailedPrecondition (see Audience). A reply may quote too, when its inherited audience
+   * satisfies this rule.
    *
    * @generated from field: string quote_post_id = 8;
    */
@@ -197,6 +201,8 @@ export type EditPostRequest = Message<"kith.post.v1.EditPostRequest"> & {
   postId: string;
 
   /**
+   * Adding mentions to a FOLLOWERS or MENTIONED_ONLY post answers FailedPrecondition.
+   *
    * @generated from field: string text = 2;
    */
   text: string;
@@ -222,7 +228,8 @@ export type EditPostRequest = Message<"kith.post.v1.EditPostRequest"> & {
   mediaIds: string[];
 
   /**
-   * Must be the same as or narrower than the current audience.
+   * Must be the same as or narrower than the current audience (see Audience), else
+   * FailedPrecondition; a reply's audience cannot be edited.
    *
    * @generated from field: kith.post.v1.Audience audience = 7;
    */
@@ -439,7 +446,7 @@ export type GetThreadRequest = Message<"kith.post.v1.GetThreadRequest"> & {
   postId: string;
 
   /**
-   * Ancestors to return, 0..100; 0 = 20.
+   * Most ancestors to return, 0..100; 0 = 20.
    *
    * @generated from field: uint32 parent_height = 2;
    */
@@ -451,6 +458,21 @@ export type GetThreadRequest = Message<"kith.post.v1.GetThreadRequest"> & {
    * @generated from field: uint32 depth = 3;
    */
   depth: number;
+
+  /**
+   * Most descendants to return (breadth bound over all levels), 0..100; 0 = 50.
+   *
+   * @generated from field: uint32 max_replies = 4;
+   */
+  maxReplies: number;
+
+  /**
+   * next_page_token of an earlier GetThread on the same post and depth: continues the
+   * descendants where that answer stopped. Empty for the first call.
+   *
+   * @generated from field: string page_token = 5;
+   */
+  pageToken: string;
 };
 
 /**
@@ -465,13 +487,18 @@ export const GetThreadRequestSchema: GenMessage<GetThreadRequest> = /*@__PURE__*
  */
 export type GetThreadResponse = Message<"kith.post.v1.GetThreadResponse"> & {
   /**
-   * Root first; an ancestor the caller may not see is skipped and ancestors_truncated set.
+   * Root first, the parent last: contiguous up from the post, so the walk stops below the
+   * first ancestor the caller may not see (deleted, hidden, blocked). Sent on every call,
+   * continuations included.
    *
    * @generated from field: repeated kith.post.v1.Post ancestors = 1;
    */
   ancestors: Post[];
 
   /**
+   * Set when the thread has ancestors above the first one returned (cut by parent_height or
+   * by an ancestor the caller may not see).
+   *
    * @generated from field: bool ancestors_truncated = 2;
    */
   ancestorsTruncated: boolean;
@@ -482,11 +509,19 @@ export type GetThreadResponse = Message<"kith.post.v1.GetThreadResponse"> & {
   post?: Post | undefined;
 
   /**
-   * Depth-first, oldest first at each level.
+   * Depth-first, oldest first at each level; at most max_replies.
    *
    * @generated from field: repeated kith.post.v1.ThreadReply descendants = 4;
    */
   descendants: ThreadReply[];
+
+  /**
+   * Set when max_replies cut the descendants: pass it as page_token for the next ones, in the
+   * same order. Empty when every descendant within depth was returned.
+   *
+   * @generated from field: string next_page_token = 5;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -520,7 +555,8 @@ export enum ReplySort {
   NEWEST = 2,
 
   /**
-   * By engagement, then age.
+   * Most likes, reposts and replies (counted together) first; ties oldest first. Scores move
+   * while a client pages, so a reply can show up twice or be missed: dedupe by post_id.
    *
    * @generated from enum value: REPLY_SORT_TOP = 3;
    */
@@ -537,7 +573,21 @@ export const ReplySortSchema: GenEnum<ReplySort> = /*@__PURE__*/
  * PostService owns posts (and replies, which are posts with a parent), revisions, likes,
  * bookmarks, reposts, hashtags, mentions, media and timelines. Every read is visibility-aware:
  * audience, circle membership, blocks, mutes and moderation all apply, and a post the caller
- * may not see answers NotFound. Soft-deleted and expired posts never appear.
+ * may not see answers NotFound (so does a post id of someone else's for a write). Soft-deleted
+ * and expired posts never appear. Audience rules are on Audience ("audiences never widen").
+ *
+ * Callers: GetPost, GetThread, GetUserTimeline, GetHashtagTimeline and GetMedia also answer
+ * anonymous callers, with public-audience content only; every other RPC needs a signed-in user
+ * (Unauthenticated otherwise). API keys reach reads with posts:read and writes with
+ * posts:write. Staff act on posts only through kith.moderation.v1.
+ *
+ * Publishing: CreatePost and EditPost first pass the text and content warning to
+ * kith.moderation.v1's synchronous blocking rules (RULE_EFFECT_REJECT word and link lists),
+ * behind a timeout and circuit breaker that fail open: when moderation is unavailable the
+ * post is published and the rules that run after publication still apply. A rejected text
+ * answers InvalidArgument with a buf.validate.Violations detail on the field (rule id
+ * "post.rejected_by_rule"), never naming the matched word; resending it unchanged fails again.
+ *
  * Requests and responses are split across post.proto, engagement.proto, timeline.proto and
  * media.proto by area.
  *
@@ -545,8 +595,10 @@ export const ReplySortSchema: GenEnum<ReplySort> = /*@__PURE__*/
  */
 export const PostService: GenService<{
   /**
-   * Publishes a post, reply or quote. Mentions and hashtags are parsed from the plain text;
-   * mentioned users and the parent's author are notified through events.
+   * Publishes a post, reply or quote by the caller. Mentions and hashtags are parsed from the
+   * plain text; mentioned users and the parent's author are notified through events. A parent
+   * or quoted post the caller may not see answers NotFound; audience rules (Audience) and
+   * media that is not the caller's READY media answer FailedPrecondition.
    *
    * @generated from rpc kith.post.v1.PostService.CreatePost
    */
@@ -556,6 +608,8 @@ export const PostService: GenService<{
     output: typeof CreatePostResponseSchema;
   },
   /**
+   * A post the caller may see, else NotFound. Anonymous callers: public-audience posts only.
+   *
    * @generated from rpc kith.post.v1.PostService.GetPost
    */
   getPost: {
@@ -564,7 +618,7 @@ export const PostService: GenService<{
     output: typeof GetPostResponseSchema;
   },
   /**
-   * Up to 100 posts by id; posts the caller may not see are left out.
+   * Up to 100 posts by id, in request order; posts the caller may not see are left out.
    *
    * @generated from rpc kith.post.v1.PostService.GetPosts
    */
@@ -574,7 +628,9 @@ export const PostService: GenService<{
     output: typeof GetPostsResponseSchema;
   },
   /**
-   * Edits a post; the previous version is kept as a revision. The audience may only narrow.
+   * Edits one of the caller's posts (anyone else's answers NotFound); the previous version is
+   * kept as a revision. Never adds readers: the audience may only narrow, and an edit adding
+   * mentions to a FOLLOWERS or MENTIONED_ONLY post answers FailedPrecondition (see Audience).
    *
    * @generated from rpc kith.post.v1.PostService.EditPost
    */
@@ -584,7 +640,8 @@ export const PostService: GenService<{
     output: typeof EditPostResponseSchema;
   },
   /**
-   * Every revision of a post, newest first.
+   * Every revision of a post, newest (the current one) first, for anyone who may see the post
+   * (else NotFound).
    *
    * @generated from rpc kith.post.v1.PostService.GetPostHistory
    */
@@ -594,7 +651,8 @@ export const PostService: GenService<{
     output: typeof GetPostHistoryResponseSchema;
   },
   /**
-   * Soft-deletes a post (author, or a moderator through kith.moderation.v1).
+   * Soft-deletes one of the caller's posts; anyone else's answers NotFound. Moderators remove
+   * posts through kith.moderation.v1. Replies stay, under a deleted parent.
    *
    * @generated from rpc kith.post.v1.PostService.DeletePost
    */
@@ -604,7 +662,8 @@ export const PostService: GenService<{
     output: typeof DeletePostResponseSchema;
   },
   /**
-   * Direct replies to a post, keyset-paginated.
+   * Direct replies to a post the caller may see (else NotFound), keyset-paginated; replies
+   * the caller may not see are left out.
    *
    * @generated from rpc kith.post.v1.PostService.ListReplies
    */
@@ -614,7 +673,8 @@ export const PostService: GenService<{
     output: typeof ListRepliesResponseSchema;
   },
   /**
-   * A post with its ancestors (root first) and a bounded tree of descendants.
+   * A post with its ancestors (root first) and a bounded tree of descendants, for anyone who
+   * may see the post (else NotFound). Anonymous callers: public-audience posts only.
    *
    * @generated from rpc kith.post.v1.PostService.GetThread
    */
@@ -624,6 +684,8 @@ export const PostService: GenService<{
     output: typeof GetThreadResponseSchema;
   },
   /**
+   * Likes a post the caller may see (else NotFound); liking again succeeds with no new event.
+   *
    * @generated from rpc kith.post.v1.PostService.Like
    */
   like: {
@@ -632,6 +694,9 @@ export const PostService: GenService<{
     output: typeof LikeResponseSchema;
   },
   /**
+   * Removes the caller's like; succeeds when there is none. NotFound for a post the caller
+   * may not see.
+   *
    * @generated from rpc kith.post.v1.PostService.Unlike
    */
   unlike: {
@@ -640,7 +705,8 @@ export const PostService: GenService<{
     output: typeof UnlikeResponseSchema;
   },
   /**
-   * Who liked a post, newest first (author and likers only see others they may see).
+   * Who liked a post, newest first, for anyone who may see it (else NotFound). Likers hidden
+   * from the caller (blocks either way) are left out.
    *
    * @generated from rpc kith.post.v1.PostService.ListLikes
    */
@@ -650,7 +716,7 @@ export const PostService: GenService<{
     output: typeof ListLikesResponseSchema;
   },
   /**
-   * Private bookmark.
+   * Bookmarks a post the caller may see (else NotFound); private to the caller.
    *
    * @generated from rpc kith.post.v1.PostService.Bookmark
    */
@@ -660,6 +726,8 @@ export const PostService: GenService<{
     output: typeof BookmarkResponseSchema;
   },
   /**
+   * Removes the caller's bookmark; succeeds when there is none.
+   *
    * @generated from rpc kith.post.v1.PostService.Unbookmark
    */
   unbookmark: {
@@ -668,6 +736,8 @@ export const PostService: GenService<{
     output: typeof UnbookmarkResponseSchema;
   },
   /**
+   * The caller's bookmarks, newest bookmark first; posts no longer visible are left out.
+   *
    * @generated from rpc kith.post.v1.PostService.ListBookmarks
    */
   listBookmarks: {
@@ -676,8 +746,10 @@ export const PostService: GenService<{
     output: typeof ListBookmarksResponseSchema;
   },
   /**
-   * Boosts a public or followers-only post to the caller's followers. Circle and
-   * mentioned-only posts cannot be reposted (FailedPrecondition).
+   * Boosts a post to the caller's followers: only a public post, or a followers-only post
+   * whose audience is the caller's own followers (see Audience); any other post answers
+   * FailedPrecondition, one the caller may not see NotFound. Reposting again succeeds with no
+   * new event.
    *
    * @generated from rpc kith.post.v1.PostService.Repost
    */
@@ -687,6 +759,8 @@ export const PostService: GenService<{
     output: typeof RepostResponseSchema;
   },
   /**
+   * Removes the caller's repost (post.unreposted); succeeds when there is none.
+   *
    * @generated from rpc kith.post.v1.PostService.Unrepost
    */
   unrepost: {
@@ -695,7 +769,10 @@ export const PostService: GenService<{
     output: typeof UnrepostResponseSchema;
   },
   /**
-   * Posts and reposts by people the caller follows, and posts in the caller's circles.
+   * The caller's home: posts and reposts by the caller and the people they follow, and posts
+   * in the caller's circles; muted and blocked users are left out. Pages back with
+   * page_token, or forward (what arrived since, e.g. after a realtime Gap) with
+   * newer_than_page_token.
    *
    * @generated from rpc kith.post.v1.PostService.GetHomeTimeline
    */
@@ -705,7 +782,8 @@ export const PostService: GenService<{
     output: typeof GetHomeTimelineResponseSchema;
   },
   /**
-   * One user's posts that the caller may see.
+   * One user's posts and reposts that the caller may see; NotFound for an unknown user or one
+   * hidden from the caller by a block. Anonymous callers: public-audience posts only.
    *
    * @generated from rpc kith.post.v1.PostService.GetUserTimeline
    */
@@ -715,7 +793,8 @@ export const PostService: GenService<{
     output: typeof GetUserTimelineResponseSchema;
   },
   /**
-   * A circle's posts (members only; others get NotFound).
+   * A circle's posts, for its members only (others get NotFound). Pages back with page_token
+   * or forward with newer_than_page_token.
    *
    * @generated from rpc kith.post.v1.PostService.GetCircleTimeline
    */
@@ -725,7 +804,8 @@ export const PostService: GenService<{
     output: typeof GetCircleTimelineResponseSchema;
   },
   /**
-   * Public posts with a hashtag.
+   * Public-audience posts with a hashtag (never others, whoever calls); limited authors,
+   * mutes and blocks left out. Anonymous callers get the same posts.
    *
    * @generated from rpc kith.post.v1.PostService.GetHashtagTimeline
    */
@@ -735,7 +815,10 @@ export const PostService: GenService<{
     output: typeof GetHashtagTimelineResponseSchema;
   },
   /**
-   * Full-text search over posts the caller may see.
+   * Full-text search for a signed-in caller over a deliberately narrow scope (Mastodon 4.2):
+   * the caller's own posts; posts the caller interacted with (liked, reposted, bookmarked,
+   * replied to, or was mentioned in) and may still see; and public posts of authors who opted
+   * in with kith.user.v1.Settings.indexable. Nothing else is searchable, however visible.
    *
    * @generated from rpc kith.post.v1.PostService.SearchPosts
    */
@@ -745,7 +828,8 @@ export const PostService: GenService<{
     output: typeof SearchPostsResponseSchema;
   },
   /**
-   * Hashtags used most by distinct accounts in the last 24 h (public posts only).
+   * Hashtags used most by distinct accounts in the last 24 h (public posts only, limited
+   * authors left out), for signed-in callers.
    *
    * @generated from rpc kith.post.v1.PostService.GetTrendingHashtags
    */
@@ -755,7 +839,8 @@ export const PostService: GenService<{
     output: typeof GetTrendingHashtagsResponseSchema;
   },
   /**
-   * A presigned URL to upload one file straight to object storage (size and type limits).
+   * A presigned URL for the caller to upload one file straight to object storage (per-kind
+   * size and type limits, see MediaKind).
    *
    * @generated from rpc kith.post.v1.PostService.CreateUploadUrl
    */
@@ -765,7 +850,9 @@ export const PostService: GenService<{
     output: typeof CreateUploadUrlResponseSchema;
   },
   /**
-   * Marks an upload finished: checks the bytes, strips EXIF/GPS, makes a thumbnail.
+   * Marks one of the caller's uploads finished (anyone else's answers NotFound): checks the
+   * bytes, strips EXIF/GPS, makes a thumbnail, transcodes video, GIF and audio. A media item
+   * not PENDING_UPLOAD answers FailedPrecondition, unless retried with the same idempotency key.
    *
    * @generated from rpc kith.post.v1.PostService.CompleteUpload
    */
@@ -775,12 +862,29 @@ export const PostService: GenService<{
     output: typeof CompleteUploadResponseSchema;
   },
   /**
+   * A media item: for its uploader, for anyone who may see a post carrying it, and for anyone
+   * when it is an avatar; NotFound otherwise. Anonymous callers: media of public-audience
+   * posts and avatars only. There is no realtime notice: poll while PROCESSING (back off from
+   * 1 s).
+   *
    * @generated from rpc kith.post.v1.PostService.GetMedia
    */
   getMedia: {
     methodKind: "unary";
     input: typeof GetMediaRequestSchema;
     output: typeof GetMediaResponseSchema;
+  },
+  /**
+   * Sets the alt text or focal point of one of the caller's media items (anyone else's
+   * answers NotFound; FAILED media answers FailedPrecondition). Idempotent: the same values
+   * give the same answer. Applies to every post carrying it, with no new post revision.
+   *
+   * @generated from rpc kith.post.v1.PostService.UpdateMedia
+   */
+  updateMedia: {
+    methodKind: "unary";
+    input: typeof UpdateMediaRequestSchema;
+    output: typeof UpdateMediaResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kith_post_v1_post, 0);

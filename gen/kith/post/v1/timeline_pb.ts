@@ -15,18 +15,22 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/post/v1/timeline.proto.
  */
 export const file_kith_post_v1_timeline: GenFile = /*@__PURE__*/
-  fileDesc("ChtraXRoL3Bvc3QvdjEvdGltZWxpbmUucHJvdG8SDGtpdGgucG9zdC52MSKGAQoWR2V0SG9tZVRpbWVsaW5lUmVxdWVzdBIXCg9leGNsdWRlX3JlcGxpZXMYASABKAgSFwoPZXhjbHVkZV9yZXBvc3RzGAIgASgIEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIAEIl0KF0dldEhvbWVUaW1lbGluZVJlc3BvbnNlEikKBWl0ZW1zGAEgAygLMhoua2l0aC5wb3N0LnYxLlRpbWVsaW5lSXRlbRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkitQEKFkdldFVzZXJUaW1lbGluZVJlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESFwoPZXhjbHVkZV9yZXBsaWVzGAIgASgIEhcKD2V4Y2x1ZGVfcmVwb3N0cxgDIAEoCBISCgpvbmx5X21lZGlhGAQgASgIEhwKCXBhZ2Vfc2l6ZRgFIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBiABKAlCCLpIBXIDGIAEIl0KF0dldFVzZXJUaW1lbGluZVJlc3BvbnNlEikKBWl0ZW1zGAEgAygLMhoua2l0aC5wb3N0LnYxLlRpbWVsaW5lSXRlbRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkijAEKGEdldENpcmNsZVRpbWVsaW5lUmVxdWVzdBIbCgljaXJjbGVfaWQYASABKAlCCLpIBXIDsAEBEhcKD2V4Y2x1ZGVfcmVwbGllcxgCIAEoCBIcCglwYWdlX3NpemUYAyABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiABCJfChlHZXRDaXJjbGVUaW1lbGluZVJlc3BvbnNlEikKBWl0ZW1zGAEgAygLMhoua2l0aC5wb3N0LnYxLlRpbWVsaW5lSXRlbRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifgoZR2V0SGFzaHRhZ1RpbWVsaW5lUmVxdWVzdBIlCgdoYXNodGFnGAEgASgJQhS6SBFyDxABGGQyCV5bXlxzI10rJBIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJgChpHZXRIYXNodGFnVGltZWxpbmVSZXNwb25zZRIpCgVpdGVtcxgBIAMoCzIaLmtpdGgucG9zdC52MS5UaW1lbGluZUl0ZW0SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrUCChJTZWFyY2hQb3N0c1JlcXVlc3QSGQoFcXVlcnkYASABKAlCCrpIB3IFEAEYgAISHgoJYXV0aG9yX2lkGAIgASgJQgu6SAjYAQFyA7ABARJBCghsYW5ndWFnZRgDIAEoCUIvukgscioYIzImXiR8XltBLVphLXpdezIsM30oLVtBLVphLXowLTldezEsOH0pKiQSMQoNY3JlYXRlZF9hZnRlchgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOY3JlYXRlZF9iZWZvcmUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKCXBhZ2Vfc2l6ZRgGIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YByABKAlCCLpIBXIDGIAEIlEKE1NlYXJjaFBvc3RzUmVzcG9uc2USIQoFcG9zdHMYASADKAsyEi5raXRoLnBvc3QudjEuUG9zdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiNgoaR2V0VHJlbmRpbmdIYXNodGFnc1JlcXVlc3QSGAoFbGltaXQYASABKAVCCbpIBhoEGDIoACJLChtHZXRUcmVuZGluZ0hhc2h0YWdzUmVzcG9uc2USLAoIaGFzaHRhZ3MYASADKAsyGi5raXRoLnBvc3QudjEuSGFzaHRhZ1RyZW5kYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_post_v1_types]);
+  fileDesc("ChtraXRoL3Bvc3QvdjEvdGltZWxpbmUucHJvdG8SDGtpdGgucG9zdC52MSLDAgoWR2V0SG9tZVRpbWVsaW5lUmVxdWVzdBIXCg9leGNsdWRlX3JlcGxpZXMYASABKAgSFwoPZXhjbHVkZV9yZXBvc3RzGAIgASgIEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIAEEicKFW5ld2VyX3RoYW5fcGFnZV90b2tlbhgFIAEoCUIIukgFcgMYgAQ6kQG6SI0BGooBChlwb3N0Lm9uZV9wYWdpbmdfZGlyZWN0aW9uEjJnaXZlIHBhZ2VfdG9rZW4gb3IgbmV3ZXJfdGhhbl9wYWdlX3Rva2VuLCBub3QgYm90aBo5dGhpcy5wYWdlX3Rva2VuID09ICcnIHx8IHRoaXMubmV3ZXJfdGhhbl9wYWdlX3Rva2VuID09ICcnInYKF0dldEhvbWVUaW1lbGluZVJlc3BvbnNlEikKBWl0ZW1zGAEgAygLMhoua2l0aC5wb3N0LnYxLlRpbWVsaW5lSXRlbRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFwoPcHJldl9wYWdlX3Rva2VuGAMgASgJIrUBChZHZXRVc2VyVGltZWxpbmVSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEhcKD2V4Y2x1ZGVfcmVwbGllcxgCIAEoCBIXCg9leGNsdWRlX3JlcG9zdHMYAyABKAgSEgoKb25seV9tZWRpYRgEIAEoCBIcCglwYWdlX3NpemUYBSABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAYgASgJQgi6SAVyAxiABCJdChdHZXRVc2VyVGltZWxpbmVSZXNwb25zZRIpCgVpdGVtcxgBIAMoCzIaLmtpdGgucG9zdC52MS5UaW1lbGluZUl0ZW0SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIskCChhHZXRDaXJjbGVUaW1lbGluZVJlcXVlc3QSGwoJY2lyY2xlX2lkGAEgASgJQgi6SAVyA7ABARIXCg9leGNsdWRlX3JlcGxpZXMYAiABKAgSHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQSJwoVbmV3ZXJfdGhhbl9wYWdlX3Rva2VuGAUgASgJQgi6SAVyAxiABDqRAbpIjQEaigEKGXBvc3Qub25lX3BhZ2luZ19kaXJlY3Rpb24SMmdpdmUgcGFnZV90b2tlbiBvciBuZXdlcl90aGFuX3BhZ2VfdG9rZW4sIG5vdCBib3RoGjl0aGlzLnBhZ2VfdG9rZW4gPT0gJycgfHwgdGhpcy5uZXdlcl90aGFuX3BhZ2VfdG9rZW4gPT0gJycieAoZR2V0Q2lyY2xlVGltZWxpbmVSZXNwb25zZRIpCgVpdGVtcxgBIAMoCzIaLmtpdGgucG9zdC52MS5UaW1lbGluZUl0ZW0SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhcKD3ByZXZfcGFnZV90b2tlbhgDIAEoCSJ+ChlHZXRIYXNodGFnVGltZWxpbmVSZXF1ZXN0EiUKB2hhc2h0YWcYASABKAlCFLpIEXIPEAEYZDIJXlteXHMjXSskEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEImAKGkdldEhhc2h0YWdUaW1lbGluZVJlc3BvbnNlEikKBWl0ZW1zGAEgAygLMhoua2l0aC5wb3N0LnYxLlRpbWVsaW5lSXRlbRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki6wMKElNlYXJjaFBvc3RzUmVxdWVzdBIZCgVxdWVyeRgBIAEoCUIKukgHcgUQARiAAhIeCglhdXRob3JfaWQYAiABKAlCC7pICNgBAXIDsAEBEkEKCGxhbmd1YWdlGAMgASgJQi+6SCxyKhgjMiZeJHxeW0EtWmEtel17MiwzfSgtW0EtWmEtejAtOV17MSw4fSkqJBIxCg1jcmVhdGVkX2FmdGVyGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5jcmVhdGVkX2JlZm9yZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoJcGFnZV9zaXplGAYgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgHIAEoCUIIukgFcgMYgAQ6swG6SK8BGqwBChpwb3N0LmNyZWF0ZWRfcmFuZ2Vfb3JkZXJlZBIrY3JlYXRlZF9hZnRlciBtdXN0IGJlIGJlZm9yZSBjcmVhdGVkX2JlZm9yZRphIWhhcyh0aGlzLmNyZWF0ZWRfYWZ0ZXIpIHx8ICFoYXModGhpcy5jcmVhdGVkX2JlZm9yZSkgfHwgdGhpcy5jcmVhdGVkX2FmdGVyIDwgdGhpcy5jcmVhdGVkX2JlZm9yZSJRChNTZWFyY2hQb3N0c1Jlc3BvbnNlEiEKBXBvc3RzGAEgAygLMhIua2l0aC5wb3N0LnYxLlBvc3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjYKGkdldFRyZW5kaW5nSGFzaHRhZ3NSZXF1ZXN0EhgKBWxpbWl0GAEgASgFQgm6SAYaBBgyKAAiSwobR2V0VHJlbmRpbmdIYXNodGFnc1Jlc3BvbnNlEiwKCGhhc2h0YWdzGAEgAygLMhoua2l0aC5wb3N0LnYxLkhhc2h0YWdUcmVuZGIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_post_v1_types]);
 
 /**
  * @generated from message kith.post.v1.GetHomeTimelineRequest
  */
 export type GetHomeTimelineRequest = Message<"kith.post.v1.GetHomeTimelineRequest"> & {
   /**
+   * Leave out replies, except replies to the replier's own posts (threads).
+   *
    * @generated from field: bool exclude_replies = 1;
    */
   excludeReplies: boolean;
 
   /**
+   * Leave out reposts.
+   *
    * @generated from field: bool exclude_reposts = 2;
    */
   excludeReposts: boolean;
@@ -44,6 +48,15 @@ export type GetHomeTimelineRequest = Message<"kith.post.v1.GetHomeTimelineReques
    * @generated from field: string page_token = 4;
    */
   pageToken: string;
+
+  /**
+   * prev_page_token from an earlier response: the items newer than it, the closest page_size
+   * of them (still newest first); follow each answer's prev_page_token until a page comes back
+   * empty. The filters must be the same as that request's.
+   *
+   * @generated from field: string newer_than_page_token = 5;
+   */
+  newerThanPageToken: string;
 };
 
 /**
@@ -63,11 +76,19 @@ export type GetHomeTimelineResponse = Message<"kith.post.v1.GetHomeTimelineRespo
   items: TimelineItem[];
 
   /**
-   * Opaque cursor for the next page; empty on the last page.
+   * Opaque cursor for the next (older) page; empty on the last page.
    *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
+
+  /**
+   * Opaque cursor marking this page's newest position; always set, also on an empty page.
+   * Pass it as newer_than_page_token to fetch what arrived since, page after page.
+   *
+   * @generated from field: string prev_page_token = 3;
+   */
+  prevPageToken: string;
 };
 
 /**
@@ -87,17 +108,21 @@ export type GetUserTimelineRequest = Message<"kith.post.v1.GetUserTimelineReques
   userId: string;
 
   /**
+   * Leave out replies, except replies to the user's own posts (threads).
+   *
    * @generated from field: bool exclude_replies = 2;
    */
   excludeReplies: boolean;
 
   /**
+   * Leave out reposts.
+   *
    * @generated from field: bool exclude_reposts = 3;
    */
   excludeReposts: boolean;
 
   /**
-   * Only posts with media.
+   * Only the user's own posts with at least one media item (no reposts).
    *
    * @generated from field: bool only_media = 4;
    */
@@ -159,6 +184,8 @@ export type GetCircleTimelineRequest = Message<"kith.post.v1.GetCircleTimelineRe
   circleId: string;
 
   /**
+   * Leave out replies, except replies to the replier's own posts (threads).
+   *
    * @generated from field: bool exclude_replies = 2;
    */
   excludeReplies: boolean;
@@ -176,6 +203,15 @@ export type GetCircleTimelineRequest = Message<"kith.post.v1.GetCircleTimelineRe
    * @generated from field: string page_token = 4;
    */
   pageToken: string;
+
+  /**
+   * prev_page_token from an earlier response: the items newer than it, the closest page_size
+   * of them (still newest first); follow each answer's prev_page_token until a page comes back
+   * empty. The filters must be the same as that request's.
+   *
+   * @generated from field: string newer_than_page_token = 5;
+   */
+  newerThanPageToken: string;
 };
 
 /**
@@ -195,11 +231,19 @@ export type GetCircleTimelineResponse = Message<"kith.post.v1.GetCircleTimelineR
   items: TimelineItem[];
 
   /**
-   * Opaque cursor for the next page; empty on the last page.
+   * Opaque cursor for the next (older) page; empty on the last page.
    *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
+
+  /**
+   * Opaque cursor marking this page's newest position; always set, also on an empty page.
+   * Pass it as newer_than_page_token to fetch what arrived since, page after page.
+   *
+   * @generated from field: string prev_page_token = 3;
+   */
+  prevPageToken: string;
 };
 
 /**
@@ -292,11 +336,15 @@ export type SearchPostsRequest = Message<"kith.post.v1.SearchPostsRequest"> & {
   language: string;
 
   /**
+   * Only posts created after this time (exclusive).
+   *
    * @generated from field: google.protobuf.Timestamp created_after = 4;
    */
   createdAfter?: Timestamp | undefined;
 
   /**
+   * Only posts created before this time (exclusive).
+   *
    * @generated from field: google.protobuf.Timestamp created_before = 5;
    */
   createdBefore?: Timestamp | undefined;
@@ -328,7 +376,7 @@ export const SearchPostsRequestSchema: GenMessage<SearchPostsRequest> = /*@__PUR
  */
 export type SearchPostsResponse = Message<"kith.post.v1.SearchPostsResponse"> & {
   /**
-   * Best match first.
+   * Best match first; only posts in the search scope (see PostService.SearchPosts).
    *
    * @generated from field: repeated kith.post.v1.Post posts = 1;
    */

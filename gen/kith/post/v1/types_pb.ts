@@ -2,8 +2,8 @@
 // @generated from file kith/post/v1/types.proto (package kith.post.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/post/v1/types.proto.
  */
 export const file_kith_post_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChhraXRoL3Bvc3QvdjEvdHlwZXMucHJvdG8SDGtpdGgucG9zdC52MSIQCg5QdWJsaWNBdWRpZW5jZSITChFGb2xsb3dlcnNBdWRpZW5jZSI6Cg9DaXJjbGVzQXVkaWVuY2USJwoKY2lyY2xlX2lkcxgBIAMoCUITukgQkgENCAEQChgBIgVyA7ABASIXChVNZW50aW9uZWRPbmx5QXVkaWVuY2Ui8AEKCEF1ZGllbmNlEi4KBnB1YmxpYxgBIAEoCzIcLmtpdGgucG9zdC52MS5QdWJsaWNBdWRpZW5jZUgAEjQKCWZvbGxvd2VycxgCIAEoCzIfLmtpdGgucG9zdC52MS5Gb2xsb3dlcnNBdWRpZW5jZUgAEjAKB2NpcmNsZXMYAyABKAsyHS5raXRoLnBvc3QudjEuQ2lyY2xlc0F1ZGllbmNlSAASPQoObWVudGlvbmVkX29ubHkYBCABKAsyIy5raXRoLnBvc3QudjEuTWVudGlvbmVkT25seUF1ZGllbmNlSABCDQoEa2luZBIFukgCCAEiLAoHTWVudGlvbhIPCgd1c2VyX2lkGAEgASgJEhAKCHVzZXJuYW1lGAIgASgJIkIKC1ZpZXdlclN0YXRlEg0KBWxpa2VkGAEgASgIEhIKCmJvb2ttYXJrZWQYAiABKAgSEAoIcmVwb3N0ZWQYAyABKAgiqQUKBFBvc3QSDwoHcG9zdF9pZBgBIAEoCRIrCgZhdXRob3IYAiABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIMCgR0ZXh0GAMgASgJEhcKD2NvbnRlbnRfd2FybmluZxgEIAEoCRIRCglzZW5zaXRpdmUYBSABKAgSEAoIbGFuZ3VhZ2UYBiABKAkSIgoFbWVkaWEYByADKAsyEy5raXRoLnBvc3QudjEuTWVkaWESKAoIYXVkaWVuY2UYCCABKAsyFi5raXRoLnBvc3QudjEuQXVkaWVuY2USGAoQcmVwbHlfdG9fcG9zdF9pZBgJIAEoCRIUCgxyb290X3Bvc3RfaWQYCiABKAkSFQoNcXVvdGVfcG9zdF9pZBgLIAEoCRInCgtxdW90ZWRfcG9zdBgMIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0EicKCG1lbnRpb25zGA0gAygLMhUua2l0aC5wb3N0LnYxLk1lbnRpb24SEAoIaGFzaHRhZ3MYDiADKAkSEwoLcmVwbHlfY291bnQYDyABKA0SEgoKbGlrZV9jb3VudBgQIAEoDRIUCgxyZXBvc3RfY291bnQYESABKA0SEwoLcXVvdGVfY291bnQYEiABKA0SKQoGdmlld2VyGBMgASgLMhkua2l0aC5wb3N0LnYxLlZpZXdlclN0YXRlEi4KCmNyZWF0ZWRfYXQYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWVkaXRlZF9hdBgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YFiABKA0SLgoKZXhwaXJlc19hdBgXIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi2QEKDFBvc3RSZXZpc2lvbhIQCghyZXZpc2lvbhgBIAEoDRIMCgR0ZXh0GAIgASgJEhcKD2NvbnRlbnRfd2FybmluZxgDIAEoCRIRCglzZW5zaXRpdmUYBCABKAgSEAoIbGFuZ3VhZ2UYBSABKAkSEQoJbWVkaWFfaWRzGAYgAygJEigKCGF1ZGllbmNlGAcgASgLMhYua2l0aC5wb3N0LnYxLkF1ZGllbmNlEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInEKDFJlcG9zdFJlYXNvbhIwCgtyZXBvc3RlZF9ieRgBIAEoCzIbLmtpdGguY29tbW9uLnYxLlVzZXJTdW1tYXJ5Ei8KC3JlcG9zdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJcCgxUaW1lbGluZUl0ZW0SIAoEcG9zdBgBIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0EioKBnJlcG9zdBgCIAEoCzIaLmtpdGgucG9zdC52MS5SZXBvc3RSZWFzb24iWAoLVGhyZWFkUmVwbHkSIAoEcG9zdBgBIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0Eg0KBWRlcHRoGAIgASgNEhgKEGhhc19tb3JlX3JlcGxpZXMYAyABKAgiQwoMSGFzaHRhZ1RyZW5kEgsKA3RhZxgBIAEoCRIQCgh1c2VzXzI0aBgCIAEoDRIUCgxhY2NvdW50c18yNGgYAyABKA0iZAoJTGlrZUVudHJ5EikKBHVzZXIYASABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIsCghsaWtlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_common_v1_common, file_kith_post_v1_media]);
+  fileDesc("ChhraXRoL3Bvc3QvdjEvdHlwZXMucHJvdG8SDGtpdGgucG9zdC52MSIQCg5QdWJsaWNBdWRpZW5jZSITChFGb2xsb3dlcnNBdWRpZW5jZSI6Cg9DaXJjbGVzQXVkaWVuY2USJwoKY2lyY2xlX2lkcxgBIAMoCUITukgQkgENCAEQChgBIgVyA7ABASIXChVNZW50aW9uZWRPbmx5QXVkaWVuY2Ui8AEKCEF1ZGllbmNlEi4KBnB1YmxpYxgBIAEoCzIcLmtpdGgucG9zdC52MS5QdWJsaWNBdWRpZW5jZUgAEjQKCWZvbGxvd2VycxgCIAEoCzIfLmtpdGgucG9zdC52MS5Gb2xsb3dlcnNBdWRpZW5jZUgAEjAKB2NpcmNsZXMYAyABKAsyHS5raXRoLnBvc3QudjEuQ2lyY2xlc0F1ZGllbmNlSAASPQoObWVudGlvbmVkX29ubHkYBCABKAsyIy5raXRoLnBvc3QudjEuTWVudGlvbmVkT25seUF1ZGllbmNlSABCDQoEa2luZBIFukgCCAEiLAoHTWVudGlvbhIPCgd1c2VyX2lkGAEgASgJEhAKCHVzZXJuYW1lGAIgASgJIkIKC1ZpZXdlclN0YXRlEg0KBWxpa2VkGAEgASgIEhIKCmJvb2ttYXJrZWQYAiABKAgSEAoIcmVwb3N0ZWQYAyABKAgi4gUKBFBvc3QSDwoHcG9zdF9pZBgBIAEoCRIrCgZhdXRob3IYAiABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIMCgR0ZXh0GAMgASgJEhcKD2NvbnRlbnRfd2FybmluZxgEIAEoCRIRCglzZW5zaXRpdmUYBSABKAgSEAoIbGFuZ3VhZ2UYBiABKAkSIgoFbWVkaWEYByADKAsyEy5raXRoLnBvc3QudjEuTWVkaWESKAoIYXVkaWVuY2UYCCABKAsyFi5raXRoLnBvc3QudjEuQXVkaWVuY2USGAoQcmVwbHlfdG9fcG9zdF9pZBgJIAEoCRIUCgxyb290X3Bvc3RfaWQYCiABKAkSFQoNcXVvdGVfcG9zdF9pZBgLIAEoCRInCgtxdW90ZWRfcG9zdBgMIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0EicKCG1lbnRpb25zGA0gAygLMhUua2l0aC5wb3N0LnYxLk1lbnRpb24SEAoIaGFzaHRhZ3MYDiADKAkSEwoLcmVwbHlfY291bnQYDyABKA0SEgoKbGlrZV9jb3VudBgQIAEoDRIUCgxyZXBvc3RfY291bnQYESABKA0SEwoLcXVvdGVfY291bnQYEiABKA0SKQoGdmlld2VyGBMgASgLMhkua2l0aC5wb3N0LnYxLlZpZXdlclN0YXRlEi4KCmNyZWF0ZWRfYXQYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWVkaXRlZF9hdBgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YFiABKA0SLgoKZXhwaXJlc19hdBgXIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoQbW9kZXJhdGlvbl9zdGF0ZRgYIAEoDjIdLmtpdGgucG9zdC52MS5Nb2RlcmF0aW9uU3RhdGUi2QEKDFBvc3RSZXZpc2lvbhIQCghyZXZpc2lvbhgBIAEoDRIMCgR0ZXh0GAIgASgJEhcKD2NvbnRlbnRfd2FybmluZxgDIAEoCRIRCglzZW5zaXRpdmUYBCABKAgSEAoIbGFuZ3VhZ2UYBSABKAkSEQoJbWVkaWFfaWRzGAYgAygJEigKCGF1ZGllbmNlGAcgASgLMhYua2l0aC5wb3N0LnYxLkF1ZGllbmNlEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInEKDFJlcG9zdFJlYXNvbhIwCgtyZXBvc3RlZF9ieRgBIAEoCzIbLmtpdGguY29tbW9uLnYxLlVzZXJTdW1tYXJ5Ei8KC3JlcG9zdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJcCgxUaW1lbGluZUl0ZW0SIAoEcG9zdBgBIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0EioKBnJlcG9zdBgCIAEoCzIaLmtpdGgucG9zdC52MS5SZXBvc3RSZWFzb24iWAoLVGhyZWFkUmVwbHkSIAoEcG9zdBgBIAEoCzISLmtpdGgucG9zdC52MS5Qb3N0Eg0KBWRlcHRoGAIgASgNEhgKEGhhc19tb3JlX3JlcGxpZXMYAyABKAgiQwoMSGFzaHRhZ1RyZW5kEgsKA3RhZxgBIAEoCRIQCgh1c2VzXzI0aBgCIAEoDRIUCgxhY2NvdW50c18yNGgYAyABKA0iZAoJTGlrZUVudHJ5EikKBHVzZXIYASABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIsCghsaWtlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAq0wEKD01vZGVyYXRpb25TdGF0ZRIgChxNT0RFUkFUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVTU9ERVJBVElPTl9TVEFURV9OT05FEAESIQodTU9ERVJBVElPTl9TVEFURV9VTkRFUl9SRVZJRVcQAhIbChdNT0RFUkFUSU9OX1NUQVRFX0hJRERFThADEhwKGE1PREVSQVRJT05fU1RBVEVfTElNSVRFRBAEEiUKIU1PREVSQVRJT05fU1RBVEVfTUFSS0VEX1NFTlNJVElWRRAFYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_common_v1_common, file_kith_post_v1_media]);
 
 /**
  * Anyone, including logged-out readers.
@@ -35,7 +35,7 @@ export const PublicAudienceSchema: GenMessage<PublicAudience> = /*@__PURE__*/
   messageDesc(file_kith_post_v1_types, 0);
 
 /**
- * The author's followers (and people mentioned).
+ * The author's followers, and the users mentioned in the post when it was published.
  *
  * @generated from message kith.post.v1.FollowersAudience
  */
@@ -50,13 +50,16 @@ export const FollowersAudienceSchema: GenMessage<FollowersAudience> = /*@__PURE_
   messageDesc(file_kith_post_v1_types, 1);
 
 /**
- * Members of the given circles only. Circle posts never leave the circle: they cannot be
- * reposted or quoted outside it.
+ * Members of the given circles only; mentioning a non-member gives them no access. Circle
+ * posts never leave the circle: they cannot be reposted or quoted.
  *
  * @generated from message kith.post.v1.CirclesAudience
  */
 export type CirclesAudience = Message<"kith.post.v1.CirclesAudience"> & {
   /**
+   * In a request, every target circle (the author must be a member of each). In a response,
+   * redacted to the circles the reader is a member of; the author sees all of them.
+   *
    * @generated from field: repeated string circle_ids = 1;
    */
   circleIds: string[];
@@ -70,7 +73,8 @@ export const CirclesAudienceSchema: GenMessage<CirclesAudience> = /*@__PURE__*/
   messageDesc(file_kith_post_v1_types, 2);
 
 /**
- * Only the users mentioned in the text (a direct message in all but name).
+ * Only the users mentioned in the post when it was published (a direct message in all but
+ * name). Mentions added later give no access: such edits are refused.
  *
  * @generated from message kith.post.v1.MentionedOnlyAudience
  */
@@ -85,7 +89,25 @@ export const MentionedOnlyAudienceSchema: GenMessage<MentionedOnlyAudience> = /*
   messageDesc(file_kith_post_v1_types, 3);
 
 /**
- * Who may see a post. Edits may only narrow it, never widen it.
+ * Who may see a post. Audiences never widen: nothing done to or with a post lets anyone read
+ * it who could not when it was published. Every rule below that refuses answers
+ * FailedPrecondition.
+ * - Repost: only a public post, or a followers-only post whose audience is the caller's own
+ *   followers (the caller's post or self-reply, whose repost reaches the same followers).
+ *   Other followers-only posts (replies in someone else's thread included), circle and
+ *   mentioned-only posts are refused.
+ * - Quote: the same rule as repost, and a quote of a followers-only post must itself be
+ *   FOLLOWERS. A reader who may not see the quoted post never gets it embedded
+ *   (Post.quoted_post is unset).
+ * - Reply: inherits its parent's audience as it is when the reply is made, so a thread shares
+ *   its root post's audience (the root author's followers and mentioned users, the root's
+ *   circles, or the root's mentioned users). Mentions in a reply add no readers; a mentioned
+ *   user outside the audience is not notified.
+ * - Edit: never adds readers. The audience may only narrow (PUBLIC → FOLLOWERS →
+ *   MENTIONED_ONLY, or CIRCLES to a subset of its circles); narrowing removes other users'
+ *   reposts (post.unreposted). An edit adding mentions to a FOLLOWERS or MENTIONED_ONLY post
+ *   is refused. A reply's audience cannot be edited (it is its parent's).
+ * - Blocks, mutes, deletion and moderation only ever remove readers.
  *
  * @generated from message kith.post.v1.Audience
  */
@@ -277,6 +299,9 @@ export type Post = Message<"kith.post.v1.Post"> & {
   hashtags: string[];
 
   /**
+   * Counts are totals: they include replies, likes, reposts and quotes the caller may not see
+   * (never deleted ones).
+   *
    * @generated from field: uint32 reply_count = 15;
    */
   replyCount: number;
@@ -328,6 +353,14 @@ export type Post = Message<"kith.post.v1.Post"> & {
    * @generated from field: google.protobuf.Timestamp expires_at = 23;
    */
   expiresAt?: Timestamp | undefined;
+
+  /**
+   * Set for the post's author only (at least NONE); UNSPECIFIED for every other reader,
+   * who only ever sees posts moderation leaves visible to them.
+   *
+   * @generated from field: kith.post.v1.ModerationState moderation_state = 24;
+   */
+  moderationState: ModerationState;
 };
 
 /**
@@ -338,7 +371,8 @@ export const PostSchema: GenMessage<Post> = /*@__PURE__*/
   messageDesc(file_kith_post_v1_types, 7);
 
 /**
- * An earlier version of a post, kept on every edit.
+ * One version of a post; every edit keeps the one before. GetPostHistory lists them all, the
+ * current one first.
  *
  * @generated from message kith.post.v1.PostRevision
  */
@@ -458,7 +492,8 @@ export type ThreadReply = Message<"kith.post.v1.ThreadReply"> & {
   depth: number;
 
   /**
-   * More replies exist below this one than were returned.
+   * Replies below this one were cut by GetThreadRequest.depth; call GetThread on this post
+   * (or ListReplies) for them.
    *
    * @generated from field: bool has_more_replies = 3;
    */
@@ -530,4 +565,63 @@ export type LikeEntry = Message<"kith.post.v1.LikeEntry"> & {
  */
 export const LikeEntrySchema: GenMessage<LikeEntry> = /*@__PURE__*/
   messageDesc(file_kith_post_v1_types, 13);
+
+/**
+ * Moderation applied to a post, as its author sees it. Reports by other users never show
+ * here (a reporter is never revealed, not even by timing); only decisions and automated rules
+ * do. When several apply, the most restrictive is shown: HIDDEN, UNDER_REVIEW, LIMITED,
+ * MARKED_SENSITIVE.
+ *
+ * @generated from enum kith.post.v1.ModerationState
+ */
+export enum ModerationState {
+  /**
+   * @generated from enum value: MODERATION_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Nothing applies.
+   *
+   * @generated from enum value: MODERATION_STATE_NONE = 1;
+   */
+  NONE = 1,
+
+  /**
+   * An automated rule hid the post until a moderator decides; only the author sees it.
+   *
+   * @generated from enum value: MODERATION_STATE_UNDER_REVIEW = 2;
+   */
+  UNDER_REVIEW = 2,
+
+  /**
+   * A moderator hid the post (kith.moderation.v1 ACTION_TYPE_HIDE_CONTENT); only the author
+   * sees it. The author was sent a statement of reasons and may appeal.
+   *
+   * @generated from enum value: MODERATION_STATE_HIDDEN = 3;
+   */
+  HIDDEN = 3,
+
+  /**
+   * The author's account is limited (ACTION_TYPE_LIMIT): the post reaches existing followers
+   * and circle members only, never search, trends, hashtag timelines or strangers.
+   *
+   * @generated from enum value: MODERATION_STATE_LIMITED = 4;
+   */
+  LIMITED = 4,
+
+  /**
+   * Moderation marked the media sensitive; `sensitive` stays true and the author cannot
+   * clear it.
+   *
+   * @generated from enum value: MODERATION_STATE_MARKED_SENSITIVE = 5;
+   */
+  MARKED_SENSITIVE = 5,
+}
+
+/**
+ * Describes the enum kith.post.v1.ModerationState.
+ */
+export const ModerationStateSchema: GenEnum<ModerationState> = /*@__PURE__*/
+  enumDesc(file_kith_post_v1_types, 0);
 

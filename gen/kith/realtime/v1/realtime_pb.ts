@@ -2,37 +2,278 @@
 // @generated from file kith/realtime/v1/realtime.proto (package kith.realtime.v1, syntax proto3)
 /* eslint-disable */
 
-// WebSocket frames of the realtime gateway (`GET /ws`). Each WebSocket message is one frame,
-// binary protobuf or proto3 JSON, chosen by the subprotocol ("kith.v1.proto" /
-// "kith.v1.json"). The access token comes in the Authorization header or as a
-// Sec-WebSocket-Protocol entry, never in the query string.
+// WebSocket frames of the realtime gateway (`GET /ws`): everything a client needs to implement
+// a correct realtime client.
 //
-// Close codes: 4400 bad frame, 4401 token revoked or expired, 4403 forbidden topic,
-// 4408 heartbeat timeout, 4429 slow consumer, 1001 server going away (see Closing).
+// ## Connection
+//
+// - Each WebSocket message is one frame: a ClientFrame from the client, a ServerFrame from the
+//   server. The encoding is chosen by subprotocol: "kith.v1" or "kith.v1.json" carry proto3
+//   JSON in text messages (also the default when no subprotocol is offered); "kith.v1.proto"
+//   carries binary protobuf in binary messages.
+// - The access token comes in the `Authorization: Bearer` header or, from browsers, as a
+//   `Sec-WebSocket-Protocol` entry "bearer.<jwt>" next to a frame protocol; never in the query
+//   string. Refusals happen before the upgrade as plain HTTP statuses (401, 403, 503).
+// - The first frame is Hello. Then the client subscribes (Subscribe, or Resume after a
+//   reconnect), answers each Ping with a Pong, acknowledges ack_required frames (Ack) and
+//   presents a fresh token (Authenticate) before Hello.token_expires_at.
+// - Close codes; every close the server initiates is preceded by a Closing frame, except 1009:
+//   1001 server going away (reconnect to any replica), 1009 client frame over
+//   Hello.max_frame_bytes, 4400 protocol error, 4401 token revoked or expired, 4408 heartbeat
+//   timeout, 4429 slow consumer. A forbidden topic never closes the socket (Error frame).
+//
+// ## Topics
+//
+// | topic               | frames                                 | who may subscribe               |
+// |---------------------|----------------------------------------|---------------------------------|
+// | "user"              | the caller's own account,              | the caller (always their own;   |
+// |                     | relationships, memberships, check-ins  | no id in the name)              |
+// | "notifications"     | the caller's new notifications         | the caller                      |
+// | "circle:<uuid>"     | the circle, its members, its posts     | current members                 |
+// | "post:<uuid>"       | edits, deletion, replies and counts of | whoever may read the post now   |
+// |                     | one post                               | (audience, blocks, moderation)  |
+// | "incident:<uuid>"   | the incident as its OWNER sees it      | the incident's owner only       |
+// | "responders:<uuid>" | the same incident (same uuid) as the   | the users the incident alerted, |
+// |                     | people it alerted see it               | never its owner                 |
+//
+// - A topic the caller may not subscribe to, or that does not exist, answers
+//   Error{ERROR_CODE_FORBIDDEN_TOPIC}; the two cases are indistinguishable.
+// - Subscriptions belong to one socket; a new socket starts with none and restores them with
+//   Resume. At most Hello.max_topics per socket (ERROR_CODE_TOO_MANY_TOPICS beyond).
+// - Access is checked at Subscribe and Resume, and again when it may have ended (membership
+//   left or removed, circle or post deleted, post audience narrowed, block). A subscription
+//   the caller lost ends with an Unsubscribed frame (UNSUBSCRIBE_REASON_ACCESS_LOST); frames
+//   of that topic stop at once.
+// - An incident has two topics because of the duress rule (below): its owner subscribes to
+//   "incident:<id>", the people it alerted to "responders:<id>". A responder client never
+//   needs "incident:<id>" and is refused it; an owner is refused "responders:<id>" for every
+//   incident, so the refusal says nothing.
+//
+// ## Sequence numbers, replay and gaps
+//
+// - Event frames (the *Event payloads) are numbered per topic: ServerFrame.seq is 1, 2, 3, …
+//   on each topic, dense (no holes) and never reused, so a client detects a missed frame as a
+//   hole. Control frames (hello, ping, subscribed, unsubscribed, authenticated, error, gap,
+//   closing) have seq 0 and are never replayed.
+// - Who numbers: the gateway's bus consumer builds each event frame from a bus event (table
+//   below) and appends it to the topic's stream in the shared replay store (NATS JetStream
+//   stream KITH_REALTIME, one subject per topic: "kith.realtime.user.<user_id>",
+//   "kith.realtime.notifications.<user_id>", "kith.realtime.circle.<id>", …). It assigns the
+//   topic's last seq + 1 there, once, with a compare-and-set on the subject's last sequence,
+//   so concurrent publishers never share or skip a number, and a bus event redelivered within
+//   the store's dedup window (keyed by envelope id and topic) gets no second number.
+// - Every gateway replica serves live frames and replays from that one store; no replica keeps
+//   frames in process memory, so a client may reconnect to any replica. The store keeps each
+//   topic's frames for Hello.replay_window and at most Hello.replay_window_frames frames per
+//   topic (24 h / 1,000), whichever is shorter.
+// - After a reconnect the client sends Resume with its last seq per topic. Within the window it
+//   gets every frame it missed, once, in order, then live frames. Otherwise a Gap frame names
+//   the missing range: refetch that topic's state through the RPC APIs, then carry on.
+// - Client rules: keep the highest seq seen per topic; drop a frame whose seq is not above it
+//   (a duplicate); on a hole that no Gap explains, Resume that topic from the last seq seen.
+//   Event payloads carry versions where the bus does, so applying a fact twice (a bus
+//   redelivery after the dedup window can appear under a new seq) is harmless.
+//
+// ## Acknowledgements are delivery receipts
+//
+// ServerFrame.ack_required marks critical frames: an incident alert that reached this user
+// (SOS raised or escalated to them, a help request, a missed check-in; see NotificationEvent).
+// The client answers Ack{topic, seq} once it has stored and shown the frame. An Ack is a
+// DELIVERY receipt: support records the responder as delivered (kith.support.v1 responder
+// state DELIVERED). It is never a human acknowledgement and never stops or delays the
+// escalation ladder; only SupportService.Acknowledge or SupportService.Respond do.
+//
+// ## What reaches a socket (redaction)
+//
+// Bus events (kith.events.v1) never reach a socket. The gateway builds each event frame from a
+// bus event into one of the client-facing *Event messages of this package, which declare every
+// field a client can see; a bus field reaches a client only if one of them declares it. This
+// package never imports kith.events.v1. Never on a socket: e-mail addresses, API-key hashes,
+// reporter ids, the acting moderator or admin (Envelope.actor of moderation and staff events,
+// *_by_user_id), the recipient or notified user ids of an event, SupportEscalated.silent, the
+// duress flag on anything the incident owner receives, members' quiet hours, post text and
+// media (frames carry ids, versions and counts; content comes from the RPCs, which apply the
+// audience and blocks per reader). services/gateway/src/frame-redaction.test.ts enforces the
+// names.
+//
+// ## Duress (a cancel with the duress PIN)
+//
+// Everything the owner's devices receive is identical to a real cancel. On "incident:<id>" the
+// owner gets exactly the IncidentEvent{closed: CANCELLED} a real cancel produces, and after it
+// nothing more, for a real cancel too (changes after CANCELLED are never sent on
+// "incident:<id>"). No frame on the owner's "user" or "notifications" topics reflects the
+// duress or anything that happens afterwards (the user service derives the owner's
+// notifications only from what a real cancel would show). The responders learn it on
+// "responders:<id>": IncidentResponderEvent{duress: true} instead of the cancel, then every
+// further change (escalation steps, acknowledgements, claims, notes, locations) with
+// duress: true. Responder clients must show the incident as still active and must not call,
+// text or otherwise contact the owner's phone. On the bus, support publishes the cancel as
+// support.duress_cancelled and marks every later incident event `silent`; the gateway routes
+// those to "responders:<id>" only and never forwards the flag itself.
+//
+// ## Bus event → topic → recipients → client message → redaction
+//
+// "notification" means: the user service turns the event into a notification for the named
+// recipients, whose user.notification_created reaches each recipient's "notifications" topic
+// as a NotificationEvent (the only socket path of that event). "—" means: no socket frame.
+// Default deny: a bus event missing here reaches no socket until a row (and a client message
+// declaring its fields) is added.
+//
+// auth (tokens and sockets end through auth.session_revoked / auth.tokens_invalidated, which
+// close the affected sockets with 4401; they are never frames)
+//   auth.user_registered ........ —  (carries the e-mail address)
+//   auth.email_verified ......... "user" of the user → AccountEvent EMAIL_VERIFIED
+//   auth.session_revoked ........ —  closes that session's sockets (4401)
+//   auth.tokens_invalidated ..... —  closes the user's older sockets (4401)
+//   auth.role_changed ........... —  (names the admin who changed it)
+//   auth.account_disabled ....... —  (its tokens_invalidated closes the sockets)
+//   auth.account_enabled ........ —
+//   auth.registration_expired ... —
+//   auth.api_key_revoked ........ —  (carries the key hash)
+//   auth.login_succeeded (new device), auth.password_changed, auth.email_changed,
+//   auth.mfa_changed (the security events, whatever auth names them)
+//                                 notification SECURITY_ALERT to the user only; no actor, no
+//                                 address, no IP or device detail beyond the preview; a
+//                                 password change also closes older sockets (tokens_invalidated)
+// user
+//   user.profile_updated ........ "user" of that user → AccountEvent PROFILE_UPDATED (version)
+//   user.settings_updated ....... "user" of that user → AccountEvent SETTINGS_UPDATED (version)
+//   user.followed ............... "user" of the actor only → RelationshipEvent FOLLOWED, or
+//                                 FOLLOW_REQUEST_ACCEPTED when the followee accepted; the other
+//                                 side only by notification (FOLLOW, FOLLOW_REQUEST_ACCEPTED)
+//   user.unfollowed ............. "user" of the actor only → UNFOLLOWED (actor = follower) or
+//                                 FOLLOWER_REMOVED (actor = followee); never to the other side
+//   user.follow_requested ....... "user" of the requester → FOLLOW_REQUESTED; notification
+//                                 FOLLOW_REQUEST to the target
+//   user.blocked / unblocked .... "user" of the blocker only → BLOCKED / UNBLOCKED; never to the
+//                                 blocked user, by any topic; post topics of the blocker are
+//                                 re-authorised for the blocked user
+//   user.muted / unmuted ........ "user" of the muter only → MUTED / UNMUTED; never to the muted
+//   user.notification_created ... "notifications" of the recipient → NotificationEvent; drops
+//                                 recipient_id; actor_user_id empty for moderation, report,
+//                                 appeal and security notifications
+//   user.erasure_requested ...... —
+//   user.erased ................. —  the gateway purges the user's "user" and "notifications"
+//                                 streams from the replay store
+//   user.export_requested ....... —  (DATA_EXPORT_READY arrives as a notification)
+//   data.export_part_ready, data.erasure_completed (service-to-service saga steps) —
+// post (no live home timeline: clients page forward with the timeline RPCs)
+//   post.created ................ audience circles: every "circle:<id>" of the audience →
+//                                 PostEvent CREATED; public / followers / mentioned-only: —;
+//                                 a quote also PostCountsEvent on the quoted "post:<id>" and
+//                                 notification QUOTE to its author
+//   post.edited ................. "post:<id>" → PostEvent EDITED (revision); circle posts also
+//                                 on each "circle:<id>" still in the audience, DELETED on each
+//                                 circle an edit dropped; readers who lost access are
+//                                 unsubscribed
+//   post.deleted ................ "post:<id>" and each "circle:<id>" of its audience → PostEvent
+//                                 DELETED, then the post's subscriptions end; a reply or quote
+//                                 also PostCountsEvent on the parent's or quoted "post:<id>";
+//                                 drops the reason (author, moderation, …)
+//   post.comment_created ........ "post:<parent>" and "post:<root>" → PostEvent CREATED (a reply)
+//                                 + PostCountsEvent on the parent; notification REPLY
+//   post.liked / unliked ........ "post:<id>" → PostCountsEvent; drops who liked;
+//                                 notification LIKE (liked only)
+//   post.reposted / unreposted .. "post:<id>" → PostCountsEvent; drops who reposted;
+//                                 notification REPOST (reposted only)
+//   post.mentioned .............. notification MENTION only
+// circle
+//   circle.created .............. —  (the owner's circle.member_joined follows)
+//   circle.updated .............. "circle:<id>" → CircleEvent UPDATED (version)
+//   circle.deleted .............. "circle:<id>" → CircleEvent DELETED, then every subscription
+//                                 of it ends; drops who deleted it
+//   circle.member_joined ........ "circle:<id>" and "user" of the member → CircleMemberEvent
+//                                 JOINED (role); drops who invited or approved; notification
+//                                 CIRCLE_JOIN_APPROVED when a request was approved
+//   circle.member_left .......... "circle:<id>" and "user" of the member → LEFT; the member's
+//                                 subscription of the circle ends
+//   circle.member_removed ....... "circle:<id>" and "user" of the member → REMOVED; drops who
+//                                 removed and whether banned; the member's subscription ends
+//   circle.role_changed ......... "circle:<id>" and "user" of the member → ROLE_CHANGED (new
+//                                 role only); notification CIRCLE_ROLE_CHANGED to the member
+//   circle.safety_role_changed .. "circle:<id>" and "user" of the member → SAFETY_CHANGED
+//                                 (responder, primary_contact); drops quiet hours
+//   circle.invite_created ....... notification CIRCLE_INVITE to the invitee only
+//   circle.join_requested ....... notification CIRCLE_JOIN_REQUEST to the circle's owner and
+//                                 admins (their ids stay on the bus)
+// support (incident events are published on "incident:<id>" for the owner and on
+// "responders:<id>" for the alerted; an event with `silent` set, i.e. every incident event
+// after a duress cancel, only on "responders:<id>", with duress: true; `silent` itself never)
+//   support.alert_raised ........ both incident topics → IncidentEvent opened (kind, help type,
+//                                 severity, notified_count); notification SOS, HELP_REQUEST or
+//                                 CHECK_IN_MISSED to each alerted user (ack_required); drops
+//                                 notified_user_ids and bypass_quiet_hours
+//   support.acknowledged ........ both → responder ACKNOWLEDGED (responder id); notification
+//                                 SUPPORT_ACKNOWLEDGED to the owner
+//   support.responded ........... both → responder RESPONDED (response kind, eta); notification
+//                                 SUPPORT_RESPONSE to the owner
+//   support.claimed ............. both → responder CLAIMED (other responders may stand down);
+//                                 drops recipient_user_ids
+//   support.escalated ........... both → escalated (step, target, notified_count);
+//                                 notification SOS / CHECK_IN_MISSED to the newly alerted
+//                                 (ack_required); drops notified_user_ids
+//   support.resolved ............ both → closed (status RESOLVED or CANCELLED, resolution
+//                                 kind); drops resolved_by_user_id and recipient_user_ids;
+//                                 notification SUPPORT_RESOLVED to the recipients
+//   support.duress_cancelled .... "incident:<id>" → exactly the closed frame a real cancel
+//                                 (support.resolved, CANCELLED) gives; "responders:<id>" →
+//                                 IncidentResponderEvent{duress: true} (the notice); drops
+//                                 recipient_user_ids; the recipients' notifications say
+//                                 duress, the owner gets only what a real cancel gives
+//   support.alert_delivered ..... —  (one per responder device; the counts come with
+//                                 GetIncident)
+//   support.location_shared ..... both → location_updated (location, expires_at); the only way
+//                                 a location leaves the support service; drops device context
+//   support.location_stopped .... both → location_stopped
+//   support.note_added .......... both → note_added (author id; the text and media come from
+//                                 GetIncidentTimeline); drops recipient_user_ids
+//   support.check_in_missed ..... "user" of the owner → CheckInEvent MISSED (incident id); the
+//                                 alerts come with the incident's support.alert_raised
+//   support.check_in_requested .. notification CHECK_IN_REQUESTED to the asked user only
+// moderation (the outcome reaches the content's readers through the content's own events,
+// e.g. post.deleted; moderators and reporters are never named on a socket)
+//   moderation.report_filed ..... —  (carries the reporter id)
+//   moderation.content_actioned . notification MODERATION_ACTION to the author (statement of
+//                                 reasons as preview); no moderator, no reporter
+//   moderation.account_actioned . notification MODERATION_ACTION to the user; a suspension or
+//                                 ban closes the sockets through auth.tokens_invalidated
+//   moderation.action_reversed .. notification MODERATION_ACTION to the user
+//   moderation.report_decided ... notification REPORT_OUTCOME to each reporter, separately;
+//                                 never the other reporters, the moderator or the subject's
+//                                 author
+//   moderation.appeal_resolved .. notification APPEAL_DECIDED to the appellant only
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Envelope } from "../../events/v1/events_pb.js";
-import { file_kith_events_v1_events } from "../../events/v1/events_pb.js";
+import type { CircleRole } from "../../circle/v1/types_pb.js";
+import { file_kith_circle_v1_types } from "../../circle/v1/types_pb.js";
+import type { Location } from "../../common/v1/common_pb.js";
+import { file_kith_common_v1_common } from "../../common/v1/common_pb.js";
+import type { CheckInStatus, EscalationTarget, HelpType, IncidentKind, IncidentStatus, ResolutionKind, ResponseKind, Severity } from "../../support/v1/types_pb.js";
+import { file_kith_support_v1_types } from "../../support/v1/types_pb.js";
+import type { NotificationSubject, NotificationType } from "../../user/v1/notification_pb.js";
+import { file_kith_user_v1_notification } from "../../user/v1/notification_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file kith/realtime/v1/realtime.proto.
  */
 export const file_kith_realtime_v1_realtime: GenFile = /*@__PURE__*/
-  fileDesc("Ch9raXRoL3JlYWx0aW1lL3YxL3JlYWx0aW1lLnByb3RvEhBraXRoLnJlYWx0aW1lLnYxIssCCgtDbGllbnRGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEjAKCXN1YnNjcmliZRgCIAEoCzIbLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlSAASNAoLdW5zdWJzY3JpYmUYAyABKAsyHS5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlSAASJAoDYWNrGAQgASgLMhUua2l0aC5yZWFsdGltZS52MS5BY2tIABIqCgZyZXN1bWUYBSABKAsyGC5raXRoLnJlYWx0aW1lLnYxLlJlc3VtZUgAEiYKBHBvbmcYBiABKAsyFi5raXRoLnJlYWx0aW1lLnYxLlBvbmdIABI2CgxhdXRoZW50aWNhdGUYByABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZUgAQg4KBWZyYW1lEgW6SAIIASIwCgxBdXRoZW50aWNhdGUSIAoMYWNjZXNzX3Rva2VuGAEgASgJQgq6SAdyBRABGIBAIo4BCglTdWJzY3JpYmUSgAEKBXRvcGljGAEgASgJQnG6SG5ybDJqXih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxpbmNpZGVudHxwb3N0KTpbMC05YS1mXXs4fS1bMC05YS1mXXs0fS1bMC05YS1mXXs0fS1bMC05YS1mXXs0fS1bMC05YS1mXXsxMn0pJCKQAQoLVW5zdWJzY3JpYmUSgAEKBXRvcGljGAEgASgJQnG6SG5ybDJqXih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxpbmNpZGVudHxwb3N0KTpbMC05YS1mXXs4fS1bMC05YS1mXXs0fS1bMC05YS1mXXs0fS1bMC05YS1mXXs0fS1bMC05YS1mXXsxMn0pJCIbCgNBY2sSFAoDc2VxGAEgASgEQge6SAQyAiAAIqcBCgZSZXN1bWUSEAoIbGFzdF9zZXEYASABKAQSigEKBnRvcGljcxgCIAMoCUJ6ukh3kgF0EGQYASJucmwyal4odXNlcnxub3RpZmljYXRpb25zfChjaXJjbGV8aW5jaWRlbnR8cG9zdCk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQiFQoEUG9uZxINCgVub25jZRgBIAEoBCK2AwoLU2VydmVyRnJhbWUSCQoBdhgBIAEoDRILCgNzZXEYAiABKAQSDAoEdHlwZRgDIAEoCRINCgV0b3BpYxgEIAEoCRIoCgVoZWxsbxgKIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuSGVsbG9IABImCgRwaW5nGAsgASgLMhYua2l0aC5yZWFsdGltZS52MS5QaW5nSAASKQoFZXZlbnQYDCABKAsyGC5raXRoLmV2ZW50cy52MS5FbnZlbG9wZUgAEiQKA2dhcBgNIAEoCzIVLmtpdGgucmVhbHRpbWUudjEuR2FwSAASKAoFZXJyb3IYDiABKAsyFy5raXRoLnJlYWx0aW1lLnYxLkVycm9ySAASLAoHY2xvc2luZxgPIAEoCzIZLmtpdGgucmVhbHRpbWUudjEuQ2xvc2luZ0gAEjIKCnN1YnNjcmliZWQYECABKAsyHC5raXRoLnJlYWx0aW1lLnYxLlN1YnNjcmliZWRIABI4Cg1hdXRoZW50aWNhdGVkGBEgASgLMh8ua2l0aC5yZWFsdGltZS52MS5BdXRoZW50aWNhdGVkSABCCQoHcGF5bG9hZCKIAgoFSGVsbG8SFQoNY29ubmVjdGlvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhIKCnNlc3Npb25faWQYAyABKAkSNQoSaGVhcnRiZWF0X2ludGVydmFsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDXJlcGxheV93aW5kb3cYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEAoIbGFzdF9zZXEYBiABKAQSLwoLc2VydmVyX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD21heF9mcmFtZV9ieXRlcxgIIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIjAKClN1YnNjcmliZWQSDgoGdG9waWNzGAEgAygJEhIKCnJlcXVlc3RfaWQYAiABKA0iUwoNQXV0aGVudGljYXRlZBISCgpyZXF1ZXN0X2lkGAEgASgNEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjcKA0dhcBIQCghmcm9tX3NlcRgBIAEoBBIOCgZ0b19zZXEYAiABKAQSDgoGcmVhc29uGAMgASgJIjoKBUVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgNIqQBCgdDbG9zaW5nEi0KBnJlYXNvbhgBIAEoDjIdLmtpdGgucmVhbHRpbWUudjEuQ2xvc2VSZWFzb24SEgoKY2xvc2VfY29kZRgCIAEoDRIPCgdtZXNzYWdlGAMgASgJEhEKCXJlY29ubmVjdBgEIAEoCBIyCg9yZWNvbm5lY3RfYWZ0ZXIYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24q8gEKC0Nsb3NlUmVhc29uEhwKGENMT1NFX1JFQVNPTl9VTlNQRUNJRklFRBAAEiAKHENMT1NFX1JFQVNPTl9TRVJWRVJfU0hVVERPV04QARIeChpDTE9TRV9SRUFTT05fVE9LRU5fUkVWT0tFRBACEh4KGkNMT1NFX1JFQVNPTl9UT0tFTl9FWFBJUkVEEAMSHgoaQ0xPU0VfUkVBU09OX1NMT1dfQ09OU1VNRVIQBBIiCh5DTE9TRV9SRUFTT05fSEVBUlRCRUFUX1RJTUVPVVQQBRIfChtDTE9TRV9SRUFTT05fUFJPVE9DT0xfRVJST1IQBmIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_events_v1_events]);
+  fileDesc("Ch9raXRoL3JlYWx0aW1lL3YxL3JlYWx0aW1lLnByb3RvEhBraXRoLnJlYWx0aW1lLnYxIssCCgtDbGllbnRGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEjAKCXN1YnNjcmliZRgCIAEoCzIbLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlSAASNAoLdW5zdWJzY3JpYmUYAyABKAsyHS5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlSAASJAoDYWNrGAQgASgLMhUua2l0aC5yZWFsdGltZS52MS5BY2tIABIqCgZyZXN1bWUYBSABKAsyGC5raXRoLnJlYWx0aW1lLnYxLlJlc3VtZUgAEiYKBHBvbmcYBiABKAsyFi5raXRoLnJlYWx0aW1lLnYxLlBvbmdIABI2CgxhdXRoZW50aWNhdGUYByABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZUgAQg4KBWZyYW1lEgW6SAIIASIwCgxBdXRoZW50aWNhdGUSIAoMYWNjZXNzX3Rva2VuGAEgASgJQgq6SAdyBRABGIBAIpkBCglTdWJzY3JpYmUSiwEKBXRvcGljGAEgASgJQny6SHlydzJ1Xih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxwb3N0fGluY2lkZW50fHJlc3BvbmRlcnMpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIpsBCgtVbnN1YnNjcmliZRKLAQoFdG9waWMYASABKAlCfLpIeXJ3MnVeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfHBvc3R8aW5jaWRlbnR8cmVzcG9uZGVycyk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQiqQEKA0FjaxIUCgNzZXEYASABKARCB7pIBDICIAASiwEKBXRvcGljGAIgASgJQny6SHlydzJ1Xih1c2VyfG5vdGlmaWNhdGlvbnN8KGNpcmNsZXxwb3N0fGluY2lkZW50fHJlc3BvbmRlcnMpOlswLTlhLWZdezh9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezR9LVswLTlhLWZdezEyfSkkIsMBCgZSZXN1bWUSOgoHY3Vyc29ycxgDIAMoCzIdLmtpdGgucmVhbHRpbWUudjEuVG9waWNDdXJzb3JCCrpIB5IBBAgBEGQ6X7pIXBpaChVyZXN1bWUuY3Vyc29yc191bmlxdWUSGmVhY2ggdG9waWMgbWF5IGFwcGVhciBvbmNlGiV0aGlzLmN1cnNvcnMubWFwKGMsIGMudG9waWMpLnVuaXF1ZSgpSgQIARACSgQIAhADUghsYXN0X3NlcVIGdG9waWNzIqgBCgtUb3BpY0N1cnNvchKLAQoFdG9waWMYASABKAlCfLpIeXJ3MnVeKHVzZXJ8bm90aWZpY2F0aW9uc3woY2lyY2xlfHBvc3R8aW5jaWRlbnR8cmVzcG9uZGVycyk6WzAtOWEtZl17OH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17NH0tWzAtOWEtZl17MTJ9KSQSCwoDc2VxGAIgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiywgKC1NlcnZlckZyYW1lEgkKAXYYASABKA0SCwoDc2VxGAIgASgEEgwKBHR5cGUYAyABKAkSDQoFdG9waWMYBCABKAkSFAoMYWNrX3JlcXVpcmVkGAUgASgIEi8KC29jY3VycmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgVoZWxsbxgKIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuSGVsbG9IABImCgRwaW5nGAsgASgLMhYua2l0aC5yZWFsdGltZS52MS5QaW5nSAASJAoDZ2FwGA0gASgLMhUua2l0aC5yZWFsdGltZS52MS5HYXBIABIoCgVlcnJvchgOIAEoCzIXLmtpdGgucmVhbHRpbWUudjEuRXJyb3JIABIsCgdjbG9zaW5nGA8gASgLMhkua2l0aC5yZWFsdGltZS52MS5DbG9zaW5nSAASMgoKc3Vic2NyaWJlZBgQIAEoCzIcLmtpdGgucmVhbHRpbWUudjEuU3Vic2NyaWJlZEgAEjgKDWF1dGhlbnRpY2F0ZWQYESABKAsyHy5raXRoLnJlYWx0aW1lLnYxLkF1dGhlbnRpY2F0ZWRIABI2Cgx1bnN1YnNjcmliZWQYEiABKAsyHi5raXRoLnJlYWx0aW1lLnYxLlVuc3Vic2NyaWJlZEgAEjEKB2FjY291bnQYHiABKAsyHi5raXRoLnJlYWx0aW1lLnYxLkFjY291bnRFdmVudEgAEjsKDHJlbGF0aW9uc2hpcBgfIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuUmVsYXRpb25zaGlwRXZlbnRIABIyCghjaGVja19pbhggIAEoCzIeLmtpdGgucmVhbHRpbWUudjEuQ2hlY2tJbkV2ZW50SAASOwoMbm90aWZpY2F0aW9uGCEgASgLMiMua2l0aC5yZWFsdGltZS52MS5Ob3RpZmljYXRpb25FdmVudEgAEjwKDWNpcmNsZV9tZW1iZXIYIiABKAsyIy5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZU1lbWJlckV2ZW50SAASLwoGY2lyY2xlGCMgASgLMh0ua2l0aC5yZWFsdGltZS52MS5DaXJjbGVFdmVudEgAEisKBHBvc3QYJCABKAsyGy5raXRoLnJlYWx0aW1lLnYxLlBvc3RFdmVudEgAEjgKC3Bvc3RfY291bnRzGCUgASgLMiEua2l0aC5yZWFsdGltZS52MS5Qb3N0Q291bnRzRXZlbnRIABIzCghpbmNpZGVudBgmIAEoCzIfLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRFdmVudEgAEkYKEmluY2lkZW50X3Jlc3BvbmRlchgnIAEoCzIoLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRSZXNwb25kZXJFdmVudEgAQgkKB3BheWxvYWRKBAgMEA1SBWV2ZW50IqADCgVIZWxsbxIVCg1jb25uZWN0aW9uX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEgoKc2Vzc2lvbl9pZBgDIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNcmVwbGF5X3dpbmRvdxgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgtzZXJ2ZXJfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPbWF4X2ZyYW1lX2J5dGVzGAggASgNEhIKCm1heF90b3BpY3MYCSABKA0SHAoUcmVwbGF5X3dpbmRvd19mcmFtZXMYCiABKA0SMAoJbGFzdF9zZXFzGAsgAygLMh0ua2l0aC5yZWFsdGltZS52MS5Ub3BpY0N1cnNvchI0ChB0b2tlbl9leHBpcmVzX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEoECAYQB1IIbGFzdF9zZXEiFQoEUGluZxINCgVub25jZRgBIAEoBCJcCgpTdWJzY3JpYmVkEhIKCnJlcXVlc3RfaWQYAiABKA0SLAoFaGVhZHMYAyADKAsyHS5raXRoLnJlYWx0aW1lLnYxLlRvcGljQ3Vyc29ySgQIARACUgZ0b3BpY3MiZwoMVW5zdWJzY3JpYmVkEg4KBnRvcGljcxgBIAMoCRISCgpyZXF1ZXN0X2lkGAIgASgNEjMKBnJlYXNvbhgDIAEoDjIjLmtpdGgucmVhbHRpbWUudjEuVW5zdWJzY3JpYmVSZWFzb24iUwoNQXV0aGVudGljYXRlZBISCgpyZXF1ZXN0X2lkGAEgASgNEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImkKA0dhcBIQCghmcm9tX3NlcRgBIAEoBBIOCgZ0b19zZXEYAiABKAQSDQoFdG9waWMYBCABKAkSKwoGcmVhc29uGAUgASgOMhsua2l0aC5yZWFsdGltZS52MS5HYXBSZWFzb25KBAgDEAQibAoFRXJyb3ISDwoHbWVzc2FnZRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgNEikKBGNvZGUYBCABKA4yGy5raXRoLnJlYWx0aW1lLnYxLkVycm9yQ29kZRINCgV0b3BpYxgFIAEoCUoECAEQAiKkAQoHQ2xvc2luZxItCgZyZWFzb24YASABKA4yHS5raXRoLnJlYWx0aW1lLnYxLkNsb3NlUmVhc29uEhIKCmNsb3NlX2NvZGUYAiABKA0SDwoHbWVzc2FnZRgDIAEoCRIRCglyZWNvbm5lY3QYBCABKAgSMgoPcmVjb25uZWN0X2FmdGVyGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlAKDEFjY291bnRFdmVudBIvCgZjaGFuZ2UYASABKA4yHy5raXRoLnJlYWx0aW1lLnYxLkFjY291bnRDaGFuZ2USDwoHdmVyc2lvbhgCIAEoBCJrChFSZWxhdGlvbnNoaXBFdmVudBIPCgd1c2VyX2lkGAEgASgJEjQKBmNoYW5nZRgCIAEoDjIkLmtpdGgucmVhbHRpbWUudjEuUmVsYXRpb25zaGlwQ2hhbmdlEg8KB3ZlcnNpb24YAyABKAQiaAoMQ2hlY2tJbkV2ZW50EhMKC2NoZWNrX2luX2lkGAEgASgJEi4KBnN0YXR1cxgCIAEoDjIeLmtpdGguc3VwcG9ydC52MS5DaGVja0luU3RhdHVzEhMKC2luY2lkZW50X2lkGAMgASgJItsBChFOb3RpZmljYXRpb25FdmVudBIXCg9ub3RpZmljYXRpb25faWQYASABKAkSLAoEdHlwZRgCIAEoDjIeLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25UeXBlEhEKCWdyb3VwX2tleRgDIAEoCRIyCgdzdWJqZWN0GAQgASgLMiEua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblN1YmplY3QSFQoNYWN0b3JfdXNlcl9pZBgFIAEoCRIPCgdwcmV2aWV3GAYgASgJEhAKCGZpbHRlcmVkGAcgASgIImEKC0NpcmNsZUV2ZW50EhEKCWNpcmNsZV9pZBgBIAEoCRIuCgZjaGFuZ2UYAiABKA4yHi5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZUNoYW5nZRIPCgd2ZXJzaW9uGAMgASgEItQBChFDaXJjbGVNZW1iZXJFdmVudBIRCgljaXJjbGVfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRI0CgZjaGFuZ2UYAyABKA4yJC5raXRoLnJlYWx0aW1lLnYxLkNpcmNsZU1lbWJlckNoYW5nZRIoCgRyb2xlGAQgASgOMhoua2l0aC5jaXJjbGUudjEuQ2lyY2xlUm9sZRIRCglyZXNwb25kZXIYBSABKAgSFwoPcHJpbWFyeV9jb250YWN0GAYgASgIEg8KB3ZlcnNpb24YByABKAQitQEKCVBvc3RFdmVudBIPCgdwb3N0X2lkGAEgASgJEiwKBmNoYW5nZRgCIAEoDjIcLmtpdGgucmVhbHRpbWUudjEuUG9zdENoYW5nZRIWCg5hdXRob3JfdXNlcl9pZBgDIAEoCRIYChByZXBseV90b19wb3N0X2lkGAQgASgJEhQKDHJvb3RfcG9zdF9pZBgFIAEoCRIQCghyZXZpc2lvbhgGIAEoDRIPCgd2ZXJzaW9uGAcgASgEItsBCg9Qb3N0Q291bnRzRXZlbnQSDwoHcG9zdF9pZBgBIAEoCRIYCgtyZXBseV9jb3VudBgCIAEoDUgAiAEBEhcKCmxpa2VfY291bnQYAyABKA1IAYgBARIZCgxyZXBvc3RfY291bnQYBCABKA1IAogBARIYCgtxdW90ZV9jb3VudBgFIAEoDUgDiAEBEg8KB3ZlcnNpb24YBiABKARCDgoMX3JlcGx5X2NvdW50Qg0KC19saWtlX2NvdW50Qg8KDV9yZXBvc3RfY291bnRCDgoMX3F1b3RlX2NvdW50IrABCg5JbmNpZGVudE9wZW5lZBIrCgRraW5kGAEgASgOMh0ua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50S2luZBIsCgloZWxwX3R5cGUYAiABKA4yGS5raXRoLnN1cHBvcnQudjEuSGVscFR5cGUSKwoIc2V2ZXJpdHkYAyABKA4yGS5raXRoLnN1cHBvcnQudjEuU2V2ZXJpdHkSFgoObm90aWZpZWRfY291bnQYBCABKA0iwQEKGEluY2lkZW50UmVzcG9uZGVyQ2hhbmdlZBIZChFyZXNwb25kZXJfdXNlcl9pZBgBIAEoCRIxCgZjaGFuZ2UYAiABKA4yIS5raXRoLnJlYWx0aW1lLnYxLlJlc3BvbmRlckNoYW5nZRIvCghyZXNwb25zZRgDIAEoDjIdLmtpdGguc3VwcG9ydC52MS5SZXNwb25zZUtpbmQSJgoDZXRhGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uImwKEUluY2lkZW50RXNjYWxhdGVkEgwKBHN0ZXAYASABKA0SMQoGdGFyZ2V0GAIgASgOMiEua2l0aC5zdXBwb3J0LnYxLkVzY2FsYXRpb25UYXJnZXQSFgoObm90aWZpZWRfY291bnQYAyABKA0idQoXSW5jaWRlbnRMb2NhdGlvblVwZGF0ZWQSKgoIbG9jYXRpb24YASABKAsyGC5raXRoLmNvbW1vbi52MS5Mb2NhdGlvbhIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIZChdJbmNpZGVudExvY2F0aW9uU3RvcHBlZCIrChFJbmNpZGVudE5vdGVBZGRlZBIWCg5hdXRob3JfdXNlcl9pZBgBIAEoCSJ2Cg5JbmNpZGVudENsb3NlZBIvCgZzdGF0dXMYASABKA4yHy5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRTdGF0dXMSMwoKcmVzb2x1dGlvbhgCIAEoDjIfLmtpdGguc3VwcG9ydC52MS5SZXNvbHV0aW9uS2luZCLrAwoNSW5jaWRlbnRFdmVudBITCgtpbmNpZGVudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEjIKBm9wZW5lZBgKIAEoCzIgLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRPcGVuZWRIABI/CglyZXNwb25kZXIYCyABKAsyKi5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50UmVzcG9uZGVyQ2hhbmdlZEgAEjgKCWVzY2FsYXRlZBgMIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnRFc2NhbGF0ZWRIABJFChBsb2NhdGlvbl91cGRhdGVkGA0gASgLMikua2l0aC5yZWFsdGltZS52MS5JbmNpZGVudExvY2F0aW9uVXBkYXRlZEgAEkUKEGxvY2F0aW9uX3N0b3BwZWQYDiABKAsyKS5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50TG9jYXRpb25TdG9wcGVkSAASOQoKbm90ZV9hZGRlZBgPIAEoCzIjLmtpdGgucmVhbHRpbWUudjEuSW5jaWRlbnROb3RlQWRkZWRIABIyCgZjbG9zZWQYECABKAsyIC5raXRoLnJlYWx0aW1lLnYxLkluY2lkZW50Q2xvc2VkSABCCAoGY2hhbmdlIm0KFkluY2lkZW50UmVzcG9uZGVyRXZlbnQSEwoLaW5jaWRlbnRfaWQYASABKAkSDgoGZHVyZXNzGAIgASgIEi4KBWV2ZW50GAMgASgLMh8ua2l0aC5yZWFsdGltZS52MS5JbmNpZGVudEV2ZW50Kn0KEVVuc3Vic2NyaWJlUmVhc29uEiIKHlVOU1VCU0NSSUJFX1JFQVNPTl9VTlNQRUNJRklFRBAAEiAKHFVOU1VCU0NSSUJFX1JFQVNPTl9SRVFVRVNURUQQARIiCh5VTlNVQlNDUklCRV9SRUFTT05fQUNDRVNTX0xPU1QQAiqqAQoJR2FwUmVhc29uEhoKFkdBUF9SRUFTT05fVU5TUEVDSUZJRUQQABIlCiFHQVBfUkVBU09OX1JFUExBWV9XSU5ET1dfRVhDRUVERUQQARIbChdHQVBfUkVBU09OX0NVUlNPUl9BSEVBRBACEiEKHUdBUF9SRUFTT05fUkVQTEFZX1VOQVZBSUxBQkxFEAMSGgoWR0FQX1JFQVNPTl9OT1RfVklTSUJMRRAEKvoBCglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhwKGEVSUk9SX0NPREVfSU5WQUxJRF9GUkFNRRABEhwKGEVSUk9SX0NPREVfSU5WQUxJRF9UT0tFThACEh4KGkVSUk9SX0NPREVfRk9SQklEREVOX1RPUElDEAMSHgoaRVJST1JfQ09ERV9UT09fTUFOWV9UT1BJQ1MQBBIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBAFEhoKFkVSUk9SX0NPREVfVU5BVkFJTEFCTEUQBhIcChhFUlJPUl9DT0RFX1VOSU1QTEVNRU5URUQQByryAQoLQ2xvc2VSZWFzb24SHAoYQ0xPU0VfUkVBU09OX1VOU1BFQ0lGSUVEEAASIAocQ0xPU0VfUkVBU09OX1NFUlZFUl9TSFVURE9XThABEh4KGkNMT1NFX1JFQVNPTl9UT0tFTl9SRVZPS0VEEAISHgoaQ0xPU0VfUkVBU09OX1RPS0VOX0VYUElSRUQQAxIeChpDTE9TRV9SRUFTT05fU0xPV19DT05TVU1FUhAEEiIKHkNMT1NFX1JFQVNPTl9IRUFSVEJFQVRfVElNRU9VVBAFEh8KG0NMT1NFX1JFQVNPTl9QUk9UT0NPTF9FUlJPUhAGKpsBCg1BY2NvdW50Q2hhbmdlEh4KGkFDQ09VTlRfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIgoeQUNDT1VOVF9DSEFOR0VfUFJPRklMRV9VUERBVEVEEAESIwofQUNDT1VOVF9DSEFOR0VfU0VUVElOR1NfVVBEQVRFRBACEiEKHUFDQ09VTlRfQ0hBTkdFX0VNQUlMX1ZFUklGSUVEEAMqiAMKElJlbGF0aW9uc2hpcENoYW5nZRIjCh9SRUxBVElPTlNISVBfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIAocUkVMQVRJT05TSElQX0NIQU5HRV9GT0xMT1dFRBABEiIKHlJFTEFUSU9OU0hJUF9DSEFOR0VfVU5GT0xMT1dFRBACEigKJFJFTEFUSU9OU0hJUF9DSEFOR0VfRk9MTE9XX1JFUVVFU1RFRBADEi8KK1JFTEFUSU9OU0hJUF9DSEFOR0VfRk9MTE9XX1JFUVVFU1RfQUNDRVBURUQQBBIoCiRSRUxBVElPTlNISVBfQ0hBTkdFX0ZPTExPV0VSX1JFTU9WRUQQBRIfChtSRUxBVElPTlNISVBfQ0hBTkdFX0JMT0NLRUQQBhIhCh1SRUxBVElPTlNISVBfQ0hBTkdFX1VOQkxPQ0tFRBAHEh0KGVJFTEFUSU9OU0hJUF9DSEFOR0VfTVVURUQQCBIfChtSRUxBVElPTlNISVBfQ0hBTkdFX1VOTVVURUQQCSpjCgxDaXJjbGVDaGFuZ2USHQoZQ0lSQ0xFX0NIQU5HRV9VTlNQRUNJRklFRBAAEhkKFUNJUkNMRV9DSEFOR0VfVVBEQVRFRBABEhkKFUNJUkNMRV9DSEFOR0VfREVMRVRFRBACKuwBChJDaXJjbGVNZW1iZXJDaGFuZ2USJAogQ0lSQ0xFX01FTUJFUl9DSEFOR0VfVU5TUEVDSUZJRUQQABIfChtDSVJDTEVfTUVNQkVSX0NIQU5HRV9KT0lORUQQARIdChlDSVJDTEVfTUVNQkVSX0NIQU5HRV9MRUZUEAISIAocQ0lSQ0xFX01FTUJFUl9DSEFOR0VfUkVNT1ZFRBADEiUKIUNJUkNMRV9NRU1CRVJfQ0hBTkdFX1JPTEVfQ0hBTkdFRBAEEicKI0NJUkNMRV9NRU1CRVJfQ0hBTkdFX1NBRkVUWV9DSEFOR0VEEAUqcwoKUG9zdENoYW5nZRIbChdQT1NUX0NIQU5HRV9VTlNQRUNJRklFRBAAEhcKE1BPU1RfQ0hBTkdFX0NSRUFURUQQARIWChJQT1NUX0NIQU5HRV9FRElURUQQAhIXChNQT1NUX0NIQU5HRV9ERUxFVEVEEAMqlAEKD1Jlc3BvbmRlckNoYW5nZRIgChxSRVNQT05ERVJfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIQodUkVTUE9OREVSX0NIQU5HRV9BQ0tOT1dMRURHRUQQARIeChpSRVNQT05ERVJfQ0hBTkdFX1JFU1BPTkRFRBACEhwKGFJFU1BPTkRFUl9DSEFOR0VfQ0xBSU1FRBADYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_circle_v1_types, file_kith_common_v1_common, file_kith_support_v1_types, file_kith_user_v1_notification]);
 
 /**
- * A frame from the client.
+ * A frame from the client. A frame that cannot be decoded, or carries none of the cases,
+ * answers Error{ERROR_CODE_INVALID_FRAME}; the socket stays open.
  *
  * @generated from message kith.realtime.v1.ClientFrame
  */
 export type ClientFrame = Message<"kith.realtime.v1.ClientFrame"> & {
   /**
-   * Optional client-chosen id echoed in the matching Error or Subscribed frame.
+   * Optional client-chosen id, echoed in the Subscribed, Unsubscribed, Authenticated or Error
+   * frame that answers this one.
    *
    * @generated from field: uint32 request_id = 1;
    */
@@ -89,9 +330,10 @@ export const ClientFrameSchema: GenMessage<ClientFrame> = /*@__PURE__*/
 
 /**
  * Presents a fresh access token for the same user and session (after a refresh), so the socket
- * outlives the token it was opened with. Answered by Authenticated, or by an Error frame
- * ("invalid_token") that leaves the socket on its current token. A socket whose token expires
- * without one is closed (4401, CLOSE_REASON_TOKEN_EXPIRED).
+ * outlives the token it was opened with. Answered by Authenticated, or by
+ * Error{ERROR_CODE_INVALID_TOKEN} (another user or session, or a bad token) or
+ * Error{ERROR_CODE_UNAVAILABLE} (retry), both of which leave the socket on its current token.
+ * A socket whose token expires without a fresh one is closed (4401, CLOSE_REASON_TOKEN_EXPIRED).
  *
  * @generated from message kith.realtime.v1.Authenticate
  */
@@ -110,14 +352,18 @@ export const AuthenticateSchema: GenMessage<Authenticate> = /*@__PURE__*/
   messageDesc(file_kith_realtime_v1_realtime, 1);
 
 /**
- * Starts delivery of a topic: "user" (the caller's own events), "notifications",
- * "circle:<uuid>", "incident:<uuid>", "post:<uuid>". Topics the caller may not see answer an
- * Error frame (code "forbidden_topic"), without saying whether the thing exists.
+ * Starts live delivery of a topic (see the topic table in the file header): frames published
+ * after the subscription. Answered by Subscribed with the topic's current head seq, or by an
+ * Error (ERROR_CODE_FORBIDDEN_TOPIC, _TOO_MANY_TOPICS or _UNAVAILABLE). Subscribing to a topic
+ * already held is a no-op answered by Subscribed. To also get what was missed, use Resume.
  *
  * @generated from message kith.realtime.v1.Subscribe
  */
 export type Subscribe = Message<"kith.realtime.v1.Subscribe"> & {
   /**
+   * "user", "notifications", "circle:<uuid>", "post:<uuid>", "incident:<uuid>" or
+   * "responders:<uuid>" (lower-case uuids).
+   *
    * @generated from field: string topic = 1;
    */
   topic: string;
@@ -131,10 +377,15 @@ export const SubscribeSchema: GenMessage<Subscribe> = /*@__PURE__*/
   messageDesc(file_kith_realtime_v1_realtime, 2);
 
 /**
+ * Stops delivery of a topic. Answered by Unsubscribed (UNSUBSCRIBE_REASON_REQUESTED), also when
+ * the topic was not held.
+ *
  * @generated from message kith.realtime.v1.Unsubscribe
  */
 export type Unsubscribe = Message<"kith.realtime.v1.Unsubscribe"> & {
   /**
+   * As Subscribe.topic.
+   *
    * @generated from field: string topic = 1;
    */
   topic: string;
@@ -148,16 +399,35 @@ export const UnsubscribeSchema: GenMessage<Unsubscribe> = /*@__PURE__*/
   messageDesc(file_kith_realtime_v1_realtime, 3);
 
 /**
- * Confirms receipt of critical frames (SOS, escalations) up to and including seq. Unacked
- * critical frames are re-sent, and missing acknowledgements feed the support escalation.
+ * Delivery receipt of one ack_required frame, sent once the client has stored and shown it.
+ *
+ * An Ack only says "this device received it": support records the user as delivered
+ * (kith.support.v1 responder state DELIVERED) for the incident the frame is about
+ * (NotificationEvent.subject.incident_id), if they are one of its responders. It is NOT a
+ * human acknowledgement: it never stops, pauses or delays the escalation ladder. Only
+ * SupportService.Acknowledge or SupportService.Respond, a person's action, do.
+ *
+ * Ack every ack_required frame once; an Ack for a frame that was not ack_required or not
+ * delivered to this socket is ignored. No answer frame. A frame replayed after a reconnect that
+ * was acked before needs no second Ack (a second one is harmless). Unacked frames are not
+ * re-sent on a live socket; they are replayed by Resume like any other frame.
  *
  * @generated from message kith.realtime.v1.Ack
  */
 export type Ack = Message<"kith.realtime.v1.Ack"> & {
   /**
+   * seq of the acknowledged frame (ServerFrame.seq).
+   *
    * @generated from field: uint64 seq = 1;
    */
   seq: bigint;
+
+  /**
+   * Topic of the acknowledged frame (ServerFrame.topic); seq is per topic.
+   *
+   * @generated from field: string topic = 2;
+   */
+  topic: string;
 };
 
 /**
@@ -168,23 +438,25 @@ export const AckSchema: GenMessage<Ack> = /*@__PURE__*/
   messageDesc(file_kith_realtime_v1_realtime, 4);
 
 /**
- * Sent first after reconnecting: replay every frame after last_seq. Within the replay window
- * the client gets each missed frame once, in order; past it, a Gap frame.
+ * Restores subscriptions after a reconnect and replays what was missed, per topic. Each topic
+ * is authorised like Subscribe (refused ones answer an Error frame naming the topic; the others
+ * proceed). One Subscribed frame confirms the granted topics with their heads; then, for each
+ * granted topic, in order: a Gap if frames after its cursor are no longer held (or the cursor
+ * is ahead of the topic), the held frames after the cursor up to the head, then live frames.
+ * A cursor with seq 0 only subscribes (nothing replayed). Resume may also be sent on a live
+ * socket to refill a hole in a topic already held. Replay never reaches back to a time
+ * the caller could not see the topic: a circle cursor from before the caller's latest JOINED
+ * frame replays from that frame on, after a Gap (GAP_REASON_NOT_VISIBLE).
  *
  * @generated from message kith.realtime.v1.Resume
  */
 export type Resume = Message<"kith.realtime.v1.Resume"> & {
   /**
-   * @generated from field: uint64 last_seq = 1;
-   */
-  lastSeq: bigint;
-
-  /**
-   * Topics to restore; empty = the ones held when the socket dropped, if still known.
+   * The last seq the client processed on each topic it wants back; topics unique.
    *
-   * @generated from field: repeated string topics = 2;
+   * @generated from field: repeated kith.realtime.v1.TopicCursor cursors = 3;
    */
-  topics: string[];
+  cursors: TopicCursor[];
 };
 
 /**
@@ -195,12 +467,43 @@ export const ResumeSchema: GenMessage<Resume> = /*@__PURE__*/
   messageDesc(file_kith_realtime_v1_realtime, 5);
 
 /**
- * Answer to Ping.
+ * A position in one topic's frame sequence.
+ *
+ * @generated from message kith.realtime.v1.TopicCursor
+ */
+export type TopicCursor = Message<"kith.realtime.v1.TopicCursor"> & {
+  /**
+   * As Subscribe.topic.
+   *
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+
+  /**
+   * A ServerFrame.seq on that topic; 0 = before the first frame.
+   *
+   * @generated from field: uint64 seq = 2;
+   */
+  seq: bigint;
+};
+
+/**
+ * Describes the message kith.realtime.v1.TopicCursor.
+ * Use `create(TopicCursorSchema)` to create a new message.
+ */
+export const TopicCursorSchema: GenMessage<TopicCursor> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 6);
+
+/**
+ * Answer to Ping (the frame-level heartbeat, for clients such as browsers that cannot see
+ * WebSocket protocol pings). A protocol-level pong counts too.
  *
  * @generated from message kith.realtime.v1.Pong
  */
 export type Pong = Message<"kith.realtime.v1.Pong"> & {
   /**
+   * Ping.nonce being answered.
+   *
    * @generated from field: uint64 nonce = 1;
    */
   nonce: bigint;
@@ -211,49 +514,73 @@ export type Pong = Message<"kith.realtime.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 6);
+  messageDesc(file_kith_realtime_v1_realtime, 7);
 
 /**
- * A frame from the server.
+ * A frame from the server: a control frame (seq 0) or an event frame (one of the *Event
+ * payloads, seq > 0 on its topic).
  *
  * @generated from message kith.realtime.v1.ServerFrame
  */
 export type ServerFrame = Message<"kith.realtime.v1.ServerFrame"> & {
   /**
-   * Frame schema version; currently 1.
+   * Frame schema version; currently 1. New payload cases and fields are added without a bump;
+   * a bump means an incompatible change, and a client that does not know the version must not
+   * interpret the frame (the app needs an update).
    *
    * @generated from field: uint32 v = 1;
    */
   v: number;
 
   /**
-   * Per-user monotonic sequence number of replayable frames (event, gap); 0 on control
-   * frames (hello, ping, subscribed, authenticated, error, closing), which are never replayed.
+   * Event frames: the frame's number on `topic`, dense from 1 (see the file header). Control
+   * frames: 0.
    *
    * @generated from field: uint64 seq = 2;
    */
   seq: bigint;
 
   /**
-   * The payload case in snake case ("hello", "event", …); for events, the event type
-   * ("post.created"), so a JSON client can switch without decoding the payload.
+   * The payload case in snake case ("hello", "notification", "circle_member", …), so a JSON
+   * client can switch without probing the oneof. A case a client does not know is skipped
+   * (still counting its seq).
    *
    * @generated from field: string type = 3;
    */
   type: string;
 
   /**
-   * Topic the frame was delivered on; empty for control frames.
+   * Event frames: the topic it was delivered on. Control frames: the topic a Gap, Error or
+   * Unsubscribed is about, else empty.
    *
    * @generated from field: string topic = 4;
    */
   topic: string;
 
   /**
+   * Critical frame: answer Ack{topic, seq} once stored and shown (a delivery receipt, see Ack).
+   * Set on NotificationEvent frames of types SOS, HELP_REQUEST and CHECK_IN_MISSED (an incident
+   * alert raised or escalated to this user); false on every other frame.
+   *
+   * @generated from field: bool ack_required = 5;
+   */
+  ackRequired: boolean;
+
+  /**
+   * Event frames: when the fact happened (the producing transaction's time, not the send
+   * time). Unset on control frames.
+   *
+   * @generated from field: google.protobuf.Timestamp occurred_at = 6;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
    * @generated from oneof kith.realtime.v1.ServerFrame.payload
    */
   payload: {
     /**
+     * Control frames (seq 0, never replayed).
+     *
      * @generated from field: kith.realtime.v1.Hello hello = 10;
      */
     value: Hello;
@@ -264,12 +591,6 @@ export type ServerFrame = Message<"kith.realtime.v1.ServerFrame"> & {
      */
     value: Ping;
     case: "ping";
-  } | {
-    /**
-     * @generated from field: kith.events.v1.Envelope event = 12;
-     */
-    value: Envelope;
-    case: "event";
   } | {
     /**
      * @generated from field: kith.realtime.v1.Gap gap = 13;
@@ -300,6 +621,89 @@ export type ServerFrame = Message<"kith.realtime.v1.ServerFrame"> & {
      */
     value: Authenticated;
     case: "authenticated";
+  } | {
+    /**
+     * @generated from field: kith.realtime.v1.Unsubscribed unsubscribed = 18;
+     */
+    value: Unsubscribed;
+    case: "unsubscribed";
+  } | {
+    /**
+     * Event frames (seq > 0), by topic.
+     * "user"
+     *
+     * @generated from field: kith.realtime.v1.AccountEvent account = 30;
+     */
+    value: AccountEvent;
+    case: "account";
+  } | {
+    /**
+     * @generated from field: kith.realtime.v1.RelationshipEvent relationship = 31;
+     */
+    value: RelationshipEvent;
+    case: "relationship";
+  } | {
+    /**
+     * @generated from field: kith.realtime.v1.CheckInEvent check_in = 32;
+     */
+    value: CheckInEvent;
+    case: "checkIn";
+  } | {
+    /**
+     * "notifications"
+     *
+     * @generated from field: kith.realtime.v1.NotificationEvent notification = 33;
+     */
+    value: NotificationEvent;
+    case: "notification";
+  } | {
+    /**
+     * "user" (the member's own) and "circle:<id>"
+     *
+     * @generated from field: kith.realtime.v1.CircleMemberEvent circle_member = 34;
+     */
+    value: CircleMemberEvent;
+    case: "circleMember";
+  } | {
+    /**
+     * "circle:<id>"
+     *
+     * @generated from field: kith.realtime.v1.CircleEvent circle = 35;
+     */
+    value: CircleEvent;
+    case: "circle";
+  } | {
+    /**
+     * "circle:<id>" and "post:<id>"
+     *
+     * @generated from field: kith.realtime.v1.PostEvent post = 36;
+     */
+    value: PostEvent;
+    case: "post";
+  } | {
+    /**
+     * "post:<id>"
+     *
+     * @generated from field: kith.realtime.v1.PostCountsEvent post_counts = 37;
+     */
+    value: PostCountsEvent;
+    case: "postCounts";
+  } | {
+    /**
+     * "incident:<id>" (the owner's view)
+     *
+     * @generated from field: kith.realtime.v1.IncidentEvent incident = 38;
+     */
+    value: IncidentEvent;
+    case: "incident";
+  } | {
+    /**
+     * "responders:<id>" (the alerted users' view; never sent to the owner)
+     *
+     * @generated from field: kith.realtime.v1.IncidentResponderEvent incident_responder = 39;
+     */
+    value: IncidentResponderEvent;
+    case: "incidentResponder";
   } | { case: undefined; value?: undefined };
 };
 
@@ -308,7 +712,7 @@ export type ServerFrame = Message<"kith.realtime.v1.ServerFrame"> & {
  * Use `create(ServerFrameSchema)` to create a new message.
  */
 export const ServerFrameSchema: GenMessage<ServerFrame> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 7);
+  messageDesc(file_kith_realtime_v1_realtime, 8);
 
 /**
  * First frame on every socket.
@@ -317,52 +721,86 @@ export const ServerFrameSchema: GenMessage<ServerFrame> = /*@__PURE__*/
  */
 export type Hello = Message<"kith.realtime.v1.Hello"> & {
   /**
+   * This socket's id, for support requests and logs.
+   *
    * @generated from field: string connection_id = 1;
    */
   connectionId: string;
 
   /**
+   * The authenticated user.
+   *
    * @generated from field: string user_id = 2;
    */
   userId: string;
 
   /**
+   * The session of the token the socket was opened with.
+   *
    * @generated from field: string session_id = 3;
    */
   sessionId: string;
 
   /**
-   * The server pings this often (30 s); a client that misses two pings is disconnected.
+   * The server sends a Ping this often (30 s); a client that answers neither of two pings in a
+   * row is disconnected (4408).
    *
    * @generated from field: google.protobuf.Duration heartbeat_interval = 4;
    */
   heartbeatInterval?: Duration | undefined;
 
   /**
-   * How far back Resume can replay.
+   * How long each topic's frames are kept for Resume (24 h); 0 = this gateway does not replay.
    *
    * @generated from field: google.protobuf.Duration replay_window = 5;
    */
   replayWindow?: Duration | undefined;
 
   /**
-   * Latest seq for this user at connect time.
+   * Server clock at connect, to correct client clock skew (token expiry, occurred_at).
    *
-   * @generated from field: uint64 last_seq = 6;
-   */
-  lastSeq: bigint;
-
-  /**
    * @generated from field: google.protobuf.Timestamp server_time = 7;
    */
   serverTime?: Timestamp | undefined;
 
   /**
-   * Maximum frame size the server accepts from the client.
+   * Largest client frame the server accepts, in bytes (64 KiB); bigger ones close with 1009.
    *
    * @generated from field: uint32 max_frame_bytes = 8;
    */
   maxFrameBytes: number;
+
+  /**
+   * Most topics one socket may hold (100); 0 = this gateway does not serve subscriptions yet.
+   *
+   * @generated from field: uint32 max_topics = 9;
+   */
+  maxTopics: number;
+
+  /**
+   * Most frames kept per topic for Resume (1,000), whichever of this and replay_window is
+   * reached first; 0 = this gateway does not replay.
+   *
+   * @generated from field: uint32 replay_window_frames = 10;
+   */
+  replayWindowFrames: number;
+
+  /**
+   * Head seq of the caller's own topics ("user", "notifications") at connect time, so a client
+   * can tell whether it missed anything before it resumes. Other topics' heads come in
+   * Subscribed.
+   *
+   * @generated from field: repeated kith.realtime.v1.TopicCursor last_seqs = 11;
+   */
+  lastSeqs: TopicCursor[];
+
+  /**
+   * When the socket's access token expires; present a fresh one (Authenticate) before this or
+   * the socket closes with 4401 (CLOSE_REASON_TOKEN_EXPIRED).
+   *
+   * @generated from field: google.protobuf.Timestamp token_expires_at = 12;
+   */
+  tokenExpiresAt?: Timestamp | undefined;
 };
 
 /**
@@ -370,13 +808,17 @@ export type Hello = Message<"kith.realtime.v1.Hello"> & {
  * Use `create(HelloSchema)` to create a new message.
  */
 export const HelloSchema: GenMessage<Hello> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 8);
+  messageDesc(file_kith_realtime_v1_realtime, 9);
 
 /**
+ * Frame-level heartbeat; answer with Pong{nonce}.
+ *
  * @generated from message kith.realtime.v1.Ping
  */
 export type Ping = Message<"kith.realtime.v1.Ping"> & {
   /**
+   * Increases by one per ping on a socket.
+   *
    * @generated from field: uint64 nonce = 1;
    */
   nonce: bigint;
@@ -387,23 +829,28 @@ export type Ping = Message<"kith.realtime.v1.Ping"> & {
  * Use `create(PingSchema)` to create a new message.
  */
 export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 9);
+  messageDesc(file_kith_realtime_v1_realtime, 10);
 
 /**
- * Confirms a Subscribe or Resume.
+ * Confirms a Subscribe or a Resume.
  *
  * @generated from message kith.realtime.v1.Subscribed
  */
 export type Subscribed = Message<"kith.realtime.v1.Subscribed"> & {
   /**
-   * @generated from field: repeated string topics = 1;
-   */
-  topics: string[];
-
-  /**
+   * The ClientFrame.request_id this answers.
+   *
    * @generated from field: uint32 request_id = 2;
    */
   requestId: number;
+
+  /**
+   * Each granted topic with its head seq at subscription: live frames continue after it
+   * (a Resume's replay ends there).
+   *
+   * @generated from field: repeated kith.realtime.v1.TopicCursor heads = 3;
+   */
+  heads: TopicCursor[];
 };
 
 /**
@@ -411,7 +858,40 @@ export type Subscribed = Message<"kith.realtime.v1.Subscribed"> & {
  * Use `create(SubscribedSchema)` to create a new message.
  */
 export const SubscribedSchema: GenMessage<Subscribed> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 10);
+  messageDesc(file_kith_realtime_v1_realtime, 11);
+
+/**
+ * Confirms an Unsubscribe, or tells the client the server ended subscriptions.
+ *
+ * @generated from message kith.realtime.v1.Unsubscribed
+ */
+export type Unsubscribed = Message<"kith.realtime.v1.Unsubscribed"> & {
+  /**
+   * The topics no longer delivered.
+   *
+   * @generated from field: repeated string topics = 1;
+   */
+  topics: string[];
+
+  /**
+   * The ClientFrame.request_id this answers; 0 when the server ended them.
+   *
+   * @generated from field: uint32 request_id = 2;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: kith.realtime.v1.UnsubscribeReason reason = 3;
+   */
+  reason: UnsubscribeReason;
+};
+
+/**
+ * Describes the message kith.realtime.v1.Unsubscribed.
+ * Use `create(UnsubscribedSchema)` to create a new message.
+ */
+export const UnsubscribedSchema: GenMessage<Unsubscribed> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 12);
 
 /**
  * Confirms an Authenticate: the socket now lives until the new token expires.
@@ -420,11 +900,15 @@ export const SubscribedSchema: GenMessage<Subscribed> = /*@__PURE__*/
  */
 export type Authenticated = Message<"kith.realtime.v1.Authenticated"> & {
   /**
+   * The ClientFrame.request_id this answers.
+   *
    * @generated from field: uint32 request_id = 1;
    */
   requestId: number;
 
   /**
+   * The new token's expiry; present a fresh token before it.
+   *
    * @generated from field: google.protobuf.Timestamp expires_at = 2;
    */
   expiresAt?: Timestamp | undefined;
@@ -435,10 +919,12 @@ export type Authenticated = Message<"kith.realtime.v1.Authenticated"> & {
  * Use `create(AuthenticatedSchema)` to create a new message.
  */
 export const AuthenticatedSchema: GenMessage<Authenticated> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 11);
+  messageDesc(file_kith_realtime_v1_realtime, 13);
 
 /**
- * Frames between from_seq and to_seq (inclusive) are gone; refetch state through the RPC APIs.
+ * Frames from_seq..to_seq (inclusive) of `topic` will not be delivered: refetch the topic's
+ * state through the RPC APIs (timelines and lists page forward from what the client has), then
+ * continue with the frames after to_seq.
  *
  * @generated from message kith.realtime.v1.Gap
  */
@@ -454,11 +940,16 @@ export type Gap = Message<"kith.realtime.v1.Gap"> & {
   toSeq: bigint;
 
   /**
-   * "replay_window_exceeded", "buffer_overflow".
+   * The topic the gap is in (also in ServerFrame.topic).
    *
-   * @generated from field: string reason = 3;
+   * @generated from field: string topic = 4;
    */
-  reason: string;
+  topic: string;
+
+  /**
+   * @generated from field: kith.realtime.v1.GapReason reason = 5;
+   */
+  reason: GapReason;
 };
 
 /**
@@ -466,24 +957,16 @@ export type Gap = Message<"kith.realtime.v1.Gap"> & {
  * Use `create(GapSchema)` to create a new message.
  */
 export const GapSchema: GenMessage<Gap> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 12);
+  messageDesc(file_kith_realtime_v1_realtime, 14);
 
 /**
- * A request frame failed; the socket stays open.
+ * A client frame failed; the socket stays open.
  *
  * @generated from message kith.realtime.v1.Error
  */
 export type Error = Message<"kith.realtime.v1.Error"> & {
   /**
-   * Machine-readable: "invalid_frame", "invalid_token", "forbidden_topic", "too_many_topics",
-   * "rate_limited".
-   *
-   * @generated from field: string code = 1;
-   */
-  code: string;
-
-  /**
-   * Client-safe description.
+   * Client-safe description, for logs; switch on code, never on the message.
    *
    * @generated from field: string message = 2;
    */
@@ -495,6 +978,18 @@ export type Error = Message<"kith.realtime.v1.Error"> & {
    * @generated from field: uint32 request_id = 3;
    */
   requestId: number;
+
+  /**
+   * @generated from field: kith.realtime.v1.ErrorCode code = 4;
+   */
+  code: ErrorCode;
+
+  /**
+   * The topic refused (FORBIDDEN_TOPIC, TOO_MANY_TOPICS), if any.
+   *
+   * @generated from field: string topic = 5;
+   */
+  topic: string;
 };
 
 /**
@@ -502,7 +997,7 @@ export type Error = Message<"kith.realtime.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 13);
+  messageDesc(file_kith_realtime_v1_realtime, 15);
 
 /**
  * Last frame before the server closes the socket.
@@ -523,19 +1018,22 @@ export type Closing = Message<"kith.realtime.v1.Closing"> & {
   closeCode: number;
 
   /**
+   * Client-safe description, for logs.
+   *
    * @generated from field: string message = 3;
    */
   message: string;
 
   /**
-   * Whether reconnecting makes sense (false for revoked tokens until re-login or refresh).
+   * Whether reconnecting as-is makes sense (false for revoked or expired tokens until a
+   * refresh or a new sign-in).
    *
    * @generated from field: bool reconnect = 4;
    */
   reconnect: boolean;
 
   /**
-   * Wait at least this long (with jitter) before reconnecting.
+   * Wait at least this long (plus jitter) before reconnecting.
    *
    * @generated from field: google.protobuf.Duration reconnect_after = 5;
    */
@@ -547,7 +1045,828 @@ export type Closing = Message<"kith.realtime.v1.Closing"> & {
  * Use `create(ClosingSchema)` to create a new message.
  */
 export const ClosingSchema: GenMessage<Closing> = /*@__PURE__*/
-  messageDesc(file_kith_realtime_v1_realtime, 14);
+  messageDesc(file_kith_realtime_v1_realtime, 16);
+
+/**
+ * "user": the caller's own profile, settings or address changed (on this device or another).
+ *
+ * @generated from message kith.realtime.v1.AccountEvent
+ */
+export type AccountEvent = Message<"kith.realtime.v1.AccountEvent"> & {
+  /**
+   * @generated from field: kith.realtime.v1.AccountChange change = 1;
+   */
+  change: AccountChange;
+
+  /**
+   * The profile's or settings' version after the change (PROFILE_UPDATED, SETTINGS_UPDATED);
+   * ignore the frame when you already hold this version or a newer one.
+   *
+   * @generated from field: uint64 version = 2;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.realtime.v1.AccountEvent.
+ * Use `create(AccountEventSchema)` to create a new message.
+ */
+export const AccountEventSchema: GenMessage<AccountEvent> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 17);
+
+/**
+ * "user": a relationship change the caller made, for their other devices. Only the user who
+ * made the change gets it; the other user never learns of a block, mute or unfollow from a
+ * socket (follows and accepted requests reach them as notifications). Refetch
+ * UserService.GetRelationships for the full state.
+ *
+ * @generated from message kith.realtime.v1.RelationshipEvent
+ */
+export type RelationshipEvent = Message<"kith.realtime.v1.RelationshipEvent"> & {
+  /**
+   * The other user.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: kith.realtime.v1.RelationshipChange change = 2;
+   */
+  change: RelationshipChange;
+
+  /**
+   * Version of the edge the change is about (follow edge, block edge or mute between the two);
+   * ignore the frame when you already hold this version or a newer one for that edge.
+   *
+   * @generated from field: uint64 version = 3;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.realtime.v1.RelationshipEvent.
+ * Use `create(RelationshipEventSchema)` to create a new message.
+ */
+export const RelationshipEventSchema: GenMessage<RelationshipEvent> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 18);
+
+/**
+ * "user": the caller's own check-in changed on the server side.
+ *
+ * @generated from message kith.realtime.v1.CheckInEvent
+ */
+export type CheckInEvent = Message<"kith.realtime.v1.CheckInEvent"> & {
+  /**
+   * @generated from field: string check_in_id = 1;
+   */
+  checkInId: string;
+
+  /**
+   * CHECK_IN_STATUS_MISSED: the timer ran out and the circles are being alerted.
+   *
+   * @generated from field: kith.support.v1.CheckInStatus status = 2;
+   */
+  status: CheckInStatus;
+
+  /**
+   * The incident opened for a missed check-in; subscribe to "incident:<id>" to follow it.
+   *
+   * @generated from field: string incident_id = 3;
+   */
+  incidentId: string;
+};
+
+/**
+ * Describes the message kith.realtime.v1.CheckInEvent.
+ * Use `create(CheckInEventSchema)` to create a new message.
+ */
+export const CheckInEventSchema: GenMessage<CheckInEvent> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 19);
+
+/**
+ * "notifications": a new notification for the caller. Merge it into the group `group_key` of
+ * NotificationService.ListNotifications (or refetch the first page) and bump the unread count.
+ * Frames of types SOS, HELP_REQUEST and CHECK_IN_MISSED are ack_required.
+ *
+ * @generated from message kith.realtime.v1.NotificationEvent
+ */
+export type NotificationEvent = Message<"kith.realtime.v1.NotificationEvent"> & {
+  /**
+   * @generated from field: string notification_id = 1;
+   */
+  notificationId: string;
+
+  /**
+   * @generated from field: kith.user.v1.NotificationType type = 2;
+   */
+  type: NotificationType;
+
+  /**
+   * The group it joins (see NotificationGroup.group_key).
+   *
+   * @generated from field: string group_key = 3;
+   */
+  groupKey: string;
+
+  /**
+   * What it is about; unset for account-level notifications.
+   *
+   * @generated from field: kith.user.v1.NotificationSubject subject = 4;
+   */
+  subject?: NotificationSubject | undefined;
+
+  /**
+   * The user whose action caused it (follower, liker, mentioner, inviter, the person asking
+   * for help, the responder …). Always empty for MODERATION_ACTION, REPORT_OUTCOME,
+   * APPEAL_DECIDED, DATA_EXPORT_READY and SECURITY_ALERT: moderators are never named.
+   *
+   * @generated from field: string actor_user_id = 5;
+   */
+  actorUserId: string;
+
+  /**
+   * Short plain-text preview, never markup; already localised and redacted for the recipient.
+   *
+   * @generated from field: string preview = 6;
+   */
+  preview: string;
+
+  /**
+   * In the filtered inbox (notification policy): do not alert.
+   *
+   * @generated from field: bool filtered = 7;
+   */
+  filtered: boolean;
+};
+
+/**
+ * Describes the message kith.realtime.v1.NotificationEvent.
+ * Use `create(NotificationEventSchema)` to create a new message.
+ */
+export const NotificationEventSchema: GenMessage<NotificationEvent> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 20);
+
+/**
+ * "circle:<id>": the circle itself changed.
+ *
+ * @generated from message kith.realtime.v1.CircleEvent
+ */
+export type CircleEvent = Message<"kith.realtime.v1.CircleEvent"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * @generated from field: kith.realtime.v1.CircleChange change = 2;
+   */
+  change: CircleChange;
+
+  /**
+   * The circle's version after the change (UPDATED); ignore older ones.
+   *
+   * @generated from field: uint64 version = 3;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.realtime.v1.CircleEvent.
+ * Use `create(CircleEventSchema)` to create a new message.
+ */
+export const CircleEventSchema: GenMessage<CircleEvent> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 21);
+
+/**
+ * "circle:<id>" (every member) and "user" (the member themself): a membership changed.
+ *
+ * @generated from message kith.realtime.v1.CircleMemberEvent
+ */
+export type CircleMemberEvent = Message<"kith.realtime.v1.CircleMemberEvent"> & {
+  /**
+   * @generated from field: string circle_id = 1;
+   */
+  circleId: string;
+
+  /**
+   * The member.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: kith.realtime.v1.CircleMemberChange change = 3;
+   */
+  change: CircleMemberChange;
+
+  /**
+   * The member's role after JOINED or ROLE_CHANGED.
+   *
+   * @generated from field: kith.circle.v1.CircleRole role = 4;
+   */
+  role: CircleRole;
+
+  /**
+   * SAFETY_CHANGED: the member receives help requests and SOS alerts in this circle.
+   *
+   * @generated from field: bool responder = 5;
+   */
+  responder: boolean;
+
+  /**
+   * SAFETY_CHANGED: the member is alerted first on an SOS.
+   *
+   * @generated from field: bool primary_contact = 6;
+   */
+  primaryContact: boolean;
+
+  /**
+   * The membership's version after the change; ignore the frame when you already hold this
+   * version or a newer one for this member.
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.realtime.v1.CircleMemberEvent.
+ * Use `create(CircleMemberEventSchema)` to create a new message.
+ */
+export const CircleMemberEventSchema: GenMessage<CircleMemberEvent> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 22);
+
+/**
+ * "circle:<id>" and "post:<id>": a post was created, edited or deleted. Carries no content:
+ * fetch it through PostService, which applies the audience, blocks and moderation per reader.
+ *
+ * @generated from message kith.realtime.v1.PostEvent
+ */
+export type PostEvent = Message<"kith.realtime.v1.PostEvent"> & {
+  /**
+   * @generated from field: string post_id = 1;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: kith.realtime.v1.PostChange change = 2;
+   */
+  change: PostChange;
+
+  /**
+   * @generated from field: string author_user_id = 3;
+   */
+  authorUserId: string;
+
+  /**
+   * Replies: the parent post.
+   *
+   * @generated from field: string reply_to_post_id = 4;
+   */
+  replyToPostId: string;
+
+  /**
+   * Replies: the thread's first post.
+   *
+   * @generated from field: string root_post_id = 5;
+   */
+  rootPostId: string;
+
+  /**
+   * The post's revision after the change (1 = never edited).
+   *
+   * @generated from field: uint32 revision = 6;
+   */
+  revision: number;
+
+  /**
+   * The version of post_id after the change (the post's change counter: edits, deletion,
+   * counts); ignore the frame when you already hold this version or a newer one of the post.
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.realtime.v1.PostEvent.
+ * Use `create(PostEventSchema)` to create a new message.
+ */
+export const PostEventSchema: GenMessage<PostEvent> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 23);
+
+/**
+ * "post:<id>": a public counter of the post after a like, unlike, repost, unrepost, reply or
+ * quote. Only the counters the change touched are set (the others are absent, not 0). Who
+ * liked or reposted is not said (see PostService.ListLikes).
+ *
+ * @generated from message kith.realtime.v1.PostCountsEvent
+ */
+export type PostCountsEvent = Message<"kith.realtime.v1.PostCountsEvent"> & {
+  /**
+   * @generated from field: string post_id = 1;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: optional uint32 reply_count = 2;
+   */
+  replyCount?: number | undefined;
+
+  /**
+   * @generated from field: optional uint32 like_count = 3;
+   */
+  likeCount?: number | undefined;
+
+  /**
+   * @generated from field: optional uint32 repost_count = 4;
+   */
+  repostCount?: number | undefined;
+
+  /**
+   * @generated from field: optional uint32 quote_count = 5;
+   */
+  quoteCount?: number | undefined;
+
+  /**
+   * The post's version after the change. Keep, per counter, the version at which you last set
+   * it, and apply a set counter only when this version is newer (counters arrive out of order
+   * across topics and redeliveries).
+   *
+   * @generated from field: uint64 version = 6;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.realtime.v1.PostCountsEvent.
+ * Use `create(PostCountsEventSchema)` to create a new message.
+ */
+export const PostCountsEventSchema: GenMessage<PostCountsEvent> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 24);
+
+/**
+ * The incident was opened and its first responders alerted.
+ *
+ * @generated from message kith.realtime.v1.IncidentOpened
+ */
+export type IncidentOpened = Message<"kith.realtime.v1.IncidentOpened"> & {
+  /**
+   * @generated from field: kith.support.v1.IncidentKind kind = 1;
+   */
+  kind: IncidentKind;
+
+  /**
+   * HELP_REQUEST only.
+   *
+   * @generated from field: kith.support.v1.HelpType help_type = 2;
+   */
+  helpType: HelpType;
+
+  /**
+   * HELP_REQUEST only.
+   *
+   * @generated from field: kith.support.v1.Severity severity = 3;
+   */
+  severity: Severity;
+
+  /**
+   * How many people the first step alerted.
+   *
+   * @generated from field: uint32 notified_count = 4;
+   */
+  notifiedCount: number;
+};
+
+/**
+ * Describes the message kith.realtime.v1.IncidentOpened.
+ * Use `create(IncidentOpenedSchema)` to create a new message.
+ */
+export const IncidentOpenedSchema: GenMessage<IncidentOpened> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 25);
+
+/**
+ * A responder acknowledged, responded or claimed the incident.
+ *
+ * @generated from message kith.realtime.v1.IncidentResponderChanged
+ */
+export type IncidentResponderChanged = Message<"kith.realtime.v1.IncidentResponderChanged"> & {
+  /**
+   * @generated from field: string responder_user_id = 1;
+   */
+  responderUserId: string;
+
+  /**
+   * @generated from field: kith.realtime.v1.ResponderChange change = 2;
+   */
+  change: ResponderChange;
+
+  /**
+   * RESPONDED only.
+   *
+   * @generated from field: kith.support.v1.ResponseKind response = 3;
+   */
+  response: ResponseKind;
+
+  /**
+   * RESPONDED with ON_MY_WAY only.
+   *
+   * @generated from field: google.protobuf.Duration eta = 4;
+   */
+  eta?: Duration | undefined;
+};
+
+/**
+ * Describes the message kith.realtime.v1.IncidentResponderChanged.
+ * Use `create(IncidentResponderChangedSchema)` to create a new message.
+ */
+export const IncidentResponderChangedSchema: GenMessage<IncidentResponderChanged> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 26);
+
+/**
+ * An escalation step fired because nobody acknowledged in time.
+ *
+ * @generated from message kith.realtime.v1.IncidentEscalated
+ */
+export type IncidentEscalated = Message<"kith.realtime.v1.IncidentEscalated"> & {
+  /**
+   * Index of the ladder step (0 = the first).
+   *
+   * @generated from field: uint32 step = 1;
+   */
+  step: number;
+
+  /**
+   * @generated from field: kith.support.v1.EscalationTarget target = 2;
+   */
+  target: EscalationTarget;
+
+  /**
+   * How many people this step alerted.
+   *
+   * @generated from field: uint32 notified_count = 3;
+   */
+  notifiedCount: number;
+};
+
+/**
+ * Describes the message kith.realtime.v1.IncidentEscalated.
+ * Use `create(IncidentEscalatedSchema)` to create a new message.
+ */
+export const IncidentEscalatedSchema: GenMessage<IncidentEscalated> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 27);
+
+/**
+ * The owner's location while sharing (also every update).
+ *
+ * @generated from message kith.realtime.v1.IncidentLocationUpdated
+ */
+export type IncidentLocationUpdated = Message<"kith.realtime.v1.IncidentLocationUpdated"> & {
+  /**
+   * @generated from field: kith.common.v1.Location location = 1;
+   */
+  location?: Location | undefined;
+
+  /**
+   * Sharing ends then at the latest.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 2;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kith.realtime.v1.IncidentLocationUpdated.
+ * Use `create(IncidentLocationUpdatedSchema)` to create a new message.
+ */
+export const IncidentLocationUpdatedSchema: GenMessage<IncidentLocationUpdated> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 28);
+
+/**
+ * Location sharing stopped (by the owner, on expiry, or when the incident closed).
+ *
+ * @generated from message kith.realtime.v1.IncidentLocationStopped
+ */
+export type IncidentLocationStopped = Message<"kith.realtime.v1.IncidentLocationStopped"> & {
+};
+
+/**
+ * Describes the message kith.realtime.v1.IncidentLocationStopped.
+ * Use `create(IncidentLocationStoppedSchema)` to create a new message.
+ */
+export const IncidentLocationStoppedSchema: GenMessage<IncidentLocationStopped> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 29);
+
+/**
+ * A note was added to the incident timeline; read it with SupportService.GetIncidentTimeline.
+ *
+ * @generated from message kith.realtime.v1.IncidentNoteAdded
+ */
+export type IncidentNoteAdded = Message<"kith.realtime.v1.IncidentNoteAdded"> & {
+  /**
+   * @generated from field: string author_user_id = 1;
+   */
+  authorUserId: string;
+};
+
+/**
+ * Describes the message kith.realtime.v1.IncidentNoteAdded.
+ * Use `create(IncidentNoteAddedSchema)` to create a new message.
+ */
+export const IncidentNoteAddedSchema: GenMessage<IncidentNoteAdded> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 30);
+
+/**
+ * The incident ended.
+ *
+ * @generated from message kith.realtime.v1.IncidentClosed
+ */
+export type IncidentClosed = Message<"kith.realtime.v1.IncidentClosed"> & {
+  /**
+   * RESOLVED or CANCELLED.
+   *
+   * @generated from field: kith.support.v1.IncidentStatus status = 1;
+   */
+  status: IncidentStatus;
+
+  /**
+   * RESOLVED only.
+   *
+   * @generated from field: kith.support.v1.ResolutionKind resolution = 2;
+   */
+  resolution: ResolutionKind;
+};
+
+/**
+ * Describes the message kith.realtime.v1.IncidentClosed.
+ * Use `create(IncidentClosedSchema)` to create a new message.
+ */
+export const IncidentClosedSchema: GenMessage<IncidentClosed> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 31);
+
+/**
+ * "incident:<id>" (the owner's view; wrapped in IncidentResponderEvent on "responders:<id>"):
+ * one change of an incident. Refetch SupportService.GetIncident for the full state. After
+ * `closed` no further IncidentEvent is sent on "incident:<id>", whatever happens later.
+ *
+ * @generated from message kith.realtime.v1.IncidentEvent
+ */
+export type IncidentEvent = Message<"kith.realtime.v1.IncidentEvent"> & {
+  /**
+   * @generated from field: string incident_id = 1;
+   */
+  incidentId: string;
+
+  /**
+   * The incident's version after the change (support's per-incident version); ignore the
+   * frame when you already hold this version or a newer one.
+   *
+   * @generated from field: uint64 version = 2;
+   */
+  version: bigint;
+
+  /**
+   * @generated from oneof kith.realtime.v1.IncidentEvent.change
+   */
+  change: {
+    /**
+     * @generated from field: kith.realtime.v1.IncidentOpened opened = 10;
+     */
+    value: IncidentOpened;
+    case: "opened";
+  } | {
+    /**
+     * @generated from field: kith.realtime.v1.IncidentResponderChanged responder = 11;
+     */
+    value: IncidentResponderChanged;
+    case: "responder";
+  } | {
+    /**
+     * @generated from field: kith.realtime.v1.IncidentEscalated escalated = 12;
+     */
+    value: IncidentEscalated;
+    case: "escalated";
+  } | {
+    /**
+     * @generated from field: kith.realtime.v1.IncidentLocationUpdated location_updated = 13;
+     */
+    value: IncidentLocationUpdated;
+    case: "locationUpdated";
+  } | {
+    /**
+     * @generated from field: kith.realtime.v1.IncidentLocationStopped location_stopped = 14;
+     */
+    value: IncidentLocationStopped;
+    case: "locationStopped";
+  } | {
+    /**
+     * @generated from field: kith.realtime.v1.IncidentNoteAdded note_added = 15;
+     */
+    value: IncidentNoteAdded;
+    case: "noteAdded";
+  } | {
+    /**
+     * @generated from field: kith.realtime.v1.IncidentClosed closed = 16;
+     */
+    value: IncidentClosed;
+    case: "closed";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message kith.realtime.v1.IncidentEvent.
+ * Use `create(IncidentEventSchema)` to create a new message.
+ */
+export const IncidentEventSchema: GenMessage<IncidentEvent> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 32);
+
+/**
+ * "responders:<id>" only, never sent to the incident's owner: the incident as the people it
+ * alerted see it. Carries every IncidentEvent of the incident, and the duress notice.
+ *
+ * @generated from message kith.realtime.v1.IncidentResponderEvent
+ */
+export type IncidentResponderEvent = Message<"kith.realtime.v1.IncidentResponderEvent"> & {
+  /**
+   * @generated from field: string incident_id = 1;
+   */
+  incidentId: string;
+
+  /**
+   * The owner cancelled with the duress PIN: the owner's devices show "cancelled", but the
+   * incident continues and escalates. Set on the notice (the frame with `event` unset, sent
+   * instead of the cancel) and on every later frame. Keep showing the incident as active and
+   * never call, text or otherwise contact the owner's phone: someone may be watching it.
+   *
+   * @generated from field: bool duress = 2;
+   */
+  duress: boolean;
+
+  /**
+   * The change; unset on the duress notice.
+   *
+   * @generated from field: kith.realtime.v1.IncidentEvent event = 3;
+   */
+  event?: IncidentEvent | undefined;
+};
+
+/**
+ * Describes the message kith.realtime.v1.IncidentResponderEvent.
+ * Use `create(IncidentResponderEventSchema)` to create a new message.
+ */
+export const IncidentResponderEventSchema: GenMessage<IncidentResponderEvent> = /*@__PURE__*/
+  messageDesc(file_kith_realtime_v1_realtime, 33);
+
+/**
+ * Why a subscription ended.
+ *
+ * @generated from enum kith.realtime.v1.UnsubscribeReason
+ */
+export enum UnsubscribeReason {
+  /**
+   * @generated from enum value: UNSUBSCRIBE_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The client sent Unsubscribe.
+   *
+   * @generated from enum value: UNSUBSCRIBE_REASON_REQUESTED = 1;
+   */
+  REQUESTED = 1,
+
+  /**
+   * The caller may no longer see the topic (left or removed from the circle, post deleted or
+   * its audience narrowed, blocked, circle deleted). Drop its cursor; do not resubscribe.
+   *
+   * @generated from enum value: UNSUBSCRIBE_REASON_ACCESS_LOST = 2;
+   */
+  ACCESS_LOST = 2,
+}
+
+/**
+ * Describes the enum kith.realtime.v1.UnsubscribeReason.
+ */
+export const UnsubscribeReasonSchema: GenEnum<UnsubscribeReason> = /*@__PURE__*/
+  enumDesc(file_kith_realtime_v1_realtime, 0);
+
+/**
+ * Why frames of a topic cannot be delivered.
+ *
+ * @generated from enum kith.realtime.v1.GapReason
+ */
+export enum GapReason {
+  /**
+   * @generated from enum value: GAP_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Older than Hello.replay_window or further back than Hello.replay_window_frames.
+   *
+   * @generated from enum value: GAP_REASON_REPLAY_WINDOW_EXCEEDED = 1;
+   */
+  REPLAY_WINDOW_EXCEEDED = 1,
+
+  /**
+   * The cursor is ahead of the topic's head (the replay store lost the topic's frames and
+   * numbering restarted): refetch and continue from to_seq.
+   *
+   * @generated from enum value: GAP_REASON_CURSOR_AHEAD = 2;
+   */
+  CURSOR_AHEAD = 2,
+
+  /**
+   * The replay store could not be read; live frames continue after to_seq.
+   *
+   * @generated from enum value: GAP_REASON_REPLAY_UNAVAILABLE = 3;
+   */
+  REPLAY_UNAVAILABLE = 3,
+
+  /**
+   * Frames from before the caller's current access to the topic (see Resume).
+   *
+   * @generated from enum value: GAP_REASON_NOT_VISIBLE = 4;
+   */
+  NOT_VISIBLE = 4,
+}
+
+/**
+ * Describes the enum kith.realtime.v1.GapReason.
+ */
+export const GapReasonSchema: GenEnum<GapReason> = /*@__PURE__*/
+  enumDesc(file_kith_realtime_v1_realtime, 1);
+
+/**
+ * Machine-readable error of a client frame.
+ *
+ * @generated from enum kith.realtime.v1.ErrorCode
+ */
+export enum ErrorCode {
+  /**
+   * @generated from enum value: ERROR_CODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The frame could not be decoded, carries no case, or breaks a field rule.
+   *
+   * @generated from enum value: ERROR_CODE_INVALID_FRAME = 1;
+   */
+  INVALID_FRAME = 1,
+
+  /**
+   * Authenticate: the token is invalid, expired, or of another user or session.
+   *
+   * @generated from enum value: ERROR_CODE_INVALID_TOKEN = 2;
+   */
+  INVALID_TOKEN = 2,
+
+  /**
+   * Subscribe or Resume: the topic does not exist or the caller may not see it (the two are
+   * indistinguishable). Error.topic names it.
+   *
+   * @generated from enum value: ERROR_CODE_FORBIDDEN_TOPIC = 3;
+   */
+  FORBIDDEN_TOPIC = 3,
+
+  /**
+   * Subscribe or Resume: over Hello.max_topics.
+   *
+   * @generated from enum value: ERROR_CODE_TOO_MANY_TOPICS = 4;
+   */
+  TOO_MANY_TOPICS = 4,
+
+  /**
+   * Too many client frames; slow down (the socket stays open).
+   *
+   * @generated from enum value: ERROR_CODE_RATE_LIMITED = 5;
+   */
+  RATE_LIMITED = 5,
+
+  /**
+   * A dependency (token verification, topic authorisation, replay store) did not answer;
+   * retry the frame with backoff.
+   *
+   * @generated from enum value: ERROR_CODE_UNAVAILABLE = 6;
+   */
+  UNAVAILABLE = 6,
+
+  /**
+   * This gateway does not support the frame yet.
+   *
+   * @generated from enum value: ERROR_CODE_UNIMPLEMENTED = 7;
+   */
+  UNIMPLEMENTED = 7,
+}
+
+/**
+ * Describes the enum kith.realtime.v1.ErrorCode.
+ */
+export const ErrorCodeSchema: GenEnum<ErrorCode> = /*@__PURE__*/
+  enumDesc(file_kith_realtime_v1_realtime, 2);
 
 /**
  * Why the server is about to close the socket.
@@ -561,20 +1880,23 @@ export enum CloseReason {
   UNSPECIFIED = 0,
 
   /**
-   * Draining for deploy or shutdown; reconnect (to any replica).
+   * Close code 1001. Draining for deploy or shutdown; reconnect (to any replica) and Resume.
    *
    * @generated from enum value: CLOSE_REASON_SERVER_SHUTDOWN = 1;
    */
   SERVER_SHUTDOWN = 1,
 
   /**
-   * Close code 4401; refresh the token before reconnecting.
+   * Close code 4401. The session was revoked or the user's tokens invalidated (logout-all,
+   * password change, suspension); refresh or sign in again before reconnecting.
    *
    * @generated from enum value: CLOSE_REASON_TOKEN_REVOKED = 2;
    */
   TOKEN_REVOKED = 2,
 
   /**
+   * Close code 4401. The access token expired without an Authenticate; refresh first.
+   *
    * @generated from enum value: CLOSE_REASON_TOKEN_EXPIRED = 3;
    */
   TOKEN_EXPIRED = 3,
@@ -587,7 +1909,7 @@ export enum CloseReason {
   SLOW_CONSUMER = 4,
 
   /**
-   * Close code 4408.
+   * Close code 4408: no pong within two heartbeat intervals.
    *
    * @generated from enum value: CLOSE_REASON_HEARTBEAT_TIMEOUT = 5;
    */
@@ -605,5 +1927,281 @@ export enum CloseReason {
  * Describes the enum kith.realtime.v1.CloseReason.
  */
 export const CloseReasonSchema: GenEnum<CloseReason> = /*@__PURE__*/
-  enumDesc(file_kith_realtime_v1_realtime, 0);
+  enumDesc(file_kith_realtime_v1_realtime, 3);
+
+/**
+ * What changed on the caller's own account.
+ *
+ * @generated from enum kith.realtime.v1.AccountChange
+ */
+export enum AccountChange {
+  /**
+   * @generated from enum value: ACCOUNT_CHANGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Refetch UserService.GetProfile for yourself.
+   *
+   * @generated from enum value: ACCOUNT_CHANGE_PROFILE_UPDATED = 1;
+   */
+  PROFILE_UPDATED = 1,
+
+  /**
+   * Refetch UserService.GetSettings.
+   *
+   * @generated from enum value: ACCOUNT_CHANGE_SETTINGS_UPDATED = 2;
+   */
+  SETTINGS_UPDATED = 2,
+
+  /**
+   * The e-mail address was verified.
+   *
+   * @generated from enum value: ACCOUNT_CHANGE_EMAIL_VERIFIED = 3;
+   */
+  EMAIL_VERIFIED = 3,
+}
+
+/**
+ * Describes the enum kith.realtime.v1.AccountChange.
+ */
+export const AccountChangeSchema: GenEnum<AccountChange> = /*@__PURE__*/
+  enumDesc(file_kith_realtime_v1_realtime, 4);
+
+/**
+ * A relationship change the caller made.
+ *
+ * @generated from enum kith.realtime.v1.RelationshipChange
+ */
+export enum RelationshipChange {
+  /**
+   * @generated from enum value: RELATIONSHIP_CHANGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The caller follows user_id now.
+   *
+   * @generated from enum value: RELATIONSHIP_CHANGE_FOLLOWED = 1;
+   */
+  FOLLOWED = 1,
+
+  /**
+   * The caller stopped following user_id.
+   *
+   * @generated from enum value: RELATIONSHIP_CHANGE_UNFOLLOWED = 2;
+   */
+  UNFOLLOWED = 2,
+
+  /**
+   * The caller asked to follow user_id (a locked account).
+   *
+   * @generated from enum value: RELATIONSHIP_CHANGE_FOLLOW_REQUESTED = 3;
+   */
+  FOLLOW_REQUESTED = 3,
+
+  /**
+   * The caller accepted user_id's follow request: user_id follows the caller now.
+   *
+   * @generated from enum value: RELATIONSHIP_CHANGE_FOLLOW_REQUEST_ACCEPTED = 4;
+   */
+  FOLLOW_REQUEST_ACCEPTED = 4,
+
+  /**
+   * The caller removed user_id from their followers.
+   *
+   * @generated from enum value: RELATIONSHIP_CHANGE_FOLLOWER_REMOVED = 5;
+   */
+  FOLLOWER_REMOVED = 5,
+
+  /**
+   * @generated from enum value: RELATIONSHIP_CHANGE_BLOCKED = 6;
+   */
+  BLOCKED = 6,
+
+  /**
+   * @generated from enum value: RELATIONSHIP_CHANGE_UNBLOCKED = 7;
+   */
+  UNBLOCKED = 7,
+
+  /**
+   * @generated from enum value: RELATIONSHIP_CHANGE_MUTED = 8;
+   */
+  MUTED = 8,
+
+  /**
+   * Also when a timed mute expires.
+   *
+   * @generated from enum value: RELATIONSHIP_CHANGE_UNMUTED = 9;
+   */
+  UNMUTED = 9,
+}
+
+/**
+ * Describes the enum kith.realtime.v1.RelationshipChange.
+ */
+export const RelationshipChangeSchema: GenEnum<RelationshipChange> = /*@__PURE__*/
+  enumDesc(file_kith_realtime_v1_realtime, 5);
+
+/**
+ * What changed about a circle.
+ *
+ * @generated from enum kith.realtime.v1.CircleChange
+ */
+export enum CircleChange {
+  /**
+   * @generated from enum value: CIRCLE_CHANGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Name, description, avatar, rules or settings; refetch CircleService.GetCircle.
+   *
+   * @generated from enum value: CIRCLE_CHANGE_UPDATED = 1;
+   */
+  UPDATED = 1,
+
+  /**
+   * The circle is gone; its subscriptions end right after this frame.
+   *
+   * @generated from enum value: CIRCLE_CHANGE_DELETED = 2;
+   */
+  DELETED = 2,
+}
+
+/**
+ * Describes the enum kith.realtime.v1.CircleChange.
+ */
+export const CircleChangeSchema: GenEnum<CircleChange> = /*@__PURE__*/
+  enumDesc(file_kith_realtime_v1_realtime, 6);
+
+/**
+ * What changed about a circle membership.
+ *
+ * @generated from enum kith.realtime.v1.CircleMemberChange
+ */
+export enum CircleMemberChange {
+  /**
+   * @generated from enum value: CIRCLE_MEMBER_CHANGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CIRCLE_MEMBER_CHANGE_JOINED = 1;
+   */
+  JOINED = 1,
+
+  /**
+   * @generated from enum value: CIRCLE_MEMBER_CHANGE_LEFT = 2;
+   */
+  LEFT = 2,
+
+  /**
+   * Removed by an owner or admin (who did it, and whether it is a ban, is not said).
+   *
+   * @generated from enum value: CIRCLE_MEMBER_CHANGE_REMOVED = 3;
+   */
+  REMOVED = 3,
+
+  /**
+   * See role.
+   *
+   * @generated from enum value: CIRCLE_MEMBER_CHANGE_ROLE_CHANGED = 4;
+   */
+  ROLE_CHANGED = 4,
+
+  /**
+   * See responder and primary_contact.
+   *
+   * @generated from enum value: CIRCLE_MEMBER_CHANGE_SAFETY_CHANGED = 5;
+   */
+  SAFETY_CHANGED = 5,
+}
+
+/**
+ * Describes the enum kith.realtime.v1.CircleMemberChange.
+ */
+export const CircleMemberChangeSchema: GenEnum<CircleMemberChange> = /*@__PURE__*/
+  enumDesc(file_kith_realtime_v1_realtime, 7);
+
+/**
+ * What happened to a post, as seen on one topic.
+ *
+ * @generated from enum kith.realtime.v1.PostChange
+ */
+export enum PostChange {
+  /**
+   * @generated from enum value: POST_CHANGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A new post in the circle ("circle:<id>"), or a new reply to the subscribed post
+   * ("post:<id>", reply_to_post_id or root_post_id is the topic's post). Fetch it with
+   * PostService.GetPost; NotFound means the reader may not see it (e.g. a block): skip it.
+   *
+   * @generated from enum value: POST_CHANGE_CREATED = 1;
+   */
+  CREATED = 1,
+
+  /**
+   * Edited; refetch when revision is newer than the one shown.
+   *
+   * @generated from enum value: POST_CHANGE_EDITED = 2;
+   */
+  EDITED = 2,
+
+  /**
+   * Deleted, or no longer visible to this topic's readers (an edit dropped the circle from its
+   * audience). Remove it; a "post:<id>" subscription ends right after.
+   *
+   * @generated from enum value: POST_CHANGE_DELETED = 3;
+   */
+  DELETED = 3,
+}
+
+/**
+ * Describes the enum kith.realtime.v1.PostChange.
+ */
+export const PostChangeSchema: GenEnum<PostChange> = /*@__PURE__*/
+  enumDesc(file_kith_realtime_v1_realtime, 8);
+
+/**
+ * What a responder did.
+ *
+ * @generated from enum kith.realtime.v1.ResponderChange
+ */
+export enum ResponderChange {
+  /**
+   * @generated from enum value: RESPONDER_CHANGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Seen and taken on (SupportService.Acknowledge); stops the escalation ladder.
+   *
+   * @generated from enum value: RESPONDER_CHANGE_ACKNOWLEDGED = 1;
+   */
+  ACKNOWLEDGED = 1,
+
+  /**
+   * Answered (SupportService.Respond); see response and eta.
+   *
+   * @generated from enum value: RESPONDER_CHANGE_RESPONDED = 2;
+   */
+  RESPONDED = 2,
+
+  /**
+   * Said they are handling it (ClaimResponse); other responders may stand down.
+   *
+   * @generated from enum value: RESPONDER_CHANGE_CLAIMED = 3;
+   */
+  CLAIMED = 3,
+}
+
+/**
+ * Describes the enum kith.realtime.v1.ResponderChange.
+ */
+export const ResponderChangeSchema: GenEnum<ResponderChange> = /*@__PURE__*/
+  enumDesc(file_kith_realtime_v1_realtime, 9);
 

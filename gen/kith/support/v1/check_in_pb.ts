@@ -7,7 +7,7 @@ import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { CheckIn, EscalationLadder } from "./types_pb.js";
+import type { CheckIn, EscalationLadder, Reach } from "./types_pb.js";
 import { file_kith_support_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/support/v1/check_in.proto.
  */
 export const file_kith_support_v1_check_in: GenFile = /*@__PURE__*/
-  fileDesc("Ch5raXRoL3N1cHBvcnQvdjEvY2hlY2tfaW4ucHJvdG8SD2tpdGguc3VwcG9ydC52MSLPAgoTU3RhcnRDaGVja0luUmVxdWVzdBJACghkdXJhdGlvbhgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIRukgOqgELIgQIgKMFMgMIrAJIABI8CgZkdWVfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQg66SAuyAQhKBAiAowVAAUgAEicKCmNpcmNsZV9pZHMYAyADKAlCE7pIEJIBDQgBEBQYASIFcgOwAQESHQoLZGVzdGluYXRpb24YBCABKAlCCLpIBXIDGMgBEiMKDWNoZWNrX2luX3dvcmQYBSABKAlCDLpICdgBAXIEEAMYQBI4Cg9pZGVtcG90ZW5jeV9rZXkYBiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyRCEQoIZGVhZGxpbmUSBbpIAggBIkIKFFN0YXJ0Q2hlY2tJblJlc3BvbnNlEioKCGNoZWNrX2luGAEgASgLMhgua2l0aC5zdXBwb3J0LnYxLkNoZWNrSW4iiQEKDkNoZWNrSW5SZXF1ZXN0Eh0KC2NoZWNrX2luX2lkGAEgASgJQgi6SAVyA7ABARIeCg1jaGVja19pbl93b3JkGAIgASgJQge6SARyAhhAEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI9Cg9DaGVja0luUmVzcG9uc2USKgoIY2hlY2tfaW4YASABKAsyGC5raXRoLnN1cHBvcnQudjEuQ2hlY2tJbiKyAQoURXh0ZW5kQ2hlY2tJblJlcXVlc3QSHQoLY2hlY2tfaW5faWQYASABKAlCCLpIBXIDsAEBEkEKCWV4dGVuZF9ieRgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkITukgQyAEBqgEKIgMIoDgyAwisAhI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiQwoVRXh0ZW5kQ2hlY2tJblJlc3BvbnNlEioKCGNoZWNrX2luGAEgASgLMhgua2l0aC5zdXBwb3J0LnYxLkNoZWNrSW4ijwEKFENhbmNlbENoZWNrSW5SZXF1ZXN0Eh0KC2NoZWNrX2luX2lkGAEgASgJQgi6SAVyA7ABARIeCg1jaGVja19pbl93b3JkGAIgASgJQge6SARyAhhAEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIXChVDYW5jZWxDaGVja0luUmVzcG9uc2Ui6QEKFVJlcXVlc3RDaGVja0luUmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIbCgljaXJjbGVfaWQYAiABKAlCCLpIBXIDsAEBEhkKB21lc3NhZ2UYAyABKAlCCLpIBXIDGMgBEkMKDWFuc3dlcl93aXRoaW4YBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CEbpIDqoBCyIECICjBTIDCKwCEjgKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJEChZSZXF1ZXN0Q2hlY2tJblJlc3BvbnNlEioKCGNoZWNrX2luGAEgASgLMhgua2l0aC5zdXBwb3J0LnYxLkNoZWNrSW4iZgoTTGlzdENoZWNrSW5zUmVxdWVzdBITCgthY3RpdmVfb25seRgBIAEoCBIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJcChRMaXN0Q2hlY2tJbnNSZXNwb25zZRIrCgljaGVja19pbnMYASADKAsyGC5raXRoLnN1cHBvcnQudjEuQ2hlY2tJbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiHAoaR2V0RXNjYWxhdGlvbkxhZGRlclJlcXVlc3QiZAobR2V0RXNjYWxhdGlvbkxhZGRlclJlc3BvbnNlEjEKBmxhZGRlchgBIAEoCzIhLmtpdGguc3VwcG9ydC52MS5Fc2NhbGF0aW9uTGFkZGVyEhIKCmlzX2RlZmF1bHQYAiABKAgilAEKHVVwZGF0ZUVzY2FsYXRpb25MYWRkZXJSZXF1ZXN0EjkKBmxhZGRlchgBIAEoCzIhLmtpdGguc3VwcG9ydC52MS5Fc2NhbGF0aW9uTGFkZGVyQga6SAPIAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIlMKHlVwZGF0ZUVzY2FsYXRpb25MYWRkZXJSZXNwb25zZRIxCgZsYWRkZXIYASABKAsyIS5raXRoLnN1cHBvcnQudjEuRXNjYWxhdGlvbkxhZGRlcmIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_support_v1_types]);
+  fileDesc("Ch5raXRoL3N1cHBvcnQvdjEvY2hlY2tfaW4ucHJvdG8SD2tpdGguc3VwcG9ydC52MSLNAgoTU3RhcnRDaGVja0luUmVxdWVzdBJACghkdXJhdGlvbhgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIRukgOqgELIgQIgKMFMgMIrAJIABI8CgZkdWVfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQg66SAuyAQhKBAiAowVAAUgAEiUKCmNpcmNsZV9pZHMYAyADKAlCEbpIDpIBCxAUGAEiBXIDsAEBEh0KC2Rlc3RpbmF0aW9uGAQgASgJQgi6SAVyAxjIARIjCg1jaGVja19pbl93b3JkGAUgASgJQgy6SAnYAQFyBBADGEASOAoPaWRlbXBvdGVuY3lfa2V5GAYgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskQhEKCGRlYWRsaW5lEgW6SAIIASJpChRTdGFydENoZWNrSW5SZXNwb25zZRIqCghjaGVja19pbhgBIAEoCzIYLmtpdGguc3VwcG9ydC52MS5DaGVja0luEiUKBXJlYWNoGAIgASgOMhYua2l0aC5zdXBwb3J0LnYxLlJlYWNoIokBCg5DaGVja0luUmVxdWVzdBIdCgtjaGVja19pbl9pZBgBIAEoCUIIukgFcgOwAQESHgoNY2hlY2tfaW5fd29yZBgCIAEoCUIHukgEcgIYQBI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiPQoPQ2hlY2tJblJlc3BvbnNlEioKCGNoZWNrX2luGAEgASgLMhgua2l0aC5zdXBwb3J0LnYxLkNoZWNrSW4isgEKFEV4dGVuZENoZWNrSW5SZXF1ZXN0Eh0KC2NoZWNrX2luX2lkGAEgASgJQgi6SAVyA7ABARJBCglleHRlbmRfYnkYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CE7pIEMgBAaoBCiIDCKA4MgMIrAISOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkMKFUV4dGVuZENoZWNrSW5SZXNwb25zZRIqCghjaGVja19pbhgBIAEoCzIYLmtpdGguc3VwcG9ydC52MS5DaGVja0luIo8BChRDYW5jZWxDaGVja0luUmVxdWVzdBIdCgtjaGVja19pbl9pZBgBIAEoCUIIukgFcgOwAQESHgoNY2hlY2tfaW5fd29yZBgCIAEoCUIHukgEcgIYQBI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiFwoVQ2FuY2VsQ2hlY2tJblJlc3BvbnNlIukBChVSZXF1ZXN0Q2hlY2tJblJlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESGwoJY2lyY2xlX2lkGAIgASgJQgi6SAVyA7ABARIZCgdtZXNzYWdlGAMgASgJQgi6SAVyAxjIARJDCg1hbnN3ZXJfd2l0aGluGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhG6SA6qAQsiBAiAowUyAwisAhI4Cg9pZGVtcG90ZW5jeV9rZXkYBSABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiRAoWUmVxdWVzdENoZWNrSW5SZXNwb25zZRIqCghjaGVja19pbhgBIAEoCzIYLmtpdGguc3VwcG9ydC52MS5DaGVja0luImYKE0xpc3RDaGVja0luc1JlcXVlc3QSEwoLYWN0aXZlX29ubHkYASABKAgSHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQiXAoUTGlzdENoZWNrSW5zUmVzcG9uc2USKwoJY2hlY2tfaW5zGAEgAygLMhgua2l0aC5zdXBwb3J0LnYxLkNoZWNrSW4SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIhwKGkdldEVzY2FsYXRpb25MYWRkZXJSZXF1ZXN0InUKG0dldEVzY2FsYXRpb25MYWRkZXJSZXNwb25zZRIxCgZsYWRkZXIYASABKAsyIS5raXRoLnN1cHBvcnQudjEuRXNjYWxhdGlvbkxhZGRlchISCgppc19kZWZhdWx0GAIgASgIEg8KB3ZlcnNpb24YAyABKA0iqgEKHVVwZGF0ZUVzY2FsYXRpb25MYWRkZXJSZXF1ZXN0EjkKBmxhZGRlchgBIAEoCzIhLmtpdGguc3VwcG9ydC52MS5Fc2NhbGF0aW9uTGFkZGVyQga6SAPIAQESFAoMYmFzZV92ZXJzaW9uGAMgASgNEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJkCh5VcGRhdGVFc2NhbGF0aW9uTGFkZGVyUmVzcG9uc2USMQoGbGFkZGVyGAEgASgLMiEua2l0aC5zdXBwb3J0LnYxLkVzY2FsYXRpb25MYWRkZXISDwoHdmVyc2lvbhgCIAEoDWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_support_v1_types]);
 
 /**
  * @generated from message kith.support.v1.StartCheckInRequest
@@ -43,7 +43,9 @@ export type StartCheckInRequest = Message<"kith.support.v1.StartCheckInRequest">
   } | { case: undefined; value?: undefined };
 
   /**
-   * Circles alerted when the check-in is missed.
+   * Circles alerted (through the ladder) when the check-in is missed. May be empty when the
+   * caller's ladder has emergency contacts; with neither, StartCheckIn answers
+   * FailedPrecondition.
    *
    * @generated from field: repeated string circle_ids = 3;
    */
@@ -88,6 +90,14 @@ export type StartCheckInResponse = Message<"kith.support.v1.StartCheckInResponse
    * @generated from field: kith.support.v1.CheckIn check_in = 1;
    */
   checkIn?: CheckIn | undefined;
+
+  /**
+   * Whom a miss would reach now; REACH_NOBODY when the circles have no other member and the
+   * ladder no emergency contact (the check-in still starts).
+   *
+   * @generated from field: kith.support.v1.Reach reach = 2;
+   */
+  reach: Reach;
 };
 
 /**
@@ -147,6 +157,9 @@ export const CheckInResponseSchema: GenMessage<CheckInResponse> = /*@__PURE__*/
   messageDesc(file_kith_support_v1_check_in, 3);
 
 /**
+ * At most 3 extensions per check-in, never past 24 h from its start; also during the grace
+ * after the reminder (which clears reminded_at and grace_until).
+ *
  * @generated from message kith.support.v1.ExtendCheckInRequest
  */
 export type ExtendCheckInRequest = Message<"kith.support.v1.ExtendCheckInRequest"> & {
@@ -388,6 +401,14 @@ export type GetEscalationLadderResponse = Message<"kith.support.v1.GetEscalation
    * @generated from field: bool is_default = 2;
    */
   isDefault: boolean;
+
+  /**
+   * +1 per UpdateEscalationLadder; 0 = the platform default, never updated. Send it back as
+   * UpdateEscalationLadderRequest.base_version.
+   *
+   * @generated from field: uint32 version = 3;
+   */
+  version: number;
 };
 
 /**
@@ -398,6 +419,11 @@ export const GetEscalationLadderResponseSchema: GenMessage<GetEscalationLadderRe
   messageDesc(file_kith_support_v1_check_in, 13);
 
 /**
+ * Re-auth within the last hour (kith.auth.v1.AuthService.Reauthenticate), like SetSafetyPins:
+ * the ladder and the contacts decide who learns of an SOS. Each new contact (a phone number or
+ * e-mail address not on the ladder before) gets one notice with an opt-out (see
+ * EmergencyContact); at most 5 new contacts per 24 h, more answer ResourceExhausted.
+ *
  * @generated from message kith.support.v1.UpdateEscalationLadderRequest
  */
 export type UpdateEscalationLadderRequest = Message<"kith.support.v1.UpdateEscalationLadderRequest"> & {
@@ -407,6 +433,15 @@ export type UpdateEscalationLadderRequest = Message<"kith.support.v1.UpdateEscal
    * @generated from field: kith.support.v1.EscalationLadder ladder = 1;
    */
   ladder?: EscalationLadder | undefined;
+
+  /**
+   * Optimistic concurrency, always checked: the version this edit is based on
+   * (GetEscalationLadderResponse.version; 0 for the default). A mismatch answers Aborted:
+   * fetch the ladder again and reapply.
+   *
+   * @generated from field: uint32 base_version = 3;
+   */
+  baseVersion: number;
 
   /**
    * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
@@ -432,6 +467,13 @@ export type UpdateEscalationLadderResponse = Message<"kith.support.v1.UpdateEsca
    * @generated from field: kith.support.v1.EscalationLadder ladder = 1;
    */
   ladder?: EscalationLadder | undefined;
+
+  /**
+   * The new version.
+   *
+   * @generated from field: uint32 version = 2;
+   */
+  version: number;
 };
 
 /**

@@ -11,7 +11,7 @@ import type { Location } from "../../common/v1/common_pb.js";
 import { file_kith_common_v1_common } from "../../common/v1/common_pb.js";
 import type { CancelCheckInRequestSchema, CancelCheckInResponseSchema, CheckInRequestSchema, CheckInResponseSchema, ExtendCheckInRequestSchema, ExtendCheckInResponseSchema, GetEscalationLadderRequestSchema, GetEscalationLadderResponseSchema, ListCheckInsRequestSchema, ListCheckInsResponseSchema, RequestCheckInRequestSchema, RequestCheckInResponseSchema, StartCheckInRequestSchema, StartCheckInResponseSchema, UpdateEscalationLadderRequestSchema, UpdateEscalationLadderResponseSchema } from "./check_in_pb.js";
 import { file_kith_support_v1_check_in } from "./check_in_pb.js";
-import type { HelpType, Incident, IncidentStatus, LocationShare, ResolutionKind, Responder, ResponseKind, Severity, TimelineEntry } from "./types_pb.js";
+import type { DeviceContext, EmergencyKind, HelpType, Incident, IncidentStatus, LocationShare, Reach, ResolutionKind, Responder, ResponderState, ResponseKind, Severity, TimelineEntry } from "./types_pb.js";
 import { file_kith_support_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/support/v1/support.proto.
  */
 export const file_kith_support_v1_support: GenFile = /*@__PURE__*/
-  fileDesc("Ch1raXRoL3N1cHBvcnQvdjEvc3VwcG9ydC5wcm90bxIPa2l0aC5zdXBwb3J0LnYxIrICChhDcmVhdGVIZWxwUmVxdWVzdFJlcXVlc3QSMwoEdHlwZRgBIAEoDjIZLmtpdGguc3VwcG9ydC52MS5IZWxwVHlwZUIKukgHggEEEAEgABI3CghzZXZlcml0eRgCIAEoDjIZLmtpdGguc3VwcG9ydC52MS5TZXZlcml0eUIKukgHggEEEAEgABIZCgdtZXNzYWdlGAMgASgJQgi6SAVyAxj0AxInCgpjaXJjbGVfaWRzGAQgAygJQhO6SBCSAQ0IARAUGAEiBXIDsAEBEioKCGxvY2F0aW9uGAUgASgLMhgua2l0aC5jb21tb24udjEuTG9jYXRpb24SOAoPaWRlbXBvdGVuY3lfa2V5GAYgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkgKGUNyZWF0ZUhlbHBSZXF1ZXN0UmVzcG9uc2USKwoIaW5jaWRlbnQYASABKAsyGS5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnQiuQEKD1JhaXNlU29zUmVxdWVzdBIlCgpjaXJjbGVfaWRzGAEgAygJQhG6SA6SAQsQFBgBIgVyA7ABARIqCghsb2NhdGlvbhgCIAEoCzIYLmtpdGguY29tbW9uLnYxLkxvY2F0aW9uEhkKB21lc3NhZ2UYAyABKAlCCLpIBXIDGMgBEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI/ChBSYWlzZVNvc1Jlc3BvbnNlEisKCGluY2lkZW50GAEgASgLMhkua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50Io0BChBDYW5jZWxTb3NSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIgCgNwaW4YAiABKAlCE7pIEHIOMgxeWzAtOV17NCw4fSQSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkAKEUNhbmNlbFNvc1Jlc3BvbnNlEisKCGluY2lkZW50GAEgASgLMhkua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50IqYCChRTZXRTYWZldHlQaW5zUmVxdWVzdBInCgpjYW5jZWxfcGluGAEgASgJQhO6SBByDjIMXlswLTldezQsOH0kEioKCmR1cmVzc19waW4YAiABKAlCFrpIE9gBAXIOMgxeWzAtOV17NCw4fSQSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskOn+6SHwaegoTc3VwcG9ydC5waW5zX2RpZmZlchImZHVyZXNzX3BpbiBtdXN0IGRpZmZlciBmcm9tIGNhbmNlbF9waW4aO3RoaXMuZHVyZXNzX3BpbiA9PSAnJyB8fCB0aGlzLmR1cmVzc19waW4gIT0gdGhpcy5jYW5jZWxfcGluIhcKFVNldFNhZmV0eVBpbnNSZXNwb25zZSJtChJBY2tub3dsZWRnZVJlcXVlc3QSHQoLaW5jaWRlbnRfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJEChNBY2tub3dsZWRnZVJlc3BvbnNlEi0KCXJlc3BvbmRlchgBIAEoCzIaLmtpdGguc3VwcG9ydC52MS5SZXNwb25kZXIi4AIKDlJlc3BvbmRSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARI3CgRraW5kGAIgASgOMh0ua2l0aC5zdXBwb3J0LnYxLlJlc3BvbnNlS2luZEIKukgHggEEEAEgABI2CgNldGEYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CDrpIC6oBCCIECICjBTIAEhYKBG5vdGUYBCABKAlCCLpIBXIDGPQDEjgKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJDpsukhpGmcKGnN1cHBvcnQuZXRhX29ubHlfb25fbXlfd2F5EiJldGEgaXMgb25seSBhbGxvd2VkIHdpdGggT05fTVlfV0FZGiUhaGFzKHRoaXMuZXRhKSB8fCBpbnQodGhpcy5raW5kKSA9PSAxIkAKD1Jlc3BvbmRSZXNwb25zZRItCglyZXNwb25kZXIYASABKAsyGi5raXRoLnN1cHBvcnQudjEuUmVzcG9uZGVyIm8KFENsYWltUmVzcG9uc2VSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiRAoVQ2xhaW1SZXNwb25zZVJlc3BvbnNlEisKCGluY2lkZW50GAEgASgLMhkua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50IuIBChRTaGFyZUxvY2F0aW9uUmVxdWVzdBIdCgtpbmNpZGVudF9pZBgBIAEoCUIIukgFcgOwAQESMgoIbG9jYXRpb24YAiABKAsyGC5raXRoLmNvbW1vbi52MS5Mb2NhdGlvbkIGukgDyAEBEj0KCGR1cmF0aW9uGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhC6SA2qAQoiBAiAowUyAgg8EjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJPChVTaGFyZUxvY2F0aW9uUmVzcG9uc2USNgoObG9jYXRpb25fc2hhcmUYASABKAsyHi5raXRoLnN1cHBvcnQudjEuTG9jYXRpb25TaGFyZSJ1ChpTdG9wU2hhcmluZ0xvY2F0aW9uUmVxdWVzdBIdCgtpbmNpZGVudF9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIh0KG1N0b3BTaGFyaW5nTG9jYXRpb25SZXNwb25zZSLAAQoOUmVzb2x2ZVJlcXVlc3QSHQoLaW5jaWRlbnRfaWQYASABKAlCCLpIBXIDsAEBEjkKBGtpbmQYAiABKA4yHy5raXRoLnN1cHBvcnQudjEuUmVzb2x1dGlvbktpbmRCCrpIB4IBBBABIAASGgoGcmVhc29uGAMgASgJQgq6SAdyBRABGOgHEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI+Cg9SZXNvbHZlUmVzcG9uc2USKwoIaW5jaWRlbnQYASABKAsyGS5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnQiMwoSR2V0SW5jaWRlbnRSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABASJCChNHZXRJbmNpZGVudFJlc3BvbnNlEisKCGluY2lkZW50GAEgASgLMhkua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50IqwCChRMaXN0SW5jaWRlbnRzUmVxdWVzdBI9CghyZWxhdGlvbhgBIAEoDjIhLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudFJlbGF0aW9uQgi6SAWCAQIQARJGCghzdGF0dXNlcxgCIAMoDjIfLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudFN0YXR1c0ITukgQkgENEAMYASIHggEEEAEgABIeCgljaXJjbGVfaWQYAyABKAlCC7pICNgBAXIDsAEBEjEKDWNyZWF0ZWRfYWZ0ZXIYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKCXBhZ2Vfc2l6ZRgFIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBiABKAlCCLpIBXIDGIAEIl4KFUxpc3RJbmNpZGVudHNSZXNwb25zZRIsCglpbmNpZGVudHMYASADKAsyGS5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIncKGkdldEluY2lkZW50VGltZWxpbmVSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJnChtHZXRJbmNpZGVudFRpbWVsaW5lUmVzcG9uc2USLwoHZW50cmllcxgBIAMoCzIeLmtpdGguc3VwcG9ydC52MS5UaW1lbGluZUVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKrAQoVRXhwb3J0SW5jaWRlbnRSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARI5CgZmb3JtYXQYAiABKA4yHS5raXRoLnN1cHBvcnQudjEuRXhwb3J0Rm9ybWF0Qgq6SAeCAQQQASAAEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJuChZFeHBvcnRJbmNpZGVudFJlc3BvbnNlEhQKDGRvd25sb2FkX3VybBgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzaGEyNTYYAyABKAkqcQoQSW5jaWRlbnRSZWxhdGlvbhIhCh1JTkNJREVOVF9SRUxBVElPTl9VTlNQRUNJRklFRBAAEhsKF0lOQ0lERU5UX1JFTEFUSU9OX09XTkVEEAESHQoZSU5DSURFTlRfUkVMQVRJT05fQUxFUlRFRBACKlwKDEV4cG9ydEZvcm1hdBIdChlFWFBPUlRfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSRVhQT1JUX0ZPUk1BVF9KU09OEAESFQoRRVhQT1JUX0ZPUk1BVF9QREYQAjLQEAoOU3VwcG9ydFNlcnZpY2USagoRQ3JlYXRlSGVscFJlcXVlc3QSKS5raXRoLnN1cHBvcnQudjEuQ3JlYXRlSGVscFJlcXVlc3RSZXF1ZXN0Gioua2l0aC5zdXBwb3J0LnYxLkNyZWF0ZUhlbHBSZXF1ZXN0UmVzcG9uc2USTwoIUmFpc2VTb3MSIC5raXRoLnN1cHBvcnQudjEuUmFpc2VTb3NSZXF1ZXN0GiEua2l0aC5zdXBwb3J0LnYxLlJhaXNlU29zUmVzcG9uc2USUgoJQ2FuY2VsU29zEiEua2l0aC5zdXBwb3J0LnYxLkNhbmNlbFNvc1JlcXVlc3QaIi5raXRoLnN1cHBvcnQudjEuQ2FuY2VsU29zUmVzcG9uc2USXgoNU2V0U2FmZXR5UGlucxIlLmtpdGguc3VwcG9ydC52MS5TZXRTYWZldHlQaW5zUmVxdWVzdBomLmtpdGguc3VwcG9ydC52MS5TZXRTYWZldHlQaW5zUmVzcG9uc2USWAoLQWNrbm93bGVkZ2USIy5raXRoLnN1cHBvcnQudjEuQWNrbm93bGVkZ2VSZXF1ZXN0GiQua2l0aC5zdXBwb3J0LnYxLkFja25vd2xlZGdlUmVzcG9uc2USTAoHUmVzcG9uZBIfLmtpdGguc3VwcG9ydC52MS5SZXNwb25kUmVxdWVzdBogLmtpdGguc3VwcG9ydC52MS5SZXNwb25kUmVzcG9uc2USXgoNQ2xhaW1SZXNwb25zZRIlLmtpdGguc3VwcG9ydC52MS5DbGFpbVJlc3BvbnNlUmVxdWVzdBomLmtpdGguc3VwcG9ydC52MS5DbGFpbVJlc3BvbnNlUmVzcG9uc2USXgoNU2hhcmVMb2NhdGlvbhIlLmtpdGguc3VwcG9ydC52MS5TaGFyZUxvY2F0aW9uUmVxdWVzdBomLmtpdGguc3VwcG9ydC52MS5TaGFyZUxvY2F0aW9uUmVzcG9uc2UScAoTU3RvcFNoYXJpbmdMb2NhdGlvbhIrLmtpdGguc3VwcG9ydC52MS5TdG9wU2hhcmluZ0xvY2F0aW9uUmVxdWVzdBosLmtpdGguc3VwcG9ydC52MS5TdG9wU2hhcmluZ0xvY2F0aW9uUmVzcG9uc2USTAoHUmVzb2x2ZRIfLmtpdGguc3VwcG9ydC52MS5SZXNvbHZlUmVxdWVzdBogLmtpdGguc3VwcG9ydC52MS5SZXNvbHZlUmVzcG9uc2USWAoLR2V0SW5jaWRlbnQSIy5raXRoLnN1cHBvcnQudjEuR2V0SW5jaWRlbnRSZXF1ZXN0GiQua2l0aC5zdXBwb3J0LnYxLkdldEluY2lkZW50UmVzcG9uc2USXgoNTGlzdEluY2lkZW50cxIlLmtpdGguc3VwcG9ydC52MS5MaXN0SW5jaWRlbnRzUmVxdWVzdBomLmtpdGguc3VwcG9ydC52MS5MaXN0SW5jaWRlbnRzUmVzcG9uc2UScAoTR2V0SW5jaWRlbnRUaW1lbGluZRIrLmtpdGguc3VwcG9ydC52MS5HZXRJbmNpZGVudFRpbWVsaW5lUmVxdWVzdBosLmtpdGguc3VwcG9ydC52MS5HZXRJbmNpZGVudFRpbWVsaW5lUmVzcG9uc2USYQoORXhwb3J0SW5jaWRlbnQSJi5raXRoLnN1cHBvcnQudjEuRXhwb3J0SW5jaWRlbnRSZXF1ZXN0Gicua2l0aC5zdXBwb3J0LnYxLkV4cG9ydEluY2lkZW50UmVzcG9uc2USWwoMU3RhcnRDaGVja0luEiQua2l0aC5zdXBwb3J0LnYxLlN0YXJ0Q2hlY2tJblJlcXVlc3QaJS5raXRoLnN1cHBvcnQudjEuU3RhcnRDaGVja0luUmVzcG9uc2USTAoHQ2hlY2tJbhIfLmtpdGguc3VwcG9ydC52MS5DaGVja0luUmVxdWVzdBogLmtpdGguc3VwcG9ydC52MS5DaGVja0luUmVzcG9uc2USXgoNRXh0ZW5kQ2hlY2tJbhIlLmtpdGguc3VwcG9ydC52MS5FeHRlbmRDaGVja0luUmVxdWVzdBomLmtpdGguc3VwcG9ydC52MS5FeHRlbmRDaGVja0luUmVzcG9uc2USXgoNQ2FuY2VsQ2hlY2tJbhIlLmtpdGguc3VwcG9ydC52MS5DYW5jZWxDaGVja0luUmVxdWVzdBomLmtpdGguc3VwcG9ydC52MS5DYW5jZWxDaGVja0luUmVzcG9uc2USYQoOUmVxdWVzdENoZWNrSW4SJi5raXRoLnN1cHBvcnQudjEuUmVxdWVzdENoZWNrSW5SZXF1ZXN0Gicua2l0aC5zdXBwb3J0LnYxLlJlcXVlc3RDaGVja0luUmVzcG9uc2USWwoMTGlzdENoZWNrSW5zEiQua2l0aC5zdXBwb3J0LnYxLkxpc3RDaGVja0luc1JlcXVlc3QaJS5raXRoLnN1cHBvcnQudjEuTGlzdENoZWNrSW5zUmVzcG9uc2UScAoTR2V0RXNjYWxhdGlvbkxhZGRlchIrLmtpdGguc3VwcG9ydC52MS5HZXRFc2NhbGF0aW9uTGFkZGVyUmVxdWVzdBosLmtpdGguc3VwcG9ydC52MS5HZXRFc2NhbGF0aW9uTGFkZGVyUmVzcG9uc2USeQoWVXBkYXRlRXNjYWxhdGlvbkxhZGRlchIuLmtpdGguc3VwcG9ydC52MS5VcGRhdGVFc2NhbGF0aW9uTGFkZGVyUmVxdWVzdBovLmtpdGguc3VwcG9ydC52MS5VcGRhdGVFc2NhbGF0aW9uTGFkZGVyUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_common_v1_common, file_kith_support_v1_check_in, file_kith_support_v1_types]);
+  fileDesc("Ch1raXRoL3N1cHBvcnQvdjEvc3VwcG9ydC5wcm90bxIPa2l0aC5zdXBwb3J0LnYxIrICChhDcmVhdGVIZWxwUmVxdWVzdFJlcXVlc3QSMwoEdHlwZRgBIAEoDjIZLmtpdGguc3VwcG9ydC52MS5IZWxwVHlwZUIKukgHggEEEAEgABI3CghzZXZlcml0eRgCIAEoDjIZLmtpdGguc3VwcG9ydC52MS5TZXZlcml0eUIKukgHggEEEAEgABIZCgdtZXNzYWdlGAMgASgJQgi6SAVyAxj0AxInCgpjaXJjbGVfaWRzGAQgAygJQhO6SBCSAQ0IARAUGAEiBXIDsAEBEioKCGxvY2F0aW9uGAUgASgLMhgua2l0aC5jb21tb24udjEuTG9jYXRpb24SOAoPaWRlbXBvdGVuY3lfa2V5GAYgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIm8KGUNyZWF0ZUhlbHBSZXF1ZXN0UmVzcG9uc2USKwoIaW5jaWRlbnQYASABKAsyGS5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnQSJQoFcmVhY2gYAiABKA4yFi5raXRoLnN1cHBvcnQudjEuUmVhY2giqwIKD1JhaXNlU29zUmVxdWVzdBIlCgpjaXJjbGVfaWRzGAEgAygJQhG6SA6SAQsQFBgBIgVyA7ABARIqCghsb2NhdGlvbhgCIAEoCzIYLmtpdGguY29tbW9uLnYxLkxvY2F0aW9uEhkKB21lc3NhZ2UYAyABKAlCCLpIBXIDGMgBEkAKDmVtZXJnZW5jeV9raW5kGAUgASgOMh4ua2l0aC5zdXBwb3J0LnYxLkVtZXJnZW5jeUtpbmRCCLpIBYIBAhABEi4KBmRldmljZRgGIAEoCzIeLmtpdGguc3VwcG9ydC52MS5EZXZpY2VDb250ZXh0EjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJmChBSYWlzZVNvc1Jlc3BvbnNlEisKCGluY2lkZW50GAEgASgLMhkua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50EiUKBXJlYWNoGAIgASgOMhYua2l0aC5zdXBwb3J0LnYxLlJlYWNoIo0BChBDYW5jZWxTb3NSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIgCgNwaW4YAiABKAlCE7pIEHIOMgxeWzAtOV17NCw4fSQSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkAKEUNhbmNlbFNvc1Jlc3BvbnNlEisKCGluY2lkZW50GAEgASgLMhkua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50IpsDChRTZXRTYWZldHlQaW5zUmVxdWVzdBIqCgpjYW5jZWxfcGluGAEgASgJQha6SBPYAQFyDjIMXlswLTldezQsOH0kEioKCmR1cmVzc19waW4YAiABKAlCFrpIE9gBAXIOMgxeWzAtOV17NCw4fSQSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskOvABukjsARp6ChNzdXBwb3J0LnBpbnNfZGlmZmVyEiZkdXJlc3NfcGluIG11c3QgZGlmZmVyIGZyb20gY2FuY2VsX3Bpbho7dGhpcy5kdXJlc3NfcGluID09ICcnIHx8IHRoaXMuZHVyZXNzX3BpbiAhPSB0aGlzLmNhbmNlbF9waW4abgobc3VwcG9ydC5kdXJlc3NfbmVlZHNfY2FuY2VsEh9hIGR1cmVzc19waW4gbmVlZHMgYSBjYW5jZWxfcGluGi50aGlzLmR1cmVzc19waW4gPT0gJycgfHwgdGhpcy5jYW5jZWxfcGluICE9ICcnIkkKFVNldFNhZmV0eVBpbnNSZXNwb25zZRIwCgZzdGF0dXMYASABKAsyIC5raXRoLnN1cHBvcnQudjEuU2FmZXR5UGluU3RhdHVzInEKD1NhZmV0eVBpblN0YXR1cxIWCg5jYW5jZWxfcGluX3NldBgBIAEoCBIWCg5kdXJlc3NfcGluX3NldBgCIAEoCBIuCgp1cGRhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIbChlHZXRTYWZldHlQaW5TdGF0dXNSZXF1ZXN0Ik4KGkdldFNhZmV0eVBpblN0YXR1c1Jlc3BvbnNlEjAKBnN0YXR1cxgBIAEoCzIgLmtpdGguc3VwcG9ydC52MS5TYWZldHlQaW5TdGF0dXMibQoSQWNrbm93bGVkZ2VSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiRAoTQWNrbm93bGVkZ2VSZXNwb25zZRItCglyZXNwb25kZXIYASABKAsyGi5raXRoLnN1cHBvcnQudjEuUmVzcG9uZGVyIuACCg5SZXNwb25kUmVxdWVzdBIdCgtpbmNpZGVudF9pZBgBIAEoCUIIukgFcgOwAQESNwoEa2luZBgCIAEoDjIdLmtpdGguc3VwcG9ydC52MS5SZXNwb25zZUtpbmRCCrpIB4IBBBABIAASNgoDZXRhGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQg66SAuqAQgiBAiAowUyABIWCgRub3RlGAQgASgJQgi6SAVyAxj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYBSABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQ6bLpIaRpnChpzdXBwb3J0LmV0YV9vbmx5X29uX215X3dheRIiZXRhIGlzIG9ubHkgYWxsb3dlZCB3aXRoIE9OX01ZX1dBWRolIWhhcyh0aGlzLmV0YSkgfHwgaW50KHRoaXMua2luZCkgPT0gMSJACg9SZXNwb25kUmVzcG9uc2USLQoJcmVzcG9uZGVyGAEgASgLMhoua2l0aC5zdXBwb3J0LnYxLlJlc3BvbmRlciJvChRDbGFpbVJlc3BvbnNlUmVxdWVzdBIdCgtpbmNpZGVudF9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkQKFUNsYWltUmVzcG9uc2VSZXNwb25zZRIrCghpbmNpZGVudBgBIAEoCzIZLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudCKSAgoUU2hhcmVMb2NhdGlvblJlcXVlc3QSHQoLaW5jaWRlbnRfaWQYASABKAlCCLpIBXIDsAEBEjIKCGxvY2F0aW9uGAIgASgLMhgua2l0aC5jb21tb24udjEuTG9jYXRpb25CBrpIA8gBARI9CghkdXJhdGlvbhgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIQukgNqgEKIgQIgKMFMgIIPBIuCgZkZXZpY2UYBSABKAsyHi5raXRoLnN1cHBvcnQudjEuRGV2aWNlQ29udGV4dBI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiTwoVU2hhcmVMb2NhdGlvblJlc3BvbnNlEjYKDmxvY2F0aW9uX3NoYXJlGAEgASgLMh4ua2l0aC5zdXBwb3J0LnYxLkxvY2F0aW9uU2hhcmUidQoaU3RvcFNoYXJpbmdMb2NhdGlvblJlcXVlc3QSHQoLaW5jaWRlbnRfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIdChtTdG9wU2hhcmluZ0xvY2F0aW9uUmVzcG9uc2UiwAEKDlJlc29sdmVSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARI5CgRraW5kGAIgASgOMh8ua2l0aC5zdXBwb3J0LnYxLlJlc29sdXRpb25LaW5kQgq6SAeCAQQQASAAEhoKBnJlYXNvbhgDIAEoCUIKukgHcgUQARjoBxI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiPgoPUmVzb2x2ZVJlc3BvbnNlEisKCGluY2lkZW50GAEgASgLMhkua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50IpsCChZBZGRJbmNpZGVudE5vdGVSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIWCgR0ZXh0GAIgASgJQgi6SAVyAxjoBxIkCgltZWRpYV9pZHMYAyADKAlCEbpIDpIBCxAEGAEiBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJDpqukhnGmUKFnN1cHBvcnQubm90ZV9ub3RfZW1wdHkSGmEgbm90ZSBuZWVkcyB0ZXh0IG9yIG1lZGlhGi9zaXplKHRoaXMudGV4dCkgPiAwIHx8IHNpemUodGhpcy5tZWRpYV9pZHMpID4gMCJIChdBZGRJbmNpZGVudE5vdGVSZXNwb25zZRItCgVlbnRyeRgBIAEoCzIeLmtpdGguc3VwcG9ydC52MS5UaW1lbGluZUVudHJ5IjMKEkdldEluY2lkZW50UmVxdWVzdBIdCgtpbmNpZGVudF9pZBgBIAEoCUIIukgFcgOwAQEiQgoTR2V0SW5jaWRlbnRSZXNwb25zZRIrCghpbmNpZGVudBgBIAEoCzIZLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudCKsAgoUTGlzdEluY2lkZW50c1JlcXVlc3QSPQoIcmVsYXRpb24YASABKA4yIS5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRSZWxhdGlvbkIIukgFggECEAESRgoIc3RhdHVzZXMYAiADKA4yHy5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRTdGF0dXNCE7pIEJIBDRAgGAEiB4IBBBABIAASHgoJY2lyY2xlX2lkGAMgASgJQgu6SAjYAQFyA7ABARIxCg1jcmVhdGVkX2FmdGVyGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcCglwYWdlX3NpemUYBSABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAYgASgJQgi6SAVyAxiABCJeChVMaXN0SW5jaWRlbnRzUmVzcG9uc2USLAoJaW5jaWRlbnRzGAEgAygLMhkua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSK4AQoVTGlzdFJlc3BvbmRlcnNSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARJECgZzdGF0ZXMYAiADKA4yHy5raXRoLnN1cHBvcnQudjEuUmVzcG9uZGVyU3RhdGVCE7pIEJIBDRAgGAEiB4IBBBABIAASHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiYQoWTGlzdFJlc3BvbmRlcnNSZXNwb25zZRIuCgpyZXNwb25kZXJzGAEgAygLMhoua2l0aC5zdXBwb3J0LnYxLlJlc3BvbmRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkilgIKGkdldEluY2lkZW50VGltZWxpbmVSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABBIWCg5hZnRlcl9zZXF1ZW5jZRgEIAEoBDqEAbpIgAEafgobc3VwcG9ydC50aW1lbGluZV9vbmVfY3Vyc29yEithZnRlcl9zZXF1ZW5jZSBhbmQgcGFnZV90b2tlbiBhcmUgZXhjbHVzaXZlGjJ0aGlzLmFmdGVyX3NlcXVlbmNlID09IDB1IHx8IHRoaXMucGFnZV90b2tlbiA9PSAnJyJnChtHZXRJbmNpZGVudFRpbWVsaW5lUmVzcG9uc2USLwoHZW50cmllcxgBIAMoCzIeLmtpdGguc3VwcG9ydC52MS5UaW1lbGluZUVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKrAQoVRXhwb3J0SW5jaWRlbnRSZXF1ZXN0Eh0KC2luY2lkZW50X2lkGAEgASgJQgi6SAVyA7ABARI5CgZmb3JtYXQYAiABKA4yHS5raXRoLnN1cHBvcnQudjEuRXhwb3J0Rm9ybWF0Qgq6SAeCAQQQASAAEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJuChZFeHBvcnRJbmNpZGVudFJlc3BvbnNlEhQKDGRvd25sb2FkX3VybBgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzaGEyNTYYAyABKAkqcQoQSW5jaWRlbnRSZWxhdGlvbhIhCh1JTkNJREVOVF9SRUxBVElPTl9VTlNQRUNJRklFRBAAEhsKF0lOQ0lERU5UX1JFTEFUSU9OX09XTkVEEAESHQoZSU5DSURFTlRfUkVMQVRJT05fQUxFUlRFRBACKlwKDEV4cG9ydEZvcm1hdBIdChlFWFBPUlRfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSRVhQT1JUX0ZPUk1BVF9KU09OEAESFQoRRVhQT1JUX0ZPUk1BVF9QREYQAjKrEwoOU3VwcG9ydFNlcnZpY2USagoRQ3JlYXRlSGVscFJlcXVlc3QSKS5raXRoLnN1cHBvcnQudjEuQ3JlYXRlSGVscFJlcXVlc3RSZXF1ZXN0Gioua2l0aC5zdXBwb3J0LnYxLkNyZWF0ZUhlbHBSZXF1ZXN0UmVzcG9uc2USTwoIUmFpc2VTb3MSIC5raXRoLnN1cHBvcnQudjEuUmFpc2VTb3NSZXF1ZXN0GiEua2l0aC5zdXBwb3J0LnYxLlJhaXNlU29zUmVzcG9uc2USUgoJQ2FuY2VsU29zEiEua2l0aC5zdXBwb3J0LnYxLkNhbmNlbFNvc1JlcXVlc3QaIi5raXRoLnN1cHBvcnQudjEuQ2FuY2VsU29zUmVzcG9uc2USXgoNU2V0U2FmZXR5UGlucxIlLmtpdGguc3VwcG9ydC52MS5TZXRTYWZldHlQaW5zUmVxdWVzdBomLmtpdGguc3VwcG9ydC52MS5TZXRTYWZldHlQaW5zUmVzcG9uc2UScgoSR2V0U2FmZXR5UGluU3RhdHVzEioua2l0aC5zdXBwb3J0LnYxLkdldFNhZmV0eVBpblN0YXR1c1JlcXVlc3QaKy5raXRoLnN1cHBvcnQudjEuR2V0U2FmZXR5UGluU3RhdHVzUmVzcG9uc2UiA5ACARJYCgtBY2tub3dsZWRnZRIjLmtpdGguc3VwcG9ydC52MS5BY2tub3dsZWRnZVJlcXVlc3QaJC5raXRoLnN1cHBvcnQudjEuQWNrbm93bGVkZ2VSZXNwb25zZRJMCgdSZXNwb25kEh8ua2l0aC5zdXBwb3J0LnYxLlJlc3BvbmRSZXF1ZXN0GiAua2l0aC5zdXBwb3J0LnYxLlJlc3BvbmRSZXNwb25zZRJeCg1DbGFpbVJlc3BvbnNlEiUua2l0aC5zdXBwb3J0LnYxLkNsYWltUmVzcG9uc2VSZXF1ZXN0GiYua2l0aC5zdXBwb3J0LnYxLkNsYWltUmVzcG9uc2VSZXNwb25zZRJeCg1TaGFyZUxvY2F0aW9uEiUua2l0aC5zdXBwb3J0LnYxLlNoYXJlTG9jYXRpb25SZXF1ZXN0GiYua2l0aC5zdXBwb3J0LnYxLlNoYXJlTG9jYXRpb25SZXNwb25zZRJwChNTdG9wU2hhcmluZ0xvY2F0aW9uEisua2l0aC5zdXBwb3J0LnYxLlN0b3BTaGFyaW5nTG9jYXRpb25SZXF1ZXN0Giwua2l0aC5zdXBwb3J0LnYxLlN0b3BTaGFyaW5nTG9jYXRpb25SZXNwb25zZRJMCgdSZXNvbHZlEh8ua2l0aC5zdXBwb3J0LnYxLlJlc29sdmVSZXF1ZXN0GiAua2l0aC5zdXBwb3J0LnYxLlJlc29sdmVSZXNwb25zZRJkCg9BZGRJbmNpZGVudE5vdGUSJy5raXRoLnN1cHBvcnQudjEuQWRkSW5jaWRlbnROb3RlUmVxdWVzdBooLmtpdGguc3VwcG9ydC52MS5BZGRJbmNpZGVudE5vdGVSZXNwb25zZRJdCgtHZXRJbmNpZGVudBIjLmtpdGguc3VwcG9ydC52MS5HZXRJbmNpZGVudFJlcXVlc3QaJC5raXRoLnN1cHBvcnQudjEuR2V0SW5jaWRlbnRSZXNwb25zZSIDkAIBEmMKDUxpc3RJbmNpZGVudHMSJS5raXRoLnN1cHBvcnQudjEuTGlzdEluY2lkZW50c1JlcXVlc3QaJi5raXRoLnN1cHBvcnQudjEuTGlzdEluY2lkZW50c1Jlc3BvbnNlIgOQAgESZgoOTGlzdFJlc3BvbmRlcnMSJi5raXRoLnN1cHBvcnQudjEuTGlzdFJlc3BvbmRlcnNSZXF1ZXN0Gicua2l0aC5zdXBwb3J0LnYxLkxpc3RSZXNwb25kZXJzUmVzcG9uc2UiA5ACARJ1ChNHZXRJbmNpZGVudFRpbWVsaW5lEisua2l0aC5zdXBwb3J0LnYxLkdldEluY2lkZW50VGltZWxpbmVSZXF1ZXN0Giwua2l0aC5zdXBwb3J0LnYxLkdldEluY2lkZW50VGltZWxpbmVSZXNwb25zZSIDkAIBEmEKDkV4cG9ydEluY2lkZW50EiYua2l0aC5zdXBwb3J0LnYxLkV4cG9ydEluY2lkZW50UmVxdWVzdBonLmtpdGguc3VwcG9ydC52MS5FeHBvcnRJbmNpZGVudFJlc3BvbnNlElsKDFN0YXJ0Q2hlY2tJbhIkLmtpdGguc3VwcG9ydC52MS5TdGFydENoZWNrSW5SZXF1ZXN0GiUua2l0aC5zdXBwb3J0LnYxLlN0YXJ0Q2hlY2tJblJlc3BvbnNlEkwKB0NoZWNrSW4SHy5raXRoLnN1cHBvcnQudjEuQ2hlY2tJblJlcXVlc3QaIC5raXRoLnN1cHBvcnQudjEuQ2hlY2tJblJlc3BvbnNlEl4KDUV4dGVuZENoZWNrSW4SJS5raXRoLnN1cHBvcnQudjEuRXh0ZW5kQ2hlY2tJblJlcXVlc3QaJi5raXRoLnN1cHBvcnQudjEuRXh0ZW5kQ2hlY2tJblJlc3BvbnNlEl4KDUNhbmNlbENoZWNrSW4SJS5raXRoLnN1cHBvcnQudjEuQ2FuY2VsQ2hlY2tJblJlcXVlc3QaJi5raXRoLnN1cHBvcnQudjEuQ2FuY2VsQ2hlY2tJblJlc3BvbnNlEmEKDlJlcXVlc3RDaGVja0luEiYua2l0aC5zdXBwb3J0LnYxLlJlcXVlc3RDaGVja0luUmVxdWVzdBonLmtpdGguc3VwcG9ydC52MS5SZXF1ZXN0Q2hlY2tJblJlc3BvbnNlEmAKDExpc3RDaGVja0lucxIkLmtpdGguc3VwcG9ydC52MS5MaXN0Q2hlY2tJbnNSZXF1ZXN0GiUua2l0aC5zdXBwb3J0LnYxLkxpc3RDaGVja0luc1Jlc3BvbnNlIgOQAgESdQoTR2V0RXNjYWxhdGlvbkxhZGRlchIrLmtpdGguc3VwcG9ydC52MS5HZXRFc2NhbGF0aW9uTGFkZGVyUmVxdWVzdBosLmtpdGguc3VwcG9ydC52MS5HZXRFc2NhbGF0aW9uTGFkZGVyUmVzcG9uc2UiA5ACARJ5ChZVcGRhdGVFc2NhbGF0aW9uTGFkZGVyEi4ua2l0aC5zdXBwb3J0LnYxLlVwZGF0ZUVzY2FsYXRpb25MYWRkZXJSZXF1ZXN0Gi8ua2l0aC5zdXBwb3J0LnYxLlVwZGF0ZUVzY2FsYXRpb25MYWRkZXJSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_common_v1_common, file_kith_support_v1_check_in, file_kith_support_v1_types]);
 
 /**
  * @generated from message kith.support.v1.CreateHelpRequestRequest
@@ -80,6 +80,13 @@ export type CreateHelpRequestResponse = Message<"kith.support.v1.CreateHelpReque
    * @generated from field: kith.support.v1.Incident incident = 1;
    */
   incident?: Incident | undefined;
+
+  /**
+   * REACH_MEMBERS, or REACH_NOBODY when the circles have no responder but the caller.
+   *
+   * @generated from field: kith.support.v1.Reach reach = 2;
+   */
+  reach: Reach;
 };
 
 /**
@@ -94,7 +101,8 @@ export const CreateHelpRequestResponseSchema: GenMessage<CreateHelpRequestRespon
  */
 export type RaiseSosRequest = Message<"kith.support.v1.RaiseSosRequest"> & {
   /**
-   * Empty = all of the caller's circles.
+   * Empty = all of the caller's circles. Every member of them can be reached (the ladder
+   * decides when), not only those marked responder.
    *
    * @generated from field: repeated string circle_ids = 1;
    */
@@ -111,6 +119,20 @@ export type RaiseSosRequest = Message<"kith.support.v1.RaiseSosRequest"> & {
    * @generated from field: string message = 3;
    */
   message: string;
+
+  /**
+   * Optional: police, fire or medical, shown to responders and emergency contacts.
+   *
+   * @generated from field: kith.support.v1.EmergencyKind emergency_kind = 5;
+   */
+  emergencyKind: EmergencyKind;
+
+  /**
+   * Optional: battery and signal, so responders know how long the phone may stay reachable.
+   *
+   * @generated from field: kith.support.v1.DeviceContext device = 6;
+   */
+  device?: DeviceContext | undefined;
 
   /**
    * Strongly recommended: a panic button retries until it gets an answer.
@@ -137,6 +159,15 @@ export type RaiseSosResponse = Message<"kith.support.v1.RaiseSosResponse"> & {
    * @generated from field: kith.support.v1.Incident incident = 1;
    */
   incident?: Incident | undefined;
+
+  /**
+   * Who the SOS can reach. With no member to alert it escalates to the emergency contacts at
+   * once (REACH_EMERGENCY_CONTACTS_ONLY); with none of those either, REACH_NOBODY and the
+   * emergency-services prompt fires at once.
+   *
+   * @generated from field: kith.support.v1.Reach reach = 2;
+   */
+  reach: Reach;
 };
 
 /**
@@ -147,6 +178,21 @@ export const RaiseSosResponseSchema: GenMessage<RaiseSosResponse> = /*@__PURE__*
   messageDesc(file_kith_support_v1_support, 3);
 
 /**
+ * The duress rule. A cancel with the duress PIN is a real cancel in everything the owner can
+ * observe, and an escalation for everyone else:
+ * - Owner-facing surfaces are byte-identical to a real cancel at the same moment, for as long
+ *   as the incident exists: CancelSosResponse; GetIncident, ListIncidents (status CANCELLED,
+ *   also for the `statuses` filter), ListResponders and GetIncidentTimeline, frozen as a real
+ *   cancel leaves them; the answers to the owner's later calls on it (ShareLocation, Resolve,
+ *   AddIncidentNote, ExportIncident, CancelSos); socket frames and pushes or notifications
+ *   on the owner's devices; and RaiseSos while it is still open, which opens a new SOS as
+ *   after a real cancel and never returns this one.
+ * - Responders are told at once (support.duress_cancelled, Incident.duress_cancelled_at) and
+ *   see the incident OPEN; the ladder resumes at once with its next step, even if it had
+ *   stopped, and stops again only when a responder acknowledges after the cancel. Events
+ *   published afterwards carry `silent`: nothing of them may reach the owner.
+ * - From then on only the responder who claimed it may Resolve it.
+ *
  * @generated from message kith.support.v1.CancelSosRequest
  */
 export type CancelSosRequest = Message<"kith.support.v1.CancelSosRequest"> & {
@@ -183,7 +229,7 @@ export const CancelSosRequestSchema: GenMessage<CancelSosRequest> = /*@__PURE__*
  */
 export type CancelSosResponse = Message<"kith.support.v1.CancelSosResponse"> & {
   /**
-   * Shows CANCELLED to the caller in both the cancel and the duress case.
+   * CANCELLED, byte-identical in the cancel and the duress case.
    *
    * @generated from field: kith.support.v1.Incident incident = 1;
    */
@@ -198,16 +244,22 @@ export const CancelSosResponseSchema: GenMessage<CancelSosResponse> = /*@__PURE_
   messageDesc(file_kith_support_v1_support, 5);
 
 /**
+ * Replaces both PINs. RaiseSos never depends on them; they only guard the end of an SOS.
+ *
  * @generated from message kith.support.v1.SetSafetyPinsRequest
  */
 export type SetSafetyPinsRequest = Message<"kith.support.v1.SetSafetyPinsRequest"> & {
   /**
+   * 4–8 digits. Empty removes both PINs: CancelSos then answers FailedPrecondition and the
+   * owner ends an SOS with Resolve.
+   *
    * @generated from field: string cancel_pin = 1;
    */
   cancelPin: string;
 
   /**
-   * Optional. Looks like a cancel, escalates silently.
+   * Optional, needs a cancel PIN; empty removes it. Looks like a cancel, escalates silently
+   * (see CancelSosRequest).
    *
    * @generated from field: string duress_pin = 2;
    */
@@ -233,6 +285,10 @@ export const SetSafetyPinsRequestSchema: GenMessage<SetSafetyPinsRequest> = /*@_
  * @generated from message kith.support.v1.SetSafetyPinsResponse
  */
 export type SetSafetyPinsResponse = Message<"kith.support.v1.SetSafetyPinsResponse"> & {
+  /**
+   * @generated from field: kith.support.v1.SafetyPinStatus status = 1;
+   */
+  status?: SafetyPinStatus | undefined;
 };
 
 /**
@@ -243,6 +299,69 @@ export const SetSafetyPinsResponseSchema: GenMessage<SetSafetyPinsResponse> = /*
   messageDesc(file_kith_support_v1_support, 7);
 
 /**
+ * Whether each PIN is set; never the PINs.
+ *
+ * @generated from message kith.support.v1.SafetyPinStatus
+ */
+export type SafetyPinStatus = Message<"kith.support.v1.SafetyPinStatus"> & {
+  /**
+   * @generated from field: bool cancel_pin_set = 1;
+   */
+  cancelPinSet: boolean;
+
+  /**
+   * @generated from field: bool duress_pin_set = 2;
+   */
+  duressPinSet: boolean;
+
+  /**
+   * Last SetSafetyPins; unset when never.
+   *
+   * @generated from field: google.protobuf.Timestamp updated_at = 3;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kith.support.v1.SafetyPinStatus.
+ * Use `create(SafetyPinStatusSchema)` to create a new message.
+ */
+export const SafetyPinStatusSchema: GenMessage<SafetyPinStatus> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_support, 8);
+
+/**
+ * @generated from message kith.support.v1.GetSafetyPinStatusRequest
+ */
+export type GetSafetyPinStatusRequest = Message<"kith.support.v1.GetSafetyPinStatusRequest"> & {
+};
+
+/**
+ * Describes the message kith.support.v1.GetSafetyPinStatusRequest.
+ * Use `create(GetSafetyPinStatusRequestSchema)` to create a new message.
+ */
+export const GetSafetyPinStatusRequestSchema: GenMessage<GetSafetyPinStatusRequest> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_support, 9);
+
+/**
+ * @generated from message kith.support.v1.GetSafetyPinStatusResponse
+ */
+export type GetSafetyPinStatusResponse = Message<"kith.support.v1.GetSafetyPinStatusResponse"> & {
+  /**
+   * @generated from field: kith.support.v1.SafetyPinStatus status = 1;
+   */
+  status?: SafetyPinStatus | undefined;
+};
+
+/**
+ * Describes the message kith.support.v1.GetSafetyPinStatusResponse.
+ * Use `create(GetSafetyPinStatusResponseSchema)` to create a new message.
+ */
+export const GetSafetyPinStatusResponseSchema: GenMessage<GetSafetyPinStatusResponse> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_support, 10);
+
+/**
+ * After a duress cancel a responder acknowledges again to stop the resumed ladder.
+ *
  * @generated from message kith.support.v1.AcknowledgeRequest
  */
 export type AcknowledgeRequest = Message<"kith.support.v1.AcknowledgeRequest"> & {
@@ -265,7 +384,7 @@ export type AcknowledgeRequest = Message<"kith.support.v1.AcknowledgeRequest"> &
  * Use `create(AcknowledgeRequestSchema)` to create a new message.
  */
 export const AcknowledgeRequestSchema: GenMessage<AcknowledgeRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 8);
+  messageDesc(file_kith_support_v1_support, 11);
 
 /**
  * @generated from message kith.support.v1.AcknowledgeResponse
@@ -282,7 +401,7 @@ export type AcknowledgeResponse = Message<"kith.support.v1.AcknowledgeResponse">
  * Use `create(AcknowledgeResponseSchema)` to create a new message.
  */
 export const AcknowledgeResponseSchema: GenMessage<AcknowledgeResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 9);
+  messageDesc(file_kith_support_v1_support, 12);
 
 /**
  * @generated from message kith.support.v1.RespondRequest
@@ -326,7 +445,7 @@ export type RespondRequest = Message<"kith.support.v1.RespondRequest"> & {
  * Use `create(RespondRequestSchema)` to create a new message.
  */
 export const RespondRequestSchema: GenMessage<RespondRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 10);
+  messageDesc(file_kith_support_v1_support, 13);
 
 /**
  * @generated from message kith.support.v1.RespondResponse
@@ -343,7 +462,7 @@ export type RespondResponse = Message<"kith.support.v1.RespondResponse"> & {
  * Use `create(RespondResponseSchema)` to create a new message.
  */
 export const RespondResponseSchema: GenMessage<RespondResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 11);
+  messageDesc(file_kith_support_v1_support, 14);
 
 /**
  * @generated from message kith.support.v1.ClaimResponseRequest
@@ -368,7 +487,7 @@ export type ClaimResponseRequest = Message<"kith.support.v1.ClaimResponseRequest
  * Use `create(ClaimResponseRequestSchema)` to create a new message.
  */
 export const ClaimResponseRequestSchema: GenMessage<ClaimResponseRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 12);
+  messageDesc(file_kith_support_v1_support, 15);
 
 /**
  * @generated from message kith.support.v1.ClaimResponseResponse
@@ -385,7 +504,7 @@ export type ClaimResponseResponse = Message<"kith.support.v1.ClaimResponseRespon
  * Use `create(ClaimResponseResponseSchema)` to create a new message.
  */
 export const ClaimResponseResponseSchema: GenMessage<ClaimResponseResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 13);
+  messageDesc(file_kith_support_v1_support, 16);
 
 /**
  * @generated from message kith.support.v1.ShareLocationRequest
@@ -410,6 +529,13 @@ export type ShareLocationRequest = Message<"kith.support.v1.ShareLocationRequest
   duration?: Duration | undefined;
 
   /**
+   * Optional: battery and signal now; replaces Incident.device.
+   *
+   * @generated from field: kith.support.v1.DeviceContext device = 5;
+   */
+  device?: DeviceContext | undefined;
+
+  /**
    * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
    * alternative. See docs/adr/0004-idempotency-keys.md.
    *
@@ -423,7 +549,7 @@ export type ShareLocationRequest = Message<"kith.support.v1.ShareLocationRequest
  * Use `create(ShareLocationRequestSchema)` to create a new message.
  */
 export const ShareLocationRequestSchema: GenMessage<ShareLocationRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 14);
+  messageDesc(file_kith_support_v1_support, 17);
 
 /**
  * @generated from message kith.support.v1.ShareLocationResponse
@@ -440,7 +566,7 @@ export type ShareLocationResponse = Message<"kith.support.v1.ShareLocationRespon
  * Use `create(ShareLocationResponseSchema)` to create a new message.
  */
 export const ShareLocationResponseSchema: GenMessage<ShareLocationResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 15);
+  messageDesc(file_kith_support_v1_support, 18);
 
 /**
  * @generated from message kith.support.v1.StopSharingLocationRequest
@@ -465,7 +591,7 @@ export type StopSharingLocationRequest = Message<"kith.support.v1.StopSharingLoc
  * Use `create(StopSharingLocationRequestSchema)` to create a new message.
  */
 export const StopSharingLocationRequestSchema: GenMessage<StopSharingLocationRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 16);
+  messageDesc(file_kith_support_v1_support, 19);
 
 /**
  * @generated from message kith.support.v1.StopSharingLocationResponse
@@ -478,9 +604,17 @@ export type StopSharingLocationResponse = Message<"kith.support.v1.StopSharingLo
  * Use `create(StopSharingLocationResponseSchema)` to create a new message.
  */
 export const StopSharingLocationResponseSchema: GenMessage<StopSharingLocationResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 17);
+  messageDesc(file_kith_support_v1_support, 20);
 
 /**
+ * Who may resolve:
+ * - the responder who claimed the incident (ClaimResponse), any incident;
+ * - the owner: help requests and missed check-ins freely; an SOS only while no cancel PIN is
+ *   set; with one set, the owner ends an SOS through CancelSos (FailedPrecondition here), so
+ *   the PIN cannot be bypassed;
+ * - after a duress cancel, only the responder who claimed it (the owner sees it cancelled).
+ * Other alerted users get PermissionDenied.
+ *
  * @generated from message kith.support.v1.ResolveRequest
  */
 export type ResolveRequest = Message<"kith.support.v1.ResolveRequest"> & {
@@ -515,7 +649,7 @@ export type ResolveRequest = Message<"kith.support.v1.ResolveRequest"> & {
  * Use `create(ResolveRequestSchema)` to create a new message.
  */
 export const ResolveRequestSchema: GenMessage<ResolveRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 18);
+  messageDesc(file_kith_support_v1_support, 21);
 
 /**
  * @generated from message kith.support.v1.ResolveResponse
@@ -532,7 +666,66 @@ export type ResolveResponse = Message<"kith.support.v1.ResolveResponse"> & {
  * Use `create(ResolveResponseSchema)` to create a new message.
  */
 export const ResolveResponseSchema: GenMessage<ResolveResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 19);
+  messageDesc(file_kith_support_v1_support, 22);
+
+/**
+ * @generated from message kith.support.v1.AddIncidentNoteRequest
+ */
+export type AddIncidentNoteRequest = Message<"kith.support.v1.AddIncidentNoteRequest"> & {
+  /**
+   * @generated from field: string incident_id = 1;
+   */
+  incidentId: string;
+
+  /**
+   * Plain text.
+   *
+   * @generated from field: string text = 2;
+   */
+  text: string;
+
+  /**
+   * Media the caller uploaded (kith.post.v1.PostService.CreateUploadUrl), e.g. photos as
+   * evidence; someone else's or unknown media answers InvalidArgument.
+   *
+   * @generated from field: repeated string media_ids = 3;
+   */
+  mediaIds: string[];
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 4;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.support.v1.AddIncidentNoteRequest.
+ * Use `create(AddIncidentNoteRequestSchema)` to create a new message.
+ */
+export const AddIncidentNoteRequestSchema: GenMessage<AddIncidentNoteRequest> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_support, 23);
+
+/**
+ * @generated from message kith.support.v1.AddIncidentNoteResponse
+ */
+export type AddIncidentNoteResponse = Message<"kith.support.v1.AddIncidentNoteResponse"> & {
+  /**
+   * The timeline entry holding the note.
+   *
+   * @generated from field: kith.support.v1.TimelineEntry entry = 1;
+   */
+  entry?: TimelineEntry | undefined;
+};
+
+/**
+ * Describes the message kith.support.v1.AddIncidentNoteResponse.
+ * Use `create(AddIncidentNoteResponseSchema)` to create a new message.
+ */
+export const AddIncidentNoteResponseSchema: GenMessage<AddIncidentNoteResponse> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_support, 24);
 
 /**
  * @generated from message kith.support.v1.GetIncidentRequest
@@ -549,7 +742,7 @@ export type GetIncidentRequest = Message<"kith.support.v1.GetIncidentRequest"> &
  * Use `create(GetIncidentRequestSchema)` to create a new message.
  */
 export const GetIncidentRequestSchema: GenMessage<GetIncidentRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 20);
+  messageDesc(file_kith_support_v1_support, 25);
 
 /**
  * @generated from message kith.support.v1.GetIncidentResponse
@@ -566,7 +759,7 @@ export type GetIncidentResponse = Message<"kith.support.v1.GetIncidentResponse">
  * Use `create(GetIncidentResponseSchema)` to create a new message.
  */
 export const GetIncidentResponseSchema: GenMessage<GetIncidentResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 21);
+  messageDesc(file_kith_support_v1_support, 26);
 
 /**
  * @generated from message kith.support.v1.ListIncidentsRequest
@@ -580,7 +773,8 @@ export type ListIncidentsRequest = Message<"kith.support.v1.ListIncidentsRequest
   relation: IncidentRelation;
 
   /**
-   * Empty = all statuses.
+   * Empty = all statuses. A duress-cancelled incident matches CANCELLED for its owner and
+   * OPEN for its responders.
    *
    * @generated from field: repeated kith.support.v1.IncidentStatus statuses = 2;
    */
@@ -618,7 +812,7 @@ export type ListIncidentsRequest = Message<"kith.support.v1.ListIncidentsRequest
  * Use `create(ListIncidentsRequestSchema)` to create a new message.
  */
 export const ListIncidentsRequestSchema: GenMessage<ListIncidentsRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 22);
+  messageDesc(file_kith_support_v1_support, 27);
 
 /**
  * @generated from message kith.support.v1.ListIncidentsResponse
@@ -642,7 +836,71 @@ export type ListIncidentsResponse = Message<"kith.support.v1.ListIncidentsRespon
  * Use `create(ListIncidentsResponseSchema)` to create a new message.
  */
 export const ListIncidentsResponseSchema: GenMessage<ListIncidentsResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 23);
+  messageDesc(file_kith_support_v1_support, 28);
+
+/**
+ * @generated from message kith.support.v1.ListRespondersRequest
+ */
+export type ListRespondersRequest = Message<"kith.support.v1.ListRespondersRequest"> & {
+  /**
+   * @generated from field: string incident_id = 1;
+   */
+  incidentId: string;
+
+  /**
+   * Empty = every state.
+   *
+   * @generated from field: repeated kith.support.v1.ResponderState states = 2;
+   */
+  states: ResponderState[];
+
+  /**
+   * 0..100; 0 means the default of 20.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token from the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message kith.support.v1.ListRespondersRequest.
+ * Use `create(ListRespondersRequestSchema)` to create a new message.
+ */
+export const ListRespondersRequestSchema: GenMessage<ListRespondersRequest> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_support, 29);
+
+/**
+ * @generated from message kith.support.v1.ListRespondersResponse
+ */
+export type ListRespondersResponse = Message<"kith.support.v1.ListRespondersResponse"> & {
+  /**
+   * RESPONDED, ACKNOWLEDGED, DELIVERED, NOTIFIED; within a state by notified_at.
+   *
+   * @generated from field: repeated kith.support.v1.Responder responders = 1;
+   */
+  responders: Responder[];
+
+  /**
+   * Opaque cursor for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message kith.support.v1.ListRespondersResponse.
+ * Use `create(ListRespondersResponseSchema)` to create a new message.
+ */
+export const ListRespondersResponseSchema: GenMessage<ListRespondersResponse> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_support, 30);
 
 /**
  * @generated from message kith.support.v1.GetIncidentTimelineRequest
@@ -666,6 +924,14 @@ export type GetIncidentTimelineRequest = Message<"kith.support.v1.GetIncidentTim
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
+
+  /**
+   * Forward paging: only entries with a larger sequence, oldest first, e.g. the last
+   * sequence the client holds after a realtime Gap. 0 = from the start.
+   *
+   * @generated from field: uint64 after_sequence = 4;
+   */
+  afterSequence: bigint;
 };
 
 /**
@@ -673,7 +939,7 @@ export type GetIncidentTimelineRequest = Message<"kith.support.v1.GetIncidentTim
  * Use `create(GetIncidentTimelineRequestSchema)` to create a new message.
  */
 export const GetIncidentTimelineRequestSchema: GenMessage<GetIncidentTimelineRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 24);
+  messageDesc(file_kith_support_v1_support, 31);
 
 /**
  * @generated from message kith.support.v1.GetIncidentTimelineResponse
@@ -697,7 +963,7 @@ export type GetIncidentTimelineResponse = Message<"kith.support.v1.GetIncidentTi
  * Use `create(GetIncidentTimelineResponseSchema)` to create a new message.
  */
 export const GetIncidentTimelineResponseSchema: GenMessage<GetIncidentTimelineResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 25);
+  messageDesc(file_kith_support_v1_support, 32);
 
 /**
  * @generated from message kith.support.v1.ExportIncidentRequest
@@ -727,7 +993,7 @@ export type ExportIncidentRequest = Message<"kith.support.v1.ExportIncidentReque
  * Use `create(ExportIncidentRequestSchema)` to create a new message.
  */
 export const ExportIncidentRequestSchema: GenMessage<ExportIncidentRequest> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 26);
+  messageDesc(file_kith_support_v1_support, 33);
 
 /**
  * @generated from message kith.support.v1.ExportIncidentResponse
@@ -741,6 +1007,8 @@ export type ExportIncidentResponse = Message<"kith.support.v1.ExportIncidentResp
   downloadUrl: string;
 
   /**
+   * The file is deleted when the URL expires; the owner keeps their own copy.
+   *
    * @generated from field: google.protobuf.Timestamp expires_at = 2;
    */
   expiresAt?: Timestamp | undefined;
@@ -758,7 +1026,7 @@ export type ExportIncidentResponse = Message<"kith.support.v1.ExportIncidentResp
  * Use `create(ExportIncidentResponseSchema)` to create a new message.
  */
 export const ExportIncidentResponseSchema: GenMessage<ExportIncidentResponse> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_support, 27);
+  messageDesc(file_kith_support_v1_support, 34);
 
 /**
  * Which incidents to list.
@@ -822,16 +1090,22 @@ export const ExportFormatSchema: GenEnum<ExportFormat> = /*@__PURE__*/
 
 /**
  * SupportService runs help requests, SOS alerts and check-in timers inside circles:
- * per-responder acknowledgement, an escalation ladder driven by missing acknowledgements,
- * time-boxed location sharing and an append-only incident timeline. An incident is visible to
- * its owner and the people it alerted; anyone else gets NotFound.
+ * per-responder delivery and acknowledgement, an escalation ladder driven by missing
+ * acknowledgements, time-boxed location sharing and an append-only incident timeline.
+ * Access: every RPC needs a signed-in user (API keys: see services/support/src/module.ts). An
+ * incident is visible to its owner and the people it alerted; anyone else gets NotFound.
+ * Reach: an SOS or missed check-in reaches every member of its circles through the ladder,
+ * whatever MemberSafety.responder says; a help request reaches the circles' responders only.
+ * Blocks never suppress an SOS. Duress: see CancelSosRequest. Retention: see Incident.
  * Requests and responses are split across support.proto and check_in.proto.
  *
  * @generated from service kith.support.v1.SupportService
  */
 export const SupportService: GenService<{
   /**
-   * Asks circles for help; responders are alerted by severity (quiet hours apply).
+   * Asks circles for help: their responders are alerted by severity (quiet hours apply); no
+   * ladder. The caller must be a member of each circle (else NotFound); `reach` says whether
+   * anyone was alerted.
    *
    * @generated from rpc kith.support.v1.SupportService.CreateHelpRequest
    */
@@ -841,8 +1115,10 @@ export const SupportService: GenService<{
     output: typeof CreateHelpRequestResponseSchema;
   },
   /**
-   * Raises an SOS. Idempotent: while an SOS is open, another call returns it. The first SOS is
-   * never rate-limited; later ones are (3 per hour). Bypasses quiet hours.
+   * Raises an SOS and starts the caller's ladder; never depends on PINs or on contacts having
+   * confirmed. Idempotent: while an SOS is open, another call returns it. The first SOS is
+   * never rate-limited; later ones are (3 per hour, then ResourceExhausted). Bypasses quiet
+   * hours. A non-member circle answers NotFound. Session or a `sos:raise` key.
    *
    * @generated from rpc kith.support.v1.SupportService.RaiseSos
    */
@@ -852,8 +1128,10 @@ export const SupportService: GenService<{
     output: typeof RaiseSosResponseSchema;
   },
   /**
-   * Cancels an SOS with the cancel PIN. The duress PIN answers exactly the same, but the
-   * incident silently stays open, escalates and hides the cancel from the owner's devices.
+   * Cancels the caller's open SOS with the cancel PIN (owner only: responders get
+   * PermissionDenied, others NotFound). No cancel PIN set → FailedPrecondition (end it with
+   * Resolve); wrong PIN → PermissionDenied, too many → ResourceExhausted (the SOS stays open).
+   * The duress PIN answers exactly like the cancel PIN: see CancelSosRequest.
    *
    * @generated from rpc kith.support.v1.SupportService.CancelSos
    */
@@ -863,7 +1141,9 @@ export const SupportService: GenService<{
     output: typeof CancelSosResponseSchema;
   },
   /**
-   * Sets the SOS cancel and duress PINs (re-auth within the last hour).
+   * Sets or removes the caller's SOS cancel and duress PINs (re-auth: a password or TOTP
+   * confirmation within the last hour, kith.auth.v1.AuthService.Reauthenticate; otherwise
+   * FailedPrecondition). Signed-in session only.
    *
    * @generated from rpc kith.support.v1.SupportService.SetSafetyPins
    */
@@ -873,7 +1153,20 @@ export const SupportService: GenService<{
     output: typeof SetSafetyPinsResponseSchema;
   },
   /**
-   * "Seen": stops the escalation ladder for this incident.
+   * Whether the caller's cancel and duress PINs are set; never the PINs themselves. The
+   * caller's own only; signed-in session only.
+   *
+   * @generated from rpc kith.support.v1.SupportService.GetSafetyPinStatus
+   */
+  getSafetyPinStatus: {
+    methodKind: "unary";
+    input: typeof GetSafetyPinStatusRequestSchema;
+    output: typeof GetSafetyPinStatusResponseSchema;
+  },
+  /**
+   * "Seen": an alerted responder acknowledges; with Respond, the only thing that stops the
+   * ladder (a socket Ack or push receipt only marks delivery). The owner gets
+   * PermissionDenied, others NotFound; a closed incident FailedPrecondition.
    *
    * @generated from rpc kith.support.v1.SupportService.Acknowledge
    */
@@ -883,7 +1176,9 @@ export const SupportService: GenService<{
     output: typeof AcknowledgeResponseSchema;
   },
   /**
-   * On my way (with ETA), can't help, or called emergency services. Implies Acknowledge.
+   * On my way (with ETA), can't help, or called emergency services; implies Acknowledge.
+   * Alerted responders only (owner: PermissionDenied, others NotFound); closed:
+   * FailedPrecondition.
    *
    * @generated from rpc kith.support.v1.SupportService.Respond
    */
@@ -893,7 +1188,9 @@ export const SupportService: GenService<{
     output: typeof RespondResponseSchema;
   },
   /**
-   * "I'm handling it": tells other responders they may stand down.
+   * "I'm handling it": tells other responders they may stand down and lets the caller
+   * Resolve. Alerted responders only (owner: PermissionDenied, others NotFound); closed or
+   * already claimed by someone else: FailedPrecondition.
    *
    * @generated from rpc kith.support.v1.SupportService.ClaimResponse
    */
@@ -903,8 +1200,9 @@ export const SupportService: GenService<{
     output: typeof ClaimResponseResponseSchema;
   },
   /**
-   * Starts or updates sharing the owner's location with responders (open incidents only,
-   * ≤ 24 h, ends when the incident closes).
+   * Starts or updates sharing the owner's location (and device context) with responders
+   * (≤ 24 h, ends when the incident closes). Owner only (responders: PermissionDenied, others
+   * NotFound); closed incident: FailedPrecondition.
    *
    * @generated from rpc kith.support.v1.SupportService.ShareLocation
    */
@@ -914,6 +1212,9 @@ export const SupportService: GenService<{
     output: typeof ShareLocationResponseSchema;
   },
   /**
+   * Stops sharing the owner's location now. Owner only (responders: PermissionDenied, others
+   * NotFound); closed incident or no share: FailedPrecondition.
+   *
    * @generated from rpc kith.support.v1.SupportService.StopSharingLocation
    */
   stopSharingLocation: {
@@ -922,7 +1223,9 @@ export const SupportService: GenService<{
     output: typeof StopSharingLocationResponseSchema;
   },
   /**
-   * Closes an incident: all clear or false alarm, with a reason.
+   * Closes an incident: all clear or false alarm, with a reason. Who may: see ResolveRequest;
+   * a non-permitted responder or owner gets PermissionDenied (FailedPrecondition when the
+   * cancel PIN is the way), others NotFound; closed: FailedPrecondition.
    *
    * @generated from rpc kith.support.v1.SupportService.Resolve
    */
@@ -932,6 +1235,19 @@ export const SupportService: GenService<{
     output: typeof ResolveResponseSchema;
   },
   /**
+   * Adds a note (text and/or media) to an open incident's timeline. The owner and alerted
+   * responders; others NotFound; closed: FailedPrecondition.
+   *
+   * @generated from rpc kith.support.v1.SupportService.AddIncidentNote
+   */
+  addIncidentNote: {
+    methodKind: "unary";
+    input: typeof AddIncidentNoteRequestSchema;
+    output: typeof AddIncidentNoteResponseSchema;
+  },
+  /**
+   * One incident. The owner and those alerted; others NotFound.
+   *
    * @generated from rpc kith.support.v1.SupportService.GetIncident
    */
   getIncident: {
@@ -940,7 +1256,7 @@ export const SupportService: GenService<{
     output: typeof GetIncidentResponseSchema;
   },
   /**
-   * Incidents the caller owns or was alerted to, newest first.
+   * Incidents the caller owns or was alerted to, newest first. Only the caller's own.
    *
    * @generated from rpc kith.support.v1.SupportService.ListIncidents
    */
@@ -950,7 +1266,19 @@ export const SupportService: GenService<{
     output: typeof ListIncidentsResponseSchema;
   },
   /**
-   * The append-only timeline, oldest first.
+   * Everyone alerted about an incident, most advanced state first, paged. The owner and
+   * those alerted; others NotFound.
+   *
+   * @generated from rpc kith.support.v1.SupportService.ListResponders
+   */
+  listResponders: {
+    methodKind: "unary";
+    input: typeof ListRespondersRequestSchema;
+    output: typeof ListRespondersResponseSchema;
+  },
+  /**
+   * The append-only timeline, oldest first; `after_sequence` fetches only newer entries. The
+   * owner and those alerted; others NotFound.
    *
    * @generated from rpc kith.support.v1.SupportService.GetIncidentTimeline
    */
@@ -960,7 +1288,8 @@ export const SupportService: GenService<{
     output: typeof GetIncidentTimelineResponseSchema;
   },
   /**
-   * A signed, downloadable record of the incident (owner only), e.g. for the police.
+   * A signed, downloadable record of the incident, e.g. for the police. Owner only
+   * (responders: PermissionDenied, others NotFound).
    *
    * @generated from rpc kith.support.v1.SupportService.ExportIncident
    */
@@ -970,7 +1299,8 @@ export const SupportService: GenService<{
     output: typeof ExportIncidentResponseSchema;
   },
   /**
-   * Starts a check-in timer; if the user does not check in by then, circles are alerted.
+   * Starts a check-in timer of the caller's; if they do not check in, the ladder starts. A
+   * non-member circle: NotFound; no circle and no emergency contact: FailedPrecondition.
    *
    * @generated from rpc kith.support.v1.SupportService.StartCheckIn
    */
@@ -980,6 +1310,9 @@ export const SupportService: GenService<{
     output: typeof StartCheckInResponseSchema;
   },
   /**
+   * Checks in (with the word when the check-in has one). Owner only (others NotFound); not
+   * ACTIVE: FailedPrecondition; wrong word: PermissionDenied (the third counts as missed).
+   *
    * @generated from rpc kith.support.v1.SupportService.CheckIn
    */
   checkIn: {
@@ -988,7 +1321,8 @@ export const SupportService: GenService<{
     output: typeof CheckInResponseSchema;
   },
   /**
-   * Pushes the deadline back (at most 3 times, and never past 24 h from the start).
+   * Pushes the deadline back: at most 3 times and never past 24 h from the start (beyond:
+   * FailedPrecondition); allowed during the grace. Owner only (others NotFound).
    *
    * @generated from rpc kith.support.v1.SupportService.ExtendCheckIn
    */
@@ -998,6 +1332,9 @@ export const SupportService: GenService<{
     output: typeof ExtendCheckInResponseSchema;
   },
   /**
+   * Cancels an ACTIVE check-in (with the word when it has one). Owner only (others NotFound);
+   * not ACTIVE: FailedPrecondition; wrong word: PermissionDenied.
+   *
    * @generated from rpc kith.support.v1.SupportService.CancelCheckIn
    */
   cancelCheckIn: {
@@ -1006,7 +1343,8 @@ export const SupportService: GenService<{
     output: typeof CancelCheckInResponseSchema;
   },
   /**
-   * Asks another member of a shared circle to check in ("are you OK?").
+   * Asks another member of a shared circle to check in ("are you OK?"). The caller and the
+   * user must share circle_id (else NotFound).
    *
    * @generated from rpc kith.support.v1.SupportService.RequestCheckIn
    */
@@ -1016,6 +1354,8 @@ export const SupportService: GenService<{
     output: typeof RequestCheckInResponseSchema;
   },
   /**
+   * The caller's own check-ins (including those others requested of them), newest first.
+   *
    * @generated from rpc kith.support.v1.SupportService.ListCheckIns
    */
   listCheckIns: {
@@ -1024,6 +1364,8 @@ export const SupportService: GenService<{
     output: typeof ListCheckInsResponseSchema;
   },
   /**
+   * The caller's own escalation ladder and emergency contacts, with its version.
+   *
    * @generated from rpc kith.support.v1.SupportService.GetEscalationLadder
    */
   getEscalationLadder: {
@@ -1032,6 +1374,10 @@ export const SupportService: GenService<{
     output: typeof GetEscalationLadderResponseSchema;
   },
   /**
+   * Replaces the caller's ladder and contacts (re-auth within the last hour, as
+   * SetSafetyPins; otherwise FailedPrecondition). Stale base_version: Aborted; too many new
+   * contacts: ResourceExhausted. Signed-in session only.
+   *
    * @generated from rpc kith.support.v1.SupportService.UpdateEscalationLadder
    */
   updateEscalationLadder: {

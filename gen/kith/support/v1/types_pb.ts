@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/support/v1/types.proto.
  */
 export const file_kith_support_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChtraXRoL3N1cHBvcnQvdjEvdHlwZXMucHJvdG8SD2tpdGguc3VwcG9ydC52MSKfAQoIUmVzcG9uc2USKwoEa2luZBgBIAEoDjIdLmtpdGguc3VwcG9ydC52MS5SZXNwb25zZUtpbmQSJgoDZXRhGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBG5vdGUYAyABKAkSMAoMcmVzcG9uZGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKZAgoJUmVzcG9uZGVyEikKBHVzZXIYASABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIuCgVzdGF0ZRgCIAEoDjIfLmtpdGguc3VwcG9ydC52MS5SZXNwb25kZXJTdGF0ZRIvCgtub3RpZmllZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPYWNrbm93bGVkZ2VkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg9sYXRlc3RfcmVzcG9uc2UYBSABKAsyGS5raXRoLnN1cHBvcnQudjEuUmVzcG9uc2USFwoPZXNjYWxhdGlvbl9zdGVwGAYgASgNItABCg1Mb2NhdGlvblNoYXJlEi4KCnN0YXJ0ZWRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0b3BwZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDWxhc3RfbG9jYXRpb24YBCABKAsyGC5raXRoLmNvbW1vbi52MS5Mb2NhdGlvbiJqCg9Fc2NhbGF0aW9uU3RhdGUSFAoMY3VycmVudF9zdGVwGAEgASgNEjAKDG5leHRfc3RlcF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHc3RvcHBlZBgDIAEoCCKZAQoKUmVzb2x1dGlvbhItCgRraW5kGAEgASgOMh8ua2l0aC5zdXBwb3J0LnYxLlJlc29sdXRpb25LaW5kEg4KBnJlYXNvbhgCIAEoCRIbChNyZXNvbHZlZF9ieV91c2VyX2lkGAMgASgJEi8KC3Jlc29sdmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLZBAoISW5jaWRlbnQSEwoLaW5jaWRlbnRfaWQYASABKAkSKwoEa2luZBgCIAEoDjIdLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudEtpbmQSKgoFb3duZXIYAyABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIsCgloZWxwX3R5cGUYBCABKA4yGS5raXRoLnN1cHBvcnQudjEuSGVscFR5cGUSKwoIc2V2ZXJpdHkYBSABKA4yGS5raXRoLnN1cHBvcnQudjEuU2V2ZXJpdHkSDwoHbWVzc2FnZRgGIAEoCRISCgpjaXJjbGVfaWRzGAcgAygJEi8KBnN0YXR1cxgIIAEoDjIfLmtpdGguc3VwcG9ydC52MS5JbmNpZGVudFN0YXR1cxI2Cg5sb2NhdGlvbl9zaGFyZRgJIAEoCzIeLmtpdGguc3VwcG9ydC52MS5Mb2NhdGlvblNoYXJlEi4KCnJlc3BvbmRlcnMYCiADKAsyGi5raXRoLnN1cHBvcnQudjEuUmVzcG9uZGVyEhoKEmNsYWltZWRfYnlfdXNlcl9pZBgLIAEoCRI0Cgplc2NhbGF0aW9uGAwgASgLMiAua2l0aC5zdXBwb3J0LnYxLkVzY2FsYXRpb25TdGF0ZRIuCgpjcmVhdGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgpyZXNvbHV0aW9uGA4gASgLMhsua2l0aC5zdXBwb3J0LnYxLlJlc29sdXRpb24SEwoLY2hlY2tfaW5faWQYDyABKAki0QUKDVRpbWVsaW5lRW50cnkSEAoIc2VxdWVuY2UYASABKAQSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWFjdG9yX3VzZXJfaWQYAyABKAkSMQoGb3BlbmVkGAQgASgLMh8ua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50T3BlbmVkSAASNgoIbm90aWZpZWQYBSABKAsyIi5raXRoLnN1cHBvcnQudjEuUmVzcG9uZGVyTm90aWZpZWRIABI+CgxhY2tub3dsZWRnZWQYBiABKAsyJi5raXRoLnN1cHBvcnQudjEuUmVzcG9uZGVyQWNrbm93bGVkZ2VkSAASLgoJcmVzcG9uZGVkGAcgASgLMhkua2l0aC5zdXBwb3J0LnYxLlJlc3BvbnNlSAASMwoHY2xhaW1lZBgIIAEoCzIgLmtpdGguc3VwcG9ydC52MS5SZXNwb25zZUNsYWltZWRIABI1Cgllc2NhbGF0ZWQYCSABKAsyIC5raXRoLnN1cHBvcnQudjEuRXNjYWxhdGlvbkZpcmVkSAASOQoPbG9jYXRpb25fc2hhcmVkGAogASgLMh4ua2l0aC5zdXBwb3J0LnYxLkxvY2F0aW9uU2hhcmVIABI6ChBsb2NhdGlvbl9zdG9wcGVkGAsgASgLMh4ua2l0aC5zdXBwb3J0LnYxLkxvY2F0aW9uU2hhcmVIABIvCghyZXNvbHZlZBgMIAEoCzIbLmtpdGguc3VwcG9ydC52MS5SZXNvbHV0aW9uSAASNwoJY2FuY2VsbGVkGA0gASgLMiIua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50Q2FuY2VsbGVkSAASNQoIZXhwb3J0ZWQYDiABKAsyIS5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRFeHBvcnRlZEgAQgcKBWV2ZW50IlEKDkluY2lkZW50T3BlbmVkEisKBGtpbmQYASABKA4yHS5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRLaW5kEhIKCmNpcmNsZV9pZHMYAiADKAkiPQoRUmVzcG9uZGVyTm90aWZpZWQSDwoHdXNlcl9pZBgBIAEoCRIXCg9lc2NhbGF0aW9uX3N0ZXAYAiABKA0iKAoVUmVzcG9uZGVyQWNrbm93bGVkZ2VkEg8KB3VzZXJfaWQYASABKAkiIgoPUmVzcG9uc2VDbGFpbWVkEg8KB3VzZXJfaWQYASABKAkiagoPRXNjYWxhdGlvbkZpcmVkEgwKBHN0ZXAYASABKA0SMQoGdGFyZ2V0GAIgASgOMiEua2l0aC5zdXBwb3J0LnYxLkVzY2FsYXRpb25UYXJnZXQSFgoObm90aWZpZWRfY291bnQYAyABKA0iEwoRSW5jaWRlbnRDYW5jZWxsZWQiLwoQSW5jaWRlbnRFeHBvcnRlZBIbChNleHBvcnRlZF9ieV91c2VyX2lkGAEgASgJIogBCg5Fc2NhbGF0aW9uU3RlcBI3CgVhZnRlchgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkINukgKqgEHIgMIkBwyABI9CgZ0YXJnZXQYAiABKA4yIS5raXRoLnN1cHBvcnQudjEuRXNjYWxhdGlvblRhcmdldEIKukgHggEEEAEgACJ4ChBFbWVyZ2VuY3lDb250YWN0EhcKBG5hbWUYASABKAlCCbpIBnIEEAEYZBItCgVwaG9uZRgCIAEoCUIeukgb2AEBchYyFF5cK1sxLTldWzAtOV17NiwxNH0kEhwKBWVtYWlsGAMgASgJQg26SArYAQFyBRj+AWABIpcBChBFc2NhbGF0aW9uTGFkZGVyEjoKBXN0ZXBzGAEgAygLMh8ua2l0aC5zdXBwb3J0LnYxLkVzY2FsYXRpb25TdGVwQgq6SAeSAQQIARAIEkcKEmVtZXJnZW5jeV9jb250YWN0cxgCIAMoCzIhLmtpdGguc3VwcG9ydC52MS5FbWVyZ2VuY3lDb250YWN0Qgi6SAWSAQIQBSL9AgoHQ2hlY2tJbhITCgtjaGVja19pbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEi4KBnN0YXR1cxgDIAEoDjIeLmtpdGguc3VwcG9ydC52MS5DaGVja0luU3RhdHVzEioKBmR1ZV9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKY2lyY2xlX2lkcxgFIAMoCRITCgtkZXN0aW5hdGlvbhgGIAEoCRIZChFoYXNfY2hlY2tfaW5fd29yZBgHIAEoCBIXCg9leHRlbnNpb25fY291bnQYCCABKA0SHAoUcmVxdWVzdGVkX2J5X3VzZXJfaWQYCSABKAkSEwoLaW5jaWRlbnRfaWQYCiABKAkSLgoKY3JlYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMY29tcGxldGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCqHAQoMSW5jaWRlbnRLaW5kEh0KGUlOQ0lERU5UX0tJTkRfVU5TUEVDSUZJRUQQABIeChpJTkNJREVOVF9LSU5EX0hFTFBfUkVRVUVTVBABEhUKEUlOQ0lERU5UX0tJTkRfU09TEAISIQodSU5DSURFTlRfS0lORF9NSVNTRURfQ0hFQ0tfSU4QAyqOAQoISGVscFR5cGUSGQoVSEVMUF9UWVBFX1VOU1BFQ0lGSUVEEAASGQoVSEVMUF9UWVBFX05FRURfQV9IQU5EEAESFQoRSEVMUF9UWVBFX0NBTExfTUUQAhIZChVIRUxQX1RZUEVfQ09NRV9HRVRfTUUQAxIaChZIRUxQX1RZUEVfTkVFRF9UT19UQUxLEAQqXwoIU2V2ZXJpdHkSGAoUU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIRCg1TRVZFUklUWV9JTkZPEAESEQoNU0VWRVJJVFlfSEVMUBACEhMKD1NFVkVSSVRZX1VSR0VOVBADKogBCg5JbmNpZGVudFN0YXR1cxIfChtJTkNJREVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRJTkNJREVOVF9TVEFUVVNfT1BFThABEhwKGElOQ0lERU5UX1NUQVRVU19SRVNPTFZFRBACEh0KGUlOQ0lERU5UX1NUQVRVU19DQU5DRUxMRUQQAyqUAQoMUmVzcG9uc2VLaW5kEh0KGVJFU1BPTlNFX0tJTkRfVU5TUEVDSUZJRUQQABIbChdSRVNQT05TRV9LSU5EX09OX01ZX1dBWRABEhsKF1JFU1BPTlNFX0tJTkRfQ0FOVF9IRUxQEAISKwonUkVTUE9OU0VfS0lORF9DQUxMRURfRU1FUkdFTkNZX1NFUlZJQ0VTEAMqkAEKDlJlc3BvbmRlclN0YXRlEh8KG1JFU1BPTkRFUl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFJFU1BPTkRFUl9TVEFURV9OT1RJRklFRBABEiAKHFJFU1BPTkRFUl9TVEFURV9BQ0tOT1dMRURHRUQQAhIdChlSRVNQT05ERVJfU1RBVEVfUkVTUE9OREVEEAMqcQoOUmVzb2x1dGlvbktpbmQSHwobUkVTT0xVVElPTl9LSU5EX1VOU1BFQ0lGSUVEEAASHQoZUkVTT0xVVElPTl9LSU5EX0FMTF9DTEVBUhABEh8KG1JFU09MVVRJT05fS0lORF9GQUxTRV9BTEFSTRACKoMCChBFc2NhbGF0aW9uVGFyZ2V0EiEKHUVTQ0FMQVRJT05fVEFSR0VUX1VOU1BFQ0lGSUVEEAASJgoiRVNDQUxBVElPTl9UQVJHRVRfUFJJTUFSWV9DT05UQUNUUxABEiYKIkVTQ0FMQVRJT05fVEFSR0VUX0lOQ0lERU5UX0NJUkNMRVMQAhIhCh1FU0NBTEFUSU9OX1RBUkdFVF9BTExfQ0lSQ0xFUxADEigKJEVTQ0FMQVRJT05fVEFSR0VUX0VNRVJHRU5DWV9DT05UQUNUUxAEEi8KK0VTQ0FMQVRJT05fVEFSR0VUX0VNRVJHRU5DWV9TRVJWSUNFU19QUk9NUFQQBSqnAQoNQ2hlY2tJblN0YXR1cxIfChtDSEVDS19JTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIaChZDSEVDS19JTl9TVEFUVVNfQUNUSVZFEAESHgoaQ0hFQ0tfSU5fU1RBVFVTX0NIRUNLRURfSU4QAhIaChZDSEVDS19JTl9TVEFUVVNfTUlTU0VEEAMSHQoZQ0hFQ0tfSU5fU1RBVFVTX0NBTkNFTExFRBAEYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_common_v1_common]);
+  fileDesc("ChtraXRoL3N1cHBvcnQvdjEvdHlwZXMucHJvdG8SD2tpdGguc3VwcG9ydC52MSKfAQoIUmVzcG9uc2USKwoEa2luZBgBIAEoDjIdLmtpdGguc3VwcG9ydC52MS5SZXNwb25zZUtpbmQSJgoDZXRhGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBG5vdGUYAyABKAkSMAoMcmVzcG9uZGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLLAgoJUmVzcG9uZGVyEikKBHVzZXIYASABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIuCgVzdGF0ZRgCIAEoDjIfLmtpdGguc3VwcG9ydC52MS5SZXNwb25kZXJTdGF0ZRIvCgtub3RpZmllZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPYWNrbm93bGVkZ2VkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg9sYXRlc3RfcmVzcG9uc2UYBSABKAsyGS5raXRoLnN1cHBvcnQudjEuUmVzcG9uc2USFwoPZXNjYWxhdGlvbl9zdGVwGAYgASgNEjAKDGRlbGl2ZXJlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiXwoPUmVzcG9uZGVyQ291bnRzEhAKCG5vdGlmaWVkGAEgASgNEhEKCWRlbGl2ZXJlZBgCIAEoDRIUCgxhY2tub3dsZWRnZWQYAyABKA0SEQoJb25fbXlfd2F5GAQgASgNIugBCg1EZXZpY2VDb250ZXh0EiAKD2JhdHRlcnlfcGVyY2VudBgBIAEoDUIHukgEKgIYZBIQCghjaGFyZ2luZxgCIAEoCBI3CgduZXR3b3JrGAMgASgOMhwua2l0aC5zdXBwb3J0LnYxLk5ldHdvcmtUeXBlQgi6SAWCAQIQARI5CgZzaWduYWwYBCABKA4yHy5raXRoLnN1cHBvcnQudjEuU2lnbmFsU3RyZW5ndGhCCLpIBYIBAhABEi8KC2NhcHR1cmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLQAQoNTG9jYXRpb25TaGFyZRIuCgpzdGFydGVkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdG9wcGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCg1sYXN0X2xvY2F0aW9uGAQgASgLMhgua2l0aC5jb21tb24udjEuTG9jYXRpb24iagoPRXNjYWxhdGlvblN0YXRlEhQKDGN1cnJlbnRfc3RlcBgBIAEoDRIwCgxuZXh0X3N0ZXBfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3N0b3BwZWQYAyABKAgimQEKClJlc29sdXRpb24SLQoEa2luZBgBIAEoDjIfLmtpdGguc3VwcG9ydC52MS5SZXNvbHV0aW9uS2luZBIOCgZyZWFzb24YAiABKAkSGwoTcmVzb2x2ZWRfYnlfdXNlcl9pZBgDIAEoCRIvCgtyZXNvbHZlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAitgYKCEluY2lkZW50EhMKC2luY2lkZW50X2lkGAEgASgJEisKBGtpbmQYAiABKA4yHS5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRLaW5kEioKBW93bmVyGAMgASgLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSLAoJaGVscF90eXBlGAQgASgOMhkua2l0aC5zdXBwb3J0LnYxLkhlbHBUeXBlEisKCHNldmVyaXR5GAUgASgOMhkua2l0aC5zdXBwb3J0LnYxLlNldmVyaXR5Eg8KB21lc3NhZ2UYBiABKAkSEgoKY2lyY2xlX2lkcxgHIAMoCRIvCgZzdGF0dXMYCCABKA4yHy5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRTdGF0dXMSNgoObG9jYXRpb25fc2hhcmUYCSABKAsyHi5raXRoLnN1cHBvcnQudjEuTG9jYXRpb25TaGFyZRIuCgpyZXNwb25kZXJzGAogAygLMhoua2l0aC5zdXBwb3J0LnYxLlJlc3BvbmRlchIaChJjbGFpbWVkX2J5X3VzZXJfaWQYCyABKAkSNAoKZXNjYWxhdGlvbhgMIAEoCzIgLmtpdGguc3VwcG9ydC52MS5Fc2NhbGF0aW9uU3RhdGUSLgoKY3JlYXRlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoKcmVzb2x1dGlvbhgOIAEoCzIbLmtpdGguc3VwcG9ydC52MS5SZXNvbHV0aW9uEhMKC2NoZWNrX2luX2lkGA8gASgJEjoKEHJlc3BvbmRlcl9jb3VudHMYECABKAsyIC5raXRoLnN1cHBvcnQudjEuUmVzcG9uZGVyQ291bnRzEjcKE2R1cmVzc19jYW5jZWxsZWRfYXQYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKDmVtZXJnZW5jeV9raW5kGBIgASgOMh4ua2l0aC5zdXBwb3J0LnYxLkVtZXJnZW5jeUtpbmQSLgoGZGV2aWNlGBMgASgLMh4ua2l0aC5zdXBwb3J0LnYxLkRldmljZUNvbnRleHQiugYKDVRpbWVsaW5lRW50cnkSEAoIc2VxdWVuY2UYASABKAQSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWFjdG9yX3VzZXJfaWQYAyABKAkSMQoGb3BlbmVkGAQgASgLMh8ua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50T3BlbmVkSAASNgoIbm90aWZpZWQYBSABKAsyIi5raXRoLnN1cHBvcnQudjEuUmVzcG9uZGVyTm90aWZpZWRIABI+CgxhY2tub3dsZWRnZWQYBiABKAsyJi5raXRoLnN1cHBvcnQudjEuUmVzcG9uZGVyQWNrbm93bGVkZ2VkSAASLgoJcmVzcG9uZGVkGAcgASgLMhkua2l0aC5zdXBwb3J0LnYxLlJlc3BvbnNlSAASMwoHY2xhaW1lZBgIIAEoCzIgLmtpdGguc3VwcG9ydC52MS5SZXNwb25zZUNsYWltZWRIABI1Cgllc2NhbGF0ZWQYCSABKAsyIC5raXRoLnN1cHBvcnQudjEuRXNjYWxhdGlvbkZpcmVkSAASOQoPbG9jYXRpb25fc2hhcmVkGAogASgLMh4ua2l0aC5zdXBwb3J0LnYxLkxvY2F0aW9uU2hhcmVIABI6ChBsb2NhdGlvbl9zdG9wcGVkGAsgASgLMh4ua2l0aC5zdXBwb3J0LnYxLkxvY2F0aW9uU2hhcmVIABIvCghyZXNvbHZlZBgMIAEoCzIbLmtpdGguc3VwcG9ydC52MS5SZXNvbHV0aW9uSAASNwoJY2FuY2VsbGVkGA0gASgLMiIua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50Q2FuY2VsbGVkSAASNQoIZXhwb3J0ZWQYDiABKAsyIS5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRFeHBvcnRlZEgAEjgKCWRlbGl2ZXJlZBgPIAEoCzIjLmtpdGguc3VwcG9ydC52MS5SZXNwb25kZXJEZWxpdmVyZWRIABItCgRub3RlGBAgASgLMh0ua2l0aC5zdXBwb3J0LnYxLkluY2lkZW50Tm90ZUgAQgcKBWV2ZW50IlEKDkluY2lkZW50T3BlbmVkEisKBGtpbmQYASABKA4yHS5raXRoLnN1cHBvcnQudjEuSW5jaWRlbnRLaW5kEhIKCmNpcmNsZV9pZHMYAiADKAkiPQoRUmVzcG9uZGVyTm90aWZpZWQSDwoHdXNlcl9pZBgBIAEoCRIXCg9lc2NhbGF0aW9uX3N0ZXAYAiABKA0iKAoVUmVzcG9uZGVyQWNrbm93bGVkZ2VkEg8KB3VzZXJfaWQYASABKAkiWAoSUmVzcG9uZGVyRGVsaXZlcmVkEg8KB3VzZXJfaWQYASABKAkSMQoHY2hhbm5lbBgCIAEoDjIgLmtpdGguc3VwcG9ydC52MS5EZWxpdmVyeUNoYW5uZWwiIgoPUmVzcG9uc2VDbGFpbWVkEg8KB3VzZXJfaWQYASABKAkiLwoMSW5jaWRlbnROb3RlEgwKBHRleHQYASABKAkSEQoJbWVkaWFfaWRzGAIgAygJImoKD0VzY2FsYXRpb25GaXJlZBIMCgRzdGVwGAEgASgNEjEKBnRhcmdldBgCIAEoDjIhLmtpdGguc3VwcG9ydC52MS5Fc2NhbGF0aW9uVGFyZ2V0EhYKDm5vdGlmaWVkX2NvdW50GAMgASgNIiMKEUluY2lkZW50Q2FuY2VsbGVkEg4KBmR1cmVzcxgBIAEoCCIvChBJbmNpZGVudEV4cG9ydGVkEhsKE2V4cG9ydGVkX2J5X3VzZXJfaWQYASABKAkiiAEKDkVzY2FsYXRpb25TdGVwEjcKBWFmdGVyGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQg26SAqqAQciAwiQHDIAEj0KBnRhcmdldBgCIAEoDjIhLmtpdGguc3VwcG9ydC52MS5Fc2NhbGF0aW9uVGFyZ2V0Qgq6SAeCAQQQASAAIqcCChBFbWVyZ2VuY3lDb250YWN0EhcKBG5hbWUYASABKAlCCbpIBnIEEAEYZBItCgVwaG9uZRgCIAEoCUIeukgb2AEBchYyFF5cK1sxLTldWzAtOV17NiwxNH0kEhwKBWVtYWlsGAMgASgJQg26SArYAQFyBRj+AWABEjUKBXN0YXRlGAQgASgOMiYua2l0aC5zdXBwb3J0LnYxLkVtZXJnZW5jeUNvbnRhY3RTdGF0ZTp2ukhzGnEKGXN1cHBvcnQuY29udGFjdF9yZWFjaGFibGUSLmFuIGVtZXJnZW5jeSBjb250YWN0IG5lZWRzIGEgcGhvbmUgb3IgYW4gZW1haWwaJHRoaXMucGhvbmUgIT0gJycgfHwgdGhpcy5lbWFpbCAhPSAnJyLdAwoQRXNjYWxhdGlvbkxhZGRlchI6CgVzdGVwcxgBIAMoCzIfLmtpdGguc3VwcG9ydC52MS5Fc2NhbGF0aW9uU3RlcEIKukgHkgEECAEQCBJHChJlbWVyZ2VuY3lfY29udGFjdHMYAiADKAsyIS5raXRoLnN1cHBvcnQudjEuRW1lcmdlbmN5Q29udGFjdEIIukgFkgECEAU6wwK6SL8CGo4BCh1zdXBwb3J0LmxhZGRlcl9zdGFydHNfYXRfemVybxIsdGhlIGZpcnN0IHN0ZXAgbXVzdCBmaXJlIGF0IG9uY2UgKGFmdGVyID0gMCkaP3RoaXMuc3RlcHMuc2l6ZSgpID09IDAgfHwgdGhpcy5zdGVwc1swXS5hZnRlciA9PSBkdXJhdGlvbignMHMnKRqrAQoWc3VwcG9ydC5sYWRkZXJfb3JkZXJlZBIpc3RlcHMgbXVzdCBiZSBvcmRlcmVkIGJ5IGFmdGVyLCBhc2NlbmRpbmcaZlsxLCAyLCAzLCA0LCA1LCA2LCA3XS5hbGwoaSwgaSA+PSB0aGlzLnN0ZXBzLnNpemUoKSB8fCB0aGlzLnN0ZXBzW2kgLSAxXS5hZnRlciA8PSB0aGlzLnN0ZXBzW2ldLmFmdGVyKSLfAwoHQ2hlY2tJbhITCgtjaGVja19pbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEi4KBnN0YXR1cxgDIAEoDjIeLmtpdGguc3VwcG9ydC52MS5DaGVja0luU3RhdHVzEioKBmR1ZV9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKY2lyY2xlX2lkcxgFIAMoCRITCgtkZXN0aW5hdGlvbhgGIAEoCRIZChFoYXNfY2hlY2tfaW5fd29yZBgHIAEoCBIXCg9leHRlbnNpb25fY291bnQYCCABKA0SHAoUcmVxdWVzdGVkX2J5X3VzZXJfaWQYCSABKAkSEwoLaW5jaWRlbnRfaWQYCiABKAkSLgoKY3JlYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMY29tcGxldGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZW1pbmRlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZ3JhY2VfdW50aWwYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKocBCgxJbmNpZGVudEtpbmQSHQoZSU5DSURFTlRfS0lORF9VTlNQRUNJRklFRBAAEh4KGklOQ0lERU5UX0tJTkRfSEVMUF9SRVFVRVNUEAESFQoRSU5DSURFTlRfS0lORF9TT1MQAhIhCh1JTkNJREVOVF9LSU5EX01JU1NFRF9DSEVDS19JThADKo4BCghIZWxwVHlwZRIZChVIRUxQX1RZUEVfVU5TUEVDSUZJRUQQABIZChVIRUxQX1RZUEVfTkVFRF9BX0hBTkQQARIVChFIRUxQX1RZUEVfQ0FMTF9NRRACEhkKFUhFTFBfVFlQRV9DT01FX0dFVF9NRRADEhoKFkhFTFBfVFlQRV9ORUVEX1RPX1RBTEsQBCpfCghTZXZlcml0eRIYChRTRVZFUklUWV9VTlNQRUNJRklFRBAAEhEKDVNFVkVSSVRZX0lORk8QARIRCg1TRVZFUklUWV9IRUxQEAISEwoPU0VWRVJJVFlfVVJHRU5UEAMqiAEKDkluY2lkZW50U3RhdHVzEh8KG0lOQ0lERU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFElOQ0lERU5UX1NUQVRVU19PUEVOEAESHAoYSU5DSURFTlRfU1RBVFVTX1JFU09MVkVEEAISHQoZSU5DSURFTlRfU1RBVFVTX0NBTkNFTExFRBADKn8KDUVtZXJnZW5jeUtpbmQSHgoaRU1FUkdFTkNZX0tJTkRfVU5TUEVDSUZJRUQQABIZChVFTUVSR0VOQ1lfS0lORF9QT0xJQ0UQARIXChNFTUVSR0VOQ1lfS0lORF9GSVJFEAISGgoWRU1FUkdFTkNZX0tJTkRfTUVESUNBTBADKmYKBVJlYWNoEhUKEVJFQUNIX1VOU1BFQ0lGSUVEEAASEQoNUkVBQ0hfTUVNQkVSUxABEiEKHVJFQUNIX0VNRVJHRU5DWV9DT05UQUNUU19PTkxZEAISEAoMUkVBQ0hfTk9CT0RZEAMqawoPRGVsaXZlcnlDaGFubmVsEiAKHERFTElWRVJZX0NIQU5ORUxfVU5TUEVDSUZJRUQQABIbChdERUxJVkVSWV9DSEFOTkVMX1NPQ0tFVBABEhkKFURFTElWRVJZX0NIQU5ORUxfUFVTSBACKncKC05ldHdvcmtUeXBlEhwKGE5FVFdPUktfVFlQRV9VTlNQRUNJRklFRBAAEhgKFE5FVFdPUktfVFlQRV9PRkZMSU5FEAESFQoRTkVUV09SS19UWVBFX1dJRkkQAhIZChVORVRXT1JLX1RZUEVfQ0VMTFVMQVIQAyqZAQoOU2lnbmFsU3RyZW5ndGgSHwobU0lHTkFMX1NUUkVOR1RIX1VOU1BFQ0lGSUVEEAASGAoUU0lHTkFMX1NUUkVOR1RIX05PTkUQARIYChRTSUdOQUxfU1RSRU5HVEhfV0VBSxACEhgKFFNJR05BTF9TVFJFTkdUSF9GQUlSEAMSGAoUU0lHTkFMX1NUUkVOR1RIX0dPT0QQBCqUAQoMUmVzcG9uc2VLaW5kEh0KGVJFU1BPTlNFX0tJTkRfVU5TUEVDSUZJRUQQABIbChdSRVNQT05TRV9LSU5EX09OX01ZX1dBWRABEhsKF1JFU1BPTlNFX0tJTkRfQ0FOVF9IRUxQEAISKwonUkVTUE9OU0VfS0lORF9DQUxMRURfRU1FUkdFTkNZX1NFUlZJQ0VTEAMqrwEKDlJlc3BvbmRlclN0YXRlEh8KG1JFU1BPTkRFUl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFJFU1BPTkRFUl9TVEFURV9OT1RJRklFRBABEh0KGVJFU1BPTkRFUl9TVEFURV9ERUxJVkVSRUQQBBIgChxSRVNQT05ERVJfU1RBVEVfQUNLTk9XTEVER0VEEAISHQoZUkVTUE9OREVSX1NUQVRFX1JFU1BPTkRFRBADKnEKDlJlc29sdXRpb25LaW5kEh8KG1JFU09MVVRJT05fS0lORF9VTlNQRUNJRklFRBAAEh0KGVJFU09MVVRJT05fS0lORF9BTExfQ0xFQVIQARIfChtSRVNPTFVUSU9OX0tJTkRfRkFMU0VfQUxBUk0QAiqDAgoQRXNjYWxhdGlvblRhcmdldBIhCh1FU0NBTEFUSU9OX1RBUkdFVF9VTlNQRUNJRklFRBAAEiYKIkVTQ0FMQVRJT05fVEFSR0VUX1BSSU1BUllfQ09OVEFDVFMQARImCiJFU0NBTEFUSU9OX1RBUkdFVF9JTkNJREVOVF9DSVJDTEVTEAISIQodRVNDQUxBVElPTl9UQVJHRVRfQUxMX0NJUkNMRVMQAxIoCiRFU0NBTEFUSU9OX1RBUkdFVF9FTUVSR0VOQ1lfQ09OVEFDVFMQBBIvCitFU0NBTEFUSU9OX1RBUkdFVF9FTUVSR0VOQ1lfU0VSVklDRVNfUFJPTVBUEAUqtAEKFUVtZXJnZW5jeUNvbnRhY3RTdGF0ZRInCiNFTUVSR0VOQ1lfQ09OVEFDVF9TVEFURV9VTlNQRUNJRklFRBAAEiIKHkVNRVJHRU5DWV9DT05UQUNUX1NUQVRFX0FDVElWRRABEiUKIUVNRVJHRU5DWV9DT05UQUNUX1NUQVRFX09QVEVEX09VVBACEicKI0VNRVJHRU5DWV9DT05UQUNUX1NUQVRFX1VOUkVBQ0hBQkxFEAMqpwEKDUNoZWNrSW5TdGF0dXMSHwobQ0hFQ0tfSU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWQ0hFQ0tfSU5fU1RBVFVTX0FDVElWRRABEh4KGkNIRUNLX0lOX1NUQVRVU19DSEVDS0VEX0lOEAISGgoWQ0hFQ0tfSU5fU1RBVFVTX01JU1NFRBADEh0KGUNIRUNLX0lOX1NUQVRVU19DQU5DRUxMRUQQBGIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_common_v1_common]);
 
 /**
  * One responder's answer.
@@ -90,6 +90,13 @@ export type Responder = Message<"kith.support.v1.Responder"> & {
    * @generated from field: uint32 escalation_step = 6;
    */
   escalationStep: number;
+
+  /**
+   * First socket Ack or push receipt of the alert; unset until then.
+   *
+   * @generated from field: google.protobuf.Timestamp delivered_at = 7;
+   */
+  deliveredAt?: Timestamp | undefined;
 };
 
 /**
@@ -100,7 +107,96 @@ export const ResponderSchema: GenMessage<Responder> = /*@__PURE__*/
   messageDesc(file_kith_support_v1_types, 1);
 
 /**
- * Time-boxed location sharing of the incident owner with its responders.
+ * How far an incident's alert got, over every responder (Incident.responders lists only the
+ * first few).
+ *
+ * @generated from message kith.support.v1.ResponderCounts
+ */
+export type ResponderCounts = Message<"kith.support.v1.ResponderCounts"> & {
+  /**
+   * Everyone alerted so far.
+   *
+   * @generated from field: uint32 notified = 1;
+   */
+  notified: number;
+
+  /**
+   * Whose alert reached a device (includes everyone acknowledged).
+   *
+   * @generated from field: uint32 delivered = 2;
+   */
+  delivered: number;
+
+  /**
+   * Who acknowledged or responded.
+   *
+   * @generated from field: uint32 acknowledged = 3;
+   */
+  acknowledged: number;
+
+  /**
+   * Whose latest response is ON_MY_WAY.
+   *
+   * @generated from field: uint32 on_my_way = 4;
+   */
+  onMyWay: number;
+};
+
+/**
+ * Describes the message kith.support.v1.ResponderCounts.
+ * Use `create(ResponderCountsSchema)` to create a new message.
+ */
+export const ResponderCountsSchema: GenMessage<ResponderCounts> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_types, 2);
+
+/**
+ * The state of the owner's device, sent with RaiseSos or ShareLocation; every field is
+ * optional. Deleted with the exact locations (see Incident, retention).
+ *
+ * @generated from message kith.support.v1.DeviceContext
+ */
+export type DeviceContext = Message<"kith.support.v1.DeviceContext"> & {
+  /**
+   * 1..100; 0 = unknown.
+   *
+   * @generated from field: uint32 battery_percent = 1;
+   */
+  batteryPercent: number;
+
+  /**
+   * @generated from field: bool charging = 2;
+   */
+  charging: boolean;
+
+  /**
+   * @generated from field: kith.support.v1.NetworkType network = 3;
+   */
+  network: NetworkType;
+
+  /**
+   * @generated from field: kith.support.v1.SignalStrength signal = 4;
+   */
+  signal: SignalStrength;
+
+  /**
+   * When the device read these values.
+   *
+   * @generated from field: google.protobuf.Timestamp captured_at = 5;
+   */
+  capturedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kith.support.v1.DeviceContext.
+ * Use `create(DeviceContextSchema)` to create a new message.
+ */
+export const DeviceContextSchema: GenMessage<DeviceContext> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_types, 3);
+
+/**
+ * Time-boxed location sharing of the incident owner with its responders. Retention: exact
+ * locations (last_location, and every fix in the timeline) are deleted 30 days after the
+ * incident ends; the timeline keeps that sharing started and stopped, without coordinates.
  *
  * @generated from message kith.support.v1.LocationShare
  */
@@ -135,7 +231,7 @@ export type LocationShare = Message<"kith.support.v1.LocationShare"> & {
  * Use `create(LocationShareSchema)` to create a new message.
  */
 export const LocationShareSchema: GenMessage<LocationShare> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 2);
+  messageDesc(file_kith_support_v1_types, 4);
 
 /**
  * Where the escalation ladder stands.
@@ -158,7 +254,8 @@ export type EscalationState = Message<"kith.support.v1.EscalationState"> & {
   nextStepAt?: Timestamp | undefined;
 
   /**
-   * The ladder stops once anyone acknowledges.
+   * The ladder stops once anyone acknowledges (Acknowledge or Respond; a delivery receipt
+   * never stops it). A step that would reach nobody is skipped at once.
    *
    * @generated from field: bool stopped = 3;
    */
@@ -170,7 +267,7 @@ export type EscalationState = Message<"kith.support.v1.EscalationState"> & {
  * Use `create(EscalationStateSchema)` to create a new message.
  */
 export const EscalationStateSchema: GenMessage<EscalationState> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 3);
+  messageDesc(file_kith_support_v1_types, 5);
 
 /**
  * How an incident ended.
@@ -204,11 +301,17 @@ export type Resolution = Message<"kith.support.v1.Resolution"> & {
  * Use `create(ResolutionSchema)` to create a new message.
  */
 export const ResolutionSchema: GenMessage<Resolution> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 4);
+  messageDesc(file_kith_support_v1_types, 6);
 
 /**
  * A help request, SOS or missed check-in and everyone's part in it. Visible to its owner and
- * to the people it alerted; everyone else gets NotFound.
+ * to the people it alerted; everyone else gets NotFound. After a duress cancel the owner gets
+ * the incident exactly as a real cancel would have left it (see CancelSosRequest).
+ *
+ * Retention: an incident (record, timeline, notes, responders) is deleted 1 year after it
+ * ends, unless a moderation report or a legal hold on it is still open (then when that
+ * closes); exact locations and device context go 30 days after it ends (LocationShare).
+ * An export (ExportIncident) is the owner's copy to keep beyond that.
  *
  * @generated from message kith.support.v1.Incident
  */
@@ -250,6 +353,8 @@ export type Incident = Message<"kith.support.v1.Incident"> & {
   message: string;
 
   /**
+   * Deleting a circle never cancels an incident open in it.
+   *
    * @generated from field: repeated string circle_ids = 7;
    */
   circleIds: string[];
@@ -267,12 +372,15 @@ export type Incident = Message<"kith.support.v1.Incident"> & {
   locationShare?: LocationShare | undefined;
 
   /**
+   * The first 20 responders in ListResponders order (most advanced state first); the rest
+   * through ListResponders. responder_counts covers everyone.
+   *
    * @generated from field: repeated kith.support.v1.Responder responders = 10;
    */
   responders: Responder[];
 
   /**
-   * Responder who said they are handling it; others may stand down.
+   * Responder who said they are handling it; others may stand down. The claimer may Resolve.
    *
    * @generated from field: string claimed_by_user_id = 11;
    */
@@ -301,6 +409,36 @@ export type Incident = Message<"kith.support.v1.Incident"> & {
    * @generated from field: string check_in_id = 15;
    */
   checkInId: string;
+
+  /**
+   * Counts over every responder.
+   *
+   * @generated from field: kith.support.v1.ResponderCounts responder_counts = 16;
+   */
+  responderCounts?: ResponderCounts | undefined;
+
+  /**
+   * Responders only, never in the owner's view: the owner cancelled this SOS with the duress
+   * PIN at this time. They may be under coercion: do not call or message their phone. The
+   * incident stays OPEN for responders and the ladder keeps escalating (see CancelSosRequest).
+   *
+   * @generated from field: google.protobuf.Timestamp duress_cancelled_at = 17;
+   */
+  duressCancelledAt?: Timestamp | undefined;
+
+  /**
+   * SOS only; unset when the owner did not say.
+   *
+   * @generated from field: kith.support.v1.EmergencyKind emergency_kind = 18;
+   */
+  emergencyKind: EmergencyKind;
+
+  /**
+   * The owner's device as last reported (RaiseSos, ShareLocation); unset when never sent.
+   *
+   * @generated from field: kith.support.v1.DeviceContext device = 19;
+   */
+  device?: DeviceContext | undefined;
 };
 
 /**
@@ -308,7 +446,7 @@ export type Incident = Message<"kith.support.v1.Incident"> & {
  * Use `create(IncidentSchema)` to create a new message.
  */
 export const IncidentSchema: GenMessage<Incident> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 5);
+  messageDesc(file_kith_support_v1_types, 7);
 
 /**
  * An entry of an incident's append-only timeline.
@@ -404,6 +542,18 @@ export type TimelineEntry = Message<"kith.support.v1.TimelineEntry"> & {
      */
     value: IncidentExported;
     case: "exported";
+  } | {
+    /**
+     * @generated from field: kith.support.v1.ResponderDelivered delivered = 15;
+     */
+    value: ResponderDelivered;
+    case: "delivered";
+  } | {
+    /**
+     * @generated from field: kith.support.v1.IncidentNote note = 16;
+     */
+    value: IncidentNote;
+    case: "note";
   } | { case: undefined; value?: undefined };
 };
 
@@ -412,7 +562,7 @@ export type TimelineEntry = Message<"kith.support.v1.TimelineEntry"> & {
  * Use `create(TimelineEntrySchema)` to create a new message.
  */
 export const TimelineEntrySchema: GenMessage<TimelineEntry> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 6);
+  messageDesc(file_kith_support_v1_types, 8);
 
 /**
  * @generated from message kith.support.v1.IncidentOpened
@@ -434,7 +584,7 @@ export type IncidentOpened = Message<"kith.support.v1.IncidentOpened"> & {
  * Use `create(IncidentOpenedSchema)` to create a new message.
  */
 export const IncidentOpenedSchema: GenMessage<IncidentOpened> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 7);
+  messageDesc(file_kith_support_v1_types, 9);
 
 /**
  * @generated from message kith.support.v1.ResponderNotified
@@ -456,7 +606,7 @@ export type ResponderNotified = Message<"kith.support.v1.ResponderNotified"> & {
  * Use `create(ResponderNotifiedSchema)` to create a new message.
  */
 export const ResponderNotifiedSchema: GenMessage<ResponderNotified> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 8);
+  messageDesc(file_kith_support_v1_types, 10);
 
 /**
  * @generated from message kith.support.v1.ResponderAcknowledged
@@ -473,7 +623,29 @@ export type ResponderAcknowledged = Message<"kith.support.v1.ResponderAcknowledg
  * Use `create(ResponderAcknowledgedSchema)` to create a new message.
  */
 export const ResponderAcknowledgedSchema: GenMessage<ResponderAcknowledged> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 9);
+  messageDesc(file_kith_support_v1_types, 11);
+
+/**
+ * @generated from message kith.support.v1.ResponderDelivered
+ */
+export type ResponderDelivered = Message<"kith.support.v1.ResponderDelivered"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: kith.support.v1.DeliveryChannel channel = 2;
+   */
+  channel: DeliveryChannel;
+};
+
+/**
+ * Describes the message kith.support.v1.ResponderDelivered.
+ * Use `create(ResponderDeliveredSchema)` to create a new message.
+ */
+export const ResponderDeliveredSchema: GenMessage<ResponderDelivered> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_types, 12);
 
 /**
  * @generated from message kith.support.v1.ResponseClaimed
@@ -490,7 +662,35 @@ export type ResponseClaimed = Message<"kith.support.v1.ResponseClaimed"> & {
  * Use `create(ResponseClaimedSchema)` to create a new message.
  */
 export const ResponseClaimedSchema: GenMessage<ResponseClaimed> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 10);
+  messageDesc(file_kith_support_v1_types, 13);
+
+/**
+ * A note on the incident (AddIncidentNote); the author is the entry's actor_user_id.
+ *
+ * @generated from message kith.support.v1.IncidentNote
+ */
+export type IncidentNote = Message<"kith.support.v1.IncidentNote"> & {
+  /**
+   * Plain text.
+   *
+   * @generated from field: string text = 1;
+   */
+  text: string;
+
+  /**
+   * Attached media (kith.post.v1 media ids), e.g. photos as evidence.
+   *
+   * @generated from field: repeated string media_ids = 2;
+   */
+  mediaIds: string[];
+};
+
+/**
+ * Describes the message kith.support.v1.IncidentNote.
+ * Use `create(IncidentNoteSchema)` to create a new message.
+ */
+export const IncidentNoteSchema: GenMessage<IncidentNote> = /*@__PURE__*/
+  messageDesc(file_kith_support_v1_types, 14);
 
 /**
  * @generated from message kith.support.v1.EscalationFired
@@ -517,14 +717,20 @@ export type EscalationFired = Message<"kith.support.v1.EscalationFired"> & {
  * Use `create(EscalationFiredSchema)` to create a new message.
  */
 export const EscalationFiredSchema: GenMessage<EscalationFired> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 11);
+  messageDesc(file_kith_support_v1_types, 15);
 
 /**
- * Never shows a duress cancel as anything but a cancel to the incident owner's devices.
+ * The owner cancelled the SOS. The owner's view never tells a duress cancel from a real one.
  *
  * @generated from message kith.support.v1.IncidentCancelled
  */
 export type IncidentCancelled = Message<"kith.support.v1.IncidentCancelled"> & {
+  /**
+   * Responders only, never in the owner's view: the cancel was made with the duress PIN.
+   *
+   * @generated from field: bool duress = 1;
+   */
+  duress: boolean;
 };
 
 /**
@@ -532,7 +738,7 @@ export type IncidentCancelled = Message<"kith.support.v1.IncidentCancelled"> & {
  * Use `create(IncidentCancelledSchema)` to create a new message.
  */
 export const IncidentCancelledSchema: GenMessage<IncidentCancelled> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 12);
+  messageDesc(file_kith_support_v1_types, 16);
 
 /**
  * @generated from message kith.support.v1.IncidentExported
@@ -549,7 +755,7 @@ export type IncidentExported = Message<"kith.support.v1.IncidentExported"> & {
  * Use `create(IncidentExportedSchema)` to create a new message.
  */
 export const IncidentExportedSchema: GenMessage<IncidentExported> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 13);
+  messageDesc(file_kith_support_v1_types, 17);
 
 /**
  * One rung of the escalation ladder.
@@ -575,10 +781,17 @@ export type EscalationStep = Message<"kith.support.v1.EscalationStep"> & {
  * Use `create(EscalationStepSchema)` to create a new message.
  */
 export const EscalationStepSchema: GenMessage<EscalationStep> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 14);
+  messageDesc(file_kith_support_v1_types, 18);
 
 /**
- * A person outside Kith alerted by SMS or e-mail.
+ * A person outside Kith alerted by SMS or e-mail; needs a phone number, an e-mail address or
+ * both. Kith sends SMS and e-mail through an outbound adapter of the support service (an SMS
+ * provider; e-mail through the platform mail queue, docs/adr/0010-mail-queue.md).
+ * Consent: each new contact (a phone number or address not on the ladder before) gets one
+ * notice naming the user, with an opt-out link that Kith honours. No confirmation is needed
+ * and an SOS never waits for one: a contact is alerted from the moment it is added, unless it
+ * opted out. Opt-outs are kept as a keyed hash of the number or address, so they keep being
+ * honoured after the contact is removed.
  *
  * @generated from message kith.support.v1.EmergencyContact
  */
@@ -599,6 +812,14 @@ export type EmergencyContact = Message<"kith.support.v1.EmergencyContact"> & {
    * @generated from field: string email = 3;
    */
   email: string;
+
+  /**
+   * Output only; ignored by UpdateEscalationLadder. A contact whose phone and e-mail are
+   * unchanged keeps its state.
+   *
+   * @generated from field: kith.support.v1.EmergencyContactState state = 4;
+   */
+  state: EmergencyContactState;
 };
 
 /**
@@ -606,19 +827,21 @@ export type EmergencyContact = Message<"kith.support.v1.EmergencyContact"> & {
  * Use `create(EmergencyContactSchema)` to create a new message.
  */
 export const EmergencyContactSchema: GenMessage<EmergencyContact> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 15);
+  messageDesc(file_kith_support_v1_types, 19);
 
 /**
  * A user's escalation ladder. Default: primary contacts at T+0, the incident's circles at
  * T+2 min, all circles and emergency contacts at T+5 min, emergency-services prompt at T+10 min.
  * Steps fire only while nobody has acknowledged; they run on the server, survive restarts and
- * never fire twice.
+ * never fire twice. A step that would reach nobody fires the next one at once; when no circle
+ * step can reach anyone, the emergency contacts are alerted at once (Reach). The ordering rule
+ * checks up to 8 steps (steps.max_items): raise both together.
  *
  * @generated from message kith.support.v1.EscalationLadder
  */
 export type EscalationLadder = Message<"kith.support.v1.EscalationLadder"> & {
   /**
-   * Ordered by `after`, ascending.
+   * Ordered by `after`, ascending; the first at 0.
    *
    * @generated from field: repeated kith.support.v1.EscalationStep steps = 1;
    */
@@ -635,10 +858,14 @@ export type EscalationLadder = Message<"kith.support.v1.EscalationLadder"> & {
  * Use `create(EscalationLadderSchema)` to create a new message.
  */
 export const EscalationLadderSchema: GenMessage<EscalationLadder> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 16);
+  messageDesc(file_kith_support_v1_types, 20);
 
 /**
- * A safety timer: check in before due_at or the circles are alerted.
+ * A safety timer: check in before due_at or the ladder starts. At due_at the owner is reminded
+ * (reminded_at), then a grace of 5 min runs (grace_until) before the check-in is MISSED and a
+ * MISSED_CHECK_IN incident opens. Checking in or extending during the grace is still on time.
+ * Retention: a check-in is deleted 30 days after it ends; a missed one's incident follows the
+ * incident's retention.
  *
  * @generated from message kith.support.v1.CheckIn
  */
@@ -683,6 +910,8 @@ export type CheckIn = Message<"kith.support.v1.CheckIn"> & {
   hasCheckInWord: boolean;
 
   /**
+   * At most 3 extensions, never past 24 h from created_at (ExtendCheckIn).
+   *
    * @generated from field: uint32 extension_count = 8;
    */
   extensionCount: number;
@@ -710,6 +939,20 @@ export type CheckIn = Message<"kith.support.v1.CheckIn"> & {
    * @generated from field: google.protobuf.Timestamp completed_at = 12;
    */
   completedAt?: Timestamp | undefined;
+
+  /**
+   * When the owner was reminded that the check-in is due; unset before due_at.
+   *
+   * @generated from field: google.protobuf.Timestamp reminded_at = 13;
+   */
+  remindedAt?: Timestamp | undefined;
+
+  /**
+   * End of the grace after the reminder; the check-in is missed then. Unset before due_at.
+   *
+   * @generated from field: google.protobuf.Timestamp grace_until = 14;
+   */
+  graceUntil?: Timestamp | undefined;
 };
 
 /**
@@ -717,7 +960,7 @@ export type CheckIn = Message<"kith.support.v1.CheckIn"> & {
  * Use `create(CheckInSchema)` to create a new message.
  */
 export const CheckInSchema: GenMessage<CheckIn> = /*@__PURE__*/
-  messageDesc(file_kith_support_v1_types, 17);
+  messageDesc(file_kith_support_v1_types, 21);
 
 /**
  * Help requests and SOS alerts are both incidents.
@@ -830,6 +1073,9 @@ export const SeveritySchema: GenEnum<Severity> = /*@__PURE__*/
   enumDesc(file_kith_support_v1_types, 2);
 
 /**
+ * Where an incident stands. After a duress cancel the owner sees CANCELLED while the
+ * responders see OPEN (see CancelSosRequest).
+ *
  * @generated from enum kith.support.v1.IncidentStatus
  */
 export enum IncidentStatus {
@@ -849,7 +1095,7 @@ export enum IncidentStatus {
   RESOLVED = 2,
 
   /**
-   * SOS cancelled with the PIN.
+   * SOS cancelled with the cancel PIN.
    *
    * @generated from enum value: INCIDENT_STATUS_CANCELLED = 3;
    */
@@ -861,6 +1107,190 @@ export enum IncidentStatus {
  */
 export const IncidentStatusSchema: GenEnum<IncidentStatus> = /*@__PURE__*/
   enumDesc(file_kith_support_v1_types, 3);
+
+/**
+ * What kind of emergency an SOS is, when the owner says (police, fire, medical).
+ *
+ * @generated from enum kith.support.v1.EmergencyKind
+ */
+export enum EmergencyKind {
+  /**
+   * Not said.
+   *
+   * @generated from enum value: EMERGENCY_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: EMERGENCY_KIND_POLICE = 1;
+   */
+  POLICE = 1,
+
+  /**
+   * @generated from enum value: EMERGENCY_KIND_FIRE = 2;
+   */
+  FIRE = 2,
+
+  /**
+   * @generated from enum value: EMERGENCY_KIND_MEDICAL = 3;
+   */
+  MEDICAL = 3,
+}
+
+/**
+ * Describes the enum kith.support.v1.EmergencyKind.
+ */
+export const EmergencyKindSchema: GenEnum<EmergencyKind> = /*@__PURE__*/
+  enumDesc(file_kith_support_v1_types, 4);
+
+/**
+ * Who an alert reached when it was raised (for a check-in: whom a miss would reach).
+ *
+ * @generated from enum kith.support.v1.Reach
+ */
+export enum Reach {
+  /**
+   * @generated from enum value: REACH_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * At least one circle member was alerted (help requests: a responder).
+   *
+   * @generated from enum value: REACH_MEMBERS = 1;
+   */
+  MEMBERS = 1,
+
+  /**
+   * No circle member can be alerted, so the emergency contacts are alerted at once (SOS and
+   * missed check-ins only).
+   *
+   * @generated from enum value: REACH_EMERGENCY_CONTACTS_ONLY = 2;
+   */
+  EMERGENCY_CONTACTS_ONLY = 2,
+
+  /**
+   * Nobody: no other member in the circles and no emergency contact. The incident still
+   * opens; for an SOS the emergency-services prompt fires at once, and the app should offer
+   * to call emergency services.
+   *
+   * @generated from enum value: REACH_NOBODY = 3;
+   */
+  NOBODY = 3,
+}
+
+/**
+ * Describes the enum kith.support.v1.Reach.
+ */
+export const ReachSchema: GenEnum<Reach> = /*@__PURE__*/
+  enumDesc(file_kith_support_v1_types, 5);
+
+/**
+ * How an alert reached a responder's device.
+ *
+ * @generated from enum kith.support.v1.DeliveryChannel
+ */
+export enum DeliveryChannel {
+  /**
+   * @generated from enum value: DELIVERY_CHANNEL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The client acknowledged the frame on its WebSocket (kith.realtime.v1 Ack).
+   *
+   * @generated from enum value: DELIVERY_CHANNEL_SOCKET = 1;
+   */
+  SOCKET = 1,
+
+  /**
+   * A push notification was confirmed received on the device.
+   *
+   * @generated from enum value: DELIVERY_CHANNEL_PUSH = 2;
+   */
+  PUSH = 2,
+}
+
+/**
+ * Describes the enum kith.support.v1.DeliveryChannel.
+ */
+export const DeliveryChannelSchema: GenEnum<DeliveryChannel> = /*@__PURE__*/
+  enumDesc(file_kith_support_v1_types, 6);
+
+/**
+ * The network the owner's device was on.
+ *
+ * @generated from enum kith.support.v1.NetworkType
+ */
+export enum NetworkType {
+  /**
+   * Unknown.
+   *
+   * @generated from enum value: NETWORK_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: NETWORK_TYPE_OFFLINE = 1;
+   */
+  OFFLINE = 1,
+
+  /**
+   * @generated from enum value: NETWORK_TYPE_WIFI = 2;
+   */
+  WIFI = 2,
+
+  /**
+   * @generated from enum value: NETWORK_TYPE_CELLULAR = 3;
+   */
+  CELLULAR = 3,
+}
+
+/**
+ * Describes the enum kith.support.v1.NetworkType.
+ */
+export const NetworkTypeSchema: GenEnum<NetworkType> = /*@__PURE__*/
+  enumDesc(file_kith_support_v1_types, 7);
+
+/**
+ * Cellular signal strength as the device reports it.
+ *
+ * @generated from enum kith.support.v1.SignalStrength
+ */
+export enum SignalStrength {
+  /**
+   * Unknown, or not on cellular.
+   *
+   * @generated from enum value: SIGNAL_STRENGTH_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: SIGNAL_STRENGTH_NONE = 1;
+   */
+  NONE = 1,
+
+  /**
+   * @generated from enum value: SIGNAL_STRENGTH_WEAK = 2;
+   */
+  WEAK = 2,
+
+  /**
+   * @generated from enum value: SIGNAL_STRENGTH_FAIR = 3;
+   */
+  FAIR = 3,
+
+  /**
+   * @generated from enum value: SIGNAL_STRENGTH_GOOD = 4;
+   */
+  GOOD = 4,
+}
+
+/**
+ * Describes the enum kith.support.v1.SignalStrength.
+ */
+export const SignalStrengthSchema: GenEnum<SignalStrength> = /*@__PURE__*/
+  enumDesc(file_kith_support_v1_types, 8);
 
 /**
  * A responder's answer.
@@ -895,10 +1325,13 @@ export enum ResponseKind {
  * Describes the enum kith.support.v1.ResponseKind.
  */
 export const ResponseKindSchema: GenEnum<ResponseKind> = /*@__PURE__*/
-  enumDesc(file_kith_support_v1_types, 4);
+  enumDesc(file_kith_support_v1_types, 9);
 
 /**
- * Where a responder is in the flow.
+ * Where a responder is in the flow: NOTIFIED → DELIVERED → ACKNOWLEDGED → RESPONDED.
+ * Delivery and acknowledgement are different things: a socket Ack (kith.realtime.v1.Ack) or a
+ * push receipt only proves the alert reached a device (DELIVERED); only a human
+ * SupportService.Acknowledge or Respond stops the escalation ladder.
  *
  * @generated from enum kith.support.v1.ResponderState
  */
@@ -909,21 +1342,29 @@ export enum ResponderState {
   UNSPECIFIED = 0,
 
   /**
-   * Alerted; nothing back yet. Escalation counts these as missing acknowledgements.
+   * Alerted; nothing back yet. Counts as a missing acknowledgement.
    *
    * @generated from enum value: RESPONDER_STATE_NOTIFIED = 1;
    */
   NOTIFIED = 1,
 
   /**
-   * Seen.
+   * The alert reached one of their devices (socket Ack or push receipt); nobody has read it
+   * yet as far as Kith knows. Still counts as a missing acknowledgement.
+   *
+   * @generated from enum value: RESPONDER_STATE_DELIVERED = 4;
+   */
+  DELIVERED = 4,
+
+  /**
+   * Seen (Acknowledge). Stops the ladder.
    *
    * @generated from enum value: RESPONDER_STATE_ACKNOWLEDGED = 2;
    */
   ACKNOWLEDGED = 2,
 
   /**
-   * Sent a response (see latest_response).
+   * Sent a response (see latest_response). Stops the ladder.
    *
    * @generated from enum value: RESPONDER_STATE_RESPONDED = 3;
    */
@@ -934,7 +1375,7 @@ export enum ResponderState {
  * Describes the enum kith.support.v1.ResponderState.
  */
 export const ResponderStateSchema: GenEnum<ResponderState> = /*@__PURE__*/
-  enumDesc(file_kith_support_v1_types, 5);
+  enumDesc(file_kith_support_v1_types, 10);
 
 /**
  * How an incident ended.
@@ -962,10 +1403,12 @@ export enum ResolutionKind {
  * Describes the enum kith.support.v1.ResolutionKind.
  */
 export const ResolutionKindSchema: GenEnum<ResolutionKind> = /*@__PURE__*/
-  enumDesc(file_kith_support_v1_types, 6);
+  enumDesc(file_kith_support_v1_types, 11);
 
 /**
- * Who an escalation step alerts.
+ * Who an escalation step alerts. The ladder runs for SOS and missed check-ins only, and its
+ * circle steps reach every member, whatever MemberSafety.responder says (that flag is the
+ * opt-in to help requests). The owner is never alerted about their own incident.
  *
  * @generated from enum kith.support.v1.EscalationTarget
  */
@@ -983,28 +1426,28 @@ export enum EscalationTarget {
   PRIMARY_CONTACTS = 1,
 
   /**
-   * Every responder in the incident's circles.
+   * Every member of the incident's circles.
    *
    * @generated from enum value: ESCALATION_TARGET_INCIDENT_CIRCLES = 2;
    */
   INCIDENT_CIRCLES = 2,
 
   /**
-   * Every responder in all of the user's circles.
+   * Every member of all of the owner's circles.
    *
    * @generated from enum value: ESCALATION_TARGET_ALL_CIRCLES = 3;
    */
   ALL_CIRCLES = 3,
 
   /**
-   * The off-platform emergency contacts (SMS / e-mail).
+   * The off-platform emergency contacts (SMS / e-mail; see EmergencyContact).
    *
    * @generated from enum value: ESCALATION_TARGET_EMERGENCY_CONTACTS = 4;
    */
   EMERGENCY_CONTACTS = 4,
 
   /**
-   * Prompt the user and responders to call emergency services.
+   * Prompt the owner and the responders to call emergency services.
    *
    * @generated from enum value: ESCALATION_TARGET_EMERGENCY_SERVICES_PROMPT = 5;
    */
@@ -1015,7 +1458,46 @@ export enum EscalationTarget {
  * Describes the enum kith.support.v1.EscalationTarget.
  */
 export const EscalationTargetSchema: GenEnum<EscalationTarget> = /*@__PURE__*/
-  enumDesc(file_kith_support_v1_types, 7);
+  enumDesc(file_kith_support_v1_types, 12);
+
+/**
+ * Whether an emergency contact can be alerted.
+ *
+ * @generated from enum kith.support.v1.EmergencyContactState
+ */
+export enum EmergencyContactState {
+  /**
+   * @generated from enum value: EMERGENCY_CONTACT_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The one-time notice was sent (or is being sent); alerted when the ladder reaches them.
+   *
+   * @generated from enum value: EMERGENCY_CONTACT_STATE_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * The contact opted out through the notice; Kith never messages them for this user again.
+   *
+   * @generated from enum value: EMERGENCY_CONTACT_STATE_OPTED_OUT = 2;
+   */
+  OPTED_OUT = 2,
+
+  /**
+   * The notice could not be delivered (bad number or address); alerts are still tried.
+   *
+   * @generated from enum value: EMERGENCY_CONTACT_STATE_UNREACHABLE = 3;
+   */
+  UNREACHABLE = 3,
+}
+
+/**
+ * Describes the enum kith.support.v1.EmergencyContactState.
+ */
+export const EmergencyContactStateSchema: GenEnum<EmergencyContactState> = /*@__PURE__*/
+  enumDesc(file_kith_support_v1_types, 13);
 
 /**
  * @generated from enum kith.support.v1.CheckInStatus
@@ -1053,5 +1535,5 @@ export enum CheckInStatus {
  * Describes the enum kith.support.v1.CheckInStatus.
  */
 export const CheckInStatusSchema: GenEnum<CheckInStatus> = /*@__PURE__*/
-  enumDesc(file_kith_support_v1_types, 8);
+  enumDesc(file_kith_support_v1_types, 14);
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { requireService, waitFor } from '@kith/testkit';
 import { context, trace } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
@@ -39,19 +39,19 @@ async function metricTotal(registry: Registry, name: string): Promise<number> {
 }
 
 for (const [name, makeHarness] of adapters) {
-  describe(`inbox consumer over ${name}`, { skip: !pgUrl || !makeHarness }, () => {
+  describe.skipIf(!pgUrl || !makeHarness)(`inbox consumer over ${name}`, () => {
     let harness: BusHarness;
     let bus: Bus;
     let svc: ServiceDb;
     let n = 0;
     const subjectFor = (what: string) => `${harness.ns}.events.${what}${++n}`;
 
-    before(async () => {
+    beforeAll(async () => {
       harness = await (makeHarness as () => Promise<BusHarness>)();
       bus = await harness.createBus();
       svc = await createServiceDb(pgUrl as string);
     });
-    after(async () => {
+    afterAll(async () => {
       await harness?.teardown();
       await svc?.teardown();
     });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createPglite, createPgliteDatabase, migrate, type PgliteHandle } from '@kith/db';
 import { waitFor } from '@kith/testkit';
 import { createInboxConsumer } from '../inbox/inbox-consumer.js';
@@ -22,7 +22,7 @@ describe('outbox → local bus → inbox consumer on one PGlite', () => {
   let bus: Bus;
   let relay: OutboxRelay;
 
-  before(async () => {
+  beforeAll(async () => {
     pglite = await createPglite();
     const busDb = createPgliteDatabase({ pglite, schema: 'bus' });
     await migrate(busDb, localBusMigrations);
@@ -31,7 +31,7 @@ describe('outbox → local bus → inbox consumer on one PGlite', () => {
     svc = await serviceDbOn(database, async () => undefined);
     relay = createOutboxRelay({ database, bus, logger: testLogger(), pollIntervalMs: 50 });
   });
-  after(async () => {
+  afterAll(async () => {
     await relay?.stop();
     await bus?.drain();
     await pglite?.close();

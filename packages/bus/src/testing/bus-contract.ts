@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { waitFor } from '@kith/testkit';
 import { uuidv7 } from 'uuidv7';
 import { deadLetterHeaders } from '../delivery.js';
@@ -28,11 +28,11 @@ export function runBusContract(name: string, factory: () => Promise<BusHarness |
     const events = (what: string) => `${harness?.ns}.events.${what}${++n}`;
     const durable = (what: string) => `${what}_${++n}`;
 
-    before(async () => {
+    beforeAll(async () => {
       harness = await factory();
       if (harness) bus = await harness.createBus();
     });
-    after(async () => {
+    afterAll(async () => {
       await harness?.teardown();
     });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { AfterAnswer } from '../after-answer.js';
 import { deviceClient, seedUser, startAuthHarness } from '../testing/index.js';
 import type { AuthHarness } from '../testing/index.js';
@@ -21,10 +21,10 @@ describe('Answers that reveal nothing about an address, not even by their speed'
     },
   };
 
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness({ afterAnswer });
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   const tokensOf = (accountId: string) =>
     h.app.database.db

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { uuidv7 } from 'uuidv7';
 import {
@@ -18,10 +18,10 @@ const newAddress = () => `moved${Date.now().toString(36)}${(counter++).toString(
 
 describe('ChangeEmail', () => {
   let h: AuthHarness;
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   test('change, verify the new address, then only the new address logs in', async () => {
     const user = await h.signUp();

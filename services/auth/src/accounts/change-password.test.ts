@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import {
   deviceClient,
@@ -16,10 +16,10 @@ const NEW_PASSWORD = 'seven quiet mountain rivers';
 
 describe('ChangePassword', () => {
   let h: AuthHarness;
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   test('returns working tokens for this session; the old ones stop working', async () => {
     const user = await h.signUp();

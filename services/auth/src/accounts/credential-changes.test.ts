@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { totpAt } from '../mfa/totp.js';
@@ -25,10 +25,10 @@ const intruderAddress = () =>
  */
 describe('credential changes end what an intruder started', () => {
   let h: AuthHarness;
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   /** An owner, and an e-mail change to the intruder's inbox started with the owner's password. */
   async function hijacked() {

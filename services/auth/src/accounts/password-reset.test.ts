@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import {
   deviceClient,
@@ -18,10 +18,10 @@ const NEW_PASSWORD = 'a brand new harbour light';
 
 describe('RequestPasswordReset and ResetPassword', () => {
   let h: AuthHarness;
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   async function resetLink(email: string): Promise<string> {
     await deviceClient(h).requestPasswordReset({ email });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { Role } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { Trx } from '@kith/db';
@@ -26,10 +26,10 @@ import { registerUser } from './test-support.js';
 
 describe('Register', () => {
   let h: AuthHarness;
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   const accountsWith = (canonical: string) =>
     h.app.database.db

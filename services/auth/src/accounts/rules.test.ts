@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { InvalidArgumentError } from '@kith/errors';
 import { Role } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { Account } from '../db/schema.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import {
   deviceClient,
@@ -18,10 +18,10 @@ const INVALID_LINK = [{ field: 'token', message: 'invalid or expired link' }];
 
 describe('VerifyEmail and ResendVerification', () => {
   let h: AuthHarness;
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   const verifiedAt = async (email: string) =>
     (

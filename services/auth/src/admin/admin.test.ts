@@ -1,7 +1,7 @@
 import { apiKeyCacheKey, hashApiKey } from '@kith/authn';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { timestampFromMs, timestampMs, durationFromMs } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
@@ -27,11 +27,11 @@ const meta = { ip: '192.0.2.10', userAgent: 'test', requestId: 'r' };
 
 let h: AuthHarness;
 let admin: TestUser;
-before(async () => {
+beforeAll(async () => {
   h = await startAuthHarness();
   admin = await seedUser(h, { role: 'admin' });
 });
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, test } from 'node:test';
+import { afterEach, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { Role } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { startAuthHarness } from '../testing/harness.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { parseCidr } from './cidr.js';
 
 test('accepts IPv4 and IPv6 network blocks, single addresses included', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { ApiKeyScope, Role } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { totpAt } from '../mfa/totp.js';
@@ -16,10 +16,10 @@ import type { AuthHarness } from '../testing/index.js';
 
 describe('staff MFA reset and step-up', () => {
   let h: AuthHarness;
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   test('ResetMfa removes TOTP and recovery codes, ends sessions and keys, mails and audits', async () => {
     const admin = await seedUser(h, { role: 'admin' });

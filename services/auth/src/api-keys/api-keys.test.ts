@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { toJsonString } from '@bufbuild/protobuf';
 import { durationFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Code, createClient } from '@connectrpc/connect';
@@ -16,7 +16,7 @@ import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
 // By path: the auth package does not depend on the support service, and this test must see
 // the support module's real API-key scopes, not a copy of them.
-import { supportModule } from '../../../support/src/module.js';
+import { supportModule } from '@kith/support-service';
 import {
   auditTrail,
   codeOf,
@@ -31,10 +31,10 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
 let h: AuthHarness;
-before(async () => {
+beforeAll(async () => {
   h = await startAuthHarness({ modules: [supportModule] });
 });
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { API_KEY_SCOPES } from '@kith/authn';
 import { ApiKeyScope, ApiKeyScopeSchema } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { scopeFromName, scopeName } from './scopes.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import type { Algorithm } from '@node-rs/argon2';
 import { createPasswordHasher, OWASP_ARGON2ID, type Argon2idParams } from './password-hasher.js';

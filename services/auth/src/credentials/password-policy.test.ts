@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { checkNewPassword, PASSWORD_MIN_SCORE } from './password-policy.js';
 
 const ada = { email: 'ada.lovelace@example.com', username: 'countess_ada' };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
 import { apiKeyCacheKey, hashApiKey } from '@kith/authn';
@@ -15,10 +15,10 @@ import type { AuthHarness } from '../testing/index.js';
 import { onUserErased } from './on-user-erased.js';
 
 let h: AuthHarness;
-before(async () => {
+beforeAll(async () => {
   h = await startAuthHarness();
 });
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import type { ConnectError } from '@connectrpc/connect';
 import { RetryInfoSchema } from '@kith/gen/google/rpc/error_details_pb.js';
@@ -28,7 +28,7 @@ describe('Login throttling', () => {
   let h: AuthHarness;
   let verifications = 0;
 
-  before(async () => {
+  beforeAll(async () => {
     const hasher = createPasswordHasher(testHasherParams, {
       onVerify: () => {
         verifications += 1;
@@ -36,7 +36,7 @@ describe('Login throttling', () => {
     });
     h = await startAuthHarness({ hasher });
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   it('refuses the 26th attempt from one address within 5 minutes before hashing anything', async () => {
     const account = await seedUser(h, { signedIn: false });

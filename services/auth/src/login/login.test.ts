@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { uuidv7 } from 'uuidv7';
 import { createPasswordHasher } from '../credentials/index.js';
@@ -22,7 +22,7 @@ describe('Login', () => {
   const verifications = { account: 0, dummy: 0 };
   const verifyCount = () => verifications.account + verifications.dummy;
 
-  before(async () => {
+  beforeAll(async () => {
     const hasher = createPasswordHasher(testHasherParams, {
       onVerify: (kind) => {
         verifications[kind] += 1;
@@ -30,7 +30,7 @@ describe('Login', () => {
     });
     h = await startAuthHarness({ hasher });
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   it('signs in by e-mail (any case) or username and returns a working token pair', async () => {
     const account = await seedUser(h, { signedIn: false });

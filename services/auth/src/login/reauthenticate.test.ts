@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { totpAt } from '../mfa/totp.js';
 import {
@@ -22,10 +22,10 @@ const MINUTE = 60_000;
 describe('Reauthenticate', () => {
   let h: AuthHarness;
 
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   const authTime = async (sessionId: string) =>
     (

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { MfaMethod } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { MfaChallenge } from '@kith/gen/kith/auth/v1/types_pb.js';
@@ -23,10 +23,10 @@ const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604
 describe('Suspicious logins', () => {
   let h: AuthHarness;
 
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   async function challengeFor(account: TestAccount, device: KeptDevice): Promise<MfaChallenge> {
     const response = await device.login(account);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import {
@@ -20,10 +20,10 @@ import { totpAt } from './totp.js';
  */
 describe('a stolen access token alone cannot add a factor or an API key', () => {
   let h: AuthHarness;
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   const accountRow = (id: string) =>
     h.app.database.db

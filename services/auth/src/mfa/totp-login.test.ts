@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { MfaMethod } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { MfaChallenge } from '@kith/gen/kith/auth/v1/types_pb.js';
@@ -19,10 +19,10 @@ import { totpAt } from './totp.js';
 describe('Login with TOTP', () => {
   let h: AuthHarness;
 
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   /** A verified account that enrolled and confirmed TOTP; the clock is one step later. */
   async function withTotp(): Promise<TestAccount & { secret: string; recoveryCodes: string[] }> {

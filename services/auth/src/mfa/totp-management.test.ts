@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Client } from '@connectrpc/connect';
 import { Code } from '@connectrpc/connect';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
@@ -24,10 +24,10 @@ const MINUTE = 60_000;
 describe('TOTP enrolment and management', () => {
   let h: AuthHarness;
 
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   async function signedIn(): Promise<{
     account: TestAccount;

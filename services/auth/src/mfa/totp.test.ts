@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { generateTotpSecret, totpAt, totpStep, totpUri, verifyTotp } from './totp.js';
 
 // RFC 6238 appendix B: the SHA1 seed is the ASCII string '12345678901234567890'.

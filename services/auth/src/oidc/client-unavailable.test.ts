@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { freePort } from '@kith/testkit';
 import {
   ACCOUNTS,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import {
   ACCOUNTS,
   authorized,
@@ -16,7 +16,7 @@ import type { TestOidcProvider } from './test-provider.js';
 describe('OIDC client against a real oidc-provider', () => {
   let op: TestOidcProvider;
 
-  before(async () => {
+  beforeAll(async () => {
     op = await startTestOidcProvider({
       clients: [
         { client_id: 'kith-web', client_secret: SECRET, redirect_uris: [REDIRECT] },
@@ -31,7 +31,7 @@ describe('OIDC client against a real oidc-provider', () => {
       accounts: ACCOUNTS,
     });
   });
-  after(() => op.stop());
+  afterAll(() => op.stop());
 
   test('a confidential client logs in and gets the verified identity', async () => {
     const client = clientFor(op.issuer, 'kith-web', SECRET);

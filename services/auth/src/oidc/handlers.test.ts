@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
@@ -53,7 +53,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
   let op: TestOidcProvider;
   let h: AuthHarness;
 
-  before(async () => {
+  beforeAll(async () => {
     op = await startTestOidcProvider({
       clients: [
         { client_id: 'kith-web', client_secret: SECRET, redirect_uris: [REDIRECT] },
@@ -82,7 +82,7 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
       },
     });
   });
-  after(async () => {
+  afterAll(async () => {
     await h?.stop();
     await op?.stop();
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { startTestOidcProvider } from './test-provider.js';
 import type { TestOidcProvider } from './test-provider.js';
 
@@ -27,7 +27,7 @@ function authorizationUrl(issuer: string, params: Record<string, string>): strin
 describe('the test OIDC provider', () => {
   let op: TestOidcProvider;
 
-  before(async () => {
+  beforeAll(async () => {
     op = await startTestOidcProvider({
       clients: [
         { client_id: 'kith-app', redirect_uris: [REDIRECT] },
@@ -40,7 +40,7 @@ describe('the test OIDC provider', () => {
       accounts: { alice: { email: 'alice@example.com', email_verified: true, name: 'Alice' } },
     });
   });
-  after(() => op.stop());
+  afterAll(() => op.stop());
 
   test('serves loopback http discovery with PKCE S256 and RFC 9207 iss', async () => {
     assert.match(op.issuer, /^http:\/\/127\.0\.0\.1:\d+$/);

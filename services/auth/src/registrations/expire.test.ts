@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { createPostgresDatabase, migrate } from '@kith/db';
 import type { Database } from '@kith/db';
 import { createRootLogger } from '@kith/logging';
@@ -245,11 +245,11 @@ describe('expiry of unverified registrations', () => {
 
 const pgUrl = await requireService('postgres');
 
-describe('claiming expired registrations on Postgres', { skip: !pgUrl }, () => {
+describe.skipIf(!pgUrl)('claiming expired registrations on Postgres', () => {
   let schema: TestSchema;
   let database: Database<AuthDatabase>;
 
-  before(async () => {
+  beforeAll(async () => {
     schema = await createTestSchema(pgUrl!, 'auth_expiry');
     database = createPostgresDatabase<AuthDatabase>({
       url: pgUrl!,
@@ -258,7 +258,7 @@ describe('claiming expired registrations on Postgres', { skip: !pgUrl }, () => {
     });
     await migrate(database, authMigrations);
   });
-  after(async () => {
+  afterAll(async () => {
     await database.close();
     await schema.drop();
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { apiKeyCacheKey, createRevocationCheck } from '@kith/authn';
 import type { OutboxTables } from '@kith/bus';
 import { decodeEvent } from '@kith/runtime';
@@ -10,10 +10,10 @@ import type { AuthHarness } from '../testing/index.js';
 import { revocationBackstop } from './revocation-backstop.js';
 
 let h: AuthHarness;
-before(async () => {
+beforeAll(async () => {
   h = await startAuthHarness();
 });
-after(() => h?.stop());
+afterAll(() => h?.stop());
 
 /** Delivers every outbox event of `type` to the backstop, as the inbox consumer would. */
 async function replayOutbox(type: string): Promise<number> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
@@ -16,7 +16,7 @@ describe('sessions and tokens', () => {
   /** A call at the user service, a different service: Unimplemented means auth let it through. */
   let userServiceAs: (token: string) => ReturnType<typeof createClient<typeof UserService>>;
 
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness({ modules: [userModule] });
     userServiceAs = (token) =>
       createClient(
@@ -33,7 +33,7 @@ describe('sessions and tokens', () => {
         }),
       );
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   const atUserService = (token: string) => codeOf(userServiceAs(token).getSettings({}));
   const atAuth = (token: string) => codeOf(h.as(token).auth.listSessions({}));

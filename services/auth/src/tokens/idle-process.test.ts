@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { MfaChallenge, TokenPair } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { totpAt } from '../mfa/totp.js';
 import { deviceClient, seedUser, signIn, startAuthHarness } from '../testing/index.js';
@@ -16,10 +16,10 @@ const IDLE_MS = 10 * 60_000;
 describe('an embedded process left idle', () => {
   let h: AuthHarness;
 
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   it('signs in again and refreshes after idling past every cache lifetime', async () => {
     const user = await h.signUp();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { apiKeyCacheKey, generateApiKeySecret, hashApiKey } from '@kith/authn';
@@ -31,10 +31,10 @@ describe('revocation state in a process without Redis', () => {
   const atUserService = (token: string) =>
     codeOf(userServiceAs({ authorization: `Bearer ${token}` }).getSettings({}));
 
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness({ modules: [userModule] });
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   test('a logged-out token stays refused however much else the process cache is made to hold', async () => {
     const user = await seedUser(h);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { codeOf, seedUser, startAuthHarness } from '../testing/index.js';
@@ -11,10 +11,10 @@ import type { AuthHarness } from '../testing/index.js';
  */
 describe('signing-key rows are trusted only when the KEK vouches for them', () => {
   let h: AuthHarness;
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness();
   });
-  after(() => h.stop());
+  afterAll(() => h.stop());
 
   test('a public key written into signing_keys without the KEK verifies nothing', async () => {
     const user = await seedUser(h);

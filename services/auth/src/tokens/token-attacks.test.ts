@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
@@ -22,7 +22,7 @@ describe('forged and misused tokens are refused at every service', () => {
   let keyServerHits = 0;
   let keyUrl = '';
 
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness({ modules: [userModule] });
     keyServer = http.createServer((_req, res) => {
       keyServerHits++;
@@ -32,7 +32,7 @@ describe('forged and misused tokens are refused at every service', () => {
     const address = keyServer.address();
     keyUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/jwks`;
   });
-  after(async () => {
+  afterAll(async () => {
     await h.stop();
     await new Promise((resolve) => keyServer.close(resolve));
   });

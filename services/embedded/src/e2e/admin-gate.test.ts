@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { Code, createClient } from '@connectrpc/connect';
 import { ModerationAdminService } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
 import { codeOf, seedUser, startAuthHarness } from '@kith/auth-service/testing';
@@ -10,10 +10,10 @@ import { moderationModule } from '@kith/moderation-service';
 // validation: a signed-in ordinary user learns nothing, not even the request's shape.
 
 let h: AuthHarness;
-before(async () => {
+beforeAll(async () => {
   h = await startAuthHarness({ modules: [moderationModule] });
 });
-after(() => h.stop());
+afterAll(() => h.stop());
 
 const moderationAdminAs = (token: string) =>
   createClient(ModerationAdminService, h.as(token).transport);

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { freePort, waitFor } from '@kith/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
@@ -16,7 +16,7 @@ describe('the embedded bundle, copied out of the repository', () => {
   let url: string;
   let stderr = '';
 
-  before(async () => {
+  beforeAll(async () => {
     const build = spawnSync(process.execPath, ['scripts/build.mjs', 'embedded'], {
       cwd: repoRoot,
       encoding: 'utf8',
@@ -35,7 +35,7 @@ describe('the embedded bundle, copied out of the repository', () => {
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   });
 
-  after(async () => {
+  afterAll(async () => {
     if (child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

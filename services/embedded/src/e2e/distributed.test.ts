@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { DescService } from '@bufbuild/protobuf';
@@ -55,9 +55,8 @@ function registration(userId: string, username: string) {
   };
 }
 
-describe(
+describe.skipIf(skip)(
   'distributed mode: one process per service over Postgres, NATS and Redis',
-  { skip },
   () => {
     let database: TestDatabase;
     const processes = new Map<Name, { child: ChildProcess; url: string }>();
@@ -96,7 +95,7 @@ describe(
       await exited;
     }
 
-    before(async () => {
+    beforeAll(async () => {
       database = await createTestDatabase(databaseUrl as string, 'kith_e2e');
       for (const name of names) ports.set(name, await freePort());
       smtp = await startSmtpServer({ user: 'kith', pass: 'smtp-secret' });
@@ -143,7 +142,7 @@ describe(
       });
     });
 
-    after(async () => {
+    afterAll(async () => {
       await Promise.all(names.map((name) => stopService(name)));
       await auth?.close();
       await user?.close();

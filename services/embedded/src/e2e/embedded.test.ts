@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { HealthCheckResponse_ServingStatus, Health } from '@kith/gen/grpc/health/v1/health_pb.js';
@@ -58,11 +58,11 @@ describe('embedded mode', () => {
   let dataDir: string;
   let kith: RunningKith;
 
-  before(async () => {
+  beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kith-e2e-'));
     kith = await boot(dataDir);
   });
-  after(async () => {
+  afterAll(async () => {
     await kith?.stop();
     await fs.rm(dataDir, { recursive: true, force: true });
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { fromJsonString, toJsonString, create } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import {
@@ -32,10 +32,10 @@ describe('the gateway closes sockets whose access ends', () => {
   let h: AuthHarness;
   const sockets: WebSocket[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     h = await startAuthHarness({ modules: [gatewayModule] });
   });
-  after(async () => {
+  afterAll(async () => {
     for (const ws of sockets) ws.terminate();
     await h.stop();
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { runNode as run } from './helpers.js';
 import { createFileMailer } from '@kith/mail';
 
@@ -11,7 +11,7 @@ describe('scripts/mail-link.mjs', () => {
   const token = `kith_ev_${'A1b2C3d4'.repeat(6)}`;
   const link = `http://localhost:3000/verify-email?token=${token}`;
 
-  before(async () => {
+  beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kith-mail-link-'));
     // The mailer embedded mode uses: quoted-printable, so `=` is `=3D` and long lines break.
     let at = Date.parse('2026-01-01T00:00:00Z');
@@ -38,7 +38,7 @@ describe('scripts/mail-link.mjs', () => {
     // The case the helper exists for: the link as written in the file cannot be copied.
     assert.ok(raw.includes('token=3D') && !raw.includes(link), 'the mail is quoted-printable');
   });
-  after(() => fs.rm(dataDir, { recursive: true, force: true }));
+  afterAll(() => fs.rm(dataDir, { recursive: true, force: true }));
 
   test('prints the newest mail’s link, decoded', async () => {
     const result = await run(['scripts/mail-link.mjs'], { KITH_DATA_DIR: dataDir });

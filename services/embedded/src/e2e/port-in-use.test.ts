@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { runNode as run } from './helpers.js';
 
 /** Holds a port on 127.0.0.1 the way another program would. */
@@ -16,10 +16,10 @@ async function occupyPort(): Promise<{ port: number; release(): Promise<void> }>
 
 describe('a port that is already taken', () => {
   let dataDir: string;
-  before(async () => {
+  beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kith-port-taken-'));
   });
-  after(() => fs.rm(dataDir, { recursive: true, force: true }));
+  afterAll(() => fs.rm(dataDir, { recursive: true, force: true }));
 
   test('embedded Kith says so in one line naming PORT and exits 1', async () => {
     const taken = await occupyPort();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { authModule } from '@kith/auth-service';
 import { migrateDistributed } from '@kith/runtime';
 import { requireService } from '@kith/testkit';
@@ -15,7 +15,7 @@ import pg from 'pg';
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 const databaseUrl = await requireService('postgres');
 
-describe('a Postgres role per service', { skip: !databaseUrl }, () => {
+describe.skipIf(!databaseUrl)('a Postgres role per service', () => {
   const tag = crypto.randomBytes(3).toString('hex');
   const dbName = `kith_roles_${tag}`;
   const roles: string[] = [];
@@ -30,7 +30,7 @@ describe('a Postgres role per service', { skip: !databaseUrl }, () => {
     return url.toString();
   }
 
-  before(async () => {
+  beforeAll(async () => {
     const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${dbName}`);
@@ -76,7 +76,7 @@ describe('a Postgres role per service', { skip: !databaseUrl }, () => {
     }
   });
 
-  after(async () => {
+  afterAll(async () => {
     await superuser?.end();
     const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import {
   createTestDatabase,
   distributedEnv,
@@ -42,11 +42,11 @@ interface Sent {
  * listener, protocol sniffing, adapter and in-flight tracking as every RPC, and pings Postgres,
  * NATS and Redis on each call.
  */
-describe('shutdown of a distributed service under load', { skip }, () => {
+describe.skipIf(skip)('shutdown of a distributed service under load', () => {
   let database: TestDatabase;
   let env: NodeJS.ProcessEnv;
 
-  before(async () => {
+  beforeAll(async () => {
     database = await createTestDatabase(databaseUrl as string, 'kith_drain');
     env = {
       ...process.env,
@@ -63,7 +63,7 @@ describe('shutdown of a distributed service under load', { skip }, () => {
     assert.equal(migrated.status, 0, 'circle migrate failed');
   });
 
-  after(async () => {
+  afterAll(async () => {
     await database?.drop();
   });
 
