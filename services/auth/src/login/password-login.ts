@@ -1,10 +1,10 @@
 import { FailedPreconditionError, PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
+import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-log.js';
 import type { PasswordHasher } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
 import { completePrimaryAuth } from './complete-login.js';
 import type { MfaChallengeInit } from '../mfa/challenges.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
@@ -65,10 +65,10 @@ async function checkPassword(
  */
 export async function passwordLogin(
   app: AuthApp,
+  caller: Caller,
   input: { identifier: string; password: string; deviceLabel: string; deviceToken: string },
-  meta: RequestMeta,
 ): Promise<LoginResult> {
-  const now = app.clock();
+  const { meta, now } = caller;
   const identifier = parseLoginIdentifier(input.identifier);
   // A device credential counts only for the account it was issued to; the lookup costs the
   // same whether or not the identifier names an account.

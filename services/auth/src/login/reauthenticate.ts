@@ -1,11 +1,10 @@
-import type { Principal } from '@kith/context';
 import { FailedPreconditionError, InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
+import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-log.js';
 import { loadCallerAccount } from '../db/accounts.js';
 import type { Account } from '../db/schema.js';
 import { useTotpCode } from '../mfa/factors.js';
-import type { RequestMeta } from '../request-meta.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { signedInAttempt } from '../throttle.js';
 
@@ -23,13 +22,18 @@ type Outcome = { ok: true; tokens: TokenPairInit } | { ok: false };
  */
 export async function reauthenticate(
   app: AuthApp,
-  principal: Principal,
-  factor: ReauthFactor,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  offered: ReauthFactor | { case: undefined },
 ): Promise<{ tokens: TokenPairInit; until: Date }> {
+  const { principal, meta, now } = caller;
+  if (offered.case === undefined) {
+    throw new InvalidArgumentError([
+      { field: 'factor', message: 'a password or code is required' },
+    ]);
+  }
+  const factor: ReauthFactor = offered;
   const sessionId = principal.sessionId;
   if (sessionId === undefined) throw new UnauthenticatedError();
-  const now = app.clock();
   // Shared with the other current-password checks (ChangePassword, ChangeEmail) of this session.
   const attempt = signedInAttempt(meta, `uid:${principal.userId}`, principal);
   await app.throttle.beforePasswordCheck(attempt);

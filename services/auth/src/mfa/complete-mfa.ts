@@ -1,10 +1,10 @@
 import { InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
+import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-log.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { deviceOrigin, keepDevice, recognizeDevice } from '../devices/known-devices.js';
 import type { CredentialAttempt } from '../throttle.js';
@@ -23,6 +23,9 @@ const FACTOR: Record<ChallengeFactor['case'], { method: ChallengeMethod; field: 
   emailCode: { method: 'email_code', field: 'email_code' },
 };
 
+export const factorRequired = () =>
+  new InvalidArgumentError([{ field: 'factor', message: 'a code is required' }]);
+
 /** Unknown, expired, used up or burnt: one answer, and the client starts over with Login. */
 const challengeExpired = () => new UnauthenticatedError('challenge expired');
 
@@ -38,10 +41,18 @@ type Outcome =
  */
 export async function completeMfa(
   app: AuthApp,
-  input: { challengeToken: string; factor: ChallengeFactor; deviceToken: string },
-  meta: RequestMeta,
+  caller: Caller,
+  offered: {
+    challengeToken: string;
+    factor: ChallengeFactor | { case: undefined };
+    deviceToken: string;
+  },
 ): Promise<{ tokens: TokenPairInit; deviceToken: string }> {
-  const now = app.clock();
+  const { meta, now } = caller;
+  const factor = offered.factor;
+  // protovalidate already requires the oneof; this keeps the types honest.
+  if (factor.case === undefined) throw factorRequired();
+  const input = { ...offered, factor };
   const known = await app.database.db
     .selectFrom('mfa_challenges')
     .select('account_id')

@@ -1,6 +1,7 @@
-import type { Principal } from '@kith/context';
 import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
 import type { Kysely } from 'kysely';
+import type { SignedInCaller } from '../caller.js';
+import { factorRequired } from './complete-mfa.js';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-log.js';
 import { sendMail } from '../accounts/account-mail.js';
@@ -9,7 +10,6 @@ import { confirmOwnerPresent } from '../accounts/owner-presence.js';
 import { dropPendingEmailChange } from '../accounts/pending-email.js';
 import { loadCallerAccount } from '../db/accounts.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
 import { signedInAttempt } from '../throttle.js';
 import { replaceRecoveryCodes, useRecoveryCode, useTotpCode } from './factors.js';
@@ -33,11 +33,11 @@ export type ManagementFactor =
  */
 export async function enrollTotp(
   app: AuthApp,
-  principal: Principal,
-  password: string,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  input: { currentPassword: string },
 ) {
-  const now = app.clock();
+  const { principal, meta, now } = caller;
+  const password = input.currentPassword;
   await requireRecentAuth(app.database.db, principal, now, app.config.reauthWindowMs);
   const account = await loadCallerAccount(app.database.db, principal.userId);
   if (account.totp_enabled_at !== null)
@@ -63,11 +63,11 @@ export async function enrollTotp(
  */
 export async function confirmTotp(
   app: AuthApp,
-  principal: Principal,
-  code: string,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  input: { totpCode: string },
 ): Promise<string[]> {
-  const now = app.clock();
+  const { principal, meta, now } = caller;
+  const code = input.totpCode;
   const codes = await app.database.transaction(async (trx) => {
     const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
     const recoveryCodes = await confirmTotpEnrolment(trx, app, account, code, now);
@@ -100,12 +100,14 @@ export async function confirmTotp(
  */
 export async function disableTotp(
   app: AuthApp,
-  principal: Principal,
-  factor: ManagementFactor,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  offered: ManagementFactor | { case: undefined },
 ): Promise<void> {
+  const { principal, meta } = caller;
+  if (offered.case === undefined) throw factorRequired();
+  const factor: ManagementFactor = offered;
   const field = factor.case === 'totpCode' ? 'totp_code' : 'recovery_code';
-  await withSecondFactor(app, principal, meta, {
+  await withSecondFactor(app, caller, {
     during: 'disable_totp',
     field,
     prove: (trx, account, now) =>
@@ -129,11 +131,12 @@ export async function disableTotp(
 /** RegenerateRecoveryCodes (re-auth and a current TOTP code): the old codes stop working. */
 export async function regenerateRecoveryCodes(
   app: AuthApp,
-  principal: Principal,
-  code: string,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  input: { totpCode: string },
 ): Promise<string[]> {
-  return withSecondFactor(app, principal, meta, {
+  const { principal, meta } = caller;
+  const code = input.totpCode;
+  return withSecondFactor(app, caller, {
     during: 'regenerate_recovery_codes',
     field: 'totp_code',
     prove: (trx, account, now) => useTotpCode(trx, app.box, account, code, now),
@@ -157,8 +160,7 @@ export async function regenerateRecoveryCodes(
  */
 async function withSecondFactor<T>(
   app: AuthApp,
-  principal: Principal,
-  meta: RequestMeta,
+  caller: SignedInCaller,
   step: {
     during: string;
     field: string;
@@ -166,7 +168,7 @@ async function withSecondFactor<T>(
     apply(trx: Kysely<AuthDatabase>, account: Account, now: Date): Promise<T>;
   },
 ): Promise<T> {
-  const now = app.clock();
+  const { principal, meta, now } = caller;
   const attempt = signedInAttempt(meta, `mfa:${principal.userId}`, principal);
   await app.throttle.beforePasswordCheck(attempt);
   const outcome = await app.database.transaction(

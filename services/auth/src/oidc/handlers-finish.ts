@@ -1,10 +1,10 @@
-import type { Principal } from '@kith/context';
 import { PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
+import { applyBootstrapAdmins } from '../admin/bootstrap.js';
+import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-log.js';
 import type { PrimaryAuthResult } from '../login/complete-login.js';
 import { ipBlocked } from '../admin/block-store.js';
-import type { RequestMeta } from '../request-meta.js';
 import type { OidcClient } from './client.js';
 import { OidcLoginError } from './errors.js';
 import { auditOidcFailure } from './handlers-audit.js';
@@ -39,11 +39,10 @@ export type FinishResult =
  */
 export async function finishOAuthLogin(
   app: AuthApp,
+  caller: Caller,
   input: FinishInput,
-  meta: RequestMeta,
-  principal: Principal | undefined,
 ): Promise<FinishResult> {
-  const now = app.clock();
+  const { principal, meta, now } = caller;
   // Counts against the client address's login budget, like a password login.
   await app.throttle.beforeOAuthFinish(meta.ip);
   const fail = async (providerId: string, reason: string, accountId: string | null = null) => {
@@ -105,6 +104,9 @@ export async function finishOAuthLogin(
     meta,
     now,
   });
+  // A sign-up arrives with its address verified by the provider: it may be the founder's.
+  // (A promotion revokes the token just minted; the client's refresh returns an admin one.)
+  if (login.accountCreated) await applyBootstrapAdmins(app);
   return { kind: 'login', ...login };
 }
 

@@ -1,5 +1,5 @@
-import type { Principal } from '@kith/context';
 import { FailedPreconditionError, NotFoundError } from '@kith/errors';
+import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-log.js';
 import { loadCallerAccount } from '../db/accounts.js';
@@ -80,11 +80,11 @@ export async function linkIdentity(
  */
 export async function unlinkIdentity(
   app: AuthApp,
-  principal: Principal,
-  providerId: string,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  input: { providerId: string },
 ): Promise<void> {
-  const now = app.clock();
+  const { principal, meta, now } = caller;
+  const { providerId } = input;
   await app.database.transaction(async (trx) => {
     await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
     const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
