@@ -1,7 +1,7 @@
 import { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { Subscription } from '@kith/bus';
-import { defineService, implement, periodicDaemon } from '@kith/runtime';
+import { defineService, implement, periodicDaemon, rpc } from '@kith/runtime';
 import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import type { AuthDatabase } from './db/schema.js';
 import { applyBootstrapAdmins } from './admin/bootstrap.js';
@@ -24,21 +24,21 @@ import { jwksHandlers, jwksRoute } from './tokens/jwks-handlers.js';
 /** How often the signing keys are checked for rotation and expiry. */
 const KEY_MAINTENANCE_MS = 10 * 60_000;
 
-export const AUTH_PUBLIC_METHODS = [
-  'kith.auth.v1.AuthService/Register',
-  'kith.auth.v1.AuthService/VerifyEmail',
-  'kith.auth.v1.AuthService/ResendVerification',
-  'kith.auth.v1.AuthService/Login',
-  'kith.auth.v1.AuthService/CompleteMfa',
-  'kith.auth.v1.AuthService/Refresh',
-  'kith.auth.v1.AuthService/RequestPasswordReset',
-  'kith.auth.v1.AuthService/ResetPassword',
+export const AUTH_PUBLIC_METHODS: readonly string[] = [
+  rpc(AuthService, 'register'),
+  rpc(AuthService, 'verifyEmail'),
+  rpc(AuthService, 'resendVerification'),
+  rpc(AuthService, 'login'),
+  rpc(AuthService, 'completeMfa'),
+  rpc(AuthService, 'refresh'),
+  rpc(AuthService, 'requestPasswordReset'),
+  rpc(AuthService, 'resetPassword'),
   // Public for its token path (the link mailed to the current address); signed in works too.
-  'kith.auth.v1.AuthService/CancelEmailChange',
-  'kith.auth.v1.AuthService/StartOAuthLogin',
-  'kith.auth.v1.AuthService/FinishOAuthLogin',
-  'kith.auth.v1.AuthService/GetJwks',
-] as const;
+  rpc(AuthService, 'cancelEmailChange'),
+  rpc(AuthService, 'startOAuthLogin'),
+  rpc(AuthService, 'finishOAuthLogin'),
+  rpc(AuthService, 'getJwks'),
+];
 
 /** Builds the auth parts; tests pass overrides (a cheaper password hasher). */
 export async function createAuthParts(

@@ -3,8 +3,8 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { AuthApp } from '../app.js';
 import { callerOf, signedInCaller } from '../caller.js';
-import { finishOAuthLogin } from './handlers-finish.js';
-import { startOAuthLogin } from './handlers-start.js';
+import { finishOAuthLogin } from './finish-oauth-login.js';
+import { startOAuthLogin } from './start-oauth-login.js';
 import { unlinkIdentity } from './link-account.js';
 import { toLinkedIdentity } from './link-identities.js';
 

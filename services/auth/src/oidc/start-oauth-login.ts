@@ -8,8 +8,8 @@ import { requireRecentAuth } from '../sessions/recent-auth.js';
 import type { OidcClient } from './client.js';
 import { consentRecord } from '../accounts/consent.js';
 import { randomSecret } from '../crypto/secrets.js';
-import { OAUTH_BINDING_PREFIX, saveState } from './handlers-states.js';
-import type { OidcStateIntent } from './handlers-states.js';
+import { OAUTH_BINDING_PREFIX, saveState } from './oidc-state-store.js';
+import type { OidcStateIntent } from './oidc-state-store.js';
 import { findProviderIdentity } from './link-identities.js';
 import { providerAlreadyLinked } from './link-account.js';
 

@@ -12,7 +12,7 @@ import type { PrimaryAuthResult } from '../login/complete-login.js';
 import type { RequestMeta } from '../request-meta.js';
 import type { Device } from '../sessions/sessions.js';
 import type { OidcClient } from './client.js';
-import { auditOidcFailure, auditOidcSuccess } from './handlers-audit.js';
+import { auditOidcFailure, auditOidcSuccess } from './oidc-audit.js';
 import type { OidcIdentity } from './identity.js';
 import { findIdentity, identityConflict, refreshIdentityEmail } from './link-identities.js';
 import { signUpWithIdentity } from './link-sign-up.js';
