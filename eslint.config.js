@@ -42,6 +42,61 @@ export default tseslint.config(
     },
   },
   {
+    // One home for SQL per domain: only a `<domain>-store.ts` (plain `(db, …)` functions) or a
+    // migration builds a query; a use case calls the store. Tests and test support are exempt.
+    files: ['services/*/src/**/*.ts'],
+    ignores: [
+      '**/*-store.ts',
+      '**/migrations/**',
+      '**/*.test.ts',
+      '**/testing/**',
+      'services/embedded/src/e2e/**',
+      // Not yet moved into their domain's store (issue 9, item 2): each leaves this list when
+      // its queries do, and nothing may join it.
+      'services/auth/src/accounts/change-email.ts',
+      'services/auth/src/accounts/change-password.ts',
+      'services/auth/src/accounts/email-tokens.ts',
+      'services/auth/src/accounts/owner-presence.ts',
+      'services/auth/src/accounts/password-reset.ts',
+      'services/auth/src/accounts/pending-email.ts',
+      'services/auth/src/accounts/verify-email.ts',
+      'services/auth/src/admin/bootstrap.ts',
+      'services/auth/src/admin/change-role.ts',
+      'services/auth/src/audit/audit-log.ts',
+      'services/auth/src/db/accounts.ts',
+      'services/auth/src/devices/known-devices.ts',
+      'services/auth/src/erasure/erase-credentials.ts',
+      'services/auth/src/login/complete-login.ts',
+      'services/auth/src/login/password-login.ts',
+      'services/auth/src/login/reauthenticate.ts',
+      'services/auth/src/mfa/challenges.ts',
+      'services/auth/src/mfa/complete-mfa.ts',
+      'services/auth/src/mfa/factors.ts',
+      'services/auth/src/mfa/totp-enrolment.ts',
+      'services/auth/src/oidc/link-identities.ts',
+      'services/auth/src/oidc/link-sign-up.ts',
+      'services/auth/src/registrations/expired-registrations.ts',
+      'services/auth/src/sessions/recent-auth.ts',
+      'services/auth/src/sessions/sessions.ts',
+      'services/auth/src/tokens/signing-keys.ts',
+      'services/user/src/profiles/from-auth-events.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)$/]',
+          message: 'Queries live in the domain’s <domain>-store.ts; call a store function here.',
+        },
+        {
+          selector: 'TaggedTemplateExpression[tag.name="sql"]',
+          message: 'Raw SQL lives in the domain’s <domain>-store.ts (or a migration).',
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**', 'bench/**', '**/main.ts', '**/*.test.ts'],
     rules: { 'no-console': 'off' },
   },

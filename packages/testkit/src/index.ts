@@ -10,3 +10,9 @@ export {
   methodsTakingIds,
 } from './access-matrix.js';
 export type { AccessRow, Answer } from './access-matrix.js';
+export {
+  UPDATE_QUERY_SNAPSHOTS_ENV,
+  checkQuerySnapshots,
+  createQueryRecorder,
+  renderQueries,
+} from './query-snapshots.js';

@@ -70,7 +70,6 @@ export function createSessions(options: {
         token_hash: sha256Hex(refreshToken),
         created_at: now,
         used_at: null,
-        replaced_by: null,
       })
       .execute();
     const access = await minter.mint(
