@@ -16,3 +16,4 @@ export {
   createQueryRecorder,
   renderQueries,
 } from './query-snapshots.js';
+export type { ParameterMask } from './query-snapshots.js';

@@ -1,23 +1,47 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-} from 'kysely';
-import type { CompiledQuery } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
+
+type Rows = (query: CompiledQuery) => Record<string, unknown>[];
+
+/** A driver that answers every query with `rows(query)` and never opens a connection. */
+function answeringDriver(rows: Rows): Driver {
+  const connection: DatabaseConnection = {
+    async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+      return { rows: rows(query) as R[] };
+    },
+    // eslint-disable-next-line require-yield -- never streams
+    async *streamQuery() {
+      throw new Error('the query recorder does not stream');
+    },
+  };
+  return {
+    async init() {},
+    async acquireConnection() {
+      return connection;
+    },
+    async beginTransaction() {},
+    async commitTransaction() {},
+    async rollbackTransaction() {},
+    async releaseConnection() {},
+    async destroy() {},
+  };
+}
 
 /** Set to `1` to rewrite the snapshot files instead of failing on a difference. */
 export const UPDATE_QUERY_SNAPSHOTS_ENV = 'KITH_UPDATE_QUERY_SNAPSHOTS';
 
 /**
  * A Kysely bound to `schema` that never reaches a database: every query is compiled for
- * Postgres and recorded, and answers no rows. Store functions run on it unchanged, so the SQL a
- * store sends can be read (and reviewed) without running it.
+ * Postgres and recorded, and answers `rows(query)` (no rows unless given). Store functions run on
+ * it unchanged, so the SQL a store sends can be read (and reviewed) without running it; a store
+ * that goes on only when a row comes back is given one.
  */
-export function createQueryRecorder<DB>(schema: string): {
+export function createQueryRecorder<DB>(
+  schema: string,
+  options: { rows?: Rows } = {},
+): {
   db: Kysely<DB>;
   /** The queries recorded since the last call, in order. */
   take(): CompiledQuery[];
@@ -26,7 +50,7 @@ export function createQueryRecorder<DB>(schema: string): {
   const db = new Kysely<DB>({
     dialect: {
       createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new DummyDriver(),
+      createDriver: () => answeringDriver(options.rows ?? (() => [])),
       createIntrospector: (k) => new PostgresIntrospector(k),
       createQueryCompiler: () => new PostgresQueryCompiler(),
     },
@@ -50,8 +74,11 @@ function formatParameter(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-function formatQuery(query: CompiledQuery): string {
-  const params = query.parameters.map((p, i) => `$${i + 1} = ${formatParameter(p)}`);
+/** Replaces a parameter the store makes up itself (a fresh id, a timestamp) with a placeholder. */
+export type ParameterMask = (value: unknown) => unknown;
+
+function formatQuery(query: CompiledQuery, mask: ParameterMask): string {
+  const params = query.parameters.map((p, i) => `$${i + 1} = ${formatParameter(mask(p))}`);
   return params.length > 0 ? `${query.sql};\n-- ${params.join(', ')}` : `${query.sql};`;
 }
 
@@ -63,14 +90,16 @@ function formatQuery(query: CompiledQuery): string {
 export async function renderQueries<DB>(
   recorder: ReturnType<typeof createQueryRecorder<DB>>,
   calls: Record<string, (db: Kysely<DB>) => Promise<unknown>>,
+  options: { mask?: ParameterMask } = {},
 ): Promise<string> {
+  const mask = options.mask ?? ((value) => value);
   const sections: string[] = [];
   for (const [name, call] of Object.entries(calls)) {
     recorder.take();
     await call(recorder.db).catch(() => undefined);
     const queries = recorder.take();
     if (queries.length === 0) throw new Error(`${name} sent no query`);
-    sections.push([`-- ${name}`, ...queries.map(formatQuery)].join('\n'));
+    sections.push([`-- ${name}`, ...queries.map((q) => formatQuery(q, mask))].join('\n'));
   }
   return `${sections.join('\n\n')}\n`;
 }

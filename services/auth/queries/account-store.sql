@@ -1,3 +1,39 @@
+-- updateAccount
+update "auth"."accounts" set "password_hash" = $1, "updated_at" = $2 where "id" = $3;
+-- $1 = "$argon2id$…", $2 = 2026-06-01T12:00:00.000Z, $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+
+-- clearPendingEmail
+update "auth"."accounts" set "pending_email" = $1, "updated_at" = $2 where "id" = $3 and "pending_email" is not null;
+-- $1 = null, $2 = 2026-06-01T12:00:00.000Z, $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+
+-- insertEmailToken
+insert into "auth"."email_tokens" ("id", "account_id", "purpose", "token_hash", "email", "created_at", "expires_at", "used_at") values ($1, $2, $3, $4, $5, $6, $7, $8);
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $3 = "verify_email", $4 = "efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef", $5 = "a@example.com", $6 = 2026-06-01T12:00:00.000Z, $7 = 2026-06-01T12:00:00.000Z, $8 = null
+
+-- retireEmailTokens
+update "auth"."email_tokens" set "used_at" = $1 where "account_id" = $2 and "purpose" in ($3, $4) and "used_at" is null;
+-- $1 = 2026-06-01T12:00:00.000Z, $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $3 = "change_email", $4 = "cancel_email_change"
+
+-- findLiveEmailToken
+select * from "auth"."email_tokens" where "token_hash" = $1 and "purpose" in ($2) and "used_at" is null and "expires_at" > $3;
+-- $1 = "efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef", $2 = "reset_password", $3 = 2026-06-01T12:00:00.000Z
+
+-- redeemEmailToken
+update "auth"."email_tokens" set "used_at" = $1 where "token_hash" = $2 and "purpose" in ($3, $4) and "used_at" is null and "expires_at" > $5 returning *;
+-- $1 = 2026-06-01T12:00:00.000Z, $2 = "efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef", $3 = "verify_email", $4 = "change_email", $5 = 2026-06-01T12:00:00.000Z
+
+-- findAccountByLoginName
+select * from "auth"."accounts" where "username_normalized" = $1;
+-- $1 = "alice"
+
+-- anyAdminExists
+select "id" from "auth"."accounts" where "role" = $1;
+-- $1 = "admin"
+
+-- lockVerifiedAccountsByEmail
+select "id", "role" from "auth"."accounts" where "email_canonical" in ($1, $2) and "email_verified_at" is not null and "disabled_at" is null for update;
+-- $1 = "a@example.com", $2 = "b@example.com"
+
 -- findAccountByCanonicalEmail
 select * from "auth"."accounts" where "email_canonical" = $1;
 -- $1 = "a@example.com"

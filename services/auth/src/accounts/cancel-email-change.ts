@@ -2,7 +2,7 @@ import { UnauthenticatedError } from '@kith/errors';
 import type { Caller } from '../caller.js';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 import { findAccountById } from './account-store.js';

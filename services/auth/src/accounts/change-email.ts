@@ -1,12 +1,12 @@
 import { InvalidArgumentError, PermissionDeniedError } from '@kith/errors';
 import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import { emailDomain, maskEmail } from '../credentials/index.js';
-import { loadCallerAccount } from '../db/accounts.js';
+import { loadCallerAccount } from './caller-account.js';
 import { sendMail } from './account-mail.js';
-import { emailTakenByOther } from './account-store.js';
-import { emailDomainBlocked } from '../admin/block-store.js';
+import { emailTakenByOther, updateAccount } from './account-store.js';
+import { emailDomainBlocked } from '../admin/admin-store.js';
 import { confirmCurrentPassword } from './current-password.js';
 import { emailLink, issueEmailToken, retireEmailTokens } from './email-tokens.js';
 import {
@@ -56,15 +56,11 @@ export async function changeEmail(
   const rehash = needsRehash ? await app.hasher.hash(input.currentPassword) : undefined;
 
   await app.database.transaction(async (trx) => {
-    await trx
-      .updateTable('accounts')
-      .set({
-        pending_email: newEmail,
-        updated_at: now,
-        ...(rehash === undefined ? {} : { password_hash: rehash }),
-      })
-      .where('id', '=', account.id)
-      .execute();
+    await updateAccount(trx, account.id, {
+      pending_email: newEmail,
+      updated_at: now,
+      ...(rehash === undefined ? {} : { password_hash: rehash }),
+    });
     // Only the newest change can complete, and only its cancel link works.
     await retireEmailTokens(trx, account.id, ['change_email', 'cancel_email_change'], now);
     const taken = await emailTakenByOther(trx, canonical, account.id);

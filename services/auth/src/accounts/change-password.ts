@@ -1,10 +1,12 @@
 import { UnauthenticatedError } from '@kith/errors';
 import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
-import { loadCallerAccount } from '../db/accounts.js';
+import { audit } from '../audit/audit-store.js';
+import { loadCallerAccount } from './caller-account.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
+import { findUnrevokedSession } from '../sessions/session-store.js';
 import { sendMail } from './account-mail.js';
+import { updateAccount } from './account-store.js';
 import { confirmCurrentPassword } from './current-password.js';
 import { retireEmailTokens } from './email-tokens.js';
 import { cutAccess } from '../sessions/cut-access.js';
@@ -43,20 +45,9 @@ export async function changePassword(
   const passwordHash = await app.hasher.hash(input.newPassword);
 
   return app.database.transaction(async (trx) => {
-    const session = await trx
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id', '=', sessionId)
-      .where('account_id', '=', account.id)
-      .where('revoked_at', 'is', null)
-      .forUpdate()
-      .executeTakeFirst();
+    const session = await findUnrevokedSession(trx, account.id, sessionId, { forUpdate: true });
     if (!session) throw new UnauthenticatedError();
-    await trx
-      .updateTable('accounts')
-      .set({ password_hash: passwordHash, updated_at: now })
-      .where('id', '=', account.id)
-      .execute();
+    await updateAccount(trx, account.id, { password_hash: passwordHash, updated_at: now });
     // A reset link mailed before the change must not set a password after it.
     await retireEmailTokens(trx, account.id, ['reset_password'], now);
     const cut = await cutAccess(app, trx, {

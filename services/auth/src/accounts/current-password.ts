@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { Account } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 import { signedInAttempt } from '../throttle.js';

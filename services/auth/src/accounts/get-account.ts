@@ -1,6 +1,6 @@
 import type { AuthApp } from '../app.js';
 import type { SignedInCaller } from '../caller.js';
-import { loadCallerAccount } from '../db/accounts.js';
+import { loadCallerAccount } from './caller-account.js';
 import { toAccountMessage } from './account-message.js';
 import { linkedIdentities, unusedRecoveryCodes } from './account-store.js';
 

@@ -1,10 +1,10 @@
 import { applyBootstrapAdmins } from '../admin/bootstrap.js';
 import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { RequestMeta } from '../request-meta.js';
 import { sendMail } from './account-mail.js';
-import { findAccountByCanonicalEmail, findAccountById } from './account-store.js';
+import { findAccountByCanonicalEmail, findAccountById, updateAccount } from './account-store.js';
 import { cutAccess } from '../sessions/cut-access.js';
 import {
   emailLink,
@@ -93,18 +93,14 @@ export async function resetPassword(
     if (!account || account.disabled_at !== null || token.email !== account.email) {
       throw invalidLinkError();
     }
-    await trx
-      .updateTable('accounts')
-      .set({
-        password_hash: passwordHash,
-        email_verified_at: account.email_verified_at ?? now,
-        // A reset is how an owner takes an account back: an e-mail change someone else started
-        // with the old password must not survive it.
-        pending_email: null,
-        updated_at: now,
-      })
-      .where('id', '=', account.id)
-      .execute();
+    await updateAccount(trx, account.id, {
+      password_hash: passwordHash,
+      email_verified_at: account.email_verified_at ?? now,
+      // A reset is how an owner takes an account back: an e-mail change someone else started
+      // with the old password must not survive it.
+      pending_email: null,
+      updated_at: now,
+    });
     await retireEmailTokens(trx, account.id, ['reset_password', 'change_email'], now);
     const cut = await cutAccess(app, trx, {
       accountId: account.id,

@@ -3,9 +3,9 @@ import { applyBootstrapAdmins } from '../admin/bootstrap.js';
 import type { Caller } from '../caller.js';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import { canonicalEmail, maskEmail } from '../credentials/index.js';
-import { loadCallerAccount } from '../db/accounts.js';
+import { loadCallerAccount } from './caller-account.js';
 import type { Account, AuthDatabase, AuthTrx, EmailTokenPurpose } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 import { sendMail } from './account-mail.js';
@@ -13,6 +13,7 @@ import {
   emailTakenByOther,
   findAccountByCanonicalEmail,
   findAccountById,
+  updateAccount,
 } from './account-store.js';
 import { cutAccess } from '../sessions/cut-access.js';
 import {
@@ -79,11 +80,7 @@ async function confirmAddress(
   // A link for an address the account no longer has proves nothing about the current one.
   if (token.email !== account.email) throw invalidLinkError();
   if (account.email_verified_at === null) {
-    await trx
-      .updateTable('accounts')
-      .set({ email_verified_at: now, updated_at: now })
-      .where('id', '=', account.id)
-      .execute();
+    await updateAccount(trx, account.id, { email_verified_at: now, updated_at: now });
     await audit(trx, { accountId: account.id, meta, now }, 'email_verified');
     await app.emit(trx, account.id, { case: 'authEmailVerified', value: { userId: account.id } });
   }
@@ -108,17 +105,13 @@ async function moveToNewAddress(
   const canonical = canonicalEmail(token.email);
   if (await emailTakenByOther(trx, canonical, account.id)) throw addressTakenError();
   const oldEmail = account.email;
-  await trx
-    .updateTable('accounts')
-    .set({
-      email: token.email,
-      email_canonical: canonical,
-      email_verified_at: now,
-      pending_email: null,
-      updated_at: now,
-    })
-    .where('id', '=', account.id)
-    .execute();
+  await updateAccount(trx, account.id, {
+    email: token.email,
+    email_canonical: canonical,
+    email_verified_at: now,
+    pending_email: null,
+    updated_at: now,
+  });
   // Links mailed to the old address (a reset, a verification, a cancel) must not outlive it.
   await retireEmailTokens(
     trx,

@@ -2,7 +2,7 @@ import type { Role } from '@kith/context';
 import { FailedPreconditionError, NotFoundError } from '@kith/errors';
 import { findAccountByCanonicalEmail, findAccountById } from '../accounts/account-store.js';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { SignedInCaller } from '../caller.js';
 import { canonicalEmail } from '../credentials/index.js';
 import type { Account, AuthTrx } from '../db/schema.js';

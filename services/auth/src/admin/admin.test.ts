@@ -12,7 +12,7 @@ import {
   IpBlockScope,
   Role,
 } from '@kith/gen/kith/auth/v1/types_pb.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import {
   codeOf,
   introspectApiKey,

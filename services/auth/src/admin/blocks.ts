@@ -7,7 +7,7 @@ import type { EmailDomainBlockSchema, IpBlockSchema } from '@kith/gen/kith/auth/
 import type { AuthApp } from '../app.js';
 import { staffCaller } from '../caller.js';
 import type { IpBlockTable } from '../db/schema.js';
-import type { EmailDomainBlockRow, IpBlockRow } from './block-store.js';
+import type { EmailDomainBlockRow, IpBlockRow } from './admin-store.js';
 import {
   createEmailDomainBlock,
   createIpBlock,

@@ -1,4 +1,5 @@
 import type { AuthApp } from '../app.js';
+import { anyAdminExists, lockVerifiedAccountsByEmail } from '../accounts/account-store.js';
 import { changeRole } from './change-role.js';
 
 const SYSTEM_META = { ip: '', userAgent: '', requestId: 'bootstrap' };
@@ -15,20 +16,8 @@ export async function applyBootstrapAdmins(app: AuthApp): Promise<string[]> {
   if (emails.length === 0) return [];
   const now = app.clock();
   const promoted = await app.database.transaction(async (trx) => {
-    const anyAdmin = await trx
-      .selectFrom('accounts')
-      .select('id')
-      .where('role', '=', 'admin')
-      .executeTakeFirst();
-    if (anyAdmin) return [];
-    const accounts = await trx
-      .selectFrom('accounts')
-      .select(['id', 'role'])
-      .where('email_canonical', 'in', emails)
-      .where('email_verified_at', 'is not', null)
-      .where('disabled_at', 'is', null)
-      .forUpdate()
-      .execute();
+    if (await anyAdminExists(trx)) return [];
+    const accounts = await lockVerifiedAccountsByEmail(trx, emails);
     for (const account of accounts) {
       await changeRole(app, trx, {
         account,

@@ -1,9 +1,10 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Role } from '@kith/context';
 import { toProtoRole } from '../accounts/account-message.js';
+import { updateAccount } from '../accounts/account-store.js';
 import { liveKeyHashes } from '../api-keys/api-key-store.js';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { Account, AuthTrx } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 
@@ -26,11 +27,7 @@ export async function changeRole(
   },
 ): Promise<void> {
   const { account, role, actorId, now } = input;
-  await trx
-    .updateTable('accounts')
-    .set({ role, updated_at: now })
-    .where('id', '=', account.id)
-    .execute();
+  await updateAccount(trx, account.id, { role, updated_at: now });
   // Tokens carry the role: the old ones die now and a refresh mints one with the new role.
   await app.sessions.invalidateAccessTokens(trx, account.id, now);
   // Cached API-key grants carry it too: dropped, so the next call re-reads the role.

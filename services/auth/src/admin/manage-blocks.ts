@@ -1,7 +1,7 @@
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@kith/errors';
 import { uuidv7 } from 'uuidv7';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { SignedInCaller } from '../caller.js';
 import { emailDomain, InvalidEmailError } from '../credentials/index.js';
 import type { IpBlockTable } from '../db/schema.js';
@@ -12,8 +12,8 @@ import {
   insertEmailDomainBlock,
   insertIpBlock,
   liveIpBlocksPage,
-} from './block-store.js';
-import type { EmailDomainBlockRow, IpBlockRow } from './block-store.js';
+} from './admin-store.js';
+import type { EmailDomainBlockRow, IpBlockRow } from './admin-store.js';
 import { parseCidr } from './cidr.js';
 
 // IP and e-mail-domain blocks. Creating and deleting one are audited as `policy_changed` with

@@ -3,7 +3,7 @@ import { sendMail } from '../accounts/account-mail.js';
 import { findAccountById } from '../accounts/account-store.js';
 import { mfaResetMail } from '../accounts/mail-templates.js';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { SignedInCaller } from '../caller.js';
 import { removeTotp } from '../mfa/totp-enrolment.js';
 import { cutAccess } from '../sessions/cut-access.js';

@@ -1,5 +1,5 @@
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { SignedInCaller } from '../caller.js';
 
 /**

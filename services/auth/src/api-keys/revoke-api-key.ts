@@ -1,6 +1,6 @@
 import { NotFoundError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { SignedInCaller } from '../caller.js';
 import { findOwnKey, markKeyRevoked } from './api-key-store.js';
 

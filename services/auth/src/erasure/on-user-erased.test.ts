@@ -9,7 +9,7 @@ import type { EnvelopeInit } from '@kith/bus';
 import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { ConsumedMessage } from '@kith/runtime';
 import { uuidv7 } from 'uuidv7';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import { auditTrail, rejectsWith, seedUser, startAuthHarness } from '../testing/index.js';
 import type { AuthHarness } from '../testing/index.js';
 import { onUserErased } from './on-user-erased.js';

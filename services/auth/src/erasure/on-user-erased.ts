@@ -2,10 +2,13 @@ import type { ConsumerSpec } from '@kith/runtime';
 import { decodeEvent } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
 import type { AuthDatabase } from '../db/schema.js';
-import { eraseCredentials } from './erase-credentials.js';
+import type { Revocation } from '@kith/authn';
+import { validAfterSeconds } from '../tokens/access-token.js';
+import { deleteCredentials } from './erasure-store.js';
 
 /**
- * `user.erased`: the grace period is over, the user's credentials go (see eraseCredentials).
+ * `user.erased`: the grace period is over, the user's credentials go (see deleteCredentials),
+ * and every verifier forgets the account's tokens, sessions and API keys.
  * Redelivery finds no account and does nothing.
  */
 export function onUserErased(app: AuthApp): ConsumerSpec<AuthDatabase> {
@@ -15,7 +18,15 @@ export function onUserErased(app: AuthApp): ConsumerSpec<AuthDatabase> {
     async handle(trx, message) {
       const { payload } = decodeEvent(message.data);
       if (payload.case !== 'userErased') return;
-      const revocations = await eraseCredentials(trx, payload.value.userId, app.clock());
+      const userId = payload.value.userId;
+      const erased = await deleteCredentials(trx, userId);
+      const revocations: Revocation[] = erased
+        ? [
+            { kind: 'user', userId, validAfter: validAfterSeconds(app.clock()) },
+            ...erased.sessionIds.map((sessionId): Revocation => ({ kind: 'session', sessionId })),
+            ...erased.keyHashes.map((keyHash): Revocation => ({ kind: 'api_key', keyHash })),
+          ]
+        : [];
       // Once the inbox row and the deletes have committed; should the commit fail, redelivery
       // erases again.
       app.revokeOnCommit(trx, revocations);

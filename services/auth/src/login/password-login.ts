@@ -2,15 +2,20 @@ import { FailedPreconditionError, PermissionDeniedError, UnauthenticatedError } 
 import type { Kysely } from 'kysely';
 import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { PasswordHasher } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
+import {
+  findAccountById,
+  findAccountByLoginName,
+  updateAccount,
+} from '../accounts/account-store.js';
 import { completePrimaryAuth } from './complete-login.js';
 import type { MfaChallengeInit } from '../mfa/challenges.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { parseLoginIdentifier } from './identifier.js';
 import type { LoginIdentifier } from './identifier.js';
-import { ipBlocked } from '../admin/block-store.js';
+import { ipBlocked } from '../admin/admin-store.js';
 import { deviceOrigin, keepDevice, recognizeDeviceFor } from '../devices/known-devices.js';
 import type { CredentialAttempt } from '../throttle.js';
 
@@ -36,11 +41,7 @@ export async function findAccountByIdentifier(
   identifier: LoginIdentifier,
 ): Promise<Account | undefined> {
   const column = identifier.kind === 'email' ? 'email_canonical' : 'username_normalized';
-  return db
-    .selectFrom('accounts')
-    .selectAll()
-    .where(column, '=', identifier.canonical)
-    .executeTakeFirst();
+  return findAccountByLoginName(db, column, identifier.canonical);
 }
 
 /** Always spends one argon2 verification, whether or not there is a hash to check against. */
@@ -115,20 +116,11 @@ export async function passwordLogin(
   const device = { ip: meta.ip, userAgent: meta.userAgent, deviceLabel: input.deviceLabel };
 
   return app.database.transaction(async (trx) => {
-    const current = await trx
-      .selectFrom('accounts')
-      .selectAll()
-      .where('id', '=', check.account.id)
-      .forUpdate()
-      .executeTakeFirst();
+    const current = await findAccountById(trx, check.account.id, { forUpdate: true });
     // Disabled or erased between the check and now.
     if (!current || current.disabled_at !== null) throw invalidCredentials();
     if (rehashed !== null) {
-      await trx
-        .updateTable('accounts')
-        .set({ password_hash: rehashed, updated_at: now })
-        .where('id', '=', current.id)
-        .execute();
+      await updateAccount(trx, current.id, { password_hash: rehashed, updated_at: now });
     }
     const result = await completePrimaryAuth(app, trx, current, {
       device,

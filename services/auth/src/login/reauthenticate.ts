@@ -1,8 +1,9 @@
 import { FailedPreconditionError, InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
+import { updateAccount } from '../accounts/account-store.js';
 import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
-import { loadCallerAccount } from '../db/accounts.js';
+import { audit } from '../audit/audit-store.js';
+import { loadCallerAccount } from '../accounts/caller-account.js';
 import type { Account } from '../db/schema.js';
 import { useTotpCode } from '../mfa/factors.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
@@ -77,11 +78,7 @@ export async function reauthenticate(
       return { ok: false };
     }
     if (password?.rehashed) {
-      await trx
-        .updateTable('accounts')
-        .set({ password_hash: password.rehashed, updated_at: now })
-        .where('id', '=', account.id)
-        .execute();
+      await updateAccount(trx, account.id, { password_hash: password.rehashed, updated_at: now });
     }
     const tokens = await app.sessions.restartAuth(trx, account, sessionId, now);
     await audit(trx, { accountId: account.id, sessionId, meta, now }, 'reauthenticated', {

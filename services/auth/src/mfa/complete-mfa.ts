@@ -1,8 +1,10 @@
 import { InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
+import { findAccountById } from '../accounts/account-store.js';
 import type { Caller } from '../caller.js';
+import { findChallengeAccount } from './mfa-store.js';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
@@ -53,11 +55,7 @@ export async function completeMfa(
   // protovalidate already requires the oneof; this keeps the types honest.
   if (factor.case === undefined) throw factorRequired();
   const input = { ...offered, factor };
-  const known = await app.database.db
-    .selectFrom('mfa_challenges')
-    .select('account_id')
-    .where('token_hash', '=', sha256Hex(input.challengeToken))
-    .executeTakeFirst();
+  const known = await findChallengeAccount(app.database.db, sha256Hex(input.challengeToken));
   if (!known) throw challengeExpired();
   const knownDevice = await recognizeDevice(app.database.db, known.account_id, input.deviceToken);
   const attempt: CredentialAttempt = {
@@ -73,12 +71,7 @@ export async function completeMfa(
 
   const { method, field } = FACTOR[input.factor.case];
   const outcome = await app.database.transaction(async (trx): Promise<Outcome> => {
-    const account = await trx
-      .selectFrom('accounts')
-      .selectAll()
-      .where('id', '=', challenge.account_id)
-      .forUpdate()
-      .executeTakeFirst();
+    const account = await findAccountById(trx, challenge.account_id, { forUpdate: true });
     if (!account || account.disabled_at !== null) return { kind: 'gone' };
     const offered = challenge.methods.includes(method);
     if (!offered || !(await answerFactor(app, trx, account, challenge, input.factor, now))) {

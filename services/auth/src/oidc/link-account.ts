@@ -1,8 +1,8 @@
 import { FailedPreconditionError, NotFoundError } from '@kith/errors';
 import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
-import { loadCallerAccount } from '../db/accounts.js';
+import { audit } from '../audit/audit-store.js';
+import { loadCallerAccount } from '../accounts/caller-account.js';
 import type { RequestMeta } from '../request-meta.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
 import type { OidcIdentity } from './identity.js';

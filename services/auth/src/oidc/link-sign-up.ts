@@ -1,9 +1,9 @@
 import { AbortedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
-import { insertAccount, usernameTaken } from '../accounts/account-store.js';
+import { findAccountById, insertAccount, usernameTaken } from '../accounts/account-store.js';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import { normalizeUsername, usernameSkeleton } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
@@ -73,5 +73,7 @@ export async function signUpWithIdentity(
     provider_id: input.providerId,
     during: 'sign_up',
   });
-  return trx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const account = await findAccountById(trx, id);
+  if (!account) throw new Error(`account ${id} vanished right after its sign-up`);
+  return account;
 }

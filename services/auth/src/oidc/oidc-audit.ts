@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { AuthDatabase } from '../db/schema.js';
 import type { PrimaryAuthResult } from '../login/complete-login.js';
 import type { RequestMeta } from '../request-meta.js';

@@ -3,13 +3,13 @@ import { OidcIntent } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { Consent } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { loadCallerAccount } from '../db/accounts.js';
+import { loadCallerAccount } from '../accounts/caller-account.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
 import type { OidcClient } from './client.js';
 import { consentRecord } from '../accounts/consent.js';
 import { randomSecret } from '../crypto/secrets.js';
-import { OAUTH_BINDING_PREFIX, saveState } from './oidc-state-store.js';
-import type { OidcStateIntent } from './oidc-state-store.js';
+import { OAUTH_BINDING_PREFIX, saveState } from './oidc-store.js';
+import type { OidcStateIntent } from './oidc-store.js';
 import { findProviderIdentity } from './link-identities.js';
 import { providerAlreadyLinked } from './link-account.js';
 

@@ -1,6 +1,6 @@
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
-import { claimExpiredRegistrations, deleteAccounts } from './expired-registrations.js';
+import { audit } from '../audit/audit-store.js';
+import { claimExpiredRegistrations, deleteAccounts } from './registration-store.js';
 
 /** How long a sign-up may stay unverified before it is removed (Mastodon's week). */
 export const REGISTRATION_TTL_MS = 7 * 24 * 60 * 60_000;

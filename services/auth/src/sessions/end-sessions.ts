@@ -2,7 +2,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { NotFoundError, UnauthenticatedError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
 import { dropPendingEmailChange } from '../accounts/pending-email.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { SignedInCaller } from '../caller.js';
 import { forgetDevices } from '../devices/known-devices.js';
 import { ownsSession } from './session-store.js';

@@ -1,6 +1,6 @@
 import { UnauthenticatedError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
-import { audit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import { findAccountById } from '../accounts/account-store.js';
 import type { Caller } from '../caller.js';
 import { sha256Hex } from '../crypto/secrets.js';
