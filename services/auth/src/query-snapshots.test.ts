@@ -14,6 +14,7 @@ import * as registrations from './registrations/registration-store.js';
 import type { AuthDatabase } from './db/schema.js';
 import * as oidcStates from './oidc/oidc-store.js';
 import * as sessions from './sessions/session-store.js';
+import * as signingKeys from './tokens/signing-key-store.js';
 
 // Every store query, compiled for Postgres with representative arguments, is committed under
 // services/auth/queries/: a change to a store's SQL shows up in review as a change to SQL.
@@ -295,6 +296,24 @@ stores['mfa-store'] = {
       { id: ACCOUNT, accountId: ACCOUNT, codeHash: 'cd'.repeat(32) },
     ]),
 };
+stores['signing-key-store'] = {
+  lockKeyMaintenance: (db) => signingKeys.lockKeyMaintenance(db, 'kith.auth.signing_keys'),
+  allSigningKeys: (db) => signingKeys.allSigningKeys(db),
+  insertSigningKey: (db) =>
+    signingKeys.insertSigningKey(db, {
+      kid: 'k1',
+      alg: 'EdDSA',
+      public_jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AAAA' },
+      private_key_enc: 'sealed',
+      state: 'next',
+      created_at: NOW,
+      activated_at: null,
+      retired_at: null,
+    }),
+  retireSigningKey: (db) => signingKeys.retireSigningKey(db, 'k1', NOW),
+  activateSigningKey: (db) => signingKeys.activateSigningKey(db, 'k2', NOW),
+  deleteRetiredSigningKeys: (db) => signingKeys.deleteRetiredSigningKeys(db, NOW),
+};
 stores['registration-store'] = {
   claimExpiredRegistrations: (db) => registrations.claimExpiredRegistrations(db, NOW, 50),
   deleteAccounts: (db) => registrations.deleteAccounts(db, [ACCOUNT, OTHER]),
@@ -347,6 +366,7 @@ const modules: Record<string, object> = {
   'oidc-store': oidcStates,
   'registration-store': registrations,
   'session-store': sessions,
+  'signing-key-store': signingKeys,
 };
 /** Pure helpers a store exports beside its queries: they send nothing. */
 const sendsNoQuery = new Set(['domainAndParents']);
