@@ -104,7 +104,13 @@ export interface ServiceParts<DB = unknown> {
   close?(): Promise<void>;
 }
 
-export interface ServiceModule<DB = unknown> {
+/**
+ * A service: its contract, access rules and migrations, and `create`, its composition root.
+ * `Overrides` are what tests may replace (a mailer, a cheaper hasher); the host passes none.
+ * Unparameterised (`ServiceModule`), it is any module, whatever its tables: what the host takes.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the host's view of any module's tables
+export interface ServiceModule<DB = any, Overrides = never> {
   name: ServiceName;
   /** Every Connect service of the contract this process serves. */
   services: DescService[];
@@ -116,7 +122,10 @@ export interface ServiceModule<DB = unknown> {
   apiKeyScopes?: Readonly<Record<string, ApiKeyScopeName>>;
   /** The service's own migrations; undefined when it keeps nothing (the gateway). */
   migrations?: MigrationSet;
-  create(ctx: ServiceContext<DB>): ServiceParts<DB> | Promise<ServiceParts<DB>>;
+  create(
+    ctx: ServiceContext<DB>,
+    overrides?: Overrides,
+  ): ServiceParts<DB> | Promise<ServiceParts<DB>>;
 }
 
 /** One Connect service's implementation, typed against its descriptor. */
@@ -132,7 +141,9 @@ export function implement<S extends DescService>(
  * a caller without it gets PermissionDenied before any handler or validation runs, whatever a
  * handler forgets. Checked when the module is defined: a module that omits it cannot load.
  */
-export function defineService<DB = unknown>(module: ServiceModule<DB>): ServiceModule {
+export function defineService<DB = unknown, Overrides = never>(
+  module: ServiceModule<DB, Overrides>,
+): ServiceModule<DB, Overrides> {
   for (const service of module.services) {
     if (!service.typeName.endsWith('AdminService')) continue;
     const role = module.requiredRoles?.[service.typeName];
@@ -142,6 +153,5 @@ export function defineService<DB = unknown>(module: ServiceModule<DB>): ServiceM
       );
     }
   }
-  // The host hands every module a context on its own schema: `DB` is the module's word for it.
-  return module as ServiceModule;
+  return module;
 }

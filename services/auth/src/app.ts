@@ -80,8 +80,6 @@ export interface AuthAppOverrides {
   mailer?: Mailer;
   /** Replaces the after-the-answer runner (tests hold the work to see it run after). */
   afterAnswer?: AfterAnswer;
-  /** Receives the app once built (tests reach its database and relay). */
-  onApp?: (app: AuthApp) => void;
 }
 
 /**
@@ -208,6 +206,5 @@ export function createAuthApp(
     },
     mailer,
   };
-  overrides.onApp?.(app);
   return app;
 }

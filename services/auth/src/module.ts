@@ -10,7 +10,7 @@ import { accountHandlers } from './accounts/handlers.js';
 import { apiKeyHandlers } from './api-keys/handlers.js';
 import { serveApiKeyIntrospection } from './api-keys/introspection.js';
 import { createAuthApp } from './app.js';
-import type { AuthAppOverrides } from './app.js';
+import type { AuthApp, AuthAppOverrides } from './app.js';
 import { onUserErased } from './erasure/on-user-erased.js';
 import { loginHandlers } from './login/handlers.js';
 import { authMigrations } from './migrations/index.js';
@@ -40,16 +40,20 @@ export const AUTH_PUBLIC_METHODS: readonly string[] = [
   rpc(AuthService, 'getJwks'),
 ];
 
-/** Builds the auth parts; tests pass overrides (a cheaper password hasher). */
+/** The auth parts, and the app they were built from (tests reach its database and mail relay). */
+export type AuthParts = ServiceParts<AuthDatabase> & { app: AuthApp };
+
+/** Builds the auth parts; tests pass overrides (a cheaper password hasher, a readable mailer). */
 export async function createAuthParts(
   ctx: ServiceContext<AuthDatabase>,
   overrides: AuthAppOverrides = {},
-): Promise<ServiceParts<AuthDatabase>> {
+): Promise<AuthParts> {
   const app = createAuthApp(ctx, overrides);
   await app.keys.maintain();
   await applyBootstrapAdmins(app);
   let introspection: Subscription | undefined;
   return {
+    app,
     handlers: [
       implement(AuthService, {
         ...accountHandlers(app),
@@ -98,12 +102,12 @@ export async function createAuthParts(
 }
 
 /** Accounts, tokens, sessions, MFA, OIDC, API keys, roles and the auth audit log. */
-export const authModule = defineService<AuthDatabase>({
+export const authModule = defineService<AuthDatabase, AuthAppOverrides>({
   name: 'auth',
   services: [AuthService, AuthAdminService],
   publicMethods: AUTH_PUBLIC_METHODS,
   // Staff RPCs refuse everyone else before their requests are even validated.
   requiredRoles: { [AuthAdminService.typeName]: 'admin' },
   migrations: authMigrations,
-  create: (ctx) => createAuthParts(ctx),
+  create: (ctx, overrides) => createAuthParts(ctx, overrides),
 });
