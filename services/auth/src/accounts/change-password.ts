@@ -11,6 +11,7 @@ import { sendMail } from './account-mail.js';
 import { confirmCurrentPassword } from './current-password.js';
 import { retireEmailTokens } from './email-tokens.js';
 import { cutAccess } from '../sessions/cut-access.js';
+import { publishPasswordChanged } from '../security-events.js';
 import { passwordChangedMail } from './mail-templates.js';
 import { requireAcceptablePassword } from './violations.js';
 
@@ -92,6 +93,13 @@ export async function changePassword(
         revoked_api_keys: String(cut.revokedApiKeys),
       },
       at: now,
+    });
+    await publishPasswordChanged(app, trx, {
+      accountId: account.id,
+      kind: 'changed',
+      from: meta,
+      revokedSessions: cut.revokedSessions,
+      revokedApiKeys: cut.revokedApiKeys,
     });
     return { tokens, revocations: cut.revocations };
   });

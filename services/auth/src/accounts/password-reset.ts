@@ -10,6 +10,7 @@ import type { RequestMeta } from '../request-meta.js';
 import { sendMail } from './account-mail.js';
 import { findAccountByCanonicalEmail, findAccountById } from './account-store.js';
 import { cutAccess } from '../sessions/cut-access.js';
+import { publishPasswordChanged } from '../security-events.js';
 import {
   emailLink,
   findLiveEmailToken,
@@ -145,6 +146,13 @@ export async function resetPassword(
         revoked_api_keys: String(cut.revokedApiKeys),
       },
       at: now,
+    });
+    await publishPasswordChanged(app, trx, {
+      accountId: account.id,
+      kind: 'reset',
+      from: meta,
+      revokedSessions: cut.revokedSessions,
+      revokedApiKeys: cut.revokedApiKeys,
     });
     return cut.revocations;
   });

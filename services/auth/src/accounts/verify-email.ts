@@ -21,6 +21,7 @@ import {
   findAccountById,
 } from './account-store.js';
 import { cutAccess } from '../sessions/cut-access.js';
+import { publishEmailChanged } from '../security-events.js';
 import {
   emailLink,
   invalidLinkError,
@@ -148,6 +149,12 @@ async function moveToNewAddress(
     at: now,
   });
   await app.emit(trx, account.id, { case: 'authEmailVerified', value: { userId: account.id } });
+  await publishEmailChanged(app, trx, {
+    accountId: account.id,
+    oldEmail,
+    newEmail: token.email,
+    from: meta,
+  });
   return { userId: account.id, email: token.email, revocations };
 }
 

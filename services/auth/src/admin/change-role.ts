@@ -8,6 +8,7 @@ import type { AuthApp } from '../app.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
+import { revocationReason } from '../security-events.js';
 
 /**
  * The one way a role changes (SetRole, AUTH_BOOTSTRAP_ADMINS): the role is written, the tokens
@@ -53,7 +54,11 @@ export async function changeRole(
   });
   await app.emit(trx, actorId, {
     case: 'authTokensInvalidated',
-    value: { userId: account.id, validAfter: timestampFromDate(now), reason: 'role_changed' },
+    value: {
+      userId: account.id,
+      validAfter: timestampFromDate(now),
+      reason: revocationReason('role_changed'),
+    },
   });
   await recordAudit(trx, {
     type: 'role_changed',

@@ -10,6 +10,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import { removeTotp } from '../mfa/totp-enrolment.js';
 import { requestMeta } from '../request-meta.js';
 import { cutAccess } from '../sessions/cut-access.js';
+import { publishMfaChanged } from '../security-events.js';
 import { accountView } from './account-view.js';
 import { requireStaffStepUp } from './step-up.js';
 
@@ -67,6 +68,11 @@ export function resetMfaHandler(
             revoked_api_keys: String(cut.revokedApiKeys),
           },
           at: now,
+        });
+        await publishMfaChanged(app, trx, {
+          accountId: account.id,
+          change: 'reset_by_staff',
+          staffId: actor.userId,
         });
         const reloaded = await findAccountById(trx, account.id);
         return { account: await accountView(trx, reloaded!), revocations: cut.revocations };

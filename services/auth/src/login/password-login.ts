@@ -12,6 +12,7 @@ import { parseLoginIdentifier } from './identifier.js';
 import type { LoginIdentifier } from './identifier.js';
 import { ipBlocked } from '../db/ip-blocks.js';
 import { deviceOrigin, keepDevice, recognizeDeviceFor } from '../devices/known-devices.js';
+import { publishLoginSucceeded } from '../security-events.js';
 import type { CredentialAttempt } from '../throttle.js';
 
 /** A login's outcome, with the device credential to keep when it ends in tokens. */
@@ -156,6 +157,13 @@ export async function passwordLogin(
       meta,
       details: { method: 'password', identifier_kind: identifier.kind },
       at: now,
+    });
+    await publishLoginSucceeded(app, trx, {
+      account: current,
+      tokens: result.tokens,
+      device,
+      knownDevice: knownDevice !== null,
+      via: { method: 'password' },
     });
     return {
       tokens: result.tokens,

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { sha256Hex } from '../crypto/secrets.js';
+import { publishLoginSucceeded } from '../security-events.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
@@ -92,6 +93,13 @@ export async function completeMfa(
       meta,
       details: { method },
       at: now,
+    });
+    await publishLoginSucceeded(app, trx, {
+      account,
+      tokens,
+      device: challengeDevice(challenge),
+      knownDevice: knownDevice !== null,
+      via: { method: 'second_factor', factor: method },
     });
     return { kind: 'ok', tokens, deviceToken: await keepDevice(trx, account.id, knownDevice, now) };
   });

@@ -11,6 +11,7 @@ import { loadCallerAccount } from '../db/accounts.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
+import { publishMfaChanged } from '../security-events.js';
 import { signedInAttempt } from '../throttle.js';
 import { replaceRecoveryCodes, useRecoveryCode, useTotpCode } from './factors.js';
 import {
@@ -92,6 +93,11 @@ export async function confirmTotp(
       details: { method: 'totp' },
       at: now,
     });
+    await publishMfaChanged(app, trx, {
+      accountId: account.id,
+      change: 'totp_enabled',
+      from: meta,
+    });
     return recoveryCodes;
   });
   if (codes === null) throw invalidCode('totp_code');
@@ -127,6 +133,11 @@ export async function disableTotp(
         details: { method: 'totp', proven_by: field },
         at: now,
       });
+      await publishMfaChanged(app, trx, {
+        accountId: account.id,
+        change: 'totp_disabled',
+        from: meta,
+      });
       await app.queueMail(trx, totpDisabledMail(account));
     },
   });
@@ -153,6 +164,11 @@ export async function regenerateRecoveryCodes(
         meta,
         details: { count: String(codes.length) },
         at: now,
+      });
+      await publishMfaChanged(app, trx, {
+        accountId: account.id,
+        change: 'recovery_codes_regenerated',
+        from: meta,
       });
       return codes;
     },

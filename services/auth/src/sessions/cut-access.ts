@@ -6,6 +6,7 @@ import { revokeAllKeys } from '../api-keys/repository.js';
 import { forgetDevices } from '../devices/known-devices.js';
 import type { AuthApp } from '../app.js';
 import type { AuthDatabase } from '../db/schema.js';
+import { revocationReason } from '../security-events.js';
 import type { SessionRevokeReason } from './sessions.js';
 
 /**
@@ -48,7 +49,7 @@ export async function cutAccess(
     for (const sessionId of revoked.sessionIds) {
       await app.emit(trx, actorId, {
         case: 'authSessionRevoked',
-        value: { userId: accountId, sessionId, reason },
+        value: { userId: accountId, sessionId, reason: revocationReason(reason) },
       });
     }
     revocations.push(...revoked.revocations);
@@ -57,7 +58,11 @@ export async function cutAccess(
   revocations.push(await app.sessions.invalidateAccessTokens(trx, accountId, now));
   await app.emit(trx, actorId, {
     case: 'authTokensInvalidated',
-    value: { userId: accountId, validAfter: timestampFromDate(now), reason },
+    value: {
+      userId: accountId,
+      validAfter: timestampFromDate(now),
+      reason: revocationReason(reason),
+    },
   });
   const keys = input.revokeApiKeys ? await revokeAllKeys(trx, accountId, now) : [];
   for (const key of keys) {

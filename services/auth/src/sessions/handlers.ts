@@ -11,6 +11,7 @@ import { newestFirstPage } from '../db/paging.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { requestMeta } from '../request-meta.js';
+import { publishUserActive, revocationReason } from '../security-events.js';
 import type { TokenPairInit } from './sessions.js';
 
 /**
@@ -67,7 +68,11 @@ export function sessionHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
           });
           await app.emit(trx, null, {
             case: 'authSessionRevoked',
-            value: { userId: account.id, sessionId: session.id, reason: 'refresh_token_reuse' },
+            value: {
+              userId: account.id,
+              sessionId: session.id,
+              reason: revocationReason('refresh_token_reuse'),
+            },
           });
           return { ok: false, revocations: revoked.revocations };
         }
@@ -98,6 +103,8 @@ export function sessionHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
           meta,
           at: now,
         });
+        // `session` was read before the update: last_used_at is the previous use.
+        await publishUserActive(app, trx, session, now);
         return { ok: true, tokens };
       });
       if (!outcome.ok) {
@@ -129,7 +136,7 @@ export function sessionHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
         for (const sessionId of revoked.sessionIds) {
           await app.emit(trx, principal.userId, {
             case: 'authSessionRevoked',
-            value: { userId: principal.userId, sessionId, reason: 'logout' },
+            value: { userId: principal.userId, sessionId, reason: revocationReason('logout') },
           });
         }
         return revoked.revocations;
@@ -164,14 +171,14 @@ export function sessionHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
             value: {
               userId: principal.userId,
               validAfter: timestampFromDate(now),
-              reason: 'logout_all',
+              reason: revocationReason('logout_all'),
             },
           });
         }
         for (const sessionId of revoked.sessionIds) {
           await app.emit(trx, principal.userId, {
             case: 'authSessionRevoked',
-            value: { userId: principal.userId, sessionId, reason: 'logout_all' },
+            value: { userId: principal.userId, sessionId, reason: revocationReason('logout_all') },
           });
         }
         await recordAudit(trx, {
@@ -247,7 +254,11 @@ export function sessionHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthSe
         });
         await app.emit(trx, principal.userId, {
           case: 'authSessionRevoked',
-          value: { userId: principal.userId, sessionId: req.sessionId, reason: 'revoked_by_user' },
+          value: {
+            userId: principal.userId,
+            sessionId: req.sessionId,
+            reason: revocationReason('revoked_by_user'),
+          },
         });
         return revoked.revocations;
       });
