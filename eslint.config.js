@@ -33,8 +33,8 @@ export default tseslint.config(
   },
   {
     // Services never import one another (only the embedded host composes them); packages never
-    // import services. A test may host another service's public module beside its own, by
-    // package name, as auth's tests host the user and support modules.
+    // import services. A test may import what another service's package exports (its module,
+    // its test harness), to host it beside its own, as auth's tests host the user module.
     files: ['packages/**', 'services/**'],
     plugins: { kith: { rules: { 'import-boundaries': importBoundaries } } },
     rules: {

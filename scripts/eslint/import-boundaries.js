@@ -1,26 +1,40 @@
 // ESLint rule `kith/import-boundaries`: a service never imports another service, and a package
 // never imports a service — neither by package name (`@kith/user-service`) nor by a relative
 // path into another service's folder. Services talk through events and RPC contracts; only a
-// host (services/embedded) composes them. Test files may host another service's public module
-// beside their own (by package name, as the embedded host does) when `testsMayHostServices`.
+// host (services/embedded) composes them. With `testsMayHostServices`, a test file may import
+// another service's public entry points — what its package.json `exports` names (its module,
+// its test harness) — by package name or by the path they point to, to host it beside its own.
 import fs from 'node:fs';
 import path from 'node:path';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const kinds = ['packages', 'services'];
 
-/** Package name → its workspace folder, e.g. '@kith/user-service' → { kind: 'services', dir: 'user' }. */
-function workspaceByName(root) {
-  const byName = new Map();
+/** Every workspace folder under packages/ and services/: its package name, and the files its
+ * `exports` point to (e.g. services/user/src/index.ts). Read once per lint run. */
+let workspaceCache;
+function workspace(root) {
+  if (workspaceCache) return workspaceCache;
+  const folders = [];
   for (const kind of kinds) {
     for (const dir of fs.readdirSync(path.join(root, kind))) {
       const manifest = path.join(root, kind, dir, 'package.json');
-      if (fs.existsSync(manifest)) {
-        byName.set(JSON.parse(fs.readFileSync(manifest, 'utf8')).name, { kind, dir });
-      }
+      if (!fs.existsSync(manifest)) continue;
+      const { name, exports = {} } = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+      const targets = typeof exports === 'string' ? [exports] : Object.values(exports);
+      const entries = new Set(
+        targets
+          .filter((target) => typeof target === 'string')
+          .map((target) => path.join(root, kind, dir, target)),
+      );
+      folders.push({ name, kind, dir, entries });
     }
   }
-  return byName;
+  workspaceCache = {
+    byName: new Map(folders.map((f) => [f.name, f])),
+    byFolder: new Map(folders.map((f) => [`${f.kind}/${f.dir}`, f])),
+  };
+  return workspaceCache;
 }
 
 /** The workspace folder a file lies in, if it is under packages/ or services/. */
@@ -53,8 +67,8 @@ export default {
     messages: {
       serviceImportsService:
         'services/{{from}} must not import services/{{to}} ("{{source}}"): services talk through events and RPC contracts; only a host (services/{{hosts}}) composes them.',
-      relativeIntoService:
-        'services/{{from}} must not reach into services/{{to}} by path ("{{source}}"); a test may host its public module by package name.',
+      testReachesIntoService:
+        'services/{{from}} must not reach into services/{{to}} ("{{source}}"): a test may import only what its package.json exports (its module, its test harness).',
       packageImportsService:
         'packages/{{from}} must not import services/{{to}} ("{{source}}"): packages are shared by every service and know none of them.',
     },
@@ -63,24 +77,36 @@ export default {
     const { hosts = ['embedded'], testsMayHostServices = false } = context.options[0] ?? {};
     const from = folderOf(context.filename, repoRoot);
     if (!from || (from.kind === 'services' && hosts.includes(from.dir))) return {};
-    const byName = workspaceByName(repoRoot);
+    const { byName, byFolder } = workspace(repoRoot);
     const isTest = /\.test\.[cm]?[jt]s$/.test(context.filename);
+
+    /** A relative import names a source file; `./x.js` stands for `./x.ts`. */
+    const isEntry = (folder, file) =>
+      [file, file.replace(/\.js$/, '.ts')].some((candidate) => folder.entries.has(candidate));
 
     function check(node, source) {
       if (typeof source !== 'string') return;
       const relative = source.startsWith('.');
-      const to = relative
-        ? folderOf(path.resolve(path.dirname(context.filename), source), repoRoot)
+      const file = relative ? path.resolve(path.dirname(context.filename), source) : undefined;
+      const inFolder = file && folderOf(file, repoRoot);
+      const folder = file
+        ? inFolder &&
+          (byFolder.get(`${inFolder.kind}/${inFolder.dir}`) ?? { ...inFolder, entries: new Set() })
         : byName.get(packageName(source));
-      if (!to || to.kind !== 'services' || (from.kind === 'services' && to.dir === from.dir))
-        return;
-      const data = { from: from.dir, to: to.dir, source, hosts: hosts.join(', services/') };
-      if (from.kind === 'packages')
+      if (!folder || folder.kind !== 'services') return;
+      if (from.kind === 'services' && folder.dir === from.dir) return;
+      const data = { from: from.dir, to: folder.dir, source, hosts: hosts.join(', services/') };
+      if (from.kind === 'packages') {
         context.report({ node, messageId: 'packageImportsService', data });
-      else if (relative && isTest && testsMayHostServices)
-        context.report({ node, messageId: 'relativeIntoService', data });
-      else if (!(isTest && testsMayHostServices))
+        return;
+      }
+      if (!(isTest && testsMayHostServices)) {
         context.report({ node, messageId: 'serviceImportsService', data });
+        return;
+      }
+      if (file && !isEntry(folder, file)) {
+        context.report({ node, messageId: 'testReachesIntoService', data });
+      }
     }
 
     return {

@@ -47,17 +47,22 @@ describe('import boundaries (kith/import-boundaries in eslint.config.js)', () =>
     );
   });
 
-  test('a test may host another service by package name, never by a path into its folder', async () => {
-    assert.deepEqual(
-      await boundaryErrors('services/auth/src/sessions/x.test.ts', '@kith/user-service'),
-      [],
+  test("a test may import what another service's package exports, by name or by path, and nothing else", async () => {
+    const test = 'services/circle/src/module.test.ts';
+    assert.deepEqual(await boundaryErrors(test, '@kith/user-service'), []);
+    assert.deepEqual(await boundaryErrors(test, '@kith/auth-service/testing'), []);
+    assert.deepEqual(await boundaryErrors(test, '../../auth/src/testing/index.js'), []);
+    assert.deepEqual(await boundaryErrors(test, '../../support/src/index.js'), []);
+
+    const intoAuth = await boundaryErrors(test, '../../auth/src/db/schema.js');
+    assert.equal(intoAuth.length, 1);
+    assert.match(intoAuth[0]!, /services\/circle must not reach into services\/auth/);
+    assert.equal((await boundaryErrors(test, '../../support/src/module.js')).length, 1);
+    assert.equal(
+      (await boundaryErrors('services/circle/src/test-support.ts', '@kith/user-service')).length,
+      1,
+      'only test files',
     );
-    const byPath = await boundaryErrors(
-      'services/auth/src/sessions/x.test.ts',
-      '../../../support/src/module.js',
-    );
-    assert.equal(byPath.length, 1);
-    assert.match(byPath[0]!, /must not reach into services\/support by path/);
   });
 
   test('the embedded host composes every service; packages, own files and gen are free', async () => {

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/auth/v1/auth_admin.proto.
  */
 export const file_kith_auth_v1_auth_admin: GenFile = /*@__PURE__*/
-  fileDesc("Ch1raXRoL2F1dGgvdjEvYXV0aF9hZG1pbi5wcm90bxIMa2l0aC5hdXRoLnYxIl8KC1N0YWZmU3RlcFVwEicKEGN1cnJlbnRfcGFzc3dvcmQYASABKAlCDbpICtgBAXIFEAEYgAISJwoJdG90cF9jb2RlGAIgASgJQhS6SBHYAQFyDDIKXlswLTldezZ9JCLjAQoOU2V0Um9sZVJlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESLAoEcm9sZRgCIAEoDjISLmtpdGguYXV0aC52MS5Sb2xlQgq6SAeCAQQQASAAEhoKBnJlYXNvbhgDIAEoCUIKukgHcgUQARj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQSMgoHc3RlcF91cBgFIAEoCzIZLmtpdGguYXV0aC52MS5TdGFmZlN0ZXBVcEIGukgDyAEBIjkKD1NldFJvbGVSZXNwb25zZRImCgdhY2NvdW50GAEgASgLMhUua2l0aC5hdXRoLnYxLkFjY291bnQiYQoUTG9va3VwQWNjb3VudFJlcXVlc3QSGwoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQFIABIbCgVlbWFpbBgCIAEoCUIKukgHcgUY/gFgAUgAQg8KBmxvb2t1cBIFukgCCAEiPwoVTG9va3VwQWNjb3VudFJlc3BvbnNlEiYKB2FjY291bnQYASABKAsyFS5raXRoLmF1dGgudjEuQWNjb3VudCK8AQoVRGlzYWJsZUFjY291bnRSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQSMgoHc3RlcF91cBgEIAEoCzIZLmtpdGguYXV0aC52MS5TdGFmZlN0ZXBVcEIGukgDyAEBIkAKFkRpc2FibGVBY2NvdW50UmVzcG9uc2USJgoHYWNjb3VudBgBIAEoCzIVLmtpdGguYXV0aC52MS5BY2NvdW50IocBChRFbmFibGVBY2NvdW50UmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIj8KFUVuYWJsZUFjY291bnRSZXNwb25zZRImCgdhY2NvdW50GAEgASgLMhUua2l0aC5hdXRoLnYxLkFjY291bnQitgEKD1Jlc2V0TWZhUmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMSMgoHc3RlcF91cBgDIAEoCzIZLmtpdGguYXV0aC52MS5TdGFmZlN0ZXBVcEIGukgDyAEBEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI6ChBSZXNldE1mYVJlc3BvbnNlEiYKB2FjY291bnQYASABKAsyFS5raXRoLmF1dGgudjEuQWNjb3VudCK9AgoWTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBIcCgd1c2VyX2lkGAEgASgJQgu6SAjYAQFyA7ABARJACgV0eXBlcxgCIAMoDjIcLmtpdGguYXV0aC52MS5BdWRpdEV2ZW50VHlwZUITukgQkgENECAYASIHggEEEAEgABIeCgppcF9hZGRyZXNzGAMgASgJQgq6SAfYAQFyAnABEjIKDm9jY3VycmVkX2FmdGVyGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9vY2N1cnJlZF9iZWZvcmUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKCXBhZ2Vfc2l6ZRgGIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YByABKAlCCLpIBXIDGIAEImIKF0xpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEi4KDGF1ZGl0X2V2ZW50cxgBIAMoCzIYLmtpdGguYXV0aC52MS5BdWRpdEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSL2AQoUQ3JlYXRlSXBCbG9ja1JlcXVlc3QSFgoEY2lkchgBIAEoCUIIukgFcgPoAQESNQoFc2NvcGUYAiABKA4yGi5raXRoLmF1dGgudjEuSXBCbG9ja1Njb3BlQgq6SAeCAQQQASAAEhoKBnJlYXNvbhgDIAEoCUIKukgHcgUQARj0AxI5CgN0dGwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CEbpIDqoBCyIFCICKig8yAgg8EjgKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJAChVDcmVhdGVJcEJsb2NrUmVzcG9uc2USJwoIaXBfYmxvY2sYASABKAsyFS5raXRoLmF1dGgudjEuSXBCbG9jayJRChNMaXN0SXBCbG9ja3NSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEIlkKFExpc3RJcEJsb2Nrc1Jlc3BvbnNlEigKCWlwX2Jsb2NrcxgBIAMoCzIVLmtpdGguYXV0aC52MS5JcEJsb2NrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJvChREZWxldGVJcEJsb2NrUmVxdWVzdBIdCgtpcF9ibG9ja19pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIhcKFURlbGV0ZUlwQmxvY2tSZXNwb25zZSKRAQodQ3JlYXRlRW1haWxEb21haW5CbG9ja1JlcXVlc3QSGgoGZG9tYWluGAEgASgJQgq6SAdyBRj9AWgBEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiXAoeQ3JlYXRlRW1haWxEb21haW5CbG9ja1Jlc3BvbnNlEjoKEmVtYWlsX2RvbWFpbl9ibG9jaxgBIAEoCzIeLmtpdGguYXV0aC52MS5FbWFpbERvbWFpbkJsb2NrIloKHExpc3RFbWFpbERvbWFpbkJsb2Nrc1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQidQodTGlzdEVtYWlsRG9tYWluQmxvY2tzUmVzcG9uc2USOwoTZW1haWxfZG9tYWluX2Jsb2NrcxgBIAMoCzIeLmtpdGguYXV0aC52MS5FbWFpbERvbWFpbkJsb2NrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKCAQodRGVsZXRlRW1haWxEb21haW5CbG9ja1JlcXVlc3QSJwoVZW1haWxfZG9tYWluX2Jsb2NrX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiIAoeRGVsZXRlRW1haWxEb21haW5CbG9ja1Jlc3BvbnNlMv0IChBBdXRoQWRtaW5TZXJ2aWNlEkYKB1NldFJvbGUSHC5raXRoLmF1dGgudjEuU2V0Um9sZVJlcXVlc3QaHS5raXRoLmF1dGgudjEuU2V0Um9sZVJlc3BvbnNlElgKDUxvb2t1cEFjY291bnQSIi5raXRoLmF1dGgudjEuTG9va3VwQWNjb3VudFJlcXVlc3QaIy5raXRoLmF1dGgudjEuTG9va3VwQWNjb3VudFJlc3BvbnNlElsKDkRpc2FibGVBY2NvdW50EiMua2l0aC5hdXRoLnYxLkRpc2FibGVBY2NvdW50UmVxdWVzdBokLmtpdGguYXV0aC52MS5EaXNhYmxlQWNjb3VudFJlc3BvbnNlElgKDUVuYWJsZUFjY291bnQSIi5raXRoLmF1dGgudjEuRW5hYmxlQWNjb3VudFJlcXVlc3QaIy5raXRoLmF1dGgudjEuRW5hYmxlQWNjb3VudFJlc3BvbnNlEkkKCFJlc2V0TWZhEh0ua2l0aC5hdXRoLnYxLlJlc2V0TWZhUmVxdWVzdBoeLmtpdGguYXV0aC52MS5SZXNldE1mYVJlc3BvbnNlEl4KD0xpc3RBdWRpdEV2ZW50cxIkLmtpdGguYXV0aC52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GiUua2l0aC5hdXRoLnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlElgKDUNyZWF0ZUlwQmxvY2sSIi5raXRoLmF1dGgudjEuQ3JlYXRlSXBCbG9ja1JlcXVlc3QaIy5raXRoLmF1dGgudjEuQ3JlYXRlSXBCbG9ja1Jlc3BvbnNlElUKDExpc3RJcEJsb2NrcxIhLmtpdGguYXV0aC52MS5MaXN0SXBCbG9ja3NSZXF1ZXN0GiIua2l0aC5hdXRoLnYxLkxpc3RJcEJsb2Nrc1Jlc3BvbnNlElgKDURlbGV0ZUlwQmxvY2sSIi5raXRoLmF1dGgudjEuRGVsZXRlSXBCbG9ja1JlcXVlc3QaIy5raXRoLmF1dGgudjEuRGVsZXRlSXBCbG9ja1Jlc3BvbnNlEnMKFkNyZWF0ZUVtYWlsRG9tYWluQmxvY2sSKy5raXRoLmF1dGgudjEuQ3JlYXRlRW1haWxEb21haW5CbG9ja1JlcXVlc3QaLC5raXRoLmF1dGgudjEuQ3JlYXRlRW1haWxEb21haW5CbG9ja1Jlc3BvbnNlEnAKFUxpc3RFbWFpbERvbWFpbkJsb2NrcxIqLmtpdGguYXV0aC52MS5MaXN0RW1haWxEb21haW5CbG9ja3NSZXF1ZXN0Gisua2l0aC5hdXRoLnYxLkxpc3RFbWFpbERvbWFpbkJsb2Nrc1Jlc3BvbnNlEnMKFkRlbGV0ZUVtYWlsRG9tYWluQmxvY2sSKy5raXRoLmF1dGgudjEuRGVsZXRlRW1haWxEb21haW5CbG9ja1JlcXVlc3QaLC5raXRoLmF1dGgudjEuRGVsZXRlRW1haWxEb21haW5CbG9ja1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_auth_v1_types]);
+  fileDesc("Ch1raXRoL2F1dGgvdjEvYXV0aF9hZG1pbi5wcm90bxIMa2l0aC5hdXRoLnYxIl8KC1N0YWZmU3RlcFVwEicKEGN1cnJlbnRfcGFzc3dvcmQYASABKAlCDbpICtgBAXIFEAEYgAISJwoJdG90cF9jb2RlGAIgASgJQhS6SBHYAQFyDDIKXlswLTldezZ9JCLjAQoOU2V0Um9sZVJlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESLAoEcm9sZRgCIAEoDjISLmtpdGguYXV0aC52MS5Sb2xlQgq6SAeCAQQQASAAEhoKBnJlYXNvbhgDIAEoCUIKukgHcgUQARj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQSMgoHc3RlcF91cBgFIAEoCzIZLmtpdGguYXV0aC52MS5TdGFmZlN0ZXBVcEIGukgDyAEBIjkKD1NldFJvbGVSZXNwb25zZRImCgdhY2NvdW50GAEgASgLMhUua2l0aC5hdXRoLnYxLkFjY291bnQiYQoUTG9va3VwQWNjb3VudFJlcXVlc3QSGwoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQFIABIbCgVlbWFpbBgCIAEoCUIKukgHcgUY/gFgAUgAQg8KBmxvb2t1cBIFukgCCAEiPwoVTG9va3VwQWNjb3VudFJlc3BvbnNlEiYKB2FjY291bnQYASABKAsyFS5raXRoLmF1dGgudjEuQWNjb3VudCK8AQoVRGlzYWJsZUFjY291bnRSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQSMgoHc3RlcF91cBgEIAEoCzIZLmtpdGguYXV0aC52MS5TdGFmZlN0ZXBVcEIGukgDyAEBIkAKFkRpc2FibGVBY2NvdW50UmVzcG9uc2USJgoHYWNjb3VudBgBIAEoCzIVLmtpdGguYXV0aC52MS5BY2NvdW50IocBChRFbmFibGVBY2NvdW50UmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIj8KFUVuYWJsZUFjY291bnRSZXNwb25zZRImCgdhY2NvdW50GAEgASgLMhUua2l0aC5hdXRoLnYxLkFjY291bnQitgEKD1Jlc2V0TWZhUmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMSMgoHc3RlcF91cBgDIAEoCzIZLmtpdGguYXV0aC52MS5TdGFmZlN0ZXBVcEIGukgDyAEBEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI6ChBSZXNldE1mYVJlc3BvbnNlEiYKB2FjY291bnQYASABKAsyFS5raXRoLmF1dGgudjEuQWNjb3VudCK9AgoWTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBIcCgd1c2VyX2lkGAEgASgJQgu6SAjYAQFyA7ABARJACgV0eXBlcxgCIAMoDjIcLmtpdGguYXV0aC52MS5BdWRpdEV2ZW50VHlwZUITukgQkgENECAYASIHggEEEAEgABIeCgppcF9hZGRyZXNzGAMgASgJQgq6SAfYAQFyAnABEjIKDm9jY3VycmVkX2FmdGVyGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9vY2N1cnJlZF9iZWZvcmUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKCXBhZ2Vfc2l6ZRgGIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YByABKAlCCLpIBXIDGIAEImIKF0xpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEi4KDGF1ZGl0X2V2ZW50cxgBIAMoCzIYLmtpdGguYXV0aC52MS5BdWRpdEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSL2AQoUQ3JlYXRlSXBCbG9ja1JlcXVlc3QSFgoEY2lkchgBIAEoCUIIukgFcgPoAQESNQoFc2NvcGUYAiABKA4yGi5raXRoLmF1dGgudjEuSXBCbG9ja1Njb3BlQgq6SAeCAQQQASAAEhoKBnJlYXNvbhgDIAEoCUIKukgHcgUQARj0AxI5CgN0dGwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CEbpIDqoBCyIFCICKig8yAgg8EjgKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJAChVDcmVhdGVJcEJsb2NrUmVzcG9uc2USJwoIaXBfYmxvY2sYASABKAsyFS5raXRoLmF1dGgudjEuSXBCbG9jayJRChNMaXN0SXBCbG9ja3NSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEIlkKFExpc3RJcEJsb2Nrc1Jlc3BvbnNlEigKCWlwX2Jsb2NrcxgBIAMoCzIVLmtpdGguYXV0aC52MS5JcEJsb2NrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJvChREZWxldGVJcEJsb2NrUmVxdWVzdBIdCgtpcF9ibG9ja19pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIhcKFURlbGV0ZUlwQmxvY2tSZXNwb25zZSKRAQodQ3JlYXRlRW1haWxEb21haW5CbG9ja1JlcXVlc3QSGgoGZG9tYWluGAEgASgJQgq6SAdyBRj9AWgBEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARj0AxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiXAoeQ3JlYXRlRW1haWxEb21haW5CbG9ja1Jlc3BvbnNlEjoKEmVtYWlsX2RvbWFpbl9ibG9jaxgBIAEoCzIeLmtpdGguYXV0aC52MS5FbWFpbERvbWFpbkJsb2NrIloKHExpc3RFbWFpbERvbWFpbkJsb2Nrc1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQidQodTGlzdEVtYWlsRG9tYWluQmxvY2tzUmVzcG9uc2USOwoTZW1haWxfZG9tYWluX2Jsb2NrcxgBIAMoCzIeLmtpdGguYXV0aC52MS5FbWFpbERvbWFpbkJsb2NrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKCAQodRGVsZXRlRW1haWxEb21haW5CbG9ja1JlcXVlc3QSJwoVZW1haWxfZG9tYWluX2Jsb2NrX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiIAoeRGVsZXRlRW1haWxEb21haW5CbG9ja1Jlc3BvbnNlMocJChBBdXRoQWRtaW5TZXJ2aWNlEkYKB1NldFJvbGUSHC5raXRoLmF1dGgudjEuU2V0Um9sZVJlcXVlc3QaHS5raXRoLmF1dGgudjEuU2V0Um9sZVJlc3BvbnNlElgKDUxvb2t1cEFjY291bnQSIi5raXRoLmF1dGgudjEuTG9va3VwQWNjb3VudFJlcXVlc3QaIy5raXRoLmF1dGgudjEuTG9va3VwQWNjb3VudFJlc3BvbnNlElsKDkRpc2FibGVBY2NvdW50EiMua2l0aC5hdXRoLnYxLkRpc2FibGVBY2NvdW50UmVxdWVzdBokLmtpdGguYXV0aC52MS5EaXNhYmxlQWNjb3VudFJlc3BvbnNlElgKDUVuYWJsZUFjY291bnQSIi5raXRoLmF1dGgudjEuRW5hYmxlQWNjb3VudFJlcXVlc3QaIy5raXRoLmF1dGgudjEuRW5hYmxlQWNjb3VudFJlc3BvbnNlEkkKCFJlc2V0TWZhEh0ua2l0aC5hdXRoLnYxLlJlc2V0TWZhUmVxdWVzdBoeLmtpdGguYXV0aC52MS5SZXNldE1mYVJlc3BvbnNlEl4KD0xpc3RBdWRpdEV2ZW50cxIkLmtpdGguYXV0aC52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GiUua2l0aC5hdXRoLnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlElgKDUNyZWF0ZUlwQmxvY2sSIi5raXRoLmF1dGgudjEuQ3JlYXRlSXBCbG9ja1JlcXVlc3QaIy5raXRoLmF1dGgudjEuQ3JlYXRlSXBCbG9ja1Jlc3BvbnNlEloKDExpc3RJcEJsb2NrcxIhLmtpdGguYXV0aC52MS5MaXN0SXBCbG9ja3NSZXF1ZXN0GiIua2l0aC5hdXRoLnYxLkxpc3RJcEJsb2Nrc1Jlc3BvbnNlIgOQAgESWAoNRGVsZXRlSXBCbG9jaxIiLmtpdGguYXV0aC52MS5EZWxldGVJcEJsb2NrUmVxdWVzdBojLmtpdGguYXV0aC52MS5EZWxldGVJcEJsb2NrUmVzcG9uc2UScwoWQ3JlYXRlRW1haWxEb21haW5CbG9jaxIrLmtpdGguYXV0aC52MS5DcmVhdGVFbWFpbERvbWFpbkJsb2NrUmVxdWVzdBosLmtpdGguYXV0aC52MS5DcmVhdGVFbWFpbERvbWFpbkJsb2NrUmVzcG9uc2USdQoVTGlzdEVtYWlsRG9tYWluQmxvY2tzEioua2l0aC5hdXRoLnYxLkxpc3RFbWFpbERvbWFpbkJsb2Nrc1JlcXVlc3QaKy5raXRoLmF1dGgudjEuTGlzdEVtYWlsRG9tYWluQmxvY2tzUmVzcG9uc2UiA5ACARJzChZEZWxldGVFbWFpbERvbWFpbkJsb2NrEisua2l0aC5hdXRoLnYxLkRlbGV0ZUVtYWlsRG9tYWluQmxvY2tSZXF1ZXN0Giwua2l0aC5hdXRoLnYxLkRlbGV0ZUVtYWlsRG9tYWluQmxvY2tSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_auth_v1_types]);
 
 /**
  * Proof that the staff member at the keyboard is the account holder, given in the request.
@@ -676,16 +676,19 @@ export const DeleteEmailDomainBlockResponseSchema: GenMessage<DeleteEmailDomainB
 
 /**
  * AuthAdminService is for staff: roles, account disabling, the auth audit log and sign-up /
- * login blocks. SetRole needs ADMIN; reads need MODERATOR; everything is audit-logged with the
- * acting staff member. SetRole, DisableAccount and ResetMfa also need a step-up in the request:
- * the acting staff member's current password, and a current TOTP code when they enrolled one.
+ * login blocks. Every RPC needs ADMIN (requiredRoles in services/auth/src/module.ts): any other
+ * caller gets PermissionDenied before the handler runs. Everything is audit-logged with the
+ * acting staff member, reads of accounts and of the audit log included (so those two are not
+ * marked side-effect free). SetRole, DisableAccount and ResetMfa also need a step-up in the
+ * request: the acting staff member's current password, and a current TOTP code when they
+ * enrolled one.
  *
  * @generated from service kith.auth.v1.AuthAdminService
  */
 export const AuthAdminService: GenService<{
   /**
-   * Changes an account's platform role (ADMIN only). Takes effect on the next token refresh;
-   * existing access tokens are invalidated at once.
+   * Changes an account's platform role (ADMIN). Takes effect on the next token refresh;
+   * existing access tokens are invalidated at once. NotFound for an unknown account.
    *
    * @generated from rpc kith.auth.v1.AuthAdminService.SetRole
    */
@@ -695,7 +698,8 @@ export const AuthAdminService: GenService<{
     output: typeof SetRoleResponseSchema;
   },
   /**
-   * Looks an account up by id or e-mail address.
+   * Looks an account up by id or e-mail address (ADMIN; the read is audit-logged). NotFound
+   * when there is none.
    *
    * @generated from rpc kith.auth.v1.AuthAdminService.LookupAccount
    */
@@ -705,7 +709,7 @@ export const AuthAdminService: GenService<{
     output: typeof LookupAccountResponseSchema;
   },
   /**
-   * Disables an account: every session ends, login is refused, live sockets close.
+   * Disables an account (ADMIN): every session ends, login is refused, live sockets close.
    *
    * @generated from rpc kith.auth.v1.AuthAdminService.DisableAccount
    */
@@ -715,7 +719,7 @@ export const AuthAdminService: GenService<{
     output: typeof DisableAccountResponseSchema;
   },
   /**
-   * Re-enables a disabled account.
+   * Re-enables a disabled account (ADMIN); sessions it ended stay ended.
    *
    * @generated from rpc kith.auth.v1.AuthAdminService.EnableAccount
    */
@@ -726,7 +730,8 @@ export const AuthAdminService: GenService<{
   },
   /**
    * Removes an account's second factors (TOTP and recovery codes) for an owner locked out of
-   * them (ADMIN only): every session and API key ends, the owner is told by mail, audit-logged.
+   * them (ADMIN, never on oneself): every session and API key ends, the owner is told by mail,
+   * audit-logged; publishes auth.mfa_changed.
    *
    * @generated from rpc kith.auth.v1.AuthAdminService.ResetMfa
    */
@@ -736,7 +741,7 @@ export const AuthAdminService: GenService<{
     output: typeof ResetMfaResponseSchema;
   },
   /**
-   * Searches the auth audit log, newest first.
+   * Searches the auth audit log, newest first (ADMIN; the search itself is audit-logged).
    *
    * @generated from rpc kith.auth.v1.AuthAdminService.ListAuditEvents
    */
@@ -746,7 +751,7 @@ export const AuthAdminService: GenService<{
     output: typeof ListAuditEventsResponseSchema;
   },
   /**
-   * Blocks an IP range from signing up, or from everything.
+   * Blocks an IP range from signing up, or from everything (ADMIN).
    *
    * @generated from rpc kith.auth.v1.AuthAdminService.CreateIpBlock
    */
@@ -756,6 +761,8 @@ export const AuthAdminService: GenService<{
     output: typeof CreateIpBlockResponseSchema;
   },
   /**
+   * The IP blocks in force (ADMIN).
+   *
    * @generated from rpc kith.auth.v1.AuthAdminService.ListIpBlocks
    */
   listIpBlocks: {
@@ -764,6 +771,8 @@ export const AuthAdminService: GenService<{
     output: typeof ListIpBlocksResponseSchema;
   },
   /**
+   * Lifts an IP block (ADMIN). NotFound for an unknown block.
+   *
    * @generated from rpc kith.auth.v1.AuthAdminService.DeleteIpBlock
    */
   deleteIpBlock: {
@@ -772,7 +781,7 @@ export const AuthAdminService: GenService<{
     output: typeof DeleteIpBlockResponseSchema;
   },
   /**
-   * Blocks an e-mail domain (and its subdomains) for sign-up and e-mail changes.
+   * Blocks an e-mail domain (and its subdomains) for sign-up and e-mail changes (ADMIN).
    *
    * @generated from rpc kith.auth.v1.AuthAdminService.CreateEmailDomainBlock
    */
@@ -782,6 +791,8 @@ export const AuthAdminService: GenService<{
     output: typeof CreateEmailDomainBlockResponseSchema;
   },
   /**
+   * The e-mail domain blocks in force (ADMIN).
+   *
    * @generated from rpc kith.auth.v1.AuthAdminService.ListEmailDomainBlocks
    */
   listEmailDomainBlocks: {
@@ -790,6 +801,8 @@ export const AuthAdminService: GenService<{
     output: typeof ListEmailDomainBlocksResponseSchema;
   },
   /**
+   * Lifts an e-mail domain block (ADMIN). NotFound for an unknown block.
+   *
    * @generated from rpc kith.auth.v1.AuthAdminService.DeleteEmailDomainBlock
    */
   deleteEmailDomainBlock: {

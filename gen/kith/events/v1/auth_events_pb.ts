@@ -2,11 +2,12 @@
 // @generated from file kith/events/v1/auth_events.proto (package kith.events.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Role } from "../../auth/v1/types_pb.js";
+import type { MfaMethod, Role } from "../../auth/v1/types_pb.js";
 import { file_kith_auth_v1_types } from "../../auth/v1/types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/events/v1/auth_events.proto.
  */
 export const file_kith_events_v1_auth_events: GenFile = /*@__PURE__*/
-  fileDesc("CiBraXRoL2V2ZW50cy92MS9hdXRoX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEiVgoSQXV0aFVzZXJSZWdpc3RlcmVkEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSDgoGbG9jYWxlGAQgASgJIiQKEUF1dGhFbWFpbFZlcmlmaWVkEg8KB3VzZXJfaWQYASABKAkiSQoSQXV0aFNlc3Npb25SZXZva2VkEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiaQoVQXV0aFRva2Vuc0ludmFsaWRhdGVkEg8KB3VzZXJfaWQYASABKAkSLwoLdmFsaWRfYWZ0ZXIYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgDIAEoCSKKAQoPQXV0aFJvbGVDaGFuZ2VkEg8KB3VzZXJfaWQYASABKAkSJAoIb2xkX3JvbGUYAiABKA4yEi5raXRoLmF1dGgudjEuUm9sZRIkCghuZXdfcm9sZRgDIAEoDjISLmtpdGguYXV0aC52MS5Sb2xlEhoKEmNoYW5nZWRfYnlfdXNlcl9pZBgEIAEoCSJTChNBdXRoQWNjb3VudERpc2FibGVkEg8KB3VzZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEhsKE2Rpc2FibGVkX2J5X3VzZXJfaWQYAyABKAkiQQoSQXV0aEFjY291bnRFbmFibGVkEg8KB3VzZXJfaWQYASABKAkSGgoSZW5hYmxlZF9ieV91c2VyX2lkGAIgASgJIjwKF0F1dGhSZWdpc3RyYXRpb25FeHBpcmVkEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkiSgoRQXV0aEFwaUtleVJldm9rZWQSDwoHdXNlcl9pZBgBIAEoCRISCgphcGlfa2V5X2lkGAIgASgJEhAKCGtleV9oYXNoGAMgASgJYgZwcm90bzM", [file_google_protobuf_timestamp, file_kith_auth_v1_types]);
+  fileDesc("CiBraXRoL2V2ZW50cy92MS9hdXRoX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEiYAoSQXV0aFVzZXJSZWdpc3RlcmVkEhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEhAKCHVzZXJuYW1lGAIgASgJEg0KBWVtYWlsGAMgASgJEg4KBmxvY2FsZRgEIAEoCSIuChFBdXRoRW1haWxWZXJpZmllZBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABASKPAQoSQXV0aFNlc3Npb25SZXZva2VkEhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEhwKCnNlc3Npb25faWQYAiABKAlCCLpIBXIDsAEBEkAKBnJlYXNvbhgDIAEoDjIkLmtpdGguZXZlbnRzLnYxLkF1dGhSZXZvY2F0aW9uUmVhc29uQgq6SAeCAQQQASAAIqUBChVBdXRoVG9rZW5zSW52YWxpZGF0ZWQSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESLwoLdmFsaWRfYWZ0ZXIYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkAKBnJlYXNvbhgDIAEoDjIkLmtpdGguZXZlbnRzLnYxLkF1dGhSZXZvY2F0aW9uUmVhc29uQgq6SAeCAQQQASAAIqEBCg9BdXRoUm9sZUNoYW5nZWQSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESJAoIb2xkX3JvbGUYAiABKA4yEi5raXRoLmF1dGgudjEuUm9sZRIkCghuZXdfcm9sZRgDIAEoDjISLmtpdGguYXV0aC52MS5Sb2xlEicKEmNoYW5nZWRfYnlfdXNlcl9pZBgEIAEoCUILukgI2AEBcgOwAQEiZwoTQXV0aEFjY291bnREaXNhYmxlZBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIOCgZyZWFzb24YAiABKAkSJQoTZGlzYWJsZWRfYnlfdXNlcl9pZBgDIAEoCUIIukgFcgOwAQEiVQoSQXV0aEFjY291bnRFbmFibGVkEhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEiQKEmVuYWJsZWRfYnlfdXNlcl9pZBgCIAEoCUIIukgFcgOwAQEiRgoXQXV0aFJlZ2lzdHJhdGlvbkV4cGlyZWQSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESEAoIdXNlcm5hbWUYAiABKAkiXgoRQXV0aEFwaUtleVJldm9rZWQSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESHAoKYXBpX2tleV9pZBgCIAEoCUIIukgFcgOwAQESEAoIa2V5X2hhc2gYAyABKAkiTgoOQXV0aENsaWVudEluZm8SEgoKaXBfYWRkcmVzcxgBIAEoCRISCgp1c2VyX2FnZW50GAIgASgJEhQKDGRldmljZV9sYWJlbBgDIAEoCSKFAgoSQXV0aExvZ2luU3VjY2VlZGVkEhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEhwKCnNlc3Npb25faWQYAiABKAlCCLpIBXIDsAEBEjsKBm1ldGhvZBgDIAEoDjIfLmtpdGguZXZlbnRzLnYxLkF1dGhMb2dpbk1ldGhvZEIKukgHggEEEAEgABI1CgptZmFfbWV0aG9kGAQgASgOMhcua2l0aC5hdXRoLnYxLk1mYU1ldGhvZEIIukgFggECEAESEgoKbmV3X2RldmljZRgFIAEoCBIuCgZjbGllbnQYBiABKAsyHi5raXRoLmV2ZW50cy52MS5BdXRoQ2xpZW50SW5mbyLWAQoTQXV0aFBhc3N3b3JkQ2hhbmdlZBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARJACgRraW5kGAIgASgOMiYua2l0aC5ldmVudHMudjEuQXV0aFBhc3N3b3JkQ2hhbmdlS2luZEIKukgHggEEEAEgABIuCgZjbGllbnQYAyABKAsyHi5raXRoLmV2ZW50cy52MS5BdXRoQ2xpZW50SW5mbxIYChBzZXNzaW9uc19yZXZva2VkGAQgASgNEhgKEGFwaV9rZXlzX3Jldm9rZWQYBSABKA0inAEKEEF1dGhFbWFpbENoYW5nZWQSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESFgoOb2xkX2VtYWlsX2hpbnQYAiABKAkSFgoObmV3X2VtYWlsX2hpbnQYAyABKAkSDQoFZW1haWwYBCABKAkSLgoGY2xpZW50GAUgASgLMh4ua2l0aC5ldmVudHMudjEuQXV0aENsaWVudEluZm8ilgEKDkF1dGhNZmFDaGFuZ2VkEhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEjkKBmNoYW5nZRgCIAEoDjIdLmtpdGguZXZlbnRzLnYxLkF1dGhNZmFDaGFuZ2VCCrpIB4IBBBABIAASLgoGY2xpZW50GAMgASgLMh4ua2l0aC5ldmVudHMudjEuQXV0aENsaWVudEluZm8iSQoOQXV0aFVzZXJBY3RpdmUSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESHAoKc2Vzc2lvbl9pZBgCIAEoCUIIukgFcgOwAQEq4gMKFEF1dGhSZXZvY2F0aW9uUmVhc29uEiYKIkFVVEhfUkVWT0NBVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIhCh1BVVRIX1JFVk9DQVRJT05fUkVBU09OX0xPR09VVBABEiUKIUFVVEhfUkVWT0NBVElPTl9SRUFTT05fTE9HT1VUX0FMTBACEioKJkFVVEhfUkVWT0NBVElPTl9SRUFTT05fUkVWT0tFRF9CWV9VU0VSEAMSLgoqQVVUSF9SRVZPQ0FUSU9OX1JFQVNPTl9SRUZSRVNIX1RPS0VOX1JFVVNFEAQSKwonQVVUSF9SRVZPQ0FUSU9OX1JFQVNPTl9QQVNTV09SRF9DSEFOR0VEEAUSKQolQVVUSF9SRVZPQ0FUSU9OX1JFQVNPTl9QQVNTV09SRF9SRVNFVBAGEigKJEFVVEhfUkVWT0NBVElPTl9SRUFTT05fRU1BSUxfQ0hBTkdFRBAHEisKJ0FVVEhfUkVWT0NBVElPTl9SRUFTT05fQUNDT1VOVF9ESVNBQkxFRBAIEiQKIEFVVEhfUkVWT0NBVElPTl9SRUFTT05fTUZBX1JFU0VUEAkSJwojQVVUSF9SRVZPQ0FUSU9OX1JFQVNPTl9ST0xFX0NIQU5HRUQQCiqVAQoPQXV0aExvZ2luTWV0aG9kEiEKHUFVVEhfTE9HSU5fTUVUSE9EX1VOU1BFQ0lGSUVEEAASHgoaQVVUSF9MT0dJTl9NRVRIT0RfUEFTU1dPUkQQARIaChZBVVRIX0xPR0lOX01FVEhPRF9PSURDEAISIwofQVVUSF9MT0dJTl9NRVRIT0RfU0VDT05EX0ZBQ1RPUhADKo8BChZBdXRoUGFzc3dvcmRDaGFuZ2VLaW5kEikKJUFVVEhfUEFTU1dPUkRfQ0hBTkdFX0tJTkRfVU5TUEVDSUZJRUQQABIlCiFBVVRIX1BBU1NXT1JEX0NIQU5HRV9LSU5EX0NIQU5HRUQQARIjCh9BVVRIX1BBU1NXT1JEX0NIQU5HRV9LSU5EX1JFU0VUEAIqyQEKDUF1dGhNZmFDaGFuZ2USHwobQVVUSF9NRkFfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASIAocQVVUSF9NRkFfQ0hBTkdFX1RPVFBfRU5BQkxFRBABEiEKHUFVVEhfTUZBX0NIQU5HRV9UT1RQX0RJU0FCTEVEEAISLgoqQVVUSF9NRkFfQ0hBTkdFX1JFQ09WRVJZX0NPREVTX1JFR0VORVJBVEVEEAMSIgoeQVVUSF9NRkFfQ0hBTkdFX1JFU0VUX0JZX1NUQUZGEARiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_auth_v1_types]);
 
 /**
  * type "auth.user_registered"
@@ -72,7 +73,8 @@ export const AuthEmailVerifiedSchema: GenMessage<AuthEmailVerified> = /*@__PURE_
   messageDesc(file_kith_events_v1_auth_events, 1);
 
 /**
- * type "auth.session_revoked" — the gateway closes the session's sockets (4401).
+ * type "auth.session_revoked" — the gateway closes the session's sockets (4401); the user
+ * service drops the push devices registered by the session.
  *
  * @generated from message kith.events.v1.AuthSessionRevoked
  */
@@ -88,11 +90,9 @@ export type AuthSessionRevoked = Message<"kith.events.v1.AuthSessionRevoked"> & 
   sessionId: string;
 
   /**
-   * "logout", "revoked_by_user", "refresh_token_reuse", "expired".
-   *
-   * @generated from field: string reason = 3;
+   * @generated from field: kith.events.v1.AuthRevocationReason reason = 3;
    */
-  reason: string;
+  reason: AuthRevocationReason;
 };
 
 /**
@@ -104,7 +104,8 @@ export const AuthSessionRevokedSchema: GenMessage<AuthSessionRevoked> = /*@__PUR
 
 /**
  * type "auth.tokens_invalidated" — every access token issued before valid_after is dead
- * (logout-all, password change, suspension). Services and the gateway update their cache.
+ * (logout-all, credential changes, disabling, role change). Services and the gateway update
+ * their cache.
  *
  * @generated from message kith.events.v1.AuthTokensInvalidated
  */
@@ -120,9 +121,9 @@ export type AuthTokensInvalidated = Message<"kith.events.v1.AuthTokensInvalidate
   validAfter?: Timestamp | undefined;
 
   /**
-   * @generated from field: string reason = 3;
+   * @generated from field: kith.events.v1.AuthRevocationReason reason = 3;
    */
-  reason: string;
+  reason: AuthRevocationReason;
 };
 
 /**
@@ -154,6 +155,8 @@ export type AuthRoleChanged = Message<"kith.events.v1.AuthRoleChanged"> & {
   newRole: Role;
 
   /**
+   * Empty when configuration changed it (bootstrap admins).
+   *
    * @generated from field: string changed_by_user_id = 4;
    */
   changedByUserId: string;
@@ -178,6 +181,8 @@ export type AuthAccountDisabled = Message<"kith.events.v1.AuthAccountDisabled"> 
   userId: string;
 
   /**
+   * Free text the staff member gave (not an enum: it is their note, for the audit trail).
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -274,4 +279,444 @@ export type AuthApiKeyRevoked = Message<"kith.events.v1.AuthApiKeyRevoked"> & {
  */
 export const AuthApiKeyRevokedSchema: GenMessage<AuthApiKeyRevoked> = /*@__PURE__*/
   messageDesc(file_kith_events_v1_auth_events, 8);
+
+/**
+ * The client a security-relevant change came from, for the SECURITY_ALERT text ("from Firefox
+ * at 203.0.113.7"). Personal data: consumers keep it only as long as the notification, erase
+ * it with the user, and show it to nobody but the account's owner. user_agent and device_label
+ * are typed by whoever made the request: plain text, never markup, never trusted.
+ *
+ * @generated from message kith.events.v1.AuthClientInfo
+ */
+export type AuthClientInfo = Message<"kith.events.v1.AuthClientInfo"> & {
+  /**
+   * @generated from field: string ip_address = 1;
+   */
+  ipAddress: string;
+
+  /**
+   * @generated from field: string user_agent = 2;
+   */
+  userAgent: string;
+
+  /**
+   * Client-supplied device name (logins only).
+   *
+   * @generated from field: string device_label = 3;
+   */
+  deviceLabel: string;
+};
+
+/**
+ * Describes the message kith.events.v1.AuthClientInfo.
+ * Use `create(AuthClientInfoSchema)` to create a new message.
+ */
+export const AuthClientInfoSchema: GenMessage<AuthClientInfo> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_auth_events, 9);
+
+/**
+ * type "auth.login_succeeded" — a login started a new session (Login, CompleteMfa or
+ * FinishOAuthLogin); exactly one per session. The user service raises a SECURITY_ALERT for a
+ * new_device login and counts the user active that day.
+ *
+ * @generated from message kith.events.v1.AuthLoginSucceeded
+ */
+export type AuthLoginSucceeded = Message<"kith.events.v1.AuthLoginSucceeded"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: kith.events.v1.AuthLoginMethod method = 3;
+   */
+  method: AuthLoginMethod;
+
+  /**
+   * The second factor answered; UNSPECIFIED unless method is SECOND_FACTOR.
+   *
+   * @generated from field: kith.auth.v1.MfaMethod mfa_method = 4;
+   */
+  mfaMethod: MfaMethod;
+
+  /**
+   * The client presented no device credential of this account although the account had
+   * signed in before (the first login after sign-up is not new). Always false for an OIDC
+   * login without a second factor: it carries no device credential, and the provider vouched
+   * for the sign-in (as for the new-device code, ADR 0009).
+   *
+   * @generated from field: bool new_device = 5;
+   */
+  newDevice: boolean;
+
+  /**
+   * @generated from field: kith.events.v1.AuthClientInfo client = 6;
+   */
+  client?: AuthClientInfo | undefined;
+};
+
+/**
+ * Describes the message kith.events.v1.AuthLoginSucceeded.
+ * Use `create(AuthLoginSucceededSchema)` to create a new message.
+ */
+export const AuthLoginSucceededSchema: GenMessage<AuthLoginSucceeded> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_auth_events, 10);
+
+/**
+ * type "auth.password_changed" — the account's password was replaced (ChangePassword or
+ * ResetPassword). Sessions and API keys it ended have their own events.
+ *
+ * @generated from message kith.events.v1.AuthPasswordChanged
+ */
+export type AuthPasswordChanged = Message<"kith.events.v1.AuthPasswordChanged"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: kith.events.v1.AuthPasswordChangeKind kind = 2;
+   */
+  kind: AuthPasswordChangeKind;
+
+  /**
+   * The client that changed it.
+   *
+   * @generated from field: kith.events.v1.AuthClientInfo client = 3;
+   */
+  client?: AuthClientInfo | undefined;
+
+  /**
+   * Sessions the change ended (every other one for CHANGED, every one for RESET).
+   *
+   * @generated from field: uint32 sessions_revoked = 4;
+   */
+  sessionsRevoked: number;
+
+  /**
+   * @generated from field: uint32 api_keys_revoked = 5;
+   */
+  apiKeysRevoked: number;
+};
+
+/**
+ * Describes the message kith.events.v1.AuthPasswordChanged.
+ * Use `create(AuthPasswordChangedSchema)` to create a new message.
+ */
+export const AuthPasswordChangedSchema: GenMessage<AuthPasswordChanged> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_auth_events, 11);
+
+/**
+ * type "auth.email_changed" — an e-mail change completed (the new address was verified). The
+ * old address was told by mail.
+ *
+ * @generated from message kith.events.v1.AuthEmailChanged
+ */
+export type AuthEmailChanged = Message<"kith.events.v1.AuthEmailChanged"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * Masked, for the alert text: "a***@example.com".
+   *
+   * @generated from field: string old_email_hint = 2;
+   */
+  oldEmailHint: string;
+
+  /**
+   * @generated from field: string new_email_hint = 3;
+   */
+  newEmailHint: string;
+
+  /**
+   * The new address in full, for services that mail the user (as AuthUserRegistered.email);
+   * erased with the user; never forwarded to a socket.
+   *
+   * @generated from field: string email = 4;
+   */
+  email: string;
+
+  /**
+   * The client that confirmed the change (opened the verification link).
+   *
+   * @generated from field: kith.events.v1.AuthClientInfo client = 5;
+   */
+  client?: AuthClientInfo | undefined;
+};
+
+/**
+ * Describes the message kith.events.v1.AuthEmailChanged.
+ * Use `create(AuthEmailChangedSchema)` to create a new message.
+ */
+export const AuthEmailChangedSchema: GenMessage<AuthEmailChanged> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_auth_events, 12);
+
+/**
+ * type "auth.mfa_changed" — the account's second factors changed.
+ *
+ * @generated from message kith.events.v1.AuthMfaChanged
+ */
+export type AuthMfaChanged = Message<"kith.events.v1.AuthMfaChanged"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: kith.events.v1.AuthMfaChange change = 2;
+   */
+  change: AuthMfaChange;
+
+  /**
+   * The owner's client; unset for RESET_BY_STAFF (the staff member is in the audit log).
+   *
+   * @generated from field: kith.events.v1.AuthClientInfo client = 3;
+   */
+  client?: AuthClientInfo | undefined;
+};
+
+/**
+ * Describes the message kith.events.v1.AuthMfaChanged.
+ * Use `create(AuthMfaChangedSchema)` to create a new message.
+ */
+export const AuthMfaChangedSchema: GenMessage<AuthMfaChanged> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_auth_events, 13);
+
+/**
+ * type "auth.user_active" — a session refreshed its tokens for the first time on a UTC day
+ * (at most one per session and day; a login publishes auth.login_succeeded instead). The user
+ * service counts distinct users per day from the two for UserAdminService.GetStats.
+ *
+ * @generated from message kith.events.v1.AuthUserActive
+ */
+export type AuthUserActive = Message<"kith.events.v1.AuthUserActive"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+};
+
+/**
+ * Describes the message kith.events.v1.AuthUserActive.
+ * Use `create(AuthUserActiveSchema)` to create a new message.
+ */
+export const AuthUserActiveSchema: GenMessage<AuthUserActive> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_auth_events, 14);
+
+/**
+ * Why sessions ended or access tokens were invalidated.
+ *
+ * @generated from enum kith.events.v1.AuthRevocationReason
+ */
+export enum AuthRevocationReason {
+  /**
+   * @generated from enum value: AUTH_REVOCATION_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Logout of this session.
+   *
+   * @generated from enum value: AUTH_REVOCATION_REASON_LOGOUT = 1;
+   */
+  LOGOUT = 1,
+
+  /**
+   * LogoutAll.
+   *
+   * @generated from enum value: AUTH_REVOCATION_REASON_LOGOUT_ALL = 2;
+   */
+  LOGOUT_ALL = 2,
+
+  /**
+   * The owner ended the session with RevokeSession.
+   *
+   * @generated from enum value: AUTH_REVOCATION_REASON_REVOKED_BY_USER = 3;
+   */
+  REVOKED_BY_USER = 3,
+
+  /**
+   * A rotated refresh token was presented again: the session is presumed stolen.
+   *
+   * @generated from enum value: AUTH_REVOCATION_REASON_REFRESH_TOKEN_REUSE = 4;
+   */
+  REFRESH_TOKEN_REUSE = 4,
+
+  /**
+   * ChangePassword (every other session ends).
+   *
+   * @generated from enum value: AUTH_REVOCATION_REASON_PASSWORD_CHANGED = 5;
+   */
+  PASSWORD_CHANGED = 5,
+
+  /**
+   * ResetPassword by mailed link (every session ends).
+   *
+   * @generated from enum value: AUTH_REVOCATION_REASON_PASSWORD_RESET = 6;
+   */
+  PASSWORD_RESET = 6,
+
+  /**
+   * An e-mail change completed.
+   *
+   * @generated from enum value: AUTH_REVOCATION_REASON_EMAIL_CHANGED = 7;
+   */
+  EMAIL_CHANGED = 7,
+
+  /**
+   * Staff disabled the account.
+   *
+   * @generated from enum value: AUTH_REVOCATION_REASON_ACCOUNT_DISABLED = 8;
+   */
+  ACCOUNT_DISABLED = 8,
+
+  /**
+   * Staff removed the account's second factors.
+   *
+   * @generated from enum value: AUTH_REVOCATION_REASON_MFA_RESET = 9;
+   */
+  MFA_RESET = 9,
+
+  /**
+   * Staff changed the account's role (auth.tokens_invalidated only: sessions continue).
+   *
+   * @generated from enum value: AUTH_REVOCATION_REASON_ROLE_CHANGED = 10;
+   */
+  ROLE_CHANGED = 10,
+}
+
+/**
+ * Describes the enum kith.events.v1.AuthRevocationReason.
+ */
+export const AuthRevocationReasonSchema: GenEnum<AuthRevocationReason> = /*@__PURE__*/
+  enumDesc(file_kith_events_v1_auth_events, 0);
+
+/**
+ * How a login was completed.
+ *
+ * @generated from enum kith.events.v1.AuthLoginMethod
+ */
+export enum AuthLoginMethod {
+  /**
+   * @generated from enum value: AUTH_LOGIN_METHOD_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A password, with no second factor asked (Login).
+   *
+   * @generated from enum value: AUTH_LOGIN_METHOD_PASSWORD = 1;
+   */
+  PASSWORD = 1,
+
+  /**
+   * An OIDC provider, with no second factor asked (FinishOAuthLogin).
+   *
+   * @generated from enum value: AUTH_LOGIN_METHOD_OIDC = 2;
+   */
+  OIDC = 2,
+
+  /**
+   * A second factor after a password or OIDC first factor (CompleteMfa); see mfa_method.
+   *
+   * @generated from enum value: AUTH_LOGIN_METHOD_SECOND_FACTOR = 3;
+   */
+  SECOND_FACTOR = 3,
+}
+
+/**
+ * Describes the enum kith.events.v1.AuthLoginMethod.
+ */
+export const AuthLoginMethodSchema: GenEnum<AuthLoginMethod> = /*@__PURE__*/
+  enumDesc(file_kith_events_v1_auth_events, 1);
+
+/**
+ * Which way a password was replaced.
+ *
+ * @generated from enum kith.events.v1.AuthPasswordChangeKind
+ */
+export enum AuthPasswordChangeKind {
+  /**
+   * @generated from enum value: AUTH_PASSWORD_CHANGE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * ChangePassword, signed in, with the current password.
+   *
+   * @generated from enum value: AUTH_PASSWORD_CHANGE_KIND_CHANGED = 1;
+   */
+  CHANGED = 1,
+
+  /**
+   * ResetPassword, with a link mailed to the account's address.
+   *
+   * @generated from enum value: AUTH_PASSWORD_CHANGE_KIND_RESET = 2;
+   */
+  RESET = 2,
+}
+
+/**
+ * Describes the enum kith.events.v1.AuthPasswordChangeKind.
+ */
+export const AuthPasswordChangeKindSchema: GenEnum<AuthPasswordChangeKind> = /*@__PURE__*/
+  enumDesc(file_kith_events_v1_auth_events, 2);
+
+/**
+ * What changed about an account's second factors.
+ *
+ * @generated from enum kith.events.v1.AuthMfaChange
+ */
+export enum AuthMfaChange {
+  /**
+   * @generated from enum value: AUTH_MFA_CHANGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * ConfirmTotp completed an enrolment.
+   *
+   * @generated from enum value: AUTH_MFA_CHANGE_TOTP_ENABLED = 1;
+   */
+  TOTP_ENABLED = 1,
+
+  /**
+   * DisableTotp.
+   *
+   * @generated from enum value: AUTH_MFA_CHANGE_TOTP_DISABLED = 2;
+   */
+  TOTP_DISABLED = 2,
+
+  /**
+   * RegenerateRecoveryCodes: the old codes stopped working.
+   *
+   * @generated from enum value: AUTH_MFA_CHANGE_RECOVERY_CODES_REGENERATED = 3;
+   */
+  RECOVERY_CODES_REGENERATED = 3,
+
+  /**
+   * Staff removed every second factor (AuthAdminService.ResetMfa).
+   *
+   * @generated from enum value: AUTH_MFA_CHANGE_RESET_BY_STAFF = 4;
+   */
+  RESET_BY_STAFF = 4,
+}
+
+/**
+ * Describes the enum kith.events.v1.AuthMfaChange.
+ */
+export const AuthMfaChangeSchema: GenEnum<AuthMfaChange> = /*@__PURE__*/
+  enumDesc(file_kith_events_v1_auth_events, 3);
 

@@ -20,17 +20,19 @@ import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { AuthAccountDisabled, AuthAccountEnabled, AuthApiKeyRevoked, AuthEmailVerified, AuthRegistrationExpired, AuthRoleChanged, AuthSessionRevoked, AuthTokensInvalidated, AuthUserRegistered } from "./auth_events_pb.js";
+import type { AuthAccountDisabled, AuthAccountEnabled, AuthApiKeyRevoked, AuthEmailChanged, AuthEmailVerified, AuthLoginSucceeded, AuthMfaChanged, AuthPasswordChanged, AuthRegistrationExpired, AuthRoleChanged, AuthSessionRevoked, AuthTokensInvalidated, AuthUserActive, AuthUserRegistered } from "./auth_events_pb.js";
 import { file_kith_events_v1_auth_events } from "./auth_events_pb.js";
 import type { CircleCreated, CircleDeleted, CircleInviteCreated, CircleJoinRequested, CircleMemberJoined, CircleMemberLeft, CircleMemberRemoved, CirclePostHidden, CirclePostUnhidden, CirclePurged, CircleRestored, CircleRoleChanged, CircleSafetyRoleChanged, CircleUpdated } from "./circle_events_pb.js";
 import { file_kith_events_v1_circle_events } from "./circle_events_pb.js";
-import type { ModerationAccountActioned, ModerationActionReversed, ModerationContentActioned, ModerationReportFiled } from "./moderation_events_pb.js";
+import type { DataErasureCompleted, DataExportPartReady } from "./data_events_pb.js";
+import { file_kith_events_v1_data_events } from "./data_events_pb.js";
+import type { ModerationAccountActioned, ModerationActionReversed, ModerationAppealResolved, ModerationContentActioned, ModerationReportDecided, ModerationReportFiled } from "./moderation_events_pb.js";
 import { file_kith_events_v1_moderation_events } from "./moderation_events_pb.js";
-import type { PostCommentCreated, PostCreated, PostDeleted, PostEdited, PostLiked, PostMentioned, PostReposted, PostUnliked } from "./post_events_pb.js";
+import type { PostCommentCreated, PostCreated, PostDeleted, PostEdited, PostLiked, PostMentioned, PostReposted, PostUnliked, PostUnreposted } from "./post_events_pb.js";
 import { file_kith_events_v1_post_events } from "./post_events_pb.js";
-import type { SupportAcknowledged, SupportAlertRaised, SupportCheckInMissed, SupportEscalated, SupportLocationShared, SupportResolved, SupportResponded } from "./support_events_pb.js";
+import type { SupportAcknowledged, SupportAlertDelivered, SupportAlertRaised, SupportCheckInMissed, SupportCheckInRequested, SupportClaimed, SupportDuressCancelled, SupportEscalated, SupportLocationShared, SupportLocationStopped, SupportNoteAdded, SupportResolved, SupportResponded } from "./support_events_pb.js";
 import { file_kith_events_v1_support_events } from "./support_events_pb.js";
-import type { UserBlocked, UserErased, UserErasureRequested, UserExportRequested, UserFollowed, UserFollowRequested, UserMuted, UserNotificationCreated, UserProfileUpdated, UserUnblocked, UserUnfollowed } from "./user_events_pb.js";
+import type { UserBlocked, UserErased, UserErasureRequested, UserExportRequested, UserFollowed, UserFollowRequested, UserMuted, UserNotificationCreated, UserProfileUpdated, UserSettingsUpdated, UserUnblocked, UserUnfollowed, UserUnmuted } from "./user_events_pb.js";
 import { file_kith_events_v1_user_events } from "./user_events_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -38,7 +40,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/events/v1/events.proto.
  */
 export const file_kith_events_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChtraXRoL2V2ZW50cy92MS9ldmVudHMucHJvdG8SDmtpdGguZXZlbnRzLnYxIoABCgVBY3RvchIbCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABAUgAEjAKB3NlcnZpY2UYAiABKAlCHbpIGnIYMhZeW2Etel1bYS16MC05LV17MCwzMX0kSAASGQoGc3lzdGVtGAMgASgIQge6SARqAggBSABCDQoEa2luZBIFukgCCAEigAEKDFRyYWNlQ29udGV4dBJSCgt0cmFjZXBhcmVudBgBIAEoCUI9ukg62AEBcjUyM15bMC05YS1mXXsyfS1bMC05YS1mXXszMn0tWzAtOWEtZl17MTZ9LVswLTlhLWZdezJ9JBIcCgp0cmFjZXN0YXRlGAIgASgJQgi6SAVyAxiABCLVHQoIRW52ZWxvcGUSFAoCaWQYASABKAlCCLpIBXIDsAEBEiYKBHR5cGUYAiABKAlCGLpIFXITMhFeW2Etel0rXC5bYS16X10rJBI3CgtvY2N1cnJlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARIsCgVhY3RvchgEIAEoCzIVLmtpdGguZXZlbnRzLnYxLkFjdG9yQga6SAPIAQESKwoFdHJhY2UYBSABKAsyHC5raXRoLmV2ZW50cy52MS5UcmFjZUNvbnRleHQSHwoOc2NoZW1hX3ZlcnNpb24YBiABKA1CB7pIBCoCKAESLQoGc291cmNlGAcgASgJQh26SBpyGDIWXlthLXpdW2EtejAtOS1dezAsMzF9JBJCChRhdXRoX3VzZXJfcmVnaXN0ZXJlZBhkIAEoCzIiLmtpdGguZXZlbnRzLnYxLkF1dGhVc2VyUmVnaXN0ZXJlZEgAEkAKE2F1dGhfZW1haWxfdmVyaWZpZWQYZSABKAsyIS5raXRoLmV2ZW50cy52MS5BdXRoRW1haWxWZXJpZmllZEgAEkIKFGF1dGhfc2Vzc2lvbl9yZXZva2VkGGYgASgLMiIua2l0aC5ldmVudHMudjEuQXV0aFNlc3Npb25SZXZva2VkSAASSAoXYXV0aF90b2tlbnNfaW52YWxpZGF0ZWQYZyABKAsyJS5raXRoLmV2ZW50cy52MS5BdXRoVG9rZW5zSW52YWxpZGF0ZWRIABI8ChFhdXRoX3JvbGVfY2hhbmdlZBhoIAEoCzIfLmtpdGguZXZlbnRzLnYxLkF1dGhSb2xlQ2hhbmdlZEgAEkQKFWF1dGhfYWNjb3VudF9kaXNhYmxlZBhpIAEoCzIjLmtpdGguZXZlbnRzLnYxLkF1dGhBY2NvdW50RGlzYWJsZWRIABJCChRhdXRoX2FjY291bnRfZW5hYmxlZBhqIAEoCzIiLmtpdGguZXZlbnRzLnYxLkF1dGhBY2NvdW50RW5hYmxlZEgAEkwKGWF1dGhfcmVnaXN0cmF0aW9uX2V4cGlyZWQYayABKAsyJy5raXRoLmV2ZW50cy52MS5BdXRoUmVnaXN0cmF0aW9uRXhwaXJlZEgAEkEKFGF1dGhfYXBpX2tleV9yZXZva2VkGGwgASgLMiEua2l0aC5ldmVudHMudjEuQXV0aEFwaUtleVJldm9rZWRIABJDChR1c2VyX3Byb2ZpbGVfdXBkYXRlZBjIASABKAsyIi5raXRoLmV2ZW50cy52MS5Vc2VyUHJvZmlsZVVwZGF0ZWRIABI2Cg11c2VyX2ZvbGxvd2VkGMkBIAEoCzIcLmtpdGguZXZlbnRzLnYxLlVzZXJGb2xsb3dlZEgAEjoKD3VzZXJfdW5mb2xsb3dlZBjKASABKAsyHi5raXRoLmV2ZW50cy52MS5Vc2VyVW5mb2xsb3dlZEgAEkUKFXVzZXJfZm9sbG93X3JlcXVlc3RlZBjLASABKAsyIy5raXRoLmV2ZW50cy52MS5Vc2VyRm9sbG93UmVxdWVzdGVkSAASNAoMdXNlcl9ibG9ja2VkGMwBIAEoCzIbLmtpdGguZXZlbnRzLnYxLlVzZXJCbG9ja2VkSAASOAoOdXNlcl91bmJsb2NrZWQYzQEgASgLMh0ua2l0aC5ldmVudHMudjEuVXNlclVuYmxvY2tlZEgAEjAKCnVzZXJfbXV0ZWQYzgEgASgLMhkua2l0aC5ldmVudHMudjEuVXNlck11dGVkSAASTQoZdXNlcl9ub3RpZmljYXRpb25fY3JlYXRlZBjPASABKAsyJy5raXRoLmV2ZW50cy52MS5Vc2VyTm90aWZpY2F0aW9uQ3JlYXRlZEgAEkcKFnVzZXJfZXJhc3VyZV9yZXF1ZXN0ZWQY0AEgASgLMiQua2l0aC5ldmVudHMudjEuVXNlckVyYXN1cmVSZXF1ZXN0ZWRIABIyCgt1c2VyX2VyYXNlZBjRASABKAsyGi5raXRoLmV2ZW50cy52MS5Vc2VyRXJhc2VkSAASRQoVdXNlcl9leHBvcnRfcmVxdWVzdGVkGNIBIAEoCzIjLmtpdGguZXZlbnRzLnYxLlVzZXJFeHBvcnRSZXF1ZXN0ZWRIABI0Cgxwb3N0X2NyZWF0ZWQYrAIgASgLMhsua2l0aC5ldmVudHMudjEuUG9zdENyZWF0ZWRIABIyCgtwb3N0X2VkaXRlZBitAiABKAsyGi5raXRoLmV2ZW50cy52MS5Qb3N0RWRpdGVkSAASNAoMcG9zdF9kZWxldGVkGK4CIAEoCzIbLmtpdGguZXZlbnRzLnYxLlBvc3REZWxldGVkSAASQwoUcG9zdF9jb21tZW50X2NyZWF0ZWQYrwIgASgLMiIua2l0aC5ldmVudHMudjEuUG9zdENvbW1lbnRDcmVhdGVkSAASMAoKcG9zdF9saWtlZBiwAiABKAsyGS5raXRoLmV2ZW50cy52MS5Qb3N0TGlrZWRIABI0Cgxwb3N0X3VubGlrZWQYsQIgASgLMhsua2l0aC5ldmVudHMudjEuUG9zdFVubGlrZWRIABI2Cg1wb3N0X3JlcG9zdGVkGLICIAEoCzIcLmtpdGguZXZlbnRzLnYxLlBvc3RSZXBvc3RlZEgAEjgKDnBvc3RfbWVudGlvbmVkGLMCIAEoCzIdLmtpdGguZXZlbnRzLnYxLlBvc3RNZW50aW9uZWRIABI4Cg5jaXJjbGVfY3JlYXRlZBiQAyABKAsyHS5raXRoLmV2ZW50cy52MS5DaXJjbGVDcmVhdGVkSAASOAoOY2lyY2xlX2RlbGV0ZWQYkQMgASgLMh0ua2l0aC5ldmVudHMudjEuQ2lyY2xlRGVsZXRlZEgAEkMKFGNpcmNsZV9tZW1iZXJfam9pbmVkGJIDIAEoCzIiLmtpdGguZXZlbnRzLnYxLkNpcmNsZU1lbWJlckpvaW5lZEgAEj8KEmNpcmNsZV9tZW1iZXJfbGVmdBiTAyABKAsyIC5raXRoLmV2ZW50cy52MS5DaXJjbGVNZW1iZXJMZWZ0SAASRQoVY2lyY2xlX21lbWJlcl9yZW1vdmVkGJQDIAEoCzIjLmtpdGguZXZlbnRzLnYxLkNpcmNsZU1lbWJlclJlbW92ZWRIABJBChNjaXJjbGVfcm9sZV9jaGFuZ2VkGJUDIAEoCzIhLmtpdGguZXZlbnRzLnYxLkNpcmNsZVJvbGVDaGFuZ2VkSAASTgoaY2lyY2xlX3NhZmV0eV9yb2xlX2NoYW5nZWQYlgMgASgLMicua2l0aC5ldmVudHMudjEuQ2lyY2xlU2FmZXR5Um9sZUNoYW5nZWRIABI4Cg5jaXJjbGVfdXBkYXRlZBiXAyABKAsyHS5raXRoLmV2ZW50cy52MS5DaXJjbGVVcGRhdGVkSAASOgoPY2lyY2xlX3Jlc3RvcmVkGJgDIAEoCzIeLmtpdGguZXZlbnRzLnYxLkNpcmNsZVJlc3RvcmVkSAASNgoNY2lyY2xlX3B1cmdlZBiZAyABKAsyHC5raXRoLmV2ZW50cy52MS5DaXJjbGVQdXJnZWRIABJFChVjaXJjbGVfaW52aXRlX2NyZWF0ZWQYmgMgASgLMiMua2l0aC5ldmVudHMudjEuQ2lyY2xlSW52aXRlQ3JlYXRlZEgAEkUKFWNpcmNsZV9qb2luX3JlcXVlc3RlZBibAyABKAsyIy5raXRoLmV2ZW50cy52MS5DaXJjbGVKb2luUmVxdWVzdGVkSAASPwoSY2lyY2xlX3Bvc3RfaGlkZGVuGJwDIAEoCzIgLmtpdGguZXZlbnRzLnYxLkNpcmNsZVBvc3RIaWRkZW5IABJDChRjaXJjbGVfcG9zdF91bmhpZGRlbhidAyABKAsyIi5raXRoLmV2ZW50cy52MS5DaXJjbGVQb3N0VW5oaWRkZW5IABJDChRzdXBwb3J0X2FsZXJ0X3JhaXNlZBj0AyABKAsyIi5raXRoLmV2ZW50cy52MS5TdXBwb3J0QWxlcnRSYWlzZWRIABJEChRzdXBwb3J0X2Fja25vd2xlZGdlZBj1AyABKAsyIy5raXRoLmV2ZW50cy52MS5TdXBwb3J0QWNrbm93bGVkZ2VkSAASPgoRc3VwcG9ydF9yZXNwb25kZWQY9gMgASgLMiAua2l0aC5ldmVudHMudjEuU3VwcG9ydFJlc3BvbmRlZEgAEj4KEXN1cHBvcnRfZXNjYWxhdGVkGPcDIAEoCzIgLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRFc2NhbGF0ZWRIABI8ChBzdXBwb3J0X3Jlc29sdmVkGPgDIAEoCzIfLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRSZXNvbHZlZEgAEkkKF3N1cHBvcnRfbG9jYXRpb25fc2hhcmVkGPkDIAEoCzIlLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRMb2NhdGlvblNoYXJlZEgAEkgKF3N1cHBvcnRfY2hlY2tfaW5fbWlzc2VkGPoDIAEoCzIkLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRDaGVja0luTWlzc2VkSAASSQoXbW9kZXJhdGlvbl9yZXBvcnRfZmlsZWQY2AQgASgLMiUua2l0aC5ldmVudHMudjEuTW9kZXJhdGlvblJlcG9ydEZpbGVkSAASUQobbW9kZXJhdGlvbl9jb250ZW50X2FjdGlvbmVkGNkEIAEoCzIpLmtpdGguZXZlbnRzLnYxLk1vZGVyYXRpb25Db250ZW50QWN0aW9uZWRIABJRChttb2RlcmF0aW9uX2FjY291bnRfYWN0aW9uZWQY2gQgASgLMikua2l0aC5ldmVudHMudjEuTW9kZXJhdGlvbkFjY291bnRBY3Rpb25lZEgAEk8KGm1vZGVyYXRpb25fYWN0aW9uX3JldmVyc2VkGNsEIAEoCzIoLmtpdGguZXZlbnRzLnYxLk1vZGVyYXRpb25BY3Rpb25SZXZlcnNlZEgAQhAKB3BheWxvYWQSBbpIAggBYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_events_v1_auth_events, file_kith_events_v1_circle_events, file_kith_events_v1_moderation_events, file_kith_events_v1_post_events, file_kith_events_v1_support_events, file_kith_events_v1_user_events]);
+  fileDesc("ChtraXRoL2V2ZW50cy92MS9ldmVudHMucHJvdG8SDmtpdGguZXZlbnRzLnYxIoABCgVBY3RvchIbCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABAUgAEjAKB3NlcnZpY2UYAiABKAlCHbpIGnIYMhZeW2Etel1bYS16MC05LV17MCwzMX0kSAASGQoGc3lzdGVtGAMgASgIQge6SARqAggBSABCDQoEa2luZBIFukgCCAEigAEKDFRyYWNlQ29udGV4dBJSCgt0cmFjZXBhcmVudBgBIAEoCUI9ukg62AEBcjUyM15bMC05YS1mXXsyfS1bMC05YS1mXXszMn0tWzAtOWEtZl17MTZ9LVswLTlhLWZdezJ9JBIcCgp0cmFjZXN0YXRlGAIgASgJQgi6SAVyAxiABCKzJwoIRW52ZWxvcGUSFAoCaWQYASABKAlCCLpIBXIDsAEBEiYKBHR5cGUYAiABKAlCGLpIFXITMhFeW2Etel0rXC5bYS16X10rJBI3CgtvY2N1cnJlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARIsCgVhY3RvchgEIAEoCzIVLmtpdGguZXZlbnRzLnYxLkFjdG9yQga6SAPIAQESKwoFdHJhY2UYBSABKAsyHC5raXRoLmV2ZW50cy52MS5UcmFjZUNvbnRleHQSHwoOc2NoZW1hX3ZlcnNpb24YBiABKA1CB7pIBCoCKAESLQoGc291cmNlGAcgASgJQh26SBpyGDIWXlthLXpdW2EtejAtOS1dezAsMzF9JBJCChRhdXRoX3VzZXJfcmVnaXN0ZXJlZBhkIAEoCzIiLmtpdGguZXZlbnRzLnYxLkF1dGhVc2VyUmVnaXN0ZXJlZEgAEkAKE2F1dGhfZW1haWxfdmVyaWZpZWQYZSABKAsyIS5raXRoLmV2ZW50cy52MS5BdXRoRW1haWxWZXJpZmllZEgAEkIKFGF1dGhfc2Vzc2lvbl9yZXZva2VkGGYgASgLMiIua2l0aC5ldmVudHMudjEuQXV0aFNlc3Npb25SZXZva2VkSAASSAoXYXV0aF90b2tlbnNfaW52YWxpZGF0ZWQYZyABKAsyJS5raXRoLmV2ZW50cy52MS5BdXRoVG9rZW5zSW52YWxpZGF0ZWRIABI8ChFhdXRoX3JvbGVfY2hhbmdlZBhoIAEoCzIfLmtpdGguZXZlbnRzLnYxLkF1dGhSb2xlQ2hhbmdlZEgAEkQKFWF1dGhfYWNjb3VudF9kaXNhYmxlZBhpIAEoCzIjLmtpdGguZXZlbnRzLnYxLkF1dGhBY2NvdW50RGlzYWJsZWRIABJCChRhdXRoX2FjY291bnRfZW5hYmxlZBhqIAEoCzIiLmtpdGguZXZlbnRzLnYxLkF1dGhBY2NvdW50RW5hYmxlZEgAEkwKGWF1dGhfcmVnaXN0cmF0aW9uX2V4cGlyZWQYayABKAsyJy5raXRoLmV2ZW50cy52MS5BdXRoUmVnaXN0cmF0aW9uRXhwaXJlZEgAEkEKFGF1dGhfYXBpX2tleV9yZXZva2VkGGwgASgLMiEua2l0aC5ldmVudHMudjEuQXV0aEFwaUtleVJldm9rZWRIABJCChRhdXRoX2xvZ2luX3N1Y2NlZWRlZBhtIAEoCzIiLmtpdGguZXZlbnRzLnYxLkF1dGhMb2dpblN1Y2NlZWRlZEgAEkQKFWF1dGhfcGFzc3dvcmRfY2hhbmdlZBhuIAEoCzIjLmtpdGguZXZlbnRzLnYxLkF1dGhQYXNzd29yZENoYW5nZWRIABI+ChJhdXRoX2VtYWlsX2NoYW5nZWQYbyABKAsyIC5raXRoLmV2ZW50cy52MS5BdXRoRW1haWxDaGFuZ2VkSAASOgoQYXV0aF9tZmFfY2hhbmdlZBhwIAEoCzIeLmtpdGguZXZlbnRzLnYxLkF1dGhNZmFDaGFuZ2VkSAASOgoQYXV0aF91c2VyX2FjdGl2ZRhxIAEoCzIeLmtpdGguZXZlbnRzLnYxLkF1dGhVc2VyQWN0aXZlSAASQwoUdXNlcl9wcm9maWxlX3VwZGF0ZWQYyAEgASgLMiIua2l0aC5ldmVudHMudjEuVXNlclByb2ZpbGVVcGRhdGVkSAASNgoNdXNlcl9mb2xsb3dlZBjJASABKAsyHC5raXRoLmV2ZW50cy52MS5Vc2VyRm9sbG93ZWRIABI6Cg91c2VyX3VuZm9sbG93ZWQYygEgASgLMh4ua2l0aC5ldmVudHMudjEuVXNlclVuZm9sbG93ZWRIABJFChV1c2VyX2ZvbGxvd19yZXF1ZXN0ZWQYywEgASgLMiMua2l0aC5ldmVudHMudjEuVXNlckZvbGxvd1JlcXVlc3RlZEgAEjQKDHVzZXJfYmxvY2tlZBjMASABKAsyGy5raXRoLmV2ZW50cy52MS5Vc2VyQmxvY2tlZEgAEjgKDnVzZXJfdW5ibG9ja2VkGM0BIAEoCzIdLmtpdGguZXZlbnRzLnYxLlVzZXJVbmJsb2NrZWRIABIwCgp1c2VyX211dGVkGM4BIAEoCzIZLmtpdGguZXZlbnRzLnYxLlVzZXJNdXRlZEgAEk0KGXVzZXJfbm90aWZpY2F0aW9uX2NyZWF0ZWQYzwEgASgLMicua2l0aC5ldmVudHMudjEuVXNlck5vdGlmaWNhdGlvbkNyZWF0ZWRIABJHChZ1c2VyX2VyYXN1cmVfcmVxdWVzdGVkGNABIAEoCzIkLmtpdGguZXZlbnRzLnYxLlVzZXJFcmFzdXJlUmVxdWVzdGVkSAASMgoLdXNlcl9lcmFzZWQY0QEgASgLMhoua2l0aC5ldmVudHMudjEuVXNlckVyYXNlZEgAEkUKFXVzZXJfZXhwb3J0X3JlcXVlc3RlZBjSASABKAsyIy5raXRoLmV2ZW50cy52MS5Vc2VyRXhwb3J0UmVxdWVzdGVkSAASNAoMdXNlcl91bm11dGVkGNMBIAEoCzIbLmtpdGguZXZlbnRzLnYxLlVzZXJVbm11dGVkSAASRQoVdXNlcl9zZXR0aW5nc191cGRhdGVkGNQBIAEoCzIjLmtpdGguZXZlbnRzLnYxLlVzZXJTZXR0aW5nc1VwZGF0ZWRIABI0Cgxwb3N0X2NyZWF0ZWQYrAIgASgLMhsua2l0aC5ldmVudHMudjEuUG9zdENyZWF0ZWRIABIyCgtwb3N0X2VkaXRlZBitAiABKAsyGi5raXRoLmV2ZW50cy52MS5Qb3N0RWRpdGVkSAASNAoMcG9zdF9kZWxldGVkGK4CIAEoCzIbLmtpdGguZXZlbnRzLnYxLlBvc3REZWxldGVkSAASQwoUcG9zdF9jb21tZW50X2NyZWF0ZWQYrwIgASgLMiIua2l0aC5ldmVudHMudjEuUG9zdENvbW1lbnRDcmVhdGVkSAASMAoKcG9zdF9saWtlZBiwAiABKAsyGS5raXRoLmV2ZW50cy52MS5Qb3N0TGlrZWRIABI0Cgxwb3N0X3VubGlrZWQYsQIgASgLMhsua2l0aC5ldmVudHMudjEuUG9zdFVubGlrZWRIABI2Cg1wb3N0X3JlcG9zdGVkGLICIAEoCzIcLmtpdGguZXZlbnRzLnYxLlBvc3RSZXBvc3RlZEgAEjgKDnBvc3RfbWVudGlvbmVkGLMCIAEoCzIdLmtpdGguZXZlbnRzLnYxLlBvc3RNZW50aW9uZWRIABI6Cg9wb3N0X3VucmVwb3N0ZWQYtAIgASgLMh4ua2l0aC5ldmVudHMudjEuUG9zdFVucmVwb3N0ZWRIABI4Cg5jaXJjbGVfY3JlYXRlZBiQAyABKAsyHS5raXRoLmV2ZW50cy52MS5DaXJjbGVDcmVhdGVkSAASOAoOY2lyY2xlX2RlbGV0ZWQYkQMgASgLMh0ua2l0aC5ldmVudHMudjEuQ2lyY2xlRGVsZXRlZEgAEkMKFGNpcmNsZV9tZW1iZXJfam9pbmVkGJIDIAEoCzIiLmtpdGguZXZlbnRzLnYxLkNpcmNsZU1lbWJlckpvaW5lZEgAEj8KEmNpcmNsZV9tZW1iZXJfbGVmdBiTAyABKAsyIC5raXRoLmV2ZW50cy52MS5DaXJjbGVNZW1iZXJMZWZ0SAASRQoVY2lyY2xlX21lbWJlcl9yZW1vdmVkGJQDIAEoCzIjLmtpdGguZXZlbnRzLnYxLkNpcmNsZU1lbWJlclJlbW92ZWRIABJBChNjaXJjbGVfcm9sZV9jaGFuZ2VkGJUDIAEoCzIhLmtpdGguZXZlbnRzLnYxLkNpcmNsZVJvbGVDaGFuZ2VkSAASTgoaY2lyY2xlX3NhZmV0eV9yb2xlX2NoYW5nZWQYlgMgASgLMicua2l0aC5ldmVudHMudjEuQ2lyY2xlU2FmZXR5Um9sZUNoYW5nZWRIABI4Cg5jaXJjbGVfdXBkYXRlZBiXAyABKAsyHS5raXRoLmV2ZW50cy52MS5DaXJjbGVVcGRhdGVkSAASOgoPY2lyY2xlX3Jlc3RvcmVkGJgDIAEoCzIeLmtpdGguZXZlbnRzLnYxLkNpcmNsZVJlc3RvcmVkSAASNgoNY2lyY2xlX3B1cmdlZBiZAyABKAsyHC5raXRoLmV2ZW50cy52MS5DaXJjbGVQdXJnZWRIABJFChVjaXJjbGVfaW52aXRlX2NyZWF0ZWQYmgMgASgLMiMua2l0aC5ldmVudHMudjEuQ2lyY2xlSW52aXRlQ3JlYXRlZEgAEkUKFWNpcmNsZV9qb2luX3JlcXVlc3RlZBibAyABKAsyIy5raXRoLmV2ZW50cy52MS5DaXJjbGVKb2luUmVxdWVzdGVkSAASPwoSY2lyY2xlX3Bvc3RfaGlkZGVuGJwDIAEoCzIgLmtpdGguZXZlbnRzLnYxLkNpcmNsZVBvc3RIaWRkZW5IABJDChRjaXJjbGVfcG9zdF91bmhpZGRlbhidAyABKAsyIi5raXRoLmV2ZW50cy52MS5DaXJjbGVQb3N0VW5oaWRkZW5IABJDChRzdXBwb3J0X2FsZXJ0X3JhaXNlZBj0AyABKAsyIi5raXRoLmV2ZW50cy52MS5TdXBwb3J0QWxlcnRSYWlzZWRIABJEChRzdXBwb3J0X2Fja25vd2xlZGdlZBj1AyABKAsyIy5raXRoLmV2ZW50cy52MS5TdXBwb3J0QWNrbm93bGVkZ2VkSAASPgoRc3VwcG9ydF9yZXNwb25kZWQY9gMgASgLMiAua2l0aC5ldmVudHMudjEuU3VwcG9ydFJlc3BvbmRlZEgAEj4KEXN1cHBvcnRfZXNjYWxhdGVkGPcDIAEoCzIgLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRFc2NhbGF0ZWRIABI8ChBzdXBwb3J0X3Jlc29sdmVkGPgDIAEoCzIfLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRSZXNvbHZlZEgAEkkKF3N1cHBvcnRfbG9jYXRpb25fc2hhcmVkGPkDIAEoCzIlLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRMb2NhdGlvblNoYXJlZEgAEkgKF3N1cHBvcnRfY2hlY2tfaW5fbWlzc2VkGPoDIAEoCzIkLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRDaGVja0luTWlzc2VkSAASOgoPc3VwcG9ydF9jbGFpbWVkGPsDIAEoCzIeLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRDbGFpbWVkSAASSwoYc3VwcG9ydF9sb2NhdGlvbl9zdG9wcGVkGPwDIAEoCzImLmtpdGguZXZlbnRzLnYxLlN1cHBvcnRMb2NhdGlvblN0b3BwZWRIABJOChpzdXBwb3J0X2NoZWNrX2luX3JlcXVlc3RlZBj9AyABKAsyJy5raXRoLmV2ZW50cy52MS5TdXBwb3J0Q2hlY2tJblJlcXVlc3RlZEgAEj8KEnN1cHBvcnRfbm90ZV9hZGRlZBj+AyABKAsyIC5raXRoLmV2ZW50cy52MS5TdXBwb3J0Tm90ZUFkZGVkSAASSQoXc3VwcG9ydF9hbGVydF9kZWxpdmVyZWQY/wMgASgLMiUua2l0aC5ldmVudHMudjEuU3VwcG9ydEFsZXJ0RGVsaXZlcmVkSAASSwoYc3VwcG9ydF9kdXJlc3NfY2FuY2VsbGVkGIAEIAEoCzImLmtpdGguZXZlbnRzLnYxLlN1cHBvcnREdXJlc3NDYW5jZWxsZWRIABJJChdtb2RlcmF0aW9uX3JlcG9ydF9maWxlZBjYBCABKAsyJS5raXRoLmV2ZW50cy52MS5Nb2RlcmF0aW9uUmVwb3J0RmlsZWRIABJRChttb2RlcmF0aW9uX2NvbnRlbnRfYWN0aW9uZWQY2QQgASgLMikua2l0aC5ldmVudHMudjEuTW9kZXJhdGlvbkNvbnRlbnRBY3Rpb25lZEgAElEKG21vZGVyYXRpb25fYWNjb3VudF9hY3Rpb25lZBjaBCABKAsyKS5raXRoLmV2ZW50cy52MS5Nb2RlcmF0aW9uQWNjb3VudEFjdGlvbmVkSAASTwoabW9kZXJhdGlvbl9hY3Rpb25fcmV2ZXJzZWQY2wQgASgLMigua2l0aC5ldmVudHMudjEuTW9kZXJhdGlvbkFjdGlvblJldmVyc2VkSAASTQoZbW9kZXJhdGlvbl9yZXBvcnRfZGVjaWRlZBjcBCABKAsyJy5raXRoLmV2ZW50cy52MS5Nb2RlcmF0aW9uUmVwb3J0RGVjaWRlZEgAEk8KGm1vZGVyYXRpb25fYXBwZWFsX3Jlc29sdmVkGN0EIAEoCzIoLmtpdGguZXZlbnRzLnYxLk1vZGVyYXRpb25BcHBlYWxSZXNvbHZlZEgAEkYKFmRhdGFfZXhwb3J0X3BhcnRfcmVhZHkYvAUgASgLMiMua2l0aC5ldmVudHMudjEuRGF0YUV4cG9ydFBhcnRSZWFkeUgAEkcKFmRhdGFfZXJhc3VyZV9jb21wbGV0ZWQYvQUgASgLMiQua2l0aC5ldmVudHMudjEuRGF0YUVyYXN1cmVDb21wbGV0ZWRIAEIQCgdwYXlsb2FkEgW6SAIIAWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_events_v1_auth_events, file_kith_events_v1_circle_events, file_kith_events_v1_data_events, file_kith_events_v1_moderation_events, file_kith_events_v1_post_events, file_kith_events_v1_support_events, file_kith_events_v1_user_events]);
 
 /**
  * Who caused an event.
@@ -220,6 +222,36 @@ export type Envelope = Message<"kith.events.v1.Envelope"> & {
     case: "authApiKeyRevoked";
   } | {
     /**
+     * @generated from field: kith.events.v1.AuthLoginSucceeded auth_login_succeeded = 109;
+     */
+    value: AuthLoginSucceeded;
+    case: "authLoginSucceeded";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.AuthPasswordChanged auth_password_changed = 110;
+     */
+    value: AuthPasswordChanged;
+    case: "authPasswordChanged";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.AuthEmailChanged auth_email_changed = 111;
+     */
+    value: AuthEmailChanged;
+    case: "authEmailChanged";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.AuthMfaChanged auth_mfa_changed = 112;
+     */
+    value: AuthMfaChanged;
+    case: "authMfaChanged";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.AuthUserActive auth_user_active = 113;
+     */
+    value: AuthUserActive;
+    case: "authUserActive";
+  } | {
+    /**
      * user.* (200–299)
      *
      * @generated from field: kith.events.v1.UserProfileUpdated user_profile_updated = 200;
@@ -288,6 +320,18 @@ export type Envelope = Message<"kith.events.v1.Envelope"> & {
     case: "userExportRequested";
   } | {
     /**
+     * @generated from field: kith.events.v1.UserUnmuted user_unmuted = 211;
+     */
+    value: UserUnmuted;
+    case: "userUnmuted";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.UserSettingsUpdated user_settings_updated = 212;
+     */
+    value: UserSettingsUpdated;
+    case: "userSettingsUpdated";
+  } | {
+    /**
      * post.* (300–399)
      *
      * @generated from field: kith.events.v1.PostCreated post_created = 300;
@@ -336,6 +380,12 @@ export type Envelope = Message<"kith.events.v1.Envelope"> & {
      */
     value: PostMentioned;
     case: "postMentioned";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.PostUnreposted post_unreposted = 308;
+     */
+    value: PostUnreposted;
+    case: "postUnreposted";
   } | {
     /**
      * circle.* (400–499)
@@ -468,6 +518,42 @@ export type Envelope = Message<"kith.events.v1.Envelope"> & {
     case: "supportCheckInMissed";
   } | {
     /**
+     * @generated from field: kith.events.v1.SupportClaimed support_claimed = 507;
+     */
+    value: SupportClaimed;
+    case: "supportClaimed";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.SupportLocationStopped support_location_stopped = 508;
+     */
+    value: SupportLocationStopped;
+    case: "supportLocationStopped";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.SupportCheckInRequested support_check_in_requested = 509;
+     */
+    value: SupportCheckInRequested;
+    case: "supportCheckInRequested";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.SupportNoteAdded support_note_added = 510;
+     */
+    value: SupportNoteAdded;
+    case: "supportNoteAdded";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.SupportAlertDelivered support_alert_delivered = 511;
+     */
+    value: SupportAlertDelivered;
+    case: "supportAlertDelivered";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.SupportDuressCancelled support_duress_cancelled = 512;
+     */
+    value: SupportDuressCancelled;
+    case: "supportDuressCancelled";
+  } | {
+    /**
      * moderation.* (600–699)
      *
      * @generated from field: kith.events.v1.ModerationReportFiled moderation_report_filed = 600;
@@ -492,6 +578,33 @@ export type Envelope = Message<"kith.events.v1.Envelope"> & {
      */
     value: ModerationActionReversed;
     case: "moderationActionReversed";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.ModerationReportDecided moderation_report_decided = 604;
+     */
+    value: ModerationReportDecided;
+    case: "moderationReportDecided";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.ModerationAppealResolved moderation_appeal_resolved = 605;
+     */
+    value: ModerationAppealResolved;
+    case: "moderationAppealResolved";
+  } | {
+    /**
+     * data.* (700–799): published by every service for the user service's export and erasure
+     * sagas (see data_events.proto).
+     *
+     * @generated from field: kith.events.v1.DataExportPartReady data_export_part_ready = 700;
+     */
+    value: DataExportPartReady;
+    case: "dataExportPartReady";
+  } | {
+    /**
+     * @generated from field: kith.events.v1.DataErasureCompleted data_erasure_completed = 701;
+     */
+    value: DataErasureCompleted;
+    case: "dataErasureCompleted";
   } | { case: undefined; value?: undefined };
 };
 

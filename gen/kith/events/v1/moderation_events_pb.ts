@@ -4,9 +4,10 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { ActionType, ReportCategory, Subject } from "../../moderation/v1/types_pb.js";
+import type { ActionReversalReason, ActionType, AppealStatus, ReportCategory, ReportOutcome, StatementOfReasons, Subject } from "../../moderation/v1/types_pb.js";
 import { file_kith_moderation_v1_types } from "../../moderation/v1/types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,10 +15,82 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/events/v1/moderation_events.proto.
  */
 export const file_kith_events_v1_moderation_events: GenFile = /*@__PURE__*/
-  fileDesc("CiZraXRoL2V2ZW50cy92MS9tb2RlcmF0aW9uX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEiuAEKFU1vZGVyYXRpb25SZXBvcnRGaWxlZBIRCglyZXBvcnRfaWQYASABKAkSEwoLcmVwb3J0ZXJfaWQYAiABKAkSLAoHc3ViamVjdBgDIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0EjQKCGNhdGVnb3J5GAQgASgOMiIua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydENhdGVnb3J5EhMKC3Nvc19yZWxhdGVkGAUgASgIItIBChlNb2RlcmF0aW9uQ29udGVudEFjdGlvbmVkEhEKCWFjdGlvbl9pZBgBIAEoCRIsCgdzdWJqZWN0GAIgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3QSMwoLYWN0aW9uX3R5cGUYAyABKA4yHi5raXRoLm1vZGVyYXRpb24udjEuQWN0aW9uVHlwZRIPCgd1c2VyX2lkGAQgASgJEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsIBChlNb2RlcmF0aW9uQWNjb3VudEFjdGlvbmVkEhEKCWFjdGlvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEjMKC2FjdGlvbl90eXBlGAMgASgOMh4ua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvblR5cGUSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUc3RhdGVtZW50X29mX3JlYXNvbnMYBSABKAkisQEKGE1vZGVyYXRpb25BY3Rpb25SZXZlcnNlZBIRCglhY3Rpb25faWQYASABKAkSLAoHc3ViamVjdBgCIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0EjMKC2FjdGlvbl90eXBlGAMgASgOMh4ua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvblR5cGUSDwoHdXNlcl9pZBgEIAEoCRIOCgZyZWFzb24YBSABKAliBnByb3RvMw", [file_google_protobuf_timestamp, file_kith_moderation_v1_types]);
+  fileDesc("CiZraXRoL2V2ZW50cy92MS9tb2RlcmF0aW9uX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEiygEKFU1vZGVyYXRpb25FbmZvcmNlbWVudBIOCgZoaWRkZW4YASABKAgSDwoHcmVtb3ZlZBgCIAEoCBIRCglzZW5zaXRpdmUYAyABKAgSDwoHbGltaXRlZBgEIAEoCBIRCglzdXNwZW5kZWQYBSABKAgSMwoPc3VzcGVuZGVkX3VudGlsGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZiYW5uZWQYByABKAgSFAoMdW5kZXJfcmV2aWV3GAggASgIItQBChVNb2RlcmF0aW9uUmVwb3J0RmlsZWQSGwoJcmVwb3J0X2lkGAEgASgJQgi6SAVyA7ABARIdCgtyZXBvcnRlcl9pZBgCIAEoCUIIukgFcgOwAQESNAoHc3ViamVjdBgDIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0Qga6SAPIAQESNAoIY2F0ZWdvcnkYBCABKA4yIi5raXRoLm1vZGVyYXRpb24udjEuUmVwb3J0Q2F0ZWdvcnkSEwoLc29zX3JlbGF0ZWQYBSABKAgi1gMKGU1vZGVyYXRpb25Db250ZW50QWN0aW9uZWQSGwoJYWN0aW9uX2lkGAEgASgJQgi6SAVyA7ABARI0CgdzdWJqZWN0GAIgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RCBrpIA8gBARIzCgthY3Rpb25fdHlwZRgDIAEoDjIeLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb25UeXBlEhkKB3VzZXJfaWQYBCABKAlCCLpIBXIDsAEBEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkQKFHN0YXRlbWVudF9vZl9yZWFzb25zGAYgASgLMiYua2l0aC5tb2RlcmF0aW9uLnYxLlN0YXRlbWVudE9mUmVhc29ucxIeCglzdHJpa2VfaWQYByABKAlCC7pICNgBAXIDsAEBEjMKD2FwcGVhbF9kZWFkbGluZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdmVyc2lvbhgJIAEoBBI6CgtlbmZvcmNlbWVudBgKIAEoCzIlLmtpdGguZXZlbnRzLnYxLk1vZGVyYXRpb25FbmZvcmNlbWVudCKmAwoZTW9kZXJhdGlvbkFjY291bnRBY3Rpb25lZBIbCglhY3Rpb25faWQYASABKAlCCLpIBXIDsAEBEhkKB3VzZXJfaWQYAiABKAlCCLpIBXIDsAEBEjMKC2FjdGlvbl90eXBlGAMgASgOMh4ua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvblR5cGUSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASRAoUc3RhdGVtZW50X29mX3JlYXNvbnMYBiABKAsyJi5raXRoLm1vZGVyYXRpb24udjEuU3RhdGVtZW50T2ZSZWFzb25zEh4KCXN0cmlrZV9pZBgHIAEoCUILukgI2AEBcgOwAQESMwoPYXBwZWFsX2RlYWRsaW5lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd2ZXJzaW9uGAkgASgEEjoKC2VuZm9yY2VtZW50GAogASgLMiUua2l0aC5ldmVudHMudjEuTW9kZXJhdGlvbkVuZm9yY2VtZW50SgQIBRAGIsoCChhNb2RlcmF0aW9uQWN0aW9uUmV2ZXJzZWQSGwoJYWN0aW9uX2lkGAEgASgJQgi6SAVyA7ABARI0CgdzdWJqZWN0GAIgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RCBrpIA8gBARIzCgthY3Rpb25fdHlwZRgDIAEoDjIeLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb25UeXBlEhkKB3VzZXJfaWQYBCABKAlCCLpIBXIDsAEBEjgKBnJlYXNvbhgGIAEoDjIoLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb25SZXZlcnNhbFJlYXNvbhIPCgd2ZXJzaW9uGAcgASgEEjoKC2VuZm9yY2VtZW50GAggASgLMiUua2l0aC5ldmVudHMudjEuTW9kZXJhdGlvbkVuZm9yY2VtZW50SgQIBRAGIo0DChdNb2RlcmF0aW9uUmVwb3J0RGVjaWRlZBIoCgpyZXBvcnRfaWRzGAEgAygJQhS6SBGSAQ4IARDoBxgBIgVyA7ABARIoCgxyZXBvcnRlcl9pZHMYAiADKAlCErpID5IBDAgBEOgHIgVyA7ABARI0CgdzdWJqZWN0GAMgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RCBrpIA8gBARIyCgdvdXRjb21lGAQgASgOMiEua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydE91dGNvbWUSDwoHbWVzc2FnZRgFIAEoCRIeCglhY3Rpb25faWQYBiABKAlCC7pICNgBAXIDsAEBOoIBukh/Gn0KH21vZGVyYXRpb24ucmVwb3J0X2RlY2lkZWRfcGFpcnMSKHJlcG9ydF9pZHMgYW5kIHJlcG9ydGVyX2lkcyBtdXN0IHBhaXIgdXAaMHNpemUodGhpcy5yZXBvcnRfaWRzKSA9PSBzaXplKHRoaXMucmVwb3J0ZXJfaWRzKSK6AQoYTW9kZXJhdGlvbkFwcGVhbFJlc29sdmVkEhsKCWFwcGVhbF9pZBgBIAEoCUIIukgFcgOwAQESGwoJYWN0aW9uX2lkGAIgASgJQgi6SAVyA7ABARIZCgd1c2VyX2lkGAMgASgJQgi6SAVyA7ABARIwCgZzdGF0dXMYBCABKA4yIC5raXRoLm1vZGVyYXRpb24udjEuQXBwZWFsU3RhdHVzEhcKD2RlY2lzaW9uX3JlYXNvbhgFIAEoCWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_moderation_v1_types]);
 
 /**
- * type "moderation.report_filed"
+ * Every restriction in force on a subject after an action or a reversal.
+ *
+ * @generated from message kith.events.v1.ModerationEnforcement
+ */
+export type ModerationEnforcement = Message<"kith.events.v1.ModerationEnforcement"> & {
+  /**
+   * Content: a moderator hid it (ACTION_TYPE_HIDE_CONTENT); visible to its author only.
+   *
+   * @generated from field: bool hidden = 1;
+   */
+  hidden: boolean;
+
+  /**
+   * Content: soft-deleted.
+   *
+   * @generated from field: bool removed = 2;
+   */
+  removed: boolean;
+
+  /**
+   * Content: media behind a click-through.
+   *
+   * @generated from field: bool sensitive = 3;
+   */
+  sensitive: boolean;
+
+  /**
+   * Account: out of search, trends and strangers' timelines.
+   *
+   * @generated from field: bool limited = 4;
+   */
+  limited: boolean;
+
+  /**
+   * Account: cannot log in; its content is hidden meanwhile.
+   *
+   * @generated from field: bool suspended = 5;
+   */
+  suspended: boolean;
+
+  /**
+   * While suspended: when the suspension ends; unset = until lifted.
+   *
+   * @generated from field: google.protobuf.Timestamp suspended_until = 6;
+   */
+  suspendedUntil?: Timestamp | undefined;
+
+  /**
+   * Account: closed permanently.
+   *
+   * @generated from field: bool banned = 7;
+   */
+  banned: boolean;
+
+  /**
+   * Content: an automated rule hid it until a moderator decides (RULE_EFFECT_HIDE, or REJECT
+   * after publication); visible to its author only.
+   *
+   * @generated from field: bool under_review = 8;
+   */
+  underReview: boolean;
+};
+
+/**
+ * Describes the message kith.events.v1.ModerationEnforcement.
+ * Use `create(ModerationEnforcementSchema)` to create a new message.
+ */
+export const ModerationEnforcementSchema: GenMessage<ModerationEnforcement> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_moderation_events, 0);
+
+/**
+ * type "moderation.report_filed" — no consumer outside moderation yet; it names the reporter,
+ * so it is never forwarded to clients.
  *
  * @generated from message kith.events.v1.ModerationReportFiled
  */
@@ -53,11 +126,11 @@ export type ModerationReportFiled = Message<"kith.events.v1.ModerationReportFile
  * Use `create(ModerationReportFiledSchema)` to create a new message.
  */
 export const ModerationReportFiledSchema: GenMessage<ModerationReportFiled> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_moderation_events, 0);
+  messageDesc(file_kith_events_v1_moderation_events, 1);
 
 /**
- * type "moderation.content_actioned" — hide, remove or mark sensitive a post, comment,
- * circle or help request.
+ * type "moderation.content_actioned" — warn about, hide, remove or mark sensitive a post,
+ * circle or incident. The author gets the statement of reasons and may appeal.
  *
  * @generated from message kith.events.v1.ModerationContentActioned
  */
@@ -78,16 +151,49 @@ export type ModerationContentActioned = Message<"kith.events.v1.ModerationConten
   actionType: ActionType;
 
   /**
-   * Author of the content.
+   * Author of the content: the actioned user.
    *
    * @generated from field: string user_id = 4;
    */
   userId: string;
 
   /**
+   * Unset = permanent.
+   *
    * @generated from field: google.protobuf.Timestamp expires_at = 5;
    */
   expiresAt?: Timestamp | undefined;
+
+  /**
+   * Policy (statement_of_reasons.policy), ground, facts, automation and redress.
+   *
+   * @generated from field: kith.moderation.v1.StatementOfReasons statement_of_reasons = 6;
+   */
+  statementOfReasons?: StatementOfReasons | undefined;
+
+  /**
+   * Set when the action counted as a strike.
+   *
+   * @generated from field: string strike_id = 7;
+   */
+  strikeId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp appeal_deadline = 8;
+   */
+  appealDeadline?: Timestamp | undefined;
+
+  /**
+   * The subject's enforcement version after this action.
+   *
+   * @generated from field: uint64 version = 9;
+   */
+  version: bigint;
+
+  /**
+   * @generated from field: kith.events.v1.ModerationEnforcement enforcement = 10;
+   */
+  enforcement?: ModerationEnforcement | undefined;
 };
 
 /**
@@ -95,10 +201,11 @@ export type ModerationContentActioned = Message<"kith.events.v1.ModerationConten
  * Use `create(ModerationContentActionedSchema)` to create a new message.
  */
 export const ModerationContentActionedSchema: GenMessage<ModerationContentActioned> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_moderation_events, 1);
+  messageDesc(file_kith_events_v1_moderation_events, 2);
 
 /**
- * type "moderation.account_actioned" — warn, limit, suspend or ban an account.
+ * type "moderation.account_actioned" — warn, limit, suspend or ban an account (a user
+ * subject). The user gets the statement of reasons and may appeal.
  *
  * @generated from message kith.events.v1.ModerationAccountActioned
  */
@@ -126,9 +233,35 @@ export type ModerationAccountActioned = Message<"kith.events.v1.ModerationAccoun
   expiresAt?: Timestamp | undefined;
 
   /**
-   * @generated from field: string statement_of_reasons = 5;
+   * Policy (statement_of_reasons.policy), ground, facts, automation and redress.
+   *
+   * @generated from field: kith.moderation.v1.StatementOfReasons statement_of_reasons = 6;
    */
-  statementOfReasons: string;
+  statementOfReasons?: StatementOfReasons | undefined;
+
+  /**
+   * Set when the action counted as a strike.
+   *
+   * @generated from field: string strike_id = 7;
+   */
+  strikeId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp appeal_deadline = 8;
+   */
+  appealDeadline?: Timestamp | undefined;
+
+  /**
+   * The account's enforcement version after this action.
+   *
+   * @generated from field: uint64 version = 9;
+   */
+  version: bigint;
+
+  /**
+   * @generated from field: kith.events.v1.ModerationEnforcement enforcement = 10;
+   */
+  enforcement?: ModerationEnforcement | undefined;
 };
 
 /**
@@ -136,10 +269,10 @@ export type ModerationAccountActioned = Message<"kith.events.v1.ModerationAccoun
  * Use `create(ModerationAccountActionedSchema)` to create a new message.
  */
 export const ModerationAccountActionedSchema: GenMessage<ModerationAccountActioned> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_moderation_events, 2);
+  messageDesc(file_kith_events_v1_moderation_events, 3);
 
 /**
- * type "moderation.action_reversed" — by a moderator, an appeal, or expiry.
+ * type "moderation.action_reversed" — by a moderator, an overturned appeal, or expiry.
  *
  * @generated from message kith.events.v1.ModerationActionReversed
  */
@@ -160,16 +293,28 @@ export type ModerationActionReversed = Message<"kith.events.v1.ModerationActionR
   actionType: ActionType;
 
   /**
+   * The actioned user.
+   *
    * @generated from field: string user_id = 4;
    */
   userId: string;
 
   /**
-   * "reversed", "appeal_overturned", "expired".
-   *
-   * @generated from field: string reason = 5;
+   * @generated from field: kith.moderation.v1.ActionReversalReason reason = 6;
    */
-  reason: string;
+  reason: ActionReversalReason;
+
+  /**
+   * The subject's enforcement version after this reversal.
+   *
+   * @generated from field: uint64 version = 7;
+   */
+  version: bigint;
+
+  /**
+   * @generated from field: kith.events.v1.ModerationEnforcement enforcement = 8;
+   */
+  enforcement?: ModerationEnforcement | undefined;
 };
 
 /**
@@ -177,5 +322,105 @@ export type ModerationActionReversed = Message<"kith.events.v1.ModerationActionR
  * Use `create(ModerationActionReversedSchema)` to create a new message.
  */
 export const ModerationActionReversedSchema: GenMessage<ModerationActionReversed> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_moderation_events, 3);
+  messageDesc(file_kith_events_v1_moderation_events, 4);
+
+/**
+ * type "moderation.report_decided" — Dismiss or TakeAction decided a subject's pending
+ * reports; the user service tells each reporter (REPORT_OUTCOME). A decision over more than
+ * 1,000 reports publishes one event per 1,000.
+ *
+ * @generated from message kith.events.v1.ModerationReportDecided
+ */
+export type ModerationReportDecided = Message<"kith.events.v1.ModerationReportDecided"> & {
+  /**
+   * reporter_ids[i] filed report_ids[i].
+   *
+   * @generated from field: repeated string report_ids = 1;
+   */
+  reportIds: string[];
+
+  /**
+   * @generated from field: repeated string reporter_ids = 2;
+   */
+  reporterIds: string[];
+
+  /**
+   * @generated from field: kith.moderation.v1.Subject subject = 3;
+   */
+  subject?: Subject | undefined;
+
+  /**
+   * ACTION_TAKEN or NO_VIOLATION.
+   *
+   * @generated from field: kith.moderation.v1.ReportOutcome outcome = 4;
+   */
+  outcome: ReportOutcome;
+
+  /**
+   * What the reporters are told, plain text: the staff's reporter_message or the standard one.
+   *
+   * @generated from field: string message = 5;
+   */
+  message: string;
+
+  /**
+   * The action, for ACTION_TAKEN.
+   *
+   * @generated from field: string action_id = 6;
+   */
+  actionId: string;
+};
+
+/**
+ * Describes the message kith.events.v1.ModerationReportDecided.
+ * Use `create(ModerationReportDecidedSchema)` to create a new message.
+ */
+export const ModerationReportDecidedSchema: GenMessage<ModerationReportDecided> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_moderation_events, 5);
+
+/**
+ * type "moderation.appeal_resolved" — the user service tells the appellant (APPEAL_DECIDED).
+ * An overturn also publishes moderation.action_reversed.
+ *
+ * @generated from message kith.events.v1.ModerationAppealResolved
+ */
+export type ModerationAppealResolved = Message<"kith.events.v1.ModerationAppealResolved"> & {
+  /**
+   * @generated from field: string appeal_id = 1;
+   */
+  appealId: string;
+
+  /**
+   * @generated from field: string action_id = 2;
+   */
+  actionId: string;
+
+  /**
+   * The appellant: the actioned user.
+   *
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+
+  /**
+   * UPHELD or OVERTURNED.
+   *
+   * @generated from field: kith.moderation.v1.AppealStatus status = 4;
+   */
+  status: AppealStatus;
+
+  /**
+   * Sent to the user, plain text.
+   *
+   * @generated from field: string decision_reason = 5;
+   */
+  decisionReason: string;
+};
+
+/**
+ * Describes the message kith.events.v1.ModerationAppealResolved.
+ * Use `create(ModerationAppealResolvedSchema)` to create a new message.
+ */
+export const ModerationAppealResolvedSchema: GenMessage<ModerationAppealResolved> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_moderation_events, 6);
 

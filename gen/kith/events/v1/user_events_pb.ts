@@ -2,22 +2,28 @@
 // @generated from file kith/events/v1/user_events.proto (package kith.events.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { NotificationSubject, NotificationType } from "../../user/v1/notification_pb.js";
 import { file_kith_user_v1_notification } from "../../user/v1/notification_pb.js";
+import type { MentionPolicy, ProfileLink } from "../../user/v1/types_pb.js";
+import { file_kith_user_v1_types } from "../../user/v1/types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file kith/events/v1/user_events.proto.
  */
 export const file_kith_events_v1_user_events: GenFile = /*@__PURE__*/
-  fileDesc("CiBraXRoL2V2ZW50cy92MS91c2VyX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEijAEKElVzZXJQcm9maWxlVXBkYXRlZBIPCgd1c2VyX2lkGAEgASgJEhAKCHVzZXJuYW1lGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRISCgphdmF0YXJfdXJsGAQgASgJEg4KBmxvY2tlZBgFIAEoCBIZChFoaWRlX2ZvbGxvd19saXN0cxgGIAEoCCI4CgxVc2VyRm9sbG93ZWQSEwoLZm9sbG93ZXJfaWQYASABKAkSEwoLZm9sbG93ZWVfaWQYAiABKAkiOgoOVXNlclVuZm9sbG93ZWQSEwoLZm9sbG93ZXJfaWQYASABKAkSEwoLZm9sbG93ZWVfaWQYAiABKAkiPgoTVXNlckZvbGxvd1JlcXVlc3RlZBIUCgxyZXF1ZXN0ZXJfaWQYASABKAkSEQoJdGFyZ2V0X2lkGAIgASgJIjUKC1VzZXJCbG9ja2VkEhIKCmJsb2NrZXJfaWQYASABKAkSEgoKYmxvY2tlZF9pZBgCIAEoCSI3Cg1Vc2VyVW5ibG9ja2VkEhIKCmJsb2NrZXJfaWQYASABKAkSEgoKYmxvY2tlZF9pZBgCIAEoCSJ+CglVc2VyTXV0ZWQSEAoIbXV0ZXJfaWQYASABKAkSEAoIbXV0ZWRfaWQYAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVaW5jbHVkZV9ub3RpZmljYXRpb25zGAQgASgIIv8BChdVc2VyTm90aWZpY2F0aW9uQ3JlYXRlZBIXCg9ub3RpZmljYXRpb25faWQYASABKAkSFAoMcmVjaXBpZW50X2lkGAIgASgJEjkKEW5vdGlmaWNhdGlvbl90eXBlGAMgASgOMh4ua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblR5cGUSEQoJZ3JvdXBfa2V5GAQgASgJEhAKCGFjdG9yX2lkGAUgASgJEjIKB3N1YmplY3QYBiABKAsyIS5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uU3ViamVjdBIPCgdwcmV2aWV3GAcgASgJEhAKCGZpbHRlcmVkGAggASgIIloKFFVzZXJFcmFzdXJlUmVxdWVzdGVkEg8KB3VzZXJfaWQYASABKAkSMQoNc2NoZWR1bGVkX2ZvchgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHQoKVXNlckVyYXNlZBIPCgd1c2VyX2lkGAEgASgJIj4KE1VzZXJFeHBvcnRSZXF1ZXN0ZWQSDwoHdXNlcl9pZBgBIAEoCRIWCg5kYXRhX2V4cG9ydF9pZBgCIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp, file_kith_user_v1_notification]);
+  fileDesc("CiBraXRoL2V2ZW50cy92MS91c2VyX2V2ZW50cy5wcm90bxIOa2l0aC5ldmVudHMudjEijgIKElVzZXJQcm9maWxlVXBkYXRlZBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIQCgh1c2VybmFtZRgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSEgoKYXZhdGFyX3VybBgEIAEoCRIOCgZsb2NrZWQYBSABKAgSGQoRaGlkZV9mb2xsb3dfbGlzdHMYBiABKAgSJAoPYXZhdGFyX21lZGlhX2lkGAcgASgJQgu6SAjYAQFyA7ABARILCgNiaW8YCCABKAkSMgoFbGlua3MYCSADKAsyGS5raXRoLnVzZXIudjEuUHJvZmlsZUxpbmtCCLpIBZIBAhAEEg8KB3ZlcnNpb24YCiABKAQieQoMVXNlckZvbGxvd2VkEh0KC2ZvbGxvd2VyX2lkGAEgASgJQgi6SAVyA7ABARIdCgtmb2xsb3dlZV9pZBgCIAEoCUIIukgFcgOwAQESGgoSdmlhX2ZvbGxvd19yZXF1ZXN0GAMgASgIEg8KB3ZlcnNpb24YBCABKAQiXwoOVXNlclVuZm9sbG93ZWQSHQoLZm9sbG93ZXJfaWQYASABKAlCCLpIBXIDsAEBEh0KC2ZvbGxvd2VlX2lkGAIgASgJQgi6SAVyA7ABARIPCgd2ZXJzaW9uGAMgASgEImMKE1VzZXJGb2xsb3dSZXF1ZXN0ZWQSHgoMcmVxdWVzdGVyX2lkGAEgASgJQgi6SAVyA7ABARIbCgl0YXJnZXRfaWQYAiABKAlCCLpIBXIDsAEBEg8KB3ZlcnNpb24YAyABKAQiWgoLVXNlckJsb2NrZWQSHAoKYmxvY2tlcl9pZBgBIAEoCUIIukgFcgOwAQESHAoKYmxvY2tlZF9pZBgCIAEoCUIIukgFcgOwAQESDwoHdmVyc2lvbhgDIAEoBCJcCg1Vc2VyVW5ibG9ja2VkEhwKCmJsb2NrZXJfaWQYASABKAlCCLpIBXIDsAEBEhwKCmJsb2NrZWRfaWQYAiABKAlCCLpIBXIDsAEBEg8KB3ZlcnNpb24YAyABKAQiowEKCVVzZXJNdXRlZBIaCghtdXRlcl9pZBgBIAEoCUIIukgFcgOwAQESGgoIbXV0ZWRfaWQYAiABKAlCCLpIBXIDsAEBEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh0KFWluY2x1ZGVfbm90aWZpY2F0aW9ucxgEIAEoCBIPCgd2ZXJzaW9uGAUgASgEIpQBCgtVc2VyVW5tdXRlZBIaCghtdXRlcl9pZBgBIAEoCUIIukgFcgOwAQESGgoIbXV0ZWRfaWQYAiABKAlCCLpIBXIDsAEBEjwKBnJlYXNvbhgDIAEoDjIgLmtpdGguZXZlbnRzLnYxLlVzZXJVbm11dGVSZWFzb25CCrpIB4IBBBABIAASDwoHdmVyc2lvbhgEIAEoBCLEAQoTVXNlclNldHRpbmdzVXBkYXRlZBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIzCg5tZW50aW9uX3BvbGljeRgCIAEoDjIbLmtpdGgudXNlci52MS5NZW50aW9uUG9saWN5EiMKEWNvbnRlbnRfbGFuZ3VhZ2VzGAMgAygJQgi6SAWSAQIQFBIRCglpbmRleGFibGUYBCABKAgSFAoMZGlzY292ZXJhYmxlGAUgASgIEg8KB3ZlcnNpb24YBiABKAQioAIKF1VzZXJOb3RpZmljYXRpb25DcmVhdGVkEiEKD25vdGlmaWNhdGlvbl9pZBgBIAEoCUIIukgFcgOwAQESHgoMcmVjaXBpZW50X2lkGAIgASgJQgi6SAVyA7ABARI5ChFub3RpZmljYXRpb25fdHlwZRgDIAEoDjIeLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25UeXBlEhEKCWdyb3VwX2tleRgEIAEoCRIdCghhY3Rvcl9pZBgFIAEoCUILukgI2AEBcgOwAQESMgoHc3ViamVjdBgGIAEoCzIhLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25TdWJqZWN0Eg8KB3ByZXZpZXcYByABKAkSEAoIZmlsdGVyZWQYCCABKAgiZAoUVXNlckVyYXN1cmVSZXF1ZXN0ZWQSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESMQoNc2NoZWR1bGVkX2ZvchgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiJwoKVXNlckVyYXNlZBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABASJSChNVc2VyRXhwb3J0UmVxdWVzdGVkEhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEiAKDmRhdGFfZXhwb3J0X2lkGAIgASgJQgi6SAVyA7ABASp2ChBVc2VyVW5tdXRlUmVhc29uEiIKHlVTRVJfVU5NVVRFX1JFQVNPTl9VTlNQRUNJRklFRBAAEh4KGlVTRVJfVU5NVVRFX1JFQVNPTl9VTk1VVEVEEAESHgoaVVNFUl9VTk1VVEVfUkVBU09OX0VYUElSRUQQAmIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_user_v1_notification, file_kith_user_v1_types]);
 
 /**
- * type "user.profile_updated" — consumers refresh their kith.common.v1.UserSummary projection.
+ * type "user.profile_updated" — on profile creation (version 1) and on every change of a field
+ * below. Consumers refresh their kith.common.v1.UserSummary projection; moderation rules read
+ * bio and links. (The avatar itself is held by the user service through
+ * kith.post.v1.PostInternalService.AttachMedia, not by this event.)
  *
  * @generated from message kith.events.v1.UserProfileUpdated
  */
@@ -51,6 +57,30 @@ export type UserProfileUpdated = Message<"kith.events.v1.UserProfileUpdated"> & 
    * @generated from field: bool hide_follow_lists = 6;
    */
   hideFollowLists: boolean;
+
+  /**
+   * Empty when the user has no avatar.
+   *
+   * @generated from field: string avatar_media_id = 7;
+   */
+  avatarMediaId: string;
+
+  /**
+   * @generated from field: string bio = 8;
+   */
+  bio: string;
+
+  /**
+   * @generated from field: repeated kith.user.v1.ProfileLink links = 9;
+   */
+  links: ProfileLink[];
+
+  /**
+   * Aggregate: the user's profile.
+   *
+   * @generated from field: uint64 version = 10;
+   */
+  version: bigint;
 };
 
 /**
@@ -61,7 +91,8 @@ export const UserProfileUpdatedSchema: GenMessage<UserProfileUpdated> = /*@__PUR
   messageDesc(file_kith_events_v1_user_events, 0);
 
 /**
- * type "user.followed"
+ * type "user.followed" — the follower now follows the followee (a direct follow, or an
+ * accepted follow request).
  *
  * @generated from message kith.events.v1.UserFollowed
  */
@@ -75,6 +106,21 @@ export type UserFollowed = Message<"kith.events.v1.UserFollowed"> & {
    * @generated from field: string followee_id = 2;
    */
   followeeId: string;
+
+  /**
+   * The followee accepted a follow request (the follower gets FOLLOW_REQUEST_ACCEPTED rather
+   * than the followee getting FOLLOW).
+   *
+   * @generated from field: bool via_follow_request = 3;
+   */
+  viaFollowRequest: boolean;
+
+  /**
+   * Aggregate: the follow edge follower → followee (requested, following, none).
+   *
+   * @generated from field: uint64 version = 4;
+   */
+  version: bigint;
 };
 
 /**
@@ -99,6 +145,13 @@ export type UserUnfollowed = Message<"kith.events.v1.UserUnfollowed"> & {
    * @generated from field: string followee_id = 2;
    */
   followeeId: string;
+
+  /**
+   * Aggregate: the follow edge follower → followee.
+   *
+   * @generated from field: uint64 version = 3;
+   */
+  version: bigint;
 };
 
 /**
@@ -123,6 +176,13 @@ export type UserFollowRequested = Message<"kith.events.v1.UserFollowRequested"> 
    * @generated from field: string target_id = 2;
    */
   targetId: string;
+
+  /**
+   * Aggregate: the follow edge requester → target.
+   *
+   * @generated from field: uint64 version = 3;
+   */
+  version: bigint;
 };
 
 /**
@@ -133,7 +193,8 @@ export const UserFollowRequestedSchema: GenMessage<UserFollowRequested> = /*@__P
   messageDesc(file_kith_events_v1_user_events, 3);
 
 /**
- * type "user.blocked"
+ * type "user.blocked" — consumers hide the two users from each other (see the block rules on
+ * kith.user.v1.UserService: never for SOS, never inside a shared circle's audience).
  *
  * @generated from message kith.events.v1.UserBlocked
  */
@@ -147,6 +208,13 @@ export type UserBlocked = Message<"kith.events.v1.UserBlocked"> & {
    * @generated from field: string blocked_id = 2;
    */
   blockedId: string;
+
+  /**
+   * Aggregate: the block edge blocker → blocked.
+   *
+   * @generated from field: uint64 version = 3;
+   */
+  version: bigint;
 };
 
 /**
@@ -171,6 +239,13 @@ export type UserUnblocked = Message<"kith.events.v1.UserUnblocked"> & {
    * @generated from field: string blocked_id = 2;
    */
   blockedId: string;
+
+  /**
+   * Aggregate: the block edge blocker → blocked.
+   *
+   * @generated from field: uint64 version = 3;
+   */
+  version: bigint;
 };
 
 /**
@@ -181,7 +256,7 @@ export const UserUnblockedSchema: GenMessage<UserUnblocked> = /*@__PURE__*/
   messageDesc(file_kith_events_v1_user_events, 5);
 
 /**
- * type "user.muted"
+ * type "user.muted" — a new mute, or a changed one (duration, include_notifications).
  *
  * @generated from message kith.events.v1.UserMuted
  */
@@ -197,7 +272,8 @@ export type UserMuted = Message<"kith.events.v1.UserMuted"> & {
   mutedId: string;
 
   /**
-   * Unset = indefinite.
+   * Unset = until unmuted. At this time the user service publishes user.unmuted (EXPIRED);
+   * consumers may also stop applying the mute on their own from then on.
    *
    * @generated from field: google.protobuf.Timestamp expires_at = 3;
    */
@@ -207,6 +283,13 @@ export type UserMuted = Message<"kith.events.v1.UserMuted"> & {
    * @generated from field: bool include_notifications = 4;
    */
   includeNotifications: boolean;
+
+  /**
+   * Aggregate: the mute edge muter → muted.
+   *
+   * @generated from field: uint64 version = 5;
+   */
+  version: bigint;
 };
 
 /**
@@ -215,6 +298,93 @@ export type UserMuted = Message<"kith.events.v1.UserMuted"> & {
  */
 export const UserMutedSchema: GenMessage<UserMuted> = /*@__PURE__*/
   messageDesc(file_kith_events_v1_user_events, 6);
+
+/**
+ * type "user.unmuted" — on Unmute and when a mute expires; post drops the timeline filter,
+ * the gateway stops hiding the user's frames.
+ *
+ * @generated from message kith.events.v1.UserUnmuted
+ */
+export type UserUnmuted = Message<"kith.events.v1.UserUnmuted"> & {
+  /**
+   * @generated from field: string muter_id = 1;
+   */
+  muterId: string;
+
+  /**
+   * @generated from field: string muted_id = 2;
+   */
+  mutedId: string;
+
+  /**
+   * @generated from field: kith.events.v1.UserUnmuteReason reason = 3;
+   */
+  reason: UserUnmuteReason;
+
+  /**
+   * Aggregate: the mute edge muter → muted.
+   *
+   * @generated from field: uint64 version = 4;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.events.v1.UserUnmuted.
+ * Use `create(UserUnmutedSchema)` to create a new message.
+ */
+export const UserUnmutedSchema: GenMessage<UserUnmuted> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_user_events, 7);
+
+/**
+ * type "user.settings_updated" — on profile creation (version 1, the sign-up defaults) and
+ * whenever one of these settings changes. Post enforces them: mention_policy drops mentions
+ * (post.mentioned is published only for users the author may mention), content_languages
+ * filters timelines and search, indexable admits the user's public posts to SearchPosts,
+ * discoverable admits the user to suggestions.
+ *
+ * @generated from message kith.events.v1.UserSettingsUpdated
+ */
+export type UserSettingsUpdated = Message<"kith.events.v1.UserSettingsUpdated"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: kith.user.v1.MentionPolicy mention_policy = 2;
+   */
+  mentionPolicy: MentionPolicy;
+
+  /**
+   * @generated from field: repeated string content_languages = 3;
+   */
+  contentLanguages: string[];
+
+  /**
+   * @generated from field: bool indexable = 4;
+   */
+  indexable: boolean;
+
+  /**
+   * @generated from field: bool discoverable = 5;
+   */
+  discoverable: boolean;
+
+  /**
+   * Aggregate: the user's settings.
+   *
+   * @generated from field: uint64 version = 6;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message kith.events.v1.UserSettingsUpdated.
+ * Use `create(UserSettingsUpdatedSchema)` to create a new message.
+ */
+export const UserSettingsUpdatedSchema: GenMessage<UserSettingsUpdated> = /*@__PURE__*/
+  messageDesc(file_kith_events_v1_user_events, 8);
 
 /**
  * type "user.notification_created" — the gateway pushes it on the "notifications" topic and
@@ -244,6 +414,8 @@ export type UserNotificationCreated = Message<"kith.events.v1.UserNotificationCr
   groupKey: string;
 
   /**
+   * Empty for system notifications.
+   *
    * @generated from field: string actor_id = 5;
    */
   actorId: string;
@@ -269,7 +441,7 @@ export type UserNotificationCreated = Message<"kith.events.v1.UserNotificationCr
  * Use `create(UserNotificationCreatedSchema)` to create a new message.
  */
 export const UserNotificationCreatedSchema: GenMessage<UserNotificationCreated> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_user_events, 7);
+  messageDesc(file_kith_events_v1_user_events, 9);
 
 /**
  * type "user.erasure_requested" — the grace period started; nothing is erased yet.
@@ -293,10 +465,11 @@ export type UserErasureRequested = Message<"kith.events.v1.UserErasureRequested"
  * Use `create(UserErasureRequestedSchema)` to create a new message.
  */
 export const UserErasureRequestedSchema: GenMessage<UserErasureRequested> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_user_events, 8);
+  messageDesc(file_kith_events_v1_user_events, 10);
 
 /**
- * type "user.erased" — every service deletes or anonymises the user's data now.
+ * type "user.erased" — every service deletes or anonymises the user's data now and then
+ * publishes data.erasure_completed (the erasure saga in data_events.proto).
  *
  * @generated from message kith.events.v1.UserErased
  */
@@ -312,10 +485,11 @@ export type UserErased = Message<"kith.events.v1.UserErased"> & {
  * Use `create(UserErasedSchema)` to create a new message.
  */
 export const UserErasedSchema: GenMessage<UserErased> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_user_events, 9);
+  messageDesc(file_kith_events_v1_user_events, 11);
 
 /**
- * type "user.export_requested" — every service writes its part of the archive.
+ * type "user.export_requested" — every service writes its part of the archive and publishes
+ * data.export_part_ready (the export saga in data_events.proto).
  *
  * @generated from message kith.events.v1.UserExportRequested
  */
@@ -336,5 +510,37 @@ export type UserExportRequested = Message<"kith.events.v1.UserExportRequested"> 
  * Use `create(UserExportRequestedSchema)` to create a new message.
  */
 export const UserExportRequestedSchema: GenMessage<UserExportRequested> = /*@__PURE__*/
-  messageDesc(file_kith_events_v1_user_events, 10);
+  messageDesc(file_kith_events_v1_user_events, 12);
+
+/**
+ * Why a mute ended.
+ *
+ * @generated from enum kith.events.v1.UserUnmuteReason
+ */
+export enum UserUnmuteReason {
+  /**
+   * @generated from enum value: USER_UNMUTE_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The muter called Unmute.
+   *
+   * @generated from enum value: USER_UNMUTE_REASON_UNMUTED = 1;
+   */
+  UNMUTED = 1,
+
+  /**
+   * The mute's duration ran out.
+   *
+   * @generated from enum value: USER_UNMUTE_REASON_EXPIRED = 2;
+   */
+  EXPIRED = 2,
+}
+
+/**
+ * Describes the enum kith.events.v1.UserUnmuteReason.
+ */
+export const UserUnmuteReasonSchema: GenEnum<UserUnmuteReason> = /*@__PURE__*/
+  enumDesc(file_kith_events_v1_user_events, 0);
 

@@ -9,7 +9,9 @@ import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Rule } from "./rules_pb.js";
 import { file_kith_moderation_v1_rules } from "./rules_pb.js";
-import type { Action, ActionType, Appeal, AppealStatus, ModerationEvent, QueueItem, ReportCategory, Severity, Subject, SubjectStatus } from "./types_pb.js";
+import type { ContentSnapshot, SnapshotRef } from "./snapshot_pb.js";
+import { file_kith_moderation_v1_snapshot } from "./snapshot_pb.js";
+import type { Action, ActionGround, ActionType, Appeal, AppealStatus, ModerationEvent, QueueItem, ReportCategory, Severity, Subject, SubjectStatus } from "./types_pb.js";
 import { file_kith_moderation_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -17,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/moderation/v1/moderation_admin.proto.
  */
 export const file_kith_moderation_v1_moderation_admin: GenFile = /*@__PURE__*/
-  fileDesc("CilraXRoL21vZGVyYXRpb24vdjEvbW9kZXJhdGlvbl9hZG1pbi5wcm90bxISa2l0aC5tb2RlcmF0aW9uLnYxIoUDChBMaXN0UXVldWVSZXF1ZXN0EkgKCHN0YXR1c2VzGAEgAygOMiEua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RTdGF0dXNCE7pIEJIBDRAGGAEiB4IBBBABIAASQwoFa2luZHMYAiADKA4yHy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEtpbmRCE7pIEJIBDRAFGAEiB4IBBBABIAASSwoKY2F0ZWdvcmllcxgDIAMoDjIiLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRDYXRlZ29yeUITukgQkgENEA0YASIHggEEEAEgABIdCgxtaW5fcHJpb3JpdHkYBCABKA1CB7pIBCoCGGQSGAoQc29zX3JlbGF0ZWRfb25seRgFIAEoCBIgCgthc3NpZ25lZV9pZBgGIAEoCUILukgI2AEBcgOwAQESHAoJcGFnZV9zaXplGAcgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgIIAEoCUIIukgFcgMYgAQiWgoRTGlzdFF1ZXVlUmVzcG9uc2USLAoFaXRlbXMYASADKAsyHS5raXRoLm1vZGVyYXRpb24udjEuUXVldWVJdGVtEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKFAQoRR2V0U3ViamVjdFJlcXVlc3QSNAoHc3ViamVjdBgBIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0Qga6SAPIAQESHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQi4wEKEkdldFN1YmplY3RSZXNwb25zZRIuCgdzdW1tYXJ5GAEgASgLMh0ua2l0aC5tb2RlcmF0aW9uLnYxLlF1ZXVlSXRlbRIyCg5hY3RpdmVfYWN0aW9ucxgCIAMoCzIaLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb24SGwoTYWN0aXZlX3N0cmlrZV9jb3VudBgDIAEoDRIzCgZldmVudHMYBCADKAsyIy5raXRoLm1vZGVyYXRpb24udjEuTW9kZXJhdGlvbkV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgFIAEoCSKEAQoSQWNrbm93bGVkZ2VSZXF1ZXN0EjQKB3N1YmplY3QYASABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEIGukgDyAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJCChNBY2tub3dsZWRnZVJlc3BvbnNlEisKBGl0ZW0YASABKAsyHS5raXRoLm1vZGVyYXRpb24udjEuUXVldWVJdGVtIp0BCg9Fc2NhbGF0ZVJlcXVlc3QSNAoHc3ViamVjdBgBIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0Qga6SAPIAQESGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGOgHEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI/ChBFc2NhbGF0ZVJlc3BvbnNlEisKBGl0ZW0YASABKAsyHS5raXRoLm1vZGVyYXRpb24udjEuUXVldWVJdGVtIpoBCg5Db21tZW50UmVxdWVzdBI0CgdzdWJqZWN0GAEgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RCBrpIA8gBARIYCgR0ZXh0GAIgASgJQgq6SAdyBRABGNAPEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJFCg9Db21tZW50UmVzcG9uc2USMgoFZXZlbnQYASABKAsyIy5raXRoLm1vZGVyYXRpb24udjEuTW9kZXJhdGlvbkV2ZW50Io8FChFUYWtlQWN0aW9uUmVxdWVzdBI0CgdzdWJqZWN0GAEgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RCBrpIA8gBARI4CgR0eXBlGAIgASgOMh4ua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvblR5cGVCCrpIB4IBBBABIAASMAoGcG9saWN5GAMgASgJQiC6SB1yGxABGEAyFV5bYS16X10rKFwuW2Etel9dKyk/JBI6CghzZXZlcml0eRgEIAEoDjIcLmtpdGgubW9kZXJhdGlvbi52MS5TZXZlcml0eUIKukgHggEEEAEgABIOCgZzdHJpa2UYBSABKAgSPwoIZHVyYXRpb24YBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CErpID6oBDCIFCIDnhA8yAwiQHBIoChRzdGF0ZW1lbnRfb2ZfcmVhc29ucxgHIAEoCUIKukgHcgUQARjQDxIfCg1pbnRlcm5hbF9ub3RlGAggASgJQgi6SAVyAxjQDxIiChByZXBvcnRlcl9tZXNzYWdlGAkgASgJQgi6SAVyAxjoBxI4Cg9pZGVtcG90ZW5jeV9rZXkYCiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQ6oQG6SJ0BGpoBCiZtb2RlcmF0aW9uLmR1cmF0aW9uX29ubHlfZm9yX3RlbXBvcmFyeRI8ZHVyYXRpb24gaXMgb25seSBhbGxvd2VkIGZvciBISURFX0NPTlRFTlQsIExJTUlUIGFuZCBTVVNQRU5EGjIhaGFzKHRoaXMuZHVyYXRpb24pIHx8IGludCh0aGlzLnR5cGUpIGluIFsyLCA1LCA2XSJAChJUYWtlQWN0aW9uUmVzcG9uc2USKgoGYWN0aW9uGAEgASgLMhoua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvbiKJAQoUUmV2ZXJzZUFjdGlvblJlcXVlc3QSGwoJYWN0aW9uX2lkGAEgASgJQgi6SAVyA7ABARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY6AcSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkMKFVJldmVyc2VBY3Rpb25SZXNwb25zZRIqCgZhY3Rpb24YASABKAsyGi5raXRoLm1vZGVyYXRpb24udjEuQWN0aW9uIuIBChJNdXRlU3ViamVjdFJlcXVlc3QSNAoHc3ViamVjdBgBIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0Qga6SAPIAQESQgoIZHVyYXRpb24YAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CFbpIEsgBAaoBDCIFCIDO2gMyAwiQHBIYCgZyZWFzb24YAyABKAlCCLpIBXIDGOgHEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJCChNNdXRlU3ViamVjdFJlc3BvbnNlEisKBGl0ZW0YASABKAsyHS5raXRoLm1vZGVyYXRpb24udjEuUXVldWVJdGVtIswBChNNdXRlUmVwb3J0ZXJSZXF1ZXN0Eh0KC3JlcG9ydGVyX2lkGAEgASgJQgi6SAVyA7ABARJCCghkdXJhdGlvbhgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIVukgSyAEBqgEMIgUIgOeEDzIDCJAcEhgKBnJlYXNvbhgDIAEoCUIIukgFcgMY6AcSOAoPaWRlbXBvdGVuY3lfa2V5GAQgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIhYKFE11dGVSZXBvcnRlclJlc3BvbnNlIpkBChJMaXN0QXBwZWFsc1JlcXVlc3QSRwoIc3RhdHVzZXMYASADKA4yIC5raXRoLm1vZGVyYXRpb24udjEuQXBwZWFsU3RhdHVzQhO6SBCSAQ0QAxgBIgeCAQQQASAAEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEIlsKE0xpc3RBcHBlYWxzUmVzcG9uc2USKwoHYXBwZWFscxgBIAMoCzIaLmtpdGgubW9kZXJhdGlvbi52MS5BcHBlYWwSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIssBChRSZXNvbHZlQXBwZWFsUmVxdWVzdBIbCglhcHBlYWxfaWQYASABKAlCCLpIBXIDsAEBEkAKCGRlY2lzaW9uGAIgASgOMiAua2l0aC5tb2RlcmF0aW9uLnYxLkFwcGVhbFN0YXR1c0IMukgJggEGEAEYAhgDEhoKBnJlYXNvbhgDIAEoCUIKukgHcgUQARjQDxI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiQwoVUmVzb2x2ZUFwcGVhbFJlc3BvbnNlEioKBmFwcGVhbBgBIAEoCzIaLmtpdGgubW9kZXJhdGlvbi52MS5BcHBlYWwigAIKE0xpc3RBdWRpdExvZ1JlcXVlc3QSIgoNYWN0b3JfdXNlcl9pZBgBIAEoCUILukgI2AEBcgOwAQESIgoNYWN0b3JfcnVsZV9pZBgCIAEoCUILukgI2AEBcgOwAQESMQoNY3JlYXRlZF9hZnRlchgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOY3JlYXRlZF9iZWZvcmUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKCXBhZ2Vfc2l6ZRgFIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBiABKAlCCLpIBXIDGIAEImQKFExpc3RBdWRpdExvZ1Jlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmtpdGgubW9kZXJhdGlvbi52MS5Nb2RlcmF0aW9uRXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIlAKD0dldFN0YXRzUmVxdWVzdBI9CgZ3aW5kb3cYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CErpID6oBDCIFCIDO2gMyAwiQHCLuAgoQR2V0U3RhdHNSZXNwb25zZRIYChBwZW5kaW5nX3N1YmplY3RzGAEgASgNEhsKE3BlbmRpbmdfc29zX3JlbGF0ZWQYAiABKA0SGAoQcmVwb3J0c19yZWNlaXZlZBgDIAEoDRIXCg9zdWJqZWN0c19jbG9zZWQYBCABKA0SEwoLYWN0aW9uX3JhdGUYBSABKAESNwoUbWVkaWFuX2hhbmRsaW5nX3RpbWUYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SNAoRcDkwX2hhbmRsaW5nX3RpbWUYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SNQoSb2xkZXN0X3BlbmRpbmdfYWdlGAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhcKD2FwcGVhbHNfcGVuZGluZxgJIAEoDRIcChRhcHBlYWxfb3ZlcnR1cm5fcmF0ZRgKIAEoASJ9ChFDcmVhdGVSdWxlUmVxdWVzdBIuCgRydWxlGAEgASgLMhgua2l0aC5tb2RlcmF0aW9uLnYxLlJ1bGVCBrpIA8gBARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiPAoSQ3JlYXRlUnVsZVJlc3BvbnNlEiYKBHJ1bGUYASABKAsyGC5raXRoLm1vZGVyYXRpb24udjEuUnVsZSKmAgoRVXBkYXRlUnVsZVJlcXVlc3QSGQoHcnVsZV9pZBgBIAEoCUIIukgFcgOwAQESLgoEcnVsZRgCIAEoCzIYLmtpdGgubW9kZXJhdGlvbi52MS5SdWxlQga6SAPIAQESiwEKC3VwZGF0ZV9tYXNrGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0JaukhXyAEB4gFREgRuYW1lEgtkZXNjcmlwdGlvbhIHZW5hYmxlZBIJd29yZF9saXN0EgRsaW5rEgRyYXRlEgpjbGFzc2lmaWVyEgZlZmZlY3QSCGNhdGVnb3J5EjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI8ChJVcGRhdGVSdWxlUmVzcG9uc2USJgoEcnVsZRgBIAEoCzIYLmtpdGgubW9kZXJhdGlvbi52MS5SdWxlImQKEExpc3RSdWxlc1JlcXVlc3QSFAoMZW5hYmxlZF9vbmx5GAEgASgIEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEIlUKEUxpc3RSdWxlc1Jlc3BvbnNlEicKBXJ1bGVzGAEgAygLMhgua2l0aC5tb2RlcmF0aW9uLnYxLlJ1bGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKqsBCgtTdWJqZWN0S2luZBIcChhTVUJKRUNUX0tJTkRfVU5TUEVDSUZJRUQQABIVChFTVUJKRUNUX0tJTkRfVVNFUhABEhUKEVNVQkpFQ1RfS0lORF9QT1NUEAISGAoUU1VCSkVDVF9LSU5EX0NPTU1FTlQQAxIXChNTVUJKRUNUX0tJTkRfQ0lSQ0xFEAQSHQoZU1VCSkVDVF9LSU5EX0hFTFBfUkVRVUVTVBAFMvQLChZNb2RlcmF0aW9uQWRtaW5TZXJ2aWNlElgKCUxpc3RRdWV1ZRIkLmtpdGgubW9kZXJhdGlvbi52MS5MaXN0UXVldWVSZXF1ZXN0GiUua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RRdWV1ZVJlc3BvbnNlElsKCkdldFN1YmplY3QSJS5raXRoLm1vZGVyYXRpb24udjEuR2V0U3ViamVjdFJlcXVlc3QaJi5raXRoLm1vZGVyYXRpb24udjEuR2V0U3ViamVjdFJlc3BvbnNlEl4KC0Fja25vd2xlZGdlEiYua2l0aC5tb2RlcmF0aW9uLnYxLkFja25vd2xlZGdlUmVxdWVzdBonLmtpdGgubW9kZXJhdGlvbi52MS5BY2tub3dsZWRnZVJlc3BvbnNlElUKCEVzY2FsYXRlEiMua2l0aC5tb2RlcmF0aW9uLnYxLkVzY2FsYXRlUmVxdWVzdBokLmtpdGgubW9kZXJhdGlvbi52MS5Fc2NhbGF0ZVJlc3BvbnNlElIKB0NvbW1lbnQSIi5raXRoLm1vZGVyYXRpb24udjEuQ29tbWVudFJlcXVlc3QaIy5raXRoLm1vZGVyYXRpb24udjEuQ29tbWVudFJlc3BvbnNlElsKClRha2VBY3Rpb24SJS5raXRoLm1vZGVyYXRpb24udjEuVGFrZUFjdGlvblJlcXVlc3QaJi5raXRoLm1vZGVyYXRpb24udjEuVGFrZUFjdGlvblJlc3BvbnNlEmQKDVJldmVyc2VBY3Rpb24SKC5raXRoLm1vZGVyYXRpb24udjEuUmV2ZXJzZUFjdGlvblJlcXVlc3QaKS5raXRoLm1vZGVyYXRpb24udjEuUmV2ZXJzZUFjdGlvblJlc3BvbnNlEl4KC011dGVTdWJqZWN0EiYua2l0aC5tb2RlcmF0aW9uLnYxLk11dGVTdWJqZWN0UmVxdWVzdBonLmtpdGgubW9kZXJhdGlvbi52MS5NdXRlU3ViamVjdFJlc3BvbnNlEmEKDE11dGVSZXBvcnRlchInLmtpdGgubW9kZXJhdGlvbi52MS5NdXRlUmVwb3J0ZXJSZXF1ZXN0Gigua2l0aC5tb2RlcmF0aW9uLnYxLk11dGVSZXBvcnRlclJlc3BvbnNlEl4KC0xpc3RBcHBlYWxzEiYua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RBcHBlYWxzUmVxdWVzdBonLmtpdGgubW9kZXJhdGlvbi52MS5MaXN0QXBwZWFsc1Jlc3BvbnNlEmQKDVJlc29sdmVBcHBlYWwSKC5raXRoLm1vZGVyYXRpb24udjEuUmVzb2x2ZUFwcGVhbFJlcXVlc3QaKS5raXRoLm1vZGVyYXRpb24udjEuUmVzb2x2ZUFwcGVhbFJlc3BvbnNlEmEKDExpc3RBdWRpdExvZxInLmtpdGgubW9kZXJhdGlvbi52MS5MaXN0QXVkaXRMb2dSZXF1ZXN0Gigua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RBdWRpdExvZ1Jlc3BvbnNlElUKCEdldFN0YXRzEiMua2l0aC5tb2RlcmF0aW9uLnYxLkdldFN0YXRzUmVxdWVzdBokLmtpdGgubW9kZXJhdGlvbi52MS5HZXRTdGF0c1Jlc3BvbnNlElsKCkNyZWF0ZVJ1bGUSJS5raXRoLm1vZGVyYXRpb24udjEuQ3JlYXRlUnVsZVJlcXVlc3QaJi5raXRoLm1vZGVyYXRpb24udjEuQ3JlYXRlUnVsZVJlc3BvbnNlElsKClVwZGF0ZVJ1bGUSJS5raXRoLm1vZGVyYXRpb24udjEuVXBkYXRlUnVsZVJlcXVlc3QaJi5raXRoLm1vZGVyYXRpb24udjEuVXBkYXRlUnVsZVJlc3BvbnNlElgKCUxpc3RSdWxlcxIkLmtpdGgubW9kZXJhdGlvbi52MS5MaXN0UnVsZXNSZXF1ZXN0GiUua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RSdWxlc1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_kith_moderation_v1_rules, file_kith_moderation_v1_types]);
+  fileDesc("CilraXRoL21vZGVyYXRpb24vdjEvbW9kZXJhdGlvbl9hZG1pbi5wcm90bxISa2l0aC5tb2RlcmF0aW9uLnYxIrYFChBMaXN0UXVldWVSZXF1ZXN0EkgKCHN0YXR1c2VzGAEgAygOMiEua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RTdGF0dXNCE7pIEJIBDRAgGAEiB4IBBBABIAASQwoFa2luZHMYAiADKA4yHy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEtpbmRCE7pIEJIBDRAgGAEiB4IBBBABIAASSwoKY2F0ZWdvcmllcxgDIAMoDjIiLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRDYXRlZ29yeUITukgQkgENECAYASIHggEEEAEgABIdCgxtaW5fcHJpb3JpdHkYBCABKA1CB7pIBCoCGGQSGAoQc29zX3JlbGF0ZWRfb25seRgFIAEoCBIgCgthc3NpZ25lZV9pZBgGIAEoCUILukgI2AEBcgOwAQESHAoJcGFnZV9zaXplGAcgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgIIAEoCUIIukgFcgMYgAQSOgoEdGFncxgJIAMoCUIsukgpkgEmEBQYASIgch4yHF5bYS16MC05XVthLXowLTlfLjotXXswLDM5fSQSQgoMZXhjbHVkZV90YWdzGAogAygJQiy6SCmSASYQFBgBIiByHjIcXlthLXowLTldW2EtejAtOV8uOi1dezAsMzl9JBIXCg91bmFzc2lnbmVkX29ubHkYCyABKAg6lQG6SJEBGo4BCidtb2RlcmF0aW9uLnF1ZXVlX2Fzc2lnbmVlX29yX3VuYXNzaWduZWQSMmFzc2lnbmVlX2lkIGFuZCB1bmFzc2lnbmVkX29ubHkgZXhjbHVkZSBlYWNoIG90aGVyGi8hdGhpcy51bmFzc2lnbmVkX29ubHkgfHwgdGhpcy5hc3NpZ25lZV9pZCA9PSAnJyJaChFMaXN0UXVldWVSZXNwb25zZRIsCgVpdGVtcxgBIAMoCzIdLmtpdGgubW9kZXJhdGlvbi52MS5RdWV1ZUl0ZW0SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIoUBChFHZXRTdWJqZWN0UmVxdWVzdBI0CgdzdWJqZWN0GAEgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RCBrpIA8gBARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCLjAQoSR2V0U3ViamVjdFJlc3BvbnNlEi4KB3N1bW1hcnkYASABKAsyHS5raXRoLm1vZGVyYXRpb24udjEuUXVldWVJdGVtEjIKDmFjdGl2ZV9hY3Rpb25zGAIgAygLMhoua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvbhIbChNhY3RpdmVfc3RyaWtlX2NvdW50GAMgASgNEjMKBmV2ZW50cxgEIAMoCzIjLmtpdGgubW9kZXJhdGlvbi52MS5Nb2RlcmF0aW9uRXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAUgASgJInIKGEdldFN1YmplY3RDb250ZW50UmVxdWVzdBI0CgdzdWJqZWN0GAEgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RCBrpIA8gBARIgCgtzbmFwc2hvdF9pZBgCIAEoCUILukgI2AEBcgOwAQEihgEKGUdldFN1YmplY3RDb250ZW50UmVzcG9uc2USNQoIc25hcHNob3QYASABKAsyIy5raXRoLm1vZGVyYXRpb24udjEuQ29udGVudFNuYXBzaG90EjIKCXNuYXBzaG90cxgCIAMoCzIfLmtpdGgubW9kZXJhdGlvbi52MS5TbmFwc2hvdFJlZiKEAQoSQWNrbm93bGVkZ2VSZXF1ZXN0EjQKB3N1YmplY3QYASABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEIGukgDyAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJCChNBY2tub3dsZWRnZVJlc3BvbnNlEisKBGl0ZW0YASABKAsyHS5raXRoLm1vZGVyYXRpb24udjEuUXVldWVJdGVtIp4BCg1Bc3NpZ25SZXF1ZXN0EjQKB3N1YmplY3QYASABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEIGukgDyAEBEh0KC2Fzc2lnbmVlX2lkGAIgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiPQoOQXNzaWduUmVzcG9uc2USKwoEaXRlbRgBIAEoCzIdLmtpdGgubW9kZXJhdGlvbi52MS5RdWV1ZUl0ZW0igQEKD1VuYXNzaWduUmVxdWVzdBI0CgdzdWJqZWN0GAEgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RCBrpIA8gBARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiPwoQVW5hc3NpZ25SZXNwb25zZRIrCgRpdGVtGAEgASgLMh0ua2l0aC5tb2RlcmF0aW9uLnYxLlF1ZXVlSXRlbSKdAQoPRXNjYWxhdGVSZXF1ZXN0EjQKB3N1YmplY3QYASABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEIGukgDyAEBEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARjoBxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiPwoQRXNjYWxhdGVSZXNwb25zZRIrCgRpdGVtGAEgASgLMh0ua2l0aC5tb2RlcmF0aW9uLnYxLlF1ZXVlSXRlbSKaAQoOQ29tbWVudFJlcXVlc3QSNAoHc3ViamVjdBgBIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0Qga6SAPIAQESGAoEdGV4dBgCIAEoCUIKukgHcgUQARjQDxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiRQoPQ29tbWVudFJlc3BvbnNlEjIKBWV2ZW50GAEgASgLMiMua2l0aC5tb2RlcmF0aW9uLnYxLk1vZGVyYXRpb25FdmVudCLlAwoRVGFnU3ViamVjdFJlcXVlc3QSNAoHc3ViamVjdBgBIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0Qga6SAPIAQESOQoDYWRkGAIgAygJQiy6SCmSASYQFBgBIiByHjIcXlthLXowLTldW2EtejAtOV8uOi1dezAsMzl9JBI8CgZyZW1vdmUYAyADKAlCLLpIKZIBJhAUGAEiIHIeMhxeW2EtejAtOV1bYS16MC05Xy46LV17MCwzOX0kEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJDrmAbpI4gEaagogbW9kZXJhdGlvbi50YWdzX2NoYW5nZV9zb21ldGhpbmcSHmFkZCBvciByZW1vdmUgYXQgbGVhc3Qgb25lIHRhZxomc2l6ZSh0aGlzLmFkZCkgKyBzaXplKHRoaXMucmVtb3ZlKSA+IDAadAojbW9kZXJhdGlvbi50YWdzX2FkZF9yZW1vdmVfZGlzam9pbnQSJmEgdGFnIGNhbm5vdCBiZSBib3RoIGFkZGVkIGFuZCByZW1vdmVkGiUhdGhpcy5hZGQuZXhpc3RzKHQsIHQgaW4gdGhpcy5yZW1vdmUpIkEKElRhZ1N1YmplY3RSZXNwb25zZRIrCgRpdGVtGAEgASgLMh0ua2l0aC5tb2RlcmF0aW9uLnYxLlF1ZXVlSXRlbSLMAQoSU2V0UHJpb3JpdHlSZXF1ZXN0EjQKB3N1YmplY3QYASABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEIGukgDyAEBEhsKCHByaW9yaXR5GAIgASgNQge6SAQqAhhkSAASGAoFY2xlYXIYAyABKAhCB7pIBGoCCAFIABI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyRCDwoGY2hhbmdlEgW6SAIIASJCChNTZXRQcmlvcml0eVJlc3BvbnNlEisKBGl0ZW0YASABKAsyHS5raXRoLm1vZGVyYXRpb24udjEuUXVldWVJdGVtIr4BCg5EaXNtaXNzUmVxdWVzdBI0CgdzdWJqZWN0GAEgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RCBrpIA8gBARIYCgZyZWFzb24YAiABKAlCCLpIBXIDGOgHEiIKEHJlcG9ydGVyX21lc3NhZ2UYAyABKAlCCLpIBXIDGOgHEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI+Cg9EaXNtaXNzUmVzcG9uc2USKwoEaXRlbRgBIAEoCzIdLmtpdGgubW9kZXJhdGlvbi52MS5RdWV1ZUl0ZW0imwEKDVJlb3BlblJlcXVlc3QSNAoHc3ViamVjdBgBIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0Qga6SAPIAQESGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGOgHEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI9Cg5SZW9wZW5SZXNwb25zZRIrCgRpdGVtGAEgASgLMh0ua2l0aC5tb2RlcmF0aW9uLnYxLlF1ZXVlSXRlbSKBCgoRVGFrZUFjdGlvblJlcXVlc3QSNAoHc3ViamVjdBgBIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0Qga6SAPIAQESOAoEdHlwZRgCIAEoDjIeLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb25UeXBlQgq6SAeCAQQQASAAEjAKBnBvbGljeRgDIAEoCUIgukgdchsQARhAMhVeW2Etel9dKyhcLlthLXpfXSspPyQSOgoIc2V2ZXJpdHkYBCABKA4yHC5raXRoLm1vZGVyYXRpb24udjEuU2V2ZXJpdHlCCrpIB4IBBBABIAASDgoGc3RyaWtlGAUgASgIEj8KCGR1cmF0aW9uGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhK6SA+qAQwiBQiA54QPMgMIkBwSKAoUc3RhdGVtZW50X29mX3JlYXNvbnMYByABKAlCCrpIB3IFEAEY0A8SHwoNaW50ZXJuYWxfbm90ZRgIIAEoCUIIukgFcgMY0A8SIgoQcmVwb3J0ZXJfbWVzc2FnZRgJIAEoCUIIukgFcgMY6AcSOAoPaWRlbXBvdGVuY3lfa2V5GAogASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskEjwKBmdyb3VuZBgLIAEoDjIgLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb25Hcm91bmRCCrpIB4IBBBABIAASIQoPbGVnYWxfcmVmZXJlbmNlGAwgASgJQgi6SAVyAxjIATqyBbpIrgUamgEKJm1vZGVyYXRpb24uZHVyYXRpb25fb25seV9mb3JfdGVtcG9yYXJ5EjxkdXJhdGlvbiBpcyBvbmx5IGFsbG93ZWQgZm9yIEhJREVfQ09OVEVOVCwgTElNSVQgYW5kIFNVU1BFTkQaMiFoYXModGhpcy5kdXJhdGlvbikgfHwgaW50KHRoaXMudHlwZSkgaW4gWzIsIDUsIDZdGpIBCiRtb2RlcmF0aW9uLmFjY291bnRfYWN0aW9uX25lZWRzX3VzZXISLUxJTUlULCBTVVNQRU5EIGFuZCBCQU4gbmVlZCBhIHVzZXJfaWQgc3ViamVjdBo7IShpbnQodGhpcy50eXBlKSBpbiBbNSwgNiwgN10pIHx8IGhhcyh0aGlzLnN1YmplY3QudXNlcl9pZCkawAEKJ21vZGVyYXRpb24uY29udGVudF9hY3Rpb25fbmVlZHNfY29udGVudBJXSElERV9DT05URU5ULCBSRU1PVkVfQ09OVEVOVCBhbmQgTUFSS19TRU5TSVRJVkUgbmVlZCBhIHBvc3QsIGNpcmNsZSBvciBpbmNpZGVudCBzdWJqZWN0GjwhKGludCh0aGlzLnR5cGUpIGluIFsyLCAzLCA0XSkgfHwgIWhhcyh0aGlzLnN1YmplY3QudXNlcl9pZCkatgEKJm1vZGVyYXRpb24ubGVnYWxfcmVmZXJlbmNlX2lmZl9pbGxlZ2FsEk9sZWdhbF9yZWZlcmVuY2UgaXMgcmVxdWlyZWQgd2l0aCBBQ1RJT05fR1JPVU5EX0lMTEVHQUwgYW5kIG9ubHkgYWxsb3dlZCB3aXRoIGl0GjsoaW50KHRoaXMuZ3JvdW5kKSA9PSAyKSA9PSAoc2l6ZSh0aGlzLmxlZ2FsX3JlZmVyZW5jZSkgPiAwKSJAChJUYWtlQWN0aW9uUmVzcG9uc2USKgoGYWN0aW9uGAEgASgLMhoua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvbiKJAQoUUmV2ZXJzZUFjdGlvblJlcXVlc3QSGwoJYWN0aW9uX2lkGAEgASgJQgi6SAVyA7ABARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY6AcSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkMKFVJldmVyc2VBY3Rpb25SZXNwb25zZRIqCgZhY3Rpb24YASABKAsyGi5raXRoLm1vZGVyYXRpb24udjEuQWN0aW9uIuIBChJNdXRlU3ViamVjdFJlcXVlc3QSNAoHc3ViamVjdBgBIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0Qga6SAPIAQESQgoIZHVyYXRpb24YAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CFbpIEsgBAaoBDCIFCIDO2gMyAwiQHBIYCgZyZWFzb24YAyABKAlCCLpIBXIDGOgHEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJCChNNdXRlU3ViamVjdFJlc3BvbnNlEisKBGl0ZW0YASABKAsyHS5raXRoLm1vZGVyYXRpb24udjEuUXVldWVJdGVtIqABChRVbm11dGVTdWJqZWN0UmVxdWVzdBI0CgdzdWJqZWN0GAEgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3RCBrpIA8gBARIYCgZyZWFzb24YAiABKAlCCLpIBXIDGOgHEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJEChVVbm11dGVTdWJqZWN0UmVzcG9uc2USKwoEaXRlbRgBIAEoCzIdLmtpdGgubW9kZXJhdGlvbi52MS5RdWV1ZUl0ZW0izAEKE011dGVSZXBvcnRlclJlcXVlc3QSHQoLcmVwb3J0ZXJfaWQYASABKAlCCLpIBXIDsAEBEkIKCGR1cmF0aW9uGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhW6SBLIAQGqAQwiBQiA54QPMgMIkBwSGAoGcmVhc29uGAMgASgJQgi6SAVyAxjoBxI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiSAoUTXV0ZVJlcG9ydGVyUmVzcG9uc2USMAoFbXV0ZWQYASABKAsyIS5raXRoLm1vZGVyYXRpb24udjEuTXV0ZWRSZXBvcnRlciKKAQoVVW5tdXRlUmVwb3J0ZXJSZXF1ZXN0Eh0KC3JlcG9ydGVyX2lkGAEgASgJQgi6SAVyA7ABARIYCgZyZWFzb24YAiABKAlCCLpIBXIDGOgHEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIYChZVbm11dGVSZXBvcnRlclJlc3BvbnNlIqcBCg1NdXRlZFJlcG9ydGVyEhMKC3JlcG9ydGVyX2lkGAEgASgJEikKBXVudGlsGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyZWFzb24YAyABKAkSGAoQbXV0ZWRfYnlfdXNlcl9pZBgEIAEoCRIsCghtdXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoZTGlzdE11dGVkUmVwb3J0ZXJzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJrChpMaXN0TXV0ZWRSZXBvcnRlcnNSZXNwb25zZRI0CglyZXBvcnRlcnMYASADKAsyIS5raXRoLm1vZGVyYXRpb24udjEuTXV0ZWRSZXBvcnRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkimQEKEkxpc3RBcHBlYWxzUmVxdWVzdBJHCghzdGF0dXNlcxgBIAMoDjIgLmtpdGgubW9kZXJhdGlvbi52MS5BcHBlYWxTdGF0dXNCE7pIEJIBDRAgGAEiB4IBBBABIAASHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQiWwoTTGlzdEFwcGVhbHNSZXNwb25zZRIrCgdhcHBlYWxzGAEgAygLMhoua2l0aC5tb2RlcmF0aW9uLnYxLkFwcGVhbBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiywEKFFJlc29sdmVBcHBlYWxSZXF1ZXN0EhsKCWFwcGVhbF9pZBgBIAEoCUIIukgFcgOwAQESQAoIZGVjaXNpb24YAiABKA4yIC5raXRoLm1vZGVyYXRpb24udjEuQXBwZWFsU3RhdHVzQgy6SAmCAQYQARgCGAMSGgoGcmVhc29uGAMgASgJQgq6SAdyBRABGNAPEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJDChVSZXNvbHZlQXBwZWFsUmVzcG9uc2USKgoGYXBwZWFsGAEgASgLMhoua2l0aC5tb2RlcmF0aW9uLnYxLkFwcGVhbCLKBAoTTGlzdEF1ZGl0TG9nUmVxdWVzdBIiCg1hY3Rvcl91c2VyX2lkGAEgASgJQgu6SAjYAQFyA7ABARIiCg1hY3Rvcl9ydWxlX2lkGAIgASgJQgu6SAjYAQFyA7ABARIxCg1jcmVhdGVkX2FmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5jcmVhdGVkX2JlZm9yZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoJcGFnZV9zaXplGAUgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgGIAEoCUIIukgFcgMYgAQ6xwK6SMMCGo0BCiFtb2RlcmF0aW9uLmF1ZGl0X29uZV9hY3Rvcl9maWx0ZXISMmZpbHRlciBieSBhY3Rvcl91c2VyX2lkIG9yIGFjdG9yX3J1bGVfaWQsIG5vdCBib3RoGjR0aGlzLmFjdG9yX3VzZXJfaWQgPT0gJycgfHwgdGhpcy5hY3Rvcl9ydWxlX2lkID09ICcnGrABCh5tb2RlcmF0aW9uLmF1ZGl0X3JhbmdlX29yZGVyZWQSK2NyZWF0ZWRfYWZ0ZXIgbXVzdCBiZSBiZWZvcmUgY3JlYXRlZF9iZWZvcmUaYSFoYXModGhpcy5jcmVhdGVkX2FmdGVyKSB8fCAhaGFzKHRoaXMuY3JlYXRlZF9iZWZvcmUpIHx8IHRoaXMuY3JlYXRlZF9hZnRlciA8IHRoaXMuY3JlYXRlZF9iZWZvcmUiZAoUTGlzdEF1ZGl0TG9nUmVzcG9uc2USMwoGZXZlbnRzGAEgAygLMiMua2l0aC5tb2RlcmF0aW9uLnYxLk1vZGVyYXRpb25FdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki2wIKD0dldFN0YXRzUmVxdWVzdBIxCgVzaW5jZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARIxCgV1bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBATrTAbpIzwEaVgofbW9kZXJhdGlvbi5zdGF0c193aW5kb3dfb3JkZXJlZBIac2luY2UgbXVzdCBiZSBiZWZvcmUgdW50aWwaF3RoaXMuc2luY2UgPCB0aGlzLnVudGlsGnUKG21vZGVyYXRpb24uc3RhdHNfd2luZG93X21heBIkdGhlIHdpbmRvdyBtYXkgc3BhbiBhdCBtb3N0IDM2NiBkYXlzGjB0aGlzLnVudGlsIC0gdGhpcy5zaW5jZSA8PSBkdXJhdGlvbignMzE2MjI0MDBzJylKBAgBEAJSBndpbmRvdyLuAgoQR2V0U3RhdHNSZXNwb25zZRIYChBwZW5kaW5nX3N1YmplY3RzGAEgASgNEhsKE3BlbmRpbmdfc29zX3JlbGF0ZWQYAiABKA0SGAoQcmVwb3J0c19yZWNlaXZlZBgDIAEoDRIXCg9zdWJqZWN0c19jbG9zZWQYBCABKA0SEwoLYWN0aW9uX3JhdGUYBSABKAESNwoUbWVkaWFuX2hhbmRsaW5nX3RpbWUYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SNAoRcDkwX2hhbmRsaW5nX3RpbWUYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SNQoSb2xkZXN0X3BlbmRpbmdfYWdlGAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhcKD2FwcGVhbHNfcGVuZGluZxgJIAEoDRIcChRhcHBlYWxfb3ZlcnR1cm5fcmF0ZRgKIAEoASJ9ChFDcmVhdGVSdWxlUmVxdWVzdBIuCgRydWxlGAEgASgLMhgua2l0aC5tb2RlcmF0aW9uLnYxLlJ1bGVCBrpIA8gBARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiPAoSQ3JlYXRlUnVsZVJlc3BvbnNlEiYKBHJ1bGUYASABKAsyGC5raXRoLm1vZGVyYXRpb24udjEuUnVsZSLVAgoRVXBkYXRlUnVsZVJlcXVlc3QSGQoHcnVsZV9pZBgBIAEoCUIIukgFcgOwAQESLgoEcnVsZRgCIAEoCzIYLmtpdGgubW9kZXJhdGlvbi52MS5SdWxlQga6SAPIAQESmwEKC3VwZGF0ZV9tYXNrGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0JqukhnyAEB4gFhEgRuYW1lEgtkZXNjcmlwdGlvbhIHZW5hYmxlZBIJd29yZF9saXN0EgRsaW5rEgRyYXRlEgpjbGFzc2lmaWVyEgZlZmZlY3QSCGNhdGVnb3J5EgZzY29wZXMSBnNoYWRvdxI4Cg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQSHQoMYmFzZV92ZXJzaW9uGAUgASgNQge6SAQqAigBIjwKElVwZGF0ZVJ1bGVSZXNwb25zZRImCgRydWxlGAEgASgLMhgua2l0aC5tb2RlcmF0aW9uLnYxLlJ1bGUiaAoRRGVsZXRlUnVsZVJlcXVlc3QSGQoHcnVsZV9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIhQKEkRlbGV0ZVJ1bGVSZXNwb25zZSJkChBMaXN0UnVsZXNSZXF1ZXN0EhQKDGVuYWJsZWRfb25seRgBIAEoCBIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJVChFMaXN0UnVsZXNSZXNwb25zZRInCgVydWxlcxgBIAMoCzIYLmtpdGgubW9kZXJhdGlvbi52MS5SdWxlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSrEAQoLU3ViamVjdEtpbmQSHAoYU1VCSkVDVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRU1VCSkVDVF9LSU5EX1VTRVIQARIVChFTVUJKRUNUX0tJTkRfUE9TVBACEhcKE1NVQkpFQ1RfS0lORF9DSVJDTEUQBBIZChVTVUJKRUNUX0tJTkRfSU5DSURFTlQQBSIECAMQAyoUU1VCSkVDVF9LSU5EX0NPTU1FTlQqGVNVQkpFQ1RfS0lORF9IRUxQX1JFUVVFU1QytBQKFk1vZGVyYXRpb25BZG1pblNlcnZpY2USXQoJTGlzdFF1ZXVlEiQua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RRdWV1ZVJlcXVlc3QaJS5raXRoLm1vZGVyYXRpb24udjEuTGlzdFF1ZXVlUmVzcG9uc2UiA5ACARJgCgpHZXRTdWJqZWN0EiUua2l0aC5tb2RlcmF0aW9uLnYxLkdldFN1YmplY3RSZXF1ZXN0GiYua2l0aC5tb2RlcmF0aW9uLnYxLkdldFN1YmplY3RSZXNwb25zZSIDkAIBEnAKEUdldFN1YmplY3RDb250ZW50Eiwua2l0aC5tb2RlcmF0aW9uLnYxLkdldFN1YmplY3RDb250ZW50UmVxdWVzdBotLmtpdGgubW9kZXJhdGlvbi52MS5HZXRTdWJqZWN0Q29udGVudFJlc3BvbnNlEl4KC0Fja25vd2xlZGdlEiYua2l0aC5tb2RlcmF0aW9uLnYxLkFja25vd2xlZGdlUmVxdWVzdBonLmtpdGgubW9kZXJhdGlvbi52MS5BY2tub3dsZWRnZVJlc3BvbnNlEk8KBkFzc2lnbhIhLmtpdGgubW9kZXJhdGlvbi52MS5Bc3NpZ25SZXF1ZXN0GiIua2l0aC5tb2RlcmF0aW9uLnYxLkFzc2lnblJlc3BvbnNlElUKCFVuYXNzaWduEiMua2l0aC5tb2RlcmF0aW9uLnYxLlVuYXNzaWduUmVxdWVzdBokLmtpdGgubW9kZXJhdGlvbi52MS5VbmFzc2lnblJlc3BvbnNlElUKCEVzY2FsYXRlEiMua2l0aC5tb2RlcmF0aW9uLnYxLkVzY2FsYXRlUmVxdWVzdBokLmtpdGgubW9kZXJhdGlvbi52MS5Fc2NhbGF0ZVJlc3BvbnNlElIKB0NvbW1lbnQSIi5raXRoLm1vZGVyYXRpb24udjEuQ29tbWVudFJlcXVlc3QaIy5raXRoLm1vZGVyYXRpb24udjEuQ29tbWVudFJlc3BvbnNlElsKClRhZ1N1YmplY3QSJS5raXRoLm1vZGVyYXRpb24udjEuVGFnU3ViamVjdFJlcXVlc3QaJi5raXRoLm1vZGVyYXRpb24udjEuVGFnU3ViamVjdFJlc3BvbnNlEl4KC1NldFByaW9yaXR5EiYua2l0aC5tb2RlcmF0aW9uLnYxLlNldFByaW9yaXR5UmVxdWVzdBonLmtpdGgubW9kZXJhdGlvbi52MS5TZXRQcmlvcml0eVJlc3BvbnNlElIKB0Rpc21pc3MSIi5raXRoLm1vZGVyYXRpb24udjEuRGlzbWlzc1JlcXVlc3QaIy5raXRoLm1vZGVyYXRpb24udjEuRGlzbWlzc1Jlc3BvbnNlEk8KBlJlb3BlbhIhLmtpdGgubW9kZXJhdGlvbi52MS5SZW9wZW5SZXF1ZXN0GiIua2l0aC5tb2RlcmF0aW9uLnYxLlJlb3BlblJlc3BvbnNlElsKClRha2VBY3Rpb24SJS5raXRoLm1vZGVyYXRpb24udjEuVGFrZUFjdGlvblJlcXVlc3QaJi5raXRoLm1vZGVyYXRpb24udjEuVGFrZUFjdGlvblJlc3BvbnNlEmQKDVJldmVyc2VBY3Rpb24SKC5raXRoLm1vZGVyYXRpb24udjEuUmV2ZXJzZUFjdGlvblJlcXVlc3QaKS5raXRoLm1vZGVyYXRpb24udjEuUmV2ZXJzZUFjdGlvblJlc3BvbnNlEl4KC011dGVTdWJqZWN0EiYua2l0aC5tb2RlcmF0aW9uLnYxLk11dGVTdWJqZWN0UmVxdWVzdBonLmtpdGgubW9kZXJhdGlvbi52MS5NdXRlU3ViamVjdFJlc3BvbnNlEmQKDVVubXV0ZVN1YmplY3QSKC5raXRoLm1vZGVyYXRpb24udjEuVW5tdXRlU3ViamVjdFJlcXVlc3QaKS5raXRoLm1vZGVyYXRpb24udjEuVW5tdXRlU3ViamVjdFJlc3BvbnNlEmEKDE11dGVSZXBvcnRlchInLmtpdGgubW9kZXJhdGlvbi52MS5NdXRlUmVwb3J0ZXJSZXF1ZXN0Gigua2l0aC5tb2RlcmF0aW9uLnYxLk11dGVSZXBvcnRlclJlc3BvbnNlEmcKDlVubXV0ZVJlcG9ydGVyEikua2l0aC5tb2RlcmF0aW9uLnYxLlVubXV0ZVJlcG9ydGVyUmVxdWVzdBoqLmtpdGgubW9kZXJhdGlvbi52MS5Vbm11dGVSZXBvcnRlclJlc3BvbnNlEngKEkxpc3RNdXRlZFJlcG9ydGVycxItLmtpdGgubW9kZXJhdGlvbi52MS5MaXN0TXV0ZWRSZXBvcnRlcnNSZXF1ZXN0Gi4ua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RNdXRlZFJlcG9ydGVyc1Jlc3BvbnNlIgOQAgESYwoLTGlzdEFwcGVhbHMSJi5raXRoLm1vZGVyYXRpb24udjEuTGlzdEFwcGVhbHNSZXF1ZXN0Gicua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RBcHBlYWxzUmVzcG9uc2UiA5ACARJkCg1SZXNvbHZlQXBwZWFsEigua2l0aC5tb2RlcmF0aW9uLnYxLlJlc29sdmVBcHBlYWxSZXF1ZXN0Gikua2l0aC5tb2RlcmF0aW9uLnYxLlJlc29sdmVBcHBlYWxSZXNwb25zZRJmCgxMaXN0QXVkaXRMb2cSJy5raXRoLm1vZGVyYXRpb24udjEuTGlzdEF1ZGl0TG9nUmVxdWVzdBooLmtpdGgubW9kZXJhdGlvbi52MS5MaXN0QXVkaXRMb2dSZXNwb25zZSIDkAIBEloKCEdldFN0YXRzEiMua2l0aC5tb2RlcmF0aW9uLnYxLkdldFN0YXRzUmVxdWVzdBokLmtpdGgubW9kZXJhdGlvbi52MS5HZXRTdGF0c1Jlc3BvbnNlIgOQAgESWwoKQ3JlYXRlUnVsZRIlLmtpdGgubW9kZXJhdGlvbi52MS5DcmVhdGVSdWxlUmVxdWVzdBomLmtpdGgubW9kZXJhdGlvbi52MS5DcmVhdGVSdWxlUmVzcG9uc2USWwoKVXBkYXRlUnVsZRIlLmtpdGgubW9kZXJhdGlvbi52MS5VcGRhdGVSdWxlUmVxdWVzdBomLmtpdGgubW9kZXJhdGlvbi52MS5VcGRhdGVSdWxlUmVzcG9uc2USWwoKRGVsZXRlUnVsZRIlLmtpdGgubW9kZXJhdGlvbi52MS5EZWxldGVSdWxlUmVxdWVzdBomLmtpdGgubW9kZXJhdGlvbi52MS5EZWxldGVSdWxlUmVzcG9uc2USXQoJTGlzdFJ1bGVzEiQua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RSdWxlc1JlcXVlc3QaJS5raXRoLm1vZGVyYXRpb24udjEuTGlzdFJ1bGVzUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_kith_moderation_v1_rules, file_kith_moderation_v1_snapshot, file_kith_moderation_v1_types]);
 
 /**
  * @generated from message kith.moderation.v1.ListQueueRequest
@@ -57,7 +59,7 @@ export type ListQueueRequest = Message<"kith.moderation.v1.ListQueueRequest"> & 
   sosRelatedOnly: boolean;
 
   /**
-   * Only items acknowledged by this staff member.
+   * Only items assigned to this staff member.
    *
    * @generated from field: string assignee_id = 6;
    */
@@ -76,6 +78,27 @@ export type ListQueueRequest = Message<"kith.moderation.v1.ListQueueRequest"> & 
    * @generated from field: string page_token = 8;
    */
   pageToken: string;
+
+  /**
+   * Only items carrying at least one of these tags.
+   *
+   * @generated from field: repeated string tags = 9;
+   */
+  tags: string[];
+
+  /**
+   * Leave out items carrying any of these tags.
+   *
+   * @generated from field: repeated string exclude_tags = 10;
+   */
+  excludeTags: string[];
+
+  /**
+   * Only items nobody is assigned to.
+   *
+   * @generated from field: bool unassigned_only = 11;
+   */
+  unassignedOnly: boolean;
 };
 
 /**
@@ -185,6 +208,56 @@ export const GetSubjectResponseSchema: GenMessage<GetSubjectResponse> = /*@__PUR
   messageDesc(file_kith_moderation_v1_moderation_admin, 3);
 
 /**
+ * @generated from message kith.moderation.v1.GetSubjectContentRequest
+ */
+export type GetSubjectContentRequest = Message<"kith.moderation.v1.GetSubjectContentRequest"> & {
+  /**
+   * @generated from field: kith.moderation.v1.Subject subject = 1;
+   */
+  subject?: Subject | undefined;
+
+  /**
+   * One of the subject's snapshots (GetSubjectContentResponse.snapshots); empty = the newest.
+   *
+   * @generated from field: string snapshot_id = 2;
+   */
+  snapshotId: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.GetSubjectContentRequest.
+ * Use `create(GetSubjectContentRequestSchema)` to create a new message.
+ */
+export const GetSubjectContentRequestSchema: GenMessage<GetSubjectContentRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 4);
+
+/**
+ * @generated from message kith.moderation.v1.GetSubjectContentResponse
+ */
+export type GetSubjectContentResponse = Message<"kith.moderation.v1.GetSubjectContentResponse"> & {
+  /**
+   * The requested snapshot, its media with short-lived URLs.
+   *
+   * @generated from field: kith.moderation.v1.ContentSnapshot snapshot = 1;
+   */
+  snapshot?: ContentSnapshot | undefined;
+
+  /**
+   * The subject's snapshots without content, newest first (at most the 100 newest).
+   *
+   * @generated from field: repeated kith.moderation.v1.SnapshotRef snapshots = 2;
+   */
+  snapshots: SnapshotRef[];
+};
+
+/**
+ * Describes the message kith.moderation.v1.GetSubjectContentResponse.
+ * Use `create(GetSubjectContentResponseSchema)` to create a new message.
+ */
+export const GetSubjectContentResponseSchema: GenMessage<GetSubjectContentResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 5);
+
+/**
  * @generated from message kith.moderation.v1.AcknowledgeRequest
  */
 export type AcknowledgeRequest = Message<"kith.moderation.v1.AcknowledgeRequest"> & {
@@ -207,7 +280,7 @@ export type AcknowledgeRequest = Message<"kith.moderation.v1.AcknowledgeRequest"
  * Use `create(AcknowledgeRequestSchema)` to create a new message.
  */
 export const AcknowledgeRequestSchema: GenMessage<AcknowledgeRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 4);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 6);
 
 /**
  * @generated from message kith.moderation.v1.AcknowledgeResponse
@@ -224,7 +297,98 @@ export type AcknowledgeResponse = Message<"kith.moderation.v1.AcknowledgeRespons
  * Use `create(AcknowledgeResponseSchema)` to create a new message.
  */
 export const AcknowledgeResponseSchema: GenMessage<AcknowledgeResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 5);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 7);
+
+/**
+ * @generated from message kith.moderation.v1.AssignRequest
+ */
+export type AssignRequest = Message<"kith.moderation.v1.AssignRequest"> & {
+  /**
+   * @generated from field: kith.moderation.v1.Subject subject = 1;
+   */
+  subject?: Subject | undefined;
+
+  /**
+   * A staff member (TRIAGE or higher).
+   *
+   * @generated from field: string assignee_id = 2;
+   */
+  assigneeId: string;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 3;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.AssignRequest.
+ * Use `create(AssignRequestSchema)` to create a new message.
+ */
+export const AssignRequestSchema: GenMessage<AssignRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 8);
+
+/**
+ * @generated from message kith.moderation.v1.AssignResponse
+ */
+export type AssignResponse = Message<"kith.moderation.v1.AssignResponse"> & {
+  /**
+   * @generated from field: kith.moderation.v1.QueueItem item = 1;
+   */
+  item?: QueueItem | undefined;
+};
+
+/**
+ * Describes the message kith.moderation.v1.AssignResponse.
+ * Use `create(AssignResponseSchema)` to create a new message.
+ */
+export const AssignResponseSchema: GenMessage<AssignResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 9);
+
+/**
+ * @generated from message kith.moderation.v1.UnassignRequest
+ */
+export type UnassignRequest = Message<"kith.moderation.v1.UnassignRequest"> & {
+  /**
+   * @generated from field: kith.moderation.v1.Subject subject = 1;
+   */
+  subject?: Subject | undefined;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.UnassignRequest.
+ * Use `create(UnassignRequestSchema)` to create a new message.
+ */
+export const UnassignRequestSchema: GenMessage<UnassignRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 10);
+
+/**
+ * @generated from message kith.moderation.v1.UnassignResponse
+ */
+export type UnassignResponse = Message<"kith.moderation.v1.UnassignResponse"> & {
+  /**
+   * @generated from field: kith.moderation.v1.QueueItem item = 1;
+   */
+  item?: QueueItem | undefined;
+};
+
+/**
+ * Describes the message kith.moderation.v1.UnassignResponse.
+ * Use `create(UnassignResponseSchema)` to create a new message.
+ */
+export const UnassignResponseSchema: GenMessage<UnassignResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 11);
 
 /**
  * @generated from message kith.moderation.v1.EscalateRequest
@@ -254,7 +418,7 @@ export type EscalateRequest = Message<"kith.moderation.v1.EscalateRequest"> & {
  * Use `create(EscalateRequestSchema)` to create a new message.
  */
 export const EscalateRequestSchema: GenMessage<EscalateRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 6);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 12);
 
 /**
  * @generated from message kith.moderation.v1.EscalateResponse
@@ -271,7 +435,7 @@ export type EscalateResponse = Message<"kith.moderation.v1.EscalateResponse"> & 
  * Use `create(EscalateResponseSchema)` to create a new message.
  */
 export const EscalateResponseSchema: GenMessage<EscalateResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 7);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 13);
 
 /**
  * @generated from message kith.moderation.v1.CommentRequest
@@ -301,7 +465,7 @@ export type CommentRequest = Message<"kith.moderation.v1.CommentRequest"> & {
  * Use `create(CommentRequestSchema)` to create a new message.
  */
 export const CommentRequestSchema: GenMessage<CommentRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 8);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 14);
 
 /**
  * @generated from message kith.moderation.v1.CommentResponse
@@ -318,7 +482,231 @@ export type CommentResponse = Message<"kith.moderation.v1.CommentResponse"> & {
  * Use `create(CommentResponseSchema)` to create a new message.
  */
 export const CommentResponseSchema: GenMessage<CommentResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 9);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 15);
+
+/**
+ * @generated from message kith.moderation.v1.TagSubjectRequest
+ */
+export type TagSubjectRequest = Message<"kith.moderation.v1.TagSubjectRequest"> & {
+  /**
+   * @generated from field: kith.moderation.v1.Subject subject = 1;
+   */
+  subject?: Subject | undefined;
+
+  /**
+   * Lower-case labels such as "lang:de" or "needs-legal"; adding a present tag is a no-op.
+   *
+   * @generated from field: repeated string add = 2;
+   */
+  add: string[];
+
+  /**
+   * Removing an absent tag is a no-op.
+   *
+   * @generated from field: repeated string remove = 3;
+   */
+  remove: string[];
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 4;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.TagSubjectRequest.
+ * Use `create(TagSubjectRequestSchema)` to create a new message.
+ */
+export const TagSubjectRequestSchema: GenMessage<TagSubjectRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 16);
+
+/**
+ * @generated from message kith.moderation.v1.TagSubjectResponse
+ */
+export type TagSubjectResponse = Message<"kith.moderation.v1.TagSubjectResponse"> & {
+  /**
+   * @generated from field: kith.moderation.v1.QueueItem item = 1;
+   */
+  item?: QueueItem | undefined;
+};
+
+/**
+ * Describes the message kith.moderation.v1.TagSubjectResponse.
+ * Use `create(TagSubjectResponseSchema)` to create a new message.
+ */
+export const TagSubjectResponseSchema: GenMessage<TagSubjectResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 17);
+
+/**
+ * @generated from message kith.moderation.v1.SetPriorityRequest
+ */
+export type SetPriorityRequest = Message<"kith.moderation.v1.SetPriorityRequest"> & {
+  /**
+   * @generated from field: kith.moderation.v1.Subject subject = 1;
+   */
+  subject?: Subject | undefined;
+
+  /**
+   * @generated from oneof kith.moderation.v1.SetPriorityRequest.change
+   */
+  change: {
+    /**
+     * The priority to use instead of the computed one, 0..100.
+     *
+     * @generated from field: uint32 priority = 2;
+     */
+    value: number;
+    case: "priority";
+  } | {
+    /**
+     * Drop the override; the computed priority applies again.
+     *
+     * @generated from field: bool clear = 3;
+     */
+    value: boolean;
+    case: "clear";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 4;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.SetPriorityRequest.
+ * Use `create(SetPriorityRequestSchema)` to create a new message.
+ */
+export const SetPriorityRequestSchema: GenMessage<SetPriorityRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 18);
+
+/**
+ * @generated from message kith.moderation.v1.SetPriorityResponse
+ */
+export type SetPriorityResponse = Message<"kith.moderation.v1.SetPriorityResponse"> & {
+  /**
+   * @generated from field: kith.moderation.v1.QueueItem item = 1;
+   */
+  item?: QueueItem | undefined;
+};
+
+/**
+ * Describes the message kith.moderation.v1.SetPriorityResponse.
+ * Use `create(SetPriorityResponseSchema)` to create a new message.
+ */
+export const SetPriorityResponseSchema: GenMessage<SetPriorityResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 19);
+
+/**
+ * @generated from message kith.moderation.v1.DismissRequest
+ */
+export type DismissRequest = Message<"kith.moderation.v1.DismissRequest"> & {
+  /**
+   * @generated from field: kith.moderation.v1.Subject subject = 1;
+   */
+  subject?: Subject | undefined;
+
+  /**
+   * Why there is no violation; staff only.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * Sent to the reporters with the outcome, plain text; empty = a standard message.
+   *
+   * @generated from field: string reporter_message = 3;
+   */
+  reporterMessage: string;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 4;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.DismissRequest.
+ * Use `create(DismissRequestSchema)` to create a new message.
+ */
+export const DismissRequestSchema: GenMessage<DismissRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 20);
+
+/**
+ * @generated from message kith.moderation.v1.DismissResponse
+ */
+export type DismissResponse = Message<"kith.moderation.v1.DismissResponse"> & {
+  /**
+   * @generated from field: kith.moderation.v1.QueueItem item = 1;
+   */
+  item?: QueueItem | undefined;
+};
+
+/**
+ * Describes the message kith.moderation.v1.DismissResponse.
+ * Use `create(DismissResponseSchema)` to create a new message.
+ */
+export const DismissResponseSchema: GenMessage<DismissResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 21);
+
+/**
+ * @generated from message kith.moderation.v1.ReopenRequest
+ */
+export type ReopenRequest = Message<"kith.moderation.v1.ReopenRequest"> & {
+  /**
+   * @generated from field: kith.moderation.v1.Subject subject = 1;
+   */
+  subject?: Subject | undefined;
+
+  /**
+   * Why the decision is being revisited; staff only.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 3;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.ReopenRequest.
+ * Use `create(ReopenRequestSchema)` to create a new message.
+ */
+export const ReopenRequestSchema: GenMessage<ReopenRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 22);
+
+/**
+ * @generated from message kith.moderation.v1.ReopenResponse
+ */
+export type ReopenResponse = Message<"kith.moderation.v1.ReopenResponse"> & {
+  /**
+   * @generated from field: kith.moderation.v1.QueueItem item = 1;
+   */
+  item?: QueueItem | undefined;
+};
+
+/**
+ * Describes the message kith.moderation.v1.ReopenResponse.
+ * Use `create(ReopenResponseSchema)` to create a new message.
+ */
+export const ReopenResponseSchema: GenMessage<ReopenResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 23);
 
 /**
  * @generated from message kith.moderation.v1.TakeActionRequest
@@ -335,7 +723,7 @@ export type TakeActionRequest = Message<"kith.moderation.v1.TakeActionRequest"> 
   type: ActionType;
 
   /**
-   * Policy code broken, e.g. "harassment.targeted".
+   * Policy code broken, e.g. "harassment.targeted": the contractual ground, for both grounds.
    *
    * @generated from field: string policy = 3;
    */
@@ -347,7 +735,7 @@ export type TakeActionRequest = Message<"kith.moderation.v1.TakeActionRequest"> 
   severity: Severity;
 
   /**
-   * Count this as a strike against the account.
+   * Also count this as a strike against the account. Every action can be appealed either way.
    *
    * @generated from field: bool strike = 5;
    */
@@ -361,7 +749,8 @@ export type TakeActionRequest = Message<"kith.moderation.v1.TakeActionRequest"> 
   duration?: Duration | undefined;
 
   /**
-   * Sent to the actioned user, plain text.
+   * The facts and circumstances relied on, sent to the actioned user, plain text
+   * (StatementOfReasons.explanation).
    *
    * @generated from field: string statement_of_reasons = 7;
    */
@@ -388,6 +777,18 @@ export type TakeActionRequest = Message<"kith.moderation.v1.TakeActionRequest"> 
    * @generated from field: string idempotency_key = 10;
    */
   idempotencyKey: string;
+
+  /**
+   * @generated from field: kith.moderation.v1.ActionGround ground = 11;
+   */
+  ground: ActionGround;
+
+  /**
+   * ACTION_GROUND_ILLEGAL only: the provision relied on, e.g. "DE StGB § 130".
+   *
+   * @generated from field: string legal_reference = 12;
+   */
+  legalReference: string;
 };
 
 /**
@@ -395,7 +796,7 @@ export type TakeActionRequest = Message<"kith.moderation.v1.TakeActionRequest"> 
  * Use `create(TakeActionRequestSchema)` to create a new message.
  */
 export const TakeActionRequestSchema: GenMessage<TakeActionRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 10);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 24);
 
 /**
  * @generated from message kith.moderation.v1.TakeActionResponse
@@ -412,7 +813,7 @@ export type TakeActionResponse = Message<"kith.moderation.v1.TakeActionResponse"
  * Use `create(TakeActionResponseSchema)` to create a new message.
  */
 export const TakeActionResponseSchema: GenMessage<TakeActionResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 11);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 25);
 
 /**
  * @generated from message kith.moderation.v1.ReverseActionRequest
@@ -442,7 +843,7 @@ export type ReverseActionRequest = Message<"kith.moderation.v1.ReverseActionRequ
  * Use `create(ReverseActionRequestSchema)` to create a new message.
  */
 export const ReverseActionRequestSchema: GenMessage<ReverseActionRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 12);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 26);
 
 /**
  * @generated from message kith.moderation.v1.ReverseActionResponse
@@ -459,7 +860,7 @@ export type ReverseActionResponse = Message<"kith.moderation.v1.ReverseActionRes
  * Use `create(ReverseActionResponseSchema)` to create a new message.
  */
 export const ReverseActionResponseSchema: GenMessage<ReverseActionResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 13);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 27);
 
 /**
  * @generated from message kith.moderation.v1.MuteSubjectRequest
@@ -496,7 +897,7 @@ export type MuteSubjectRequest = Message<"kith.moderation.v1.MuteSubjectRequest"
  * Use `create(MuteSubjectRequestSchema)` to create a new message.
  */
 export const MuteSubjectRequestSchema: GenMessage<MuteSubjectRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 14);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 28);
 
 /**
  * @generated from message kith.moderation.v1.MuteSubjectResponse
@@ -513,7 +914,54 @@ export type MuteSubjectResponse = Message<"kith.moderation.v1.MuteSubjectRespons
  * Use `create(MuteSubjectResponseSchema)` to create a new message.
  */
 export const MuteSubjectResponseSchema: GenMessage<MuteSubjectResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 15);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 29);
+
+/**
+ * @generated from message kith.moderation.v1.UnmuteSubjectRequest
+ */
+export type UnmuteSubjectRequest = Message<"kith.moderation.v1.UnmuteSubjectRequest"> & {
+  /**
+   * @generated from field: kith.moderation.v1.Subject subject = 1;
+   */
+  subject?: Subject | undefined;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 3;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.UnmuteSubjectRequest.
+ * Use `create(UnmuteSubjectRequestSchema)` to create a new message.
+ */
+export const UnmuteSubjectRequestSchema: GenMessage<UnmuteSubjectRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 30);
+
+/**
+ * @generated from message kith.moderation.v1.UnmuteSubjectResponse
+ */
+export type UnmuteSubjectResponse = Message<"kith.moderation.v1.UnmuteSubjectResponse"> & {
+  /**
+   * @generated from field: kith.moderation.v1.QueueItem item = 1;
+   */
+  item?: QueueItem | undefined;
+};
+
+/**
+ * Describes the message kith.moderation.v1.UnmuteSubjectResponse.
+ * Use `create(UnmuteSubjectResponseSchema)` to create a new message.
+ */
+export const UnmuteSubjectResponseSchema: GenMessage<UnmuteSubjectResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 31);
 
 /**
  * @generated from message kith.moderation.v1.MuteReporterRequest
@@ -550,12 +998,16 @@ export type MuteReporterRequest = Message<"kith.moderation.v1.MuteReporterReques
  * Use `create(MuteReporterRequestSchema)` to create a new message.
  */
 export const MuteReporterRequestSchema: GenMessage<MuteReporterRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 16);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 32);
 
 /**
  * @generated from message kith.moderation.v1.MuteReporterResponse
  */
 export type MuteReporterResponse = Message<"kith.moderation.v1.MuteReporterResponse"> & {
+  /**
+   * @generated from field: kith.moderation.v1.MutedReporter muted = 1;
+   */
+  muted?: MutedReporter | undefined;
 };
 
 /**
@@ -563,7 +1015,139 @@ export type MuteReporterResponse = Message<"kith.moderation.v1.MuteReporterRespo
  * Use `create(MuteReporterResponseSchema)` to create a new message.
  */
 export const MuteReporterResponseSchema: GenMessage<MuteReporterResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 17);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 33);
+
+/**
+ * @generated from message kith.moderation.v1.UnmuteReporterRequest
+ */
+export type UnmuteReporterRequest = Message<"kith.moderation.v1.UnmuteReporterRequest"> & {
+  /**
+   * @generated from field: string reporter_id = 1;
+   */
+  reporterId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 3;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.UnmuteReporterRequest.
+ * Use `create(UnmuteReporterRequestSchema)` to create a new message.
+ */
+export const UnmuteReporterRequestSchema: GenMessage<UnmuteReporterRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 34);
+
+/**
+ * @generated from message kith.moderation.v1.UnmuteReporterResponse
+ */
+export type UnmuteReporterResponse = Message<"kith.moderation.v1.UnmuteReporterResponse"> & {
+};
+
+/**
+ * Describes the message kith.moderation.v1.UnmuteReporterResponse.
+ * Use `create(UnmuteReporterResponseSchema)` to create a new message.
+ */
+export const UnmuteReporterResponseSchema: GenMessage<UnmuteReporterResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 35);
+
+/**
+ * A reporter whose reports stay out of the queue until `until`.
+ *
+ * @generated from message kith.moderation.v1.MutedReporter
+ */
+export type MutedReporter = Message<"kith.moderation.v1.MutedReporter"> & {
+  /**
+   * @generated from field: string reporter_id = 1;
+   */
+  reporterId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp until = 2;
+   */
+  until?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: string muted_by_user_id = 4;
+   */
+  mutedByUserId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp muted_at = 5;
+   */
+  mutedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message kith.moderation.v1.MutedReporter.
+ * Use `create(MutedReporterSchema)` to create a new message.
+ */
+export const MutedReporterSchema: GenMessage<MutedReporter> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 36);
+
+/**
+ * @generated from message kith.moderation.v1.ListMutedReportersRequest
+ */
+export type ListMutedReportersRequest = Message<"kith.moderation.v1.ListMutedReportersRequest"> & {
+  /**
+   * 0..100; 0 means the default of 20.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token from the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.ListMutedReportersRequest.
+ * Use `create(ListMutedReportersRequestSchema)` to create a new message.
+ */
+export const ListMutedReportersRequestSchema: GenMessage<ListMutedReportersRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 37);
+
+/**
+ * @generated from message kith.moderation.v1.ListMutedReportersResponse
+ */
+export type ListMutedReportersResponse = Message<"kith.moderation.v1.ListMutedReportersResponse"> & {
+  /**
+   * @generated from field: repeated kith.moderation.v1.MutedReporter reporters = 1;
+   */
+  reporters: MutedReporter[];
+
+  /**
+   * Opaque cursor for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.ListMutedReportersResponse.
+ * Use `create(ListMutedReportersResponseSchema)` to create a new message.
+ */
+export const ListMutedReportersResponseSchema: GenMessage<ListMutedReportersResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 38);
 
 /**
  * @generated from message kith.moderation.v1.ListAppealsRequest
@@ -596,7 +1180,7 @@ export type ListAppealsRequest = Message<"kith.moderation.v1.ListAppealsRequest"
  * Use `create(ListAppealsRequestSchema)` to create a new message.
  */
 export const ListAppealsRequestSchema: GenMessage<ListAppealsRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 18);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 39);
 
 /**
  * @generated from message kith.moderation.v1.ListAppealsResponse
@@ -620,7 +1204,7 @@ export type ListAppealsResponse = Message<"kith.moderation.v1.ListAppealsRespons
  * Use `create(ListAppealsResponseSchema)` to create a new message.
  */
 export const ListAppealsResponseSchema: GenMessage<ListAppealsResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 19);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 40);
 
 /**
  * @generated from message kith.moderation.v1.ResolveAppealRequest
@@ -659,7 +1243,7 @@ export type ResolveAppealRequest = Message<"kith.moderation.v1.ResolveAppealRequ
  * Use `create(ResolveAppealRequestSchema)` to create a new message.
  */
 export const ResolveAppealRequestSchema: GenMessage<ResolveAppealRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 20);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 41);
 
 /**
  * @generated from message kith.moderation.v1.ResolveAppealResponse
@@ -676,7 +1260,7 @@ export type ResolveAppealResponse = Message<"kith.moderation.v1.ResolveAppealRes
  * Use `create(ResolveAppealResponseSchema)` to create a new message.
  */
 export const ResolveAppealResponseSchema: GenMessage<ResolveAppealResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 21);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 42);
 
 /**
  * @generated from message kith.moderation.v1.ListAuditLogRequest
@@ -690,18 +1274,22 @@ export type ListAuditLogRequest = Message<"kith.moderation.v1.ListAuditLogReques
   actorUserId: string;
 
   /**
-   * Only events by this rule.
+   * Only events by this rule (its shadow matches included).
    *
    * @generated from field: string actor_rule_id = 2;
    */
   actorRuleId: string;
 
   /**
+   * Exclusive lower bound.
+   *
    * @generated from field: google.protobuf.Timestamp created_after = 3;
    */
   createdAfter?: Timestamp | undefined;
 
   /**
+   * Exclusive upper bound.
+   *
    * @generated from field: google.protobuf.Timestamp created_before = 4;
    */
   createdBefore?: Timestamp | undefined;
@@ -726,7 +1314,7 @@ export type ListAuditLogRequest = Message<"kith.moderation.v1.ListAuditLogReques
  * Use `create(ListAuditLogRequestSchema)` to create a new message.
  */
 export const ListAuditLogRequestSchema: GenMessage<ListAuditLogRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 22);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 43);
 
 /**
  * @generated from message kith.moderation.v1.ListAuditLogResponse
@@ -750,18 +1338,25 @@ export type ListAuditLogResponse = Message<"kith.moderation.v1.ListAuditLogRespo
  * Use `create(ListAuditLogResponseSchema)` to create a new message.
  */
 export const ListAuditLogResponseSchema: GenMessage<ListAuditLogResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 23);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 44);
 
 /**
  * @generated from message kith.moderation.v1.GetStatsRequest
  */
 export type GetStatsRequest = Message<"kith.moderation.v1.GetStatsRequest"> & {
   /**
-   * Window the rates and times cover, 1 h .. 90 days; unset = 7 days.
+   * Start of the window, inclusive.
    *
-   * @generated from field: google.protobuf.Duration window = 1;
+   * @generated from field: google.protobuf.Timestamp since = 2;
    */
-  window?: Duration | undefined;
+  since?: Timestamp | undefined;
+
+  /**
+   * End of the window, exclusive.
+   *
+   * @generated from field: google.protobuf.Timestamp until = 3;
+   */
+  until?: Timestamp | undefined;
 };
 
 /**
@@ -769,43 +1364,52 @@ export type GetStatsRequest = Message<"kith.moderation.v1.GetStatsRequest"> & {
  * Use `create(GetStatsRequestSchema)` to create a new message.
  */
 export const GetStatsRequestSchema: GenMessage<GetStatsRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 24);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 45);
 
 /**
+ * The pending figures are now, whatever the window; the others cover the window.
+ *
  * @generated from message kith.moderation.v1.GetStatsResponse
  */
 export type GetStatsResponse = Message<"kith.moderation.v1.GetStatsResponse"> & {
   /**
-   * Subjects OPEN or ESCALATED now.
+   * Subjects OPEN, ACKNOWLEDGED or ESCALATED now (MUTED ones are not pending).
    *
    * @generated from field: uint32 pending_subjects = 1;
    */
   pendingSubjects: number;
 
   /**
+   * Of pending_subjects, those SOS-related.
+   *
    * @generated from field: uint32 pending_sos_related = 2;
    */
   pendingSosRelated: number;
 
   /**
+   * Reports filed in the window (rule flags not included).
+   *
    * @generated from field: uint32 reports_received = 3;
    */
   reportsReceived: number;
 
   /**
+   * Subjects closed (ACTIONED or DISMISSED) in the window.
+   *
    * @generated from field: uint32 subjects_closed = 4;
    */
   subjectsClosed: number;
 
   /**
-   * Share of closed subjects that were actioned, 0..1.
+   * Share of subjects_closed that were actioned, 0..1.
    *
    * @generated from field: double action_rate = 5;
    */
   actionRate: number;
 
   /**
-   * From first report to closing.
+   * From first report or flag to closing, over subjects_closed. Median and p90, not a mean:
+   * a mean hides the slow tail.
    *
    * @generated from field: google.protobuf.Duration median_handling_time = 6;
    */
@@ -817,19 +1421,21 @@ export type GetStatsResponse = Message<"kith.moderation.v1.GetStatsResponse"> & 
   p90HandlingTime?: Duration | undefined;
 
   /**
-   * Oldest pending report's age.
+   * Age of the oldest pending subject's first report, now.
    *
    * @generated from field: google.protobuf.Duration oldest_pending_age = 8;
    */
   oldestPendingAge?: Duration | undefined;
 
   /**
+   * Appeals PENDING now.
+   *
    * @generated from field: uint32 appeals_pending = 9;
    */
   appealsPending: number;
 
   /**
-   * Share of decided appeals that were overturned, 0..1.
+   * Share of appeals decided in the window that were overturned, 0..1.
    *
    * @generated from field: double appeal_overturn_rate = 10;
    */
@@ -841,7 +1447,7 @@ export type GetStatsResponse = Message<"kith.moderation.v1.GetStatsResponse"> & 
  * Use `create(GetStatsResponseSchema)` to create a new message.
  */
 export const GetStatsResponseSchema: GenMessage<GetStatsResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 25);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 46);
 
 /**
  * @generated from message kith.moderation.v1.CreateRuleRequest
@@ -866,7 +1472,7 @@ export type CreateRuleRequest = Message<"kith.moderation.v1.CreateRuleRequest"> 
  * Use `create(CreateRuleRequestSchema)` to create a new message.
  */
 export const CreateRuleRequestSchema: GenMessage<CreateRuleRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 26);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 47);
 
 /**
  * @generated from message kith.moderation.v1.CreateRuleResponse
@@ -883,7 +1489,7 @@ export type CreateRuleResponse = Message<"kith.moderation.v1.CreateRuleResponse"
  * Use `create(CreateRuleResponseSchema)` to create a new message.
  */
 export const CreateRuleResponseSchema: GenMessage<CreateRuleResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 27);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 48);
 
 /**
  * @generated from message kith.moderation.v1.UpdateRuleRequest
@@ -914,6 +1520,14 @@ export type UpdateRuleRequest = Message<"kith.moderation.v1.UpdateRuleRequest"> 
    * @generated from field: string idempotency_key = 4;
    */
   idempotencyKey: string;
+
+  /**
+   * Optimistic concurrency, always checked: the Rule.version this edit is based on; a
+   * mismatch answers Aborted.
+   *
+   * @generated from field: uint32 base_version = 5;
+   */
+  baseVersion: number;
 };
 
 /**
@@ -921,7 +1535,7 @@ export type UpdateRuleRequest = Message<"kith.moderation.v1.UpdateRuleRequest"> 
  * Use `create(UpdateRuleRequestSchema)` to create a new message.
  */
 export const UpdateRuleRequestSchema: GenMessage<UpdateRuleRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 28);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 49);
 
 /**
  * @generated from message kith.moderation.v1.UpdateRuleResponse
@@ -938,7 +1552,45 @@ export type UpdateRuleResponse = Message<"kith.moderation.v1.UpdateRuleResponse"
  * Use `create(UpdateRuleResponseSchema)` to create a new message.
  */
 export const UpdateRuleResponseSchema: GenMessage<UpdateRuleResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 29);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 50);
+
+/**
+ * @generated from message kith.moderation.v1.DeleteRuleRequest
+ */
+export type DeleteRuleRequest = Message<"kith.moderation.v1.DeleteRuleRequest"> & {
+  /**
+   * @generated from field: string rule_id = 1;
+   */
+  ruleId: string;
+
+  /**
+   * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
+   * alternative. See docs/adr/0004-idempotency-keys.md.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.DeleteRuleRequest.
+ * Use `create(DeleteRuleRequestSchema)` to create a new message.
+ */
+export const DeleteRuleRequestSchema: GenMessage<DeleteRuleRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 51);
+
+/**
+ * @generated from message kith.moderation.v1.DeleteRuleResponse
+ */
+export type DeleteRuleResponse = Message<"kith.moderation.v1.DeleteRuleResponse"> & {
+};
+
+/**
+ * Describes the message kith.moderation.v1.DeleteRuleResponse.
+ * Use `create(DeleteRuleResponseSchema)` to create a new message.
+ */
+export const DeleteRuleResponseSchema: GenMessage<DeleteRuleResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation_admin, 52);
 
 /**
  * @generated from message kith.moderation.v1.ListRulesRequest
@@ -969,7 +1621,7 @@ export type ListRulesRequest = Message<"kith.moderation.v1.ListRulesRequest"> & 
  * Use `create(ListRulesRequestSchema)` to create a new message.
  */
 export const ListRulesRequestSchema: GenMessage<ListRulesRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 30);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 53);
 
 /**
  * @generated from message kith.moderation.v1.ListRulesResponse
@@ -993,7 +1645,7 @@ export type ListRulesResponse = Message<"kith.moderation.v1.ListRulesResponse"> 
  * Use `create(ListRulesResponseSchema)` to create a new message.
  */
 export const ListRulesResponseSchema: GenMessage<ListRulesResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation_admin, 31);
+  messageDesc(file_kith_moderation_v1_moderation_admin, 54);
 
 /**
  * Which kind of subject a queue filter selects.
@@ -1012,14 +1664,11 @@ export enum SubjectKind {
   USER = 1,
 
   /**
+   * Posts and replies.
+   *
    * @generated from enum value: SUBJECT_KIND_POST = 2;
    */
   POST = 2,
-
-  /**
-   * @generated from enum value: SUBJECT_KIND_COMMENT = 3;
-   */
-  COMMENT = 3,
 
   /**
    * @generated from enum value: SUBJECT_KIND_CIRCLE = 4;
@@ -1027,9 +1676,11 @@ export enum SubjectKind {
   CIRCLE = 4,
 
   /**
-   * @generated from enum value: SUBJECT_KIND_HELP_REQUEST = 5;
+   * Help requests, SOS and missed check-ins.
+   *
+   * @generated from enum value: SUBJECT_KIND_INCIDENT = 5;
    */
-  HELP_REQUEST = 5,
+  INCIDENT = 5,
 }
 
 /**
@@ -1039,17 +1690,20 @@ export const SubjectKindSchema: GenEnum<SubjectKind> = /*@__PURE__*/
   enumDesc(file_kith_moderation_v1_moderation_admin, 0);
 
 /**
- * ModerationAdminService is the staff console. Roles nest TRIAGE ⊂ MODERATOR ⊂ ADMIN:
- * TRIAGE reads the queue, acknowledges, escalates and comments; MODERATOR also takes and
- * reverses actions, mutes and resolves appeals; ADMIN also manages rules. Moderation is an
- * append-only event log: every call here appends events, records who did it, and a subject's
+ * ModerationAdminService is the staff console. Roles nest TRIAGE ⊂ MODERATOR ⊂ ADMIN, and
+ * every RPC's comment names the least role it needs: TRIAGE reads the queue and content,
+ * sorts (assign, tag, prioritise), acknowledges, escalates, comments and dismisses;
+ * MODERATOR also acts, reverses, reopens, mutes and resolves appeals; ADMIN also reads the
+ * audit log and manages rules. A caller without the role gets PermissionDenied before the
+ * request is validated (services/moderation/src/module.ts wires the roles). Moderation is an
+ * append-only event log: every mutation appends events recording who did it, and a subject's
  * status is derived from its log.
  *
  * @generated from service kith.moderation.v1.ModerationAdminService
  */
 export const ModerationAdminService: GenService<{
   /**
-   * Subjects needing review, highest priority first (SOS-related first).
+   * Subjects needing review, highest priority first (SOS-related first) (TRIAGE).
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.ListQueue
    */
@@ -1059,7 +1713,9 @@ export const ModerationAdminService: GenService<{
     output: typeof ListQueueResponseSchema;
   },
   /**
-   * A subject's derived status, its reports, actions in force and full event log.
+   * A subject's derived status, actions in force and event log, newest first (TRIAGE). The
+   * summary and actions come with every page. No content: see GetSubjectContent. NotFound for
+   * a subject never reported, flagged or actioned.
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.GetSubject
    */
@@ -1069,7 +1725,20 @@ export const ModerationAdminService: GenService<{
     output: typeof GetSubjectResponseSchema;
   },
   /**
-   * "I'm on it" (TRIAGE).
+   * The content snapshot taken when the subject was reported or flagged (TRIAGE). Every call
+   * is logged on the subject (EventContentViewed), so it is not side-effect free. NotFound
+   * when the subject has no snapshot or snapshot_id is not one of its snapshots.
+   *
+   * @generated from rpc kith.moderation.v1.ModerationAdminService.GetSubjectContent
+   */
+  getSubjectContent: {
+    methodKind: "unary";
+    input: typeof GetSubjectContentRequestSchema;
+    output: typeof GetSubjectContentResponseSchema;
+  },
+  /**
+   * "I'm on it": assigns the subject to the caller (TRIAGE). FailedPrecondition on a closed
+   * (ACTIONED or DISMISSED) subject.
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.Acknowledge
    */
@@ -1079,7 +1748,28 @@ export const ModerationAdminService: GenService<{
     output: typeof AcknowledgeResponseSchema;
   },
   /**
-   * Sends a subject up to a moderator (TRIAGE).
+   * Hands the subject to another staff member (TRIAGE). FailedPrecondition when the assignee
+   * holds no staff role.
+   *
+   * @generated from rpc kith.moderation.v1.ModerationAdminService.Assign
+   */
+  assign: {
+    methodKind: "unary";
+    input: typeof AssignRequestSchema;
+    output: typeof AssignResponseSchema;
+  },
+  /**
+   * Removes the subject's assignee (TRIAGE); a no-op when it has none.
+   *
+   * @generated from rpc kith.moderation.v1.ModerationAdminService.Unassign
+   */
+  unassign: {
+    methodKind: "unary";
+    input: typeof UnassignRequestSchema;
+    output: typeof UnassignResponseSchema;
+  },
+  /**
+   * Sends a subject up to a moderator (TRIAGE). FailedPrecondition on a closed subject.
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.Escalate
    */
@@ -1099,8 +1789,57 @@ export const ModerationAdminService: GenService<{
     output: typeof CommentResponseSchema;
   },
   /**
-   * Acts on a subject (MODERATOR): warn, hide, remove, mark sensitive, limit, suspend, ban.
-   * Closes the subject's open reports and tells reporters the outcome.
+   * Adds and removes staff labels, e.g. "lang:de" (TRIAGE). FailedPrecondition beyond 20
+   * tags on a subject.
+   *
+   * @generated from rpc kith.moderation.v1.ModerationAdminService.TagSubject
+   */
+  tagSubject: {
+    methodKind: "unary";
+    input: typeof TagSubjectRequestSchema;
+    output: typeof TagSubjectResponseSchema;
+  },
+  /**
+   * Overrides the subject's computed queue priority, or clears the override (TRIAGE).
+   *
+   * @generated from rpc kith.moderation.v1.ModerationAdminService.SetPriority
+   */
+  setPriority: {
+    methodKind: "unary";
+    input: typeof SetPriorityRequestSchema;
+    output: typeof SetPriorityResponseSchema;
+  },
+  /**
+   * Closes a subject without action (TRIAGE; an ESCALATED or SOS-related subject needs
+   * MODERATOR, otherwise PermissionDenied): DISMISSED, its pending reports NO_VIOLATION, and
+   * their reporters are told (moderation.report_decided). FailedPrecondition when already
+   * closed.
+   *
+   * @generated from rpc kith.moderation.v1.ModerationAdminService.Dismiss
+   */
+  dismiss: {
+    methodKind: "unary";
+    input: typeof DismissRequestSchema;
+    output: typeof DismissResponseSchema;
+  },
+  /**
+   * Opens a closed (ACTIONED or DISMISSED) subject again (MODERATOR); actions stay in force.
+   * The reports the last decision closed are PENDING again, and the next decision tells their
+   * reporters the new outcome. FailedPrecondition when the subject is not closed.
+   *
+   * @generated from rpc kith.moderation.v1.ModerationAdminService.Reopen
+   */
+  reopen: {
+    methodKind: "unary";
+    input: typeof ReopenRequestSchema;
+    output: typeof ReopenResponseSchema;
+  },
+  /**
+   * Acts on a subject (MODERATOR): warn, hide, remove, mark sensitive, limit, suspend, ban;
+   * on any subject, reported or not. Closes it (ACTIONED): its pending reports become
+   * ACTION_TAKEN and their reporters are told (moderation.report_decided). The actioned user
+   * gets the statement of reasons (moderation.content_actioned or account_actioned) and may
+   * appeal once, strike or not.
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.TakeAction
    */
@@ -1110,7 +1849,8 @@ export const ModerationAdminService: GenService<{
     output: typeof TakeActionResponseSchema;
   },
   /**
-   * Reverses an action in force (MODERATOR).
+   * Reverses an action in force (MODERATOR); publishes moderation.action_reversed. NotFound
+   * for an unknown action; FailedPrecondition when it is no longer in force.
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.ReverseAction
    */
@@ -1120,7 +1860,8 @@ export const ModerationAdminService: GenService<{
     output: typeof ReverseActionResponseSchema;
   },
   /**
-   * Stops new reports on a subject from reopening it for a while (MODERATOR).
+   * Stops new reports on a subject from reopening it for a while (MODERATOR); see
+   * SubjectStatus.MUTED.
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.MuteSubject
    */
@@ -1130,7 +1871,19 @@ export const ModerationAdminService: GenService<{
     output: typeof MuteSubjectResponseSchema;
   },
   /**
-   * Stops a reporter's reports from entering the queue for a while (MODERATOR).
+   * Ends a subject mute before it expires (MODERATOR). FailedPrecondition when not muted.
+   *
+   * @generated from rpc kith.moderation.v1.ModerationAdminService.UnmuteSubject
+   */
+  unmuteSubject: {
+    methodKind: "unary";
+    input: typeof UnmuteSubjectRequestSchema;
+    output: typeof UnmuteSubjectResponseSchema;
+  },
+  /**
+   * Keeps a reporter's reports out of the queue for a while (MODERATOR): they are still
+   * recorded and decided with their subjects, and the reporter is not told. Logged on the
+   * reporter's user subject.
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.MuteReporter
    */
@@ -1140,7 +1893,27 @@ export const ModerationAdminService: GenService<{
     output: typeof MuteReporterResponseSchema;
   },
   /**
-   * Appeals waiting for a decision, oldest first (MODERATOR).
+   * Ends a reporter mute before it expires (MODERATOR). FailedPrecondition when not muted.
+   *
+   * @generated from rpc kith.moderation.v1.ModerationAdminService.UnmuteReporter
+   */
+  unmuteReporter: {
+    methodKind: "unary";
+    input: typeof UnmuteReporterRequestSchema;
+    output: typeof UnmuteReporterResponseSchema;
+  },
+  /**
+   * Reporters muted now, soonest expiry first (TRIAGE).
+   *
+   * @generated from rpc kith.moderation.v1.ModerationAdminService.ListMutedReporters
+   */
+  listMutedReporters: {
+    methodKind: "unary";
+    input: typeof ListMutedReportersRequestSchema;
+    output: typeof ListMutedReportersResponseSchema;
+  },
+  /**
+   * Appeals by status, oldest first (MODERATOR).
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.ListAppeals
    */
@@ -1150,8 +1923,9 @@ export const ModerationAdminService: GenService<{
     output: typeof ListAppealsResponseSchema;
   },
   /**
-   * Upholds or overturns (reverses the action) an appeal, by someone other than the original
-   * actor (MODERATOR).
+   * Upholds an appeal, or overturns it and so reverses the action (MODERATOR); publishes
+   * moderation.appeal_resolved. The staff member who took the action gets PermissionDenied
+   * (any moderator decides on an automated action); FailedPrecondition when already decided.
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.ResolveAppeal
    */
@@ -1161,7 +1935,7 @@ export const ModerationAdminService: GenService<{
     output: typeof ResolveAppealResponseSchema;
   },
   /**
-   * Every moderation event across subjects, newest first, filterable by actor.
+   * Every moderation event across subjects, newest first, filterable by actor (ADMIN).
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.ListAuditLog
    */
@@ -1171,7 +1945,8 @@ export const ModerationAdminService: GenService<{
     output: typeof ListAuditLogResponseSchema;
   },
   /**
-   * Queue health: pending, action rate, handling time.
+   * Queue health: pending now, and over a window the reports, action rate, handling time and
+   * appeal outcomes (TRIAGE).
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.GetStats
    */
@@ -1181,7 +1956,7 @@ export const ModerationAdminService: GenService<{
     output: typeof GetStatsResponseSchema;
   },
   /**
-   * Automated rules (ADMIN).
+   * Creates an automated rule (ADMIN).
    *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.CreateRule
    */
@@ -1191,6 +1966,9 @@ export const ModerationAdminService: GenService<{
     output: typeof CreateRuleResponseSchema;
   },
   /**
+   * Changes the fields of a rule named in update_mask (ADMIN). NotFound for an unknown rule;
+   * Aborted when base_version is not the rule's version (reload and reapply).
+   *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.UpdateRule
    */
   updateRule: {
@@ -1199,6 +1977,20 @@ export const ModerationAdminService: GenService<{
     output: typeof UpdateRuleResponseSchema;
   },
   /**
+   * Deletes a rule (ADMIN): it stops matching at once and leaves ListRules; the events and
+   * actions it caused keep naming it (ListAuditLog with actor_rule_id). NotFound for an
+   * unknown rule.
+   *
+   * @generated from rpc kith.moderation.v1.ModerationAdminService.DeleteRule
+   */
+  deleteRule: {
+    methodKind: "unary";
+    input: typeof DeleteRuleRequestSchema;
+    output: typeof DeleteRuleResponseSchema;
+  },
+  /**
+   * The automated rules, newest first (TRIAGE: staff read what flagged a subject).
+   *
    * @generated from rpc kith.moderation.v1.ModerationAdminService.ListRules
    */
   listRules: {

@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
-import type { Appeal, Report, ReportCategory, Strike, Subject } from "./types_pb.js";
+import type { ActionNotice, Appeal, Report, ReportCategory, Strike, Subject } from "./types_pb.js";
 import { file_kith_moderation_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/moderation/v1/moderation.proto.
  */
 export const file_kith_moderation_v1_moderation: GenFile = /*@__PURE__*/
-  fileDesc("CiNraXRoL21vZGVyYXRpb24vdjEvbW9kZXJhdGlvbi5wcm90bxISa2l0aC5tb2RlcmF0aW9uLnYxIrYCCg1SZXBvcnRSZXF1ZXN0EjQKB3N1YmplY3QYASABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEIGukgDyAEBEkAKCGNhdGVnb3J5GAIgASgOMiIua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydENhdGVnb3J5Qgq6SAeCAQQQASAAEjMKC3N1YmNhdGVnb3J5GAMgASgJQh66SBtyGRhAMhVeJHxeW2Etel9dK1wuW2Etel9dKyQSGQoHY29tbWVudBgEIAEoCUIIukgFcgMY6AcSIwoIcG9zdF9pZHMYBSADKAlCEbpIDpIBCxAUGAEiBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgGIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI8Cg5SZXBvcnRSZXNwb25zZRIqCgZyZXBvcnQYASABKAsyGi5raXRoLm1vZGVyYXRpb24udjEuUmVwb3J0IlIKFExpc3RNeVJlcG9ydHNSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEIl0KFUxpc3RNeVJlcG9ydHNSZXNwb25zZRIrCgdyZXBvcnRzGAEgAygLMhoua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiWgoXR2V0UmVwb3J0UmVhc29uc1JlcXVlc3QSPwoGbG9jYWxlGAEgASgJQi+6SCxyKhgjMiZeJHxeW0EtWmEtel17MiwzfSgtW0EtWmEtejAtOV17MSw4fSkqJCJFChFSZXBvcnRTdWJjYXRlZ29yeRIMCgRjb2RlGAEgASgJEg0KBWxhYmVsGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJIqYBCgxSZXBvcnRSZWFzb24SNAoIY2F0ZWdvcnkYASABKA4yIi5raXRoLm1vZGVyYXRpb24udjEuUmVwb3J0Q2F0ZWdvcnkSDQoFbGFiZWwYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSPAoNc3ViY2F0ZWdvcmllcxgEIAMoCzIlLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRTdWJjYXRlZ29yeSJNChhHZXRSZXBvcnRSZWFzb25zUmVzcG9uc2USMQoHcmVhc29ucxgBIAMoCzIgLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRSZWFzb24iawoUTGlzdE15U3RyaWtlc1JlcXVlc3QSFwoPaW5jbHVkZV9leHBpcmVkGAEgASgIEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEIl0KFUxpc3RNeVN0cmlrZXNSZXNwb25zZRIrCgdzdHJpa2VzGAEgAygLMhoua2l0aC5tb2RlcmF0aW9uLnYxLlN0cmlrZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkigAEKDUFwcGVhbFJlcXVlc3QSGwoJc3RyaWtlX2lkGAEgASgJQgi6SAVyA7ABARIYCgR0ZXh0GAIgASgJQgq6SAdyBRABGNAPEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI8Cg5BcHBlYWxSZXNwb25zZRIqCgZhcHBlYWwYASABKAsyGi5raXRoLm1vZGVyYXRpb24udjEuQXBwZWFsMvADChFNb2RlcmF0aW9uU2VydmljZRJPCgZSZXBvcnQSIS5raXRoLm1vZGVyYXRpb24udjEuUmVwb3J0UmVxdWVzdBoiLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRSZXNwb25zZRJkCg1MaXN0TXlSZXBvcnRzEigua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RNeVJlcG9ydHNSZXF1ZXN0Gikua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RNeVJlcG9ydHNSZXNwb25zZRJtChBHZXRSZXBvcnRSZWFzb25zEisua2l0aC5tb2RlcmF0aW9uLnYxLkdldFJlcG9ydFJlYXNvbnNSZXF1ZXN0Giwua2l0aC5tb2RlcmF0aW9uLnYxLkdldFJlcG9ydFJlYXNvbnNSZXNwb25zZRJkCg1MaXN0TXlTdHJpa2VzEigua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RNeVN0cmlrZXNSZXF1ZXN0Gikua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RNeVN0cmlrZXNSZXNwb25zZRJPCgZBcHBlYWwSIS5raXRoLm1vZGVyYXRpb24udjEuQXBwZWFsUmVxdWVzdBoiLmtpdGgubW9kZXJhdGlvbi52MS5BcHBlYWxSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_kith_moderation_v1_types]);
+  fileDesc("CiNraXRoL21vZGVyYXRpb24vdjEvbW9kZXJhdGlvbi5wcm90bxISa2l0aC5tb2RlcmF0aW9uLnYxIrYCCg1SZXBvcnRSZXF1ZXN0EjQKB3N1YmplY3QYASABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdEIGukgDyAEBEkAKCGNhdGVnb3J5GAIgASgOMiIua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydENhdGVnb3J5Qgq6SAeCAQQQASAAEjMKC3N1YmNhdGVnb3J5GAMgASgJQh66SBtyGRhAMhVeJHxeW2Etel9dK1wuW2Etel9dKyQSGQoHY29tbWVudBgEIAEoCUIIukgFcgMY6AcSIwoIcG9zdF9pZHMYBSADKAlCEbpIDpIBCxAUGAEiBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgGIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI8Cg5SZXBvcnRSZXNwb25zZRIqCgZyZXBvcnQYASABKAsyGi5raXRoLm1vZGVyYXRpb24udjEuUmVwb3J0IlIKFExpc3RNeVJlcG9ydHNSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEIl0KFUxpc3RNeVJlcG9ydHNSZXNwb25zZRIrCgdyZXBvcnRzGAEgAygLMhoua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiWgoXR2V0UmVwb3J0UmVhc29uc1JlcXVlc3QSPwoGbG9jYWxlGAEgASgJQi+6SCxyKhgjMiZeJHxeW0EtWmEtel17MiwzfSgtW0EtWmEtejAtOV17MSw4fSkqJCJFChFSZXBvcnRTdWJjYXRlZ29yeRIMCgRjb2RlGAEgASgJEg0KBWxhYmVsGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJIqYBCgxSZXBvcnRSZWFzb24SNAoIY2F0ZWdvcnkYASABKA4yIi5raXRoLm1vZGVyYXRpb24udjEuUmVwb3J0Q2F0ZWdvcnkSDQoFbGFiZWwYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSPAoNc3ViY2F0ZWdvcmllcxgEIAMoCzIlLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRTdWJjYXRlZ29yeSJNChhHZXRSZXBvcnRSZWFzb25zUmVzcG9uc2USMQoHcmVhc29ucxgBIAMoCzIgLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRSZWFzb24iawoUTGlzdE15U3RyaWtlc1JlcXVlc3QSFwoPaW5jbHVkZV9leHBpcmVkGAEgASgIEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEIl0KFUxpc3RNeVN0cmlrZXNSZXNwb25zZRIrCgdzdHJpa2VzGAEgAygLMhoua2l0aC5tb2RlcmF0aW9uLnYxLlN0cmlrZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiUgoUTGlzdE15QWN0aW9uc1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQiYwoVTGlzdE15QWN0aW9uc1Jlc3BvbnNlEjEKB2FjdGlvbnMYASADKAsyIC5raXRoLm1vZGVyYXRpb24udjEuQWN0aW9uTm90aWNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIxChJHZXRNeUFjdGlvblJlcXVlc3QSGwoJYWN0aW9uX2lkGAEgASgJQgi6SAVyA7ABASJHChNHZXRNeUFjdGlvblJlc3BvbnNlEjAKBmFjdGlvbhgBIAEoCzIgLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb25Ob3RpY2UikQEKDUFwcGVhbFJlcXVlc3QSGAoEdGV4dBgCIAEoCUIKukgHcgUQARjQDxI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQSGwoJYWN0aW9uX2lkGAQgASgJQgi6SAVyA7ABAUoECAEQAlIJc3RyaWtlX2lkIjwKDkFwcGVhbFJlc3BvbnNlEioKBmFwcGVhbBgBIAEoCzIaLmtpdGgubW9kZXJhdGlvbi52MS5BcHBlYWwyzwUKEU1vZGVyYXRpb25TZXJ2aWNlEk8KBlJlcG9ydBIhLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRSZXF1ZXN0GiIua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydFJlc3BvbnNlEmkKDUxpc3RNeVJlcG9ydHMSKC5raXRoLm1vZGVyYXRpb24udjEuTGlzdE15UmVwb3J0c1JlcXVlc3QaKS5raXRoLm1vZGVyYXRpb24udjEuTGlzdE15UmVwb3J0c1Jlc3BvbnNlIgOQAgEScgoQR2V0UmVwb3J0UmVhc29ucxIrLmtpdGgubW9kZXJhdGlvbi52MS5HZXRSZXBvcnRSZWFzb25zUmVxdWVzdBosLmtpdGgubW9kZXJhdGlvbi52MS5HZXRSZXBvcnRSZWFzb25zUmVzcG9uc2UiA5ACARJpCg1MaXN0TXlTdHJpa2VzEigua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RNeVN0cmlrZXNSZXF1ZXN0Gikua2l0aC5tb2RlcmF0aW9uLnYxLkxpc3RNeVN0cmlrZXNSZXNwb25zZSIDkAIBEmkKDUxpc3RNeUFjdGlvbnMSKC5raXRoLm1vZGVyYXRpb24udjEuTGlzdE15QWN0aW9uc1JlcXVlc3QaKS5raXRoLm1vZGVyYXRpb24udjEuTGlzdE15QWN0aW9uc1Jlc3BvbnNlIgOQAgESYwoLR2V0TXlBY3Rpb24SJi5raXRoLm1vZGVyYXRpb24udjEuR2V0TXlBY3Rpb25SZXF1ZXN0Gicua2l0aC5tb2RlcmF0aW9uLnYxLkdldE15QWN0aW9uUmVzcG9uc2UiA5ACARJPCgZBcHBlYWwSIS5raXRoLm1vZGVyYXRpb24udjEuQXBwZWFsUmVxdWVzdBoiLmtpdGgubW9kZXJhdGlvbi52MS5BcHBlYWxSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_kith_moderation_v1_types]);
 
 /**
  * @generated from message kith.moderation.v1.ReportRequest
@@ -37,14 +37,15 @@ export type ReportRequest = Message<"kith.moderation.v1.ReportRequest"> & {
   subcategory: string;
 
   /**
-   * Plain text for reviewers.
+   * Plain text for reviewers (staff see it; the reported user never does).
    *
    * @generated from field: string comment = 4;
    */
   comment: string;
 
   /**
-   * Posts attached as evidence (e.g. a harassment pattern).
+   * Posts attached as evidence (e.g. a harassment pattern); each must be visible to the
+   * reporter and is snapshotted with the report.
    *
    * @generated from field: repeated string post_ids = 5;
    */
@@ -239,7 +240,7 @@ export const GetReportReasonsResponseSchema: GenMessage<GetReportReasonsResponse
  */
 export type ListMyStrikesRequest = Message<"kith.moderation.v1.ListMyStrikesRequest"> & {
   /**
-   * Include expired strikes.
+   * Include strikes past their expires_at (they no longer count).
    *
    * @generated from field: bool include_expired = 1;
    */
@@ -292,14 +293,93 @@ export const ListMyStrikesResponseSchema: GenMessage<ListMyStrikesResponse> = /*
   messageDesc(file_kith_moderation_v1_moderation, 9);
 
 /**
+ * @generated from message kith.moderation.v1.ListMyActionsRequest
+ */
+export type ListMyActionsRequest = Message<"kith.moderation.v1.ListMyActionsRequest"> & {
+  /**
+   * 0..100; 0 means the default of 20.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token from the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.ListMyActionsRequest.
+ * Use `create(ListMyActionsRequestSchema)` to create a new message.
+ */
+export const ListMyActionsRequestSchema: GenMessage<ListMyActionsRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation, 10);
+
+/**
+ * @generated from message kith.moderation.v1.ListMyActionsResponse
+ */
+export type ListMyActionsResponse = Message<"kith.moderation.v1.ListMyActionsResponse"> & {
+  /**
+   * @generated from field: repeated kith.moderation.v1.ActionNotice actions = 1;
+   */
+  actions: ActionNotice[];
+
+  /**
+   * Opaque cursor for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.ListMyActionsResponse.
+ * Use `create(ListMyActionsResponseSchema)` to create a new message.
+ */
+export const ListMyActionsResponseSchema: GenMessage<ListMyActionsResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation, 11);
+
+/**
+ * @generated from message kith.moderation.v1.GetMyActionRequest
+ */
+export type GetMyActionRequest = Message<"kith.moderation.v1.GetMyActionRequest"> & {
+  /**
+   * @generated from field: string action_id = 1;
+   */
+  actionId: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.GetMyActionRequest.
+ * Use `create(GetMyActionRequestSchema)` to create a new message.
+ */
+export const GetMyActionRequestSchema: GenMessage<GetMyActionRequest> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation, 12);
+
+/**
+ * @generated from message kith.moderation.v1.GetMyActionResponse
+ */
+export type GetMyActionResponse = Message<"kith.moderation.v1.GetMyActionResponse"> & {
+  /**
+   * @generated from field: kith.moderation.v1.ActionNotice action = 1;
+   */
+  action?: ActionNotice | undefined;
+};
+
+/**
+ * Describes the message kith.moderation.v1.GetMyActionResponse.
+ * Use `create(GetMyActionResponseSchema)` to create a new message.
+ */
+export const GetMyActionResponseSchema: GenMessage<GetMyActionResponse> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_moderation, 13);
+
+/**
  * @generated from message kith.moderation.v1.AppealRequest
  */
 export type AppealRequest = Message<"kith.moderation.v1.AppealRequest"> & {
-  /**
-   * @generated from field: string strike_id = 1;
-   */
-  strikeId: string;
-
   /**
    * Why the decision is wrong, plain text.
    *
@@ -314,6 +394,13 @@ export type AppealRequest = Message<"kith.moderation.v1.AppealRequest"> & {
    * @generated from field: string idempotency_key = 3;
    */
   idempotencyKey: string;
+
+  /**
+   * The appealed action (ActionNotice.action_id).
+   *
+   * @generated from field: string action_id = 4;
+   */
+  actionId: string;
 };
 
 /**
@@ -321,7 +408,7 @@ export type AppealRequest = Message<"kith.moderation.v1.AppealRequest"> & {
  * Use `create(AppealRequestSchema)` to create a new message.
  */
 export const AppealRequestSchema: GenMessage<AppealRequest> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation, 10);
+  messageDesc(file_kith_moderation_v1_moderation, 14);
 
 /**
  * @generated from message kith.moderation.v1.AppealResponse
@@ -338,19 +425,28 @@ export type AppealResponse = Message<"kith.moderation.v1.AppealResponse"> & {
  * Use `create(AppealResponseSchema)` to create a new message.
  */
 export const AppealResponseSchema: GenMessage<AppealResponse> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_moderation, 11);
+  messageDesc(file_kith_moderation_v1_moderation, 15);
 
 /**
  * ModerationService is what every user sees of moderation: reporting, the outcome of their
- * reports, their strikes and appeals. Reporters are told the outcome; actioned users get a
- * statement of reasons (as a notification and in ListMyStrikes).
+ * reports, the actions taken against them, their strikes and appeals. Reporters are told the
+ * outcome (moderation.report_decided); an actioned user gets a statement of reasons and may
+ * appeal every action once, with or without a strike (DSA Art. 17 and 20). Every RPC needs a
+ * signed-in session (API keys are refused: reports and appeals stay session-only) and acts on
+ * the caller's own data only. A suspended or banned account still reaches ListMyActions,
+ * GetMyAction, ListMyStrikes and Appeal, so it can contest the decision.
  *
  * @generated from service kith.moderation.v1.ModerationService
  */
 export const ModerationService: GenService<{
   /**
-   * Reports a user, post, comment, circle or help request. Repeated reports of the same
-   * subject by the same user are merged.
+   * Reports a user, post (a reply is a post), circle or incident (any signed-in user).
+   * Moderation snapshots the content as the reporter sees it (the owning service's internal
+   * GetReportSnapshot) and keeps the snapshot with the report. NotFound when the subject or an
+   * attached post does not exist or the caller may not see it; Unavailable when the owning
+   * service does not answer (retry with the same idempotency key). Repeated reports of the
+   * same subject by the same user are merged into their pending report. A muted reporter's
+   * report is accepted alike and decided with the subject, but does not reach the queue.
    *
    * @generated from rpc kith.moderation.v1.ModerationService.Report
    */
@@ -360,7 +456,7 @@ export const ModerationService: GenService<{
     output: typeof ReportResponseSchema;
   },
   /**
-   * The caller's reports with their outcome, newest first.
+   * The caller's reports with their outcome, newest first (own reports only).
    *
    * @generated from rpc kith.moderation.v1.ModerationService.ListMyReports
    */
@@ -370,7 +466,8 @@ export const ModerationService: GenService<{
     output: typeof ListMyReportsResponseSchema;
   },
   /**
-   * The two-level reason taxonomy to build a report form from.
+   * The two-level reason taxonomy to build a report form from, labelled in the requested
+   * locale, falling back to English (any signed-in user).
    *
    * @generated from rpc kith.moderation.v1.ModerationService.GetReportReasons
    */
@@ -380,7 +477,8 @@ export const ModerationService: GenService<{
     output: typeof GetReportReasonsResponseSchema;
   },
   /**
-   * Strikes against the caller's account, with statements of reasons and appeal deadlines.
+   * Strikes against the caller's account, with statements of reasons and the appeal of each
+   * struck action (own strikes only).
    *
    * @generated from rpc kith.moderation.v1.ModerationService.ListMyStrikes
    */
@@ -390,7 +488,31 @@ export const ModerationService: GenService<{
     output: typeof ListMyStrikesResponseSchema;
   },
   /**
-   * Appeals a strike: one appeal per strike, within 20 days.
+   * Every action taken against the caller's account or content, newest first, reversed and
+   * expired ones included, with its statement of reasons and appeal state (own actions only).
+   *
+   * @generated from rpc kith.moderation.v1.ModerationService.ListMyActions
+   */
+  listMyActions: {
+    methodKind: "unary";
+    input: typeof ListMyActionsRequestSchema;
+    output: typeof ListMyActionsResponseSchema;
+  },
+  /**
+   * One action against the caller (the target of a MODERATION_ACTION or APPEAL_DECIDED
+   * notification). NotFound when it is not an action against the caller.
+   *
+   * @generated from rpc kith.moderation.v1.ModerationService.GetMyAction
+   */
+  getMyAction: {
+    methodKind: "unary";
+    input: typeof GetMyActionRequestSchema;
+    output: typeof GetMyActionResponseSchema;
+  },
+  /**
+   * Appeals an action against the caller, once, before its appeal_deadline; a strike is not
+   * needed. NotFound when it is not an action against the caller; AlreadyExists when it was
+   * appealed; FailedPrecondition past the deadline or once staff or an appeal reversed it.
    *
    * @generated from rpc kith.moderation.v1.ModerationService.Appeal
    */

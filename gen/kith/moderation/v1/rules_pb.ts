@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/moderation/v1/rules.proto.
  */
 export const file_kith_moderation_v1_rules: GenFile = /*@__PURE__*/
-  fileDesc("Ch5raXRoL21vZGVyYXRpb24vdjEvcnVsZXMucHJvdG8SEmtpdGgubW9kZXJhdGlvbi52MSJICgxXb3JkTGlzdFJ1bGUSJAoFd29yZHMYASADKAlCFbpIEpIBDwgBEOgHGAEiBnIEEAEYZBISCgp3aG9sZV93b3JkGAIgASgIIjAKCExpbmtSdWxlEiQKB2RvbWFpbnMYASADKAlCE7pIEJIBDQgBEOgHGAEiBHICaAEimAEKCFJhdGVSdWxlEiwKCmV2ZW50X3R5cGUYASABKAlCGLpIFXITMhFeW2Etel0rXC5bYS16X10rJBIeCgptYXhfZXZlbnRzGAIgASgNQgq6SAcqBRiQTigBEj4KBndpbmRvdxgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkITukgQyAEBqgEKIgQIgKMFMgIICiJOCg5DbGFzc2lmaWVyUnVsZRIYCgVsYWJlbBgBIAEoCUIJukgGcgQQARhAEiIKCXRocmVzaG9sZBgCIAEoAkIPukgMCgodAACAPy0AAAAAIrsECgRSdWxlEg8KB3J1bGVfaWQYASABKAkSFwoEbmFtZRgCIAEoCUIJukgGcgQQARhkEh0KC2Rlc2NyaXB0aW9uGAMgASgJQgi6SAVyAxjoBxIPCgdlbmFibGVkGAQgASgIEjUKCXdvcmRfbGlzdBgFIAEoCzIgLmtpdGgubW9kZXJhdGlvbi52MS5Xb3JkTGlzdFJ1bGVIABIsCgRsaW5rGAYgASgLMhwua2l0aC5tb2RlcmF0aW9uLnYxLkxpbmtSdWxlSAASLAoEcmF0ZRgHIAEoCzIcLmtpdGgubW9kZXJhdGlvbi52MS5SYXRlUnVsZUgAEjgKCmNsYXNzaWZpZXIYCCABKAsyIi5raXRoLm1vZGVyYXRpb24udjEuQ2xhc3NpZmllclJ1bGVIABI6CgZlZmZlY3QYCSABKA4yHi5raXRoLm1vZGVyYXRpb24udjEuUnVsZUVmZmVjdEIKukgHggEEEAEgABJACghjYXRlZ29yeRgKIAEoDjIiLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRDYXRlZ29yeUIKukgHggEEEAEgABIaChJjcmVhdGVkX2J5X3VzZXJfaWQYCyABKAkSLgoKY3JlYXRlZF9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCEgoJY29uZGl0aW9uEgW6SAIIASp1CgpSdWxlRWZmZWN0EhsKF1JVTEVfRUZGRUNUX1VOU1BFQ0lGSUVEEAASFAoQUlVMRV9FRkZFQ1RfRkxBRxABEh4KGlJVTEVfRUZGRUNUX01BUktfU0VOU0lUSVZFEAISFAoQUlVMRV9FRkZFQ1RfSElERRADYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_moderation_v1_types]);
+  fileDesc("Ch5raXRoL21vZGVyYXRpb24vdjEvcnVsZXMucHJvdG8SEmtpdGgubW9kZXJhdGlvbi52MSJICgxXb3JkTGlzdFJ1bGUSJAoFd29yZHMYASADKAlCFbpIEpIBDwgBEOgHGAEiBnIEEAEYZBISCgp3aG9sZV93b3JkGAIgASgIIjAKCExpbmtSdWxlEiQKB2RvbWFpbnMYASADKAlCE7pIEJIBDQgBEOgHGAEiBHICaAEi+wIKCFJhdGVSdWxlEh4KCm1heF9ldmVudHMYAiABKA1CCrpIByoFGJBOKAESPgoGd2luZG93GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhO6SBDIAQGqAQoiBAiAowUyAggKEjwKBWV2ZW50GAQgASgOMiEua2l0aC5tb2RlcmF0aW9uLnYxLlJhdGVSdWxlRXZlbnRCCrpIB4IBBBABIAASFwoPd2l0aF9saW5rc19vbmx5GAUgASgIOqUBukihARqeAQokbW9kZXJhdGlvbi5yYXRlX2xpbmtzX29ubHlfZm9yX3Bvc3RzEkJ3aXRoX2xpbmtzX29ubHkgaXMgb25seSBhbGxvd2VkIGZvciBQT1NUX0NSRUFURUQgYW5kIFJFUExZX0NSRUFURUQaMiF0aGlzLndpdGhfbGlua3Nfb25seSB8fCBpbnQodGhpcy5ldmVudCkgaW4gWzEsIDJdSgQIARACUgpldmVudF90eXBlIk4KDkNsYXNzaWZpZXJSdWxlEhgKBWxhYmVsGAEgASgJQgm6SAZyBBABGEASIgoJdGhyZXNob2xkGAIgASgCQg+6SAwKCh0AAIA/LQAAAAAiuQoKBFJ1bGUSDwoHcnVsZV9pZBgBIAEoCRIXCgRuYW1lGAIgASgJQgm6SAZyBBABGGQSHQoLZGVzY3JpcHRpb24YAyABKAlCCLpIBXIDGOgHEg8KB2VuYWJsZWQYBCABKAgSNQoJd29yZF9saXN0GAUgASgLMiAua2l0aC5tb2RlcmF0aW9uLnYxLldvcmRMaXN0UnVsZUgAEiwKBGxpbmsYBiABKAsyHC5raXRoLm1vZGVyYXRpb24udjEuTGlua1J1bGVIABIsCgRyYXRlGAcgASgLMhwua2l0aC5tb2RlcmF0aW9uLnYxLlJhdGVSdWxlSAASOAoKY2xhc3NpZmllchgIIAEoCzIiLmtpdGgubW9kZXJhdGlvbi52MS5DbGFzc2lmaWVyUnVsZUgAEjoKBmVmZmVjdBgJIAEoDjIeLmtpdGgubW9kZXJhdGlvbi52MS5SdWxlRWZmZWN0Qgq6SAeCAQQQASAAEkAKCGNhdGVnb3J5GAogASgOMiIua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydENhdGVnb3J5Qgq6SAeCAQQQASAAEhoKEmNyZWF0ZWRfYnlfdXNlcl9pZBgLIAEoCRIuCgpjcmVhdGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJCCgZzY29wZXMYDiADKA4yHS5raXRoLm1vZGVyYXRpb24udjEuUnVsZVNjb3BlQhO6SBCSAQ0QIBgBIgeCAQQQASAAEg4KBnNoYWRvdxgPIAEoCBIPCgd2ZXJzaW9uGBAgASgNOpYFukiSBRqsAQoWbW9kZXJhdGlvbi5ydWxlX3Njb3BlcxJRcmF0ZSBydWxlcyB0YWtlIG5vIHNjb3Blczsgd29yZC1saXN0LCBsaW5rIGFuZCBjbGFzc2lmaWVyIHJ1bGVzIG5lZWQgYXQgbGVhc3Qgb25lGj9oYXModGhpcy5yYXRlKSA/IHNpemUodGhpcy5zY29wZXMpID09IDAgOiBzaXplKHRoaXMuc2NvcGVzKSA+IDAaogEKK21vZGVyYXRpb24ucnVsZV9yZWplY3Rfb25seV93b3Jkc19hbmRfbGlua3MSM1JFSkVDVCBpcyBvbmx5IGFsbG93ZWQgZm9yIHdvcmQtbGlzdCBhbmQgbGluayBydWxlcxo+aW50KHRoaXMuZWZmZWN0KSAhPSA0IHx8IGhhcyh0aGlzLndvcmRfbGlzdCkgfHwgaGFzKHRoaXMubGluaykabwocbW9kZXJhdGlvbi5ydWxlX3JhdGVfZWZmZWN0cxIgcmF0ZSBydWxlcyBjYW4gb25seSBGTEFHIG9yIEhJREUaLSFoYXModGhpcy5yYXRlKSB8fCBpbnQodGhpcy5lZmZlY3QpIGluIFsxLCAzXRrKAQoqbW9kZXJhdGlvbi5ydWxlX2hlbHBfcmVxdWVzdHNfb25seV9mbGFnZ2VkEkxpbiB0aGUgSEVMUF9SRVFVRVNUIHNjb3BlIG9ubHkgbGluayBydWxlcyBtYXkgYWN0OyBvdGhlciBydWxlcyBjYW4gb25seSBGTEFHGk5pbnQodGhpcy5lZmZlY3QpID09IDEgfHwgaGFzKHRoaXMubGluaykgfHwgIXRoaXMuc2NvcGVzLmV4aXN0cyhzLCBpbnQocykgPT0gNSlCEgoJY29uZGl0aW9uEgW6SAIIASqNAQoKUnVsZUVmZmVjdBIbChdSVUxFX0VGRkVDVF9VTlNQRUNJRklFRBAAEhQKEFJVTEVfRUZGRUNUX0ZMQUcQARIeChpSVUxFX0VGRkVDVF9NQVJLX1NFTlNJVElWRRACEhQKEFJVTEVfRUZGRUNUX0hJREUQAxIWChJSVUxFX0VGRkVDVF9SRUpFQ1QQBCqeAQoJUnVsZVNjb3BlEhoKFlJVTEVfU0NPUEVfVU5TUEVDSUZJRUQQABITCg9SVUxFX1NDT1BFX1BPU1QQARIUChBSVUxFX1NDT1BFX1JFUExZEAISFgoSUlVMRV9TQ09QRV9QUk9GSUxFEAMSFQoRUlVMRV9TQ09QRV9DSVJDTEUQBBIbChdSVUxFX1NDT1BFX0hFTFBfUkVRVUVTVBAFKqoCCg1SYXRlUnVsZUV2ZW50Eh8KG1JBVEVfUlVMRV9FVkVOVF9VTlNQRUNJRklFRBAAEiAKHFJBVEVfUlVMRV9FVkVOVF9QT1NUX0NSRUFURUQQARIhCh1SQVRFX1JVTEVfRVZFTlRfUkVQTFlfQ1JFQVRFRBACEhoKFlJBVEVfUlVMRV9FVkVOVF9SRVBPU1QQAxIYChRSQVRFX1JVTEVfRVZFTlRfTElLRRAEEhsKF1JBVEVfUlVMRV9FVkVOVF9NRU5USU9OEAUSGgoWUkFURV9SVUxFX0VWRU5UX0ZPTExPVxAGEiIKHlJBVEVfUlVMRV9FVkVOVF9DSVJDTEVfQ1JFQVRFRBAHEiAKHFJBVEVfUlVMRV9FVkVOVF9SRVBPUlRfRklMRUQQCGIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_kith_moderation_v1_types]);
 
 /**
  * Matches listed words or phrases in text.
@@ -63,18 +63,12 @@ export const LinkRuleSchema: GenMessage<LinkRule> = /*@__PURE__*/
   messageDesc(file_kith_moderation_v1_rules, 1);
 
 /**
- * Matches an account doing something too often, e.g. 20 posts with links in 10 min.
+ * Matches an account doing something too often, e.g. 20 posts with links in 10 min. Its
+ * subject is the account.
  *
  * @generated from message kith.moderation.v1.RateRule
  */
 export type RateRule = Message<"kith.moderation.v1.RateRule"> & {
-  /**
-   * Event type counted, e.g. "post.created", "user.followed".
-   *
-   * @generated from field: string event_type = 1;
-   */
-  eventType: string;
-
   /**
    * @generated from field: uint32 max_events = 2;
    */
@@ -84,6 +78,20 @@ export type RateRule = Message<"kith.moderation.v1.RateRule"> & {
    * @generated from field: google.protobuf.Duration window = 3;
    */
   window?: Duration | undefined;
+
+  /**
+   * What is counted.
+   *
+   * @generated from field: kith.moderation.v1.RateRuleEvent event = 4;
+   */
+  event: RateRuleEvent;
+
+  /**
+   * Count only posts and replies that contain a link.
+   *
+   * @generated from field: bool with_links_only = 5;
+   */
+  withLinksOnly: boolean;
 };
 
 /**
@@ -185,6 +193,8 @@ export type Rule = Message<"kith.moderation.v1.Rule"> & {
   effect: RuleEffect;
 
   /**
+   * The category a match is filed under (and, for REJECT, what the author is told).
+   *
    * @generated from field: kith.moderation.v1.ReportCategory category = 10;
    */
   category: ReportCategory;
@@ -209,6 +219,30 @@ export type Rule = Message<"kith.moderation.v1.Rule"> & {
    * @generated from field: google.protobuf.Timestamp updated_at = 13;
    */
   updatedAt?: Timestamp | undefined;
+
+  /**
+   * Where a content rule looks; empty for rate rules, which count events.
+   *
+   * @generated from field: repeated kith.moderation.v1.RuleScope scopes = 14;
+   */
+  scopes: RuleScope[];
+
+  /**
+   * Shadow (dry-run) mode: matches are recorded (EventRuleMatched with shadow set, listed by
+   * ListAuditLog with actor_rule_id) but no effect applies and nothing is refused. Try a rule
+   * in shadow before enforcing it.
+   *
+   * @generated from field: bool shadow = 15;
+   */
+  shadow: boolean;
+
+  /**
+   * Output only. 1 on creation, +1 per UpdateRule; send it back as
+   * UpdateRuleRequest.base_version.
+   *
+   * @generated from field: uint32 version = 16;
+   */
+  version: number;
 };
 
 /**
@@ -219,7 +253,9 @@ export const RuleSchema: GenMessage<Rule> = /*@__PURE__*/
   messageDesc(file_kith_moderation_v1_rules, 4);
 
 /**
- * What a matching rule does. Every effect is recorded as done by the rule.
+ * What a matching rule does. Every effect is recorded as done by the rule (Actor.rule_id), and
+ * an effect that restricts content is an automated action (StatementOfReasons.automated_decision)
+ * that its author may appeal like any other.
  *
  * @generated from enum kith.moderation.v1.RuleEffect
  */
@@ -237,16 +273,31 @@ export enum RuleEffect {
   FLAG = 1,
 
   /**
+   * Marks the content sensitive (an automated MARK_SENSITIVE action).
+   *
    * @generated from enum value: RULE_EFFECT_MARK_SENSITIVE = 2;
    */
   MARK_SENSITIVE = 2,
 
   /**
-   * Hidden until a human reviews it.
+   * Hides the content until a moderator decides (an automated HIDE_CONTENT action; the post
+   * shows MODERATION_STATE_UNDER_REVIEW to its author) and opens it for review.
+   * For a rate rule: hides each counted post or reply beyond max_events, and flags the account.
    *
    * @generated from enum value: RULE_EFFECT_HIDE = 3;
    */
   HIDE = 3,
+
+  /**
+   * Refuses the content before it is published (word-list and link rules only): the calling
+   * service answers the author InvalidArgument on the rejected fields, never naming the rule or
+   * what matched (see ModerationInternalService.CheckContent). Content that got past the check
+   * (the check failed open, or the rule is newer than the content) is hidden after
+   * publication as with RULE_EFFECT_HIDE.
+   *
+   * @generated from enum value: RULE_EFFECT_REJECT = 4;
+   */
+  REJECT = 4,
 }
 
 /**
@@ -254,4 +305,133 @@ export enum RuleEffect {
  */
 export const RuleEffectSchema: GenEnum<RuleEffect> = /*@__PURE__*/
   enumDesc(file_kith_moderation_v1_rules, 0);
+
+/**
+ * Where a content rule looks.
+ *
+ * @generated from enum kith.moderation.v1.RuleScope
+ */
+export enum RuleScope {
+  /**
+   * @generated from enum value: RULE_SCOPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Top-level posts: text, content warning, media descriptions and links.
+   *
+   * @generated from enum value: RULE_SCOPE_POST = 1;
+   */
+  POST = 1,
+
+  /**
+   * Replies (posts with a parent): the same fields.
+   *
+   * @generated from enum value: RULE_SCOPE_REPLY = 2;
+   */
+  REPLY = 2,
+
+  /**
+   * Profiles: display name, bio and links.
+   *
+   * @generated from enum value: RULE_SCOPE_PROFILE = 3;
+   */
+  PROFILE = 3,
+
+  /**
+   * Circles: name and description.
+   *
+   * @generated from enum value: RULE_SCOPE_CIRCLE = 4;
+   */
+  CIRCLE = 4,
+
+  /**
+   * Help-request text. Only link rules (known scam or malware domains) may hide or refuse a
+   * help request; other rules only flag it, so a person asking for help is never silenced by
+   * a word list or a classifier. An SOS is never checked: no rule refuses, hides or flags one.
+   *
+   * @generated from enum value: RULE_SCOPE_HELP_REQUEST = 5;
+   */
+  HELP_REQUEST = 5,
+}
+
+/**
+ * Describes the enum kith.moderation.v1.RuleScope.
+ */
+export const RuleScopeSchema: GenEnum<RuleScope> = /*@__PURE__*/
+  enumDesc(file_kith_moderation_v1_rules, 1);
+
+/**
+ * What a rate rule counts, per acting account (was a string event type, review X8).
+ *
+ * @generated from enum kith.moderation.v1.RateRuleEvent
+ */
+export enum RateRuleEvent {
+  /**
+   * @generated from enum value: RATE_RULE_EVENT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Top-level posts published (post.created).
+   *
+   * @generated from enum value: RATE_RULE_EVENT_POST_CREATED = 1;
+   */
+  POST_CREATED = 1,
+
+  /**
+   * Replies published (post.comment_created).
+   *
+   * @generated from enum value: RATE_RULE_EVENT_REPLY_CREATED = 2;
+   */
+  REPLY_CREATED = 2,
+
+  /**
+   * Reposts (post.reposted).
+   *
+   * @generated from enum value: RATE_RULE_EVENT_REPOST = 3;
+   */
+  REPOST = 3,
+
+  /**
+   * Likes (post.liked).
+   *
+   * @generated from enum value: RATE_RULE_EVENT_LIKE = 4;
+   */
+  LIKE = 4,
+
+  /**
+   * Users mentioned (post.mentioned), counted per mentioning author.
+   *
+   * @generated from enum value: RATE_RULE_EVENT_MENTION = 5;
+   */
+  MENTION = 5,
+
+  /**
+   * Follows and follow requests (user.followed, user.follow_requested).
+   *
+   * @generated from enum value: RATE_RULE_EVENT_FOLLOW = 6;
+   */
+  FOLLOW = 6,
+
+  /**
+   * Circles created (circle.created).
+   *
+   * @generated from enum value: RATE_RULE_EVENT_CIRCLE_CREATED = 7;
+   */
+  CIRCLE_CREATED = 7,
+
+  /**
+   * Reports filed (ModerationService.Report): mass reporting.
+   *
+   * @generated from enum value: RATE_RULE_EVENT_REPORT_FILED = 8;
+   */
+  REPORT_FILED = 8,
+}
+
+/**
+ * Describes the enum kith.moderation.v1.RateRuleEvent.
+ */
+export const RateRuleEventSchema: GenEnum<RateRuleEvent> = /*@__PURE__*/
+  enumDesc(file_kith_moderation_v1_rules, 2);
 

@@ -13,10 +13,11 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/moderation/v1/types.proto.
  */
 export const file_kith_moderation_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("Ch5raXRoL21vZGVyYXRpb24vdjEvdHlwZXMucHJvdG8SEmtpdGgubW9kZXJhdGlvbi52MSK2AQoHU3ViamVjdBIbCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABAUgAEhsKB3Bvc3RfaWQYAiABKAlCCLpIBXIDsAEBSAASHgoKY29tbWVudF9pZBgDIAEoCUIIukgFcgOwAQFIABIdCgljaXJjbGVfaWQYBCABKAlCCLpIBXIDsAEBSAASIwoPaGVscF9yZXF1ZXN0X2lkGAUgASgJQgi6SAVyA7ABAUgAQg0KBGtpbmQSBbpIAggBIkcKBUFjdG9yEhEKB3VzZXJfaWQYASABKAlIABIRCgdydWxlX2lkGAIgASgJSAASEAoGc3lzdGVtGAMgASgISABCBgoEa2luZCLkAgoGUmVwb3J0EhEKCXJlcG9ydF9pZBgBIAEoCRIsCgdzdWJqZWN0GAIgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3QSNAoIY2F0ZWdvcnkYAyABKA4yIi5raXRoLm1vZGVyYXRpb24udjEuUmVwb3J0Q2F0ZWdvcnkSEwoLc3ViY2F0ZWdvcnkYBCABKAkSDwoHY29tbWVudBgFIAEoCRIQCghwb3N0X2lkcxgGIAMoCRIyCgdvdXRjb21lGAcgASgOMiEua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydE91dGNvbWUSFwoPb3V0Y29tZV9tZXNzYWdlGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlY2lkZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoAECgZBY3Rpb24SEQoJYWN0aW9uX2lkGAEgASgJEiwKB3N1YmplY3QYAiABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdBIsCgR0eXBlGAMgASgOMh4ua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvblR5cGUSDgoGcG9saWN5GAQgASgJEi4KCHNldmVyaXR5GAUgASgOMhwua2l0aC5tb2RlcmF0aW9uLnYxLlNldmVyaXR5EisKCGR1cmF0aW9uGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KCmV4cGlyZXNfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKFHN0YXRlbWVudF9vZl9yZWFzb25zGAggASgJEhUKDWludGVybmFsX25vdGUYCSABKAkSEQoJc3RyaWtlX2lkGAogASgJEigKBWFjdG9yGAsgASgLMhkua2l0aC5tb2RlcmF0aW9uLnYxLkFjdG9yEi4KCmNyZWF0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JldmVyc2VkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9yZXZlcnNhbF9yZWFzb24YDiABKAki4wIKBlN0cmlrZRIRCglzdHJpa2VfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIRCglhY3Rpb25faWQYAyABKAkSMwoLYWN0aW9uX3R5cGUYBCABKA4yHi5raXRoLm1vZGVyYXRpb24udjEuQWN0aW9uVHlwZRIOCgZwb2xpY3kYBSABKAkSHAoUc3RhdGVtZW50X29mX3JlYXNvbnMYBiABKAkSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPYXBwZWFsX2RlYWRsaW5lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgZhcHBlYWwYCiABKAsyGi5raXRoLm1vZGVyYXRpb24udjEuQXBwZWFsIvgBCgZBcHBlYWwSEQoJYXBwZWFsX2lkGAEgASgJEhEKCXN0cmlrZV9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEgwKBHRleHQYBCABKAkSMAoGc3RhdHVzGAUgASgOMiAua2l0aC5tb2RlcmF0aW9uLnYxLkFwcGVhbFN0YXR1cxIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWNpZGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9kZWNpc2lvbl9yZWFzb24YCCABKAkitwYKD01vZGVyYXRpb25FdmVudBIQCghldmVudF9pZBgBIAEoCRIsCgdzdWJqZWN0GAIgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3QSKAoFYWN0b3IYAyABKAsyGS5raXRoLm1vZGVyYXRpb24udjEuQWN0b3ISLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoMcmVwb3J0X2ZpbGVkGAUgASgLMhoua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydEgAEj0KDGFja25vd2xlZGdlZBgGIAEoCzIlLmtpdGgubW9kZXJhdGlvbi52MS5FdmVudEFja25vd2xlZGdlZEgAEjcKCWVzY2FsYXRlZBgHIAEoCzIiLmtpdGgubW9kZXJhdGlvbi52MS5FdmVudEVzY2FsYXRlZEgAEjMKB2NvbW1lbnQYCCABKAsyIC5raXRoLm1vZGVyYXRpb24udjEuRXZlbnRDb21tZW50SAASMgoMYWN0aW9uX3Rha2VuGAkgASgLMhoua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvbkgAEkIKD2FjdGlvbl9yZXZlcnNlZBgKIAEoCzInLmtpdGgubW9kZXJhdGlvbi52MS5FdmVudEFjdGlvblJldmVyc2VkSAASPgoNc3ViamVjdF9tdXRlZBgLIAEoCzIlLmtpdGgubW9kZXJhdGlvbi52MS5FdmVudFN1YmplY3RNdXRlZEgAEkAKDnJlcG9ydGVyX211dGVkGAwgASgLMiYua2l0aC5tb2RlcmF0aW9uLnYxLkV2ZW50UmVwb3J0ZXJNdXRlZEgAEjIKDGFwcGVhbF9maWxlZBgNIAEoCzIaLmtpdGgubW9kZXJhdGlvbi52MS5BcHBlYWxIABI1Cg9hcHBlYWxfcmVzb2x2ZWQYDiABKAsyGi5raXRoLm1vZGVyYXRpb24udjEuQXBwZWFsSAASPAoMcnVsZV9tYXRjaGVkGA8gASgLMiQua2l0aC5tb2RlcmF0aW9uLnYxLkV2ZW50UnVsZU1hdGNoZWRIAEIGCgRraW5kIhMKEUV2ZW50QWNrbm93bGVkZ2VkIiAKDkV2ZW50RXNjYWxhdGVkEg4KBnJlYXNvbhgBIAEoCSIcCgxFdmVudENvbW1lbnQSDAoEdGV4dBgBIAEoCSI4ChNFdmVudEFjdGlvblJldmVyc2VkEhEKCWFjdGlvbl9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiPgoRRXZlbnRTdWJqZWN0TXV0ZWQSKQoFdW50aWwYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlQKEkV2ZW50UmVwb3J0ZXJNdXRlZBITCgtyZXBvcnRlcl9pZBgBIAEoCRIpCgV1bnRpbBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMwoQRXZlbnRSdWxlTWF0Y2hlZBIPCgdydWxlX2lkGAEgASgJEg4KBmRldGFpbBgCIAEoCSL7AgoJUXVldWVJdGVtEiwKB3N1YmplY3QYASABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdBIxCgZzdGF0dXMYAiABKA4yIS5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdFN0YXR1cxIQCghwcmlvcml0eRgDIAEoDRITCgtzb3NfcmVsYXRlZBgEIAEoCBIUCgxyZXBvcnRfY291bnQYBSABKA0SFgoOcmVwb3J0ZXJfY291bnQYBiABKA0SNgoKY2F0ZWdvcmllcxgHIAMoDjIiLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRDYXRlZ29yeRI1ChFmaXJzdF9yZXBvcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoQbGFzdF9yZXBvcnRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLYXNzaWduZWVfaWQYCiABKAkqwQMKDlJlcG9ydENhdGVnb3J5Eh8KG1JFUE9SVF9DQVRFR09SWV9VTlNQRUNJRklFRBAAEhgKFFJFUE9SVF9DQVRFR09SWV9TUEFNEAESHgoaUkVQT1JUX0NBVEVHT1JZX0hBUkFTU01FTlQQAhIYChRSRVBPUlRfQ0FURUdPUllfSEFURRADEhsKF1JFUE9SVF9DQVRFR09SWV9ET1hYSU5HEAQSGAoUUkVQT1JUX0NBVEVHT1JZX05DSUkQBRIdChlSRVBPUlRfQ0FURUdPUllfU0VMRl9IQVJNEAYSHAoYUkVQT1JUX0NBVEVHT1JZX1ZJT0xFTkNFEAcSIQodUkVQT1JUX0NBVEVHT1JZX0lNUEVSU09OQVRJT04QCBIfChtSRVBPUlRfQ0FURUdPUllfQkFOX0VWQVNJT04QCRIgChxSRVBPUlRfQ0FURUdPUllfQ0hJTERfU0FGRVRZEAoSGwoXUkVQT1JUX0NBVEVHT1JZX0lMTEVHQUwQCxIoCiRSRVBPUlRfQ0FURUdPUllfU0FGRVRZX0ZFQVRVUkVfQUJVU0UQDBIZChVSRVBPUlRfQ0FURUdPUllfT1RIRVIQDSqNAQoNUmVwb3J0T3V0Y29tZRIeChpSRVBPUlRfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlJFUE9SVF9PVVRDT01FX1BFTkRJTkcQARIfChtSRVBPUlRfT1VUQ09NRV9BQ1RJT05fVEFLRU4QAhIfChtSRVBPUlRfT1VUQ09NRV9OT19WSU9MQVRJT04QAyriAQoKQWN0aW9uVHlwZRIbChdBQ1RJT05fVFlQRV9VTlNQRUNJRklFRBAAEhQKEEFDVElPTl9UWVBFX1dBUk4QARIcChhBQ1RJT05fVFlQRV9ISURFX0NPTlRFTlQQAhIeChpBQ1RJT05fVFlQRV9SRU1PVkVfQ09OVEVOVBADEh4KGkFDVElPTl9UWVBFX01BUktfU0VOU0lUSVZFEAQSFQoRQUNUSU9OX1RZUEVfTElNSVQQBRIXChNBQ1RJT05fVFlQRV9TVVNQRU5EEAYSEwoPQUNUSU9OX1RZUEVfQkFOEAcqdQoIU2V2ZXJpdHkSGAoUU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIQCgxTRVZFUklUWV9MT1cQARITCg9TRVZFUklUWV9NRURJVU0QAhIRCg1TRVZFUklUWV9ISUdIEAMSFQoRU0VWRVJJVFlfQ1JJVElDQUwQBCrcAQoNU3ViamVjdFN0YXR1cxIeChpTVUJKRUNUX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE1NVQkpFQ1RfU1RBVFVTX09QRU4QARIfChtTVUJKRUNUX1NUQVRVU19BQ0tOT1dMRURHRUQQAhIcChhTVUJKRUNUX1NUQVRVU19FU0NBTEFURUQQAxIbChdTVUJKRUNUX1NUQVRVU19BQ1RJT05FRBAEEhwKGFNVQkpFQ1RfU1RBVFVTX0RJU01JU1NFRBAFEhgKFFNVQkpFQ1RfU1RBVFVTX01VVEVEEAYqgAEKDEFwcGVhbFN0YXR1cxIdChlBUFBFQUxfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVQVBQRUFMX1NUQVRVU19QRU5ESU5HEAESGAoUQVBQRUFMX1NUQVRVU19VUEhFTEQQAhIcChhBUFBFQUxfU1RBVFVTX09WRVJUVVJORUQQA2IGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Ch5raXRoL21vZGVyYXRpb24vdjEvdHlwZXMucHJvdG8SEmtpdGgubW9kZXJhdGlvbi52MSK1AQoHU3ViamVjdBIbCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABAUgAEhsKB3Bvc3RfaWQYAiABKAlCCLpIBXIDsAEBSAASHQoJY2lyY2xlX2lkGAQgASgJQgi6SAVyA7ABAUgAEh8KC2luY2lkZW50X2lkGAUgASgJQgi6SAVyA7ABAUgAQg0KBGtpbmQSBbpIAggBSgQIAxAEUgpjb21tZW50X2lkUg9oZWxwX3JlcXVlc3RfaWQiRwoFQWN0b3ISEQoHdXNlcl9pZBgBIAEoCUgAEhEKB3J1bGVfaWQYAiABKAlIABIQCgZzeXN0ZW0YAyABKAhIAEIGCgRraW5kIuQCCgZSZXBvcnQSEQoJcmVwb3J0X2lkGAEgASgJEiwKB3N1YmplY3QYAiABKAsyGy5raXRoLm1vZGVyYXRpb24udjEuU3ViamVjdBI0CghjYXRlZ29yeRgDIAEoDjIiLmtpdGgubW9kZXJhdGlvbi52MS5SZXBvcnRDYXRlZ29yeRITCgtzdWJjYXRlZ29yeRgEIAEoCRIPCgdjb21tZW50GAUgASgJEhAKCHBvc3RfaWRzGAYgAygJEjIKB291dGNvbWUYByABKA4yIS5raXRoLm1vZGVyYXRpb24udjEuUmVwb3J0T3V0Y29tZRIXCg9vdXRjb21lX21lc3NhZ2UYCCABKAkSLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZGVjaWRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAizgEKElN0YXRlbWVudE9mUmVhc29ucxITCgtleHBsYW5hdGlvbhgBIAEoCRIwCgZncm91bmQYAiABKA4yIC5raXRoLm1vZGVyYXRpb24udjEuQWN0aW9uR3JvdW5kEg4KBnBvbGljeRgDIAEoCRIXCg9sZWdhbF9yZWZlcmVuY2UYBCABKAkSGwoTYXV0b21hdGVkX2RldGVjdGlvbhgFIAEoCBIaChJhdXRvbWF0ZWRfZGVjaXNpb24YBiABKAgSDwoHcmVkcmVzcxgHIAEoCSLgBQoGQWN0aW9uEhEKCWFjdGlvbl9pZBgBIAEoCRIsCgdzdWJqZWN0GAIgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3QSLAoEdHlwZRgDIAEoDjIeLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb25UeXBlEi4KCHNldmVyaXR5GAUgASgOMhwua2l0aC5tb2RlcmF0aW9uLnYxLlNldmVyaXR5EisKCGR1cmF0aW9uGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KCmV4cGlyZXNfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWludGVybmFsX25vdGUYCSABKAkSEQoJc3RyaWtlX2lkGAogASgJEigKBWFjdG9yGAsgASgLMhkua2l0aC5tb2RlcmF0aW9uLnYxLkFjdG9yEi4KCmNyZWF0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JldmVyc2VkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9yZXZlcnNhbF9yZWFzb24YDiABKAkSRAoUc3RhdGVtZW50X29mX3JlYXNvbnMYDyABKAsyJi5raXRoLm1vZGVyYXRpb24udjEuU3RhdGVtZW50T2ZSZWFzb25zEg8KB3VzZXJfaWQYECABKAkSMwoPYXBwZWFsX2RlYWRsaW5lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJACg5yZXZlcnNhbF9jYXVzZRgSIAEoDjIoLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb25SZXZlcnNhbFJlYXNvbhIqCgZhcHBlYWwYEyABKAsyGi5raXRoLm1vZGVyYXRpb24udjEuQXBwZWFsSgQIBBAFSgQICBAJUgZwb2xpY3kiywQKDEFjdGlvbk5vdGljZRIRCglhY3Rpb25faWQYASABKAkSLAoHc3ViamVjdBgCIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0EiwKBHR5cGUYAyABKA4yHi5raXRoLm1vZGVyYXRpb24udjEuQWN0aW9uVHlwZRJEChRzdGF0ZW1lbnRfb2ZfcmVhc29ucxgEIAEoCzImLmtpdGgubW9kZXJhdGlvbi52MS5TdGF0ZW1lbnRPZlJlYXNvbnMSKwoIZHVyYXRpb24YBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLgoKZXhwaXJlc19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJc3RyaWtlX2lkGAggASgJEjMKD2FwcGVhbF9kZWFkbGluZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKY2FuX2FwcGVhbBgKIAEoCBIqCgZhcHBlYWwYCyABKAsyGi5raXRoLm1vZGVyYXRpb24udjEuQXBwZWFsEi8KC3JldmVyc2VkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJACg5yZXZlcnNhbF9jYXVzZRgNIAEoDjIoLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb25SZXZlcnNhbFJlYXNvbiKPAwoGU3RyaWtlEhEKCXN0cmlrZV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhEKCWFjdGlvbl9pZBgDIAEoCRIzCgthY3Rpb25fdHlwZRgEIAEoDjIeLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb25UeXBlEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2FwcGVhbF9kZWFkbGluZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKgoGYXBwZWFsGAogASgLMhoua2l0aC5tb2RlcmF0aW9uLnYxLkFwcGVhbBJEChRzdGF0ZW1lbnRfb2ZfcmVhc29ucxgLIAEoCzImLmtpdGgubW9kZXJhdGlvbi52MS5TdGF0ZW1lbnRPZlJlYXNvbnNKBAgFEAZKBAgGEAdSBnBvbGljeSKJAgoGQXBwZWFsEhEKCWFwcGVhbF9pZBgBIAEoCRIPCgd1c2VyX2lkGAMgASgJEgwKBHRleHQYBCABKAkSMAoGc3RhdHVzGAUgASgOMiAua2l0aC5tb2RlcmF0aW9uLnYxLkFwcGVhbFN0YXR1cxIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWNpZGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9kZWNpc2lvbl9yZWFzb24YCCABKAkSEQoJYWN0aW9uX2lkGAkgASgJSgQIAhADUglzdHJpa2VfaWQi3goKD01vZGVyYXRpb25FdmVudBIQCghldmVudF9pZBgBIAEoCRIsCgdzdWJqZWN0GAIgASgLMhsua2l0aC5tb2RlcmF0aW9uLnYxLlN1YmplY3QSKAoFYWN0b3IYAyABKAsyGS5raXRoLm1vZGVyYXRpb24udjEuQWN0b3ISLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoMcmVwb3J0X2ZpbGVkGAUgASgLMhoua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydEgAEj0KDGFja25vd2xlZGdlZBgGIAEoCzIlLmtpdGgubW9kZXJhdGlvbi52MS5FdmVudEFja25vd2xlZGdlZEgAEjcKCWVzY2FsYXRlZBgHIAEoCzIiLmtpdGgubW9kZXJhdGlvbi52MS5FdmVudEVzY2FsYXRlZEgAEjMKB2NvbW1lbnQYCCABKAsyIC5raXRoLm1vZGVyYXRpb24udjEuRXZlbnRDb21tZW50SAASMgoMYWN0aW9uX3Rha2VuGAkgASgLMhoua2l0aC5tb2RlcmF0aW9uLnYxLkFjdGlvbkgAEkIKD2FjdGlvbl9yZXZlcnNlZBgKIAEoCzInLmtpdGgubW9kZXJhdGlvbi52MS5FdmVudEFjdGlvblJldmVyc2VkSAASPgoNc3ViamVjdF9tdXRlZBgLIAEoCzIlLmtpdGgubW9kZXJhdGlvbi52MS5FdmVudFN1YmplY3RNdXRlZEgAEkAKDnJlcG9ydGVyX211dGVkGAwgASgLMiYua2l0aC5tb2RlcmF0aW9uLnYxLkV2ZW50UmVwb3J0ZXJNdXRlZEgAEjIKDGFwcGVhbF9maWxlZBgNIAEoCzIaLmtpdGgubW9kZXJhdGlvbi52MS5BcHBlYWxIABI1Cg9hcHBlYWxfcmVzb2x2ZWQYDiABKAsyGi5raXRoLm1vZGVyYXRpb24udjEuQXBwZWFsSAASPAoMcnVsZV9tYXRjaGVkGA8gASgLMiQua2l0aC5tb2RlcmF0aW9uLnYxLkV2ZW50UnVsZU1hdGNoZWRIABI3CglkaXNtaXNzZWQYECABKAsyIi5raXRoLm1vZGVyYXRpb24udjEuRXZlbnREaXNtaXNzZWRIABI1CghyZW9wZW5lZBgRIAEoCzIhLmtpdGgubW9kZXJhdGlvbi52MS5FdmVudFJlb3BlbmVkSAASQgoPc3ViamVjdF91bm11dGVkGBIgASgLMicua2l0aC5tb2RlcmF0aW9uLnYxLkV2ZW50U3ViamVjdFVubXV0ZWRIABJEChByZXBvcnRlcl91bm11dGVkGBMgASgLMigua2l0aC5tb2RlcmF0aW9uLnYxLkV2ZW50UmVwb3J0ZXJVbm11dGVkSAASNQoIYXNzaWduZWQYFCABKAsyIS5raXRoLm1vZGVyYXRpb24udjEuRXZlbnRBc3NpZ25lZEgAEjkKCnVuYXNzaWduZWQYFSABKAsyIy5raXRoLm1vZGVyYXRpb24udjEuRXZlbnRVbmFzc2lnbmVkSAASMQoGdGFnZ2VkGBYgASgLMh8ua2l0aC5tb2RlcmF0aW9uLnYxLkV2ZW50VGFnZ2VkSAASRAoQcHJpb3JpdHlfY2hhbmdlZBgXIAEoCzIoLmtpdGgubW9kZXJhdGlvbi52MS5FdmVudFByaW9yaXR5Q2hhbmdlZEgAEkAKDmNvbnRlbnRfdmlld2VkGBggASgLMiYua2l0aC5tb2RlcmF0aW9uLnYxLkV2ZW50Q29udGVudFZpZXdlZEgAQgYKBGtpbmQiEwoRRXZlbnRBY2tub3dsZWRnZWQiIAoORXZlbnRFc2NhbGF0ZWQSDgoGcmVhc29uGAEgASgJIhwKDEV2ZW50Q29tbWVudBIMCgR0ZXh0GAEgASgJInEKE0V2ZW50QWN0aW9uUmV2ZXJzZWQSEQoJYWN0aW9uX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCRI3CgVjYXVzZRgDIAEoDjIoLmtpdGgubW9kZXJhdGlvbi52MS5BY3Rpb25SZXZlcnNhbFJlYXNvbiJOChFFdmVudFN1YmplY3RNdXRlZBIpCgV1bnRpbBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmVhc29uGAIgASgJImQKEkV2ZW50UmVwb3J0ZXJNdXRlZBITCgtyZXBvcnRlcl9pZBgBIAEoCRIpCgV1bnRpbBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmVhc29uGAMgASgJIlUKEEV2ZW50UnVsZU1hdGNoZWQSDwoHcnVsZV9pZBgBIAEoCRIOCgZkZXRhaWwYAiABKAkSDgoGc2hhZG93GAMgASgIEhAKCHJlamVjdGVkGAQgASgIIjoKDkV2ZW50RGlzbWlzc2VkEg4KBnJlYXNvbhgBIAEoCRIYChByZXBvcnRlcl9tZXNzYWdlGAIgASgJIh8KDUV2ZW50UmVvcGVuZWQSDgoGcmVhc29uGAEgASgJIiUKE0V2ZW50U3ViamVjdFVubXV0ZWQSDgoGcmVhc29uGAEgASgJIjsKFEV2ZW50UmVwb3J0ZXJVbm11dGVkEhMKC3JlcG9ydGVyX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIkCg1FdmVudEFzc2lnbmVkEhMKC2Fzc2lnbmVlX2lkGAEgASgJIi8KD0V2ZW50VW5hc3NpZ25lZBIcChRwcmV2aW91c19hc3NpZ25lZV9pZBgBIAEoCSItCgtFdmVudFRhZ2dlZBINCgVhZGRlZBgBIAMoCRIPCgdyZW1vdmVkGAIgAygJIjkKFEV2ZW50UHJpb3JpdHlDaGFuZ2VkEhAKCHByaW9yaXR5GAEgASgNEg8KB2NsZWFyZWQYAiABKAgiKQoSRXZlbnRDb250ZW50Vmlld2VkEhMKC3NuYXBzaG90X2lkGAEgASgJItcDCglRdWV1ZUl0ZW0SLAoHc3ViamVjdBgBIAEoCzIbLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0EjEKBnN0YXR1cxgCIAEoDjIhLmtpdGgubW9kZXJhdGlvbi52MS5TdWJqZWN0U3RhdHVzEhAKCHByaW9yaXR5GAMgASgNEhMKC3Nvc19yZWxhdGVkGAQgASgIEhQKDHJlcG9ydF9jb3VudBgFIAEoDRIWCg5yZXBvcnRlcl9jb3VudBgGIAEoDRI2CgpjYXRlZ29yaWVzGAcgAygOMiIua2l0aC5tb2RlcmF0aW9uLnYxLlJlcG9ydENhdGVnb3J5EjUKEWZpcnN0X3JlcG9ydGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChBsYXN0X3JlcG9ydGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgthc3NpZ25lZV9pZBgKIAEoCRIMCgR0YWdzGAsgAygJEhsKE3ByaW9yaXR5X292ZXJyaWRkZW4YDCABKAgSLwoLbXV0ZWRfdW50aWwYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKsEDCg5SZXBvcnRDYXRlZ29yeRIfChtSRVBPUlRfQ0FURUdPUllfVU5TUEVDSUZJRUQQABIYChRSRVBPUlRfQ0FURUdPUllfU1BBTRABEh4KGlJFUE9SVF9DQVRFR09SWV9IQVJBU1NNRU5UEAISGAoUUkVQT1JUX0NBVEVHT1JZX0hBVEUQAxIbChdSRVBPUlRfQ0FURUdPUllfRE9YWElORxAEEhgKFFJFUE9SVF9DQVRFR09SWV9OQ0lJEAUSHQoZUkVQT1JUX0NBVEVHT1JZX1NFTEZfSEFSTRAGEhwKGFJFUE9SVF9DQVRFR09SWV9WSU9MRU5DRRAHEiEKHVJFUE9SVF9DQVRFR09SWV9JTVBFUlNPTkFUSU9OEAgSHwobUkVQT1JUX0NBVEVHT1JZX0JBTl9FVkFTSU9OEAkSIAocUkVQT1JUX0NBVEVHT1JZX0NISUxEX1NBRkVUWRAKEhsKF1JFUE9SVF9DQVRFR09SWV9JTExFR0FMEAsSKAokUkVQT1JUX0NBVEVHT1JZX1NBRkVUWV9GRUFUVVJFX0FCVVNFEAwSGQoVUkVQT1JUX0NBVEVHT1JZX09USEVSEA0qjQEKDVJlcG9ydE91dGNvbWUSHgoaUkVQT1JUX09VVENPTUVfVU5TUEVDSUZJRUQQABIaChZSRVBPUlRfT1VUQ09NRV9QRU5ESU5HEAESHwobUkVQT1JUX09VVENPTUVfQUNUSU9OX1RBS0VOEAISHwobUkVQT1JUX09VVENPTUVfTk9fVklPTEFUSU9OEAMq4gEKCkFjdGlvblR5cGUSGwoXQUNUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIUChBBQ1RJT05fVFlQRV9XQVJOEAESHAoYQUNUSU9OX1RZUEVfSElERV9DT05URU5UEAISHgoaQUNUSU9OX1RZUEVfUkVNT1ZFX0NPTlRFTlQQAxIeChpBQ1RJT05fVFlQRV9NQVJLX1NFTlNJVElWRRAEEhUKEUFDVElPTl9UWVBFX0xJTUlUEAUSFwoTQUNUSU9OX1RZUEVfU1VTUEVORBAGEhMKD0FDVElPTl9UWVBFX0JBThAHKnUKCFNldmVyaXR5EhgKFFNFVkVSSVRZX1VOU1BFQ0lGSUVEEAASEAoMU0VWRVJJVFlfTE9XEAESEwoPU0VWRVJJVFlfTUVESVVNEAISEQoNU0VWRVJJVFlfSElHSBADEhUKEVNFVkVSSVRZX0NSSVRJQ0FMEAQq3AEKDVN1YmplY3RTdGF0dXMSHgoaU1VCSkVDVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNTVUJKRUNUX1NUQVRVU19PUEVOEAESHwobU1VCSkVDVF9TVEFUVVNfQUNLTk9XTEVER0VEEAISHAoYU1VCSkVDVF9TVEFUVVNfRVNDQUxBVEVEEAMSGwoXU1VCSkVDVF9TVEFUVVNfQUNUSU9ORUQQBBIcChhTVUJKRUNUX1NUQVRVU19ESVNNSVNTRUQQBRIYChRTVUJKRUNUX1NUQVRVU19NVVRFRBAGKoABCgxBcHBlYWxTdGF0dXMSHQoZQVBQRUFMX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFUFQUEVBTF9TVEFUVVNfUEVORElORxABEhgKFEFQUEVBTF9TVEFUVVNfVVBIRUxEEAISHAoYQVBQRUFMX1NUQVRVU19PVkVSVFVSTkVEEAMqYQoMQWN0aW9uR3JvdW5kEh0KGUFDVElPTl9HUk9VTkRfVU5TUEVDSUZJRUQQABIXChNBQ1RJT05fR1JPVU5EX1RFUk1TEAESGQoVQUNUSU9OX0dST1VORF9JTExFR0FMEAIqsgEKFEFjdGlvblJldmVyc2FsUmVhc29uEiYKIkFDVElPTl9SRVZFUlNBTF9SRUFTT05fVU5TUEVDSUZJRUQQABIgChxBQ1RJT05fUkVWRVJTQUxfUkVBU09OX1NUQUZGEAESLAooQUNUSU9OX1JFVkVSU0FMX1JFQVNPTl9BUFBFQUxfT1ZFUlRVUk5FRBACEiIKHkFDVElPTl9SRVZFUlNBTF9SRUFTT05fRVhQSVJFRBADYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
- * What is reported or actioned. Exactly one id.
+ * What is reported or actioned. Exactly one id. A reply is a post (a post with a parent), so
+ * it is reported as post_id: one reply has one subject, and repeated reports of it merge.
  *
  * @generated from message kith.moderation.v1.Subject
  */
@@ -26,38 +27,36 @@ export type Subject = Message<"kith.moderation.v1.Subject"> & {
    */
   kind: {
     /**
+     * An account (its profile: display name, bio, links, avatar).
+     *
      * @generated from field: string user_id = 1;
      */
     value: string;
     case: "userId";
   } | {
     /**
+     * A post or a reply (kith.post.v1 post id).
+     *
      * @generated from field: string post_id = 2;
      */
     value: string;
     case: "postId";
   } | {
     /**
-     * A reply (replies are posts with a parent; the id is a post id).
+     * A circle (its name, description, avatar and rules).
      *
-     * @generated from field: string comment_id = 3;
-     */
-    value: string;
-    case: "commentId";
-  } | {
-    /**
      * @generated from field: string circle_id = 4;
      */
     value: string;
     case: "circleId";
   } | {
     /**
-     * A help request or SOS incident (kith.support.v1 incident id).
+     * A help request, SOS or missed check-in (kith.support.v1 incident id).
      *
-     * @generated from field: string help_request_id = 5;
+     * @generated from field: string incident_id = 5;
      */
     value: string;
-    case: "helpRequestId";
+    case: "incidentId";
   } | { case: undefined; value?: undefined };
 };
 
@@ -69,7 +68,8 @@ export const SubjectSchema: GenMessage<Subject> = /*@__PURE__*/
   messageDesc(file_kith_moderation_v1_types, 0);
 
 /**
- * Who did something: a staff member, an automated rule, or the system (expiry).
+ * Who did something: a staff member (or, for report_filed, the reporter), an automated rule,
+ * or the system (expiry).
  *
  * @generated from message kith.moderation.v1.Actor
  */
@@ -159,6 +159,8 @@ export type Report = Message<"kith.moderation.v1.Report"> & {
   createdAt?: Timestamp | undefined;
 
   /**
+   * When the outcome was decided; unset while PENDING.
+   *
    * @generated from field: google.protobuf.Timestamp decided_at = 10;
    */
   decidedAt?: Timestamp | undefined;
@@ -172,7 +174,79 @@ export const ReportSchema: GenMessage<Report> = /*@__PURE__*/
   messageDesc(file_kith_moderation_v1_types, 2);
 
 /**
- * A moderation action. Temporary actions reverse themselves at expires_at.
+ * The statement of reasons the actioned user receives (DSA Art. 17): the ground, the facts
+ * relied on, whether automated means were used, and how to seek redress. What was restricted
+ * and for how long is on the action itself (type, subject, duration, expires_at).
+ *
+ * @generated from message kith.moderation.v1.StatementOfReasons
+ */
+export type StatementOfReasons = Message<"kith.moderation.v1.StatementOfReasons"> & {
+  /**
+   * Facts and circumstances relied on, plain text: the moderator's words
+   * (TakeActionRequest.statement_of_reasons), or the rule's standard text for an automated
+   * action.
+   *
+   * @generated from field: string explanation = 1;
+   */
+  explanation: string;
+
+  /**
+   * @generated from field: kith.moderation.v1.ActionGround ground = 2;
+   */
+  ground: ActionGround;
+
+  /**
+   * Contractual ground, set for both grounds: the policy code broken, e.g.
+   * "harassment.targeted" (ModerationService.GetReportReasons labels the codes).
+   *
+   * @generated from field: string policy = 3;
+   */
+  policy: string;
+
+  /**
+   * Legal ground, ACTION_GROUND_ILLEGAL only: the provision relied on, e.g. "DE StGB § 130".
+   *
+   * @generated from field: string legal_reference = 4;
+   */
+  legalReference: string;
+
+  /**
+   * Automated means detected the content or account (a rule matched it, EventRuleMatched),
+   * rather than only people's reports or staff.
+   *
+   * @generated from field: bool automated_detection = 5;
+   */
+  automatedDetection: boolean;
+
+  /**
+   * Automated means took the decision (a rule's HIDE or MARK_SENSITIVE effect); false when a
+   * staff member decided.
+   *
+   * @generated from field: bool automated_decision = 6;
+   */
+  automatedDecision: boolean;
+
+  /**
+   * Redress notice in the user's locale, plain text: the internal appeal
+   * (ModerationService.Appeal until the action's appeal_deadline), out-of-court dispute
+   * settlement and the courts.
+   *
+   * @generated from field: string redress = 7;
+   */
+  redress: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.StatementOfReasons.
+ * Use `create(StatementOfReasonsSchema)` to create a new message.
+ */
+export const StatementOfReasonsSchema: GenMessage<StatementOfReasons> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_types, 3);
+
+/**
+ * A moderation action, as staff see it. Every action is user-facing: its user (user_id) gets
+ * the statement of reasons and may appeal it once until appeal_deadline, whether or not it
+ * counted as a strike. Temporary actions reverse themselves at expires_at.
  *
  * @generated from message kith.moderation.v1.Action
  */
@@ -193,13 +267,6 @@ export type Action = Message<"kith.moderation.v1.Action"> & {
   type: ActionType;
 
   /**
-   * Policy code broken, e.g. "harassment.targeted".
-   *
-   * @generated from field: string policy = 4;
-   */
-  policy: string;
-
-  /**
    * @generated from field: kith.moderation.v1.Severity severity = 5;
    */
   severity: Severity;
@@ -215,13 +282,6 @@ export type Action = Message<"kith.moderation.v1.Action"> & {
    * @generated from field: google.protobuf.Timestamp expires_at = 7;
    */
   expiresAt?: Timestamp | undefined;
-
-  /**
-   * Sent to the actioned user (statement of reasons).
-   *
-   * @generated from field: string statement_of_reasons = 8;
-   */
-  statementOfReasons: string;
 
   /**
    * Staff only.
@@ -253,9 +313,47 @@ export type Action = Message<"kith.moderation.v1.Action"> & {
   reversedAt?: Timestamp | undefined;
 
   /**
+   * The staff text given to ReverseAction; empty for the other reversal causes.
+   *
    * @generated from field: string reversal_reason = 14;
    */
   reversalReason: string;
+
+  /**
+   * Sent to the actioned user.
+   *
+   * @generated from field: kith.moderation.v1.StatementOfReasons statement_of_reasons = 15;
+   */
+  statementOfReasons?: StatementOfReasons | undefined;
+
+  /**
+   * The actioned user: the user subject, or the author of the content (a circle's owner, an
+   * incident's owner).
+   *
+   * @generated from field: string user_id = 16;
+   */
+  userId: string;
+
+  /**
+   * Last moment the actioned user may appeal.
+   *
+   * @generated from field: google.protobuf.Timestamp appeal_deadline = 17;
+   */
+  appealDeadline?: Timestamp | undefined;
+
+  /**
+   * Set with reversed_at.
+   *
+   * @generated from field: kith.moderation.v1.ActionReversalReason reversal_cause = 18;
+   */
+  reversalCause: ActionReversalReason;
+
+  /**
+   * Set once appealed.
+   *
+   * @generated from field: kith.moderation.v1.Appeal appeal = 19;
+   */
+  appeal?: Appeal | undefined;
 };
 
 /**
@@ -263,10 +361,104 @@ export type Action = Message<"kith.moderation.v1.Action"> & {
  * Use `create(ActionSchema)` to create a new message.
  */
 export const ActionSchema: GenMessage<Action> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 3);
+  messageDesc(file_kith_moderation_v1_types, 4);
 
 /**
- * A strike against an account; can be appealed once, within 20 days.
+ * An action as the actioned user sees it (ModerationService.ListMyActions): no staff note and
+ * no staff identity.
+ *
+ * @generated from message kith.moderation.v1.ActionNotice
+ */
+export type ActionNotice = Message<"kith.moderation.v1.ActionNotice"> & {
+  /**
+   * @generated from field: string action_id = 1;
+   */
+  actionId: string;
+
+  /**
+   * The user's account, or one of their posts, circles or incidents.
+   *
+   * @generated from field: kith.moderation.v1.Subject subject = 2;
+   */
+  subject?: Subject | undefined;
+
+  /**
+   * @generated from field: kith.moderation.v1.ActionType type = 3;
+   */
+  type: ActionType;
+
+  /**
+   * @generated from field: kith.moderation.v1.StatementOfReasons statement_of_reasons = 4;
+   */
+  statementOfReasons?: StatementOfReasons | undefined;
+
+  /**
+   * Unset for permanent actions and for WARN.
+   *
+   * @generated from field: google.protobuf.Duration duration = 5;
+   */
+  duration?: Duration | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 6;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 7;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Set when the action counted as a strike (see ListMyStrikes).
+   *
+   * @generated from field: string strike_id = 8;
+   */
+  strikeId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp appeal_deadline = 9;
+   */
+  appealDeadline?: Timestamp | undefined;
+
+  /**
+   * Appeal would accept it now: not appealed yet, before appeal_deadline, and not reversed by
+   * staff or an appeal (an expired action can still be appealed).
+   *
+   * @generated from field: bool can_appeal = 10;
+   */
+  canAppeal: boolean;
+
+  /**
+   * Set once appealed.
+   *
+   * @generated from field: kith.moderation.v1.Appeal appeal = 11;
+   */
+  appeal?: Appeal | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp reversed_at = 12;
+   */
+  reversedAt?: Timestamp | undefined;
+
+  /**
+   * Set with reversed_at.
+   *
+   * @generated from field: kith.moderation.v1.ActionReversalReason reversal_cause = 13;
+   */
+  reversalCause: ActionReversalReason;
+};
+
+/**
+ * Describes the message kith.moderation.v1.ActionNotice.
+ * Use `create(ActionNoticeSchema)` to create a new message.
+ */
+export const ActionNoticeSchema: GenMessage<ActionNotice> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_types, 5);
+
+/**
+ * A strike: an action that counted against the account (TakeActionRequest.strike). A record
+ * that stops counting at expires_at, not the appeal key: an appeal names the action.
  *
  * @generated from message kith.moderation.v1.Strike
  */
@@ -292,16 +484,6 @@ export type Strike = Message<"kith.moderation.v1.Strike"> & {
   actionType: ActionType;
 
   /**
-   * @generated from field: string policy = 5;
-   */
-  policy: string;
-
-  /**
-   * @generated from field: string statement_of_reasons = 6;
-   */
-  statementOfReasons: string;
-
-  /**
    * @generated from field: google.protobuf.Timestamp created_at = 7;
    */
   createdAt?: Timestamp | undefined;
@@ -314,16 +496,23 @@ export type Strike = Message<"kith.moderation.v1.Strike"> & {
   expiresAt?: Timestamp | undefined;
 
   /**
+   * The action's appeal deadline.
+   *
    * @generated from field: google.protobuf.Timestamp appeal_deadline = 9;
    */
   appealDeadline?: Timestamp | undefined;
 
   /**
-   * Set once appealed.
+   * The action's appeal, once appealed.
    *
    * @generated from field: kith.moderation.v1.Appeal appeal = 10;
    */
   appeal?: Appeal | undefined;
+
+  /**
+   * @generated from field: kith.moderation.v1.StatementOfReasons statement_of_reasons = 11;
+   */
+  statementOfReasons?: StatementOfReasons | undefined;
 };
 
 /**
@@ -331,9 +520,11 @@ export type Strike = Message<"kith.moderation.v1.Strike"> & {
  * Use `create(StrikeSchema)` to create a new message.
  */
 export const StrikeSchema: GenMessage<Strike> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 4);
+  messageDesc(file_kith_moderation_v1_types, 6);
 
 /**
+ * An appeal of one action, by its actioned user; one per action.
+ *
  * @generated from message kith.moderation.v1.Appeal
  */
 export type Appeal = Message<"kith.moderation.v1.Appeal"> & {
@@ -341,11 +532,6 @@ export type Appeal = Message<"kith.moderation.v1.Appeal"> & {
    * @generated from field: string appeal_id = 1;
    */
   appealId: string;
-
-  /**
-   * @generated from field: string strike_id = 2;
-   */
-  strikeId: string;
 
   /**
    * @generated from field: string user_id = 3;
@@ -378,6 +564,13 @@ export type Appeal = Message<"kith.moderation.v1.Appeal"> & {
    * @generated from field: string decision_reason = 8;
    */
   decisionReason: string;
+
+  /**
+   * The appealed action.
+   *
+   * @generated from field: string action_id = 9;
+   */
+  actionId: string;
 };
 
 /**
@@ -385,10 +578,11 @@ export type Appeal = Message<"kith.moderation.v1.Appeal"> & {
  * Use `create(AppealSchema)` to create a new message.
  */
 export const AppealSchema: GenMessage<Appeal> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 5);
+  messageDesc(file_kith_moderation_v1_types, 7);
 
 /**
  * One entry of a subject's append-only event log. The subject's status is derived from it.
+ * Reporter mutes are logged on the reporter's own user subject.
  *
  * @generated from message kith.moderation.v1.ModerationEvent
  */
@@ -482,6 +676,60 @@ export type ModerationEvent = Message<"kith.moderation.v1.ModerationEvent"> & {
      */
     value: EventRuleMatched;
     case: "ruleMatched";
+  } | {
+    /**
+     * @generated from field: kith.moderation.v1.EventDismissed dismissed = 16;
+     */
+    value: EventDismissed;
+    case: "dismissed";
+  } | {
+    /**
+     * @generated from field: kith.moderation.v1.EventReopened reopened = 17;
+     */
+    value: EventReopened;
+    case: "reopened";
+  } | {
+    /**
+     * @generated from field: kith.moderation.v1.EventSubjectUnmuted subject_unmuted = 18;
+     */
+    value: EventSubjectUnmuted;
+    case: "subjectUnmuted";
+  } | {
+    /**
+     * @generated from field: kith.moderation.v1.EventReporterUnmuted reporter_unmuted = 19;
+     */
+    value: EventReporterUnmuted;
+    case: "reporterUnmuted";
+  } | {
+    /**
+     * @generated from field: kith.moderation.v1.EventAssigned assigned = 20;
+     */
+    value: EventAssigned;
+    case: "assigned";
+  } | {
+    /**
+     * @generated from field: kith.moderation.v1.EventUnassigned unassigned = 21;
+     */
+    value: EventUnassigned;
+    case: "unassigned";
+  } | {
+    /**
+     * @generated from field: kith.moderation.v1.EventTagged tagged = 22;
+     */
+    value: EventTagged;
+    case: "tagged";
+  } | {
+    /**
+     * @generated from field: kith.moderation.v1.EventPriorityChanged priority_changed = 23;
+     */
+    value: EventPriorityChanged;
+    case: "priorityChanged";
+  } | {
+    /**
+     * @generated from field: kith.moderation.v1.EventContentViewed content_viewed = 24;
+     */
+    value: EventContentViewed;
+    case: "contentViewed";
   } | { case: undefined; value?: undefined };
 };
 
@@ -490,9 +738,11 @@ export type ModerationEvent = Message<"kith.moderation.v1.ModerationEvent"> & {
  * Use `create(ModerationEventSchema)` to create a new message.
  */
 export const ModerationEventSchema: GenMessage<ModerationEvent> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 6);
+  messageDesc(file_kith_moderation_v1_types, 8);
 
 /**
+ * Acknowledge: the actor is now the assignee.
+ *
  * @generated from message kith.moderation.v1.EventAcknowledged
  */
 export type EventAcknowledged = Message<"kith.moderation.v1.EventAcknowledged"> & {
@@ -503,7 +753,7 @@ export type EventAcknowledged = Message<"kith.moderation.v1.EventAcknowledged"> 
  * Use `create(EventAcknowledgedSchema)` to create a new message.
  */
 export const EventAcknowledgedSchema: GenMessage<EventAcknowledged> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 7);
+  messageDesc(file_kith_moderation_v1_types, 9);
 
 /**
  * @generated from message kith.moderation.v1.EventEscalated
@@ -520,7 +770,7 @@ export type EventEscalated = Message<"kith.moderation.v1.EventEscalated"> & {
  * Use `create(EventEscalatedSchema)` to create a new message.
  */
 export const EventEscalatedSchema: GenMessage<EventEscalated> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 8);
+  messageDesc(file_kith_moderation_v1_types, 10);
 
 /**
  * @generated from message kith.moderation.v1.EventComment
@@ -537,7 +787,7 @@ export type EventComment = Message<"kith.moderation.v1.EventComment"> & {
  * Use `create(EventCommentSchema)` to create a new message.
  */
 export const EventCommentSchema: GenMessage<EventComment> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 9);
+  messageDesc(file_kith_moderation_v1_types, 11);
 
 /**
  * @generated from message kith.moderation.v1.EventActionReversed
@@ -549,9 +799,16 @@ export type EventActionReversed = Message<"kith.moderation.v1.EventActionReverse
   actionId: string;
 
   /**
+   * The staff text given to ReverseAction or ResolveAppeal; empty on expiry.
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
+
+  /**
+   * @generated from field: kith.moderation.v1.ActionReversalReason cause = 3;
+   */
+  cause: ActionReversalReason;
 };
 
 /**
@@ -559,7 +816,7 @@ export type EventActionReversed = Message<"kith.moderation.v1.EventActionReverse
  * Use `create(EventActionReversedSchema)` to create a new message.
  */
 export const EventActionReversedSchema: GenMessage<EventActionReversed> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 10);
+  messageDesc(file_kith_moderation_v1_types, 12);
 
 /**
  * @generated from message kith.moderation.v1.EventSubjectMuted
@@ -569,6 +826,11 @@ export type EventSubjectMuted = Message<"kith.moderation.v1.EventSubjectMuted"> 
    * @generated from field: google.protobuf.Timestamp until = 1;
    */
   until?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
 };
 
 /**
@@ -576,7 +838,7 @@ export type EventSubjectMuted = Message<"kith.moderation.v1.EventSubjectMuted"> 
  * Use `create(EventSubjectMutedSchema)` to create a new message.
  */
 export const EventSubjectMutedSchema: GenMessage<EventSubjectMuted> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 11);
+  messageDesc(file_kith_moderation_v1_types, 13);
 
 /**
  * @generated from message kith.moderation.v1.EventReporterMuted
@@ -591,6 +853,11 @@ export type EventReporterMuted = Message<"kith.moderation.v1.EventReporterMuted"
    * @generated from field: google.protobuf.Timestamp until = 2;
    */
   until?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
 };
 
 /**
@@ -598,7 +865,7 @@ export type EventReporterMuted = Message<"kith.moderation.v1.EventReporterMuted"
  * Use `create(EventReporterMutedSchema)` to create a new message.
  */
 export const EventReporterMutedSchema: GenMessage<EventReporterMuted> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 12);
+  messageDesc(file_kith_moderation_v1_types, 14);
 
 /**
  * @generated from message kith.moderation.v1.EventRuleMatched
@@ -615,6 +882,21 @@ export type EventRuleMatched = Message<"kith.moderation.v1.EventRuleMatched"> & 
    * @generated from field: string detail = 2;
    */
   detail: string;
+
+  /**
+   * The rule was in shadow mode: recorded only, no effect applied.
+   *
+   * @generated from field: bool shadow = 3;
+   */
+  shadow: boolean;
+
+  /**
+   * The content was refused before publishing (RULE_EFFECT_REJECT through CheckContent); the
+   * event is on the author's user subject, since the content never got an id.
+   *
+   * @generated from field: bool rejected = 4;
+   */
+  rejected: boolean;
 };
 
 /**
@@ -622,7 +904,198 @@ export type EventRuleMatched = Message<"kith.moderation.v1.EventRuleMatched"> & 
  * Use `create(EventRuleMatchedSchema)` to create a new message.
  */
 export const EventRuleMatchedSchema: GenMessage<EventRuleMatched> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 13);
+  messageDesc(file_kith_moderation_v1_types, 15);
+
+/**
+ * Dismiss: the subject closed without action; its pending reports became NO_VIOLATION.
+ *
+ * @generated from message kith.moderation.v1.EventDismissed
+ */
+export type EventDismissed = Message<"kith.moderation.v1.EventDismissed"> & {
+  /**
+   * Staff only.
+   *
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+
+  /**
+   * What the reporters were told; empty = the standard message.
+   *
+   * @generated from field: string reporter_message = 2;
+   */
+  reporterMessage: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.EventDismissed.
+ * Use `create(EventDismissedSchema)` to create a new message.
+ */
+export const EventDismissedSchema: GenMessage<EventDismissed> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_types, 16);
+
+/**
+ * Reopen: a closed subject is OPEN again.
+ *
+ * @generated from message kith.moderation.v1.EventReopened
+ */
+export type EventReopened = Message<"kith.moderation.v1.EventReopened"> & {
+  /**
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.EventReopened.
+ * Use `create(EventReopenedSchema)` to create a new message.
+ */
+export const EventReopenedSchema: GenMessage<EventReopened> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_types, 17);
+
+/**
+ * @generated from message kith.moderation.v1.EventSubjectUnmuted
+ */
+export type EventSubjectUnmuted = Message<"kith.moderation.v1.EventSubjectUnmuted"> & {
+  /**
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.EventSubjectUnmuted.
+ * Use `create(EventSubjectUnmutedSchema)` to create a new message.
+ */
+export const EventSubjectUnmutedSchema: GenMessage<EventSubjectUnmuted> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_types, 18);
+
+/**
+ * @generated from message kith.moderation.v1.EventReporterUnmuted
+ */
+export type EventReporterUnmuted = Message<"kith.moderation.v1.EventReporterUnmuted"> & {
+  /**
+   * @generated from field: string reporter_id = 1;
+   */
+  reporterId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.EventReporterUnmuted.
+ * Use `create(EventReporterUnmutedSchema)` to create a new message.
+ */
+export const EventReporterUnmutedSchema: GenMessage<EventReporterUnmuted> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_types, 19);
+
+/**
+ * Assign: the subject was handed to a staff member.
+ *
+ * @generated from message kith.moderation.v1.EventAssigned
+ */
+export type EventAssigned = Message<"kith.moderation.v1.EventAssigned"> & {
+  /**
+   * @generated from field: string assignee_id = 1;
+   */
+  assigneeId: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.EventAssigned.
+ * Use `create(EventAssignedSchema)` to create a new message.
+ */
+export const EventAssignedSchema: GenMessage<EventAssigned> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_types, 20);
+
+/**
+ * Unassign: the subject has no assignee any more.
+ *
+ * @generated from message kith.moderation.v1.EventUnassigned
+ */
+export type EventUnassigned = Message<"kith.moderation.v1.EventUnassigned"> & {
+  /**
+   * @generated from field: string previous_assignee_id = 1;
+   */
+  previousAssigneeId: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.EventUnassigned.
+ * Use `create(EventUnassignedSchema)` to create a new message.
+ */
+export const EventUnassignedSchema: GenMessage<EventUnassigned> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_types, 21);
+
+/**
+ * @generated from message kith.moderation.v1.EventTagged
+ */
+export type EventTagged = Message<"kith.moderation.v1.EventTagged"> & {
+  /**
+   * @generated from field: repeated string added = 1;
+   */
+  added: string[];
+
+  /**
+   * @generated from field: repeated string removed = 2;
+   */
+  removed: string[];
+};
+
+/**
+ * Describes the message kith.moderation.v1.EventTagged.
+ * Use `create(EventTaggedSchema)` to create a new message.
+ */
+export const EventTaggedSchema: GenMessage<EventTagged> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_types, 22);
+
+/**
+ * @generated from message kith.moderation.v1.EventPriorityChanged
+ */
+export type EventPriorityChanged = Message<"kith.moderation.v1.EventPriorityChanged"> & {
+  /**
+   * The override now in force, 0..100; 0 when cleared.
+   *
+   * @generated from field: uint32 priority = 1;
+   */
+  priority: number;
+
+  /**
+   * The override was removed: the computed priority applies again.
+   *
+   * @generated from field: bool cleared = 2;
+   */
+  cleared: boolean;
+};
+
+/**
+ * Describes the message kith.moderation.v1.EventPriorityChanged.
+ * Use `create(EventPriorityChangedSchema)` to create a new message.
+ */
+export const EventPriorityChangedSchema: GenMessage<EventPriorityChanged> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_types, 23);
+
+/**
+ * GetSubjectContent: a staff member read a content snapshot. Every read is logged.
+ *
+ * @generated from message kith.moderation.v1.EventContentViewed
+ */
+export type EventContentViewed = Message<"kith.moderation.v1.EventContentViewed"> & {
+  /**
+   * @generated from field: string snapshot_id = 1;
+   */
+  snapshotId: string;
+};
+
+/**
+ * Describes the message kith.moderation.v1.EventContentViewed.
+ * Use `create(EventContentViewedSchema)` to create a new message.
+ */
+export const EventContentViewedSchema: GenMessage<EventContentViewed> = /*@__PURE__*/
+  messageDesc(file_kith_moderation_v1_types, 24);
 
 /**
  * A subject in the review queue.
@@ -641,7 +1114,9 @@ export type QueueItem = Message<"kith.moderation.v1.QueueItem"> & {
   status: SubjectStatus;
 
   /**
-   * 0..100, higher first. SOS-related reports and CHILD_SAFETY / NCII / SELF_HARM rank first.
+   * 0..100, higher first; the override when priority_overridden, otherwise computed in bands:
+   * SOS-related 90..100, CHILD_SAFETY / NCII / SELF_HARM 70..89, everything else 0..69; within a
+   * band, more reporters and an older first report rank higher.
    *
    * @generated from field: uint32 priority = 3;
    */
@@ -680,11 +1155,33 @@ export type QueueItem = Message<"kith.moderation.v1.QueueItem"> & {
   lastReportedAt?: Timestamp | undefined;
 
   /**
-   * Staff member who acknowledged it last.
+   * The staff member it is assigned to: Acknowledge assigns the caller, Assign anyone on staff,
+   * Unassign clears it. Empty when unassigned.
    *
    * @generated from field: string assignee_id = 10;
    */
   assigneeId: string;
+
+  /**
+   * Staff labels (TagSubject), sorted.
+   *
+   * @generated from field: repeated string tags = 11;
+   */
+  tags: string[];
+
+  /**
+   * priority was set by SetPriority rather than computed.
+   *
+   * @generated from field: bool priority_overridden = 12;
+   */
+  priorityOverridden: boolean;
+
+  /**
+   * While MUTED: when the mute ends.
+   *
+   * @generated from field: google.protobuf.Timestamp muted_until = 13;
+   */
+  mutedUntil?: Timestamp | undefined;
 };
 
 /**
@@ -692,7 +1189,7 @@ export type QueueItem = Message<"kith.moderation.v1.QueueItem"> & {
  * Use `create(QueueItemSchema)` to create a new message.
  */
 export const QueueItemSchema: GenMessage<QueueItem> = /*@__PURE__*/
-  messageDesc(file_kith_moderation_v1_types, 14);
+  messageDesc(file_kith_moderation_v1_types, 25);
 
 /**
  * First level of the report-reason taxonomy. The second level is a subcategory code from
@@ -796,16 +1293,22 @@ export enum ReportOutcome {
   UNSPECIFIED = 0,
 
   /**
+   * Not decided yet; also again after Reopen, until the next decision tells the reporter anew.
+   *
    * @generated from enum value: REPORT_OUTCOME_PENDING = 1;
    */
   PENDING = 1,
 
   /**
+   * TakeAction closed the subject with an action.
+   *
    * @generated from enum value: REPORT_OUTCOME_ACTION_TAKEN = 2;
    */
   ACTION_TAKEN = 2,
 
   /**
+   * Dismiss closed the subject without action.
+   *
    * @generated from enum value: REPORT_OUTCOME_NO_VIOLATION = 3;
    */
   NO_VIOLATION = 3,
@@ -818,7 +1321,9 @@ export const ReportOutcomeSchema: GenEnum<ReportOutcome> = /*@__PURE__*/
   enumDesc(file_kith_moderation_v1_types, 1);
 
 /**
- * Moderation actions, mildest first.
+ * Moderation actions, mildest first. WARN fits any subject; HIDE_CONTENT, REMOVE_CONTENT and
+ * MARK_SENSITIVE need a content subject (post, circle, incident); LIMIT, SUSPEND and BAN need
+ * a user subject.
  *
  * @generated from enum kith.moderation.v1.ActionType
  */
@@ -829,7 +1334,7 @@ export enum ActionType {
   UNSPECIFIED = 0,
 
   /**
-   * A notice to the user; nothing changes.
+   * A notice to the user about their account or one piece of content; nothing changes.
    *
    * @generated from enum value: ACTION_TYPE_WARN = 1;
    */
@@ -932,42 +1437,45 @@ export enum SubjectStatus {
   UNSPECIFIED = 0,
 
   /**
-   * Reported, waiting for triage.
+   * Reported, flagged by a rule, or reopened; waiting for triage.
    *
    * @generated from enum value: SUBJECT_STATUS_OPEN = 1;
    */
   OPEN = 1,
 
   /**
-   * A staff member is on it.
+   * A staff member is on it (QueueItem.assignee_id).
    *
    * @generated from enum value: SUBJECT_STATUS_ACKNOWLEDGED = 2;
    */
   ACKNOWLEDGED = 2,
 
   /**
-   * Sent up to a moderator or admin.
+   * Sent up to a moderator: from here only a MODERATOR may Dismiss it.
    *
    * @generated from enum value: SUBJECT_STATUS_ESCALATED = 3;
    */
   ESCALATED = 3,
 
   /**
-   * Closed with an action in force.
+   * Closed by TakeAction; its actions stay in force until they expire or are reversed.
    *
    * @generated from enum value: SUBJECT_STATUS_ACTIONED = 4;
    */
   ACTIONED = 4,
 
   /**
-   * Closed without action.
+   * Closed by Dismiss, without action.
    *
    * @generated from enum value: SUBJECT_STATUS_DISMISSED = 5;
    */
   DISMISSED = 5,
 
   /**
-   * New reports are recorded but do not reopen it until the mute ends.
+   * MuteSubject: new reports are recorded (and decided with the subject) but neither reopen it
+   * nor raise it in the queue until the mute ends (QueueItem.muted_until, or UnmuteSubject).
+   * Then it is OPEN when reports arrived meanwhile, otherwise back to its status before the
+   * mute.
    *
    * @generated from enum value: SUBJECT_STATUS_MUTED = 6;
    */
@@ -1014,4 +1522,75 @@ export enum AppealStatus {
  */
 export const AppealStatusSchema: GenEnum<AppealStatus> = /*@__PURE__*/
   enumDesc(file_kith_moderation_v1_types, 5);
+
+/**
+ * The ground an action rests on (DSA Art. 17(3)(d), (e)).
+ *
+ * @generated from enum kith.moderation.v1.ActionGround
+ */
+export enum ActionGround {
+  /**
+   * @generated from enum value: ACTION_GROUND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Contractual: incompatible with Kith's terms; StatementOfReasons.policy names the policy.
+   *
+   * @generated from enum value: ACTION_GROUND_TERMS = 1;
+   */
+  TERMS = 1,
+
+  /**
+   * Legal: illegal content; StatementOfReasons.legal_reference names the law relied on.
+   *
+   * @generated from enum value: ACTION_GROUND_ILLEGAL = 2;
+   */
+  ILLEGAL = 2,
+}
+
+/**
+ * Describes the enum kith.moderation.v1.ActionGround.
+ */
+export const ActionGroundSchema: GenEnum<ActionGround> = /*@__PURE__*/
+  enumDesc(file_kith_moderation_v1_types, 6);
+
+/**
+ * Why an action stopped being in force.
+ *
+ * @generated from enum kith.moderation.v1.ActionReversalReason
+ */
+export enum ActionReversalReason {
+  /**
+   * @generated from enum value: ACTION_REVERSAL_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A moderator reversed it (ModerationAdminService.ReverseAction).
+   *
+   * @generated from enum value: ACTION_REVERSAL_REASON_STAFF = 1;
+   */
+  STAFF = 1,
+
+  /**
+   * An appeal overturned it (ModerationAdminService.ResolveAppeal).
+   *
+   * @generated from enum value: ACTION_REVERSAL_REASON_APPEAL_OVERTURNED = 2;
+   */
+  APPEAL_OVERTURNED = 2,
+
+  /**
+   * A temporary action reached its expires_at.
+   *
+   * @generated from enum value: ACTION_REVERSAL_REASON_EXPIRED = 3;
+   */
+  EXPIRED = 3,
+}
+
+/**
+ * Describes the enum kith.moderation.v1.ActionReversalReason.
+ */
+export const ActionReversalReasonSchema: GenEnum<ActionReversalReason> = /*@__PURE__*/
+  enumDesc(file_kith_moderation_v1_types, 7);
 

@@ -15,10 +15,10 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/user/v1/notification.proto.
  */
 export const file_kith_user_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("Ch9raXRoL3VzZXIvdjEvbm90aWZpY2F0aW9uLnByb3RvEgxraXRoLnVzZXIudjEiswEKE05vdGlmaWNhdGlvblN1YmplY3QSEQoHdXNlcl9pZBgBIAEoCUgAEhEKB3Bvc3RfaWQYAiABKAlIABITCgljaXJjbGVfaWQYAyABKAlIABIVCgtpbmNpZGVudF9pZBgEIAEoCUgAEhMKCXJlcG9ydF9pZBgFIAEoCUgAEhMKCWFwcGVhbF9pZBgGIAEoCUgAEhgKDmRhdGFfZXhwb3J0X2lkGAcgASgJSABCBgoEa2luZCKeAwoRTm90aWZpY2F0aW9uR3JvdXASEQoJZ3JvdXBfa2V5GAEgASgJEiwKBHR5cGUYAiABKA4yHi5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uVHlwZRIyCgdzdWJqZWN0GAMgASgLMiEua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblN1YmplY3QSMgoNc2FtcGxlX2FjdG9ycxgEIAMoCzIbLmtpdGguY29tbW9uLnYxLlVzZXJTdW1tYXJ5EhMKC2FjdG9yX2NvdW50GAUgASgNEhoKEm5vdGlmaWNhdGlvbl9jb3VudBgGIAEoDRIeChZsYXRlc3Rfbm90aWZpY2F0aW9uX2lkGAcgASgJEi0KCWxhdGVzdF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZWFybGllc3RfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBHJlYWQYCiABKAgSEAoIZmlsdGVyZWQYCyABKAgSDwoHcHJldmlldxgMIAEoCSJ3Cg5UeXBlUHJlZmVyZW5jZRI4CgR0eXBlGAEgASgOMh4ua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblR5cGVCCrpIB4IBBBABIAASDgoGaW5fYXBwGAIgASgIEgwKBHB1c2gYAyABKAgSDQoFZW1haWwYBCABKAgingIKEk5vdGlmaWNhdGlvblBvbGljeRJAChJmcm9tX25vdF9mb2xsb3dpbmcYASABKA4yGi5raXRoLnVzZXIudjEuRmlsdGVyQWN0aW9uQgi6SAWCAQIQARJAChJmcm9tX25vdF9mb2xsb3dlcnMYAiABKA4yGi5raXRoLnVzZXIudjEuRmlsdGVyQWN0aW9uQgi6SAWCAQIQARI/ChFmcm9tX25ld19hY2NvdW50cxgDIAEoDjIaLmtpdGgudXNlci52MS5GaWx0ZXJBY3Rpb25CCLpIBYIBAhABEkMKFWZyb21fbGltaXRlZF9hY2NvdW50cxgEIAEoDjIaLmtpdGgudXNlci52MS5GaWx0ZXJBY3Rpb25CCLpIBYIBAhABItQBChdOb3RpZmljYXRpb25QcmVmZXJlbmNlcxI4CghwZXJfdHlwZRgBIAMoCzIcLmtpdGgudXNlci52MS5UeXBlUHJlZmVyZW5jZUIIukgFkgECEEASMAoGcG9saWN5GAIgASgLMiAua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblBvbGljeRIwCgtxdWlldF9ob3VycxgDIAEoCzIbLmtpdGguY29tbW9uLnYxLkRhaWx5V2luZG93EhsKE3F1aWV0X2hvdXJzX2VuYWJsZWQYBCABKAgiygEKClB1c2hEZXZpY2USFgoOcHVzaF9kZXZpY2VfaWQYASABKAkSLAoIcGxhdGZvcm0YAiABKA4yGi5raXRoLnVzZXIudjEuUHVzaFBsYXRmb3JtEhQKDGRldmljZV9sYWJlbBgDIAEoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3NlZW5fYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqgBChNXZWJQdXNoU3Vic2NyaXB0aW9uEigKCGVuZHBvaW50GAEgASgJQha6SBNyERiAEDIJXmh0dHBzOi8viAEBEjQKBnAyNTZkaBgCIAEoCUIkukghch8yHV5bQS1aYS16MC05Xy1dezgwLDEwMH09ezAsMn0kEjEKBGF1dGgYAyABKAlCI7pIIHIeMhxeW0EtWmEtejAtOV8tXXsxNiwzMn09ezAsMn0kIsEBChhMaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QSQgoFdHlwZXMYASADKA4yHi5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uVHlwZUITukgQkgENECAYASIHggEEEAEgABITCgt1bnJlYWRfb25seRgCIAEoCBIQCghmaWx0ZXJlZBgDIAEoCBIcCglwYWdlX3NpemUYBCABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAUgASgJQgi6SAVyAxiABCJlChlMaXN0Tm90aWZpY2F0aW9uc1Jlc3BvbnNlEi8KBmdyb3VwcxgBIAMoCzIfLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25Hcm91cBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFwoVR2V0VW5yZWFkQ291bnRSZXF1ZXN0Ik0KFkdldFVucmVhZENvdW50UmVzcG9uc2USFAoMdW5yZWFkX2NvdW50GAEgASgNEh0KFWZpbHRlcmVkX3VucmVhZF9jb3VudBgCIAEoDSI2CglHcm91cEtleXMSKQoKZ3JvdXBfa2V5cxgBIAMoCUIVukgSkgEPCAEQZBgBIgdyBRABGMgBIrIBCg9NYXJrUmVhZFJlcXVlc3QSKQoVdXBfdG9fbm90aWZpY2F0aW9uX2lkGAEgASgJQgi6SAVyA7ABAUgAEikKBmdyb3VwcxgCIAEoCzIXLmtpdGgudXNlci52MS5Hcm91cEtleXNIABI4Cg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyRCDwoGdGFyZ2V0EgW6SAIIASIoChBNYXJrUmVhZFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoDSIjCiFHZXROb3RpZmljYXRpb25QcmVmZXJlbmNlc1JlcXVlc3QiYAoiR2V0Tm90aWZpY2F0aW9uUHJlZmVyZW5jZXNSZXNwb25zZRI6CgtwcmVmZXJlbmNlcxgBIAEoCzIlLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25QcmVmZXJlbmNlcyKUAgokVXBkYXRlTm90aWZpY2F0aW9uUHJlZmVyZW5jZXNSZXF1ZXN0EkIKC3ByZWZlcmVuY2VzGAEgASgLMiUua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblByZWZlcmVuY2VzQga6SAPIAQESbgoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQj26SDrIAQHiATQSCHBlcl90eXBlEgZwb2xpY3kSC3F1aWV0X2hvdXJzEhNxdWlldF9ob3Vyc19lbmFibGVkEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJjCiVVcGRhdGVOb3RpZmljYXRpb25QcmVmZXJlbmNlc1Jlc3BvbnNlEjoKC3ByZWZlcmVuY2VzGAEgASgLMiUua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblByZWZlcmVuY2VzIpACChlSZWdpc3RlclB1c2hEZXZpY2VSZXF1ZXN0EjIKCmFwbnNfdG9rZW4YASABKAlCHLpIGXIXMhVeWzAtOWEtZkEtRl17NjQsMjAwfSRIABIfCglmY21fdG9rZW4YAiABKAlCCrpIB3IFECAYgCBIABI1Cgh3ZWJfcHVzaBgDIAEoCzIhLmtpdGgudXNlci52MS5XZWJQdXNoU3Vic2NyaXB0aW9uSAASHQoMZGV2aWNlX2xhYmVsGAQgASgJQge6SARyAhhAEjgKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJEIOCgV0b2tlbhIFukgCCAEiSwoaUmVnaXN0ZXJQdXNoRGV2aWNlUmVzcG9uc2USLQoLcHVzaF9kZXZpY2UYASABKAsyGC5raXRoLnVzZXIudjEuUHVzaERldmljZSJ5ChtVbnJlZ2lzdGVyUHVzaERldmljZVJlcXVlc3QSIAoOcHVzaF9kZXZpY2VfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIeChxVbnJlZ2lzdGVyUHVzaERldmljZVJlc3BvbnNlIhgKFkxpc3RQdXNoRGV2aWNlc1JlcXVlc3QiSQoXTGlzdFB1c2hEZXZpY2VzUmVzcG9uc2USLgoMcHVzaF9kZXZpY2VzGAEgAygLMhgua2l0aC51c2VyLnYxLlB1c2hEZXZpY2UqsgcKEE5vdGlmaWNhdGlvblR5cGUSIQodTk9USUZJQ0FUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIcChhOT1RJRklDQVRJT05fVFlQRV9GT0xMT1cQARIkCiBOT1RJRklDQVRJT05fVFlQRV9GT0xMT1dfUkVRVUVTVBACEi0KKU5PVElGSUNBVElPTl9UWVBFX0ZPTExPV19SRVFVRVNUX0FDQ0VQVEVEEAMSHQoZTk9USUZJQ0FUSU9OX1RZUEVfTUVOVElPThAEEhsKF05PVElGSUNBVElPTl9UWVBFX1JFUExZEAUSGwoXTk9USUZJQ0FUSU9OX1RZUEVfUVVPVEUQBhIaChZOT1RJRklDQVRJT05fVFlQRV9MSUtFEAcSHAoYTk9USUZJQ0FUSU9OX1RZUEVfUkVQT1NUEAgSIwofTk9USUZJQ0FUSU9OX1RZUEVfQ0lSQ0xFX0lOVklURRAJEikKJU5PVElGSUNBVElPTl9UWVBFX0NJUkNMRV9KT0lOX1JFUVVFU1QQChIqCiZOT1RJRklDQVRJT05fVFlQRV9DSVJDTEVfSk9JTl9BUFBST1ZFRBALEikKJU5PVElGSUNBVElPTl9UWVBFX0NJUkNMRV9ST0xFX0NIQU5HRUQQDBIiCh5OT1RJRklDQVRJT05fVFlQRV9IRUxQX1JFUVVFU1QQDRIZChVOT1RJRklDQVRJT05fVFlQRV9TT1MQDhIqCiZOT1RJRklDQVRJT05fVFlQRV9TVVBQT1JUX0FDS05PV0xFREdFRBAPEiYKIk5PVElGSUNBVElPTl9UWVBFX1NVUFBPUlRfUkVTUE9OU0UQEBImCiJOT1RJRklDQVRJT05fVFlQRV9TVVBQT1JUX1JFU09MVkVEEBESKAokTk9USUZJQ0FUSU9OX1RZUEVfQ0hFQ0tfSU5fUkVRVUVTVEVEEBISJQohTk9USUZJQ0FUSU9OX1RZUEVfQ0hFQ0tfSU5fTUlTU0VEEBMSJwojTk9USUZJQ0FUSU9OX1RZUEVfTU9ERVJBVElPTl9BQ1RJT04QFBIkCiBOT1RJRklDQVRJT05fVFlQRV9SRVBPUlRfT1VUQ09NRRAVEiQKIE5PVElGSUNBVElPTl9UWVBFX0FQUEVBTF9ERUNJREVEEBYSJwojTk9USUZJQ0FUSU9OX1RZUEVfREFUQV9FWFBPUlRfUkVBRFkQFxIkCiBOT1RJRklDQVRJT05fVFlQRV9TRUNVUklUWV9BTEVSVBAYKpsBChNOb3RpZmljYXRpb25DaGFubmVsEiQKIE5PVElGSUNBVElPTl9DSEFOTkVMX1VOU1BFQ0lGSUVEEAASHwobTk9USUZJQ0FUSU9OX0NIQU5ORUxfSU5fQVBQEAESHQoZTk9USUZJQ0FUSU9OX0NIQU5ORUxfUFVTSBACEh4KGk5PVElGSUNBVElPTl9DSEFOTkVMX0VNQUlMEAMqeQoMRmlsdGVyQWN0aW9uEh0KGUZJTFRFUl9BQ1RJT05fVU5TUEVDSUZJRUQQABIYChRGSUxURVJfQUNUSU9OX0FDQ0VQVBABEhgKFEZJTFRFUl9BQ1RJT05fRklMVEVSEAISFgoSRklMVEVSX0FDVElPTl9EUk9QEAMqeAoMUHVzaFBsYXRmb3JtEh0KGVBVU0hfUExBVEZPUk1fVU5TUEVDSUZJRUQQABIWChJQVVNIX1BMQVRGT1JNX0FQTlMQARIVChFQVVNIX1BMQVRGT1JNX0ZDTRACEhoKFlBVU0hfUExBVEZPUk1fV0VCX1BVU0gQAzLnBgoTTm90aWZpY2F0aW9uU2VydmljZRJkChFMaXN0Tm90aWZpY2F0aW9ucxImLmtpdGgudXNlci52MS5MaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QaJy5raXRoLnVzZXIudjEuTGlzdE5vdGlmaWNhdGlvbnNSZXNwb25zZRJbCg5HZXRVbnJlYWRDb3VudBIjLmtpdGgudXNlci52MS5HZXRVbnJlYWRDb3VudFJlcXVlc3QaJC5raXRoLnVzZXIudjEuR2V0VW5yZWFkQ291bnRSZXNwb25zZRJJCghNYXJrUmVhZBIdLmtpdGgudXNlci52MS5NYXJrUmVhZFJlcXVlc3QaHi5raXRoLnVzZXIudjEuTWFya1JlYWRSZXNwb25zZRJ/ChpHZXROb3RpZmljYXRpb25QcmVmZXJlbmNlcxIvLmtpdGgudXNlci52MS5HZXROb3RpZmljYXRpb25QcmVmZXJlbmNlc1JlcXVlc3QaMC5raXRoLnVzZXIudjEuR2V0Tm90aWZpY2F0aW9uUHJlZmVyZW5jZXNSZXNwb25zZRKIAQodVXBkYXRlTm90aWZpY2F0aW9uUHJlZmVyZW5jZXMSMi5raXRoLnVzZXIudjEuVXBkYXRlTm90aWZpY2F0aW9uUHJlZmVyZW5jZXNSZXF1ZXN0GjMua2l0aC51c2VyLnYxLlVwZGF0ZU5vdGlmaWNhdGlvblByZWZlcmVuY2VzUmVzcG9uc2USZwoSUmVnaXN0ZXJQdXNoRGV2aWNlEicua2l0aC51c2VyLnYxLlJlZ2lzdGVyUHVzaERldmljZVJlcXVlc3QaKC5raXRoLnVzZXIudjEuUmVnaXN0ZXJQdXNoRGV2aWNlUmVzcG9uc2USbQoUVW5yZWdpc3RlclB1c2hEZXZpY2USKS5raXRoLnVzZXIudjEuVW5yZWdpc3RlclB1c2hEZXZpY2VSZXF1ZXN0Gioua2l0aC51c2VyLnYxLlVucmVnaXN0ZXJQdXNoRGV2aWNlUmVzcG9uc2USXgoPTGlzdFB1c2hEZXZpY2VzEiQua2l0aC51c2VyLnYxLkxpc3RQdXNoRGV2aWNlc1JlcXVlc3QaJS5raXRoLnVzZXIudjEuTGlzdFB1c2hEZXZpY2VzUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_kith_common_v1_common]);
+  fileDesc("Ch9raXRoL3VzZXIvdjEvbm90aWZpY2F0aW9uLnByb3RvEgxraXRoLnVzZXIudjEiwwMKE05vdGlmaWNhdGlvblN1YmplY3QSGwoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQFIABIbCgdwb3N0X2lkGAIgASgJQgi6SAVyA7ABAUgAEh0KCWNpcmNsZV9pZBgDIAEoCUIIukgFcgOwAQFIABIfCgtpbmNpZGVudF9pZBgEIAEoCUIIukgFcgOwAQFIABIdCglyZXBvcnRfaWQYBSABKAlCCLpIBXIDsAEBSAASHQoJYXBwZWFsX2lkGAYgASgJQgi6SAVyA7ABAUgAEiIKDmRhdGFfZXhwb3J0X2lkGAcgASgJQgi6SAVyA7ABAUgAEh8KC2NoZWNrX2luX2lkGAggASgJQgi6SAVyA7ABAUgAEh0KCWludml0ZV9pZBgJIAEoCUIIukgFcgOwAQFIABIjCg9qb2luX3JlcXVlc3RfaWQYCiABKAlCCLpIBXIDsAEBSAASHQoJYWN0aW9uX2lkGAsgASgJQgi6SAVyA7ABAUgAEh0KCXN0cmlrZV9pZBgMIAEoCUIIukgFcgOwAQFIABIlChB3aXRoaW5fY2lyY2xlX2lkGA0gASgJQgu6SAjYAQFyA7ABAUIGCgRraW5kIp4DChFOb3RpZmljYXRpb25Hcm91cBIRCglncm91cF9rZXkYASABKAkSLAoEdHlwZRgCIAEoDjIeLmtpdGgudXNlci52MS5Ob3RpZmljYXRpb25UeXBlEjIKB3N1YmplY3QYAyABKAsyIS5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uU3ViamVjdBIyCg1zYW1wbGVfYWN0b3JzGAQgAygLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSEwoLYWN0b3JfY291bnQYBSABKA0SGgoSbm90aWZpY2F0aW9uX2NvdW50GAYgASgNEh4KFmxhdGVzdF9ub3RpZmljYXRpb25faWQYByABKAkSLQoJbGF0ZXN0X2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtlYXJsaWVzdF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEcmVhZBgKIAEoCBIQCghmaWx0ZXJlZBgLIAEoCBIPCgdwcmV2aWV3GAwgASgJIpgCCg5UeXBlUHJlZmVyZW5jZRI4CgR0eXBlGAEgASgOMh4ua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblR5cGVCCrpIB4IBBBABIAASDgoGaW5fYXBwGAIgASgIEgwKBHB1c2gYAyABKAgSDQoFZW1haWwYBCABKAg6ngG6SJoBGpcBChl1c2VyLnNvc19hbHdheXNfZGVsaXZlcmVkEj1TT1MgYW5kIGR1cmVzcyBhbGVydHMgY2Fubm90IGJlIHR1cm5lZCBvZmYgaW4tYXBwIG9yIGZvciBwdXNoGjshKGludCh0aGlzLnR5cGUpIGluIFsxNCwgMjddKSB8fCAodGhpcy5pbl9hcHAgJiYgdGhpcy5wdXNoKSKeAgoSTm90aWZpY2F0aW9uUG9saWN5EkAKEmZyb21fbm90X2ZvbGxvd2luZxgBIAEoDjIaLmtpdGgudXNlci52MS5GaWx0ZXJBY3Rpb25CCLpIBYIBAhABEkAKEmZyb21fbm90X2ZvbGxvd2VycxgCIAEoDjIaLmtpdGgudXNlci52MS5GaWx0ZXJBY3Rpb25CCLpIBYIBAhABEj8KEWZyb21fbmV3X2FjY291bnRzGAMgASgOMhoua2l0aC51c2VyLnYxLkZpbHRlckFjdGlvbkIIukgFggECEAESQwoVZnJvbV9saW1pdGVkX2FjY291bnRzGAQgASgOMhoua2l0aC51c2VyLnYxLkZpbHRlckFjdGlvbkIIukgFggECEAEi1AIKF05vdGlmaWNhdGlvblByZWZlcmVuY2VzEjgKCHBlcl90eXBlGAEgAygLMhwua2l0aC51c2VyLnYxLlR5cGVQcmVmZXJlbmNlQgi6SAWSAQIQQBIwCgZwb2xpY3kYAiABKAsyIC5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uUG9saWN5EjAKC3F1aWV0X2hvdXJzGAMgASgLMhsua2l0aC5jb21tb24udjEuRGFpbHlXaW5kb3cSGwoTcXVpZXRfaG91cnNfZW5hYmxlZBgEIAEoCBIPCgd2ZXJzaW9uGAUgASgNOm26SGoaaAoUdXNlci5wZXJfdHlwZV91bmlxdWUSKXBlcl90eXBlIG11c3QgbGlzdCBlYWNoIHR5cGUgYXQgbW9zdCBvbmNlGiV0aGlzLnBlcl90eXBlLm1hcChwLCBwLnR5cGUpLnVuaXF1ZSgpIqcCCgpQdXNoRGV2aWNlEhYKDnB1c2hfZGV2aWNlX2lkGAEgASgJEiwKCHBsYXRmb3JtGAIgASgOMhoua2l0aC51c2VyLnYxLlB1c2hQbGF0Zm9ybRIUCgxkZXZpY2VfbGFiZWwYAyABKAkSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF9zZWVuX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzZXNzaW9uX2lkGAYgASgJEjcKEGFwbnNfZW52aXJvbm1lbnQYByABKA4yHS5raXRoLnVzZXIudjEuQXBuc0Vudmlyb25tZW50Eg4KBmFwcF9pZBgIIAEoCSK9AQoKQXBuc0RldmljZRIyCgxkZXZpY2VfdG9rZW4YASABKAlCHLpIGXIXMhVeWzAtOWEtZkEtRl17NjQsMjAwfSQSPgoLZW52aXJvbm1lbnQYAiABKA4yHS5raXRoLnVzZXIudjEuQXBuc0Vudmlyb25tZW50Qgq6SAeCAQQQASAAEjsKBmFwcF9pZBgDIAEoCUIrukgociYYmwEyIV5bQS1aYS16MC05LV0rKFwuW0EtWmEtejAtOS1dKykrJCKoAQoTV2ViUHVzaFN1YnNjcmlwdGlvbhIoCghlbmRwb2ludBgBIAEoCUIWukgTchEYgBAyCV5odHRwczovL4gBARI0CgZwMjU2ZGgYAiABKAlCJLpIIXIfMh1eW0EtWmEtejAtOV8tXXs4MCwxMDB9PXswLDJ9JBIxCgRhdXRoGAMgASgJQiO6SCByHjIcXltBLVphLXowLTlfLV17MTYsMzJ9PXswLDJ9JCL+AgoYTGlzdE5vdGlmaWNhdGlvbnNSZXF1ZXN0EkIKBXR5cGVzGAEgAygOMh4ua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblR5cGVCE7pIEJIBDRAgGAEiB4IBBBABIAASEwoLdW5yZWFkX29ubHkYAiABKAgSEAoIZmlsdGVyZWQYAyABKAgSHAoJcGFnZV9zaXplGAQgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgFIAEoCUIIukgFcgMYgAQSJwoVbmV3ZXJfdGhhbl9wYWdlX3Rva2VuGAYgASgJQgi6SAVyAxiABDqRAbpIjQEaigEKGXVzZXIub25lX3BhZ2luZ19kaXJlY3Rpb24SMmdpdmUgcGFnZV90b2tlbiBvciBuZXdlcl90aGFuX3BhZ2VfdG9rZW4sIG5vdCBib3RoGjl0aGlzLnBhZ2VfdG9rZW4gPT0gJycgfHwgdGhpcy5uZXdlcl90aGFuX3BhZ2VfdG9rZW4gPT0gJycifgoZTGlzdE5vdGlmaWNhdGlvbnNSZXNwb25zZRIvCgZncm91cHMYASADKAsyHy5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uR3JvdXASFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhcKD3ByZXZfcGFnZV90b2tlbhgDIAEoCSIXChVHZXRVbnJlYWRDb3VudFJlcXVlc3QiTQoWR2V0VW5yZWFkQ291bnRSZXNwb25zZRIUCgx1bnJlYWRfY291bnQYASABKA0SHQoVZmlsdGVyZWRfdW5yZWFkX2NvdW50GAIgASgNIjYKCUdyb3VwS2V5cxIpCgpncm91cF9rZXlzGAEgAygJQhW6SBKSAQ8IARBkGAEiB3IFEAEYyAEisgEKD01hcmtSZWFkUmVxdWVzdBIpChV1cF90b19ub3RpZmljYXRpb25faWQYASABKAlCCLpIBXIDsAEBSAASKQoGZ3JvdXBzGAIgASgLMhcua2l0aC51c2VyLnYxLkdyb3VwS2V5c0gAEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJEIPCgZ0YXJnZXQSBbpIAggBIigKEE1hcmtSZWFkUmVzcG9uc2USFAoMdW5yZWFkX2NvdW50GAEgASgNIiMKIUdldE5vdGlmaWNhdGlvblByZWZlcmVuY2VzUmVxdWVzdCJgCiJHZXROb3RpZmljYXRpb25QcmVmZXJlbmNlc1Jlc3BvbnNlEjoKC3ByZWZlcmVuY2VzGAEgASgLMiUua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblByZWZlcmVuY2VzIr0GCiRVcGRhdGVOb3RpZmljYXRpb25QcmVmZXJlbmNlc1JlcXVlc3QSQgoLcHJlZmVyZW5jZXMYASABKAsyJS5raXRoLnVzZXIudjEuTm90aWZpY2F0aW9uUHJlZmVyZW5jZXNCBrpIA8gBARJuCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCPbpIOsgBAeIBNBIIcGVyX3R5cGUSBnBvbGljeRILcXVpZXRfaG91cnMSE3F1aWV0X2hvdXJzX2VuYWJsZWQSFAoMYmFzZV92ZXJzaW9uGAQgASgNEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJDqQBLpIjAQa5wIKFHVzZXIucG9saWN5X2NvbXBsZXRlEkNldmVyeSBwb2xpY3kgYWN0aW9uIG11c3QgYmUgc2V0IHdoZW4gcG9saWN5IGlzIG5hbWVkIGluIHVwZGF0ZV9tYXNrGokCISgncG9saWN5JyBpbiB0aGlzLnVwZGF0ZV9tYXNrLnBhdGhzKSB8fCAoaW50KHRoaXMucHJlZmVyZW5jZXMucG9saWN5LmZyb21fbm90X2ZvbGxvd2luZykgIT0gMCAmJiBpbnQodGhpcy5wcmVmZXJlbmNlcy5wb2xpY3kuZnJvbV9ub3RfZm9sbG93ZXJzKSAhPSAwICYmIGludCh0aGlzLnByZWZlcmVuY2VzLnBvbGljeS5mcm9tX25ld19hY2NvdW50cykgIT0gMCAmJiBpbnQodGhpcy5wcmVmZXJlbmNlcy5wb2xpY3kuZnJvbV9saW1pdGVkX2FjY291bnRzKSAhPSAwKRqfAQoZdXNlci5xdWlldF9ob3Vyc19yZXF1aXJlZBIxcXVpZXRfaG91cnMgbXVzdCBiZSBzZXQgd2hlbiBuYW1lZCBpbiB1cGRhdGVfbWFzaxpPISgncXVpZXRfaG91cnMnIGluIHRoaXMudXBkYXRlX21hc2sucGF0aHMpIHx8IGhhcyh0aGlzLnByZWZlcmVuY2VzLnF1aWV0X2hvdXJzKSJjCiVVcGRhdGVOb3RpZmljYXRpb25QcmVmZXJlbmNlc1Jlc3BvbnNlEjoKC3ByZWZlcmVuY2VzGAEgASgLMiUua2l0aC51c2VyLnYxLk5vdGlmaWNhdGlvblByZWZlcmVuY2VzIpgCChlSZWdpc3RlclB1c2hEZXZpY2VSZXF1ZXN0EigKBGFwbnMYBiABKAsyGC5raXRoLnVzZXIudjEuQXBuc0RldmljZUgAEh8KCWZjbV90b2tlbhgCIAEoCUIKukgHcgUQIBiAIEgAEjUKCHdlYl9wdXNoGAMgASgLMiEua2l0aC51c2VyLnYxLldlYlB1c2hTdWJzY3JpcHRpb25IABIdCgxkZXZpY2VfbGFiZWwYBCABKAlCB7pIBHICGEASOAoPaWRlbXBvdGVuY3lfa2V5GAUgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskQg4KBXRva2VuEgW6SAIIAUoECAEQAlIKYXBuc190b2tlbiJLChpSZWdpc3RlclB1c2hEZXZpY2VSZXNwb25zZRItCgtwdXNoX2RldmljZRgBIAEoCzIYLmtpdGgudXNlci52MS5QdXNoRGV2aWNlInkKG1VucmVnaXN0ZXJQdXNoRGV2aWNlUmVxdWVzdBIgCg5wdXNoX2RldmljZV9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIh4KHFVucmVnaXN0ZXJQdXNoRGV2aWNlUmVzcG9uc2UiVAoWTGlzdFB1c2hEZXZpY2VzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJiChdMaXN0UHVzaERldmljZXNSZXNwb25zZRIuCgxwdXNoX2RldmljZXMYASADKAsyGC5raXRoLnVzZXIudjEuUHVzaERldmljZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiSwoaQ29uZmlybVB1c2hEZWxpdmVyeVJlcXVlc3QSLQoQbm90aWZpY2F0aW9uX2lkcxgBIAMoCUITukgQkgENCAEQZBgBIgVyA7ABASIdChtDb25maXJtUHVzaERlbGl2ZXJ5UmVzcG9uc2UiFgoUR2V0UHVzaENvbmZpZ1JlcXVlc3QiMQoVR2V0UHVzaENvbmZpZ1Jlc3BvbnNlEhgKEHZhcGlkX3B1YmxpY19rZXkYASABKAkq8QgKEE5vdGlmaWNhdGlvblR5cGUSIQodTk9USUZJQ0FUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIcChhOT1RJRklDQVRJT05fVFlQRV9GT0xMT1cQARIkCiBOT1RJRklDQVRJT05fVFlQRV9GT0xMT1dfUkVRVUVTVBACEi0KKU5PVElGSUNBVElPTl9UWVBFX0ZPTExPV19SRVFVRVNUX0FDQ0VQVEVEEAMSHQoZTk9USUZJQ0FUSU9OX1RZUEVfTUVOVElPThAEEhsKF05PVElGSUNBVElPTl9UWVBFX1JFUExZEAUSGwoXTk9USUZJQ0FUSU9OX1RZUEVfUVVPVEUQBhIaChZOT1RJRklDQVRJT05fVFlQRV9MSUtFEAcSHAoYTk9USUZJQ0FUSU9OX1RZUEVfUkVQT1NUEAgSIwofTk9USUZJQ0FUSU9OX1RZUEVfQ0lSQ0xFX0lOVklURRAJEikKJU5PVElGSUNBVElPTl9UWVBFX0NJUkNMRV9KT0lOX1JFUVVFU1QQChIqCiZOT1RJRklDQVRJT05fVFlQRV9DSVJDTEVfSk9JTl9BUFBST1ZFRBALEikKJU5PVElGSUNBVElPTl9UWVBFX0NJUkNMRV9ST0xFX0NIQU5HRUQQDBIiCh5OT1RJRklDQVRJT05fVFlQRV9IRUxQX1JFUVVFU1QQDRIZChVOT1RJRklDQVRJT05fVFlQRV9TT1MQDhIqCiZOT1RJRklDQVRJT05fVFlQRV9TVVBQT1JUX0FDS05PV0xFREdFRBAPEiYKIk5PVElGSUNBVElPTl9UWVBFX1NVUFBPUlRfUkVTUE9OU0UQEBImCiJOT1RJRklDQVRJT05fVFlQRV9TVVBQT1JUX1JFU09MVkVEEBESKAokTk9USUZJQ0FUSU9OX1RZUEVfQ0hFQ0tfSU5fUkVRVUVTVEVEEBISJQohTk9USUZJQ0FUSU9OX1RZUEVfQ0hFQ0tfSU5fTUlTU0VEEBMSJwojTk9USUZJQ0FUSU9OX1RZUEVfTU9ERVJBVElPTl9BQ1RJT04QFBIkCiBOT1RJRklDQVRJT05fVFlQRV9SRVBPUlRfT1VUQ09NRRAVEiQKIE5PVElGSUNBVElPTl9UWVBFX0FQUEVBTF9ERUNJREVEEBYSJwojTk9USUZJQ0FUSU9OX1RZUEVfREFUQV9FWFBPUlRfUkVBRFkQFxIkCiBOT1RJRklDQVRJT05fVFlQRV9TRUNVUklUWV9BTEVSVBAYEiQKIE5PVElGSUNBVElPTl9UWVBFX0NJUkNMRV9SRU1PVkVEEBkSKAokTk9USUZJQ0FUSU9OX1RZUEVfQ0lSQ0xFX1BPU1RfSElEREVOEBoSIgoeTk9USUZJQ0FUSU9OX1RZUEVfRFVSRVNTX0FMRVJUEBsSJQohTk9USUZJQ0FUSU9OX1RZUEVfU1VQUE9SVF9DTEFJTUVEEBwSIgoeTk9USUZJQ0FUSU9OX1RZUEVfU1VQUE9SVF9OT1RFEB0qmwEKE05vdGlmaWNhdGlvbkNoYW5uZWwSJAogTk9USUZJQ0FUSU9OX0NIQU5ORUxfVU5TUEVDSUZJRUQQABIfChtOT1RJRklDQVRJT05fQ0hBTk5FTF9JTl9BUFAQARIdChlOT1RJRklDQVRJT05fQ0hBTk5FTF9QVVNIEAISHgoaTk9USUZJQ0FUSU9OX0NIQU5ORUxfRU1BSUwQAyp5CgxGaWx0ZXJBY3Rpb24SHQoZRklMVEVSX0FDVElPTl9VTlNQRUNJRklFRBAAEhgKFEZJTFRFUl9BQ1RJT05fQUNDRVBUEAESGAoURklMVEVSX0FDVElPTl9GSUxURVIQAhIWChJGSUxURVJfQUNUSU9OX0RST1AQAyp4CgxQdXNoUGxhdGZvcm0SHQoZUFVTSF9QTEFURk9STV9VTlNQRUNJRklFRBAAEhYKElBVU0hfUExBVEZPUk1fQVBOUxABEhUKEVBVU0hfUExBVEZPUk1fRkNNEAISGgoWUFVTSF9QTEFURk9STV9XRUJfUFVTSBADKnIKD0FwbnNFbnZpcm9ubWVudBIgChxBUE5TX0VOVklST05NRU5UX1VOU1BFQ0lGSUVEEAASHAoYQVBOU19FTlZJUk9OTUVOVF9TQU5EQk9YEAESHwobQVBOU19FTlZJUk9OTUVOVF9QUk9EVUNUSU9OEAIyxwgKE05vdGlmaWNhdGlvblNlcnZpY2USaQoRTGlzdE5vdGlmaWNhdGlvbnMSJi5raXRoLnVzZXIudjEuTGlzdE5vdGlmaWNhdGlvbnNSZXF1ZXN0Gicua2l0aC51c2VyLnYxLkxpc3ROb3RpZmljYXRpb25zUmVzcG9uc2UiA5ACARJgCg5HZXRVbnJlYWRDb3VudBIjLmtpdGgudXNlci52MS5HZXRVbnJlYWRDb3VudFJlcXVlc3QaJC5raXRoLnVzZXIudjEuR2V0VW5yZWFkQ291bnRSZXNwb25zZSIDkAIBEkkKCE1hcmtSZWFkEh0ua2l0aC51c2VyLnYxLk1hcmtSZWFkUmVxdWVzdBoeLmtpdGgudXNlci52MS5NYXJrUmVhZFJlc3BvbnNlEoQBChpHZXROb3RpZmljYXRpb25QcmVmZXJlbmNlcxIvLmtpdGgudXNlci52MS5HZXROb3RpZmljYXRpb25QcmVmZXJlbmNlc1JlcXVlc3QaMC5raXRoLnVzZXIudjEuR2V0Tm90aWZpY2F0aW9uUHJlZmVyZW5jZXNSZXNwb25zZSIDkAIBEogBCh1VcGRhdGVOb3RpZmljYXRpb25QcmVmZXJlbmNlcxIyLmtpdGgudXNlci52MS5VcGRhdGVOb3RpZmljYXRpb25QcmVmZXJlbmNlc1JlcXVlc3QaMy5raXRoLnVzZXIudjEuVXBkYXRlTm90aWZpY2F0aW9uUHJlZmVyZW5jZXNSZXNwb25zZRJdCg1HZXRQdXNoQ29uZmlnEiIua2l0aC51c2VyLnYxLkdldFB1c2hDb25maWdSZXF1ZXN0GiMua2l0aC51c2VyLnYxLkdldFB1c2hDb25maWdSZXNwb25zZSIDkAIBEmcKElJlZ2lzdGVyUHVzaERldmljZRInLmtpdGgudXNlci52MS5SZWdpc3RlclB1c2hEZXZpY2VSZXF1ZXN0Gigua2l0aC51c2VyLnYxLlJlZ2lzdGVyUHVzaERldmljZVJlc3BvbnNlEm0KFFVucmVnaXN0ZXJQdXNoRGV2aWNlEikua2l0aC51c2VyLnYxLlVucmVnaXN0ZXJQdXNoRGV2aWNlUmVxdWVzdBoqLmtpdGgudXNlci52MS5VbnJlZ2lzdGVyUHVzaERldmljZVJlc3BvbnNlEmMKD0xpc3RQdXNoRGV2aWNlcxIkLmtpdGgudXNlci52MS5MaXN0UHVzaERldmljZXNSZXF1ZXN0GiUua2l0aC51c2VyLnYxLkxpc3RQdXNoRGV2aWNlc1Jlc3BvbnNlIgOQAgESagoTQ29uZmlybVB1c2hEZWxpdmVyeRIoLmtpdGgudXNlci52MS5Db25maXJtUHVzaERlbGl2ZXJ5UmVxdWVzdBopLmtpdGgudXNlci52MS5Db25maXJtUHVzaERlbGl2ZXJ5UmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_kith_common_v1_common]);
 
 /**
- * The thing a notification points at; unset for account-level notifications.
+ * The thing a notification points at; unset for account-level notifications (SECURITY_ALERT).
  *
  * @generated from message kith.user.v1.NotificationSubject
  */
@@ -68,7 +68,56 @@ export type NotificationSubject = Message<"kith.user.v1.NotificationSubject"> & 
      */
     value: string;
     case: "dataExportId";
+  } | {
+    /**
+     * CHECK_IN_REQUESTED: the check-in to answer (kith.support.v1).
+     *
+     * @generated from field: string check_in_id = 8;
+     */
+    value: string;
+    case: "checkInId";
+  } | {
+    /**
+     * CIRCLE_INVITE: accept or decline straight from the notification (kith.circle.v1).
+     *
+     * @generated from field: string invite_id = 9;
+     */
+    value: string;
+    case: "inviteId";
+  } | {
+    /**
+     * CIRCLE_JOIN_REQUEST: approve or reject straight from the notification (kith.circle.v1).
+     *
+     * @generated from field: string join_request_id = 10;
+     */
+    value: string;
+    case: "joinRequestId";
+  } | {
+    /**
+     * MODERATION_ACTION: the action (what kith.moderation.v1 appeals name).
+     *
+     * @generated from field: string action_id = 11;
+     */
+    value: string;
+    case: "actionId";
+  } | {
+    /**
+     * MODERATION_ACTION that recorded a strike without an action of its own.
+     *
+     * @generated from field: string strike_id = 12;
+     */
+    value: string;
+    case: "strikeId";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * The circle the subject belongs to, beside kind, so a client can open it: set for
+   * CIRCLE_INVITE, CIRCLE_JOIN_REQUEST, CIRCLE_POST_HIDDEN and a circle's HELP_REQUEST; empty
+   * otherwise.
+   *
+   * @generated from field: string within_circle_id = 13;
+   */
+  withinCircleId: string;
 };
 
 /**
@@ -79,7 +128,7 @@ export const NotificationSubjectSchema: GenMessage<NotificationSubject> = /*@__P
   messageDesc(file_kith_user_v1_notification, 0);
 
 /**
- * One or more notifications of one type about one subject.
+ * One or more notifications of one type about one subject (see Grouping on the service).
  *
  * @generated from message kith.user.v1.NotificationGroup
  */
@@ -165,7 +214,8 @@ export const NotificationGroupSchema: GenMessage<NotificationGroup> = /*@__PURE_
   messageDesc(file_kith_user_v1_notification, 1);
 
 /**
- * Delivery choices for one notification type.
+ * Delivery choices for one notification type. For SOS and DURESS_ALERT, in_app and push must
+ * stay true.
  *
  * @generated from message kith.user.v1.TypePreference
  */
@@ -241,11 +291,15 @@ export const NotificationPolicySchema: GenMessage<NotificationPolicy> = /*@__PUR
   messageDesc(file_kith_user_v1_notification, 3);
 
 /**
+ * The caller's delivery preferences. Defaults: every type on every channel (SECURITY_ALERT:
+ * in-app and push), policy ACCEPT from_not_following and from_not_followers, FILTER
+ * from_new_accounts and from_limited_accounts, no quiet hours.
+ *
  * @generated from message kith.user.v1.NotificationPreferences
  */
 export type NotificationPreferences = Message<"kith.user.v1.NotificationPreferences"> & {
   /**
-   * Upserted by type on update; types not listed keep their value (defaults: all channels).
+   * Upserted by type on update; types not listed keep their value. Each type at most once.
    *
    * @generated from field: repeated kith.user.v1.TypePreference per_type = 1;
    */
@@ -257,7 +311,8 @@ export type NotificationPreferences = Message<"kith.user.v1.NotificationPreferen
   policy?: NotificationPolicy | undefined;
 
   /**
-   * No push or e-mail during this window (in-app still records). SOS ignores it.
+   * No push or e-mail during this window (in-app still records); it applies to every type but
+   * SOS. A circle's own quiet hours also apply to its help requests (see the service comment).
    *
    * @generated from field: kith.common.v1.DailyWindow quiet_hours = 3;
    */
@@ -267,6 +322,14 @@ export type NotificationPreferences = Message<"kith.user.v1.NotificationPreferen
    * @generated from field: bool quiet_hours_enabled = 4;
    */
   quietHoursEnabled: boolean;
+
+  /**
+   * Output only. Starts at 1 and grows by one with every change; pass it as
+   * UpdateNotificationPreferencesRequest.base_version for optimistic concurrency.
+   *
+   * @generated from field: uint32 version = 5;
+   */
+  version: number;
 };
 
 /**
@@ -303,9 +366,33 @@ export type PushDevice = Message<"kith.user.v1.PushDevice"> & {
   createdAt?: Timestamp | undefined;
 
   /**
+   * The last RegisterPushDevice for this device (clients re-register at every start).
+   *
    * @generated from field: google.protobuf.Timestamp last_seen_at = 5;
    */
   lastSeenAt?: Timestamp | undefined;
+
+  /**
+   * The session (kith.auth.v1.Session) that registered the device; the device is dropped when
+   * that session ends.
+   *
+   * @generated from field: string session_id = 6;
+   */
+  sessionId: string;
+
+  /**
+   * APNS only.
+   *
+   * @generated from field: kith.user.v1.ApnsEnvironment apns_environment = 7;
+   */
+  apnsEnvironment: ApnsEnvironment;
+
+  /**
+   * APNS only: the app's bundle id.
+   *
+   * @generated from field: string app_id = 8;
+   */
+  appId: string;
 };
 
 /**
@@ -314,6 +401,40 @@ export type PushDevice = Message<"kith.user.v1.PushDevice"> & {
  */
 export const PushDeviceSchema: GenMessage<PushDevice> = /*@__PURE__*/
   messageDesc(file_kith_user_v1_notification, 5);
+
+/**
+ * An APNs registration: the device token, its gateway and the app it is for.
+ *
+ * @generated from message kith.user.v1.ApnsDevice
+ */
+export type ApnsDevice = Message<"kith.user.v1.ApnsDevice"> & {
+  /**
+   * APNs device token, hex.
+   *
+   * @generated from field: string device_token = 1;
+   */
+  deviceToken: string;
+
+  /**
+   * @generated from field: kith.user.v1.ApnsEnvironment environment = 2;
+   */
+  environment: ApnsEnvironment;
+
+  /**
+   * The app's bundle id (the APNs topic), e.g. "app.kith.ios"; must be one the server is
+   * configured for.
+   *
+   * @generated from field: string app_id = 3;
+   */
+  appId: string;
+};
+
+/**
+ * Describes the message kith.user.v1.ApnsDevice.
+ * Use `create(ApnsDeviceSchema)` to create a new message.
+ */
+export const ApnsDeviceSchema: GenMessage<ApnsDevice> = /*@__PURE__*/
+  messageDesc(file_kith_user_v1_notification, 6);
 
 /**
  * A W3C Push API subscription.
@@ -346,7 +467,7 @@ export type WebPushSubscription = Message<"kith.user.v1.WebPushSubscription"> & 
  * Use `create(WebPushSubscriptionSchema)` to create a new message.
  */
 export const WebPushSubscriptionSchema: GenMessage<WebPushSubscription> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 6);
+  messageDesc(file_kith_user_v1_notification, 7);
 
 /**
  * @generated from message kith.user.v1.ListNotificationsRequest
@@ -384,6 +505,15 @@ export type ListNotificationsRequest = Message<"kith.user.v1.ListNotificationsRe
    * @generated from field: string page_token = 5;
    */
   pageToken: string;
+
+  /**
+   * prev_page_token from an earlier response: the groups with activity after it, the closest
+   * page_size of them (still newest first). A group that gained a notification reappears here;
+   * clients replace it by group_key. The other filters must be the same as that request's.
+   *
+   * @generated from field: string newer_than_page_token = 6;
+   */
+  newerThanPageToken: string;
 };
 
 /**
@@ -391,7 +521,7 @@ export type ListNotificationsRequest = Message<"kith.user.v1.ListNotificationsRe
  * Use `create(ListNotificationsRequestSchema)` to create a new message.
  */
 export const ListNotificationsRequestSchema: GenMessage<ListNotificationsRequest> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 7);
+  messageDesc(file_kith_user_v1_notification, 8);
 
 /**
  * @generated from message kith.user.v1.ListNotificationsResponse
@@ -403,11 +533,19 @@ export type ListNotificationsResponse = Message<"kith.user.v1.ListNotificationsR
   groups: NotificationGroup[];
 
   /**
-   * Opaque cursor for the next page; empty on the last page.
+   * Opaque cursor for the next (older) page; empty on the last page.
    *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
+
+  /**
+   * Opaque cursor marking this page's newest position; always set, also on an empty page.
+   * Pass it as newer_than_page_token to fetch what arrived since, page after page.
+   *
+   * @generated from field: string prev_page_token = 3;
+   */
+  prevPageToken: string;
 };
 
 /**
@@ -415,7 +553,7 @@ export type ListNotificationsResponse = Message<"kith.user.v1.ListNotificationsR
  * Use `create(ListNotificationsResponseSchema)` to create a new message.
  */
 export const ListNotificationsResponseSchema: GenMessage<ListNotificationsResponse> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 8);
+  messageDesc(file_kith_user_v1_notification, 9);
 
 /**
  * @generated from message kith.user.v1.GetUnreadCountRequest
@@ -428,14 +566,15 @@ export type GetUnreadCountRequest = Message<"kith.user.v1.GetUnreadCountRequest"
  * Use `create(GetUnreadCountRequestSchema)` to create a new message.
  */
 export const GetUnreadCountRequestSchema: GenMessage<GetUnreadCountRequest> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 9);
+  messageDesc(file_kith_user_v1_notification, 10);
 
 /**
  * @generated from message kith.user.v1.GetUnreadCountResponse
  */
 export type GetUnreadCountResponse = Message<"kith.user.v1.GetUnreadCountResponse"> & {
   /**
-   * Unread notifications (not groups) in the main inbox.
+   * Unread notifications (not groups) in the main inbox. Filtered ones do not count (see
+   * filtered_unread_count), and none exist from users muted with include_notifications.
    *
    * @generated from field: uint32 unread_count = 1;
    */
@@ -454,7 +593,7 @@ export type GetUnreadCountResponse = Message<"kith.user.v1.GetUnreadCountRespons
  * Use `create(GetUnreadCountResponseSchema)` to create a new message.
  */
 export const GetUnreadCountResponseSchema: GenMessage<GetUnreadCountResponse> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 10);
+  messageDesc(file_kith_user_v1_notification, 11);
 
 /**
  * Group keys for MarkRead.
@@ -473,7 +612,7 @@ export type GroupKeys = Message<"kith.user.v1.GroupKeys"> & {
  * Use `create(GroupKeysSchema)` to create a new message.
  */
 export const GroupKeysSchema: GenMessage<GroupKeys> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 11);
+  messageDesc(file_kith_user_v1_notification, 12);
 
 /**
  * @generated from message kith.user.v1.MarkReadRequest
@@ -512,7 +651,7 @@ export type MarkReadRequest = Message<"kith.user.v1.MarkReadRequest"> & {
  * Use `create(MarkReadRequestSchema)` to create a new message.
  */
 export const MarkReadRequestSchema: GenMessage<MarkReadRequest> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 12);
+  messageDesc(file_kith_user_v1_notification, 13);
 
 /**
  * @generated from message kith.user.v1.MarkReadResponse
@@ -529,7 +668,7 @@ export type MarkReadResponse = Message<"kith.user.v1.MarkReadResponse"> & {
  * Use `create(MarkReadResponseSchema)` to create a new message.
  */
 export const MarkReadResponseSchema: GenMessage<MarkReadResponse> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 13);
+  messageDesc(file_kith_user_v1_notification, 14);
 
 /**
  * @generated from message kith.user.v1.GetNotificationPreferencesRequest
@@ -542,7 +681,7 @@ export type GetNotificationPreferencesRequest = Message<"kith.user.v1.GetNotific
  * Use `create(GetNotificationPreferencesRequestSchema)` to create a new message.
  */
 export const GetNotificationPreferencesRequestSchema: GenMessage<GetNotificationPreferencesRequest> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 14);
+  messageDesc(file_kith_user_v1_notification, 15);
 
 /**
  * @generated from message kith.user.v1.GetNotificationPreferencesResponse
@@ -559,13 +698,15 @@ export type GetNotificationPreferencesResponse = Message<"kith.user.v1.GetNotifi
  * Use `create(GetNotificationPreferencesResponseSchema)` to create a new message.
  */
 export const GetNotificationPreferencesResponseSchema: GenMessage<GetNotificationPreferencesResponse> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 15);
+  messageDesc(file_kith_user_v1_notification, 16);
 
 /**
  * @generated from message kith.user.v1.UpdateNotificationPreferencesRequest
  */
 export type UpdateNotificationPreferencesRequest = Message<"kith.user.v1.UpdateNotificationPreferencesRequest"> & {
   /**
+   * Only the fields named in update_mask are read; preferences.version is ignored.
+   *
    * @generated from field: kith.user.v1.NotificationPreferences preferences = 1;
    */
   preferences?: NotificationPreferences | undefined;
@@ -574,6 +715,14 @@ export type UpdateNotificationPreferencesRequest = Message<"kith.user.v1.UpdateN
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
   updateMask?: FieldMask | undefined;
+
+  /**
+   * Optimistic concurrency: the version the update is based on; 0 = don't check. A mismatch
+   * answers Aborted.
+   *
+   * @generated from field: uint32 base_version = 4;
+   */
+  baseVersion: number;
 
   /**
    * Optional retry key (8–128 of [A-Za-z0-9_-]); the Idempotency-Key header is the
@@ -589,7 +738,7 @@ export type UpdateNotificationPreferencesRequest = Message<"kith.user.v1.UpdateN
  * Use `create(UpdateNotificationPreferencesRequestSchema)` to create a new message.
  */
 export const UpdateNotificationPreferencesRequestSchema: GenMessage<UpdateNotificationPreferencesRequest> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 16);
+  messageDesc(file_kith_user_v1_notification, 17);
 
 /**
  * @generated from message kith.user.v1.UpdateNotificationPreferencesResponse
@@ -606,7 +755,7 @@ export type UpdateNotificationPreferencesResponse = Message<"kith.user.v1.Update
  * Use `create(UpdateNotificationPreferencesResponseSchema)` to create a new message.
  */
 export const UpdateNotificationPreferencesResponseSchema: GenMessage<UpdateNotificationPreferencesResponse> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 17);
+  messageDesc(file_kith_user_v1_notification, 18);
 
 /**
  * @generated from message kith.user.v1.RegisterPushDeviceRequest
@@ -617,12 +766,10 @@ export type RegisterPushDeviceRequest = Message<"kith.user.v1.RegisterPushDevice
    */
   token: {
     /**
-     * APNs device token, hex.
-     *
-     * @generated from field: string apns_token = 1;
+     * @generated from field: kith.user.v1.ApnsDevice apns = 6;
      */
-    value: string;
-    case: "apnsToken";
+    value: ApnsDevice;
+    case: "apns";
   } | {
     /**
      * FCM registration token.
@@ -660,7 +807,7 @@ export type RegisterPushDeviceRequest = Message<"kith.user.v1.RegisterPushDevice
  * Use `create(RegisterPushDeviceRequestSchema)` to create a new message.
  */
 export const RegisterPushDeviceRequestSchema: GenMessage<RegisterPushDeviceRequest> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 18);
+  messageDesc(file_kith_user_v1_notification, 19);
 
 /**
  * @generated from message kith.user.v1.RegisterPushDeviceResponse
@@ -677,7 +824,7 @@ export type RegisterPushDeviceResponse = Message<"kith.user.v1.RegisterPushDevic
  * Use `create(RegisterPushDeviceResponseSchema)` to create a new message.
  */
 export const RegisterPushDeviceResponseSchema: GenMessage<RegisterPushDeviceResponse> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 19);
+  messageDesc(file_kith_user_v1_notification, 20);
 
 /**
  * @generated from message kith.user.v1.UnregisterPushDeviceRequest
@@ -702,7 +849,7 @@ export type UnregisterPushDeviceRequest = Message<"kith.user.v1.UnregisterPushDe
  * Use `create(UnregisterPushDeviceRequestSchema)` to create a new message.
  */
 export const UnregisterPushDeviceRequestSchema: GenMessage<UnregisterPushDeviceRequest> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 20);
+  messageDesc(file_kith_user_v1_notification, 21);
 
 /**
  * @generated from message kith.user.v1.UnregisterPushDeviceResponse
@@ -715,12 +862,25 @@ export type UnregisterPushDeviceResponse = Message<"kith.user.v1.UnregisterPushD
  * Use `create(UnregisterPushDeviceResponseSchema)` to create a new message.
  */
 export const UnregisterPushDeviceResponseSchema: GenMessage<UnregisterPushDeviceResponse> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 21);
+  messageDesc(file_kith_user_v1_notification, 22);
 
 /**
  * @generated from message kith.user.v1.ListPushDevicesRequest
  */
 export type ListPushDevicesRequest = Message<"kith.user.v1.ListPushDevicesRequest"> & {
+  /**
+   * 0..100; 0 means the default of 20.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token from the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
 };
 
 /**
@@ -728,7 +888,7 @@ export type ListPushDevicesRequest = Message<"kith.user.v1.ListPushDevicesReques
  * Use `create(ListPushDevicesRequestSchema)` to create a new message.
  */
 export const ListPushDevicesRequestSchema: GenMessage<ListPushDevicesRequest> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 22);
+  messageDesc(file_kith_user_v1_notification, 23);
 
 /**
  * @generated from message kith.user.v1.ListPushDevicesResponse
@@ -738,6 +898,13 @@ export type ListPushDevicesResponse = Message<"kith.user.v1.ListPushDevicesRespo
    * @generated from field: repeated kith.user.v1.PushDevice push_devices = 1;
    */
   pushDevices: PushDevice[];
+
+  /**
+   * Opaque cursor for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -745,10 +912,109 @@ export type ListPushDevicesResponse = Message<"kith.user.v1.ListPushDevicesRespo
  * Use `create(ListPushDevicesResponseSchema)` to create a new message.
  */
 export const ListPushDevicesResponseSchema: GenMessage<ListPushDevicesResponse> = /*@__PURE__*/
-  messageDesc(file_kith_user_v1_notification, 23);
+  messageDesc(file_kith_user_v1_notification, 24);
 
 /**
- * What a notification is about.
+ * @generated from message kith.user.v1.ConfirmPushDeliveryRequest
+ */
+export type ConfirmPushDeliveryRequest = Message<"kith.user.v1.ConfirmPushDeliveryRequest"> & {
+  /**
+   * Notifications whose push reached this device.
+   *
+   * @generated from field: repeated string notification_ids = 1;
+   */
+  notificationIds: string[];
+};
+
+/**
+ * Describes the message kith.user.v1.ConfirmPushDeliveryRequest.
+ * Use `create(ConfirmPushDeliveryRequestSchema)` to create a new message.
+ */
+export const ConfirmPushDeliveryRequestSchema: GenMessage<ConfirmPushDeliveryRequest> = /*@__PURE__*/
+  messageDesc(file_kith_user_v1_notification, 25);
+
+/**
+ * @generated from message kith.user.v1.ConfirmPushDeliveryResponse
+ */
+export type ConfirmPushDeliveryResponse = Message<"kith.user.v1.ConfirmPushDeliveryResponse"> & {
+};
+
+/**
+ * Describes the message kith.user.v1.ConfirmPushDeliveryResponse.
+ * Use `create(ConfirmPushDeliveryResponseSchema)` to create a new message.
+ */
+export const ConfirmPushDeliveryResponseSchema: GenMessage<ConfirmPushDeliveryResponse> = /*@__PURE__*/
+  messageDesc(file_kith_user_v1_notification, 26);
+
+/**
+ * @generated from message kith.user.v1.GetPushConfigRequest
+ */
+export type GetPushConfigRequest = Message<"kith.user.v1.GetPushConfigRequest"> & {
+};
+
+/**
+ * Describes the message kith.user.v1.GetPushConfigRequest.
+ * Use `create(GetPushConfigRequestSchema)` to create a new message.
+ */
+export const GetPushConfigRequestSchema: GenMessage<GetPushConfigRequest> = /*@__PURE__*/
+  messageDesc(file_kith_user_v1_notification, 27);
+
+/**
+ * @generated from message kith.user.v1.GetPushConfigResponse
+ */
+export type GetPushConfigResponse = Message<"kith.user.v1.GetPushConfigResponse"> & {
+  /**
+   * The server's VAPID public key (RFC 8292): the uncompressed P-256 point, base64url without
+   * padding. Pass it as `applicationServerKey` to PushManager.subscribe. Empty when Web Push is
+   * not configured.
+   *
+   * @generated from field: string vapid_public_key = 1;
+   */
+  vapidPublicKey: string;
+};
+
+/**
+ * Describes the message kith.user.v1.GetPushConfigResponse.
+ * Use `create(GetPushConfigResponseSchema)` to create a new message.
+ */
+export const GetPushConfigResponseSchema: GenMessage<GetPushConfigResponse> = /*@__PURE__*/
+  messageDesc(file_kith_user_v1_notification, 28);
+
+/**
+ * What a notification is about, and the bus event it comes from (review §7.4). The user
+ * service creates it for the recipients the event names (or the one user it is about):
+ *   FOLLOW ........................ user.followed (via_follow_request false), to the followee
+ *   FOLLOW_REQUEST ................ user.follow_requested, to the target
+ *   FOLLOW_REQUEST_ACCEPTED ....... user.followed (via_follow_request true), to the follower
+ *   MENTION ....................... post.mentioned, to the mentioned user
+ *   REPLY ......................... post.comment_created, to parent_author_id
+ *   QUOTE ......................... post.created / post.comment_created, to quoted_post_author_id
+ *   LIKE / REPOST ................. post.liked / post.reposted, to the author (post.unliked and
+ *                                   post.unreposted take the actor out of the group)
+ *   CIRCLE_INVITE ................. circle.invite_created, to the invitee
+ *   CIRCLE_JOIN_REQUEST ........... circle.join_requested, to its recipient_user_ids (admins)
+ *   CIRCLE_JOIN_APPROVED .......... circle.member_joined with approved_by_user_id, to the member
+ *   CIRCLE_ROLE_CHANGED ........... circle.role_changed, to the member
+ *   CIRCLE_REMOVED ................ circle.member_removed, to the member (reason, never who)
+ *   CIRCLE_POST_HIDDEN ............ circle.post_hidden, to the post's author
+ *   HELP_REQUEST / SOS ............ support.alert_raised and support.escalated, to
+ *                                   notified_user_ids (a missed check-in's incident too)
+ *   SUPPORT_ACKNOWLEDGED / RESPONSE support.acknowledged / support.responded, to the owner
+ *   SUPPORT_CLAIMED ............... support.claimed, to its recipient_user_ids
+ *   SUPPORT_NOTE .................. support.note_added, to its recipient_user_ids
+ *   SUPPORT_RESOLVED .............. support.resolved, to its recipient_user_ids
+ *   DURESS_ALERT .................. support.duress_cancelled, to its recipient_user_ids only
+ *   CHECK_IN_REQUESTED ............ support.check_in_requested, to the member asked
+ *   CHECK_IN_MISSED ............... support.check_in_missed, to the owner
+ *   MODERATION_ACTION ............. moderation.content_actioned, account_actioned and
+ *                                   action_reversed, to the actioned user
+ *   REPORT_OUTCOME ................ moderation.report_decided, to each reporter separately
+ *   APPEAL_DECIDED ................ moderation.appeal_resolved, to the appellant
+ *   DATA_EXPORT_READY ............. the user service itself, once every data.export_part_ready
+ *                                   of the export is in
+ *   SECURITY_ALERT ................ auth.login_succeeded (new_device), auth.password_changed,
+ *                                   auth.email_changed, auth.mfa_changed, to the account owner
+ * Nothing comes from an event marked `silent` for the incident owner (see Duress above).
  *
  * @generated from enum kith.user.v1.NotificationType
  */
@@ -826,7 +1092,9 @@ export enum NotificationType {
   HELP_REQUEST = 13,
 
   /**
-   * An SOS. Always delivered: ignores quiet hours and cannot be turned off for circles.
+   * An SOS. Always delivered: ignores quiet hours, filters, mutes and blocks; its in_app and
+   * push preferences cannot be turned off (UpdateNotificationPreferences refuses it, and
+   * DURESS_ALERT's too).
    *
    * @generated from enum value: NOTIFICATION_TYPE_SOS = 14;
    */
@@ -848,6 +1116,8 @@ export enum NotificationType {
   SUPPORT_RESOLVED = 17,
 
   /**
+   * A circle member asked the user to check in (subject: check_in_id).
+   *
    * @generated from enum value: NOTIFICATION_TYPE_CHECK_IN_REQUESTED = 18;
    */
   CHECK_IN_REQUESTED = 18,
@@ -858,7 +1128,8 @@ export enum NotificationType {
   CHECK_IN_MISSED = 19,
 
   /**
-   * A moderation decision about the user's account or content, with a statement of reasons.
+   * A moderation decision about the user's account or content, with a statement of reasons
+   * (subject: action_id, the key an appeal names).
    *
    * @generated from enum value: NOTIFICATION_TYPE_MODERATION_ACTION = 20;
    */
@@ -882,11 +1153,51 @@ export enum NotificationType {
   DATA_EXPORT_READY = 23,
 
   /**
-   * New login, password or e-mail change, MFA change.
+   * Login from a new device, password or e-mail change, MFA change (from auth.login_succeeded,
+   * auth.password_changed, auth.email_changed, auth.mfa_changed). The auth service mails the
+   * account's address itself for these, so this type records in-app and push only.
    *
    * @generated from enum value: NOTIFICATION_TYPE_SECURITY_ALERT = 24;
    */
   SECURITY_ALERT = 24,
+
+  /**
+   * The user was removed or banned from a circle (subject: circle_id); the preview gives the
+   * reason, never who removed them.
+   *
+   * @generated from enum value: NOTIFICATION_TYPE_CIRCLE_REMOVED = 25;
+   */
+  CIRCLE_REMOVED = 25,
+
+  /**
+   * A circle's admins hid the user's post in that circle (subject: post_id, in circle_id).
+   *
+   * @generated from enum value: NOTIFICATION_TYPE_CIRCLE_POST_HIDDEN = 26;
+   */
+  CIRCLE_POST_HIDDEN = 26,
+
+  /**
+   * To an SOS's responders only: its owner cancelled with the duress PIN, the incident stays
+   * open; do not call or message the owner's phone. Never sent to the owner. Delivered like an
+   * SOS (ignores quiet hours, filters, mutes and blocks; cannot be turned off).
+   *
+   * @generated from enum value: NOTIFICATION_TYPE_DURESS_ALERT = 27;
+   */
+  DURESS_ALERT = 27,
+
+  /**
+   * Another responder is handling an incident the user was alerted to; they may stand down.
+   *
+   * @generated from enum value: NOTIFICATION_TYPE_SUPPORT_CLAIMED = 28;
+   */
+  SUPPORT_CLAIMED = 28,
+
+  /**
+   * A note was added to an incident the user owns or was alerted to.
+   *
+   * @generated from enum value: NOTIFICATION_TYPE_SUPPORT_NOTE = 29;
+   */
+  SUPPORT_NOTE = 29,
 }
 
 /**
@@ -930,6 +1241,8 @@ export const NotificationChannelSchema: GenEnum<NotificationChannel> = /*@__PURE
 
 /**
  * What to do with notifications from a class of senders (Mastodon's notification policy).
+ * UNSPECIFIED is never stored: UpdateNotificationPreferences refuses it when policy is in the
+ * update_mask.
  *
  * @generated from enum kith.user.v1.FilterAction
  */
@@ -997,16 +1310,70 @@ export const PushPlatformSchema: GenEnum<PushPlatform> = /*@__PURE__*/
   enumDesc(file_kith_user_v1_notification, 3);
 
 /**
+ * Which APNs gateway a device token belongs to.
+ *
+ * @generated from enum kith.user.v1.ApnsEnvironment
+ */
+export enum ApnsEnvironment {
+  /**
+   * @generated from enum value: APNS_ENVIRONMENT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Development builds (api.sandbox.push.apple.com).
+   *
+   * @generated from enum value: APNS_ENVIRONMENT_SANDBOX = 1;
+   */
+  SANDBOX = 1,
+
+  /**
+   * App Store and TestFlight builds (api.push.apple.com).
+   *
+   * @generated from enum value: APNS_ENVIRONMENT_PRODUCTION = 2;
+   */
+  PRODUCTION = 2,
+}
+
+/**
+ * Describes the enum kith.user.v1.ApnsEnvironment.
+ */
+export const ApnsEnvironmentSchema: GenEnum<ApnsEnvironment> = /*@__PURE__*/
+  enumDesc(file_kith_user_v1_notification, 4);
+
+/**
  * NotificationService delivers what happened to the caller, grouped, and the caller's
  * delivery preferences and push devices. It runs in the user process and is fed by events from
- * every service.
+ * every service. Every RPC needs a signed-in caller and reads or changes only the caller's own
+ * notifications, preferences and devices (see the API-key scopes in
+ * services/user/src/module.ts).
+ *
+ * Grouping: likes, reposts and follows of the same subject within a 12 h window form one group
+ * (Mastodon groups favourites, reblogs and follows); every other notification is its own group.
+ *
+ * Recording: a notification is never created for the notification policy's DROP, from a user
+ * the recipient blocks or is blocked by (but SOS and a shared circle's help requests: see the
+ * block rules on UserService), or from a user muted with include_notifications while the mute
+ * lasts; FILTER puts it in the filtered inbox. Otherwise in-app always records.
+ *
+ * Delivery: two quiet-hours windows apply, both:
+ * NotificationPreferences.quiet_hours holds push and e-mail of every type, and a circle's
+ * kith.circle.v1.MemberSafety.quiet_hours holds push and e-mail of that circle's help requests
+ * (URGENT ones included). Held means not sent, then or later; the notification stays in the
+ * inbox. SOS ignores both windows, every preference, filter, mute and block.
+ *
+ * Duress: the owner of an incident gets nothing from support events marked `silent`, and
+ * support.duress_cancelled is, to the owner, exactly a real cancel (which notifies the owner of
+ * nothing); its recipients get DURESS_ALERT. No notification, push or ListNotifications entry
+ * of the owner tells a duress cancel from a real one.
  *
  * @generated from service kith.user.v1.NotificationService
  */
 export const NotificationService: GenService<{
   /**
-   * Notification groups, newest activity first. Likes and follows on the same subject within a
-   * 12 h window form one group.
+   * The caller's notification groups, newest activity first (see Grouping above). Pages back
+   * with page_token, or forward (what arrived since, e.g. after a realtime Gap) with
+   * newer_than_page_token.
    *
    * @generated from rpc kith.user.v1.NotificationService.ListNotifications
    */
@@ -1016,6 +1383,8 @@ export const NotificationService: GenService<{
     output: typeof ListNotificationsResponseSchema;
   },
   /**
+   * The caller's unread notification counts (notifications, not groups).
+   *
    * @generated from rpc kith.user.v1.NotificationService.GetUnreadCount
    */
   getUnreadCount: {
@@ -1024,7 +1393,8 @@ export const NotificationService: GenService<{
     output: typeof GetUnreadCountResponseSchema;
   },
   /**
-   * Marks notifications read: everything up to a notification id, or given groups.
+   * Marks the caller's notifications read: everything up to a notification id, or given
+   * groups. Unknown ids and keys are ignored.
    *
    * @generated from rpc kith.user.v1.NotificationService.MarkRead
    */
@@ -1034,6 +1404,8 @@ export const NotificationService: GenService<{
     output: typeof MarkReadResponseSchema;
   },
   /**
+   * The caller's delivery preferences, with every type listed (defaults filled in).
+   *
    * @generated from rpc kith.user.v1.NotificationService.GetNotificationPreferences
    */
   getNotificationPreferences: {
@@ -1042,7 +1414,8 @@ export const NotificationService: GenService<{
     output: typeof GetNotificationPreferencesResponseSchema;
   },
   /**
-   * Updates the preference fields named in update_mask.
+   * Updates the preference fields named in update_mask. With base_version set, a concurrent
+   * change answers Aborted.
    *
    * @generated from rpc kith.user.v1.NotificationService.UpdateNotificationPreferences
    */
@@ -1052,7 +1425,22 @@ export const NotificationService: GenService<{
     output: typeof UpdateNotificationPreferencesResponseSchema;
   },
   /**
-   * Registers (or refreshes) a device for push; the same token registers once.
+   * What a client needs to create a push subscription: the server's VAPID public key for
+   * Web Push.
+   *
+   * @generated from rpc kith.user.v1.NotificationService.GetPushConfig
+   */
+  getPushConfig: {
+    methodKind: "unary";
+    input: typeof GetPushConfigRequestSchema;
+    output: typeof GetPushConfigResponseSchema;
+  },
+  /**
+   * Registers (or refreshes) a push device for the caller's current session; the same token
+   * registers once (a new session takes it over). The device is dropped when the session ends
+   * (auth.session_revoked: logout, revocation, credential changes, disabling). Needs a session:
+   * API keys cannot register devices. An APNs app_id the server is not configured for answers
+   * InvalidArgument.
    *
    * @generated from rpc kith.user.v1.NotificationService.RegisterPushDevice
    */
@@ -1062,6 +1450,8 @@ export const NotificationService: GenService<{
     output: typeof RegisterPushDeviceResponseSchema;
   },
   /**
+   * Removes one of the caller's push devices; NotFound for anyone else's.
+   *
    * @generated from rpc kith.user.v1.NotificationService.UnregisterPushDevice
    */
   unregisterPushDevice: {
@@ -1070,12 +1460,28 @@ export const NotificationService: GenService<{
     output: typeof UnregisterPushDeviceResponseSchema;
   },
   /**
+   * The caller's push devices, most recently seen first.
+   *
    * @generated from rpc kith.user.v1.NotificationService.ListPushDevices
    */
   listPushDevices: {
     methodKind: "unary";
     input: typeof ListPushDevicesRequestSchema;
     output: typeof ListPushDevicesResponseSchema;
+  },
+  /**
+   * Confirms that pushes reached this device: the app calls it when a push arrives (every push
+   * payload carries its notification_id), in the background too. Receipts of SOS, help-request
+   * and duress notifications are passed to the support service as deliveries
+   * (kith.support.v1 SupportInternalService.RecordDeliveries, channel push). The caller's own
+   * notifications only; unknown ids and anyone else's are ignored.
+   *
+   * @generated from rpc kith.user.v1.NotificationService.ConfirmPushDelivery
+   */
+  confirmPushDelivery: {
+    methodKind: "unary";
+    input: typeof ConfirmPushDeliveryRequestSchema;
+    output: typeof ConfirmPushDeliveryResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kith_user_v1_notification, 0);

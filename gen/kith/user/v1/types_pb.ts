@@ -15,11 +15,12 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/user/v1/types.proto.
  */
 export const file_kith_user_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChhraXRoL3VzZXIvdjEvdHlwZXMucHJvdG8SDGtpdGgudXNlci52MSKkAwoHUHJvZmlsZRIPCgd1c2VyX2lkGAEgASgJEhAKCHVzZXJuYW1lGAIgASgJEh0KDGRpc3BsYXlfbmFtZRgDIAEoCUIHukgEcgIYMhIVCgNiaW8YBCABKAlCCLpIBXIDGPQDEiQKD2F2YXRhcl9tZWRpYV9pZBgFIAEoCUILukgI2AEBcgOwAQESEgoKYXZhdGFyX3VybBgGIAEoCRIyCgVsaW5rcxgHIAMoCzIZLmtpdGgudXNlci52MS5Qcm9maWxlTGlua0IIukgFkgECEAQSDgoGbG9ja2VkGAggASgIEhkKEWhpZGVfZm9sbG93X2xpc3RzGAkgASgIEhcKD2ZvbGxvd2Vyc19jb3VudBgKIAEoDRIXCg9mb2xsb3dpbmdfY291bnQYCyABKA0SEwoLcG9zdHNfY291bnQYDCABKA0SLgoKY3JlYXRlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMcmVsYXRpb25zaGlwGA4gASgLMhoua2l0aC51c2VyLnYxLlJlbGF0aW9uc2hpcCJNCgtQcm9maWxlTGluaxIYCgVsYWJlbBgBIAEoCUIJukgGcgQQARgoEiQKA3VybBgCIAEoCUIXukgUchIYgBAyCl5odHRwcz86Ly+IAQEihgMKCFNldHRpbmdzEj8KBmxvY2FsZRgBIAEoCUIvukgscioYIzImXiR8XltBLVphLXpdezIsM30oLVtBLVphLXowLTldezEsOH0pKiQSMQoJdGltZV96b25lGAIgASgJQh66SBtyGRhAMhVeJHxeW0EtWmEtejAtOV8rLy1dKyQSFAoMZGlzY292ZXJhYmxlGAMgASgIEkEKEGRlZmF1bHRfYXVkaWVuY2UYBCABKA4yHS5raXRoLnVzZXIudjEuRGVmYXVsdEF1ZGllbmNlQgi6SAWCAQIQARIcChRzaG93X3NlbnNpdGl2ZV9tZWRpYRgFIAEoCBI9Cg5tZW50aW9uX3BvbGljeRgGIAEoDjIbLmtpdGgudXNlci52MS5NZW50aW9uUG9saWN5Qgi6SAWCAQIQARJQChFjb250ZW50X2xhbmd1YWdlcxgHIAMoCUI1ukgykgEvEBQYASIpcicYIzIjXltBLVphLXpdezIsM30oLVtBLVphLXowLTldezEsOH0pKiQiiwIKDFJlbGF0aW9uc2hpcBIPCgd1c2VyX2lkGAEgASgJEhEKCWZvbGxvd2luZxgCIAEoCBITCgtmb2xsb3dlZF9ieRgDIAEoCBIYChBmb2xsb3dfcmVxdWVzdGVkGAQgASgIEh8KF2ZvbGxvd19yZXF1ZXN0X3JlY2VpdmVkGAUgASgIEhAKCGJsb2NraW5nGAYgASgIEhIKCmJsb2NrZWRfYnkYByABKAgSDgoGbXV0aW5nGAggASgIEhwKFG11dGluZ19ub3RpZmljYXRpb25zGAkgASgIEjMKD211dGVfZXhwaXJlc19hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibQoPRm9sbG93TGlzdEVudHJ5EikKBHVzZXIYASABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIvCgtmb2xsb3dlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAieAoUUGVuZGluZ0ZvbGxvd1JlcXVlc3QSLgoJcmVxdWVzdGVyGAEgASgLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSMAoMcmVxdWVzdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJoCgtCbG9ja2VkVXNlchIpCgR1c2VyGAEgASgLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSLgoKYmxvY2tlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiswEKCU11dGVkVXNlchIpCgR1c2VyGAEgASgLMhsua2l0aC5jb21tb24udjEuVXNlclN1bW1hcnkSLAoIbXV0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh0KFWluY2x1ZGVfbm90aWZpY2F0aW9ucxgEIAEoCCLLAgoKRGF0YUV4cG9ydBIWCg5kYXRhX2V4cG9ydF9pZBgBIAEoCRIuCgZzdGF0dXMYAiABKA4yHi5raXRoLnVzZXIudjEuRGF0YUV4cG9ydFN0YXR1cxIwCgxyZXF1ZXN0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCHJlYWR5X2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxkb3dubG9hZF91cmwYBiABKAkSEgoKc2l6ZV9ieXRlcxgHIAEoBBI7ChduZXh0X3JlcXVlc3RfYWxsb3dlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidgoPQWNjb3VudERlbGV0aW9uEjAKDHJlcXVlc3RlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNc2NoZWR1bGVkX2ZvchgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqcAoPRGVmYXVsdEF1ZGllbmNlEiAKHERFRkFVTFRfQVVESUVOQ0VfVU5TUEVDSUZJRUQQABIbChdERUZBVUxUX0FVRElFTkNFX1BVQkxJQxABEh4KGkRFRkFVTFRfQVVESUVOQ0VfRk9MTE9XRVJTEAIqhQEKDU1lbnRpb25Qb2xpY3kSHgoaTUVOVElPTl9QT0xJQ1lfVU5TUEVDSUZJRUQQABIbChdNRU5USU9OX1BPTElDWV9FVkVSWU9ORRABEhwKGE1FTlRJT05fUE9MSUNZX0ZPTExPV0lORxACEhkKFU1FTlRJT05fUE9MSUNZX05PQk9EWRADKtkBChBEYXRhRXhwb3J0U3RhdHVzEiIKHkRBVEFfRVhQT1JUX1NUQVRVU19VTlNQRUNJRklFRBAAEiEKHURBVEFfRVhQT1JUX1NUQVRVU19BU1NFTUJMSU5HEAESHAoYREFUQV9FWFBPUlRfU1RBVFVTX1JFQURZEAISIQodREFUQV9FWFBPUlRfU1RBVFVTX0RPV05MT0FERUQQAxIeChpEQVRBX0VYUE9SVF9TVEFUVVNfRVhQSVJFRBAEEh0KGURBVEFfRVhQT1JUX1NUQVRVU19GQUlMRUQQBWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_common_v1_common]);
+  fileDesc("ChhraXRoL3VzZXIvdjEvdHlwZXMucHJvdG8SDGtpdGgudXNlci52MSKkAwoHUHJvZmlsZRIPCgd1c2VyX2lkGAEgASgJEhAKCHVzZXJuYW1lGAIgASgJEh0KDGRpc3BsYXlfbmFtZRgDIAEoCUIHukgEcgIYMhIVCgNiaW8YBCABKAlCCLpIBXIDGPQDEiQKD2F2YXRhcl9tZWRpYV9pZBgFIAEoCUILukgI2AEBcgOwAQESEgoKYXZhdGFyX3VybBgGIAEoCRIyCgVsaW5rcxgHIAMoCzIZLmtpdGgudXNlci52MS5Qcm9maWxlTGlua0IIukgFkgECEAQSDgoGbG9ja2VkGAggASgIEhkKEWhpZGVfZm9sbG93X2xpc3RzGAkgASgIEhcKD2ZvbGxvd2Vyc19jb3VudBgKIAEoDRIXCg9mb2xsb3dpbmdfY291bnQYCyABKA0SEwoLcG9zdHNfY291bnQYDCABKA0SLgoKY3JlYXRlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMcmVsYXRpb25zaGlwGA4gASgLMhoua2l0aC51c2VyLnYxLlJlbGF0aW9uc2hpcCJNCgtQcm9maWxlTGluaxIYCgVsYWJlbBgBIAEoCUIJukgGcgQQARgoEiQKA3VybBgCIAEoCUIXukgUchIYgBAyCl5odHRwcz86Ly+IAQEimQMKCFNldHRpbmdzEj8KBmxvY2FsZRgBIAEoCUIvukgscioYIzImXiR8XltBLVphLXpdezIsM30oLVtBLVphLXowLTldezEsOH0pKiQSMQoJdGltZV96b25lGAIgASgJQh66SBtyGRhAMhVeJHxeW0EtWmEtejAtOV8rLy1dKyQSFAoMZGlzY292ZXJhYmxlGAMgASgIEkEKEGRlZmF1bHRfYXVkaWVuY2UYBCABKA4yHS5raXRoLnVzZXIudjEuRGVmYXVsdEF1ZGllbmNlQgi6SAWCAQIQARIcChRzaG93X3NlbnNpdGl2ZV9tZWRpYRgFIAEoCBI9Cg5tZW50aW9uX3BvbGljeRgGIAEoDjIbLmtpdGgudXNlci52MS5NZW50aW9uUG9saWN5Qgi6SAWCAQIQARJQChFjb250ZW50X2xhbmd1YWdlcxgHIAMoCUI1ukgykgEvEBQYASIpcicYIzIjXltBLVphLXpdezIsM30oLVtBLVphLXowLTldezEsOH0pKiQSEQoJaW5kZXhhYmxlGAggASgIIokCCgxSZWxhdGlvbnNoaXASDwoHdXNlcl9pZBgBIAEoCRIRCglmb2xsb3dpbmcYAiABKAgSEwoLZm9sbG93ZWRfYnkYAyABKAgSGAoQZm9sbG93X3JlcXVlc3RlZBgEIAEoCBIfChdmb2xsb3dfcmVxdWVzdF9yZWNlaXZlZBgFIAEoCBIQCghibG9ja2luZxgGIAEoCBIOCgZtdXRpbmcYCCABKAgSHAoUbXV0aW5nX25vdGlmaWNhdGlvbnMYCSABKAgSMwoPbXV0ZV9leHBpcmVzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEoECAcQCFIKYmxvY2tlZF9ieSJtCg9Gb2xsb3dMaXN0RW50cnkSKQoEdXNlchgBIAEoCzIbLmtpdGguY29tbW9uLnYxLlVzZXJTdW1tYXJ5Ei8KC2ZvbGxvd2VkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ4ChRQZW5kaW5nRm9sbG93UmVxdWVzdBIuCglyZXF1ZXN0ZXIYASABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIwCgxyZXF1ZXN0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImgKC0Jsb2NrZWRVc2VyEikKBHVzZXIYASABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIuCgpibG9ja2VkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKzAQoJTXV0ZWRVc2VyEikKBHVzZXIYASABKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIsCghtdXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVaW5jbHVkZV9ub3RpZmljYXRpb25zGAQgASgIIssCCgpEYXRhRXhwb3J0EhYKDmRhdGFfZXhwb3J0X2lkGAEgASgJEi4KBnN0YXR1cxgCIAEoDjIeLmtpdGgudXNlci52MS5EYXRhRXhwb3J0U3RhdHVzEjAKDHJlcXVlc3RlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIcmVhZHlfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGRvd25sb2FkX3VybBgGIAEoCRISCgpzaXplX2J5dGVzGAcgASgEEjsKF25leHRfcmVxdWVzdF9hbGxvd2VkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ2Cg9BY2NvdW50RGVsZXRpb24SMAoMcmVxdWVzdGVkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1zY2hlZHVsZWRfZm9yGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpwCg9EZWZhdWx0QXVkaWVuY2USIAocREVGQVVMVF9BVURJRU5DRV9VTlNQRUNJRklFRBAAEhsKF0RFRkFVTFRfQVVESUVOQ0VfUFVCTElDEAESHgoaREVGQVVMVF9BVURJRU5DRV9GT0xMT1dFUlMQAiqFAQoNTWVudGlvblBvbGljeRIeChpNRU5USU9OX1BPTElDWV9VTlNQRUNJRklFRBAAEhsKF01FTlRJT05fUE9MSUNZX0VWRVJZT05FEAESHAoYTUVOVElPTl9QT0xJQ1lfRk9MTE9XSU5HEAISGQoVTUVOVElPTl9QT0xJQ1lfTk9CT0RZEAMq2QEKEERhdGFFeHBvcnRTdGF0dXMSIgoeREFUQV9FWFBPUlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIQodREFUQV9FWFBPUlRfU1RBVFVTX0FTU0VNQkxJTkcQARIcChhEQVRBX0VYUE9SVF9TVEFUVVNfUkVBRFkQAhIhCh1EQVRBX0VYUE9SVF9TVEFUVVNfRE9XTkxPQURFRBADEh4KGkRBVEFfRVhQT1JUX1NUQVRVU19FWFBJUkVEEAQSHQoZREFUQV9FWFBPUlRfU1RBVFVTX0ZBSUxFRBAFYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_kith_common_v1_common]);
 
 /**
  * A user's public profile. Fields with rules are writable through UpdateProfile; the rest are
- * output only.
+ * output only. Anonymous callers and signed-in strangers see the same fields; relationship is
+ * unset for them, and the counts follow hide_follow_lists and post visibility.
  *
  * @generated from message kith.user.v1.Profile
  */
@@ -32,7 +33,8 @@ export type Profile = Message<"kith.user.v1.Profile"> & {
   userId: string;
 
   /**
-   * Output only. Changed through kith.auth.v1 (it is a login identifier).
+   * Output only. Chosen at sign-up (kith.auth.v1.AuthService.Register) and immutable: it is a
+   * login identifier and other services key mentions on it, and no RPC or event changes it.
    *
    * @generated from field: string username = 2;
    */
@@ -53,7 +55,10 @@ export type Profile = Message<"kith.user.v1.Profile"> & {
   bio: string;
 
   /**
-   * Media id from kith.post.v1.PostService.CompleteUpload; empty removes the avatar.
+   * Media id from kith.post.v1.PostService.CompleteUpload: an image the caller uploaded, READY
+   * (anything else answers InvalidArgument); empty removes the avatar. UpdateProfile holds it
+   * with kith.post.v1.PostInternalService.AttachMedia, so it is never purged as unattached
+   * media, and releases the previous avatar with DetachMedia.
    *
    * @generated from field: string avatar_media_id = 5;
    */
@@ -155,7 +160,11 @@ export const ProfileLinkSchema: GenMessage<ProfileLink> = /*@__PURE__*/
   messageDesc(file_kith_user_v1_types, 1);
 
 /**
- * Private account settings.
+ * Private account settings. Defaults set when the profile is created (at
+ * auth.user_registered): locale from sign-up, time_zone empty (UTC), discoverable true,
+ * default_audience PUBLIC, show_sensitive_media false, mention_policy EVERYONE,
+ * content_languages empty (all), indexable false. No enum field is ever stored UNSPECIFIED.
+ * Changes other services enforce travel as user.settings_updated.
  *
  * @generated from message kith.user.v1.Settings
  */
@@ -175,7 +184,7 @@ export type Settings = Message<"kith.user.v1.Settings"> & {
   timeZone: string;
 
   /**
-   * Appear in SearchUsers and suggestions.
+   * Appear in SearchUsers and suggestions (not about posts: see indexable).
    *
    * @generated from field: bool discoverable = 3;
    */
@@ -204,6 +213,14 @@ export type Settings = Message<"kith.user.v1.Settings"> & {
    * @generated from field: repeated string content_languages = 7;
    */
   contentLanguages: string[];
+
+  /**
+   * Opt-in: the user's public posts appear in kith.post.v1.PostService.SearchPosts for people
+   * who do not follow them (Mastodon's `indexable`). Off by default.
+   *
+   * @generated from field: bool indexable = 8;
+   */
+  indexable: boolean;
 };
 
 /**
@@ -214,7 +231,9 @@ export const SettingsSchema: GenMessage<Settings> = /*@__PURE__*/
   messageDesc(file_kith_user_v1_types, 2);
 
 /**
- * The caller's relationship with another user (Mastodon's Relationship).
+ * The caller's relationship with another user (Mastodon's Relationship). Kith hides blocks:
+ * a user who blocks the caller reads as no relationship at all (every flag false), so there is
+ * no "blocked_by".
  *
  * @generated from message kith.user.v1.Relationship
  */
@@ -249,14 +268,11 @@ export type Relationship = Message<"kith.user.v1.Relationship"> & {
   followRequestReceived: boolean;
 
   /**
+   * The caller blocks the user.
+   *
    * @generated from field: bool blocking = 6;
    */
   blocking: boolean;
-
-  /**
-   * @generated from field: bool blocked_by = 7;
-   */
-  blockedBy: boolean;
 
   /**
    * @generated from field: bool muting = 8;
@@ -480,7 +496,8 @@ export const AccountDeletionSchema: GenMessage<AccountDeletion> = /*@__PURE__*/
   messageDesc(file_kith_user_v1_types, 9);
 
 /**
- * Who may see new posts by default.
+ * Who may see new posts by default. UNSPECIFIED is never stored: UpdateSettings refuses it
+ * when default_audience is in the update_mask.
  *
  * @generated from enum kith.user.v1.DefaultAudience
  */
@@ -508,7 +525,8 @@ export const DefaultAudienceSchema: GenEnum<DefaultAudience> = /*@__PURE__*/
   enumDesc(file_kith_user_v1_types, 0);
 
 /**
- * Who may mention the user (mentions from others are dropped silently).
+ * Who may mention the user (mentions from others are dropped silently). UNSPECIFIED is never
+ * stored: UpdateSettings refuses it when mention_policy is in the update_mask.
  *
  * @generated from enum kith.user.v1.MentionPolicy
  */
@@ -552,7 +570,7 @@ export enum DataExportStatus {
   UNSPECIFIED = 0,
 
   /**
-   * Waiting for every service to contribute its part.
+   * Waiting for every service to contribute its part (data.export_part_ready).
    *
    * @generated from enum value: DATA_EXPORT_STATUS_ASSEMBLING = 1;
    */
@@ -576,6 +594,9 @@ export enum DataExportStatus {
   EXPIRED = 4,
 
   /**
+   * A service's part did not arrive within 24 h; a failed export does not count against the
+   * 1-per-7-days limit.
+   *
    * @generated from enum value: DATA_EXPORT_STATUS_FAILED = 5;
    */
   FAILED = 5,

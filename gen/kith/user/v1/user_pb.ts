@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kith/user/v1/user.proto.
  */
 export const file_kith_user_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChdraXRoL3VzZXIvdjEvdXNlci5wcm90bxIMa2l0aC51c2VyLnYxInIKEUdldFByb2ZpbGVSZXF1ZXN0EhsKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBSAASLwoIdXNlcm5hbWUYAiABKAlCG7pIGHIWMhReW0EtWmEtejAtOV9dezMsMzB9JEgAQg8KBmxvb2t1cBIFukgCCAEiPAoSR2V0UHJvZmlsZVJlc3BvbnNlEiYKB3Byb2ZpbGUYASABKAsyFS5raXRoLnVzZXIudjEuUHJvZmlsZSI7ChJHZXRQcm9maWxlc1JlcXVlc3QSJQoIdXNlcl9pZHMYASADKAlCE7pIEJIBDQgBEGQYASIFcgOwAQEiPgoTR2V0UHJvZmlsZXNSZXNwb25zZRInCghwcm9maWxlcxgBIAMoCzIVLmtpdGgudXNlci52MS5Qcm9maWxlIoMCChRVcGRhdGVQcm9maWxlUmVxdWVzdBIuCgdwcm9maWxlGAEgASgLMhUua2l0aC51c2VyLnYxLlByb2ZpbGVCBrpIA8gBARKAAQoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQk+6SEzIAQHiAUYSDGRpc3BsYXlfbmFtZRIDYmlvEg9hdmF0YXJfbWVkaWFfaWQSBWxpbmtzEgZsb2NrZWQSEWhpZGVfZm9sbG93X2xpc3RzEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI/ChVVcGRhdGVQcm9maWxlUmVzcG9uc2USJgoHcHJvZmlsZRgBIAEoCzIVLmtpdGgudXNlci52MS5Qcm9maWxlIhQKEkdldFNldHRpbmdzUmVxdWVzdCJ4ChNHZXRTZXR0aW5nc1Jlc3BvbnNlEigKCHNldHRpbmdzGAEgASgLMhYua2l0aC51c2VyLnYxLlNldHRpbmdzEjcKEHBlbmRpbmdfZGVsZXRpb24YAiABKAsyHS5raXRoLnVzZXIudjEuQWNjb3VudERlbGV0aW9uIqwCChVVcGRhdGVTZXR0aW5nc1JlcXVlc3QSMAoIc2V0dGluZ3MYASABKAsyFi5raXRoLnVzZXIudjEuU2V0dGluZ3NCBrpIA8gBARKmAQoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQnW6SHLIAQHiAWwSBmxvY2FsZRIJdGltZV96b25lEgxkaXNjb3ZlcmFibGUSEGRlZmF1bHRfYXVkaWVuY2USFHNob3dfc2Vuc2l0aXZlX21lZGlhEg5tZW50aW9uX3BvbGljeRIRY29udGVudF9sYW5ndWFnZXMSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkIKFlVwZGF0ZVNldHRpbmdzUmVzcG9uc2USKAoIc2V0dGluZ3MYASABKAsyFi5raXRoLnVzZXIudjEuU2V0dGluZ3MiZAoNRm9sbG93UmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiQgoORm9sbG93UmVzcG9uc2USMAoMcmVsYXRpb25zaGlwGAEgASgLMhoua2l0aC51c2VyLnYxLlJlbGF0aW9uc2hpcCJmCg9VbmZvbGxvd1JlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkQKEFVuZm9sbG93UmVzcG9uc2USMAoMcmVsYXRpb25zaGlwGAEgASgLMhoua2l0aC51c2VyLnYxLlJlbGF0aW9uc2hpcCJsChVSZW1vdmVGb2xsb3dlclJlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkoKFlJlbW92ZUZvbGxvd2VyUmVzcG9uc2USMAoMcmVsYXRpb25zaGlwGAEgASgLMhoua2l0aC51c2VyLnYxLlJlbGF0aW9uc2hpcCJtChRMaXN0Rm9sbG93ZXJzUmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJiChVMaXN0Rm9sbG93ZXJzUmVzcG9uc2USMAoJZm9sbG93ZXJzGAEgAygLMh0ua2l0aC51c2VyLnYxLkZvbGxvd0xpc3RFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibQoUTGlzdEZvbGxvd2luZ1JlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQiYgoVTGlzdEZvbGxvd2luZ1Jlc3BvbnNlEjAKCWZvbGxvd2luZxgBIAMoCzIdLmtpdGgudXNlci52MS5Gb2xsb3dMaXN0RW50cnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIlcKGUxpc3RGb2xsb3dSZXF1ZXN0c1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQicgoaTGlzdEZvbGxvd1JlcXVlc3RzUmVzcG9uc2USOwoPZm9sbG93X3JlcXVlc3RzGAEgAygLMiIua2l0aC51c2VyLnYxLlBlbmRpbmdGb2xsb3dSZXF1ZXN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJxChpBY2NlcHRGb2xsb3dSZXF1ZXN0UmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiTwobQWNjZXB0Rm9sbG93UmVxdWVzdFJlc3BvbnNlEjAKDHJlbGF0aW9uc2hpcBgBIAEoCzIaLmtpdGgudXNlci52MS5SZWxhdGlvbnNoaXAicQoaUmVqZWN0Rm9sbG93UmVxdWVzdFJlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIk8KG1JlamVjdEZvbGxvd1JlcXVlc3RSZXNwb25zZRIwCgxyZWxhdGlvbnNoaXAYASABKAsyGi5raXRoLnVzZXIudjEuUmVsYXRpb25zaGlwImMKDEJsb2NrUmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiQQoNQmxvY2tSZXNwb25zZRIwCgxyZWxhdGlvbnNoaXAYASABKAsyGi5raXRoLnVzZXIudjEuUmVsYXRpb25zaGlwImUKDlVuYmxvY2tSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJDCg9VbmJsb2NrUmVzcG9uc2USMAoMcmVsYXRpb25zaGlwGAEgASgLMhoua2l0aC51c2VyLnYxLlJlbGF0aW9uc2hpcCJPChFMaXN0QmxvY2tzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJYChJMaXN0QmxvY2tzUmVzcG9uc2USKQoGYmxvY2tzGAEgAygLMhkua2l0aC51c2VyLnYxLkJsb2NrZWRVc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLCAQoLTXV0ZVJlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESPwoIZHVyYXRpb24YAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CErpID6oBDCIFCIDnhA8yAwisAhIdChVpbmNsdWRlX25vdGlmaWNhdGlvbnMYAyABKAgSOAoPaWRlbXBvdGVuY3lfa2V5GAQgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkAKDE11dGVSZXNwb25zZRIwCgxyZWxhdGlvbnNoaXAYASABKAsyGi5raXRoLnVzZXIudjEuUmVsYXRpb25zaGlwImQKDVVubXV0ZVJlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkIKDlVubXV0ZVJlc3BvbnNlEjAKDHJlbGF0aW9uc2hpcBgBIAEoCzIaLmtpdGgudXNlci52MS5SZWxhdGlvbnNoaXAiTgoQTGlzdE11dGVzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJUChFMaXN0TXV0ZXNSZXNwb25zZRImCgVtdXRlcxgBIAMoCzIXLmtpdGgudXNlci52MS5NdXRlZFVzZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkAKF0dldFJlbGF0aW9uc2hpcHNSZXF1ZXN0EiUKCHVzZXJfaWRzGAEgAygJQhO6SBCSAQ0IARBkGAEiBXIDsAEBIk0KGEdldFJlbGF0aW9uc2hpcHNSZXNwb25zZRIxCg1yZWxhdGlvbnNoaXBzGAEgAygLMhoua2l0aC51c2VyLnYxLlJlbGF0aW9uc2hpcCKCAQoSU2VhcmNoVXNlcnNSZXF1ZXN0EhgKBXF1ZXJ5GAEgASgJQgm6SAZyBBABGGQSFgoOZm9sbG93aW5nX29ubHkYAiABKAgSHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiWgoTU2VhcmNoVXNlcnNSZXNwb25zZRIqCgV1c2VycxgBIAMoCzIbLmtpdGguY29tbW9uLnYxLlVzZXJTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJUChhSZXF1ZXN0RGF0YUV4cG9ydFJlcXVlc3QSOAoPaWRlbXBvdGVuY3lfa2V5GAEgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkoKGVJlcXVlc3REYXRhRXhwb3J0UmVzcG9uc2USLQoLZGF0YV9leHBvcnQYASABKAsyGC5raXRoLnVzZXIudjEuRGF0YUV4cG9ydCI4ChRHZXREYXRhRXhwb3J0UmVxdWVzdBIgCg5kYXRhX2V4cG9ydF9pZBgBIAEoCUIIukgFcgOwAQEiRgoVR2V0RGF0YUV4cG9ydFJlc3BvbnNlEi0KC2RhdGFfZXhwb3J0GAEgASgLMhgua2l0aC51c2VyLnYxLkRhdGFFeHBvcnQicwodUmVxdWVzdEFjY291bnREZWxldGlvblJlcXVlc3QSGAoGcmVhc29uGAEgASgJQgi6SAVyAxjoBxI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiWQoeUmVxdWVzdEFjY291bnREZWxldGlvblJlc3BvbnNlEjcKEGFjY291bnRfZGVsZXRpb24YASABKAsyHS5raXRoLnVzZXIudjEuQWNjb3VudERlbGV0aW9uIlgKHENhbmNlbEFjY291bnREZWxldGlvblJlcXVlc3QSOAoPaWRlbXBvdGVuY3lfa2V5GAEgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIh8KHUNhbmNlbEFjY291bnREZWxldGlvblJlc3BvbnNlMqoRCgtVc2VyU2VydmljZRJPCgpHZXRQcm9maWxlEh8ua2l0aC51c2VyLnYxLkdldFByb2ZpbGVSZXF1ZXN0GiAua2l0aC51c2VyLnYxLkdldFByb2ZpbGVSZXNwb25zZRJSCgtHZXRQcm9maWxlcxIgLmtpdGgudXNlci52MS5HZXRQcm9maWxlc1JlcXVlc3QaIS5raXRoLnVzZXIudjEuR2V0UHJvZmlsZXNSZXNwb25zZRJYCg1VcGRhdGVQcm9maWxlEiIua2l0aC51c2VyLnYxLlVwZGF0ZVByb2ZpbGVSZXF1ZXN0GiMua2l0aC51c2VyLnYxLlVwZGF0ZVByb2ZpbGVSZXNwb25zZRJSCgtHZXRTZXR0aW5ncxIgLmtpdGgudXNlci52MS5HZXRTZXR0aW5nc1JlcXVlc3QaIS5raXRoLnVzZXIudjEuR2V0U2V0dGluZ3NSZXNwb25zZRJbCg5VcGRhdGVTZXR0aW5ncxIjLmtpdGgudXNlci52MS5VcGRhdGVTZXR0aW5nc1JlcXVlc3QaJC5raXRoLnVzZXIudjEuVXBkYXRlU2V0dGluZ3NSZXNwb25zZRJDCgZGb2xsb3cSGy5raXRoLnVzZXIudjEuRm9sbG93UmVxdWVzdBocLmtpdGgudXNlci52MS5Gb2xsb3dSZXNwb25zZRJJCghVbmZvbGxvdxIdLmtpdGgudXNlci52MS5VbmZvbGxvd1JlcXVlc3QaHi5raXRoLnVzZXIudjEuVW5mb2xsb3dSZXNwb25zZRJbCg5SZW1vdmVGb2xsb3dlchIjLmtpdGgudXNlci52MS5SZW1vdmVGb2xsb3dlclJlcXVlc3QaJC5raXRoLnVzZXIudjEuUmVtb3ZlRm9sbG93ZXJSZXNwb25zZRJYCg1MaXN0Rm9sbG93ZXJzEiIua2l0aC51c2VyLnYxLkxpc3RGb2xsb3dlcnNSZXF1ZXN0GiMua2l0aC51c2VyLnYxLkxpc3RGb2xsb3dlcnNSZXNwb25zZRJYCg1MaXN0Rm9sbG93aW5nEiIua2l0aC51c2VyLnYxLkxpc3RGb2xsb3dpbmdSZXF1ZXN0GiMua2l0aC51c2VyLnYxLkxpc3RGb2xsb3dpbmdSZXNwb25zZRJnChJMaXN0Rm9sbG93UmVxdWVzdHMSJy5raXRoLnVzZXIudjEuTGlzdEZvbGxvd1JlcXVlc3RzUmVxdWVzdBooLmtpdGgudXNlci52MS5MaXN0Rm9sbG93UmVxdWVzdHNSZXNwb25zZRJqChNBY2NlcHRGb2xsb3dSZXF1ZXN0Eigua2l0aC51c2VyLnYxLkFjY2VwdEZvbGxvd1JlcXVlc3RSZXF1ZXN0Gikua2l0aC51c2VyLnYxLkFjY2VwdEZvbGxvd1JlcXVlc3RSZXNwb25zZRJqChNSZWplY3RGb2xsb3dSZXF1ZXN0Eigua2l0aC51c2VyLnYxLlJlamVjdEZvbGxvd1JlcXVlc3RSZXF1ZXN0Gikua2l0aC51c2VyLnYxLlJlamVjdEZvbGxvd1JlcXVlc3RSZXNwb25zZRJACgVCbG9jaxIaLmtpdGgudXNlci52MS5CbG9ja1JlcXVlc3QaGy5raXRoLnVzZXIudjEuQmxvY2tSZXNwb25zZRJGCgdVbmJsb2NrEhwua2l0aC51c2VyLnYxLlVuYmxvY2tSZXF1ZXN0Gh0ua2l0aC51c2VyLnYxLlVuYmxvY2tSZXNwb25zZRJPCgpMaXN0QmxvY2tzEh8ua2l0aC51c2VyLnYxLkxpc3RCbG9ja3NSZXF1ZXN0GiAua2l0aC51c2VyLnYxLkxpc3RCbG9ja3NSZXNwb25zZRI9CgRNdXRlEhkua2l0aC51c2VyLnYxLk11dGVSZXF1ZXN0Ghoua2l0aC51c2VyLnYxLk11dGVSZXNwb25zZRJDCgZVbm11dGUSGy5raXRoLnVzZXIudjEuVW5tdXRlUmVxdWVzdBocLmtpdGgudXNlci52MS5Vbm11dGVSZXNwb25zZRJMCglMaXN0TXV0ZXMSHi5raXRoLnVzZXIudjEuTGlzdE11dGVzUmVxdWVzdBofLmtpdGgudXNlci52MS5MaXN0TXV0ZXNSZXNwb25zZRJhChBHZXRSZWxhdGlvbnNoaXBzEiUua2l0aC51c2VyLnYxLkdldFJlbGF0aW9uc2hpcHNSZXF1ZXN0GiYua2l0aC51c2VyLnYxLkdldFJlbGF0aW9uc2hpcHNSZXNwb25zZRJSCgtTZWFyY2hVc2VycxIgLmtpdGgudXNlci52MS5TZWFyY2hVc2Vyc1JlcXVlc3QaIS5raXRoLnVzZXIudjEuU2VhcmNoVXNlcnNSZXNwb25zZRJkChFSZXF1ZXN0RGF0YUV4cG9ydBImLmtpdGgudXNlci52MS5SZXF1ZXN0RGF0YUV4cG9ydFJlcXVlc3QaJy5raXRoLnVzZXIudjEuUmVxdWVzdERhdGFFeHBvcnRSZXNwb25zZRJYCg1HZXREYXRhRXhwb3J0EiIua2l0aC51c2VyLnYxLkdldERhdGFFeHBvcnRSZXF1ZXN0GiMua2l0aC51c2VyLnYxLkdldERhdGFFeHBvcnRSZXNwb25zZRJzChZSZXF1ZXN0QWNjb3VudERlbGV0aW9uEisua2l0aC51c2VyLnYxLlJlcXVlc3RBY2NvdW50RGVsZXRpb25SZXF1ZXN0Giwua2l0aC51c2VyLnYxLlJlcXVlc3RBY2NvdW50RGVsZXRpb25SZXNwb25zZRJwChVDYW5jZWxBY2NvdW50RGVsZXRpb24SKi5raXRoLnVzZXIudjEuQ2FuY2VsQWNjb3VudERlbGV0aW9uUmVxdWVzdBorLmtpdGgudXNlci52MS5DYW5jZWxBY2NvdW50RGVsZXRpb25SZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_field_mask, file_kith_common_v1_common, file_kith_user_v1_types]);
+  fileDesc("ChdraXRoL3VzZXIvdjEvdXNlci5wcm90bxIMa2l0aC51c2VyLnYxInIKEUdldFByb2ZpbGVSZXF1ZXN0EhsKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBSAASLwoIdXNlcm5hbWUYAiABKAlCG7pIGHIWMhReW0EtWmEtejAtOV9dezMsMzB9JEgAQg8KBmxvb2t1cBIFukgCCAEiPAoSR2V0UHJvZmlsZVJlc3BvbnNlEiYKB3Byb2ZpbGUYASABKAsyFS5raXRoLnVzZXIudjEuUHJvZmlsZSI7ChJHZXRQcm9maWxlc1JlcXVlc3QSJQoIdXNlcl9pZHMYASADKAlCE7pIEJIBDQgBEGQYASIFcgOwAQEiPgoTR2V0UHJvZmlsZXNSZXNwb25zZRInCghwcm9maWxlcxgBIAMoCzIVLmtpdGgudXNlci52MS5Qcm9maWxlIoMCChRVcGRhdGVQcm9maWxlUmVxdWVzdBIuCgdwcm9maWxlGAEgASgLMhUua2l0aC51c2VyLnYxLlByb2ZpbGVCBrpIA8gBARKAAQoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQk+6SEzIAQHiAUYSDGRpc3BsYXlfbmFtZRIDYmlvEg9hdmF0YXJfbWVkaWFfaWQSBWxpbmtzEgZsb2NrZWQSEWhpZGVfZm9sbG93X2xpc3RzEjgKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCI/ChVVcGRhdGVQcm9maWxlUmVzcG9uc2USJgoHcHJvZmlsZRgBIAEoCzIVLmtpdGgudXNlci52MS5Qcm9maWxlIhQKEkdldFNldHRpbmdzUmVxdWVzdCJ4ChNHZXRTZXR0aW5nc1Jlc3BvbnNlEigKCHNldHRpbmdzGAEgASgLMhYua2l0aC51c2VyLnYxLlNldHRpbmdzEjcKEHBlbmRpbmdfZGVsZXRpb24YAiABKAsyHS5raXRoLnVzZXIudjEuQWNjb3VudERlbGV0aW9uIqcFChVVcGRhdGVTZXR0aW5nc1JlcXVlc3QSMAoIc2V0dGluZ3MYASABKAsyFi5raXRoLnVzZXIudjEuU2V0dGluZ3NCBrpIA8gBARKyAQoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQoABukh9yAEB4gF3EgZsb2NhbGUSCXRpbWVfem9uZRIMZGlzY292ZXJhYmxlEhBkZWZhdWx0X2F1ZGllbmNlEhRzaG93X3NlbnNpdGl2ZV9tZWRpYRIObWVudGlvbl9wb2xpY3kSEWNvbnRlbnRfbGFuZ3VhZ2VzEglpbmRleGFibGUSOAoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskOuwCukjoAhq1AQoedXNlci5kZWZhdWx0X2F1ZGllbmNlX3JlcXVpcmVkEjZkZWZhdWx0X2F1ZGllbmNlIG11c3QgYmUgc2V0IHdoZW4gbmFtZWQgaW4gdXBkYXRlX21hc2saWyEoJ2RlZmF1bHRfYXVkaWVuY2UnIGluIHRoaXMudXBkYXRlX21hc2sucGF0aHMpIHx8IGludCh0aGlzLnNldHRpbmdzLmRlZmF1bHRfYXVkaWVuY2UpICE9IDAarQEKHHVzZXIubWVudGlvbl9wb2xpY3lfcmVxdWlyZWQSNG1lbnRpb25fcG9saWN5IG11c3QgYmUgc2V0IHdoZW4gbmFtZWQgaW4gdXBkYXRlX21hc2saVyEoJ21lbnRpb25fcG9saWN5JyBpbiB0aGlzLnVwZGF0ZV9tYXNrLnBhdGhzKSB8fCBpbnQodGhpcy5zZXR0aW5ncy5tZW50aW9uX3BvbGljeSkgIT0gMCJCChZVcGRhdGVTZXR0aW5nc1Jlc3BvbnNlEigKCHNldHRpbmdzGAEgASgLMhYua2l0aC51c2VyLnYxLlNldHRpbmdzImQKDUZvbGxvd1JlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkIKDkZvbGxvd1Jlc3BvbnNlEjAKDHJlbGF0aW9uc2hpcBgBIAEoCzIaLmtpdGgudXNlci52MS5SZWxhdGlvbnNoaXAiZgoPVW5mb2xsb3dSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJEChBVbmZvbGxvd1Jlc3BvbnNlEjAKDHJlbGF0aW9uc2hpcBgBIAEoCzIaLmtpdGgudXNlci52MS5SZWxhdGlvbnNoaXAibAoVUmVtb3ZlRm9sbG93ZXJSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJKChZSZW1vdmVGb2xsb3dlclJlc3BvbnNlEjAKDHJlbGF0aW9uc2hpcBgBIAEoCzIaLmtpdGgudXNlci52MS5SZWxhdGlvbnNoaXAibQoUTGlzdEZvbGxvd2Vyc1JlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQiYgoVTGlzdEZvbGxvd2Vyc1Jlc3BvbnNlEjAKCWZvbGxvd2VycxgBIAMoCzIdLmtpdGgudXNlci52MS5Gb2xsb3dMaXN0RW50cnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIm0KFExpc3RGb2xsb3dpbmdSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEImIKFUxpc3RGb2xsb3dpbmdSZXNwb25zZRIwCglmb2xsb3dpbmcYASADKAsyHS5raXRoLnVzZXIudjEuRm9sbG93TGlzdEVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJXChlMaXN0Rm9sbG93UmVxdWVzdHNSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEInIKGkxpc3RGb2xsb3dSZXF1ZXN0c1Jlc3BvbnNlEjsKD2ZvbGxvd19yZXF1ZXN0cxgBIAMoCzIiLmtpdGgudXNlci52MS5QZW5kaW5nRm9sbG93UmVxdWVzdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkicQoaQWNjZXB0Rm9sbG93UmVxdWVzdFJlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIk8KG0FjY2VwdEZvbGxvd1JlcXVlc3RSZXNwb25zZRIwCgxyZWxhdGlvbnNoaXAYASABKAsyGi5raXRoLnVzZXIudjEuUmVsYXRpb25zaGlwInEKGlJlamVjdEZvbGxvd1JlcXVlc3RSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJPChtSZWplY3RGb2xsb3dSZXF1ZXN0UmVzcG9uc2USMAoMcmVsYXRpb25zaGlwGAEgASgLMhoua2l0aC51c2VyLnYxLlJlbGF0aW9uc2hpcCJjCgxCbG9ja1JlcXVlc3QSGQoHdXNlcl9pZBgBIAEoCUIIukgFcgOwAQESOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIkEKDUJsb2NrUmVzcG9uc2USMAoMcmVsYXRpb25zaGlwGAEgASgLMhoua2l0aC51c2VyLnYxLlJlbGF0aW9uc2hpcCJlCg5VbmJsb2NrUmVxdWVzdBIZCgd1c2VyX2lkGAEgASgJQgi6SAVyA7ABARI4Cg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCH7pIHNgBAXIXEAgYgAEyEF5bQS1aYS16MC05Xy1dKyQiQwoPVW5ibG9ja1Jlc3BvbnNlEjAKDHJlbGF0aW9uc2hpcBgBIAEoCzIaLmtpdGgudXNlci52MS5SZWxhdGlvbnNoaXAiTwoRTGlzdEJsb2Nrc1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQiWAoSTGlzdEJsb2Nrc1Jlc3BvbnNlEikKBmJsb2NrcxgBIAMoCzIZLmtpdGgudXNlci52MS5CbG9ja2VkVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiwgEKC011dGVSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEj8KCGR1cmF0aW9uGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhK6SA+qAQwiBQiA54QPMgMIrAISHQoVaW5jbHVkZV9ub3RpZmljYXRpb25zGAMgASgIEjgKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJACgxNdXRlUmVzcG9uc2USMAoMcmVsYXRpb25zaGlwGAEgASgLMhoua2l0aC51c2VyLnYxLlJlbGF0aW9uc2hpcCJkCg1Vbm11dGVSZXF1ZXN0EhkKB3VzZXJfaWQYASABKAlCCLpIBXIDsAEBEjgKD2lkZW1wb3RlbmN5X2tleRgCIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJCCg5Vbm11dGVSZXNwb25zZRIwCgxyZWxhdGlvbnNoaXAYASABKAsyGi5raXRoLnVzZXIudjEuUmVsYXRpb25zaGlwIk4KEExpc3RNdXRlc1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQiVAoRTGlzdE11dGVzUmVzcG9uc2USJgoFbXV0ZXMYASADKAsyFy5raXRoLnVzZXIudjEuTXV0ZWRVc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJAChdHZXRSZWxhdGlvbnNoaXBzUmVxdWVzdBIlCgh1c2VyX2lkcxgBIAMoCUITukgQkgENCAEQZBgBIgVyA7ABASJNChhHZXRSZWxhdGlvbnNoaXBzUmVzcG9uc2USMQoNcmVsYXRpb25zaGlwcxgBIAMoCzIaLmtpdGgudXNlci52MS5SZWxhdGlvbnNoaXAiggEKElNlYXJjaFVzZXJzUmVxdWVzdBIYCgVxdWVyeRgBIAEoCUIJukgGcgQQARhkEhYKDmZvbGxvd2luZ19vbmx5GAIgASgIEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIAEIloKE1NlYXJjaFVzZXJzUmVzcG9uc2USKgoFdXNlcnMYASADKAsyGy5raXRoLmNvbW1vbi52MS5Vc2VyU3VtbWFyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiVAoYUmVxdWVzdERhdGFFeHBvcnRSZXF1ZXN0EjgKD2lkZW1wb3RlbmN5X2tleRgBIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCJKChlSZXF1ZXN0RGF0YUV4cG9ydFJlc3BvbnNlEi0KC2RhdGFfZXhwb3J0GAEgASgLMhgua2l0aC51c2VyLnYxLkRhdGFFeHBvcnQiOAoUR2V0RGF0YUV4cG9ydFJlcXVlc3QSIAoOZGF0YV9leHBvcnRfaWQYASABKAlCCLpIBXIDsAEBIkYKFUdldERhdGFFeHBvcnRSZXNwb25zZRItCgtkYXRhX2V4cG9ydBgBIAEoCzIYLmtpdGgudXNlci52MS5EYXRhRXhwb3J0InMKHVJlcXVlc3RBY2NvdW50RGVsZXRpb25SZXF1ZXN0EhgKBnJlYXNvbhgBIAEoCUIIukgFcgMY6AcSOAoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQh+6SBzYAQFyFxAIGIABMhBeW0EtWmEtejAtOV8tXSskIlkKHlJlcXVlc3RBY2NvdW50RGVsZXRpb25SZXNwb25zZRI3ChBhY2NvdW50X2RlbGV0aW9uGAEgASgLMh0ua2l0aC51c2VyLnYxLkFjY291bnREZWxldGlvbiJYChxDYW5jZWxBY2NvdW50RGVsZXRpb25SZXF1ZXN0EjgKD2lkZW1wb3RlbmN5X2tleRgBIAEoCUIfukgc2AEBchcQCBiAATIQXltBLVphLXowLTlfLV0rJCIfCh1DYW5jZWxBY2NvdW50RGVsZXRpb25SZXNwb25zZTLhEQoLVXNlclNlcnZpY2USVAoKR2V0UHJvZmlsZRIfLmtpdGgudXNlci52MS5HZXRQcm9maWxlUmVxdWVzdBogLmtpdGgudXNlci52MS5HZXRQcm9maWxlUmVzcG9uc2UiA5ACARJXCgtHZXRQcm9maWxlcxIgLmtpdGgudXNlci52MS5HZXRQcm9maWxlc1JlcXVlc3QaIS5raXRoLnVzZXIudjEuR2V0UHJvZmlsZXNSZXNwb25zZSIDkAIBElgKDVVwZGF0ZVByb2ZpbGUSIi5raXRoLnVzZXIudjEuVXBkYXRlUHJvZmlsZVJlcXVlc3QaIy5raXRoLnVzZXIudjEuVXBkYXRlUHJvZmlsZVJlc3BvbnNlElcKC0dldFNldHRpbmdzEiAua2l0aC51c2VyLnYxLkdldFNldHRpbmdzUmVxdWVzdBohLmtpdGgudXNlci52MS5HZXRTZXR0aW5nc1Jlc3BvbnNlIgOQAgESWwoOVXBkYXRlU2V0dGluZ3MSIy5raXRoLnVzZXIudjEuVXBkYXRlU2V0dGluZ3NSZXF1ZXN0GiQua2l0aC51c2VyLnYxLlVwZGF0ZVNldHRpbmdzUmVzcG9uc2USQwoGRm9sbG93Ehsua2l0aC51c2VyLnYxLkZvbGxvd1JlcXVlc3QaHC5raXRoLnVzZXIudjEuRm9sbG93UmVzcG9uc2USSQoIVW5mb2xsb3cSHS5raXRoLnVzZXIudjEuVW5mb2xsb3dSZXF1ZXN0Gh4ua2l0aC51c2VyLnYxLlVuZm9sbG93UmVzcG9uc2USWwoOUmVtb3ZlRm9sbG93ZXISIy5raXRoLnVzZXIudjEuUmVtb3ZlRm9sbG93ZXJSZXF1ZXN0GiQua2l0aC51c2VyLnYxLlJlbW92ZUZvbGxvd2VyUmVzcG9uc2USXQoNTGlzdEZvbGxvd2VycxIiLmtpdGgudXNlci52MS5MaXN0Rm9sbG93ZXJzUmVxdWVzdBojLmtpdGgudXNlci52MS5MaXN0Rm9sbG93ZXJzUmVzcG9uc2UiA5ACARJdCg1MaXN0Rm9sbG93aW5nEiIua2l0aC51c2VyLnYxLkxpc3RGb2xsb3dpbmdSZXF1ZXN0GiMua2l0aC51c2VyLnYxLkxpc3RGb2xsb3dpbmdSZXNwb25zZSIDkAIBEmwKEkxpc3RGb2xsb3dSZXF1ZXN0cxInLmtpdGgudXNlci52MS5MaXN0Rm9sbG93UmVxdWVzdHNSZXF1ZXN0Gigua2l0aC51c2VyLnYxLkxpc3RGb2xsb3dSZXF1ZXN0c1Jlc3BvbnNlIgOQAgESagoTQWNjZXB0Rm9sbG93UmVxdWVzdBIoLmtpdGgudXNlci52MS5BY2NlcHRGb2xsb3dSZXF1ZXN0UmVxdWVzdBopLmtpdGgudXNlci52MS5BY2NlcHRGb2xsb3dSZXF1ZXN0UmVzcG9uc2USagoTUmVqZWN0Rm9sbG93UmVxdWVzdBIoLmtpdGgudXNlci52MS5SZWplY3RGb2xsb3dSZXF1ZXN0UmVxdWVzdBopLmtpdGgudXNlci52MS5SZWplY3RGb2xsb3dSZXF1ZXN0UmVzcG9uc2USQAoFQmxvY2sSGi5raXRoLnVzZXIudjEuQmxvY2tSZXF1ZXN0Ghsua2l0aC51c2VyLnYxLkJsb2NrUmVzcG9uc2USRgoHVW5ibG9jaxIcLmtpdGgudXNlci52MS5VbmJsb2NrUmVxdWVzdBodLmtpdGgudXNlci52MS5VbmJsb2NrUmVzcG9uc2USVAoKTGlzdEJsb2NrcxIfLmtpdGgudXNlci52MS5MaXN0QmxvY2tzUmVxdWVzdBogLmtpdGgudXNlci52MS5MaXN0QmxvY2tzUmVzcG9uc2UiA5ACARI9CgRNdXRlEhkua2l0aC51c2VyLnYxLk11dGVSZXF1ZXN0Ghoua2l0aC51c2VyLnYxLk11dGVSZXNwb25zZRJDCgZVbm11dGUSGy5raXRoLnVzZXIudjEuVW5tdXRlUmVxdWVzdBocLmtpdGgudXNlci52MS5Vbm11dGVSZXNwb25zZRJRCglMaXN0TXV0ZXMSHi5raXRoLnVzZXIudjEuTGlzdE11dGVzUmVxdWVzdBofLmtpdGgudXNlci52MS5MaXN0TXV0ZXNSZXNwb25zZSIDkAIBEmYKEEdldFJlbGF0aW9uc2hpcHMSJS5raXRoLnVzZXIudjEuR2V0UmVsYXRpb25zaGlwc1JlcXVlc3QaJi5raXRoLnVzZXIudjEuR2V0UmVsYXRpb25zaGlwc1Jlc3BvbnNlIgOQAgESVwoLU2VhcmNoVXNlcnMSIC5raXRoLnVzZXIudjEuU2VhcmNoVXNlcnNSZXF1ZXN0GiEua2l0aC51c2VyLnYxLlNlYXJjaFVzZXJzUmVzcG9uc2UiA5ACARJkChFSZXF1ZXN0RGF0YUV4cG9ydBImLmtpdGgudXNlci52MS5SZXF1ZXN0RGF0YUV4cG9ydFJlcXVlc3QaJy5raXRoLnVzZXIudjEuUmVxdWVzdERhdGFFeHBvcnRSZXNwb25zZRJdCg1HZXREYXRhRXhwb3J0EiIua2l0aC51c2VyLnYxLkdldERhdGFFeHBvcnRSZXF1ZXN0GiMua2l0aC51c2VyLnYxLkdldERhdGFFeHBvcnRSZXNwb25zZSIDkAIBEnMKFlJlcXVlc3RBY2NvdW50RGVsZXRpb24SKy5raXRoLnVzZXIudjEuUmVxdWVzdEFjY291bnREZWxldGlvblJlcXVlc3QaLC5raXRoLnVzZXIudjEuUmVxdWVzdEFjY291bnREZWxldGlvblJlc3BvbnNlEnAKFUNhbmNlbEFjY291bnREZWxldGlvbhIqLmtpdGgudXNlci52MS5DYW5jZWxBY2NvdW50RGVsZXRpb25SZXF1ZXN0Gisua2l0aC51c2VyLnYxLkNhbmNlbEFjY291bnREZWxldGlvblJlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_field_mask, file_kith_common_v1_common, file_kith_user_v1_types]);
 
 /**
  * @generated from message kith.user.v1.GetProfileRequest
@@ -756,7 +756,9 @@ export type MuteRequest = Message<"kith.user.v1.MuteRequest"> & {
   userId: string;
 
   /**
-   * Unset = until unmuted; otherwise 5 min .. 365 days.
+   * Unset = until unmuted; otherwise 5 min .. 365 days (a zero duration is refused, not
+   * "forever"). Muting a muted user replaces the mute's duration and options. When it expires
+   * the mute ends as if Unmute were called (user.unmuted with reason EXPIRED).
    *
    * @generated from field: google.protobuf.Duration duration = 2;
    */
@@ -916,7 +918,8 @@ export const GetRelationshipsRequestSchema: GenMessage<GetRelationshipsRequest> 
  */
 export type GetRelationshipsResponse = Message<"kith.user.v1.GetRelationshipsResponse"> & {
   /**
-   * In the order asked; a user the caller may not see reads as no relationship.
+   * In the order asked; a user the caller may not see reads as no relationship (only user_id
+   * set).
    *
    * @generated from field: repeated kith.user.v1.Relationship relationships = 1;
    */
@@ -1144,14 +1147,31 @@ export const CancelAccountDeletionResponseSchema: GenMessage<CancelAccountDeleti
 
 /**
  * UserService owns profiles, settings and the social graph: follows, follow requests, blocks
- * and mutes; plus data exports and account deletion. A user who blocks the caller, or whom
- * the caller may not see, answers NotFound.
+ * and mutes; plus data exports and account deletion.
+ *
+ * Access: every RPC needs a signed-in caller (a session; see the API-key scopes in
+ * services/user/src/module.ts) except GetProfile and GetProfiles, which are public. An
+ * anonymous caller gets what a signed-in stranger gets: relationship unset, follower and
+ * following counts zero when the lists are hidden, posts_count counting public posts only.
+ * A user who blocks the caller answers NotFound, never PermissionDenied; so does an account
+ * disabled by staff, scheduled for deletion or erased, to everyone but its owner.
+ *
+ * Blocks: a block removes follows and pending follow requests both ways and hides the two users
+ * from each other in profiles, lists, search, timelines, replies, mentions and notifications;
+ * the blocked user is never told (there is no "blocked_by"). Three exceptions, so a block never
+ * weakens safety or a circle's own audience:
+ * - Blocks never suppress SOS: an SOS and its escalation reach everyone the owner's ladder
+ *   targets, blocks either way notwithstanding (kith.support.v1).
+ * - Inside a circle both belong to, circle posts, help requests and membership stay visible to
+ *   both as co-members: the circle, not the block, sets that audience (leaving is the way out).
+ * - A block refuses kith.circle.v1.CircleService.InviteMember between the two users, in either
+ *   direction (as NotFound for the invitee, so the block stays hidden).
  *
  * @generated from service kith.user.v1.UserService
  */
 export const UserService: GenService<{
   /**
-   * One profile by id or username.
+   * One profile by id or username. Public. NotFound as described on the service.
    *
    * @generated from rpc kith.user.v1.UserService.GetProfile
    */
@@ -1161,7 +1181,8 @@ export const UserService: GenService<{
     output: typeof GetProfileResponseSchema;
   },
   /**
-   * Up to 100 profiles by id; unknown or invisible ids are left out.
+   * Up to 100 profiles by id, in the order asked; ids GetProfile would answer NotFound for are
+   * left out. Public.
    *
    * @generated from rpc kith.user.v1.UserService.GetProfiles
    */
@@ -1171,7 +1192,11 @@ export const UserService: GenService<{
     output: typeof GetProfilesResponseSchema;
   },
   /**
-   * Updates the caller's profile fields named in update_mask.
+   * Updates the caller's own profile fields named in update_mask; publishes
+   * user.profile_updated. Display name, bio and link URLs first pass moderation's
+   * pre-publication check (kith.moderation.v1 ModerationInternalService.CheckContent, scope
+   * PROFILE): a rejection answers InvalidArgument with a violation per rejected field (rule id
+   * "user.rejected_by_rule"); the check fails open.
    *
    * @generated from rpc kith.user.v1.UserService.UpdateProfile
    */
@@ -1181,6 +1206,8 @@ export const UserService: GenService<{
     output: typeof UpdateProfileResponseSchema;
   },
   /**
+   * The caller's own settings, and the pending account deletion if any.
+   *
    * @generated from rpc kith.user.v1.UserService.GetSettings
    */
   getSettings: {
@@ -1189,7 +1216,8 @@ export const UserService: GenService<{
     output: typeof GetSettingsResponseSchema;
   },
   /**
-   * Updates the caller's settings named in update_mask.
+   * Updates the caller's settings named in update_mask (an enum named there must not be
+   * UNSPECIFIED); publishes user.settings_updated when a setting other services enforce changes.
    *
    * @generated from rpc kith.user.v1.UserService.UpdateSettings
    */
@@ -1199,7 +1227,8 @@ export const UserService: GenService<{
     output: typeof UpdateSettingsResponseSchema;
   },
   /**
-   * Follows a user; creates a follow request instead when the user is locked.
+   * Follows a user; creates a follow request instead when the user is locked. NotFound for a
+   * user who blocks the caller; FailedPrecondition while the caller blocks the user.
    *
    * @generated from rpc kith.user.v1.UserService.Follow
    */
@@ -1209,7 +1238,7 @@ export const UserService: GenService<{
     output: typeof FollowResponseSchema;
   },
   /**
-   * Unfollows, or withdraws a pending follow request.
+   * Unfollows, or withdraws a pending follow request; succeeds when there is nothing to undo.
    *
    * @generated from rpc kith.user.v1.UserService.Unfollow
    */
@@ -1219,7 +1248,7 @@ export const UserService: GenService<{
     output: typeof UnfollowResponseSchema;
   },
   /**
-   * Makes a user stop following the caller (a "soft block").
+   * Makes a user stop following the caller (a "soft block"); succeeds when they do not follow.
    *
    * @generated from rpc kith.user.v1.UserService.RemoveFollower
    */
@@ -1229,7 +1258,9 @@ export const UserService: GenService<{
     output: typeof RemoveFollowerResponseSchema;
   },
   /**
-   * A user's followers, newest first. NotFound-free but empty when the lists are hidden.
+   * A user's followers, newest first. NotFound for a user who blocks the caller; an empty page
+   * (not an error) when the user hides the lists and is not the caller. Users who block the
+   * caller are left out of the page.
    *
    * @generated from rpc kith.user.v1.UserService.ListFollowers
    */
@@ -1239,7 +1270,7 @@ export const UserService: GenService<{
     output: typeof ListFollowersResponseSchema;
   },
   /**
-   * Whom a user follows, newest first.
+   * Whom a user follows, newest first. Same access rules as ListFollowers.
    *
    * @generated from rpc kith.user.v1.UserService.ListFollowing
    */
@@ -1259,6 +1290,9 @@ export const UserService: GenService<{
     output: typeof ListFollowRequestsResponseSchema;
   },
   /**
+   * Accepts a pending follow request to the caller: the requester now follows the caller
+   * (user.followed with via_follow_request). NotFound when no request from user_id is pending.
+   *
    * @generated from rpc kith.user.v1.UserService.AcceptFollowRequest
    */
   acceptFollowRequest: {
@@ -1267,6 +1301,9 @@ export const UserService: GenService<{
     output: typeof AcceptFollowRequestResponseSchema;
   },
   /**
+   * Rejects a pending follow request to the caller; the requester is not told. NotFound when no
+   * request from user_id is pending.
+   *
    * @generated from rpc kith.user.v1.UserService.RejectFollowRequest
    */
   rejectFollowRequest: {
@@ -1275,7 +1312,8 @@ export const UserService: GenService<{
     output: typeof RejectFollowRequestResponseSchema;
   },
   /**
-   * Blocks a user: removes follows both ways, hides each from the other everywhere.
+   * Blocks a user, with the effects and exceptions described on the service. NotFound for an
+   * unknown user; blocking a user who blocks the caller succeeds (and reveals nothing).
    *
    * @generated from rpc kith.user.v1.UserService.Block
    */
@@ -1285,6 +1323,9 @@ export const UserService: GenService<{
     output: typeof BlockResponseSchema;
   },
   /**
+   * Ends the caller's block of a user; follows the block removed do not come back. Succeeds
+   * when there is no block.
+   *
    * @generated from rpc kith.user.v1.UserService.Unblock
    */
   unblock: {
@@ -1293,6 +1334,8 @@ export const UserService: GenService<{
     output: typeof UnblockResponseSchema;
   },
   /**
+   * Users the caller blocks, newest first.
+   *
    * @generated from rpc kith.user.v1.UserService.ListBlocks
    */
   listBlocks: {
@@ -1301,7 +1344,9 @@ export const UserService: GenService<{
     output: typeof ListBlocksResponseSchema;
   },
   /**
-   * Mutes a user, for a duration or indefinitely, optionally with their notifications.
+   * Mutes a user, for a duration or until unmuted, optionally with their notifications: their
+   * posts and reposts leave the caller's timelines; they are not told. A mute never hides an
+   * SOS. NotFound for a user who blocks the caller. Publishes user.muted.
    *
    * @generated from rpc kith.user.v1.UserService.Mute
    */
@@ -1311,6 +1356,9 @@ export const UserService: GenService<{
     output: typeof MuteResponseSchema;
   },
   /**
+   * Ends the caller's mute of a user; publishes user.unmuted, as does a mute's expiry.
+   * Succeeds when there is no mute.
+   *
    * @generated from rpc kith.user.v1.UserService.Unmute
    */
   unmute: {
@@ -1319,6 +1367,8 @@ export const UserService: GenService<{
     output: typeof UnmuteResponseSchema;
   },
   /**
+   * Users the caller mutes, newest first; expired mutes are left out.
+   *
    * @generated from rpc kith.user.v1.UserService.ListMutes
    */
   listMutes: {
@@ -1327,7 +1377,8 @@ export const UserService: GenService<{
     output: typeof ListMutesResponseSchema;
   },
   /**
-   * The caller's relationships with up to 100 users.
+   * The caller's relationships with up to 100 users, in the order asked; an unknown user or one
+   * who blocks the caller reads as no relationship.
    *
    * @generated from rpc kith.user.v1.UserService.GetRelationships
    */
@@ -1337,7 +1388,7 @@ export const UserService: GenService<{
     output: typeof GetRelationshipsResponseSchema;
   },
   /**
-   * Prefix search over usernames and display names of discoverable users.
+   * Prefix search over usernames and display names of discoverable users the caller may see.
    *
    * @generated from rpc kith.user.v1.UserService.SearchUsers
    */
@@ -1347,7 +1398,9 @@ export const UserService: GenService<{
     output: typeof SearchUsersResponseSchema;
   },
   /**
-   * Starts assembling an archive from every service (1 per 7 days; downloadable once).
+   * Starts assembling an archive of the caller's data from every service (the saga in
+   * kith/events/v1/data_events.proto). 1 per 7 days: FailedPrecondition before
+   * next_request_allowed_at. The archive is downloadable once.
    *
    * @generated from rpc kith.user.v1.UserService.RequestDataExport
    */
@@ -1357,6 +1410,8 @@ export const UserService: GenService<{
     output: typeof RequestDataExportResponseSchema;
   },
   /**
+   * One of the caller's data exports; NotFound for anyone else's.
+   *
    * @generated from rpc kith.user.v1.UserService.GetDataExport
    */
   getDataExport: {
@@ -1365,8 +1420,9 @@ export const UserService: GenService<{
     output: typeof GetDataExportResponseSchema;
   },
   /**
-   * Schedules account deletion after a grace period (re-auth within the last hour);
-   * then every service erases the user's data.
+   * Schedules deletion of the caller's account after a grace period (re-auth within the last
+   * hour, else FailedPrecondition: call kith.auth.v1.AuthService.Reauthenticate). The profile
+   * is hidden at once; at scheduled_for every service erases the user's data (user.erased).
    *
    * @generated from rpc kith.user.v1.UserService.RequestAccountDeletion
    */
@@ -1376,7 +1432,8 @@ export const UserService: GenService<{
     output: typeof RequestAccountDeletionResponseSchema;
   },
   /**
-   * Cancels a pending deletion during the grace period.
+   * Cancels the caller's pending deletion during the grace period; succeeds when none is
+   * pending.
    *
    * @generated from rpc kith.user.v1.UserService.CancelAccountDeletion
    */

@@ -1,6 +1,7 @@
 import { UnauthenticatedError } from '@kith/errors';
 import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
+import { publishPasswordChanged } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
 import { loadCallerAccount } from './caller-account.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
@@ -77,6 +78,13 @@ export async function changePassword(
         revoked_api_keys: String(cut.revokedApiKeys),
       },
     );
+    await publishPasswordChanged(app, trx, {
+      accountId: account.id,
+      kind: 'changed',
+      from: meta,
+      revokedSessions: cut.revokedSessions,
+      revokedApiKeys: cut.revokedApiKeys,
+    });
     return { tokens };
   });
 }

@@ -1,6 +1,7 @@
 import { applyBootstrapAdmins } from '../admin/bootstrap.js';
 import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
+import { publishPasswordChanged } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
 import type { RequestMeta } from '../request-meta.js';
 import { sendMail } from './account-mail.js';
@@ -119,6 +120,13 @@ export async function resetPassword(
     await audit(trx, { accountId: account.id, meta, now }, 'password_reset', {
       revoked_sessions: String(cut.revokedSessions),
       revoked_api_keys: String(cut.revokedApiKeys),
+    });
+    await publishPasswordChanged(app, trx, {
+      accountId: account.id,
+      kind: 'reset',
+      from: meta,
+      revokedSessions: cut.revokedSessions,
+      revokedApiKeys: cut.revokedApiKeys,
     });
   });
   // A reset also proves the inbox (an unverified address becomes verified).

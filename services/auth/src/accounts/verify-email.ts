@@ -3,6 +3,7 @@ import { applyBootstrapAdmins } from '../admin/bootstrap.js';
 import type { Caller } from '../caller.js';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
+import { publishEmailChanged } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
 import { canonicalEmail, maskEmail } from '../credentials/index.js';
 import { loadCallerAccount } from './caller-account.js';
@@ -132,6 +133,12 @@ async function moveToNewAddress(
     new_email: maskEmail(token.email),
   });
   await app.emit(trx, account.id, { case: 'authEmailVerified', value: { userId: account.id } });
+  await publishEmailChanged(app, trx, {
+    accountId: account.id,
+    oldEmail,
+    newEmail: token.email,
+    from: meta,
+  });
   return { userId: account.id, email: token.email };
 }
 

@@ -7,6 +7,7 @@ import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
 import type { Account, AuthTrx } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
+import { revocationReason } from '../security-events.js';
 
 /**
  * The one way a role changes (SetRole, AUTH_BOOTSTRAP_ADMINS): the role is written, the tokens
@@ -46,7 +47,11 @@ export async function changeRole(
   });
   await app.emit(trx, actorId, {
     case: 'authTokensInvalidated',
-    value: { userId: account.id, validAfter: timestampFromDate(now), reason: 'role_changed' },
+    value: {
+      userId: account.id,
+      validAfter: timestampFromDate(now),
+      reason: revocationReason('role_changed'),
+    },
   });
   await audit(trx, { accountId: account.id, actorId, meta: input.meta, now }, 'role_changed', {
     old_role: account.role,

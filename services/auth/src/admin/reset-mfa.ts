@@ -3,6 +3,7 @@ import { sendMail } from '../accounts/account-mail.js';
 import { findAccountById } from '../accounts/account-store.js';
 import { mfaResetMail } from '../accounts/mail-templates.js';
 import type { AuthApp } from '../app.js';
+import { publishMfaChanged } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
 import type { SignedInCaller } from '../caller.js';
 import { removeTotp } from '../mfa/totp-enrolment.js';
@@ -52,6 +53,11 @@ export async function resetMfa(
       reason: input.reason,
       revoked_sessions: String(cut.revokedSessions),
       revoked_api_keys: String(cut.revokedApiKeys),
+    });
+    await publishMfaChanged(app, trx, {
+      accountId: account.id,
+      change: 'reset_by_staff',
+      staffId: actor.userId,
     });
     const reloaded = await findAccountById(trx, account.id);
     return accountView(trx, reloaded!);

@@ -2,6 +2,7 @@ import { FailedPreconditionError, PermissionDeniedError, UnauthenticatedError } 
 import type { Kysely } from 'kysely';
 import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
+import { publishLoginSucceeded } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
 import type { PasswordHasher } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
@@ -136,6 +137,13 @@ export async function passwordLogin(
       'login_succeeded',
       { method: 'password', identifier_kind: identifier.kind },
     );
+    await publishLoginSucceeded(app, trx, {
+      account: current,
+      tokens: result.tokens,
+      device,
+      knownDevice: knownDevice !== null,
+      via: { method: 'password' },
+    });
     return {
       tokens: result.tokens,
       deviceToken: await keepDevice(trx, current.id, knownDevice, now),

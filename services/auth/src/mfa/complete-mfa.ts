@@ -4,6 +4,7 @@ import { findAccountById } from '../accounts/account-store.js';
 import type { Caller } from '../caller.js';
 import { findChallengeAccount } from './mfa-store.js';
 import type { AuthApp } from '../app.js';
+import { publishLoginSucceeded } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
@@ -92,6 +93,13 @@ export async function completeMfa(
       'mfa_succeeded',
       { method },
     );
+    await publishLoginSucceeded(app, trx, {
+      account,
+      tokens,
+      device: challengeDevice(challenge),
+      knownDevice: knownDevice !== null,
+      via: { method: 'second_factor', factor: method },
+    });
     return { kind: 'ok', tokens, deviceToken: await keepDevice(trx, account.id, knownDevice, now) };
   });
 

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { SignedInCaller } from '../caller.js';
 import { factorRequired } from './complete-mfa.js';
 import type { AuthApp } from '../app.js';
+import { publishMfaChanged } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
 import { sendMail } from '../accounts/account-mail.js';
 import { recoveryCodesRegeneratedMail, totpEnabledMail } from '../accounts/mail-templates.js';
@@ -88,6 +89,11 @@ export async function confirmTotp(
       'mfa_enrolled',
       { method: 'totp' },
     );
+    await publishMfaChanged(app, trx, {
+      accountId: account.id,
+      change: 'totp_enabled',
+      from: meta,
+    });
     return recoveryCodes;
   });
   if (codes === null) throw invalidCode('totp_code');
@@ -123,6 +129,11 @@ export async function disableTotp(
         'mfa_disabled',
         { method: 'totp', proven_by: field },
       );
+      await publishMfaChanged(app, trx, {
+        accountId: account.id,
+        change: 'totp_disabled',
+        from: meta,
+      });
       await app.queueMail(trx, totpDisabledMail(account));
     },
   });
@@ -149,6 +160,11 @@ export async function regenerateRecoveryCodes(
         'recovery_codes_regenerated',
         { count: String(codes.length) },
       );
+      await publishMfaChanged(app, trx, {
+        accountId: account.id,
+        change: 'recovery_codes_regenerated',
+        from: meta,
+      });
       return codes;
     },
   });

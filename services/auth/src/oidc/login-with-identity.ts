@@ -10,6 +10,7 @@ import type { Account, AuthDatabase } from '../db/schema.js';
 import { completePrimaryAuth } from '../login/complete-login.js';
 import type { PrimaryAuthResult } from '../login/complete-login.js';
 import type { RequestMeta } from '../request-meta.js';
+import { publishLoginSucceeded } from '../security-events.js';
 import type { Device } from '../sessions/sessions.js';
 import type { OidcClient } from './client.js';
 import { auditOidcFailure, auditOidcSuccess } from './oidc-audit.js';
@@ -104,6 +105,15 @@ async function loginOrSignUp(
       providerId,
       accountCreated,
     });
+    if ('tokens' in result) {
+      await publishLoginSucceeded(app, trx, {
+        account,
+        tokens: result.tokens,
+        device,
+        knownDevice: false,
+        via: { method: 'oidc' },
+      });
+    }
     return { ok: true, result, accountCreated };
   };
 

@@ -3,6 +3,7 @@ import { dropPendingEmailChange } from '../accounts/pending-email.js';
 import { revokeAllKeys } from '../api-keys/api-key-store.js';
 import { forgetDevices } from '../devices/known-devices.js';
 import type { AuthApp } from '../app.js';
+import { revocationReason } from '../security-events.js';
 import type { AuthTrx } from '../db/schema.js';
 import type { SessionRevokeReason } from './sessions.js';
 
@@ -45,7 +46,7 @@ export async function cutAccess(
     for (const sessionId of sessionIds) {
       await app.emit(trx, actorId, {
         case: 'authSessionRevoked',
-        value: { userId: accountId, sessionId, reason },
+        value: { userId: accountId, sessionId, reason: revocationReason(reason) },
       });
     }
     revokedSessions = sessionIds.length;
@@ -53,7 +54,11 @@ export async function cutAccess(
   await app.sessions.invalidateAccessTokens(trx, accountId, now);
   await app.emit(trx, actorId, {
     case: 'authTokensInvalidated',
-    value: { userId: accountId, validAfter: timestampFromDate(now), reason },
+    value: {
+      userId: accountId,
+      validAfter: timestampFromDate(now),
+      reason: revocationReason(reason),
+    },
   });
   const keys = input.revokeApiKeys ? await revokeAllKeys(trx, accountId, now) : [];
   for (const key of keys) {

@@ -1,6 +1,7 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { NotFoundError, UnauthenticatedError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
+import { revocationReason } from '../security-events.js';
 import { dropPendingEmailChange } from '../accounts/pending-email.js';
 import { audit } from '../audit/audit-store.js';
 import type { SignedInCaller } from '../caller.js';
@@ -23,7 +24,7 @@ export async function logout(app: AuthApp, caller: SignedInCaller): Promise<void
     for (const id of revoked) {
       await app.emit(trx, principal.userId, {
         case: 'authSessionRevoked',
-        value: { userId: principal.userId, sessionId: id, reason: 'logout' },
+        value: { userId: principal.userId, sessionId: id, reason: revocationReason('logout') },
       });
     }
   });
@@ -60,14 +61,14 @@ export async function logoutAll(
         value: {
           userId: principal.userId,
           validAfter: timestampFromDate(now),
-          reason: 'logout_all',
+          reason: revocationReason('logout_all'),
         },
       });
     }
     for (const sessionId of revoked) {
       await app.emit(trx, principal.userId, {
         case: 'authSessionRevoked',
-        value: { userId: principal.userId, sessionId, reason: 'logout_all' },
+        value: { userId: principal.userId, sessionId, reason: revocationReason('logout_all') },
       });
     }
     await audit(
@@ -108,7 +109,11 @@ export async function revokeSession(
     );
     await app.emit(trx, principal.userId, {
       case: 'authSessionRevoked',
-      value: { userId: principal.userId, sessionId: input.sessionId, reason: 'revoked_by_user' },
+      value: {
+        userId: principal.userId,
+        sessionId: input.sessionId,
+        reason: revocationReason('revoked_by_user'),
+      },
     });
   });
 }

@@ -1,5 +1,6 @@
 import { UnauthenticatedError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
+import { publishUserActive, revocationReason } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
 import { findAccountById } from '../accounts/account-store.js';
 import type { Caller } from '../caller.js';
@@ -53,7 +54,11 @@ export async function refreshSession(
       );
       await app.emit(trx, null, {
         case: 'authSessionRevoked',
-        value: { userId: account.id, sessionId: session.id, reason: 'refresh_token_reuse' },
+        value: {
+          userId: account.id,
+          sessionId: session.id,
+          reason: revocationReason('refresh_token_reuse'),
+        },
       });
       return undefined;
     }
@@ -74,6 +79,8 @@ export async function refreshSession(
       { accountId: account.id, sessionId: session.id, meta, now },
       'token_refreshed',
     );
+    // `session` was read before the update: last_used_at is the previous use.
+    await publishUserActive(app, trx, session, now);
     return tokens;
   });
   if (!tokens) throw new UnauthenticatedError('invalid refresh token');
