@@ -5,7 +5,7 @@ import {
   TraceContextSchema,
   type Envelope,
 } from '@kith/gen/kith/events/v1/events_pb.js';
-import type { Kysely, Transaction } from 'kysely';
+import type { AnyKysely } from '@kith/db';
 import { uuidv7 } from 'uuidv7';
 import { eventSubject, writeOutbox } from './outbox/write-outbox.js';
 import { currentTraceHeaders } from './trace.js';
@@ -26,10 +26,7 @@ export function decodeEvent(data: Uint8Array): Envelope {
  * envelope id, the outbox id and the message id (any `id` given is replaced); the active trace
  * context goes into the envelope and the headers; `occurredAt` defaults to now.
  */
-export async function writeEvent<DB>(
-  trx: Transaction<DB> | Kysely<DB>,
-  envelope: EnvelopeInit,
-): Promise<string> {
+export async function writeEvent(trx: AnyKysely, envelope: EnvelopeInit): Promise<string> {
   const event = create(EnvelopeSchema, envelope);
   if (!event.type) throw new Error('event envelope needs a type');
   event.id = uuidv7();

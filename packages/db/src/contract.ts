@@ -13,12 +13,17 @@ import {
 import { migrate, MigrationFailedError, runMigrateCli, UnknownMigrationError } from './migrate.js';
 import { createPageTokenCodec, InvalidPageTokenError, type PageCursor } from './page-token.js';
 import { paginate, toPage, type KeysetColumn } from './pagination.js';
-import type { Database } from './types.js';
+import { liveAt } from './live-at.js';
+import type { Database, LoggerLike, Trx } from './types.js';
+import { withTables } from './with-tables.js';
 
 /** What an adapter's test file provides: handles on one shared pool or instance. */
 export interface DatabaseContractTarget {
-  /** A handle bound to `schema` (which may not exist yet) on the shared pool or instance. */
-  open(schema: string): Database;
+  /**
+   * A handle bound to `schema` (which may not exist yet) on the shared pool or instance,
+   * reporting failed after-commit hooks to `logger`.
+   */
+  open(schema: string, logger?: LoggerLike): Database;
   /** Closes what setup opened; schemas are dropped by the suite before this runs. */
   teardown(): Promise<void>;
 }
@@ -33,8 +38,8 @@ export function runDatabaseContract(
     const prefix = `kc_${crypto.randomBytes(4).toString('hex')}`;
     const opened: Database[] = [];
     let count = 0;
-    const fresh = <DB = ContractDB>(): Database<DB> => {
-      const database = target.open(`${prefix}_${++count}`) as Database<DB>;
+    const fresh = <DB = ContractDB>(logger?: LoggerLike): Database<DB> => {
+      const database = target.open(`${prefix}_${++count}`, logger) as Database<DB>;
       opened.push(database as Database);
       return database;
     };
@@ -134,6 +139,142 @@ export function runDatabaseContract(
         );
       });
       assert.deepEqual(await later, [], 'the refused transaction was rolled back');
+    });
+
+    test('onCommit work runs after COMMIT, in order, sees the committed rows, and is awaited', async () => {
+      const d = fresh();
+      await migrate(d, notesMigrations);
+      const seen: string[] = [];
+      // Registered from helpers the callback calls, as use cases do.
+      const remember = (trx: Trx<ContractDB>, what: string) =>
+        trx.onCommit(async () => {
+          const rows = await d.db.selectFrom('notes').select('id').orderBy('id').execute();
+          seen.push(`${what}:${rows.map((r) => r.id).join(',')}`);
+        });
+      const result = await d.transaction(async (trx) => {
+        await trx
+          .insertInto('notes')
+          .values({ id: 'n1', body: 'x', created_at: new Date() })
+          .execute();
+        remember(trx, 'first');
+        await trx
+          .insertInto('notes')
+          .values({ id: 'n2', body: 'y', created_at: new Date() })
+          .execute();
+        remember(trx, 'second');
+        assert.deepEqual(seen, [], 'nothing runs before the commit');
+        return 'done';
+      });
+      assert.equal(result, 'done');
+      assert.deepEqual(
+        seen,
+        ['first:n1,n2', 'second:n1,n2'],
+        'both ran, in order, outside the transaction, before transaction() resolved',
+      );
+    });
+
+    test('onCommit work never runs when the transaction rolls back', async () => {
+      const d = fresh();
+      await migrate(d, notesMigrations);
+      let ran = 0;
+      await assert.rejects(
+        d.transaction(async (trx) => {
+          trx.onCommit(() => {
+            ran++;
+          });
+          await trx
+            .insertInto('notes')
+            .values({ id: 'n1', body: 'x', created_at: new Date() })
+            .execute();
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
+      // A statement that fails on the server aborts the transaction the same way.
+      await assert.rejects(
+        d.transaction(async (trx) => {
+          trx.onCommit(() => {
+            ran++;
+          });
+          await sql`select no_such_function()`.execute(trx);
+        }),
+        /no_such_function/,
+      );
+      assert.equal(ran, 0);
+      assert.deepEqual(await d.db.selectFrom('notes').select('id').execute(), []);
+    });
+
+    test('a failing onCommit hook is logged, not thrown; the hooks after it still run', async () => {
+      const logged: { obj: object; msg?: string }[] = [];
+      const logger: LoggerLike = {
+        info() {},
+        warn() {},
+        error: (obj, msg) => logged.push({ obj, msg }),
+      };
+      const d = fresh(logger);
+      await migrate(d, notesMigrations);
+      const boom = new Error('cache unreachable');
+      let after = false;
+      const result = await d.transaction(async (trx) => {
+        await trx
+          .insertInto('notes')
+          .values({ id: 'kept', body: 'x', created_at: new Date() })
+          .execute();
+        trx.onCommit(async () => {
+          throw boom;
+        });
+        trx.onCommit(() => {
+          after = true;
+        });
+        return 42;
+      });
+      assert.equal(result, 42, 'the caller gets its result: the change is committed');
+      assert.equal(after, true);
+      assert.equal(logged.length, 1);
+      assert.equal((logged[0]!.obj as { err?: unknown }).err, boom);
+      assert.deepEqual(await d.db.selectFrom('notes').select('id').execute(), [{ id: 'kept' }]);
+    });
+
+    test('withTables views a transaction through other tables and keeps its onCommit', async () => {
+      const d = fresh();
+      await migrate(d, notesMigrations);
+      let committed = false;
+      await d.transaction(async (trx) => {
+        const notes = withTables<{ notes: ContractDB['notes'] }>(trx);
+        await notes
+          .insertInto('notes')
+          .values({ id: 'v1', body: 'x', created_at: new Date() })
+          .execute();
+        notes.onCommit(() => {
+          committed = true;
+        });
+      });
+      assert.equal(committed, true);
+    });
+
+    test('liveAt keeps rows without an expiry or with one still ahead', async () => {
+      const d = fresh<{ grants: { id: string; expires_at: Date | null } }>();
+      await sql`create schema if not exists ${sql.id(d.schema)}`.execute(d.db);
+      await sql`create table ${d.table('grants')} (id text primary key, expires_at timestamptz(3))`.execute(
+        d.db,
+      );
+      const now = new Date('2026-06-01T12:00:00.000Z');
+      await d.db
+        .insertInto('grants')
+        .values([
+          { id: 'forever', expires_at: null },
+          { id: 'later', expires_at: new Date(now.getTime() + 1) },
+          { id: 'now', expires_at: now },
+          { id: 'past', expires_at: new Date(now.getTime() - 1) },
+        ])
+        .execute();
+      const live = await d.db
+        .selectFrom('grants')
+        .select('id')
+        .where(liveAt(now))
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(live, [{ id: 'forever' }, { id: 'later' }], 'expiring at now is expired');
     });
 
     test('migrate creates the schema, applies in name order, and is idempotent', async () => {

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from './types.js';
+import { runCommitHooks, withCommitHooks } from './commit-hooks.js';
+import type { CommitHook, Database, LoggerLike } from './types.js';
 
 const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -22,6 +23,8 @@ export interface DatabaseHandleOptions<DB> {
     run: (inside: <U>(fn: () => Promise<U>) => Promise<U>) => Promise<T>,
   ) => Promise<T>;
   close(): Promise<void>;
+  /** Where failing after-commit hooks are reported. */
+  logger?: LoggerLike;
 }
 
 /** Builds the adapter-independent part of a `Database` over a schema-bound Kysely. */
@@ -34,10 +37,22 @@ export function createDatabaseHandle<DB>(options: DatabaseHandleOptions<DB>): Da
     db,
     schema,
     dialect: options.dialect,
-    transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: Parameters<Database<DB>['transaction']>[0]): Promise<T> {
+      const hooks: CommitHook[] = [];
+      const body = (trx: Transaction<DB>) => fn(withCommitHooks(trx, hooks)) as Promise<T>;
       const around = options.aroundTransaction;
-      if (!around) return db.transaction().execute(fn);
-      return around((inside) => db.transaction().execute((trx) => inside(() => fn(trx))));
+      let result: T;
+      try {
+        result = around
+          ? await around((inside) => db.transaction().execute((trx) => inside(() => body(trx))))
+          : await db.transaction().execute(body);
+      } catch (err) {
+        hooks.length = 0;
+        throw err;
+      }
+      // Outside the transaction's callback: a hook may query through `database.db`.
+      await runCommitHooks(hooks, options.logger, schema);
+      return result;
     },
     table(name: string) {
       return sql.table(`${schema}.${name}`);

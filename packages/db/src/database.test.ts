@@ -19,7 +19,7 @@ if (databaseUrl) {
   runDatabaseContract('postgres', async () => {
     const pool = new pg.Pool({ connectionString: url, max: 4 });
     return {
-      open: (schema) => createPostgresDatabase({ pool, schema }),
+      open: (schema, logger) => createPostgresDatabase({ pool, schema, logger }),
       teardown: () => pool.end(),
     };
   });
@@ -37,7 +37,7 @@ afterAll(async () => {
 runDatabaseContract('pglite', async () => {
   const handle = await sharedPglite();
   return {
-    open: (schema) => createPgliteDatabase({ pglite: handle, schema }),
+    open: (schema, logger) => createPgliteDatabase({ pglite: handle, schema, logger }),
     teardown: async () => {},
   };
 });

@@ -1,4 +1,7 @@
-export type { Database, LoggerLike, Migration, MigrationSet } from './types.js';
+export type { CommitHook, Database, LoggerLike, Migration, MigrationSet, Trx } from './types.js';
+export { withTables } from './with-tables.js';
+export type { AnyKysely } from './with-tables.js';
+export { liveAt } from './live-at.js';
 export { assertSchemaName } from './database-handle.js';
 export { createPostgresDatabase, postgresPoolConfig } from './postgres.js';
 export type {

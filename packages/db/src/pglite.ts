@@ -6,7 +6,7 @@ import { Kysely } from 'kysely';
 import { createDatabaseHandle } from './database-handle.js';
 import { PgliteDialect } from './pglite-dialect.js';
 import { SessionLock, SessionLockError, type SessionHolder } from './session-lock.js';
-import type { Database } from './types.js';
+import type { Database, LoggerLike } from './types.js';
 
 const INT8_OID = 20;
 const DEFAULT_ACQUIRE_TIMEOUT_MS = 30_000;
@@ -94,6 +94,8 @@ export interface PgliteDatabaseOptions {
   /** The owner's handle from `createPglite` (or its bare `pglite`; both share one session lock). */
   pglite: PgliteHandle | PGlite;
   schema: string;
+  /** Where failing after-commit hooks are reported. */
+  logger?: LoggerLike;
 }
 
 /** A `Database` bound to `schema` on the shared PGlite instance; closing it leaves PGlite open. */
@@ -126,5 +128,6 @@ export function createPgliteDatabase<DB = unknown>(options: PgliteDatabaseOption
       );
     },
     close: () => kysely.destroy(),
+    logger: options.logger,
   });
 }

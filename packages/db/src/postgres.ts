@@ -69,5 +69,6 @@ export function createPostgresDatabase<DB = unknown>(
     close: async () => {
       if (owned) await kysely.destroy();
     },
+    logger: options.logger,
   });
 }

@@ -15,8 +15,9 @@ export interface Database<DB = unknown> {
    * Runs `fn` in one transaction; commits when it resolves, rolls back when it throws.
    * Inside `fn` query only through `trx`: on PGlite the one session belongs to the
    * transaction, and a query through `db` is rejected with a `SessionLockError`.
+   * Work registered with `trx.onCommit` runs once COMMIT has succeeded, before this resolves.
    */
-  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (trx: Trx<DB>) => Promise<T>): Promise<T>;
   /**
    * A schema-qualified table for raw `sql` templates, which `withSchema` does not rewrite:
    * sql`select * from ${database.table('outbox')}`.
@@ -27,6 +28,19 @@ export interface Database<DB = unknown> {
   /** Releases connections (pool) or nothing (a shared PGlite instance is closed by its owner). */
   close(): Promise<void>;
 }
+
+/** Work that must happen only once the transaction's changes are durable (cache drops, pushes). */
+export type CommitHook = () => void | Promise<void>;
+
+/**
+ * A transaction that also collects after-commit work. `onCommit(fn)` may be called anywhere
+ * inside the transaction's callback (in any helper it passes `trx` to); the hooks run in
+ * registration order after COMMIT succeeds, never after a rollback. A hook that fails is
+ * logged and does not fail the caller: the change it follows is already committed.
+ */
+export type Trx<DB> = Transaction<DB> & {
+  onCommit(fn: CommitHook): void;
+};
 
 /** A migration written against `Kysely<unknown>` bound to the service schema. */
 export interface Migration {

@@ -1,3 +1,4 @@
+import { withTables } from '@kith/db';
 import type { Database, MigrationSet } from '@kith/db';
 import { sql } from 'kysely';
 import type { Generated, Kysely } from 'kysely';
@@ -63,7 +64,7 @@ export const idempotencyMigrations: MigrationSet = {
 
 function tables<DB>(database: Database<DB>): Kysely<IdempotencyTables> {
   // The service's own table types do not know this table; it lives in the same schema.
-  return database.db as unknown as Kysely<IdempotencyTables>;
+  return withTables<IdempotencyTables>(database.db);
 }
 
 export interface PostgresIdempotencyStoreOptions {

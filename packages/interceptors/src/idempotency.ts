@@ -19,9 +19,7 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** The request's idempotency key: the `idempotency_key` field, else the `Idempotency-Key` header. */
 function keyOf(input: DescMessage, message: Message, headers: Headers): string | undefined {
   const field = input.fields.find((f) => f.name === 'idempotency_key' && f.fieldKind === 'scalar');
-  const fromField = field
-    ? (message as unknown as Record<string, unknown>)[field.localName]
-    : undefined;
+  const fromField = field ? (Reflect.get(message, field.localName) as unknown) : undefined;
   if (typeof fromField === 'string' && fromField !== '') return fromField;
   return headers.get('idempotency-key') ?? undefined;
 }

@@ -1,8 +1,8 @@
-import { createPollingLoop } from '@kith/db';
+import { createPollingLoop, withTables } from '@kith/db';
 import { uuidv7 } from 'uuidv7';
-import type { Database, MigrationSet } from '@kith/db';
+import type { AnyKysely, Database, MigrationSet } from '@kith/db';
 import type { Logger } from '@kith/logging';
-import { sql, type Generated, type Kysely, type Transaction, type UpdateObject } from 'kysely';
+import { sql, type Generated, type Kysely, type UpdateObject } from 'kysely';
 import {
   addressDomain,
   assertSendable,
@@ -68,8 +68,8 @@ export const mailMigrations: MigrationSet = {
  * recipients, a header break) fails here, inside the request, instead of in the relay.
  * Returns the row id, which also becomes the Message-ID's local part.
  */
-export async function enqueueMail<DB>(
-  trx: Transaction<DB> | Kysely<DB>,
+export async function enqueueMail(
+  trx: AnyKysely,
   message: Omit<MailMessage, 'id'>,
   /** The relay's clock: a row is due from `now` on that clock (default: the database's). */
   options: { now?: Date } = {},
@@ -77,7 +77,7 @@ export async function enqueueMail<DB>(
   assertSendable(message);
   // Time-ordered (and monotonic within a millisecond): the relay sends in queue order.
   const id = uuidv7();
-  await (trx as unknown as Kysely<MailTables>)
+  await withTables<MailTables>(trx)
     .insertInto('mail_outbox')
     .values({
       id,
@@ -156,7 +156,7 @@ function loggableError(err: unknown): string {
  */
 export function createMailRelay<DB>(options: MailRelayOptions<DB>): MailRelay {
   const { database, mailer } = options;
-  const db = database.db as unknown as Kysely<MailTables>;
+  const db = withTables<MailTables>(database.db);
   const logger = options.logger.child({ component: 'mail-relay', schema: database.schema });
   const clock = options.clock ?? (() => new Date());
   const batchSize = options.batchSize ?? 10;
@@ -171,7 +171,7 @@ export function createMailRelay<DB>(options: MailRelayOptions<DB>): MailRelay {
     const now = clock();
     const lease = new Date(now.getTime() + leaseMs);
     const rows = await database.transaction(async (trx) => {
-      const q = trx as unknown as Kysely<MailTables>;
+      const q = withTables<MailTables>(trx);
       const due = await q
         .selectFrom('mail_outbox')
         .select(['id', 'to', 'subject', 'text', 'html', 'headers', 'attempts'])

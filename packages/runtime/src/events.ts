@@ -2,7 +2,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { writeEvent } from '@kith/bus';
 import type { EnvelopeSchema, Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
-import type { Kysely } from 'kysely';
+import type { AnyKysely } from '@kith/db';
 
 export { decodeEvent } from '@kith/bus';
 
@@ -38,7 +38,7 @@ function actorOf(actor: NewEvent['actor']): MessageInitShape<typeof EnvelopeSche
  * Records a domain event in the caller's transaction (transactional outbox). Returns the event
  * id, which is also the outbox id, the NATS message id and what every consumer's inbox dedups on.
  */
-export function recordEvent<DB>(trx: Kysely<DB>, event: NewEvent): Promise<string> {
+export function recordEvent(trx: AnyKysely, event: NewEvent): Promise<string> {
   return writeEvent(trx, {
     type: eventType(event.payload.case as PayloadCase),
     occurredAt: event.occurredAt ? timestampFromDate(event.occurredAt) : undefined,

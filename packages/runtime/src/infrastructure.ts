@@ -57,7 +57,11 @@ export async function createEmbeddedInfrastructure(
   });
   const databases: Database[] = [];
   const databaseFor = (schema: string) => {
-    const database = createPgliteDatabase({ pglite, schema });
+    const database = createPgliteDatabase({
+      pglite,
+      schema,
+      logger: createLogger(logger, `db:${schema}`),
+    });
     databases.push(database);
     return database;
   };
@@ -105,6 +109,7 @@ export async function createDistributedInfrastructure(
       poolMax: config.db.poolMax,
       statementTimeoutMs: config.db.statementTimeoutMs,
       applicationName: `kith-${name}`,
+      logger: createLogger(logger, `db:${schema}`),
     });
     databases.push(database);
     return database;

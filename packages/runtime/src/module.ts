@@ -3,12 +3,11 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import type { Bus } from '@kith/bus';
 import type { Cache, RateLimiter } from '@kith/cache';
 import type { PlatformConfig } from '@kith/config';
-import type { Database, MigrationSet, PageTokenCodec } from '@kith/db';
+import type { Database, MigrationSet, PageTokenCodec, Trx } from '@kith/db';
 import type { ApiKeyScopeName } from '@kith/authn';
 import type { Principal, Role } from '@kith/context';
 import type { JWTVerifyGetKey } from 'jose';
 import type { Logger } from '@kith/logging';
-import type { Transaction } from 'kysely';
 import type { IncomingMessage } from 'node:http';
 import type { HttpRoutes } from '@kith/server';
 import type { Duplex } from 'node:stream';
@@ -21,14 +20,18 @@ export type ServiceName =
 /** Wall clock, injectable so time-dependent rules are tested without sleeping. */
 export type Clock = () => Date;
 
-/** Everything a service needs, built once per process by the runtime (its composition root). */
-export interface ServiceContext {
+/**
+ * Everything a service needs, built once per process by the runtime (its composition root).
+ * `DB` is the service's table interface (`defineService<AuthDatabase>`), so its database,
+ * transactions and consumers are typed without casts.
+ */
+export interface ServiceContext<DB = unknown> {
   name: ServiceName;
   config: PlatformConfig;
   logger: Logger;
   metrics: Registry;
   /** The service's own schema; undefined for a service without storage (the gateway). */
-  database: Database | undefined;
+  database: Database<DB> | undefined;
   bus: Bus;
   cache: Cache;
   /** The store revocation entries live in: nothing evicts them before they expire. */
@@ -54,13 +57,16 @@ export interface ServiceContext {
   clientAddress(req: IncomingMessage): string;
 }
 
-/** A handler for a bus event, run in the same transaction as the consumer's inbox row. */
-export interface ConsumerSpec {
+/**
+ * A handler for a bus event, run in the same transaction as the consumer's inbox row (on the
+ * service's schema); after-commit work goes through `trx.onCommit`.
+ */
+export interface ConsumerSpec<DB = unknown> {
   /** Durable consumer name, unique per service (`profiles-from-auth`). */
   durable: string;
   /** One subject filter, e.g. `kith.events.auth.>`. */
   subjects: string;
-  handle(trx: Transaction<unknown>, message: ConsumedMessage): Promise<void>;
+  handle(trx: Trx<DB>, message: ConsumedMessage): Promise<void>;
 }
 
 export interface ConsumedMessage {
@@ -81,10 +87,10 @@ export type HttpHandler = HttpRoutes[string];
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** What a service contributes to the process hosting it. */
-export interface ServiceParts {
+export interface ServiceParts<DB = unknown> {
   /** Implementations; a method left out answers Unimplemented. */
   handlers?: { service: DescService; impl: Partial<ServiceImpl<DescService>> }[];
-  consumers?: ConsumerSpec[];
+  consumers?: ConsumerSpec<DB>[];
   daemons?: Daemon[];
   /** Plain HTTP routes keyed `'GET /path'`. */
   http?: Record<string, HttpHandler>;
@@ -98,7 +104,13 @@ export interface ServiceParts {
   close?(): Promise<void>;
 }
 
-export interface ServiceModule {
+/**
+ * A service: its contract, access rules and migrations, and `create`, its composition root.
+ * `Overrides` are what tests may replace (a mailer, a cheaper hasher); the host passes none.
+ * Unparameterised (`ServiceModule`), it is any module, whatever its tables: what the host takes.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the host's view of any module's tables
+export interface ServiceModule<DB = any, Overrides = never> {
   name: ServiceName;
   /** Every Connect service of the contract this process serves. */
   services: DescService[];
@@ -110,7 +122,10 @@ export interface ServiceModule {
   apiKeyScopes?: Readonly<Record<string, ApiKeyScopeName>>;
   /** The service's own migrations; undefined when it keeps nothing (the gateway). */
   migrations?: MigrationSet;
-  create(ctx: ServiceContext): ServiceParts | Promise<ServiceParts>;
+  create(
+    ctx: ServiceContext<DB>,
+    overrides?: Overrides,
+  ): ServiceParts<DB> | Promise<ServiceParts<DB>>;
 }
 
 /** One Connect service's implementation, typed against its descriptor. */
@@ -126,7 +141,9 @@ export function implement<S extends DescService>(
  * a caller without it gets PermissionDenied before any handler or validation runs, whatever a
  * handler forgets. Checked when the module is defined: a module that omits it cannot load.
  */
-export function defineService(module: ServiceModule): ServiceModule {
+export function defineService<DB = unknown, Overrides = never>(
+  module: ServiceModule<DB, Overrides>,
+): ServiceModule<DB, Overrides> {
   for (const service of module.services) {
     if (!service.typeName.endsWith('AdminService')) continue;
     const role = module.requiredRoles?.[service.typeName];

@@ -21,7 +21,7 @@ import type { AfterAnswer } from './after-answer.js';
 import { createSealedBox } from './crypto/sealed-box.js';
 import type { SealedBox } from './crypto/sealed-box.js';
 import { deriveKey } from './crypto/secrets.js';
-import type { AuthDatabase } from './db/schema.js';
+import type { AuthDatabase, AuthTrx } from './db/schema.js';
 import { createOidcClients } from './oidc/index.js';
 import type { OidcClients } from './oidc/index.js';
 import { createSessions } from './sessions/sessions.js';
@@ -57,8 +57,13 @@ export interface AuthApp {
   afterAnswer: AfterAnswer;
   /** Records a domain event in the transaction (outbox). */
   emit(trx: Kysely<AuthDatabase>, actorId: string | null, payload: EventPayload): Promise<string>;
-  /** After commit: tells every verifier at once (shared cache, plus a live announcement). */
+  /** Tells every verifier at once (shared cache, plus a live announcement). */
   publishRevocations(revocations: readonly Revocation[]): Promise<void>;
+  /**
+   * Publishes the revocations once `trx` has committed (never if it rolls back); the durable
+   * events recorded beside them are the backstop should this process die first.
+   */
+  revokeOnCommit(trx: AuthTrx, revocations: readonly Revocation[]): void;
   mailRelay: ReturnType<typeof createMailRelay>;
   /** Closed when the service stops (after the relay). */
   mailer: Mailer;
@@ -75,8 +80,6 @@ export interface AuthAppOverrides {
   mailer?: Mailer;
   /** Replaces the after-the-answer runner (tests hold the work to see it run after). */
   afterAnswer?: AfterAnswer;
-  /** Receives the app once built (tests reach its database and relay). */
-  onApp?: (app: AuthApp) => void;
 }
 
 /**
@@ -101,10 +104,13 @@ function fileMailer(dir: string, from: string, logger: Logger | undefined): Mail
   };
 }
 
-export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides = {}): AuthApp {
+export function createAuthApp(
+  ctx: ServiceContext<AuthDatabase>,
+  overrides: AuthAppOverrides = {},
+): AuthApp {
   const { config, secrets } = loadAuthConfig(ctx.env);
   if (!ctx.database) throw new Error('auth needs its database');
-  const database = ctx.database as Database<AuthDatabase>;
+  const database = ctx.database;
   const kek = secrets.keyEncryptionKey ?? ctx.derivedSecret('auth.key-encryption-key');
   if (!kek) throw new Error('AUTH_KEY_ENCRYPTION_KEY is required in distributed mode');
   const box = createSealedBox(kek);
@@ -164,6 +170,7 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
         refreshIdleTtlMs: config.refreshIdleTtlMs,
         refreshAbsoluteTtlMs: config.refreshAbsoluteTtlMs,
       },
+      revokeOnCommit: (trx, revocations) => app.revokeOnCommit(trx, revocations),
     }),
     hasher: overrides.hasher ?? createPasswordHasher(),
     throttle: createAuthThrottle({
@@ -188,6 +195,10 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
         ctx.bus.publishLive(REVOCATION_LIVE_SUBJECT, encodeRevocation(revocation));
       }
     },
+    revokeOnCommit(trx, revocations) {
+      if (revocations.length === 0) return;
+      trx.onCommit(() => app.publishRevocations(revocations));
+    },
     mailRelay,
     async queueMail(trx, message) {
       // No wake-up here: the row is not visible until the caller commits; the relay polls.
@@ -195,6 +206,5 @@ export function createAuthApp(ctx: ServiceContext, overrides: AuthAppOverrides =
     },
     mailer,
   };
-  overrides.onApp?.(app);
   return app;
 }

@@ -1,15 +1,16 @@
 import { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { Subscription } from '@kith/bus';
-import { defineService, implement, periodicDaemon } from '@kith/runtime';
+import { defineService, implement, periodicDaemon, rpc } from '@kith/runtime';
 import type { ServiceContext, ServiceParts } from '@kith/runtime';
+import type { AuthDatabase } from './db/schema.js';
 import { applyBootstrapAdmins } from './admin/bootstrap.js';
 import { adminHandlers } from './admin/handlers.js';
 import { accountHandlers } from './accounts/handlers.js';
 import { apiKeyHandlers } from './api-keys/handlers.js';
 import { serveApiKeyIntrospection } from './api-keys/introspection.js';
 import { createAuthApp } from './app.js';
-import type { AuthAppOverrides } from './app.js';
+import type { AuthApp, AuthAppOverrides } from './app.js';
 import { onUserErased } from './erasure/on-user-erased.js';
 import { loginHandlers } from './login/handlers.js';
 import { authMigrations } from './migrations/index.js';
@@ -23,32 +24,36 @@ import { jwksHandlers, jwksRoute } from './tokens/jwks-handlers.js';
 /** How often the signing keys are checked for rotation and expiry. */
 const KEY_MAINTENANCE_MS = 10 * 60_000;
 
-export const AUTH_PUBLIC_METHODS = [
-  'kith.auth.v1.AuthService/Register',
-  'kith.auth.v1.AuthService/VerifyEmail',
-  'kith.auth.v1.AuthService/ResendVerification',
-  'kith.auth.v1.AuthService/Login',
-  'kith.auth.v1.AuthService/CompleteMfa',
-  'kith.auth.v1.AuthService/Refresh',
-  'kith.auth.v1.AuthService/RequestPasswordReset',
-  'kith.auth.v1.AuthService/ResetPassword',
+export const AUTH_PUBLIC_METHODS: readonly string[] = [
+  rpc(AuthService, 'register'),
+  rpc(AuthService, 'verifyEmail'),
+  rpc(AuthService, 'resendVerification'),
+  rpc(AuthService, 'login'),
+  rpc(AuthService, 'completeMfa'),
+  rpc(AuthService, 'refresh'),
+  rpc(AuthService, 'requestPasswordReset'),
+  rpc(AuthService, 'resetPassword'),
   // Public for its token path (the link mailed to the current address); signed in works too.
-  'kith.auth.v1.AuthService/CancelEmailChange',
-  'kith.auth.v1.AuthService/StartOAuthLogin',
-  'kith.auth.v1.AuthService/FinishOAuthLogin',
-  'kith.auth.v1.AuthService/GetJwks',
-] as const;
+  rpc(AuthService, 'cancelEmailChange'),
+  rpc(AuthService, 'startOAuthLogin'),
+  rpc(AuthService, 'finishOAuthLogin'),
+  rpc(AuthService, 'getJwks'),
+];
 
-/** Builds the auth parts; tests pass overrides (a cheaper password hasher). */
+/** The auth parts, and the app they were built from (tests reach its database and mail relay). */
+export type AuthParts = ServiceParts<AuthDatabase> & { app: AuthApp };
+
+/** Builds the auth parts; tests pass overrides (a cheaper password hasher, a readable mailer). */
 export async function createAuthParts(
-  ctx: ServiceContext,
+  ctx: ServiceContext<AuthDatabase>,
   overrides: AuthAppOverrides = {},
-): Promise<ServiceParts> {
+): Promise<AuthParts> {
   const app = createAuthApp(ctx, overrides);
   await app.keys.maintain();
   await applyBootstrapAdmins(app);
   let introspection: Subscription | undefined;
   return {
+    app,
     handlers: [
       implement(AuthService, {
         ...accountHandlers(app),
@@ -97,12 +102,12 @@ export async function createAuthParts(
 }
 
 /** Accounts, tokens, sessions, MFA, OIDC, API keys, roles and the auth audit log. */
-export const authModule = defineService({
+export const authModule = defineService<AuthDatabase, AuthAppOverrides>({
   name: 'auth',
   services: [AuthService, AuthAdminService],
   publicMethods: AUTH_PUBLIC_METHODS,
   // Staff RPCs refuse everyone else before their requests are even validated.
   requiredRoles: { [AuthAdminService.typeName]: 'admin' },
   migrations: authMigrations,
-  create: (ctx) => createAuthParts(ctx),
+  create: (ctx, overrides) => createAuthParts(ctx, overrides),
 });

@@ -1,6 +1,6 @@
-import type { Database } from '@kith/db';
+import { withTables } from '@kith/db';
+import type { Database, Trx } from '@kith/db';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
@@ -18,7 +18,7 @@ export interface InboxConsumerOptions<DB> {
   durable: string;
   subjects: string;
   /** The effect, run in the same transaction as the inbox insert. */
-  handler: (trx: Transaction<DB>, msg: DeliveredMessage) => Promise<void>;
+  handler: (trx: Trx<DB>, msg: DeliveredMessage) => Promise<void>;
   maxDeliver?: number;
   backoffMs?: number[];
   ackWaitMs?: number;
@@ -60,7 +60,7 @@ export async function createInboxConsumer<DB>(
     try {
       const applied = await context.with(trace.setSpan(parent, span), () =>
         database.transaction(async (trx) => {
-          const inbox = trx as unknown as Kysely<OutboxTables>;
+          const inbox = withTables<OutboxTables>(trx);
           const inserted = await inbox
             .insertInto('inbox')
             .values({ consumer: durable, message_id: msg.id })
@@ -86,7 +86,7 @@ export async function createInboxConsumer<DB>(
   };
 
   const recordDeadLetter = async (dl: DeadLetter): Promise<void> => {
-    const db = database.db as unknown as Kysely<OutboxTables>;
+    const db = withTables<OutboxTables>(database.db);
     // The open-row unique index makes a second dead-lettering of the same message a no-op.
     await db
       .insertInto('dead_letters')

@@ -1,5 +1,5 @@
+import { withTables } from '@kith/db';
 import type { Database } from '@kith/db';
-import type { Kysely } from 'kysely';
 import type { OutboxTables } from '../outbox/outbox-schema.js';
 import type { Bus } from '../types.js';
 
@@ -21,7 +21,7 @@ export async function replayDeadLetter<DB>(
   bus: Bus,
   id: string,
 ): Promise<void> {
-  const db = database.db as unknown as Kysely<OutboxTables>;
+  const db = withTables<OutboxTables>(database.db);
   const row = await db
     .selectFrom('dead_letters')
     .select(['id', 'message_id', 'subject', 'data', 'headers'])

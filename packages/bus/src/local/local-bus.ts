@@ -1,3 +1,5 @@
+import type { LocalBusTables } from './local-schema.js';
+import { withTables } from '@kith/db';
 import type { Database } from '@kith/db';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -49,7 +51,7 @@ export function createLocalBus<DB>(options: LocalBusOptions<DB>): Bus {
       assertSubject(msg.subject, false);
       const dedupKey = publishOptions?.dedupKey ?? msg.id;
       await options.database.transaction((trx) =>
-        store.insertMessage(trx as unknown as typeof store.executor, msg, dedupKey),
+        store.insertMessage(withTables<LocalBusTables>(trx), msg, dedupKey),
       );
       events.emit('published');
     },

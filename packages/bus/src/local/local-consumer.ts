@@ -1,3 +1,5 @@
+import type { LocalBusTables } from './local-schema.js';
+import { withTables } from '@kith/db';
 import type { Database } from '@kith/db';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -32,7 +34,7 @@ export async function startLocalConsumer<DB>(
   const { durable } = options;
   const logger = deps.logger.child({ durable });
   const tx = <T>(fn: (trx: Executor) => Promise<T>) =>
-    deps.database.transaction((trx) => fn(trx as unknown as Executor));
+    deps.database.transaction((trx) => fn(withTables<LocalBusTables>(trx)));
 
   await tx((trx) => store.registerConsumer(trx, durable, options.subjects));
 

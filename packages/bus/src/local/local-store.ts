@@ -1,3 +1,4 @@
+import { withTables } from '@kith/db';
 import type { Database } from '@kith/db';
 import { sql, type Kysely } from 'kysely';
 import { subjectFilterRegex } from '../subjects.js';
@@ -46,7 +47,7 @@ export function createLocalStore<DB>(database: Database<DB>) {
   const lockKey = `kith-bus:${database.schema}`;
 
   return {
-    executor: database.db as unknown as Executor,
+    executor: withTables<LocalBusTables>(database.db),
 
     /**
      * Seqs are taken and committed under one advisory lock, so commits appear in seq order and

@@ -1,4 +1,4 @@
-import { createPollingLoop } from '@kith/db';
+import { createPollingLoop, withTables } from '@kith/db';
 import type { Database } from '@kith/db';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -47,7 +47,7 @@ interface OutboxRow {
  */
 export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRelay {
   const { database, bus } = options;
-  const db = database.db as unknown as Kysely<OutboxTables>;
+  const db = withTables<OutboxTables>(database.db);
   const logger = options.logger.child({ component: 'outbox-relay', schema: database.schema });
   const batchSize = options.batchSize ?? 100;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
@@ -98,7 +98,7 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
     } else {
       // SKIP LOCKED: a second relay takes the next unlocked rows instead of republishing these.
       rows = await database.transaction(async (trx) => {
-        const q = trx as unknown as Kysely<OutboxTables>;
+        const q = withTables<OutboxTables>(trx);
         const batch = await selectBatch(q).forUpdate().skipLocked().execute();
         await publishRows(batch);
         await markPublished(

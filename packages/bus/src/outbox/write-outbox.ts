@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
+import { withTables } from '@kith/db';
+import type { AnyKysely } from '@kith/db';
 import { uuidv7 } from 'uuidv7';
 import { assertMessageId, assertSubject } from '../subjects.js';
 import { currentTraceHeaders } from '../trace.js';
@@ -24,16 +25,12 @@ export function eventSubject(type: string): string {
  * change commits. The active trace context travels in the headers. Returns the event id
  * (UUIDv7, which is also the message id consumers dedup on).
  */
-export async function writeOutbox<DB>(
-  trx: Transaction<DB> | Kysely<DB>,
-  event: OutboxEvent,
-): Promise<string> {
+export async function writeOutbox(trx: AnyKysely, event: OutboxEvent): Promise<string> {
   const subject = event.subject ?? eventSubject(event.type as string);
   assertSubject(subject, false);
   const id = event.id ?? uuidv7();
   assertMessageId(id);
-  const db = trx as unknown as Kysely<OutboxTables>;
-  await db
+  await withTables<OutboxTables>(trx)
     .insertInto('outbox')
     .values({
       id,

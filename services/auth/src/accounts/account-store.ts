@@ -1,6 +1,13 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import { normalizeUsername, usernameSkeleton } from '../credentials/index.js';
-import type { Account, AuthDatabase, NewAccount } from '../db/schema.js';
+import type {
+  Account,
+  AccountTable,
+  AuthDatabase,
+  EmailTokenPurpose,
+  EmailTokenTable,
+  NewAccount,
+} from '../db/schema.js';
 
 // The account queries of this folder. Every query takes the handle it runs on: inside a
 // transaction that is the transaction, never `database.db` (PGlite has a single session).
@@ -106,29 +113,6 @@ export async function insertAccount(
     .execute();
 }
 
-/** The domain and each parent of it: 'a.mail.evil.com' → 'a.mail.evil.com', 'mail.evil.com', … */
-export function domainAndParents(domain: string): string[] {
-  const labels = domain.split('.');
-  return labels.map((_, i) => labels.slice(i).join('.'));
-}
-
-/**
- * True when the (lowercase ASCII) domain or a parent of it is on the block list. Blocks are
- * stored in that same form (CreateEmailDomainBlock normalises), so this is an index lookup.
- */
-export async function emailDomainBlocked(
-  db: Kysely<AuthDatabase>,
-  domain: string,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom('email_domain_blocks')
-    .select('id')
-    .where('domain', 'in', domainAndParents(domain))
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 export async function unusedRecoveryCodes(
   db: Kysely<AuthDatabase>,
   accountId: string,
@@ -149,5 +133,123 @@ export async function linkedIdentities(db: Kysely<AuthDatabase>, accountId: stri
     .where('account_id', '=', accountId)
     .orderBy('linked_at')
     .orderBy('id')
+    .execute();
+}
+
+/** Writes `changes` to the account row. */
+export async function updateAccount(
+  db: Kysely<AuthDatabase>,
+  accountId: string,
+  changes: Updateable<AccountTable>,
+): Promise<void> {
+  await db.updateTable('accounts').set(changes).where('id', '=', accountId).execute();
+}
+
+/** Clears a pending e-mail change; true when one was pending. */
+export async function clearPendingEmail(
+  db: Kysely<AuthDatabase>,
+  accountId: string,
+  now: Date,
+): Promise<boolean> {
+  const dropped = await db
+    .updateTable('accounts')
+    .set({ pending_email: null, updated_at: now })
+    .where('id', '=', accountId)
+    .where('pending_email', 'is not', null)
+    .executeTakeFirst();
+  return dropped.numUpdatedRows > 0n;
+}
+
+export type EmailToken = Selectable<EmailTokenTable>;
+
+export async function insertEmailToken(
+  db: Kysely<AuthDatabase>,
+  row: Insertable<EmailTokenTable>,
+): Promise<void> {
+  await db.insertInto('email_tokens').values(row).execute();
+}
+
+/** Marks the account's outstanding tokens of these purposes used, so only a newer one works. */
+export async function retireEmailTokens(
+  db: Kysely<AuthDatabase>,
+  accountId: string,
+  purposes: readonly EmailTokenPurpose[],
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('email_tokens')
+    .set({ used_at: now })
+    .where('account_id', '=', accountId)
+    .where('purpose', 'in', purposes)
+    .where('used_at', 'is', null)
+    .execute();
+}
+
+/** The token with this hash if it is live (right purpose, unused, unexpired); not used up. */
+export function findLiveEmailToken(
+  db: Kysely<AuthDatabase>,
+  tokenHash: string,
+  purposes: readonly EmailTokenPurpose[],
+  now: Date,
+): Promise<EmailToken | undefined> {
+  return db
+    .selectFrom('email_tokens')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('purpose', 'in', purposes)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+}
+
+/**
+ * Uses the token up in one statement, so two concurrent redemptions cannot both succeed.
+ * Undefined when it is not live.
+ */
+export function redeemEmailToken(
+  db: Kysely<AuthDatabase>,
+  tokenHash: string,
+  purposes: readonly EmailTokenPurpose[],
+  now: Date,
+): Promise<EmailToken | undefined> {
+  return db
+    .updateTable('email_tokens')
+    .set({ used_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('purpose', 'in', purposes)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The account signing in by e-mail (canonical) or username (normalised). */
+export function findAccountByLoginName(
+  db: Kysely<AuthDatabase>,
+  column: 'email_canonical' | 'username_normalized',
+  canonical: string,
+): Promise<Account | undefined> {
+  return db.selectFrom('accounts').selectAll().where(column, '=', canonical).executeTakeFirst();
+}
+
+/** True when any account holds the admin role. */
+export async function anyAdminExists(db: Kysely<AuthDatabase>): Promise<boolean> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where('role', '=', 'admin')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Enabled accounts with one of these verified (canonical) addresses, locked. */
+export function lockVerifiedAccountsByEmail(db: Kysely<AuthDatabase>, emails: readonly string[]) {
+  return db
+    .selectFrom('accounts')
+    .select(['id', 'role'])
+    .where('email_canonical', 'in', emails)
+    .where('email_verified_at', 'is not', null)
+    .where('disabled_at', 'is', null)
+    .forUpdate()
     .execute();
 }

@@ -1,12 +1,9 @@
-import type { HandlerContext } from '@connectrpc/connect';
-import { principalKey } from '@kith/context';
 import { UnauthenticatedError } from '@kith/errors';
-import type { CancelEmailChangeRequest } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import type { Caller } from '../caller.js';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { AuthDatabase } from '../db/schema.js';
-import { requestMeta } from '../request-meta.js';
 import type { RequestMeta } from '../request-meta.js';
 import { findAccountById } from './account-store.js';
 import { invalidLinkError, redeemEmailToken } from './email-tokens.js';
@@ -20,30 +17,28 @@ import { dropPendingEmailChange } from './pending-email.js';
  */
 export async function cancelEmailChange(
   app: AuthApp,
-  req: CancelEmailChangeRequest,
-  ctx: HandlerContext,
-): Promise<Record<string, never>> {
-  const meta = requestMeta(ctx);
-  const now = app.clock();
-  if (req.token !== '') {
+  caller: Caller,
+  input: { token: string },
+): Promise<void> {
+  const { meta, now } = caller;
+  if (input.token !== '') {
     await app.database.transaction(async (trx) => {
-      const token = await redeemEmailToken(trx, req.token, ['cancel_email_change'], now);
+      const token = await redeemEmailToken(trx, input.token, ['cancel_email_change'], now);
       if (!token) throw invalidLinkError();
       const account = await findAccountById(trx, token.account_id, { forUpdate: true });
       // Sent to an address the account no longer has: it speaks for nobody now.
       if (!account || token.email !== account.email) throw invalidLinkError();
       await cancel(trx, account.id, null, meta, now, 'cancel_link');
     });
-    return {};
+    return;
   }
-  const principal = ctx.values.get(principalKey);
+  const principal = caller.principal;
   if (!principal) throw new UnauthenticatedError('sign in, or use the link from the e-mail');
   await app.database.transaction(async (trx) => {
     const account = await findAccountById(trx, principal.userId, { forUpdate: true });
     if (!account) throw new UnauthenticatedError();
     await cancel(trx, account.id, principal.sessionId ?? null, meta, now, 'signed_in');
   });
-  return {};
 }
 
 async function cancel(
@@ -55,12 +50,5 @@ async function cancel(
   via: 'cancel_link' | 'signed_in',
 ): Promise<void> {
   if (!(await dropPendingEmailChange(trx, accountId, now))) return;
-  await recordAudit(trx, {
-    type: 'email_change_cancelled',
-    accountId,
-    sessionId,
-    meta,
-    details: { via },
-    at: now,
-  });
+  await audit(trx, { accountId, sessionId, meta, now }, 'email_change_cancelled', { via });
 }

@@ -1,14 +1,12 @@
-import type { HandlerContext } from '@connectrpc/connect';
 import { InvalidArgumentError, PermissionDeniedError } from '@kith/errors';
-import type { ChangeEmailRequest } from '@kith/gen/kith/auth/v1/auth_pb.js';
-import { requirePrincipal } from '@kith/interceptors';
+import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import { emailDomain, maskEmail } from '../credentials/index.js';
-import { loadCallerAccount } from '../db/accounts.js';
-import { requestMeta } from '../request-meta.js';
+import { loadCallerAccount } from './caller-account.js';
 import { sendMail } from './account-mail.js';
-import { emailDomainBlocked, emailTakenByOther } from './account-store.js';
+import { emailTakenByOther, updateAccount } from './account-store.js';
+import { emailDomainBlocked } from '../admin/admin-store.js';
 import { confirmCurrentPassword } from './current-password.js';
 import { emailLink, issueEmailToken, retireEmailTokens } from './email-tokens.js';
 import {
@@ -26,53 +24,43 @@ import { requireCanonicalEmail } from './violations.js';
  */
 export async function changeEmail(
   app: AuthApp,
-  req: ChangeEmailRequest,
-  ctx: HandlerContext,
+  caller: SignedInCaller,
+  input: { currentPassword: string; newEmail: string },
 ): Promise<{ pendingEmail: string }> {
-  const principal = requirePrincipal(ctx);
-  const meta = requestMeta(ctx);
-  const now = app.clock();
+  const { principal, meta, now } = caller;
   const account = await loadCallerAccount(app.database.db, principal.userId);
   const sessionId = principal.sessionId ?? null;
   const { needsRehash } = await confirmCurrentPassword(app, {
     account,
-    password: req.currentPassword,
+    password: input.currentPassword,
     sessionId,
     meta,
     now,
     during: 'change_email',
   });
-  const newEmail = req.newEmail.trim();
+  const newEmail = input.newEmail.trim();
   const canonical = requireCanonicalEmail(newEmail, 'new_email');
   if (canonical === account.email_canonical) {
     throw new InvalidArgumentError([{ field: 'new_email', message: 'is already your address' }]);
   }
   if (await emailDomainBlocked(app.database.db, emailDomain(newEmail))) {
     await app.database.transaction((trx) =>
-      recordAudit(trx, {
-        type: 'blocked_by_policy',
-        accountId: account.id,
-        sessionId,
-        meta,
-        details: { reason: 'email_domain_blocked', during: 'change_email' },
-        at: now,
+      audit(trx, { accountId: account.id, sessionId, meta, now }, 'blocked_by_policy', {
+        reason: 'email_domain_blocked',
+        during: 'change_email',
       }),
     );
     throw new PermissionDeniedError('this e-mail domain cannot be used');
   }
   await app.throttle.beforeMail(meta.ip, canonical);
-  const rehash = needsRehash ? await app.hasher.hash(req.currentPassword) : undefined;
+  const rehash = needsRehash ? await app.hasher.hash(input.currentPassword) : undefined;
 
   await app.database.transaction(async (trx) => {
-    await trx
-      .updateTable('accounts')
-      .set({
-        pending_email: newEmail,
-        updated_at: now,
-        ...(rehash === undefined ? {} : { password_hash: rehash }),
-      })
-      .where('id', '=', account.id)
-      .execute();
+    await updateAccount(trx, account.id, {
+      pending_email: newEmail,
+      updated_at: now,
+      ...(rehash === undefined ? {} : { password_hash: rehash }),
+    });
     // Only the newest change can complete, and only its cancel link works.
     await retireEmailTokens(trx, account.id, ['change_email', 'cancel_email_change'], now);
     const taken = await emailTakenByOther(trx, canonical, account.id);
@@ -112,16 +100,9 @@ export async function changeEmail(
         cancelTtlMs,
       ),
     );
-    await recordAudit(trx, {
-      type: 'email_change_requested',
-      accountId: account.id,
-      sessionId,
-      meta,
-      details: {
-        new_email: maskEmail(newEmail),
-        ...(taken ? { outcome: 'address_in_use' } : {}),
-      },
-      at: now,
+    await audit(trx, { accountId: account.id, sessionId, meta, now }, 'email_change_requested', {
+      new_email: maskEmail(newEmail),
+      ...(taken ? { outcome: 'address_in_use' } : {}),
     });
   });
   return { pendingEmail: newEmail };

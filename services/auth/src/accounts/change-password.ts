@@ -1,17 +1,16 @@
-import type { HandlerContext } from '@connectrpc/connect';
 import { UnauthenticatedError } from '@kith/errors';
-import type { ChangePasswordRequest } from '@kith/gen/kith/auth/v1/auth_pb.js';
-import { requirePrincipal } from '@kith/interceptors';
+import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
-import { loadCallerAccount } from '../db/accounts.js';
-import { requestMeta } from '../request-meta.js';
+import { publishPasswordChanged } from '../security-events.js';
+import { audit } from '../audit/audit-store.js';
+import { loadCallerAccount } from './caller-account.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
+import { findUnrevokedSession } from '../sessions/session-store.js';
 import { sendMail } from './account-mail.js';
+import { updateAccount } from './account-store.js';
 import { confirmCurrentPassword } from './current-password.js';
 import { retireEmailTokens } from './email-tokens.js';
 import { cutAccess } from '../sessions/cut-access.js';
-import { publishPasswordChanged } from '../security-events.js';
 import { passwordChangedMail } from './mail-templates.js';
 import { requireAcceptablePassword } from './violations.js';
 
@@ -24,45 +23,32 @@ import { requireAcceptablePassword } from './violations.js';
  */
 export async function changePassword(
   app: AuthApp,
-  req: ChangePasswordRequest,
-  ctx: HandlerContext,
+  caller: SignedInCaller,
+  input: { currentPassword: string; newPassword: string },
 ): Promise<{ tokens: TokenPairInit }> {
-  const principal = requirePrincipal(ctx);
+  const { principal, meta, now } = caller;
   const sessionId = principal.sessionId;
   if (!sessionId) throw new UnauthenticatedError();
-  const meta = requestMeta(ctx);
-  const now = app.clock();
   const account = await loadCallerAccount(app.database.db, principal.userId);
   await confirmCurrentPassword(app, {
     account,
-    password: req.currentPassword,
+    password: input.currentPassword,
     sessionId,
     meta,
     now,
     during: 'change_password',
   });
   requireAcceptablePassword(
-    req.newPassword,
+    input.newPassword,
     { email: account.email, username: account.username },
     'new_password',
   );
-  const passwordHash = await app.hasher.hash(req.newPassword);
+  const passwordHash = await app.hasher.hash(input.newPassword);
 
-  const { tokens, revocations } = await app.database.transaction(async (trx) => {
-    const session = await trx
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id', '=', sessionId)
-      .where('account_id', '=', account.id)
-      .where('revoked_at', 'is', null)
-      .forUpdate()
-      .executeTakeFirst();
+  return app.database.transaction(async (trx) => {
+    const session = await findUnrevokedSession(trx, account.id, sessionId, { forUpdate: true });
     if (!session) throw new UnauthenticatedError();
-    await trx
-      .updateTable('accounts')
-      .set({ password_hash: passwordHash, updated_at: now })
-      .where('id', '=', account.id)
-      .execute();
+    await updateAccount(trx, account.id, { password_hash: passwordHash, updated_at: now });
     // A reset link mailed before the change must not set a password after it.
     await retireEmailTokens(trx, account.id, ['reset_password'], now);
     const cut = await cutAccess(app, trx, {
@@ -83,17 +69,15 @@ export async function changePassword(
       { ip: meta.ip, userAgent: meta.userAgent },
     );
     await sendMail(app, trx, account.email, passwordChangedMail('changed'));
-    await recordAudit(trx, {
-      type: 'password_changed',
-      accountId: account.id,
-      sessionId: session.id,
-      meta,
-      details: {
+    await audit(
+      trx,
+      { accountId: account.id, sessionId: session.id, meta, now },
+      'password_changed',
+      {
         revoked_sessions: String(cut.revokedSessions),
         revoked_api_keys: String(cut.revokedApiKeys),
       },
-      at: now,
-    });
+    );
     await publishPasswordChanged(app, trx, {
       accountId: account.id,
       kind: 'changed',
@@ -101,8 +85,6 @@ export async function changePassword(
       revokedSessions: cut.revokedSessions,
       revokedApiKeys: cut.revokedApiKeys,
     });
-    return { tokens, revocations: cut.revocations };
+    return { tokens };
   });
-  await app.publishRevocations(revocations);
-  return { tokens };
 }

@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { Account } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 import { signedInAttempt } from '../throttle.js';
@@ -38,13 +38,9 @@ export async function confirmCurrentPassword(
   if (!result.ok) {
     await app.throttle.recordFailure(attempt);
     await app.database.transaction((trx) =>
-      recordAudit(trx, {
-        type: 'login_failed',
-        accountId: account.id,
-        sessionId: input.sessionId,
-        meta,
-        details: { reason: 'bad_password', during: input.during },
-        at: now,
+      audit(trx, { accountId: account.id, sessionId: input.sessionId, meta, now }, 'login_failed', {
+        reason: 'bad_password',
+        during: input.during,
       }),
     );
     throw new InvalidArgumentError(

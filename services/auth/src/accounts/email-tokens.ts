@@ -2,10 +2,16 @@ import { InvalidArgumentError } from '@kith/errors';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { randomSecret, sha256Hex } from '../crypto/secrets.js';
-import type { AuthDatabase, EmailTokenPurpose, EmailTokenTable } from '../db/schema.js';
-import type { Selectable } from 'kysely';
+import type { AuthDatabase, EmailTokenPurpose } from '../db/schema.js';
+import {
+  findLiveEmailToken as findLiveEmailTokenByHash,
+  insertEmailToken,
+  redeemEmailToken as redeemEmailTokenByHash,
+} from './account-store.js';
+import type { EmailToken } from './account-store.js';
 
-export type EmailToken = Selectable<EmailTokenTable>;
+export { retireEmailTokens } from './account-store.js';
+export type { EmailToken } from './account-store.js';
 
 const PREFIX: Record<EmailTokenPurpose, string> = {
   verify_email: 'kith_ev_',
@@ -28,74 +34,37 @@ export async function issueEmailToken(
   input: { accountId: string; purpose: EmailTokenPurpose; email: string; ttlMs: number; now: Date },
 ): Promise<string> {
   const token = randomSecret(PREFIX[input.purpose]);
-  await trx
-    .insertInto('email_tokens')
-    .values({
-      id: uuidv7(),
-      account_id: input.accountId,
-      purpose: input.purpose,
-      token_hash: sha256Hex(token),
-      email: input.email,
-      created_at: input.now,
-      expires_at: new Date(input.now.getTime() + input.ttlMs),
-      used_at: null,
-    })
-    .execute();
+  await insertEmailToken(trx, {
+    id: uuidv7(),
+    account_id: input.accountId,
+    purpose: input.purpose,
+    token_hash: sha256Hex(token),
+    email: input.email,
+    created_at: input.now,
+    expires_at: new Date(input.now.getTime() + input.ttlMs),
+    used_at: null,
+  });
   return token;
 }
 
-/** Marks the account's outstanding tokens of these purposes used, so only a newer one works. */
-export async function retireEmailTokens(
-  trx: Kysely<AuthDatabase>,
-  accountId: string,
-  purposes: readonly EmailTokenPurpose[],
-  now: Date,
-): Promise<void> {
-  await trx
-    .updateTable('email_tokens')
-    .set({ used_at: now })
-    .where('account_id', '=', accountId)
-    .where('purpose', 'in', purposes)
-    .where('used_at', 'is', null)
-    .execute();
-}
-
 /** The token if it is live (right purpose, unused, unexpired); does not use it up. */
-export async function findLiveEmailToken(
+export function findLiveEmailToken(
   db: Kysely<AuthDatabase>,
   token: string,
   purposes: readonly EmailTokenPurpose[],
   now: Date,
 ): Promise<EmailToken | undefined> {
-  return db
-    .selectFrom('email_tokens')
-    .selectAll()
-    .where('token_hash', '=', sha256Hex(token))
-    .where('purpose', 'in', purposes)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
+  return findLiveEmailTokenByHash(db, sha256Hex(token), purposes, now);
 }
 
-/**
- * Uses the token up in one statement, so two concurrent redemptions cannot both succeed.
- * Undefined when it is not live.
- */
-export async function redeemEmailToken(
+/** Uses the token up, atomically; undefined when it is not live. */
+export function redeemEmailToken(
   trx: Kysely<AuthDatabase>,
   token: string,
   purposes: readonly EmailTokenPurpose[],
   now: Date,
 ): Promise<EmailToken | undefined> {
-  return trx
-    .updateTable('email_tokens')
-    .set({ used_at: now })
-    .where('token_hash', '=', sha256Hex(token))
-    .where('purpose', 'in', purposes)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now)
-    .returningAll()
-    .executeTakeFirst();
+  return redeemEmailTokenByHash(trx, sha256Hex(token), purposes, now);
 }
 
 /** `${base}/${path}?token=…`: the page of the web app that calls the matching RPC. */

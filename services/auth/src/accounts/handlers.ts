@@ -1,14 +1,11 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
-import { requirePrincipal } from '@kith/interceptors';
-import { applyBootstrapAdmins } from '../admin/bootstrap.js';
 import type { AuthApp } from '../app.js';
-import { loadCallerAccount } from '../db/accounts.js';
-import { toAccountMessage } from './account-message.js';
-import { linkedIdentities, unusedRecoveryCodes } from './account-store.js';
+import { callerOf, signedInCaller } from '../caller.js';
 import { cancelEmailChange } from './cancel-email-change.js';
 import { changeEmail } from './change-email.js';
 import { changePassword } from './change-password.js';
+import { getAccount } from './get-account.js';
 import { requestPasswordReset, resetPassword } from './password-reset.js';
 import { register } from './register.js';
 import { resendVerification, verifyEmail } from './verify-email.js';
@@ -16,34 +13,66 @@ import { resendVerification, verifyEmail } from './verify-email.js';
 /** Sign-up, e-mail verification, password reset and change, e-mail change, the own account. */
 export function accountHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthService>> {
   return {
-    register: (req, ctx) => register(app, req, ctx),
+    async register(req, ctx) {
+      const caller = callerOf(app, ctx);
+      await register(app, caller, {
+        email: req.email,
+        username: req.username,
+        password: req.password,
+        locale: req.locale,
+        consent: req.consent,
+      });
+      return {};
+    },
+
     async verifyEmail(req, ctx) {
-      const verified = await verifyEmail(app, req, ctx);
-      // A freshly verified address may be one named in AUTH_BOOTSTRAP_ADMINS.
-      await applyBootstrapAdmins(app);
-      return verified;
+      const caller = callerOf(app, ctx);
+      return verifyEmail(app, caller, { token: req.token });
     },
-    resendVerification: (req, ctx) => resendVerification(app, req, ctx),
-    requestPasswordReset: (req, ctx) => requestPasswordReset(app, req, ctx),
+
+    async resendVerification(req, ctx) {
+      const caller = callerOf(app, ctx);
+      await resendVerification(app, caller, { email: req.email });
+      return {};
+    },
+
+    async requestPasswordReset(req, ctx) {
+      const caller = callerOf(app, ctx);
+      await requestPasswordReset(app, caller, { email: req.email });
+      return {};
+    },
+
     async resetPassword(req, ctx) {
-      const reset = await resetPassword(app, req, ctx);
-      // A reset also proves the inbox (an unverified address becomes verified).
-      await applyBootstrapAdmins(app);
-      return reset;
+      const caller = callerOf(app, ctx);
+      await resetPassword(app, caller, { token: req.token, newPassword: req.newPassword });
+      return {};
     },
-    changePassword: (req, ctx) => changePassword(app, req, ctx),
-    changeEmail: (req, ctx) => changeEmail(app, req, ctx),
-    cancelEmailChange: (req, ctx) => cancelEmailChange(app, req, ctx),
+
+    async changePassword(req, ctx) {
+      const caller = signedInCaller(app, ctx);
+      return changePassword(app, caller, {
+        currentPassword: req.currentPassword,
+        newPassword: req.newPassword,
+      });
+    },
+
+    async changeEmail(req, ctx) {
+      const caller = signedInCaller(app, ctx);
+      return changeEmail(app, caller, {
+        currentPassword: req.currentPassword,
+        newEmail: req.newEmail,
+      });
+    },
+
+    async cancelEmailChange(req, ctx) {
+      const caller = callerOf(app, ctx);
+      await cancelEmailChange(app, caller, { token: req.token });
+      return {};
+    },
 
     async getAccount(_req, ctx) {
-      const principal = requirePrincipal(ctx);
-      const db = app.database.db;
-      const account = await loadCallerAccount(db, principal.userId);
-      const [recoveryCodesRemaining, identities] = await Promise.all([
-        unusedRecoveryCodes(db, account.id),
-        linkedIdentities(db, account.id),
-      ]);
-      return { account: toAccountMessage(account, { recoveryCodesRemaining, identities }) };
+      const caller = signedInCaller(app, ctx);
+      return { account: await getAccount(app, caller) };
     },
   };
 }

@@ -1,10 +1,11 @@
 import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { Account } from '../db/schema.js';
 import { useTotpCode } from '../mfa/factors.js';
 import type { RequestMeta } from '../request-meta.js';
 import { signedInAttempt } from '../throttle.js';
+import { findAccountById } from './account-store.js';
 import { confirmCurrentPassword } from './current-password.js';
 
 type During = 'enroll_totp' | 'create_api_key' | 'staff_step_up';
@@ -90,21 +91,15 @@ async function confirmTotpCode(
   });
   await app.throttle.beforePasswordCheck(attempt);
   const ok = await app.database.transaction(async (trx) => {
-    const locked = await trx
-      .selectFrom('accounts')
-      .selectAll()
-      .where('id', '=', account.id)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+    const locked = await findAccountById(trx, account.id, { forUpdate: true });
+    if (!locked) throw new Error(`account ${account.id} vanished during a TOTP check`);
     if (await useTotpCode(trx, app.box, locked, input.code, now)) return true;
-    await recordAudit(trx, {
-      type: 'mfa_failed',
-      accountId: account.id,
-      sessionId: input.sessionId,
-      meta,
-      details: { during: input.during, method: 'totp_code' },
-      at: now,
-    });
+    await audit(
+      trx,
+      { accountId: account.id, sessionId: input.sessionId, meta, now },
+      'mfa_failed',
+      { during: input.during, method: 'totp_code' },
+    );
     return false;
   });
   if (!ok) {

@@ -1,16 +1,12 @@
-import type { HandlerContext } from '@connectrpc/connect';
-import type {
-  RequestPasswordResetRequest,
-  ResetPasswordRequest,
-} from '@kith/gen/kith/auth/v1/auth_pb.js';
+import { applyBootstrapAdmins } from '../admin/bootstrap.js';
+import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
-import { requestMeta } from '../request-meta.js';
+import { publishPasswordChanged } from '../security-events.js';
+import { audit } from '../audit/audit-store.js';
 import type { RequestMeta } from '../request-meta.js';
 import { sendMail } from './account-mail.js';
-import { findAccountByCanonicalEmail, findAccountById } from './account-store.js';
+import { findAccountByCanonicalEmail, findAccountById, updateAccount } from './account-store.js';
 import { cutAccess } from '../sessions/cut-access.js';
-import { publishPasswordChanged } from '../security-events.js';
 import {
   emailLink,
   findLiveEmailToken,
@@ -31,15 +27,13 @@ import { requireAcceptablePassword, requireCanonicalEmail } from './violations.j
  */
 export async function requestPasswordReset(
   app: AuthApp,
-  req: RequestPasswordResetRequest,
-  ctx: HandlerContext,
-): Promise<Record<string, never>> {
-  const meta = requestMeta(ctx);
-  const canonical = requireCanonicalEmail(req.email, 'email');
+  caller: Caller,
+  input: { email: string },
+): Promise<void> {
+  const { meta, now } = caller;
+  const canonical = requireCanonicalEmail(input.email, 'email');
   await app.throttle.beforeMail(meta.ip, canonical);
-  const now = app.clock();
   app.afterAnswer.run('password reset mail', () => mailResetLink(app, canonical, meta, now));
-  return {};
 }
 
 async function mailResetLink(
@@ -66,12 +60,7 @@ async function mailResetLink(
       account.email,
       passwordResetMail(emailLink(app.config.linkBaseUrl, 'reset-password', token), ttlMs),
     );
-    await recordAudit(trx, {
-      type: 'password_reset_requested',
-      accountId: account.id,
-      meta,
-      at: now,
-    });
+    await audit(trx, { accountId: account.id, meta, now }, 'password_reset_requested');
   });
 }
 
@@ -81,43 +70,38 @@ async function mailResetLink(
  */
 export async function resetPassword(
   app: AuthApp,
-  req: ResetPasswordRequest,
-  ctx: HandlerContext,
-): Promise<Record<string, never>> {
-  const meta = requestMeta(ctx);
-  const now = app.clock();
+  caller: Caller,
+  input: { token: string; newPassword: string },
+): Promise<void> {
+  const { meta, now } = caller;
   // Looked at first, without using it up: a refused password must leave the link working.
-  const preview = await findLiveEmailToken(app.database.db, req.token, ['reset_password'], now);
+  const preview = await findLiveEmailToken(app.database.db, input.token, ['reset_password'], now);
   const holder = preview && (await findAccountById(app.database.db, preview.account_id));
   if (!preview || !holder || holder.disabled_at !== null || preview.email !== holder.email) {
     throw invalidLinkError();
   }
   requireAcceptablePassword(
-    req.newPassword,
+    input.newPassword,
     { email: holder.email, username: holder.username },
     'new_password',
   );
-  const passwordHash = await app.hasher.hash(req.newPassword);
+  const passwordHash = await app.hasher.hash(input.newPassword);
 
-  const revocations = await app.database.transaction(async (trx) => {
-    const token = await redeemEmailToken(trx, req.token, ['reset_password'], now);
+  await app.database.transaction(async (trx) => {
+    const token = await redeemEmailToken(trx, input.token, ['reset_password'], now);
     if (!token) throw invalidLinkError();
     const account = await findAccountById(trx, token.account_id, { forUpdate: true });
     if (!account || account.disabled_at !== null || token.email !== account.email) {
       throw invalidLinkError();
     }
-    await trx
-      .updateTable('accounts')
-      .set({
-        password_hash: passwordHash,
-        email_verified_at: account.email_verified_at ?? now,
-        // A reset is how an owner takes an account back: an e-mail change someone else started
-        // with the old password must not survive it.
-        pending_email: null,
-        updated_at: now,
-      })
-      .where('id', '=', account.id)
-      .execute();
+    await updateAccount(trx, account.id, {
+      password_hash: passwordHash,
+      email_verified_at: account.email_verified_at ?? now,
+      // A reset is how an owner takes an account back: an e-mail change someone else started
+      // with the old password must not survive it.
+      pending_email: null,
+      updated_at: now,
+    });
     await retireEmailTokens(trx, account.id, ['reset_password', 'change_email'], now);
     const cut = await cutAccess(app, trx, {
       accountId: account.id,
@@ -127,25 +111,15 @@ export async function resetPassword(
       now,
     });
     if (account.email_verified_at === null) {
-      await recordAudit(trx, {
-        type: 'email_verified',
-        accountId: account.id,
-        meta,
-        details: { via: 'password_reset' },
-        at: now,
+      await audit(trx, { accountId: account.id, meta, now }, 'email_verified', {
+        via: 'password_reset',
       });
       await app.emit(trx, account.id, { case: 'authEmailVerified', value: { userId: account.id } });
     }
     await sendMail(app, trx, account.email, passwordChangedMail('reset'));
-    await recordAudit(trx, {
-      type: 'password_reset',
-      accountId: account.id,
-      meta,
-      details: {
-        revoked_sessions: String(cut.revokedSessions),
-        revoked_api_keys: String(cut.revokedApiKeys),
-      },
-      at: now,
+    await audit(trx, { accountId: account.id, meta, now }, 'password_reset', {
+      revoked_sessions: String(cut.revokedSessions),
+      revoked_api_keys: String(cut.revokedApiKeys),
     });
     await publishPasswordChanged(app, trx, {
       accountId: account.id,
@@ -154,8 +128,7 @@ export async function resetPassword(
       revokedSessions: cut.revokedSessions,
       revokedApiKeys: cut.revokedApiKeys,
     });
-    return cut.revocations;
   });
-  await app.publishRevocations(revocations);
-  return {};
+  // A reset also proves the inbox (an unverified address becomes verified).
+  await applyBootstrapAdmins(app);
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuthDatabase } from '../db/schema.js';
-import { retireEmailTokens } from './email-tokens.js';
+import { clearPendingEmail, retireEmailTokens } from './account-store.js';
 
 /**
  * Drops a pending e-mail change and retires its links (the confirmation mailed to the new
@@ -13,12 +13,7 @@ export async function dropPendingEmailChange(
   accountId: string,
   now: Date,
 ): Promise<boolean> {
-  const dropped = await trx
-    .updateTable('accounts')
-    .set({ pending_email: null, updated_at: now })
-    .where('id', '=', accountId)
-    .where('pending_email', 'is not', null)
-    .executeTakeFirst();
+  const dropped = await clearPendingEmail(trx, accountId, now);
   await retireEmailTokens(trx, accountId, ['change_email', 'cancel_email_change'], now);
-  return dropped.numUpdatedRows > 0n;
+  return dropped;
 }

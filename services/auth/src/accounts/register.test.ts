@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { Role } from '@kith/gen/kith/auth/v1/types_pb.js';
-import type { InsertQueryBuilder, InsertResult, Transaction } from 'kysely';
+import type { Trx } from '@kith/db';
+import type { InsertQueryBuilder, InsertResult } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { canonicalEmail, normalizeUsername, usernameSkeleton } from '../credentials/index.js';
 import { sha256Hex } from '../crypto/secrets.js';
@@ -320,9 +321,7 @@ describe('Register', () => {
     const database = h.app.database;
     const realTransaction = database.transaction.bind(database);
     let rivalRow: NewAccount | undefined;
-    database.transaction = async <T>(
-      fn: (trx: Transaction<AuthDatabase>) => Promise<T>,
-    ): Promise<T> => {
+    database.transaction = async <T>(fn: (trx: Trx<AuthDatabase>) => Promise<T>): Promise<T> => {
       if (rivalRow !== undefined) return realTransaction(fn);
       let rivalWentFirst = false;
       try {
@@ -415,9 +414,9 @@ describe('Register', () => {
  * row ahead of its own, in the same statement.
  */
 function rivalAhead(
-  trx: Transaction<AuthDatabase>,
+  trx: Trx<AuthDatabase>,
   rival: (row: NewAccount) => NewAccount | undefined,
-): Transaction<AuthDatabase> {
+): Trx<AuthDatabase> {
   type AccountInsert = InsertQueryBuilder<AuthDatabase, 'accounts', InsertResult>;
   const insertInto = (table: string): unknown => {
     const builder = trx.insertInto(table as 'accounts');

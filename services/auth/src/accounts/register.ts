@@ -1,23 +1,17 @@
-import type { HandlerContext } from '@connectrpc/connect';
 import { AlreadyExistsError, InvalidArgumentError, PermissionDeniedError } from '@kith/errors';
-import type { RegisterRequest } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import type { Consent } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import type { Caller } from '../caller.js';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { AuthApp } from '../app.js';
-import { ipBlocked } from '../db/ip-blocks.js';
+import { emailDomainBlocked, ipBlocked } from '../admin/admin-store.js';
 import { consentRecord } from './consent.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import { emailDomain } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
-import { requestMeta } from '../request-meta.js';
 import type { RequestMeta } from '../request-meta.js';
 import { sendMail } from './account-mail.js';
-import {
-  emailDomainBlocked,
-  findAccountByCanonicalEmail,
-  insertAccount,
-  usernameTaken,
-} from './account-store.js';
+import { findAccountByCanonicalEmail, insertAccount, usernameTaken } from './account-store.js';
 import { emailLink, issueEmailToken } from './email-tokens.js';
 import { signUpWithKnownAddressMail, verifyEmailMail } from './mail-templates.js';
 import { accountConflict } from './unique-violation.js';
@@ -33,24 +27,29 @@ const DEFAULT_LOCALE = 'en';
  */
 export async function register(
   app: AuthApp,
-  req: RegisterRequest,
-  ctx: HandlerContext,
-): Promise<Record<string, never>> {
-  const meta = requestMeta(ctx);
+  caller: Caller,
+  input: {
+    email: string;
+    username: string;
+    password: string;
+    locale: string;
+    consent: Consent | undefined;
+  },
+): Promise<void> {
+  const { meta, now } = caller;
   await app.throttle.beforeSignUp(meta.ip);
-  const now = app.clock();
-  if (!req.consent) {
+  if (!input.consent) {
     throw new InvalidArgumentError([{ field: 'consent', message: 'is required' }]);
   }
-  const registration = validateRegistration(req);
+  const registration = validateRegistration(input);
   await refuseBlockedSignUp(app, registration, meta, now);
   // Counted for known and unknown addresses alike: each sign-up sends one mail either way.
   await app.throttle.beforeMail(meta.ip, registration.emailCanonical);
   // Outside the transaction: argon2 takes tens of milliseconds and must not hold a connection.
-  const passwordHash = await app.hasher.hash(req.password);
+  const passwordHash = await app.hasher.hash(input.password);
 
-  const consent = consentRecord(req.consent, now);
-  const locale = req.locale || DEFAULT_LOCALE;
+  const consent = consentRecord(input.consent, now);
+  const locale = input.locale || DEFAULT_LOCALE;
 
   try {
     await app.database.transaction(async (trx) => {
@@ -96,7 +95,7 @@ export async function register(
         case: 'authUserRegistered',
         value: { userId: id, username: registration.username, email: registration.email, locale },
       });
-      await recordAudit(trx, { type: 'registered', accountId: id, sessionId: null, meta, at: now });
+      await audit(trx, { accountId: id, sessionId: null, meta, now }, 'registered');
     });
   } catch (err) {
     // A concurrent sign-up won the race for the same name or address.
@@ -108,7 +107,6 @@ export async function register(
       if (owner) await noticeToOwner(app, trx, owner, meta, now);
     });
   }
-  return {};
 }
 
 /** The known-address path: the owner learns of the attempt; the caller learns nothing. */
@@ -120,13 +118,9 @@ async function noticeToOwner(
   now: Date,
 ): Promise<void> {
   await sendMail(app, trx, owner.email, signUpWithKnownAddressMail());
-  await recordAudit(trx, {
-    type: 'blocked_by_policy',
-    accountId: owner.id,
-    sessionId: null,
-    meta,
-    details: { reason: 'email_in_use', during: 'register' },
-    at: now,
+  await audit(trx, { accountId: owner.id, sessionId: null, meta, now }, 'blocked_by_policy', {
+    reason: 'email_in_use',
+    during: 'register',
   });
 }
 
@@ -147,13 +141,9 @@ async function refuseBlockedSignUp(
     reason = 'email_domain_blocked';
   if (reason === undefined) return;
   await app.database.transaction((trx) =>
-    recordAudit(trx, {
-      type: 'blocked_by_policy',
-      accountId: null,
-      sessionId: null,
-      meta,
-      details: { reason, during: 'register' },
-      at: now,
+    audit(trx, { accountId: null, sessionId: null, meta, now }, 'blocked_by_policy', {
+      reason,
+      during: 'register',
     }),
   );
   throw new PermissionDeniedError('sign-up is not available');

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '@kith/errors';
 import { Role } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { Account } from '../db/schema.js';
 import { toAccountMessage, toProtoRole } from './account-message.js';
-import { domainAndParents } from './account-store.js';
+import { domainAndParents } from '../admin/admin-store.js';
 import { emailLink } from './email-tokens.js';
 import { confirmNewEmailMail, passwordResetMail, verifyEmailMail } from './mail-templates.js';
 import { uniqueViolationConstraint } from './unique-violation.js';

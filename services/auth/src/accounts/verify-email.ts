@@ -1,27 +1,22 @@
-import type { HandlerContext } from '@connectrpc/connect';
-import type { Revocation } from '@kith/authn';
 import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
-import type {
-  ResendVerificationRequest,
-  VerifyEmailRequest,
-} from '@kith/gen/kith/auth/v1/auth_pb.js';
-import { principalKey } from '@kith/context';
+import { applyBootstrapAdmins } from '../admin/bootstrap.js';
+import type { Caller } from '../caller.js';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { publishEmailChanged } from '../security-events.js';
+import { audit } from '../audit/audit-store.js';
 import { canonicalEmail, maskEmail } from '../credentials/index.js';
-import { loadCallerAccount } from '../db/accounts.js';
-import type { Account, AuthDatabase, EmailTokenPurpose } from '../db/schema.js';
-import { requestMeta } from '../request-meta.js';
+import { loadCallerAccount } from './caller-account.js';
+import type { Account, AuthDatabase, AuthTrx, EmailTokenPurpose } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 import { sendMail } from './account-mail.js';
 import {
   emailTakenByOther,
   findAccountByCanonicalEmail,
   findAccountById,
+  updateAccount,
 } from './account-store.js';
 import { cutAccess } from '../sessions/cut-access.js';
-import { publishEmailChanged } from '../security-events.js';
 import {
   emailLink,
   invalidLinkError,
@@ -45,20 +40,19 @@ import { requireCanonicalEmail } from './violations.js';
  */
 export async function verifyEmail(
   app: AuthApp,
-  req: VerifyEmailRequest,
-  ctx: HandlerContext,
+  caller: Caller,
+  input: { token: string },
 ): Promise<{ userId: string; email: string }> {
-  const meta = requestMeta(ctx);
-  const now = app.clock();
-  let outcome: { userId: string; email: string; revocations: Revocation[] };
+  const { meta, now } = caller;
+  let verified: { userId: string; email: string };
   try {
-    outcome = await app.database.transaction(async (trx) => {
-      const token = await redeemEmailToken(trx, req.token, ['verify_email', 'change_email'], now);
+    verified = await app.database.transaction(async (trx) => {
+      const token = await redeemEmailToken(trx, input.token, ['verify_email', 'change_email'], now);
       if (!token) throw invalidLinkError();
       const account = await findAccountById(trx, token.account_id, { forUpdate: true });
       if (!account || account.disabled_at !== null) throw invalidLinkError();
       if (token.purpose === 'verify_email') {
-        return { ...(await confirmAddress(app, trx, account, token, meta, now)), revocations: [] };
+        return confirmAddress(app, trx, account, token, meta, now);
       }
       return moveToNewAddress(app, trx, account, token, meta, now);
     });
@@ -67,8 +61,9 @@ export async function verifyEmail(
     if (accountConflict(err) === 'email') throw addressTakenError();
     throw err;
   }
-  await app.publishRevocations(outcome.revocations);
-  return { userId: outcome.userId, email: outcome.email };
+  // A freshly verified address may be one named in AUTH_BOOTSTRAP_ADMINS.
+  await applyBootstrapAdmins(app);
+  return verified;
 }
 
 function addressTakenError(): FailedPreconditionError {
@@ -86,12 +81,8 @@ async function confirmAddress(
   // A link for an address the account no longer has proves nothing about the current one.
   if (token.email !== account.email) throw invalidLinkError();
   if (account.email_verified_at === null) {
-    await trx
-      .updateTable('accounts')
-      .set({ email_verified_at: now, updated_at: now })
-      .where('id', '=', account.id)
-      .execute();
-    await recordAudit(trx, { type: 'email_verified', accountId: account.id, meta, at: now });
+    await updateAccount(trx, account.id, { email_verified_at: now, updated_at: now });
+    await audit(trx, { accountId: account.id, meta, now }, 'email_verified');
     await app.emit(trx, account.id, { case: 'authEmailVerified', value: { userId: account.id } });
   }
   return { userId: account.id, email: account.email };
@@ -103,29 +94,25 @@ async function confirmAddress(
  */
 async function moveToNewAddress(
   app: AuthApp,
-  trx: Kysely<AuthDatabase>,
+  trx: AuthTrx,
   account: Account,
   token: EmailToken,
   meta: RequestMeta,
   now: Date,
-): Promise<{ userId: string; email: string; revocations: Revocation[] }> {
+): Promise<{ userId: string; email: string }> {
   if (account.pending_email === null || token.email !== account.pending_email) {
     throw invalidLinkError();
   }
   const canonical = canonicalEmail(token.email);
   if (await emailTakenByOther(trx, canonical, account.id)) throw addressTakenError();
   const oldEmail = account.email;
-  await trx
-    .updateTable('accounts')
-    .set({
-      email: token.email,
-      email_canonical: canonical,
-      email_verified_at: now,
-      pending_email: null,
-      updated_at: now,
-    })
-    .where('id', '=', account.id)
-    .execute();
+  await updateAccount(trx, account.id, {
+    email: token.email,
+    email_canonical: canonical,
+    email_verified_at: now,
+    pending_email: null,
+    updated_at: now,
+  });
   // Links mailed to the old address (a reset, a verification, a cancel) must not outlive it.
   await retireEmailTokens(
     trx,
@@ -133,7 +120,7 @@ async function moveToNewAddress(
     ['verify_email', 'reset_password', 'change_email', 'cancel_email_change'],
     now,
   );
-  const { revocations } = await cutAccess(app, trx, {
+  await cutAccess(app, trx, {
     accountId: account.id,
     reason: 'email_changed',
     revokeSessions: true,
@@ -141,12 +128,9 @@ async function moveToNewAddress(
     now,
   });
   await sendMail(app, trx, oldEmail, emailChangedMail(maskEmail(token.email)));
-  await recordAudit(trx, {
-    type: 'email_changed',
-    accountId: account.id,
-    meta,
-    details: { old_email: maskEmail(oldEmail), new_email: maskEmail(token.email) },
-    at: now,
+  await audit(trx, { accountId: account.id, meta, now }, 'email_changed', {
+    old_email: maskEmail(oldEmail),
+    new_email: maskEmail(token.email),
   });
   await app.emit(trx, account.id, { case: 'authEmailVerified', value: { userId: account.id } });
   await publishEmailChanged(app, trx, {
@@ -155,7 +139,7 @@ async function moveToNewAddress(
     newEmail: token.email,
     from: meta,
   });
-  return { userId: account.id, email: token.email, revocations };
+  return { userId: account.id, email: token.email };
 }
 
 /**
@@ -165,24 +149,22 @@ async function moveToNewAddress(
  */
 export async function resendVerification(
   app: AuthApp,
-  req: ResendVerificationRequest,
-  ctx: HandlerContext,
-): Promise<Record<string, never>> {
-  const meta = requestMeta(ctx);
-  const principal = ctx.values.get(principalKey);
-  const now = app.clock();
+  caller: Caller,
+  input: { email: string },
+): Promise<void> {
+  const { principal, meta, now } = caller;
   if (principal) {
     const account = await loadCallerAccount(app.database.db, principal.userId);
     const target = verificationTarget(account);
-    if (!target) return {};
+    if (!target) return;
     await app.throttle.beforeMail(meta.ip, canonicalEmail(target.email));
     await app.database.transaction((trx) => sendVerification(app, trx, account, target, now));
-    return {};
+    return;
   }
-  if (req.email === '') {
+  if (input.email === '') {
     throw new InvalidArgumentError([{ field: 'email', message: 'is required when not signed in' }]);
   }
-  const canonical = requireCanonicalEmail(req.email, 'email');
+  const canonical = requireCanonicalEmail(input.email, 'email');
   await app.throttle.beforeMail(meta.ip, canonical);
   // After the answer: a known address must not answer slower than an unknown one.
   app.afterAnswer.run('verification mail', () =>
@@ -198,7 +180,6 @@ export async function resendVerification(
       );
     }),
   );
-  return {};
 }
 
 interface VerificationTarget {

@@ -12,7 +12,7 @@ import {
   IpBlockScope,
   Role,
 } from '@kith/gen/kith/auth/v1/types_pb.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import {
   codeOf,
   introspectApiKey,
@@ -334,13 +334,16 @@ test('ListAuditEvents filters by account, type, IP and time, newest first, in ke
   const base = h.clock.now().getTime() - 3_600_000;
   await h.app.database.transaction(async (trx) => {
     for (let i = 0; i < 5; i++) {
-      await recordAudit(trx, {
-        type: i % 2 === 0 ? 'login_failed' : 'login_succeeded',
-        accountId: subject,
-        meta: { ...meta, ip: i < 4 ? '192.0.2.10' : '2001:db8::7' },
-        details: { n: String(i) },
-        at: new Date(base + i * 1_000),
-      });
+      await audit(
+        trx,
+        {
+          accountId: subject,
+          meta: { ...meta, ip: i < 4 ? '192.0.2.10' : '2001:db8::7' },
+          now: new Date(base + i * 1_000),
+        },
+        i % 2 === 0 ? 'login_failed' : 'login_succeeded',
+        { n: String(i) },
+      );
     }
   });
   const all = await client.listAuditEvents({ userId: subject });

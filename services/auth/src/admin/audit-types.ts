@@ -1,5 +1,5 @@
 import { AuditEventType } from '@kith/gen/kith/auth/v1/types_pb.js';
-import type { AuditType } from '../audit/audit-log.js';
+import type { AuditType } from '../audit/audit-store.js';
 
 /** Stored audit type → enum. A Record, so a new AuditType fails to compile until mapped. */
 const TO_PROTO: Record<AuditType, AuditEventType> = {

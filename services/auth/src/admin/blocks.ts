@@ -1,20 +1,21 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { durationMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@kith/errors';
 import type { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { IpBlockScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { EmailDomainBlockSchema, IpBlockSchema } from '@kith/gen/kith/auth/v1/types_pb.js';
-import { requireRole } from '@kith/interceptors';
-import type { Selectable } from 'kysely';
-import { uuidv7 } from 'uuidv7';
 import type { AuthApp } from '../app.js';
-import { newestFirstPage } from '../db/paging.js';
-import { recordAudit } from '../audit/audit-log.js';
-import { emailDomain, InvalidEmailError } from '../credentials/index.js';
-import type { EmailDomainBlockTable, IpBlockTable } from '../db/schema.js';
-import { requestMeta } from '../request-meta.js';
-import { parseCidr } from './cidr.js';
+import { staffCaller } from '../caller.js';
+import type { IpBlockTable } from '../db/schema.js';
+import type { EmailDomainBlockRow, IpBlockRow } from './admin-store.js';
+import {
+  createEmailDomainBlock,
+  createIpBlock,
+  listEmailDomainBlocks,
+  listIpBlocks,
+  removeEmailDomainBlock,
+  removeIpBlock,
+} from './manage-blocks.js';
 
 type BlockHandlers = Pick<
   ServiceImpl<typeof AuthAdminService>,
@@ -31,7 +32,7 @@ const SCOPES: Partial<Record<IpBlockScope, IpBlockTable['scope']>> = {
   [IpBlockScope.ALL]: 'all',
 };
 
-function toIpBlock(row: Selectable<IpBlockTable>): MessageInitShape<typeof IpBlockSchema> {
+function toIpBlock(row: IpBlockRow): MessageInitShape<typeof IpBlockSchema> {
   return {
     ipBlockId: row.id,
     cidr: row.cidr,
@@ -44,7 +45,7 @@ function toIpBlock(row: Selectable<IpBlockTable>): MessageInitShape<typeof IpBlo
 }
 
 function toEmailDomainBlock(
-  row: Selectable<EmailDomainBlockTable>,
+  row: EmailDomainBlockRow,
 ): MessageInitShape<typeof EmailDomainBlockSchema> {
   return {
     emailDomainBlockId: row.id,
@@ -55,153 +56,50 @@ function toEmailDomainBlock(
   };
 }
 
-/** The form the block is stored and matched in: lowercase ASCII (punycode), no trailing dot. */
-function normalizeDomain(domain: string): string {
-  try {
-    return emailDomain(`block@${domain}`);
-  } catch (err) {
-    if (err instanceof InvalidEmailError) {
-      throw new InvalidArgumentError([{ field: 'domain', message: 'not a valid domain' }]);
-    }
-    throw err;
-  }
-}
-
-/**
- * IP and e-mail-domain blocks. Creating and deleting one are audited as `blocked_by_policy`
- * with `details.action` saying which: the audit enum has no type of its own for block changes.
- */
+/** IP and e-mail-domain blocks (see manage-blocks.ts). */
 export function blockHandlers(app: AuthApp): BlockHandlers {
-  const { database, clock } = app;
-
   return {
     async createIpBlock(req, ctx) {
-      const actor = requireRole(ctx, 'admin');
-      const cidr = parseCidr(req.cidr);
-      const scope = SCOPES[req.scope];
-      if (!scope) throw new InvalidArgumentError([{ field: 'scope', message: 'unknown scope' }]);
-      const now = clock();
-      const meta = requestMeta(ctx);
-      const row = await database.transaction(async (trx) => {
-        const block = await trx
-          .insertInto('ip_blocks')
-          .values({
-            id: uuidv7(),
-            cidr: cidr.text,
-            scope,
-            reason: req.reason,
-            created_by: actor.userId,
-            created_at: now,
-            expires_at: req.ttl ? new Date(now.getTime() + durationMs(req.ttl)) : null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordAudit(trx, {
-          type: 'policy_changed',
-          actorId: actor.userId,
-          meta,
-          details: {
-            action: 'ip_block_created',
-            ip_block_id: block.id,
-            cidr: block.cidr,
-            scope,
-            reason: req.reason,
-          },
-          at: now,
-        });
-        return block;
+      const caller = staffCaller(app, ctx, 'admin');
+      const block = await createIpBlock(app, caller, {
+        cidr: req.cidr,
+        scope: SCOPES[req.scope],
+        reason: req.reason,
+        ttlMs: req.ttl ? durationMs(req.ttl) : undefined,
       });
-      return { ipBlock: toIpBlock(row) };
+      return { ipBlock: toIpBlock(block) };
     },
 
     async listIpBlocks(req, ctx) {
-      const actor = requireRole(ctx, 'admin');
-      const now = clock();
-      const binding = `auth.ListIpBlocks|${actor.userId}`;
-      // Only blocks still in force: an expired one no longer does anything.
-      const query = database.db
-        .selectFrom('ip_blocks')
-        .selectAll()
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
-      const page = await newestFirstPage(app, query, req, binding);
-      return {
-        ipBlocks: page.items.map(toIpBlock),
-        nextPageToken: page.nextPageToken,
-      };
+      const caller = staffCaller(app, ctx, 'admin');
+      const page = await listIpBlocks(app, caller, {
+        pageSize: req.pageSize,
+        pageToken: req.pageToken,
+      });
+      return { ipBlocks: page.items.map(toIpBlock), nextPageToken: page.nextPageToken };
     },
 
     async deleteIpBlock(req, ctx) {
-      const actor = requireRole(ctx, 'admin');
-      const now = clock();
-      const meta = requestMeta(ctx);
-      await database.transaction(async (trx) => {
-        const block = await trx
-          .deleteFrom('ip_blocks')
-          .where('id', '=', req.ipBlockId)
-          .returningAll()
-          .executeTakeFirst();
-        if (!block) throw new NotFoundError('IP block not found');
-        await recordAudit(trx, {
-          type: 'policy_changed',
-          actorId: actor.userId,
-          meta,
-          details: {
-            action: 'ip_block_deleted',
-            ip_block_id: block.id,
-            cidr: block.cidr,
-            scope: block.scope,
-          },
-          at: now,
-        });
-      });
+      const caller = staffCaller(app, ctx, 'admin');
+      await removeIpBlock(app, caller, { ipBlockId: req.ipBlockId });
       return {};
     },
 
     async createEmailDomainBlock(req, ctx) {
-      const actor = requireRole(ctx, 'admin');
-      const domain = normalizeDomain(req.domain);
-      const now = clock();
-      const meta = requestMeta(ctx);
-      const row = await database.transaction(async (trx) => {
-        const block = await trx
-          .insertInto('email_domain_blocks')
-          .values({
-            id: uuidv7(),
-            domain,
-            reason: req.reason,
-            created_by: actor.userId,
-            created_at: now,
-          })
-          .onConflict((oc) => oc.column('domain').doNothing())
-          .returningAll()
-          .executeTakeFirst();
-        if (!block) throw new AlreadyExistsError('this domain is already blocked');
-        await recordAudit(trx, {
-          type: 'policy_changed',
-          actorId: actor.userId,
-          meta,
-          details: {
-            action: 'email_domain_block_created',
-            email_domain_block_id: block.id,
-            domain,
-            reason: req.reason,
-          },
-          at: now,
-        });
-        return block;
+      const caller = staffCaller(app, ctx, 'admin');
+      const block = await createEmailDomainBlock(app, caller, {
+        domain: req.domain,
+        reason: req.reason,
       });
-      return { emailDomainBlock: toEmailDomainBlock(row) };
+      return { emailDomainBlock: toEmailDomainBlock(block) };
     },
 
     async listEmailDomainBlocks(req, ctx) {
-      const actor = requireRole(ctx, 'admin');
-      const binding = `auth.ListEmailDomainBlocks|${actor.userId}`;
-      const page = await newestFirstPage(
-        app,
-        database.db.selectFrom('email_domain_blocks').selectAll(),
-        req,
-        binding,
-      );
+      const caller = staffCaller(app, ctx, 'admin');
+      const page = await listEmailDomainBlocks(app, caller, {
+        pageSize: req.pageSize,
+        pageToken: req.pageToken,
+      });
       return {
         emailDomainBlocks: page.items.map(toEmailDomainBlock),
         nextPageToken: page.nextPageToken,
@@ -209,28 +107,8 @@ export function blockHandlers(app: AuthApp): BlockHandlers {
     },
 
     async deleteEmailDomainBlock(req, ctx) {
-      const actor = requireRole(ctx, 'admin');
-      const now = clock();
-      const meta = requestMeta(ctx);
-      await database.transaction(async (trx) => {
-        const block = await trx
-          .deleteFrom('email_domain_blocks')
-          .where('id', '=', req.emailDomainBlockId)
-          .returningAll()
-          .executeTakeFirst();
-        if (!block) throw new NotFoundError('e-mail domain block not found');
-        await recordAudit(trx, {
-          type: 'policy_changed',
-          actorId: actor.userId,
-          meta,
-          details: {
-            action: 'email_domain_block_deleted',
-            email_domain_block_id: block.id,
-            domain: block.domain,
-          },
-          at: now,
-        });
-      });
+      const caller = staffCaller(app, ctx, 'admin');
+      await removeEmailDomainBlock(app, caller, { emailDomainBlockId: req.emailDomainBlockId });
       return {};
     },
   };

@@ -1,4 +1,5 @@
 import type { AuthApp } from '../app.js';
+import { anyAdminExists, lockVerifiedAccountsByEmail } from '../accounts/account-store.js';
 import { changeRole } from './change-role.js';
 
 const SYSTEM_META = { ip: '', userAgent: '', requestId: 'bootstrap' };
@@ -15,35 +16,19 @@ export async function applyBootstrapAdmins(app: AuthApp): Promise<string[]> {
   if (emails.length === 0) return [];
   const now = app.clock();
   const promoted = await app.database.transaction(async (trx) => {
-    const anyAdmin = await trx
-      .selectFrom('accounts')
-      .select('id')
-      .where('role', '=', 'admin')
-      .executeTakeFirst();
-    if (anyAdmin) return { ids: [], revocations: [] };
-    const accounts = await trx
-      .selectFrom('accounts')
-      .select(['id', 'role'])
-      .where('email_canonical', 'in', emails)
-      .where('email_verified_at', 'is not', null)
-      .where('disabled_at', 'is', null)
-      .forUpdate()
-      .execute();
-    const revocations = [];
+    if (await anyAdminExists(trx)) return [];
+    const accounts = await lockVerifiedAccountsByEmail(trx, emails);
     for (const account of accounts) {
-      revocations.push(
-        ...(await changeRole(app, trx, {
-          account,
-          role: 'admin',
-          actorId: null,
-          reason: 'AUTH_BOOTSTRAP_ADMINS',
-          meta: SYSTEM_META,
-          now,
-        })),
-      );
+      await changeRole(app, trx, {
+        account,
+        role: 'admin',
+        actorId: null,
+        reason: 'AUTH_BOOTSTRAP_ADMINS',
+        meta: SYSTEM_META,
+        now,
+      });
     }
-    return { ids: accounts.map((a) => a.id), revocations };
+    return accounts.map((a) => a.id);
   });
-  await app.publishRevocations(promoted.revocations);
-  return promoted.ids;
+  return promoted;
 }

@@ -1,24 +1,22 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import type { Revocation } from '@kith/authn';
 import type { Role } from '@kith/context';
-import type { Kysely } from 'kysely';
 import { toProtoRole } from '../accounts/account-message.js';
-import { liveKeyHashes } from '../api-keys/repository.js';
+import { updateAccount } from '../accounts/account-store.js';
+import { liveKeyHashes } from '../api-keys/api-key-store.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
-import type { Account, AuthDatabase } from '../db/schema.js';
+import { audit } from '../audit/audit-store.js';
+import type { Account, AuthTrx } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
 import { revocationReason } from '../security-events.js';
 
 /**
  * The one way a role changes (SetRole, AUTH_BOOTSTRAP_ADMINS): the role is written, the tokens
  * and cached API-key grants that carry the old one are revoked (with the event the durable
- * backstop replays), and the change is announced and audited. Returns what to publish after
- * the commit.
+ * backstop replays) once the transaction commits, and the change is announced and audited.
  */
 export async function changeRole(
   app: AuthApp,
-  trx: Kysely<AuthDatabase>,
+  trx: AuthTrx,
   input: {
     account: Pick<Account, 'id' | 'role'>;
     role: Role;
@@ -28,21 +26,16 @@ export async function changeRole(
     meta: RequestMeta;
     now: Date;
   },
-): Promise<Revocation[]> {
+): Promise<void> {
   const { account, role, actorId, now } = input;
-  await trx
-    .updateTable('accounts')
-    .set({ role, updated_at: now })
-    .where('id', '=', account.id)
-    .execute();
+  await updateAccount(trx, account.id, { role, updated_at: now });
   // Tokens carry the role: the old ones die now and a refresh mints one with the new role.
-  const revocations: Revocation[] = [
-    await app.sessions.invalidateAccessTokens(trx, account.id, now),
-  ];
+  await app.sessions.invalidateAccessTokens(trx, account.id, now);
   // Cached API-key grants carry it too: dropped, so the next call re-reads the role.
-  for (const keyHash of await liveKeyHashes(trx, account.id, now)) {
-    revocations.push({ kind: 'api_key', keyHash });
-  }
+  app.revokeOnCommit(
+    trx,
+    (await liveKeyHashes(trx, account.id, now)).map((keyHash) => ({ kind: 'api_key', keyHash })),
+  );
   await app.emit(trx, actorId, {
     case: 'authRoleChanged',
     value: {
@@ -60,13 +53,9 @@ export async function changeRole(
       reason: revocationReason('role_changed'),
     },
   });
-  await recordAudit(trx, {
-    type: 'role_changed',
-    accountId: account.id,
-    actorId,
-    meta: input.meta,
-    details: { old_role: account.role, new_role: role, reason: input.reason },
-    at: now,
+  await audit(trx, { accountId: account.id, actorId, meta: input.meta, now }, 'role_changed', {
+    old_role: account.role,
+    new_role: role,
+    reason: input.reason,
   });
-  return revocations;
 }

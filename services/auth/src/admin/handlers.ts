@@ -4,7 +4,6 @@ import type { AuthApp } from '../app.js';
 import { accountAdminHandlers } from './accounts.js';
 import { auditEventHandlers } from './audit-events.js';
 import { blockHandlers } from './blocks.js';
-import { resetMfaHandler } from './reset-mfa.js';
 
 /**
  * AuthAdminService. Every method starts with `requireRole(ctx, 'admin')`, so a non-admin is
@@ -16,6 +15,5 @@ export function adminHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthAdmi
     ...accountAdminHandlers(app),
     ...auditEventHandlers(app),
     ...blockHandlers(app),
-    ...resetMfaHandler(app),
   } satisfies ServiceImpl<typeof AuthAdminService>;
 }

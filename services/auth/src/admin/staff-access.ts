@@ -1,7 +1,6 @@
-import type { HandlerContext } from '@connectrpc/connect';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
-import { requestMeta } from '../request-meta.js';
+import { audit } from '../audit/audit-store.js';
+import type { SignedInCaller } from '../caller.js';
 
 /**
  * Staff reading personal data (an account, the audit log) is itself audited, with who, what
@@ -10,17 +9,15 @@ import { requestMeta } from '../request-meta.js';
  */
 export async function recordStaffAccess(
   app: AuthApp,
-  ctx: Pick<HandlerContext, 'values' | 'requestHeader'>,
-  actorId: string,
+  caller: SignedInCaller,
   details: Record<string, string>,
 ): Promise<void> {
   await app.database.transaction((trx) =>
-    recordAudit(trx, {
-      type: 'staff_access',
-      actorId,
-      meta: requestMeta(ctx),
+    audit(
+      trx,
+      { actorId: caller.principal.userId, meta: caller.meta, now: caller.now },
+      'staff_access',
       details,
-      at: app.clock(),
-    }),
+    ),
   );
 }

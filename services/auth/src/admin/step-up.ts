@@ -1,10 +1,18 @@
-import type { HandlerContext } from '@connectrpc/connect';
-import type { Principal } from '@kith/context';
 import type { StaffStepUp } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { confirmOwnerPresent } from '../accounts/owner-presence.js';
 import type { AuthApp } from '../app.js';
-import { loadCallerAccount } from '../db/accounts.js';
-import { requestMeta } from '../request-meta.js';
+import type { SignedInCaller } from '../caller.js';
+import { loadCallerAccount } from '../accounts/caller-account.js';
+
+/** What the staff member offered as step-up in the request. */
+export interface StepUpOffer {
+  currentPassword: string;
+  totpCode: string;
+}
+
+export function stepUpOffer(stepUp: StaffStepUp | undefined): StepUpOffer {
+  return { currentPassword: stepUp?.currentPassword ?? '', totpCode: stepUp?.totpCode ?? '' };
+}
 
 /**
  * Step-up for the staff actions that take over or shut out an account (SetRole, DisableAccount,
@@ -13,16 +21,16 @@ import { requestMeta } from '../request-meta.js';
  */
 export async function requireStaffStepUp(
   app: AuthApp,
-  ctx: Pick<HandlerContext, 'values' | 'requestHeader'>,
-  actor: Principal,
-  stepUp: StaffStepUp | undefined,
+  caller: SignedInCaller,
+  stepUp: StepUpOffer,
 ): Promise<void> {
+  const { principal: actor, meta, now } = caller;
   await confirmOwnerPresent(app, {
     account: await loadCallerAccount(app.database.db, actor.userId),
-    offer: { password: stepUp?.currentPassword ?? '', totpCode: stepUp?.totpCode ?? '' },
+    offer: { password: stepUp.currentPassword, totpCode: stepUp.totpCode },
     sessionId: actor.sessionId ?? null,
-    meta: requestMeta(ctx),
-    now: app.clock(),
+    meta,
+    now,
     during: 'staff_step_up',
     requireBoth: true,
     fields: { password: 'step_up.current_password', totpCode: 'step_up.totp_code' },

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ApiKeySchema } from '@kith/gen/kith/auth/v1/types_pb.js';
-import type { ApiKeyRow } from './repository.js';
+import type { ApiKeyRow } from './api-key-store.js';
 import { scopeFromName } from './scopes.js';
 
 /** The API view of a stored key: never the hash, and the secret only at creation. */

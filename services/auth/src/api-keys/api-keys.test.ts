@@ -25,7 +25,7 @@ import {
   startAuthHarness,
 } from '../testing/index.js';
 import type { AuthHarness, TestUser } from '../testing/index.js';
-import { MAX_ACTIVE_API_KEYS } from './handlers.js';
+import { MAX_ACTIVE_API_KEYS } from './create-api-key.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

@@ -2,7 +2,7 @@ import { API_KEY_INTROSPECT_SUBJECT, INTROSPECT_NONCE_HEADER, signGrant } from '
 import type { ApiKeyGrant } from '@kith/authn';
 import type { Subscription } from '@kith/bus';
 import type { AuthApp } from '../app.js';
-import { LAST_USED_GRANULARITY_MS, findKeyByHash, touchLastUsed } from './repository.js';
+import { LAST_USED_GRANULARITY_MS, findKeyByHash, touchLastUsed } from './api-key-store.js';
 
 const KEY_HASH = /^[0-9a-f]{64}$/;
 

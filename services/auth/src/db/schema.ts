@@ -1,7 +1,8 @@
+import type { Trx } from '@kith/db';
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { Role } from '@kith/context';
 
-/** Row types of the auth schema (see migrations/20261123T1800-auth.ts). */
+/** Row types of the auth schema (see migrations/20261123T1800_auth.ts and the ones after it). */
 export interface AccountTable {
   id: string;
   email: string;
@@ -52,7 +53,6 @@ export interface RefreshTokenTable {
   token_hash: string;
   created_at: Date;
   used_at: Date | null;
-  replaced_by: string | null;
 }
 
 export interface MfaChallengeTable {
@@ -198,6 +198,9 @@ export interface AuthDatabase {
   ip_blocks: IpBlockTable;
   email_domain_blocks: EmailDomainBlockTable;
 }
+
+/** A transaction on the auth schema, with `onCommit` for work that must follow the commit. */
+export type AuthTrx = Trx<AuthDatabase>;
 
 export type Account = Selectable<AccountTable>;
 export type Session = Selectable<SessionTable>;

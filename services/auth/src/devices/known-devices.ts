@@ -3,6 +3,13 @@ import { uuidv7 } from 'uuidv7';
 import { randomSecret, sha256Hex } from '../crypto/secrets.js';
 import type { AuthDatabase } from '../db/schema.js';
 import type { LoginIdentifier } from '../login/identifier.js';
+import {
+  deleteAccountDevices,
+  findAccountDevice,
+  findDeviceForLoginName,
+  insertDevice,
+  touchDevice,
+} from './device-store.js';
 
 /**
  * A device credential: 256 random bits the server issues at a successful login, bound to that
@@ -27,13 +34,7 @@ export async function recognizeDeviceFor(
 ): Promise<KnownDevice | null> {
   if (token === '') return null;
   const column = identifier.kind === 'email' ? 'email_canonical' : 'username_normalized';
-  const row = await db
-    .selectFrom('known_devices')
-    .innerJoin('accounts', 'accounts.id', 'known_devices.account_id')
-    .select(['known_devices.id', 'known_devices.account_id'])
-    .where('known_devices.token_hash', '=', sha256Hex(token))
-    .where(`accounts.${column}`, '=', identifier.canonical)
-    .executeTakeFirst();
+  const row = await findDeviceForLoginName(db, sha256Hex(token), column, identifier.canonical);
   return row ? { id: row.id, accountId: row.account_id, token } : null;
 }
 
@@ -44,12 +45,7 @@ export async function recognizeDevice(
   token: string,
 ): Promise<KnownDevice | null> {
   if (token === '') return null;
-  const row = await db
-    .selectFrom('known_devices')
-    .select(['id', 'account_id'])
-    .where('token_hash', '=', sha256Hex(token))
-    .where('account_id', '=', accountId)
-    .executeTakeFirst();
+  const row = await findAccountDevice(db, accountId, sha256Hex(token));
   return row ? { id: row.id, accountId: row.account_id, token } : null;
 }
 
@@ -64,24 +60,17 @@ export async function keepDevice(
   now: Date,
 ): Promise<string> {
   if (known !== null && known.accountId === accountId) {
-    await trx
-      .updateTable('known_devices')
-      .set({ last_used_at: now })
-      .where('id', '=', known.id)
-      .execute();
+    await touchDevice(trx, known.id, now);
     return known.token;
   }
   const token = randomSecret(DEVICE_TOKEN_PREFIX);
-  await trx
-    .insertInto('known_devices')
-    .values({
-      id: uuidv7(),
-      account_id: accountId,
-      token_hash: sha256Hex(token),
-      created_at: now,
-      last_used_at: now,
-    })
-    .execute();
+  await insertDevice(trx, {
+    id: uuidv7(),
+    account_id: accountId,
+    token_hash: sha256Hex(token),
+    created_at: now,
+    last_used_at: now,
+  });
   return token;
 }
 
@@ -97,5 +86,5 @@ export function deviceOrigin(device: KnownDevice | null): string | undefined {
  * devices are asked for the mailed code once, on their next login.
  */
 export async function forgetDevices(trx: Kysely<AuthDatabase>, accountId: string): Promise<void> {
-  await trx.deleteFrom('known_devices').where('account_id', '=', accountId).execute();
+  await deleteAccountDevices(trx, accountId);
 }

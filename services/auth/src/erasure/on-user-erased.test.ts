@@ -8,9 +8,8 @@ import { encodeEvent, eventSubject } from '@kith/bus';
 import type { EnvelopeInit } from '@kith/bus';
 import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { ConsumedMessage } from '@kith/runtime';
-import type { Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import { auditTrail, rejectsWith, seedUser, startAuthHarness } from '../testing/index.js';
 import type { AuthHarness } from '../testing/index.js';
 import { onUserErased } from './on-user-erased.js';
@@ -44,9 +43,7 @@ function message(payload: EnvelopeInit['payload']): ConsumedMessage {
 /** Runs the consumer as the inbox does: in a transaction on the auth schema. */
 async function deliver(msg: ConsumedMessage): Promise<void> {
   const consumer = onUserErased(h.app);
-  await h.app.database.transaction((trx) =>
-    consumer.handle(trx as unknown as Transaction<unknown>, msg),
-  );
+  await h.app.database.transaction((trx) => consumer.handle(trx, msg));
 }
 
 async function rowsOf(userId: string) {
@@ -131,12 +128,11 @@ test('user.erased deletes every credential, revokes tokens and keys at once, kee
         device_label: '',
       })
       .execute();
-    await recordAudit(trx, {
-      type: 'login_succeeded',
-      accountId: user.userId,
-      meta: { ip: '192.0.2.1', userAgent: 'test', requestId: 'r' },
-      at: now,
-    });
+    await audit(
+      trx,
+      { accountId: user.userId, meta: { ip: '192.0.2.1', userAgent: 'test', requestId: 'r' }, now },
+      'login_succeeded',
+    );
   });
   // A verifier somewhere holds the key's grant in the shared cache.
   await h.app.cache.set(apiKeyCacheKey(hashApiKey(secret)), '{}', { ttlMs: 60_000 });
@@ -176,9 +172,9 @@ test('user.erased deletes every credential, revokes tokens and keys at once, kee
   assert.equal(await h.app.cache.get(apiKeyCacheKey(hashApiKey(secret))), null);
   await h.as(bystander.accessToken).auth.listSessions({});
 
-  const audit = await auditTrail(h, user.userId);
-  assert.ok(audit.some((a) => a.type === 'login_succeeded'));
-  assert.ok(audit.some((a) => a.type === 'api_key_created'));
+  const trail = await auditTrail(h, user.userId);
+  assert.ok(trail.some((a) => a.type === 'login_succeeded'));
+  assert.ok(trail.some((a) => a.type === 'api_key_created'));
 
   // Redelivery: the account is gone, nothing to do, no error.
   await deliver(message({ case: 'userErased', value: { userId: user.userId } }));

@@ -1,27 +1,35 @@
 import type { ConsumerSpec } from '@kith/runtime';
 import { decodeEvent } from '@kith/runtime';
-import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
 import type { AuthDatabase } from '../db/schema.js';
-import { eraseCredentials } from './erase-credentials.js';
+import type { Revocation } from '@kith/authn';
+import { validAfterSeconds } from '../tokens/access-token.js';
+import { deleteCredentials } from './erasure-store.js';
 
 /**
- * `user.erased`: the grace period is over, the user's credentials go (see eraseCredentials).
+ * `user.erased`: the grace period is over, the user's credentials go (see deleteCredentials),
+ * and every verifier forgets the account's tokens, sessions and API keys.
  * Redelivery finds no account and does nothing.
  */
-export function onUserErased(app: AuthApp): ConsumerSpec {
+export function onUserErased(app: AuthApp): ConsumerSpec<AuthDatabase> {
   return {
     durable: 'erase-credentials',
     subjects: 'kith.events.user.erased',
     async handle(trx, message) {
       const { payload } = decodeEvent(message.data);
       if (payload.case !== 'userErased') return;
-      // The inbox transaction is on the auth schema (the consumer belongs to this service).
-      const db = trx as unknown as Kysely<AuthDatabase>;
-      const revocations = await eraseCredentials(db, payload.value.userId, app.clock());
-      // Published before the inbox commits, which is safe: a revocation only ever takes access
-      // away, and this account is going. Should the commit fail, redelivery erases again.
-      await app.publishRevocations(revocations);
+      const userId = payload.value.userId;
+      const erased = await deleteCredentials(trx, userId);
+      const revocations: Revocation[] = erased
+        ? [
+            { kind: 'user', userId, validAfter: validAfterSeconds(app.clock()) },
+            ...erased.sessionIds.map((sessionId): Revocation => ({ kind: 'session', sessionId })),
+            ...erased.keyHashes.map((keyHash): Revocation => ({ kind: 'api_key', keyHash })),
+          ]
+        : [];
+      // Once the inbox row and the deletes have committed; should the commit fail, redelivery
+      // erases again.
+      app.revokeOnCommit(trx, revocations);
       app.logger.info(
         { userId: payload.value.userId, erased: revocations.length > 0 },
         'credentials erased',

@@ -1,12 +1,13 @@
 import { isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import { maskEmail } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import { challengeMessage, createChallenge, generateEmailCode } from '../mfa/challenges.js';
 import type { ChallengeMethod, MfaChallengeInit } from '../mfa/challenges.js';
 import type { RequestMeta } from '../request-meta.js';
+import { hasEverSignedIn } from '../sessions/session-store.js';
 import type { Device, TokenPairInit } from '../sessions/sessions.js';
 
 export type PrimaryAuthMethod = 'password' | 'oidc';
@@ -36,13 +37,7 @@ export async function suspiciousLoginReason(
     return 'inactivity';
   }
   if (knownDevice) return null;
-  const signedInBefore = await trx
-    .selectFrom('sessions')
-    .select('id')
-    .where('account_id', '=', account.id)
-    .limit(1)
-    .executeTakeFirst();
-  return signedInBefore === undefined ? null : 'new_device';
+  return (await hasEverSignedIn(trx, account.id)) ? 'new_device' : null;
 }
 
 /**
@@ -116,12 +111,10 @@ async function auditChallenge(
   now: Date,
   details: { method: PrimaryAuthMethod; methods: ChallengeMethod[]; reason: string },
 ): Promise<void> {
-  await recordAudit(trx, {
-    type: 'login_challenged',
-    accountId,
-    meta,
-    details: { method: details.method, methods: details.methods.join(','), reason: details.reason },
-    at: now,
+  await audit(trx, { accountId, meta, now }, 'login_challenged', {
+    method: details.method,
+    methods: details.methods.join(','),
+    reason: details.reason,
   });
 }
 

@@ -1,18 +1,23 @@
 import { FailedPreconditionError, PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
+import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { publishLoginSucceeded } from '../security-events.js';
+import { audit } from '../audit/audit-store.js';
 import type { PasswordHasher } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
+import {
+  findAccountById,
+  findAccountByLoginName,
+  updateAccount,
+} from '../accounts/account-store.js';
 import { completePrimaryAuth } from './complete-login.js';
 import type { MfaChallengeInit } from '../mfa/challenges.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { parseLoginIdentifier } from './identifier.js';
 import type { LoginIdentifier } from './identifier.js';
-import { ipBlocked } from '../db/ip-blocks.js';
+import { ipBlocked } from '../admin/admin-store.js';
 import { deviceOrigin, keepDevice, recognizeDeviceFor } from '../devices/known-devices.js';
-import { publishLoginSucceeded } from '../security-events.js';
 import type { CredentialAttempt } from '../throttle.js';
 
 /** A login's outcome, with the device credential to keep when it ends in tokens. */
@@ -37,11 +42,7 @@ export async function findAccountByIdentifier(
   identifier: LoginIdentifier,
 ): Promise<Account | undefined> {
   const column = identifier.kind === 'email' ? 'email_canonical' : 'username_normalized';
-  return db
-    .selectFrom('accounts')
-    .selectAll()
-    .where(column, '=', identifier.canonical)
-    .executeTakeFirst();
+  return findAccountByLoginName(db, column, identifier.canonical);
 }
 
 /** Always spends one argon2 verification, whether or not there is a hash to check against. */
@@ -66,10 +67,10 @@ async function checkPassword(
  */
 export async function passwordLogin(
   app: AuthApp,
+  caller: Caller,
   input: { identifier: string; password: string; deviceLabel: string; deviceToken: string },
-  meta: RequestMeta,
 ): Promise<LoginResult> {
-  const now = app.clock();
+  const { meta, now } = caller;
   const identifier = parseLoginIdentifier(input.identifier);
   // A device credential counts only for the account it was issued to; the lookup costs the
   // same whether or not the identifier names an account.
@@ -83,12 +84,7 @@ export async function passwordLogin(
   await app.throttle.beforePasswordCheck(attempt);
   if (await ipBlocked(app.database.db, meta.ip, 'login', now)) {
     await app.database.transaction((trx) =>
-      recordAudit(trx, {
-        type: 'blocked_by_policy',
-        meta,
-        details: { action: 'login', policy: 'ip_block' },
-        at: now,
-      }),
+      audit(trx, { meta, now }, 'blocked_by_policy', { action: 'login', policy: 'ip_block' }),
     );
     throw new PermissionDeniedError('signing in from this network is not allowed');
   }
@@ -98,12 +94,9 @@ export async function passwordLogin(
   if (!check.ok) {
     await app.throttle.recordFailure(attempt);
     await app.database.transaction((trx) =>
-      recordAudit(trx, {
-        type: 'login_failed',
-        accountId: check.account?.id ?? null,
-        meta,
-        details: { reason: check.reason, identifier_kind: identifier.kind },
-        at: now,
+      audit(trx, { accountId: check.account?.id ?? null, meta, now }, 'login_failed', {
+        reason: check.reason,
+        identifier_kind: identifier.kind,
       }),
     );
     throw invalidCredentials();
@@ -111,12 +104,9 @@ export async function passwordLogin(
   if (check.account.email_verified_at === null) {
     // Only after the password is proven: to a guesser this answer never appears.
     await app.database.transaction((trx) =>
-      recordAudit(trx, {
-        type: 'login_failed',
-        accountId: check.account.id,
-        meta,
-        details: { reason: 'email_unverified', identifier_kind: identifier.kind },
-        at: now,
+      audit(trx, { accountId: check.account.id, meta, now }, 'login_failed', {
+        reason: 'email_unverified',
+        identifier_kind: identifier.kind,
       }),
     );
     throw new FailedPreconditionError('verify your e-mail address first');
@@ -127,20 +117,11 @@ export async function passwordLogin(
   const device = { ip: meta.ip, userAgent: meta.userAgent, deviceLabel: input.deviceLabel };
 
   return app.database.transaction(async (trx) => {
-    const current = await trx
-      .selectFrom('accounts')
-      .selectAll()
-      .where('id', '=', check.account.id)
-      .forUpdate()
-      .executeTakeFirst();
+    const current = await findAccountById(trx, check.account.id, { forUpdate: true });
     // Disabled or erased between the check and now.
     if (!current || current.disabled_at !== null) throw invalidCredentials();
     if (rehashed !== null) {
-      await trx
-        .updateTable('accounts')
-        .set({ password_hash: rehashed, updated_at: now })
-        .where('id', '=', current.id)
-        .execute();
+      await updateAccount(trx, current.id, { password_hash: rehashed, updated_at: now });
     }
     const result = await completePrimaryAuth(app, trx, current, {
       device,
@@ -150,14 +131,12 @@ export async function passwordLogin(
       now,
     });
     if (!('tokens' in result)) return result;
-    await recordAudit(trx, {
-      type: 'login_succeeded',
-      accountId: current.id,
-      sessionId: result.tokens.sessionId,
-      meta,
-      details: { method: 'password', identifier_kind: identifier.kind },
-      at: now,
-    });
+    await audit(
+      trx,
+      { accountId: current.id, sessionId: result.tokens.sessionId, meta, now },
+      'login_succeeded',
+      { method: 'password', identifier_kind: identifier.kind },
+    );
     await publishLoginSucceeded(app, trx, {
       account: current,
       tokens: result.tokens,

@@ -1,11 +1,11 @@
-import type { Principal } from '@kith/context';
 import { FailedPreconditionError, InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
+import { updateAccount } from '../accounts/account-store.js';
+import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
-import { loadCallerAccount } from '../db/accounts.js';
+import { audit } from '../audit/audit-store.js';
+import { loadCallerAccount } from '../accounts/caller-account.js';
 import type { Account } from '../db/schema.js';
 import { useTotpCode } from '../mfa/factors.js';
-import type { RequestMeta } from '../request-meta.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { signedInAttempt } from '../throttle.js';
 
@@ -23,13 +23,18 @@ type Outcome = { ok: true; tokens: TokenPairInit } | { ok: false };
  */
 export async function reauthenticate(
   app: AuthApp,
-  principal: Principal,
-  factor: ReauthFactor,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  offered: ReauthFactor | { case: undefined },
 ): Promise<{ tokens: TokenPairInit; until: Date }> {
+  const { principal, meta, now } = caller;
+  if (offered.case === undefined) {
+    throw new InvalidArgumentError([
+      { field: 'factor', message: 'a password or code is required' },
+    ]);
+  }
+  const factor: ReauthFactor = offered;
   const sessionId = principal.sessionId;
   if (sessionId === undefined) throw new UnauthenticatedError();
-  const now = app.clock();
   // Shared with the other current-password checks (ChangePassword, ChangeEmail) of this session.
   const attempt = signedInAttempt(meta, `uid:${principal.userId}`, principal);
   await app.throttle.beforePasswordCheck(attempt);
@@ -61,34 +66,23 @@ export async function reauthenticate(
             now,
           );
     if (!proven) {
-      await recordAudit(trx, {
-        type: factor.case === 'password' ? 'login_failed' : 'mfa_failed',
-        accountId: account.id,
-        sessionId,
-        meta,
-        details: {
+      await audit(
+        trx,
+        { accountId: account.id, sessionId, meta, now },
+        factor.case === 'password' ? 'login_failed' : 'mfa_failed',
+        {
           during: 'reauthenticate',
           reason: factor.case === 'password' ? 'bad_password' : 'bad_totp_code',
         },
-        at: now,
-      });
+      );
       return { ok: false };
     }
     if (password?.rehashed) {
-      await trx
-        .updateTable('accounts')
-        .set({ password_hash: password.rehashed, updated_at: now })
-        .where('id', '=', account.id)
-        .execute();
+      await updateAccount(trx, account.id, { password_hash: password.rehashed, updated_at: now });
     }
     const tokens = await app.sessions.restartAuth(trx, account, sessionId, now);
-    await recordAudit(trx, {
-      type: 'reauthenticated',
-      accountId: account.id,
-      sessionId,
-      meta,
-      details: { factor: field },
-      at: now,
+    await audit(trx, { accountId: account.id, sessionId, meta, now }, 'reauthenticated', {
+      factor: field,
     });
     return { ok: true, tokens };
   });

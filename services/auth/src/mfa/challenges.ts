@@ -3,14 +3,16 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { MfaMethod } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { MfaChallengeSchema } from '@kith/gen/kith/auth/v1/types_pb.js';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { randomSecret, sha256Hex } from '../crypto/secrets.js';
-import type { AuthDatabase, MfaChallengeTable } from '../db/schema.js';
+import type { AuthDatabase } from '../db/schema.js';
+import { countChallengeAttempt, insertChallenge, markChallengeConsumed } from './mfa-store.js';
+import type { MfaChallengeRow } from './mfa-store.js';
 import type { Device } from '../sessions/sessions.js';
 
 export type MfaChallengeInit = MessageInitShape<typeof MfaChallengeSchema>;
-export type MfaChallengeRow = Selectable<MfaChallengeTable>;
+export type { MfaChallengeRow } from './mfa-store.js';
 
 /** How a challenge may be answered; stored as text in `mfa_challenges.methods`. */
 export type ChallengeMethod = 'totp' | 'recovery_code' | 'email_code';
@@ -55,22 +57,19 @@ export async function createChallenge(
 ): Promise<{ token: string; expiresAt: Date }> {
   const token = randomSecret(CHALLENGE_TOKEN_PREFIX);
   const expiresAt = new Date(input.now.getTime() + input.ttlMs);
-  await trx
-    .insertInto('mfa_challenges')
-    .values({
-      id: uuidv7(),
-      account_id: input.accountId,
-      token_hash: sha256Hex(token),
-      methods: [...input.methods],
-      email_code_hash: input.emailCode === undefined ? null : sha256Hex(input.emailCode),
-      created_at: input.now,
-      expires_at: expiresAt,
-      consumed_at: null,
-      ip: input.device.ip,
-      user_agent: input.device.userAgent,
-      device_label: input.device.deviceLabel,
-    })
-    .execute();
+  await insertChallenge(trx, {
+    id: uuidv7(),
+    account_id: input.accountId,
+    token_hash: sha256Hex(token),
+    methods: [...input.methods],
+    email_code_hash: input.emailCode === undefined ? null : sha256Hex(input.emailCode),
+    created_at: input.now,
+    expires_at: expiresAt,
+    consumed_at: null,
+    ip: input.device.ip,
+    user_agent: input.device.userAgent,
+    device_label: input.device.deviceLabel,
+  });
   return { token, expiresAt };
 }
 
@@ -98,15 +97,7 @@ export async function claimChallengeAttempt(
   token: string,
   now: Date,
 ): Promise<MfaChallengeRow | undefined> {
-  return trx
-    .updateTable('mfa_challenges')
-    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-    .where('token_hash', '=', sha256Hex(token))
-    .where('consumed_at', 'is', null)
-    .where('expires_at', '>', now)
-    .where('attempts', '<', MAX_CHALLENGE_ATTEMPTS)
-    .returningAll()
-    .executeTakeFirst();
+  return countChallengeAttempt(trx, sha256Hex(token), now, MAX_CHALLENGE_ATTEMPTS);
 }
 
 /** Marks the challenge used; false when a concurrent call got there first. */
@@ -115,13 +106,7 @@ export async function consumeChallenge(
   challengeId: string,
   now: Date,
 ): Promise<boolean> {
-  const result = await trx
-    .updateTable('mfa_challenges')
-    .set({ consumed_at: now })
-    .where('id', '=', challengeId)
-    .where('consumed_at', 'is', null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return markChallengeConsumed(trx, challengeId, now);
 }
 
 export function challengeDevice(challenge: MfaChallengeRow): Device {

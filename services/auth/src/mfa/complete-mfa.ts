@@ -1,11 +1,13 @@
 import { InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
+import { findAccountById } from '../accounts/account-store.js';
+import type { Caller } from '../caller.js';
+import { findChallengeAccount } from './mfa-store.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
-import { sha256Hex } from '../crypto/secrets.js';
 import { publishLoginSucceeded } from '../security-events.js';
+import { audit } from '../audit/audit-store.js';
+import { sha256Hex } from '../crypto/secrets.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { deviceOrigin, keepDevice, recognizeDevice } from '../devices/known-devices.js';
 import type { CredentialAttempt } from '../throttle.js';
@@ -24,6 +26,9 @@ const FACTOR: Record<ChallengeFactor['case'], { method: ChallengeMethod; field: 
   emailCode: { method: 'email_code', field: 'email_code' },
 };
 
+export const factorRequired = () =>
+  new InvalidArgumentError([{ field: 'factor', message: 'a code is required' }]);
+
 /** Unknown, expired, used up or burnt: one answer, and the client starts over with Login. */
 const challengeExpired = () => new UnauthenticatedError('challenge expired');
 
@@ -39,15 +44,19 @@ type Outcome =
  */
 export async function completeMfa(
   app: AuthApp,
-  input: { challengeToken: string; factor: ChallengeFactor; deviceToken: string },
-  meta: RequestMeta,
+  caller: Caller,
+  offered: {
+    challengeToken: string;
+    factor: ChallengeFactor | { case: undefined };
+    deviceToken: string;
+  },
 ): Promise<{ tokens: TokenPairInit; deviceToken: string }> {
-  const now = app.clock();
-  const known = await app.database.db
-    .selectFrom('mfa_challenges')
-    .select('account_id')
-    .where('token_hash', '=', sha256Hex(input.challengeToken))
-    .executeTakeFirst();
+  const { meta, now } = caller;
+  const factor = offered.factor;
+  // protovalidate already requires the oneof; this keeps the types honest.
+  if (factor.case === undefined) throw factorRequired();
+  const input = { ...offered, factor };
+  const known = await findChallengeAccount(app.database.db, sha256Hex(input.challengeToken));
   if (!known) throw challengeExpired();
   const knownDevice = await recognizeDevice(app.database.db, known.account_id, input.deviceToken);
   const attempt: CredentialAttempt = {
@@ -63,21 +72,13 @@ export async function completeMfa(
 
   const { method, field } = FACTOR[input.factor.case];
   const outcome = await app.database.transaction(async (trx): Promise<Outcome> => {
-    const account = await trx
-      .selectFrom('accounts')
-      .selectAll()
-      .where('id', '=', challenge.account_id)
-      .forUpdate()
-      .executeTakeFirst();
+    const account = await findAccountById(trx, challenge.account_id, { forUpdate: true });
     if (!account || account.disabled_at !== null) return { kind: 'gone' };
     const offered = challenge.methods.includes(method);
     if (!offered || !(await answerFactor(app, trx, account, challenge, input.factor, now))) {
-      await recordAudit(trx, {
-        type: 'mfa_failed',
-        accountId: account.id,
-        meta,
-        details: { method, reason: offered ? 'invalid_code' : 'method_not_offered' },
-        at: now,
+      await audit(trx, { accountId: account.id, meta, now }, 'mfa_failed', {
+        method,
+        reason: offered ? 'invalid_code' : 'method_not_offered',
       });
       return {
         kind: 'failed',
@@ -86,14 +87,12 @@ export async function completeMfa(
     }
     if (!(await consumeChallenge(trx, challenge.id, now))) return { kind: 'gone' };
     const tokens = await app.sessions.start(trx, account, challengeDevice(challenge), now);
-    await recordAudit(trx, {
-      type: 'mfa_succeeded',
-      accountId: account.id,
-      sessionId: tokens.sessionId,
-      meta,
-      details: { method },
-      at: now,
-    });
+    await audit(
+      trx,
+      { accountId: account.id, sessionId: tokens.sessionId, meta, now },
+      'mfa_succeeded',
+      { method },
+    );
     await publishLoginSucceeded(app, trx, {
       account,
       tokens,

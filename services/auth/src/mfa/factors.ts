@@ -5,6 +5,12 @@ import { safeEqual, sha256Hex } from '../crypto/secrets.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { MfaChallengeRow } from './challenges.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
+import {
+  advanceTotpStep,
+  burnRecoveryCode,
+  deleteRecoveryCodes,
+  insertRecoveryCodes,
+} from './mfa-store.js';
 import { verifyTotp } from './totp.js';
 
 export const RECOVERY_CODE_COUNT = 10;
@@ -28,15 +34,7 @@ export async function useTotpCode(
   const lastUsedStep = account.totp_last_step === null ? null : Number(account.totp_last_step);
   const result = verifyTotp({ secret, code, at: now, lastUsedStep });
   if (!result.ok) return false;
-  const updated = await trx
-    .updateTable('accounts')
-    .set({ totp_last_step: result.step, updated_at: now })
-    .where('id', '=', account.id)
-    .where((eb) =>
-      eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', result.step)]),
-    )
-    .executeTakeFirst();
-  return updated.numUpdatedRows > 0n;
+  return advanceTotpStep(trx, account.id, result.step, now);
 }
 
 /** Burns one unused recovery code of the account; false when there is no such code. */
@@ -47,14 +45,7 @@ export async function useRecoveryCode(
   code: string,
   now: Date,
 ): Promise<boolean> {
-  const used = await trx
-    .updateTable('recovery_codes')
-    .set({ used_at: now })
-    .where('account_id', '=', accountId)
-    .where('code_hash', '=', hashRecoveryCode(key, code))
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  return used.numUpdatedRows > 0n;
+  return burnRecoveryCode(trx, accountId, hashRecoveryCode(key, code), now);
 }
 
 /** The code mailed for this challenge, while it is younger than `ttlMs`. */
@@ -75,18 +66,11 @@ export async function replaceRecoveryCodes(
   key: Buffer,
   accountId: string,
 ): Promise<string[]> {
-  await trx.deleteFrom('recovery_codes').where('account_id', '=', accountId).execute();
+  await deleteRecoveryCodes(trx, accountId);
   const codes = generateRecoveryCodes(RECOVERY_CODE_COUNT);
-  await trx
-    .insertInto('recovery_codes')
-    .values(
-      codes.map((code) => ({
-        id: uuidv7(),
-        account_id: accountId,
-        code_hash: hashRecoveryCode(key, code),
-        used_at: null,
-      })),
-    )
-    .execute();
+  await insertRecoveryCodes(
+    trx,
+    codes.map((code) => ({ id: uuidv7(), accountId, codeHash: hashRecoveryCode(key, code) })),
+  );
   return codes;
 }

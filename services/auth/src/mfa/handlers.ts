@@ -1,36 +1,26 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { InvalidArgumentError } from '@kith/errors';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
-import { requirePrincipal } from '@kith/interceptors';
 import type { AuthApp } from '../app.js';
-import { requestMeta } from '../request-meta.js';
+import { callerOf, signedInCaller } from '../caller.js';
 import { completeMfa } from './complete-mfa.js';
 import { confirmTotp, disableTotp, enrollTotp, regenerateRecoveryCodes } from './manage-totp.js';
-
-// protovalidate already requires the oneofs; this keeps the types honest.
-const factorRequired = () =>
-  new InvalidArgumentError([{ field: 'factor', message: 'a code is required' }]);
 
 /** CompleteMfa (public) and the signed-in TOTP and recovery-code management. */
 export function mfaHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthService>> {
   return {
     async completeMfa(req, ctx) {
-      if (req.factor.case === undefined) throw factorRequired();
-      return completeMfa(
-        app,
-        { challengeToken: req.challengeToken, factor: req.factor, deviceToken: req.deviceToken },
-        requestMeta(ctx),
-      );
+      const caller = callerOf(app, ctx);
+      return completeMfa(app, caller, {
+        challengeToken: req.challengeToken,
+        factor: req.factor,
+        deviceToken: req.deviceToken,
+      });
     },
 
     async enrollTotp(req, ctx) {
-      const enrolment = await enrollTotp(
-        app,
-        requirePrincipal(ctx),
-        req.currentPassword,
-        requestMeta(ctx),
-      );
+      const caller = signedInCaller(app, ctx);
+      const enrolment = await enrollTotp(app, caller, { currentPassword: req.currentPassword });
       return {
         secret: enrolment.secret,
         otpauthUri: enrolment.uri,
@@ -39,20 +29,19 @@ export function mfaHandlers(app: AuthApp): Partial<ServiceImpl<typeof AuthServic
     },
 
     async confirmTotp(req, ctx) {
-      const codes = await confirmTotp(app, requirePrincipal(ctx), req.totpCode, requestMeta(ctx));
-      return { recoveryCodes: codes };
+      const caller = signedInCaller(app, ctx);
+      return { recoveryCodes: await confirmTotp(app, caller, { totpCode: req.totpCode }) };
     },
 
     async disableTotp(req, ctx) {
-      const principal = requirePrincipal(ctx);
-      if (req.factor.case === undefined) throw factorRequired();
-      await disableTotp(app, principal, req.factor, requestMeta(ctx));
+      const caller = signedInCaller(app, ctx);
+      await disableTotp(app, caller, req.factor);
       return {};
     },
 
     async regenerateRecoveryCodes(req, ctx) {
-      const principal = requirePrincipal(ctx);
-      const codes = await regenerateRecoveryCodes(app, principal, req.totpCode, requestMeta(ctx));
+      const caller = signedInCaller(app, ctx);
+      const codes = await regenerateRecoveryCodes(app, caller, { totpCode: req.totpCode });
       return { recoveryCodes: codes };
     },
   };

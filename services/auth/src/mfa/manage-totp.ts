@@ -1,17 +1,17 @@
-import type { Principal } from '@kith/context';
 import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
 import type { Kysely } from 'kysely';
+import type { SignedInCaller } from '../caller.js';
+import { factorRequired } from './complete-mfa.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { publishMfaChanged } from '../security-events.js';
+import { audit } from '../audit/audit-store.js';
 import { sendMail } from '../accounts/account-mail.js';
 import { recoveryCodesRegeneratedMail, totpEnabledMail } from '../accounts/mail-templates.js';
 import { confirmOwnerPresent } from '../accounts/owner-presence.js';
 import { dropPendingEmailChange } from '../accounts/pending-email.js';
-import { loadCallerAccount } from '../db/accounts.js';
+import { loadCallerAccount } from '../accounts/caller-account.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
-import { publishMfaChanged } from '../security-events.js';
 import { signedInAttempt } from '../throttle.js';
 import { replaceRecoveryCodes, useRecoveryCode, useTotpCode } from './factors.js';
 import {
@@ -34,11 +34,11 @@ export type ManagementFactor =
  */
 export async function enrollTotp(
   app: AuthApp,
-  principal: Principal,
-  password: string,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  input: { currentPassword: string },
 ) {
-  const now = app.clock();
+  const { principal, meta, now } = caller;
+  const password = input.currentPassword;
   await requireRecentAuth(app.database.db, principal, now, app.config.reauthWindowMs);
   const account = await loadCallerAccount(app.database.db, principal.userId);
   if (account.totp_enabled_at !== null)
@@ -64,35 +64,31 @@ export async function enrollTotp(
  */
 export async function confirmTotp(
   app: AuthApp,
-  principal: Principal,
-  code: string,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  input: { totpCode: string },
 ): Promise<string[]> {
-  const now = app.clock();
+  const { principal, meta, now } = caller;
+  const code = input.totpCode;
   const codes = await app.database.transaction(async (trx) => {
     const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
     const recoveryCodes = await confirmTotpEnrolment(trx, app, account, code, now);
     if (recoveryCodes === null) {
-      await recordAudit(trx, {
-        type: 'mfa_failed',
-        accountId: account.id,
-        sessionId: principal.sessionId ?? null,
-        meta,
-        details: { during: 'confirm_totp', method: 'totp_code' },
-        at: now,
-      });
+      await audit(
+        trx,
+        { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+        'mfa_failed',
+        { during: 'confirm_totp', method: 'totp_code' },
+      );
       return null;
     }
     await dropPendingEmailChange(trx, account.id, now);
     await sendMail(app, trx, account.email, totpEnabledMail());
-    await recordAudit(trx, {
-      type: 'mfa_enrolled',
-      accountId: account.id,
-      sessionId: principal.sessionId ?? null,
-      meta,
-      details: { method: 'totp' },
-      at: now,
-    });
+    await audit(
+      trx,
+      { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+      'mfa_enrolled',
+      { method: 'totp' },
+    );
     await publishMfaChanged(app, trx, {
       accountId: account.id,
       change: 'totp_enabled',
@@ -110,12 +106,14 @@ export async function confirmTotp(
  */
 export async function disableTotp(
   app: AuthApp,
-  principal: Principal,
-  factor: ManagementFactor,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  offered: ManagementFactor | { case: undefined },
 ): Promise<void> {
+  const { principal, meta } = caller;
+  if (offered.case === undefined) throw factorRequired();
+  const factor: ManagementFactor = offered;
   const field = factor.case === 'totpCode' ? 'totp_code' : 'recovery_code';
-  await withSecondFactor(app, principal, meta, {
+  await withSecondFactor(app, caller, {
     during: 'disable_totp',
     field,
     prove: (trx, account, now) =>
@@ -125,14 +123,12 @@ export async function disableTotp(
     async apply(trx, account, now) {
       await removeTotp(trx, account.id, now);
       await dropPendingEmailChange(trx, account.id, now);
-      await recordAudit(trx, {
-        type: 'mfa_disabled',
-        accountId: account.id,
-        sessionId: principal.sessionId ?? null,
-        meta,
-        details: { method: 'totp', proven_by: field },
-        at: now,
-      });
+      await audit(
+        trx,
+        { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+        'mfa_disabled',
+        { method: 'totp', proven_by: field },
+      );
       await publishMfaChanged(app, trx, {
         accountId: account.id,
         change: 'totp_disabled',
@@ -146,25 +142,24 @@ export async function disableTotp(
 /** RegenerateRecoveryCodes (re-auth and a current TOTP code): the old codes stop working. */
 export async function regenerateRecoveryCodes(
   app: AuthApp,
-  principal: Principal,
-  code: string,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  input: { totpCode: string },
 ): Promise<string[]> {
-  return withSecondFactor(app, principal, meta, {
+  const { principal, meta } = caller;
+  const code = input.totpCode;
+  return withSecondFactor(app, caller, {
     during: 'regenerate_recovery_codes',
     field: 'totp_code',
     prove: (trx, account, now) => useTotpCode(trx, app.box, account, code, now),
     async apply(trx, account, now) {
       const codes = await replaceRecoveryCodes(trx, app.recoveryCodeKey, account.id);
       await sendMail(app, trx, account.email, recoveryCodesRegeneratedMail());
-      await recordAudit(trx, {
-        type: 'recovery_codes_regenerated',
-        accountId: account.id,
-        sessionId: principal.sessionId ?? null,
-        meta,
-        details: { count: String(codes.length) },
-        at: now,
-      });
+      await audit(
+        trx,
+        { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+        'recovery_codes_regenerated',
+        { count: String(codes.length) },
+      );
       await publishMfaChanged(app, trx, {
         accountId: account.id,
         change: 'recovery_codes_regenerated',
@@ -181,8 +176,7 @@ export async function regenerateRecoveryCodes(
  */
 async function withSecondFactor<T>(
   app: AuthApp,
-  principal: Principal,
-  meta: RequestMeta,
+  caller: SignedInCaller,
   step: {
     during: string;
     field: string;
@@ -190,7 +184,7 @@ async function withSecondFactor<T>(
     apply(trx: Kysely<AuthDatabase>, account: Account, now: Date): Promise<T>;
   },
 ): Promise<T> {
-  const now = app.clock();
+  const { principal, meta, now } = caller;
   const attempt = signedInAttempt(meta, `mfa:${principal.userId}`, principal);
   await app.throttle.beforePasswordCheck(attempt);
   const outcome = await app.database.transaction(
@@ -201,14 +195,12 @@ async function withSecondFactor<T>(
         throw new FailedPreconditionError('TOTP is not enabled');
       }
       if (!(await step.prove(trx, account, now))) {
-        await recordAudit(trx, {
-          type: 'mfa_failed',
-          accountId: account.id,
-          sessionId: principal.sessionId ?? null,
-          meta,
-          details: { during: step.during, method: step.field },
-          at: now,
-        });
+        await audit(
+          trx,
+          { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+          'mfa_failed',
+          { during: step.during, method: step.field },
+        );
         return { ok: false };
       }
       return { ok: true, value: await step.apply(trx, account, now) };

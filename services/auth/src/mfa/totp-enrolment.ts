@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import type { SealedBox } from '../crypto/sealed-box.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import { replaceRecoveryCodes, totpSecretPurpose } from './factors.js';
+import { updateAccount } from '../accounts/account-store.js';
+import { deleteRecoveryCodes } from './mfa-store.js';
 import { generateTotpSecret, totpUri, verifyTotp } from './totp.js';
 
 /** An enrolment must be confirmed with a first code within this time. */
@@ -27,16 +29,12 @@ export async function startTotpEnrolment(
   }
   const secret = generateTotpSecret();
   const expiresAt = new Date(now.getTime() + TOTP_ENROLMENT_TTL_MS);
-  await trx
-    .updateTable('accounts')
-    .set({
-      totp_pending_secret_enc: box.seal(secret, totpSecretPurpose(account.id)),
-      totp_pending_expires_at: expiresAt,
-      totp_pending_attempts: 0,
-      updated_at: now,
-    })
-    .where('id', '=', account.id)
-    .execute();
+  await updateAccount(trx, account.id, {
+    totp_pending_secret_enc: box.seal(secret, totpSecretPurpose(account.id)),
+    totp_pending_expires_at: expiresAt,
+    totp_pending_attempts: 0,
+    updated_at: now,
+  });
   return {
     secret,
     uri: totpUri({ secret, account: account.username, issuer: TOTP_ISSUER }),
@@ -79,30 +77,22 @@ export async function confirmTotpEnrolment(
   if (!result.ok) {
     const attempts = account.totp_pending_attempts + 1;
     const spent = attempts >= TOTP_ENROLMENT_MAX_ATTEMPTS;
-    await trx
-      .updateTable('accounts')
-      .set({
-        totp_pending_attempts: attempts,
-        ...(spent ? { totp_pending_secret_enc: null, totp_pending_expires_at: null } : {}),
-        updated_at: now,
-      })
-      .where('id', '=', account.id)
-      .execute();
+    await updateAccount(trx, account.id, {
+      totp_pending_attempts: attempts,
+      ...(spent ? { totp_pending_secret_enc: null, totp_pending_expires_at: null } : {}),
+      updated_at: now,
+    });
     return null;
   }
-  await trx
-    .updateTable('accounts')
-    .set({
-      totp_secret_enc: account.totp_pending_secret_enc,
-      totp_enabled_at: now,
-      totp_last_step: result.step,
-      totp_pending_secret_enc: null,
-      totp_pending_expires_at: null,
-      totp_pending_attempts: 0,
-      updated_at: now,
-    })
-    .where('id', '=', account.id)
-    .execute();
+  await updateAccount(trx, account.id, {
+    totp_secret_enc: account.totp_pending_secret_enc,
+    totp_enabled_at: now,
+    totp_last_step: result.step,
+    totp_pending_secret_enc: null,
+    totp_pending_expires_at: null,
+    totp_pending_attempts: 0,
+    updated_at: now,
+  });
   return replaceRecoveryCodes(trx, keys.recoveryCodeKey, account.id);
 }
 
@@ -112,19 +102,15 @@ export async function removeTotp(
   accountId: string,
   now: Date,
 ): Promise<void> {
-  await trx
-    .updateTable('accounts')
-    .set({
-      totp_secret_enc: null,
-      totp_enabled_at: null,
-      totp_last_step: null,
-      totp_pending_secret_enc: null,
-      totp_pending_expires_at: null,
-      updated_at: now,
-    })
-    .where('id', '=', accountId)
-    .execute();
-  await trx.deleteFrom('recovery_codes').where('account_id', '=', accountId).execute();
+  await updateAccount(trx, accountId, {
+    totp_secret_enc: null,
+    totp_enabled_at: null,
+    totp_last_step: null,
+    totp_pending_secret_enc: null,
+    totp_pending_expires_at: null,
+    updated_at: now,
+  });
+  await deleteRecoveryCodes(trx, accountId);
 }
 
 /** Tells the owner: turning a second factor off is what an intruder would do first. */

@@ -1,8 +1,8 @@
-import type { Principal } from '@kith/context';
 import { FailedPreconditionError, NotFoundError } from '@kith/errors';
+import type { SignedInCaller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
-import { loadCallerAccount } from '../db/accounts.js';
+import { audit } from '../audit/audit-store.js';
+import { loadCallerAccount } from '../accounts/caller-account.js';
 import type { RequestMeta } from '../request-meta.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
 import type { OidcIdentity } from './identity.js';
@@ -57,14 +57,12 @@ export async function linkIdentity(
         identity,
         now,
       });
-      await recordAudit(trx, {
-        type: 'oauth_linked',
-        accountId: account.id,
-        sessionId: input.sessionId,
-        meta,
-        details: { provider_id: input.providerId, during: 'link' },
-        at: now,
-      });
+      await audit(
+        trx,
+        { accountId: account.id, sessionId: input.sessionId, meta, now },
+        'oauth_linked',
+        { provider_id: input.providerId, during: 'link' },
+      );
       return row;
     });
   } catch (err) {
@@ -82,11 +80,11 @@ export async function linkIdentity(
  */
 export async function unlinkIdentity(
   app: AuthApp,
-  principal: Principal,
-  providerId: string,
-  meta: RequestMeta,
+  caller: SignedInCaller,
+  input: { providerId: string },
 ): Promise<void> {
-  const now = app.clock();
+  const { principal, meta, now } = caller;
+  const { providerId } = input;
   await app.database.transaction(async (trx) => {
     await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
     const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
@@ -98,13 +96,11 @@ export async function unlinkIdentity(
       );
     }
     await deleteIdentity(trx, identity.id);
-    await recordAudit(trx, {
-      type: 'oauth_unlinked',
-      accountId: account.id,
-      sessionId: principal.sessionId ?? null,
-      meta,
-      details: { provider_id: providerId },
-      at: now,
-    });
+    await audit(
+      trx,
+      { accountId: account.id, sessionId: principal.sessionId ?? null, meta, now },
+      'oauth_unlinked',
+      { provider_id: providerId },
+    );
   });
 }

@@ -1,9 +1,9 @@
 import { AbortedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
-import { insertAccount, usernameTaken } from '../accounts/account-store.js';
+import { findAccountById, insertAccount, usernameTaken } from '../accounts/account-store.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import { normalizeUsername, usernameSkeleton } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import type { RequestMeta } from '../request-meta.js';
@@ -65,19 +65,15 @@ export async function signUpWithIdentity(
     case: 'authUserRegistered',
     value: { userId: id, username, email: identity.email, locale: DEFAULT_LOCALE },
   });
-  await recordAudit(trx, {
-    type: 'registered',
-    accountId: id,
-    meta,
-    details: { method: 'oidc', provider_id: input.providerId },
-    at: now,
+  await audit(trx, { accountId: id, meta, now }, 'registered', {
+    method: 'oidc',
+    provider_id: input.providerId,
   });
-  await recordAudit(trx, {
-    type: 'oauth_linked',
-    accountId: id,
-    meta,
-    details: { provider_id: input.providerId, during: 'sign_up' },
-    at: now,
+  await audit(trx, { accountId: id, meta, now }, 'oauth_linked', {
+    provider_id: input.providerId,
+    during: 'sign_up',
   });
-  return trx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const account = await findAccountById(trx, id);
+  if (!account) throw new Error(`account ${id} vanished right after its sign-up`);
+  return account;
 }

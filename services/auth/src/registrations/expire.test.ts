@@ -23,7 +23,7 @@ import {
 } from '../testing/index.js';
 import type { AuthHarness } from '../testing/index.js';
 import { expireRegistrations } from './expire.js';
-import { claimExpiredRegistrations } from './expired-registrations.js';
+import { claimExpiredRegistrations } from './registration-store.js';
 import { registrationExpiryDaemon } from './expiry-daemon.js';
 
 const MINUTE = 60_000;

@@ -1,6 +1,6 @@
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
-import { claimExpiredRegistrations, deleteAccounts } from './expired-registrations.js';
+import { audit } from '../audit/audit-store.js';
+import { claimExpiredRegistrations, deleteAccounts } from './registration-store.js';
 
 /** How long a sign-up may stay unverified before it is removed (Mastodon's week). */
 export const REGISTRATION_TTL_MS = 7 * 24 * 60 * 60_000;
@@ -42,13 +42,12 @@ export async function expireRegistrations(
           case: 'authRegistrationExpired',
           value: { userId: registration.id, username: registration.username },
         });
-        await recordAudit(trx, {
-          type: 'registration_expired',
-          accountId: registration.id,
-          meta: SWEEP_META,
-          details: { username: registration.username },
-          at: now,
-        });
+        await audit(
+          trx,
+          { accountId: registration.id, meta: SWEEP_META, now },
+          'registration_expired',
+          { username: registration.username },
+        );
       }
       return expired.length;
     });

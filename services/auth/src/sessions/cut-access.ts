@@ -1,12 +1,10 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import type { Revocation } from '@kith/authn';
-import type { Kysely } from 'kysely';
 import { dropPendingEmailChange } from '../accounts/pending-email.js';
-import { revokeAllKeys } from '../api-keys/repository.js';
+import { revokeAllKeys } from '../api-keys/api-key-store.js';
 import { forgetDevices } from '../devices/known-devices.js';
 import type { AuthApp } from '../app.js';
-import type { AuthDatabase } from '../db/schema.js';
 import { revocationReason } from '../security-events.js';
+import type { AuthTrx } from '../db/schema.js';
 import type { SessionRevokeReason } from './sessions.js';
 
 /**
@@ -14,11 +12,11 @@ import type { SessionRevokeReason } from './sessions.js';
  * holds dies (tokens_valid_after → now), a pending e-mail change is dropped with its links, and,
  * when asked, every session but `keepSessionId` ends (and no device stays known) and every API
  * key is revoked, with the events the gateway, the other services and the revocation backstop
- * act on. Returns what to publish once the transaction commits. Which events revoke API keys: ADR 0009.
+ * act on; verifiers learn it all once the transaction commits. Which events revoke API keys: ADR 0009.
  */
 export async function cutAccess(
   app: AuthApp,
-  trx: Kysely<AuthDatabase>,
+  trx: AuthTrx,
   input: {
     accountId: string;
     reason: Extract<
@@ -32,30 +30,28 @@ export async function cutAccess(
     keepSessionId?: string;
     now: Date;
   },
-): Promise<{ revocations: Revocation[]; revokedSessions: number; revokedApiKeys: number }> {
+): Promise<{ revokedSessions: number; revokedApiKeys: number }> {
   const { accountId, reason, now } = input;
   const actorId = input.actorId ?? accountId;
-  const revocations: Revocation[] = [];
   let revokedSessions = 0;
   await dropPendingEmailChange(trx, accountId, now);
   if (input.revokeSessions) {
     await forgetDevices(trx, accountId);
-    const revoked = await app.sessions.revoke(
+    const sessionIds = await app.sessions.revoke(
       trx,
       { accountId, exceptSessionId: input.keepSessionId },
       reason,
       now,
     );
-    for (const sessionId of revoked.sessionIds) {
+    for (const sessionId of sessionIds) {
       await app.emit(trx, actorId, {
         case: 'authSessionRevoked',
         value: { userId: accountId, sessionId, reason: revocationReason(reason) },
       });
     }
-    revocations.push(...revoked.revocations);
-    revokedSessions = revoked.sessionIds.length;
+    revokedSessions = sessionIds.length;
   }
-  revocations.push(await app.sessions.invalidateAccessTokens(trx, accountId, now));
+  await app.sessions.invalidateAccessTokens(trx, accountId, now);
   await app.emit(trx, actorId, {
     case: 'authTokensInvalidated',
     value: {
@@ -71,7 +67,10 @@ export async function cutAccess(
       case: 'authApiKeyRevoked',
       value: { userId: accountId, apiKeyId: key.id, keyHash: key.keyHash },
     });
-    revocations.push({ kind: 'api_key', keyHash: key.keyHash });
   }
-  return { revocations, revokedSessions, revokedApiKeys: keys.length };
+  app.revokeOnCommit(
+    trx,
+    keys.map((key) => ({ kind: 'api_key', keyHash: key.keyHash })),
+  );
+  return { revokedSessions, revokedApiKeys: keys.length };
 }

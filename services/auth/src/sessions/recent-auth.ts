@@ -2,6 +2,7 @@ import type { Principal } from '@kith/context';
 import { FailedPreconditionError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
 import type { AuthDatabase, Session } from '../db/schema.js';
+import { findUnrevokedSession } from './session-store.js';
 
 /**
  * Sensitive changes (password, e-mail, MFA, API keys, deletion) need the user to have proved
@@ -16,13 +17,7 @@ export async function requireRecentAuth(
   windowMs: number,
 ): Promise<Session> {
   if (!principal.sessionId) throw new UnauthenticatedError();
-  const session = await trx
-    .selectFrom('sessions')
-    .selectAll()
-    .where('id', '=', principal.sessionId)
-    .where('account_id', '=', principal.userId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  const session = await findUnrevokedSession(trx, principal.userId, principal.sessionId);
   if (!session) throw new UnauthenticatedError();
   if (now.getTime() - session.auth_time.getTime() > windowMs) {
     throw new FailedPreconditionError('reauthentication required: call Reauthenticate first');

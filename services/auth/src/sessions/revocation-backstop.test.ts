@@ -4,7 +4,7 @@ import { apiKeyCacheKey, createRevocationCheck } from '@kith/authn';
 import type { OutboxTables } from '@kith/bus';
 import { decodeEvent } from '@kith/runtime';
 import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
-import type { Kysely, Transaction } from 'kysely';
+import { withTables } from '@kith/db';
 import { seedUser, startAuthHarness } from '../testing/index.js';
 import type { AuthHarness } from '../testing/index.js';
 import { revocationBackstop } from './revocation-backstop.js';
@@ -17,13 +17,13 @@ afterAll(() => h?.stop());
 
 /** Delivers every outbox event of `type` to the backstop, as the inbox consumer would. */
 async function replayOutbox(type: string): Promise<number> {
-  const outbox = h.app.database.db as unknown as Kysely<OutboxTables>;
+  const outbox = withTables<OutboxTables>(h.app.database.db);
   const rows = await outbox.selectFrom('outbox').select(['id', 'subject', 'data']).execute();
   const matching = rows.filter((r) => decodeEvent(r.data).type === type);
   const consumer = revocationBackstop(h.app);
   for (const row of matching) {
     await h.app.database.transaction((trx) =>
-      consumer.handle(trx as unknown as Transaction<unknown>, {
+      consumer.handle(trx, {
         id: row.id,
         subject: row.subject,
         data: row.data,

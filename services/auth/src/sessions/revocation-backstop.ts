@@ -3,19 +3,19 @@ import type { Revocation } from '@kith/authn';
 import type { ConsumerSpec } from '@kith/runtime';
 import { decodeEvent } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
+import type { AuthDatabase } from '../db/schema.js';
 import { validAfterSeconds } from '../tokens/access-token.js';
 
 /**
- * Handlers publish revocations (sessions, tokens_valid_after, API keys) to the shared cache
- * right after their commit. If the process
- * dies between the two, the committed event still arrives here (outbox, at least once) and the
+ * Use cases publish revocations (sessions, tokens_valid_after, API keys) to the shared cache
+ * right after their commit (AuthApp.revokeOnCommit). If the process dies between the two, the committed event still arrives here (outbox, at least once) and the
  * cache learns it: a revocation can be late by a crash, never lost.
  */
-export function revocationBackstop(app: AuthApp): ConsumerSpec {
+export function revocationBackstop(app: AuthApp): ConsumerSpec<AuthDatabase> {
   return {
     durable: 'revocation-backstop',
     subjects: 'kith.events.auth.>',
-    async handle(_trx, message) {
+    async handle(trx, message) {
       const { payload } = decodeEvent(message.data);
       let revocation: Revocation | undefined;
       if (payload.case === 'authApiKeyRevoked') {
@@ -29,7 +29,7 @@ export function revocationBackstop(app: AuthApp): ConsumerSpec {
           validAfter: validAfterSeconds(timestampDate(payload.value.validAfter)),
         };
       }
-      if (revocation) await app.publishRevocations([revocation]);
+      if (revocation) app.revokeOnCommit(trx, [revocation]);
     },
   };
 }

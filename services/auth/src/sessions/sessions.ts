@@ -7,9 +7,18 @@ import type { TokenPairSchema } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { Revocation } from '@kith/authn';
 import { UnauthenticatedError } from '@kith/errors';
 import { randomSecret, sha256Hex } from '../crypto/secrets.js';
-import type { Account, AuthDatabase } from '../db/schema.js';
+import type { Account, AuthDatabase, AuthTrx } from '../db/schema.js';
 import type { AccessTokenMinter } from '../tokens/access-token.js';
 import { validAfterSeconds } from '../tokens/access-token.js';
+import {
+  deleteUnusedRefreshTokens,
+  insertRefreshToken,
+  insertSession,
+  markSessionsRevoked,
+  moveTokensValidAfter,
+  recordLogin,
+  restartSessionAuth,
+} from './session-store.js';
 
 export type TokenPairInit = MessageInitShape<typeof TokenPairSchema>;
 
@@ -47,8 +56,13 @@ export type SessionRevokeReason =
   | 'account_erased'
   | 'mfa_reset';
 
-export function createSessions(options: { minter: AccessTokenMinter; policy: SessionPolicy }) {
-  const { minter, policy } = options;
+export function createSessions(options: {
+  minter: AccessTokenMinter;
+  policy: SessionPolicy;
+  /** Tells every verifier, once `trx` has committed (see AuthApp.revokeOnCommit). */
+  revokeOnCommit(trx: AuthTrx, revocations: Revocation[]): void;
+}) {
+  const { minter, policy, revokeOnCommit } = options;
 
   async function issue(
     trx: Kysely<AuthDatabase>,
@@ -57,17 +71,12 @@ export function createSessions(options: { minter: AccessTokenMinter; policy: Ses
     now: Date,
   ): Promise<TokenPairInit> {
     const refreshToken = randomSecret(REFRESH_TOKEN_PREFIX);
-    await trx
-      .insertInto('refresh_tokens')
-      .values({
-        id: uuidv7(),
-        session_id: session.id,
-        token_hash: sha256Hex(refreshToken),
-        created_at: now,
-        used_at: null,
-        replaced_by: null,
-      })
-      .execute();
+    await insertRefreshToken(trx, {
+      id: uuidv7(),
+      sessionId: session.id,
+      tokenHash: sha256Hex(refreshToken),
+      now,
+    });
     const access = await minter.mint(
       {
         userId: account.id,
@@ -108,25 +117,14 @@ export function createSessions(options: { minter: AccessTokenMinter; policy: Ses
       now: Date,
       seenFrom?: { ip: string; userAgent: string },
     ): Promise<TokenPairInit> {
-      const session = await trx
-        .updateTable('sessions')
-        .set({
-          auth_time: now,
-          last_used_at: now,
-          ...(seenFrom ? { ip: seenFrom.ip, user_agent: seenFrom.userAgent } : {}),
-        })
-        .where('id', '=', sessionId)
-        .where('account_id', '=', account.id)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .returningAll()
-        .executeTakeFirst();
+      const session = await restartSessionAuth(trx, {
+        accountId: account.id,
+        sessionId,
+        now,
+        seenFrom,
+      });
       if (!session) throw new UnauthenticatedError();
-      await trx
-        .deleteFrom('refresh_tokens')
-        .where('session_id', '=', session.id)
-        .where('used_at', 'is', null)
-        .execute();
+      await deleteUnusedRefreshTokens(trx, session.id);
       return issue(trx, account, session, now);
     },
 
@@ -151,52 +149,38 @@ export function createSessions(options: { minter: AccessTokenMinter; policy: Ses
         revoked_at: null,
         revoked_reason: null,
       };
-      await trx.insertInto('sessions').values(session).execute();
-      await trx
-        .updateTable('accounts')
-        .set({ last_login_at: now })
-        .where('id', '=', account.id)
-        .execute();
+      await insertSession(trx, session);
+      await recordLogin(trx, account.id, now);
       return issue(trx, account, session, now);
     },
 
-    /** Marks sessions revoked; returns what verifiers must learn (one entry per session). */
+    /**
+     * Marks sessions revoked and, once the transaction commits, tells every verifier; returns
+     * the ids of the sessions it ended.
+     */
     async revoke(
-      trx: Kysely<AuthDatabase>,
+      trx: AuthTrx,
       filter: { accountId: string; sessionIds?: string[]; exceptSessionId?: string },
       reason: SessionRevokeReason,
       now: Date,
-    ): Promise<{ sessionIds: string[]; revocations: Revocation[] }> {
-      let query = trx
-        .updateTable('sessions')
-        .set({ revoked_at: now, revoked_reason: reason })
-        .where('account_id', '=', filter.accountId)
-        .where('revoked_at', 'is', null);
-      if (filter.sessionIds) query = query.where('id', 'in', filter.sessionIds);
-      if (filter.exceptSessionId) query = query.where('id', '!=', filter.exceptSessionId);
-      const rows = filter.sessionIds?.length === 0 ? [] : await query.returning('id').execute();
-      const sessionIds = rows.map((r) => r.id);
-      return {
-        sessionIds,
-        revocations: sessionIds.map((sessionId) => ({ kind: 'session', sessionId })),
-      };
+    ): Promise<string[]> {
+      const sessionIds = await markSessionsRevoked(trx, filter, reason, now);
+      revokeOnCommit(
+        trx,
+        sessionIds.map((sessionId) => ({ kind: 'session', sessionId })),
+      );
+      return sessionIds;
     },
 
     /**
      * Kills every access token the account holds now (logout-all, password change, disable):
-     * tokens_valid_after moves to now. Returns the revocation verifiers must learn.
+     * tokens_valid_after moves to now, and every verifier learns it once `trx` commits.
      */
-    async invalidateAccessTokens(
-      trx: Kysely<AuthDatabase>,
-      accountId: string,
-      now: Date,
-    ): Promise<Revocation> {
-      await trx
-        .updateTable('accounts')
-        .set({ tokens_valid_after: now, updated_at: now })
-        .where('id', '=', accountId)
-        .execute();
-      return { kind: 'user', userId: accountId, validAfter: validAfterSeconds(now) };
+    async invalidateAccessTokens(trx: AuthTrx, accountId: string, now: Date): Promise<void> {
+      await moveTokensValidAfter(trx, accountId, now);
+      revokeOnCommit(trx, [
+        { kind: 'user', userId: accountId, validAfter: validAfterSeconds(now) },
+      ]);
     },
   };
 }

@@ -3,7 +3,8 @@ import type { Client } from '@connectrpc/connect';
 import type { Role } from '@kith/context';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { uuidv7 } from 'uuidv7';
-import { canonicalEmail, normalizeUsername, usernameSkeleton } from '../credentials/index.js';
+import { insertAccount } from '../accounts/account-store.js';
+import { canonicalEmail } from '../credentials/index.js';
 import { keepDevice } from '../devices/known-devices.js';
 import { totpSecretPurpose } from '../mfa/factors.js';
 import { generateTotpSecret, totpAt } from '../mfa/totp.js';
@@ -91,31 +92,27 @@ export async function seedUser<const O extends SeedOptions = Record<never, never
   const password = o.password === undefined ? generated.password : o.password;
   const now = h.clock.now();
   const userId = uuidv7();
+  await insertAccount(h.app.database.db, {
+    id: userId,
+    email,
+    emailCanonical: canonicalEmail(email),
+    emailVerifiedAt: o.verified === false ? null : now,
+    username,
+    passwordHash: password === null ? null : await h.app.hasher.hash(password),
+    // The column's default, as an account created before locales were recorded has.
+    locale: '',
+    now,
+  });
+  // What sign-up never sets: a role, a disabling, and tokens valid from a second before now (so
+  // the session started next is valid whatever the rounding of its token's issue time).
   await h.app.database.db
-    .insertInto('accounts')
-    .values({
-      id: userId,
-      email,
-      email_canonical: canonicalEmail(email),
-      email_verified_at: o.verified === false ? null : now,
-      pending_email: null,
-      username,
-      username_normalized: normalizeUsername(username),
-      username_skeleton: usernameSkeleton(username),
-      password_hash: password === null ? null : await h.app.hasher.hash(password),
+    .updateTable('accounts')
+    .set({
       role: o.role ?? 'user',
-      totp_secret_enc: null,
-      totp_enabled_at: null,
-      totp_last_step: null,
-      totp_pending_secret_enc: null,
-      totp_pending_expires_at: null,
-      tokens_valid_after: new Date(now.getTime() - 1000),
       disabled_at: o.disabled ? now : null,
-      disabled_by: null,
-      last_login_at: null,
-      created_at: now,
-      updated_at: now,
+      tokens_valid_after: new Date(now.getTime() - 1000),
     })
+    .where('id', '=', userId)
     .execute();
   const account: TestAccount = { userId, email, username, password: password ?? '' };
   if (o.signedIn === false) {

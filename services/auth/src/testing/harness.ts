@@ -1,17 +1,15 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { createClient } from '@connectrpc/connect';
-import type { Client, Interceptor, Transport } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import type { Client, Transport } from '@connectrpc/connect';
 import { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { Role } from '@kith/context';
 import type { MailMessage, Mailer } from '@kith/mail';
-import { createRootLogger } from '@kith/logging';
-import { defineService, startEmbedded } from '@kith/runtime';
+import { defineService } from '@kith/runtime';
 import type { RunningKith, ServiceModule } from '@kith/runtime';
+import { manualClock, startServiceHarness } from '@kith/testkit';
+import type { ManualClock } from '@kith/testkit';
 import type { AuthApp } from '../app.js';
+import type { AuthDatabase } from '../db/schema.js';
 import type { AfterAnswer } from '../after-answer.js';
 import { createPasswordHasher } from '../credentials/index.js';
 import type { PasswordHasher } from '../credentials/index.js';
@@ -20,25 +18,8 @@ import { uniqueUser } from './accounts.js';
 import type { TestUser } from './accounts.js';
 import { CONSENT, deviceHeaders } from './support.js';
 
-/** A clock tests move by hand: time-dependent rules are tested without sleeping. */
-export interface ManualClock {
-  now(): Date;
-  advance(ms: number): void;
-  set(date: Date): void;
-}
-
-export function manualClock(start = new Date()): ManualClock {
-  let current = start.getTime();
-  return {
-    now: () => new Date(current),
-    advance: (ms) => {
-      current += ms;
-    },
-    set: (date) => {
-      current = date.getTime();
-    },
-  };
-}
+export { manualClock };
+export type { ManualClock };
 
 /** Cheap argon2id for tests that are not about hashing cost (the real parameters are OWASP's). */
 export const testHasherParams = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -91,13 +72,6 @@ export interface AuthHarness {
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
 
-function headerInterceptor(headers: Record<string, string>): Interceptor {
-  return (next) => (req) => {
-    for (const [name, value] of Object.entries(headers)) req.header.set(name, value);
-    return next(req);
-  };
-}
-
 /**
  * The auth service in an embedded process (PGlite in memory, the in-process bus, memory cache)
  * on a free loopback port, with a manual clock, cheap hashing and a mailer tests can read. It
@@ -116,8 +90,6 @@ export async function startAuthHarness(
     afterAnswer?: AfterAnswer;
   } = {},
 ): Promise<AuthHarness> {
-  const clock = options.clock ?? manualClock();
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kith-auth-'));
   const sent: SentMail[] = [];
   const mailer: Mailer = {
     async send(message) {
@@ -128,33 +100,28 @@ export async function startAuthHarness(
     },
     async close() {},
   };
+  const overrides = {
+    mailer,
+    hasher:
+      options.hasher ?? (options.realHasher ? undefined : createPasswordHasher(testHasherParams)),
+    afterAnswer: options.afterAnswer,
+  };
   let app: AuthApp | undefined;
-  const module = defineService({
+  // The module as the host runs it, built with the test's overrides; its parts carry the app.
+  const module = defineService<AuthDatabase>({
     ...authModule,
-    create: (ctx) =>
-      createAuthParts(ctx, {
-        mailer,
-        hasher:
-          options.hasher ??
-          (options.realHasher ? undefined : createPasswordHasher(testHasherParams)),
-        afterAnswer: options.afterAnswer,
-        onApp: (built) => {
-          app = built;
-        },
-      }),
-  });
-  const kith = await startEmbedded([module, ...(options.modules ?? [])], {
-    inMemory: true,
-    clock: () => clock.now(),
-    logger: createRootLogger({ level: 'silent' }),
-    env: {
-      PORT: '0',
-      KITH_DATA_DIR: dataDir,
-      TRUST_PROXY: '1',
-      AUTH_LINK_BASE_URL: 'http://app.kith.test',
-      ...options.env,
+    async create(ctx) {
+      const parts = await createAuthParts(ctx, overrides);
+      app = parts.app;
+      return parts;
     },
   });
+  const service = await startServiceHarness({
+    modules: [module, ...(options.modules ?? [])],
+    clock: options.clock,
+    env: { AUTH_LINK_BASE_URL: 'http://app.kith.test', ...options.env },
+  });
+  const { kith, clock } = service;
   if (!app) throw new Error('auth app was not built');
   const built = app;
   const clients = (transport: Transport) => ({
@@ -162,12 +129,7 @@ export async function startAuthHarness(
     admin: createClient(AuthAdminService, transport),
     transport,
   });
-  const transportWith = (headers: Record<string, string>) =>
-    createConnectTransport({
-      baseUrl: kith.url,
-      httpVersion: '1.1',
-      interceptors: [headerInterceptor(headers)],
-    });
+  const transportWith = (headers: Record<string, string>) => service.transport(headers);
   const base = clients(transportWith({}));
 
   const harness: AuthHarness = {
@@ -224,10 +186,7 @@ export async function startAuthHarness(
         .where('id', '=', userId)
         .execute();
     },
-    async stop() {
-      await kith.stop();
-      await fs.rm(dataDir, { recursive: true, force: true });
-    },
+    stop: () => service.stop(),
   };
   return harness;
 }

@@ -1,7 +1,6 @@
 // Helpers for the auth service's tests (not shipped code paths): clients that speak from an
 // address of their own, Connect error checks, and reads of what a call left behind.
 import assert from 'node:assert/strict';
-import { Code, ConnectError } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
 import {
   API_KEY_INTROSPECT_SUBJECT,
@@ -11,12 +10,21 @@ import {
 } from '@kith/authn';
 import type { ApiKeyGrant } from '@kith/authn';
 import type { OutboxTables } from '@kith/bus';
-import { ViolationsSchema } from '@kith/gen/buf/validate/validate_pb.js';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { TokenPair } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { decodeEvent } from '@kith/runtime';
 import type { Kysely } from 'kysely';
+import { freshIp } from '@kith/testkit';
 import type { AuthHarness } from './harness.js';
+
+export {
+  codeOf,
+  freshIp,
+  rejectionOf,
+  rejectsWith,
+  violatedFields,
+  violations,
+} from '@kith/testkit';
 
 /** The consent a sign-up gives: every box ticked, the current documents. */
 export const CONSENT = {
@@ -28,17 +36,6 @@ export const CONSENT = {
 
 /** The user agent of test clients and seeded sessions: one device unless a test says otherwise. */
 export const TEST_USER_AGENT = 'kith-test/1.0';
-
-let ipCounter = 0;
-
-/**
- * A client address no other call in this process has used (10.0.0.0/8), so the per-address
- * throttles of one test never touch another. The harness trusts `X-Forwarded-For`.
- */
-export function freshIp(): string {
-  ipCounter += 1;
-  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
-}
 
 /** Where a test client speaks from: an address (fresh unless given) and a user agent. */
 export interface DeviceOptions {
@@ -141,48 +138,6 @@ export function keptDevice(h: AuthHarness, o: DeviceOptions = {}): KeptDevice {
     },
   };
   return device;
-}
-
-/** Awaits a call that must fail; returns its error as a ConnectError. */
-export async function rejectionOf(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  assert.fail('expected the call to fail');
-}
-
-/** Awaits a call that must fail with `code`; returns the ConnectError for further checks. */
-export async function rejectsWith(call: Promise<unknown>, code: Code): Promise<ConnectError> {
-  const err = await rejectionOf(call);
-  assert.equal(Code[err.code], Code[code], `expected code ${Code[code]}, got ${err.message}`);
-  return err;
-}
-
-/** The code a call ended with, or 'ok' when it succeeded. */
-export async function codeOf(call: Promise<unknown>): Promise<Code | 'ok'> {
-  try {
-    await call;
-    return 'ok';
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-}
-
-/** The fields named in an InvalidArgument's violations detail, with their messages. */
-export function violations(err: ConnectError): { field: string; message: string }[] {
-  return err.findDetails(ViolationsSchema).flatMap((detail) =>
-    detail.violations.map((v) => ({
-      field: (v.field?.elements ?? []).map((e) => e.fieldName).join('.'),
-      message: v.message,
-    })),
-  );
-}
-
-/** The field paths named by an InvalidArgument's violations. */
-export function violatedFields(err: ConnectError): string[] {
-  return violations(err).map((v) => v.field);
 }
 
 /** The account's audit trail, oldest first. */

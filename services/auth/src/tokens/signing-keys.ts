@@ -1,11 +1,18 @@
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { createLocalJWKSet, exportJWK } from 'jose';
 import type { JSONWebKeySet, JWK, JWTVerifyGetKey } from 'jose';
 import type { Database } from '@kith/db';
 import type { SealedBox } from '../crypto/sealed-box.js';
 import { isAuthenticKeyRow } from './authentic-keys.js';
+import {
+  activateSigningKey,
+  allSigningKeys,
+  deleteRetiredSigningKeys,
+  insertSigningKey,
+  lockKeyMaintenance,
+  retireSigningKey,
+} from './signing-key-store.js';
 import type { AuthDatabase, SigningKeyTable } from '../db/schema.js';
 
 export type SigningAlg = 'EdDSA' | 'ES256';
@@ -94,11 +101,7 @@ export function createSigningKeyStore(options: {
   async function load(force = false): Promise<SigningKeyTable[]> {
     const now = clock().getTime();
     if (!force && loaded && now - loaded.at < RELOAD_MS) return loaded.rows;
-    const stored = await database.db
-      .selectFrom('signing_keys')
-      .selectAll()
-      .orderBy('created_at')
-      .execute();
+    const stored = await allSigningKeys(database.db);
     // A row the KEK does not vouch for is never published nor trusted (see authentic-keys.ts).
     const rows = stored.filter((row) => isAuthenticKeyRow(row, box, SEAL_PURPOSE));
     loaded = { at: now, rows };
@@ -114,14 +117,14 @@ export function createSigningKeyStore(options: {
   }
 
   async function maintainIn(trx: Kysely<AuthDatabase>): Promise<void> {
-    await sql`select pg_advisory_xact_lock(hashtext(${LOCK_KEY}))`.execute(trx);
+    await lockKeyMaintenance(trx, LOCK_KEY);
     const now = clock();
-    const rows = await trx.selectFrom('signing_keys').selectAll().execute();
+    const rows = await allSigningKeys(trx);
     let current = rows.find((r) => r.state === 'current');
     let next = rows.find((r) => r.state === 'next');
     if (!current) {
       current = await newKeyRow(policy.alg, box, 'current', now);
-      await trx.insertInto('signing_keys').values(current).execute();
+      await insertSigningKey(trx, current);
     }
     const due =
       current.activated_at !== null &&
@@ -129,29 +132,14 @@ export function createSigningKeyStore(options: {
     const nextReady =
       next !== undefined && now.getTime() - next.created_at.getTime() >= policy.publishLeadMs;
     if (due && next && nextReady) {
-      await trx
-        .updateTable('signing_keys')
-        .set({ state: 'retired', retired_at: now })
-        .where('kid', '=', current.kid)
-        .execute();
-      await trx
-        .updateTable('signing_keys')
-        .set({ state: 'current', activated_at: now })
-        .where('kid', '=', next.kid)
-        .execute();
+      await retireSigningKey(trx, current.kid, now);
+      await activateSigningKey(trx, next.kid, now);
       next = undefined;
     }
     if (!next) {
-      await trx
-        .insertInto('signing_keys')
-        .values(await newKeyRow(policy.alg, box, 'next', now))
-        .execute();
+      await insertSigningKey(trx, await newKeyRow(policy.alg, box, 'next', now));
     }
-    await trx
-      .deleteFrom('signing_keys')
-      .where('state', '=', 'retired')
-      .where('retired_at', '<', new Date(now.getTime() - policy.retireAfterMs))
-      .execute();
+    await deleteRetiredSigningKeys(trx, new Date(now.getTime() - policy.retireAfterMs));
   }
 
   let jwkSet: { rows: SigningKeyTable[]; verify: JWTVerifyGetKey } | undefined;

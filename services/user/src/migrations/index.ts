@@ -1,5 +1,5 @@
 import type { MigrationSet } from '@kith/db';
-import { createProfiles } from './20261123T1700-profiles.js';
+import { createProfiles } from './20261123T1700_profiles.js';
 
 /** The user service's own migrations, in order (platform tables come first). */
 export const userMigrations: MigrationSet = {

@@ -1,9 +1,9 @@
+import { withTables } from '@kith/db';
 import type { ConsumerSpec } from '@kith/runtime';
 import { decodeEvent } from '@kith/runtime';
-import type { Kysely } from 'kysely';
 import type { ProfileTable } from './profile-table.js';
 
-type ProfilesDb = Kysely<{ profiles: ProfileTable }>;
+type ProfilesDb = { profiles: ProfileTable };
 
 /**
  * Profiles follow the auth service's account events. One consumer on every auth subject, so
@@ -15,7 +15,7 @@ export const profilesFromAuthEvents: ConsumerSpec = {
   subjects: 'kith.events.auth.>',
   async handle(trx, message) {
     const { payload } = decodeEvent(message.data);
-    const db = trx as unknown as ProfilesDb;
+    const db = withTables<ProfilesDb>(trx);
     if (payload.case === 'authUserRegistered') {
       // Deliberately a plain insert: the inbox already skipped redeliveries, so a second
       // application would be a bug and should fail loudly, not pass unseen.

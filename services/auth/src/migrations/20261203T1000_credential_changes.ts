@@ -1,3 +1,4 @@
+import type { Migration } from '@kith/db';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 
@@ -7,7 +8,7 @@ import type { Kysely } from 'kysely';
  * Codes stored under the old unkeyed hash can never match again, so they are removed (there is
  * no production data yet; holders regenerate them).
  */
-export const credentialChangeHardening = {
+export const credentialChangeHardening: Migration = {
   async up(db: Kysely<unknown>, { schema }: { schema: string }) {
     await sql`set local search_path to ${sql.id(schema)}`.execute(db);
     await sql`alter table email_tokens drop constraint email_tokens_purpose_check`.execute(db);

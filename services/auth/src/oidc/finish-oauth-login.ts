@@ -1,16 +1,16 @@
-import type { Principal } from '@kith/context';
 import { PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
+import { applyBootstrapAdmins } from '../admin/bootstrap.js';
+import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { PrimaryAuthResult } from '../login/complete-login.js';
-import { ipBlocked } from '../db/ip-blocks.js';
-import type { RequestMeta } from '../request-meta.js';
+import { ipBlocked } from '../admin/admin-store.js';
 import type { OidcClient } from './client.js';
 import { OidcLoginError } from './errors.js';
-import { auditOidcFailure } from './handlers-audit.js';
-import { loginWithIdentity } from './handlers-login.js';
-import { claimState } from './handlers-states.js';
-import type { OidcStateRow } from './handlers-states.js';
+import { auditOidcFailure } from './oidc-audit.js';
+import { loginWithIdentity } from './login-with-identity.js';
+import { claimState } from './oidc-store.js';
+import type { OidcStateRow } from './oidc-store.js';
 import type { OidcIdentity } from './identity.js';
 import { linkIdentity } from './link-account.js';
 import type { IdentityRow } from './link-identities.js';
@@ -39,11 +39,10 @@ export type FinishResult =
  */
 export async function finishOAuthLogin(
   app: AuthApp,
+  caller: Caller,
   input: FinishInput,
-  meta: RequestMeta,
-  principal: Principal | undefined,
 ): Promise<FinishResult> {
-  const now = app.clock();
+  const { principal, meta, now } = caller;
   // Counts against the client address's login budget, like a password login.
   await app.throttle.beforeOAuthFinish(meta.ip);
   const fail = async (providerId: string, reason: string, accountId: string | null = null) => {
@@ -75,11 +74,10 @@ export async function finishOAuthLogin(
   }
   if (state.intent === 'login' && (await ipBlocked(app.database.db, meta.ip, 'login', now))) {
     await app.database.transaction((trx) =>
-      recordAudit(trx, {
-        type: 'blocked_by_policy',
-        meta,
-        details: { action: 'login', policy: 'ip_block', method: 'oidc' },
-        at: now,
+      audit(trx, { meta, now }, 'blocked_by_policy', {
+        action: 'login',
+        policy: 'ip_block',
+        method: 'oidc',
       }),
     );
     throw new PermissionDeniedError('signing in from this network is not allowed');
@@ -106,6 +104,9 @@ export async function finishOAuthLogin(
     meta,
     now,
   });
+  // A sign-up arrives with its address verified by the provider: it may be the founder's.
+  // (A promotion revokes the token just minted; the client's refresh returns an admin one.)
+  if (login.accountCreated) await applyBootstrapAdmins(app);
   return { kind: 'login', ...login };
 }
 

@@ -1,16 +1,23 @@
-import type { Principal } from '@kith/context';
-import { InvalidArgumentError } from '@kith/errors';
+import { InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
+import { OidcIntent } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { Consent } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import type { Caller } from '../caller.js';
 import type { AuthApp } from '../app.js';
-import { loadCallerAccount } from '../db/accounts.js';
+import { loadCallerAccount } from '../accounts/caller-account.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
 import type { OidcClient } from './client.js';
 import { consentRecord } from '../accounts/consent.js';
 import { randomSecret } from '../crypto/secrets.js';
-import { OAUTH_BINDING_PREFIX, saveState } from './handlers-states.js';
-import type { OidcStateIntent } from './handlers-states.js';
+import { OAUTH_BINDING_PREFIX, saveState } from './oidc-store.js';
+import type { OidcStateIntent } from './oidc-store.js';
 import { findProviderIdentity } from './link-identities.js';
 import { providerAlreadyLinked } from './link-account.js';
+
+function stateIntent(intent: OidcIntent): OidcStateIntent {
+  if (intent === OidcIntent.LOGIN) return 'login';
+  if (intent === OidcIntent.LINK) return 'link';
+  throw new InvalidArgumentError([{ field: 'intent', message: 'must be LOGIN or LINK' }]);
+}
 
 export function oidcClientFor(app: AuthApp, providerId: string): OidcClient {
   const client = app.oidc.get(providerId);
@@ -32,21 +39,24 @@ export function oidcClientFor(app: AuthApp, providerId: string): OidcClient {
  */
 export async function startOAuthLogin(
   app: AuthApp,
+  caller: Caller,
   input: {
     providerId: string;
     redirectUri: string;
-    intent: OidcStateIntent;
-    /** Required for a link (the caller's principal); ignored for a login. */
-    principal: () => Principal;
+    intent: OidcIntent;
     /** Validated by the request's rules when present; ignored for a link. */
     consent: Consent | undefined;
   },
 ): Promise<{ authorizationUrl: string; state: string; bindingSecret: string; expiresAt: Date }> {
+  const { now } = caller;
+  await app.throttle.beforeOAuthStart(caller.meta.ip);
+  const intent = stateIntent(input.intent);
   const client = oidcClientFor(app, input.providerId);
-  const now = app.clock();
   let accountId: string | null = null;
-  if (input.intent === 'link') {
-    const principal = input.principal();
+  if (intent === 'link') {
+    // A link is for the signed-in caller only.
+    const principal = caller.principal;
+    if (!principal) throw new UnauthenticatedError();
     await app.database.transaction(async (trx) => {
       await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
       const account = await loadCallerAccount(trx, principal.userId);
@@ -63,11 +73,11 @@ export async function startOAuthLogin(
     saveState(trx, {
       started,
       providerId: input.providerId,
-      intent: input.intent,
+      intent: intent,
       accountId,
       redirectUri: input.redirectUri,
       consent:
-        input.intent === 'login' && input.consent !== undefined
+        intent === 'login' && input.consent !== undefined
           ? consentRecord(input.consent, now)
           : null,
       bindingSecret,

@@ -1,3 +1,4 @@
+import type { Migration } from '@kith/db';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 
@@ -8,7 +9,7 @@ import type { Kysely } from 'kysely';
  * returned to the client that started the flow ('' for states started before this migration,
  * which then cannot be finished; they expire within minutes anyway).
  */
-export const addDevicesAndOAuthBinding = {
+export const addDevicesAndOAuthBinding: Migration = {
   async up(db: Kysely<unknown>, { schema }: { schema: string }) {
     await sql`set local search_path to ${sql.id(schema)}`.execute(db);
     await sql`create table known_devices (

@@ -1,14 +1,10 @@
 import { FailedPreconditionError, PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
-import {
-  emailDomainBlocked,
-  findAccountByCanonicalEmail,
-  findAccountById,
-} from '../accounts/account-store.js';
+import { findAccountByCanonicalEmail, findAccountById } from '../accounts/account-store.js';
 import { accountConflict } from '../accounts/unique-violation.js';
 import type { AuthApp } from '../app.js';
-import { ipBlocked } from '../db/ip-blocks.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { emailDomainBlocked, ipBlocked } from '../admin/admin-store.js';
+import { audit } from '../audit/audit-store.js';
 import { canonicalEmail, emailDomain, InvalidEmailError } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import { completePrimaryAuth } from '../login/complete-login.js';
@@ -17,7 +13,7 @@ import type { RequestMeta } from '../request-meta.js';
 import { publishLoginSucceeded } from '../security-events.js';
 import type { Device } from '../sessions/sessions.js';
 import type { OidcClient } from './client.js';
-import { auditOidcFailure, auditOidcSuccess } from './handlers-audit.js';
+import { auditOidcFailure, auditOidcSuccess } from './oidc-audit.js';
 import type { OidcIdentity } from './identity.js';
 import { findIdentity, identityConflict, refreshIdentityEmail } from './link-identities.js';
 import { signUpWithIdentity } from './link-sign-up.js';
@@ -144,12 +140,10 @@ async function loginOrSignUp(
     if (owner !== undefined) {
       // Never linked on the e-mail alone: whoever controls the provider account (or an issuer
       // that vouches loosely) would take over the Kith account.
-      await recordAudit(trx, {
-        type: 'blocked_by_policy',
-        accountId: owner.id,
-        meta,
-        details: { reason: 'email_in_use', during: 'oidc_login', provider_id: providerId },
-        at: now,
+      await audit(trx, { accountId: owner.id, meta, now }, 'blocked_by_policy', {
+        reason: 'email_in_use',
+        during: 'oidc_login',
+        provider_id: providerId,
       });
       return { ok: false, error: emailInUse };
     }
@@ -168,11 +162,10 @@ async function loginOrSignUp(
   }
   const blocked = await signUpBlock(trx, email, meta, now);
   if (blocked !== null) {
-    await recordAudit(trx, {
-      type: 'blocked_by_policy',
-      meta,
-      details: { reason: blocked, during: 'oidc_sign_up', provider_id: providerId },
-      at: now,
+    await audit(trx, { meta, now }, 'blocked_by_policy', {
+      reason: blocked,
+      during: 'oidc_sign_up',
+      provider_id: providerId,
     });
     return { ok: false, error: () => new PermissionDeniedError('sign-up is not available') };
   }

@@ -1,6 +1,9 @@
-import type { Kysely, Selectable } from 'kysely';
+import { liveAt } from '@kith/db';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Role } from '@kith/context';
 import type { ApiKeyTable, AuthDatabase } from '../db/schema.js';
+import type { AuthApp } from '../app.js';
+import { newestFirstPage } from '../db/paging.js';
 
 export type ApiKeyRow = Selectable<ApiKeyTable>;
 
@@ -18,7 +21,7 @@ export async function countActiveKeys(
     .select((eb) => eb.fn.countAll<string | number>().as('count'))
     .where('account_id', '=', accountId)
     .where('revoked_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .where(liveAt(now))
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
@@ -65,7 +68,7 @@ export async function liveKeyHashes(
     .select('key_hash')
     .where('account_id', '=', accountId)
     .where('revoked_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .where(liveAt(now))
     .execute();
   return rows.map((r) => r.key_hash);
 }
@@ -119,4 +122,39 @@ export async function touchLastUsed(
       ]),
     )
     .execute();
+}
+
+export function insertApiKey(
+  db: Kysely<AuthDatabase>,
+  row: Insertable<ApiKeyTable>,
+): Promise<ApiKeyRow> {
+  return db.insertInto('api_keys').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function markKeyRevoked(
+  db: Kysely<AuthDatabase>,
+  id: string,
+  now: Date,
+): Promise<void> {
+  await db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', id).execute();
+}
+
+/** A page of the account's keys, newest first; only live ones unless `includeInactive`. */
+export function ownKeysPage(
+  app: Pick<AuthApp, 'pageTokens'>,
+  db: Kysely<AuthDatabase>,
+  input: {
+    accountId: string;
+    includeInactive: boolean;
+    now: Date;
+    pageSize: number;
+    pageToken: string;
+  },
+) {
+  let query = db.selectFrom('api_keys').selectAll().where('account_id', '=', input.accountId);
+  if (!input.includeInactive) {
+    query = query.where('revoked_at', 'is', null).where(liveAt(input.now));
+  }
+  const binding = `auth.ListApiKeys|${input.accountId}|${input.includeInactive}`;
+  return newestFirstPage(app, query, input, binding);
 }

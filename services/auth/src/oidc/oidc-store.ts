@@ -1,6 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import { sha256Hex } from '../crypto/secrets.js';
-import type { AuthDatabase, OidcStateTable } from '../db/schema.js';
+import { uuidv7 } from 'uuidv7';
+import type { AuthDatabase, OidcIdentityTable, OidcStateTable } from '../db/schema.js';
+import type { OidcIdentity } from './identity.js';
 import type { OidcStartResult } from './client.js';
 import type { ConsentRecord } from '../accounts/consent.js';
 
@@ -95,4 +97,79 @@ export async function claimState(
   if (row.expires_at <= input.now) return { ok: false, reason: 'state_expired' };
   if (row.provider_id !== input.providerId) return { ok: false, reason: 'provider_mismatch' };
   return { ok: true, row };
+}
+
+// Linked identities.
+
+export type IdentityRow = Selectable<OidcIdentityTable>;
+
+/** The account an identity (issuer + subject, the provider's stable key) belongs to, if any. */
+export async function findIdentity(
+  db: Kysely<AuthDatabase>,
+  issuer: string,
+  subject: string,
+): Promise<IdentityRow | undefined> {
+  return db
+    .selectFrom('oidc_identities')
+    .selectAll()
+    .where('issuer', '=', issuer)
+    .where('subject', '=', subject)
+    .executeTakeFirst();
+}
+
+/** The account's identity at one configured provider (at most one per provider). */
+export async function findProviderIdentity(
+  db: Kysely<AuthDatabase>,
+  accountId: string,
+  providerId: string,
+): Promise<IdentityRow | undefined> {
+  return db
+    .selectFrom('oidc_identities')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('provider_id', '=', providerId)
+    .executeTakeFirst();
+}
+
+export async function countIdentities(
+  db: Kysely<AuthDatabase>,
+  accountId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('oidc_identities')
+    .select((eb) => eb.fn.countAll<string | number | bigint>().as('count'))
+    .where('account_id', '=', accountId)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function insertIdentity(
+  db: Kysely<AuthDatabase>,
+  input: { accountId: string; providerId: string; identity: OidcIdentity; now: Date },
+): Promise<IdentityRow> {
+  return db
+    .insertInto('oidc_identities')
+    .values({
+      id: uuidv7(),
+      account_id: input.accountId,
+      provider_id: input.providerId,
+      issuer: input.identity.issuer,
+      subject: input.identity.subject,
+      email: input.identity.email ?? '',
+      linked_at: input.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function deleteIdentity(db: Kysely<AuthDatabase>, id: string): Promise<void> {
+  await db.deleteFrom('oidc_identities').where('id', '=', id).execute();
+}
+
+export async function updateIdentityEmail(
+  db: Kysely<AuthDatabase>,
+  id: string,
+  email: string,
+): Promise<void> {
+  await db.updateTable('oidc_identities').set({ email }).where('id', '=', id).execute();
 }

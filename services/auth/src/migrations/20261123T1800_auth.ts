@@ -1,3 +1,4 @@
+import type { Migration } from '@kith/db';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 
@@ -182,7 +183,7 @@ const statements = [
   `create index email_domain_blocks_created on email_domain_blocks (created_at desc, id desc)`,
 ];
 
-export const createAuthSchema = {
+export const createAuthSchema: Migration = {
   async up(db: Kysely<unknown>, { schema }: { schema: string }) {
     await sql`set local search_path to ${sql.id(schema)}`.execute(db);
     for (const statement of statements) await sql.raw(statement).execute(db);

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { recordAudit } from '../audit/audit-log.js';
+import { audit } from '../audit/audit-store.js';
 import type { AuthDatabase } from '../db/schema.js';
 import type { PrimaryAuthResult } from '../login/complete-login.js';
 import type { RequestMeta } from '../request-meta.js';
@@ -16,13 +16,12 @@ export async function auditOidcFailure(
     accountId?: string | null;
   },
 ): Promise<void> {
-  await recordAudit(trx, {
-    type: 'login_failed',
-    accountId: entry.accountId ?? null,
-    meta: entry.meta,
-    details: { method: 'oidc', provider_id: entry.providerId, reason: entry.reason },
-    at: entry.now,
-  });
+  await audit(
+    trx,
+    { accountId: entry.accountId ?? null, meta: entry.meta, now: entry.now },
+    'login_failed',
+    { method: 'oidc', provider_id: entry.providerId, reason: entry.reason },
+  );
 }
 
 export async function auditOidcSuccess(
@@ -38,16 +37,19 @@ export async function auditOidcSuccess(
 ): Promise<void> {
   // A challenged login is audited (login_challenged) where the challenge is made.
   if (!('tokens' in entry.result)) return;
-  await recordAudit(trx, {
-    type: 'login_succeeded',
-    accountId: entry.accountId,
-    sessionId: entry.result.tokens.sessionId ?? null,
-    meta: entry.meta,
-    details: {
+  await audit(
+    trx,
+    {
+      accountId: entry.accountId,
+      sessionId: entry.result.tokens.sessionId ?? null,
+      meta: entry.meta,
+      now: entry.now,
+    },
+    'login_succeeded',
+    {
       method: 'oidc',
       provider_id: entry.providerId,
       account_created: String(entry.accountCreated),
     },
-    at: entry.now,
-  });
+  );
 }

@@ -1,7 +1,5 @@
-import type { Revocation } from '@kith/authn';
 import type { Kysely } from 'kysely';
 import type { AuthDatabase } from '../db/schema.js';
-import { validAfterSeconds } from '../tokens/access-token.js';
 
 /**
  * Deletes everything the auth service keeps about a user that could sign anyone in or identify
@@ -12,20 +10,20 @@ import { validAfterSeconds } from '../tokens/access-token.js';
  * The audit log is not touched: it is append-only (a trigger refuses UPDATE and DELETE), and
  * its rows hold ids, addresses and user agents, no credentials.
  *
- * Returns what every verifier must forget (nothing when the account is already gone).
+ * Returns the ids of the sessions and the hashes of the API keys it deleted; undefined when the
+ * account is already gone.
  */
-export async function eraseCredentials(
+export async function deleteCredentials(
   trx: Kysely<AuthDatabase>,
   userId: string,
-  now: Date,
-): Promise<Revocation[]> {
+): Promise<{ sessionIds: string[]; keyHashes: string[] } | undefined> {
   const account = await trx
     .selectFrom('accounts')
     .select('id')
     .where('id', '=', userId)
     .forUpdate()
     .executeTakeFirst();
-  if (!account) return [];
+  if (!account) return undefined;
   const sessions = await trx
     .selectFrom('sessions')
     .select('id')
@@ -48,9 +46,5 @@ export async function eraseCredentials(
   await trx.deleteFrom('oidc_states').where('account_id', '=', userId).execute();
   await trx.deleteFrom('email_tokens').where('account_id', '=', userId).execute();
   await trx.deleteFrom('accounts').where('id', '=', userId).execute();
-  return [
-    { kind: 'user', userId, validAfter: validAfterSeconds(now) },
-    ...sessionIds.map((sessionId): Revocation => ({ kind: 'session', sessionId })),
-    ...keys.map((k): Revocation => ({ kind: 'api_key', keyHash: k.key_hash })),
-  ];
+  return { sessionIds, keyHashes: keys.map((k) => k.key_hash) };
 }

@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
 import { UnauthenticatedError } from '@kith/errors';
-import type { Account, AuthDatabase } from './schema.js';
+import type { Kysely } from 'kysely';
+import type { Account, AuthDatabase } from '../db/schema.js';
+import { findAccountById } from './account-store.js';
 
 /** The caller's own account; a missing or disabled one means the credentials are no good. */
 export async function loadCallerAccount(
@@ -8,9 +9,7 @@ export async function loadCallerAccount(
   userId: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<Account> {
-  let query = db.selectFrom('accounts').selectAll().where('id', '=', userId);
-  if (options.forUpdate) query = query.forUpdate();
-  const account = await query.executeTakeFirst();
+  const account = await findAccountById(db, userId, options);
   if (!account || account.disabled_at !== null) throw new UnauthenticatedError();
   return account;
 }
