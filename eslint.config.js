@@ -51,9 +51,6 @@ export default tseslint.config(
       '**/*.test.ts',
       '**/testing/**',
       'services/embedded/src/e2e/**',
-      // Not yet moved into their domain's store (issue 9, item 2): each leaves this list when
-      // its queries do, and nothing may join it.
-      'services/user/src/profiles/from-auth-events.ts',
     ],
     rules: {
       'no-restricted-syntax': [

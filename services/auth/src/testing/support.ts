@@ -13,7 +13,7 @@ import type { OutboxTables } from '@kith/bus';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { TokenPair } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { decodeEvent } from '@kith/runtime';
-import type { Kysely } from 'kysely';
+import { withTables } from '@kith/db';
 import { freshIp } from '@kith/testkit';
 import type { AuthHarness } from './harness.js';
 
@@ -156,7 +156,7 @@ export async function auditTrail(
 
 /** The payloads of every event in the auth outbox, oldest first. */
 export async function outboxPayloads(h: AuthHarness) {
-  const outbox = h.app.database.db as unknown as Kysely<OutboxTables>;
+  const outbox = withTables<OutboxTables>(h.app.database.db);
   const rows = await outbox.selectFrom('outbox').select('data').orderBy('id').execute();
   return rows.map((r) => decodeEvent(r.data).payload);
 }

@@ -1,9 +1,8 @@
 import { withTables } from '@kith/db';
 import type { ConsumerSpec } from '@kith/runtime';
 import { decodeEvent } from '@kith/runtime';
-import type { ProfileTable } from './profile-table.js';
-
-type ProfilesDb = { profiles: ProfileTable };
+import { deleteProfile, insertProfile } from './profile-store.js';
+import type { ProfilesDb } from './profile-store.js';
 
 /**
  * Profiles follow the auth service's account events. One consumer on every auth subject, so
@@ -19,20 +18,12 @@ export const profilesFromAuthEvents: ConsumerSpec = {
     if (payload.case === 'authUserRegistered') {
       // Deliberately a plain insert: the inbox already skipped redeliveries, so a second
       // application would be a bug and should fail loudly, not pass unseen.
-      await db
-        .insertInto('profiles')
-        .values({
-          user_id: payload.value.userId,
-          username: payload.value.username,
-          display_name: payload.value.username,
-          locale: payload.value.locale,
-          deleted_at: null,
-        })
-        .execute();
+      const { userId, username, locale } = payload.value;
+      await insertProfile(db, { userId, username, locale });
     } else if (payload.case === 'authRegistrationExpired') {
       // A sign-up never verified: its profile goes for good (nobody else ever saw it), which
       // frees the username here too. Deleting what is gone does nothing.
-      await db.deleteFrom('profiles').where('user_id', '=', payload.value.userId).execute();
+      await deleteProfile(db, payload.value.userId);
     }
   },
 };
