@@ -1,5 +1,7 @@
 export { defineService, implement } from './module.js';
 export { rpc } from './rpc-name.js';
+export { callerOf, requestMeta, signedInCaller, staffCaller } from './caller.js';
+export type { Caller, RequestMeta, SignedInCaller } from './caller.js';
 export { defineAccess } from './access.js';
 export type { Access, AccessCheck, AccessTable } from './access.js';
 export type {

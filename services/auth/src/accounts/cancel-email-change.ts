@@ -1,10 +1,10 @@
 import { UnauthenticatedError } from '@kith/errors';
-import type { Caller } from '../caller.js';
+import type { Caller } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
 import type { AuthDatabase } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import { findAccountById } from './account-store.js';
 import { invalidLinkError, redeemEmailToken } from './email-tokens.js';
 import { dropPendingEmailChange } from './pending-email.js';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, PermissionDeniedError } from '@kith/errors';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
 import { emailDomain, maskEmail } from '../credentials/index.js';

@@ -1,5 +1,5 @@
 import { UnauthenticatedError } from '@kith/errors';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
 import { publishPasswordChanged } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';

@@ -2,7 +2,7 @@ import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
 import type { Account } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import { signedInAttempt } from '../throttle.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { AuthApp } from '../app.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { loadCallerAccount } from './caller-account.js';
 import { toAccountMessage } from './account-message.js';
 import { linkedIdentities, unusedRecoveryCodes } from './account-store.js';

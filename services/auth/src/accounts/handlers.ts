@@ -1,7 +1,7 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { AuthApp } from '../app.js';
-import { callerOf, signedInCaller } from '../caller.js';
+import { callerOf, signedInCaller } from '@kith/runtime';
 import { cancelEmailChange } from './cancel-email-change.js';
 import { changeEmail } from './change-email.js';
 import { changePassword } from './change-password.js';

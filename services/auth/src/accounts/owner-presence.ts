@@ -3,7 +3,7 @@ import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
 import type { Account } from '../db/schema.js';
 import { useTotpCode } from '../mfa/factors.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import { signedInAttempt } from '../throttle.js';
 import { findAccountById } from './account-store.js';
 import { confirmCurrentPassword } from './current-password.js';

@@ -1,9 +1,9 @@
 import { applyBootstrapAdmins } from '../admin/bootstrap.js';
-import type { Caller } from '../caller.js';
+import type { Caller } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
 import { publishPasswordChanged } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import { sendMail } from './account-mail.js';
 import { findAccountByCanonicalEmail, findAccountById, updateAccount } from './account-store.js';
 import { cutAccess } from '../sessions/cut-access.js';

@@ -1,6 +1,6 @@
 import { AlreadyExistsError, InvalidArgumentError, PermissionDeniedError } from '@kith/errors';
 import type { Consent } from '@kith/gen/kith/auth/v1/auth_pb.js';
-import type { Caller } from '../caller.js';
+import type { Caller } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { AuthApp } from '../app.js';
@@ -9,7 +9,7 @@ import { consentRecord } from './consent.js';
 import { audit } from '../audit/audit-store.js';
 import { emailDomain } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import { sendMail } from './account-mail.js';
 import { findAccountByCanonicalEmail, insertAccount, usernameTaken } from './account-store.js';
 import { emailLink, issueEmailToken } from './email-tokens.js';

@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
 import { applyBootstrapAdmins } from '../admin/bootstrap.js';
-import type { Caller } from '../caller.js';
+import type { Caller } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
 import { publishEmailChanged } from '../security-events.js';
@@ -8,7 +8,7 @@ import { audit } from '../audit/audit-store.js';
 import { canonicalEmail, maskEmail } from '../credentials/index.js';
 import { loadCallerAccount } from './caller-account.js';
 import type { Account, AuthDatabase, AuthTrx, EmailTokenPurpose } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import { sendMail } from './account-mail.js';
 import {
   emailTakenByOther,

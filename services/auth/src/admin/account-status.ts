@@ -3,7 +3,7 @@ import { FailedPreconditionError, NotFoundError } from '@kith/errors';
 import { findAccountByCanonicalEmail, findAccountById } from '../accounts/account-store.js';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { canonicalEmail } from '../credentials/index.js';
 import type { Account, AuthTrx } from '../db/schema.js';
 import { cutAccess } from '../sessions/cut-access.js';

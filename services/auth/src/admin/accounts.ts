@@ -1,7 +1,7 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import type { AuthApp } from '../app.js';
-import { staffCaller } from '../caller.js';
+import { staffCaller } from '@kith/runtime';
 import { disableAccount, enableAccount, lookupAccount, setRole } from './account-status.js';
 import { resetMfa } from './reset-mfa.js';
 import { roleFromProto } from './roles.js';

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '@kith/errors';
 import type { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import type { AuthApp } from '../app.js';
 import { listAuditEvents } from '../audit/list-audit-events.js';
-import { staffCaller } from '../caller.js';
+import { staffCaller } from '@kith/runtime';
 import { auditTypeFromProto, auditTypeToProto } from './audit-types.js';
 
 /** Searches the append-only auth audit log, newest first. */

@@ -5,7 +5,7 @@ import type { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { IpBlockScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { EmailDomainBlockSchema, IpBlockSchema } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { AuthApp } from '../app.js';
-import { staffCaller } from '../caller.js';
+import { staffCaller } from '@kith/runtime';
 import type { IpBlockTable } from '../db/schema.js';
 import type { EmailDomainBlockRow, IpBlockRow } from './admin-store.js';
 import {

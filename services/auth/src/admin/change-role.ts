@@ -6,7 +6,7 @@ import { liveKeyHashes } from '../api-keys/api-key-store.js';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
 import type { Account, AuthTrx } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import { revocationReason } from '../security-events.js';
 
 /**

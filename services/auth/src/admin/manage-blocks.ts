@@ -2,7 +2,7 @@ import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@kith/e
 import { uuidv7 } from 'uuidv7';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { emailDomain, InvalidEmailError } from '../credentials/index.js';
 import type { IpBlockTable } from '../db/schema.js';
 import {

@@ -5,7 +5,7 @@ import { mfaResetMail } from '../accounts/mail-templates.js';
 import type { AuthApp } from '../app.js';
 import { publishMfaChanged } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { removeTotp } from '../mfa/totp-enrolment.js';
 import { cutAccess } from '../sessions/cut-access.js';
 import { hasRecoveryCodes } from './admin-store.js';

@@ -1,6 +1,6 @@
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 
 /**
  * Staff reading personal data (an account, the audit log) is itself audited, with who, what

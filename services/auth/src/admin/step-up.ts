@@ -1,7 +1,7 @@
 import type { StaffStepUp } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { confirmOwnerPresent } from '../accounts/owner-presence.js';
 import type { AuthApp } from '../app.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { loadCallerAccount } from '../accounts/caller-account.js';
 
 /** What the staff member offered as step-up in the request. */

@@ -7,7 +7,7 @@ import { confirmOwnerPresent } from '../accounts/owner-presence.js';
 import type { PresenceOffer } from '../accounts/owner-presence.js';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { loadCallerAccount } from '../accounts/caller-account.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
 import { countActiveKeys, insertApiKey } from './api-key-store.js';

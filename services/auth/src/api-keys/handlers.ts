@@ -2,7 +2,7 @@ import { durationMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { AuthApp } from '../app.js';
-import { signedInCaller } from '../caller.js';
+import { signedInCaller } from '@kith/runtime';
 import { toApiKeyMessage } from './api-key-message.js';
 import { createApiKey } from './create-api-key.js';
 import { listApiKeys } from './list-api-keys.js';

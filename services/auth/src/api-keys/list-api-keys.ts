@@ -1,5 +1,5 @@
 import type { AuthApp } from '../app.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { ownKeysPage } from './api-key-store.js';
 
 /** ListApiKeys: the caller's keys, newest first; live ones only unless `includeInactive`. */

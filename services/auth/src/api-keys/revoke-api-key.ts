@@ -1,7 +1,7 @@
 import { NotFoundError } from '@kith/errors';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { findOwnKey, markKeyRevoked } from './api-key-store.js';
 
 /** RevokeApiKey: the caller's own key; anyone else's and none at all are the same NotFound. */

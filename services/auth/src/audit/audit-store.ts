@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { AuthDatabase } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import { fetchPage } from '@kith/db';
 import type { PageTokenCodec } from '@kith/db';
 /** Audit event types, the lowercase names of `kith.auth.v1.AuditEventType`. */

@@ -1,6 +1,6 @@
 import { recordStaffAccess } from '../admin/staff-access.js';
 import type { AuthApp } from '../app.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { auditEventsPage } from './audit-store.js';
 import type { AuditFilters } from './audit-store.js';
 

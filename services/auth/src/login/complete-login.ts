@@ -6,7 +6,7 @@ import { maskEmail } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
 import { challengeMessage, createChallenge, generateEmailCode } from '../mfa/challenges.js';
 import type { ChallengeMethod, MfaChallengeInit } from '../mfa/challenges.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import { hasEverSignedIn } from '../sessions/session-store.js';
 import type { Device, TokenPairInit } from '../sessions/sessions.js';
 

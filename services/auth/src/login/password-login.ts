@@ -1,6 +1,6 @@
 import { FailedPreconditionError, PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
-import type { Caller } from '../caller.js';
+import type { Caller } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
 import { publishLoginSucceeded } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';

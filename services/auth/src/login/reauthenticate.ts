@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
 import { updateAccount } from '../accounts/account-store.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
 import { loadCallerAccount } from '../accounts/caller-account.js';

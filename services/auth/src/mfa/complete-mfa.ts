@@ -1,7 +1,7 @@
 import { InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
 import { findAccountById } from '../accounts/account-store.js';
-import type { Caller } from '../caller.js';
+import type { Caller } from '@kith/runtime';
 import { findChallengeAccount } from './mfa-store.js';
 import type { AuthApp } from '../app.js';
 import { publishLoginSucceeded } from '../security-events.js';

@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError } from '@kith/errors';
 import type { Kysely } from 'kysely';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { factorRequired } from './complete-mfa.js';
 import type { AuthApp } from '../app.js';
 import { publishMfaChanged } from '../security-events.js';

@@ -1,6 +1,6 @@
 import { PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
 import { applyBootstrapAdmins } from '../admin/bootstrap.js';
-import type { Caller } from '../caller.js';
+import type { Caller } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
 import type { PrimaryAuthResult } from '../login/complete-login.js';

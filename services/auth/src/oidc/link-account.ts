@@ -1,9 +1,9 @@
 import { FailedPreconditionError, NotFoundError } from '@kith/errors';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
 import { loadCallerAccount } from '../accounts/caller-account.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import { requireRecentAuth } from '../sessions/recent-auth.js';
 import type { OidcIdentity } from './identity.js';
 import {

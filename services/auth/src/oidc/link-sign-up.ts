@@ -6,7 +6,7 @@ import type { AuthApp } from '../app.js';
 import { audit } from '../audit/audit-store.js';
 import { normalizeUsername, usernameSkeleton } from '../credentials/index.js';
 import type { Account, AuthDatabase } from '../db/schema.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import type { OidcIdentity } from './identity.js';
 import { insertIdentity } from './link-identities.js';
 import { usernameBase, usernameCandidates } from './link-username.js';

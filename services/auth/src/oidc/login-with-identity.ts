@@ -9,7 +9,7 @@ import { canonicalEmail, emailDomain, InvalidEmailError } from '../credentials/i
 import type { Account, AuthDatabase } from '../db/schema.js';
 import { completePrimaryAuth } from '../login/complete-login.js';
 import type { PrimaryAuthResult } from '../login/complete-login.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 import { publishLoginSucceeded } from '../security-events.js';
 import type { Device } from '../sessions/sessions.js';
 import type { OidcClient } from './client.js';

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { audit } from '../audit/audit-store.js';
 import type { AuthDatabase } from '../db/schema.js';
 import type { PrimaryAuthResult } from '../login/complete-login.js';
-import type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '@kith/runtime';
 
 // Audit entries of OIDC logins: the provider and a reason, never a code, token or address.
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
 import { OidcIntent } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { Consent } from '@kith/gen/kith/auth/v1/auth_pb.js';
-import type { Caller } from '../caller.js';
+import type { Caller } from '@kith/runtime';
 import type { AuthApp } from '../app.js';
 import { loadCallerAccount } from '../accounts/caller-account.js';
 import { requireRecentAuth } from '../sessions/recent-auth.js';

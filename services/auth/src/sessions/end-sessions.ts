@@ -4,7 +4,7 @@ import type { AuthApp } from '../app.js';
 import { revocationReason } from '../security-events.js';
 import { dropPendingEmailChange } from '../accounts/pending-email.js';
 import { audit } from '../audit/audit-store.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { forgetDevices } from '../devices/known-devices.js';
 import { ownsSession } from './session-store.js';
 

@@ -2,7 +2,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { AuthApp } from '../app.js';
-import { callerOf, signedInCaller } from '../caller.js';
+import { callerOf, signedInCaller } from '@kith/runtime';
 import { logout, logoutAll, revokeSession } from './end-sessions.js';
 import { listSessions } from './list-sessions.js';
 import { refreshSession } from './refresh-session.js';

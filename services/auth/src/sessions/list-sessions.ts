@@ -1,5 +1,5 @@
 import type { AuthApp } from '../app.js';
-import type { SignedInCaller } from '../caller.js';
+import type { SignedInCaller } from '@kith/runtime';
 import { liveSessionsPage } from './session-store.js';
 
 /** ListSessions: the caller's sessions still usable now, newest first. */

@@ -3,7 +3,7 @@ import type { AuthApp } from '../app.js';
 import { publishUserActive, revocationReason } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
 import { findAccountById } from '../accounts/account-store.js';
-import type { Caller } from '../caller.js';
+import type { Caller } from '@kith/runtime';
 import { sha256Hex } from '../crypto/secrets.js';
 import {
   findRefreshTokenForUpdate,

@@ -1,9 +1,14 @@
 import type { HandlerContext } from '@connectrpc/connect';
 import type { Principal, Role } from '@kith/context';
-import { principalKey } from '@kith/context';
+import { clientAddressKey, principalKey, requestIdKey } from '@kith/context';
 import { requirePrincipal, requireRole } from '@kith/interceptors';
-import { requestMeta } from './request-meta.js';
-import type { RequestMeta } from './request-meta.js';
+
+/** Who is asking, from where: recorded on sessions and in audit logs. */
+export interface RequestMeta {
+  ip: string;
+  userAgent: string;
+  requestId: string;
+}
 
 /**
  * Who is asking, from where, and the time the request is judged at: what a handler reads on
@@ -23,6 +28,14 @@ export interface SignedInCaller extends Caller {
 
 type RequestContext = Pick<HandlerContext, 'values' | 'requestHeader'>;
 type Clocked = { clock(): Date };
+
+export function requestMeta(ctx: RequestContext): RequestMeta {
+  return {
+    ip: ctx.values.get(clientAddressKey),
+    userAgent: (ctx.requestHeader.get('user-agent') ?? '').slice(0, 512),
+    requestId: ctx.values.get(requestIdKey),
+  };
+}
 
 /** Anyone: the principal when credentials came along. */
 export function callerOf(app: Clocked, ctx: RequestContext): Caller {
