@@ -10,7 +10,14 @@ import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { ConsumedMessage } from '@kith/runtime';
 import { uuidv7 } from 'uuidv7';
 import { audit } from '../audit/audit-store.js';
-import { auditTrail, rejectsWith, seedUser, startAuthHarness } from '../testing/index.js';
+import { KithService } from '@kith/gen/kith/events/v1/data_events_pb.js';
+import {
+  auditTrail,
+  outboxPayloads,
+  rejectsWith,
+  seedUser,
+  startAuthHarness,
+} from '../testing/index.js';
 import type { AuthHarness } from '../testing/index.js';
 import { onUserErased } from './on-user-erased.js';
 
@@ -190,4 +197,19 @@ test('other user events on the subject are ignored', async () => {
   );
   assert.equal((await rowsOf(user.userId)).accounts, 1);
   await h.as(user.accessToken).auth.listSessions({});
+});
+
+test('auth acknowledges its part of the erasure saga, also for a user it held nothing of', async () => {
+  const acks = async (userId: string) =>
+    (await outboxPayloads(h)).filter(
+      (p) => p.case === 'dataErasureCompleted' && p.value.userId === userId,
+    );
+  const user = await seedUser(h);
+  await deliver(message({ case: 'userErased', value: { userId: user.userId } }));
+  const [ack, ...more] = await acks(user.userId);
+  assert.equal(more.length, 0);
+  assert.equal(ack?.case === 'dataErasureCompleted' && ack.value.service, KithService.AUTH);
+  const stranger = crypto.randomUUID();
+  await deliver(message({ case: 'userErased', value: { userId: stranger } }));
+  assert.equal((await acks(stranger)).length, 1);
 });
