@@ -134,7 +134,15 @@ describe.skipIf(skip)('shutdown of a distributed service under load', () => {
       }
     })();
 
+    // At least a second of load, and at least 60 requests answered before the signal: on a
+    // loaded machine the open loop can fall behind its schedule, and a fixed sleep would then
+    // signal before there is a load worth the name.
     await new Promise((r) => setTimeout(r, 1000));
+    await waitFor(async () => sent.filter((s) => s.ok !== undefined).length >= 60, {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+      what: '60 requests answered before SIGTERM',
+    });
     const sigtermAt = Date.now();
     child.kill('SIGTERM');
     const killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
