@@ -1,9 +1,17 @@
 import { NotificationService } from '@kith/gen/kith/user/v1/notification_pb.js';
 import { UserAdminService } from '@kith/gen/kith/user/v1/user_admin_pb.js';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
-import { defineService, rpc } from '@kith/runtime';
+import { defineService, implement, rpc } from '@kith/runtime';
+import type { ServiceContext, ServiceParts } from '@kith/runtime';
+import { createUserApp } from './app.js';
+import type { UserApp, UserAreaParts } from './app.js';
+import type { UserDatabase } from './db/schema.js';
+import { graphParts } from './graph/parts.js';
+import { lifecycleParts } from './lifecycle/parts.js';
 import { userMigrations } from './migrations/index.js';
-import { profilesFromAuthEvents } from './profiles/from-auth-events.js';
+import { notificationsParts } from './notifications/parts.js';
+import { profilesParts } from './profiles/parts.js';
+import { pushParts } from './push/parts.js';
 
 /**
  * What an API key may call here. Profile reads (profiles, search, the follower lists a profile
@@ -26,13 +34,43 @@ const apiKeyScopes = {
   [rpc(NotificationService, 'getNotificationPreferences')]: 'notifications:read',
 } as const;
 
-/** Profiles, settings, the follow graph, blocks, mutes and notifications (its own issue). */
-export const userModule = defineService({
+/** The user parts, and the app they were built from (tests reach its database). */
+export type UserParts = ServiceParts<UserDatabase> & { app: UserApp };
+
+/** Builds the user service from its areas: each contributes handlers, consumers and daemons. */
+export function createUserParts(ctx: ServiceContext<UserDatabase>): UserParts {
+  const app = createUserApp(ctx);
+  const areas: UserAreaParts[] = [
+    profilesParts(app),
+    graphParts(app),
+    notificationsParts(app),
+    pushParts(app),
+    lifecycleParts(app),
+  ];
+  const closers = areas.flatMap((area) => (area.close ? [area.close] : []));
+  return {
+    app,
+    handlers: [
+      implement(UserService, Object.assign({}, ...areas.map((area) => area.user))),
+      implement(NotificationService, Object.assign({}, ...areas.map((area) => area.notification))),
+      implement(UserAdminService, Object.assign({}, ...areas.map((area) => area.admin))),
+    ],
+    consumers: areas.flatMap((area) => area.consumers ?? []),
+    daemons: areas.flatMap((area) => area.daemons ?? []),
+    http: Object.assign({}, ...areas.map((area) => area.http)),
+    close: async () => {
+      for (const close of closers) await close();
+    },
+  };
+}
+
+/** Profiles, settings, the follow graph, blocks, mutes, notifications, push, export and erasure. */
+export const userModule = defineService<UserDatabase>({
   name: 'user',
   services: [UserService, NotificationService, UserAdminService],
   publicMethods: [rpc(UserService, 'getProfile'), rpc(UserService, 'getProfiles')],
   requiredRoles: { [UserAdminService.typeName]: 'admin' },
   apiKeyScopes,
   migrations: userMigrations,
-  create: () => ({ consumers: [profilesFromAuthEvents] }),
+  create: (ctx) => createUserParts(ctx),
 });

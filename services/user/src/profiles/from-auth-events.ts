@@ -1,5 +1,6 @@
 import { withTables } from '@kith/db';
 import type { ConsumerSpec } from '@kith/runtime';
+import type { UserDatabase } from '../db/schema.js';
 import { decodeEvent } from '@kith/runtime';
 import { deleteProfile, insertProfile } from './profile-store.js';
 import type { ProfilesDb } from './profile-store.js';
@@ -9,7 +10,7 @@ import type { ProfilesDb } from './profile-store.js';
  * the events of one account are applied in the order they happened (a sign-up's creation
  * before its expiry), even after the service was down for a week.
  */
-export const profilesFromAuthEvents: ConsumerSpec = {
+export const profilesFromAuthEvents: ConsumerSpec<UserDatabase> = {
   durable: 'profiles-from-auth',
   subjects: 'kith.events.auth.>',
   async handle(trx, message) {
