@@ -1,9 +1,9 @@
 import type { MigrationSet } from '@kith/db';
 import { createProfiles } from './20261123T1700_profiles.js';
-import { createBlocksAndMutes } from './20261203T1600_blocks_mutes.js';
+import { createGraph } from './20261203T1600_graph.js';
 
 /** The user service's own migrations, in order (platform tables come first). */
 export const userMigrations: MigrationSet = {
   '20261123T1700_profiles': createProfiles,
-  '20261203T1600_blocks_mutes': createBlocksAndMutes,
+  '20261203T1600_graph': createGraph,
 };
