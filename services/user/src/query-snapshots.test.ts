@@ -16,6 +16,8 @@ const stores: Record<string, Calls> = {
     insertProfile: (db) =>
       profiles.insertProfile(db, { userId: USER, username: 'ann', locale: 'en' }),
     deleteProfile: (db) => profiles.deleteProfile(db, USER),
+    setDeletionScheduled: (db) =>
+      profiles.setDeletionScheduled(db, USER, new Date('2026-12-31T00:00:00Z')),
   },
 };
 

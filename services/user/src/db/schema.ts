@@ -1,8 +1,9 @@
 import type { GraphDb } from '../graph/relationship-store.js';
 import type { ProfilesDb } from '../profiles/profile-store.js';
+import type { PushJobsDb } from '../push/push-job-store.js';
 
 /**
  * Every table of the user schema. Each area declares the tables its store reads and writes
  * (`ProfilesDb`, `GraphDb`, …); the service's database is their union.
  */
-export type UserDatabase = ProfilesDb & GraphDb;
+export type UserDatabase = ProfilesDb & GraphDb & PushJobsDb;

@@ -1,9 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { ProfileTable } from './profile-table.js';
+import type { ContactTable, SettingsTable } from './settings-table.js';
 
 /** The tables the profile store reads and writes. */
 export interface ProfilesDb {
   profiles: ProfileTable;
+  settings: SettingsTable;
+  contacts: ContactTable;
 }
 
 /** A new profile for a registered account, named after its username until the user says otherwise. */
@@ -26,4 +29,20 @@ export async function insertProfile(
 /** Removes a profile for good; nothing happens when it is already gone. */
 export async function deleteProfile(db: Kysely<ProfilesDb>, userId: string): Promise<void> {
   await db.deleteFrom('profiles').where('user_id', '=', userId).execute();
+}
+
+/**
+ * Marks a pending account deletion (hiding the profile from everyone but its owner), or clears
+ * it with null when the deletion is cancelled.
+ */
+export async function setDeletionScheduled(
+  db: Kysely<ProfilesDb>,
+  userId: string,
+  scheduledFor: Date | null,
+): Promise<void> {
+  await db
+    .updateTable('profiles')
+    .set({ deletion_scheduled_for: scheduledFor })
+    .where('user_id', '=', userId)
+    .execute();
 }

@@ -9,4 +9,6 @@ export interface ProfileTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   deleted_at: Date | null;
+  /** Set while an account deletion is pending: the profile is hidden from everyone but its owner. */
+  deletion_scheduled_for: Generated<Date | null>;
 }
