@@ -19,8 +19,8 @@ select "g"."group_key", "n"."type", "n"."subject_kind", "n"."subject_id", "n"."w
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = false, $3 = 4, $4 = 7, $5 = false, $6 = 2026-12-03T12:00:00.000Z, $7 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $8 = 21
 
 -- groupActors
-select "user"."notifications"."group_key", "user"."profiles"."user_id" as "actor_id", "user"."profiles"."username", "user"."profiles"."display_name", max("user"."notifications"."created_at") as "last_at" from "user"."notifications" inner join "user"."profiles" on "user"."profiles"."user_id" = "user"."notifications"."actor_id" where "user"."notifications"."recipient_id" = $1 and "user"."notifications"."group_key" in ($2) group by "user"."notifications"."group_key", "user"."profiles"."user_id", "user"."profiles"."username", "user"."profiles"."display_name" order by "user"."notifications"."group_key", "last_at" desc;
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "k"
+select "user"."notifications"."group_key", "user"."profiles"."user_id" as "actor_id", "user"."profiles"."username", "user"."profiles"."display_name", max("user"."notifications"."created_at") as "last_at" from "user"."notifications" inner join "user"."profiles" on "user"."profiles"."user_id" = "user"."notifications"."actor_id" where "user"."notifications"."recipient_id" = $1 and "user"."notifications"."group_key" in ($2) and not exists (select "user"."blocks"."blocker_id" from "user"."blocks" where (("user"."blocks"."blocker_id" = $3 and "user"."blocks"."blocked_id" = "user"."notifications"."actor_id") or ("user"."blocks"."blocked_id" = $4 and "user"."blocks"."blocker_id" = "user"."notifications"."actor_id"))) group by "user"."notifications"."group_key", "user"."profiles"."user_id", "user"."profiles"."username", "user"."profiles"."display_name" order by "user"."notifications"."group_key", "last_at" desc;
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "k", $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 
 -- countUnread
 select "filtered", count(*)::int as "count" from "user"."notifications" where "recipient_id" = $1 and "read" = $2 group by "filtered";

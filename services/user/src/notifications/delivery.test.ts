@@ -509,3 +509,24 @@ test('a type with in-app off still records, but never as unread', async () => {
   );
   assert.equal((await r.notifications.getUnreadCount({})).unreadCount, 0);
 });
+
+test('a block made later hides the blocked user from the groups they were in', async () => {
+  const r = await n.member();
+  const [liker, other] = [await n.member(), await n.member()];
+  const post = uuidv7();
+  for (const user of [liker, other]) {
+    await n.publish('post', {
+      case: 'postLiked',
+      value: { postId: post, postAuthorId: r.userId, userId: user.userId },
+    });
+  }
+  await n.settle('post');
+  const actors = async () =>
+    (await r.notifications.listNotifications({})).groups[0]!.sampleActors.map((s) => s.userId);
+  assert.deepEqual((await actors()).sort(), [liker.userId, other.userId].sort());
+  await db()
+    .insertInto('blocks')
+    .values({ blocker_id: liker.userId, blocked_id: r.userId })
+    .execute();
+  assert.deepEqual(await actors(), [other.userId]);
+});

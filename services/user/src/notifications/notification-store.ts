@@ -2,6 +2,7 @@ import { fetchPage } from '@kith/db';
 import type { KeysetColumn, PageTokenCodec } from '@kith/db';
 import { sql } from 'kysely';
 import type { Generated, Insertable, Kysely } from 'kysely';
+import type { GraphDb } from '../graph/relationship-store.js';
 import type { ProfilesDb } from '../profiles/profile-store.js';
 
 export interface NotificationTable {
@@ -63,8 +64,10 @@ export interface NotificationsDb {
   circle_quiet_hours: CircleQuietHoursTable;
 }
 
-/** What the store reads: its own tables, settings (time zone) and profiles (actors). */
-export type NotificationStoreDb = NotificationsDb & Pick<ProfilesDb, 'profiles' | 'settings'>;
+/** What the store reads: its own tables, settings (time zone), profiles and blocks (actors). */
+export type NotificationStoreDb = NotificationsDb &
+  Pick<ProfilesDb, 'profiles' | 'settings'> &
+  Pick<GraphDb, 'blocks'>;
 
 /** Records a notification; false when this event already notified this recipient of this type. */
 export async function insertNotification(
@@ -225,7 +228,10 @@ export async function listGroups(
   return { items: result.items.reverse(), nextPageToken: '' };
 }
 
-/** The distinct actors of each group, most recent first. */
+/**
+ * The distinct actors of each group, most recent first; an actor blocked either way since is
+ * left out (a block hides each from the other in notifications too).
+ */
 export async function groupActors(
   db: Kysely<NotificationStoreDb>,
   recipientId: string,
@@ -240,6 +246,27 @@ export async function groupActors(
     .select((eb) => eb.fn.max('notifications.created_at').as('last_at'))
     .where('notifications.recipient_id', '=', recipientId)
     .where('notifications.group_key', 'in', groupKeys)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('blocks')
+            .select('blocks.blocker_id')
+            .where((b) =>
+              b.or([
+                b.and([
+                  b('blocks.blocker_id', '=', recipientId),
+                  b('blocks.blocked_id', '=', b.ref('notifications.actor_id')),
+                ]),
+                b.and([
+                  b('blocks.blocked_id', '=', recipientId),
+                  b('blocks.blocker_id', '=', b.ref('notifications.actor_id')),
+                ]),
+              ]),
+            ),
+        ),
+      ),
+    )
     .groupBy([
       'notifications.group_key',
       'profiles.user_id',
