@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { checkQuerySnapshots, createQueryRecorder, renderQueries } from '@kith/testkit';
 import { expect, test } from 'vitest';
+import { createPageTokenCodec } from '@kith/db';
+import * as notifications from './notifications/notification-store.js';
+import type { NotificationStoreDb } from './notifications/notification-store.js';
 import * as profiles from './profiles/profile-store.js';
 import type { ProfilesDb } from './profiles/profile-store.js';
 import type { Kysely } from 'kysely';
@@ -21,6 +24,94 @@ const stores: Record<string, Calls> = {
   },
 };
 
+// The notifications store, on a recorder whose every query answers one row (so a function
+// that goes on after a row, as MarkRead up to an id does, shows its second query too).
+const OTHER = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c';
+const AT = new Date('2026-12-03T12:00:00Z');
+const codec = createPageTokenCodec('query-snapshot-page-token-secret-32b');
+const notificationCalls: Record<string, (db: Kysely<NotificationStoreDb>) => Promise<unknown>> = {
+  insertNotification: (db) =>
+    notifications.insertNotification(db, {
+      id: OTHER,
+      recipient_id: USER,
+      type: 7,
+      group_key: 'k',
+      group_started_at: AT,
+      actor_id: OTHER,
+      subject_kind: 'postId',
+      subject_id: OTHER,
+      within_circle_id: null,
+      preview: '',
+      filtered: false,
+      read: false,
+      source_event_id: OTHER,
+      created_at: AT,
+    }),
+  openGroup: (db) =>
+    notifications.openGroup(db, { recipientId: USER, type: 7, subjectId: OTHER, since: AT }),
+  typeRecordedFor: (db) => notifications.typeRecordedFor(db, OTHER, [14, 19, 13]),
+  deleteActorNotifications: (db) =>
+    notifications.deleteActorNotifications(db, {
+      recipientId: USER,
+      type: 7,
+      subjectId: OTHER,
+      actorId: OTHER,
+    }),
+  listGroups: (db) =>
+    notifications.listGroups(
+      db,
+      { recipientId: USER, filtered: false, types: [4, 7], unreadOnly: true },
+      {
+        pageSize: 20,
+        pageToken: codec.encode({ keys: [AT], id: OTHER }, 'b'),
+        newer: true,
+        codec,
+        binding: 'b',
+      },
+    ),
+  groupActors: (db) => notifications.groupActors(db, USER, ['k']),
+  countUnread: (db) => notifications.countUnread(db, USER),
+  markReadUpTo: (db) => notifications.markReadUpTo(db, USER, OTHER),
+  markGroupsRead: (db) => notifications.markGroupsRead(db, USER, ['k']),
+  findPreferences: (db) => notifications.findPreferences(db, USER),
+  lockPreferences: (db) => notifications.lockPreferences(db, USER),
+  savePreferences: (db) =>
+    notifications.savePreferences(db, USER, {
+      per_type: { '7': { in_app: true, push: false, email: false } },
+      from_not_following: 1,
+      from_not_followers: 1,
+      from_new_accounts: 2,
+      from_limited_accounts: 2,
+      quiet_start_minute: 1320,
+      quiet_end_minute: 420,
+      quiet_time_zone: 'Europe/Berlin',
+      quiet_hours_enabled: true,
+      updated_at: AT,
+    }),
+  settingsTimeZone: (db) => notifications.settingsTimeZone(db, USER),
+  profileCreatedAt: (db) => notifications.profileCreatedAt(db, USER),
+  usernameOf: (db) => notifications.usernameOf(db, USER),
+  upsertCircleQuietHours: (db) =>
+    notifications.upsertCircleQuietHours(db, {
+      circle_id: OTHER,
+      user_id: USER,
+      start_minute: 0,
+      end_minute: 0,
+      time_zone: 'UTC',
+      enabled: true,
+      version: '2',
+    }),
+  deleteCircleQuietHours: (db) => notifications.deleteCircleQuietHours(db, USER, OTHER),
+  circleQuietHoursOf: (db) => notifications.circleQuietHoursOf(db, USER, [OTHER]),
+};
+
+test('every function the notification store exports is in the snapshot', () => {
+  const exported = Object.entries(notifications)
+    .filter(([, value]) => typeof value === 'function')
+    .map(([name]) => name);
+  expect(exported.sort()).toEqual(Object.keys(notificationCalls).sort());
+});
+
 test('every function the user stores export is in the snapshot', () => {
   const exported = Object.entries(profiles)
     .filter(([, value]) => typeof value === 'function')
@@ -34,6 +125,9 @@ test('the SQL of every user store matches services/user/queries/*.sql', async ()
   for (const [store, calls] of Object.entries(stores)) {
     rendered[store] = await renderQueries(recorder, calls);
   }
+  const row = { created_at: AT, id: OTHER, version: 1, per_type: {} };
+  const answering = createQueryRecorder<NotificationStoreDb>('user', { rows: () => [row] });
+  rendered['notification-store'] = await renderQueries(answering, notificationCalls);
   const dir = path.resolve(import.meta.dirname, '../queries');
   expect(() => checkQuerySnapshots(dir, rendered)).not.toThrow();
 });
