@@ -1,4 +1,5 @@
 import type { MigrationSet } from '@kith/db';
+import { mailMigrations } from '@kith/mail';
 import { createProfiles } from './20261123T1700_profiles.js';
 import { createGraph } from './20261203T1600_graph.js';
 import { createSharedUserTables } from './20261203T1605_settings_contacts_push_jobs.js';
@@ -6,6 +7,8 @@ import { createNotifications } from './20261203T1630_notifications.js';
 
 /** The user service's own migrations, in order (platform tables come first). */
 export const userMigrations: MigrationSet = {
+  // The queue of notification e-mails (the relay in notifications/mail.ts drains it).
+  ...mailMigrations,
   '20261123T1700_profiles': createProfiles,
   '20261203T1600_graph': createGraph,
   '20261203T1605_settings_contacts_push_jobs': createSharedUserTables,
