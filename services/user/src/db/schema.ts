@@ -1,4 +1,5 @@
 import type { GraphDb } from '../graph/relationship-store.js';
+import type { LifecycleDb } from '../lifecycle/lifecycle-store.js';
 import type { ProfilesDb } from '../profiles/profile-store.js';
 import type { PushJobsDb } from '../push/push-job-store.js';
 
@@ -6,4 +7,4 @@ import type { PushJobsDb } from '../push/push-job-store.js';
  * Every table of the user schema. Each area declares the tables its store reads and writes
  * (`ProfilesDb`, `GraphDb`, …); the service's database is their union.
  */
-export type UserDatabase = ProfilesDb & GraphDb & PushJobsDb;
+export type UserDatabase = ProfilesDb & GraphDb & PushJobsDb & LifecycleDb;
