@@ -128,3 +128,12 @@ export async function uuidColumnsOfSchema(
     order by table_name, column_name`.execute(db);
   return result.rows.map((row) => ({ table: row.table_name, column: row.column_name }));
 }
+
+/** Every table of the schema, as the database has it. */
+export async function tablesOfSchema(db: Kysely<UserDatabase>, schema: string): Promise<string[]> {
+  const result = await sql<{ table_name: string }>`
+    select table_name from information_schema.tables
+    where table_schema = ${schema} and table_type = 'BASE TABLE'
+    order by table_name`.execute(db);
+  return result.rows.map((row) => row.table_name);
+}
