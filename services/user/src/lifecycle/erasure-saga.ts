@@ -21,7 +21,7 @@ import {
 } from './lifecycle-store.js';
 import type { LifecycleDb } from './lifecycle-store.js';
 import { ownDataExports } from './own-data-store.js';
-import { SAGA_SERVICES, exportPrefix, serviceSlug } from './participants.js';
+import { SAGA_SERVICES, exportPrefix, isUuid, serviceSlug } from './participants.js';
 
 /** Test hooks: run after each table's delete committed (a test throws here to "crash"). */
 export interface ErasureHooks {
@@ -203,7 +203,7 @@ export function collectErasureAcks(lifecycle: Lifecycle): ConsumerSpec<UserDatab
       const { payload } = decodeEvent(message.data);
       if (payload.case !== 'dataErasureCompleted') return;
       const { userId, service } = payload.value;
-      if (!SAGA_SERVICES.includes(service)) return;
+      if (!SAGA_SERVICES.includes(service) || !isUuid(userId)) return;
       const db = withTables<LifecycleDb>(trx);
       const row = await deletionOf(db, userId, { lock: true });
       if (!row?.erased_published_at) return;

@@ -34,6 +34,7 @@ import {
   SAGA_SERVICES,
   archiveObjectKey,
   exportPrefix,
+  isUuid,
   partObjectKey,
   serviceSlug,
 } from './participants.js';
@@ -81,6 +82,7 @@ export function exportOwnPart(lifecycle: Lifecycle): ConsumerSpec<UserDatabase> 
       const { payload } = decodeEvent(message.data);
       if (payload.case !== 'userExportRequested') return;
       const { userId, dataExportId } = payload.value;
+      if (!isUuid(userId) || !isUuid(dataExportId)) return;
       const zip = zipJsonFiles(await ownData(trx, userId), app.clock());
       const objectKey = partObjectKey(dataExportId, KithService.USER);
       await blobs.put(objectKey, zip);
@@ -195,6 +197,7 @@ export function collectExportParts(lifecycle: Lifecycle): ConsumerSpec<UserDatab
       const { payload } = decodeEvent(message.data);
       if (payload.case !== 'dataExportPartReady') return;
       const part = payload.value;
+      if (!isUuid(part.dataExportId) || !isUuid(part.userId)) return;
       const db = withTables<LifecycleDb>(trx);
       const row = await lockExport(db, part.dataExportId);
       if (!row || row.user_id !== part.userId || row.status !== DataExportStatus.ASSEMBLING) {

@@ -33,3 +33,10 @@ export function exportPrefix(dataExportId: string): string {
 export function archiveObjectKey(dataExportId: string): string {
   return `exports/${dataExportId}/archive.zip`;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Event payloads are not validated on the way in: a malformed id is ignored, never queried. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
