@@ -387,3 +387,15 @@ test("GetDataExport answers NotFound for another user's export and for an unknow
   );
   assert.equal(await codeOf(t.users('').getDataExport({ dataExportId: id })), Code.Unauthenticated);
 });
+
+test('a retried RequestDataExport with the same idempotency key answers the first export', async () => {
+  const user = await member();
+  const client = await as(user);
+  const first = await client.requestDataExport({ idempotencyKey: 'export-retry-0001' });
+  const retry = await client.requestDataExport({ idempotencyKey: 'export-retry-0001' });
+  assert.equal(retry.dataExport?.dataExportId, first.dataExport?.dataExportId);
+  assert.equal(
+    await codeOf(client.requestDataExport({ idempotencyKey: 'export-retry-0002' })),
+    Code.FailedPrecondition,
+  );
+});

@@ -35,9 +35,10 @@ function toDataExport(
   const status = expired ? DataExportStatus.EXPIRED : row.status;
   const next = nextAllowedAt(latest);
   let downloadUrl = '';
-  if (status === DataExportStatus.READY && row.expires_at) {
+  const secret = lifecycle.config.linkSecret;
+  if (status === DataExportStatus.READY && row.expires_at && secret) {
     const expiresAtMs = Math.min(now.getTime() + DOWNLOAD_LINK_TTL_MS, row.expires_at.getTime());
-    downloadUrl = signDownloadLink(lifecycle.config.linkBaseUrl, lifecycle.config.linkSecret, {
+    downloadUrl = signDownloadLink(lifecycle.config.linkBaseUrl, secret, {
       dataExportId: row.id,
       userId: row.user_id,
       expiresAtMs,

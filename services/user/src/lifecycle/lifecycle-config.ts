@@ -6,7 +6,7 @@ const envSchema = z.object({
   /** Root of the export bucket on the filesystem; default `<data dir>/exports`. */
   USER_EXPORT_DIR: z.string().min(1).optional(),
   /**
-   * 32+ bytes, base64: signs download links. Derived per data dir in embedded mode; required
+   * 32+ bytes, base64: signs download links. Derived per data dir in embedded mode; needed
    * when distributed (every replica must accept every other's links).
    */
   USER_EXPORT_LINK_SECRET: z
@@ -26,7 +26,8 @@ const envSchema = z.object({
 
 export interface LifecycleConfig {
   exportDir: string;
-  linkSecret: Buffer;
+  /** Undefined when distributed without USER_EXPORT_LINK_SECRET: no download links then. */
+  linkSecret: Buffer | undefined;
   linkBaseUrl: string;
 }
 
@@ -40,8 +41,9 @@ export function loadLifecycleConfig(
     throw new Error(`user service lifecycle settings: ${fields.join('; ')}`);
   }
   const env = parsed.data;
+  // Missing when distributed and unset: the service still starts (exports assemble), but no
+  // download link is handed out or accepted until it is configured (parts.ts logs an error).
   const linkSecret = env.USER_EXPORT_LINK_SECRET ?? ctx.derivedSecret('user.export-link');
-  if (!linkSecret) throw new Error('USER_EXPORT_LINK_SECRET is required in distributed mode');
   const { host, port } = ctx.config.http;
   const publicHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {

@@ -29,6 +29,11 @@ export function createLifecycle(app: UserApp, overrides: { blobs?: BlobStorage }
 export function lifecycleParts(app: UserApp): UserAreaParts {
   const lifecycle = createLifecycle(app);
   const logger = createLogger(app.logger, 'user:lifecycle');
+  if (!lifecycle.config.linkSecret) {
+    logger.error(
+      'USER_EXPORT_LINK_SECRET is not set: data exports assemble but cannot be downloaded',
+    );
+  }
   return {
     user: lifecycleHandlers(lifecycle),
     consumers: [
