@@ -7,6 +7,12 @@ import type { NotificationStoreDb } from './notifications/notification-store.js'
 import * as profiles from './profiles/profile-store.js';
 import type { ProfilesDb } from './profiles/profile-store.js';
 import type { Kysely } from 'kysely';
+import { withTables } from '@kith/db';
+import type { UserDatabase } from './db/schema.js';
+import * as eraseStore from './lifecycle/erase-store.js';
+import * as lifecycleStore from './lifecycle/lifecycle-store.js';
+import type { LifecycleDb } from './lifecycle/lifecycle-store.js';
+import * as ownData from './lifecycle/own-data-store.js';
 
 // Every store query, compiled for Postgres, is committed under services/user/queries/: a change
 // to a store's SQL shows up in review as SQL. Accept a reviewed difference with
@@ -91,6 +97,7 @@ const notificationCalls: Record<string, (db: Kysely<NotificationStoreDb>) => Pro
   settingsTimeZone: (db) => notifications.settingsTimeZone(db, USER),
   profileCreatedAt: (db) => notifications.profileCreatedAt(db, USER),
   usernameOf: (db) => notifications.usernameOf(db, USER),
+  contactEmailOf: (db) => notifications.contactEmailOf(db, USER),
   upsertCircleQuietHours: (db) =>
     notifications.upsertCircleQuietHours(db, {
       circle_id: OTHER,
@@ -112,6 +119,114 @@ test('every function the notification store exports is in the snapshot', () => {
   expect(exported.sort()).toEqual(Object.keys(notificationCalls).sort());
 });
 
+// The lifecycle area's stores, on the whole user schema.
+const EXPORT = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60';
+type UserCalls = Record<string, (db: Kysely<UserDatabase>) => Promise<unknown>>;
+const lc = (db: Kysely<UserDatabase>) => withTables<LifecycleDb>(db);
+const lifecycleStores: Record<string, UserCalls> = {
+  'lifecycle-store': {
+    lockExportsOf: (db) => lifecycleStore.lockExportsOf(lc(db), USER),
+    latestCountingExport: (db) => lifecycleStore.latestCountingExport(lc(db), USER, 5),
+    insertDataExport: (db) =>
+      lifecycleStore.insertDataExport(lc(db), {
+        id: EXPORT,
+        userId: USER,
+        status: 1,
+        requestedAt: AT,
+      }),
+    exportOf: (db) => lifecycleStore.exportOf(lc(db), USER, EXPORT),
+    lockExport: (db) => lifecycleStore.lockExport(lc(db), EXPORT),
+    insertExportPart: (db) =>
+      lifecycleStore.insertExportPart(lc(db), {
+        data_export_id: EXPORT,
+        service: 2,
+        user_id: USER,
+        object_key: `exports/${EXPORT}/user.zip`,
+        sha256: '0'.repeat(64),
+        size_bytes: 10,
+        received_at: AT,
+      }),
+    partsOf: (db) => lifecycleStore.partsOf(lc(db), EXPORT),
+    markExportReady: (db) =>
+      lifecycleStore.markExportReady(lc(db), EXPORT, {
+        status: 2,
+        readyAt: AT,
+        expiresAt: AT,
+        sizeBytes: 10,
+        archiveKey: `exports/${EXPORT}/archive.zip`,
+      }),
+    moveExports: (db) =>
+      lifecycleStore.moveExports(lc(db), {
+        from: 2,
+        to: 3,
+        ids: [EXPORT],
+        stamp: 'downloaded_at',
+        at: AT,
+      }),
+    exportsDue: (db) =>
+      lifecycleStore.exportsDue(lc(db), {
+        status: 1,
+        column: 'requested_at',
+        before: AT,
+        limit: 100,
+      }),
+    deletionOf: (db) => lifecycleStore.deletionOf(lc(db), USER, { lock: true }),
+    insertDeletion: (db) =>
+      lifecycleStore.insertDeletion(lc(db), { userId: USER, requestedAt: AT, scheduledFor: AT }),
+    deleteGraceDeletion: (db) => lifecycleStore.deleteGraceDeletion(lc(db), USER),
+    insertDeletionFeedback: (db) =>
+      lifecycleStore.insertDeletionFeedback(lc(db), {
+        id: EXPORT,
+        reason: 'moving on',
+        receivedOn: '2026-12-03',
+      }),
+    deletionsToErase: (db) => lifecycleStore.deletionsToErase(lc(db), AT, 20),
+    erasuresToRepublish: (db) => lifecycleStore.erasuresToRepublish(lc(db), AT, 20),
+    publishedErasures: (db) => lifecycleStore.publishedErasures(lc(db), 100),
+    markErasing: (db) => lifecycleStore.markErasing(lc(db), USER, AT),
+    markErasedPublished: (db) => lifecycleStore.markErasedPublished(lc(db), USER, AT),
+    markErasureAlerted: (db) => lifecycleStore.markErasureAlerted(lc(db), USER, AT),
+    insertErasureAck: (db) =>
+      lifecycleStore.insertErasureAck(lc(db), { userId: USER, service: 1, at: AT }),
+    acknowledgedServices: (db) => lifecycleStore.acknowledgedServices(lc(db), USER),
+    deleteErasureSaga: (db) => lifecycleStore.deleteErasureSaga(lc(db), USER),
+  },
+  'erase-store': {
+    eraseFollows: (db) => eraseStore.eraseFollows(db, USER),
+    eraseQueuedMail: (db) => eraseStore.eraseQueuedMail(db, USER),
+    eraseRows: (db) =>
+      eraseStore.eraseRows(db, 'user', 'blocks', ['blocker_id', 'blocked_id'], USER),
+    countRows: (db) => eraseStore.countRows(db, 'user', 'mutes', ['muter_id', 'muted_id'], USER),
+    uuidColumnsOfSchema: (db) => eraseStore.uuidColumnsOfSchema(db, 'user'),
+    tablesOfSchema: (db) => eraseStore.tablesOfSchema(db, 'user'),
+  },
+  'own-data-store': {
+    ownProfile: (db) => ownData.ownProfile(db, USER),
+    ownSettings: (db) => ownData.ownSettings(db, USER),
+    ownContact: (db) => ownData.ownContact(db, USER),
+    ownFollowing: (db) => ownData.ownFollowing(db, USER),
+    ownFollowers: (db) => ownData.ownFollowers(db, USER),
+    ownFollowRequests: (db) => ownData.ownFollowRequests(db, USER),
+    ownBlocks: (db) => ownData.ownBlocks(db, USER),
+    ownMutes: (db) => ownData.ownMutes(db, USER),
+    ownDataExports: (db) => ownData.ownDataExports(db, USER),
+  },
+};
+const lifecycleModules: Record<string, Record<string, unknown>> = {
+  'lifecycle-store': lifecycleStore,
+  'erase-store': eraseStore,
+  'own-data-store': ownData,
+};
+
+test('every function the lifecycle stores export is in the snapshot', () => {
+  for (const [store, module] of Object.entries(lifecycleModules)) {
+    const exported = Object.entries(module)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([name]) => name);
+    expect(exported.sort(), store).toEqual(Object.keys(lifecycleStores[store]!).sort());
+  }
+});
+
 test('every function the user stores export is in the snapshot', () => {
   const exported = Object.entries(profiles)
     .filter(([, value]) => typeof value === 'function')
@@ -128,6 +243,10 @@ test('the SQL of every user store matches services/user/queries/*.sql', async ()
   const row = { created_at: AT, id: OTHER, version: 1, per_type: {} };
   const answering = createQueryRecorder<NotificationStoreDb>('user', { rows: () => [row] });
   rendered['notification-store'] = await renderQueries(answering, notificationCalls);
+  const userRecorder = createQueryRecorder<UserDatabase>('user');
+  for (const [store, calls] of Object.entries(lifecycleStores)) {
+    rendered[store] = await renderQueries(userRecorder, calls);
+  }
   const dir = path.resolve(import.meta.dirname, '../queries');
   expect(() => checkQuerySnapshots(dir, rendered)).not.toThrow();
 });
