@@ -114,7 +114,7 @@ export interface ListedUser {
 type Paging = { pageSize: number; pageToken: string; codec: PageTokenCodec };
 
 /** Neither `viewerId` blocks the user in `ref` nor the other way round. */
-export function notBlockedWith(
+function notBlockedWith(
   eb: ExpressionBuilder<GraphViewDb, 'follows' | 'profiles'>,
   viewerId: string,
   ref: 'follows.follower_id' | 'follows.followee_id',

@@ -97,16 +97,28 @@ export async function startGraphHarness<H extends AuthHost>(auth: {
     async snapshot() {
       const outbox = withTables<OutboxTables>(built.database.db);
       const [follows, requests, counts, blocks, mutes, versions, events] = await Promise.all([
-        db.selectFrom('follows').selectAll().orderBy(['follower_id', 'followee_id']).execute(),
+        db
+          .selectFrom('follows')
+          .selectAll()
+          .orderBy('follower_id')
+          .orderBy('followee_id')
+          .execute(),
         db
           .selectFrom('follow_requests')
           .selectAll()
-          .orderBy(['requester_id', 'target_id'])
+          .orderBy('requester_id')
+          .orderBy('target_id')
           .execute(),
         db.selectFrom('follow_counts').selectAll().orderBy('user_id').execute(),
-        db.selectFrom('blocks').selectAll().orderBy(['blocker_id', 'blocked_id']).execute(),
-        db.selectFrom('mutes').selectAll().orderBy(['muter_id', 'muted_id']).execute(),
-        db.selectFrom('edge_versions').selectAll().orderBy(['kind', 'from_id', 'to_id']).execute(),
+        db.selectFrom('blocks').selectAll().orderBy('blocker_id').orderBy('blocked_id').execute(),
+        db.selectFrom('mutes').selectAll().orderBy('muter_id').orderBy('muted_id').execute(),
+        db
+          .selectFrom('edge_versions')
+          .selectAll()
+          .orderBy('kind')
+          .orderBy('from_id')
+          .orderBy('to_id')
+          .execute(),
         outbox.selectFrom('outbox').select('id').orderBy('id').execute(),
       ]);
       return { follows, requests, counts, blocks, mutes, versions, events };
