@@ -31,17 +31,11 @@ select "user"."profiles"."user_id", "user"."profiles"."username", "user"."profil
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = 21
 
 -- deleteFollowsBetween
-delete from "user"."follows" where "follower_id" = $1 and "followee_id" = $2 returning "follower_id";
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
+delete from "user"."follows" where (("follower_id" = $1 and "followee_id" = $2) or ("follower_id" = $3 and "followee_id" = $4)) returning "follower_id", "followee_id";
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 insert into "user"."follow_counts" ("user_id", "following_count") values ($1, $2) on conflict ("user_id") do update set "following_count" = greatest(follow_counts."following_count" + $3, 0);
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = 0, $3 = -1
 insert into "user"."follow_counts" ("user_id", "followers_count") values ($1, $2) on conflict ("user_id") do update set "followers_count" = greatest(follow_counts."followers_count" + $3, 0);
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $2 = 0, $3 = -1
-delete from "user"."follows" where "follower_id" = $1 and "followee_id" = $2 returning "follower_id";
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
-insert into "user"."follow_counts" ("user_id", "followers_count") values ($1, $2) on conflict ("user_id") do update set "followers_count" = greatest(follow_counts."followers_count" + $3, 0);
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = 0, $3 = -1
-insert into "user"."follow_counts" ("user_id", "following_count") values ($1, $2) on conflict ("user_id") do update set "following_count" = greatest(follow_counts."following_count" + $3, 0);
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $2 = 0, $3 = -1
 
 -- deleteFollowRequestsBetween

@@ -37,3 +37,7 @@ select "follower_id" from "user"."follows" where "follower_id" = $1 and "followe
 -- nextEdgeVersion
 insert into "user"."edge_versions" ("kind", "from_id", "to_id", "version") values ($1, $2, $3, $4) on conflict ("kind", "from_id", "to_id") do update set "version" = edge_versions.version + 1 returning "version";
 -- $1 = "follow", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $4 = "1"
+
+-- lockPair
+select pg_advisory_xact_lock(hashtextextended($1, 0));
+-- $1 = "graph:0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b:0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"

@@ -23,6 +23,7 @@ const codec = createPageTokenCodec('query-snapshot-secret-of-32-bytes!');
 const page = { pageSize: 20, pageToken: '', codec };
 /** What every query answers: one row, so a store that goes on after a change shows it all. */
 const ROW = {
+  followee_id: OTHER,
   follower_id: USER,
   requester_id: USER,
   target_id: OTHER,
@@ -50,6 +51,7 @@ const stores: Record<string, Calls> = {
     followCounts: (db) => relationships.followCounts(sharedGraph(db), [USER]),
     isFollowing: (db) => relationships.isFollowing(sharedGraph(db), USER, OTHER),
     nextEdgeVersion: (db) => relationships.nextEdgeVersion(sharedGraph(db), 'follow', USER, OTHER),
+    lockPair: (db) => relationships.lockPair(sharedGraph(db), USER, OTHER),
   },
   'graph-profile-store': {
     visibleProfile: (db) => graphProfiles.visibleProfile(graphDb(db), OTHER, USER),

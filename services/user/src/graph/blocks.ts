@@ -6,7 +6,7 @@ import { deleteFollowRequestsBetween, deleteFollowsBetween } from './follow-stor
 import { emitUnfollowed } from './follows.js';
 import { graphDb, sharedGraph } from './graph-db.js';
 import { visibleProfile } from './graph-profile-store.js';
-import { nextEdgeVersion } from './relationship-store.js';
+import { lockPair, nextEdgeVersion } from './relationship-store.js';
 import { relationshipWith, requireOtherUser, toUserSummary } from './relationships.js';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 
@@ -20,6 +20,7 @@ export async function block(app: UserApp, caller: SignedInCaller, userId: string
   const callerId = caller.principal.userId;
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
+    await lockPair(sharedGraph(db), callerId, userId);
     if (!(await visibleProfile(db, userId, callerId))) throw new NotFoundError('user not found');
     if (await insertBlock(db, callerId, userId, caller.now)) {
       for (const edge of await deleteFollowsBetween(db, callerId, userId)) {
@@ -44,6 +45,7 @@ export async function unblock(app: UserApp, caller: SignedInCaller, userId: stri
   const callerId = caller.principal.userId;
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
+    await lockPair(sharedGraph(db), callerId, userId);
     if (await deleteBlock(db, callerId, userId)) {
       const version = await nextEdgeVersion(sharedGraph(db), 'block', callerId, userId);
       await app.emit(trx, callerId, {

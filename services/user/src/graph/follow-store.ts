@@ -202,19 +202,28 @@ export function followRequestsPage(db: Kysely<GraphViewDb>, input: Paging & { ta
   });
 }
 
-/** Follows between the two users, both ways, removed (a block); the pairs that existed. */
+/**
+ * Follows between the two users, both ways, removed (a block); the pairs that existed. Both
+ * rows go in one statement before any count changes, so the locks are taken in the same order
+ * as a single unfollow's (edge, then counts by id) and the two never deadlock.
+ */
 export async function deleteFollowsBetween(
   db: Kysely<GraphViewDb>,
   a: string,
   b: string,
 ): Promise<{ followerId: string; followeeId: string }[]> {
-  const removed: { followerId: string; followeeId: string }[] = [];
-  for (const [followerId, followeeId] of [
-    [a, b],
-    [b, a],
-  ] as const) {
-    if (await deleteFollow(db, followerId, followeeId)) removed.push({ followerId, followeeId });
-  }
+  const rows = await db
+    .deleteFrom('follows')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('follower_id', '=', a), eb('followee_id', '=', b)]),
+        eb.and([eb('follower_id', '=', b), eb('followee_id', '=', a)]),
+      ]),
+    )
+    .returning(['follower_id', 'followee_id'])
+    .execute();
+  const removed = rows.map((row) => ({ followerId: row.follower_id, followeeId: row.followee_id }));
+  for (const edge of removed) await adjustCounts(db, edge.followerId, edge.followeeId, -1);
   return removed;
 }
 

@@ -11,7 +11,7 @@ import {
   insertFollowRequest,
 } from './follow-store.js';
 import { visibleProfile } from './graph-profile-store.js';
-import { isFollowing, nextEdgeVersion } from './relationship-store.js';
+import { isFollowing, lockPair, nextEdgeVersion } from './relationship-store.js';
 import { relationshipWith, requireOtherUser, requireReachable } from './relationships.js';
 
 /** Publishes the end of a follow (user.unfollowed) with the edge's next version. */
@@ -60,6 +60,7 @@ export async function follow(app: UserApp, caller: SignedInCaller, userId: strin
   const callerId = caller.principal.userId;
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
+    await lockPair(sharedGraph(db), callerId, userId);
     const { profile, callerBlocks } = await requireReachable(db, callerId, userId);
     if (callerBlocks) throw new FailedPreconditionError('unblock this user to follow them');
     if (profile.locked) {
@@ -94,6 +95,7 @@ export async function unfollow(app: UserApp, caller: SignedInCaller, userId: str
   const callerId = caller.principal.userId;
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
+    await lockPair(sharedGraph(db), callerId, userId);
     if (await deleteFollow(db, callerId, userId)) {
       await deleteFollowRequest(db, callerId, userId);
       await emitUnfollowed(app, trx, callerId, callerId, userId);
@@ -110,6 +112,7 @@ export async function removeFollower(app: UserApp, caller: SignedInCaller, userI
   const callerId = caller.principal.userId;
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
+    await lockPair(sharedGraph(db), callerId, userId);
     if (await deleteFollow(db, userId, callerId)) {
       await emitUnfollowed(app, trx, callerId, userId, callerId);
     }
@@ -126,6 +129,7 @@ export async function acceptFollowRequest(app: UserApp, caller: SignedInCaller, 
   const callerId = caller.principal.userId;
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
+    await lockPair(sharedGraph(db), callerId, userId);
     const requester = await visibleProfile(db, userId, callerId);
     if (!requester || !(await deleteFollowRequest(db, userId, callerId))) {
       throw new NotFoundError('follow request not found');
@@ -152,6 +156,7 @@ export async function rejectFollowRequest(app: UserApp, caller: SignedInCaller, 
   const callerId = caller.principal.userId;
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
+    await lockPair(sharedGraph(db), callerId, userId);
     if (!(await deleteFollowRequest(db, userId, callerId))) {
       throw new NotFoundError('follow request not found');
     }

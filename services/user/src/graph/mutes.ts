@@ -4,7 +4,7 @@ import { UserUnmuteReason } from '@kith/gen/kith/events/v1/user_events_pb.js';
 import type { UserApp } from '../app.js';
 import { graphDb, sharedGraph } from './graph-db.js';
 import { deleteExpiredMutes, deleteMute, mutesPage, upsertMute } from './mute-store.js';
-import { nextEdgeVersion } from './relationship-store.js';
+import { lockPair, nextEdgeVersion } from './relationship-store.js';
 import {
   relationshipWith,
   requireOtherUser,
@@ -28,6 +28,7 @@ export async function mute(
     input.durationMs === undefined ? null : new Date(caller.now.getTime() + input.durationMs);
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
+    await lockPair(sharedGraph(db), callerId, input.userId);
     await requireReachable(db, callerId, input.userId);
     await upsertMute(db, {
       muterId: callerId,
@@ -57,6 +58,7 @@ export async function unmute(app: UserApp, caller: SignedInCaller, userId: strin
   const callerId = caller.principal.userId;
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
+    await lockPair(sharedGraph(db), callerId, userId);
     if (await deleteMute(db, callerId, userId)) {
       const version = await nextEdgeVersion(sharedGraph(db), 'mute', callerId, userId);
       await app.emit(trx, callerId, {

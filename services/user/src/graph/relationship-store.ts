@@ -286,3 +286,13 @@ export async function nextEdgeVersion(
     .executeTakeFirstOrThrow();
   return BigInt(row.version);
 }
+
+/**
+ * Serialises every change between two users (either direction) for the rest of the
+ * transaction: a Follow checking for a block and a Block removing follows must not run side by
+ * side, or the follow could land after the block removed follows and survive it.
+ */
+export async function lockPair(db: Kysely<GraphDb>, a: string, b: string): Promise<void> {
+  const key = a < b ? `graph:${a}:${b}` : `graph:${b}:${a}`;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
+}
