@@ -41,3 +41,7 @@ insert into "user"."follow_counts" ("user_id", "followers_count") values ($1, $2
 -- deleteFollowRequestsBetween
 delete from "user"."follow_requests" where (("requester_id" = $1 and "target_id" = $2) or ("requester_id" = $3 and "target_id" = $4)) returning "requester_id", "target_id";
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+
+-- pendingRequesterIds
+select "requester_id" from "user"."follow_requests" where "target_id" = $1 order by "requester_id";
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"

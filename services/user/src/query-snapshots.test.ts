@@ -75,6 +75,7 @@ const stores: Record<string, Calls> = {
     deleteFollowsBetween: (db) => followStore.deleteFollowsBetween(graphDb(db), USER, OTHER),
     deleteFollowRequestsBetween: (db) =>
       followStore.deleteFollowRequestsBetween(graphDb(db), USER, OTHER),
+    pendingRequesterIds: (db) => followStore.pendingRequesterIds(graphDb(db), USER),
   },
   'block-store': {
     insertBlock: (db) => blockStore.insertBlock(graphDb(db), USER, OTHER, NOW),

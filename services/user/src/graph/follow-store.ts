@@ -245,3 +245,17 @@ export async function deleteFollowRequestsBetween(
     .execute();
   return rows.map((row) => ({ requesterId: row.requester_id, targetId: row.target_id }));
 }
+
+/** Who has a follow request pending to `targetId`, in id order (the order their pairs are locked). */
+export async function pendingRequesterIds(
+  db: Kysely<GraphViewDb>,
+  targetId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('follow_requests')
+    .select('requester_id')
+    .where('target_id', '=', targetId)
+    .orderBy('requester_id')
+    .execute();
+  return rows.map((row) => row.requester_id);
+}

@@ -12,6 +12,7 @@ import { graphDb, sharedGraph } from './graph-db.js';
 import { seedUser, startAuthHarness } from '../../../auth/src/testing/index.js';
 import type { AuthHarness } from '../../../auth/src/testing/index.js';
 import { startGraphHarness } from './testing/graph-harness.js';
+import { acceptPendingFollowRequests } from './unlock.js';
 import type { GraphHarness, Member } from './testing/graph-harness.js';
 
 let g: GraphHarness<AuthHarness>;
@@ -271,4 +272,33 @@ test('50 concurrent follows and unfollows leave the counts equal to the rows', a
     const following = rows.some((r) => r.follower_id === fan.userId) ? 1 : 0;
     assert.equal((await countsOf(fan)).following, following);
   }
+});
+
+test('unlocking an account accepts the follow requests pending to it', async () => {
+  const cat = await g.member({ locked: true });
+  const [ann, bob] = [await g.member(), await g.member()];
+  await ann.user.follow({ userId: cat.userId });
+  await bob.user.follow({ userId: cat.userId });
+  await bob.user.unfollow({ userId: cat.userId }); // withdrawn: stays withdrawn
+  // What UpdateProfile (profiles area) does when `locked` goes from true to false.
+  const accepted = await g.app.database.transaction(async (trx) => {
+    await graphDb(trx)
+      .updateTable('profiles')
+      .set({ locked: false })
+      .where('user_id', '=', cat.userId)
+      .execute();
+    return acceptPendingFollowRequests(g.app, trx, cat.userId, g.h.clock.now());
+  });
+  assert.equal(accepted, 1);
+  assert.deepEqual(
+    (await cat.user.listFollowers({ userId: cat.userId })).followers.map((f) => f.user?.userId),
+    [ann.userId],
+  );
+  assert.deepEqual((await cat.user.listFollowRequests({})).followRequests, []);
+  assert.deepEqual(await countsOf(cat), { followers: 1, following: 0 });
+  const last = (await edgeEvents(ann, cat)).at(-1);
+  assert.deepEqual(
+    [last?.case, last?.value.viaFollowRequest, last?.value.version],
+    ['userFollowed', true, 2n],
+  );
 });
