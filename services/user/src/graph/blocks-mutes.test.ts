@@ -286,3 +286,25 @@ test('a replayed old user.followed after user.unfollowed does not resurrect the 
   assert.equal(await deliver(refollowed), true);
   assert.equal(await mirrored(), 1);
 });
+
+test('a retried Mute or Block with the same idempotency key changes and publishes once', async () => {
+  const [ann, bob] = [await g.member(), await g.member()];
+  const mute = { userId: bob.userId, includeNotifications: true, idempotencyKey: 'mute-retry-1' };
+  const first = await ann.user.mute(mute);
+  const retry = await ann.user.mute(mute);
+  assert.deepEqual(retry, first);
+  await ann.user.block({ userId: bob.userId, idempotencyKey: 'block-retry-1' });
+  await ann.user.block({ userId: bob.userId, idempotencyKey: 'block-retry-1' });
+  assert.deepEqual(
+    (await pairEvents(ann, bob)).map((e) => [e.case, e.value.version]),
+    [
+      ['userMuted', 1n],
+      ['userBlocked', 1n],
+    ],
+  );
+  // The same key on a different request is refused, not replayed.
+  assert.equal(
+    await codeOf(ann.user.mute({ ...mute, includeNotifications: false })),
+    Code.FailedPrecondition,
+  );
+});
