@@ -166,6 +166,10 @@ test('a mute ends at its time: ListMutes leaves it out at once, the daemon publi
     unmuted.map((e) => [e.value.reason, e.value.version]),
     [[UserUnmuteReason.EXPIRED, 2n]],
   );
+  const expiry = (await g.envelopes()).find(
+    (e) => e.payload.case === 'userUnmuted' && e.payload.value.muterId === ann.userId,
+  );
+  assert.equal(expiry?.actor?.kind.case, 'system', 'the system ended the mute, not the muter');
 });
 
 test('muting again replaces the terms; an indefinite mute never expires; Unmute publishes UNMUTED', async () => {

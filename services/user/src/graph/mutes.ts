@@ -1,4 +1,5 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { recordEvent } from '@kith/runtime';
 import type { SignedInCaller } from '@kith/runtime';
 import { UserUnmuteReason } from '@kith/gen/kith/events/v1/user_events_pb.js';
 import type { UserApp } from '../app.js';
@@ -109,9 +110,15 @@ export async function expireMutes(app: UserApp): Promise<number> {
       const expired = await deleteExpiredMutes(db, now, EXPIRY_BATCH);
       for (const { muterId, mutedId } of expired) {
         const version = await nextEdgeVersion(sharedGraph(db), 'mute', muterId, mutedId);
-        await app.emit(trx, null, {
-          case: 'userUnmuted',
-          value: { muterId, mutedId, reason: UserUnmuteReason.EXPIRED, version },
+        // The system ended it, not the muter (realtime.proto: "actor the system").
+        await recordEvent(trx, {
+          source: 'user',
+          actor: { system: true },
+          payload: {
+            case: 'userUnmuted',
+            value: { muterId, mutedId, reason: UserUnmuteReason.EXPIRED, version },
+          },
+          occurredAt: now,
         });
       }
       return expired.length;

@@ -43,6 +43,8 @@ export interface GraphHarness<H extends AuthHost = AuthHost> {
   member(options?: { locked?: boolean; hideFollowLists?: boolean }): Promise<Member>;
   /** Every event the user service recorded, oldest first. */
   events(): Promise<Envelope['payload'][]>;
+  /** The same, as whole envelopes (actor, type…). */
+  envelopes(): Promise<Envelope[]>;
   /** Every row of the graph's tables and the outbox size: equal before and after a refusal. */
   snapshot(): Promise<unknown>;
   stop(): Promise<void>;
@@ -69,6 +71,11 @@ export async function startGraphHarness<H extends AuthHost>(auth: {
   if (!app) throw new Error('user app was not built');
   const built = app;
   const db = graphDb(built.database.db);
+  const envelopes = async () => {
+    const outbox = withTables<OutboxTables>(built.database.db);
+    const rows = await outbox.selectFrom('outbox').select('data').orderBy('id').execute();
+    return rows.map((r) => decodeEvent(r.data));
+  };
   return {
     h,
     app: built,
@@ -89,11 +96,8 @@ export async function startGraphHarness<H extends AuthHost>(auth: {
         .execute();
       return { ...account, user: createClient(UserService, h.as(account.accessToken).transport) };
     },
-    async events() {
-      const outbox = withTables<OutboxTables>(built.database.db);
-      const rows = await outbox.selectFrom('outbox').select('data').orderBy('id').execute();
-      return rows.map((r) => decodeEvent(r.data).payload);
-    },
+    events: async () => (await envelopes()).map((envelope) => envelope.payload),
+    envelopes,
     async snapshot() {
       const outbox = withTables<OutboxTables>(built.database.db);
       const [follows, requests, counts, blocks, mutes, versions, events] = await Promise.all([
