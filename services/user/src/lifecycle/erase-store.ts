@@ -24,6 +24,8 @@ export const ERASURE_PLAN: { [T in keyof UserDatabase]: TableErasure<UserDatabas
   follow_counts: { columns: ['user_id'] },
   blocks: { columns: ['blocker_id', 'blocked_id'] },
   mutes: { columns: ['muter_id', 'muted_id'] },
+  // The edges' event versions: nobody follows, blocks or mutes an erased user again.
+  edge_versions: { columns: ['from_id', 'to_id'] },
   push_jobs: { columns: ['recipient_id'] },
   // Notifications to the user, and those the user caused in others' inboxes.
   notifications: { columns: ['recipient_id', 'actor_id'] },

@@ -145,6 +145,13 @@ async function everything(user: TestUser, other: TestUser, third: TestUser): Pro
     ])
     .execute();
   await db
+    .insertInto('edge_versions')
+    .values([
+      { kind: 'follow', from_id: id, to_id: other.userId, version: '1' },
+      { kind: 'block', from_id: other.userId, to_id: id, version: '2' },
+    ])
+    .execute();
+  await db
     .insertInto('mutes')
     .values([
       { muter_id: id, muted_id: other.userId, include_notifications: true, expires_at: null },
