@@ -2,7 +2,9 @@ import path from 'node:path';
 import { checkQuerySnapshots, createQueryRecorder, renderQueries } from '@kith/testkit';
 import { expect, test } from 'vitest';
 import * as profiles from './profiles/profile-store.js';
-import type { ProfilesDb } from './profiles/profile-store.js';
+import * as search from './profiles/search-store.js';
+import * as settings from './profiles/settings-store.js';
+import type { UserDatabase } from './db/schema.js';
 import type { Kysely } from 'kysely';
 
 // Every store query, compiled for Postgres, is committed under services/user/queries/: a change
@@ -10,7 +12,18 @@ import type { Kysely } from 'kysely';
 // KITH_UPDATE_QUERY_SNAPSHOTS=1.
 
 const USER = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
-type Calls = Record<string, (db: Kysely<ProfilesDb>) => Promise<unknown>>;
+const OTHER = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c';
+const NOW = new Date('2026-12-03T12:00:00Z');
+type Calls = Record<string, (db: Kysely<UserDatabase>) => Promise<unknown>>;
+const searchInput = {
+  viewerId: USER,
+  text: 'ann',
+  trigrams: ['  a', ' an', 'ann', 'nn '],
+  usernameOnly: false,
+  followingOnly: false,
+  now: NOW,
+  pageSize: 20,
+};
 const stores: Record<string, Calls> = {
   'profile-store': {
     insertProfile: (db) =>
@@ -18,18 +31,86 @@ const stores: Record<string, Calls> = {
     deleteProfile: (db) => profiles.deleteProfile(db, USER),
     setDeletionScheduled: (db) =>
       profiles.setDeletionScheduled(db, USER, new Date('2026-12-31T00:00:00Z')),
+    findProfile: (db) => profiles.findProfile(db, USER),
+    findProfileIdByUsername: (db) => profiles.findProfileIdByUsername(db, 'Ann'),
+    findProfiles: (db) => profiles.findProfiles(db, [USER, OTHER]),
+    lockProfile: (db) => profiles.lockProfile(db, USER),
+    updateProfileFields: (db) =>
+      profiles.updateProfileFields(
+        db,
+        USER,
+        {
+          displayName: 'Ann B',
+          bio: 'hi',
+          avatarMediaId: OTHER,
+          avatarUrl: 'https://cdn.test/a.png',
+          links: [{ label: 'site', url: 'https://ann.test' }],
+          locked: true,
+          hideFollowLists: true,
+        },
+        NOW,
+      ),
+    setProfileDisabled: (db) => profiles.setProfileDisabled(db, USER, NOW),
+    applyAccountEnforcement: (db) =>
+      profiles.applyAccountEnforcement(db, USER, 2n, {
+        limited: false,
+        suspended: true,
+        suspendedUntil: NOW,
+        banned: false,
+      }),
+    blockersOf: (db) => profiles.blockersOf(db, USER, [OTHER]),
+    upsertContactEmail: (db) => profiles.upsertContactEmail(db, USER, 'ann@example.test', NOW),
+  },
+  'settings-store': {
+    insertSettings: (db) => settings.insertSettings(db, { userId: USER, locale: 'en' }),
+    findSettings: (db) => settings.findSettings(db, USER, { forUpdate: true }),
+    updateSettings: (db) =>
+      settings.updateSettings(
+        db,
+        USER,
+        {
+          locale: 'de',
+          timeZone: 'Europe/Berlin',
+          discoverable: false,
+          defaultAudience: 2,
+          showSensitiveMedia: true,
+          mentionPolicy: 2,
+          contentLanguages: ['de'],
+          indexable: true,
+        },
+        NOW,
+      ),
+  },
+  'search-store': {
+    searchProfiles: (db) => search.searchProfiles(db, searchInput),
+    searchProfilesFollowingUsernames: (db) =>
+      search.searchProfiles(db, {
+        ...searchInput,
+        usernameOnly: true,
+        followingOnly: true,
+        cursor: { keys: [300], id: OTHER },
+      }),
   },
 };
 
+const modules: Record<string, Record<string, unknown>> = {
+  'profile-store': profiles,
+  'settings-store': settings,
+  'search-store': search,
+};
+
 test('every function the user stores export is in the snapshot', () => {
-  const exported = Object.entries(profiles)
-    .filter(([, value]) => typeof value === 'function')
-    .map(([name]) => name);
-  expect(exported.sort()).toEqual(Object.keys(stores['profile-store']!).sort());
+  for (const [store, module] of Object.entries(modules)) {
+    const exported = Object.entries(module)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([name]) => name);
+    const covered = Object.keys(stores[store]!).filter((name) => name in module);
+    expect(exported.sort(), store).toEqual(covered.sort());
+  }
 });
 
 test('the SQL of every user store matches services/user/queries/*.sql', async () => {
-  const recorder = createQueryRecorder<ProfilesDb>('user');
+  const recorder = createQueryRecorder<UserDatabase>('user');
   const rendered: Record<string, string> = {};
   for (const [store, calls] of Object.entries(stores)) {
     rendered[store] = await renderQueries(recorder, calls);
