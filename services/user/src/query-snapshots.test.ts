@@ -4,7 +4,10 @@ import { expect, test } from 'vitest';
 import * as profiles from './profiles/profile-store.js';
 import * as search from './profiles/search-store.js';
 import * as settings from './profiles/settings-store.js';
+import { withTables } from '@kith/db';
 import type { UserDatabase } from './db/schema.js';
+import type { GraphDb } from './graph/relationship-store.js';
+import type { ProfilesDb } from './profiles/profile-store.js';
 import type { Kysely } from 'kysely';
 
 // Every store query, compiled for Postgres, is committed under services/user/queries/: a change
@@ -14,6 +17,9 @@ import type { Kysely } from 'kysely';
 const USER = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
 const OTHER = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c';
 const NOW = new Date('2026-12-03T12:00:00Z');
+const P = (db: Kysely<UserDatabase>) => withTables<ProfilesDb>(db);
+const G = (db: Kysely<UserDatabase>) => withTables<GraphDb>(db);
+const S = (db: Kysely<UserDatabase>) => withTables<ProfilesDb & GraphDb>(db);
 type Calls = Record<string, (db: Kysely<UserDatabase>) => Promise<unknown>>;
 const searchInput = {
   viewerId: USER,
@@ -27,17 +33,17 @@ const searchInput = {
 const stores: Record<string, Calls> = {
   'profile-store': {
     insertProfile: (db) =>
-      profiles.insertProfile(db, { userId: USER, username: 'ann', locale: 'en' }),
-    deleteProfile: (db) => profiles.deleteProfile(db, USER),
+      profiles.insertProfile(P(db), { userId: USER, username: 'ann', locale: 'en' }),
+    deleteProfile: (db) => profiles.deleteProfile(P(db), USER),
     setDeletionScheduled: (db) =>
-      profiles.setDeletionScheduled(db, USER, new Date('2026-12-31T00:00:00Z')),
-    findProfile: (db) => profiles.findProfile(db, USER),
-    findProfileIdByUsername: (db) => profiles.findProfileIdByUsername(db, 'Ann'),
-    findProfiles: (db) => profiles.findProfiles(db, [USER, OTHER]),
-    lockProfile: (db) => profiles.lockProfile(db, USER),
+      profiles.setDeletionScheduled(P(db), USER, new Date('2026-12-31T00:00:00Z')),
+    findProfile: (db) => profiles.findProfile(P(db), USER),
+    findProfileIdByUsername: (db) => profiles.findProfileIdByUsername(P(db), 'Ann'),
+    findProfiles: (db) => profiles.findProfiles(P(db), [USER, OTHER]),
+    lockProfile: (db) => profiles.lockProfile(P(db), USER),
     updateProfileFields: (db) =>
       profiles.updateProfileFields(
-        db,
+        P(db),
         USER,
         {
           displayName: 'Ann B',
@@ -50,23 +56,23 @@ const stores: Record<string, Calls> = {
         },
         NOW,
       ),
-    setProfileDisabled: (db) => profiles.setProfileDisabled(db, USER, NOW),
+    setProfileDisabled: (db) => profiles.setProfileDisabled(P(db), USER, NOW),
     applyAccountEnforcement: (db) =>
-      profiles.applyAccountEnforcement(db, USER, 2n, {
+      profiles.applyAccountEnforcement(P(db), USER, 2n, {
         limited: false,
         suspended: true,
         suspendedUntil: NOW,
         banned: false,
       }),
-    blockersOf: (db) => profiles.blockersOf(db, USER, [OTHER]),
-    upsertContactEmail: (db) => profiles.upsertContactEmail(db, USER, 'ann@example.test', NOW),
+    blockersOf: (db) => profiles.blockersOf(G(db), USER, [OTHER]),
+    upsertContactEmail: (db) => profiles.upsertContactEmail(P(db), USER, 'ann@example.test', NOW),
   },
   'settings-store': {
-    insertSettings: (db) => settings.insertSettings(db, { userId: USER, locale: 'en' }),
-    findSettings: (db) => settings.findSettings(db, USER, { forUpdate: true }),
+    insertSettings: (db) => settings.insertSettings(P(db), { userId: USER, locale: 'en' }),
+    findSettings: (db) => settings.findSettings(P(db), USER, { forUpdate: true }),
     updateSettings: (db) =>
       settings.updateSettings(
-        db,
+        P(db),
         USER,
         {
           locale: 'de',
@@ -82,9 +88,9 @@ const stores: Record<string, Calls> = {
       ),
   },
   'search-store': {
-    searchProfiles: (db) => search.searchProfiles(db, searchInput),
+    searchProfiles: (db) => search.searchProfiles(S(db), searchInput),
     searchProfilesFollowingUsernames: (db) =>
-      search.searchProfiles(db, {
+      search.searchProfiles(S(db), {
         ...searchInput,
         usernameOnly: true,
         followingOnly: true,

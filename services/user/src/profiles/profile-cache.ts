@@ -57,11 +57,11 @@ export async function cachedProfiles(
   await Promise.all(
     rows.map(async (row) => {
       found.set(row.user_id, row);
-      await app.cache.set(keyOf(row.user_id), JSON.stringify(row), { ttlMs: TTL_MS }).catch(
-        (err: unknown) => {
+      await app.cache
+        .set(keyOf(row.user_id), JSON.stringify(row), { ttlMs: TTL_MS })
+        .catch((err: unknown) => {
           app.logger.warn({ err }, 'profile cache write failed');
-        },
-      );
+        });
     }),
   );
   return found;
@@ -75,6 +75,10 @@ export async function forgetCachedProfile(app: UserApp, userId: string): Promise
 }
 
 /** Drops a cached profile once the transaction that changes it has committed. */
-export function forgetOnCommit(app: UserApp, trx: { onCommit(fn: CommitHook): void }, userId: string): void {
+export function forgetOnCommit(
+  app: UserApp,
+  trx: { onCommit(fn: CommitHook): void },
+  userId: string,
+): void {
   trx.onCommit(() => forgetCachedProfile(app, userId));
 }

@@ -45,7 +45,8 @@ function formatViolations(profile: Profile, paths: ReadonlySet<string>): FieldVi
 }
 
 const sameLinks = (a: readonly StoredLink[], b: readonly StoredLink[]) =>
-  a.length === b.length && a.every((link, i) => link.label === b[i]!.label && link.url === b[i]!.url);
+  a.length === b.length &&
+  a.every((link, i) => link.label === b[i]!.label && link.url === b[i]!.url);
 
 /** The fields of the mask whose values differ from the row (the avatar handled apart). */
 function changesOf(row: ProfileRow, profile: Profile, paths: ReadonlySet<string>): ProfileChanges {
