@@ -68,7 +68,10 @@ export async function cachedProfiles(
 }
 
 /** Drops a cached profile now. */
-export async function forgetCachedProfile(app: UserApp, userId: string): Promise<void> {
+export async function forgetCachedProfile(
+  app: Pick<UserApp, 'cache' | 'logger'>,
+  userId: string,
+): Promise<void> {
   await app.cache.del(keyOf(userId)).catch((err: unknown) => {
     app.logger.warn({ err }, 'profile cache drop failed');
   });
