@@ -1,5 +1,6 @@
 import { UserInternalService } from '@kith/gen/kith/user/v1/internal_pb.js';
 import type { Subscription } from '@kith/bus';
+import { toConnectError } from '@kith/errors';
 import { serveInternal } from '@kith/runtime';
 import type { Daemon } from '@kith/runtime';
 import type { UserApp, UserAreaParts } from '../app.js';
@@ -18,7 +19,13 @@ function internalServiceDaemon(app: UserApp): Daemon {
       subscriptions = await serveInternal(
         app.bus,
         UserInternalService,
-        { getReportSnapshot: (request) => getReportSnapshot(app, request) },
+        {
+          // Domain errors (NotFound) travel with their code, as a public RPC would answer.
+          getReportSnapshot: (request) =>
+            getReportSnapshot(app, request).catch((err: unknown) => {
+              throw toConnectError(err, { logger: app.logger });
+            }),
+        },
         app.logger,
       );
     },
