@@ -4,24 +4,34 @@ import { Code } from '@connectrpc/connect';
 import { UserInternalService } from '@kith/gen/kith/user/v1/internal_pb.js';
 import { DefaultAudience, MentionPolicy } from '@kith/gen/kith/user/v1/types_pb.js';
 import { internalClient } from '@kith/runtime';
-import { codeOf, rejectionOf, violatedFields } from '../../../auth/src/testing/index.js';
+import {
+  codeOf,
+  rejectionOf,
+  violatedFields,
+  seedUser,
+  startAuthHarness,
+} from '../../../auth/src/testing/index.js';
 import type { AuthHarness, TestUser } from '../../../auth/src/testing/index.js';
 import {
   eventually,
-  newUser,
   profileEventsOf,
   publishAs,
   settingsEventsOf,
-  startUserHarness,
+  withProfile,
   uniqueName,
   userContext,
   userDb,
   users,
-} from './test-support.js';
+} from './testing/support.js';
+
+import { userModule } from '../module.js';
 
 let h: AuthHarness;
+/** A signed-in user with a profile and settings. */
+const newUser = async (o: { username?: string } = {}) =>
+  withProfile(h, await seedUser(h, o.username ? { username: o.username } : {}));
 beforeAll(async () => {
-  h = await startUserHarness();
+  h = await startAuthHarness({ modules: [userModule] });
 });
 afterAll(async () => {
   await h?.stop();
@@ -83,7 +93,7 @@ test('sign-up creates the profile, the default settings and the contact, publish
 });
 
 test('UpdateSettings writes the mask, bumps the version, and publishes only enforced settings', async () => {
-  const ann = await newUser(h);
+  const ann = await newUser();
   const client = users(h, ann.accessToken);
   const first = await client.updateSettings({
     settings: { mentionPolicy: MentionPolicy.FOLLOWING, indexable: true, locale: 'de' },
@@ -111,7 +121,7 @@ test('UpdateSettings writes the mask, bumps the version, and publishes only enfo
 });
 
 test('UpdateSettings refuses an UNSPECIFIED enum in the mask and changes nothing', async () => {
-  const ann = await newUser(h);
+  const ann = await newUser();
   const client = users(h, ann.accessToken);
   for (const path of ['default_audience', 'mention_policy']) {
     const err = await rejectionOf(
@@ -132,7 +142,7 @@ test('UpdateSettings refuses an UNSPECIFIED enum in the mask and changes nothing
 });
 
 async function named(username: string, displayName: string): Promise<TestUser> {
-  const user = await newUser(h, { username });
+  const user = await newUser({ username });
   await users(h, user.accessToken).updateProfile({
     profile: { displayName },
     updateMask: { paths: ['display_name'] },
@@ -151,7 +161,7 @@ test('search finds username and display-name prefixes, and names with a typo', a
   const tag = uniqueName('s');
   const alice = await named(`${tag}alice`, 'Alice Bartholomew');
   const bob = await named(`${tag}bob`, 'Robert Smith');
-  const viewer = await newUser(h);
+  const viewer = await newUser();
   // Ranked: the username prefix first (a shared start of another name is a weaker match).
   assert.equal(ids(await search(viewer, `${tag}ali`))[0], alice.userId);
   assert.equal(ids(await search(viewer, `${tag.toUpperCase()}BO`))[0], bob.userId);
@@ -175,10 +185,10 @@ test('search leaves out the undiscoverable, the hidden and users blocked either 
   const tag = uniqueName('h');
   const [shy, blocker, blocked, pending, plain] = await Promise.all(
     ['shy', 'blocker', 'blocked', 'pending', 'plain'].map((n) =>
-      newUser(h, { username: `${tag}${n}` }),
+      newUser({ username: `${tag}${n}` }),
     ),
   );
-  const viewer = await newUser(h);
+  const viewer = await newUser();
   assert.equal(ids(await search(viewer, tag)).length, 5);
   await users(h, shy!.accessToken).updateSettings({
     settings: { discoverable: false },
@@ -202,10 +212,10 @@ test('search leaves out the undiscoverable, the hidden and users blocked either 
 test('search with following_only returns only users the caller follows', async () => {
   const tag = uniqueName('f');
   const [followed, other] = [
-    await newUser(h, { username: `${tag}one` }),
-    await newUser(h, { username: `${tag}two` }),
+    await newUser({ username: `${tag}one` }),
+    await newUser({ username: `${tag}two` }),
   ];
-  const viewer = await newUser(h);
+  const viewer = await newUser();
   await userDb(h)
     .insertInto('follows')
     .values({ follower_id: viewer.userId, followee_id: followed.userId })
@@ -217,10 +227,8 @@ test('search with following_only returns only users the caller follows', async (
 
 test('search pages with signed tokens bound to the query and caller', async () => {
   const tag = uniqueName('p');
-  const made = await Promise.all(
-    ['a', 'b', 'c'].map((n) => newUser(h, { username: `${tag}${n}` })),
-  );
-  const viewer = await newUser(h);
+  const made = await Promise.all(['a', 'b', 'c'].map((n) => newUser({ username: `${tag}${n}` })));
+  const viewer = await newUser();
   const first = await search(viewer, tag, { pageSize: 2 });
   assert.equal(first.users.length, 2);
   assert.notEqual(first.nextPageToken, '');
@@ -242,8 +250,8 @@ test('search pages with signed tokens bound to the query and caller', async () =
 });
 
 test('moderation gets a report snapshot of a profile, blocks notwithstanding', async () => {
-  const ann = await newUser(h);
-  const reporter = await newUser(h);
+  const ann = await newUser();
+  const reporter = await newUser();
   await users(h, ann.accessToken).updateProfile({
     profile: { bio: 'reported bio', links: [{ label: 'x', url: 'https://x.example' }] },
     updateMask: { paths: ['bio', 'links'] },

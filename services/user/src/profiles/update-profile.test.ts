@@ -10,18 +10,21 @@ import type { AttachMediaRequest, DetachMediaRequest } from '@kith/gen/kith/post
 import type { CheckContentRequest } from '@kith/gen/kith/moderation/v1/internal_pb.js';
 import type { Subscription } from '@kith/bus';
 import { serveInternal } from '@kith/runtime';
-import { rejectionOf, violatedFields } from '../../../auth/src/testing/index.js';
-import type { AuthHarness } from '../../../auth/src/testing/index.js';
 import {
-  newUser,
-  profileEventsOf,
-  startUserHarness,
-  userContext,
-  userDb,
-  users,
-} from './test-support.js';
+  rejectionOf,
+  violatedFields,
+  seedUser,
+  startAuthHarness,
+} from '../../../auth/src/testing/index.js';
+import type { AuthHarness } from '../../../auth/src/testing/index.js';
+import { profileEventsOf, withProfile, userContext, userDb, users } from './testing/support.js';
+
+import { userModule } from '../module.js';
 
 let h: AuthHarness;
+/** A signed-in user with a profile and settings. */
+const newUser = async (o: { username?: string } = {}) =>
+  withProfile(h, await seedUser(h, o.username ? { username: o.username } : {}));
 
 // Stands in for the moderation service (ModerationInternalService.CheckContent), which does not
 // exist yet: it rejects any field whose text contains "forbidden", and can be made slow.
@@ -66,7 +69,7 @@ let postDown = false;
 let post: Subscription[] = [];
 
 beforeAll(async () => {
-  h = await startUserHarness();
+  h = await startAuthHarness({ modules: [userModule] });
   await serveModeration();
   const ctx = userContext(h);
   post = await serveInternal(
@@ -108,7 +111,7 @@ beforeEach(() => {
 });
 
 test('an update changes only the fields in the mask, bumps the version and publishes it', async () => {
-  const ann = await newUser(h);
+  const ann = await newUser();
   const client = users(h, ann.accessToken);
   const before = (await client.getProfile({ lookup: { case: 'userId', value: ann.userId } }))
     .profile!;
@@ -147,7 +150,7 @@ test('an update changes only the fields in the mask, bumps the version and publi
 });
 
 test('an update that changes nothing keeps the version and publishes nothing', async () => {
-  const ann = await newUser(h);
+  const ann = await newUser();
   const client = users(h, ann.accessToken);
   const first = await client.updateProfile({
     profile: { bio: 'hello' },
@@ -163,7 +166,7 @@ test('an update that changes nothing keeps the version and publishes nothing', a
 });
 
 test('bad input answers InvalidArgument naming the fields, and changes nothing', async () => {
-  const ann = await newUser(h);
+  const ann = await newUser();
   const client = users(h, ann.accessToken);
   const tooLong = await rejectionOf(
     client.updateProfile({
@@ -209,7 +212,7 @@ test('bad input answers InvalidArgument naming the fields, and changes nothing',
 });
 
 test('text a moderation rule rejects is refused with a violation on each rejected field', async () => {
-  const ann = await newUser(h);
+  const ann = await newUser();
   const client = users(h, ann.accessToken);
   const err = await rejectionOf(
     client.updateProfile({
@@ -234,7 +237,7 @@ test('text a moderation rule rejects is refused with a violation on each rejecte
 });
 
 test('the moderation check fails open: slow or absent moderation lets the change through', async () => {
-  const ann = await newUser(h);
+  const ann = await newUser();
   const client = users(h, ann.accessToken);
   moderationDelayMs = 600; // past the 200 ms the check may take
   const slow = await client.updateProfile({
@@ -255,7 +258,7 @@ test('the moderation check fails open: slow or absent moderation lets the change
 });
 
 test('an avatar is held with post before it is stored, and the previous one released', async () => {
-  const ann = await newUser(h);
+  const ann = await newUser();
   owners.set(READY, ann.userId);
   owners.set(READY_2, ann.userId);
   const client = users(h, ann.accessToken);
@@ -297,8 +300,8 @@ test('an avatar is held with post before it is stored, and the previous one rele
 });
 
 test('media post will not hold is refused on avatar_media_id; post down answers Unavailable', async () => {
-  const ann = await newUser(h);
-  const bob = await newUser(h);
+  const ann = await newUser();
+  const bob = await newUser();
   owners.set(NOT_READY, ann.userId);
   const client = users(h, ann.accessToken);
   for (const mediaId of [UNKNOWN, NOT_READY]) {
@@ -339,8 +342,8 @@ test('media post will not hold is refused on avatar_media_id; post down answers 
 });
 
 test('a GetProfile right after UpdateProfile sees the change (the cache is dropped)', async () => {
-  const ann = await newUser(h);
-  const stranger = await newUser(h);
+  const ann = await newUser();
+  const stranger = await newUser();
   const read = () =>
     users(h, stranger.accessToken).getProfile({ lookup: { case: 'userId', value: ann.userId } });
   assert.equal((await read()).profile!.bio, ''); // now cached

@@ -4,24 +4,28 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
 import { ActionType } from '@kith/gen/kith/moderation/v1/types_pb.js';
 import { withTables } from '@kith/db';
-import { codeOf } from '../../../auth/src/testing/index.js';
+import { codeOf, seedUser, startAuthHarness } from '../../../auth/src/testing/index.js';
 import type { AuthHarness, TestUser } from '../../../auth/src/testing/index.js';
 import { forgetCachedProfile } from './profile-cache.js';
 import { setDeletionScheduled } from './profile-store.js';
 import type { ProfilesDb } from './profile-store.js';
 import {
   eventually,
-  newUser,
   publishAs,
-  startUserHarness,
+  withProfile,
   userContext,
   userDb,
   users,
-} from './test-support.js';
+} from './testing/support.js';
+
+import { userModule } from '../module.js';
 
 let h: AuthHarness;
+/** A signed-in user with a profile and settings. */
+const newUser = async (o: { username?: string } = {}) =>
+  withProfile(h, await seedUser(h, o.username ? { username: o.username } : {}));
 beforeAll(async () => {
-  h = await startUserHarness();
+  h = await startAuthHarness({ modules: [userModule] });
 });
 afterAll(async () => {
   await h?.stop();
@@ -41,7 +45,7 @@ async function block(blocker: TestUser, blocked: TestUser) {
 }
 
 test('a profile is public: by id, or by username in any case, also anonymously', async () => {
-  const ann = await newUser(h);
+  const ann = await newUser();
   const { profile } = await users(h).getProfile({
     lookup: { case: 'username', value: ann.username.toUpperCase() },
   });
@@ -61,9 +65,9 @@ test('a profile is public: by id, or by username in any case, also anonymously',
 });
 
 test('a user who blocks the caller answers NotFound to the caller only', async () => {
-  const ann = await newUser(h);
-  const bob = await newUser(h);
-  const carol = await newUser(h);
+  const ann = await newUser();
+  const bob = await newUser();
+  const carol = await newUser();
   await block(ann, bob);
   assert.equal(await codeOf(profileOf(bob, ann.userId)), Code.NotFound);
   assert.equal(
@@ -87,8 +91,8 @@ test('a user who blocks the caller answers NotFound to the caller only', async (
 });
 
 test('an account disabled by staff is hidden from everyone until enabled again', async () => {
-  const ann = await newUser(h);
-  const bob = await newUser(h);
+  const ann = await newUser();
+  const bob = await newUser();
   assert.equal(await seen(bob, ann.userId), true); // cached now
   // Stands in for the auth service's AuthAdminService.DisableAccount / EnableAccount events.
   await publishAs(h, 'auth', {
@@ -105,8 +109,8 @@ test('an account disabled by staff is hidden from everyone until enabled again',
 });
 
 test('an account suspended by moderation is hidden until the action is reversed', async () => {
-  const ann = await newUser(h);
-  const bob = await newUser(h);
+  const ann = await newUser();
+  const bob = await newUser();
   const actionId = '0190f2f6-6f3c-7cc0-8b5c-7a00000000b1';
   const suspended = {
     actionId,
@@ -146,9 +150,9 @@ test('an account suspended by moderation is hidden until the action is reversed'
 });
 
 test('a ban hides the profile; a suspension that has run out does not', async () => {
-  const ann = await newUser(h);
-  const dan = await newUser(h);
-  const bob = await newUser(h);
+  const ann = await newUser();
+  const dan = await newUser();
+  const bob = await newUser();
   await publishAs(h, 'moderation', {
     case: 'moderationAccountActioned',
     value: {
@@ -188,8 +192,8 @@ test('a ban hides the profile; a suspension that has run out does not', async ()
 });
 
 test('a pending deletion hides the profile from everyone but its owner', async () => {
-  const ann = await newUser(h);
-  const bob = await newUser(h);
+  const ann = await newUser();
+  const bob = await newUser();
   assert.equal(await seen(bob, ann.userId), true);
   const scheduledFor = new Date(h.clock.now().getTime() + 30 * 86_400_000);
   // What the lifecycle area does in RequestAccountDeletion: the mark, then the cache drop.
@@ -209,8 +213,8 @@ test('a pending deletion hides the profile from everyone but its owner', async (
 });
 
 test('counts show to everyone unless the lists are hidden; then only to the owner', async () => {
-  const ann = await newUser(h);
-  const bob = await newUser(h);
+  const ann = await newUser();
+  const bob = await newUser();
   await userDb(h)
     .insertInto('follow_counts')
     .values({ user_id: ann.userId, followers_count: 7, following_count: 3 })
@@ -237,12 +241,7 @@ test('counts show to everyone unless the lists are hidden; then only to the owne
 });
 
 test('GetProfiles keeps the order asked and leaves out unknown and hidden users', async () => {
-  const [a, b, c, viewer] = [
-    await newUser(h),
-    await newUser(h),
-    await newUser(h),
-    await newUser(h),
-  ];
+  const [a, b, c, viewer] = [await newUser(), await newUser(), await newUser(), await newUser()];
   await block(b, viewer);
   const unknown = '0190f2f6-6f3c-7cc0-8b5c-7a00000000fe';
   const { profiles } = await users(h, viewer.accessToken).getProfiles({

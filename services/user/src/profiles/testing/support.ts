@@ -1,5 +1,5 @@
 import { createClient } from '@connectrpc/connect';
-import type { Client } from '@connectrpc/connect';
+import type { Client, Transport } from '@connectrpc/connect';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
 import { withTables } from '@kith/db';
 import type { Database } from '@kith/db';
@@ -9,21 +9,25 @@ import { recordEvent } from '@kith/runtime';
 import type { EventPayload, ServiceContext } from '@kith/runtime';
 import { waitFor } from '@kith/testkit';
 import type { Kysely } from 'kysely';
-// By path: the user package does not depend on the auth service; its harness issues tokens.
-import { seedUser, startAuthHarness } from '../../../auth/src/testing/index.js';
-import type { AuthHarness, TestUser } from '../../../auth/src/testing/index.js';
-import type { UserDatabase } from '../db/schema.js';
-import { userModule } from '../module.js';
-import { insertProfile } from './profile-store.js';
-import type { ProfilesDb } from './profile-store.js';
-import { insertSettings } from './settings-store.js';
+import type { UserDatabase } from '../../db/schema.js';
+import { insertProfile } from '../profile-store.js';
+import type { ProfilesDb } from '../profile-store.js';
+import { insertSettings } from '../settings-store.js';
 
-export const startUserHarness = () => startAuthHarness({ modules: [userModule] });
+/**
+ * What these helpers need of the test harness (auth's `startAuthHarness`, which tests import
+ * themselves: only a test file may reach into another service).
+ */
+export interface AuthHarness {
+  kith: { contexts: ReadonlyMap<string, ServiceContext> };
+  as(token: string): { transport: Transport };
+  withHeaders(headers: Record<string, string>): { transport: Transport };
+}
 
 export function userContext(h: AuthHarness): ServiceContext<UserDatabase> {
   const ctx = h.kith.contexts.get('user');
   if (!ctx?.database) throw new Error('the user service is not running');
-  return ctx as unknown as ServiceContext<UserDatabase>;
+  return ctx as ServiceContext<UserDatabase>;
 }
 
 export function userDatabase(h: AuthHarness): Database<UserDatabase> {
@@ -47,14 +51,13 @@ export function uniqueName(prefix: string): string {
 }
 
 /**
- * A signed-in user with a profile and settings, as auth.user_registered leaves them (written
+ * Gives a seeded account its profile and settings, as auth.user_registered leaves them (written
  * directly: the consumer's own path is tested apart, through sign-up).
  */
-export async function newUser(
+export async function withProfile<U extends { userId: string; username: string }>(
   h: AuthHarness,
-  options: { username?: string } = {},
-): Promise<TestUser> {
-  const user = await seedUser(h, options.username ? { username: options.username } : {});
+  user: U,
+): Promise<U> {
   await userDatabase(h).transaction(async (trx) => {
     const db = withTables<ProfilesDb>(trx);
     await insertProfile(db, { userId: user.userId, username: user.username, locale: 'en' });
