@@ -42,6 +42,10 @@ update "user"."profiles" set "moderation_version" = $1, "moderation_limited" = $
 select "blocker_id" from "user"."blocks" where "blocked_id" = $1 and "blocker_id" in ($2);
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
 
+-- deleteContact
+delete from "user"."contacts" where "user_id" = $1;
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+
 -- upsertContactEmail
 insert into "user"."contacts" ("user_id", "email", "updated_at") values ($1, $2, $3) on conflict ("user_id") do update set "email" = $4, "updated_at" = $5;
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "ann@example.test", $3 = 2026-12-03T12:00:00.000Z, $4 = "ann@example.test", $5 = 2026-12-03T12:00:00.000Z

@@ -2,6 +2,10 @@
 insert into "user"."settings" ("user_id", "locale") values ($1, $2) returning *;
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "en"
 
+-- deleteSettings
+delete from "user"."settings" where "user_id" = $1;
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+
 -- findSettings
 select * from "user"."settings" where "user_id" = $1 for update;
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"

@@ -65,10 +65,12 @@ const stores: Record<string, Calls> = {
         banned: false,
       }),
     blockersOf: (db) => profiles.blockersOf(G(db), USER, [OTHER]),
+    deleteContact: (db) => profiles.deleteContact(P(db), USER),
     upsertContactEmail: (db) => profiles.upsertContactEmail(P(db), USER, 'ann@example.test', NOW),
   },
   'settings-store': {
     insertSettings: (db) => settings.insertSettings(P(db), { userId: USER, locale: 'en' }),
+    deleteSettings: (db) => settings.deleteSettings(P(db), USER),
     findSettings: (db) => settings.findSettings(P(db), USER, { forUpdate: true }),
     updateSettings: (db) =>
       settings.updateSettings(

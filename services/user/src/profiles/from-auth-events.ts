@@ -5,6 +5,7 @@ import type { UserApp } from '../app.js';
 import type { UserDatabase } from '../db/schema.js';
 import { forgetOnCommit } from './profile-cache.js';
 import {
+  deleteContact,
   deleteProfile,
   findProfile,
   insertProfile,
@@ -13,7 +14,7 @@ import {
   upsertContactEmail,
 } from './profile-store.js';
 import { emitSettingsUpdated } from './settings.js';
-import { insertSettings } from './settings-store.js';
+import { deleteSettings, insertSettings } from './settings-store.js';
 
 /**
  * Profiles follow the auth service's account events. One consumer on every auth subject, so
@@ -73,6 +74,8 @@ export function profilesFromAuthEvents(app: UserApp): ConsumerSpec<UserDatabase>
           // A sign-up never verified: its profile goes for good (nobody else ever saw it), which
           // frees the username here too. Deleting what is gone does nothing.
           await deleteProfile(db, payload.value.userId);
+          await deleteSettings(db, payload.value.userId);
+          await deleteContact(db, payload.value.userId);
           forgetOnCommit(app, trx, payload.value.userId);
           break;
         default:

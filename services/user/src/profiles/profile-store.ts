@@ -232,6 +232,11 @@ export async function blockersOf(
   return new Set(rows.map((row) => row.blocker_id));
 }
 
+/** Forgets the account's e-mail address; nothing happens when there is none. */
+export async function deleteContact(db: Kysely<ProfilesDb>, userId: string): Promise<void> {
+  await db.deleteFrom('contacts').where('user_id', '=', userId).execute();
+}
+
 /** The account's current e-mail address (from auth's events), for e-mail notifications. */
 export async function upsertContactEmail(
   db: Kysely<ProfilesDb>,

@@ -17,6 +17,11 @@ export async function insertSettings(
     .executeTakeFirstOrThrow();
 }
 
+/** Removes the settings for good; nothing happens when they are already gone. */
+export async function deleteSettings(db: Kysely<ProfilesDb>, userId: string): Promise<void> {
+  await db.deleteFrom('settings').where('user_id', '=', userId).execute();
+}
+
 /** The user's settings, locked for an update when `forUpdate`. */
 export async function findSettings(
   db: Kysely<ProfilesDb>,
