@@ -354,6 +354,20 @@ test('a GetProfile right after UpdateProfile sees the change (the cache is dropp
   const after = (await read()).profile!;
   assert.equal(after.bio, 'new bio');
   assert.equal(after.hideFollowLists, true);
+  // The read is cached: a write behind the service's back is not seen until a change drops it.
+  await userDb(h)
+    .updateTable('profiles')
+    .set({ bio: 'written behind its back' })
+    .where('user_id', '=', ann.userId)
+    .execute();
+  assert.equal((await read()).profile!.bio, 'new bio');
+  await users(h, ann.accessToken).updateProfile({
+    profile: { displayName: 'Ann Again' },
+    updateMask: { paths: ['display_name'] },
+  });
+  const fresh = (await read()).profile!;
+  assert.equal(fresh.displayName, 'Ann Again');
+  assert.equal(fresh.bio, 'written behind its back');
 });
 
 test('UpdateProfile needs a signed-in caller', async () => {
