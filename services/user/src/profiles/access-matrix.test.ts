@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, test } from 'vitest';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
-import { withTables } from '@kith/db';
 import { rpc } from '@kith/runtime';
 import { accessMatrix, accessRow } from '@kith/testkit';
 import { seedUser, startAuthHarness } from '../../../auth/src/testing/index.js';
 import type { AuthHarness, TestUser } from '../../../auth/src/testing/index.js';
 import { userModule } from '../module.js';
-import { forgetCachedProfile } from './profile-cache.js';
-import { setDeletionScheduled } from './profile-store.js';
-import type { ProfilesDb } from './profile-store.js';
-import { userContext, userDb, users, withProfile } from './testing/support.js';
+import { markDeletionScheduled } from './deletion-mark.js';
+import { userContext, userDatabase, userDb, users, withProfile } from './testing/support.js';
 
 // Who may read a profile (the id-taking reads of the profiles area). Graph, notification and
 // lifecycle RPCs have their own rows in their areas.
@@ -43,8 +40,9 @@ async function world(options: { deletionPending?: boolean } = {}): Promise<World
     .execute();
   if (options.deletionPending) {
     const when = new Date(h.clock.now().getTime() + 30 * 86_400_000);
-    await setDeletionScheduled(withTables<ProfilesDb>(userDb(h)), owner.userId, when);
-    await forgetCachedProfile(userContext(h), owner.userId);
+    await userDatabase(h).transaction((trx) =>
+      markDeletionScheduled(userContext(h), trx, owner.userId, when),
+    );
   }
   return { owner, stranger, blocked };
 }

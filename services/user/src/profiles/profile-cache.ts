@@ -79,7 +79,7 @@ export async function forgetCachedProfile(
 
 /** Drops a cached profile once the transaction that changes it has committed. */
 export function forgetOnCommit(
-  app: UserApp,
+  app: Pick<UserApp, 'cache' | 'logger'>,
   trx: { onCommit(fn: CommitHook): void },
   userId: string,
 ): void {

@@ -40,8 +40,8 @@ export async function deleteProfile(db: Kysely<ProfilesDb>, userId: string): Pro
 /**
  * Marks a pending account deletion (hiding the profile from everyone but its owner), or clears
  * it with null when the deletion is cancelled. `requestedAt` (default: now) is what GetSettings
- * shows as the request time. The caller drops the cached profile after commit
- * (`forgetCachedProfile` in profiles/profile-cache.ts).
+ * shows as the request time. Call it through `markDeletionScheduled`
+ * (profiles/deletion-mark.ts), which also drops the cached profile after commit.
  */
 export async function setDeletionScheduled(
   db: Kysely<ProfilesDb>,

@@ -3,17 +3,15 @@ import { afterAll, beforeAll, test } from 'vitest';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
 import { ActionType } from '@kith/gen/kith/moderation/v1/types_pb.js';
-import { withTables } from '@kith/db';
 import { codeOf, seedUser, startAuthHarness } from '../../../auth/src/testing/index.js';
 import type { AuthHarness, TestUser } from '../../../auth/src/testing/index.js';
-import { forgetCachedProfile } from './profile-cache.js';
-import { setDeletionScheduled } from './profile-store.js';
-import type { ProfilesDb } from './profile-store.js';
+import { markDeletionScheduled } from './deletion-mark.js';
 import {
   eventually,
   publishAs,
   withProfile,
   userContext,
+  userDatabase,
   userDb,
   users,
 } from './testing/support.js';
@@ -197,8 +195,9 @@ test('a pending deletion hides the profile from everyone but its owner', async (
   assert.equal(await seen(bob, ann.userId), true);
   const scheduledFor = new Date(h.clock.now().getTime() + 30 * 86_400_000);
   // What the lifecycle area does in RequestAccountDeletion: the mark, then the cache drop.
-  await setDeletionScheduled(withTables<ProfilesDb>(userDb(h)), ann.userId, scheduledFor);
-  await forgetCachedProfile(userContext(h), ann.userId);
+  await userDatabase(h).transaction((trx) =>
+    markDeletionScheduled(userContext(h), trx, ann.userId, scheduledFor),
+  );
   assert.equal(await codeOf(profileOf(bob, ann.userId)), Code.NotFound);
   assert.equal(await codeOf(profileOf(undefined, ann.userId)), Code.NotFound);
   assert.equal(await seen(ann, ann.userId), true);
