@@ -4,6 +4,8 @@ import { Code } from '@connectrpc/connect';
 export interface FieldViolation {
   field: string;
   message: string;
+  /** The rule that refused it, e.g. `user.rejected_by_rule`; sent as the violation's rule_id. */
+  ruleId?: string;
 }
 
 interface DomainErrorOptions {

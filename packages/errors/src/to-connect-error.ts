@@ -29,6 +29,7 @@ export function violationsDetail(
       violations: violations.map((v) =>
         create(ViolationSchema, {
           message: v.message,
+          ...(v.ruleId !== undefined && { ruleId: v.ruleId }),
           field: create(FieldPathSchema, {
             elements: v.field
               .split('.')

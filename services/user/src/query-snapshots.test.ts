@@ -11,6 +11,9 @@ import * as graphProfiles from './graph/graph-profile-store.js';
 import * as muteStore from './graph/mute-store.js';
 import * as relationships from './graph/relationship-store.js';
 import * as profiles from './profiles/profile-store.js';
+import * as search from './profiles/search-store.js';
+import * as settings from './profiles/settings-store.js';
+import type { GraphDb } from './graph/relationship-store.js';
 import type { ProfilesDb } from './profiles/profile-store.js';
 import type { Kysely } from 'kysely';
 import { withTables } from '@kith/db';
@@ -43,13 +46,6 @@ const ROW = {
 };
 type Calls = Record<string, (db: Kysely<ProfilesDb>) => Promise<unknown>>;
 const stores: Record<string, Calls> = {
-  'profile-store': {
-    insertProfile: (db) =>
-      profiles.insertProfile(db, { userId: USER, username: 'ann', locale: 'en' }),
-    deleteProfile: (db) => profiles.deleteProfile(db, USER),
-    setDeletionScheduled: (db) =>
-      profiles.setDeletionScheduled(db, USER, new Date('2026-12-31T00:00:00Z')),
-  },
   'relationship-store': {
     blockedEitherWay: (db) => relationships.blockedEitherWay(sharedGraph(db), USER, OTHER),
     blockedAmong: (db) => relationships.blockedAmong(sharedGraph(db), USER, [OTHER]),
@@ -320,11 +316,104 @@ test('every function the graph stores export is in the snapshot', () => {
   }
 });
 
-test('every function the user stores export is in the snapshot', () => {
-  const exported = Object.entries(profiles)
-    .filter(([, value]) => typeof value === 'function')
-    .map(([name]) => name);
-  expect(exported.sort()).toEqual(Object.keys(stores['profile-store']!).sort());
+const P = (db: Kysely<UserDatabase>) => withTables<ProfilesDb>(db);
+const G = (db: Kysely<UserDatabase>) => withTables<GraphDb>(db);
+const S = (db: Kysely<UserDatabase>) => withTables<ProfilesDb & GraphDb>(db);
+const searchInput = {
+  viewerId: USER,
+  text: 'ann',
+  trigrams: ['  a', ' an', 'ann', 'nn '],
+  usernameOnly: false,
+  followingOnly: false,
+  now: NOW,
+  pageSize: 20,
+};
+// The profiles area's stores, on the whole user schema, answering no rows.
+const profileStores: Record<string, UserCalls> = {
+  'profile-store': {
+    insertProfile: (db) =>
+      profiles.insertProfile(P(db), { userId: USER, username: 'ann', locale: 'en' }),
+    deleteProfile: (db) => profiles.deleteProfile(P(db), USER),
+    setDeletionScheduled: (db) =>
+      profiles.setDeletionScheduled(P(db), USER, new Date('2026-12-31T00:00:00Z')),
+    findProfile: (db) => profiles.findProfile(P(db), USER),
+    findProfileIdByUsername: (db) => profiles.findProfileIdByUsername(P(db), 'Ann'),
+    findProfiles: (db) => profiles.findProfiles(P(db), [USER, OTHER]),
+    lockProfile: (db) => profiles.lockProfile(P(db), USER),
+    updateProfileFields: (db) =>
+      profiles.updateProfileFields(
+        P(db),
+        USER,
+        {
+          displayName: 'Ann B',
+          bio: 'hi',
+          avatarMediaId: OTHER,
+          avatarUrl: 'https://cdn.test/a.png',
+          links: [{ label: 'site', url: 'https://ann.test' }],
+          locked: true,
+          hideFollowLists: true,
+        },
+        NOW,
+      ),
+    setProfileDisabled: (db) => profiles.setProfileDisabled(P(db), USER, NOW),
+    applyAccountEnforcement: (db) =>
+      profiles.applyAccountEnforcement(P(db), USER, 2n, {
+        limited: false,
+        suspended: true,
+        suspendedUntil: NOW,
+        banned: false,
+      }),
+    blockersOf: (db) => profiles.blockersOf(G(db), USER, [OTHER]),
+    deleteContact: (db) => profiles.deleteContact(P(db), USER),
+    upsertContactEmail: (db) => profiles.upsertContactEmail(P(db), USER, 'ann@example.test', NOW),
+  },
+  'settings-store': {
+    insertSettings: (db) => settings.insertSettings(P(db), { userId: USER, locale: 'en' }),
+    deleteSettings: (db) => settings.deleteSettings(P(db), USER),
+    findSettings: (db) => settings.findSettings(P(db), USER, { forUpdate: true }),
+    updateSettings: (db) =>
+      settings.updateSettings(
+        P(db),
+        USER,
+        {
+          locale: 'de',
+          timeZone: 'Europe/Berlin',
+          discoverable: false,
+          defaultAudience: 2,
+          showSensitiveMedia: true,
+          mentionPolicy: 2,
+          contentLanguages: ['de'],
+          indexable: true,
+        },
+        NOW,
+      ),
+  },
+  'search-store': {
+    searchProfiles: (db) => search.searchProfiles(S(db), searchInput),
+    searchProfilesFollowingUsernames: (db) =>
+      search.searchProfiles(S(db), {
+        ...searchInput,
+        usernameOnly: true,
+        followingOnly: true,
+        cursor: { keys: [300], id: OTHER },
+      }),
+  },
+};
+
+const profileModules: Record<string, Record<string, unknown>> = {
+  'profile-store': profiles,
+  'settings-store': settings,
+  'search-store': search,
+};
+
+test('every function the profile stores export is in the snapshot', () => {
+  for (const [store, module] of Object.entries(profileModules)) {
+    const exported = Object.entries(module)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([name]) => name);
+    const covered = Object.keys(profileStores[store]!).filter((name) => name in module);
+    expect(exported.sort(), store).toEqual(covered.sort());
+  }
 });
 
 test('the SQL of every user store matches services/user/queries/*.sql', async () => {
@@ -337,6 +426,9 @@ test('the SQL of every user store matches services/user/queries/*.sql', async ()
   const answering = createQueryRecorder<NotificationStoreDb>('user', { rows: () => [row] });
   rendered['notification-store'] = await renderQueries(answering, notificationCalls);
   const userRecorder = createQueryRecorder<UserDatabase>('user');
+  for (const [store, calls] of Object.entries(profileStores)) {
+    rendered[store] = await renderQueries(userRecorder, calls);
+  }
   for (const [store, calls] of Object.entries(lifecycleStores)) {
     rendered[store] = await renderQueries(userRecorder, calls);
   }

@@ -13,7 +13,10 @@ const DAY = 24 * 60 * MINUTE;
 
 describe('sessions and tokens', () => {
   let h: AuthHarness;
-  /** A call at the user service, a different service: Unimplemented means auth let it through. */
+  /**
+   * A call at the user service, a different service: NotFound (GetSettings of an account seeded
+   * without a profile there) means auth let it through.
+   */
   let userServiceAs: (token: string) => ReturnType<typeof createClient<typeof UserService>>;
 
   beforeAll(async () => {
@@ -45,7 +48,7 @@ describe('sessions and tokens', () => {
     assert.notEqual(tokens.refreshToken, user.refreshToken);
     assert.equal(tokens.sessionId, user.sessionId);
     assert.equal(tokens.tokenType, 'Bearer');
-    assert.equal(await atUserService(tokens.accessToken), Code.Unimplemented);
+    assert.equal(await atUserService(tokens.accessToken), Code.NotFound);
     assert.equal(await atAuth(tokens.accessToken), 'ok');
   });
 
@@ -123,7 +126,7 @@ describe('sessions and tokens', () => {
   test('access tokens live 10 minutes', async () => {
     const user = await seedUser(h);
     h.clock.advance(9 * MINUTE);
-    assert.equal(await atUserService(user.accessToken), Code.Unimplemented);
+    assert.equal(await atUserService(user.accessToken), Code.NotFound);
     h.clock.advance(2 * MINUTE);
     assert.equal(await atUserService(user.accessToken), Code.Unauthenticated);
   });
@@ -132,7 +135,7 @@ describe('sessions and tokens', () => {
     const user = await seedUser(h);
     const phone = (await h.auth.refresh({ refreshToken: user.refreshToken })).tokens!;
     const laptop = await startSession(h, user, { userAgent: 'laptop' });
-    assert.equal(await atUserService(laptop.accessToken), Code.Unimplemented);
+    assert.equal(await atUserService(laptop.accessToken), Code.NotFound);
     const { revokedSessions } = await h.as(phone.accessToken).auth.logoutAll({});
     assert.equal(revokedSessions, 2);
     // No clock movement, no waiting: the next call at another service is refused.
@@ -144,7 +147,7 @@ describe('sessions and tokens', () => {
     );
     // Signing in again in the same second works: the new token is not born revoked.
     const again = await startSession(h, user, { userAgent: 'laptop' });
-    assert.equal(await atUserService(again.accessToken), Code.Unimplemented);
+    assert.equal(await atUserService(again.accessToken), Code.NotFound);
   });
 
   test('logout-all can keep the calling session', async () => {
@@ -247,8 +250,8 @@ describe('sessions and tokens', () => {
     const kids = (await h.app.keys.jwks()).keys.map((k) => k.kid);
     assert.ok(kids.includes(oldKid!), 'the retired key stays published');
     assert.equal(kids.length, 3, 'retired, current and a new next');
-    assert.equal(await atUserService(inFlight.accessToken), Code.Unimplemented);
-    assert.equal(await atUserService(after.accessToken), Code.Unimplemented);
+    assert.equal(await atUserService(inFlight.accessToken), Code.NotFound);
+    assert.equal(await atUserService(after.accessToken), Code.NotFound);
     h.clock.advance(16 * MINUTE);
     await h.app.keys.maintain();
     assert.ok(
@@ -256,6 +259,6 @@ describe('sessions and tokens', () => {
       'dropped once no token needs it',
     );
     const later = await seedUser(h);
-    assert.equal(await atUserService(later.accessToken), Code.Unimplemented);
+    assert.equal(await atUserService(later.accessToken), Code.NotFound);
   });
 });

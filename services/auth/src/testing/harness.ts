@@ -47,8 +47,14 @@ export interface AuthHarness {
     admin: Client<typeof AuthAdminService>;
     transport: Transport;
   };
-  /** Clients that send extra headers (e.g. a user agent) without credentials. */
-  withHeaders(headers: Record<string, string>): { auth: Client<typeof AuthService> };
+  /**
+   * Clients that send extra headers (e.g. a user agent) without credentials; `transport` for
+   * anonymous calls to other services' public methods.
+   */
+  withHeaders(headers: Record<string, string>): {
+    auth: Client<typeof AuthService>;
+    transport: Transport;
+  };
   /** Sends queued mail now and returns every message sent so far, newest last. */
   mails(): Promise<SentMail[]>;
   /** The newest message sent to `to`. */
@@ -141,7 +147,10 @@ export async function startAuthHarness(
     admin: base.admin,
     as: (token, headers = {}) =>
       clients(transportWith({ ...headers, authorization: `Bearer ${token}` })),
-    withHeaders: (headers) => ({ auth: clients(transportWith(headers)).auth }),
+    withHeaders: (headers) => {
+      const { auth, transport } = clients(transportWith(headers));
+      return { auth, transport };
+    },
     async mails() {
       await built.afterAnswer.settled();
       while ((await built.mailRelay.drainOnce()) > 0) {

@@ -27,7 +27,7 @@ describe('revocation state in a process without Redis', () => {
         ],
       }),
     );
-  /** A call at the user service: Unimplemented means the credentials were let through. */
+  /** A call at the user service: anything but Unauthenticated means the credentials were let through. */
   const atUserService = (token: string) =>
     codeOf(userServiceAs({ authorization: `Bearer ${token}` }).getSettings({}));
 

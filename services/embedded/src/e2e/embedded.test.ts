@@ -138,14 +138,14 @@ describe('embedded mode', () => {
       body: '{}',
     });
     assert.equal(unknown.status, 404);
-    // A public method whose service has not built it yet (profiles are another issue).
+    // A public method over gRPC, anonymously: an unknown profile answers NotFound.
     const grpc = createClient(UserService, createGrpcTransport({ baseUrl: kith.url }));
-    const unimplemented = await rpcError(
+    const unknownProfile = await rpcError(
       grpc.getProfile({
         lookup: { case: 'userId', value: '0190a6b4-0000-7000-8000-000000000001' },
       }),
     );
-    assert.equal(unimplemented.code, Code.Unimplemented);
+    assert.equal(unknownProfile.code, Code.NotFound);
 
     assert.deepEqual({ auth: await tableCounts(auth), user: await tableCounts(user) }, before);
   });

@@ -12,7 +12,6 @@ import { graphDb, sharedGraph } from './graph-db.js';
 import { seedUser, startAuthHarness } from '../../../auth/src/testing/index.js';
 import type { AuthHarness } from '../../../auth/src/testing/index.js';
 import { startGraphHarness } from './testing/graph-harness.js';
-import { acceptPendingFollowRequests } from './unlock.js';
 import type { GraphHarness, Member } from './testing/graph-harness.js';
 
 let g: GraphHarness<AuthHarness>;
@@ -280,16 +279,7 @@ test('unlocking an account accepts the follow requests pending to it', async () 
   await ann.user.follow({ userId: cat.userId });
   await bob.user.follow({ userId: cat.userId });
   await bob.user.unfollow({ userId: cat.userId }); // withdrawn: stays withdrawn
-  // What UpdateProfile (profiles area) does when `locked` goes from true to false.
-  const accepted = await g.app.database.transaction(async (trx) => {
-    await graphDb(trx)
-      .updateTable('profiles')
-      .set({ locked: false })
-      .where('user_id', '=', cat.userId)
-      .execute();
-    return acceptPendingFollowRequests(g.app, trx, cat.userId, g.h.clock.now());
-  });
-  assert.equal(accepted, 1);
+  await cat.user.updateProfile({ profile: { locked: false }, updateMask: { paths: ['locked'] } });
   assert.deepEqual(
     (await cat.user.listFollowers({ userId: cat.userId })).followers.map((f) => f.user?.userId),
     [ann.userId],

@@ -2,14 +2,18 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { GraphViewDb } from './graph-db.js';
 
 /**
- * Whether a profile row may be shown to someone other than its owner. TODO(#10): the profiles
- * area adds the hiding columns (disabled by staff, suspended or banned by moderation, erased);
- * each joins this condition when it lands. Today: not deleted, no deletion pending.
+ * Whether a profile row may be shown to someone other than its owner: not erased, no deletion
+ * pending, not disabled by staff, not banned or suspended by moderation (as
+ * profiles/profile-view.ts `hiddenFromOthers` has it; a timed suspension shows again here when
+ * moderation reverses it, which its daemon does when the time runs out).
  */
 export function profileShown(eb: ExpressionBuilder<GraphViewDb, 'profiles'>) {
   return eb.and([
     eb('profiles.deleted_at', 'is', null),
     eb('profiles.deletion_scheduled_for', 'is', null),
+    eb('profiles.disabled_at', 'is', null),
+    eb('profiles.moderation_banned', '=', false),
+    eb('profiles.moderation_suspended', '=', false),
   ]);
 }
 

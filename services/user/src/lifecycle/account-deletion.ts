@@ -7,8 +7,7 @@ import { FailedPreconditionError } from '@kith/errors';
 import type { AccountDeletionSchema } from '@kith/gen/kith/user/v1/types_pb.js';
 import type { SignedInCaller } from '@kith/runtime';
 import type { Kysely } from 'kysely';
-import { setDeletionScheduled } from '../profiles/profile-store.js';
-import type { ProfilesDb } from '../profiles/profile-store.js';
+import { markDeletionScheduled } from '../profiles/deletion-mark.js';
 import type { Lifecycle } from './deps.js';
 import { DELETION_GRACE_MS } from './deps.js';
 import {
@@ -53,7 +52,7 @@ export async function requestAccountDeletion(
       requestedAt: now,
       scheduledFor: new Date(now.getTime() + DELETION_GRACE_MS),
     });
-    await setDeletionScheduled(withTables<ProfilesDb>(trx), userId, row.scheduled_for);
+    await markDeletionScheduled(app, trx, userId, row.scheduled_for, row.requested_at);
     const reason = input.reason.trim();
     if (reason) {
       await insertDeletionFeedback(db, {
@@ -89,7 +88,7 @@ export async function cancelAccountDeletion(
       throw new FailedPreconditionError('the grace period is over: the account is being erased');
     }
     await deleteGraceDeletion(db, userId);
-    await setDeletionScheduled(withTables<ProfilesDb>(trx), userId, null);
+    await markDeletionScheduled(app, trx, userId, null);
     app.logger.info({ userId }, 'account deletion cancelled');
   });
 }

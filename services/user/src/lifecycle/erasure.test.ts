@@ -51,6 +51,8 @@ const NOT_A_USER: ReadonlySet<string> = new Set([
   'notifications.source_event_id',
   'circle_quiet_hours.circle_id',
   'mail_outbox.id',
+  // The avatar is media post holds; post erases the user's media on user.erased.
+  'profiles.avatar_media_id',
   'outbox.id',
   'inbox.message_id',
   'dead_letters.id',

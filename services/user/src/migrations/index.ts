@@ -6,6 +6,7 @@ import { createSharedUserTables } from './20261203T1605_settings_contacts_push_j
 import { createNotifications } from './20261203T1630_notifications.js';
 import { createLifecycle } from './20261203T1650_lifecycle.js';
 import { createGraphV1 } from './20261203T1620_graph_v1.js';
+import { profilesV1 } from './20261203T1610_profiles_v1.js';
 
 /** The user service's own migrations, in order (platform tables come first). */
 export const userMigrations: MigrationSet = {
@@ -14,6 +15,7 @@ export const userMigrations: MigrationSet = {
   '20261123T1700_profiles': createProfiles,
   '20261203T1600_graph': createGraph,
   '20261203T1605_settings_contacts_push_jobs': createSharedUserTables,
+  '20261203T1610_profiles_v1': profilesV1,
   '20261203T1620_graph_v1': createGraphV1,
   '20261203T1630_notifications': createNotifications,
   '20261203T1650_lifecycle': createLifecycle,
