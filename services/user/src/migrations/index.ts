@@ -2,10 +2,12 @@ import type { MigrationSet } from '@kith/db';
 import { createProfiles } from './20261123T1700_profiles.js';
 import { createGraph } from './20261203T1600_graph.js';
 import { createSharedUserTables } from './20261203T1605_settings_contacts_push_jobs.js';
+import { createPush } from './20261203T1640_push.js';
 
 /** The user service's own migrations, in order (platform tables come first). */
 export const userMigrations: MigrationSet = {
   '20261123T1700_profiles': createProfiles,
   '20261203T1600_graph': createGraph,
   '20261203T1605_settings_contacts_push_jobs': createSharedUserTables,
+  '20261203T1640_push': createPush,
 };
