@@ -193,6 +193,8 @@ export function loadPushConfig(
   derivedSecret: (purpose: string) => Buffer | undefined,
 ): PushConfig {
   const parsed = loadEnv(pushEnvSchema, env);
+  // A PEM in one environment line often comes with its newlines escaped.
+  const apnsKey = parsed.PUSH_APNS_KEY?.replace(/\\n/g, '\n');
   let vapid: VapidKeys | undefined;
   if (parsed.PUSH_VAPID_PUBLIC_KEY && parsed.PUSH_VAPID_PRIVATE_KEY) {
     vapid = {
@@ -221,7 +223,7 @@ export function loadPushConfig(
     apns:
       parsed.PUSH_APNS_KEY && parsed.PUSH_APNS_KEY_ID && parsed.PUSH_APNS_TEAM_ID
         ? {
-            key: parsed.PUSH_APNS_KEY,
+            key: apnsKey ?? parsed.PUSH_APNS_KEY,
             keyId: parsed.PUSH_APNS_KEY_ID,
             teamId: parsed.PUSH_APNS_TEAM_ID,
             productionUrl: parsed.PUSH_APNS_PRODUCTION_URL,

@@ -360,3 +360,28 @@ test('ConfirmPushDelivery succeeds while the support service is unavailable', as
     notificationIds: [sos.notificationId],
   });
 });
+
+test('a disabled account loses every push device', async () => {
+  const admin = await seedUser(p.h, { role: 'admin' });
+  const user = await seedUser(p.h);
+  const tablet = await startSession(p.h, user);
+  await registerFcm(user);
+  await registerFcm(tablet);
+  await p.h.as(admin.accessToken).admin.disableAccount({
+    userId: user.userId,
+    reason: 'spam',
+    stepUp: { currentPassword: admin.password },
+  });
+  await waitFor(
+    async () =>
+      (
+        await p
+          .db()
+          .selectFrom('push_devices')
+          .select('id')
+          .where('user_id', '=', user.userId)
+          .execute()
+      ).length === 0,
+    { what: 'the disabled account’s devices to be dropped' },
+  );
+});

@@ -30,6 +30,14 @@ const LEASE_MS = 2 * 60_000;
 /** Fanned-out jobs are kept this long: ConfirmPushDelivery reads them. */
 const JOB_RETENTION_MS = 7 * 24 * 3600_000;
 const PRUNE_EVERY_MS = 3600_000;
+/** Providers take about 4 KB of payload: the text is clipped to leave room for the ids. */
+const MAX_TITLE = 200;
+const MAX_BODY = 1000;
+
+function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
 
 export interface PushWorkerOptions {
   maxAttempts: number;
@@ -130,8 +138,8 @@ export function createPushWorker(app: UserApp, options: PushWorkerOptions): Push
       deliveryId: row.delivery_id,
       notificationId: row.notification_id,
       type: row.notification_type,
-      title: row.title,
-      body: row.body,
+      title: clip(row.title, MAX_TITLE),
+      body: clip(row.body, MAX_BODY),
       data: row.data,
       critical: row.critical,
       timeSensitive: row.time_sensitive,
