@@ -70,7 +70,7 @@ async function world(): Promise<World> {
   const { notificationId } = await queuePush(p.app, {
     recipientId: owner.userId,
     type: NotificationType.SOS,
-    data: { incident_id: incidentId },
+    data: { incidentId },
   });
   return { owner, other, blocked, deviceId: pushDevice!.pushDeviceId, notificationId, incidentId };
 }

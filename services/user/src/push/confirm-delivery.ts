@@ -20,7 +20,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * ConfirmPushDelivery: of the notifications named, the caller's own pushes; those that are
- * incident alerts (the push's data names the incident as `incident_id`) are passed to
+ * incident alerts (the push's data names the incident as `incidentId`) are passed to
  * SupportInternalService.RecordDeliveries. Support being down is logged, never the caller's
  * problem: the receipt is a best-effort signal and the escalation ladder does not wait on it.
  */
@@ -37,7 +37,8 @@ export async function confirmPushDelivery(
   });
   const incidents = new Set<string>();
   for (const row of pushed) {
-    const incidentId = row.data['incident_id'];
+    // The notifications area names the subject by its oneof case (`incidentId`).
+    const incidentId = row.data['incidentId'] ?? row.data['incident_id'];
     if (INCIDENT_ALERTS.has(row.notification_type) && incidentId && UUID.test(incidentId)) {
       incidents.add(incidentId.toLowerCase());
     }

@@ -294,7 +294,7 @@ test('ConfirmPushDelivery passes the caller’s own incident-alert receipts to s
   const sos = await queuePush(p.app, {
     recipientId: responder.userId,
     type: NotificationType.SOS,
-    data: { incident_id: incidentId },
+    data: { incidentId },
     critical: true,
   });
   const follow = await queuePush(p.app, {
@@ -304,7 +304,7 @@ test('ConfirmPushDelivery passes the caller’s own incident-alert receipts to s
   const strangersSos = await queuePush(p.app, {
     recipientId: stranger.userId,
     type: NotificationType.SOS,
-    data: { incident_id: testId() },
+    data: { incidentId: testId() },
   });
   // Stands in for the support service (SupportInternalService.RecordDeliveries), which does
   // not exist yet: a real responder on the real bus.
@@ -354,7 +354,7 @@ test('ConfirmPushDelivery succeeds while the support service is unavailable', as
   const sos = await queuePush(p.app, {
     recipientId: responder.userId,
     type: NotificationType.SOS,
-    data: { incident_id: testId() },
+    data: { incidentId: testId() },
   });
   await p.notifications(responder.accessToken).confirmPushDelivery({
     notificationIds: [sos.notificationId],
