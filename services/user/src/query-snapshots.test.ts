@@ -1,13 +1,15 @@
 import path from 'node:path';
 import { checkQuerySnapshots, createQueryRecorder, renderQueries } from '@kith/testkit';
 import { expect, test } from 'vitest';
+import { createPageTokenCodec, withTables } from '@kith/db';
+import * as notifications from './notifications/notification-store.js';
+import type { NotificationStoreDb } from './notifications/notification-store.js';
 import * as profiles from './profiles/profile-store.js';
 import type { ProfilesDb } from './profiles/profile-store.js';
 import * as pushJobs from './push/push-job-store.js';
+import type { PushJobsDb } from './push/push-job-store.js';
 import * as push from './push/push-store.js';
 import type { PushStoreDb } from './push/push-store.js';
-import { createPageTokenCodec, withTables } from '@kith/db';
-import type { PushJobsDb } from './push/push-job-store.js';
 import type { Kysely } from 'kysely';
 
 // Every store query, compiled for Postgres, is committed under services/user/queries/: a change
@@ -15,11 +17,7 @@ import type { Kysely } from 'kysely';
 // KITH_UPDATE_QUERY_SNAPSHOTS=1.
 
 const USER = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
-const OTHER = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c';
-const AT = new Date('2026-12-03T16:00:00Z');
-const pageTokens = createPageTokenCodec('query-snapshot-page-token-secret-0123456789');
 type Calls = Record<string, (db: Kysely<ProfilesDb>) => Promise<unknown>>;
-type PushCalls = Record<string, (db: Kysely<PushStoreDb>) => Promise<unknown>>;
 const stores: Record<string, Calls> = {
   'profile-store': {
     insertProfile: (db) =>
@@ -29,6 +27,90 @@ const stores: Record<string, Calls> = {
       profiles.setDeletionScheduled(db, USER, new Date('2026-12-31T00:00:00Z')),
   },
 };
+
+// The notifications store, on a recorder whose every query answers one row (so a function
+// that goes on after a row, as MarkRead up to an id does, shows its second query too).
+const OTHER = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c';
+const AT = new Date('2026-12-03T12:00:00Z');
+const codec = createPageTokenCodec('query-snapshot-page-token-secret-32b');
+const notificationCalls: Record<string, (db: Kysely<NotificationStoreDb>) => Promise<unknown>> = {
+  insertNotification: (db) =>
+    notifications.insertNotification(db, {
+      id: OTHER,
+      recipient_id: USER,
+      type: 7,
+      group_key: 'k',
+      group_started_at: AT,
+      actor_id: OTHER,
+      subject_kind: 'postId',
+      subject_id: OTHER,
+      within_circle_id: null,
+      preview: '',
+      filtered: false,
+      read: false,
+      source_event_id: OTHER,
+      created_at: AT,
+    }),
+  openGroup: (db) =>
+    notifications.openGroup(db, { recipientId: USER, type: 7, subjectId: OTHER, since: AT }),
+  typeRecordedFor: (db) => notifications.typeRecordedFor(db, OTHER, [14, 19, 13]),
+  deleteActorNotifications: (db) =>
+    notifications.deleteActorNotifications(db, {
+      recipientId: USER,
+      type: 7,
+      subjectId: OTHER,
+      actorId: OTHER,
+    }),
+  listGroups: (db) =>
+    notifications.listGroups(
+      db,
+      { recipientId: USER, filtered: false, types: [4, 7], unreadOnly: true },
+      {
+        pageSize: 20,
+        pageToken: codec.encode({ keys: [AT], id: OTHER }, 'b'),
+        newer: true,
+        codec,
+        binding: 'b',
+      },
+    ),
+  groupActors: (db) => notifications.groupActors(db, USER, ['k']),
+  countUnread: (db) => notifications.countUnread(db, USER),
+  markReadUpTo: (db) => notifications.markReadUpTo(db, USER, OTHER),
+  markGroupsRead: (db) => notifications.markGroupsRead(db, USER, ['k']),
+  findPreferences: (db) => notifications.findPreferences(db, USER),
+  lockPreferences: (db) => notifications.lockPreferences(db, USER),
+  savePreferences: (db) =>
+    notifications.savePreferences(db, USER, {
+      per_type: { '7': { in_app: true, push: false, email: false } },
+      from_not_following: 1,
+      from_not_followers: 1,
+      from_new_accounts: 2,
+      from_limited_accounts: 2,
+      quiet_start_minute: 1320,
+      quiet_end_minute: 420,
+      quiet_time_zone: 'Europe/Berlin',
+      quiet_hours_enabled: true,
+      updated_at: AT,
+    }),
+  settingsTimeZone: (db) => notifications.settingsTimeZone(db, USER),
+  profileCreatedAt: (db) => notifications.profileCreatedAt(db, USER),
+  usernameOf: (db) => notifications.usernameOf(db, USER),
+  upsertCircleQuietHours: (db) =>
+    notifications.upsertCircleQuietHours(db, {
+      circle_id: OTHER,
+      user_id: USER,
+      start_minute: 0,
+      end_minute: 0,
+      time_zone: 'UTC',
+      enabled: true,
+      version: '2',
+    }),
+  deleteCircleQuietHours: (db) => notifications.deleteCircleQuietHours(db, USER, OTHER),
+  circleQuietHoursOf: (db) => notifications.circleQuietHoursOf(db, USER, [OTHER]),
+};
+
+// The push stores.
+type PushCalls = Record<string, (db: Kysely<PushStoreDb>) => Promise<unknown>>;
 const pushStores: Record<string, PushCalls> = {
   'push-job-store': {
     enqueuePush: (db) =>
@@ -75,10 +157,10 @@ const pushStores: Record<string, PushCalls> = {
     deleteDevicesOfUser: (db) => push.deleteDevicesOfUser(db, USER),
     deleteDevicesBeyond: (db) => push.deleteDevicesBeyond(db, { userId: USER, keep: 20 }),
     devicesPage: (db) =>
-      push.devicesPage(pageTokens, db, {
+      push.devicesPage(codec, db, {
         userId: USER,
         pageSize: 20,
-        pageToken: pageTokens.encode({ keys: [AT], id: OTHER }, `user.ListPushDevices|${USER}`),
+        pageToken: codec.encode({ keys: [AT], id: OTHER }, `user.ListPushDevices|${USER}`),
       }),
     deviceIdsOfUsers: (db) => push.deviceIdsOfUsers(db, [USER, OTHER]),
     claimPendingJobs: (db) => push.claimPendingJobs(db, 100),
@@ -113,6 +195,13 @@ const pushStores: Record<string, PushCalls> = {
   },
 };
 
+test('every function the notification store exports is in the snapshot', () => {
+  const exported = Object.entries(notifications)
+    .filter(([, value]) => typeof value === 'function')
+    .map(([name]) => name);
+  expect(exported.sort()).toEqual(Object.keys(notificationCalls).sort());
+});
+
 test('every function the user stores export is in the snapshot', () => {
   const exported = Object.entries(profiles)
     .filter(([, value]) => typeof value === 'function')
@@ -135,6 +224,9 @@ test('the SQL of every user store matches services/user/queries/*.sql', async ()
   for (const [store, calls] of Object.entries(stores)) {
     rendered[store] = await renderQueries(recorder, calls);
   }
+  const row = { created_at: AT, id: OTHER, version: 1, per_type: {} };
+  const answering = createQueryRecorder<NotificationStoreDb>('user', { rows: () => [row] });
+  rendered['notification-store'] = await renderQueries(answering, notificationCalls);
   const pushRecorder = createQueryRecorder<PushStoreDb>('user');
   for (const [store, calls] of Object.entries(pushStores)) {
     rendered[store] = await renderQueries(pushRecorder, calls);

@@ -4,9 +4,9 @@ import type { Kysely } from 'kysely';
 
 /**
  * Push: the devices (one row per provider token, bound to the session that registered it),
- * the per-device deliveries the worker sends with retries, and the dead letters a delivery
- * becomes after its last attempt. push_jobs (the notifications area's handoff) gains the time
- * the worker fanned it out: kept a while after, it is what ConfirmPushDelivery reads.
+ * the per-device deliveries the worker sends with retries, the dead letters a delivery becomes
+ * after its last attempt, and which push jobs (the notifications area's handoff) were fanned
+ * out. Jobs are kept a week after: they are what ConfirmPushDelivery reads.
  */
 export const createPush: Migration = {
   async up(db: Kysely<unknown>) {
@@ -40,19 +40,18 @@ export const createPush: Migration = {
       .column('session_id')
       .execute();
 
+    // Which push jobs the worker has fanned out (push_jobs stays the notifications area's
+    // record, never rewritten by the worker); kept as long as the job.
     await db.schema
-      .alterTable('push_jobs')
-      .addColumn('fanned_out_at', sql`timestamptz(3)`)
+      .createTable('push_fanouts')
+      .addColumn('job_id', 'uuid', (c) =>
+        c.primaryKey().references('push_jobs.id').onDelete('cascade'),
+      )
+      .addColumn('fanned_out_at', sql`timestamptz(3)`, (c) => c.notNull())
       .execute();
     await db.schema
-      .createIndex('push_jobs_pending_idx')
-      .on('push_jobs')
-      .column('created_at')
-      .where(sql.ref('fanned_out_at'), 'is', null)
-      .execute();
-    await db.schema
-      .createIndex('push_jobs_fanned_out_idx')
-      .on('push_jobs')
+      .createIndex('push_fanouts_fanned_out_idx')
+      .on('push_fanouts')
       .column('fanned_out_at')
       .execute();
     await db.schema

@@ -2,6 +2,7 @@ import type { MigrationSet } from '@kith/db';
 import { createProfiles } from './20261123T1700_profiles.js';
 import { createGraph } from './20261203T1600_graph.js';
 import { createSharedUserTables } from './20261203T1605_settings_contacts_push_jobs.js';
+import { createNotifications } from './20261203T1630_notifications.js';
 import { createPush } from './20261203T1640_push.js';
 
 /** The user service's own migrations, in order (platform tables come first). */
@@ -9,5 +10,6 @@ export const userMigrations: MigrationSet = {
   '20261123T1700_profiles': createProfiles,
   '20261203T1600_graph': createGraph,
   '20261203T1605_settings_contacts_push_jobs': createSharedUserTables,
+  '20261203T1630_notifications': createNotifications,
   '20261203T1640_push': createPush,
 };

@@ -1,6 +1,8 @@
 import type { UserApp, UserAreaParts } from '../app.js';
+import { notificationConsumers } from './consumers.js';
+import { notificationHandlers } from './handlers.js';
 
-/** The notifications area's handlers, consumers and daemons. */
-export function notificationsParts(_app: UserApp): UserAreaParts {
-  return {};
+/** The notifications area: the inbox and preferences RPCs and the consumers that fill the inbox. */
+export function notificationsParts(app: UserApp): UserAreaParts {
+  return { notification: notificationHandlers(app), consumers: notificationConsumers(app) };
 }

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Kysely } from 'kysely';
+import type { Generated, Insertable, Kysely } from 'kysely';
 
 /**
  * A push the notifications area decided to send (preferences, quiet hours and mutes already
@@ -15,8 +15,6 @@ export interface PushJobTable {
   critical: Generated<boolean>;
   time_sensitive: Generated<boolean>;
   created_at: Generated<Date>;
-  /** When the push worker made its per-device deliveries; null while it waits. */
-  fanned_out_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface PushJobsDb {

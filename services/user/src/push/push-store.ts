@@ -47,7 +47,14 @@ export interface PushDeadLetterTable {
   dead_at: Date;
 }
 
+/** A push job the worker has made its per-device deliveries for. */
+export interface PushFanoutTable {
+  job_id: string;
+  fanned_out_at: Date;
+}
+
 export interface PushDb {
+  push_fanouts: PushFanoutTable;
   push_devices: PushDeviceTable;
   push_deliveries: PushDeliveryTable;
   push_dead_letters: PushDeadLetterTable;
@@ -208,7 +215,15 @@ export function claimPendingJobs(
   return db
     .selectFrom('push_jobs')
     .select(['id', 'recipient_id'])
-    .where('fanned_out_at', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('push_fanouts')
+            .select('job_id')
+            .whereRef('push_fanouts.job_id', '=', 'push_jobs.id'),
+        ),
+      ),
+    )
     .orderBy('created_at')
     .orderBy('id')
     .limit(limit)
@@ -219,7 +234,11 @@ export function claimPendingJobs(
 
 export async function markJobsFannedOut(db: Db, ids: readonly string[], now: Date): Promise<void> {
   if (ids.length === 0) return;
-  await db.updateTable('push_jobs').set({ fanned_out_at: now }).where('id', 'in', ids).execute();
+  await db
+    .insertInto('push_fanouts')
+    .values(ids.map((id) => ({ job_id: id, fanned_out_at: now })))
+    .onConflict((oc) => oc.column('job_id').doNothing())
+    .execute();
 }
 
 /** Jobs fanned out before `before` (their receipts are no longer expected) go. */
@@ -228,8 +247,8 @@ export async function pruneFannedOutJobs(db: Db, before: Date, limit: number): P
     .deleteFrom('push_jobs')
     .where('id', 'in', (qb) =>
       qb
-        .selectFrom('push_jobs')
-        .select('id')
+        .selectFrom('push_fanouts')
+        .select('job_id')
         .where('fanned_out_at', '<', before)
         .orderBy('fanned_out_at')
         .limit(limit),

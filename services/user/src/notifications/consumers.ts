@@ -1,0 +1,91 @@
+import { withTables } from '@kith/db';
+import type { Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
+import { NotificationType } from '@kith/gen/kith/user/v1/notification_pb.js';
+import { decodeEvent } from '@kith/runtime';
+import type { ConsumerSpec } from '@kith/runtime';
+import type { UserDatabase } from '../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { UserApp } from '../app.js';
+import { ALERT_TYPES, draftsFor } from './drafts.js';
+import {
+  deleteActorNotifications,
+  deleteCircleQuietHours,
+  typeRecordedFor,
+  upsertCircleQuietHours,
+} from './notification-store.js';
+import type { NotificationStoreDb } from './notification-store.js';
+import { recordNotification } from './record.js';
+
+/** The domains whose events notify, each read by its own durable consumer. */
+const SOURCES = ['user', 'post', 'circle', 'support', 'moderation', 'auth'] as const;
+
+/**
+ * One durable consumer per source domain (`notifications-from-<domain>` on
+ * `kith.events.<domain>.>`), so a backlog in one never delays another's. Each turns an event
+ * into notifications (drafts.ts) and records them in the inbox's transaction; the inbox skips
+ * redeliveries and the (event, recipient, type) key makes a second insert a no-op anyway.
+ */
+export function notificationConsumers(app: UserApp): ConsumerSpec<UserDatabase>[] {
+  return SOURCES.map((domain) => ({
+    durable: `notifications-from-${domain}`,
+    subjects: `kith.events.${domain}.>`,
+    async handle(trx, message) {
+      const event = decodeEvent(message.data);
+      await applyEvent(app, withTables<UserDatabase>(trx), event, event.id || message.id);
+    },
+  }));
+}
+
+/** What one event changes in the notifications area. */
+export async function applyEvent(
+  app: UserApp,
+  trx: Kysely<UserDatabase>,
+  event: Envelope,
+  sourceId: string,
+): Promise<void> {
+  const { payload } = event;
+  const db = withTables<NotificationStoreDb>(trx);
+  switch (payload.case) {
+    case 'postUnliked':
+    case 'postUnreposted': {
+      // The actor leaves the group (and the count) of their like or repost.
+      const e = payload.value;
+      await deleteActorNotifications(db, {
+        recipientId: e.postAuthorId,
+        type: payload.case === 'postUnliked' ? NotificationType.LIKE : NotificationType.REPOST,
+        subjectId: e.postId,
+        actorId: e.userId,
+      });
+      return;
+    }
+    case 'circleSafetyRoleChanged': {
+      const e = payload.value;
+      const window = e.safety?.quietHours;
+      await upsertCircleQuietHours(db, {
+        circle_id: e.circleId,
+        user_id: e.userId,
+        start_minute: window?.startMinute ?? 0,
+        end_minute: window?.endMinute ?? 0,
+        time_zone: window?.timeZone ?? '',
+        enabled: Boolean(window && e.safety?.quietHoursEnabled),
+        version: e.version.toString(),
+      });
+      return;
+    }
+    case 'circleMemberLeft':
+      await deleteCircleQuietHours(db, payload.value.userId, payload.value.circleId);
+      return;
+    case 'circleMemberRemoved':
+      await deleteCircleQuietHours(db, payload.value.userId, payload.value.circleId);
+      break; // and CIRCLE_REMOVED below
+    default:
+      break;
+  }
+  let escalationType: NotificationType | undefined;
+  if (payload.case === 'supportEscalated') {
+    escalationType = await typeRecordedFor(db, payload.value.incidentId, ALERT_TYPES);
+  }
+  for (const draft of draftsFor(payload, escalationType)) {
+    await recordNotification(app, trx, draft, sourceId);
+  }
+}
