@@ -12,6 +12,9 @@ import { loadPushConfig } from './config.js';
 import { erasePushData } from './erase.js';
 import { pushAdapters } from './parts.js';
 import { backoffMs, createPushWorker } from './worker.js';
+import { claimDueDeliveries, leaseDeliveries } from './push-store.js';
+import type { PushStoreDb } from './push-store.js';
+import { withTables } from '@kith/db';
 import type { PushWorker } from './worker.js';
 import { queuePush, startPushHarness } from './testing/harness.js';
 import type { PushHarness } from './testing/harness.js';
@@ -302,4 +305,46 @@ test('erasure leaves no push row of the user: devices, queued pushes, deliveries
   assert.deepEqual(await deadLettersOf(user.userId), []);
   // The bystander's are untouched.
   assert.equal((await deadLettersOf(bystander.user.userId)).length, 1);
+});
+
+test('a worker that dies mid-send holds its deliveries for the lease only; they are then sent once', async () => {
+  const { user, tokens } = await userWithDevices(1);
+  // A first attempt fails, so the delivery waits (750 ms) for the next one.
+  fcm.answers.push({ status: 503, body: '{}' });
+  await queuePush(p.app, { recipientId: user.userId });
+  await worker.runOnce();
+  assert.equal((await deliveriesOf(user.userId)).length, 1);
+  p.h.clock.advance(750);
+  // Another replica claims and leases it, then vanishes before sending.
+  await p.app.database.transaction(async (trx) => {
+    const db = withTables<PushStoreDb>(trx);
+    const now = p.h.clock.now();
+    const ids = await claimDueDeliveries(db, { now, limit: 50 });
+    assert.equal(ids.length, 1);
+    await leaseDeliveries(db, ids, new Date(now.getTime() + 2 * 60_000));
+  });
+  fcm.requests.length = 0;
+  await worker.runOnce();
+  assert.equal(fcm.requests.length, 0, 'leased to the vanished worker');
+  p.h.clock.advance(2 * 60_000);
+  await worker.runOnce();
+  assert.deepEqual(sentTo(), tokens);
+  assert.deepEqual(await deliveriesOf(user.userId), []);
+  await worker.runOnce();
+  assert.equal(fcm.requests.length, 1);
+});
+
+test('fanned-out jobs are pruned after a week', async () => {
+  const { user } = await userWithDevices(1);
+  const { jobId } = await queuePush(p.app, { recipientId: user.userId });
+  await worker.runOnce();
+  const jobExists = async () =>
+    (await p.db().selectFrom('push_jobs').select('id').where('id', '=', jobId).execute()).length;
+  assert.equal(await jobExists(), 1);
+  p.h.clock.advance(6 * 24 * 3600_000);
+  await worker.runOnce();
+  assert.equal(await jobExists(), 1, 'kept for receipts within the week');
+  p.h.clock.advance(24 * 3600_000 + 1000);
+  await worker.runOnce();
+  assert.equal(await jobExists(), 0);
 });
