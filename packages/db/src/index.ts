@@ -42,3 +42,5 @@ export {
 export type { FetchPageOptions, KeysetColumn, Page, PaginateOptions } from './pagination.js';
 export { createPollingLoop } from './polling-loop.js';
 export type { PollingLoop } from './polling-loop.js';
+export { appliedEdgeVersionMigrations, applyEdgeEvent } from './edge-versions.js';
+export type { AppliedEdgeVersionsTable, EdgeEvent } from './edge-versions.js';

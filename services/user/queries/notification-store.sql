@@ -62,6 +62,10 @@ select "created_at" from "user"."profiles" where "user_id" = $1;
 select "username" from "user"."profiles" where "user_id" = $1;
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 
+-- contactEmailOf
+select "email" from "user"."contacts" where "user_id" = $1;
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+
 -- upsertCircleQuietHours
 insert into "user"."circle_quiet_hours" ("circle_id", "user_id", "start_minute", "end_minute", "time_zone", "enabled", "version") values ($1, $2, $3, $4, $5, $6, $7) on conflict ("user_id", "circle_id") do update set "start_minute" = "excluded"."start_minute", "end_minute" = "excluded"."end_minute", "time_zone" = "excluded"."time_zone", "enabled" = "excluded"."enabled", "version" = "excluded"."version" where "user"."circle_quiet_hours"."version" < "excluded"."version";
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $3 = 0, $4 = 0, $5 = "UTC", $6 = true, $7 = "2"

@@ -16,6 +16,8 @@ import type {
 } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { UserDatabase } from './db/schema.js';
+import { createNotificationMail } from './notifications/mail.js';
+import type { NotificationMail } from './notifications/mail.js';
 
 /** Everything the user handlers use, built once per process (the service's composition root). */
 export interface UserApp {
@@ -26,6 +28,8 @@ export interface UserApp {
   cache: Cache;
   bus: Bus;
   pageTokens: PageTokenCodec;
+  /** The e-mail channel of notifications; undefined when no mail can be sent (see mail.ts). */
+  notificationMail: NotificationMail | undefined;
   /** Records a domain event in the transaction (outbox). */
   emit(trx: Kysely<UserDatabase>, actorId: string | null, payload: EventPayload): Promise<string>;
 }
@@ -43,7 +47,7 @@ export interface UserAreaParts {
 
 export function createUserApp(ctx: ServiceContext<UserDatabase>): UserApp {
   if (!ctx.database) throw new Error('user needs its database');
-  return {
+  const app: UserApp = {
     ctx,
     database: ctx.database,
     clock: ctx.clock,
@@ -51,6 +55,7 @@ export function createUserApp(ctx: ServiceContext<UserDatabase>): UserApp {
     cache: ctx.cache,
     bus: ctx.bus,
     pageTokens: ctx.pageTokens,
+    notificationMail: undefined,
     emit: (trx, actorId, payload) =>
       recordEvent(trx, {
         source: 'user',
@@ -59,4 +64,6 @@ export function createUserApp(ctx: ServiceContext<UserDatabase>): UserApp {
         occurredAt: ctx.clock(),
       }),
   };
+  app.notificationMail = createNotificationMail(app);
+  return app;
 }

@@ -1,4 +1,5 @@
-import type { Generated, Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { ColumnType, Generated, Kysely } from 'kysely';
 
 export interface BlockTable {
   blocker_id: string;
@@ -35,6 +36,21 @@ export interface FollowCountTable {
   following_count: Generated<number>;
 }
 
+/** The edges whose events carry an aggregate version (user_events.proto). */
+export type EdgeKind = 'follow' | 'block' | 'mute';
+
+/**
+ * The newest version of each edge aggregate (follow requester/follower → target, blocker →
+ * blocked, muter → muted). Never deleted with the edge: a re-created edge continues the count,
+ * so a consumer's stored version never outranks the new edge's events.
+ */
+export interface EdgeVersionTable {
+  kind: EdgeKind;
+  from_id: string;
+  to_id: string;
+  version: ColumnType<string, string, string>;
+}
+
 /** The social graph: what every area reads to show relationships and hide blocked and muted users. */
 export interface GraphDb {
   follows: FollowTable;
@@ -42,6 +58,7 @@ export interface GraphDb {
   follow_counts: FollowCountTable;
   blocks: BlockTable;
   mutes: MuteTable;
+  edge_versions: EdgeVersionTable;
 }
 
 /** Whether either user blocks the other. */
@@ -244,4 +261,38 @@ export async function isFollowing(
     .where('followee_id', '=', followeeId)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * Advances an edge's aggregate version by one (the first change is 1) and returns the new
+ * version, for the event that describes the change. Call it once per change, in the
+ * transaction that makes it; the row lock it takes orders concurrent changes of one edge.
+ */
+export async function nextEdgeVersion(
+  db: Kysely<GraphDb>,
+  kind: EdgeKind,
+  fromId: string,
+  toId: string,
+): Promise<bigint> {
+  const row = await db
+    .insertInto('edge_versions')
+    .values({ kind, from_id: fromId, to_id: toId, version: '1' })
+    .onConflict((oc) =>
+      oc
+        .columns(['kind', 'from_id', 'to_id'])
+        .doUpdateSet({ version: sql<string>`edge_versions.version + 1` }),
+    )
+    .returning('version')
+    .executeTakeFirstOrThrow();
+  return BigInt(row.version);
+}
+
+/**
+ * Serialises every change between two users (either direction) for the rest of the
+ * transaction: a Follow checking for a block and a Block removing follows must not run side by
+ * side, or the follow could land after the block removed follows and survive it.
+ */
+export async function lockPair(db: Kysely<GraphDb>, a: string, b: string): Promise<void> {
+  const key = a < b ? `graph:${a}:${b}` : `graph:${b}:${a}`;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
 }

@@ -530,3 +530,41 @@ test('a block made later hides the blocked user from the groups they were in', a
     .execute();
   assert.deepEqual(await actors(), [other.userId]);
 });
+
+test('e-mail goes to the address auth gave, as the push text, only where the type allows it and never filtered', async () => {
+  const r = await n.member();
+  // The address arrives with auth's events (the profiles area keeps it); set it for this test.
+  await db()
+    .insertInto('contacts')
+    .values({ user_id: r.userId, email: r.email })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ email: r.email }))
+    .execute();
+  await r.notifications.updateNotificationPreferences({
+    preferences: {
+      perType: [{ type: NotificationType.REPLY, inApp: true, push: true, email: false }],
+    },
+    updateMask: { paths: ['per_type'] },
+  });
+  await mention(r.userId, a.userId);
+  await n.publish('post', {
+    case: 'postCommentCreated',
+    value: {
+      postId: uuidv7(),
+      authorId: a.userId,
+      parentPostId: uuidv7(),
+      parentAuthorId: r.userId,
+      rootPostId: uuidv7(),
+      text: 'my secret reply',
+    },
+  });
+  await n.settle('post');
+  const mails = await db()
+    .selectFrom('mail_outbox')
+    .select(['to', 'subject', 'text'])
+    .where('to', '=', r.email)
+    .execute();
+  assert.equal(mails.length, 1, 'the mention is mailed, the reply (e-mail off) is not');
+  assert.equal(mails[0]!.subject, 'Kith: Mention');
+  assert.match(mails[0]!.text, new RegExp(`^@${a.username} mentioned you\\n`));
+  assert.doesNotMatch(mails[0]!.text, /secret/);
+});

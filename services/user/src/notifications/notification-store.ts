@@ -64,9 +64,12 @@ export interface NotificationsDb {
   circle_quiet_hours: CircleQuietHoursTable;
 }
 
-/** What the store reads: its own tables, settings (time zone), profiles and blocks (actors). */
+/**
+ * What the store reads: its own tables, settings (time zone), profiles and blocks (actors), and
+ * the account's e-mail address (the e-mail channel).
+ */
 export type NotificationStoreDb = NotificationsDb &
-  Pick<ProfilesDb, 'profiles' | 'settings'> &
+  Pick<ProfilesDb, 'profiles' | 'settings' | 'contacts'> &
   Pick<GraphDb, 'blocks'>;
 
 /** Records a notification; false when this event already notified this recipient of this type. */
@@ -431,6 +434,19 @@ export async function usernameOf(
     .where('user_id', '=', userId)
     .executeTakeFirst();
   return row?.username;
+}
+
+/** The account's e-mail address, as auth's events last gave it; undefined before any. */
+export async function contactEmailOf(
+  db: Kysely<NotificationStoreDb>,
+  userId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('contacts')
+    .select('email')
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.email;
 }
 
 /** Stores a member's quiet hours for a circle unless a newer membership version is stored. */

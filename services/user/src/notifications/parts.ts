@@ -4,5 +4,19 @@ import { notificationHandlers } from './handlers.js';
 
 /** The notifications area: the inbox and preferences RPCs and the consumers that fill the inbox. */
 export function notificationsParts(app: UserApp): UserAreaParts {
-  return { notification: notificationHandlers(app), consumers: notificationConsumers(app) };
+  const mail = app.notificationMail;
+  return {
+    notification: notificationHandlers(app),
+    consumers: notificationConsumers(app),
+    daemons: mail
+      ? [
+          {
+            name: 'user:mail-relay',
+            start: () => mail.relay.start(),
+            stop: () => mail.relay.stop(),
+          },
+        ]
+      : [],
+    close: mail ? () => mail.mailer.close() : undefined,
+  };
 }

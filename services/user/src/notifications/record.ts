@@ -13,8 +13,10 @@ import {
   mutesNotificationsOf,
 } from '../graph/relationship-store.js';
 import { enqueuePush } from '../push/push-job-store.js';
+import { enqueueMail } from '@kith/mail';
 import {
   circleQuietHoursOf,
+  contactEmailOf,
   findPreferences,
   insertNotification,
   openGroup,
@@ -195,9 +197,29 @@ export async function recordNotification(
     },
   });
 
-  if (!filtered && channels.push && !(await held(db, prefs, draft, now))) {
-    const handle = actorId ? await usernameOf(db, actorId) : undefined;
-    const text = PUSH_TEXT[type](handle ? `@${handle}` : 'Someone');
+  // Push and e-mail: not for the filtered inbox, and held (not sent, then or later) by quiet hours.
+  const mail = app.notificationMail;
+  const wantsPush = channels.push;
+  const wantsMail = channels.email && mail !== undefined;
+  if (filtered || (!wantsPush && !wantsMail) || (await held(db, prefs, draft, now))) return id;
+  const handle = actorId ? await usernameOf(db, actorId) : undefined;
+  const text = PUSH_TEXT[type](handle ? `@${handle}` : 'Someone');
+  if (wantsMail) {
+    const to = await contactEmailOf(db, recipientId);
+    // The same plain text as the push: the actor's public handle at most, never post text.
+    if (to) {
+      await enqueueMail(
+        trx,
+        {
+          to,
+          subject: `Kith: ${text.title}`,
+          text: `${text.body}\n\nOpen Kith to see it. Which notifications reach you by e-mail is up to you, in your notification settings.\n`,
+        },
+        { now },
+      );
+    }
+  }
+  if (wantsPush) {
     const data: Record<string, string> = { notification_id: id, type: String(type) };
     if (draft.subject) data[draft.subject.kind] = draft.subject.id;
     if (draft.subject?.withinCircleId) data.within_circle_id = draft.subject.withinCircleId;

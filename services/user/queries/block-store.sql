@@ -1,0 +1,15 @@
+-- insertBlock
+insert into "user"."blocks" ("blocker_id", "blocked_id", "created_at") values ($1, $2, $3) on conflict ("blocker_id", "blocked_id") do nothing returning "blocker_id";
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $3 = 2026-12-03T12:00:00.000Z
+
+-- deleteBlock
+delete from "user"."blocks" where "blocker_id" = $1 and "blocked_id" = $2 returning "blocker_id";
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
+
+-- blocks
+select "blocker_id" from "user"."blocks" where "blocker_id" = $1 and "blocked_id" = $2;
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
+
+-- blocksPage
+select "user"."profiles"."user_id", "user"."profiles"."username", "user"."profiles"."display_name", "user"."profiles"."locked", "user"."blocks"."created_at" from "user"."blocks" inner join "user"."profiles" on "user"."profiles"."user_id" = "user"."blocks"."blocked_id" where "user"."blocks"."blocker_id" = $1 and ("user"."profiles"."deleted_at" is null and "user"."profiles"."deletion_scheduled_for" is null) order by "user"."blocks"."created_at" desc, "user"."blocks"."blocked_id" desc limit $2;
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = 21

@@ -1,0 +1,108 @@
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { InvalidArgumentError, NotFoundError } from '@kith/errors';
+import type { SignedInCaller } from '@kith/runtime';
+import type { Kysely } from 'kysely';
+import type { UserApp } from '../app.js';
+import type { GraphViewDb } from './graph-db.js';
+import { graphDb, sharedGraph } from './graph-db.js';
+import { visibleAmong, visibleProfile } from './graph-profile-store.js';
+import type { GraphProfile } from './graph-profile-store.js';
+import { blocks } from './block-store.js';
+import { relationshipsOf } from './relationship-store.js';
+import type { RelationshipRow } from './relationship-store.js';
+import type { ListedUser } from './follow-store.js';
+
+/** kith.user.v1.Relationship, as the handlers answer it. */
+export function toRelationship(row: RelationshipRow) {
+  return {
+    userId: row.userId,
+    following: row.following,
+    followedBy: row.followedBy,
+    followRequested: row.followRequested,
+    followRequestReceived: row.followRequestReceived,
+    blocking: row.blocking,
+    muting: row.muting,
+    mutingNotifications: row.mutingNotifications,
+    muteExpiresAt: row.muteExpiresAt ? timestampFromDate(row.muteExpiresAt) : undefined,
+  };
+}
+
+/** kith.common.v1.UserSummary of a listed user. */
+export function toUserSummary(row: ListedUser) {
+  // TODO(#10): avatar_url once the profiles area stores avatars.
+  return {
+    userId: row.user_id,
+    username: row.username,
+    displayName: row.display_name,
+    avatarUrl: '',
+    locked: row.locked,
+  };
+}
+
+/** The caller's relationship with one user, after a change in `db` (the transaction). */
+export async function relationshipWith(
+  db: Kysely<GraphViewDb>,
+  viewerId: string,
+  userId: string,
+  now: Date,
+) {
+  const [row] = await relationshipsOf(sharedGraph(db), viewerId, [userId], now);
+  return toRelationship(row!);
+}
+
+/** The graph's changes name another user: never the caller (InvalidArgument on user_id). */
+export function requireOtherUser(caller: SignedInCaller, userId: string): void {
+  if (userId === caller.principal.userId) {
+    throw new InvalidArgumentError([{ field: 'user_id', message: 'must not be your own id' }]);
+  }
+}
+
+/**
+ * The target of a follow or a mute: a user the caller may see. NotFound for an unknown or
+ * hidden user and for one who blocks the caller (the same answer, so the block stays hidden).
+ * Returns whether the caller blocks them (the caller's own block is no secret to them).
+ */
+export async function requireReachable(
+  db: Kysely<GraphViewDb>,
+  callerId: string,
+  userId: string,
+): Promise<{ profile: GraphProfile; callerBlocks: boolean }> {
+  const profile = await visibleProfile(db, userId, callerId);
+  if (!profile || (await blocks(db, userId, callerId))) throw new NotFoundError('user not found');
+  return { profile, callerBlocks: await blocks(db, callerId, userId) };
+}
+
+/**
+ * GetRelationships: up to 100, in the order asked. An unknown or hidden user and one who
+ * blocks the caller read as no relationship (only user_id set).
+ */
+export async function getRelationships(
+  app: UserApp,
+  caller: SignedInCaller,
+  userIds: readonly string[],
+) {
+  const db = graphDb(app.database.db);
+  const callerId = caller.principal.userId;
+  const [rows, visible] = await Promise.all([
+    relationshipsOf(sharedGraph(db), callerId, userIds, caller.now),
+    visibleAmong(db, userIds),
+  ]);
+  return rows.map((row) =>
+    visible.has(row.userId) || row.userId === callerId
+      ? toRelationship(row)
+      : { userId: row.userId },
+  );
+}
+
+/** Whether `viewerId` may look at `userId`'s lists at all (NotFound otherwise). */
+export async function requireListable(
+  db: Kysely<GraphViewDb>,
+  viewerId: string,
+  userId: string,
+): Promise<GraphProfile> {
+  const profile = await visibleProfile(db, userId, viewerId);
+  if (!profile || (viewerId !== userId && (await blocks(db, userId, viewerId)))) {
+    throw new NotFoundError('user not found');
+  }
+  return profile;
+}
