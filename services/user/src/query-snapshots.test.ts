@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { checkQuerySnapshots, createQueryRecorder, renderQueries } from '@kith/testkit';
 import { expect, test } from 'vitest';
-import { createPageTokenCodec } from '@kith/db';
+import { createPageTokenCodec, withTables } from '@kith/db';
 import * as notifications from './notifications/notification-store.js';
 import type { NotificationStoreDb } from './notifications/notification-store.js';
 import * as blockStore from './graph/block-store.js';
@@ -15,8 +15,11 @@ import * as search from './profiles/search-store.js';
 import * as settings from './profiles/settings-store.js';
 import type { GraphDb } from './graph/relationship-store.js';
 import type { ProfilesDb } from './profiles/profile-store.js';
+import * as pushJobs from './push/push-job-store.js';
+import type { PushJobsDb } from './push/push-job-store.js';
+import * as push from './push/push-store.js';
+import type { PushStoreDb } from './push/push-store.js';
 import type { Kysely } from 'kysely';
-import { withTables } from '@kith/db';
 import type { UserDatabase } from './db/schema.js';
 import * as eraseStore from './lifecycle/erase-store.js';
 import * as lifecycleStore from './lifecycle/lifecycle-store.js';
@@ -180,6 +183,92 @@ const notificationCalls: Record<string, (db: Kysely<NotificationStoreDb>) => Pro
     }),
   deleteCircleQuietHours: (db) => notifications.deleteCircleQuietHours(db, USER, OTHER),
   circleQuietHoursOf: (db) => notifications.circleQuietHoursOf(db, USER, [OTHER]),
+};
+
+// The push stores.
+type PushCalls = Record<string, (db: Kysely<PushStoreDb>) => Promise<unknown>>;
+const pushStores: Record<string, PushCalls> = {
+  'push-job-store': {
+    enqueuePush: (db) =>
+      pushJobs.enqueuePush(withTables<PushJobsDb>(db), {
+        id: OTHER,
+        notification_id: OTHER,
+        recipient_id: USER,
+        notification_type: 1,
+        title: 'Ann followed you',
+        body: '',
+      }),
+  },
+  'push-store': {
+    deviceByToken: (db) => push.deviceByToken(db, 2, 'fcm-token'),
+    insertDevice: (db) =>
+      push.insertDevice(db, {
+        id: OTHER,
+        user_id: USER,
+        session_id: OTHER,
+        platform: 2,
+        token: 'fcm-token',
+        web_push_p256dh: null,
+        web_push_auth: null,
+        apns_environment: null,
+        app_id: null,
+        device_label: 'phone',
+        created_at: AT,
+        last_seen_at: AT,
+      }),
+    refreshDevice: (db) =>
+      push.refreshDevice(db, OTHER, {
+        session_id: OTHER,
+        web_push_p256dh: null,
+        web_push_auth: null,
+        apns_environment: null,
+        app_id: null,
+        device_label: 'phone',
+        last_seen_at: AT,
+      }),
+    deleteDevice: (db) => push.deleteDevice(db, OTHER),
+    deleteDeviceOfUser: (db) => push.deleteDeviceOfUser(db, { userId: USER, deviceId: OTHER }),
+    deleteDevicesOfSession: (db) =>
+      push.deleteDevicesOfSession(db, { userId: USER, sessionId: OTHER }),
+    deleteDevicesOfUser: (db) => push.deleteDevicesOfUser(db, USER),
+    deleteDevicesBeyond: (db) => push.deleteDevicesBeyond(db, { userId: USER, keep: 20 }),
+    devicesPage: (db) =>
+      push.devicesPage(codec, db, {
+        userId: USER,
+        pageSize: 20,
+        pageToken: codec.encode({ keys: [AT], id: OTHER }, `user.ListPushDevices|${USER}`),
+      }),
+    deviceIdsOfUsers: (db) => push.deviceIdsOfUsers(db, [USER, OTHER]),
+    claimPendingJobs: (db) => push.claimPendingJobs(db, 100),
+    markJobsFannedOut: (db) => push.markJobsFannedOut(db, [OTHER], AT),
+    pruneFannedOutJobs: (db) => push.pruneFannedOutJobs(db, AT, 1000),
+    pushedNotificationsOf: (db) =>
+      push.pushedNotificationsOf(db, { recipientId: USER, notificationIds: [OTHER] }),
+    insertDeliveries: (db) =>
+      push.insertDeliveries(db, [
+        { id: OTHER, job_id: OTHER, device_id: OTHER, next_attempt_at: AT, created_at: AT },
+      ]),
+    claimDueDeliveries: (db) => push.claimDueDeliveries(db, { now: AT, limit: 50 }),
+    leaseDeliveries: (db) => push.leaseDeliveries(db, [OTHER], AT),
+    deliveriesToSend: (db) => push.deliveriesToSend(db, [OTHER]),
+    deleteDelivery: (db) => push.deleteDelivery(db, OTHER),
+    rescheduleDelivery: (db) =>
+      push.rescheduleDelivery(db, { id: OTHER, nextAttemptAt: AT, lastError: 'FCM 503' }),
+    insertDeadLetter: (db) =>
+      push.insertDeadLetter(db, {
+        id: OTHER,
+        job_id: OTHER,
+        notification_id: OTHER,
+        recipient_id: USER,
+        device_id: OTHER,
+        platform: 2,
+        attempts: 6,
+        last_error: 'FCM 503',
+        created_at: AT,
+        dead_at: AT,
+      }),
+    deletePushesOfRecipient: (db) => push.deletePushesOfRecipient(db, USER),
+  },
 };
 
 test('every function the notification store exports is in the snapshot', () => {
@@ -416,6 +505,18 @@ test('every function the profile stores export is in the snapshot', () => {
   }
 });
 
+test('every function the push stores export is in the snapshot', () => {
+  for (const [name, module] of [
+    ['push-job-store', pushJobs],
+    ['push-store', push],
+  ] as const) {
+    const functions = Object.entries(module)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([fn]) => fn);
+    expect(functions.sort()).toEqual(Object.keys(pushStores[name]!).sort());
+  }
+});
+
 test('the SQL of every user store matches services/user/queries/*.sql', async () => {
   const recorder = createQueryRecorder<ProfilesDb>('user', { rows: () => [ROW] });
   const rendered: Record<string, string> = {};
@@ -425,6 +526,10 @@ test('the SQL of every user store matches services/user/queries/*.sql', async ()
   const row = { created_at: AT, id: OTHER, version: 1, per_type: {} };
   const answering = createQueryRecorder<NotificationStoreDb>('user', { rows: () => [row] });
   rendered['notification-store'] = await renderQueries(answering, notificationCalls);
+  const pushRecorder = createQueryRecorder<PushStoreDb>('user');
+  for (const [store, calls] of Object.entries(pushStores)) {
+    rendered[store] = await renderQueries(pushRecorder, calls);
+  }
   const userRecorder = createQueryRecorder<UserDatabase>('user');
   for (const [store, calls] of Object.entries(profileStores)) {
     rendered[store] = await renderQueries(userRecorder, calls);

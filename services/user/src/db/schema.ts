@@ -4,6 +4,7 @@ import type { NotificationsDb } from '../notifications/notification-store.js';
 import type { LifecycleDb } from '../lifecycle/lifecycle-store.js';
 import type { ProfilesDb } from '../profiles/profile-store.js';
 import type { PushJobsDb } from '../push/push-job-store.js';
+import type { PushDb } from '../push/push-store.js';
 
 /**
  * Every table of the user schema. Each area declares the tables its store reads and writes
@@ -14,4 +15,5 @@ export type UserDatabase = ProfilesDb &
   PushJobsDb &
   NotificationsDb &
   LifecycleDb &
-  MailTables;
+  MailTables &
+  PushDb;

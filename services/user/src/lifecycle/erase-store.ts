@@ -26,7 +26,13 @@ export const ERASURE_PLAN: { [T in keyof UserDatabase]: TableErasure<UserDatabas
   mutes: { columns: ['muter_id', 'muted_id'] },
   // The edges' event versions: nobody follows, blocks or mutes an erased user again.
   edge_versions: { columns: ['from_id', 'to_id'] },
+  // The user's devices (their pending deliveries go with them, by foreign key), then the
+  // pushes queued for the user (their fan-out marks go with them) and their dead letters.
+  push_devices: { columns: ['user_id'] },
+  push_deliveries: { columns: [] },
   push_jobs: { columns: ['recipient_id'] },
+  push_fanouts: { columns: [] },
+  push_dead_letters: { columns: ['recipient_id'] },
   // Notifications to the user, and those the user caused in others' inboxes.
   notifications: { columns: ['recipient_id', 'actor_id'] },
   notification_preferences: { columns: ['user_id'] },

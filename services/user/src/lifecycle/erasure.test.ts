@@ -45,6 +45,16 @@ const NOT_A_USER: ReadonlySet<string> = new Set([
   'deletion_feedback.id',
   'push_jobs.id',
   'push_jobs.notification_id',
+  'push_devices.id',
+  'push_devices.session_id',
+  'push_deliveries.id',
+  'push_deliveries.job_id',
+  'push_deliveries.device_id',
+  'push_fanouts.job_id',
+  'push_dead_letters.id',
+  'push_dead_letters.job_id',
+  'push_dead_letters.notification_id',
+  'push_dead_letters.device_id',
   'notifications.id',
   'notifications.subject_id',
   'notifications.within_circle_id',
@@ -225,6 +235,40 @@ async function everything(user: TestUser, other: TestUser, third: TestUser): Pro
       body: 'b',
     })
     .execute();
+  // A push device of the user's and a push that failed for good (the push area's tables).
+  const deviceId = crypto.randomUUID();
+  await db
+    .insertInto('push_devices')
+    .values({
+      id: deviceId,
+      user_id: id,
+      session_id: crypto.randomUUID(),
+      platform: 2,
+      token: `fcm-${crypto.randomUUID()}`,
+      web_push_p256dh: null,
+      web_push_auth: null,
+      apns_environment: null,
+      app_id: null,
+      device_label: '',
+      created_at: new Date(),
+      last_seen_at: new Date(),
+    })
+    .execute();
+  await db
+    .insertInto('push_dead_letters')
+    .values({
+      id: crypto.randomUUID(),
+      job_id: crypto.randomUUID(),
+      notification_id: crypto.randomUUID(),
+      recipient_id: id,
+      device_id: deviceId,
+      platform: 2,
+      attempts: 6,
+      last_error: 'FCM 503',
+      created_at: new Date(),
+      dead_at: new Date(),
+    })
+    .execute();
   // An export with the user service's own part in it (data_exports, data_export_parts).
   await (await as(user)).requestDataExport({});
   await eventually(
@@ -278,7 +322,9 @@ test('an erasure interrupted in the middle resumes, leaves 0 rows for the user a
   await everything(user, other, third);
   const before = await rowsLeft(user);
   for (const table of Object.keys(ERASURE_PLAN)) {
-    if (['deletion_feedback', 'account_deletions', 'erasure_acks'].includes(table)) continue;
+    // push_deliveries and push_fanouts hold no user id: they go with their device and job (FK).
+    const noUserId = ['deletion_feedback', 'push_deliveries', 'push_fanouts'];
+    if ([...noUserId, 'account_deletions', 'erasure_acks'].includes(table)) continue;
     assert.ok(before[table]! > 0, `the test gives the user a row in ${table}`);
   }
 

@@ -7,6 +7,7 @@ import { createNotifications } from './20261203T1630_notifications.js';
 import { createLifecycle } from './20261203T1650_lifecycle.js';
 import { createGraphV1 } from './20261203T1620_graph_v1.js';
 import { profilesV1 } from './20261203T1610_profiles_v1.js';
+import { createPush } from './20261203T1640_push.js';
 
 /** The user service's own migrations, in order (platform tables come first). */
 export const userMigrations: MigrationSet = {
@@ -18,5 +19,6 @@ export const userMigrations: MigrationSet = {
   '20261203T1610_profiles_v1': profilesV1,
   '20261203T1620_graph_v1': createGraphV1,
   '20261203T1630_notifications': createNotifications,
+  '20261203T1640_push': createPush,
   '20261203T1650_lifecycle': createLifecycle,
 };
