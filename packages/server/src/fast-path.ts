@@ -316,15 +316,11 @@ function readBody(
         return;
       }
       if (!known && count > readMaxBytes) {
-        fail(
-          new ConnectError(
-            `message size is larger than configured readMaxBytes ${readMaxBytes}`,
-            Code.ResourceExhausted,
-          ),
+        const tooLarge = new ConnectError(
+          `message size is larger than configured readMaxBytes ${readMaxBytes}`,
+          Code.ResourceExhausted,
         );
-        // The stock path stops iterating the request, which destroys it (and the connection),
-        // except behind the JSON depth guard, whose iterator does not pass the stop on.
-        if (!depth) req.destroy();
+        fail(tooLarge);
         return;
       }
       chunks.push(chunk);
