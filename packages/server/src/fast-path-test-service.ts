@@ -10,8 +10,8 @@ import {
   MethodOptionsSchema,
   MethodOptions_IdempotencyLevel,
 } from '@bufbuild/protobuf/wkt';
-import { Code, ConnectError, createContextKey } from '@connectrpc/connect';
-import type { ConnectRouter, HandlerContext, Interceptor } from '@connectrpc/connect';
+import { ConnectError, createContextKey } from '@connectrpc/connect';
+import type { ConnectRouter, HandlerContext, Interceptor, Code } from '@connectrpc/connect';
 import {
   FieldRulesSchema,
   field as fieldRules,

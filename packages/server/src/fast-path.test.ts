@@ -423,6 +423,26 @@ describe('fast path answers exactly as the stock connect-node handler', () => {
     assert.deepEqual(res.body, { text: 'acme|marked:Call|user-7|POST' });
   });
 
+  it('survives clients that go away mid-body, before and after the body limit', async () => {
+    for (const base of [stockUrl, fastUrl]) {
+      for (const sent of [10, MAX_BODY + 1000]) {
+        await new Promise<void>((resolve) => {
+          const out = http.request(new URL(`${SVC}/Call`, base), {
+            method: 'POST',
+            headers: { ...asJson, 'content-length': String(MAX_BODY * 2) },
+            agent: false,
+          });
+          out.on('error', () => resolve());
+          out.on('response', () => resolve());
+          out.write(Buffer.alloc(sent, 0x20), () => setTimeout(() => out.destroy(), 20));
+          out.on('close', () => resolve());
+        });
+      }
+    }
+    const res = decoded(await compare({ path: `${SVC}/Call`, headers: asJson, body: json('ok') }));
+    assert.equal(res.status, 200);
+  });
+
   it('can be turned off', async () => {
     const previous = process.env.KITH_RPC_FAST_PATH;
     process.env.KITH_RPC_FAST_PATH = '0';

@@ -128,6 +128,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
           );
       if (compression.request) bytes = await compression.request.decompress(bytes, readMaxBytes);
       const input = route.serialization.getI(binary).parse(bytes);
+      let url: string | undefined;
       const request = {
         stream: false as const,
         message: input,
@@ -135,7 +136,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
         service: route.method.parent,
         requestMethod: req.method ?? '',
         get url(): string {
-          return requestUrl(req);
+          return (url ??= requestUrl(req));
         },
         get signal(): AbortSignal {
           return call.signal;
@@ -346,10 +347,10 @@ function readBody(
     const onError = (err: Error): void => {
       if (!failed) fail(err);
     };
+    // The error listener stays: a client going away mid-body must not become an uncaught error.
     function cleanup(): void {
       req.off('data', onData);
       req.off('end', onEnd);
-      req.off('error', onError);
     }
     req.on('data', onData);
     req.on('end', onEnd);
