@@ -2,18 +2,23 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { toBinary } from '@bufbuild/protobuf';
 import { base64Encode } from '@bufbuild/protobuf/wire';
 import { createRateLimiter } from '@kith/cache';
 import { defaultInterceptorChain } from '@kith/interceptors';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import {
-  CompareRequestSchema,
-  markingInterceptor,
-  registerCompareService,
-  tenantKey,
-} from './fast-path-test-service.js';
+  MAX_BODY,
+  SVC,
+  asJson,
+  asProto,
+  binary,
+  decoded,
+  json,
+  send,
+} from './fast-path-compare.js';
+import type { Answer, Sent } from './fast-path-compare.js';
+import { markingInterceptor, registerCompareService, tenantKey } from './fast-path-test-service.js';
 import { createKithServer } from './server.js';
 import type { KithServer } from './server.js';
 
@@ -22,96 +27,6 @@ import type { KithServer } from './server.js';
 // reset seconds of RateLimit, also a clock reading) in order, and the body's bytes.
 
 const logger = pino({ level: 'silent' });
-const MAX_BODY = 4096;
-const SVC = '/kith.test.v1.CompareService';
-
-interface Sent {
-  method?: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: Uint8Array | string;
-  /** Send the body in pieces without Content-Length (chunked). */
-  chunked?: boolean;
-}
-
-type Answer = { status: number; headers: string[]; body: string } | { failed: string };
-
-function send(base: string, req: Sent): Promise<Answer> {
-  return new Promise((resolve) => {
-    const url = new URL(req.path, base);
-    const body = typeof req.body === 'string' ? Buffer.from(req.body) : Buffer.from(req.body ?? []);
-    const headers: Record<string, string> = {
-      'x-request-id': 'compare-0001',
-      ...req.headers,
-      ...(req.chunked || req.method === 'GET' ? {} : { 'content-length': String(body.length) }),
-    };
-    const out = http.request(
-      url,
-      { method: req.method ?? 'POST', headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const list: string[] = [];
-          for (let i = 0; i < res.rawHeaders.length; i += 2) {
-            const name = res.rawHeaders[i]!.toLowerCase();
-            let value = res.rawHeaders[i + 1]!;
-            if (name === 'date') continue;
-            if (name === 'ratelimit') value = value.replace(/;t=\d+/g, ';t=T');
-            list.push(`${name}: ${value}`);
-          }
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: list,
-            body: Buffer.concat(chunks).toString('base64'),
-          });
-        });
-        res.on('error', (err) => resolve({ failed: err.message }));
-      },
-    );
-    out.on('error', (err) =>
-      resolve({ failed: (err as NodeJS.ErrnoException).code ?? err.message }),
-    );
-    if (req.chunked) {
-      for (let at = 0; at < body.length; at += 1000) out.write(body.subarray(at, at + 1000));
-    } else if (body.length > 0) {
-      out.write(body);
-    }
-    out.end();
-  });
-}
-
-function json(text: string): string {
-  return JSON.stringify({ text });
-}
-
-function binary(text: string): Uint8Array {
-  return toBinary(CompareRequestSchema, { $typeName: 'kith.test.v1.CompareRequest', text });
-}
-
-const asJson = { 'content-type': 'application/json' };
-const asProto = { 'content-type': 'application/proto' };
-
-function decoded(answer: Answer): {
-  status: number;
-  body: unknown;
-  header: (n: string) => string[];
-} {
-  assert.ok('status' in answer, `request failed: ${JSON.stringify(answer)}`);
-  const text = Buffer.from(answer.body, 'base64').toString();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // binary
-  }
-  return {
-    status: answer.status,
-    body,
-    header: (n) =>
-      answer.headers.filter((h) => h.startsWith(`${n}: `)).map((h) => h.slice(n.length + 2)),
-  };
-}
 
 describe('fast path answers exactly as the stock connect-node handler', () => {
   const servers: KithServer[] = [];
