@@ -1,12 +1,16 @@
-// Side-by-side throughput of a bare node:http JSON handler and a trivial Kith RPC through the
-// full stack (the server and the default interceptor chain: request id + access log, error
-// mapping, tracing, rate limits, authentication, validation), under the same load generator and
-// settings in one run. Prints rps, p50, p99 and ratios.
-//   pnpm bench [-- --duration 10 --connections 50]
+// Side-by-side throughput of a bare node:http JSON handler, fastify (a peer framework) and a
+// trivial Kith RPC through the full stack (the server and the default interceptor chain: request
+// id + access log, error mapping, tracing, rate limits, authentication, validation), once on the
+// stock connect-node handler and once on the fast path, under the same load generator and
+// settings in one run. Prints rps, p50, p99 and each ratio to the bare handler.
+// The scenarios are interleaved over several rounds and each figure is the median of its
+// rounds, so a neighbour's load on a shared machine skews every row alike rather than one.
+//   pnpm bench [-- --duration 10 --connections 50 --rounds 3]
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import fastify from 'fastify';
 import { createRateLimiter } from '@kith/cache';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { defaultInterceptorChain } from '@kith/interceptors';
@@ -18,10 +22,12 @@ const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
+const rounds = Number(values.rounds);
 
 interface Figures {
   name: string;
@@ -31,11 +37,16 @@ interface Figures {
   errors: number;
 }
 
-async function load(name: string, url: string, body: string): Promise<Figures> {
+async function load(
+  name: string,
+  url: string,
+  body: string | Buffer,
+  contentType = 'application/json',
+): Promise<Figures> {
   const result = await autocannon({
     url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': contentType },
     body,
     connections,
     duration,
@@ -61,47 +72,79 @@ const bare = http.createServer((req, res) => {
 await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
 const barePort = (bare.address() as AddressInfo).port;
 
+const peer = fastify();
+peer.post('/', async () => ({ status: 'SERVING' }));
+const peerUrl = await peer.listen({ port: 0, host: '127.0.0.1' });
+
 // The access log is part of the stack: it is written, to a discarding destination.
 const logger = createRootLogger({ level: 'info', destination: { write: () => true } });
 const limiter = () =>
   createRateLimiter({ store: 'memory', keyPrefix: 'bench', points: 1e9, durationSec: 60 });
-const server = createKithServer({
-  logger,
-  port: 0,
-  // GetJwks stands in for a trivial read: a public method with an empty request.
-  routes: (router) => router.service(AuthService, { getJwks: () => ({ jwksJson: '{"keys":[]}' }) }),
-  interceptors: defaultInterceptorChain({
+const kithServer = (fastPath: boolean) =>
+  createKithServer({
     logger,
-    rateLimit: { perClient: limiter(), perUser: limiter() },
-    authentication: {
-      authenticators: [async () => undefined],
-      publicMethods: new Set(['kith.auth.v1.AuthService/GetJwks']),
-    },
-  }),
-});
-const kith = await server.start();
-const rpcUrl = `${kith.url}/kith.auth.v1.AuthService/GetJwks`;
+    port: 0,
+    fastPath,
+    // GetJwks stands in for a trivial read: a public method with an empty request.
+    routes: (router) =>
+      router.service(AuthService, { getJwks: () => ({ jwksJson: '{"keys":[]}' }) }),
+    interceptors: defaultInterceptorChain({
+      logger,
+      rateLimit: { perClient: limiter(), perUser: limiter() },
+      authentication: {
+        authenticators: [async () => undefined],
+        publicMethods: new Set(['kith.auth.v1.AuthService/GetJwks']),
+      },
+    }),
+  });
+const stock = kithServer(false);
+const fast = kithServer(true);
+const path = '/kith.auth.v1.AuthService/GetJwks';
+const stockUrl = `${(await stock.start()).url}${path}`;
+const fastUrl = `${(await fast.start()).url}${path}`;
+const bareUrl = `http://127.0.0.1:${barePort}/`;
+const empty = Buffer.alloc(0);
 
 try {
-  // Warm both up, then measure.
-  await load('warmup', `http://127.0.0.1:${barePort}/`, '{}');
-  await load('warmup', rpcUrl, '{}');
-  const rows = [
-    await load('node:http bare JSON', `http://127.0.0.1:${barePort}/`, '{}'),
-    await load('Kith GetJwks, full chain (Connect)', rpcUrl, '{}'),
+  // Warm every server up, then measure.
+  for (const url of [bareUrl, peerUrl, stockUrl, fastUrl]) await load('warmup', url, '{}');
+  const scenarios: [string, () => Promise<Figures>][] = [
+    ['node:http bare JSON', () => load('node:http bare JSON', bareUrl, '{}')],
+    ['fastify JSON (peer)', () => load('fastify JSON (peer)', peerUrl, '{}')],
+    ['Kith GetJwks, stock connect-node', () => load('stock', stockUrl, '{}')],
+    ['Kith GetJwks, fast path (JSON)', () => load('fast', fastUrl, '{}')],
+    [
+      'Kith GetJwks, fast path (binary)',
+      () => load('fast binary', fastUrl, empty, 'application/proto'),
+    ],
   ];
-  const [base, rpc] = rows as [Figures, Figures];
-  console.log(`\n${connections} connections, ${duration}s each, Node ${process.version}\n`);
-  console.log('scenario                              rps       p50 ms  p99 ms  errors');
+  const runs = scenarios.map((): Figures[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, [, run]] of scenarios.entries()) runs[i]!.push(await run());
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const rows: Figures[] = scenarios.map(([name], i) => ({
+    name,
+    rps: median(runs[i]!.map((r) => r.rps)),
+    p50: median(runs[i]!.map((r) => r.p50)),
+    p99: median(runs[i]!.map((r) => r.p99)),
+    errors: runs[i]!.reduce((sum, r) => sum + r.errors, 0),
+  }));
+  const base = rows[0]!;
+  console.log(
+    `\n${connections} connections, ${duration}s per scenario per round, median of ${rounds} interleaved rounds, Node ${process.version}\n`,
+  );
+  console.log(
+    'scenario                              rps   p50 ms  p99 ms  errors  rps/bare  p50/bare  p99/bare',
+  );
+  const ratio = (a: number, b: number) => (a / Math.max(b, 1)).toFixed(2).padStart(8);
   for (const r of rows) {
     console.log(
-      `${r.name.padEnd(36)} ${r.rps.toFixed(0).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)}`,
+      `${r.name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)} ${(r.rps / base.rps).toFixed(3).padStart(9)} ${ratio(r.p50, base.p50)}x ${ratio(r.p99, base.p99)}x`,
     );
   }
-  console.log(
-    `\nratio Kith/bare: rps ${(rpc.rps / base.rps).toFixed(3)}, p50 ${(rpc.p50 / Math.max(base.p50, 1)).toFixed(2)}x, p99 ${(rpc.p99 / Math.max(base.p99, 1)).toFixed(2)}x`,
-  );
 } finally {
-  await server.stop();
+  await Promise.all([stock.stop(), fast.stop()]);
+  await peer.close();
   bare.close();
 }

@@ -55,7 +55,7 @@ function decompress(bytes: Buffer, encoding: string, maxBytes: number): Buffer |
 type Check = (bytes: Uint8Array) => boolean;
 
 /** Scans a whole JSON body: incrementally when plain, after decompression when compressed. */
-function unaryCheck(maxDepth: number, encoding: string, maxBytes: number) {
+export function unaryCheck(maxDepth: number, encoding: string, maxBytes: number) {
   const scanner = new JsonDepthScanner(maxDepth);
   const compressed: Buffer[] = [];
   return {
@@ -112,6 +112,11 @@ function envelopeCheck(maxDepth: number, encoding: string, maxBytes: number) {
   return { chunk: check, end: () => true };
 }
 
+/** What a Connect JSON request nested deeper than `maxDepth` is answered. */
+export function jsonTooDeepError(maxDepth: number): ConnectError {
+  return new ConnectError(`JSON nested deeper than ${maxDepth} levels`, Code.InvalidArgument);
+}
+
 /**
  * Refuses, with InvalidArgument and before Connect parses anything, a Connect JSON request
  * (unary `application/json` or streaming `application/connect+json`) nested deeper than
@@ -131,8 +136,7 @@ export function guardJsonDepth(req: NodeRequest, maxDepth: number, maxBytes: num
           )
         : undefined;
   if (!check) return req;
-  const tooDeep = () =>
-    new ConnectError(`JSON nested deeper than ${maxDepth} levels`, Code.InvalidArgument);
+  const tooDeep = () => jsonTooDeepError(maxDepth);
   const chunks = req[Symbol.asyncIterator].bind(req) as () => AsyncIterator<Buffer>;
   Object.defineProperty(req, Symbol.asyncIterator, {
     configurable: true,

@@ -8,8 +8,12 @@ import type { NodeRequest, NodeResponse } from './http-types.js';
 import { file_grpc_health_v1_health } from '@kith/gen/grpc/health/v1/health_pb.js';
 import { clientAddressKey } from '@kith/context';
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { createClientAddress } from './client-address.js';
+import { createFastPath } from './fast-path.js';
+import type { FastPath } from './fast-path.js';
+import { recordingRouter } from './fast-path-routes.js';
+import type { FastRoute } from './fast-path-routes.js';
 import { ConnectionHub } from './connections.js';
 import type { H2Limits } from './h2-limits.js';
 import { DEFAULT_MAX_JSON_DEPTH, guardJsonDepth } from './json-depth.js';
@@ -75,6 +79,12 @@ export interface KithServerOptions {
   /** How often health Watch streams re-run readiness checks. Default 5000 ms. */
   healthWatchIntervalMs?: number;
   /**
+   * Serve unary Connect calls on the fast path (see docs/adr/0013-rpc-fast-path.md). Default:
+   * off, unless the environment sets `KITH_RPC_FAST_PATH=1` (until the whole suite has run
+   * with it on; its comparison suite turns it on itself).
+   */
+  fastPath?: boolean;
+  /**
    * When set (0 picks a free port), `/metrics`, gRPC reflection and the detailed readiness
    * report are served only on this port, bound to `host`; the API port keeps `/healthz`, a bare
    * `/readyz` and grpc.health. Unset: everything on one port (embedded use on a laptop).
@@ -115,15 +125,26 @@ export function createKithServer(options: KithServerOptions): KithServer {
   let serviceNames: string[] = [];
   let reflection: ReflectionIndex | undefined;
   const separateAdmin = options.adminPort !== undefined;
+  const fastRoutes = new Map<string, FastRoute>();
+  const interceptors = [metrics, ...(options.interceptors ?? [])];
+  const contextValues = (req: NodeRequest): ContextValues => {
+    const values = createContextValues();
+    values.set(clientAddressKey, clientAddress(req));
+    values.set(presetResponseSupportedKey, true);
+    options.contextValues?.(req, values);
+    return values;
+  };
   const connectHandler = connectNodeAdapter({
     grpc: true,
     grpcWeb: true,
     connect: true,
     readMaxBytes,
-    interceptors: [metrics, ...(options.interceptors ?? [])],
+    interceptors,
     // Handlers' signals abort only when the grace period is over, so in-flight calls can finish.
     shutdownSignal: hardStop.signal,
-    routes(router) {
+    routes(stock) {
+      // Every route goes to the stock handler; unary ones are recorded for the fast path too.
+      const router = recordingRouter(stock, fastRoutes);
       options.routes?.(withPresetResponses(router));
       // Probes and tooling must work without credentials and without rate limits.
       const infra = { interceptors: [metrics] };
@@ -155,13 +176,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
         );
       }
     },
-    contextValues(req) {
-      const values = createContextValues();
-      values.set(clientAddressKey, clientAddress(req));
-      values.set(presetResponseSupportedKey, true);
-      options.contextValues?.(req, values);
-      return values;
-    },
+    contextValues,
     fallback(_req, res) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"status":"not found"}');
@@ -175,10 +190,22 @@ export function createKithServer(options: KithServerOptions): KithServer {
     corsAllowedOrigins: options.corsAllowedOrigins ?? [],
     operatorRoutes: !separateAdmin,
   });
+  const fastPath: FastPath | undefined = fastPathEnabled(options.fastPath)
+    ? createFastPath({
+        routes: fastRoutes,
+        interceptors,
+        readMaxBytes,
+        maxJsonDepth,
+        shutdownSignal: hardStop.signal,
+        contextValues,
+        onServe: fastPathCounter(registry),
+      })
+    : undefined;
   const handler = (req: NodeRequest, res: NodeResponse): void => {
     plain(req, res).then(
       (handled) => {
-        if (!handled) connectHandler(guardJsonDepth(req, maxJsonDepth, readMaxBytes), res);
+        if (handled || fastPath?.(req, res)) return;
+        connectHandler(guardJsonDepth(req, maxJsonDepth, readMaxBytes), res);
       },
       (err: unknown) => {
         logger.error({ err, path: req.url }, 'http route failed');
@@ -231,6 +258,25 @@ export function createKithServer(options: KithServerOptions): KithServer {
       state.setReady(ready);
     },
   };
+}
+
+/** `kith_rpc_fast_path_total`: calls the fast path answered (the rest went to connect-node). */
+function fastPathCounter(registry: Registry): () => void {
+  const name = 'kith_rpc_fast_path_total';
+  const counter =
+    (registry.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({
+      name,
+      help: 'Unary Connect calls served by the fast path.',
+      registers: [registry],
+    });
+  return () => counter.inc();
+}
+
+function fastPathEnabled(option: boolean | undefined): boolean {
+  if (option !== undefined) return option;
+  const env = process.env.KITH_RPC_FAST_PATH;
+  return env === '1' || env === 'true' || env === 'on';
 }
 
 function listen(
