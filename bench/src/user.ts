@@ -12,7 +12,7 @@ import { createClient } from '@connectrpc/connect';
 import { decodeEvent } from '@kith/bus';
 import { NotificationType } from '@kith/gen/kith/user/v1/notification_pb.js';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
-import { seedUser, startAuthHarness } from '@kith/auth-service/testing';
+import { startAuthHarness } from '@kith/auth-service/testing';
 import type { TestUser } from '@kith/auth-service/testing';
 import { userModule } from '@kith/user-service';
 
@@ -40,10 +40,11 @@ const freshIp = () => {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
+// Real sign-ups (register, the mailed link, login), so profiles come from auth's events.
 const USERS = 240;
 const users: TestUser[] = [];
 for (let i = 0; i < USERS; i += 20) {
-  users.push(...(await Promise.all(Array.from({ length: 20 }, () => seedUser(h)))));
+  users.push(...(await Promise.all(Array.from({ length: 20 }, () => h.signUp({ ip: freshIp() })))));
 }
 const client = (token: string) =>
   createClient(UserService, h.as(token, { 'x-forwarded-for': freshIp() }).transport);

@@ -54,8 +54,8 @@ update "user"."notification_preferences" set "per_type" = $1, "from_not_followin
 select "time_zone" from "user"."settings" where "user_id" = $1;
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 
--- profileCreatedAt
-select "created_at" from "user"."profiles" where "user_id" = $1;
+-- senderProfile
+select "created_at", "moderation_limited" from "user"."profiles" where "user_id" = $1;
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 
 -- usernameOf

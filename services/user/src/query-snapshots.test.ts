@@ -168,7 +168,7 @@ const notificationCalls: Record<string, (db: Kysely<NotificationStoreDb>) => Pro
       updated_at: AT,
     }),
   settingsTimeZone: (db) => notifications.settingsTimeZone(db, USER),
-  profileCreatedAt: (db) => notifications.profileCreatedAt(db, USER),
+  senderProfile: (db) => notifications.senderProfile(db, USER),
   usernameOf: (db) => notifications.usernameOf(db, USER),
   contactEmailOf: (db) => notifications.contactEmailOf(db, USER),
   upsertCircleQuietHours: (db) =>

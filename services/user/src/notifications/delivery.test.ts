@@ -203,6 +203,34 @@ test('a new account lands in the filtered inbox by default', async () => {
   assert.deepEqual((await r.notifications.listNotifications({})).groups, []);
 });
 
+test('nobody the recipient follows is filtered, even a new account; a limited account is', async () => {
+  const r = await n.member();
+  const friend = await n.member({ oldProfile: false });
+  const limited = await n.member();
+  await db()
+    .insertInto('follows')
+    .values({ follower_id: r.userId, followee_id: friend.userId, created_at: n.h.clock.now() })
+    .execute();
+  await db()
+    .updateTable('profiles')
+    .set({ moderation_limited: true })
+    .where('user_id', '=', limited.userId)
+    .execute();
+  await mention(r.userId, friend.userId);
+  await mention(r.userId, limited.userId);
+  await n.settle('post');
+  const main = await r.notifications.listNotifications({});
+  assert.deepEqual(
+    main.groups.map((g) => g.sampleActors[0]?.userId),
+    [friend.userId],
+  );
+  const filtered = await r.notifications.listNotifications({ filtered: true });
+  assert.deepEqual(
+    filtered.groups.map((g) => g.sampleActors[0]?.userId),
+    [limited.userId],
+  );
+});
+
 test('a duress cancel reaches the responders as DURESS_ALERT and leaves the owner exactly as a real cancel', async () => {
   async function incident(cancel: 'duress' | 'real') {
     const owner = await n.member();

@@ -411,16 +411,16 @@ export async function settingsTimeZone(
 }
 
 /** When the account's profile was created (undefined: no profile here). */
-export async function profileCreatedAt(
+export async function senderProfile(
   db: Kysely<NotificationStoreDb>,
   userId: string,
-): Promise<Date | undefined> {
+): Promise<{ createdAt: Date; limited: boolean } | undefined> {
   const row = await db
     .selectFrom('profiles')
-    .select('created_at')
+    .select(['created_at', 'moderation_limited'])
     .where('user_id', '=', userId)
     .executeTakeFirst();
-  return row?.created_at;
+  return row ? { createdAt: row.created_at, limited: row.moderation_limited } : undefined;
 }
 
 /** The public handle of a user, for push texts; undefined when unknown. */

@@ -20,7 +20,7 @@ import {
   findPreferences,
   insertNotification,
   openGroup,
-  profileCreatedAt,
+  senderProfile,
   settingsTimeZone,
   usernameOf,
 } from './notification-store.js';
@@ -58,7 +58,10 @@ export interface NotificationDraft {
 
 const NEW_ACCOUNT_MS = 30 * 24 * 60 * 60 * 1000;
 
-/** The strictest of the policy's actions that apply to this sender. */
+/**
+ * The strictest of the policy's actions that apply to this sender. Nobody the recipient follows
+ * is ever filtered (as Mastodon has it): the policy is about strangers.
+ */
 async function policyAction(
   trx: Kysely<UserDatabase>,
   prefs: EffectivePreferences,
@@ -67,16 +70,16 @@ async function policyAction(
   now: Date,
 ): Promise<FilterAction> {
   const graph = withTables<GraphDb>(trx);
-  const actions: FilterAction[] = [];
-  if (!(await isFollowing(graph, recipientId, actorId)))
-    actions.push(prefs.policy.fromNotFollowing);
+  if (await isFollowing(graph, recipientId, actorId)) return FilterAction.ACCEPT;
+  const actions: FilterAction[] = [prefs.policy.fromNotFollowing];
   if (!(await isFollowing(graph, actorId, recipientId)))
     actions.push(prefs.policy.fromNotFollowers);
-  const createdAt = await profileCreatedAt(withTables<NotificationStoreDb>(trx), actorId);
-  if (createdAt && now.getTime() - createdAt.getTime() < NEW_ACCOUNT_MS) {
+  const sender = await senderProfile(withTables<NotificationStoreDb>(trx), actorId);
+  if (sender && now.getTime() - sender.createdAt.getTime() < NEW_ACCOUNT_MS) {
     actions.push(prefs.policy.fromNewAccounts);
   }
-  // from_limited_accounts: this service does not hold moderation's limits yet (see the report).
+  // Limited by moderation (moderation.account_actioned, kept on the profile).
+  if (sender?.limited) actions.push(prefs.policy.fromLimitedAccounts);
   if (actions.includes(FilterAction.DROP)) return FilterAction.DROP;
   if (actions.includes(FilterAction.FILTER)) return FilterAction.FILTER;
   return FilterAction.ACCEPT;
