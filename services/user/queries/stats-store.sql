@@ -45,3 +45,7 @@ select "day", count(*) as "n" from "user"."stats_active_days" where "day" >= $1 
 -- pruneActiveDays
 delete from "user"."stats_active_days" where "day" < $1;
 -- $1 = 20000
+
+-- firstErasedPublishedAt
+select "erased_published_at" from "user"."account_deletions" where "user_id" = $1;
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"

@@ -533,6 +533,7 @@ const statsCalls: Record<string, (db: Kysely<StatsDb>) => Promise<unknown>> = {
   distinctActive: (db) => statsStore.distinctActive(db, 20_400, 20_425),
   activePerDay: (db) => statsStore.activePerDay(db, 20_400, 20_425),
   pruneActiveDays: (db) => statsStore.pruneActiveDays(db, 20_000),
+  firstErasedPublishedAt: (db) => statsStore.firstErasedPublishedAt(withTables(db), USER),
 };
 
 test('every function the stats store exports is in the snapshot', () => {

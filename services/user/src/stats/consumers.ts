@@ -2,13 +2,16 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { withTables } from '@kith/db';
 import { decodeEvent } from '@kith/runtime';
 import type { ConsumerSpec } from '@kith/runtime';
+import type { Kysely } from 'kysely';
 import type { UserApp } from '../app.js';
 import type { UserDatabase } from '../db/schema.js';
+import { ERASURE_REPUBLISH_MS } from '../lifecycle/deps.js';
 import { dayOf } from './days.js';
 import {
   bump,
   closeMute,
   deleteAccount,
+  firstErasedPublishedAt,
   insertAccount,
   markActive,
   markVerified,
@@ -23,7 +26,16 @@ import type { StatsDb } from './stats-store.js';
 function eventDay(app: UserApp, data: Uint8Array) {
   const envelope = decodeEvent(data);
   const at = envelope.occurredAt ? timestampDate(envelope.occurredAt) : app.clock();
-  return { payload: envelope.payload, day: dayOf(at) };
+  return { payload: envelope.payload, day: dayOf(at), at };
+}
+
+/**
+ * Whether a user.erased is the saga's re-publication (it publishes again at most every
+ * ERASURE_REPUBLISH_MS while a service has not acknowledged): it occurred well after the first.
+ */
+async function republished(db: Kysely<UserDatabase>, userId: string, at: Date): Promise<boolean> {
+  const first = await firstErasedPublishedAt(withTables(db), userId);
+  return first !== undefined && at.getTime() - first.getTime() >= ERASURE_REPUBLISH_MS / 2;
 }
 
 /**
@@ -71,7 +83,7 @@ export function statsFromUserEvents(app: UserApp): ConsumerSpec<UserDatabase> {
     durable: 'stats-from-user',
     subjects: 'kith.events.user.>',
     async handle(trx, message) {
-      const { payload, day } = eventDay(app, message.data);
+      const { payload, day, at } = eventDay(app, message.data);
       const db = withTables<StatsDb>(trx);
       switch (payload.case) {
         case 'userFollowed':
@@ -104,7 +116,8 @@ export function statsFromUserEvents(app: UserApp): ConsumerSpec<UserDatabase> {
         case 'userErased':
           // Only a signed-in user can ask for erasure, so the account was a verified one; the
           // erasure saga already deleted its stats_accounts row (ERASURE_PLAN), deleting again
-          // covers a late event.
+          // covers a late event. The saga's daily re-publications are not new erasures.
+          if (await republished(trx, payload.value.userId, at)) break;
           await bump(db, 'accounts_erased', day);
           await bump(db, 'users_erased', day);
           await deleteAccount(db, payload.value.userId);

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import type { AccountDeletionTable } from '../lifecycle/lifecycle-store.js';
 
 /** The counters GetStats reads (stats_daily.metric). */
 export type StatsMetric =
@@ -197,4 +198,20 @@ export async function pruneActiveDays(db: Kysely<StatsDb>, before: number): Prom
     .where('day', '<', before)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * When user.erased was first published for the user (the lifecycle area's saga row), or
+ * undefined when no erasure saga runs for them (finished, or never started).
+ */
+export async function firstErasedPublishedAt(
+  db: Kysely<StatsDb & { account_deletions: AccountDeletionTable }>,
+  userId: string,
+): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom('account_deletions')
+    .select('erased_published_at')
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.erased_published_at ?? undefined;
 }

@@ -206,7 +206,7 @@ test('follows, unfollows, follow requests, blocks and mutes are counted from the
   assert.equal(nextDay.follows + nextDay.blocks + nextDay.mutes, 0n);
 });
 
-test('deletions, erasures and data exports are counted, and erased users leave total_users', async () => {
+test('deletions, erasures and data exports are counted once, and erased users leave total_users', async () => {
   const day = freshDays();
   const user = uuidv7();
   await publish('auth', register(user));
@@ -219,6 +219,23 @@ test('deletions, erasures and data exports are counted, and erased users leave t
   });
   await publish('user', { case: 'userErasureRequested', value: { userId: user } });
   g.h.clock.advance(DAY_MS);
+  const erasedAt = g.h.clock.now();
+  // The erasure saga's row, as lifecycle's publishErased leaves it while services still ack.
+  await g.app.database.db
+    .insertInto('account_deletions')
+    .values({
+      user_id: user,
+      requested_at: new Date(erasedAt.getTime() - 30 * DAY_MS),
+      scheduled_for: erasedAt,
+      erasing_since: erasedAt,
+      erased_published_at: erasedAt,
+      last_published_at: erasedAt,
+      alerted_at: null,
+    })
+    .execute();
+  await publish('user', { case: 'userErased', value: { userId: user } });
+  // A day on, a service has not acknowledged: the saga publishes user.erased again.
+  g.h.clock.advance(DAY_MS);
   await publish('user', { case: 'userErased', value: { userId: user } });
   await settle('user');
 
@@ -230,8 +247,14 @@ test('deletions, erasures and data exports are counted, and erased users leave t
   const second = await stats(day + 1, day + 1);
   assert.equal(second.accountsErased, 1n);
   assert.equal(second.totalUsers, withUser - 1n);
+  // The re-publication is the same erasure, not another one.
+  const third = await stats(day + 2, day + 2);
+  assert.equal(third.accountsErased, 0n);
+  assert.equal(third.totalUsers, withUser - 1n);
   // The sign-up itself stays counted: the counters hold no user id.
-  assert.equal((await stats(day, day + 1)).signUps, 1n);
+  const all = await stats(day, day + 2);
+  assert.equal(all.signUps, 1n);
+  assert.equal(all.accountsErased, 1n);
   const left = await g.app.database.db
     .selectFrom('stats_accounts')
     .select('user_id')
