@@ -16,6 +16,12 @@ export const STATS_ACTIVE_RETENTION_DAYS = 400;
 /** How often old activity is pruned. */
 export const STATS_PRUNE_MS = 3_600_000;
 
+/** Deletes who-was-active-when older than the retention; how many rows went. */
+export function pruneOldActivity(app: UserApp): Promise<number> {
+  const before = dayOf(app.clock()) - STATS_ACTIVE_RETENTION_DAYS;
+  return pruneActiveDays(withTables<StatsDb>(app.database.db), before);
+}
+
 /** The stats area: UserAdminService.GetStats, its two consumers and the activity pruning. */
 export function statsParts(app: UserApp): UserAreaParts {
   const logger = createLogger(app.logger, 'user:stats');
@@ -27,8 +33,7 @@ export function statsParts(app: UserApp): UserAreaParts {
         name: 'user:stats-prune',
         everyMs: STATS_PRUNE_MS,
         async run() {
-          const before = dayOf(app.clock()) - STATS_ACTIVE_RETENTION_DAYS;
-          await pruneActiveDays(withTables<StatsDb>(app.database.db), before);
+          await pruneOldActivity(app);
         },
         onError: (err) => logger.error({ err }, 'pruning old activity failed'),
       }),

@@ -14,6 +14,7 @@ import type { AuthHarness } from '../../../auth/src/testing/index.js';
 import { startGraphHarness } from '../graph/testing/graph-harness.js';
 import type { GraphHarness } from '../graph/testing/graph-harness.js';
 import { DAY_MS, dayOf, startOfDay } from './days.js';
+import { STATS_ACTIVE_RETENTION_DAYS, pruneOldActivity } from './parts.js';
 
 let g: GraphHarness<AuthHarness>;
 beforeAll(async () => {
@@ -304,4 +305,22 @@ test('only admins read the stats', async () => {
     until: timestampFromMs(now),
   });
   assert.equal(await codeOf(call), Code.PermissionDenied);
+});
+
+test('activity older than the retention is pruned; the anonymous counters stay', async () => {
+  const day = freshDays();
+  const [old, recent] = [uuidv7(), uuidv7()];
+  await publish('auth', register(old));
+  await publish('auth', active(old));
+  g.h.clock.advance((STATS_ACTIVE_RETENTION_DAYS + 1) * DAY_MS);
+  await publish('auth', active(recent));
+  await settle('auth');
+  assert.equal((await stats(day, day)).activeUsers, 1n);
+
+  await pruneOldActivity(g.app);
+  const pruned = await stats(day, day);
+  assert.equal(pruned.activeUsers, 0n);
+  assert.equal(pruned.signUps, 1n);
+  const today = dayOf(g.h.clock.now());
+  assert.equal((await stats(today, today)).activeUsers, 1n);
 });
