@@ -12,6 +12,7 @@ import { userMigrations } from './migrations/index.js';
 import { notificationsParts } from './notifications/parts.js';
 import { profilesParts } from './profiles/parts.js';
 import { pushParts } from './push/parts.js';
+import { statsParts } from './stats/parts.js';
 
 /**
  * What an API key may call here. Profile reads (profiles, search, the follower lists a profile
@@ -46,6 +47,7 @@ export function createUserParts(ctx: ServiceContext<UserDatabase>): UserParts {
     notificationsParts(app),
     pushParts(app),
     lifecycleParts(app),
+    statsParts(app),
   ];
   const closers = areas.flatMap((area) => (area.close ? [area.close] : []));
   return {

@@ -25,6 +25,8 @@ import * as eraseStore from './lifecycle/erase-store.js';
 import * as lifecycleStore from './lifecycle/lifecycle-store.js';
 import type { LifecycleDb } from './lifecycle/lifecycle-store.js';
 import * as ownData from './lifecycle/own-data-store.js';
+import * as statsStore from './stats/stats-store.js';
+import type { StatsDb } from './stats/stats-store.js';
 
 // Every store query, compiled for Postgres, is committed under services/user/queries/: a change
 // to a store's SQL shows up in review as SQL. Accept a reviewed difference with
@@ -517,6 +519,30 @@ test('every function the push stores export is in the snapshot', () => {
   }
 });
 
+/** The stats store (GetStats and its consumers). */
+const statsCalls: Record<string, (db: Kysely<StatsDb>) => Promise<unknown>> = {
+  bump: (db) => statsStore.bump(db, 'follows', 20_425),
+  markActive: (db) => statsStore.markActive(db, USER, 20_425),
+  insertAccount: (db) => statsStore.insertAccount(db, USER, 20_425),
+  markVerified: (db) => statsStore.markVerified(db, USER),
+  deleteAccount: (db) => statsStore.deleteAccount(db, USER),
+  openMute: (db) => statsStore.openMute(db, USER, OTHER),
+  closeMute: (db) => statsStore.closeMute(db, USER, OTHER),
+  dailyCounters: (db) => statsStore.dailyCounters(db, 20_400, 20_425),
+  accountsAt: (db) => statsStore.accountsAt(db, 20_425),
+  distinctActive: (db) => statsStore.distinctActive(db, 20_400, 20_425),
+  activePerDay: (db) => statsStore.activePerDay(db, 20_400, 20_425),
+  pruneActiveDays: (db) => statsStore.pruneActiveDays(db, 20_000),
+  firstErasedPublishedAt: (db) => statsStore.firstErasedPublishedAt(withTables(db), USER),
+};
+
+test('every function the stats store exports is in the snapshot', () => {
+  const exported = Object.entries(statsStore)
+    .filter(([, value]) => typeof value === 'function')
+    .map(([name]) => name);
+  expect(exported.sort()).toEqual(Object.keys(statsCalls).sort());
+});
+
 test('the SQL of every user store matches services/user/queries/*.sql', async () => {
   const recorder = createQueryRecorder<ProfilesDb>('user', { rows: () => [ROW] });
   const rendered: Record<string, string> = {};
@@ -537,6 +563,8 @@ test('the SQL of every user store matches services/user/queries/*.sql', async ()
   for (const [store, calls] of Object.entries(lifecycleStores)) {
     rendered[store] = await renderQueries(userRecorder, calls);
   }
+  const statsRecorder = createQueryRecorder<StatsDb>('user');
+  rendered['stats-store'] = await renderQueries(statsRecorder, statsCalls);
   const dir = path.resolve(import.meta.dirname, '../queries');
   expect(() => checkQuerySnapshots(dir, rendered)).not.toThrow();
 });

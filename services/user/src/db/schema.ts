@@ -5,6 +5,7 @@ import type { LifecycleDb } from '../lifecycle/lifecycle-store.js';
 import type { ProfilesDb } from '../profiles/profile-store.js';
 import type { PushJobsDb } from '../push/push-job-store.js';
 import type { PushDb } from '../push/push-store.js';
+import type { StatsDb } from '../stats/stats-store.js';
 
 /**
  * Every table of the user schema. Each area declares the tables its store reads and writes
@@ -16,4 +17,5 @@ export type UserDatabase = ProfilesDb &
   NotificationsDb &
   LifecycleDb &
   MailTables &
-  PushDb;
+  PushDb &
+  StatsDb;

@@ -45,6 +45,12 @@ export const ERASURE_PLAN: { [T in keyof UserDatabase]: TableErasure<UserDatabas
   profiles: { columns: ['user_id'] },
   data_export_parts: { columns: ['user_id'] },
   data_exports: { columns: ['user_id'] },
+  // GetStats: who was active when, accounts awaiting verification, mutes in force; the daily
+  // counters are anonymous (no user id).
+  stats_active_days: { columns: ['user_id'] },
+  stats_accounts: { columns: ['user_id'] },
+  stats_open_mutes: { columns: ['muter_id', 'muted_id'] },
+  stats_daily: { columns: [] },
   // Anonymous by design: no user id to erase by (the migration keeps only the reason and a day).
   deletion_feedback: { columns: [] },
   account_deletions: { columns: ['user_id'], saga: true },

@@ -269,6 +269,16 @@ async function everything(user: TestUser, other: TestUser, third: TestUser): Pro
       dead_at: new Date(),
     })
     .execute();
+  // What GetStats keeps about the user: a day active, a sign-up awaiting verification, a mute.
+  await db.insertInto('stats_active_days').values({ day: 20_425, user_id: id }).execute();
+  await db
+    .insertInto('stats_accounts')
+    .values({ user_id: id, registered_day: 20_425, verified: false })
+    .execute();
+  await db
+    .insertInto('stats_open_mutes')
+    .values({ muter_id: other.userId, muted_id: id })
+    .execute();
   // An export with the user service's own part in it (data_exports, data_export_parts).
   await (await as(user)).requestDataExport({});
   await eventually(
@@ -322,8 +332,9 @@ test('an erasure interrupted in the middle resumes, leaves 0 rows for the user a
   await everything(user, other, third);
   const before = await rowsLeft(user);
   for (const table of Object.keys(ERASURE_PLAN)) {
-    // push_deliveries and push_fanouts hold no user id: they go with their device and job (FK).
-    const noUserId = ['deletion_feedback', 'push_deliveries', 'push_fanouts'];
+    // push_deliveries and push_fanouts hold no user id: they go with their device and job (FK);
+    // stats_daily holds anonymous counters.
+    const noUserId = ['deletion_feedback', 'push_deliveries', 'push_fanouts', 'stats_daily'];
     if ([...noUserId, 'account_deletions', 'erasure_acks'].includes(table)) continue;
     assert.ok(before[table]! > 0, `the test gives the user a row in ${table}`);
   }

@@ -8,6 +8,7 @@ import { createLifecycle } from './20261203T1650_lifecycle.js';
 import { createGraphV1 } from './20261203T1620_graph_v1.js';
 import { profilesV1 } from './20261203T1610_profiles_v1.js';
 import { createPush } from './20261203T1640_push.js';
+import { createStats } from './20261203T1800_stats.js';
 
 /** The user service's own migrations, in order (platform tables come first). */
 export const userMigrations: MigrationSet = {
@@ -21,4 +22,5 @@ export const userMigrations: MigrationSet = {
   '20261203T1630_notifications': createNotifications,
   '20261203T1640_push': createPush,
   '20261203T1650_lifecycle': createLifecycle,
+  '20261203T1800_stats': createStats,
 };
