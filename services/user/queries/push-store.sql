@@ -81,9 +81,3 @@ update "user"."push_deliveries" set "next_attempt_at" = $1, "last_error" = $2 wh
 -- insertDeadLetter
 insert into "user"."push_dead_letters" ("id", "job_id", "notification_id", "recipient_id", "device_id", "platform", "attempts", "last_error", "created_at", "dead_at") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $5 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $6 = 2, $7 = 6, $8 = "FCM 503", $9 = 2026-12-03T12:00:00.000Z, $10 = 2026-12-03T12:00:00.000Z
-
--- deletePushesOfRecipient
-delete from "user"."push_jobs" where "recipient_id" = $1;
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
-delete from "user"."push_dead_letters" where "recipient_id" = $1;
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"

@@ -269,7 +269,6 @@ const pushStores: Record<string, PushCalls> = {
         created_at: AT,
         dead_at: AT,
       }),
-    deletePushesOfRecipient: (db) => push.deletePushesOfRecipient(db, USER),
   },
 };
 

@@ -383,9 +383,3 @@ export async function insertDeadLetter(
 }
 
 // Erasure.
-
-/** The user's pushes still queued and their dead letters (the devices go separately). */
-export async function deletePushesOfRecipient(db: Db, userId: string): Promise<void> {
-  await db.deleteFrom('push_jobs').where('recipient_id', '=', userId).execute();
-  await db.deleteFrom('push_dead_letters').where('recipient_id', '=', userId).execute();
-}

@@ -9,7 +9,6 @@ import type { AuthHarness } from '../../../auth/src/testing/index.js';
 import { fcmAdapter } from './adapters/fcm.js';
 import { PLATFORM_FCM } from './adapters/types.js';
 import { loadPushConfig } from './config.js';
-import { erasePushData } from './erase.js';
 import { pushAdapters } from './parts.js';
 import { backoffMs, createPushWorker } from './worker.js';
 import { claimDueDeliveries, leaseDeliveries } from './push-store.js';
@@ -271,40 +270,6 @@ test('embedded mode without providers writes each push to a file under the data 
   assert.equal(mine[0]!['platform'], 'fcm');
   assert.equal(fcm.requests.length, 0);
   assert.deepEqual(await deliveriesOf(user.userId), []);
-});
-
-test('erasure leaves no push row of the user: devices, queued pushes, deliveries, dead letters', async () => {
-  const { user } = await userWithDevices(2);
-  const bystander = await userWithDevices(1);
-  fcm.fallback = { status: 503, body: '{}' };
-  await queuePush(p.app, { recipientId: user.userId });
-  await queuePush(p.app, { recipientId: bystander.user.userId });
-  await worker.runOnce();
-  for (let i = 0; i < 3; i++) {
-    p.h.clock.advance(3600_000);
-    await worker.runOnce();
-  }
-  await queuePush(p.app, { recipientId: user.userId });
-  assert.ok((await deadLettersOf(user.userId)).length > 0);
-  await p.app.database.transaction((trx) => erasePushData(trx, user.userId));
-  const db = p.db();
-  const count = async (rows: Promise<unknown[]>) => (await rows).length;
-  assert.equal(
-    await count(
-      db.selectFrom('push_devices').select('id').where('user_id', '=', user.userId).execute(),
-    ),
-    0,
-  );
-  assert.equal(
-    await count(
-      db.selectFrom('push_jobs').select('id').where('recipient_id', '=', user.userId).execute(),
-    ),
-    0,
-  );
-  assert.deepEqual(await deliveriesOf(user.userId), []);
-  assert.deepEqual(await deadLettersOf(user.userId), []);
-  // The bystander's are untouched.
-  assert.equal((await deadLettersOf(bystander.user.userId)).length, 1);
 });
 
 test('a worker that dies mid-send holds its deliveries for the lease only; they are then sent once', async () => {
