@@ -36,6 +36,7 @@ try {
   secrets = {
     PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
     AUTH_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+    USER_EXPORT_LINK_SECRET: crypto.randomBytes(32).toString('base64'),
   };
   fs.mkdirSync(path.dirname(secretsFile), { recursive: true });
   fs.writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
@@ -48,6 +49,11 @@ const env = {
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   PAGE_TOKEN_SECRET: process.env.PAGE_TOKEN_SECRET ?? secrets.PAGE_TOKEN_SECRET,
   AUTH_KEY_ENCRYPTION_KEY: process.env.AUTH_KEY_ENCRYPTION_KEY ?? secrets.AUTH_KEY_ENCRYPTION_KEY,
+  // Secrets files from before the user service signed export links lack it: a fresh one then.
+  USER_EXPORT_LINK_SECRET:
+    process.env.USER_EXPORT_LINK_SECRET ??
+    secrets.USER_EXPORT_LINK_SECRET ??
+    crypto.randomBytes(32).toString('base64'),
   // Without SMTP_URL, auth writes mail as .eml files under .data/mail on a laptop.
   AUTH_MAIL_TO_FILES: process.env.SMTP_URL ? 'false' : 'true',
   AUTH_JWKS_URL: process.env.AUTH_JWKS_URL ?? `http://127.0.0.1:${basePort}/.well-known/jwks.json`,
