@@ -29,3 +29,14 @@ export { exitIfPortInUse } from './start-failure.js';
 export { stopOnSignals } from './signals.js';
 export { internalClient, internalSubject, serveInternal } from './internal-rpc.js';
 export type { InternalClient, InternalClientOptions, InternalImpl } from './internal-rpc.js';
+export {
+  assertBlobKey,
+  exportBucketDir,
+  filesystemBlobStorage,
+  partObjectKey,
+  serviceSlug,
+  sha256Hex,
+  writeExportPart,
+  zipJsonFiles,
+} from './export-bucket.js';
+export type { BlobStorage } from './export-bucket.js';

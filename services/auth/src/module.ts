@@ -1,7 +1,14 @@
 import { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { Subscription } from '@kith/bus';
-import { defineService, implement, periodicDaemon, rpc } from '@kith/runtime';
+import {
+  defineService,
+  exportBucketDir,
+  filesystemBlobStorage,
+  implement,
+  periodicDaemon,
+  rpc,
+} from '@kith/runtime';
 import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import type { AuthDatabase } from './db/schema.js';
 import { applyBootstrapAdmins } from './admin/bootstrap.js';
@@ -12,6 +19,7 @@ import { serveApiKeyIntrospection } from './api-keys/introspection.js';
 import { createAuthApp } from './app.js';
 import type { AuthApp, AuthAppOverrides } from './app.js';
 import { onUserErased } from './erasure/on-user-erased.js';
+import { onExportRequested } from './export/on-export-requested.js';
 import { loginHandlers } from './login/handlers.js';
 import { authMigrations } from './migrations/index.js';
 import { mfaHandlers } from './mfa/handlers.js';
@@ -66,7 +74,12 @@ export async function createAuthParts(
       }),
       implement(AuthAdminService, adminHandlers(app)),
     ],
-    consumers: [revocationBackstop(app), onUserErased(app)],
+    consumers: [
+      revocationBackstop(app),
+      onUserErased(app),
+      // Auth takes part in the data export: its part goes where the user service assembles.
+      onExportRequested(app, filesystemBlobStorage(exportBucketDir(ctx))),
+    ],
     daemons: [
       periodicDaemon({
         name: 'auth:signing-keys',

@@ -9,6 +9,7 @@ import * as apiKeys from './api-keys/api-key-store.js';
 import * as auditStore from './audit/audit-store.js';
 import * as devices from './devices/device-store.js';
 import * as erasure from './erasure/erasure-store.js';
+import * as dataExport from './export/export-store.js';
 import * as mfa from './mfa/mfa-store.js';
 import * as registrations from './registrations/registration-store.js';
 import type { AuthDatabase } from './db/schema.js';
@@ -338,6 +339,15 @@ stores['oidc-store'] = {
   deleteIdentity: (db) => oidcStates.deleteIdentity(db, OTHER),
   updateIdentityEmail: (db) => oidcStates.updateIdentityEmail(db, OTHER, 'b@example.com'),
 };
+stores['export-store'] = {
+  exportAccount: (db) => dataExport.exportAccount(db, ACCOUNT),
+  exportSessions: (db) => dataExport.exportSessions(db, ACCOUNT),
+  exportKnownDevices: (db) => dataExport.exportKnownDevices(db, ACCOUNT),
+  exportApiKeys: (db) => dataExport.exportApiKeys(db, ACCOUNT),
+  countUnusedRecoveryCodes: (db) => dataExport.countUnusedRecoveryCodes(db, ACCOUNT),
+  exportLinkedIdentities: (db) => dataExport.exportLinkedIdentities(db, ACCOUNT),
+  exportAuditEntries: (db) => dataExport.exportAuditEntries(db, ACCOUNT),
+};
 stores['audit-store'] = {
   audit: (db) =>
     auditStore.audit(
@@ -362,6 +372,7 @@ const modules: Record<string, object> = {
   'audit-store': auditStore,
   'device-store': devices,
   'erasure-store': erasure,
+  'export-store': dataExport,
   'mfa-store': mfa,
   'oidc-store': oidcStates,
   'registration-store': registrations,

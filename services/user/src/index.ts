@@ -1,1 +1,2 @@
 export { userModule } from './module.js';
+export { DATA_PARTICIPANTS } from './lifecycle/participants.js';

@@ -8,6 +8,7 @@ import type { UserApp, UserAreaParts } from './app.js';
 import type { UserDatabase } from './db/schema.js';
 import { graphParts } from './graph/parts.js';
 import { lifecycleParts } from './lifecycle/parts.js';
+import type { LifecycleOverrides } from './lifecycle/parts.js';
 import { userMigrations } from './migrations/index.js';
 import { notificationsParts } from './notifications/parts.js';
 import { profilesParts } from './profiles/parts.js';
@@ -38,15 +39,21 @@ const apiKeyScopes = {
 /** The user parts, and the app they were built from (tests reach its database). */
 export type UserParts = ServiceParts<UserDatabase> & { app: UserApp };
 
-/** Builds the user service from its areas: each contributes handlers, consumers and daemons. */
-export function createUserParts(ctx: ServiceContext<UserDatabase>): UserParts {
+/**
+ * Builds the user service from its areas: each contributes handlers, consumers and daemons.
+ * Tests may stand in for the data sagas' missing participants (`lifecycle.participants`).
+ */
+export function createUserParts(
+  ctx: ServiceContext<UserDatabase>,
+  overrides: { lifecycle?: LifecycleOverrides } = {},
+): UserParts {
   const app = createUserApp(ctx);
   const areas: UserAreaParts[] = [
     profilesParts(app),
     graphParts(app),
     notificationsParts(app),
     pushParts(app),
-    lifecycleParts(app),
+    lifecycleParts(app, overrides.lifecycle),
     statsParts(app),
   ];
   const closers = areas.flatMap((area) => (area.close ? [area.close] : []));

@@ -1,19 +1,9 @@
-import crypto from 'node:crypto';
+import { sha256Hex } from '@kith/runtime';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import type { Zippable } from 'fflate';
 
-export function sha256Hex(data: Uint8Array): string {
-  return crypto.createHash('sha256').update(data).digest('hex');
-}
-
-/** A service's part: one pretty-printed JSON file per category, `<category>.json`, zipped. */
-export function zipJsonFiles(files: Record<string, unknown>, modifiedAt: Date): Uint8Array {
-  const entries: Zippable = {};
-  for (const [category, value] of Object.entries(files)) {
-    entries[`${category}.json`] = strToU8(`${JSON.stringify(value, null, 2)}\n`);
-  }
-  return zipSync(entries, { level: 6, mtime: modifiedAt });
-}
+// A part's format and its hash are shared with every service that writes one (@kith/runtime).
+export { sha256Hex, zipJsonFiles } from '@kith/runtime';
 
 export interface ManifestFile {
   path: string;

@@ -1,12 +1,17 @@
+import type { KithService } from '@kith/gen/kith/events/v1/data_events_pb.js';
 import type { UserApp } from '../app.js';
 import type { BlobStorage } from './blob-storage.js';
 import type { LifecycleConfig } from './lifecycle-config.js';
 
-/** What the lifecycle use cases run with: the service's app, the export bucket, the settings. */
+/**
+ * What the lifecycle use cases run with: the service's app, the export bucket, the settings,
+ * and the services the sagas wait for (DATA_PARTICIPANTS; tests add stand-ins).
+ */
 export interface Lifecycle {
   app: UserApp;
   blobs: BlobStorage;
   config: LifecycleConfig;
+  participants: readonly KithService[];
 }
 
 const HOUR = 3600_000;

@@ -96,7 +96,7 @@ async function publishErased(lifecycle: Lifecycle, userId: string): Promise<void
   });
 }
 
-/** Whether every participating service acknowledged; then the saga's state goes too. */
+/** Whether every participating service (DATA_PARTICIPANTS) acknowledged; then the saga's state goes too. */
 async function finishIfAcknowledged(
   lifecycle: Lifecycle,
   trx: Trx<UserDatabase>,
@@ -104,7 +104,7 @@ async function finishIfAcknowledged(
 ): Promise<boolean> {
   const db = withTables<LifecycleDb>(trx);
   const acked = new Set(await acknowledgedServices(db, userId));
-  if (!SAGA_SERVICES.every((service) => acked.has(service))) return false;
+  if (!lifecycle.participants.every((service) => acked.has(service))) return false;
   // Anything written about the user since the local erase (a late event) goes now, with the
   // saga's own rows: 0 rows for the user are left in the schema.
   for (const table of ERASED_TABLES) await eraseTable(lifecycle, trx, table, userId);
@@ -165,7 +165,7 @@ export async function runErasurePass(
         current.alerted_at.getTime() > now.getTime() - ERASURE_REPUBLISH_MS;
       if (overdue && !alertedToday) {
         const acked = new Set(await acknowledgedServices(db, row.user_id));
-        const missing = SAGA_SERVICES.filter((s) => !acked.has(s)).map(serviceSlug);
+        const missing = lifecycle.participants.filter((s) => !acked.has(s)).map(serviceSlug);
         app.logger.error(
           { userId: row.user_id, since: current.erased_published_at, missing },
           'erasure saga unacknowledged for 7 days: user.erased re-published',

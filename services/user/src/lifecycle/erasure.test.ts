@@ -13,6 +13,7 @@ import {
   MISSING_SERVICES,
   eventually,
   publishAs,
+  STAND_IN_PARTICIPANTS,
   startLifecycleHarness,
   userOutbox,
 } from './testing/harness.js';
@@ -20,7 +21,8 @@ import type { LifecycleHarness } from './testing/harness.js';
 
 let t: LifecycleHarness<AuthHarness>;
 beforeAll(async () => {
-  t = await startLifecycleHarness(startAuthHarness);
+  // Stand-ins for post, circle, support and moderation take part here (they do not exist yet).
+  t = await startLifecycleHarness(startAuthHarness, { participants: STAND_IN_PARTICIPANTS });
 });
 afterAll(async () => {
   await t?.stop();

@@ -6,7 +6,8 @@ import { withTables } from '@kith/db';
 import type { Trx } from '@kith/db';
 import type { Kysely } from 'kysely';
 import type { UserDatabase } from '../db/schema.js';
-import { assembleArchive, sha256Hex, zipJsonFiles } from './archive.js';
+import { writeExportPart } from '@kith/runtime';
+import { assembleArchive, sha256Hex } from './archive.js';
 import type { Lifecycle } from './deps.js';
 import { ARCHIVE_TTL_MS, PART_DEADLINE_MS } from './deps.js';
 import {
@@ -31,7 +32,6 @@ import {
   ownSettings,
 } from './own-data-store.js';
 import {
-  SAGA_SERVICES,
   archiveObjectKey,
   exportPrefix,
   isUuid,
@@ -83,19 +83,15 @@ export function exportOwnPart(lifecycle: Lifecycle): ConsumerSpec<UserDatabase> 
       if (payload.case !== 'userExportRequested') return;
       const { userId, dataExportId } = payload.value;
       if (!isUuid(userId) || !isUuid(dataExportId)) return;
-      const zip = zipJsonFiles(await ownData(trx, userId), app.clock());
-      const objectKey = partObjectKey(dataExportId, KithService.USER);
-      await blobs.put(objectKey, zip);
+      const part = await writeExportPart(blobs, {
+        dataExportId,
+        service: KithService.USER,
+        files: await ownData(trx, userId),
+        modifiedAt: app.clock(),
+      });
       await app.emit(trx, null, {
         case: 'dataExportPartReady',
-        value: {
-          dataExportId,
-          userId,
-          service: KithService.USER,
-          objectKey,
-          sha256: sha256Hex(zip),
-          sizeBytes: BigInt(zip.length),
-        },
+        value: { dataExportId, userId, service: KithService.USER, ...part },
       });
     },
   };
@@ -183,10 +179,10 @@ function deleteBlobsOnCommit(
 }
 
 /**
- * data.export_part_ready from any service: keeps the first part per (export, service) and
- * assembles the archive once every participating service's part is in. A part for an export
- * that is not ASSEMBLING (failed, already assembled) or of another user, or stored anywhere
- * but where the saga says, is ignored.
+ * data.export_part_ready from a participating service: keeps the first part per (export,
+ * service) and assembles the archive once every participant's part is in. A part for an export
+ * that is not ASSEMBLING (failed, already assembled) or of another user, from a service that
+ * does not take part, or stored anywhere but where the saga says, is ignored.
  */
 export function collectExportParts(lifecycle: Lifecycle): ConsumerSpec<UserDatabase> {
   const { app } = lifecycle;
@@ -203,7 +199,7 @@ export function collectExportParts(lifecycle: Lifecycle): ConsumerSpec<UserDatab
       if (!row || row.user_id !== part.userId || row.status !== DataExportStatus.ASSEMBLING) {
         return;
       }
-      if (!SAGA_SERVICES.includes(part.service)) return;
+      if (!lifecycle.participants.includes(part.service)) return;
       if (part.objectKey !== partObjectKey(part.dataExportId, part.service)) {
         app.logger.warn(
           { dataExportId: part.dataExportId, service: serviceSlug(part.service) },
@@ -222,7 +218,9 @@ export function collectExportParts(lifecycle: Lifecycle): ConsumerSpec<UserDatab
       });
       const parts = await partsOf(db, row.id);
       const have = new Set(parts.map((p) => p.service));
-      if (SAGA_SERVICES.every((service) => have.has(service))) await assemble(lifecycle, trx, row);
+      if (lifecycle.participants.every((service) => have.has(service))) {
+        await assemble(lifecycle, trx, row);
+      }
     },
   };
 }

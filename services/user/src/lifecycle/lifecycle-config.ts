@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { exportBucketDir } from '@kith/runtime';
 import type { ServiceContext } from '@kith/runtime';
 import { z } from 'zod';
 
@@ -47,7 +47,11 @@ export function loadLifecycleConfig(
   const { host, port } = ctx.config.http;
   const publicHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
-    exportDir: env.USER_EXPORT_DIR ?? path.join(ctx.config.dataDir, 'exports'),
+    // The same place every participating service writes its part to (@kith/runtime).
+    exportDir: exportBucketDir({
+      env: { USER_EXPORT_DIR: env.USER_EXPORT_DIR },
+      config: ctx.config,
+    }),
     linkSecret,
     linkBaseUrl: (env.USER_EXPORT_LINK_BASE_URL ?? `http://${publicHost}:${port}`).replace(
       /\/+$/,

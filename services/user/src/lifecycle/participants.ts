@@ -1,9 +1,11 @@
 import { KithService } from '@kith/gen/kith/events/v1/data_events_pb.js';
 
+export { partObjectKey, serviceSlug } from '@kith/runtime';
+
 /**
- * The services that take part in the data sagas: every KithService value
- * (data_events.proto). The export waits for a part from each, the erasure saga for an
- * acknowledgement from each.
+ * Every service the data sagas know of: every KithService value (data_events.proto). A
+ * service on this list may announce a part or an acknowledgement; only the participants
+ * (below) are waited for.
  */
 export const SAGA_SERVICES: readonly KithService[] = [
   KithService.AUTH,
@@ -14,17 +16,18 @@ export const SAGA_SERVICES: readonly KithService[] = [
   KithService.MODERATION,
 ];
 
-/** `KithService.POST` → `post`: the part's folder in the archive and its object name. */
-export function serviceSlug(service: KithService): string {
-  const name = KithService[service];
-  if (!name || service === KithService.UNSPECIFIED) throw new Error(`no such service ${service}`);
-  return name.toLowerCase();
-}
-
-/** Where a service's part of an export lives in the export bucket. */
-export function partObjectKey(dataExportId: string, service: KithService): string {
-  return `exports/${dataExportId}/${serviceSlug(service)}.zip`;
-}
+/**
+ * The services that take part in the data sagas today: each one writes its part of every data
+ * export (a consumer of user.export_requested) and acknowledges every erasure (a consumer of
+ * user.erased). The export waits for a part from each, the erasure saga for an acknowledgement
+ * from each; a service that consumes neither must not be waited for, or every export fails
+ * after 24 h and every erasure waits forever.
+ *
+ * Post, circle, support and moderation are not implemented yet: each one's own issue adds it
+ * here when its consumers land (services/embedded/src/data-participants.test.ts fails until
+ * the list and the modules' consumers agree).
+ */
+export const DATA_PARTICIPANTS: readonly KithService[] = [KithService.AUTH, KithService.USER];
 
 export function exportPrefix(dataExportId: string): string {
   return `exports/${dataExportId}/`;

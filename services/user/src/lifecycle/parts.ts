@@ -10,14 +10,28 @@ import { collectErasureAcks, runErasurePass } from './erasure-saga.js';
 import { collectExportParts, exportOwnPart, sweepDataExports } from './export-saga.js';
 import { lifecycleHandlers } from './handlers.js';
 import { loadLifecycleConfig } from './lifecycle-config.js';
+import { DATA_PARTICIPANTS } from './participants.js';
+import type { KithService } from '@kith/gen/kith/events/v1/data_events_pb.js';
 
 /** How often the erasure saga and the export sweeper look for work. */
 export const LIFECYCLE_SWEEP_MS = 60_000;
 
+/** What tests may change: the bucket, and stand-ins for services that do not exist yet. */
+export interface LifecycleOverrides {
+  blobs?: BlobStorage;
+  /** The services the sagas wait for; DATA_PARTICIPANTS unless a test stands in for more. */
+  participants?: readonly KithService[];
+}
+
 /** Builds the lifecycle area's collaborators (tests build it too, to drive the sagas). */
-export function createLifecycle(app: UserApp, overrides: { blobs?: BlobStorage } = {}): Lifecycle {
+export function createLifecycle(app: UserApp, overrides: LifecycleOverrides = {}): Lifecycle {
   const config = loadLifecycleConfig(app.ctx);
-  return { app, config, blobs: overrides.blobs ?? filesystemBlobStorage(config.exportDir) };
+  return {
+    app,
+    config,
+    blobs: overrides.blobs ?? filesystemBlobStorage(config.exportDir),
+    participants: overrides.participants ?? DATA_PARTICIPANTS,
+  };
 }
 
 /**
@@ -26,8 +40,8 @@ export function createLifecycle(app: UserApp, overrides: { blobs?: BlobStorage }
  * service's part, the archive, the signed single-use download link) and the erasure saga
  * (user.erased after the grace period, every service's acknowledgement).
  */
-export function lifecycleParts(app: UserApp): UserAreaParts {
-  const lifecycle = createLifecycle(app);
+export function lifecycleParts(app: UserApp, overrides: LifecycleOverrides = {}): UserAreaParts {
+  const lifecycle = createLifecycle(app, overrides);
   const logger = createLogger(app.logger, 'user:lifecycle');
   if (!lifecycle.config.linkSecret) {
     logger.error(

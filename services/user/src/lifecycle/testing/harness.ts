@@ -18,7 +18,7 @@ import type { UserDatabase } from '../../db/schema.js';
 import { zipJsonFiles, sha256Hex } from '../archive.js';
 import type { Lifecycle } from '../deps.js';
 import { createLifecycle } from '../parts.js';
-import { partObjectKey } from '../participants.js';
+import { DATA_PARTICIPANTS, partObjectKey } from '../participants.js';
 
 /**
  * What the lifecycle tests use of auth's harness (`startAuthHarness`, which the test files
@@ -40,15 +40,21 @@ export interface LifecycleHarness<H extends HostHarness = HostHarness> {
   stop(): Promise<void>;
 }
 
-/** Auth and the user service in one embedded process; the lifecycle built on the same app. */
+/**
+ * Auth and the user service in one embedded process; the lifecycle built on the same app. The
+ * sagas wait for DATA_PARTICIPANTS (auth and user) unless `participants` adds the services the
+ * test stands in for (STAND_IN_PARTICIPANTS).
+ */
 export async function startLifecycleHarness<H extends HostHarness>(
   startAuthHarness: (options: { modules: ServiceModule[] }) => Promise<H>,
+  options: { participants?: readonly KithService[] } = {},
 ): Promise<LifecycleHarness<H>> {
   let app: UserApp | undefined;
+  const overrides = { participants: options.participants };
   const module = defineService<UserDatabase>({
     ...userModule,
     create(ctx) {
-      const parts = createUserParts(ctx);
+      const parts = createUserParts(ctx, { lifecycle: overrides });
       app = parts.app;
       return parts;
     },
@@ -60,7 +66,7 @@ export async function startLifecycleHarness<H extends HostHarness>(
     h,
     app: built,
     // Same settings, same data dir and derived secret as the running module's.
-    lifecycle: createLifecycle(built),
+    lifecycle: createLifecycle(built, overrides),
     users: (token) => createClient(UserService, h.as(token).transport),
     stop: () => h.stop(),
   };
@@ -134,6 +140,15 @@ export const MISSING_SERVICES = [
   KithService.SUPPORT,
   KithService.MODERATION,
 ] as const;
+
+/**
+ * The real participants and the stand-ins: what the sagas wait for in tests of a saga with
+ * every service (pass as `participants` to startLifecycleHarness).
+ */
+export const STAND_IN_PARTICIPANTS: readonly KithService[] = [
+  ...DATA_PARTICIPANTS,
+  ...MISSING_SERVICES,
+];
 
 /** Every event the user service has written to its outbox, oldest first. */
 export async function userOutbox(t: LifecycleHarness) {
