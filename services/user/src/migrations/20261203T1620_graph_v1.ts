@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
  * block and mute lists page on (newest first).
  */
 export const createGraphV1: Migration = {
-  async up(db: Kysely<unknown>, { schema }) {
+  async up(db: Kysely<unknown>) {
     await db.schema
       .createTable('edge_versions')
       .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('follow', 'block', 'mute')`))
@@ -27,15 +27,5 @@ export const createGraphV1: Migration = {
       .on('mutes')
       .expression(sql`muter_id, created_at desc, muted_id desc`)
       .execute();
-    // The profile flags Follow and the follower lists obey. The profiles area owns them (its
-    // migration 20261203T1610_profiles_v1 adds them alongside avatar and links); `if not
-    // exists` keeps this a no-op there and lets the graph run on its own until both land.
-    const profiles = sql.id(schema, 'profiles');
-    await sql`alter table ${profiles} add column if not exists locked boolean not null default false`.execute(
-      db,
-    );
-    await sql`alter table ${profiles} add column if not exists hide_follow_lists boolean not null default false`.execute(
-      db,
-    );
   },
 };
