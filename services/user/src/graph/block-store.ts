@@ -63,6 +63,7 @@ export function blocksPage(
       'profiles.user_id',
       'profiles.username',
       'profiles.display_name',
+      'profiles.avatar_url',
       'profiles.locked',
       'blocks.created_at',
     ])

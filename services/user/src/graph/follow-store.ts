@@ -107,6 +107,7 @@ export interface ListedUser {
   user_id: string;
   username: string;
   display_name: string;
+  avatar_url: string;
   locked: boolean;
   created_at: Date;
 }
@@ -154,6 +155,7 @@ export function followListPage(
       'profiles.user_id',
       'profiles.username',
       'profiles.display_name',
+      'profiles.avatar_url',
       'profiles.locked',
       'follows.created_at',
     ])
@@ -183,6 +185,7 @@ export function followRequestsPage(db: Kysely<GraphViewDb>, input: Paging & { ta
       'profiles.user_id',
       'profiles.username',
       'profiles.display_name',
+      'profiles.avatar_url',
       'profiles.locked',
       'follow_requests.created_at',
     ])

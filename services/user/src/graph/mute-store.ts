@@ -121,6 +121,7 @@ export function mutesPage(
       'profiles.user_id',
       'profiles.username',
       'profiles.display_name',
+      'profiles.avatar_url',
       'profiles.locked',
       'mutes.created_at',
       'mutes.expires_at',

@@ -29,12 +29,11 @@ export function toRelationship(row: RelationshipRow) {
 
 /** kith.common.v1.UserSummary of a listed user. */
 export function toUserSummary(row: ListedUser) {
-  // TODO(#10): avatar_url once the profiles area stores avatars.
   return {
     userId: row.user_id,
     username: row.username,
     displayName: row.display_name,
-    avatarUrl: '',
+    avatarUrl: row.avatar_url,
     locked: row.locked,
   };
 }

@@ -1,7 +1,8 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import type { ProfileSchema, RelationshipSchema } from '@kith/gen/kith/user/v1/types_pb.js';
+import type { ProfileSchema } from '@kith/gen/kith/user/v1/types_pb.js';
 import type { RelationshipRow } from '../graph/relationship-store.js';
+import { toRelationship } from '../graph/relationships.js';
 import type { ProfileRow } from './profile-store.js';
 
 /**
@@ -16,22 +17,6 @@ export function hiddenFromOthers(row: ProfileRow, now: Date): boolean {
     return until === null || until.getTime() > now.getTime();
   }
   return false;
-}
-
-export function relationshipMessage(
-  row: RelationshipRow,
-): MessageInitShape<typeof RelationshipSchema> {
-  return {
-    userId: row.userId,
-    following: row.following,
-    followedBy: row.followedBy,
-    followRequested: row.followRequested,
-    followRequestReceived: row.followRequestReceived,
-    blocking: row.blocking,
-    muting: row.muting,
-    mutingNotifications: row.mutingNotifications,
-    muteExpiresAt: row.muteExpiresAt ? timestampFromDate(row.muteExpiresAt) : undefined,
-  };
 }
 
 /** A profile as the viewer sees it. */
@@ -60,7 +45,7 @@ export function profileMessage(
     // caller may see (post events projected here). Until then every profile shows 0.
     postsCount: 0,
     createdAt: timestampFromDate(row.created_at),
-    relationship: view.relationship ? relationshipMessage(view.relationship) : undefined,
+    relationship: view.relationship ? toRelationship(view.relationship) : undefined,
     version: BigInt(row.version),
   };
 }
