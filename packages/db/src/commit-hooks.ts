@@ -1,11 +1,23 @@
 import type { Transaction } from 'kysely';
 import type { CommitHook, LoggerLike, Trx } from './types.js';
 
-/** Gives a Kysely transaction its `onCommit`, collecting hooks into `hooks`. */
-export function withCommitHooks<DB>(trx: Transaction<DB>, hooks: CommitHook[]): Trx<DB> {
+/**
+ * Gives a Kysely transaction its `onCommit` and `notifyOnCommit`, collecting hooks into `hooks`
+ * and each topic's details into `topics`.
+ */
+export function withCommitHooks<DB>(
+  trx: Transaction<DB>,
+  hooks: CommitHook[],
+  topics: Map<string, Set<string>>,
+): Trx<DB> {
   return Object.assign(trx, {
     onCommit(fn: CommitHook) {
       hooks.push(fn);
+    },
+    notifyOnCommit(topic: string, detail?: string) {
+      let details = topics.get(topic);
+      if (!details) topics.set(topic, (details = new Set()));
+      if (detail !== undefined) details.add(detail);
     },
   });
 }

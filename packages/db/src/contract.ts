@@ -235,6 +235,62 @@ export function runDatabaseContract(
       assert.deepEqual(await d.db.selectFrom('notes').select('id').execute(), [{ id: 'kept' }]);
     });
 
+    test('onCommitted listeners hear each committed topic once, with its details, never after a rollback', async () => {
+      const d = fresh();
+      await migrate(d, notesMigrations);
+      const heard: string[][] = [];
+      const unsubscribe = d.onCommitted('notes-changed', async (details) => {
+        // Awaited before transaction() resolves, and after the commit: the rows are there.
+        const rows = await d.db.selectFrom('notes').select('id').execute();
+        heard.push([...details, `rows:${rows.length}`]);
+      });
+      let other = 0;
+      d.onCommitted('other-topic', () => {
+        other++;
+      });
+      await d.transaction(async (trx) => {
+        await trx
+          .insertInto('notes')
+          .values({ id: 'a', body: 'x', created_at: new Date() })
+          .execute();
+        trx.notifyOnCommit('notes-changed', 'a');
+        trx.notifyOnCommit('notes-changed', 'b');
+        trx.notifyOnCommit('notes-changed', 'a');
+      });
+      assert.deepEqual(heard, [['a', 'b', 'rows:1']], 'once, deduplicated, in order');
+      await assert.rejects(
+        d.transaction(async (trx) => {
+          trx.notifyOnCommit('notes-changed', 'c');
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
+      await d.transaction(async () => {});
+      assert.equal(heard.length, 1, 'neither a rollback nor a transaction without the topic');
+      assert.equal(other, 0);
+      unsubscribe();
+      await d.transaction(async (trx) => {
+        trx.notifyOnCommit('notes-changed');
+      });
+      assert.equal(heard.length, 1, 'an unsubscribed listener hears nothing');
+    });
+
+    test('a failing onCommitted listener is logged, not thrown: the change is committed', async () => {
+      const logged: object[] = [];
+      const logger: LoggerLike = { info() {}, warn() {}, error: (obj) => logged.push(obj) };
+      const d = fresh(logger);
+      await migrate(d, notesMigrations);
+      d.onCommitted('t', () => {
+        throw new Error('listener broke');
+      });
+      const result = await d.transaction(async (trx) => {
+        trx.notifyOnCommit('t');
+        return 7;
+      });
+      assert.equal(result, 7);
+      assert.equal(logged.length, 1);
+    });
+
     test('withTables views a transaction through other tables and keeps its onCommit', async () => {
       const d = fresh();
       await migrate(d, notesMigrations);

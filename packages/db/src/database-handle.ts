@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { runCommitHooks, withCommitHooks } from './commit-hooks.js';
-import type { CommitHook, Database, LoggerLike } from './types.js';
+import type { CommitHook, CommitListener, Database, LoggerLike } from './types.js';
 
 const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -33,13 +33,15 @@ export function createDatabaseHandle<DB>(options: DatabaseHandleOptions<DB>): Da
   const db = options.kysely.withSchema(options.schema);
   const schema = options.schema;
   let closed = false;
+  const listeners = new Map<string, Set<CommitListener>>();
   return {
     db,
     schema,
     dialect: options.dialect,
     async transaction<T>(fn: Parameters<Database<DB>['transaction']>[0]): Promise<T> {
       const hooks: CommitHook[] = [];
-      const body = (trx: Transaction<DB>) => fn(withCommitHooks(trx, hooks)) as Promise<T>;
+      const topics = new Map<string, Set<string>>();
+      const body = (trx: Transaction<DB>) => fn(withCommitHooks(trx, hooks, topics)) as Promise<T>;
       const around = options.aroundTransaction;
       let result: T;
       try {
@@ -52,7 +54,25 @@ export function createDatabaseHandle<DB>(options: DatabaseHandleOptions<DB>): Da
       }
       // Outside the transaction's callback: a hook may query through `database.db`.
       await runCommitHooks(hooks, options.logger, schema);
+      for (const [topic, details] of topics) {
+        for (const listener of listeners.get(topic) ?? []) {
+          // Committed already: a listener's failure is reported, never the caller's.
+          await Promise.resolve()
+            .then(() => listener([...details]))
+            .catch((err: unknown) => {
+              if (options.logger)
+                options.logger.error({ err, schema, topic }, 'commit listener failed');
+              else console.error(`[${schema}] commit listener failed`, err);
+            });
+        }
+      }
       return result;
+    },
+    onCommitted(topic, listener) {
+      let set = listeners.get(topic);
+      if (!set) listeners.set(topic, (set = new Set()));
+      set.add(listener);
+      return () => set.delete(listener);
     },
     table(name: string) {
       return sql.table(`${schema}.${name}`);

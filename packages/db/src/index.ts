@@ -1,4 +1,12 @@
-export type { CommitHook, Database, LoggerLike, Migration, MigrationSet, Trx } from './types.js';
+export type {
+  CommitHook,
+  CommitListener,
+  Database,
+  LoggerLike,
+  Migration,
+  MigrationSet,
+  Trx,
+} from './types.js';
 export { withTables } from './with-tables.js';
 export type { AnyKysely } from './with-tables.js';
 export { liveAt } from './live-at.js';

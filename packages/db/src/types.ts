@@ -23,6 +23,14 @@ export interface Database<DB = unknown> {
    * sql`select * from ${database.table('outbox')}`.
    */
   table(name: string): RawBuilder<unknown>;
+  /**
+   * Calls `listener` after every committed transaction of this handle that called
+   * `trx.notifyOnCommit(topic, …)`: once per transaction, after its commit hooks, with the
+   * details given (deduplicated, in order), and awaited before `transaction` resolves. Returns
+   * the unsubscribe. In-process only: how a relay learns at once that there is work for it,
+   * and how a cache learns which of its entries a commit made stale.
+   */
+  onCommitted(topic: string, listener: CommitListener): () => void;
   /** Cheap round trip used by readiness checks. */
   ping(): Promise<void>;
   /** Releases connections (pool) or nothing (a shared PGlite instance is closed by its owner). */
@@ -40,7 +48,12 @@ export type CommitHook = () => void | Promise<void>;
  */
 export type Trx<DB> = Transaction<DB> & {
   onCommit(fn: CommitHook): void;
+  /** After COMMIT, tell the handle's `onCommitted(topic)` listeners (never after a rollback). */
+  notifyOnCommit(topic: string, detail?: string): void;
 };
+
+/** Told what committed transactions noted under one topic (`Trx.notifyOnCommit`). */
+export type CommitListener = (details: readonly string[]) => void | Promise<void>;
 
 /** A migration written against `Kysely<unknown>` bound to the service schema. */
 export interface Migration {
