@@ -72,6 +72,12 @@ export function inboxMetrics(registry: Registry = new Registry()) {
     failed: counter(registry, 'kith_inbox_failed_total', 'Handler attempts that threw', [
       'consumer',
     ]),
+    ignored: counter(
+      registry,
+      'kith_inbox_ignored_total',
+      'Messages of a type the consumer ignores, acknowledged without a transaction',
+      ['consumer'],
+    ),
     deadLettered: counter(
       registry,
       'kith_inbox_dead_lettered_total',

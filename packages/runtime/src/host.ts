@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { DescService } from '@bufbuild/protobuf';
 import { REVOCATION_LIVE_SUBJECT, applyRevocation, decodeRevocation } from '@kith/authn';
 import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
-import { createInboxConsumer, createOutboxRelay } from '@kith/bus';
+import { createInboxConsumer, createOutboxRelay, eventSubject } from '@kith/bus';
 import type { Subscription } from '@kith/bus';
 import type { PlatformConfig } from '@kith/config';
 import { createPageTokenCodec, migrate } from '@kith/db';
@@ -189,6 +189,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
           bus: infrastructure.bus,
           durable: `${module.name}-${consumer.durable}`,
           subjects: consumer.subjects,
+          ignoredSubjects: consumer.ignores?.map(eventSubject),
           handler: (trx, msg) => consumer.handle(trx, msg),
           logger: createLogger(logger, `${module.name}:${consumer.durable}`),
           metrics,

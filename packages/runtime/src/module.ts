@@ -66,6 +66,12 @@ export interface ConsumerSpec<DB = unknown> {
   durable: string;
   /** One subject filter, e.g. `kith.events.auth.>`. */
   subjects: string;
+  /**
+   * Event types under `subjects` (`user.notification_created`) acknowledged without a
+   * transaction or an inbox row: frequent events the consumer never acts on, such as its own
+   * output coming back on the filter it shares.
+   */
+  ignores?: readonly string[];
   handle(trx: Trx<DB>, message: ConsumedMessage): Promise<void>;
 }
 

@@ -90,6 +90,54 @@ for (const [name, makeHarness] of adapters) {
       assert.equal(await metricTotal(registry, 'kith_inbox_processed_total'), 2);
     });
 
+    it('acknowledges an ignored subject without a transaction, an inbox row or the handler, and goes on', async () => {
+      const base = subjectFor('ignore');
+      const registry = new Registry();
+      const durable = `ignore${n}`;
+      const ignored = message(`${base}.echo`, `i${n}`);
+      const kept = message(`${base}.kept`, `k${n}`);
+      await bus.publish(ignored);
+      await bus.publish(kept);
+      const handled: string[] = [];
+      const sub = await createInboxConsumer({
+        database: svc.database,
+        bus,
+        durable,
+        subjects: `${base}.>`,
+        ignoredSubjects: [`${base}.echo`],
+        handler: counting((m) => handled.push(m.subject)),
+        logger: testLogger(),
+        metrics: registry,
+      });
+      await waitFor(async () => (await svc.counters())[`k${n}`] === 1, { what: 'kept effect' });
+      await sub.stop();
+      assert.deepEqual(handled, [`${base}.kept`]);
+      assert.equal((await svc.counters())[`i${n}`], undefined);
+      const inbox = await svc.database.db
+        .selectFrom('inbox')
+        .select('message_id')
+        .where('consumer', '=', durable)
+        .execute();
+      assert.deepEqual(
+        inbox.map((r) => r.message_id),
+        [kept.id],
+      );
+      assert.equal(await metricTotal(registry, 'kith_inbox_ignored_total'), 1);
+      // Acknowledged, not left pending: a restarted consumer is not handed it again.
+      const again: string[] = [];
+      const restarted = await createInboxConsumer({
+        database: svc.database,
+        bus,
+        durable,
+        subjects: `${base}.>`,
+        handler: counting((m) => again.push(m.subject)),
+        logger: testLogger(),
+      });
+      await sleep(300);
+      await restarted.stop();
+      assert.deepEqual(again, []);
+    });
+
     it('applies every message exactly once across a consumer restart mid-stream', async () => {
       const subject = subjectFor('restart');
       const durable = `restart${n}`;

@@ -17,6 +17,8 @@ export interface InboxConsumerOptions<DB> {
   /** Durable name; also the `consumer` column of inbox and dead_letters rows. */
   durable: string;
   subjects: string;
+  /** Subjects under `subjects` acknowledged at once: no transaction, no inbox row, no handler. */
+  ignoredSubjects?: readonly string[];
   /** The effect, run in the same transaction as the inbox insert. */
   handler: (trx: Trx<DB>, msg: DeliveredMessage) => Promise<void>;
   maxDeliver?: number;
@@ -41,7 +43,13 @@ export async function createInboxConsumer<DB>(
   const metrics = inboxMetrics(options.metrics);
   const labels = { consumer: durable };
 
+  const ignored = new Set(options.ignoredSubjects ?? []);
+
   const process = async (msg: DeliveredMessage): Promise<void> => {
+    if (ignored.has(msg.subject)) {
+      metrics.ignored.inc(labels);
+      return;
+    }
     const parent = contextFromHeaders(msg.headers);
     const span = tracer.startSpan(
       `${msg.subject} process`,

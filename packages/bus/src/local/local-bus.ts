@@ -53,7 +53,7 @@ export function createLocalBus<DB>(options: LocalBusOptions<DB>): Bus {
       await options.database.transaction((trx) =>
         store.insertMessage(withTables<LocalBusTables>(trx), msg, dedupKey),
       );
-      events.emit('published');
+      events.emit('published', msg.subject);
     },
 
     async consume(consumeOptions) {
@@ -79,7 +79,7 @@ export function createLocalBus<DB>(options: LocalBusOptions<DB>): Bus {
             };
             await store.insertMessage(trx, msg, id);
             // Committed with the caller's transaction; waking early is harmless.
-            setImmediate(() => events.emit('published'));
+            setImmediate(() => events.emit('published', msg.subject));
           },
         },
         resolved,

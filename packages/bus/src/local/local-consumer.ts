@@ -5,6 +5,7 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { errorMessage, handleDelivery, type ResolvedConsumeOptions } from '../delivery.js';
 import type { ConsumerMetrics } from '../metrics.js';
+import { subjectMatches } from '../subjects.js';
 import type { DeadLetter, Subscription } from '../types.js';
 import type { LocalStore } from './local-store.js';
 
@@ -13,7 +14,7 @@ type Executor = LocalStore['executor'];
 export interface LocalConsumerDeps<DB> {
   database: Database<DB>;
   store: LocalStore;
-  /** Emits `published` after every committed publish. */
+  /** Emits `published` (with the subject) after every committed publish. */
   events: EventEmitter;
   logger: Logger;
   metrics: ConsumerMetrics;
@@ -41,7 +42,9 @@ export async function startLocalConsumer<DB>(
   let stopping = false;
   let wake: (() => void) | undefined;
   let woken = false;
-  const onPublished = () => {
+  // Only a message this consumer takes wakes it: the others' claims would find nothing.
+  const onPublished = (subject: string) => {
+    if (!subjectMatches(options.subjects, subject)) return;
     woken = true;
     wake?.();
   };

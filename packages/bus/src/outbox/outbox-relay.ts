@@ -7,12 +7,17 @@ import { errorMessage } from '../delivery.js';
 import { outboxMetrics } from '../metrics.js';
 import type { Bus } from '../types.js';
 import type { OutboxTables } from './outbox-schema.js';
+import { OUTBOX_WRITTEN } from './write-outbox.js';
 
 export interface OutboxRelayOptions<DB> {
   database: Database<DB>;
   bus: Bus;
   logger: Logger;
   batchSize?: number;
+  /**
+   * The fallback poll. Default 1 s: a commit that wrote the outbox through
+   * `database.transaction` wakes the relay at once; the poll finds the rest.
+   */
   pollIntervalMs?: number;
   /** Published rows older than this are deleted. Default 7 days. */
   retentionDays?: number;
@@ -50,7 +55,7 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
   const db = withTables<OutboxTables>(database.db);
   const logger = options.logger.child({ component: 'outbox-relay', schema: database.schema });
   const batchSize = options.batchSize ?? 100;
-  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const retentionMs = (options.retentionDays ?? 7) * 86_400_000;
   const purgeIntervalMs = options.purgeIntervalMs ?? 3_600_000;
   const metrics = outboxMetrics(options.metrics);
@@ -154,9 +159,19 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
     },
   });
 
+  // A commit that wrote the outbox starts the next pass now; the poll is the fallback (rows
+  // written by another process, or outside `database.transaction`).
+  let unsubscribe: (() => void) | undefined;
   return {
-    start: () => loop.start(),
-    stop: () => loop.stop(),
+    start() {
+      unsubscribe ??= database.onCommitted(OUTBOX_WRITTEN, () => loop.wake());
+      loop.start();
+    },
+    async stop() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      await loop.stop();
+    },
     wake: () => loop.wake(),
     relayOnce,
     purge,

@@ -172,7 +172,7 @@ for (const [name, makeHarness] of adapters) {
       );
     });
 
-    it('a started relay picks up new rows when woken, and stop() ends it', async () => {
+    it('a started relay publishes a committed row at once, not at its next poll; wake() covers rows written outside a transaction; stop() ends it', async () => {
       const subject = subjectFor('wake');
       const relay = createOutboxRelay({
         database: svc.database,
@@ -187,10 +187,14 @@ for (const [name, makeHarness] of adapters) {
       const id = await svc.database.transaction((trx) =>
         writeOutbox(trx, { subject, data: enc.encode('w') }),
       );
-      relay.wake();
-      await waitFor(() => got.length >= 1, { what: 'woken relay' });
-      await Promise.all([stop(), relay.stop()]);
+      // The commit itself wakes the relay: a minute-long poll would time this out.
+      await waitFor(() => got.length >= 1, { what: 'relay woken by the commit' });
       assert.equal(got[0]?.id, id);
+      const loose = await writeOutbox(svc.database.db, { subject, data: enc.encode('x') });
+      relay.wake();
+      await waitFor(() => got.length >= 2, { what: 'woken relay' });
+      await Promise.all([stop(), relay.stop()]);
+      assert.equal(got[1]?.id, loose);
     });
 
     it('purges published rows past the retention and keeps the rest', async () => {

@@ -16,6 +16,9 @@ export type OutboxEvent = (
   id?: string;
 };
 
+/** The `Database.onCommitted` topic of a committed transaction that wrote the outbox. */
+export const OUTBOX_WRITTEN = 'outbox-written';
+
 export function eventSubject(type: string): string {
   return `kith.events.${type}`;
 }
@@ -23,7 +26,8 @@ export function eventSubject(type: string): string {
 /**
  * Records an event in the caller's transaction, so it is published if and only if the state
  * change commits. The active trace context travels in the headers. Returns the event id
- * (UUIDv7, which is also the message id consumers dedup on).
+ * (UUIDv7, which is also the message id consumers dedup on). Inside `database.transaction`,
+ * the commit wakes the schema's relay at once (`OUTBOX_WRITTEN`); otherwise its poll finds it.
  */
 export async function writeOutbox(trx: AnyKysely, event: OutboxEvent): Promise<string> {
   const subject = event.subject ?? eventSubject(event.type as string);
@@ -39,5 +43,8 @@ export async function writeOutbox(trx: AnyKysely, event: OutboxEvent): Promise<s
       headers: { ...currentTraceHeaders(), ...event.headers },
     })
     .execute();
+  if ('notifyOnCommit' in trx && typeof trx.notifyOnCommit === 'function') {
+    (trx as AnyKysely & { notifyOnCommit(topic: string): void }).notifyOnCommit(OUTBOX_WRITTEN);
+  }
   return id;
 }
