@@ -2,6 +2,7 @@ import path from 'node:path';
 import { checkQuerySnapshots, createQueryRecorder, renderQueries } from '@kith/testkit';
 import { expect, test } from 'vitest';
 import { createPageTokenCodec, withTables } from '@kith/db';
+import type { Trx } from '@kith/db';
 import * as notifications from './notifications/notification-store.js';
 import type { NotificationStoreDb } from './notifications/notification-store.js';
 import * as blockStore from './graph/block-store.js';
@@ -19,7 +20,7 @@ import * as pushJobs from './push/push-job-store.js';
 import type { PushJobsDb } from './push/push-job-store.js';
 import * as push from './push/push-store.js';
 import type { PushStoreDb } from './push/push-store.js';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { UserDatabase } from './db/schema.js';
 import * as eraseStore from './lifecycle/erase-store.js';
 import * as lifecycleStore from './lifecycle/lifecycle-store.js';
@@ -50,6 +51,9 @@ const ROW = {
   version: '1',
 };
 type Calls = Record<string, (db: Kysely<ProfilesDb>) => Promise<unknown>>;
+/** The recorder as a transaction: the stores that note work for after the commit need one. */
+const asTrx = <DB>(db: Kysely<DB>): Trx<DB> =>
+  Object.assign(db as unknown as Transaction<DB>, { onCommit() {}, notifyOnCommit() {} });
 const stores: Record<string, Calls> = {
   'relationship-store': {
     blockedEitherWay: (db) => relationships.blockedEitherWay(sharedGraph(db), USER, OTHER),
@@ -68,8 +72,8 @@ const stores: Record<string, Calls> = {
     visibleAmong: (db) => graphProfiles.visibleAmong(graphDb(db), [OTHER]),
   },
   'follow-store': {
-    insertFollow: (db) => followStore.insertFollow(graphDb(db), USER, OTHER, NOW),
-    deleteFollow: (db) => followStore.deleteFollow(graphDb(db), USER, OTHER),
+    insertFollow: (db) => followStore.insertFollow(asTrx(graphDb(db)), USER, OTHER, NOW),
+    deleteFollow: (db) => followStore.deleteFollow(asTrx(graphDb(db)), USER, OTHER),
     insertFollowRequest: (db) => followStore.insertFollowRequest(graphDb(db), USER, OTHER, NOW),
     deleteFollowRequest: (db) => followStore.deleteFollowRequest(graphDb(db), USER, OTHER),
     followListPage: (db) =>
@@ -81,7 +85,7 @@ const stores: Record<string, Calls> = {
       }),
     followRequestsPage: (db) =>
       followStore.followRequestsPage(graphDb(db), { ...page, targetId: USER }),
-    deleteFollowsBetween: (db) => followStore.deleteFollowsBetween(graphDb(db), USER, OTHER),
+    deleteFollowsBetween: (db) => followStore.deleteFollowsBetween(asTrx(graphDb(db)), USER, OTHER),
     deleteFollowRequestsBetween: (db) =>
       followStore.deleteFollowRequestsBetween(graphDb(db), USER, OTHER),
     pendingRequesterIds: (db) => followStore.pendingRequesterIds(graphDb(db), USER),
@@ -352,7 +356,7 @@ const lifecycleStores: Record<string, UserCalls> = {
     deleteErasureSaga: (db) => lifecycleStore.deleteErasureSaga(lc(db), USER),
   },
   'erase-store': {
-    eraseFollows: (db) => eraseStore.eraseFollows(db, USER),
+    eraseFollows: (db) => eraseStore.eraseFollows(asTrx(db), USER),
     eraseQueuedMail: (db) => eraseStore.eraseQueuedMail(db, USER),
     eraseRows: (db) =>
       eraseStore.eraseRows(db, 'user', 'blocks', ['blocker_id', 'blocked_id'], USER),

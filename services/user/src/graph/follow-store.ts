@@ -1,5 +1,5 @@
 import { fetchPage } from '@kith/db';
-import type { PageTokenCodec } from '@kith/db';
+import type { PageTokenCodec, Trx } from '@kith/db';
 import { sql } from 'kysely';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { GraphViewDb } from './graph-db.js';
@@ -9,36 +9,55 @@ import { profileShown } from './graph-profile-store.js';
 // transaction whose insert or delete really happened (RETURNING), so concurrent follows and
 // unfollows of one pair never count twice.
 
-/** One side of a follow: +1 or -1 on the follower's following and the followee's followers. */
+/**
+ * The `Database.onCommitted` topic of a commit that changed follow counts; its details are the
+ * user ids whose counts changed (profiles/profile-cache.ts drops their cached counts).
+ */
+export const FOLLOW_COUNTS_CHANGED = 'user.follow-counts-changed';
+
+/** Notes, for after the commit, whose follow counts the transaction changed. */
+export function noteCountsChanged(
+  trx: Pick<Trx<unknown>, 'notifyOnCommit'>,
+  userIds: Iterable<string>,
+): void {
+  for (const userId of userIds) trx.notifyOnCommit(FOLLOW_COUNTS_CHANGED, userId);
+}
+
+/**
+ * One side of a follow: +1 or -1 on the follower's following and the followee's followers, in
+ * one statement. The rows go in id order, so two transactions touching the same two rows never
+ * wait on each other in a cycle.
+ */
 async function adjustCounts(
-  db: Kysely<GraphViewDb>,
+  db: Trx<GraphViewDb>,
   followerId: string,
   followeeId: string,
   delta: 1 | -1,
 ): Promise<void> {
-  const changes = [
-    { userId: followerId, column: 'following_count' as const },
-    { userId: followeeId, column: 'followers_count' as const },
-  ];
-  // Always in id order: two transactions touching the same two rows never wait on each other
-  // in a cycle.
-  changes.sort((a, b) => (a.userId < b.userId ? -1 : 1));
-  for (const { userId, column } of changes) {
-    await db
-      .insertInto('follow_counts')
-      .values({ user_id: userId, [column]: Math.max(delta, 0) })
-      .onConflict((oc) =>
-        oc.column('user_id').doUpdateSet({
-          [column]: sql<number>`greatest(follow_counts.${sql.ref(column)} + ${delta}, 0)`,
-        }),
-      )
-      .execute();
-  }
+  const added = Math.max(delta, 0);
+  const rows = [
+    { user_id: followerId, followers_count: 0, following_count: added },
+    { user_id: followeeId, followers_count: added, following_count: 0 },
+  ].sort((a, b) => (a.user_id < b.user_id ? -1 : 1));
+  const step = (column: 'followers_count' | 'following_count', userId: string) =>
+    sql<number>`greatest(follow_counts.${sql.ref(column)}
+      + case when follow_counts.user_id = ${userId} then ${delta} else 0 end, 0)`;
+  await db
+    .insertInto('follow_counts')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.column('user_id').doUpdateSet({
+        followers_count: step('followers_count', followeeId),
+        following_count: step('following_count', followerId),
+      }),
+    )
+    .execute();
+  noteCountsChanged(db, [followerId, followeeId]);
 }
 
 /** Adds the follow; false when it already existed (nothing changed). */
 export async function insertFollow(
-  db: Kysely<GraphViewDb>,
+  db: Trx<GraphViewDb>,
   followerId: string,
   followeeId: string,
   now: Date,
@@ -56,7 +75,7 @@ export async function insertFollow(
 
 /** Removes the follow; false when there was none (nothing changed). */
 export async function deleteFollow(
-  db: Kysely<GraphViewDb>,
+  db: Trx<GraphViewDb>,
   followerId: string,
   followeeId: string,
 ): Promise<boolean> {
@@ -211,7 +230,7 @@ export function followRequestsPage(db: Kysely<GraphViewDb>, input: Paging & { ta
  * as a single unfollow's (edge, then counts by id) and the two never deadlock.
  */
 export async function deleteFollowsBetween(
-  db: Kysely<GraphViewDb>,
+  db: Trx<GraphViewDb>,
   a: string,
   b: string,
 ): Promise<{ followerId: string; followeeId: string }[]> {

@@ -292,3 +292,31 @@ test('unlocking an account accepts the follow requests pending to it', async () 
     ['userFollowed', true, 2n],
   );
 });
+
+test('GetProfile counts are cached, yet every follow change shows on the very next call', async () => {
+  const [ann, bob, cy] = [await g.member(), await g.member(), await g.member()];
+  const countsSeenBy = async (viewer: Member, user: Member) => {
+    const { profile } = await viewer.user.getProfile({
+      lookup: { case: 'userId', value: user.userId },
+    });
+    return [profile!.followersCount, profile!.followingCount];
+  };
+  // Read first, so the counts sit in the cache before each change.
+  assert.deepEqual(await countsSeenBy(cy, bob), [0, 0]);
+  await ann.user.follow({ userId: bob.userId });
+  assert.deepEqual(await countsSeenBy(cy, bob), [1, 0]);
+  assert.deepEqual(await countsSeenBy(cy, ann), [0, 1]);
+  await bob.user.follow({ userId: ann.userId });
+  assert.deepEqual(await countsSeenBy(cy, bob), [1, 1]);
+  await ann.user.unfollow({ userId: bob.userId });
+  assert.deepEqual(await countsSeenBy(cy, bob), [0, 1]);
+  await ann.user.removeFollower({ userId: bob.userId });
+  assert.deepEqual(await countsSeenBy(cy, bob), [0, 0]);
+  assert.deepEqual(await countsSeenBy(cy, ann), [0, 0]);
+  await ann.user.follow({ userId: bob.userId });
+  assert.deepEqual(await countsSeenBy(cy, bob), [1, 0]);
+  // A block removes the follows both ways: both sides' counts drop at once.
+  await bob.user.block({ userId: ann.userId });
+  assert.deepEqual(await countsSeenBy(cy, bob), [0, 0]);
+  assert.deepEqual(await countsSeenBy(cy, ann), [0, 0]);
+});

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import type { Trx } from '@kith/db';
 import type { UserDatabase } from '../db/schema.js';
+import { noteCountsChanged } from '../graph/follow-store.js';
 
 /**
  * How one table of the user schema forgets a user: the columns that hold a user id (a row
@@ -62,7 +64,7 @@ export const ERASURE_PLAN: { [T in keyof UserDatabase]: TableErasure<UserDatabas
  * (the followee's followers, the follower's following). The rows are locked first, so an
  * unfollow racing with the erasure waits and then finds nothing to remove or to count.
  */
-export async function eraseFollows(db: Kysely<UserDatabase>, userId: string): Promise<number> {
+export async function eraseFollows(db: Trx<UserDatabase>, userId: string): Promise<number> {
   const edges = await db
     .selectFrom('follows')
     .select(['follower_id', 'followee_id'])
@@ -91,6 +93,7 @@ export async function eraseFollows(db: Kysely<UserDatabase>, userId: string): Pr
     .deleteFrom('follows')
     .where((eb) => eb.or([eb('follower_id', '=', userId), eb('followee_id', '=', userId)]))
     .executeTakeFirst();
+  noteCountsChanged(db, [...followees, ...followers]);
   return Number(gone.numDeletedRows);
 }
 

@@ -1,7 +1,7 @@
 import { withTables } from '@kith/db';
 import type { Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
 import { NotificationType } from '@kith/gen/kith/user/v1/notification_pb.js';
-import { decodeEvent } from '@kith/runtime';
+import { decodeEvent, eventType } from '@kith/runtime';
 import type { ConsumerSpec } from '@kith/runtime';
 import type { UserDatabase } from '../db/schema.js';
 import type { Kysely } from 'kysely';
@@ -19,6 +19,9 @@ import { recordNotification } from './record.js';
 /** The domains whose events notify, each read by its own durable consumer. */
 const SOURCES = ['user', 'post', 'circle', 'support', 'moderation', 'auth'] as const;
 
+/** The event every recorded notification emits (for the gateway and the push worker). */
+export const NOTIFICATION_CREATED = eventType('userNotificationCreated');
+
 /**
  * One durable consumer per source domain (`notifications-from-<domain>` on
  * `kith.events.<domain>.>`), so a backlog in one never delays another's. Each turns an event
@@ -29,6 +32,8 @@ export function notificationConsumers(app: UserApp): ConsumerSpec<UserDatabase>[
   return SOURCES.map((domain) => ({
     durable: `notifications-from-${domain}`,
     subjects: `kith.events.${domain}.>`,
+    // Every notification recorded comes back as user.notification_created: nothing to notify.
+    ignores: domain === 'user' ? [NOTIFICATION_CREATED] : undefined,
     async handle(trx, message) {
       const event = decodeEvent(message.data);
       await applyEvent(app, withTables<UserDatabase>(trx), event, event.id || message.id);

@@ -4,9 +4,9 @@ import { withTables } from '@kith/db';
 import { NotFoundError } from '@kith/errors';
 import type { Caller } from '@kith/runtime';
 import type { UserApp } from '../app.js';
-import { followCounts, relationshipsOf } from '../graph/relationship-store.js';
+import { relationshipsOf } from '../graph/relationship-store.js';
 import type { GraphDb } from '../graph/relationship-store.js';
-import { cachedProfiles } from './profile-cache.js';
+import { cachedFollowCounts, cachedProfiles } from './profile-cache.js';
 import { blockersOf, findProfileIdByUsername } from './profile-store.js';
 import type { ProfilesDb } from './profile-store.js';
 import { hiddenFromOthers, profileMessage } from './profile-view.js';
@@ -16,7 +16,7 @@ type Profile = MessageInitShape<typeof ProfileSchema>;
 /**
  * The profiles of `ids` the caller may see, in the order asked: NotFound-worthy ones (a user who
  * blocks the caller; disabled, suspended, banned, deletion pending or erased, unless it is the
- * caller's own) are left out. Counts are zero when the lists are hidden from the caller; the
+ * caller's own) are left out. Counts (cached like the row) are zero when the lists are hidden from the caller; the
  * relationship is unset for an anonymous caller and on the caller's own profile.
  */
 async function visibleProfiles(
@@ -35,7 +35,7 @@ async function visibleProfiles(
   const others = viewerId ? candidates.filter((id) => id !== viewerId) : [];
   const [blockers, counts, relationships] = await Promise.all([
     viewerId ? blockersOf(graph, viewerId, others) : new Set<string>(),
-    followCounts(graph, candidates),
+    cachedFollowCounts(app, candidates),
     viewerId ? relationshipsOf(graph, viewerId, others, caller.now) : [],
   ]);
   const relationshipOf = new Map(relationships.map((r) => [r.userId, r]));

@@ -8,6 +8,7 @@ import { profilesFromAuthEvents } from './from-auth-events.js';
 import { profilesFromModerationEvents } from './from-moderation-events.js';
 import { profileHandlers } from './handlers.js';
 import { profileClients } from './internal-clients.js';
+import { watchFollowCounts } from './profile-cache.js';
 import { getReportSnapshot } from './report-snapshot.js';
 
 /** UserInternalService (moderation's report snapshots) on the bus while the service runs. */
@@ -39,9 +40,13 @@ function internalServiceDaemon(app: UserApp): Daemon {
 
 /** Profiles, settings and search: handlers, consumers and daemons. */
 export function profilesParts(app: UserApp): UserAreaParts {
+  const unwatch = watchFollowCounts(app);
   return {
     user: profileHandlers(app, profileClients(app)),
     consumers: [profilesFromAuthEvents(app), profilesFromModerationEvents(app)],
     daemons: [internalServiceDaemon(app)],
+    async close() {
+      unwatch();
+    },
   };
 }

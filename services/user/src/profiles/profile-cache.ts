@@ -1,8 +1,13 @@
 import { withTables } from '@kith/db';
 import type { CommitHook } from '@kith/db';
 import type { UserApp } from '../app.js';
+import { FOLLOW_COUNTS_CHANGED } from '../graph/follow-store.js';
+import { followCounts } from '../graph/relationship-store.js';
+import type { GraphDb } from '../graph/relationship-store.js';
 import { findProfiles } from './profile-store.js';
 import type { ProfileRow, ProfilesDb } from './profile-store.js';
+
+type FollowCounts = { followers: number; following: number };
 
 /**
  * The viewer-independent part of profiles (the row: fields and what hides it), cached per user
@@ -65,6 +70,61 @@ export async function cachedProfiles(
     }),
   );
   return found;
+}
+
+const COUNTS_TTL_MS = 10_000;
+const countsKeyOf = (userId: string) => `user:follow-counts:v1:${userId}`;
+
+/**
+ * Follower and following counts of `ids`, from the cache where it has them. A commit that
+ * changes a count drops the entry before the change's RPC answers (`watchFollowCounts`); the
+ * TTL bounds what a cache write racing that change could leave behind.
+ */
+export async function cachedFollowCounts(
+  app: UserApp,
+  ids: readonly string[],
+): Promise<Map<string, FollowCounts>> {
+  const found = new Map<string, FollowCounts>();
+  const cached = await Promise.all(
+    ids.map((id) =>
+      app.cache.get(countsKeyOf(id)).catch((err: unknown) => {
+        app.logger.warn({ err }, 'follow counts cache read failed');
+        return null;
+      }),
+    ),
+  );
+  const missing: string[] = [];
+  ids.forEach((id, i) => {
+    const text = cached[i];
+    if (text) found.set(id, JSON.parse(text) as FollowCounts);
+    else missing.push(id);
+  });
+  if (missing.length === 0) return found;
+  const fresh = await followCounts(withTables<GraphDb>(app.database.db), missing);
+  await Promise.all(
+    [...fresh].map(async ([id, counts]) => {
+      found.set(id, counts);
+      await app.cache
+        .set(countsKeyOf(id), JSON.stringify(counts), { ttlMs: COUNTS_TTL_MS })
+        .catch((err: unknown) => {
+          app.logger.warn({ err }, 'follow counts cache write failed');
+        });
+    }),
+  );
+  return found;
+}
+
+/** Drops the cached counts of every user a committed follow change counted; returns the unsubscribe. */
+export function watchFollowCounts(app: UserApp): () => void {
+  return app.database.onCommitted(FOLLOW_COUNTS_CHANGED, async (userIds) => {
+    await Promise.all(
+      userIds.map((id) =>
+        app.cache.del(countsKeyOf(id)).catch((err: unknown) => {
+          app.logger.warn({ err }, 'follow counts cache drop failed');
+        }),
+      ),
+    );
+  });
 }
 
 /** Drops a cached profile now. */

@@ -4,6 +4,7 @@ import { decodeEvent } from '@kith/runtime';
 import type { ConsumerSpec } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { UserApp } from '../app.js';
+import { NOTIFICATION_CREATED } from '../notifications/consumers.js';
 import type { UserDatabase } from '../db/schema.js';
 import { ERASURE_REPUBLISH_MS } from '../lifecycle/deps.js';
 import { dayOf } from './days.js';
@@ -82,6 +83,7 @@ export function statsFromUserEvents(app: UserApp): ConsumerSpec<UserDatabase> {
   return {
     durable: 'stats-from-user',
     subjects: 'kith.events.user.>',
+    ignores: [NOTIFICATION_CREATED],
     async handle(trx, message) {
       const { payload, day, at } = eventDay(app, message.data);
       const db = withTables<StatsDb>(trx);
