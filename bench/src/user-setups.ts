@@ -1,0 +1,183 @@
+// The two ways bench:user runs Kith: embedded (one process, PGlite, the local bus) and
+// distributed (auth and user each in their own process over Postgres, NATS JetStream and Redis,
+// as the Helm chart runs them). Both hand the scenarios the same things.
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { createNatsBus } from '@kith/bus';
+import type { Bus, Subscription } from '@kith/bus';
+import { createPostgresDatabase } from '@kith/db';
+import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
+import { createRootLogger } from '@kith/logging';
+import { createTestDatabase, distributedEnv, freePort, waitFor } from '@kith/testkit';
+import { CONSENT, startAuthHarness, uniqueUser } from '@kith/auth-service/testing';
+import { userModule } from '@kith/user-service';
+import { sql } from 'kysely';
+
+export interface BenchUser {
+  userId: string;
+  accessToken: string;
+}
+
+export interface Setup {
+  mode: 'embedded' | 'distributed';
+  authUrl: string;
+  userUrl: string;
+  signUp(ip: string): Promise<BenchUser>;
+  /** A durable consumer of every user event, as the gateway and the push worker have. */
+  consumeUserEvents(durable: string, handler: (data: Uint8Array) => void): Promise<Subscription>;
+  stop(): Promise<void>;
+}
+
+export async function embeddedSetup(): Promise<Setup> {
+  // Real time: the latencies are wall-clock.
+  const clock = { now: () => new Date(), advance() {}, set() {} };
+  const h = await startAuthHarness({ modules: [userModule], clock });
+  const bus = h.kith.contexts.get('user')!.bus;
+  return {
+    mode: 'embedded',
+    authUrl: h.url,
+    userUrl: h.url,
+    // Register, the mailed link, login: profiles come from auth's events.
+    signUp: (ip) => h.signUp({ ip }),
+    consumeUserEvents: (durable, handler) =>
+      bus.consume({
+        durable,
+        subjects: 'kith.events.user.>',
+        handler: async (m) => handler(m.data),
+      }),
+    stop: () => h.stop(),
+  };
+}
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * Auth and user as two processes (`services/<name>/src/main.ts serve`) over a database of their
+ * own. It deletes the KITH_EVENTS stream first, as the distributed e2e test does: durable
+ * consumers left on the server by an earlier run would hand their old messages to this run's
+ * fresh database. Run it on a machine whose NATS nothing else is using. Each process logs its
+ * warnings and errors to <tmpdir>/kith-bench-<name>.log.
+ */
+export async function distributedSetup(urls: {
+  databaseUrl: string;
+  natsUrl: string;
+  redisUrl: string;
+}): Promise<Setup> {
+  const database = await createTestDatabase(urls.databaseUrl, 'kith_bench');
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kith-bench-'));
+  const ports = { auth: await freePort(), user: await freePort() };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...distributedEnv(database, { natsUrl: urls.natsUrl, redisUrl: urls.redisUrl }),
+    KITH_DATA_DIR: dataDir,
+    TRUST_PROXY: '1',
+    LOG_LEVEL: 'warn',
+    AUTH_MAIL_TO_FILES: 'true',
+    AUTH_LINK_BASE_URL: 'http://app.kith.test',
+    AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`,
+    AUTH_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+    USER_EXPORT_LINK_SECRET: crypto.randomBytes(32).toString('base64'),
+  };
+  const nc = await connect({ servers: urls.natsUrl });
+  await (await jetstreamManager(nc)).streams.delete('KITH_EVENTS').catch(() => false);
+  await nc.close();
+
+  const children: ChildProcess[] = [];
+  const main = (name: string) => path.join(repoRoot, `services/${name}/src/main.ts`);
+  for (const name of ['auth', 'user'] as const) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', main(name), 'migrate'], {
+      cwd: repoRoot,
+      env,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`${name} migrate failed: ${r.stderr}`);
+  }
+  const start = async (name: 'auth' | 'user') => {
+    // Warnings and errors of each process go to a log of its own, kept after the run.
+    const log = await fs.open(path.join(os.tmpdir(), `kith-bench-${name}.log`), 'w');
+    // KITH_BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it stops.
+    const profile = process.env.KITH_BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.KITH_BENCH_CPU_PROF}`]
+      : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', main(name), 'serve'], {
+      cwd: repoRoot,
+      env: { ...env, PORT: String(ports[name]) },
+      stdio: ['ignore', log.fd, log.fd],
+    });
+    child.once('exit', () => void log.close());
+    children.push(child);
+    const url = `http://127.0.0.1:${ports[name]}`;
+    await waitFor(
+      async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
+      { timeoutMs: 60_000, intervalMs: 200, what: `${name} ready` },
+    );
+    return url;
+  };
+  const [authUrl, userUrl] = await Promise.all([start('auth'), start('user')]);
+  const auth = createPostgresDatabase({ url: database.url, schema: 'auth', poolMax: 2 });
+  const bus: Bus = await createNatsBus({
+    servers: urls.natsUrl,
+    name: 'kith-bench',
+    logger: createRootLogger({ level: 'silent' }),
+  });
+
+  return {
+    mode: 'distributed',
+    authUrl,
+    userUrl,
+    async signUp(ip) {
+      const { email, username, password } = uniqueUser();
+      const client = createClient(
+        AuthService,
+        createConnectTransport({
+          baseUrl: authUrl,
+          httpVersion: '1.1',
+          interceptors: [
+            (next) => (req) => {
+              req.header.set('x-forwarded-for', ip);
+              return next(req);
+            },
+          ],
+        }),
+      );
+      await client.register({ email, password, username, consent: CONSENT });
+      // The mailed link is the auth bench's subject, not this one's: the address is marked
+      // verified directly.
+      await sql`update ${auth.table('accounts')} set email_verified_at = now()
+        where email = ${email}`.execute(auth.db);
+      const login = await client.login({ identifier: email, password });
+      if (login.result.case !== 'tokens') throw new Error(`login answered ${login.result.case}`);
+      return { userId: login.result.value.userId, accessToken: login.result.value.accessToken };
+    },
+    consumeUserEvents: (durable, handler) =>
+      bus.consume({
+        durable,
+        subjects: 'kith.events.user.>',
+        handler: async (m) => handler(m.data),
+      }),
+    async stop() {
+      await bus.drain();
+      await auth.close();
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise((resolve) => {
+              if (child.exitCode !== null) return resolve(undefined);
+              child.once('exit', resolve);
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
+      await fs.rm(dataDir, { recursive: true, force: true });
+      await database.drop();
+    },
+  };
+}
