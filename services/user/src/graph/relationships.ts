@@ -65,8 +65,9 @@ export async function requireReachable(
   db: Kysely<GraphViewDb>,
   callerId: string,
   userId: string,
+  now: Date,
 ): Promise<{ profile: GraphProfile; callerBlocks: boolean }> {
-  const profile = await visibleProfile(db, userId, callerId);
+  const profile = await visibleProfile(db, userId, callerId, now);
   if (!profile || (await blocks(db, userId, callerId))) throw new NotFoundError('user not found');
   return { profile, callerBlocks: await blocks(db, callerId, userId) };
 }
@@ -84,7 +85,7 @@ export async function getRelationships(
   const callerId = caller.principal.userId;
   const [rows, visible] = await Promise.all([
     relationshipsOf(sharedGraph(db), callerId, userIds, caller.now),
-    visibleAmong(db, userIds),
+    visibleAmong(db, userIds, caller.now),
   ]);
   return rows.map((row) =>
     visible.has(row.userId) || row.userId === callerId
@@ -98,8 +99,9 @@ export async function requireListable(
   db: Kysely<GraphViewDb>,
   viewerId: string,
   userId: string,
+  now: Date,
 ): Promise<GraphProfile> {
-  const profile = await visibleProfile(db, userId, viewerId);
+  const profile = await visibleProfile(db, userId, viewerId, now);
   if (!profile || (viewerId !== userId && (await blocks(db, userId, viewerId)))) {
     throw new NotFoundError('user not found');
   }
