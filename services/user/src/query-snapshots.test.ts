@@ -57,6 +57,8 @@ const stores: Record<string, Calls> = {
     mutesNotificationsOf: (db) =>
       relationships.mutesNotificationsOf(sharedGraph(db), USER, OTHER, NOW),
     relationshipsOf: (db) => relationships.relationshipsOf(sharedGraph(db), USER, [OTHER], NOW),
+    relationshipsAndVisibilityOf: (db) =>
+      relationships.relationshipsAndVisibilityOf(graphDb(db), USER, [USER, OTHER], NOW),
     followCounts: (db) => relationships.followCounts(sharedGraph(db), [USER]),
     isFollowing: (db) => relationships.isFollowing(sharedGraph(db), USER, OTHER),
     nextEdgeVersion: (db) => relationships.nextEdgeVersion(sharedGraph(db), 'follow', USER, OTHER),
@@ -65,7 +67,6 @@ const stores: Record<string, Calls> = {
   'graph-profile-store': {
     visibleProfile: (db) => graphProfiles.visibleProfile(graphDb(db), OTHER, USER, NOW),
     isVisibleUser: (db) => graphProfiles.isVisibleUser(graphDb(db), OTHER, NOW),
-    visibleAmong: (db) => graphProfiles.visibleAmong(graphDb(db), [OTHER], NOW),
   },
   'follow-store': {
     insertFollow: (db) => followStore.insertFollow(graphDb(db), USER, OTHER, NOW),

@@ -51,19 +51,3 @@ export async function isVisibleUser(
     .executeTakeFirst();
   return row !== undefined;
 }
-
-/** Of `ids`, those that exist and are shown to people other than their owners at `now`. */
-export async function visibleAmong(
-  db: Kysely<GraphViewDb>,
-  ids: readonly string[],
-  now: Date,
-): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('profiles')
-    .select('user_id')
-    .where('user_id', 'in', ids)
-    .where(profileShownAt(now))
-    .execute();
-  return new Set(rows.map((row) => row.user_id));
-}
