@@ -1,9 +1,9 @@
 import { fetchPage } from '@kith/db';
 import type { PageTokenCodec } from '@kith/db';
 import type { Kysely } from 'kysely';
+import { profileShownAt } from '../profiles/profile-visibility.js';
 import type { GraphViewDb } from './graph-db.js';
 import type { ListedUser } from './follow-store.js';
-import { profileShown } from './graph-profile-store.js';
 
 /** Adds the block; false when it already existed. */
 export async function insertBlock(
@@ -54,7 +54,13 @@ export async function blocks(
 /** A page of the users `blockerId` blocks, newest first (hidden profiles left out). */
 export function blocksPage(
   db: Kysely<GraphViewDb>,
-  input: { blockerId: string; pageSize: number; pageToken: string; codec: PageTokenCodec },
+  input: {
+    blockerId: string;
+    now: Date;
+    pageSize: number;
+    pageToken: string;
+    codec: PageTokenCodec;
+  },
 ) {
   const query = db
     .selectFrom('blocks')
@@ -68,7 +74,7 @@ export function blocksPage(
       'blocks.created_at',
     ])
     .where('blocks.blocker_id', '=', input.blockerId)
-    .where(profileShown);
+    .where(profileShownAt(input.now));
   return fetchPage(query, {
     columns: [
       { ref: 'blocks.created_at', direction: 'desc' },

@@ -21,7 +21,8 @@ export async function block(app: UserApp, caller: SignedInCaller, userId: string
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
     await lockPair(sharedGraph(db), callerId, userId);
-    if (!(await visibleProfile(db, userId, callerId))) throw new NotFoundError('user not found');
+    if (!(await visibleProfile(db, userId, callerId, caller.now)))
+      throw new NotFoundError('user not found');
     if (await insertBlock(db, callerId, userId, caller.now)) {
       for (const edge of await deleteFollowsBetween(db, callerId, userId)) {
         await emitUnfollowed(app, trx, callerId, edge.followerId, edge.followeeId);
@@ -65,6 +66,7 @@ export async function listBlocks(
 ) {
   const page = await blocksPage(graphDb(app.database.db), {
     blockerId: caller.principal.userId,
+    now: caller.now,
     ...request,
     codec: app.pageTokens,
   });

@@ -20,7 +20,7 @@ export async function listFollowEdges(
 ) {
   const db = graphDb(app.database.db);
   const viewerId = caller.principal.userId;
-  const profile = await requireListable(db, viewerId, request.userId);
+  const profile = await requireListable(db, viewerId, request.userId, caller.now);
   if (profile.hideFollowLists && viewerId !== request.userId) {
     return { entries: [], nextPageToken: '' };
   }
@@ -28,6 +28,7 @@ export async function listFollowEdges(
     userId: request.userId,
     viewerId,
     side,
+    now: caller.now,
     pageSize: request.pageSize,
     pageToken: request.pageToken,
     codec: app.pageTokens,
@@ -49,6 +50,7 @@ export async function listFollowRequests(
 ) {
   const page = await followRequestsPage(graphDb(app.database.db), {
     targetId: caller.principal.userId,
+    now: caller.now,
     ...request,
     codec: app.pageTokens,
   });

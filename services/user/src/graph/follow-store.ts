@@ -2,8 +2,8 @@ import { fetchPage } from '@kith/db';
 import type { PageTokenCodec, Trx } from '@kith/db';
 import { sql } from 'kysely';
 import type { ExpressionBuilder, Kysely } from 'kysely';
+import { profileShownAt } from '../profiles/profile-visibility.js';
 import type { GraphViewDb } from './graph-db.js';
-import { profileShown } from './graph-profile-store.js';
 
 // Follows, follow requests and the counts kept beside them. A count changes only in the
 // transaction whose insert or delete really happened (RETURNING), so concurrent follows and
@@ -131,7 +131,8 @@ export interface ListedUser {
   created_at: Date;
 }
 
-type Paging = { pageSize: number; pageToken: string; codec: PageTokenCodec };
+/** A page of a list, and the time whose profile visibility it shows. */
+type Paging = { pageSize: number; pageToken: string; codec: PageTokenCodec; now: Date };
 
 /** Neither `viewerId` blocks the user in `ref` nor the other way round. */
 function notBlockedWith(
@@ -179,7 +180,7 @@ export function followListPage(
       'follows.created_at',
     ])
     .where(own, '=', input.userId)
-    .where(profileShown)
+    .where(profileShownAt(input.now))
     .where((eb) => notBlockedWith(eb, input.viewerId, other));
   return fetchPage(query, {
     columns: [
@@ -209,7 +210,7 @@ export function followRequestsPage(db: Kysely<GraphViewDb>, input: Paging & { ta
       'follow_requests.created_at',
     ])
     .where('follow_requests.target_id', '=', input.targetId)
-    .where(profileShown);
+    .where(profileShownAt(input.now));
   return fetchPage(query, {
     columns: [
       { ref: 'follow_requests.created_at', direction: 'asc' },

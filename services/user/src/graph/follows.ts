@@ -61,7 +61,7 @@ export async function follow(app: UserApp, caller: SignedInCaller, userId: strin
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
     await lockPair(sharedGraph(db), callerId, userId);
-    const { profile, callerBlocks } = await requireReachable(db, callerId, userId);
+    const { profile, callerBlocks } = await requireReachable(db, callerId, userId, caller.now);
     if (callerBlocks) throw new FailedPreconditionError('unblock this user to follow them');
     if (profile.locked) {
       // A follower of an account that locked later stays one: nothing to request.
@@ -130,7 +130,7 @@ export async function acceptFollowRequest(app: UserApp, caller: SignedInCaller, 
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
     await lockPair(sharedGraph(db), callerId, userId);
-    const requester = await visibleProfile(db, userId, callerId);
+    const requester = await visibleProfile(db, userId, callerId, caller.now);
     if (!requester || !(await deleteFollowRequest(db, userId, callerId))) {
       throw new NotFoundError('follow request not found');
     }

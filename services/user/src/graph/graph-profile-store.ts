@@ -1,21 +1,6 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { profileShownAt } from '../profiles/profile-visibility.js';
 import type { GraphViewDb } from './graph-db.js';
-
-/**
- * Whether a profile row may be shown to someone other than its owner: not erased, no deletion
- * pending, not disabled by staff, not banned or suspended by moderation (as
- * profiles/profile-view.ts `hiddenFromOthers` has it; a timed suspension shows again here when
- * moderation reverses it, which its daemon does when the time runs out).
- */
-export function profileShown(eb: ExpressionBuilder<GraphViewDb, 'profiles'>) {
-  return eb.and([
-    eb('profiles.deleted_at', 'is', null),
-    eb('profiles.deletion_scheduled_for', 'is', null),
-    eb('profiles.disabled_at', 'is', null),
-    eb('profiles.moderation_banned', '=', false),
-    eb('profiles.moderation_suspended', '=', false),
-  ]);
-}
 
 /** A profile as the graph needs it: whether to show it, its flags and its summary. */
 export interface GraphProfile {
@@ -27,19 +12,20 @@ export interface GraphProfile {
 }
 
 /**
- * The user as `viewerId` may see them (the owner sees their own hidden profile); undefined for
- * an unknown or hidden user. Blocks are the caller's to check (`blockedEitherWay`).
+ * The user as `viewerId` may see them at `now` (the owner sees their own hidden profile);
+ * undefined for an unknown or hidden user. Blocks are the caller's to check (`blockedEitherWay`).
  */
 export async function visibleProfile(
   db: Kysely<GraphViewDb>,
   userId: string,
   viewerId: string,
+  now: Date,
 ): Promise<GraphProfile | undefined> {
   const row = await db
     .selectFrom('profiles')
     .select(['user_id', 'username', 'display_name', 'locked', 'hide_follow_lists'])
     .where('user_id', '=', userId)
-    .where((eb) => (userId === viewerId ? eb.val(true) : profileShown(eb)))
+    .where((eb) => (userId === viewerId ? eb.val(true) : profileShownAt(now)))
     .executeTakeFirst();
   if (!row) return undefined;
   return {
@@ -51,28 +37,17 @@ export async function visibleProfile(
   };
 }
 
-/** Whether `userId` exists and is shown to people other than its owner. */
-export async function isVisibleUser(db: Kysely<GraphViewDb>, userId: string): Promise<boolean> {
+/** Whether `userId` exists and is shown to people other than its owner at `now`. */
+export async function isVisibleUser(
+  db: Kysely<GraphViewDb>,
+  userId: string,
+  now: Date,
+): Promise<boolean> {
   const row = await db
     .selectFrom('profiles')
     .select('user_id')
     .where('user_id', '=', userId)
-    .where(profileShown)
+    .where(profileShownAt(now))
     .executeTakeFirst();
   return row !== undefined;
-}
-
-/** Of `ids`, those that exist and are shown to people other than their owners. */
-export async function visibleAmong(
-  db: Kysely<GraphViewDb>,
-  ids: readonly string[],
-): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('profiles')
-    .select('user_id')
-    .where('user_id', 'in', ids)
-    .where(profileShown)
-    .execute();
-  return new Set(rows.map((row) => row.user_id));
 }

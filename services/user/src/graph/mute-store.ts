@@ -1,9 +1,9 @@
 import { fetchPage } from '@kith/db';
 import type { PageTokenCodec } from '@kith/db';
 import type { Kysely } from 'kysely';
+import { profileShownAt } from '../profiles/profile-visibility.js';
 import type { GraphViewDb } from './graph-db.js';
 import type { ListedUser } from './follow-store.js';
-import { profileShown } from './graph-profile-store.js';
 
 /**
  * Mutes, or replaces the mute's duration and options (a re-mute). A mute that had already run
@@ -131,7 +131,7 @@ export function mutesPage(
     .where((eb) =>
       eb.or([eb('mutes.expires_at', 'is', null), eb('mutes.expires_at', '>', input.now)]),
     )
-    .where(profileShown);
+    .where(profileShownAt(input.now));
   return fetchPage(query, {
     columns: [
       { ref: 'mutes.created_at', direction: 'desc' },

@@ -30,7 +30,7 @@ export async function mute(
   return app.database.transaction(async (trx) => {
     const db = graphDb(trx);
     await lockPair(sharedGraph(db), callerId, input.userId);
-    await requireReachable(db, callerId, input.userId);
+    await requireReachable(db, callerId, input.userId, caller.now);
     await upsertMute(db, {
       muterId: callerId,
       mutedId: input.userId,

@@ -1,5 +1,8 @@
+import { withTables } from '@kith/db';
 import { sql } from 'kysely';
 import type { ColumnType, Generated, Kysely } from 'kysely';
+import { profileShownAt } from '../profiles/profile-visibility.js';
+import type { GraphViewDb } from './graph-db.js';
 
 export interface BlockTable {
   blocker_id: string;
@@ -134,9 +137,134 @@ export interface RelationshipRow {
   muteExpiresAt: Date | null;
 }
 
+/** `ids` as a table `asked(id, ord)`: one row per id, numbered in the order given. */
+function askedIds(ids: readonly string[]) {
+  const rows = sql<{ id: string; ord: string }>`unnest(${sql.val(ids)}::uuid[]) with ordinality`;
+  return rows.as<'asked'>(sql`asked(id, ord)`);
+}
+
 /**
- * The viewer's relationships with `ids`, in their order. A user who blocks the viewer reads as
- * no relationship at all (every flag false): blocks are hidden from the blocked.
+ * One statement for the viewer's relationships with `ids`, in their order: an EXISTS per edge
+ * and direction (answered from the edge's primary key or its per-user index, one probe per id
+ * or one scan of the viewer's edges, as the planner prefers) and the viewer's unexpired mute.
+ */
+function relationshipQuery(
+  db: Kysely<GraphViewDb>,
+  viewerId: string,
+  ids: readonly string[],
+  now: Date,
+) {
+  return db
+    .selectFrom(askedIds(ids))
+    .leftJoin('mutes', (join) =>
+      join
+        .on('mutes.muter_id', '=', viewerId)
+        .onRef('mutes.muted_id', '=', 'asked.id')
+        .on((eb) => eb.or([eb('mutes.expires_at', 'is', null), eb('mutes.expires_at', '>', now)])),
+    )
+    .select((eb) => [
+      'asked.id',
+      eb
+        .exists(
+          eb
+            .selectFrom('follows')
+            .select('follows.follower_id')
+            .where('follows.follower_id', '=', viewerId)
+            .whereRef('follows.followee_id', '=', 'asked.id'),
+        )
+        .$castTo<boolean>()
+        .as('following'),
+      eb
+        .exists(
+          eb
+            .selectFrom('follows')
+            .select('follows.follower_id')
+            .whereRef('follows.follower_id', '=', 'asked.id')
+            .where('follows.followee_id', '=', viewerId),
+        )
+        .$castTo<boolean>()
+        .as('followed_by'),
+      eb
+        .exists(
+          eb
+            .selectFrom('follow_requests')
+            .select('follow_requests.requester_id')
+            .where('follow_requests.requester_id', '=', viewerId)
+            .whereRef('follow_requests.target_id', '=', 'asked.id'),
+        )
+        .$castTo<boolean>()
+        .as('follow_requested'),
+      eb
+        .exists(
+          eb
+            .selectFrom('follow_requests')
+            .select('follow_requests.requester_id')
+            .whereRef('follow_requests.requester_id', '=', 'asked.id')
+            .where('follow_requests.target_id', '=', viewerId),
+        )
+        .$castTo<boolean>()
+        .as('follow_request_received'),
+      eb
+        .exists(
+          eb
+            .selectFrom('blocks')
+            .select('blocks.blocker_id')
+            .where('blocks.blocker_id', '=', viewerId)
+            .whereRef('blocks.blocked_id', '=', 'asked.id'),
+        )
+        .$castTo<boolean>()
+        .as('blocking'),
+      eb
+        .exists(
+          eb
+            .selectFrom('blocks')
+            .select('blocks.blocker_id')
+            .whereRef('blocks.blocker_id', '=', 'asked.id')
+            .where('blocks.blocked_id', '=', viewerId),
+        )
+        .$castTo<boolean>()
+        .as('blocked_by'),
+      'mutes.include_notifications',
+      'mutes.expires_at',
+    ])
+    .orderBy('asked.ord');
+}
+
+type RelationshipQueryRow = Awaited<
+  ReturnType<ReturnType<typeof relationshipQuery>['execute']>
+>[number];
+
+/** A user who blocks the viewer reads as no relationship at all: blocks are hidden from the blocked. */
+function toRelationshipRow(row: RelationshipQueryRow): RelationshipRow {
+  if (row.blocked_by) {
+    return {
+      userId: row.id,
+      following: false,
+      followedBy: false,
+      followRequested: false,
+      followRequestReceived: false,
+      blocking: false,
+      muting: false,
+      mutingNotifications: false,
+      muteExpiresAt: null,
+    };
+  }
+  return {
+    userId: row.id,
+    following: row.following,
+    followedBy: row.followed_by,
+    followRequested: row.follow_requested,
+    followRequestReceived: row.follow_request_received,
+    blocking: row.blocking,
+    muting: row.include_notifications !== null,
+    mutingNotifications: row.include_notifications ?? false,
+    muteExpiresAt: row.expires_at ?? null,
+  };
+}
+
+/**
+ * The viewer's relationships with `ids`, in their order (one statement). A user who blocks the
+ * viewer reads as no relationship at all (every flag false): blocks are hidden from the blocked.
  */
 export async function relationshipsOf(
   db: Kysely<GraphDb>,
@@ -145,89 +273,38 @@ export async function relationshipsOf(
   now: Date,
 ): Promise<RelationshipRow[]> {
   if (ids.length === 0) return [];
-  const [following, followedBy, requested, received, blocking, blockedBy, muting] =
-    await Promise.all([
-      db
-        .selectFrom('follows')
-        .select('followee_id as id')
-        .where('follower_id', '=', viewerId)
-        .where('followee_id', 'in', ids)
-        .execute(),
-      db
-        .selectFrom('follows')
-        .select('follower_id as id')
-        .where('followee_id', '=', viewerId)
-        .where('follower_id', 'in', ids)
-        .execute(),
-      db
-        .selectFrom('follow_requests')
-        .select('target_id as id')
-        .where('requester_id', '=', viewerId)
-        .where('target_id', 'in', ids)
-        .execute(),
-      db
-        .selectFrom('follow_requests')
-        .select('requester_id as id')
-        .where('target_id', '=', viewerId)
-        .where('requester_id', 'in', ids)
-        .execute(),
-      db
-        .selectFrom('blocks')
-        .select('blocked_id as id')
-        .where('blocker_id', '=', viewerId)
-        .where('blocked_id', 'in', ids)
-        .execute(),
-      db
-        .selectFrom('blocks')
-        .select('blocker_id as id')
-        .where('blocked_id', '=', viewerId)
-        .where('blocker_id', 'in', ids)
-        .execute(),
-      db
-        .selectFrom('mutes')
-        .select(['muted_id as id', 'include_notifications', 'expires_at'])
-        .where('muter_id', '=', viewerId)
-        .where('muted_id', 'in', ids)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-        .execute(),
-    ]);
-  const set = (rows: { id: string }[]) => new Set(rows.map((row) => row.id));
-  const [fw, fb, rq, rc, bl, bb] = [
-    following,
-    followedBy,
-    requested,
-    received,
-    blocking,
-    blockedBy,
-  ].map(set);
-  const mutes = new Map(muting.map((row) => [row.id, row]));
-  return ids.map((id) => {
-    if (bb!.has(id)) {
-      return {
-        userId: id,
-        following: false,
-        followedBy: false,
-        followRequested: false,
-        followRequestReceived: false,
-        blocking: false,
-        muting: false,
-        mutingNotifications: false,
-        muteExpiresAt: null,
-      };
-    }
-    const mute = mutes.get(id);
-    return {
-      userId: id,
-      following: fw!.has(id),
-      followedBy: fb!.has(id),
-      followRequested: rq!.has(id),
-      followRequestReceived: rc!.has(id),
-      blocking: bl!.has(id),
-      muting: mute !== undefined,
-      mutingNotifications: mute?.include_notifications ?? false,
-      muteExpiresAt: mute?.expires_at ?? null,
-    };
-  });
+  // The same schema holds the profiles; this query does not read them.
+  const rows = await relationshipQuery(withTables<GraphViewDb>(db), viewerId, ids, now).execute();
+  return rows.map(toRelationshipRow);
+}
+
+/**
+ * `relationshipsOf`, and whether each user exists and is shown to people other than its owner
+ * at `now` (profiles/profile-visibility.ts), in the same one statement: what GetRelationships
+ * answers from.
+ */
+export async function relationshipsAndVisibilityOf(
+  db: Kysely<GraphViewDb>,
+  viewerId: string,
+  ids: readonly string[],
+  now: Date,
+): Promise<{ relationship: RelationshipRow; shown: boolean }[]> {
+  if (ids.length === 0) return [];
+  const rows = await relationshipQuery(db, viewerId, ids, now)
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('profiles')
+            .select('profiles.user_id')
+            .whereRef('profiles.user_id', '=', 'asked.id')
+            .where(profileShownAt(now)),
+        )
+        .$castTo<boolean>()
+        .as('shown'),
+    )
+    .execute();
+  return rows.map((row) => ({ relationship: toRelationshipRow(row), shown: row.shown }));
 }
 
 /** Follower and following counts of `ids` (zero for a user nobody follows yet). */

@@ -5,10 +5,10 @@ import type { Kysely } from 'kysely';
 import type { UserApp } from '../app.js';
 import type { GraphViewDb } from './graph-db.js';
 import { graphDb, sharedGraph } from './graph-db.js';
-import { visibleAmong, visibleProfile } from './graph-profile-store.js';
+import { visibleProfile } from './graph-profile-store.js';
 import type { GraphProfile } from './graph-profile-store.js';
 import { blocks } from './block-store.js';
-import { relationshipsOf } from './relationship-store.js';
+import { relationshipsAndVisibilityOf, relationshipsOf } from './relationship-store.js';
 import type { RelationshipRow } from './relationship-store.js';
 import type { ListedUser } from './follow-store.js';
 
@@ -65,8 +65,9 @@ export async function requireReachable(
   db: Kysely<GraphViewDb>,
   callerId: string,
   userId: string,
+  now: Date,
 ): Promise<{ profile: GraphProfile; callerBlocks: boolean }> {
-  const profile = await visibleProfile(db, userId, callerId);
+  const profile = await visibleProfile(db, userId, callerId, now);
   if (!profile || (await blocks(db, userId, callerId))) throw new NotFoundError('user not found');
   return { profile, callerBlocks: await blocks(db, callerId, userId) };
 }
@@ -80,16 +81,17 @@ export async function getRelationships(
   caller: SignedInCaller,
   userIds: readonly string[],
 ) {
-  const db = graphDb(app.database.db);
   const callerId = caller.principal.userId;
-  const [rows, visible] = await Promise.all([
-    relationshipsOf(sharedGraph(db), callerId, userIds, caller.now),
-    visibleAmong(db, userIds),
-  ]);
-  return rows.map((row) =>
-    visible.has(row.userId) || row.userId === callerId
-      ? toRelationship(row)
-      : { userId: row.userId },
+  const rows = await relationshipsAndVisibilityOf(
+    graphDb(app.database.db),
+    callerId,
+    userIds,
+    caller.now,
+  );
+  return rows.map(({ relationship, shown }) =>
+    shown || relationship.userId === callerId
+      ? toRelationship(relationship)
+      : { userId: relationship.userId },
   );
 }
 
@@ -98,8 +100,9 @@ export async function requireListable(
   db: Kysely<GraphViewDb>,
   viewerId: string,
   userId: string,
+  now: Date,
 ): Promise<GraphProfile> {
-  const profile = await visibleProfile(db, userId, viewerId);
+  const profile = await visibleProfile(db, userId, viewerId, now);
   if (!profile || (viewerId !== userId && (await blocks(db, userId, viewerId)))) {
     throw new NotFoundError('user not found');
   }

@@ -7,7 +7,9 @@ import type { ProfileRow } from './profile-store.js';
 
 /**
  * Whether a profile answers NotFound to everyone but its owner: disabled by staff, suspended
- * (until the suspension ends) or banned by moderation, scheduled for deletion, or erased.
+ * (until the suspension ends) or banned by moderation, scheduled for deletion, or erased. For a
+ * row already read (the cache); queries filter with the same rule in SQL, `profileShownAt`
+ * (profile-visibility.ts), and profile-visibility.test.ts holds the two to each other.
  */
 export function hiddenFromOthers(row: ProfileRow, now: Date): boolean {
   if (row.deleted_at !== null || row.deletion_scheduled_for !== null) return true;

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { GraphDb } from '../graph/relationship-store.js';
 import type { ProfilesDb } from './profile-store.js';
+import { profileShownAt } from './profile-visibility.js';
 import { escapeLike } from './search-trigrams.js';
 
 export interface SearchInput {
@@ -76,19 +77,7 @@ export async function searchProfiles(
       score.as('score'),
     ])
     .where('s.discoverable', '=', true)
-    .where('p.deleted_at', 'is', null)
-    .where('p.deletion_scheduled_for', 'is', null)
-    .where('p.disabled_at', 'is', null)
-    .where('p.moderation_banned', '=', false)
-    .where((eb) =>
-      eb.or([
-        eb('p.moderation_suspended', '=', false),
-        eb.and([
-          eb('p.moderation_suspended_until', 'is not', null),
-          eb('p.moderation_suspended_until', '<=', input.now),
-        ]),
-      ]),
-    )
+    .where(profileShownAt(input.now, 'p'))
     .where((eb) =>
       eb.not(
         eb.exists(
