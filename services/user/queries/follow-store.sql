@@ -1,18 +1,14 @@
 -- insertFollow
 insert into "user"."follows" ("follower_id", "followee_id", "created_at") values ($1, $2, $3) on conflict ("follower_id", "followee_id") do nothing returning "follower_id";
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $3 = 2026-12-03T12:00:00.000Z
-insert into "user"."follow_counts" ("user_id", "following_count") values ($1, $2) on conflict ("user_id") do update set "following_count" = greatest(follow_counts."following_count" + $3, 0);
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = 1, $3 = 1
-insert into "user"."follow_counts" ("user_id", "followers_count") values ($1, $2) on conflict ("user_id") do update set "followers_count" = greatest(follow_counts."followers_count" + $3, 0);
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $2 = 1, $3 = 1
+insert into "user"."follow_counts" ("user_id", "followers_count", "following_count") values ($1, $2, $3), ($4, $5, $6) on conflict ("user_id") do update set "followers_count" = greatest(follow_counts."followers_count" + case when follow_counts.user_id = $7 then $8 else 0 end, 0), "following_count" = greatest(follow_counts."following_count" + case when follow_counts.user_id = $9 then $10 else 0 end, 0);
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = 0, $3 = 1, $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $5 = 1, $6 = 0, $7 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $8 = 1, $9 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $10 = 1
 
 -- deleteFollow
 delete from "user"."follows" where "follower_id" = $1 and "followee_id" = $2 returning "follower_id";
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
-insert into "user"."follow_counts" ("user_id", "following_count") values ($1, $2) on conflict ("user_id") do update set "following_count" = greatest(follow_counts."following_count" + $3, 0);
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = 0, $3 = -1
-insert into "user"."follow_counts" ("user_id", "followers_count") values ($1, $2) on conflict ("user_id") do update set "followers_count" = greatest(follow_counts."followers_count" + $3, 0);
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $2 = 0, $3 = -1
+insert into "user"."follow_counts" ("user_id", "followers_count", "following_count") values ($1, $2, $3), ($4, $5, $6) on conflict ("user_id") do update set "followers_count" = greatest(follow_counts."followers_count" + case when follow_counts.user_id = $7 then $8 else 0 end, 0), "following_count" = greatest(follow_counts."following_count" + case when follow_counts.user_id = $9 then $10 else 0 end, 0);
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = 0, $3 = 0, $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $5 = 0, $6 = 0, $7 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $8 = -1, $9 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $10 = -1
 
 -- insertFollowRequest
 insert into "user"."follow_requests" ("requester_id", "target_id", "created_at") values ($1, $2, $3) on conflict ("requester_id", "target_id") do nothing returning "requester_id";
@@ -33,10 +29,8 @@ select "user"."profiles"."user_id", "user"."profiles"."username", "user"."profil
 -- deleteFollowsBetween
 delete from "user"."follows" where (("follower_id" = $1 and "followee_id" = $2) or ("follower_id" = $3 and "followee_id" = $4)) returning "follower_id", "followee_id";
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
-insert into "user"."follow_counts" ("user_id", "following_count") values ($1, $2) on conflict ("user_id") do update set "following_count" = greatest(follow_counts."following_count" + $3, 0);
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = 0, $3 = -1
-insert into "user"."follow_counts" ("user_id", "followers_count") values ($1, $2) on conflict ("user_id") do update set "followers_count" = greatest(follow_counts."followers_count" + $3, 0);
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $2 = 0, $3 = -1
+insert into "user"."follow_counts" ("user_id", "followers_count", "following_count") values ($1, $2, $3), ($4, $5, $6) on conflict ("user_id") do update set "followers_count" = greatest(follow_counts."followers_count" + case when follow_counts.user_id = $7 then $8 else 0 end, 0), "following_count" = greatest(follow_counts."following_count" + case when follow_counts.user_id = $9 then $10 else 0 end, 0);
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = 0, $3 = 0, $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $5 = 0, $6 = 0, $7 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $8 = -1, $9 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $10 = -1
 
 -- deleteFollowRequestsBetween
 delete from "user"."follow_requests" where (("requester_id" = $1 and "target_id" = $2) or ("requester_id" = $3 and "target_id" = $4)) returning "requester_id", "target_id";

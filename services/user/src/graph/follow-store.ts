@@ -3,25 +3,12 @@ import type { PageTokenCodec, Trx } from '@kith/db';
 import { sql } from 'kysely';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { profileShownAt } from '../profiles/profile-visibility.js';
+import { noteCountsChanged } from './count-changes.js';
 import type { GraphViewDb } from './graph-db.js';
 
 // Follows, follow requests and the counts kept beside them. A count changes only in the
 // transaction whose insert or delete really happened (RETURNING), so concurrent follows and
 // unfollows of one pair never count twice.
-
-/**
- * The `Database.onCommitted` topic of a commit that changed follow counts; its details are the
- * user ids whose counts changed (profiles/profile-cache.ts drops their cached counts).
- */
-export const FOLLOW_COUNTS_CHANGED = 'user.follow-counts-changed';
-
-/** Notes, for after the commit, whose follow counts the transaction changed. */
-export function noteCountsChanged(
-  trx: Pick<Trx<unknown>, 'notifyOnCommit'>,
-  userIds: Iterable<string>,
-): void {
-  for (const userId of userIds) trx.notifyOnCommit(FOLLOW_COUNTS_CHANGED, userId);
-}
 
 /**
  * One side of a follow: +1 or -1 on the follower's following and the followee's followers, in
@@ -40,8 +27,7 @@ async function adjustCounts(
     { user_id: followeeId, followers_count: added, following_count: 0 },
   ].sort((a, b) => (a.user_id < b.user_id ? -1 : 1));
   const step = (column: 'followers_count' | 'following_count', userId: string) =>
-    sql<number>`greatest(follow_counts.${sql.ref(column)}
-      + case when follow_counts.user_id = ${userId} then ${delta} else 0 end, 0)`;
+    sql<number>`greatest(follow_counts.${sql.ref(column)} + case when follow_counts.user_id = ${userId} then ${delta} else 0 end, 0)`;
   await db
     .insertInto('follow_counts')
     .values(rows)

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Trx } from '@kith/db';
 import type { UserDatabase } from '../db/schema.js';
-import { noteCountsChanged } from '../graph/follow-store.js';
+import { noteCountsChanged } from '../graph/count-changes.js';
 
 /**
  * How one table of the user schema forgets a user: the columns that hold a user id (a row

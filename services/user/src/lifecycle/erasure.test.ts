@@ -290,6 +290,7 @@ async function everything(user: TestUser, other: TestUser, third: TestUser): Pro
           .selectFrom('data_export_parts')
           .select('service')
           .where('user_id', '=', id)
+          .where('service', '=', KithService.USER)
           .execute()
       ).length === 1,
     "the user's own export part",

@@ -1,7 +1,7 @@
 import { withTables } from '@kith/db';
 import type { CommitHook } from '@kith/db';
 import type { UserApp } from '../app.js';
-import { FOLLOW_COUNTS_CHANGED } from '../graph/follow-store.js';
+import { FOLLOW_COUNTS_CHANGED } from '../graph/count-changes.js';
 import { followCounts } from '../graph/relationship-store.js';
 import type { GraphDb } from '../graph/relationship-store.js';
 import { findProfiles } from './profile-store.js';
