@@ -70,7 +70,7 @@ const stores: Record<string, Calls> = {
   },
   'graph-profile-store': {
     visibleProfile: (db) => graphProfiles.visibleProfile(graphDb(db), OTHER, USER, NOW),
-    isVisibleUser: (db) => graphProfiles.isVisibleUser(graphDb(db), OTHER, NOW),
+    profileWithBlocks: (db) => graphProfiles.profileWithBlocks(graphDb(db), OTHER, USER, NOW),
   },
   'follow-store': {
     insertFollow: (db) => followStore.insertFollow(asTrx(graphDb(db)), USER, OTHER, NOW),

@@ -37,17 +37,45 @@ export async function visibleProfile(
   };
 }
 
-/** Whether `userId` exists and is shown to people other than its owner at `now`. */
-export async function isVisibleUser(
+/**
+ * `visibleProfile` and the blocks between the two users, in one statement: the profile of
+ * `userId` as `viewerId` may see it, with whether `userId` blocks the viewer and whether the
+ * viewer blocks `userId`. Undefined for an unknown or hidden user.
+ */
+export async function profileWithBlocks(
   db: Kysely<GraphViewDb>,
   userId: string,
+  viewerId: string,
   now: Date,
-): Promise<boolean> {
+): Promise<(GraphProfile & { blocksViewer: boolean; blockedByViewer: boolean }) | undefined> {
+  const blockExists = (blockerId: string, blockedId: string) =>
+    db
+      .selectFrom('blocks')
+      .select('blocker_id')
+      .where('blocker_id', '=', blockerId)
+      .where('blocked_id', '=', blockedId);
   const row = await db
     .selectFrom('profiles')
-    .select('user_id')
+    .select((eb) => [
+      'user_id',
+      'username',
+      'display_name',
+      'locked',
+      'hide_follow_lists',
+      eb.exists(blockExists(userId, viewerId)).as('blocks_viewer'),
+      eb.exists(blockExists(viewerId, userId)).as('blocked_by_viewer'),
+    ])
     .where('user_id', '=', userId)
-    .where(profileShownAt(now))
+    .where((eb) => (userId === viewerId ? eb.val(true) : profileShownAt(now)))
     .executeTakeFirst();
-  return row !== undefined;
+  if (!row) return undefined;
+  return {
+    userId: row.user_id,
+    username: row.username,
+    displayName: row.display_name,
+    locked: row.locked,
+    hideFollowLists: row.hide_follow_lists,
+    blocksViewer: Boolean(row.blocks_viewer),
+    blockedByViewer: Boolean(row.blocked_by_viewer),
+  };
 }

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { UserApp } from '../app.js';
 import type { GraphViewDb } from './graph-db.js';
 import { graphDb, sharedGraph } from './graph-db.js';
-import { visibleProfile } from './graph-profile-store.js';
+import { profileWithBlocks, visibleProfile } from './graph-profile-store.js';
 import type { GraphProfile } from './graph-profile-store.js';
 import { blocks } from './block-store.js';
 import { relationshipsAndVisibilityOf, relationshipsOf } from './relationship-store.js';
@@ -67,9 +67,10 @@ export async function requireReachable(
   userId: string,
   now: Date,
 ): Promise<{ profile: GraphProfile; callerBlocks: boolean }> {
-  const profile = await visibleProfile(db, userId, callerId, now);
-  if (!profile || (await blocks(db, userId, callerId))) throw new NotFoundError('user not found');
-  return { profile, callerBlocks: await blocks(db, callerId, userId) };
+  const found = await profileWithBlocks(db, userId, callerId, now);
+  if (!found || found.blocksViewer) throw new NotFoundError('user not found');
+  const { blocksViewer: _, blockedByViewer, ...profile } = found;
+  return { profile, callerBlocks: blockedByViewer };
 }
 
 /**
