@@ -11,6 +11,23 @@ export interface GraphProfile {
   hideFollowLists: boolean;
 }
 
+/** The graph's summary of a profile row. */
+function graphProfile(row: {
+  user_id: string;
+  username: string;
+  display_name: string;
+  locked: boolean;
+  hide_follow_lists: boolean;
+}): GraphProfile {
+  return {
+    userId: row.user_id,
+    username: row.username,
+    displayName: row.display_name,
+    locked: row.locked,
+    hideFollowLists: row.hide_follow_lists,
+  };
+}
+
 /**
  * The user as `viewerId` may see them at `now` (the owner sees their own hidden profile);
  * undefined for an unknown or hidden user. Blocks are the caller's to check (`blockedEitherWay`).
@@ -27,14 +44,7 @@ export async function visibleProfile(
     .where('user_id', '=', userId)
     .where((eb) => (userId === viewerId ? eb.val(true) : profileShownAt(now)))
     .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    userId: row.user_id,
-    username: row.username,
-    displayName: row.display_name,
-    locked: row.locked,
-    hideFollowLists: row.hide_follow_lists,
-  };
+  return row && graphProfile(row);
 }
 
 /**
@@ -70,11 +80,7 @@ export async function profileWithBlocks(
     .executeTakeFirst();
   if (!row) return undefined;
   return {
-    userId: row.user_id,
-    username: row.username,
-    displayName: row.display_name,
-    locked: row.locked,
-    hideFollowLists: row.hide_follow_lists,
+    ...graphProfile(row),
     blocksViewer: Boolean(row.blocks_viewer),
     blockedByViewer: Boolean(row.blocked_by_viewer),
   };

@@ -37,16 +37,26 @@ function decode(text: string): ProfileRow {
   return raw as unknown as ProfileRow;
 }
 
-/** The rows of `ids` that exist, from the cache where it has them. */
-export async function cachedProfiles(
+/**
+ * Read-through for per-user entries: what the cache holds for `ids`, the rest from `load`
+ * (written back for `ttlMs`). The cache failing reads as a miss and is only logged.
+ */
+async function readThrough<T>(
   app: UserApp,
   ids: readonly string[],
-): Promise<Map<string, ProfileRow>> {
-  const found = new Map<string, ProfileRow>();
+  entry: {
+    what: string;
+    key: (userId: string) => string;
+    ttlMs: number;
+    decode: (text: string) => T;
+    load: (missing: string[]) => Promise<Iterable<[string, T]>>;
+  },
+): Promise<Map<string, T>> {
+  const found = new Map<string, T>();
   const cached = await Promise.all(
     ids.map((id) =>
-      app.cache.get(keyOf(id)).catch((err: unknown) => {
-        app.logger.warn({ err }, 'profile cache read failed');
+      app.cache.get(entry.key(id)).catch((err: unknown) => {
+        app.logger.warn({ err }, `${entry.what} cache read failed`);
         return null;
       }),
     ),
@@ -54,22 +64,38 @@ export async function cachedProfiles(
   const missing: string[] = [];
   ids.forEach((id, i) => {
     const text = cached[i];
-    if (text) found.set(id, decode(text));
+    if (text) found.set(id, entry.decode(text));
     else missing.push(id);
   });
   if (missing.length === 0) return found;
-  const rows = await findProfiles(withTables<ProfilesDb>(app.database.db), missing);
   await Promise.all(
-    rows.map(async (row) => {
-      found.set(row.user_id, row);
+    [...(await entry.load(missing))].map(async ([id, value]) => {
+      found.set(id, value);
       await app.cache
-        .set(keyOf(row.user_id), JSON.stringify(row), { ttlMs: TTL_MS })
+        .set(entry.key(id), JSON.stringify(value), { ttlMs: entry.ttlMs })
         .catch((err: unknown) => {
-          app.logger.warn({ err }, 'profile cache write failed');
+          app.logger.warn({ err }, `${entry.what} cache write failed`);
         });
     }),
   );
   return found;
+}
+
+/** The rows of `ids` that exist, from the cache where it has them. */
+export function cachedProfiles(
+  app: UserApp,
+  ids: readonly string[],
+): Promise<Map<string, ProfileRow>> {
+  return readThrough(app, ids, {
+    what: 'profile',
+    key: keyOf,
+    ttlMs: TTL_MS,
+    decode,
+    load: async (missing) =>
+      (await findProfiles(withTables<ProfilesDb>(app.database.db), missing)).map(
+        (row) => [row.user_id, row] as [string, ProfileRow],
+      ),
+  });
 }
 
 const COUNTS_TTL_MS = 10_000;
@@ -80,38 +106,17 @@ const countsKeyOf = (userId: string) => `user:follow-counts:v1:${userId}`;
  * changes a count drops the entry before the change's RPC answers (`watchFollowCounts`); the
  * TTL bounds what a cache write racing that change could leave behind.
  */
-export async function cachedFollowCounts(
+export function cachedFollowCounts(
   app: UserApp,
   ids: readonly string[],
 ): Promise<Map<string, FollowCounts>> {
-  const found = new Map<string, FollowCounts>();
-  const cached = await Promise.all(
-    ids.map((id) =>
-      app.cache.get(countsKeyOf(id)).catch((err: unknown) => {
-        app.logger.warn({ err }, 'follow counts cache read failed');
-        return null;
-      }),
-    ),
-  );
-  const missing: string[] = [];
-  ids.forEach((id, i) => {
-    const text = cached[i];
-    if (text) found.set(id, JSON.parse(text) as FollowCounts);
-    else missing.push(id);
+  return readThrough(app, ids, {
+    what: 'follow counts',
+    key: countsKeyOf,
+    ttlMs: COUNTS_TTL_MS,
+    decode: (text) => JSON.parse(text) as FollowCounts,
+    load: (missing) => followCounts(withTables<GraphDb>(app.database.db), missing),
   });
-  if (missing.length === 0) return found;
-  const fresh = await followCounts(withTables<GraphDb>(app.database.db), missing);
-  await Promise.all(
-    [...fresh].map(async ([id, counts]) => {
-      found.set(id, counts);
-      await app.cache
-        .set(countsKeyOf(id), JSON.stringify(counts), { ttlMs: COUNTS_TTL_MS })
-        .catch((err: unknown) => {
-          app.logger.warn({ err }, 'follow counts cache write failed');
-        });
-    }),
-  );
-  return found;
 }
 
 /** Drops the cached counts of every user a committed follow change counted; returns the unsubscribe. */
