@@ -2,10 +2,6 @@
 select "blocker_id" from "user"."blocks" where (("blocker_id" = $1 and "blocked_id" = $2) or ("blocker_id" = $3 and "blocked_id" = $4)) limit $5;
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $5 = 1
 
--- blockedAmong
-select "blocker_id", "blocked_id" from "user"."blocks" where (("blocker_id" = $1 and "blocked_id" in ($2)) or ("blocked_id" = $3 and "blocker_id" in ($4)));
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
-
 -- mutesNotificationsOf
 select "muter_id" from "user"."mutes" where "muter_id" = $1 and "muted_id" = $2 and "include_notifications" = $3 and ("expires_at" is null or "expires_at" > $4);
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $3 = true, $4 = 2026-12-03T12:00:00.000Z

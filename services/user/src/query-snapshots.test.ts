@@ -57,7 +57,6 @@ const asTrx = <DB>(db: Kysely<DB>): Trx<DB> =>
 const stores: Record<string, Calls> = {
   'relationship-store': {
     blockedEitherWay: (db) => relationships.blockedEitherWay(sharedGraph(db), USER, OTHER),
-    blockedAmong: (db) => relationships.blockedAmong(sharedGraph(db), USER, [OTHER]),
     mutesNotificationsOf: (db) =>
       relationships.mutesNotificationsOf(sharedGraph(db), USER, OTHER, NOW),
     relationshipsOf: (db) => relationships.relationshipsOf(sharedGraph(db), USER, [OTHER], NOW),
@@ -94,7 +93,6 @@ const stores: Record<string, Calls> = {
   'block-store': {
     insertBlock: (db) => blockStore.insertBlock(graphDb(db), USER, OTHER, NOW),
     deleteBlock: (db) => blockStore.deleteBlock(graphDb(db), USER, OTHER),
-    blocks: (db) => blockStore.blocks(graphDb(db), USER, OTHER),
     blocksPage: (db) => blockStore.blocksPage(graphDb(db), { ...page, blockerId: USER }),
   },
   'mute-store': {

@@ -36,21 +36,6 @@ export async function deleteBlock(
   return row !== undefined;
 }
 
-/** Whether `blockerId` blocks `blockedId` (one direction). */
-export async function blocks(
-  db: Kysely<GraphViewDb>,
-  blockerId: string,
-  blockedId: string,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom('blocks')
-    .select('blocker_id')
-    .where('blocker_id', '=', blockerId)
-    .where('blocked_id', '=', blockedId)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 /** A page of the users `blockerId` blocks, newest first (hidden profiles left out). */
 export function blocksPage(
   db: Kysely<GraphViewDb>,

@@ -28,9 +28,19 @@ function graphProfile(row: {
   };
 }
 
+/** The profile row of `userId` if `viewerId` may see it (the owner sees their own hidden one). */
+function shownProfile(db: Kysely<GraphViewDb>, userId: string, viewerId: string, now: Date) {
+  return db
+    .selectFrom('profiles')
+    .select(['user_id', 'username', 'display_name', 'locked', 'hide_follow_lists'])
+    .where('user_id', '=', userId)
+    .where((eb) => (userId === viewerId ? eb.val(true) : profileShownAt(now)));
+}
+
 /**
  * The user as `viewerId` may see them at `now` (the owner sees their own hidden profile);
- * undefined for an unknown or hidden user. Blocks are the caller's to check (`blockedEitherWay`).
+ * undefined for an unknown or hidden user. Blocks are the caller's to check (`profileWithBlocks`
+ * has them in the same statement).
  */
 export async function visibleProfile(
   db: Kysely<GraphViewDb>,
@@ -38,19 +48,13 @@ export async function visibleProfile(
   viewerId: string,
   now: Date,
 ): Promise<GraphProfile | undefined> {
-  const row = await db
-    .selectFrom('profiles')
-    .select(['user_id', 'username', 'display_name', 'locked', 'hide_follow_lists'])
-    .where('user_id', '=', userId)
-    .where((eb) => (userId === viewerId ? eb.val(true) : profileShownAt(now)))
-    .executeTakeFirst();
+  const row = await shownProfile(db, userId, viewerId, now).executeTakeFirst();
   return row && graphProfile(row);
 }
 
 /**
- * `visibleProfile` and the blocks between the two users, in one statement: the profile of
- * `userId` as `viewerId` may see it, with whether `userId` blocks the viewer and whether the
- * viewer blocks `userId`. Undefined for an unknown or hidden user.
+ * `visibleProfile` and the blocks between the two users, in one statement: whether `userId`
+ * blocks the viewer and whether the viewer blocks `userId`.
  */
 export async function profileWithBlocks(
   db: Kysely<GraphViewDb>,
@@ -64,19 +68,11 @@ export async function profileWithBlocks(
       .select('blocker_id')
       .where('blocker_id', '=', blockerId)
       .where('blocked_id', '=', blockedId);
-  const row = await db
-    .selectFrom('profiles')
+  const row = await shownProfile(db, userId, viewerId, now)
     .select((eb) => [
-      'user_id',
-      'username',
-      'display_name',
-      'locked',
-      'hide_follow_lists',
       eb.exists(blockExists(userId, viewerId)).as('blocks_viewer'),
       eb.exists(blockExists(viewerId, userId)).as('blocked_by_viewer'),
     ])
-    .where('user_id', '=', userId)
-    .where((eb) => (userId === viewerId ? eb.val(true) : profileShownAt(now)))
     .executeTakeFirst();
   if (!row) return undefined;
   return {

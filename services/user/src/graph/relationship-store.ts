@@ -84,28 +84,6 @@ export async function blockedEitherWay(
   return row !== undefined;
 }
 
-/** Of `ids`, those who block `viewerId` or whom `viewerId` blocks. */
-export async function blockedAmong(
-  db: Kysely<GraphDb>,
-  viewerId: string,
-  ids: readonly string[],
-): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('blocks')
-    .select(['blocker_id', 'blocked_id'])
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('blocker_id', '=', viewerId), eb('blocked_id', 'in', ids)]),
-        eb.and([eb('blocked_id', '=', viewerId), eb('blocker_id', 'in', ids)]),
-      ]),
-    )
-    .execute();
-  return new Set(
-    rows.map((row) => (row.blocker_id === viewerId ? row.blocked_id : row.blocker_id)),
-  );
-}
-
 /** Whether `muterId` mutes `mutedId` with their notifications at `now`. */
 export async function mutesNotificationsOf(
   db: Kysely<GraphDb>,

@@ -5,9 +5,8 @@ import type { Kysely } from 'kysely';
 import type { UserApp } from '../app.js';
 import type { GraphViewDb } from './graph-db.js';
 import { graphDb, sharedGraph } from './graph-db.js';
-import { profileWithBlocks, visibleProfile } from './graph-profile-store.js';
+import { profileWithBlocks } from './graph-profile-store.js';
 import type { GraphProfile } from './graph-profile-store.js';
-import { blocks } from './block-store.js';
 import { relationshipsAndVisibilityOf, relationshipsOf } from './relationship-store.js';
 import type { RelationshipRow } from './relationship-store.js';
 import type { ListedUser } from './follow-store.js';
@@ -103,9 +102,8 @@ export async function requireListable(
   userId: string,
   now: Date,
 ): Promise<GraphProfile> {
-  const profile = await visibleProfile(db, userId, viewerId, now);
-  if (!profile || (viewerId !== userId && (await blocks(db, userId, viewerId)))) {
-    throw new NotFoundError('user not found');
-  }
+  const found = await profileWithBlocks(db, userId, viewerId, now);
+  if (!found || found.blocksViewer) throw new NotFoundError('user not found');
+  const { blocksViewer: _, blockedByViewer: __, ...profile } = found;
   return profile;
 }

@@ -133,7 +133,7 @@ export function watchFollowCounts(app: UserApp): () => void {
 }
 
 /** Drops a cached profile now. */
-export async function forgetCachedProfile(
+async function forgetCachedProfile(
   app: Pick<UserApp, 'cache' | 'logger'>,
   userId: string,
 ): Promise<void> {
