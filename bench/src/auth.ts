@@ -4,6 +4,7 @@
 //   pnpm bench:auth [-- --duration 5 --concurrency 4]
 import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { createApiKeyAuthenticator, createRevocationCheck } from '@kith/authn';
 import { ApiKeyScope } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { createMemoryCache, createRedisCache } from '@kith/cache';
@@ -17,7 +18,7 @@ import {
 } from '@kith/auth-service/testing';
 
 const { values } = parseArgs({
-  allowPositionals: true,
+  args: benchArgs(),
   options: {
     duration: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '4' },

@@ -9,16 +9,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { benchArgs } from './args.js';
 import fastify from 'fastify';
 import { createRateLimiter } from '@kith/cache';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { defaultInterceptorChain } from '@kith/interceptors';
 import { createRootLogger } from '@kith/logging';
 import { createKithServer } from '@kith/server';
+import { load } from './load.js';
+import type { Figures } from './load.js';
 
 const { values } = parseArgs({
-  allowPositionals: true,
+  args: benchArgs(),
   options: {
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
@@ -29,36 +31,9 @@ const duration = Number(values.duration);
 const connections = Number(values.connections);
 const rounds = Number(values.rounds);
 
-interface Figures {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-async function load(
-  name: string,
-  url: string,
-  body: string | Buffer,
-  contentType = 'application/json',
-): Promise<Figures> {
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': contentType },
-    body,
-    connections,
-    duration,
-  });
-  return {
-    name,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx,
-  };
-}
+/** The figures of one scenario, run with this bench's connections and duration. */
+const run = (name: string, url: string, body: string | Buffer, contentType?: string) =>
+  load({ name, url, body, contentType, connections, duration });
 
 const bare = http.createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -107,15 +82,15 @@ const empty = Buffer.alloc(0);
 
 try {
   // Warm every server up, then measure.
-  for (const url of [bareUrl, peerUrl, stockUrl, fastUrl]) await load('warmup', url, '{}');
+  for (const url of [bareUrl, peerUrl, stockUrl, fastUrl]) await run('warmup', url, '{}');
   const scenarios: [string, () => Promise<Figures>][] = [
-    ['node:http bare JSON', () => load('node:http bare JSON', bareUrl, '{}')],
-    ['fastify JSON (peer)', () => load('fastify JSON (peer)', peerUrl, '{}')],
-    ['Kith GetJwks, stock connect-node', () => load('stock', stockUrl, '{}')],
-    ['Kith GetJwks, fast path (JSON)', () => load('fast', fastUrl, '{}')],
+    ['node:http bare JSON', () => run('node:http bare JSON', bareUrl, '{}')],
+    ['fastify JSON (peer)', () => run('fastify JSON (peer)', peerUrl, '{}')],
+    ['Kith GetJwks, stock connect-node', () => run('stock', stockUrl, '{}')],
+    ['Kith GetJwks, fast path (JSON)', () => run('fast', fastUrl, '{}')],
     [
       'Kith GetJwks, fast path (binary)',
-      () => load('fast binary', fastUrl, empty, 'application/proto'),
+      () => run('fast binary', fastUrl, empty, 'application/proto'),
     ],
   ];
   const runs = scenarios.map((): Figures[] => []);

@@ -36,6 +36,16 @@ export interface Setup {
   stop(): Promise<void>;
 }
 
+/** `Setup.consumeUserEvents` over a bus. */
+const userEventsOn =
+  (bus: Bus): Setup['consumeUserEvents'] =>
+  (durable, handler) =>
+    bus.consume({
+      durable,
+      subjects: 'kith.events.user.>',
+      handler: async (m) => handler(m.data),
+    });
+
 export async function embeddedSetup(): Promise<Setup> {
   // Real time: the latencies are wall-clock.
   const clock = { now: () => new Date(), advance() {}, set() {} };
@@ -47,12 +57,7 @@ export async function embeddedSetup(): Promise<Setup> {
     userUrl: h.url,
     // Register, the mailed link, login: profiles come from auth's events.
     signUp: (ip) => h.signUp({ ip }),
-    consumeUserEvents: (durable, handler) =>
-      bus.consume({
-        durable,
-        subjects: 'kith.events.user.>',
-        handler: async (m) => handler(m.data),
-      }),
+    consumeUserEvents: userEventsOn(bus),
     stop: () => h.stop(),
   };
 }
@@ -157,12 +162,7 @@ export async function distributedSetup(urls: {
       if (login.result.case !== 'tokens') throw new Error(`login answered ${login.result.case}`);
       return { userId: login.result.value.userId, accessToken: login.result.value.accessToken };
     },
-    consumeUserEvents: (durable, handler) =>
-      bus.consume({
-        durable,
-        subjects: 'kith.events.user.>',
-        handler: async (m) => handler(m.data),
-      }),
+    consumeUserEvents: userEventsOn(bus),
     async stop() {
       await bus.drain();
       await auth.close();

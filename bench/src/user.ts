@@ -12,18 +12,18 @@
 // Distributed mode needs DATABASE_URL, NATS_URL and REDIS_URL (the local defaults otherwise) and
 // deletes the KITH_EVENTS stream of that NATS server first (user-setups.ts says why).
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { benchArgs } from './args.js';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { decodeEvent } from '@kith/bus';
 import { NotificationType } from '@kith/gen/kith/user/v1/notification_pb.js';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
+import { load } from './load.js';
 import { distributedSetup, embeddedSetup } from './user-setups.js';
 import type { BenchUser, Setup } from './user-setups.js';
 
 const { values } = parseArgs({
-  // `pnpm bench:user -- --mode …` hands the `--` on: options come after it.
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  args: benchArgs(),
   options: {
     mode: { type: 'string', default: 'both' },
     duration: { type: 'string', default: '5' },
@@ -83,34 +83,15 @@ async function measure(setup: Setup): Promise<string[]> {
     await new Promise((r) => setTimeout(r, 50));
   }
 
-  async function load(name: string, url: string, body: string) {
-    const result = await autocannon({
+  const run = (name: string, url: string, body: string) =>
+    load({
+      name,
       url,
+      body,
       connections,
       duration,
-      requests: [
-        {
-          method: 'POST',
-          body,
-          setupRequest: (req) => ({
-            ...req,
-            headers: {
-              ...req.headers,
-              'content-type': 'application/json',
-              'x-forwarded-for': freshIp(),
-            },
-          }),
-        },
-      ],
+      perRequest: () => ({ 'x-forwarded-for': freshIp() }),
     });
-    return {
-      name,
-      rps: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      errors: result.errors + result.non2xx,
-    };
-  }
 
   const lines = [
     `\n${setup.mode}: ${connections} connections, ${duration}s each, Node ${process.version}\n`,
@@ -121,10 +102,10 @@ async function measure(setup: Setup): Promise<string[]> {
     const jwks = `${setup.authUrl}/kith.auth.v1.AuthService/GetJwks`;
     const profileUrl = `${setup.userUrl}/kith.user.v1.UserService/GetProfile`;
     const profileBody = JSON.stringify({ userId: users[0]!.userId });
-    await load('warmup', jwks, '{}');
-    await load('warmup', profileUrl, profileBody);
-    const noop = await load('GetJwks (trivial public read)', jwks, '{}');
-    const profile = await load('GetProfile (cached)', profileUrl, profileBody);
+    await run('warmup', jwks, '{}');
+    await run('warmup', profileUrl, profileBody);
+    const noop = await run('GetJwks (trivial public read)', jwks, '{}');
+    const profile = await run('GetProfile (cached)', profileUrl, profileBody);
     lines.push('scenario                              rps       p50 ms  p99 ms  errors');
     for (const r of [noop, profile]) {
       lines.push(
