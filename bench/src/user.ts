@@ -36,9 +36,12 @@ const { values } = parseArgs({
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const followRate = Number(values.rate);
-const runs = (scenario: 'profile' | 'relationships' | 'follow') =>
+const wanted = (scenario: 'profile' | 'relationships' | 'follow') =>
   values.only === undefined || values.only === scenario;
 const modes = values.mode === 'both' ? ['embedded', 'distributed'] : [values.mode!];
+if (!modes.every((mode) => mode === 'embedded' || mode === 'distributed')) {
+  throw new Error(`--mode is embedded, distributed or both, not ${values.mode}`);
+}
 
 let ipCounter = 0;
 /** Every request from its own address, so the per-address limits stay out of the figures. */
@@ -98,7 +101,7 @@ async function measure(setup: Setup): Promise<string[]> {
   ];
 
   // 1. The trivial read and GetProfile, warmed up, then measured one after the other.
-  if (runs('profile')) {
+  if (wanted('profile')) {
     const jwks = `${setup.authUrl}/kith.auth.v1.AuthService/GetJwks`;
     const profileUrl = `${setup.userUrl}/kith.user.v1.UserService/GetProfile`;
     const profileBody = JSON.stringify({ userId: users[0]!.userId });
@@ -119,7 +122,7 @@ async function measure(setup: Setup): Promise<string[]> {
 
   // 2. GetRelationships for 100 users: the latency of one call, callers taking turns one call
   //    at a time (the per-user limit stays clear).
-  if (runs('relationships')) {
+  if (wanted('relationships')) {
     const ids = users.slice(0, 100).map((u) => u.userId);
     const timings: number[] = [];
     for (let i = 0; i < 600; i++) {
@@ -135,7 +138,7 @@ async function measure(setup: Setup): Promise<string[]> {
   }
 
   // 3. Follow → notification at an offered rate: every follow a new pair.
-  if (runs('follow')) {
+  if (wanted('follow')) {
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     const consumer = await setup.consumeUserEvents('bench-follow-latency', (data) => {
