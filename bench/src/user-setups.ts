@@ -33,7 +33,27 @@ export interface Setup {
   signUp(ip: string): Promise<BenchUser>;
   /** A durable consumer of every user event, as the gateway and the push worker have. */
   consumeUserEvents(durable: string, handler: (data: Uint8Array) => void): Promise<Subscription>;
+  /**
+   * Resolves once every event written so far is published and every consumer has caught up, so
+   * a scenario measures its own load and not the backlog the sign-ups left behind.
+   */
+  settle(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Unpublished outbox rows of both services, on any executor that reaches their schemas. */
+const unpublishedSql = sql<{ n: number }>`
+  select (select count(*) from auth.outbox where published_at is null)
+       + (select count(*) from "user".outbox where published_at is null) as n`;
+
+/** Polls `backlog` until it is 0 on two reads in a row. */
+async function settleWhen(backlog: () => Promise<number>): Promise<void> {
+  let quietReads = 0;
+  await waitFor(async () => ((await backlog()) === 0 ? ++quietReads >= 2 : (quietReads = 0) > 0), {
+    timeoutMs: 120_000,
+    intervalMs: 100,
+    what: 'the event backlog to drain',
+  });
 }
 
 /** `Setup.consumeUserEvents` over a bus. */
@@ -58,6 +78,18 @@ export async function embeddedSetup(): Promise<Setup> {
     // Register, the mailed link, login: profiles come from auth's events.
     signUp: (ip) => h.signUp({ ip }),
     consumeUserEvents: userEventsOn(bus),
+    // The local bus's tables live in the same PGlite, in the "bus" schema.
+    settle: () =>
+      settleWhen(async () => {
+        const { rows } = await sql<{ n: number }>`
+          select (${unpublishedSql})
+               + (select count(*) from bus.deliveries)
+               + (select count(*) from bus.consumer_state
+                  where cursor < (select coalesce(max(seq), 0) from bus.messages)) as n`.execute(
+          h.kith.contexts.get('user')!.database!.db,
+        );
+        return Number(rows[0]!.n);
+      }),
     stop: () => h.stop(),
   };
 }
@@ -91,9 +123,10 @@ export async function distributedSetup(urls: {
     AUTH_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
     USER_EXPORT_LINK_SECRET: crypto.randomBytes(32).toString('base64'),
   };
+  // Kept open: settle() reads the consumers' backlog from it.
   const nc = await connect({ servers: urls.natsUrl });
-  await (await jetstreamManager(nc)).streams.delete('KITH_EVENTS').catch(() => false);
-  await nc.close();
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.delete('KITH_EVENTS').catch(() => false);
 
   const children: ChildProcess[] = [];
   const main = (name: string) => path.join(repoRoot, `services/${name}/src/main.ts`);
@@ -163,8 +196,18 @@ export async function distributedSetup(urls: {
       return { userId: login.result.value.userId, accessToken: login.result.value.accessToken };
     },
     consumeUserEvents: userEventsOn(bus),
+    settle: () =>
+      settleWhen(async () => {
+        const { rows } = await unpublishedSql.execute(auth.db);
+        let pending = Number(rows[0]!.n);
+        for await (const c of jsm.consumers.list('KITH_EVENTS')) {
+          pending += c.num_pending + c.num_ack_pending;
+        }
+        return pending;
+      }),
     async stop() {
       await bus.drain();
+      await nc.close();
       await auth.close();
       await Promise.all(
         children.map(
