@@ -29,6 +29,8 @@ export { exitIfPortInUse } from './start-failure.js';
 export { stopOnSignals } from './signals.js';
 export { internalClient, internalSubject, serveInternal } from './internal-rpc.js';
 export type { InternalClient, InternalClientOptions, InternalImpl } from './internal-rpc.js';
+export { checkContentFailOpen, holdMedia, releaseMedia } from './content-guards.js';
+export type { MediaHold } from './content-guards.js';
 export {
   assertBlobKey,
   exportBucketDir,

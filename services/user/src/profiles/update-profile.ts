@@ -1,12 +1,12 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { Code, ConnectError } from '@connectrpc/connect';
 import { RuleScope } from '@kith/gen/kith/moderation/v1/rules_pb.js';
 import { MediaAttachmentKind } from '@kith/gen/kith/post/v1/internal_pb.js';
 import type { Profile, ProfileSchema } from '@kith/gen/kith/user/v1/types_pb.js';
 import { withTables } from '@kith/db';
-import { AbortedError, InvalidArgumentError, NotFoundError, UnavailableError } from '@kith/errors';
+import { AbortedError, InvalidArgumentError, NotFoundError } from '@kith/errors';
 import type { FieldViolation } from '@kith/errors';
-import type { SignedInCaller } from '@kith/runtime';
+import { checkContentFailOpen, holdMedia, releaseMedia } from '@kith/runtime';
+import type { MediaHold, SignedInCaller } from '@kith/runtime';
 import type { UserApp } from '../app.js';
 import { acceptPendingFollowRequests } from '../graph/unlock.js';
 import { followCounts } from '../graph/relationship-store.js';
@@ -66,9 +66,8 @@ function changesOf(row: ProfileRow, profile: Profile, paths: ReadonlySet<string>
 }
 
 /**
- * Moderation's pre-publication check of the changed text (scope PROFILE). A rejection refuses
- * the update with a violation per rejected field; the check fails open: moderation unreachable,
- * slow or failing lets the change through (post-publication rules still apply to it).
+ * Moderation's pre-publication check of the changed text (scope PROFILE): a violation per
+ * rejected field; fails open (see checkContentFailOpen).
  */
 async function checkContent(
   app: UserApp,
@@ -83,92 +82,25 @@ async function checkContent(
     fields.push({ field: `links[${i}].label`, text: link.label });
     fields.push({ field: `links[${i}].url`, text: link.url });
   });
-  if (fields.length === 0) return;
-  let rejectedFields: string[];
-  try {
-    const result = await clients.moderation.checkContent({
+  await checkContentFailOpen(
+    clients.moderation,
+    app.logger,
+    {
       authorId: userId,
       scope: RuleScope.PROFILE,
       fields,
       edited: { kind: { case: 'userId', value: userId } },
-    });
-    if (!result.rejected) return;
-    rejectedFields = result.rejectedFields;
-  } catch (err) {
-    const code = err instanceof ConnectError ? Code[err.code] : 'unknown';
-    app.logger.warn({ code }, 'profile content check failed; accepting the change (fails open)');
-    return;
-  }
-  const sent = new Set(fields.map((f) => f.field));
-  const violations = rejectedFields
-    .filter((field) => sent.has(field))
-    .map((field) => ({
-      field: `profile.${field}`,
-      message: 'was rejected by a content rule',
-      ruleId: REJECTED_BY_RULE,
-    }));
-  if (violations.length === 0) {
-    violations.push(
-      ...fields.map((f) => ({
-        field: `profile.${f.field}`,
-        message: 'was rejected by a content rule',
-        ruleId: REJECTED_BY_RULE,
-      })),
-    );
-  }
-  throw new InvalidArgumentError(violations, 'rejected by a content rule');
+    },
+    { fieldPrefix: 'profile.', ruleId: REJECTED_BY_RULE },
+  );
 }
 
-/** Holds the new avatar with post; its public URL. Post must hold it before it is stored. */
-async function attachAvatar(
-  clients: ProfileClients,
-  userId: string,
-  mediaId: string,
-): Promise<string> {
-  try {
-    const { media } = await clients.post.attachMedia({
-      ownerUserId: userId,
-      mediaId,
-      kind: MediaAttachmentKind.PROFILE_AVATAR,
-      refId: userId,
-    });
-    return media?.url ?? '';
-  } catch (err) {
-    if (
-      err instanceof ConnectError &&
-      [Code.NotFound, Code.FailedPrecondition, Code.InvalidArgument].includes(err.code)
-    ) {
-      throw new InvalidArgumentError(
-        [{ field: 'profile.avatar_media_id', message: 'must be a ready image you uploaded' }],
-        'invalid avatar',
-      );
-    }
-    // Never store an avatar post does not hold: it would be purged as unattached media.
-    throw new UnavailableError('avatars cannot be changed right now; try again later', {
-      cause: err,
-    });
-  }
-}
-
-/** Releases an avatar no longer used; a failure leaves a hold behind, never breaks the change. */
-async function detachAvatar(
-  app: UserApp,
-  clients: ProfileClients,
-  userId: string,
-  mediaId: string,
-): Promise<void> {
-  try {
-    await clients.post.detachMedia({
-      ownerUserId: userId,
-      mediaId,
-      kind: MediaAttachmentKind.PROFILE_AVATAR,
-      refId: userId,
-    });
-  } catch (err) {
-    const code = err instanceof ConnectError ? Code[err.code] : 'unknown';
-    app.logger.warn({ code }, 'releasing the previous avatar failed');
-  }
-}
+const avatarHold = (userId: string, mediaId: string): MediaHold => ({
+  ownerUserId: userId,
+  mediaId,
+  kind: MediaAttachmentKind.PROFILE_AVATAR,
+  refId: userId,
+});
 
 /**
  * Updates the caller's profile fields named in the mask. Text changes pass moderation first;
@@ -194,7 +126,10 @@ export async function updateProfile(
   const newAvatar = paths.has('avatar_media_id') ? input.profile.avatarMediaId : undefined;
   let attached: { mediaId: string; url: string } | undefined;
   if (newAvatar && newAvatar !== current.avatar_media_id) {
-    attached = { mediaId: newAvatar, url: await attachAvatar(clients, userId, newAvatar) };
+    attached = {
+      mediaId: newAvatar,
+      url: await holdMedia(clients.post, avatarHold(userId, newAvatar), 'profile.avatar_media_id'),
+    };
   }
 
   let row: ProfileRow;
@@ -234,13 +169,17 @@ export async function updateProfile(
       if (changes.locked === false) await acceptPendingFollowRequests(app, trx, userId, caller.now);
       forgetOnCommit(app, trx, userId);
       if (changes.avatarMediaId !== undefined && previousAvatar) {
-        trx.onCommit(() => detachAvatar(app, clients, userId, previousAvatar));
+        trx.onCommit(() =>
+          releaseMedia(clients.post, app.logger, avatarHold(userId, previousAvatar)),
+        );
       }
       return updated;
     });
   } catch (err) {
     // The change did not happen: release what was held for it.
-    if (attached) await detachAvatar(app, clients, userId, attached.mediaId);
+    if (attached) {
+      await releaseMedia(clients.post, app.logger, avatarHold(userId, attached.mediaId));
+    }
     throw err;
   }
   const counts = await followCounts(withTables<GraphDb>(app.database.db), [userId]);
