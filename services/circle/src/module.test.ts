@@ -12,8 +12,9 @@ import { codeOf, seedUser, startAuthHarness } from '../../auth/src/testing/index
 import type { AuthHarness, TestUser } from '../../auth/src/testing/index.js';
 import { circleModule } from './module.js';
 
-// The handlers are not written yet (their own issue): a call that passes authentication, the
-// role gate and the API-key scope answers Unimplemented, so that code proves it got through.
+// A call that passes authentication, the role gate and the API-key scope reaches its handler:
+// NotFound for a circle that does not exist, Unimplemented for an RPC not built yet. Either
+// code proves the call got through.
 
 const CIRCLE_ID = '0190f2f6-6f3c-7cc0-8b5c-7a0000000001';
 
@@ -42,12 +43,9 @@ const window = () => {
 test('circles:read reaches the reads and nothing that changes a circle', async () => {
   const secret = await keyWith(await seedUser(h), [ApiKeyScope.CIRCLES_READ]);
   const circles = createClient(CircleService, h.as(secret).transport);
-  assert.equal(await codeOf(circles.getCircle({ circleId: CIRCLE_ID })), Code.Unimplemented);
+  assert.equal(await codeOf(circles.getCircle({ circleId: CIRCLE_ID })), Code.NotFound);
   assert.equal(await codeOf(circles.searchCircles({ query: 'book club' })), Code.Unimplemented);
-  assert.equal(
-    await codeOf(circles.listCircleAuditLog({ circleId: CIRCLE_ID })),
-    Code.Unimplemented,
-  );
+  assert.equal(await codeOf(circles.listCircleAuditLog({ circleId: CIRCLE_ID })), Code.NotFound);
   assert.equal(
     await codeOf(
       circles.hidePost({ circleId: CIRCLE_ID, postId: CIRCLE_ID, reason: HideReason.SPAM }),

@@ -1,6 +1,16 @@
-import { defineService, rpc as rpcOf } from '@kith/runtime';
+import { defineService, implement, periodicDaemon, rpc as rpcOf } from '@kith/runtime';
+import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import { CircleAdminService } from '@kith/gen/kith/circle/v1/circle_admin_pb.js';
 import { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
+import { createCircleApp } from './app.js';
+import type { CircleApp } from './app.js';
+import { circleHandlers } from './circles/handlers.js';
+import { circleClients } from './circles/internal-clients.js';
+import type { CircleClients } from './circles/internal-clients.js';
+import { purgeExpiredCircles } from './circles/purge.js';
+import type { CircleDatabase } from './db/schema.js';
+import { circleMigrations } from './migrations/index.js';
+import { usersFromUserEvents } from './users/from-user-events.js';
 
 const rpc = (method: keyof typeof CircleService.method) => rpcOf(CircleService, method);
 
@@ -50,13 +60,51 @@ const apiKeyScopes = {
   [rpc('unhidePost')]: 'circles:write',
 } as const;
 
-/** Circles, memberships, roles, invitations and join requests (its own issue). */
-export const circleModule = defineService({
+/** How often deleted circles past their restore window are purged. */
+export const PURGE_EVERY_MS = 60_000;
+
+/** The circle parts, and the app they were built from (tests reach its database). */
+export type CircleParts = ServiceParts<CircleDatabase> & { app: CircleApp };
+
+/**
+ * Builds the circle service. Tests may stand in for the services it asks (`clients`): the
+ * moderation check and post's media holds.
+ */
+export function createCircleParts(
+  ctx: ServiceContext<CircleDatabase>,
+  overrides: { clients?: CircleClients } = {},
+): CircleParts {
+  const app = createCircleApp(ctx);
+  const clients = overrides.clients ?? circleClients(app);
+  return {
+    app,
+    handlers: [implement(CircleService, circleHandlers(app, clients))],
+    consumers: usersFromUserEvents(),
+    daemons: [
+      periodicDaemon({
+        name: 'circle-purge',
+        everyMs: PURGE_EVERY_MS,
+        run: async () => {
+          const purged = await purgeExpiredCircles(app, clients);
+          if (purged > 0) app.logger.info({ purged }, 'purged deleted circles');
+        },
+        onError: (err) => app.logger.error({ err }, 'circle purge failed'),
+      }),
+    ],
+  };
+}
+
+/**
+ * Circles, memberships, roles, safety roles and the circle audit log. Invitations, invite
+ * links, join requests, bans, search, delegated moderation and the internal service are not
+ * built yet: they answer Unimplemented.
+ */
+export const circleModule = defineService<CircleDatabase>({
   name: 'circle',
   services: [CircleService, CircleAdminService],
   // Staff RPCs refuse everyone else before their requests are even validated.
   requiredRoles: { [CircleAdminService.typeName]: 'admin' },
   apiKeyScopes,
-  migrations: {},
-  create: () => ({}),
+  migrations: circleMigrations,
+  create: (ctx) => createCircleParts(ctx),
 });

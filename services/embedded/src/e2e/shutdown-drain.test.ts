@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import {
   createTestDatabase,
@@ -36,8 +38,10 @@ interface Sent {
 }
 
 /**
- * The circle service is the process under load: it runs on real Postgres, NATS and Redis, and
- * (unlike user and auth) holds no JetStream consumer that could take another suite's events.
+ * The circle service is the process under load: it runs on real Postgres, NATS and Redis. Its
+ * JetStream consumers (the user profiles and blocks it keeps) start on an empty stream: the
+ * test deletes KITH_EVENTS first, as the distributed e2e test does, so no backlog left by an
+ * earlier suite competes with the load.
  * The request is the gRPC health Check RPC over the Connect protocol: it goes through the same
  * listener, protocol sniffing, adapter and in-flight tracking as every RPC, and pings Postgres,
  * NATS and Redis on each call.
@@ -48,6 +52,9 @@ describe.skipIf(skip)('shutdown of a distributed service under load', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(databaseUrl as string, 'kith_drain');
+    const nc = await connect({ servers: natsUrl as string });
+    await (await jetstreamManager(nc)).streams.delete('KITH_EVENTS').catch(() => false);
+    await nc.close();
     env = {
       ...process.env,
       ...distributedEnv(database, { natsUrl: natsUrl!, redisUrl: redisUrl! }),

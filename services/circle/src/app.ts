@@ -1,0 +1,44 @@
+import type { ServiceImpl } from '@connectrpc/connect';
+import type { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
+import type { Database, PageTokenCodec } from '@kith/db';
+import type { Logger } from '@kith/logging';
+import { recordEvent } from '@kith/runtime';
+import type { ConsumerSpec, Daemon, EventPayload, ServiceContext } from '@kith/runtime';
+import type { Kysely } from 'kysely';
+import type { CircleDatabase } from './db/schema.js';
+
+/** Everything the circle handlers use, built once per process (the service's composition root). */
+export interface CircleApp {
+  ctx: ServiceContext<CircleDatabase>;
+  database: Database<CircleDatabase>;
+  clock: () => Date;
+  logger: Logger;
+  pageTokens: PageTokenCodec;
+  /** Records a domain event in the transaction (outbox). */
+  emit(trx: Kysely<CircleDatabase>, actorId: string | null, payload: EventPayload): Promise<string>;
+}
+
+/** What one area of the service (circles, members, audit, users) contributes. */
+export interface CircleAreaParts {
+  circle?: Partial<ServiceImpl<typeof CircleService>>;
+  consumers?: ConsumerSpec<CircleDatabase>[];
+  daemons?: Daemon[];
+}
+
+export function createCircleApp(ctx: ServiceContext<CircleDatabase>): CircleApp {
+  if (!ctx.database) throw new Error('circle needs its database');
+  return {
+    ctx,
+    database: ctx.database,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    pageTokens: ctx.pageTokens,
+    emit: (trx, actorId, payload) =>
+      recordEvent(trx, {
+        source: 'circle',
+        actor: actorId ? { userId: actorId } : { service: 'circle' },
+        payload,
+        occurredAt: ctx.clock(),
+      }),
+  };
+}

@@ -1,0 +1,244 @@
+import { fetchPage } from '@kith/db';
+import type { PageTokenCodec } from '@kith/db';
+import type { Kysely, Selectable } from 'kysely';
+import { sql } from 'kysely';
+import type { CircleDatabase, CirclesTable, MembersTable, StoredRule } from '../db/schema.js';
+
+export type CircleRow = Selectable<CirclesTable>;
+export type MemberRow = Selectable<MembersTable>;
+/** The stores take the whole schema: one service, one schema. */
+export type CirclesDb = CircleDatabase;
+
+const circleColumns = [
+  'circles.id',
+  'circles.owner_id',
+  'circles.name',
+  'circles.description',
+  'circles.avatar_media_id',
+  'circles.avatar_url',
+  'circles.join_rule',
+  'circles.member_cap',
+  'circles.discoverable',
+  'circles.member_count',
+  'circles.rules',
+  'circles.rules_version',
+  'circles.version',
+  'circles.moderation_state',
+  'circles.created_at',
+  'circles.updated_at',
+  'circles.active_at',
+  'circles.deleted_at',
+  'circles.purge_at',
+] as const;
+
+/** The membership columns read alongside a circle, prefixed so they never shadow its own. */
+const memberColumns = [
+  'members.user_id as m_user_id',
+  'members.role as m_role',
+  'members.joined_via as m_joined_via',
+  'members.joined_at as m_joined_at',
+  'members.responder as m_responder',
+  'members.primary_contact as m_primary_contact',
+  'members.quiet_hours_enabled as m_quiet_hours_enabled',
+  'members.quiet_start_minute as m_quiet_start_minute',
+  'members.quiet_end_minute as m_quiet_end_minute',
+  'members.quiet_time_zone as m_quiet_time_zone',
+] as const;
+
+type Prefixed = {
+  [K in keyof MemberRow as K extends 'circle_id' ? never : `m_${K}`]: MemberRow[K] | null;
+};
+
+/** Splits a row of circleColumns + memberColumns into the circle and the membership, if any. */
+function splitMember<R extends Prefixed>(
+  row: R,
+): { circle: Omit<R, keyof Prefixed>; membership: MemberRow | undefined } {
+  const {
+    m_user_id,
+    m_role,
+    m_joined_via,
+    m_joined_at,
+    m_responder,
+    m_primary_contact,
+    m_quiet_hours_enabled,
+    m_quiet_start_minute,
+    m_quiet_end_minute,
+    m_quiet_time_zone,
+    ...circle
+  } = row;
+  const membership: MemberRow | undefined =
+    m_user_id === null
+      ? undefined
+      : {
+          circle_id: (circle as unknown as { id: string }).id,
+          user_id: m_user_id,
+          role: m_role!,
+          joined_via: m_joined_via!,
+          joined_at: m_joined_at!,
+          responder: m_responder!,
+          primary_contact: m_primary_contact!,
+          quiet_hours_enabled: m_quiet_hours_enabled!,
+          quiet_start_minute: m_quiet_start_minute,
+          quiet_end_minute: m_quiet_end_minute,
+          quiet_time_zone: m_quiet_time_zone,
+        };
+  return { circle, membership };
+}
+
+export async function insertCircle(
+  db: Kysely<CirclesDb>,
+  row: Omit<
+    CircleRow,
+    | 'member_count'
+    | 'rules'
+    | 'rules_version'
+    | 'version'
+    | 'moderation_state'
+    | 'deleted_at'
+    | 'purge_at'
+  > & {
+    rules: StoredRule[];
+  },
+): Promise<void> {
+  await db
+    .insertInto('circles')
+    // addMember counts the owner in, as every member after them.
+    .values({
+      ...row,
+      member_count: 0,
+      rules: JSON.stringify(row.rules),
+      deleted_at: null,
+      purge_at: null,
+    })
+    .execute();
+}
+
+/**
+ * The circle and `userId`'s membership of it (undefined when not a member), in one statement;
+ * `lock` takes the circle's row lock (FOR UPDATE of the circle only).
+ */
+export async function circleForMember(
+  db: Kysely<CirclesDb>,
+  circleId: string,
+  userId: string,
+  lock: boolean,
+): Promise<{ circle: CircleRow; membership: MemberRow | undefined } | undefined> {
+  let query = db
+    .selectFrom('circles')
+    .leftJoin('members', (join) =>
+      join.onRef('members.circle_id', '=', 'circles.id').on('members.user_id', '=', userId),
+    )
+    .select(circleColumns)
+    .select(memberColumns)
+    .where('circles.id', '=', circleId);
+  if (lock) query = query.forUpdate('circles');
+  const row = await query.executeTakeFirst();
+  if (!row) return undefined;
+  return splitMember(row);
+}
+
+/** The circle's own fields UpdateCircle, SetCircleRules and TransferOwnership change. */
+export type CircleChanges = Partial<
+  Pick<
+    CircleRow,
+    | 'name'
+    | 'description'
+    | 'avatar_media_id'
+    | 'avatar_url'
+    | 'join_rule'
+    | 'member_cap'
+    | 'discoverable'
+    | 'owner_id'
+    | 'deleted_at'
+    | 'purge_at'
+  > & { rules: StoredRule[] }
+>;
+
+/** Applies `changes`, bumps the circle's version (and the rules' when they change). */
+export async function updateCircleRow(
+  db: Kysely<CirclesDb>,
+  circleId: string,
+  changes: CircleChanges,
+  now: Date,
+): Promise<CircleRow> {
+  const { rules, ...rest } = changes;
+  return db
+    .updateTable('circles')
+    .set({
+      ...rest,
+      ...(rules !== undefined && {
+        rules: JSON.stringify(rules),
+        rules_version: sql<number>`rules_version + 1`,
+      }),
+      version: sql<string>`version + 1`,
+      updated_at: now,
+      active_at: now,
+    })
+    .where('id', '=', circleId)
+    .returning(circleColumns.map((c) => c.replace('circles.', '') as keyof CircleRow))
+    .executeTakeFirstOrThrow();
+}
+
+/** A listed circle with the caller's membership. */
+export type MyCircleRow = CircleRow & { membership: MemberRow };
+
+/** ListMyCircles: the caller's circles, most recently active first. */
+export async function myCirclesPage(
+  db: Kysely<CirclesDb>,
+  input: {
+    userId: string;
+    includeDeleted: boolean;
+    pageSize: number;
+    pageToken: string;
+    codec: PageTokenCodec;
+  },
+) {
+  let query = db
+    .selectFrom('members')
+    .innerJoin('circles', 'circles.id', 'members.circle_id')
+    .select(circleColumns)
+    .select(memberColumns)
+    .where('members.user_id', '=', input.userId);
+  // A deleted circle is its OWNER's alone, and only when asked for.
+  query = input.includeDeleted
+    ? query.where((eb) => eb.or([eb('circles.deleted_at', 'is', null), eb('members.role', '=', 1)]))
+    : query.where('circles.deleted_at', 'is', null);
+  const page = await fetchPage(query, {
+    columns: [
+      { ref: 'circles.active_at', direction: 'desc' },
+      { ref: 'circles.id', direction: 'desc' },
+    ],
+    pageSize: input.pageSize,
+    pageToken: input.pageToken,
+    codec: input.codec,
+    binding: `circle.ListMyCircles|${input.userId}|${input.includeDeleted}`,
+    keysOf: (row) => [row.active_at],
+    idOf: (row) => row.id,
+  });
+  return {
+    nextPageToken: page.nextPageToken,
+    items: page.items.map((row): MyCircleRow => {
+      const { circle, membership } = splitMember(row);
+      return { ...circle, membership: membership! };
+    }),
+  };
+}
+
+/** The deleted circle whose restore window ended longest ago, locked (skipping locked ones). */
+export function nextPurgeable(db: Kysely<CirclesDb>, now: Date) {
+  return db
+    .selectFrom('circles')
+    .select(['id', 'owner_id', 'avatar_media_id', 'version'])
+    .where('purge_at', '<=', now)
+    .orderBy('purge_at')
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+}
+
+/** Deletes a circle for good: its members and audit log go with it, and its versions. */
+export async function deleteCircleRow(db: Kysely<CirclesDb>, circleId: string): Promise<void> {
+  await db.deleteFrom('membership_versions').where('circle_id', '=', circleId).execute();
+  await db.deleteFrom('circles').where('id', '=', circleId).execute();
+}

@@ -1,0 +1,87 @@
+import type { ServiceImpl } from '@connectrpc/connect';
+import type { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
+import { signedInCaller } from '@kith/runtime';
+import type { CircleApp } from '../app.js';
+import { listCircleAuditLog } from '../audit/audit.js';
+import {
+  leave,
+  listMembers,
+  removeMember,
+  setMemberRole,
+  setMemberSafetyRole,
+  transferOwnership,
+} from '../members/members.js';
+import {
+  createCircle,
+  deleteCircle,
+  getCircle,
+  listMyCircles,
+  restoreCircle,
+  setCircleRules,
+  updateCircle,
+} from './circles.js';
+import type { CircleClients } from './internal-clients.js';
+
+/**
+ * Circles, members, roles and the audit log. Every RPC needs a signed-in caller; retries are
+ * deduplicated by the idempotency interceptor.
+ */
+export function circleHandlers(
+  app: CircleApp,
+  clients: CircleClients,
+): Partial<ServiceImpl<typeof CircleService>> {
+  return {
+    async createCircle(req, ctx) {
+      return { circle: await createCircle(app, clients, signedInCaller(app, ctx), req) };
+    },
+    async getCircle(req, ctx) {
+      return { view: await getCircle(app, signedInCaller(app, ctx), req.circleId) };
+    },
+    async updateCircle(req, ctx) {
+      return { circle: await updateCircle(app, clients, signedInCaller(app, ctx), req) };
+    },
+    async deleteCircle(req, ctx) {
+      return { circle: await deleteCircle(app, signedInCaller(app, ctx), req.circleId) };
+    },
+    async restoreCircle(req, ctx) {
+      return { circle: await restoreCircle(app, signedInCaller(app, ctx), req.circleId) };
+    },
+    async listMyCircles(req, ctx) {
+      return listMyCircles(app, signedInCaller(app, ctx), req);
+    },
+    async setCircleRules(req, ctx) {
+      return setCircleRules(app, signedInCaller(app, ctx), req);
+    },
+    async listMembers(req, ctx) {
+      return listMembers(app, signedInCaller(app, ctx), req);
+    },
+    async leave(req, ctx) {
+      await leave(app, signedInCaller(app, ctx), req.circleId);
+      return {};
+    },
+    async removeMember(req, ctx) {
+      await removeMember(app, signedInCaller(app, ctx), req);
+      return {};
+    },
+    async setMemberRole(req, ctx) {
+      return { member: await setMemberRole(app, signedInCaller(app, ctx), req) };
+    },
+    async transferOwnership(req, ctx) {
+      return { circle: await transferOwnership(app, signedInCaller(app, ctx), req) };
+    },
+    async setMemberSafetyRole(req, ctx) {
+      const caller = signedInCaller(app, ctx);
+      return {
+        member: await setMemberSafetyRole(app, caller, {
+          circleId: req.circleId,
+          // Required by the contract, so validation has refused a request without them.
+          safety: req.safety!,
+          paths: req.updateMask?.paths ?? [],
+        }),
+      };
+    },
+    async listCircleAuditLog(req, ctx) {
+      return listCircleAuditLog(app, signedInCaller(app, ctx), req);
+    },
+  };
+}

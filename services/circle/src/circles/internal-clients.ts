@@ -1,0 +1,28 @@
+import { ModerationInternalService } from '@kith/gen/kith/moderation/v1/internal_pb.js';
+import { MediaAttachmentKind, PostInternalService } from '@kith/gen/kith/post/v1/internal_pb.js';
+import { internalClient } from '@kith/runtime';
+import type { InternalClient, MediaHold } from '@kith/runtime';
+import type { CircleApp } from '../app.js';
+
+/** The other services circles ask, each with its own timeout and circuit breaker. */
+export interface CircleClients {
+  /** CheckContent: 200 ms, as moderation's contract asks; the caller fails open. */
+  moderation: InternalClient<typeof ModerationInternalService>;
+  /** AttachMedia and DetachMedia for circle avatars. */
+  post: InternalClient<typeof PostInternalService>;
+}
+
+export function circleClients(app: CircleApp): CircleClients {
+  return {
+    moderation: internalClient(app.ctx.bus, ModerationInternalService, { timeoutMs: 200 }),
+    post: internalClient(app.ctx.bus, PostInternalService, { timeoutMs: 2000 }),
+  };
+}
+
+/** The hold a circle keeps on its avatar (uploaded by `ownerUserId`). */
+export const avatarHold = (ownerUserId: string, mediaId: string, circleId: string): MediaHold => ({
+  ownerUserId,
+  mediaId,
+  kind: MediaAttachmentKind.CIRCLE_AVATAR,
+  refId: circleId,
+});

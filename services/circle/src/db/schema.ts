@@ -1,0 +1,106 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** A circle's rule, as stored in `circles.rules`. */
+export interface StoredRule {
+  title: string;
+  body: string;
+}
+
+export interface CirclesTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  description: string;
+  avatar_media_id: string | null;
+  avatar_url: string;
+  join_rule: number;
+  member_cap: number;
+  discoverable: boolean;
+  member_count: Generated<number>;
+  /** jsonb, written as a JSON string. */
+  rules: ColumnType<StoredRule[], string | undefined, string>;
+  rules_version: Generated<number>;
+  /** bigint: pg hands it back as a string. */
+  version: Generated<string>;
+  moderation_state: Generated<number>;
+  created_at: Date;
+  updated_at: Date;
+  active_at: Date;
+  deleted_at: Date | null;
+  purge_at: Date | null;
+}
+
+export interface MembersTable {
+  circle_id: string;
+  user_id: string;
+  role: number;
+  joined_via: number;
+  joined_at: Date;
+  responder: Generated<boolean>;
+  primary_contact: Generated<boolean>;
+  quiet_hours_enabled: Generated<boolean>;
+  quiet_start_minute: number | null;
+  quiet_end_minute: number | null;
+  quiet_time_zone: string | null;
+}
+
+export interface MembershipVersionsTable {
+  circle_id: string;
+  user_id: string;
+  version: string;
+}
+
+/** The fields of an AuditEntry that only some actions carry. */
+export interface AuditDetails {
+  oldRole?: number;
+  newRole?: number;
+  reason?: string;
+  banExpiresAt?: string;
+  joinedVia?: number;
+  changedFields?: string[];
+  rulesVersion?: number;
+  postId?: string;
+  hideReason?: number;
+  inviteId?: string;
+  inviteLinkId?: string;
+  joinRequestId?: string;
+}
+
+export interface AuditLogTable {
+  id: string;
+  circle_id: string;
+  action: number;
+  actor_id: string | null;
+  target_id: string | null;
+  /** jsonb, written as a JSON string. */
+  details: ColumnType<AuditDetails, string | undefined, string>;
+  created_at: Date;
+}
+
+/** The profiles circle shows, projected from user.profile_updated. */
+export interface UsersTable {
+  user_id: string;
+  username: string;
+  display_name: string;
+  avatar_url: string;
+  locked: boolean;
+  version: string;
+}
+
+/** A block between two users, projected from user.blocked / user.unblocked. */
+export interface BlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  active: boolean;
+  version: string;
+}
+
+/** Every table of the circle schema. */
+export interface CircleDatabase {
+  circles: CirclesTable;
+  members: MembersTable;
+  membership_versions: MembershipVersionsTable;
+  audit_log: AuditLogTable;
+  users: UsersTable;
+  blocks: BlocksTable;
+}
