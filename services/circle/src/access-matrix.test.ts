@@ -8,7 +8,7 @@ import { rpc } from '@kith/runtime';
 import { accessMatrix, accessRow, assertEveryIdMethodCovered, codeOf } from '@kith/testkit';
 import type { Answer } from '@kith/testkit';
 // By path: the circle package does not depend on the auth service; its harness issues tokens.
-import { seedUser, startAuthHarness } from '../../auth/src/testing/index.js';
+import { seedUser, startAuthHarness, startSession } from '../../auth/src/testing/index.js';
 import type { AuthHarness } from '../../auth/src/testing/index.js';
 import { startCircleHarness } from './testing/circle-harness.js';
 import type { CircleHarness, Person } from './testing/circle-harness.js';
@@ -23,7 +23,11 @@ type Circles = Client<typeof CircleService>;
 
 let c: CircleHarness<AuthHarness>;
 beforeAll(async () => {
-  c = await startCircleHarness({ start: startAuthHarness, seed: (h) => seedUser(h) });
+  c = await startCircleHarness({
+    start: startAuthHarness,
+    seed: (h) => seedUser(h),
+    signIn: startSession,
+  });
 });
 afterAll(() => c?.stop());
 
@@ -31,12 +35,18 @@ interface World {
   circleId: string;
   /** A member nobody in the matrix is: the one removed, promoted or handed the circle. */
   target: Person;
+  /** Not a member, not invited yet. */
+  guest: Person;
+  /** A pending invite of the OWNER's, to a user who is none of the actors. */
+  inviteId: string;
   client(actor: Actor): Circles;
   before: unknown;
 }
 
 async function world(options: { deleted?: boolean } = {}): Promise<World> {
-  const [owner, admin, member, outsider, target] = [
+  const [owner, admin, member, outsider, target, guest, invitee] = [
+    await c.person(),
+    await c.person(),
     await c.person(),
     await c.person(),
     await c.person(),
@@ -47,6 +57,7 @@ async function world(options: { deleted?: boolean } = {}): Promise<World> {
   await c.join(circleId, admin, CircleRole.ADMIN);
   await c.join(circleId, member);
   await c.join(circleId, target);
+  const { invite } = await owner.circles.inviteMember({ circleId, userId: invitee.userId });
   if (options.deleted) await owner.circles.deleteCircle({ circleId });
   // No credential: a bearer header with no token in it.
   const anonymous = createClient(CircleService, c.h.as('').transport);
@@ -57,7 +68,14 @@ async function world(options: { deleted?: boolean } = {}): Promise<World> {
     outsider: outsider.circles,
     anonymous,
   };
-  return { circleId, target, client: (actor) => clients[actor], before: await c.snapshot() };
+  return {
+    circleId,
+    target,
+    guest,
+    inviteId: invite!.inviteId,
+    client: (actor) => clients[actor],
+    before: await c.snapshot(),
+  };
 }
 
 const intact = async (w: World) => assert.deepEqual(await c.snapshot(), w.before);
@@ -168,17 +186,44 @@ const rows = [
       }),
     { ...everyMember, ...outside },
   ),
+  row(
+    'inviteMember',
+    (cl, w) => cl.inviteMember({ circleId: w.circleId, userId: w.guest.userId }),
+    {
+      ...admins,
+      ...outside,
+    },
+  ),
+  row('listSentInvites', (cl, w) => cl.listSentInvites({ circleId: w.circleId }), {
+    ...admins,
+    ...outside,
+  }),
+  // Its inviter (the OWNER) or an ADMIN; anyone else learns nothing of it.
+  row('revokeInvite', (cl, w) => cl.revokeInvite({ inviteId: w.inviteId }), {
+    owner: 'ok',
+    admin: 'ok',
+    member: NotFound,
+    ...outside,
+  }),
+  // Only the invitee, who is none of the actors (their own path: invites.test.ts).
+  row('acceptInvite', (cl, w) => cl.acceptInvite({ inviteId: w.inviteId }), {
+    owner: NotFound,
+    admin: NotFound,
+    member: NotFound,
+    ...outside,
+  }),
+  row('declineInvite', (cl, w) => cl.declineInvite({ inviteId: w.inviteId }), {
+    owner: NotFound,
+    admin: NotFound,
+    member: NotFound,
+    ...outside,
+  }),
 ];
 
 accessMatrix(test, actors, rows);
 
 /** RPCs of the issue not built yet; each answers Unimplemented (checked below). */
 const NOT_BUILT = [
-  'inviteMember',
-  'revokeInvite',
-  'listSentInvites',
-  'acceptInvite',
-  'declineInvite',
   'createInviteLink',
   'updateInviteLink',
   'listInviteLinks',
@@ -209,11 +254,6 @@ test('the RPCs not built yet answer Unimplemented to a member', async () => {
   const circleId = await c.circle(owner);
   const id = circleId;
   const calls: Record<(typeof NOT_BUILT)[number], () => Promise<unknown>> = {
-    inviteMember: () => owner.circles.inviteMember({ circleId, userId: id }),
-    revokeInvite: () => owner.circles.revokeInvite({ inviteId: id }),
-    listSentInvites: () => owner.circles.listSentInvites({ circleId }),
-    acceptInvite: () => owner.circles.acceptInvite({ inviteId: id }),
-    declineInvite: () => owner.circles.declineInvite({ inviteId: id }),
     createInviteLink: () => owner.circles.createInviteLink({ circleId }),
     updateInviteLink: () =>
       owner.circles.updateInviteLink({ inviteLinkId: id, updateMask: { paths: ['max_uses'] } }),

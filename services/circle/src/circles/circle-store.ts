@@ -242,3 +242,17 @@ export async function deleteCircleRow(db: Kysely<CirclesDb>, circleId: string): 
   await db.deleteFrom('membership_versions').where('circle_id', '=', circleId).execute();
   await db.deleteFrom('circles').where('id', '=', circleId).execute();
 }
+
+/** The circles of `ids`, by id (one query). */
+export async function circlesByIds(
+  db: Kysely<CirclesDb>,
+  ids: readonly string[],
+): Promise<Map<string, CircleRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('circles')
+    .select(circleColumns)
+    .where('circles.id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}

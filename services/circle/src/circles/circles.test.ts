@@ -11,7 +11,7 @@ import {
 } from '@kith/gen/kith/circle/v1/types_pb.js';
 import { rejectsWith, violatedFields } from '@kith/testkit';
 // By path: the circle package does not depend on the auth service; its harness issues tokens.
-import { seedUser, startAuthHarness } from '../../../auth/src/testing/index.js';
+import { seedUser, startAuthHarness, startSession } from '../../../auth/src/testing/index.js';
 import type { AuthHarness } from '../../../auth/src/testing/index.js';
 import { startCircleHarness } from '../testing/circle-harness.js';
 import type { CircleHarness } from '../testing/circle-harness.js';
@@ -20,7 +20,11 @@ import { circleClients } from './internal-clients.js';
 
 let c: CircleHarness<AuthHarness>;
 beforeAll(async () => {
-  c = await startCircleHarness({ start: startAuthHarness, seed: (h) => seedUser(h) });
+  c = await startCircleHarness({
+    start: startAuthHarness,
+    seed: (h) => seedUser(h),
+    signIn: startSession,
+  });
 });
 afterAll(() => c?.stop());
 

@@ -21,6 +21,7 @@ import { requireCircle } from '../access.js';
 import type { CircleApp } from '../app.js';
 import { recordAudit } from '../audit/audit-store.js';
 import type { CircleDatabase, StoredRule } from '../db/schema.js';
+import { expireCircleInvites } from '../invites/invite-store.js';
 import { addMember, membershipVersions, versionsInCircles } from '../members/member-store.js';
 import { blockedEitherWay, summariesOf } from '../users/user-store.js';
 import { emitCircleUpdated } from './circle-events.js';
@@ -344,6 +345,8 @@ export async function deleteCircle(app: CircleApp, caller: SignedInCaller, circl
       lock: true,
     });
     const purgeAt = new Date(caller.now.getTime() + RESTORE_WINDOW_MS);
+    // Pending invites end with the deletion; a restore does not bring them back.
+    await expireCircleInvites(trx, circle.id, caller.now);
     const updated = await updateCircleRow(
       trx,
       circle.id,

@@ -21,6 +21,14 @@ import {
   updateCircle,
 } from './circles.js';
 import type { CircleClients } from './internal-clients.js';
+import {
+  acceptInvite,
+  declineInvite,
+  inviteMember,
+  listMyInvites,
+  listSentInvites,
+  revokeInvite,
+} from '../invites/invites.js';
 
 /**
  * Circles, members, roles and the audit log. Every RPC needs a signed-in caller; retries are
@@ -79,6 +87,25 @@ export function circleHandlers(
           paths: req.updateMask?.paths ?? [],
         }),
       };
+    },
+    async inviteMember(req, ctx) {
+      return { invite: await inviteMember(app, signedInCaller(app, ctx), req) };
+    },
+    async revokeInvite(req, ctx) {
+      return { invite: await revokeInvite(app, signedInCaller(app, ctx), req.inviteId) };
+    },
+    async acceptInvite(req, ctx) {
+      return { circle: await acceptInvite(app, signedInCaller(app, ctx), req.inviteId) };
+    },
+    async declineInvite(req, ctx) {
+      await declineInvite(app, signedInCaller(app, ctx), req.inviteId);
+      return {};
+    },
+    async listSentInvites(req, ctx) {
+      return listSentInvites(app, signedInCaller(app, ctx), req);
+    },
+    async listMyInvites(req, ctx) {
+      return listMyInvites(app, signedInCaller(app, ctx), req);
     },
     async listCircleAuditLog(req, ctx) {
       return listCircleAuditLog(app, signedInCaller(app, ctx), req);

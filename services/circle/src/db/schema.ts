@@ -95,6 +95,19 @@ export interface BlocksTable {
   version: string;
 }
 
+/** A direct invite (status: RequestStatus). */
+export interface InvitesTable {
+  id: string;
+  circle_id: string;
+  inviter_id: string;
+  invitee_id: string;
+  message: string;
+  status: number;
+  created_at: Date;
+  expires_at: Date;
+  decided_at: Date | null;
+}
+
 /** Every table of the circle schema. */
 export interface CircleDatabase {
   circles: CirclesTable;
@@ -103,4 +116,5 @@ export interface CircleDatabase {
   audit_log: AuditLogTable;
   users: UsersTable;
   blocks: BlocksTable;
+  invites: InvitesTable;
 }

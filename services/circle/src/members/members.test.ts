@@ -10,6 +10,7 @@ import {
   seedUser,
   signIn,
   startAuthHarness,
+  startSession,
 } from '../../../auth/src/testing/index.js';
 import type { AuthHarness } from '../../../auth/src/testing/index.js';
 import { startCircleHarness } from '../testing/circle-harness.js';
@@ -17,7 +18,11 @@ import type { CircleHarness, Person } from '../testing/circle-harness.js';
 
 let c: CircleHarness<AuthHarness>;
 beforeAll(async () => {
-  c = await startCircleHarness({ start: startAuthHarness, seed: (h) => seedUser(h) });
+  c = await startCircleHarness({
+    start: startAuthHarness,
+    seed: (h) => seedUser(h),
+    signIn: startSession,
+  });
 });
 afterAll(() => c?.stop());
 

@@ -48,6 +48,8 @@ export interface CircleHarness<H extends AuthHost = AuthHost> {
   app: CircleApp;
   /** A signed-in user whose profile circle knows. */
   person(): Promise<Person>;
+  /** `person` signed in again (a new session): for tests that move the clock past a token. */
+  session(person: Person): Promise<Person>;
   /** A circle `owner` creates through the API; its id. */
   circle(
     owner: Person,
@@ -84,6 +86,7 @@ export interface CircleHarness<H extends AuthHost = AuthHost> {
 export async function startCircleHarness<H extends AuthHost>(auth: {
   start(options: { modules: ServiceModule[] }): Promise<H>;
   seed(h: H): Promise<SeededAccount>;
+  signIn(h: H, account: { userId: string }): Promise<{ accessToken: string }>;
 }): Promise<CircleHarness<H>> {
   let app: CircleApp | undefined;
   const module = defineService<CircleDatabase>({
@@ -175,6 +178,14 @@ export async function startCircleHarness<H extends AuthHost>(auth: {
       return {
         ...account,
         circles: createClient(CircleService, h.as(account.accessToken).transport),
+      };
+    },
+    async session(person) {
+      const { accessToken } = await auth.signIn(h, person);
+      return {
+        ...person,
+        accessToken,
+        circles: createClient(CircleService, h.as(accessToken).transport),
       };
     },
     async circle(owner, request = {}) {

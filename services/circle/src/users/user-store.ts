@@ -107,3 +107,13 @@ export async function blockedEitherWay(
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** Whether circle knows the user (its profile was projected and not erased). */
+export async function userKnown(db: Kysely<UsersDb>, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('users')
+    .select('user_id')
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
