@@ -218,6 +218,15 @@ const rows = [
     member: NotFound,
     ...outside,
   }),
+  row('banMember', (cl, w) => cl.banMember({ circleId: w.circleId, userId: w.target.userId }), {
+    ...admins,
+    ...outside,
+  }),
+  row('unbanMember', (cl, w) => cl.unbanMember({ circleId: w.circleId, userId: w.guest.userId }), {
+    ...admins,
+    ...outside,
+  }),
+  row('listBans', (cl, w) => cl.listBans({ circleId: w.circleId }), { ...admins, ...outside }),
 ];
 
 accessMatrix(test, actors, rows);
@@ -233,9 +242,6 @@ const NOT_BUILT = [
   'listJoinRequests',
   'approveJoinRequest',
   'rejectJoinRequest',
-  'banMember',
-  'unbanMember',
-  'listBans',
   'hidePost',
   'unhidePost',
   'listHiddenPosts',
@@ -264,9 +270,6 @@ test('the RPCs not built yet answer Unimplemented to a member', async () => {
     listJoinRequests: () => owner.circles.listJoinRequests({ circleId }),
     approveJoinRequest: () => owner.circles.approveJoinRequest({ joinRequestId: id }),
     rejectJoinRequest: () => owner.circles.rejectJoinRequest({ joinRequestId: id }),
-    banMember: () => owner.circles.banMember({ circleId, userId: id }),
-    unbanMember: () => owner.circles.unbanMember({ circleId, userId: id }),
-    listBans: () => owner.circles.listBans({ circleId }),
     hidePost: () => owner.circles.hidePost({ circleId, postId: id, reason: 1 }),
     unhidePost: () => owner.circles.unhidePost({ circleId, postId: id }),
     listHiddenPosts: () => owner.circles.listHiddenPosts({ circleId }),

@@ -19,6 +19,7 @@ export const PERMISSIONS = {
   updateCircle: CircleRole.ADMIN,
   setRules: CircleRole.ADMIN,
   removeMember: CircleRole.ADMIN,
+  manageBans: CircleRole.ADMIN,
   manageInvites: CircleRole.ADMIN,
   readAuditLog: CircleRole.ADMIN,
   setMemberRole: CircleRole.OWNER,

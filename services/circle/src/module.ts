@@ -3,6 +3,7 @@ import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import { CircleAdminService } from '@kith/gen/kith/circle/v1/circle_admin_pb.js';
 import { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
 import { createCircleApp } from './app.js';
+import { liftExpiredBans } from './bans/bans.js';
 import type { CircleApp } from './app.js';
 import { circleHandlers } from './circles/handlers.js';
 import { circleClients } from './circles/internal-clients.js';
@@ -60,6 +61,8 @@ const apiKeyScopes = {
   [rpc('unhidePost')]: 'circles:write',
 } as const;
 
+/** How often bans past their end are lifted. */
+export const BAN_EXPIRY_EVERY_MS = 30_000;
 /** How often deleted circles past their restore window are purged. */
 export const PURGE_EVERY_MS = 60_000;
 
@@ -81,6 +84,14 @@ export function createCircleParts(
     handlers: [implement(CircleService, circleHandlers(app, clients))],
     consumers: usersFromUserEvents(),
     daemons: [
+      periodicDaemon({
+        name: 'circle-ban-expiry',
+        everyMs: BAN_EXPIRY_EVERY_MS,
+        run: async () => {
+          await liftExpiredBans(app);
+        },
+        onError: (err) => app.logger.error({ err }, 'ban expiry failed'),
+      }),
       periodicDaemon({
         name: 'circle-purge',
         everyMs: PURGE_EVERY_MS,

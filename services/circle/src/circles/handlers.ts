@@ -1,3 +1,4 @@
+import { durationMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
 import { signedInCaller } from '@kith/runtime';
@@ -21,6 +22,7 @@ import {
   updateCircle,
 } from './circles.js';
 import type { CircleClients } from './internal-clients.js';
+import { banMember, listBans, unbanMember } from '../bans/bans.js';
 import {
   acceptInvite,
   declineInvite,
@@ -106,6 +108,23 @@ export function circleHandlers(
     },
     async listMyInvites(req, ctx) {
       return listMyInvites(app, signedInCaller(app, ctx), req);
+    },
+    async banMember(req, ctx) {
+      const caller = signedInCaller(app, ctx);
+      const ban = await banMember(app, caller, {
+        circleId: req.circleId,
+        userId: req.userId,
+        reason: req.reason,
+        durationMs: req.duration ? durationMs(req.duration) : undefined,
+      });
+      return { ban };
+    },
+    async unbanMember(req, ctx) {
+      await unbanMember(app, signedInCaller(app, ctx), req);
+      return {};
+    },
+    async listBans(req, ctx) {
+      return listBans(app, signedInCaller(app, ctx), req);
     },
     async listCircleAuditLog(req, ctx) {
       return listCircleAuditLog(app, signedInCaller(app, ctx), req);

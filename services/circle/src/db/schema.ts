@@ -108,6 +108,16 @@ export interface InvitesTable {
   decided_at: Date | null;
 }
 
+/** A ban: the user cannot join by any path until it ends (expires_at null = permanent). */
+export interface BansTable {
+  circle_id: string;
+  user_id: string;
+  reason: string;
+  banned_by: string;
+  created_at: Date;
+  expires_at: Date | null;
+}
+
 /** Every table of the circle schema. */
 export interface CircleDatabase {
   circles: CirclesTable;
@@ -117,4 +127,5 @@ export interface CircleDatabase {
   users: UsersTable;
   blocks: BlocksTable;
   invites: InvitesTable;
+  bans: BansTable;
 }

@@ -14,6 +14,7 @@ import { uuidv7 } from 'uuidv7';
 import { rankOf, requireCircle } from '../access.js';
 import type { CircleApp } from '../app.js';
 import { recordAudit } from '../audit/audit-store.js';
+import { isBanned } from '../bans/ban-store.js';
 import { circleForMember, circlesByIds } from '../circles/circle-store.js';
 import type { CircleRow } from '../circles/circle-store.js';
 import { previewMessage } from '../circles/circle-view.js';
@@ -97,6 +98,9 @@ export async function inviteMember(
     }
     const found = await circleForMember(trx, req.circleId, req.userId, false);
     if (found?.membership) throw new FailedPreconditionError('the user is already a member');
+    if (await isBanned(trx, req.circleId, req.userId, now)) {
+      throw new FailedPreconditionError('the user is banned from this circle');
+    }
     let row = await pendingInvite(trx, req.circleId, req.userId, now);
     if (!row) {
       if ((await countPending(trx, req.circleId, now)) >= MAX_PENDING_INVITES) {
@@ -177,6 +181,9 @@ export async function acceptInvite(app: CircleApp, caller: SignedInCaller, invit
       // Joined meanwhile by another path: the invite is spent, the circle is theirs to read.
       await decideInvite(trx, inviteId, RequestStatus.ACCEPTED, now);
       return circleView(trx, circle, found.membership);
+    }
+    if (await isBanned(trx, circle.id, callerId, now)) {
+      throw new FailedPreconditionError('you are banned from this circle');
     }
     if (circle.member_count >= circle.member_cap) {
       throw new FailedPreconditionError('the circle is full');

@@ -1,4 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { requireRecentAuth } from '@kith/authn';
 import {
   FailedPreconditionError,
@@ -119,7 +120,7 @@ export async function leave(app: CircleApp, caller: SignedInCaller, circleId: st
  * The member `userId` an OWNER or ADMIN acts on: NotFound when not a member, InvalidArgument
  * for the caller themself, PermissionDenied unless the caller outranks them.
  */
-async function requireLowerMember(
+export async function requireLowerMember(
   trx: Kysely<CircleDatabase>,
   circleId: string,
   actor: MemberRow,
@@ -151,26 +152,56 @@ export async function removeMember(
       lock: true,
     });
     await requireLowerMember(trx, req.circleId, membership, req.userId);
-    const version = (await deleteMember(trx, req.circleId, req.userId))!;
-    await recordAudit(trx, {
+    await removeFromCircle(app, trx, {
       circleId: req.circleId,
-      action: AuditAction.MEMBER_REMOVED,
+      userId: req.userId,
       actorId: callerId,
-      targetId: req.userId,
-      details: req.reason ? { reason: req.reason } : {},
+      reason: req.reason,
       at: caller.now,
     });
-    await app.emit(trx, callerId, {
-      case: 'circleMemberRemoved',
-      value: {
-        circleId: req.circleId,
-        userId: req.userId,
-        removedByUserId: callerId,
-        banned: false,
-        reason: req.reason,
-        version,
-      },
-    });
+  });
+}
+
+/**
+ * Ends a membership an OWNER or ADMIN ended (RemoveMember, BanMember): the row, the audit
+ * entry (MEMBER_REMOVED, or MEMBER_BANNED with the ban's end) and circle.member_removed.
+ */
+export async function removeFromCircle(
+  app: CircleApp,
+  trx: Kysely<CircleDatabase>,
+  input: {
+    circleId: string;
+    userId: string;
+    actorId: string;
+    reason: string;
+    at: Date;
+    ban?: { expiresAt: Date | null };
+  },
+): Promise<void> {
+  const version = (await deleteMember(trx, input.circleId, input.userId))!;
+  const banExpiresAt = input.ban?.expiresAt ?? undefined;
+  await recordAudit(trx, {
+    circleId: input.circleId,
+    action: input.ban ? AuditAction.MEMBER_BANNED : AuditAction.MEMBER_REMOVED,
+    actorId: input.actorId,
+    targetId: input.userId,
+    details: {
+      ...(input.reason && { reason: input.reason }),
+      ...(banExpiresAt && { banExpiresAt: banExpiresAt.toISOString() }),
+    },
+    at: input.at,
+  });
+  await app.emit(trx, input.actorId, {
+    case: 'circleMemberRemoved',
+    value: {
+      circleId: input.circleId,
+      userId: input.userId,
+      removedByUserId: input.actorId,
+      banned: input.ban !== undefined,
+      reason: input.reason,
+      banExpiresAt: banExpiresAt ? timestampFromDate(banExpiresAt) : undefined,
+      version,
+    },
   });
 }
 
