@@ -16,11 +16,10 @@ import type { CircleApp } from '../app.js';
 import { recordAudit } from '../audit/audit-store.js';
 import { isBanned } from '../bans/ban-store.js';
 import { circleForMember, circlesByIds } from '../circles/circle-store.js';
-import type { CircleRow } from '../circles/circle-store.js';
 import { previewMessage } from '../circles/circle-view.js';
 import { circleView } from '../circles/circles.js';
 import type { CircleDatabase } from '../db/schema.js';
-import { addMember } from '../members/member-store.js';
+import { joinCircle, requireRoomFor } from '../members/join.js';
 import { blockedEitherWay, summariesOf, userKnown } from '../users/user-store.js';
 import {
   countPending,
@@ -182,65 +181,15 @@ export async function acceptInvite(app: CircleApp, caller: SignedInCaller, invit
       await decideInvite(trx, inviteId, RequestStatus.ACCEPTED, now);
       return circleView(trx, circle, found.membership);
     }
-    if (await isBanned(trx, circle.id, callerId, now)) {
-      throw new FailedPreconditionError('you are banned from this circle');
-    }
-    if (circle.member_count >= circle.member_cap) {
-      throw new FailedPreconditionError('the circle is full');
-    }
-    return join(app, trx, circle, {
+    await requireRoomFor(trx, circle, callerId, now);
+    await decideInvite(trx, inviteId, RequestStatus.ACCEPTED, now);
+    const joined = await joinCircle(app, trx, circle, {
       userId: callerId,
-      joinedVia: JoinVia.INVITE,
-      actorId: invite.inviter_id,
+      path: { via: JoinVia.INVITE, invitedBy: invite.inviter_id, inviteId },
       now,
-      inviteId,
     });
+    return circleView(trx, joined.circle, joined.membership);
   });
-}
-
-/** Adds `userId` as a MEMBER: the row, the audit entry, circle.member_joined; the new view. */
-async function join(
-  app: CircleApp,
-  trx: Kysely<CircleDatabase>,
-  circle: CircleRow,
-  input: { userId: string; joinedVia: JoinVia; actorId: string; now: Date; inviteId: string },
-) {
-  const membership = {
-    circle_id: circle.id,
-    user_id: input.userId,
-    role: CircleRole.MEMBER,
-    joined_via: input.joinedVia,
-    joined_at: input.now,
-    responder: false,
-    primary_contact: false,
-    quiet_hours_enabled: false,
-    quiet_start_minute: null,
-    quiet_end_minute: null,
-    quiet_time_zone: null,
-  };
-  const version = await addMember(trx, membership);
-  await decideInvite(trx, input.inviteId, RequestStatus.ACCEPTED, input.now);
-  await recordAudit(trx, {
-    circleId: circle.id,
-    action: AuditAction.MEMBER_JOINED,
-    actorId: input.actorId,
-    targetId: input.userId,
-    details: { joinedVia: input.joinedVia, inviteId: input.inviteId },
-    at: input.now,
-  });
-  await app.emit(trx, input.userId, {
-    case: 'circleMemberJoined',
-    value: {
-      circleId: circle.id,
-      userId: input.userId,
-      role: CircleRole.MEMBER,
-      joinedVia: input.joinedVia,
-      invitedByUserId: input.actorId,
-      version,
-    },
-  });
-  const updated = { ...circle, member_count: circle.member_count + 1 };
-  return circleView(trx, updated, membership);
 }
 
 /** DeclineInvite (the invitee; the inviter is not told). */
