@@ -3,7 +3,7 @@ import { afterAll, beforeAll, test } from 'vitest';
 import { Code, createClient } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
 import { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
-import { CircleRole } from '@kith/gen/kith/circle/v1/types_pb.js';
+import { CircleRole, JoinRule } from '@kith/gen/kith/circle/v1/types_pb.js';
 import { rpc } from '@kith/runtime';
 import { accessMatrix, accessRow, assertEveryIdMethodCovered, codeOf } from '@kith/testkit';
 import type { Answer } from '@kith/testkit';
@@ -39,12 +39,17 @@ interface World {
   guest: Person;
   /** A pending invite of the OWNER's, to a user who is none of the actors. */
   inviteId: string;
+  /** A working link of the OWNER's. */
+  inviteLinkId: string;
+  /** A pending join request of a user who is none of the actors. */
+  joinRequestId: string;
   client(actor: Actor): Circles;
   before: unknown;
 }
 
-async function world(options: { deleted?: boolean } = {}): Promise<World> {
-  const [owner, admin, member, outsider, target, guest, invitee] = [
+async function world(options: { deleted?: boolean; open?: boolean } = {}): Promise<World> {
+  const [owner, admin, member, outsider, target, guest, invitee, asker] = [
+    await c.person(),
     await c.person(),
     await c.person(),
     await c.person(),
@@ -53,11 +58,17 @@ async function world(options: { deleted?: boolean } = {}): Promise<World> {
     await c.person(),
     await c.person(),
   ];
-  const circleId = await c.circle(owner);
+  const circleId = await c.circle(
+    owner,
+    options.open ? { discoverable: true, joinRule: JoinRule.REQUEST } : {},
+  );
   await c.join(circleId, admin, CircleRole.ADMIN);
   await c.join(circleId, member);
   await c.join(circleId, target);
   const { invite } = await owner.circles.inviteMember({ circleId, userId: invitee.userId });
+  const { inviteLink } = await owner.circles.createInviteLink({ circleId, requireApproval: true });
+  const { result } = await asker.circles.joinByLink({ code: inviteLink!.code });
+  const joinRequest = result.case === 'joinRequest' ? result.value : undefined;
   if (options.deleted) await owner.circles.deleteCircle({ circleId });
   // No credential: a bearer header with no token in it.
   const anonymous = createClient(CircleService, c.h.as('').transport);
@@ -73,6 +84,8 @@ async function world(options: { deleted?: boolean } = {}): Promise<World> {
     target,
     guest,
     inviteId: invite!.inviteId,
+    inviteLinkId: inviteLink!.inviteLinkId,
+    joinRequestId: joinRequest!.joinRequestId,
     client: (actor) => clients[actor],
     before: await c.snapshot(),
   };
@@ -84,7 +97,7 @@ function row(
   name: Parameters<typeof rpc<typeof CircleService>>[1],
   call: (client: Circles, w: World) => Promise<unknown>,
   expect: Record<Actor, Answer>,
-  options: { deleted?: boolean } = {},
+  options: { deleted?: boolean; open?: boolean } = {},
 ) {
   return accessRow<Actor, World>({
     method: rpc(CircleService, name),
@@ -227,25 +240,70 @@ const rows = [
     ...outside,
   }),
   row('listBans', (cl, w) => cl.listBans({ circleId: w.circleId }), { ...admins, ...outside }),
+  row('createInviteLink', (cl, w) => cl.createInviteLink({ circleId: w.circleId }), {
+    ...admins,
+    ...outside,
+  }),
+  row('listInviteLinks', (cl, w) => cl.listInviteLinks({ circleId: w.circleId }), {
+    ...admins,
+    ...outside,
+  }),
+  row(
+    'updateInviteLink',
+    (cl, w) =>
+      cl.updateInviteLink({
+        inviteLinkId: w.inviteLinkId,
+        disabled: true,
+        updateMask: { paths: ['disabled'] },
+      }),
+    { ...admins, ...outside },
+  ),
+  row('revokeInviteLink', (cl, w) => cl.revokeInviteLink({ inviteLinkId: w.inviteLinkId }), {
+    ...admins,
+    ...outside,
+  }),
+  // A discoverable REQUEST circle: an outsider may ask; members already belong.
+  row(
+    'requestToJoin',
+    (cl, w) => cl.requestToJoin({ circleId: w.circleId }),
+    {
+      owner: FailedPrecondition,
+      admin: FailedPrecondition,
+      member: FailedPrecondition,
+      outsider: 'ok',
+      anonymous: Unauthenticated,
+    },
+    { open: true },
+  ),
+  row('listJoinRequests', (cl, w) => cl.listJoinRequests({ circleId: w.circleId }), {
+    ...admins,
+    ...outside,
+  }),
+  row('approveJoinRequest', (cl, w) => cl.approveJoinRequest({ joinRequestId: w.joinRequestId }), {
+    ...admins,
+    ...outside,
+  }),
+  row('rejectJoinRequest', (cl, w) => cl.rejectJoinRequest({ joinRequestId: w.joinRequestId }), {
+    ...admins,
+    ...outside,
+  }),
+  // Only its requester, who is none of the actors (their own path: requests.test.ts).
+  row(
+    'withdrawJoinRequest',
+    (cl, w) => cl.withdrawJoinRequest({ joinRequestId: w.joinRequestId }),
+    {
+      owner: NotFound,
+      admin: NotFound,
+      member: NotFound,
+      ...outside,
+    },
+  ),
 ];
 
 accessMatrix(test, actors, rows);
 
 /** RPCs of the issue not built yet; each answers Unimplemented (checked below). */
-const NOT_BUILT = [
-  'createInviteLink',
-  'updateInviteLink',
-  'listInviteLinks',
-  'revokeInviteLink',
-  'requestToJoin',
-  'withdrawJoinRequest',
-  'listJoinRequests',
-  'approveJoinRequest',
-  'rejectJoinRequest',
-  'hidePost',
-  'unhidePost',
-  'listHiddenPosts',
-] as const;
+const NOT_BUILT = ['hidePost', 'unhidePost', 'listHiddenPosts'] as const;
 
 test('every CircleService RPC that takes an id is in the matrix or not built yet', () => {
   assertEveryIdMethodCovered([CircleService], rows, {
@@ -260,16 +318,6 @@ test('the RPCs not built yet answer Unimplemented to a member', async () => {
   const circleId = await c.circle(owner);
   const id = circleId;
   const calls: Record<(typeof NOT_BUILT)[number], () => Promise<unknown>> = {
-    createInviteLink: () => owner.circles.createInviteLink({ circleId }),
-    updateInviteLink: () =>
-      owner.circles.updateInviteLink({ inviteLinkId: id, updateMask: { paths: ['max_uses'] } }),
-    listInviteLinks: () => owner.circles.listInviteLinks({ circleId }),
-    revokeInviteLink: () => owner.circles.revokeInviteLink({ inviteLinkId: id }),
-    requestToJoin: () => owner.circles.requestToJoin({ circleId }),
-    withdrawJoinRequest: () => owner.circles.withdrawJoinRequest({ joinRequestId: id }),
-    listJoinRequests: () => owner.circles.listJoinRequests({ circleId }),
-    approveJoinRequest: () => owner.circles.approveJoinRequest({ joinRequestId: id }),
-    rejectJoinRequest: () => owner.circles.rejectJoinRequest({ joinRequestId: id }),
     hidePost: () => owner.circles.hidePost({ circleId, postId: id, reason: 1 }),
     unhidePost: () => owner.circles.unhidePost({ circleId, postId: id }),
     listHiddenPosts: () => owner.circles.listHiddenPosts({ circleId }),

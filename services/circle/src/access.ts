@@ -21,6 +21,7 @@ export const PERMISSIONS = {
   removeMember: CircleRole.ADMIN,
   manageBans: CircleRole.ADMIN,
   manageInvites: CircleRole.ADMIN,
+  manageJoinRequests: CircleRole.ADMIN,
   readAuditLog: CircleRole.ADMIN,
   setMemberRole: CircleRole.OWNER,
   transferOwnership: CircleRole.OWNER,

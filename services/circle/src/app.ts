@@ -4,7 +4,9 @@ import type { Database, PageTokenCodec } from '@kith/db';
 import type { Logger } from '@kith/logging';
 import { recordEvent } from '@kith/runtime';
 import type { ConsumerSpec, Daemon, EventPayload, ServiceContext } from '@kith/runtime';
+import { envUrl, loadEnv } from '@kith/config';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import type { CircleDatabase } from './db/schema.js';
 
 /** Everything the circle handlers use, built once per process (the service's composition root). */
@@ -14,6 +16,8 @@ export interface CircleApp {
   clock: () => Date;
   logger: Logger;
   pageTokens: PageTokenCodec;
+  /** Where invite links point (`<base>/join/<code>`): the app that calls JoinByLink. */
+  linkBaseUrl: string;
   /** Records a domain event in the transaction (outbox). */
   emit(trx: Kysely<CircleDatabase>, actorId: string | null, payload: EventPayload): Promise<string>;
 }
@@ -25,9 +29,16 @@ export interface CircleAreaParts {
   daemons?: Daemon[];
 }
 
+/** The circle service's own settings. */
+export const circleEnvSchema = z.object({
+  CIRCLE_LINK_BASE_URL: envUrl({ protocols: ['http', 'https'] }).default('http://localhost:3000'),
+});
+
 export function createCircleApp(ctx: ServiceContext<CircleDatabase>): CircleApp {
   if (!ctx.database) throw new Error('circle needs its database');
+  const env = loadEnv(circleEnvSchema, ctx.env);
   return {
+    linkBaseUrl: env.CIRCLE_LINK_BASE_URL.replace(/\/+$/, ''),
     ctx,
     database: ctx.database,
     clock: ctx.clock,

@@ -88,7 +88,7 @@ test('no API key leaves, deletes, restores, transfers or sets a safety role', as
     await codeOf(circles.hidePost({ circleId, postId: circleId, reason: HideReason.SPAM })),
     Code.Unimplemented,
   );
-  assert.equal(await codeOf(circles.listInviteLinks({ circleId })), Code.Unimplemented);
+  assert.equal(await codeOf(circles.listInviteLinks({ circleId })), Code.NotFound);
 });
 
 test('CircleAdminService refuses everyone but admins, before validating the request', async () => {

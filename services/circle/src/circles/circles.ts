@@ -22,6 +22,7 @@ import type { CircleApp } from '../app.js';
 import { recordAudit } from '../audit/audit-store.js';
 import type { CircleDatabase, StoredRule } from '../db/schema.js';
 import { expireCircleInvites } from '../invites/invite-store.js';
+import { expireCircleJoinRequests, pendingJoinRequest } from '../requests/request-store.js';
 import { addMember, membershipVersions, versionsInCircles } from '../members/member-store.js';
 import { blockedEitherWay, summariesOf } from '../users/user-store.js';
 import { emitCircleUpdated } from './circle-events.js';
@@ -211,7 +212,11 @@ export async function getCircle(app: CircleApp, caller: SignedInCaller, circleId
   ) {
     throw new NotFoundError('circle not found');
   }
-  return { case: 'preview' as const, value: previewMessage(circle, { member: false }) };
+  const pending = await pendingJoinRequest(db, circle.id, callerId);
+  return {
+    case: 'preview' as const,
+    value: previewMessage(circle, { member: false, pendingJoinRequestId: pending?.id ?? '' }),
+  };
 }
 
 const UPDATABLE = [
@@ -347,6 +352,7 @@ export async function deleteCircle(app: CircleApp, caller: SignedInCaller, circl
     const purgeAt = new Date(caller.now.getTime() + RESTORE_WINDOW_MS);
     // Pending invites end with the deletion; a restore does not bring them back.
     await expireCircleInvites(trx, circle.id, caller.now);
+    await expireCircleJoinRequests(trx, circle.id, caller.now);
     const updated = await updateCircleRow(
       trx,
       circle.id,

@@ -24,6 +24,22 @@ import {
 import type { CircleClients } from './internal-clients.js';
 import { banMember, listBans, unbanMember } from '../bans/bans.js';
 import {
+  createInviteLink,
+  joinByLink,
+  listInviteLinks,
+  previewInviteLink,
+  revokeInviteLink,
+  updateInviteLink,
+} from '../links/links.js';
+import {
+  approveJoinRequest,
+  listJoinRequests,
+  listMyJoinRequests,
+  rejectJoinRequest,
+  requestToJoin,
+  withdrawJoinRequest,
+} from '../requests/requests.js';
+import {
   acceptInvite,
   declineInvite,
   inviteMember,
@@ -125,6 +141,59 @@ export function circleHandlers(
     },
     async listBans(req, ctx) {
       return listBans(app, signedInCaller(app, ctx), req);
+    },
+    async createInviteLink(req, ctx) {
+      const inviteLink = await createInviteLink(app, signedInCaller(app, ctx), {
+        circleId: req.circleId,
+        expiresInMs: req.expiresIn ? durationMs(req.expiresIn) : undefined,
+        maxUses: req.maxUses,
+        requireApproval: req.requireApproval,
+      });
+      return { inviteLink };
+    },
+    async updateInviteLink(req, ctx) {
+      const inviteLink = await updateInviteLink(app, signedInCaller(app, ctx), {
+        inviteLinkId: req.inviteLinkId,
+        expiresInMs: req.expiresIn ? durationMs(req.expiresIn) : undefined,
+        maxUses: req.maxUses,
+        requireApproval: req.requireApproval,
+        disabled: req.disabled,
+        paths: req.updateMask?.paths ?? [],
+      });
+      return { inviteLink };
+    },
+    async listInviteLinks(req, ctx) {
+      return listInviteLinks(app, signedInCaller(app, ctx), req);
+    },
+    async revokeInviteLink(req, ctx) {
+      await revokeInviteLink(app, signedInCaller(app, ctx), req.inviteLinkId);
+      return {};
+    },
+    async previewInviteLink(req, ctx) {
+      return previewInviteLink(app, signedInCaller(app, ctx), req.code);
+    },
+    async joinByLink(req, ctx) {
+      return { result: await joinByLink(app, signedInCaller(app, ctx), req) };
+    },
+    async requestToJoin(req, ctx) {
+      return { joinRequest: await requestToJoin(app, signedInCaller(app, ctx), req) };
+    },
+    async withdrawJoinRequest(req, ctx) {
+      await withdrawJoinRequest(app, signedInCaller(app, ctx), req.joinRequestId);
+      return {};
+    },
+    async listMyJoinRequests(req, ctx) {
+      return listMyJoinRequests(app, signedInCaller(app, ctx), req);
+    },
+    async listJoinRequests(req, ctx) {
+      return listJoinRequests(app, signedInCaller(app, ctx), req);
+    },
+    async approveJoinRequest(req, ctx) {
+      return { member: await approveJoinRequest(app, signedInCaller(app, ctx), req.joinRequestId) };
+    },
+    async rejectJoinRequest(req, ctx) {
+      await rejectJoinRequest(app, signedInCaller(app, ctx), req.joinRequestId);
+      return {};
     },
     async listCircleAuditLog(req, ctx) {
       return listCircleAuditLog(app, signedInCaller(app, ctx), req);

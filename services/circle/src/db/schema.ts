@@ -118,6 +118,33 @@ export interface BansTable {
   expires_at: Date | null;
 }
 
+/** A shareable invite link (max_uses 0 = unlimited; expires_at null = never). */
+export interface InviteLinksTable {
+  id: string;
+  circle_id: string;
+  code: string;
+  created_by: string;
+  created_at: Date;
+  expires_at: Date | null;
+  max_uses: number;
+  use_count: number;
+  require_approval: boolean;
+  disabled: boolean;
+  revoked_at: Date | null;
+}
+
+/** A request to join (status: RequestStatus). */
+export interface JoinRequestsTable {
+  id: string;
+  circle_id: string;
+  requester_id: string;
+  message: string;
+  invite_link_id: string | null;
+  status: number;
+  created_at: Date;
+  decided_at: Date | null;
+}
+
 /** Every table of the circle schema. */
 export interface CircleDatabase {
   circles: CirclesTable;
@@ -128,4 +155,6 @@ export interface CircleDatabase {
   blocks: BlocksTable;
   invites: InvitesTable;
   bans: BansTable;
+  invite_links: InviteLinksTable;
+  join_requests: JoinRequestsTable;
 }

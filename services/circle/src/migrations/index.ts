@@ -2,10 +2,12 @@ import type { MigrationSet } from '@kith/db';
 import { createCircles } from './20261204T1400_circles.js';
 import { createInvites } from './20261204T1500_invites.js';
 import { createBans } from './20261204T1530_bans.js';
+import { createLinksAndRequests } from './20261204T1600_links_requests.js';
 
 /** The circle service's own migrations, in order (platform tables come first). */
 export const circleMigrations: MigrationSet = {
   '20261204T1400_circles': createCircles,
   '20261204T1500_invites': createInvites,
   '20261204T1530_bans': createBans,
+  '20261204T1600_links_requests': createLinksAndRequests,
 };
