@@ -3,8 +3,10 @@ import type { PageTokenCodec } from '@kith/db';
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { CircleDatabase, CirclesTable, MembersTable, StoredRule } from '../db/schema.js';
+import { searchColumns } from '../search/search-text.js';
 
-export type CircleRow = Selectable<CirclesTable>;
+/** A circle as read (its search columns are search's alone). */
+export type CircleRow = Omit<Selectable<CirclesTable>, 'search_name' | 'search_text'>;
 export type MemberRow = Selectable<MembersTable>;
 /** The stores take the whole schema: one service, one schema. */
 export type CirclesDb = CircleDatabase;
@@ -105,6 +107,7 @@ export async function insertCircle(
     // addMember counts the owner in, as every member after them.
     .values({
       ...row,
+      ...searchColumns(row.name, row.description),
       member_count: 0,
       rules: JSON.stringify(row.rules),
       deleted_at: null,
@@ -151,7 +154,11 @@ export type CircleChanges = Partial<
     | 'owner_id'
     | 'deleted_at'
     | 'purge_at'
-  > & { rules: StoredRule[] }
+  > & {
+    rules: StoredRule[];
+    /** The name and description after the change, when either changes: the search columns. */
+    search: { name: string; description: string };
+  }
 >;
 
 /** Applies `changes`, bumps the circle's version (and the rules' when they change). */
@@ -161,11 +168,12 @@ export async function updateCircleRow(
   changes: CircleChanges,
   now: Date,
 ): Promise<CircleRow> {
-  const { rules, ...rest } = changes;
+  const { rules, search, ...rest } = changes;
   return db
     .updateTable('circles')
     .set({
       ...rest,
+      ...(search && searchColumns(search.name, search.description)),
       ...(rules !== undefined && {
         rules: JSON.stringify(rules),
         rules_version: sql<number>`rules_version + 1`,

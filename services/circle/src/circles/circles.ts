@@ -311,6 +311,12 @@ export async function updateCircle(
       }
       const changed = UPDATABLE.filter((field) => field in changes);
       if (changed.length === 0) return circleView(trx, circle, membership);
+      if (changes.name !== undefined || changes.description !== undefined) {
+        changes.search = {
+          name: changes.name ?? circle.name,
+          description: changes.description ?? circle.description,
+        };
+      }
       const updated = await updateCircleRow(trx, circle.id, changes, caller.now);
       await recordAudit(trx, {
         circleId: circle.id,

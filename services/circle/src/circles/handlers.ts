@@ -23,6 +23,7 @@ import {
 } from './circles.js';
 import type { CircleClients } from './internal-clients.js';
 import { banMember, listBans, unbanMember } from '../bans/bans.js';
+import { searchCircles } from '../search/search.js';
 import {
   createInviteLink,
   joinByLink,
@@ -194,6 +195,9 @@ export function circleHandlers(
     async rejectJoinRequest(req, ctx) {
       await rejectJoinRequest(app, signedInCaller(app, ctx), req.joinRequestId);
       return {};
+    },
+    async searchCircles(req, ctx) {
+      return searchCircles(app, signedInCaller(app, ctx), req);
     },
     async listCircleAuditLog(req, ctx) {
       return listCircleAuditLog(app, signedInCaller(app, ctx), req);

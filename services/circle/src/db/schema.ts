@@ -28,6 +28,9 @@ export interface CirclesTable {
   active_at: Date;
   deleted_at: Date | null;
   purge_at: Date | null;
+  /** Search: the name, and the name with the description, accents stripped, lower case. */
+  search_name: Generated<string>;
+  search_text: Generated<string>;
 }
 
 export interface MembersTable {
