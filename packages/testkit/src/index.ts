@@ -19,6 +19,7 @@ export {
 export type { ParameterMask } from './query-snapshots.js';
 export { manualClock } from './harness/manual-clock.js';
 export type { ManualClock } from './harness/manual-clock.js';
+export type { AuthHost, SeededAccount } from './harness/auth-host.js';
 export { freshIp } from './harness/client-address.js';
 export {
   codeOf,

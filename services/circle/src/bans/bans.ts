@@ -10,7 +10,7 @@ import type { CircleApp } from '../app.js';
 import { recordAudit } from '../audit/audit-store.js';
 import type { CircleDatabase } from '../db/schema.js';
 import { lockMember } from '../members/member-store.js';
-import { removeFromCircle, requireLowerMember } from '../members/members.js';
+import { removalDetails, removeFromCircle, requireLowerMember } from '../members/members.js';
 import { summariesOf, userKnown } from '../users/user-store.js';
 import { bansPage, deleteBan, expiredBans, upsertBan } from './ban-store.js';
 import type { BanRow } from './ban-store.js';
@@ -73,10 +73,7 @@ export async function banMember(
         action: AuditAction.MEMBER_BANNED,
         actorId: callerId,
         targetId: req.userId,
-        details: {
-          ...(req.reason && { reason: req.reason }),
-          ...(expiresAt && { banExpiresAt: expiresAt.toISOString() }),
-        },
+        details: removalDetails(req.reason, expiresAt),
         at: now,
       });
     }

@@ -23,7 +23,12 @@ import { recordAudit } from '../audit/audit-store.js';
 import type { CircleDatabase, StoredRule } from '../db/schema.js';
 import { expireCircleInvites } from '../invites/invite-store.js';
 import { expireCircleJoinRequests, pendingJoinRequest } from '../requests/request-store.js';
-import { addMember, membershipVersions, versionsInCircles } from '../members/member-store.js';
+import {
+  addMember,
+  membershipVersions,
+  newMembership,
+  versionsInCircles,
+} from '../members/member-store.js';
 import { blockedEitherWay, summariesOf } from '../users/user-store.js';
 import { emitCircleUpdated } from './circle-events.js';
 import { circleForMember, insertCircle, myCirclesPage, updateCircleRow } from './circle-store.js';
@@ -134,19 +139,7 @@ export async function createCircle(
         purge_at: null,
       };
       await insertCircle(trx, row);
-      const membership: MemberRow = {
-        circle_id: circleId,
-        user_id: ownerId,
-        role: CircleRole.OWNER,
-        joined_via: JoinVia.CREATED,
-        joined_at: now,
-        responder: false,
-        primary_contact: false,
-        quiet_hours_enabled: false,
-        quiet_start_minute: null,
-        quiet_end_minute: null,
-        quiet_time_zone: null,
-      };
+      const membership = newMembership(circleId, ownerId, CircleRole.OWNER, JoinVia.CREATED, now);
       const version = await addMember(trx, membership);
       await recordAudit(trx, {
         circleId,

@@ -6,7 +6,7 @@ import { recordAudit } from '../audit/audit-store.js';
 import { isBanned } from '../bans/ban-store.js';
 import type { CircleRow, MemberRow } from '../circles/circle-store.js';
 import type { CircleDatabase } from '../db/schema.js';
-import { addMember } from './member-store.js';
+import { addMember, newMembership } from './member-store.js';
 
 /**
  * Refuses a join the circle cannot take now: the user is banned, or the circle is full. The
@@ -43,19 +43,7 @@ export async function joinCircle(
   input: { userId: string; path: JoinPath; now: Date },
 ): Promise<{ membership: MemberRow; circle: CircleRow; version: bigint }> {
   const { path, now } = input;
-  const membership: MemberRow = {
-    circle_id: circle.id,
-    user_id: input.userId,
-    role: CircleRole.MEMBER,
-    joined_via: path.via,
-    joined_at: now,
-    responder: false,
-    primary_contact: false,
-    quiet_hours_enabled: false,
-    quiet_start_minute: null,
-    quiet_end_minute: null,
-    quiet_time_zone: null,
-  };
+  const membership = newMembership(circle.id, input.userId, CircleRole.MEMBER, path.via, now);
   const version = await addMember(trx, membership);
   const actorId =
     path.via === JoinVia.INVITE

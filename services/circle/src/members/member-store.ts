@@ -58,6 +58,29 @@ export async function versionsInCircles(
   return new Map(rows.map((r) => [r.circle_id, BigInt(r.version)]));
 }
 
+/** A new membership with every safety-role flag off (circle.member_joined says so). */
+export function newMembership(
+  circleId: string,
+  userId: string,
+  role: number,
+  joinedVia: number,
+  joinedAt: Date,
+): MemberRow {
+  return {
+    circle_id: circleId,
+    user_id: userId,
+    role,
+    joined_via: joinedVia,
+    joined_at: joinedAt,
+    responder: false,
+    primary_contact: false,
+    quiet_hours_enabled: false,
+    quiet_start_minute: null,
+    quiet_end_minute: null,
+    quiet_time_zone: null,
+  };
+}
+
 /**
  * Adds a member and counts them in; the caller holds the circle's row lock and has checked the
  * cap. Answers the membership's new version.

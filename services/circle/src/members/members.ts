@@ -162,6 +162,14 @@ export async function removeMember(
   });
 }
 
+/** The audit details of a removal or ban: the reason given and when a ban ends, if set. */
+export function removalDetails(reason: string, banExpiresAt: Date | null | undefined) {
+  return {
+    ...(reason && { reason }),
+    ...(banExpiresAt && { banExpiresAt: banExpiresAt.toISOString() }),
+  };
+}
+
 /**
  * Ends a membership an OWNER or ADMIN ended (RemoveMember, BanMember): the row, the audit
  * entry (MEMBER_REMOVED, or MEMBER_BANNED with the ban's end) and circle.member_removed.
@@ -185,10 +193,7 @@ export async function removeFromCircle(
     action: input.ban ? AuditAction.MEMBER_BANNED : AuditAction.MEMBER_REMOVED,
     actorId: input.actorId,
     targetId: input.userId,
-    details: {
-      ...(input.reason && { reason: input.reason }),
-      ...(banExpiresAt && { banExpiresAt: banExpiresAt.toISOString() }),
-    },
+    details: removalDetails(input.reason, banExpiresAt),
     at: input.at,
   });
   await app.emit(trx, input.actorId, {

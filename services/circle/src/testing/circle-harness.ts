@@ -4,7 +4,7 @@
 // stand-ins for moderation's content check and post's media holds, and reads of what the calls
 // left behind.
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
-import type { Client, Transport } from '@connectrpc/connect';
+import type { Client } from '@connectrpc/connect';
 import type { OutboxTables, Subscription } from '@kith/bus';
 import { withTables } from '@kith/db';
 import { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
@@ -19,25 +19,13 @@ import type { AttachMediaRequest, DetachMediaRequest } from '@kith/gen/kith/post
 import { decodeEvent, defineService, recordEvent, serveInternal } from '@kith/runtime';
 import type { EventPayload, ServiceModule } from '@kith/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { ManualClock } from '@kith/testkit';
+import type { AuthHost, SeededAccount } from '@kith/testkit';
 import type { CircleApp } from '../app.js';
 import type { CircleDatabase } from '../db/schema.js';
 import { addMember, setRole } from '../members/member-store.js';
 import { circleModule, createCircleParts } from '../module.js';
 
-/** What circle needs of auth's test harness (which a test file passes in). */
-export interface AuthHost {
-  clock: ManualClock;
-  as(token: string): { transport: Transport };
-  stop(): Promise<void>;
-}
-
-/** A signed-in account, as auth's `seedUser` makes one. */
-export interface SeededAccount {
-  userId: string;
-  username: string;
-  accessToken: string;
-}
+export type { AuthHost, SeededAccount };
 
 export interface Person extends SeededAccount {
   circles: Client<typeof CircleService>;

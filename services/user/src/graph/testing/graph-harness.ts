@@ -8,9 +8,8 @@ import { withTables } from '@kith/db';
 import type { Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
 import { decodeEvent, defineService } from '@kith/runtime';
-import type { Transport } from '@connectrpc/connect';
 import type { ServiceModule } from '@kith/runtime';
-import type { ManualClock } from '@kith/testkit';
+import type { AuthHost, SeededAccount } from '@kith/testkit';
 import type { UserApp } from '../../app.js';
 import type { UserDatabase } from '../../db/schema.js';
 import { createUserParts, userModule } from '../../module.js';
@@ -18,19 +17,7 @@ import { insertProfile } from '../../profiles/profile-store.js';
 import type { ProfilesDb } from '../../profiles/profile-store.js';
 import { graphDb } from '../graph-db.js';
 
-/** What the graph needs of auth's test harness (which a test file passes in: see below). */
-export interface AuthHost {
-  clock: ManualClock;
-  as(token: string): { transport: Transport };
-  stop(): Promise<void>;
-}
-
-/** A signed-in account, as auth's `seedUser` makes one. */
-export interface SeededAccount {
-  userId: string;
-  username: string;
-  accessToken: string;
-}
+export type { AuthHost, SeededAccount };
 
 export interface Member extends SeededAccount {
   user: Client<typeof UserService>;
