@@ -61,8 +61,7 @@ export interface CircleAccess {
 /**
  * The circle and the caller's membership when the caller may take `action` on it. NotFound for
  * an unknown circle, a non-member, and for everyone but its OWNER while it is deleted; the
- * OWNER of a deleted circle gets FailedPrecondition except for `restoreCircle` (and reads that
- * pass `allowDeleted`). PermissionDenied for a member below the action's role. `lock` takes the
+ * OWNER of a deleted circle gets FailedPrecondition except for `restoreCircle`. PermissionDenied for a member below the action's role. `lock` takes the
  * circle's row lock first, so membership changes of one circle run one after another.
  */
 export async function requireCircle(
@@ -70,14 +69,14 @@ export async function requireCircle(
   callerId: string,
   circleId: string,
   action: CircleAction,
-  options: { lock?: boolean; allowDeleted?: boolean } = {},
+  options: { lock?: boolean } = {},
 ): Promise<CircleAccess> {
   const found = await circleForMember(db, circleId, callerId, options.lock ?? false);
   if (!found?.membership) throw new NotFoundError('circle not found');
   const { circle, membership } = found;
   if (circle.deleted_at) {
     if (membership.role !== CircleRole.OWNER) throw new NotFoundError('circle not found');
-    if (action !== 'restoreCircle' && !options.allowDeleted) {
+    if (action !== 'restoreCircle') {
       throw new FailedPreconditionError('the circle is deleted; restore it first');
     }
   }

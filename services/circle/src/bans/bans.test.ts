@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
-import { AuditAction, CircleRole } from '@kith/gen/kith/circle/v1/types_pb.js';
+import { AuditAction, CircleRole, JoinRule } from '@kith/gen/kith/circle/v1/types_pb.js';
 import { rejectsWith } from '@kith/testkit';
 // By path: the circle package does not depend on the auth service; its harness issues tokens.
 import { seedUser, startAuthHarness, startSession } from '../../../auth/src/testing/index.js';
@@ -53,6 +53,15 @@ test('a banned member is removed and cannot come back by invite until the ban is
   assert.deepEqual((await ana.circles.listBans({ circleId })).bans, []);
   const { invite } = await ana.circles.inviteMember({ circleId, userId: ben.userId });
   await ben.circles.acceptInvite({ inviteId: invite!.inviteId });
+});
+
+test('a discoverable circle shows no preview to a user it bans', async () => {
+  const ana = await c.person();
+  const ben = await c.person();
+  const circleId = await c.circle(ana, { discoverable: true, joinRule: JoinRule.REQUEST });
+  assert.equal((await ben.circles.getCircle({ circleId })).view.case, 'preview');
+  await ana.circles.banMember({ circleId, userId: ben.userId });
+  await rejectsWith(ben.circles.getCircle({ circleId }), Code.NotFound);
 });
 
 test('an invite sent before a pre-emptive ban cannot be accepted', async () => {

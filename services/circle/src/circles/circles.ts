@@ -20,6 +20,7 @@ import { uuidv7 } from 'uuidv7';
 import { requireCircle } from '../access.js';
 import type { CircleApp } from '../app.js';
 import { recordAudit } from '../audit/audit-store.js';
+import { isBanned } from '../bans/ban-store.js';
 import type { CircleDatabase, StoredRule } from '../db/schema.js';
 import { expireCircleInvites } from '../invites/invite-store.js';
 import { expireCircleJoinRequests, pendingJoinRequest } from '../requests/request-store.js';
@@ -182,8 +183,9 @@ export async function createCircle(
 
 /**
  * GetCircle: the circle with its rules for a member (its OWNER only while deleted); the preview
- * for a non-member when it is discoverable, visible (not deleted, not hidden by moderation) and
- * no block stands between the caller and its OWNER; NotFound otherwise.
+ * for a non-member when it is discoverable, visible (not deleted, not hidden by moderation), it
+ * does not ban the caller and no block stands between the caller and its OWNER; NotFound
+ * otherwise.
  */
 export async function getCircle(app: CircleApp, caller: SignedInCaller, circleId: string) {
   const db = app.database.db;
@@ -201,7 +203,8 @@ export async function getCircle(app: CircleApp, caller: SignedInCaller, circleId
     !circle.discoverable ||
     circle.deleted_at ||
     circle.moderation_state !== CircleModerationState.NONE ||
-    (await blockedEitherWay(db, circle.owner_id, callerId))
+    (await blockedEitherWay(db, circle.owner_id, callerId)) ||
+    (await isBanned(db, circle.id, callerId, caller.now))
   ) {
     throw new NotFoundError('circle not found');
   }
