@@ -24,12 +24,8 @@ import { isBanned } from '../bans/ban-store.js';
 import type { CircleDatabase, StoredRule } from '../db/schema.js';
 import { expireCircleInvites } from '../invites/invite-store.js';
 import { expireCircleJoinRequests, pendingJoinRequest } from '../requests/request-store.js';
-import {
-  addMember,
-  membershipVersions,
-  newMembership,
-  versionsInCircles,
-} from '../members/member-store.js';
+import { addMember, newMembership, versionsInCircles } from '../members/member-store.js';
+import { memberView } from '../members/member-view.js';
 import { blockedEitherWay, summariesOf } from '../users/user-store.js';
 import { emitCircleUpdated } from './circle-events.js';
 import { circleForMember, insertCircle, myCirclesPage, updateCircleRow } from './circle-store.js';
@@ -56,13 +52,7 @@ export async function circleView(
   membership: MemberRow,
   options: { withRules: boolean } = { withRules: true },
 ): Promise<CircleMessage> {
-  const userId = membership.user_id;
-  const [summaries, versions] = await Promise.all([
-    summariesOf(trx, [userId]),
-    membershipVersions(trx, row.id, [userId]),
-  ]);
-  const member = memberMessage(membership, summaries.get(userId)!, versions.get(userId) ?? 0n);
-  return circleMessage(row, member, options);
+  return circleMessage(row, await memberView(trx, membership), options);
 }
 
 /** Name and description pass moderation's pre-publication check (scope CIRCLE; fails open). */

@@ -26,20 +26,19 @@ export async function nextMembershipVersion(
   return BigInt(row.version);
 }
 
-/** The current membership versions of `userIds` in the circle. */
-export async function membershipVersions(
+/** The membership's current version (0 when it never existed). */
+export async function membershipVersion(
   db: Kysely<MembersDb>,
   circleId: string,
-  userIds: readonly string[],
-): Promise<Map<string, bigint>> {
-  if (userIds.length === 0) return new Map();
-  const rows = await db
+  userId: string,
+): Promise<bigint> {
+  const row = await db
     .selectFrom('membership_versions')
-    .select(['user_id', 'version'])
+    .select('version')
     .where('circle_id', '=', circleId)
-    .where('user_id', 'in', [...userIds])
-    .execute();
-  return new Map(rows.map((r) => [r.user_id, BigInt(r.version)]));
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return BigInt(row?.version ?? 0);
 }
 
 /** `userId`'s membership versions in each of `circleIds`, by circle (one query). */

@@ -20,15 +20,9 @@ import type { MemberRow } from '../circles/circle-store.js';
 import { circleView } from '../circles/circles.js';
 import { memberMessage } from '../circles/circle-view.js';
 import type { CircleDatabase } from '../db/schema.js';
-import { summariesOf, toUserSummary } from '../users/user-store.js';
-import {
-  deleteMember,
-  lockMember,
-  membersPage,
-  membershipVersions,
-  setRole,
-  setSafety,
-} from './member-store.js';
+import { toUserSummary } from '../users/user-store.js';
+import { memberView } from './member-view.js';
+import { deleteMember, lockMember, membersPage, setRole, setSafety } from './member-store.js';
 import type { SafetyChanges } from './member-store.js';
 
 type MemberMessage = MessageInitShape<typeof MemberSchema>;
@@ -68,25 +62,6 @@ export async function listMembers(
     ),
     nextPageToken: page.nextPageToken,
   };
-}
-
-/** A member as shown after a change to their membership. */
-async function memberView(
-  trx: Kysely<CircleDatabase>,
-  row: MemberRow,
-  version: bigint,
-): Promise<MemberMessage> {
-  const summaries = await summariesOf(trx, [row.user_id]);
-  return memberMessage(row, summaries.get(row.user_id)!, version);
-}
-
-/** A member as shown when a request changed nothing: at their current version. */
-async function unchangedMemberView(
-  trx: Kysely<CircleDatabase>,
-  row: MemberRow,
-): Promise<MemberMessage> {
-  const versions = await membershipVersions(trx, row.circle_id, [row.user_id]);
-  return memberView(trx, row, versions.get(row.user_id) ?? 0n);
 }
 
 /**
@@ -252,7 +227,7 @@ export async function setMemberRole(
     const target = await lockMember(trx, req.circleId, req.userId);
     if (!target) throw new NotFoundError('member not found');
     if (target.role === req.role) {
-      return unchangedMemberView(trx, target);
+      return memberView(trx, target);
     }
     const version = await changeRole(app, trx, {
       circleId: req.circleId,
@@ -380,7 +355,7 @@ export async function setMemberSafetyRole(
     const row = (await lockMember(trx, req.circleId, callerId))!;
     const changes = safetyChanges(row, req.safety, paths);
     if (Object.keys(changes).length === 0) {
-      return unchangedMemberView(trx, row);
+      return memberView(trx, row);
     }
     const { member, version } = await setSafety(trx, req.circleId, callerId, changes);
     const view = await memberView(trx, member, version);

@@ -18,10 +18,10 @@ import { recordAudit } from '../audit/audit-store.js';
 import { isBanned } from '../bans/ban-store.js';
 import { circleForMember, circlesByIds } from '../circles/circle-store.js';
 import type { CircleRow } from '../circles/circle-store.js';
-import { memberMessage, previewMessage } from '../circles/circle-view.js';
+import { previewMessage } from '../circles/circle-view.js';
 import type { CircleDatabase } from '../db/schema.js';
 import { joinCircle, requireRoomFor } from '../members/join.js';
-import { membershipVersions } from '../members/member-store.js';
+import { memberView } from '../members/member-view.js';
 import { blockedEitherWay, summariesOf } from '../users/user-store.js';
 import {
   circleRequestsPage,
@@ -265,15 +265,7 @@ export async function approveJoinRequest(
     await decideJoinRequest(trx, joinRequestId, RequestStatus.ACCEPTED, now);
     if (already?.membership) {
       // Joined meanwhile by another path.
-      const [people, versions] = await Promise.all([
-        summariesOf(trx, [row.requester_id]),
-        membershipVersions(trx, circle.id, [row.requester_id]),
-      ]);
-      return memberMessage(
-        already.membership,
-        people.get(row.requester_id)!,
-        versions.get(row.requester_id) ?? 0n,
-      );
+      return memberView(trx, already.membership);
     }
     await requireRoomFor(trx, circle, row.requester_id, now);
     await recordAudit(trx, {
@@ -289,8 +281,7 @@ export async function approveJoinRequest(
       path: { via: JoinVia.JOIN_REQUEST, approvedBy: callerId, joinRequestId },
       now,
     });
-    const people = await summariesOf(trx, [row.requester_id]);
-    return memberMessage(joined.membership, people.get(row.requester_id)!, joined.version);
+    return memberView(trx, joined.membership, joined.version);
   });
 }
 
