@@ -172,6 +172,24 @@ export async function createCircle(
 }
 
 /**
+ * Whether a non-member may see the circle's preview (GetCircle) and ask to join it
+ * (RequestToJoin): it is discoverable, neither deleted nor hidden by moderation, and no block
+ * stands between the caller and its OWNER.
+ */
+export async function previewShownTo(
+  db: Kysely<CircleDatabase>,
+  circle: CircleRow,
+  callerId: string,
+): Promise<boolean> {
+  return (
+    circle.discoverable &&
+    !circle.deleted_at &&
+    circle.moderation_state === CircleModerationState.NONE &&
+    !(await blockedEitherWay(db, circle.owner_id, callerId))
+  );
+}
+
+/**
  * GetCircle: the circle with its rules for a member (its OWNER only while deleted); the preview
  * for a non-member when it is discoverable, visible (not deleted, not hidden by moderation), it
  * does not ban the caller and no block stands between the caller and its OWNER; NotFound
@@ -190,10 +208,7 @@ export async function getCircle(app: CircleApp, caller: SignedInCaller, circleId
     return { case: 'circle' as const, value: await circleView(db, circle, membership) };
   }
   if (
-    !circle.discoverable ||
-    circle.deleted_at ||
-    circle.moderation_state !== CircleModerationState.NONE ||
-    (await blockedEitherWay(db, circle.owner_id, callerId)) ||
+    !(await previewShownTo(db, circle, callerId)) ||
     (await isBanned(db, circle.id, callerId, caller.now))
   ) {
     throw new NotFoundError('circle not found');

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => c?.stop());
 
-/** A circle with its OWNER, two ADMINs and two MEMBERs, who joined in that order. */
+/** A circle with its OWNER, two ADMINs and two MEMBERs; after the OWNER, `member` joined first. */
 async function crew() {
   const owner = await c.person();
   const circleId = await c.circle(owner);

@@ -44,21 +44,7 @@ export async function listMembers(
   const page = await membersPage(db, { ...req, codec: app.pageTokens });
   return {
     members: page.items.map((row) =>
-      memberMessage(
-        row,
-        toUserSummary(
-          row.user_id,
-          row.username === null
-            ? undefined
-            : {
-                username: row.username,
-                display_name: row.display_name ?? '',
-                avatar_url: row.avatar_url ?? '',
-                locked: row.locked ?? false,
-              },
-        ),
-        BigInt(row.version ?? 0),
-      ),
+      memberMessage(row, toUserSummary(row.user_id, row), BigInt(row.version ?? 0)),
     ),
     nextPageToken: page.nextPageToken,
   };

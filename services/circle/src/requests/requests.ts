@@ -4,7 +4,6 @@ import { FailedPreconditionError, NotFoundError } from '@kith/errors';
 import type { JoinRequestSchema } from '@kith/gen/kith/circle/v1/types_pb.js';
 import {
   AuditAction,
-  CircleModerationState,
   JoinRule,
   JoinVia,
   RequestStatus,
@@ -22,7 +21,8 @@ import { previewMessage } from '../circles/circle-view.js';
 import type { CircleDatabase } from '../db/schema.js';
 import { joinCircle, requireRoomFor } from '../members/join.js';
 import { memberView } from '../members/member-view.js';
-import { blockedEitherWay, summariesOf } from '../users/user-store.js';
+import { previewShownTo } from '../circles/circles.js';
+import { summariesOf } from '../users/user-store.js';
 import {
   circleRequestsPage,
   countPendingJoinRequests,
@@ -149,14 +149,7 @@ export async function requestToJoin(
       if (circle.deleted_at) throw new NotFoundError('circle not found');
       throw new FailedPreconditionError('already a member');
     }
-    if (
-      !circle.discoverable ||
-      circle.deleted_at ||
-      circle.moderation_state !== CircleModerationState.NONE ||
-      (await blockedEitherWay(trx, circle.owner_id, callerId))
-    ) {
-      throw new NotFoundError('circle not found');
-    }
+    if (!(await previewShownTo(trx, circle, callerId))) throw new NotFoundError('circle not found');
     if (circle.join_rule !== JoinRule.REQUEST) {
       throw new FailedPreconditionError('this circle takes members by invitation only');
     }

@@ -34,7 +34,9 @@ export async function applyProfile(
 /** The summary of a user as circle shows it; a user not (yet) projected shows the id alone. */
 export function toUserSummary(
   userId: string,
-  row: Pick<UsersTable, 'username' | 'display_name' | 'avatar_url' | 'locked'> | undefined | null,
+  row:
+    | { [K in 'username' | 'display_name' | 'avatar_url' | 'locked']: UsersTable[K] | null }
+    | undefined,
 ): MessageInitShape<typeof UserSummarySchema> {
   return {
     userId,
