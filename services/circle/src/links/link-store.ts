@@ -58,6 +58,29 @@ export async function useLink(db: Kysely<LinksDb>, id: string): Promise<void> {
     .execute();
 }
 
+/** The links of a circle that admit anyone at `now` (linkWorks, in SQL). */
+function workingLinks(db: Kysely<LinksDb>, circleId: string, now: Date) {
+  return db
+    .selectFrom('invite_links')
+    .where('circle_id', '=', circleId)
+    .where('revoked_at', 'is', null)
+    .where('disabled', '=', false)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .where((eb) => eb.or([eb('max_uses', '=', 0), eb('use_count', '<', eb.ref('max_uses'))]));
+}
+
+/** How many of a circle's links work at `now`. */
+export async function countWorkingLinks(
+  db: Kysely<LinksDb>,
+  circleId: string,
+  now: Date,
+): Promise<number> {
+  const row = await workingLinks(db, circleId, now)
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** ListInviteLinks: newest first; only working ones unless `includeInactive`. */
 export function linksPage(
   db: Kysely<LinksDb>,
@@ -70,14 +93,9 @@ export function linksPage(
     codec: PageTokenCodec;
   },
 ) {
-  let query = db.selectFrom('invite_links').selectAll().where('circle_id', '=', input.circleId);
-  if (!input.includeInactive) {
-    query = query
-      .where('revoked_at', 'is', null)
-      .where('disabled', '=', false)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', input.now)]))
-      .where((eb) => eb.or([eb('max_uses', '=', 0), eb('use_count', '<', eb.ref('max_uses'))]));
-  }
+  const query = input.includeInactive
+    ? db.selectFrom('invite_links').selectAll().where('circle_id', '=', input.circleId)
+    : workingLinks(db, input.circleId, input.now).selectAll();
   return fetchPage(query, {
     columns: [{ ref: 'id', direction: 'desc' }],
     pageSize: input.pageSize,

@@ -17,7 +17,15 @@ import type { CircleDatabase } from '../db/schema.js';
 import { joinCircle, requireRoomFor } from '../members/join.js';
 import { fileJoinRequest, joinRequestMessages } from '../requests/requests.js';
 import { pendingJoinRequest } from '../requests/request-store.js';
-import { findLink, insertLink, linkWorks, linksPage, updateLink, useLink } from './link-store.js';
+import {
+  countWorkingLinks,
+  findLink,
+  insertLink,
+  linkWorks,
+  linksPage,
+  updateLink,
+  useLink,
+} from './link-store.js';
 import type { LinkChanges, LinkRow } from './link-store.js';
 
 /** Working links one circle may have at once. */
@@ -57,15 +65,7 @@ export async function createInviteLink(
   const now = caller.now;
   return app.database.transaction(async (trx) => {
     await requireCircle(trx, callerId, req.circleId, 'manageInvites', { lock: true });
-    const working = await linksPage(trx, {
-      circleId: req.circleId,
-      includeInactive: false,
-      now,
-      pageSize: MAX_LINKS,
-      pageToken: '',
-      codec: app.pageTokens,
-    });
-    if (working.items.length >= MAX_LINKS) {
+    if ((await countWorkingLinks(trx, req.circleId, now)) >= MAX_LINKS) {
       throw new FailedPreconditionError(
         `the circle has ${MAX_LINKS} working links; revoke some first`,
       );
