@@ -24,7 +24,7 @@ export {
   defaultBackoffMs,
   defaultMaxDeliver,
 } from './delivery.js';
-export { subjectMatches } from './subjects.js';
+export { isUuid, subjectMatches } from './subjects.js';
 export { createNatsBus } from './nats/nats-bus.js';
 export type { NatsBusOptions } from './nats/nats-bus.js';
 export { createLocalBus } from './local/local-bus.js';

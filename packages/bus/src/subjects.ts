@@ -10,6 +10,11 @@ export function assertDurableName(durable: string): void {
   }
 }
 
+/** Whether `value` is a UUID. Event payloads are not validated on the way in: consumers check ids. */
+export function isUuid(value: string): boolean {
+  return uuidPattern.test(value);
+}
+
 /** Ids double as inbox keys (uuid columns), so a malformed id must fail at publish time. */
 export function assertMessageId(id: string): void {
   if (!uuidPattern.test(id)) throw new Error(`message id ${JSON.stringify(id)} is not a UUID`);

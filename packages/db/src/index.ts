@@ -47,7 +47,13 @@ export {
   paginate,
   toPage,
 } from './pagination.js';
-export type { FetchPageOptions, KeysetColumn, Page, PaginateOptions } from './pagination.js';
+export type {
+  FetchPageOptions,
+  KeysetColumn,
+  Page,
+  PageSizes,
+  PaginateOptions,
+} from './pagination.js';
 export { createPollingLoop } from './polling-loop.js';
 export type { PollingLoop } from './polling-loop.js';
 export { appliedEdgeVersionMigrations, applyEdgeEvent } from './edge-versions.js';

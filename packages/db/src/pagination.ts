@@ -9,10 +9,24 @@ import {
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-/** 0 or unset means the default (20); anything above 100 is clamped (validation rejects it first). */
-export function normalizePageSize(size: number | undefined): number {
-  if (size === undefined || !Number.isFinite(size) || size <= 0) return DEFAULT_PAGE_SIZE;
-  return Math.min(Math.floor(size), MAX_PAGE_SIZE) || DEFAULT_PAGE_SIZE;
+/** A list's page sizes: public lists use 20 and 100; internal ones may allow more. */
+export interface PageSizes {
+  default: number;
+  max: number;
+}
+
+const PUBLIC_PAGE_SIZES: PageSizes = { default: DEFAULT_PAGE_SIZE, max: MAX_PAGE_SIZE };
+
+/**
+ * 0 or unset means the default (20); anything above the maximum (100) is clamped (validation
+ * rejects it first).
+ */
+export function normalizePageSize(
+  size: number | undefined,
+  sizes: PageSizes = PUBLIC_PAGE_SIZES,
+): number {
+  if (size === undefined || !Number.isFinite(size) || size <= 0) return sizes.default;
+  return Math.min(Math.floor(size), sizes.max) || sizes.default;
 }
 
 export interface KeysetColumn {
@@ -32,6 +46,8 @@ export interface PaginateOptions {
   pageSize: number;
   /** Where the previous page ended; undefined for the first page. */
   cursor?: PageCursor | undefined;
+  /** Default and maximum page size; the public ones (20, 100) when unset. */
+  sizes?: PageSizes;
 }
 
 function cursorValues(columns: readonly KeysetColumn[], cursor: PageCursor): CursorValue[] {
@@ -73,7 +89,7 @@ export function paginate<DB, TB extends keyof DB, O>(
   let q = query;
   if (cursor) q = q.where(afterCursor(columns, cursorValues(columns, cursor)));
   for (const column of columns) q = q.orderBy(sql.ref(column.ref), column.direction);
-  return q.limit(normalizePageSize(options.pageSize) + 1);
+  return q.limit(normalizePageSize(options.pageSize, options.sizes) + 1);
 }
 
 export interface Page<T> {
@@ -87,8 +103,9 @@ export function toPage<T>(
   rows: readonly T[],
   pageSize: number,
   cursorOf: (row: T) => PageCursor,
+  sizes?: PageSizes,
 ): Page<T> {
-  const size = normalizePageSize(pageSize);
+  const size = normalizePageSize(pageSize, sizes);
   const items = rows.slice(0, size);
   const last = items[items.length - 1];
   if (rows.length <= size || last === undefined) return { items };
@@ -100,6 +117,8 @@ export interface FetchPageOptions<O> {
   /** The request's page size (0 = default) and page token ('' = first page). */
   pageSize: number;
   pageToken: string;
+  /** Default and maximum page size; the public ones (20, 100) when unset. */
+  sizes?: PageSizes;
   codec: PageTokenCodec;
   /** The query the token may be replayed against: method, filters and caller. */
   binding: string;
@@ -122,11 +141,14 @@ export async function fetchPage<DB, TB extends keyof DB, O>(
     columns: options.columns,
     pageSize: options.pageSize,
     cursor,
+    sizes: options.sizes,
   }).execute();
-  const page = toPage(rows, options.pageSize, (row) => ({
-    keys: options.keysOf(row),
-    id: options.idOf(row),
-  }));
+  const page = toPage(
+    rows,
+    options.pageSize,
+    (row) => ({ keys: options.keysOf(row), id: options.idOf(row) }),
+    options.sizes,
+  );
   return {
     items: page.items,
     nextPageToken: page.nextCursor ? codec.encode(page.nextCursor, binding) : '',

@@ -27,7 +27,12 @@ export type { RunningKith, StartOptions } from './process.js';
 export { buildEmbeddedSeed } from './embedded-seed.js';
 export { exitIfPortInUse } from './start-failure.js';
 export { stopOnSignals } from './signals.js';
-export { internalClient, internalSubject, serveInternal } from './internal-rpc.js';
+export {
+  internalClient,
+  internalServiceDaemon,
+  internalSubject,
+  serveInternal,
+} from './internal-rpc.js';
 export type { InternalClient, InternalClientOptions, InternalImpl } from './internal-rpc.js';
 export { checkContentFailOpen, holdMedia, releaseMedia } from './content-guards.js';
 export type { MediaHold } from './content-guards.js';

@@ -4,7 +4,9 @@ import { createValidator } from '@bufbuild/protovalidate';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { BusNoRespondersError, BusTimeoutError } from '@kith/bus';
 import type { Bus, Subscription } from '@kith/bus';
+import { toConnectError } from '@kith/errors';
 import type { Logger } from '@kith/logging';
+import type { Daemon } from './module.js';
 
 /**
  * Internal request/reply between services (ADR 0006): each `<Domain>InternalService` method
@@ -93,14 +95,43 @@ export async function serveInternal<S extends DescService>(
           reply.set(body, 1);
           return reply;
         } catch (err) {
-          if (err instanceof ConnectError) return errorReply(err.code, err.rawMessage);
-          logger.error({ err, subject: request.subject }, 'internal request failed');
-          return errorReply(Code.Internal, 'internal error');
+          // Domain errors (NotFound, …) travel with their code, as a public RPC would answer;
+          // anything else is logged and answered Internal.
+          const answer = toConnectError(err);
+          if (answer.code === Code.Internal && !(err instanceof ConnectError)) {
+            logger.error({ err, subject: request.subject }, 'internal request failed');
+          }
+          return errorReply(answer.code, answer.rawMessage);
         }
       }),
     );
   }
   return subscriptions;
+}
+
+/**
+ * Serves an internal service (serveInternal) while the service runs: a daemon that subscribes
+ * at start and unsubscribes at stop.
+ */
+export function internalServiceDaemon<S extends DescService>(
+  name: string,
+  bus: Bus,
+  service: S,
+  impl: InternalImpl<S>,
+  logger: Logger,
+): Daemon {
+  let subscriptions: Subscription[] = [];
+  return {
+    name,
+    async start() {
+      subscriptions = await serveInternal(bus, service, impl, logger);
+    },
+    async stop() {
+      const stopping = subscriptions;
+      subscriptions = [];
+      await Promise.all(stopping.map((subscription) => subscription.stop()));
+    },
+  };
 }
 
 /** A typed caller of an internal service: one function per unary method. */

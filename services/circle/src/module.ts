@@ -1,4 +1,11 @@
-import { defineService, implement, periodicDaemon, rpc as rpcOf } from '@kith/runtime';
+import {
+  defineService,
+  exportBucketDir,
+  filesystemBlobStorage,
+  implement,
+  periodicDaemon,
+  rpc as rpcOf,
+} from '@kith/runtime';
 import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import { CircleAdminService } from '@kith/gen/kith/circle/v1/circle_admin_pb.js';
 import { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
@@ -9,6 +16,9 @@ import { circleHandlers } from './circles/handlers.js';
 import { circleClients } from './circles/internal-clients.js';
 import type { CircleClients } from './circles/internal-clients.js';
 import { purgeExpiredCircles } from './circles/purge.js';
+import { onUserErased } from './data/erase.js';
+import { onExportRequested } from './data/export.js';
+import { circleInternalService } from './internal/internal.js';
 import type { CircleDatabase } from './db/schema.js';
 import { circleMigrations } from './migrations/index.js';
 import { usersFromUserEvents } from './users/from-user-events.js';
@@ -82,8 +92,13 @@ export function createCircleParts(
   return {
     app,
     handlers: [implement(CircleService, circleHandlers(app, clients))],
-    consumers: usersFromUserEvents(),
+    consumers: [
+      ...usersFromUserEvents(),
+      onUserErased(app, clients),
+      onExportRequested(app, filesystemBlobStorage(exportBucketDir(ctx))),
+    ],
     daemons: [
+      circleInternalService(app),
       periodicDaemon({
         name: 'circle-ban-expiry',
         everyMs: BAN_EXPIRY_EVERY_MS,
@@ -106,9 +121,10 @@ export function createCircleParts(
 }
 
 /**
- * Circles, memberships, roles, safety roles and the circle audit log. Invitations, invite
- * links, join requests, bans, search, delegated moderation and the internal service are not
- * built yet: they answer Unimplemented.
+ * Circles, memberships, roles, safety roles, invitations, invite links, join requests, bans,
+ * search and the circle audit log; CircleInternalService on the bus; circle's part in the data
+ * sagas. Hiding posts (HidePost, UnhidePost, ListHiddenPosts) waits for the post service and
+ * answers Unimplemented.
  */
 export const circleModule = defineService<CircleDatabase>({
   name: 'circle',

@@ -1,3 +1,4 @@
+import { isUuid } from '@kith/bus';
 import { KithService } from '@kith/gen/kith/events/v1/data_events_pb.js';
 import type { BlobStorage, ConsumerSpec } from '@kith/runtime';
 import { decodeEvent, writeExportPart } from '@kith/runtime';
@@ -13,8 +14,6 @@ import {
   exportLinkedIdentities,
   exportSessions,
 } from './export-store.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * What auth holds about the user, one JSON document per category. Only the account's own rows
@@ -82,7 +81,7 @@ export function onExportRequested(app: AuthApp, blobs: BlobStorage): ConsumerSpe
       if (payload.case !== 'userExportRequested') return;
       const { userId, dataExportId } = payload.value;
       // Event payloads are not validated on the way in: a malformed id is ignored.
-      if (!UUID.test(userId) || !UUID.test(dataExportId)) return;
+      if (!isUuid(userId) || !isUuid(dataExportId)) return;
       const part = await writeExportPart(blobs, {
         dataExportId,
         service: KithService.AUTH,

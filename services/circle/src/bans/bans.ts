@@ -28,7 +28,7 @@ async function banMessages(
   return rows.map((row) => ({
     user: people.get(row.user_id),
     reason: row.reason,
-    bannedByUserId: row.banned_by,
+    bannedByUserId: row.banned_by ?? '',
     createdAt: timestampFromDate(row.created_at),
     expiresAt: row.expires_at ? timestampFromDate(row.expires_at) : undefined,
   }));

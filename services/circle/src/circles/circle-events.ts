@@ -7,7 +7,7 @@ import type { CircleRow } from './circle-store.js';
 export function emitCircleUpdated(
   app: CircleApp,
   trx: Kysely<CircleDatabase>,
-  actorId: string,
+  actorId: string | null,
   row: CircleRow,
   changedFields: string[],
 ): Promise<string> {

@@ -17,6 +17,7 @@ const circleColumns = [
   'circles.name',
   'circles.description',
   'circles.avatar_media_id',
+  'circles.avatar_owner_id',
   'circles.avatar_url',
   'circles.join_rule',
   'circles.member_cap',
@@ -147,6 +148,7 @@ export type CircleChanges = Partial<
     | 'name'
     | 'description'
     | 'avatar_media_id'
+    | 'avatar_owner_id'
     | 'avatar_url'
     | 'join_rule'
     | 'member_cap'
@@ -236,7 +238,7 @@ export async function myCirclesPage(
 export function nextPurgeable(db: Kysely<CirclesDb>, now: Date) {
   return db
     .selectFrom('circles')
-    .select(['id', 'owner_id', 'avatar_media_id', 'version'])
+    .select(['id', 'owner_id', 'avatar_media_id', 'avatar_owner_id', 'version'])
     .where('purge_at', '<=', now)
     .orderBy('purge_at')
     .limit(1)

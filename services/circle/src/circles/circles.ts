@@ -31,7 +31,7 @@ import { emitCircleUpdated } from './circle-events.js';
 import { circleForMember, insertCircle, myCirclesPage, updateCircleRow } from './circle-store.js';
 import type { CircleChanges, CircleRow, MemberRow } from './circle-store.js';
 import { circleMessage, memberMessage, previewMessage } from './circle-view.js';
-import { avatarHold } from './internal-clients.js';
+import { avatarHold, releaseAvatarOnCommit } from './internal-clients.js';
 import type { CircleClients } from './internal-clients.js';
 import { requirePlainText } from './text.js';
 
@@ -114,6 +114,7 @@ export async function createCircle(
         name: req.name,
         description: req.description,
         avatar_media_id: avatar?.mediaId ?? null,
+        avatar_owner_id: avatar ? ownerId : null,
         avatar_url: avatar?.url ?? '',
         join_rule: req.joinRule,
         member_cap: req.memberCap || DEFAULT_MEMBER_CAP,
@@ -308,6 +309,7 @@ export async function updateCircle(
           throw new AbortedError('the circle changed meanwhile; try again');
         }
         changes.avatar_media_id = newAvatar || null;
+        changes.avatar_owner_id = newAvatar ? callerId : null;
         changes.avatar_url = attached?.url ?? '';
       }
       const changed = UPDATABLE.filter((field) => field in changes);
@@ -327,11 +329,7 @@ export async function updateCircle(
         at: caller.now,
       });
       await emitCircleUpdated(app, trx, callerId, updated, [...changed]);
-      if (changes.avatar_media_id !== undefined && previous) {
-        trx.onCommit(() =>
-          releaseMedia(clients.post, app.logger, avatarHold(circle.owner_id, previous, circle.id)),
-        );
-      }
+      if (changes.avatar_media_id !== undefined) releaseAvatarOnCommit(app, clients, trx, circle);
       return circleView(trx, updated, membership);
     });
   } catch (err) {

@@ -1,15 +1,35 @@
-import { releaseMedia } from '@kith/runtime';
+import type { Trx } from '@kith/db';
 import type { CircleApp } from '../app.js';
+import type { CircleDatabase } from '../db/schema.js';
 import { deleteCircleRow, nextPurgeable } from './circle-store.js';
-import { avatarHold } from './internal-clients.js';
+import type { CircleRow } from './circle-store.js';
+import { releaseAvatarOnCommit } from './internal-clients.js';
 import type { CircleClients } from './internal-clients.js';
 
 const BATCH = 50;
 
 /**
- * Purges deleted circles whose restore window ended: the circle goes with its memberships and
- * audit log (circle.purged, which tells every consumer to drop the circle), and its avatar is
- * released. One batch per call, each circle in its own transaction; answers how many went.
+ * Deletes a circle for good, in the caller's transaction: its memberships and audit log go with
+ * it (circle.purged, which tells every consumer to drop the circle), and its avatar is released
+ * once the transaction commits. `row.version` is the circle's version before the purge.
+ */
+export async function purgeCircle(
+  app: CircleApp,
+  clients: CircleClients,
+  trx: Trx<CircleDatabase>,
+  row: Pick<CircleRow, 'id' | 'owner_id' | 'avatar_media_id' | 'avatar_owner_id' | 'version'>,
+): Promise<void> {
+  await deleteCircleRow(trx, row.id);
+  await app.emit(trx, null, {
+    case: 'circlePurged',
+    value: { circleId: row.id, version: BigInt(row.version) + 1n },
+  });
+  releaseAvatarOnCommit(app, clients, trx, row);
+}
+
+/**
+ * Purges deleted circles whose restore window ended (purgeCircle). One batch per call, each
+ * circle in its own transaction; answers how many went.
  */
 export async function purgeExpiredCircles(app: CircleApp, clients: CircleClients): Promise<number> {
   const now = app.clock();
@@ -18,17 +38,7 @@ export async function purgeExpiredCircles(app: CircleApp, clients: CircleClients
     const gone = await app.database.transaction(async (trx) => {
       const row = await nextPurgeable(trx, now);
       if (!row) return false;
-      await deleteCircleRow(trx, row.id);
-      await app.emit(trx, null, {
-        case: 'circlePurged',
-        value: { circleId: row.id, version: BigInt(row.version) + 1n },
-      });
-      const avatar = row.avatar_media_id;
-      if (avatar) {
-        trx.onCommit(() =>
-          releaseMedia(clients.post, app.logger, avatarHold(row.owner_id, avatar, row.id)),
-        );
-      }
+      await purgeCircle(app, clients, trx, row);
       return true;
     });
     if (!gone) break;

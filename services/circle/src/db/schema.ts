@@ -12,6 +12,8 @@ export interface CirclesTable {
   name: string;
   description: string;
   avatar_media_id: string | null;
+  /** Who uploaded the avatar: post holds it for them (set with avatar_media_id). */
+  avatar_owner_id: string | null;
   avatar_url: string;
   join_rule: number;
   member_cap: number;
@@ -116,7 +118,8 @@ export interface BansTable {
   circle_id: string;
   user_id: string;
   reason: string;
-  banned_by: string;
+  /** Null once the account that issued the ban is erased. */
+  banned_by: string | null;
   created_at: Date;
   expires_at: Date | null;
 }

@@ -16,7 +16,7 @@ import type { CircleApp } from '../app.js';
 import { recordAudit } from '../audit/audit-store.js';
 import { emitCircleUpdated } from '../circles/circle-events.js';
 import { updateCircleRow } from '../circles/circle-store.js';
-import type { MemberRow } from '../circles/circle-store.js';
+import type { CircleRow, MemberRow } from '../circles/circle-store.js';
 import { circleView } from '../circles/circles.js';
 import { memberMessage } from '../circles/circle-view.js';
 import type { CircleDatabase } from '../db/schema.js';
@@ -62,18 +62,32 @@ export async function leave(app: CircleApp, caller: SignedInCaller, circleId: st
     if (membership.role === CircleRole.OWNER) {
       throw new FailedPreconditionError('the owner transfers ownership before leaving');
     }
-    const version = (await deleteMember(trx, circleId, callerId))!;
-    await recordAudit(trx, {
-      circleId,
-      action: AuditAction.MEMBER_LEFT,
-      actorId: callerId,
-      targetId: callerId,
-      at: caller.now,
-    });
-    await app.emit(trx, callerId, {
-      case: 'circleMemberLeft',
-      value: { circleId, userId: callerId, version },
-    });
+    await memberLeaves(app, trx, { circleId, userId: callerId, actorId: callerId, at: caller.now });
+  });
+}
+
+/**
+ * The member `userId` leaves (Leave, or their account's erasure, when `actorId` is null): the
+ * row, the MEMBER_LEFT audit entry and circle.member_left. The caller holds the circle's lock.
+ */
+export async function memberLeaves(
+  app: CircleApp,
+  trx: Kysely<CircleDatabase>,
+  input: { circleId: string; userId: string; actorId: string | null; at: Date },
+): Promise<void> {
+  const { circleId, userId } = input;
+  const version = await deleteMember(trx, circleId, userId);
+  if (version === undefined) return;
+  await recordAudit(trx, {
+    circleId,
+    action: AuditAction.MEMBER_LEFT,
+    actorId: input.actorId,
+    targetId: userId,
+    at: input.at,
+  });
+  await app.emit(trx, input.actorId, {
+    case: 'circleMemberLeft',
+    value: { circleId, userId, version },
   });
 }
 
@@ -175,7 +189,7 @@ export async function removeFromCircle(
 async function changeRole(
   app: CircleApp,
   trx: Kysely<CircleDatabase>,
-  input: { circleId: string; actorId: string; target: MemberRow; role: number; at: Date },
+  input: { circleId: string; actorId: string | null; target: MemberRow; role: number; at: Date },
 ): Promise<bigint> {
   const { circleId, target, role } = input;
   const version = await setRole(trx, circleId, target.user_id, role);
@@ -227,6 +241,36 @@ export async function setMemberRole(
 }
 
 /**
+ * Ownership passes from the OWNER `from` to the member `to` (TransferOwnership, or the erasure
+ * of the OWNER's account, when `actorId` is null): `from` becomes ADMIN, then `to` OWNER
+ * (circle.role_changed for each, in that order), then circle.updated. The caller holds the
+ * circle's row lock. Answers the circle after the change.
+ */
+export async function handOverOwnership(
+  app: CircleApp,
+  trx: Kysely<CircleDatabase>,
+  input: { circleId: string; from: string; to: MemberRow; actorId: string | null; at: Date },
+): Promise<CircleRow> {
+  const { circleId, from, to, actorId, at } = input;
+  // The old owner steps down first: one OWNER at every moment (members_one_owner).
+  const oldOwnerVersion = await setRole(trx, circleId, from, CircleRole.ADMIN);
+  await app.emit(trx, actorId, {
+    case: 'circleRoleChanged',
+    value: {
+      circleId,
+      userId: from,
+      oldRole: CircleRole.OWNER,
+      newRole: CircleRole.ADMIN,
+      version: oldOwnerVersion,
+    },
+  });
+  await changeRole(app, trx, { circleId, actorId, target: to, role: CircleRole.OWNER, at });
+  const updated = await updateCircleRow(trx, circleId, { owner_id: to.user_id }, at);
+  await emitCircleUpdated(app, trx, actorId, updated, ['owner_id']);
+  return updated;
+}
+
+/**
  * TransferOwnership (OWNER): `newOwnerId` becomes OWNER and the caller ADMIN, in that order of
  * events (circle.role_changed for both, then circle.updated). Concurrent transfers run one after
  * another on the circle's lock: the second finds its caller no longer OWNER.
@@ -248,32 +292,13 @@ export async function transferOwnership(
     if (req.newOwnerId === callerId) return circleView(trx, circle, membership);
     const target = await lockMember(trx, req.circleId, req.newOwnerId);
     if (!target) throw new FailedPreconditionError('the new owner must be a member');
-    // The old owner steps down first: one OWNER at every moment (members_one_owner).
-    const oldOwnerVersion = await setRole(trx, req.circleId, callerId, CircleRole.ADMIN);
-    await app.emit(trx, callerId, {
-      case: 'circleRoleChanged',
-      value: {
-        circleId: req.circleId,
-        userId: callerId,
-        oldRole: CircleRole.OWNER,
-        newRole: CircleRole.ADMIN,
-        version: oldOwnerVersion,
-      },
-    });
-    await changeRole(app, trx, {
+    const updated = await handOverOwnership(app, trx, {
       circleId: req.circleId,
+      from: callerId,
+      to: target,
       actorId: callerId,
-      target,
-      role: CircleRole.OWNER,
       at: caller.now,
     });
-    const updated = await updateCircleRow(
-      trx,
-      req.circleId,
-      { owner_id: req.newOwnerId },
-      caller.now,
-    );
-    await emitCircleUpdated(app, trx, callerId, updated, ['owner_id']);
     return circleView(trx, updated, { ...membership, role: CircleRole.ADMIN });
   });
 }

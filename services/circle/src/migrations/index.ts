@@ -4,6 +4,7 @@ import { createInvites } from './20261204T1500_invites.js';
 import { createBans } from './20261204T1530_bans.js';
 import { createLinksAndRequests } from './20261204T1600_links_requests.js';
 import { addCircleSearch } from './20261204T1630_circle_search.js';
+import { prepareErasure } from './20261205T1000_erasure.js';
 
 /** The circle service's own migrations, in order (platform tables come first). */
 export const circleMigrations: MigrationSet = {
@@ -12,4 +13,5 @@ export const circleMigrations: MigrationSet = {
   '20261204T1530_bans': createBans,
   '20261204T1600_links_requests': createLinksAndRequests,
   '20261204T1630_circle_search': addCircleSearch,
+  '20261205T1000_erasure': prepareErasure,
 };

@@ -23,11 +23,15 @@ export const SAGA_SERVICES: readonly KithService[] = [
  * from each; a service that consumes neither must not be waited for, or every export fails
  * after 24 h and every erasure waits forever.
  *
- * Post, circle, support and moderation are not implemented yet: each one's own issue adds it
+ * Post, support and moderation are not implemented yet: each one's own issue adds it
  * here when its consumers land (services/embedded/src/data-participants.test.ts fails until
  * the list and the modules' consumers agree).
  */
-export const DATA_PARTICIPANTS: readonly KithService[] = [KithService.AUTH, KithService.USER];
+export const DATA_PARTICIPANTS: readonly KithService[] = [
+  KithService.AUTH,
+  KithService.USER,
+  KithService.CIRCLE,
+];
 
 export function exportPrefix(dataExportId: string): string {
   return `exports/${dataExportId}/`;
@@ -37,9 +41,5 @@ export function archiveObjectKey(dataExportId: string): string {
   return `exports/${dataExportId}/archive.zip`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Event payloads are not validated on the way in: a malformed id is ignored, never queried. */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+export { isUuid } from '@kith/bus';

@@ -13,15 +13,20 @@ import type { Manifest } from './archive.js';
 import { DELETION_GRACE_MS } from './deps.js';
 import { runErasurePass } from './erasure-saga.js';
 import { DATA_PARTICIPANTS } from './participants.js';
+// By path: the user package does not depend on the circle service; it runs here as deployed.
+import { circleModule } from '../../../circle/src/index.js';
 import { eventually, startLifecycleHarness } from './testing/harness.js';
 import type { LifecycleHarness } from './testing/harness.js';
 
-// The sagas as they run in a deployment today: only auth and the user service take part, and
-// nothing stands in for post, circle, support or moderation.
+// The sagas as they run in a deployment today: auth, the user service and circle take part, and
+// nothing stands in for post, support or moderation.
 
 let t: LifecycleHarness<AuthHarness>;
 beforeAll(async () => {
-  t = await startLifecycleHarness(startAuthHarness);
+  t = await startLifecycleHarness(startAuthHarness, {
+    participants: DATA_PARTICIPANTS,
+    modules: [circleModule],
+  });
 });
 afterAll(async () => {
   await t?.stop();
@@ -51,12 +56,16 @@ function keysOf(value: unknown): string[] {
   return [];
 }
 
-test('the sagas wait for auth and the user service only', () => {
-  assert.deepEqual(t.lifecycle.participants, [KithService.AUTH, KithService.USER]);
+test('the sagas wait for auth, the user service and circle only', () => {
+  assert.deepEqual(t.lifecycle.participants, [
+    KithService.AUTH,
+    KithService.USER,
+    KithService.CIRCLE,
+  ]);
   assert.equal(t.lifecycle.participants, DATA_PARTICIPANTS);
 });
 
-test("a data export is READY with only auth's and the user service's parts; auth's part holds the account's auth data and no secret", async () => {
+test("a data export is READY with only auth's, the user service's and circle's parts; auth's part holds the account's auth data and no secret", async () => {
   const user = await withProfile(await seedUser(t.h, { totp: true }));
   const key = await t.h.as(user.accessToken).auth.createApiKey({
     name: 'backup script',
@@ -86,7 +95,7 @@ test("a data export is READY with only auth's and the user service's parts; auth
   assert.equal(res.status, 200);
   const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
   const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as Manifest;
-  assert.deepEqual([...manifest.services].sort(), ['auth', 'user']);
+  assert.deepEqual([...manifest.services].sort(), ['auth', 'circle', 'user']);
 
   const auth = (category: string) => {
     const file = files[`auth/${category}.json`];
@@ -176,7 +185,7 @@ test("a data export is READY with only auth's and the user service's parts; auth
   }
 });
 
-test('an erasure finishes with only the acknowledgements of auth and the user service', async () => {
+test('an erasure finishes with only the acknowledgements of auth, the user service and circle', async () => {
   const user = await member();
   await (await as(user)).requestAccountDeletion({});
   t.h.clock.advance(DELETION_GRACE_MS + 1000);

@@ -1,4 +1,5 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { isUuid } from '@kith/bus';
 import { withTables } from '@kith/db';
 import { NotificationType } from '@kith/gen/kith/user/v1/notification_pb.js';
 import type { SupportInternalService } from '@kith/gen/kith/support/v1/internal_pb.js';
@@ -15,8 +16,6 @@ const INCIDENT_ALERTS = new Set<number>([
   NotificationType.CHECK_IN_MISSED,
   NotificationType.DURESS_ALERT,
 ]);
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * ConfirmPushDelivery: of the notifications named, the caller's own pushes; those that are
@@ -39,7 +38,7 @@ export async function confirmPushDelivery(
   for (const row of pushed) {
     // The notifications area names the subject by its oneof case (`incidentId`).
     const incidentId = row.data['incidentId'] ?? row.data['incident_id'];
-    if (INCIDENT_ALERTS.has(row.notification_type) && incidentId && UUID.test(incidentId)) {
+    if (INCIDENT_ALERTS.has(row.notification_type) && incidentId && isUuid(incidentId)) {
       incidents.add(incidentId.toLowerCase());
     }
   }

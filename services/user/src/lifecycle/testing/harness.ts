@@ -18,7 +18,7 @@ import type { UserDatabase } from '../../db/schema.js';
 import { zipJsonFiles, sha256Hex } from '../archive.js';
 import type { Lifecycle } from '../deps.js';
 import { createLifecycle } from '../parts.js';
-import { DATA_PARTICIPANTS, partObjectKey } from '../participants.js';
+import { partObjectKey } from '../participants.js';
 
 /**
  * What the lifecycle tests use of auth's harness (`startAuthHarness`, which the test files
@@ -41,16 +41,17 @@ export interface LifecycleHarness<H extends HostHarness = HostHarness> {
 }
 
 /**
- * Auth and the user service in one embedded process; the lifecycle built on the same app. The
- * sagas wait for DATA_PARTICIPANTS (auth and user) unless `participants` adds the services the
- * test stands in for (STAND_IN_PARTICIPANTS).
+ * Auth and the user service in one embedded process, with any other `modules`; the lifecycle
+ * built on the same app. The sagas wait for `participants`: the services that run here and
+ * those the test stands in for (STAND_IN_PARTICIPANTS). By default only auth and the user
+ * service, which always run here.
  */
 export async function startLifecycleHarness<H extends HostHarness>(
   startAuthHarness: (options: { modules: ServiceModule[] }) => Promise<H>,
-  options: { participants?: readonly KithService[] } = {},
+  options: { participants?: readonly KithService[]; modules?: ServiceModule[] } = {},
 ): Promise<LifecycleHarness<H>> {
   let app: UserApp | undefined;
-  const overrides = { participants: options.participants };
+  const overrides = { participants: options.participants ?? [KithService.AUTH, KithService.USER] };
   const module = defineService<UserDatabase>({
     ...userModule,
     create(ctx) {
@@ -59,7 +60,7 @@ export async function startLifecycleHarness<H extends HostHarness>(
       return parts;
     },
   });
-  const h = await startAuthHarness({ modules: [module] });
+  const h = await startAuthHarness({ modules: [module, ...(options.modules ?? [])] });
   if (!app) throw new Error('user app was not built');
   const built = app;
   return {
@@ -74,7 +75,7 @@ export async function startLifecycleHarness<H extends HostHarness>(
 
 /**
  * Publishes an event on the bus as another service would from its outbox: how the tests stand
- * in for the post, circle, support and moderation services, which do not exist yet.
+ * in for the post, circle, support and moderation services, which do not run here.
  */
 export async function publishAs(
   t: LifecycleHarness,
@@ -133,7 +134,7 @@ export async function publishPart(
   });
 }
 
-/** The services with no implementation yet, which the tests stand in for. */
+/** The services the lifecycle tests stand in for: none of them runs in this harness. */
 export const MISSING_SERVICES = [
   KithService.POST,
   KithService.CIRCLE,
@@ -146,7 +147,8 @@ export const MISSING_SERVICES = [
  * every service (pass as `participants` to startLifecycleHarness).
  */
 export const STAND_IN_PARTICIPANTS: readonly KithService[] = [
-  ...DATA_PARTICIPANTS,
+  KithService.AUTH,
+  KithService.USER,
   ...MISSING_SERVICES,
 ];
 
