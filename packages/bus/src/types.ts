@@ -79,6 +79,14 @@ export interface LiveSubscription {
   unsubscribe(): void;
 }
 
+export interface LiveOptions {
+  /**
+   * Called when the subscription may have missed messages: the connection to the broker
+   * dropped (NATS). Never on the local bus, whose publishes cannot be missed in its process.
+   */
+  onInterrupted?: () => void;
+}
+
 export interface Bus {
   /** Durable publish, deduplicated by `id` (or `dedupKey`). Resolves once stored. */
   publish(msg: BusMessage, options?: PublishOptions): Promise<void>;
@@ -93,7 +101,16 @@ export interface Bus {
   ): Promise<Subscription>;
   /** Fire-and-forget fan-out with no durability (realtime gateway). */
   publishLive(subject: string, data: Uint8Array): void;
-  subscribeLive(subject: string, callback: (msg: LiveMessage) => void): LiveSubscription;
+  /**
+   * Every message on `subject` from now on while subscribed, live ones and durable publishes
+   * alike (as a NATS core subscriber sees JetStream publishes), in publish order per publisher;
+   * nothing is replayed or redelivered. For in-memory views a process keeps of events.
+   */
+  subscribeLive(
+    subject: string,
+    callback: (msg: LiveMessage) => void,
+    options?: LiveOptions,
+  ): LiveSubscription;
   /** Dead-letter subject for a durable consumer. */
   deadLetterSubject(durable: string): string;
   ping(): Promise<void>;

@@ -17,6 +17,8 @@ export type {
   UpgradeHandler,
 } from './module.js';
 export { decodeEvent, eventType, recordEvent, EVENT_SCHEMA_VERSION } from './events.js';
+export { circleMemberships } from './circle-memberships.js';
+export type { CircleMemberships } from './circle-memberships.js';
 export type { EventPayload, NewEvent } from './events.js';
 export { migrationsFor } from './migrations.js';
 export { periodicDaemon } from './periodic-daemon.js';

@@ -54,6 +54,8 @@ export function createLocalBus<DB>(options: LocalBusOptions<DB>): Bus {
         store.insertMessage(withTables<LocalBusTables>(trx), msg, dedupKey),
       );
       events.emit('published', msg.subject);
+      // Live subscribers see durable publishes too, as NATS core subscribers do.
+      rpc.publishLive(msg.subject, msg.data);
     },
 
     async consume(consumeOptions) {

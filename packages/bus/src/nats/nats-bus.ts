@@ -62,6 +62,27 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
     throw err;
   }
 
+  // Live subscribers that must learn of a dropped connection (they may have missed messages),
+  // or of a slow consumer whose messages the client dropped.
+  const interruptListeners = new Set<() => void>();
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (
+        status.type !== 'disconnect' &&
+        status.type !== 'reconnect' &&
+        status.type !== 'slowConsumer'
+      )
+        continue;
+      for (const listener of interruptListeners) {
+        try {
+          listener();
+        } catch (err) {
+          logger.error({ err: errorMessage(err) }, 'live interruption listener threw');
+        }
+      }
+    }
+  })();
+
   const active = new Set<Subscription>();
   const track = (sub: Subscription): Subscription => {
     const wrapped: Subscription = {
@@ -178,7 +199,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
       nc.publish(subject, data);
     },
 
-    subscribeLive(subject, callback) {
+    subscribeLive(subject, callback, liveOptions) {
+      const interrupted = liveOptions?.onInterrupted;
+      if (interrupted) interruptListeners.add(interrupted);
       const sub = nc.subscribe(subject, {
         callback: (err, m) => {
           if (err) {
@@ -192,7 +215,12 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
           }
         },
       });
-      return { unsubscribe: () => sub.unsubscribe() };
+      return {
+        unsubscribe: () => {
+          if (interrupted) interruptListeners.delete(interrupted);
+          sub.unsubscribe();
+        },
+      };
     },
 
     deadLetterSubject,

@@ -287,6 +287,22 @@ export function runBusContract(name: string, factory: () => Promise<BusHarness |
       );
     });
 
+    test('a live subscriber sees durable publishes on its subjects from now on, in order', async () => {
+      const subject = events('watched');
+      await bus.publish(message(subject, 'before'));
+      const got: string[] = [];
+      const sub = bus.subscribeLive(subject, (m) => got.push(dec.decode(m.data)));
+      try {
+        // NATS: the subscription reaches the server before the publishes that follow.
+        await bus.ping();
+        for (const text of ['a', 'b', 'c']) await bus.publish(message(subject, text));
+        await waitFor(() => got.length >= 3, { what: 'three live deliveries' });
+      } finally {
+        sub.unsubscribe();
+      }
+      assert.deepEqual(got, ['a', 'b', 'c']);
+    });
+
     test('live messages reach matching subscribers until they unsubscribe', async () => {
       const live = `${harness?.ns}.live`;
       const got: string[] = [];
