@@ -1,49 +1,87 @@
-// Circle service costs in embedded mode (one process, PGlite, the local bus), each p50 / p99 of
-// one call at a time, in binary, after a warm-up, beside GetJwks (the trivial public read) timed
-// the same way in the same run:
+// Circle service costs, in embedded mode (one process, PGlite, the local bus) and in distributed
+// mode (auth, user and circle as their own processes over Postgres, NATS JetStream and Redis),
+// each p50 / p99 of one call at a time, in binary, after a warm-up, beside GetJwks (the trivial
+// public read) timed the same way in the same run:
 // 1. ListMyCircles for a member of 50 circles, all on one page.
 // 2. GetCircle by a member: the membership check every circle RPC starts with, and the view.
-//   pnpm bench:circle [-- --calls 600]
+// 3. The membership check other services make (post, support, the gateway): from the in-memory
+//    view of @kith/runtime circleMemberships (loaded, then kept by events), beside asking the
+//    circle service each time (CircleInternalService.GetMemberships over the bus).
+//   pnpm bench:circle [-- --mode embedded|distributed|both --calls 600 --checks 100000]
+// Distributed mode needs DATABASE_URL, NATS_URL and REDIS_URL (the local defaults otherwise) and
+// deletes the KITH_EVENTS stream of that NATS server first (user-setups.ts says why).
 import { parseArgs } from 'node:util';
 import { createClient } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
-import { startAuthHarness } from '@kith/auth-service/testing';
-import { circleModule } from '@kith/circle-service';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
+import { CircleInternalService } from '@kith/gen/kith/circle/v1/internal_pb.js';
 import { JoinRule } from '@kith/gen/kith/circle/v1/types_pb.js';
+import { createRootLogger } from '@kith/logging';
+import { circleMemberships, internalClient } from '@kith/runtime';
 import { benchArgs } from './args.js';
+import { distributedSetup, embeddedSetup } from './user-setups.js';
+import type { Setup } from './user-setups.js';
 
 const { values } = parseArgs({
   args: benchArgs(),
-  options: { calls: { type: 'string', default: '600' } },
+  options: {
+    mode: { type: 'string', default: 'both' },
+    calls: { type: 'string', default: '600' },
+    checks: { type: 'string', default: '100000' },
+  },
 });
 const calls = Number(values.calls);
+const checks = Number(values.checks);
+const modes = values.mode === 'both' ? ['embedded', 'distributed'] : [values.mode!];
+if (!modes.every((mode) => mode === 'embedded' || mode === 'distributed')) {
+  throw new Error('--mode is embedded, distributed or both');
+}
 
-// Real time: the latencies are wall-clock.
-const clock = { now: () => new Date(), advance() {}, set() {} };
-const h = await startAuthHarness({ modules: [circleModule], clock });
-try {
+const percentile = (sorted: ArrayLike<number>, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+/** p50 and p99 of `count` calls of `call`, one at a time, after a warm-up. */
+async function time(name: string, count: number, call: () => Promise<unknown>) {
+  for (let i = 0; i < Math.min(1000, Math.max(50, count / 100)); i++) await call();
+  const timings = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    await call();
+    timings[i] = performance.now() - start;
+  }
+  timings.sort();
+  return { name, p50: percentile(timings, 50), p99: percentile(timings, 99) };
+}
+
+async function measure(setup: Setup): Promise<string[]> {
   /** A client of `token` from its own address (the per-user and per-address limits apply). */
-  const clientOf = (token: string, ip: string) =>
+  const transportOf = (baseUrl: string, token: string, ip: string) =>
     createConnectTransport({
-      baseUrl: h.url,
+      baseUrl,
       httpVersion: '1.1',
       // The SDKs' wire format.
       useBinaryFormat: true,
       interceptors: [
         (next) => (req) => {
-          req.header.set('authorization', `Bearer ${token}`);
+          if (token) req.header.set('authorization', `Bearer ${token}`);
           req.header.set('x-forwarded-for', ip);
           return next(req);
         },
       ],
     });
+  const circlesAs = (token: string, ip: string) =>
+    createClient(CircleService, transportOf(setup.urlOf('circle'), token, ip));
+
   // One owner makes 50 circles; four readers join all of them by link, and the calls rotate
   // over the readers so no per-user limit is reached.
-  const owner = await h.signUp();
-  const ownerCircles = createClient(CircleService, clientOf(owner.accessToken, '10.9.1.1'));
+  const owner = await setup.signUp('10.9.1.1');
+  const readerAccounts = [];
+  for (let r = 0; r < 4; r++) readerAccounts.push(await setup.signUp(`10.9.2.${r}`));
+  // Circle learns of the accounts from user.profile_updated.
+  await setup.settle();
+  const ownerCircles = circlesAs(owner.accessToken, '10.9.1.1');
   const ids: string[] = [];
   const codes: string[] = [];
   for (let i = 0; i < 50; i++) {
@@ -57,45 +95,88 @@ try {
     codes.push(inviteLink!.code);
   }
   const readers: Client<typeof CircleService>[] = [];
-  for (let r = 0; r < 4; r++) {
-    const reader = await h.signUp();
-    const client = createClient(CircleService, clientOf(reader.accessToken, `10.9.2.${r}`));
+  for (const [r, account] of readerAccounts.entries()) {
+    const client = circlesAs(account.accessToken, `10.9.2.${r}`);
     for (const code of codes) await client.joinByLink({ code });
     readers.push(client);
   }
-  const auth = createClient(AuthService, clientOf('', '10.9.3.1'));
+  await setup.settle();
+  const auth = createClient(AuthService, transportOf(setup.authUrl, '', '10.9.3.1'));
   let turn = 0;
   const reader = () => readers[turn++ % readers.length]!;
 
-  const percentile = (sorted: number[], p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-  async function time(name: string, call: () => Promise<unknown>) {
-    for (let i = 0; i < 50; i++) await call(); // warm-up
-    const timings: number[] = [];
-    for (let i = 0; i < calls; i++) {
-      const start = performance.now();
-      await call();
-      timings.push(performance.now() - start);
-    }
-    timings.sort((a, b) => a - b);
-    return { name, p50: percentile(timings, 50), p99: percentile(timings, 99) };
-  }
-
   const rows = [
-    await time('GetJwks (trivial public read)', () => auth.getJwks({})),
-    await time('ListMyCircles, 50 circles', async () => {
+    await time('GetJwks (trivial public read)', calls, () => auth.getJwks({})),
+    await time('ListMyCircles, 50 circles', calls, async () => {
       const { circles: listed } = await reader().listMyCircles({ pageSize: 50 });
       if (listed.length !== 50) throw new Error(`listed ${listed.length} circles`);
     }),
-    await time('GetCircle as a member', () =>
+    await time('GetCircle as a member', calls, () =>
       reader().getCircle({ circleId: ids[Math.floor(Math.random() * ids.length)]! }),
     ),
   ];
-  const fmt = (n: number) => n.toFixed(2).padStart(8);
-  console.log(`\nembedded, ${calls} calls each, one at a time, Node ${process.version}\n`);
-  console.log('scenario                                p50 ms    p99 ms');
-  for (const r of rows) console.log(`${r.name.padEnd(36)} ${fmt(r.p50)}  ${fmt(r.p99)}`);
-  console.log('\ngoal: ListMyCircles p99 ≤ 5 ms for a member of 50 circles');
-} finally {
-  await h.stop();
+
+  // The membership check: each one a (circle, reader) pair of the 50 circles and four readers.
+  const internal = internalClient(setup.bus, CircleInternalService);
+  const view = circleMemberships({
+    bus: setup.bus,
+    circles: internal,
+    logger: createRootLogger({ level: 'silent' }),
+  });
+  const readerIds = readerAccounts.map((a) => a.userId);
+  for (const id of ids) await view.roleOf(id, readerIds[0]!); // loaded once per circle
+  let n = 0;
+  const pair = () => {
+    n += 1;
+    return [ids[n % ids.length]!, readerIds[n % readerIds.length]!] as const;
+  };
+  const checkRows = [
+    await time('view.roleOf (in-memory view)', checks, async () => {
+      const [circleId, userId] = pair();
+      if ((await view.roleOf(circleId, userId)) === undefined) throw new Error('not a member');
+    }),
+    await time('GetMemberships (request/reply)', calls, async () => {
+      const [circleId, userId] = pair();
+      const { memberships } = await internal.getMemberships({ userId, circleIds: [circleId] });
+      if (memberships.length !== 1) throw new Error('not a member');
+    }),
+  ];
+  view.stop();
+
+  const fmt = (x: number) => x.toFixed(2).padStart(8);
+  const [fromView, asked] = checkRows as [(typeof checkRows)[0], (typeof checkRows)[0]];
+  return [
+    `\n${setup.mode}, ${calls} calls each, one at a time, Node ${process.version}\n`,
+    'scenario                                p50 ms    p99 ms',
+    ...rows.map((r) => `${r.name.padEnd(36)} ${fmt(r.p50)}  ${fmt(r.p99)}`),
+    `\nmembership check, one at a time (${checks} from the view, ${calls} asked)\n`,
+    'scenario                                p50 µs    p99 µs',
+    ...checkRows.map((r) => `${r.name.padEnd(36)} ${fmt(r.p50 * 1000)}  ${fmt(r.p99 * 1000)}`),
+    `ratio asked / view at p99: ${(asked.p99 / fromView.p99).toFixed(0)}×`,
+  ];
 }
+
+const report: string[] = [];
+for (const mode of modes) {
+  const setup =
+    mode === 'embedded'
+      ? await embeddedSetup(['circle'])
+      : await distributedSetup(
+          {
+            databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+            natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+            redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+          },
+          ['circle'],
+        );
+  try {
+    report.push(...(await measure(setup)));
+  } finally {
+    await setup.stop();
+  }
+}
+report.push(
+  '\ngoals: ListMyCircles p99 ≤ 5 ms for a member of 50 circles;',
+  '       a membership check p99 ≤ 0.1 ms (100 µs) from a local projection',
+);
+console.log(report.join('\n'));

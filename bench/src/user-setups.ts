@@ -1,6 +1,7 @@
-// The two ways bench:user runs Kith: embedded (one process, PGlite, the local bus) and
-// distributed (auth and user each in their own process over Postgres, NATS JetStream and Redis,
-// as the Helm chart runs them). Both hand the scenarios the same things.
+// The two ways the service benches (bench:user, bench:circle) run Kith: embedded (one process,
+// PGlite, the local bus) and distributed (auth, user and any other service each in their own
+// process over Postgres, NATS JetStream and Redis, as the Helm chart runs them). Both hand the
+// scenarios the same things.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -18,6 +19,7 @@ import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { createRootLogger } from '@kith/logging';
 import { createTestDatabase, distributedEnv, freePort, waitFor } from '@kith/testkit';
 import { CONSENT, startAuthHarness, uniqueUser } from '@kith/auth-service/testing';
+import { circleModule } from '@kith/circle-service';
 import { userModule } from '@kith/user-service';
 import { sql } from 'kysely';
 
@@ -26,10 +28,17 @@ export interface BenchUser {
   accessToken: string;
 }
 
+/** The services a bench runs besides auth and user (which every bench needs). */
+export type ExtraService = 'circle';
+
 export interface Setup {
   mode: 'embedded' | 'distributed';
   authUrl: string;
   userUrl: string;
+  /** Where each service answers (embedded: one URL for all). */
+  urlOf(service: 'auth' | 'user' | ExtraService): string;
+  /** The bus, as a service of this deployment reaches it (internal requests, live events). */
+  bus: Bus;
   signUp(ip: string): Promise<BenchUser>;
   /** A durable consumer of every user event, as the gateway and the push worker have. */
   consumeUserEvents(durable: string, handler: (data: Uint8Array) => void): Promise<Subscription>;
@@ -41,10 +50,15 @@ export interface Setup {
   stop(): Promise<void>;
 }
 
-/** Unpublished outbox rows of both services, on any executor that reaches their schemas. */
-const unpublishedSql = sql<{ n: number }>`
-  select (select count(*) from auth.outbox where published_at is null)
-       + (select count(*) from "user".outbox where published_at is null) as n`;
+/** Unpublished outbox rows of the services, on any executor that reaches their schemas. */
+const unpublishedSql = (services: readonly string[]) =>
+  sql<{ n: number }>`select ${sql.join(
+    services.map(
+      (name) =>
+        sql`(select count(*) from ${sql.table(`${name}.outbox`)} where published_at is null)`,
+    ),
+    sql` + `,
+  )} as n`;
 
 /** Polls `backlog` until it is 0 on two reads in a row. */
 async function settleWhen(backlog: () => Promise<number>): Promise<void> {
@@ -66,15 +80,23 @@ const userEventsOn =
       handler: async (m) => handler(m.data),
     });
 
-export async function embeddedSetup(): Promise<Setup> {
+const modulesOf = { circle: circleModule } as const;
+
+export async function embeddedSetup(extra: readonly ExtraService[] = []): Promise<Setup> {
   // Real time: the latencies are wall-clock.
   const clock = { now: () => new Date(), advance() {}, set() {} };
-  const h = await startAuthHarness({ modules: [userModule], clock });
+  const h = await startAuthHarness({
+    modules: [userModule, ...extra.map((name) => modulesOf[name])],
+    clock,
+  });
   const bus = h.kith.contexts.get('user')!.bus;
+  const services = ['auth', 'user', ...extra];
   return {
     mode: 'embedded',
     authUrl: h.url,
     userUrl: h.url,
+    urlOf: () => h.url,
+    bus,
     // Register, the mailed link, login: profiles come from auth's events.
     signUp: (ip) => h.signUp({ ip }),
     consumeUserEvents: userEventsOn(bus),
@@ -82,7 +104,7 @@ export async function embeddedSetup(): Promise<Setup> {
     settle: () =>
       settleWhen(async () => {
         const { rows } = await sql<{ n: number }>`
-          select (${unpublishedSql})
+          select (${unpublishedSql(services)})
                + (select count(*) from bus.deliveries)
                + (select count(*) from bus.consumer_state
                   where cursor < (select coalesce(max(seq), 0) from bus.messages)) as n`.execute(
@@ -97,20 +119,25 @@ export async function embeddedSetup(): Promise<Setup> {
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
 /**
- * Auth and user as two processes (`services/<name>/src/main.ts serve`) over a database of their
- * own. It deletes the KITH_EVENTS stream first, as the distributed e2e test does: durable
+ * Auth, user and the `extra` services, each its own process (`services/<name>/src/main.ts
+ * serve`), over a database of their own. It deletes the KITH_EVENTS stream first, as the distributed e2e test does: durable
  * consumers left on the server by an earlier run would hand their old messages to this run's
  * fresh database. Run it on a machine whose NATS nothing else is using. Each process logs its
  * warnings and errors to <tmpdir>/kith-bench-<name>.log.
  */
-export async function distributedSetup(urls: {
-  databaseUrl: string;
-  natsUrl: string;
-  redisUrl: string;
-}): Promise<Setup> {
+export async function distributedSetup(
+  urls: {
+    databaseUrl: string;
+    natsUrl: string;
+    redisUrl: string;
+  },
+  extra: readonly ExtraService[] = [],
+): Promise<Setup> {
+  const services = ['auth', 'user', ...extra] as const;
   const database = await createTestDatabase(urls.databaseUrl, 'kith_bench');
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kith-bench-'));
-  const ports = { auth: await freePort(), user: await freePort() };
+  const ports: Record<string, number> = {};
+  for (const name of services) ports[name] = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...distributedEnv(database, { natsUrl: urls.natsUrl, redisUrl: urls.redisUrl }),
@@ -130,7 +157,7 @@ export async function distributedSetup(urls: {
 
   const children: ChildProcess[] = [];
   const main = (name: string) => path.join(repoRoot, `services/${name}/src/main.ts`);
-  for (const name of ['auth', 'user'] as const) {
+  for (const name of services) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', main(name), 'migrate'], {
       cwd: repoRoot,
       env,
@@ -138,7 +165,7 @@ export async function distributedSetup(urls: {
     });
     if (r.status !== 0) throw new Error(`${name} migrate failed: ${r.stderr}`);
   }
-  const start = async (name: 'auth' | 'user') => {
+  const start = async (name: string) => {
     // Warnings and errors of each process go to a log of its own, kept after the run.
     const log = await fs.open(path.join(os.tmpdir(), `kith-bench-${name}.log`), 'w');
     // KITH_BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it stops.
@@ -159,7 +186,11 @@ export async function distributedSetup(urls: {
     );
     return url;
   };
-  const [authUrl, userUrl] = await Promise.all([start('auth'), start('user')]);
+  const serviceUrls = Object.fromEntries(
+    await Promise.all(services.map(async (name) => [name, await start(name)] as const)),
+  );
+  const authUrl = serviceUrls.auth!;
+  const userUrl = serviceUrls.user!;
   const auth = createPostgresDatabase({ url: database.url, schema: 'auth', poolMax: 2 });
   const bus: Bus = await createNatsBus({
     servers: urls.natsUrl,
@@ -171,6 +202,8 @@ export async function distributedSetup(urls: {
     mode: 'distributed',
     authUrl,
     userUrl,
+    urlOf: (name) => serviceUrls[name]!,
+    bus,
     async signUp(ip) {
       const { email, username, password } = uniqueUser();
       const client = createClient(
@@ -198,7 +231,7 @@ export async function distributedSetup(urls: {
     consumeUserEvents: userEventsOn(bus),
     settle: () =>
       settleWhen(async () => {
-        const { rows } = await unpublishedSql.execute(auth.db);
+        const { rows } = await unpublishedSql(services).execute(auth.db);
         let pending = Number(rows[0]!.n);
         for await (const c of jsm.consumers.list('KITH_EVENTS')) {
           pending += c.num_pending + c.num_ack_pending;

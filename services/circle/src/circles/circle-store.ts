@@ -189,10 +189,10 @@ export async function updateCircleRow(
     .executeTakeFirstOrThrow();
 }
 
-/** A listed circle with the caller's membership. */
-export type MyCircleRow = CircleRow & { membership: MemberRow };
+/** A listed circle with the caller's membership and its version; lists carry no rules. */
+export type MyCircleRow = CircleRow & { membership: MemberRow; membershipVersion: bigint };
 
-/** ListMyCircles: the caller's circles, most recently active first. */
+/** ListMyCircles: the caller's circles, most recently active first (one statement). */
 export async function myCirclesPage(
   db: Kysely<CirclesDb>,
   input: {
@@ -206,8 +206,14 @@ export async function myCirclesPage(
   let query = db
     .selectFrom('members')
     .innerJoin('circles', 'circles.id', 'members.circle_id')
-    .select(circleColumns)
+    .leftJoin('membership_versions as v', (join) =>
+      join
+        .onRef('v.circle_id', '=', 'members.circle_id')
+        .onRef('v.user_id', '=', 'members.user_id'),
+    )
+    .select(circleColumns.filter((c) => c !== 'circles.rules'))
     .select(memberColumns)
+    .select('v.version as m_version')
     .where('members.user_id', '=', input.userId);
   // A deleted circle is its OWNER's alone, and only when asked for.
   query = input.includeDeleted
@@ -227,9 +233,14 @@ export async function myCirclesPage(
   });
   return {
     nextPageToken: page.nextPageToken,
-    items: page.items.map((row): MyCircleRow => {
+    items: page.items.map(({ m_version, ...row }): MyCircleRow => {
       const { circle, membership } = splitMember(row);
-      return { ...circle, membership: membership! };
+      return {
+        ...circle,
+        rules: [],
+        membership: membership!,
+        membershipVersion: BigInt(m_version ?? 0),
+      };
     }),
   };
 }

@@ -24,7 +24,7 @@ import { isBanned } from '../bans/ban-store.js';
 import type { CircleDatabase, StoredRule } from '../db/schema.js';
 import { expireCircleInvites } from '../invites/invite-store.js';
 import { expireCircleJoinRequests, pendingJoinRequest } from '../requests/request-store.js';
-import { addMember, newMembership, versionsInCircles } from '../members/member-store.js';
+import { addMember, newMembership } from '../members/member-store.js';
 import { memberView } from '../members/member-view.js';
 import { blockedEitherWay, summariesOf } from '../users/user-store.js';
 import { emitCircleUpdated } from './circle-events.js';
@@ -430,18 +430,10 @@ export async function listMyCircles(
   const db = app.database.db;
   const userId = caller.principal.userId;
   const page = await myCirclesPage(db, { userId, ...req, codec: app.pageTokens });
-  const [summaries, versions] = await Promise.all([
-    summariesOf(db, [userId]),
-    versionsInCircles(
-      db,
-      userId,
-      page.items.map((c) => c.id),
-    ),
-  ]);
-  const me = summaries.get(userId)!;
+  const me = (await summariesOf(db, [userId])).get(userId)!;
   return {
     circles: page.items.map((row) =>
-      circleMessage(row, memberMessage(row.membership, me, versions.get(row.id) ?? 0n), {
+      circleMessage(row, memberMessage(row.membership, me, row.membershipVersion), {
         withRules: false,
       }),
     ),

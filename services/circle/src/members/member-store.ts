@@ -41,22 +41,6 @@ export async function membershipVersion(
   return BigInt(row?.version ?? 0);
 }
 
-/** `userId`'s membership versions in each of `circleIds`, by circle (one query). */
-export async function versionsInCircles(
-  db: Kysely<MembersDb>,
-  userId: string,
-  circleIds: readonly string[],
-): Promise<Map<string, bigint>> {
-  if (circleIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('membership_versions')
-    .select(['circle_id', 'version'])
-    .where('user_id', '=', userId)
-    .where('circle_id', 'in', [...circleIds])
-    .execute();
-  return new Map(rows.map((r) => [r.circle_id, BigInt(r.version)]));
-}
-
 /** A new membership with every safety-role flag off (circle.member_joined says so). */
 export function newMembership(
   circleId: string,
