@@ -15,6 +15,7 @@ import type { CircleApp } from './app.js';
 import { circleHandlers } from './circles/handlers.js';
 import { circleClients } from './circles/internal-clients.js';
 import type { CircleClients } from './circles/internal-clients.js';
+import { circlesFromModeration } from './circles/moderation.js';
 import { purgeExpiredCircles } from './circles/purge.js';
 import { onUserErased } from './data/erase.js';
 import { onExportRequested } from './data/export.js';
@@ -94,6 +95,7 @@ export function createCircleParts(
     handlers: [implement(CircleService, circleHandlers(app, clients))],
     consumers: [
       ...usersFromUserEvents(),
+      circlesFromModeration(app),
       onUserErased(app, clients),
       onExportRequested(app, filesystemBlobStorage(exportBucketDir(ctx))),
     ],
@@ -122,8 +124,8 @@ export function createCircleParts(
 
 /**
  * Circles, memberships, roles, safety roles, invitations, invite links, join requests, bans,
- * search and the circle audit log; CircleInternalService on the bus; circle's part in the data
- * sagas. Hiding posts (HidePost, UnhidePost, ListHiddenPosts) waits for the post service and
+ * search and the circle audit log; platform moderation's actions; CircleInternalService on the
+ * bus; circle's part in the data sagas. Hiding posts (HidePost, UnhidePost, ListHiddenPosts) waits for the post service and
  * answers Unimplemented.
  */
 export const circleModule = defineService<CircleDatabase>({

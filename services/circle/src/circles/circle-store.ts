@@ -5,8 +5,11 @@ import { sql } from 'kysely';
 import type { CircleDatabase, CirclesTable, MembersTable, StoredRule } from '../db/schema.js';
 import { searchColumns } from '../search/search-text.js';
 
-/** A circle as read (its search columns are search's alone). */
-export type CircleRow = Omit<Selectable<CirclesTable>, 'search_name' | 'search_text'>;
+/** A circle as read (its search and moderation bookkeeping columns are theirs alone). */
+export type CircleRow = Omit<
+  Selectable<CirclesTable>,
+  'search_name' | 'search_text' | 'moderation_version' | 'removed_by_moderation'
+>;
 export type MemberRow = Selectable<MembersTable>;
 /** The stores take the whole schema: one service, one schema. */
 export type CirclesDb = CircleDatabase;

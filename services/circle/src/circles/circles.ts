@@ -345,40 +345,69 @@ export async function updateCircle(
 }
 
 /**
- * DeleteCircle (OWNER): soft. The circle disappears for every member at once; its OWNER can
- * restore it until purge_at. Publishes circle.deleted (reason OWNER).
+ * Deletes the circle softly, in the caller's transaction (which holds its lock): it disappears
+ * for every member at once and is purged at purge_at unless restored first; its pending invites
+ * and join requests end for good. Records CIRCLE_DELETED and publishes circle.deleted.
+ */
+export async function softDeleteCircle(
+  app: CircleApp,
+  trx: Kysely<CircleDatabase>,
+  circleId: string,
+  input: { actorId: string | null; reason: CircleDeletionReason; at: Date },
+): Promise<CircleRow> {
+  const { actorId, at } = input;
+  const purgeAt = new Date(at.getTime() + RESTORE_WINDOW_MS);
+  await expireCircleInvites(trx, circleId, at);
+  await expireCircleJoinRequests(trx, circleId, at);
+  const updated = await updateCircleRow(trx, circleId, { deleted_at: at, purge_at: purgeAt }, at);
+  await recordAudit(trx, { circleId, action: AuditAction.CIRCLE_DELETED, actorId, at });
+  await app.emit(trx, actorId, {
+    case: 'circleDeleted',
+    value: {
+      circleId,
+      deletedByUserId: actorId ?? '',
+      purgeAt: { seconds: BigInt(Math.floor(purgeAt.getTime() / 1000)), nanos: 0 },
+      version: BigInt(updated.version),
+      reason: input.reason,
+    },
+  });
+  return updated;
+}
+
+/**
+ * Brings a deleted circle back as it was, in the caller's transaction (which holds its lock):
+ * records CIRCLE_RESTORED and publishes circle.restored.
+ */
+export async function restoreCircleRow(
+  app: CircleApp,
+  trx: Kysely<CircleDatabase>,
+  circleId: string,
+  input: { actorId: string | null; at: Date },
+): Promise<CircleRow> {
+  const { actorId, at } = input;
+  const updated = await updateCircleRow(trx, circleId, { deleted_at: null, purge_at: null }, at);
+  await recordAudit(trx, { circleId, action: AuditAction.CIRCLE_RESTORED, actorId, at });
+  await app.emit(trx, actorId, {
+    case: 'circleRestored',
+    value: { circleId, restoredByUserId: actorId ?? '', version: BigInt(updated.version) },
+  });
+  return updated;
+}
+
+/**
+ * DeleteCircle (OWNER): soft (softDeleteCircle, reason OWNER); its OWNER can restore it until
+ * purge_at.
  */
 export async function deleteCircle(app: CircleApp, caller: SignedInCaller, circleId: string) {
   const callerId = caller.principal.userId;
   return app.database.transaction(async (trx) => {
-    const { circle, membership } = await requireCircle(trx, callerId, circleId, 'deleteCircle', {
+    const { membership } = await requireCircle(trx, callerId, circleId, 'deleteCircle', {
       lock: true,
     });
-    const purgeAt = new Date(caller.now.getTime() + RESTORE_WINDOW_MS);
-    // Pending invites end with the deletion; a restore does not bring them back.
-    await expireCircleInvites(trx, circle.id, caller.now);
-    await expireCircleJoinRequests(trx, circle.id, caller.now);
-    const updated = await updateCircleRow(
-      trx,
-      circle.id,
-      { deleted_at: caller.now, purge_at: purgeAt },
-      caller.now,
-    );
-    await recordAudit(trx, {
-      circleId,
-      action: AuditAction.CIRCLE_DELETED,
+    const updated = await softDeleteCircle(app, trx, circleId, {
       actorId: callerId,
+      reason: CircleDeletionReason.OWNER,
       at: caller.now,
-    });
-    await app.emit(trx, callerId, {
-      case: 'circleDeleted',
-      value: {
-        circleId,
-        deletedByUserId: callerId,
-        purgeAt: { seconds: BigInt(Math.floor(purgeAt.getTime() / 1000)), nanos: 0 },
-        version: BigInt(updated.version),
-        reason: CircleDeletionReason.OWNER,
-      },
     });
     return circleView(trx, updated, membership);
   });
@@ -401,21 +430,9 @@ export async function restoreCircle(app: CircleApp, caller: SignedInCaller, circ
         'the circle was removed by moderation; appeal to restore it',
       );
     }
-    const updated = await updateCircleRow(
-      trx,
-      circle.id,
-      { deleted_at: null, purge_at: null },
-      caller.now,
-    );
-    await recordAudit(trx, {
-      circleId,
-      action: AuditAction.CIRCLE_RESTORED,
+    const updated = await restoreCircleRow(app, trx, circleId, {
       actorId: callerId,
       at: caller.now,
-    });
-    await app.emit(trx, callerId, {
-      case: 'circleRestored',
-      value: { circleId, restoredByUserId: callerId, version: BigInt(updated.version) },
     });
     return circleView(trx, updated, membership);
   });

@@ -25,6 +25,10 @@ export interface CirclesTable {
   /** bigint: pg hands it back as a string. */
   version: Generated<string>;
   moderation_state: Generated<number>;
+  /** The moderation enforcement version applied last (bigint: a string). */
+  moderation_version: Generated<string>;
+  /** The circle is deleted because moderation removed it (a reversal restores it). */
+  removed_by_moderation: Generated<boolean>;
   created_at: Date;
   updated_at: Date;
   active_at: Date;

@@ -5,6 +5,7 @@ import { createBans } from './20261204T1530_bans.js';
 import { createLinksAndRequests } from './20261204T1600_links_requests.js';
 import { addCircleSearch } from './20261204T1630_circle_search.js';
 import { prepareErasure } from './20261205T1000_erasure.js';
+import { addCircleModeration } from './20261205T1100_moderation.js';
 
 /** The circle service's own migrations, in order (platform tables come first). */
 export const circleMigrations: MigrationSet = {
@@ -14,4 +15,5 @@ export const circleMigrations: MigrationSet = {
   '20261204T1600_links_requests': createLinksAndRequests,
   '20261204T1630_circle_search': addCircleSearch,
   '20261205T1000_erasure': prepareErasure,
+  '20261205T1100_moderation': addCircleModeration,
 };
