@@ -125,8 +125,8 @@ export function createCircleParts(
 /**
  * Circles, memberships, roles, safety roles, invitations, invite links, join requests, bans,
  * search and the circle audit log; platform moderation's actions; CircleInternalService on the
- * bus; circle's part in the data sagas. Hiding posts (HidePost, UnhidePost, ListHiddenPosts) waits for the post service and
- * answers Unimplemented.
+ * bus; circle's part in the data sagas. Hiding posts (HidePost, UnhidePost, ListHiddenPosts)
+ * waits for the post service and answers Unimplemented, and so does CircleAdminService.
  */
 export const circleModule = defineService<CircleDatabase>({
   name: 'circle',
