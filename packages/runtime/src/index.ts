@@ -49,3 +49,4 @@ export {
   zipJsonFiles,
 } from './export-bucket.js';
 export type { BlobStorage } from './export-bucket.js';
+export { exportPartConsumer } from './export-part.js';

@@ -1,7 +1,6 @@
-import { isUuid } from '@kith/bus';
 import { KithService } from '@kith/gen/kith/events/v1/data_events_pb.js';
 import type { BlobStorage, ConsumerSpec } from '@kith/runtime';
-import { decodeEvent, writeExportPart } from '@kith/runtime';
+import { exportPartConsumer } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { AuthApp } from '../app.js';
 import type { AuthDatabase } from '../db/schema.js';
@@ -66,33 +65,15 @@ export async function authDataOf(
   };
 }
 
-/**
- * `user.export_requested`: auth writes its part of the data export into the export bucket at
- * the saga's key and announces it with data.export_part_ready in the same transaction
- * (data_events.proto step 2). A redelivery writes the same part again; the user service keeps
- * the part announced first, and the bytes are the same but for what changed in between.
- */
+/** `user.export_requested`: auth's part of the export (authDataOf). */
 export function onExportRequested(app: AuthApp, blobs: BlobStorage): ConsumerSpec<AuthDatabase> {
-  return {
+  return exportPartConsumer<AuthDatabase>({
     durable: 'export-part',
-    subjects: 'kith.events.user.export_requested',
-    async handle(trx, message) {
-      const { payload } = decodeEvent(message.data);
-      if (payload.case !== 'userExportRequested') return;
-      const { userId, dataExportId } = payload.value;
-      // Event payloads are not validated on the way in: a malformed id is ignored.
-      if (!isUuid(userId) || !isUuid(dataExportId)) return;
-      const part = await writeExportPart(blobs, {
-        dataExportId,
-        service: KithService.AUTH,
-        files: await authDataOf(trx, userId),
-        modifiedAt: app.clock(),
-      });
-      await app.emit(trx, null, {
-        case: 'dataExportPartReady',
-        value: { dataExportId, userId, service: KithService.AUTH, ...part },
-      });
-      app.logger.info({ dataExportId, sizeBytes: Number(part.sizeBytes) }, 'export part written');
-    },
-  };
+    service: KithService.AUTH,
+    blobs,
+    clock: app.clock,
+    emit: (trx, payload) => app.emit(trx, null, payload),
+    dataOf: (trx, userId) => authDataOf(trx, userId),
+    logger: app.logger,
+  });
 }

@@ -1,4 +1,3 @@
-import { isUuid } from '@kith/bus';
 import {
   AuditAction,
   CircleRole,
@@ -8,7 +7,7 @@ import {
 } from '@kith/gen/kith/circle/v1/types_pb.js';
 import { KithService } from '@kith/gen/kith/events/v1/data_events_pb.js';
 import type { BlobStorage, ConsumerSpec } from '@kith/runtime';
-import { decodeEvent, writeExportPart } from '@kith/runtime';
+import { exportPartConsumer } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { CircleApp } from '../app.js';
 import type { CircleDatabase } from '../db/schema.js';
@@ -93,35 +92,18 @@ export async function circleDataOf(
   };
 }
 
-/**
- * `user.export_requested` (data_events.proto, export saga step 2): circle writes its part into
- * the export bucket at the saga's key and announces it with data.export_part_ready in the same
- * transaction. A redelivery writes the part again; the user service keeps the first announced.
- */
+/** `user.export_requested`: circle's part of the export (circleDataOf). */
 export function onExportRequested(
   app: CircleApp,
   blobs: BlobStorage,
 ): ConsumerSpec<CircleDatabase> {
-  return {
+  return exportPartConsumer<CircleDatabase>({
     durable: 'export-part',
-    subjects: 'kith.events.user.export_requested',
-    async handle(trx, message) {
-      const { payload } = decodeEvent(message.data);
-      if (payload.case !== 'userExportRequested') return;
-      const { userId, dataExportId } = payload.value;
-      if (!isUuid(userId) || !isUuid(dataExportId)) return;
-      const now = app.clock();
-      const part = await writeExportPart(blobs, {
-        dataExportId,
-        service: KithService.CIRCLE,
-        files: await circleDataOf(trx, userId, now),
-        modifiedAt: now,
-      });
-      await app.emit(trx, null, {
-        case: 'dataExportPartReady',
-        value: { dataExportId, userId, service: KithService.CIRCLE, ...part },
-      });
-      app.logger.info({ dataExportId, sizeBytes: Number(part.sizeBytes) }, 'export part written');
-    },
-  };
+    service: KithService.CIRCLE,
+    blobs,
+    clock: app.clock,
+    emit: (trx, payload) => app.emit(trx, null, payload),
+    dataOf: circleDataOf,
+    logger: app.logger,
+  });
 }

@@ -6,7 +6,7 @@ import { withTables } from '@kith/db';
 import type { Trx } from '@kith/db';
 import type { Kysely } from 'kysely';
 import type { UserDatabase } from '../db/schema.js';
-import { writeExportPart } from '@kith/runtime';
+import { exportPartConsumer } from '@kith/runtime';
 import { assembleArchive, sha256Hex } from './archive.js';
 import type { Lifecycle } from './deps.js';
 import { ARCHIVE_TTL_MS, PART_DEADLINE_MS } from './deps.js';
@@ -75,26 +75,14 @@ async function ownData(db: Kysely<UserDatabase>, userId: string): Promise<Record
  */
 export function exportOwnPart(lifecycle: Lifecycle): ConsumerSpec<UserDatabase> {
   const { app, blobs } = lifecycle;
-  return {
+  return exportPartConsumer<UserDatabase>({
     durable: 'lifecycle-export-own-part',
-    subjects: 'kith.events.user.export_requested',
-    async handle(trx, message) {
-      const { payload } = decodeEvent(message.data);
-      if (payload.case !== 'userExportRequested') return;
-      const { userId, dataExportId } = payload.value;
-      if (!isUuid(userId) || !isUuid(dataExportId)) return;
-      const part = await writeExportPart(blobs, {
-        dataExportId,
-        service: KithService.USER,
-        files: await ownData(trx, userId),
-        modifiedAt: app.clock(),
-      });
-      await app.emit(trx, null, {
-        case: 'dataExportPartReady',
-        value: { dataExportId, userId, service: KithService.USER, ...part },
-      });
-    },
-  };
+    service: KithService.USER,
+    blobs,
+    clock: app.clock,
+    emit: (trx, payload) => app.emit(trx, null, payload),
+    dataOf: (trx, userId) => ownData(trx, userId),
+  });
 }
 
 /**
