@@ -41,3 +41,14 @@ export type { InboxConsumerOptions } from './inbox/inbox-consumer.js';
 export { DeadLetterNotFoundError, replayDeadLetter } from './inbox/replay.js';
 export { decodeEvent, encodeEvent, writeEvent } from './events.js';
 export type { EnvelopeInit } from './events.js';
+export { createMemoryTopicLog } from './topic-log/memory-topic-log.js';
+export { createNatsTopicLog } from './topic-log/nats-topic-log.js';
+export type { NatsTopicLogOptions } from './topic-log/nats-topic-log.js';
+export { DEFAULT_TOPIC_LIMITS } from './topic-log/types.js';
+export type {
+  AppendResult,
+  TopicLog,
+  TopicLogLimits,
+  TopicRead,
+  TopicRecord,
+} from './topic-log/types.js';

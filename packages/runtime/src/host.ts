@@ -114,6 +114,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       clock,
       rateLimiter: (o) => infrastructure.rateLimiter(o),
       env: options.env,
+      topicLog: () => infrastructure.topicLog(),
       derivedSecret,
       authenticate,
       clientAddress,

@@ -1,6 +1,12 @@
 import path from 'node:path';
-import { createLocalBus, createNatsBus, localBusMigrations } from '@kith/bus';
-import type { Bus } from '@kith/bus';
+import {
+  createLocalBus,
+  createMemoryTopicLog,
+  createNatsBus,
+  createNatsTopicLog,
+  localBusMigrations,
+} from '@kith/bus';
+import type { Bus, TopicLog } from '@kith/bus';
 import {
   assertRedisNoEviction,
   createMemoryCache,
@@ -32,6 +38,11 @@ export interface Infrastructure {
   revocations: Cache;
   /** Rate limiter factory sharing the process's store (memory or Redis). */
   rateLimiter(options: { keyPrefix: string; points: number; durationSec: number }): RateLimiter;
+  /**
+   * The realtime replay store, opened on first use (only the gateway uses it): JetStream stream
+   * KITH_REALTIME when distributed, process memory when embedded (one process, one replica).
+   */
+  topicLog(): Promise<TopicLog>;
   readiness: { name: string; check(): Promise<void> }[];
   close(): Promise<void>;
 }
@@ -74,6 +85,7 @@ export async function createEmbeddedInfrastructure(
   });
   const cache = createMemoryCache({ maxEntries: 100_000 });
   const revocations = revocationMemoryStore();
+  const topicLog = createMemoryTopicLog();
   return {
     pglite,
     databaseFor,
@@ -81,9 +93,11 @@ export async function createEmbeddedInfrastructure(
     cache,
     revocations,
     rateLimiter: (o) => createRateLimiter({ store: 'memory', ...o }),
+    topicLog: async () => topicLog,
     readiness: [{ name: 'database', check: () => busDatabase.ping() }],
     async close() {
       await bus.drain();
+      await topicLog.close();
       await cache.close();
       await revocations.close();
       for (const database of databases) await database.close();
@@ -115,13 +129,15 @@ export async function createDistributedInfrastructure(
     return database;
   };
   const { user } = config.nats;
+  const natsUrl = config.nats.url;
+  const credentials =
+    user !== null && options.natsPassword !== undefined
+      ? { user, pass: options.natsPassword }
+      : undefined;
   const bus = await createNatsBus({
-    servers: config.nats.url,
+    servers: natsUrl,
     name: `kith-${name}`,
-    credentials:
-      user !== null && options.natsPassword !== undefined
-        ? { user, pass: options.natsPassword }
-        : undefined,
+    credentials,
     logger: createLogger(logger, 'bus'),
     metrics,
   });
@@ -147,6 +163,7 @@ export async function createDistributedInfrastructure(
     cache = createMemoryCache({ maxEntries: 100_000 });
     revocations = revocationMemoryStore();
   }
+  let topicLog: Promise<TopicLog> | undefined;
   return {
     databaseFor,
     bus,
@@ -160,12 +177,23 @@ export async function createDistributedInfrastructure(
             keyPrefix: `${config.redis.keyPrefix}:${o.keyPrefix}`,
           })
         : createRateLimiter({ ...o, store: 'memory' }),
+    topicLog() {
+      topicLog ??= createNatsTopicLog({
+        servers: natsUrl,
+        name: `kith-${name}-realtime`,
+        credentials,
+      });
+      // A failed open is retried by the next caller rather than remembered.
+      topicLog.catch(() => (topicLog = undefined));
+      return topicLog;
+    },
     readiness: [
       { name: 'bus', check: () => bus.ping() },
       { name: 'cache', check: () => cache.ping() },
     ],
     async close() {
       await bus.drain();
+      if (topicLog) await (await topicLog.catch(() => undefined))?.close();
       await cache.close();
       if (revocations !== cache) await revocations.close();
       for (const database of databases) await database.close();

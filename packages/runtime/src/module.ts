@@ -1,6 +1,6 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
-import type { Bus } from '@kith/bus';
+import type { Bus, TopicLog } from '@kith/bus';
 import type { Cache, RateLimiter } from '@kith/cache';
 import type { PlatformConfig } from '@kith/config';
 import type { Database, MigrationSet, PageTokenCodec, Trx } from '@kith/db';
@@ -42,6 +42,8 @@ export interface ServiceContext<DB = unknown> {
   rateLimiter(options: { keyPrefix: string; points: number; durationSec: number }): RateLimiter;
   /** The process environment, for a service's own settings (parsed with its own schema). */
   env: NodeJS.ProcessEnv;
+  /** The realtime replay store (the gateway's), opened on first use. */
+  topicLog(): Promise<TopicLog>;
   /**
    * Embedded mode only: a stable secret for `purpose`, derived from the data dir's generated
    * secret so a newcomer never has to invent one. Undefined when distributed (configure it).

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'vitest';
 import { durationMs } from '@bufbuild/protobuf/wkt';
 import { REVOCATION_LIVE_SUBJECT, encodeRevocation } from '@kith/authn';
+import { createMemoryTopicLog } from '@kith/bus';
 import type { Bus, LiveMessage } from '@kith/bus';
 import { createRateLimiter } from '@kith/cache';
 import { loadEnv, platformEnvSchema, toPlatformConfig } from '@kith/config';
@@ -50,6 +51,7 @@ test('gatewayModule wires the context: authenticate, origins, metrics, env heart
     rateLimiter: (o) => createRateLimiter({ store: 'memory', ...o }),
     env: { GATEWAY_HEARTBEAT_MS: '75' },
     derivedSecret: () => undefined,
+    topicLog: async () => createMemoryTopicLog(),
     authenticate: fakeAuthenticate(),
     clientAddress: (req) => req.socket.remoteAddress ?? '',
   };

@@ -1,9 +1,6 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
-  connect,
   RequestError,
   TimeoutError,
-  type NatsConnection,
   type Subscription as NatsSubscription,
 } from '@nats-io/transport-node';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
@@ -17,7 +14,7 @@ import { assertDurableName, assertMessageId, assertSubject } from '../subjects.j
 import type { Bus, Subscription } from '../types.js';
 import { fromNatsHeaders, messageIdHeader, replyErrorHeader, toNatsHeaders } from './headers.js';
 import { startNatsConsumer } from './nats-consumer.js';
-import { ensureStream } from './nats-streams.js';
+import { connectJetStream, ensureStream } from './nats-streams.js';
 
 export interface NatsBusOptions {
   servers: string | string[];
@@ -47,20 +44,15 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   const defaultTimeoutMs = options.defaultRequestTimeoutMs ?? 5_000;
   const metrics = consumerMetrics(options.metrics);
 
-  const nc: NatsConnection = await connect({
-    servers: options.servers,
-    name: options.name,
-    ...options.credentials,
+  const { nc, js, jsm } = await connectJetStream(options, async (manager) => {
+    await ensureStream(
+      manager,
+      streamName,
+      options.subjects ?? ['kith.events.>'],
+      duplicateWindowMs,
+    );
+    await ensureStream(manager, dlqStreamName, [`${dlqPrefix}.>`], duplicateWindowMs);
   });
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  try {
-    await ensureStream(jsm, streamName, options.subjects ?? ['kith.events.>'], duplicateWindowMs);
-    await ensureStream(jsm, dlqStreamName, [`${dlqPrefix}.>`], duplicateWindowMs);
-  } catch (err) {
-    await nc.close();
-    throw err;
-  }
 
   // Live subscribers that must learn of a dropped connection (they may have missed messages),
   // or of a slow consumer whose messages the client dropped.

@@ -1,12 +1,17 @@
 import {
   AckPolicy,
+  jetstream,
+  jetstreamManager,
   DeliverPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   StorageType,
+  type JetStreamClient,
   type JetStreamManager,
+  type StreamConfig,
 } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { connect, nanos } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 
 function isNotFound(err: unknown): boolean {
   return (
@@ -25,8 +30,10 @@ export async function ensureStream(
   name: string,
   subjects: string[],
   duplicateWindowMs: number,
+  /** Further settings the stream must have (retention limits). */
+  extra: Partial<StreamConfig> = {},
 ): Promise<void> {
-  const wanted = { subjects, duplicate_window: nanos(duplicateWindowMs) };
+  const wanted = { ...extra, subjects, duplicate_window: nanos(duplicateWindowMs) };
   try {
     await jsm.streams.info(name);
   } catch (err) {
@@ -73,5 +80,32 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
       max_deliver: config.max_deliver,
       filter_subject: config.filter_subject,
     });
+  }
+}
+
+/**
+ * Connects and runs `setup` (streams to ensure) before handing the connection out; a failed
+ * setup closes it again, so a refused start leaves nothing open.
+ */
+export async function connectJetStream(
+  options: {
+    servers: string | string[];
+    name: string;
+    credentials?: { user: string; pass: string };
+  },
+  setup: (jsm: JetStreamManager) => Promise<void>,
+): Promise<{ nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager }> {
+  const nc = await connect({
+    servers: options.servers,
+    name: options.name,
+    ...options.credentials,
+  });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await setup(jsm);
+    return { nc, js: jetstream(nc), jsm };
+  } catch (err) {
+    await nc.close();
+    throw err;
   }
 }
