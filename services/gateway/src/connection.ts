@@ -8,15 +8,18 @@ import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import {
   authenticatedFrame,
-  closeIntents,
   closingFrame,
-  decodeClientFrame,
-  encodeServerFrame,
   errorFrame,
   helloFrame,
   pingFrame,
-} from './protocol.js';
+} from './control-frames.js';
+import type { ReplayLimits } from './control-frames.js';
+import type { LiveFrame } from './fan-out.js';
+import type { GatewayMetrics } from './metrics.js';
+import { closeIntents, decodeClientFrame, encodeServerFrame } from './protocol.js';
 import type { CloseIntent, FrameEncoding } from './protocol.js';
+import { MAX_TOPICS } from './topic-subscriptions.js';
+import type { TopicSubscriptions } from './topic-subscriptions.js';
 
 type Logger = ServiceContext['logger'];
 
@@ -35,6 +38,18 @@ export interface ConnectionOptions {
   closeGraceMs: number;
   clock: () => Date;
   logger: Logger;
+  metrics: GatewayMetrics;
+  replay: ReplayLimits;
+  /** The heads of the user's own topics, for Hello; empty when they cannot be read. */
+  ownHeads: () => Promise<{ topic: string; seq: bigint }[]>;
+  /** This socket's topics, built with its senders. */
+  subscriptions: (senders: Senders) => TopicSubscriptions;
+}
+
+/** How a socket's topics reach it: control frames, and stored event frames as they are. */
+export interface Senders {
+  control(frame: ServerFrame): void;
+  event(frame: LiveFrame): void;
 }
 
 /** Pings a client may leave unanswered; the next tick closes the socket. */
@@ -61,16 +76,22 @@ export class GatewayConnection {
   private missedPings = 0;
   private pingNonce = 0n;
   private closing = false;
+  private readonly topics: TopicSubscriptions;
 
   constructor(options: ConnectionOptions) {
     this.options = options;
     this.principal = options.principal;
     this.credentials = options.credentials;
     this.logger = options.logger.child({ connectionId: this.id, userId: options.principal.userId });
+    this.topics = options.subscriptions({
+      control: (frame) => this.send(frame),
+      event: (frame) => this.sendEvent(frame),
+    });
     const { socket } = options;
     this.closed = new Promise((resolve) => {
       socket.once('close', (code: number) => {
         this.stopTimers();
+        this.topics.close();
         this.logger.debug({ code }, 'socket closed');
         resolve();
       });
@@ -85,9 +106,14 @@ export class GatewayConnection {
     return this.principal.userId;
   }
 
-  start(): void {
+  /** Hello first (with the heads of the user's own topics), then heartbeats. */
+  async start(): Promise<void> {
     const { principal } = this;
     const { heartbeatMs } = this.options;
+    // Client frames that arrive before Hello is sent wait for it.
+    this.options.socket.pause();
+    const lastSeqs = await this.options.ownHeads().catch(() => []);
+    this.options.socket.resume();
     this.send(
       helloFrame({
         connectionId: this.id,
@@ -96,8 +122,13 @@ export class GatewayConnection {
         heartbeatMs,
         serverTime: this.options.clock(),
         tokenExpiresAt: principal.expiresAt,
+        maxTopics: MAX_TOPICS,
+        replay: this.options.replay,
+        lastSeqs,
       }),
     );
+    // Closed while the heads were read: its close handler ran already, so no timers now.
+    if (this.closing || this.options.socket.readyState !== WebSocket.OPEN) return;
     this.heartbeat = setInterval(() => this.tick(), heartbeatMs);
     this.armExpiry();
   }
@@ -204,15 +235,21 @@ export class GatewayConnection {
         void this.reauthenticate(frame.frame.value.accessToken, frame.requestId);
         return;
       case 'subscribe':
+        void this.topics.subscribe(frame.frame.value.topic, frame.requestId);
+        return;
       case 'unsubscribe':
-      case 'ack':
+        this.topics.unsubscribe(frame.frame.value.topic, frame.requestId);
+        return;
       case 'resume':
-        // Topic delivery, acknowledgements and replay come with the realtime issue; saying
-        // so beats silently accepting a subscription that will never deliver.
+        void this.topics.resume(frame.frame.value.cursors, frame.requestId);
+        return;
+      case 'ack':
+        // Delivery receipts are recorded by the support service, which does not exist yet;
+        // saying so beats silently dropping a receipt someone relies on.
         this.send(
           errorFrame(
             ErrorCode.UNIMPLEMENTED,
-            `${frame.frame.case} is not supported yet by this gateway`,
+            'ack is not supported yet by this gateway',
             frame.requestId,
           ),
         );
@@ -224,14 +261,27 @@ export class GatewayConnection {
 
   /** Sends unless the socket is closing or the client is not keeping up; false if not sent. */
   private send(frame: ServerFrame): boolean {
-    const { socket, maxBufferedBytes, encoding } = this.options;
+    if (!this.writable()) return false;
+    this.options.socket.send(encodeServerFrame(frame, this.options.encoding));
+    return true;
+  }
+
+  /** A stored event frame, encoded once per encoding for every socket that gets it. */
+  private sendEvent(frame: LiveFrame): void {
+    if (!this.writable()) return;
+    this.options.socket.send(frame.encoded(this.options.encoding));
+    this.options.metrics.framesOut.inc();
+  }
+
+  private writable(): boolean {
+    const { socket, maxBufferedBytes } = this.options;
     if (this.closing || socket.readyState !== WebSocket.OPEN) return false;
     if (socket.bufferedAmount > maxBufferedBytes) {
       this.logger.info({ bufferedAmount: socket.bufferedAmount }, 'cutting slow consumer');
+      this.options.metrics.slowConsumerCuts.inc();
       this.cut(closeIntents.slowConsumer);
       return false;
     }
-    socket.send(encodeServerFrame(frame, encoding));
     return true;
   }
 

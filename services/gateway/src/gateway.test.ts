@@ -32,10 +32,17 @@ test('a bearer header upgrades and the first frame is hello (proto3 JSON text)',
   assert.equal(hello.payload.value.sessionId, alice.sessionId);
   assert.equal(durationMs(hello.payload.value.heartbeatInterval!), 10_000);
   assert.equal(hello.payload.value.maxFrameBytes, 64 * 1024);
-  // No subscriptions or replay yet (the realtime issue): Hello advertises none.
-  assert.equal(hello.payload.value.maxTopics, 0);
-  assert.equal(hello.payload.value.replayWindowFrames, 0);
-  assert.deepEqual(hello.payload.value.lastSeqs, []);
+  assert.equal(hello.payload.value.maxTopics, 100);
+  assert.equal(hello.payload.value.replayWindowFrames, 1000);
+  assert.equal(durationMs(hello.payload.value.replayWindow!), 24 * 3600_000);
+  // The heads of the caller's own topics: nothing stored for alice yet.
+  assert.deepEqual(
+    hello.payload.value.lastSeqs.map((c) => [c.topic, c.seq]),
+    [
+      ['user', 0n],
+      ['notifications', 0n],
+    ],
+  );
   // alice's test token has no expiry.
   assert.equal(hello.payload.value.tokenExpiresAt, undefined);
   assert.match(hello.payload.value.connectionId, /^[0-9a-f-]{36}$/);
@@ -146,24 +153,24 @@ test('malformed frames get an error frame and the socket stays open', async (t) 
     ErrorCode.INVALID_FRAME,
   );
 
-  client.ws.send(JSON.stringify({ requestId: 7, subscribe: { topic: 'user' } }));
-  const subscribe = await client.frame(5);
-  assert.equal(subscribe.payload.case, 'error');
-  assert.equal(subscribe.payload.value.code, ErrorCode.UNIMPLEMENTED);
-  assert.equal(subscribe.payload.value.requestId, 7);
-  assert.match(subscribe.payload.value.message, /not supported yet/);
-
-  for (const frame of [
-    { ack: { topic: 'notifications', seq: '1' } },
-    { resume: { cursors: [{ topic: 'user', seq: '0' }] } },
-    { unsubscribe: { topic: 'user' } },
-  ]) {
-    client.ws.send(JSON.stringify(frame));
-  }
-  await client.frame(8);
+  // Field rules of realtime.proto: a topic name outside the grammar, a resume without cursors.
+  client.ws.send(JSON.stringify({ requestId: 7, subscribe: { topic: 'circle:NOT-A-UUID' } }));
+  client.ws.send(JSON.stringify({ requestId: 8, resume: { cursors: [] } }));
+  client.ws.send(JSON.stringify({ requestId: 9, ack: { topic: 'user', seq: '0' } }));
+  await client.frame(7);
   assert.deepEqual(
-    client.frames.slice(5).map((f) => f.payload.case === 'error' && f.payload.value.code),
-    [ErrorCode.UNIMPLEMENTED, ErrorCode.UNIMPLEMENTED, ErrorCode.UNIMPLEMENTED],
+    client.frames
+      .slice(4)
+      .map((f) => f.payload.case === 'error' && [f.payload.value.code, f.payload.value.requestId]),
+    [
+      [ErrorCode.INVALID_FRAME, 7],
+      [ErrorCode.INVALID_FRAME, 8],
+      [ErrorCode.INVALID_FRAME, 9],
+    ],
+  );
+  assert.match(
+    client.frames[4]!.payload.case === 'error' ? client.frames[4]!.payload.value.message : '',
+    /topic/,
   );
   assert.equal(client.ws.readyState, client.ws.OPEN);
 });

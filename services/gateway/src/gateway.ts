@@ -1,15 +1,21 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Revocation } from '@kith/authn';
+import type { Bus, TopicLog } from '@kith/bus';
 import type { RateLimiter } from '@kith/cache';
 import type { Principal } from '@kith/context';
 import type { ServiceContext, UpgradeHandler } from '@kith/runtime';
-import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { GatewayConnection } from './connection.js';
+import type { ReplayLimits } from './control-frames.js';
+import { FanOut } from './fan-out.js';
 import { checkHandshake, credentialHeaders, rejectUpgrade } from './handshake.js';
+import { gatewayMetrics } from './metrics.js';
 import { encodingOf, MAX_FRAME_BYTES, selectSubprotocol } from './protocol.js';
+import { ownTopic } from './routing/topics.js';
+import type { TopicAccess } from './topic-access.js';
+import { TopicSubscriptions } from './topic-subscriptions.js';
 
 export interface GatewayOptions {
   logger: ServiceContext['logger'];
@@ -27,6 +33,13 @@ export interface GatewayOptions {
   upgradeLimiter: RateLimiter;
   /** The client's address behind trusted proxies (the rate-limit key). */
   clientAddress: (req: IncomingMessage) => string;
+  /** Where stored frames arrive live (the bus's live subjects). */
+  live: Pick<Bus, 'subscribeLive'>;
+  /** The replay store every replica shares. */
+  log: TopicLog;
+  /** What it keeps, as Hello advertises it. */
+  replay: ReplayLimits;
+  access: TopicAccess;
 }
 
 export interface Gateway {
@@ -48,17 +61,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   const byUser = new Map<string, Set<GatewayConnection>>();
   let closing = false;
 
-  const sockets = new Gauge({
-    name: 'kith_gateway_sockets',
-    help: 'Open WebSocket connections on this gateway process',
-    registers: [options.metrics],
-  });
-  const rejected = new Counter({
-    name: 'kith_gateway_upgrades_rejected_total',
-    help: 'WebSocket upgrade requests refused, by HTTP status',
-    labelNames: ['status'],
-    registers: [options.metrics],
-  });
+  const metrics = gatewayMetrics(options.metrics);
+  const { sockets, rejected } = metrics;
+  const fanOut = new FanOut(options.live, logger, options.metrics);
+  const ownHeads = async (userId: string) => {
+    const own = [ownTopic('user', userId), ownTopic('notifications', userId)];
+    const heads = await Promise.all(own.map((topic) => options.log.head(topic.key)));
+    return own.map((topic, i) => ({ topic: topic.name, seq: heads[i]! }));
+  };
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -120,6 +130,18 @@ export function createGateway(options: GatewayOptions): Gateway {
         closeGraceMs: options.closeGraceMs,
         clock: options.clock,
         logger,
+        metrics,
+        replay: options.replay,
+        ownHeads: () => ownHeads(authenticated.userId),
+        subscriptions: (senders) =>
+          new TopicSubscriptions({
+            userId: authenticated.userId,
+            fanOut,
+            log: options.log,
+            access: options.access,
+            metrics,
+            ...senders,
+          }),
       });
       connections.add(connection);
       const own = byUser.get(connection.userId) ?? new Set();
@@ -133,7 +155,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           byUser.delete(connection.userId);
         sockets.dec();
       });
-      connection.start();
+      void connection.start();
     });
   }
 

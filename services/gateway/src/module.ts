@@ -1,16 +1,22 @@
 import { REVOCATION_LIVE_SUBJECT, decodeRevocation } from '@kith/authn';
-import { defineService } from '@kith/runtime';
+import { DEFAULT_TOPIC_LIMITS } from '@kith/bus';
+import type { Subscription } from '@kith/bus';
+import { CircleInternalService } from '@kith/gen/kith/circle/v1/internal_pb.js';
+import { circleMemberships, defineService, internalClient } from '@kith/runtime';
 import { loadGatewayConfig } from './config.js';
+import { startFrameStore } from './frame-store.js';
 import { createGateway } from './gateway.js';
+import { topicAccess } from './topic-access.js';
 
 /** Longest a socket may take to finish its close handshake during shutdown. */
 const MAX_CLOSE_GRACE_MS = 5_000;
 
 /**
- * The realtime WebSocket gateway (`GET /ws`). It keeps nothing durable, so it has no
- * migrations and no Connect services; it contributes an upgrade handler to the shared port.
- * Frames are `kith.realtime.v1` messages, proto3 JSON in text messages by default (see
- * protocol.ts). Topic subscriptions and replay come with the realtime issue.
+ * The realtime WebSocket gateway (`GET /ws`). It keeps nothing durable of its own, so it has
+ * no migrations and no Connect services; it contributes an upgrade handler to the shared port,
+ * and a daemon that turns bus events into numbered event frames in the shared replay store
+ * (frame-store.ts). Frames are `kith.realtime.v1` messages, proto3 JSON in text messages by
+ * default (see protocol.ts).
  *
  * Every replica listens to auth's revocation announcements (the live subject auth publishes
  * after each commit, and again from its durable consumer of `auth.session_revoked`,
@@ -19,8 +25,14 @@ const MAX_CLOSE_GRACE_MS = 5_000;
 export const gatewayModule = defineService({
   name: 'gateway',
   services: [],
-  create(ctx) {
+  async create(ctx) {
     const config = loadGatewayConfig(ctx.env);
+    const log = await ctx.topicLog();
+    const memberships = circleMemberships({
+      bus: ctx.bus,
+      circles: internalClient(ctx.bus, CircleInternalService),
+      logger: ctx.logger,
+    });
     const gateway = createGateway({
       logger: ctx.logger,
       metrics: ctx.metrics,
@@ -38,16 +50,38 @@ export const gatewayModule = defineService({
       clientAddress: (req) => ctx.clientAddress(req),
       // Leave part of the process's shutdown grace to the rest of the drain.
       closeGraceMs: Math.min(Math.floor(ctx.config.shutdownGraceMs / 2), MAX_CLOSE_GRACE_MS),
+      live: ctx.bus,
+      log,
+      replay: { windowMs: DEFAULT_TOPIC_LIMITS.maxAgeMs, frames: DEFAULT_TOPIC_LIMITS.maxRecords },
+      access: topicAccess(memberships),
     });
     const revocations = ctx.bus.subscribeLive(REVOCATION_LIVE_SUBJECT, (msg) => {
       const revocation = decodeRevocation(msg.data);
       if (revocation) gateway.revoke(revocation);
     });
+    let frameStore: Subscription | undefined;
     return {
       onUpgrade: gateway.onUpgrade,
+      daemons: [
+        {
+          name: 'gateway:frame-store',
+          async start() {
+            frameStore = await startFrameStore({
+              bus: ctx.bus,
+              log,
+              logger: ctx.logger,
+              metrics: ctx.metrics,
+            });
+          },
+          async stop() {
+            await frameStore?.stop();
+          },
+        },
+      ],
       close: async () => {
         revocations.unsubscribe();
         await gateway.close();
+        memberships.stop();
       },
     };
   },

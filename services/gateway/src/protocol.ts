@@ -1,15 +1,11 @@
-import { create, fromBinary, fromJsonString, toBinary, toJsonString } from '@bufbuild/protobuf';
-import { durationFromMs, timestampFromDate, timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { fromBinary, fromJsonString, toBinary, toJsonString } from '@bufbuild/protobuf';
+import { createValidator } from '@bufbuild/protovalidate';
 import {
   ClientFrameSchema,
   CloseReason,
   ServerFrameSchema,
 } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
-import type {
-  ClientFrame,
-  ErrorCode,
-  ServerFrame,
-} from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import type { ClientFrame, ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { RawData } from 'ws';
 
 // Wire rules of `GET /ws`, from proto/kith/realtime/v1/realtime.proto. Every WebSocket message
@@ -103,91 +99,6 @@ export const closeIntents = {
   },
 } satisfies Record<string, CloseIntent>;
 
-// Control frames (hello, ping, authenticated, error, closing, …) carry seq 0 and no
-// occurred_at: seq numbers the event frames of one topic (per topic, dense from 1), which Resume
-// relies on; control frames are never replayed.
-function control(type: 'hello' | 'ping' | 'authenticated' | 'error' | 'closing') {
-  return { v: FRAME_SCHEMA_VERSION, seq: 0n, type };
-}
-
-export interface HelloInit {
-  connectionId: string;
-  userId: string;
-  sessionId: string;
-  heartbeatMs: number;
-  serverTime: Date;
-  /** The socket's access-token expiry in seconds since the epoch, if it has one. */
-  tokenExpiresAt: number | undefined;
-}
-
-export function helloFrame(init: HelloInit): ServerFrame {
-  return create(ServerFrameSchema, {
-    ...control('hello'),
-    payload: {
-      case: 'hello',
-      value: {
-        connectionId: init.connectionId,
-        userId: init.userId,
-        sessionId: init.sessionId,
-        heartbeatInterval: durationFromMs(init.heartbeatMs),
-        // Subscriptions, replay and per-topic cursors land with the realtime issue; until then
-        // Hello advertises none (0 = not served by this gateway).
-        replayWindow: durationFromMs(0),
-        replayWindowFrames: 0,
-        maxTopics: 0,
-        lastSeqs: [],
-        serverTime: timestampFromDate(init.serverTime),
-        maxFrameBytes: MAX_FRAME_BYTES,
-        tokenExpiresAt:
-          init.tokenExpiresAt === undefined
-            ? undefined
-            : timestampFromMs(init.tokenExpiresAt * 1000),
-      },
-    },
-  });
-}
-
-export function pingFrame(nonce: bigint): ServerFrame {
-  return create(ServerFrameSchema, {
-    ...control('ping'),
-    payload: { case: 'ping', value: { nonce } },
-  });
-}
-
-/** Confirms an in-band Authenticate; `expiresAt` in seconds since the epoch. */
-export function authenticatedFrame(requestId: number, expiresAt: number): ServerFrame {
-  return create(ServerFrameSchema, {
-    ...control('authenticated'),
-    payload: {
-      case: 'authenticated',
-      value: { requestId, expiresAt: timestampFromMs(expiresAt * 1000) },
-    },
-  });
-}
-
-export function errorFrame(code: ErrorCode, message: string, requestId: number): ServerFrame {
-  return create(ServerFrameSchema, {
-    ...control('error'),
-    payload: { case: 'error', value: { code, message, requestId } },
-  });
-}
-
-export function closingFrame(intent: CloseIntent): ServerFrame {
-  return create(ServerFrameSchema, {
-    ...control('closing'),
-    payload: {
-      case: 'closing',
-      value: {
-        reason: intent.reason,
-        closeCode: intent.code,
-        message: intent.message,
-        reconnect: intent.reconnect,
-        reconnectAfter: durationFromMs(intent.reconnectAfterMs),
-      },
-    },
-  });
-}
-
 export function encodeServerFrame(
   frame: ServerFrame,
   encoding: FrameEncoding,
@@ -201,6 +112,8 @@ export type DecodedClientFrame =
   { ok: true; frame: ClientFrame } | { ok: false; message: string; requestId: number };
 
 const MAX_ERROR_DETAIL = 200;
+/** Compiled lazily: most processes never decode a client frame in tests. */
+let validator: ReturnType<typeof createValidator> | undefined;
 
 /** Parses one client message; a failure carries a client-safe reason for an Error frame. */
 export function decodeClientFrame(
@@ -234,6 +147,17 @@ export function decodeClientFrame(
     return {
       ok: false,
       message: 'frame carries none of subscribe, unsubscribe, ack, resume, pong, authenticate',
+      requestId: frame.requestId,
+    };
+  }
+  // The field rules of realtime.proto (topic names, cursor counts, token length, …).
+  validator ??= createValidator();
+  const checked = validator.validate(ClientFrameSchema, frame);
+  if (checked.kind !== 'valid') {
+    const detail = checked.kind === 'invalid' ? checked.violations[0]?.toString() : undefined;
+    return {
+      ok: false,
+      message: `invalid frame: ${(detail ?? 'rules could not be checked').slice(0, MAX_ERROR_DETAIL)}`,
       requestId: frame.requestId,
     };
   }

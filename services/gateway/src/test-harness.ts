@@ -1,10 +1,16 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { afterAll } from 'vitest';
 import type { TestContext } from 'vitest';
-import { fromBinary, fromJsonString } from '@bufbuild/protobuf';
+import { create, fromBinary, fromJsonString, toBinary } from '@bufbuild/protobuf';
+import { timestampNow } from '@bufbuild/protobuf/wkt';
+import { createMemoryTopicLog } from '@kith/bus';
+import type { Bus, TopicLog } from '@kith/bus';
+import { localPgliteHarness } from '@kith/bus/testing';
+import type { BusHarness } from '@kith/bus/testing';
 import type { Principal } from '@kith/context';
-import { ServerFrameSchema } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import { AccountChange, ServerFrameSchema } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import { createRateLimiter } from '@kith/cache';
 import { createRootLogger } from '@kith/logging';
@@ -15,6 +21,9 @@ import { WebSocket } from 'ws';
 import type { ClientOptions } from 'ws';
 import { createGateway } from './gateway.js';
 import type { Gateway, GatewayOptions } from './gateway.js';
+import { FRAME_SCHEMA_VERSION } from './protocol.js';
+import { liveSubjectOf, ownTopic } from './routing/topics.js';
+import { topicAccess } from './topic-access.js';
 
 // Test-only helpers: a real HTTP server whose upgrades go to the gateway, and a ws client that
 // records every frame it receives.
@@ -56,10 +65,63 @@ export function silentLogger() {
   return createRootLogger({ level: 'silent' });
 }
 
+// One real local bus (the embedded mode's, on an in-memory PGlite) per test file, for the live
+// side of the fan-out.
+let busHarness: Promise<BusHarness> | undefined;
+let sharedBus: Promise<Bus> | undefined;
+afterAll(async () => {
+  await (await busHarness)?.teardown();
+});
+export function liveBus(): Promise<Bus> {
+  busHarness ??= localPgliteHarness();
+  sharedBus ??= busHarness.then((h) => h.createBus());
+  return sharedBus;
+}
+
+/**
+ * Topic access for the socket-level tests: the caller's own topics only. Circle topics need the
+ * circle service's view and are tested end to end (realtime.test.ts).
+ */
+const ownTopicsOnly = topicAccess({
+  roleOf: () => Promise.reject(new Error('no circle service in this harness')),
+  peek: () => null,
+  stop: () => {},
+});
+
+/**
+ * Stores a frame as the frame store does (numbered in the log, then fanned out live): an
+ * AccountEvent PROFILE_UPDATED on `userId`'s "user" topic, with `version`.
+ */
+export async function storeAccountFrame(
+  h: Pick<Harness, 'log' | 'bus'>,
+  userId: string,
+  version: bigint,
+): Promise<bigint> {
+  const topic = ownTopic('user', userId);
+  const result = await h.log.append(topic.key, `test:${version}:${topic.key}`, (seq) =>
+    toBinary(
+      ServerFrameSchema,
+      create(ServerFrameSchema, {
+        v: FRAME_SCHEMA_VERSION,
+        seq,
+        type: 'account',
+        topic: topic.name,
+        occurredAt: timestampNow(),
+        payload: { case: 'account', value: { change: AccountChange.PROFILE_UPDATED, version } },
+      }),
+    ),
+  );
+  if (result.duplicate) throw new Error('stored twice');
+  h.bus.publishLive(liveSubjectOf(topic.key), result.data);
+  return result.seq;
+}
+
 export interface Harness {
   url: string;
   metrics: Registry;
   gateway: Gateway;
+  bus: Bus;
+  log: TopicLog;
   /** Every raw socket handed to onUpgrade, in order. */
   rawSockets: Duplex[];
   seenHeaders: Headers[];
@@ -96,6 +158,8 @@ export async function startGateway(
 ): Promise<Harness> {
   const metrics = new Registry();
   const seenHeaders: Headers[] = [];
+  const bus = await liveBus();
+  const log = overrides.log ?? createMemoryTopicLog();
   const gateway = createGateway({
     logger: silentLogger(),
     metrics,
@@ -113,11 +177,15 @@ export async function startGateway(
       durationSec: 60,
     }),
     clientAddress: (req) => req.socket.remoteAddress ?? '',
+    live: bus,
+    log,
+    replay: { windowMs: 24 * 3600_000, frames: 1000 },
+    access: ownTopicsOnly,
     ...overrides,
   });
   t.onTestFinished(() => gateway.close());
   const { url, rawSockets } = await serveUpgrades(t, gateway.onUpgrade, beforeUpgrade);
-  return { url, metrics, gateway, rawSockets, seenHeaders };
+  return { url, metrics, gateway, rawSockets, seenHeaders, bus, log };
 }
 
 export interface TestClient {

@@ -475,8 +475,10 @@ export const AckSchema: GenMessage<Ack> = /*@__PURE__*/
  * proceed). One Subscribed frame confirms the granted topics with their heads; then, for each
  * granted topic, in order: a Gap if frames after its cursor are no longer held (or the cursor
  * is ahead of the topic), the held frames after the cursor up to the head, then live frames.
- * A cursor with seq 0 only subscribes (nothing replayed). Resume may also be sent on a live
- * socket to refill a hole in a topic already held. Replay never reaches back to a time
+ * A cursor with seq 0 means nothing seen (say, a topic granted at head 0 whose first frames
+ * came while the client was away): every frame still held is replayed; to start live without
+ * history, Subscribe. Resume may also be sent on a live socket to refill a hole in a topic
+ * already held. Replay never reaches back to a time
  * the caller could not see the topic: a circle cursor from before the caller's latest JOINED
  * frame replays from that frame on, after a Gap (GAP_REASON_NOT_VISIBLE).
  *

@@ -31,7 +31,10 @@ import {
 import type { TestDatabase } from '@kith/testkit';
 import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { WebSocket } from 'ws';
 import { countRows, kithServices, listServicesWithBufCurl } from './helpers.js';
+import { openSocket, resumeFrame, subscribeFrame } from './sockets.js';
+import type { TestSocket } from './sockets.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 const names = ['auth', 'user', 'post', 'circle', 'support', 'moderation', 'gateway'] as const;
@@ -59,7 +62,8 @@ describe.skipIf(skip)(
   'distributed mode: one process per service over Postgres, NATS and Redis',
   () => {
     let database: TestDatabase;
-    const processes = new Map<Name, { child: ChildProcess; url: string }>();
+    /** By name; a second gateway replica runs as `gateway2`. */
+    const processes = new Map<Name | 'gateway2', { child: ChildProcess; url: string }>();
     /** Chosen up front: every process must know where the auth service serves its JWKS. */
     const ports = new Map<Name, number>();
     let smtp: TestSmtpServer;
@@ -67,27 +71,28 @@ describe.skipIf(skip)(
     let auth: Database;
     let user: Database;
     let bus: Bus;
+    const sockets: WebSocket[] = [];
 
     function serviceMain(name: Name) {
       return path.join(repoRoot, `services/${name}/src/main.ts`);
     }
 
-    async function startService(name: Name): Promise<void> {
-      const port = ports.get(name) ?? (await freePort());
+    async function startService(name: Name, instance: Name | 'gateway2' = name): Promise<void> {
+      const port = (instance === name ? ports.get(name) : undefined) ?? (await freePort());
       const child = spawn(process.execPath, ['--import', 'tsx', serviceMain(name), 'serve'], {
         cwd: repoRoot,
         env: { ...env, PORT: String(port) },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       const url = `http://127.0.0.1:${port}`;
-      processes.set(name, { child, url });
+      processes.set(instance, { child, url });
       await waitFor(
         async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
-        { timeoutMs: 60_000, intervalMs: 200, what: `${name} ready` },
+        { timeoutMs: 60_000, intervalMs: 200, what: `${instance} ready` },
       );
     }
 
-    async function stopService(name: Name, signal: NodeJS.Signals = 'SIGTERM') {
+    async function stopService(name: Name | 'gateway2', signal: NodeJS.Signals = 'SIGTERM') {
       const entry = processes.get(name);
       if (!entry || entry.child.exitCode !== null) return;
       const exited = new Promise((r) => entry.child.once('exit', r));
@@ -115,6 +120,7 @@ describe.skipIf(skip)(
       const nc = await connect({ servers: natsUrl as string });
       const jsm = await jetstreamManager(nc);
       await jsm.streams.delete('KITH_EVENTS').catch(() => false);
+      await jsm.streams.delete('KITH_REALTIME').catch(() => false);
       await nc.close();
       bus = await createNatsBus({
         servers: natsUrl as string,
@@ -143,7 +149,8 @@ describe.skipIf(skip)(
     });
 
     afterAll(async () => {
-      await Promise.all(names.map((name) => stopService(name)));
+      for (const ws of sockets) ws.terminate();
+      await Promise.all([...names, 'gateway2' as const].map((name) => stopService(name)));
       await auth?.close();
       await user?.close();
       await bus?.drain();
@@ -224,28 +231,30 @@ describe.skipIf(skip)(
       assert.equal(await countRows(user, 'dead_letters'), 0);
     });
 
-    test('auth across processes: mailed link, login, logout-all and API keys take effect everywhere', async () => {
-      const client = <S extends DescService>(service: S, name: Name, token?: string) =>
-        createClient(
-          service,
-          createConnectTransport({
-            baseUrl: processes.get(name)!.url,
-            httpVersion: '1.1',
-            interceptors: token
-              ? [
-                  (next) => (req) => {
-                    req.header.set('authorization', `Bearer ${token}`);
-                    return next(req);
-                  },
-                ]
-              : [],
-          }),
-        );
-      const codeOf = (p: Promise<unknown>) =>
-        p.then(
-          () => 'ok' as const,
-          (err: unknown) => ConnectError.from(err).code,
-        );
+    const client = <S extends DescService>(service: S, name: Name, token?: string) =>
+      createClient(
+        service,
+        createConnectTransport({
+          baseUrl: processes.get(name)!.url,
+          httpVersion: '1.1',
+          interceptors: token
+            ? [
+                (next) => (req) => {
+                  req.header.set('authorization', `Bearer ${token}`);
+                  return next(req);
+                },
+              ]
+            : [],
+        }),
+      );
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok' as const,
+        (err: unknown) => ConnectError.from(err).code,
+      );
+
+    /** Registers by the mailed link (SMTP) and logs in at the auth process. */
+    async function signUp() {
       const email = `dist${crypto.randomBytes(3).toString('hex')}@example.com`;
       const password = 'a long and unusual passphrase 42';
       await client(AuthService, 'auth').register({
@@ -274,6 +283,59 @@ describe.skipIf(skip)(
       const login = await client(AuthService, 'auth').login({ identifier: email, password });
       assert.equal(login.result.case, 'tokens');
       const { accessToken, refreshToken } = login.result.value!;
+      return { email, password, accessToken, refreshToken };
+    }
+
+    test('realtime: a socket dropped on one gateway replica resumes on another with exactly the frames it missed', async () => {
+      await startService('gateway', 'gateway2');
+      const { accessToken } = await signUp();
+      const users = client(UserService, 'user', accessToken);
+      await waitFor(async () => (await codeOf(users.getSettings({}))) === 'ok', {
+        timeoutMs: 20_000,
+        what: 'the profile from the sign-up event',
+      });
+      const rename = (displayName: string) =>
+        users.updateProfile({ profile: { displayName }, updateMask: { paths: ['display_name'] } });
+      const accountFrames = (socket: TestSocket) =>
+        socket.frames.filter((f) => f.topic === 'user' && f.payload.case === 'account');
+
+      const first = await openSocket(processes.get('gateway')!.url, accessToken, sockets);
+      first.send(subscribeFrame('user'));
+      await first.next((f) => f.payload.case === 'subscribed');
+      // Live across processes: user process → bus → gateway frame store → this socket. (The
+      // sign-up's own frames may still be arriving: the rename is the profile's version 2.)
+      await rename('before the drop');
+      const seen = await first.next(
+        (f) => f.payload.case === 'account' && f.payload.value.version >= 2n,
+      );
+      first.ws.terminate();
+
+      for (let i = 0; i < 100; i += 1) await rename(`missed ${i}`);
+      const second = await openSocket(processes.get('gateway2')!.url, accessToken, sockets);
+      second.send(resumeFrame([{ topic: 'user', seq: seen.seq }]));
+      await waitFor(() => accountFrames(second).length >= 100, {
+        timeoutMs: 30_000,
+        what: '100 frames on the other replica',
+      });
+      // Nothing more arrives: exactly the missed ones.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const got = accountFrames(second);
+      assert.deepEqual(
+        got.map((f) => f.seq),
+        Array.from({ length: 100 }, (_, i) => seen.seq + 1n + BigInt(i)),
+      );
+      const versions = got.map((f) =>
+        f.payload.case === 'account' ? f.payload.value.version : 0n,
+      );
+      assert.ok(
+        versions.every((v, i) => i === 0 || v > versions[i - 1]!),
+        'in profile order',
+      );
+      assert.equal(second.frames.filter((f) => f.payload.case === 'gap').length, 0);
+    });
+
+    test('auth across processes: mailed link, login, logout-all and API keys take effect everywhere', async () => {
+      const { password, accessToken, refreshToken } = await signUp();
 
       // Concurrent refreshes with one token on real Postgres: exactly one successor.
       const racing = await Promise.allSettled(

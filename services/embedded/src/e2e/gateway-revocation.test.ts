@@ -1,32 +1,19 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { fromJsonString, toJsonString, create } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import {
-  ClientFrameSchema,
-  CloseReason,
-  ServerFrameSchema,
-} from '@kith/gen/kith/realtime/v1/realtime_pb.js';
-import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import { CloseReason } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import { seedUser, startAuthHarness, startSession } from '@kith/auth-service/testing';
 import type { AuthHarness } from '@kith/auth-service/testing';
 import { gatewayModule } from '@kith/gateway';
 import { waitFor } from '@kith/testkit';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { openSocket } from './sockets.js';
+import type { TestSocket } from './sockets.js';
 
 // The real gateway and the real auth service in one process over the in-process bus: what a
 // user does through auth's API must reach the sockets the gateway holds.
 
 const ACCESS_TOKEN_TTL_MS = 10 * 60_000;
-
-interface Socket {
-  ws: WebSocket;
-  frames: ServerFrame[];
-  /** The close code once the server closed the socket; rejects if it stays open 10 s. */
-  closed(): Promise<{ code: number }>;
-  isOpen(): boolean;
-}
 
 describe('the gateway closes sockets whose access ends', () => {
   let h: AuthHarness;
@@ -40,34 +27,15 @@ describe('the gateway closes sockets whose access ends', () => {
     await h.stop();
   });
 
-  async function open(accessToken: string): Promise<Socket> {
-    const ws = new WebSocket(`${h.url.replace('http', 'ws')}/ws`, {
-      headers: { authorization: `Bearer ${accessToken}` },
-    });
-    sockets.push(ws);
-    const frames: ServerFrame[] = [];
-    ws.on('message', (data: Buffer) =>
-      frames.push(fromJsonString(ServerFrameSchema, data.toString('utf8'))),
-    );
-    let closeCode: number | undefined;
-    ws.once('close', (code) => (closeCode = code));
-    const closed = async () => {
-      await waitFor(() => closeCode !== undefined, { timeoutMs: 10_000, what: 'socket closed' });
-      return { code: closeCode! };
-    };
-    await once(ws, 'open');
-    await waitFor(() => frames.length > 0, { what: 'hello' });
-    assert.equal(frames[0]!.payload.case, 'hello');
-    return { ws, frames, closed, isOpen: () => ws.readyState === WebSocket.OPEN };
-  }
+  const open = (accessToken: string) => openSocket(h.url, accessToken, sockets);
 
-  function closingReason(socket: Socket): CloseReason | undefined {
+  function closingReason(socket: TestSocket): CloseReason | undefined {
     const closing = socket.frames.find((f) => f.payload.case === 'closing');
     return closing?.payload.case === 'closing' ? closing.payload.value.reason : undefined;
   }
 
   /** Proves a socket is still served: a malformed frame is answered, not ignored. */
-  async function stillServed(socket: Socket): Promise<void> {
+  async function stillServed(socket: TestSocket): Promise<void> {
     const before = socket.frames.length;
     socket.ws.send('{"nonsense":');
     await waitFor(() => socket.frames.length > before, { what: 'an answer on a live socket' });
@@ -136,15 +104,10 @@ describe('the gateway closes sockets whose access ends', () => {
     const socket = await open(user.accessToken);
     const { tokens } = await h.auth.refresh({ refreshToken: user.refreshToken });
 
-    socket.ws.send(
-      toJsonString(
-        ClientFrameSchema,
-        create(ClientFrameSchema, {
-          requestId: 7,
-          frame: { case: 'authenticate', value: { accessToken: tokens!.accessToken } },
-        }),
-      ),
-    );
+    socket.send({
+      requestId: 7,
+      frame: { case: 'authenticate', value: { accessToken: tokens!.accessToken } },
+    });
     await waitFor(() => socket.frames.some((f) => f.payload.case === 'authenticated'), {
       what: 'authenticated',
     });

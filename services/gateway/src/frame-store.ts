@@ -1,0 +1,59 @@
+import { toBinary } from '@bufbuild/protobuf';
+import { decodeEvent } from '@kith/bus';
+import type { Bus, Subscription, TopicLog } from '@kith/bus';
+import type { Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
+import { ServerFrameSchema } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import type { ServiceContext } from '@kith/runtime';
+import { Counter } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { routeEvent } from './routing/route-event.js';
+import { liveSubjectOf } from './routing/topics.js';
+
+/** The gateway replicas' shared durable consumer of every bus event. */
+export const FRAME_STORE_DURABLE = 'gateway-frames';
+
+/**
+ * Turns bus events into event frames: each routed frame is numbered and stored in its topic's
+ * replay log (once per event and topic, however often the event is redelivered), then fanned
+ * out live to every gateway replica. Replicas share the durable consumer, so each event is
+ * stored by one of them; a replica that stops between storing and fanning out leaves a hole
+ * the client refills with Resume.
+ */
+export function startFrameStore(deps: {
+  bus: Bus;
+  log: TopicLog;
+  logger: ServiceContext['logger'];
+  metrics: Registry;
+}): Promise<Subscription> {
+  const { bus, log, logger } = deps;
+  const stored = new Counter({
+    name: 'kith_gateway_frames_stored_total',
+    help: 'Event frames numbered and stored in the replay log',
+    registers: [deps.metrics],
+  });
+  return bus.consume({
+    durable: FRAME_STORE_DURABLE,
+    subjects: 'kith.events.>',
+    async handler(msg) {
+      let envelope: Envelope;
+      try {
+        envelope = decodeEvent(msg.data);
+      } catch (err) {
+        // Retrying cannot make it decodable; no socket can be owed a frame of it.
+        logger.warn({ err, subject: msg.subject }, 'undecodable bus event skipped');
+        return;
+      }
+      const routing = routeEvent(envelope);
+      for (const key of routing.purge) await log.purge(key);
+      for (const { topic, frame } of routing.frames) {
+        const result = await log.append(topic.key, `${envelope.id}:${topic.key}`, (seq) => {
+          frame.seq = seq;
+          return toBinary(ServerFrameSchema, frame);
+        });
+        if (result.duplicate) continue;
+        stored.inc();
+        bus.publishLive(liveSubjectOf(topic.key), result.data);
+      }
+    },
+  });
+}

@@ -1,0 +1,268 @@
+import { create } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
+import {
+  AccountChange,
+  CircleChange,
+  CircleMemberChange,
+  RelationshipChange,
+  ServerFrameSchema,
+} from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import type {
+  ServerFrame,
+  CircleMemberEventSchema,
+} from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import { FRAME_SCHEMA_VERSION } from '../protocol.js';
+import { notificationEvent } from './notifications.js';
+import { circleTopic, ownTopic } from './topics.js';
+import type { Topic } from './topics.js';
+
+type Payload = NonNullable<MessageInitShape<typeof ServerFrameSchema>['payload']>;
+
+/** One frame a bus event becomes, for one topic; its seq is assigned when it is stored. */
+export interface RoutedFrame {
+  topic: Topic;
+  frame: ServerFrame;
+}
+
+/** What the gateway does with one bus event: frames to store, and store keys to forget. */
+export interface Routing {
+  frames: RoutedFrame[];
+  /** Store keys whose frames must go (the user's data was erased). */
+  purge: string[];
+}
+
+const NOTHING: Routing = { frames: [], purge: [] };
+
+/** `circleMember` → `circle_member`: ServerFrame.type is the payload case in snake case. */
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function frame(envelope: Envelope, topic: Topic, payload: Payload, ackRequired = false) {
+  return {
+    topic,
+    frame: create(ServerFrameSchema, {
+      v: FRAME_SCHEMA_VERSION,
+      type: snake(payload.case!),
+      topic: topic.name,
+      ackRequired,
+      occurredAt: envelope.occurredAt,
+      payload,
+    }),
+  };
+}
+
+function frames(...routed: RoutedFrame[]): Routing {
+  return { frames: routed, purge: [] };
+}
+
+/** The user who caused the event, when a user did. */
+function actingUser(envelope: Envelope): string | undefined {
+  return envelope.actor?.kind.case === 'userId' ? envelope.actor.kind.value : undefined;
+}
+
+/**
+ * The realtime table of realtime.proto for the events whose topics this gateway serves ("user",
+ * "notifications", "circle:<id>"): which topics a bus event reaches and the client-facing
+ * message it becomes there. Only fields a realtime message declares are copied, so nothing
+ * else of the bus event can reach a socket. An event missing here reaches no socket (default
+ * deny); post and support events join when their topics do.
+ */
+export function routeEvent(envelope: Envelope): Routing {
+  const p = envelope.payload;
+  switch (p.case) {
+    case 'authEmailVerified':
+      return frames(account(envelope, p.value.userId, AccountChange.EMAIL_VERIFIED, 0n));
+    case 'userProfileUpdated':
+      return frames(
+        account(envelope, p.value.userId, AccountChange.PROFILE_UPDATED, p.value.version),
+      );
+    case 'userSettingsUpdated':
+      return frames(
+        account(envelope, p.value.userId, AccountChange.SETTINGS_UPDATED, p.value.version),
+      );
+    case 'userFollowed': {
+      const { followerId, followeeId, version } = p.value;
+      // The actor's own devices only: the follower, or the followee who accepted a request.
+      return p.value.viaFollowRequest
+        ? frames(
+            relationship(
+              envelope,
+              followeeId,
+              followerId,
+              RelationshipChange.FOLLOW_REQUEST_ACCEPTED,
+              version,
+            ),
+          )
+        : frames(
+            relationship(envelope, followerId, followeeId, RelationshipChange.FOLLOWED, version),
+          );
+    }
+    case 'userUnfollowed': {
+      const { followerId, followeeId, version } = p.value;
+      const actor = actingUser(envelope);
+      if (actor === followerId) {
+        return frames(
+          relationship(envelope, followerId, followeeId, RelationshipChange.UNFOLLOWED, version),
+        );
+      }
+      if (actor === followeeId) {
+        return frames(
+          relationship(
+            envelope,
+            followeeId,
+            followerId,
+            RelationshipChange.FOLLOWER_REMOVED,
+            version,
+          ),
+        );
+      }
+      return NOTHING;
+    }
+    case 'userFollowRequested':
+      return frames(
+        relationship(
+          envelope,
+          p.value.requesterId,
+          p.value.targetId,
+          RelationshipChange.FOLLOW_REQUESTED,
+          p.value.version,
+        ),
+      );
+    case 'userBlocked':
+      return frames(
+        relationship(
+          envelope,
+          p.value.blockerId,
+          p.value.blockedId,
+          RelationshipChange.BLOCKED,
+          p.value.version,
+        ),
+      );
+    case 'userUnblocked':
+      return frames(
+        relationship(
+          envelope,
+          p.value.blockerId,
+          p.value.blockedId,
+          RelationshipChange.UNBLOCKED,
+          p.value.version,
+        ),
+      );
+    case 'userMuted':
+      return frames(
+        relationship(
+          envelope,
+          p.value.muterId,
+          p.value.mutedId,
+          RelationshipChange.MUTED,
+          p.value.version,
+        ),
+      );
+    case 'userUnmuted':
+      return frames(
+        relationship(
+          envelope,
+          p.value.muterId,
+          p.value.mutedId,
+          RelationshipChange.UNMUTED,
+          p.value.version,
+        ),
+      );
+    case 'userNotificationCreated': {
+      const { event, ackRequired } = notificationEvent(p.value);
+      const topic = ownTopic('notifications', p.value.recipientId);
+      return frames(frame(envelope, topic, { case: 'notification', value: event }, ackRequired));
+    }
+    case 'userErased':
+      return {
+        frames: [],
+        purge: [
+          ownTopic('user', p.value.userId).key,
+          ownTopic('notifications', p.value.userId).key,
+        ],
+      };
+    case 'circleUpdated':
+      return frames(circle(envelope, p.value.circleId, CircleChange.UPDATED, p.value.version));
+    case 'circleDeleted':
+      return frames(circle(envelope, p.value.circleId, CircleChange.DELETED, p.value.version));
+    case 'circleRestored':
+      return frames(circle(envelope, p.value.circleId, CircleChange.RESTORED, p.value.version));
+    case 'circleMemberJoined':
+      return member(envelope, p.value.circleId, p.value.userId, {
+        change: CircleMemberChange.JOINED,
+        role: p.value.role,
+        version: p.value.version,
+      });
+    case 'circleMemberLeft':
+      return member(envelope, p.value.circleId, p.value.userId, {
+        change: CircleMemberChange.LEFT,
+        version: p.value.version,
+      });
+    case 'circleMemberRemoved':
+      // Not who removed them, whether it is a ban, the reason or the ban's end.
+      return member(envelope, p.value.circleId, p.value.userId, {
+        change: CircleMemberChange.REMOVED,
+        version: p.value.version,
+      });
+    case 'circleRoleChanged':
+      return member(envelope, p.value.circleId, p.value.userId, {
+        change: CircleMemberChange.ROLE_CHANGED,
+        role: p.value.newRole,
+        version: p.value.version,
+      });
+    case 'circleSafetyRoleChanged':
+      // Never the member's quiet hours.
+      return member(envelope, p.value.circleId, p.value.userId, {
+        change: CircleMemberChange.SAFETY_CHANGED,
+        responder: p.value.safety?.responder ?? false,
+        primaryContact: p.value.safety?.primaryContact ?? false,
+        version: p.value.version,
+      });
+    default:
+      return NOTHING;
+  }
+}
+
+function account(envelope: Envelope, userId: string, change: AccountChange, version: bigint) {
+  return frame(envelope, ownTopic('user', userId), {
+    case: 'account',
+    value: { change, version },
+  });
+}
+
+/** A relationship change, to the "user" topic of the one who made it only. */
+function relationship(
+  envelope: Envelope,
+  to: string,
+  other: string,
+  change: RelationshipChange,
+  version: bigint,
+) {
+  return frame(envelope, ownTopic('user', to), {
+    case: 'relationship',
+    value: { userId: other, change, version },
+  });
+}
+
+function circle(envelope: Envelope, circleId: string, change: CircleChange, version: bigint) {
+  return frame(envelope, circleTopic(circleId), {
+    case: 'circle',
+    value: { circleId, change, version },
+  });
+}
+
+type MemberFields = Omit<
+  MessageInitShape<typeof CircleMemberEventSchema>,
+  '$typeName' | 'circleId' | 'userId'
+>;
+
+/** A membership change: to the circle's topic and to the member's own "user" topic. */
+function member(envelope: Envelope, circleId: string, userId: string, fields: MemberFields) {
+  const payload: Payload = { case: 'circleMember', value: { circleId, userId, ...fields } };
+  return frames(
+    frame(envelope, circleTopic(circleId), payload),
+    frame(envelope, ownTopic('user', userId), payload),
+  );
+}

@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict';
+import { test } from 'vitest';
+import { createMemoryTopicLog } from '@kith/bus';
+import { create, toBinary } from '@bufbuild/protobuf';
+import {
+  ClientFrameSchema,
+  ErrorCode,
+  GapReason,
+  UnsubscribeReason,
+} from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import { waitFor } from '@kith/testkit';
+import { alice, connect, GOOD_TOKEN, startGateway, storeAccountFrame } from './test-harness.js';
+import type { Harness, TestClient } from './test-harness.js';
+import type { TopicAccess } from './topic-access.js';
+
+const bearer = { headers: { authorization: `Bearer ${GOOD_TOKEN}` } };
+const circleId = (n: number) => `01900000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
+
+/** A connected client past its Hello. */
+async function ready(t: Parameters<typeof connect>[0], h: Harness) {
+  const client = await connect(t, `${h.url}/ws`, [], bearer);
+  assert.equal((await client.frame(1)).type, 'hello');
+  return client;
+}
+
+function send(client: TestClient, frame: object): void {
+  client.ws.send(JSON.stringify(frame));
+}
+
+/** The event frames a client got on a topic, as [seq, version]. */
+function events(client: TestClient, topic = 'user'): [bigint, bigint][] {
+  return client.frames
+    .filter((f) => f.seq > 0n && f.topic === topic)
+    .map((f) => [f.seq, f.payload.case === 'account' ? f.payload.value.version : -1n]);
+}
+
+function only<C extends NonNullable<ServerFrame['payload']['case']>>(
+  frames: ServerFrame[],
+  kind: C,
+) {
+  return frames.flatMap((f) =>
+    f.payload.case === kind
+      ? [f.payload.value as Extract<ServerFrame['payload'], { case: C }>['value']]
+      : [],
+  );
+}
+
+async function store(h: Harness, count: number, from = 1): Promise<void> {
+  for (let i = 0; i < count; i += 1) await storeAccountFrame(h, alice.userId, BigInt(from + i));
+}
+
+test('Subscribe answers the head, then only the frames stored after it, in order', async (t) => {
+  const h = await startGateway(t);
+  await store(h, 2);
+  const client = await ready(t, h);
+  send(client, { requestId: 4, subscribe: { topic: 'user' } });
+  const subscribed = await client.frame(2);
+  assert.equal(subscribed.type, 'subscribed');
+  const value = only([subscribed], 'subscribed')[0]!;
+  assert.equal(value.requestId, 4);
+  assert.deepEqual(
+    value.heads.map((c) => [c.topic, c.seq]),
+    [['user', 2n]],
+  );
+  await store(h, 3, 3);
+  await client.frame(5);
+  assert.deepEqual(events(client), [
+    [3n, 3n],
+    [4n, 4n],
+    [5n, 5n],
+  ]);
+  const third = client.frames[2]!;
+  assert.equal(third.type, 'account');
+  assert.equal(third.topic, 'user');
+  assert.ok(third.occurredAt);
+
+  // Subscribing again is a no-op answered with where the socket is.
+  send(client, { requestId: 5, subscribe: { topic: 'user' } });
+  const again = only([await client.frame(6)], 'subscribed')[0]!;
+  assert.deepEqual(
+    again.heads.map((c) => c.seq),
+    [5n],
+  );
+  await store(h, 1, 6);
+  await client.frame(7);
+  assert.equal(events(client).length, 4);
+});
+
+test('a binary socket receives the stored bytes themselves (encoded once, not per socket)', async (t) => {
+  const h = await startGateway(t);
+  const client = await connect(t, `${h.url}/ws`, ['kith.v1.proto', `bearer.${GOOD_TOKEN}`]);
+  await client.frame(1);
+  const raw: Buffer[] = [];
+  client.ws.on('message', (data: Buffer) => raw.push(data));
+  const subscribe = create(ClientFrameSchema, {
+    frame: { case: 'subscribe', value: { topic: 'user' } },
+  });
+  client.ws.send(toBinary(ClientFrameSchema, subscribe), { binary: true });
+  await client.frame(2);
+  await store(h, 1);
+  await client.frame(3);
+  const stored = await h.log.read(`user.${alice.userId}`, 0n);
+  assert.deepEqual(new Uint8Array(raw.at(-1)!), stored.records[0]!.data);
+});
+
+test('Resume on a new socket replays exactly the frames missed, in order, then live ones', async (t) => {
+  const h = await startGateway(t);
+  const first = await ready(t, h);
+  send(first, { subscribe: { topic: 'user' } });
+  await first.frame(2);
+  await store(h, 2);
+  await first.frame(4);
+  first.ws.terminate();
+  await first.closed;
+
+  await store(h, 100, 3);
+  const second = await ready(t, h);
+  send(second, { requestId: 9, resume: { cursors: [{ topic: 'user', seq: '2' }] } });
+  const subscribed = only([await second.frame(2)], 'subscribed')[0]!;
+  assert.equal(subscribed.requestId, 9);
+  assert.deepEqual(
+    subscribed.heads.map((c) => [c.topic, c.seq]),
+    [['user', 102n]],
+  );
+  await second.frame(102);
+  await store(h, 1, 103);
+  await second.frame(103);
+  const got = events(second);
+  assert.equal(got.length, 101);
+  assert.deepEqual(
+    got.map(([seq]) => seq),
+    Array.from({ length: 101 }, (_, i) => BigInt(i + 3)),
+  );
+  assert.equal(only(second.frames, 'gap').length, 0);
+});
+
+test('Resume past the window gets one Gap for what is gone, then what is still held', async (t) => {
+  const h = await startGateway(t, { log: createMemoryTopicLog({ maxRecords: 5 }) });
+  await store(h, 10);
+  const client = await ready(t, h);
+  send(client, { resume: { cursors: [{ topic: 'user', seq: '1' }] } });
+  await client.frame(2 + 1 + 5);
+  const gaps = only(client.frames, 'gap');
+  assert.deepEqual(
+    gaps.map((g) => [g.topic, g.fromSeq, g.toSeq, g.reason]),
+    [['user', 2n, 5n, GapReason.REPLAY_WINDOW_EXCEEDED]],
+  );
+  // The Gap comes before the replayed frames, and has seq 0.
+  const gapAt = client.frames.findIndex((f) => f.type === 'gap');
+  assert.equal(client.frames[gapAt]!.seq, 0n);
+  assert.ok(gapAt < client.frames.findIndex((f) => f.seq > 0n));
+  assert.deepEqual(
+    events(client).map(([seq]) => seq),
+    [6n, 7n, 8n, 9n, 10n],
+  );
+});
+
+test('a cursor ahead of the head (the store lost the topic) gets a CURSOR_AHEAD Gap', async (t) => {
+  const h = await startGateway(t);
+  await store(h, 3);
+  const client = await ready(t, h);
+  send(client, { resume: { cursors: [{ topic: 'user', seq: '50' }] } });
+  await client.frame(3);
+  assert.deepEqual(
+    only(client.frames, 'gap').map((g) => [g.fromSeq, g.toSeq, g.reason]),
+    [[1n, 3n, GapReason.CURSOR_AHEAD]],
+  );
+  await store(h, 1, 4);
+  await client.frame(4);
+  assert.deepEqual(events(client), [[4n, 4n]]);
+});
+
+test('Unsubscribe stops delivery and is confirmed, also for a topic not held', async (t) => {
+  const h = await startGateway(t);
+  const client = await ready(t, h);
+  send(client, { subscribe: { topic: 'user' } });
+  await client.frame(2);
+  send(client, { requestId: 3, unsubscribe: { topic: 'user' } });
+  const unsubscribed = only([await client.frame(3)], 'unsubscribed')[0]!;
+  assert.deepEqual(unsubscribed.topics, ['user']);
+  assert.equal(unsubscribed.reason, UnsubscribeReason.REQUESTED);
+  assert.equal(unsubscribed.requestId, 3);
+  await store(h, 2);
+  send(client, { requestId: 4, unsubscribe: { topic: 'notifications' } });
+  await client.frame(4);
+  assert.equal(client.frames.length, 4);
+  assert.equal(events(client).length, 0);
+});
+
+test('a refused topic answers FORBIDDEN_TOPIC naming it, and the socket carries on', async (t) => {
+  const h = await startGateway(t, {
+    access: { allows: async (topic) => topic.kind !== 'circle', stillAllows: () => true },
+  });
+  const client = await ready(t, h);
+  send(client, { requestId: 2, subscribe: { topic: `circle:${circleId(1)}` } });
+  const error = only([await client.frame(2)], 'error')[0]!;
+  assert.equal(error.code, ErrorCode.FORBIDDEN_TOPIC);
+  assert.equal(error.topic, `circle:${circleId(1)}`);
+  assert.equal(error.requestId, 2);
+  // Resume grants what it may and refuses the rest, per topic.
+  send(client, {
+    requestId: 3,
+    resume: {
+      cursors: [
+        { topic: `circle:${circleId(2)}`, seq: '0' },
+        { topic: 'user', seq: '0' },
+      ],
+    },
+  });
+  await client.frame(4);
+  assert.deepEqual(
+    client.frames.slice(2).map((f) => f.type),
+    ['error', 'subscribed'],
+  );
+  await store(h, 1);
+  await client.frame(5);
+  assert.deepEqual(events(client), [[1n, 1n]]);
+});
+
+test('at most 100 topics per socket; an unanswerable access check is UNAVAILABLE', async (t) => {
+  let down = false;
+  const access: TopicAccess = {
+    allows: async () => {
+      if (down) throw new Error('circle service unreachable');
+      return true;
+    },
+    stillAllows: () => true,
+  };
+  const h = await startGateway(t, { access });
+  const client = await ready(t, h);
+  for (let n = 1; n <= 101; n += 1) {
+    send(client, { requestId: n, subscribe: { topic: `circle:${circleId(n)}` } });
+  }
+  await client.frame(102);
+  const errors = only(client.frames, 'error');
+  assert.deepEqual(
+    errors.map((e) => [e.code, e.requestId]),
+    [[ErrorCode.TOO_MANY_TOPICS, 101]],
+  );
+  assert.equal(only(client.frames, 'subscribed').length, 100);
+  down = true;
+  send(client, { requestId: 200, unsubscribe: { topic: `circle:${circleId(1)}` } });
+  send(client, { requestId: 201, subscribe: { topic: `circle:${circleId(1)}` } });
+  await client.frame(104);
+  assert.deepEqual(
+    only(client.frames.slice(102), 'error').map((e) => [e.code, e.requestId]),
+    [[ErrorCode.UNAVAILABLE, 201]],
+  );
+});
+
+test('a live frame the socket may no longer see ends the topic with ACCESS_LOST', async (t) => {
+  let member = true;
+  const h = await startGateway(t, {
+    access: { allows: async () => true, stillAllows: () => member },
+  });
+  const client = await ready(t, h);
+  send(client, { subscribe: { topic: 'user' } });
+  await client.frame(2);
+  await store(h, 1);
+  await client.frame(3);
+  member = false;
+  await store(h, 1, 2);
+  const lost = only([await client.frame(4)], 'unsubscribed')[0]!;
+  assert.equal(lost.reason, UnsubscribeReason.ACCESS_LOST);
+  assert.deepEqual(lost.topics, ['user']);
+  await store(h, 1, 3);
+  await waitFor(async () => (await h.log.head(`user.${alice.userId}`)) === 3n);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(events(client), [[1n, 1n]]);
+});
