@@ -15,6 +15,7 @@ import {
 } from './control-frames.js';
 import type { ReplayLimits } from './control-frames.js';
 import type { LiveFrame } from './fan-out.js';
+import { FrameBudget, SOCKET_FRAME_BUDGET } from './frame-budget.js';
 import type { GatewayMetrics } from './metrics.js';
 import { closeIntents, decodeClientFrame, encodeServerFrame } from './protocol.js';
 import type { CloseIntent, FrameEncoding } from './protocol.js';
@@ -77,6 +78,10 @@ export class GatewayConnection {
   private pingNonce = 0n;
   private closing = false;
   private readonly topics: TopicSubscriptions;
+  private readonly budget = new FrameBudget(
+    SOCKET_FRAME_BUDGET.capacity,
+    SOCKET_FRAME_BUDGET.perSecond,
+  );
 
   constructor(options: ConnectionOptions) {
     this.options = options;
@@ -222,6 +227,16 @@ export class GatewayConnection {
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.closing) return;
     const decoded = decodeClientFrame(data, isBinary, this.options.encoding);
+    // Malformed frames cost as much as any; a Resume one per cursor.
+    const cost =
+      decoded.ok && decoded.frame.frame.case === 'resume'
+        ? decoded.frame.frame.value.cursors.length
+        : 1;
+    const requestId = decoded.ok ? decoded.frame.requestId : decoded.requestId;
+    if (!this.budget.take(cost)) {
+      this.send(errorFrame(ErrorCode.RATE_LIMITED, 'too many frames; slow down', requestId));
+      return;
+    }
     if (!decoded.ok) {
       this.send(errorFrame(ErrorCode.INVALID_FRAME, decoded.message, decoded.requestId));
       return;

@@ -269,3 +269,39 @@ test('a live frame the socket may no longer see ends the topic with ACCESS_LOST'
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(events(client), [[1n, 1n]]);
 });
+
+test('a socket asking too much gets RATE_LIMITED and carries on once it slows down', async (t) => {
+  const h = await startGateway(t, {
+    access: { allows: async () => true, stillAllows: () => true },
+  });
+  const client = await ready(t, h);
+  // A Resume costs one per cursor: two of 100 topics take the whole burst of 200.
+  const cursors = Array.from({ length: 100 }, (_, i) => ({
+    topic: `circle:${circleId(i + 1)}`,
+    seq: '0',
+  }));
+  send(client, { requestId: 1, resume: { cursors } });
+  send(client, { requestId: 2, resume: { cursors } });
+  send(client, { requestId: 3, resume: { cursors } });
+  await waitFor(
+    () =>
+      only(client.frames, 'error').some((e) => e.requestId === 3) &&
+      only(client.frames, 'subscribed').length === 2,
+  );
+  const limited = only(client.frames, 'error').filter((e) => e.code === ErrorCode.RATE_LIMITED);
+  assert.deepEqual(
+    limited.map((e) => e.requestId),
+    [3],
+  );
+  assert.deepEqual(
+    only(client.frames, 'subscribed').map((s) => [s.requestId, s.heads.length]),
+    [
+      [1, 100],
+      [2, 100],
+    ],
+  );
+  assert.equal(client.ws.readyState, client.ws.OPEN);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  send(client, { requestId: 5, unsubscribe: { topic: `circle:${circleId(1)}` } });
+  await waitFor(() => only(client.frames, 'unsubscribed').some((u) => u.requestId === 5));
+});
