@@ -6,7 +6,7 @@
 // and subscribing all sockets, minus before, after GC); one event → the last socket, p50 / p99
 // over `--events` events sent one at a time; deliveries per second over a burst of `--burst`
 // events sent back to back. Prints each figure and the gateway's ratio to raw ws.
-//   pnpm bench:realtime [-- --sockets 10000 --events 40 --burst 20 --rounds 2]
+//   pnpm bench:realtime [-- --sockets 10000 --events 40 --burst 20 --rounds 3]
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,7 +22,7 @@ const { values } = parseArgs({
     sockets: { type: 'string', default: '10000' },
     events: { type: 'string', default: '40' },
     burst: { type: 'string', default: '20' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const socketCount = Number(values.sockets);

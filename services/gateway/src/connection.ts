@@ -285,7 +285,7 @@ export class GatewayConnection {
   private sendEvent(frame: LiveFrame): void {
     if (!this.writable()) return;
     this.options.socket.send(frame.encoded(this.options.encoding));
-    this.options.metrics.framesOut.inc();
+    this.options.metrics.framesOut.count += 1;
   }
 
   private writable(): boolean {

@@ -6,7 +6,8 @@ export interface GatewayMetrics {
   sockets: Gauge;
   rejected: Counter<'status'>;
   subscriptions: Gauge;
-  framesOut: Counter;
+  /** Event frames sent to sockets: a plain tally (the hot path), read at each scrape. */
+  framesOut: { count: number };
   slowConsumerCuts: Counter;
   resumes: Counter;
   gaps: Counter<'reason'>;
@@ -14,7 +15,18 @@ export interface GatewayMetrics {
 
 export function gatewayMetrics(registry: Registry): GatewayMetrics {
   const registers = [registry];
+  const framesOut = { count: 0 };
+  new Counter({
+    name: 'kith_gateway_frames_out_total',
+    help: 'Event frames sent to sockets (live and replayed)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(framesOut.count);
+    },
+  });
   return {
+    framesOut,
     sockets: new Gauge({
       name: 'kith_gateway_sockets',
       help: 'Open WebSocket connections on this gateway process',
@@ -29,11 +41,6 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
     subscriptions: new Gauge({
       name: 'kith_gateway_subscriptions',
       help: 'Topics held by the sockets of this process (one per socket and topic)',
-      registers,
-    }),
-    framesOut: new Counter({
-      name: 'kith_gateway_frames_out_total',
-      help: 'Event frames sent to sockets (live and replayed)',
       registers,
     }),
     slowConsumerCuts: new Counter({

@@ -85,6 +85,10 @@ test('Subscribe answers the head, then only the frames stored after it, in order
   await store(h, 1, 6);
   await client.frame(7);
   assert.equal(events(client).length, 4);
+  const sent = await h.metrics.getSingleMetric('kith_gateway_frames_out_total')?.get();
+  assert.equal(sent?.values[0]?.value, 4);
+  const held = await h.metrics.getSingleMetric('kith_gateway_subscriptions')?.get();
+  assert.equal(held?.values[0]?.value, 1);
 });
 
 test('a binary socket receives the stored bytes themselves (encoded once, not per socket)', async (t) => {
