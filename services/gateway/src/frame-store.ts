@@ -1,4 +1,5 @@
 import { toBinary } from '@bufbuild/protobuf';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { decodeEvent } from '@kith/bus';
 import type { Bus, Subscription, TopicLog } from '@kith/bus';
 import type { Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
@@ -24,6 +25,9 @@ export function startFrameStore(deps: {
   log: TopicLog;
   logger: ServiceContext['logger'];
   metrics: Registry;
+  /** Events older than this (the replay window) make no frames: no client could resume them. */
+  maxAgeMs: number;
+  clock: () => Date;
 }): Promise<Subscription> {
   const { bus, log, logger } = deps;
   const stored = new Counter({
@@ -43,6 +47,10 @@ export function startFrameStore(deps: {
         logger.warn({ err, subject: msg.subject }, 'undecodable bus event skipped');
         return;
       }
+      // A first start over a long event history, or a redelivery after a long outage: frames
+      // this old would reach live sockets as news and fall out of the window at once.
+      const occurred = envelope.occurredAt ? timestampMs(envelope.occurredAt) : 0;
+      if (occurred < deps.clock().getTime() - deps.maxAgeMs) return;
       const routing = routeEvent(envelope);
       for (const key of routing.purge) await log.purge(key);
       for (const { topic, frame } of routing.frames) {

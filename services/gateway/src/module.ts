@@ -71,6 +71,8 @@ export const gatewayModule = defineService({
               log,
               logger: ctx.logger,
               metrics: ctx.metrics,
+              maxAgeMs: DEFAULT_TOPIC_LIMITS.maxAgeMs,
+              clock: ctx.clock,
             });
           },
           async stop() {
