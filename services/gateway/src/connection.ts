@@ -51,10 +51,13 @@ export interface ConnectionOptions {
 export interface Senders {
   control(frame: ServerFrame): void;
   event(frame: LiveFrame): void;
+  paced(): true | Promise<boolean>;
 }
 
 /** Pings a client may leave unanswered; the next tick closes the socket. */
 const MISSED_PINGS_ALLOWED = 2;
+/** Longest a replay waits for a client to read what it was sent before sending on. */
+const MAX_REPLAY_PAUSE_MS = 30_000;
 /** setTimeout's ceiling (~24.8 days); a longer wait is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -91,6 +94,7 @@ export class GatewayConnection {
     this.topics = options.subscriptions({
       control: (frame) => this.send(frame),
       event: (frame) => this.sendEvent(frame),
+      paced: () => this.paced(),
     });
     const { socket } = options;
     this.closed = new Promise((resolve) => {
@@ -286,6 +290,21 @@ export class GatewayConnection {
     if (!this.writable()) return;
     this.options.socket.send(frame.encoded(this.options.encoding));
     this.options.metrics.framesOut.count += 1;
+  }
+
+  /** Low backlog now (true), or a wait until it is; false once the socket is closing. */
+  private paced(): true | Promise<boolean> {
+    const { socket, maxBufferedBytes } = this.options;
+    if (socket.bufferedAmount <= maxBufferedBytes / 2) return true;
+    return (async () => {
+      // Past the wait, sending resumes and the slow-consumer bound decides.
+      const until = Date.now() + MAX_REPLAY_PAUSE_MS;
+      while (socket.bufferedAmount > maxBufferedBytes / 2 && Date.now() < until) {
+        if (this.closing || socket.readyState !== WebSocket.OPEN) return false;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return !this.closing && socket.readyState === WebSocket.OPEN;
+    })();
   }
 
   private writable(): boolean {

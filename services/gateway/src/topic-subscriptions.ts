@@ -28,6 +28,11 @@ export interface SubscriptionDeps {
   control(frame: ServerFrame): void;
   /** Sends an event frame on the socket. */
   event(frame: LiveFrame): void;
+  /**
+   * true when the socket's send backlog is low; otherwise a promise of when it is (false: the
+   * socket is closing). A replay paces itself by it instead of tripping the slow-consumer cut.
+   */
+  paced(): true | Promise<boolean>;
 }
 
 interface Held {
@@ -117,7 +122,7 @@ export class TopicSubscriptions implements TopicListener {
     live.sort((a, b) => order.indexOf(a.held.topic.name) - order.indexOf(b.held.topic.name));
     const heads = live.map((r) => ({ topic: r.held.topic.name, seq: r.head }));
     this.deps.control(subscribedFrame(requestId, heads));
-    for (const replay of live) this.replay(replay);
+    for (const replay of live) await this.replay(replay);
   }
 
   unsubscribe(name: string, requestId: number): void {
@@ -180,7 +185,7 @@ export class TopicSubscriptions implements TopicListener {
   }
 
   /** Sends what a Resume cursor missed: a Gap for what is gone, then the held frames. */
-  private replay({ held, after, head, records }: Replay): void {
+  private async replay({ held, after, head, records }: Replay): Promise<void> {
     const { name } = held.topic;
     let frames = records.map((r) => new LiveFrame(held.topic.key, r.data));
     if (after > head) {
@@ -203,6 +208,8 @@ export class TopicSubscriptions implements TopicListener {
     const sentBefore = held.last;
     held.last = after > head ? head : after;
     for (const frame of frames) {
+      const paced = this.deps.paced();
+      if (paced !== true && !(await paced)) return;
       if (this.held.get(held.topic.key) !== held) return;
       this.forward(held, frame);
     }
