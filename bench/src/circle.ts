@@ -21,6 +21,7 @@ import { JoinRule } from '@kith/gen/kith/circle/v1/types_pb.js';
 import { createRootLogger } from '@kith/logging';
 import { circleMemberships, internalClient } from '@kith/runtime';
 import { benchArgs } from './args.js';
+import { percentile } from './percentile.js';
 import { distributedSetup, embeddedSetup } from './user-setups.js';
 import type { Setup } from './user-setups.js';
 
@@ -38,9 +39,6 @@ const modes = values.mode === 'both' ? ['embedded', 'distributed'] : [values.mod
 if (!modes.every((mode) => mode === 'embedded' || mode === 'distributed')) {
   throw new Error('--mode is embedded, distributed or both');
 }
-
-const percentile = (sorted: ArrayLike<number>, p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** p50 and p99 of `count` calls of `call`, one at a time, after a warm-up. */
 async function time(name: string, count: number, call: () => Promise<unknown>) {

@@ -4,5 +4,4 @@
 export const BENCH_CIRCLE = '01900000-0000-7000-8000-00000000c1c1';
 
 export type ServerCommand = { broadcast: number } | { measure: true } | { stop: true };
-export type ServerReply =
-  { listening: number } | { memory: { rss: number; heapUsed: number } } | { broadcasted: number };
+export type ServerReply = { listening: number } | { memory: { rss: number; heapUsed: number } };

@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { benchArgs } from './args.js';
+import { percentile } from './percentile.js';
 import { BENCH_CIRCLE } from './realtime-ipc.js';
 import type { ServerCommand, ServerReply } from './realtime-ipc.js';
 
@@ -31,13 +32,12 @@ const burst = Number(values.burst);
 const rounds = Number(values.rounds);
 type Mode = 'raw' | 'gateway';
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const median = (xs: number[]) =>
-  percentile(
-    [...xs].sort((a, b) => a - b),
-    50,
-  );
+/** The middle value; the mean of the two middle ones for an even count of rounds. */
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 class Server {
   private readonly child: ChildProcess;

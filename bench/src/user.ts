@@ -13,6 +13,7 @@
 // deletes the KITH_EVENTS stream of that NATS server first (user-setups.ts says why).
 import { parseArgs } from 'node:util';
 import { benchArgs } from './args.js';
+import { percentile } from './percentile.js';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { decodeEvent } from '@kith/bus';
@@ -49,8 +50,6 @@ const freshIp = () => {
   const n = ipCounter++;
   return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 };
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const fmt = (n: number) => n.toFixed(1).padStart(8);
 
 async function measure(setup: Setup): Promise<string[]> {

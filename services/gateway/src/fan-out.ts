@@ -73,11 +73,6 @@ export class FanOut {
     });
   }
 
-  /** Topics with at least one local listener. */
-  get size(): number {
-    return this.topics.size;
-  }
-
   add(key: string, listener: TopicListener): void {
     let held = this.topics.get(key);
     if (!held) {

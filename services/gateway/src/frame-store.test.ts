@@ -57,7 +57,7 @@ async function frameStore(t: { onTestFinished(fn: () => Promise<void>): void }) 
       )
       .then(() => id);
   };
-  return { log, live, userId, publish, key: `user.${userId}` };
+  return { bus, log, live, userId, publish, key: `user.${userId}` };
 }
 
 test('each bus event is numbered once per topic in the log and published live as stored', async (t) => {
@@ -105,4 +105,27 @@ test('an event older than the replay window makes no frame', async (t) => {
     }),
     [2n],
   );
+});
+
+test('an erased user’s own topics are purged from the log', async (t) => {
+  const s = await frameStore(t);
+  await s.publish(1n);
+  await waitFor(async () => (await s.log.head(s.key)) === 1n);
+  const id = uuidv7();
+  await s.bus.publish({
+    id,
+    subject: 'kith.events.user.erased',
+    data: encodeEvent({
+      id,
+      type: 'user.erased',
+      occurredAt: timestampFromDate(new Date()),
+      actor: { kind: { case: 'system', value: true } },
+      schemaVersion: 1,
+      source: 'user',
+      payload: { case: 'userErased', value: { userId: s.userId } },
+    }),
+    headers: {},
+  });
+  await waitFor(async () => (await s.log.head(s.key)) === 0n);
+  assert.deepEqual(await s.log.read(s.key, 0n), { head: 0n, records: [] });
 });

@@ -65,10 +65,6 @@ export class TopicSubscriptions implements TopicListener {
 
   constructor(private readonly deps: SubscriptionDeps) {}
 
-  get size(): number {
-    return this.held.size;
-  }
-
   deliver(frame: LiveFrame): void {
     const held = this.held.get(frame.key);
     if (!held) return;
