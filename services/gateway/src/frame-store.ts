@@ -47,12 +47,13 @@ export function startFrameStore(deps: {
         logger.warn({ err, subject: msg.subject }, 'undecodable bus event skipped');
         return;
       }
+      const routing = routeEvent(envelope);
+      // An erasure is applied however late it comes.
+      for (const key of routing.purge) await log.purge(key);
       // A first start over a long event history, or a redelivery after a long outage: frames
       // this old would reach live sockets as news and fall out of the window at once.
       const occurred = envelope.occurredAt ? timestampMs(envelope.occurredAt) : 0;
       if (occurred < deps.clock().getTime() - deps.maxAgeMs) return;
-      const routing = routeEvent(envelope);
-      for (const key of routing.purge) await log.purge(key);
       for (const { topic, frame } of routing.frames) {
         const result = await log.append(topic.key, `${envelope.id}:${topic.key}`, (seq) => {
           frame.seq = seq;
