@@ -1,6 +1,25 @@
-import { defineService, rpc as rpcOf } from '@kith/runtime';
+import {
+  defineService,
+  exportBucketDir,
+  filesystemBlobStorage,
+  implement,
+  periodicDaemon,
+  rpc as rpcOf,
+} from '@kith/runtime';
+import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import { PostAdminService } from '@kith/gen/kith/post/v1/post_admin_pb.js';
 import { PostService } from '@kith/gen/kith/post/v1/post_pb.js';
+import { createPostApp } from './app.js';
+import { onExportRequested, onUserErased } from './data/data.js';
+import type { PostApp } from './app.js';
+import type { PostDatabase } from './db/schema.js';
+import { postInternalService } from './internal/internal.js';
+import { postClients } from './internal-clients.js';
+import type { PostClients } from './internal-clients.js';
+import { postMigrations } from './migrations/index.js';
+import { postHandlers } from './posts/handlers.js';
+import { purgeExpiredPosts } from './posts/expiry.js';
+import { postProjections } from './projections/index.js';
 
 type PostMethod = keyof typeof PostService.method;
 
@@ -59,16 +78,54 @@ const apiKeyScopes = Object.fromEntries(
   ]),
 );
 
+/** How often posts past their expires_at are purged. */
+export const EXPIRY_EVERY_MS = 30_000;
+
+/** The post parts, and the app they were built from (tests reach its database). */
+export type PostParts = ServiceParts<PostDatabase> & { app: PostApp };
+
+/** Builds the post service. Tests may stand in for the services it asks (`clients`). */
+export function createPostParts(
+  ctx: ServiceContext<PostDatabase>,
+  overrides: { clients?: PostClients } = {},
+): PostParts {
+  const app = createPostApp(ctx);
+  const clients = overrides.clients ?? postClients(app);
+  return {
+    app,
+    handlers: [implement(PostService, postHandlers(app, clients))],
+    consumers: [
+      ...postProjections(app),
+      onUserErased(app),
+      onExportRequested(app, filesystemBlobStorage(exportBucketDir(ctx))),
+    ],
+    daemons: [
+      postInternalService(app),
+      periodicDaemon({
+        name: 'post-expiry',
+        everyMs: EXPIRY_EVERY_MS,
+        run: async () => {
+          const purged = await purgeExpiredPosts(app);
+          if (purged > 0) app.logger.info({ purged }, 'purged expired posts');
+        },
+        onError: (err) => app.logger.error({ err }, 'post expiry failed'),
+      }),
+    ],
+  };
+}
+
 /**
- * Posts, threads, likes, bookmarks, reposts, timelines, search and media (its own issue).
- * PostInternalService (internal.proto) is NATS request/reply only and never served here.
+ * Posts, replies, threads, likes, bookmarks, reposts, timelines and search, with visibility
+ * read from post's projections of users, the graph and circles; PostInternalService on the bus
+ * (never served here). Media (upload, processing) answers Unimplemented until it lands, so a
+ * post can carry no media yet; so does PostAdminService.
  */
-export const postModule = defineService({
+export const postModule = defineService<PostDatabase>({
   name: 'post',
   services: [PostService, PostAdminService],
   publicMethods,
   requiredRoles: { [PostAdminService.typeName]: 'admin' },
   apiKeyScopes,
-  migrations: {},
-  create: () => ({}),
+  migrations: postMigrations,
+  create: (ctx) => createPostParts(ctx),
 });
