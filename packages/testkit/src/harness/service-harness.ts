@@ -45,7 +45,9 @@ export async function startServiceHarness(options: {
     kith = await startEmbedded(options.modules, {
       inMemory: true,
       clock: () => clock.now(),
-      logger: createRootLogger({ level: 'silent' }),
+      logger: createRootLogger({
+        level: (process.env.KITH_TEST_LOG_LEVEL as 'error' | undefined) ?? 'silent',
+      }),
       env: { PORT: '0', KITH_DATA_DIR: dataDir, TRUST_PROXY: '1', ...options.env },
     });
   } catch (err) {
