@@ -20,6 +20,7 @@ import { postMigrations } from './migrations/index.js';
 import { postHandlers } from './posts/handlers.js';
 import { purgeExpiredPosts } from './posts/expiry.js';
 import { postProjections } from './projections/index.js';
+import { postsFromModeration } from './projections/moderation.js';
 
 type PostMethod = keyof typeof PostService.method;
 
@@ -96,6 +97,7 @@ export function createPostParts(
     handlers: [implement(PostService, postHandlers(app, clients))],
     consumers: [
       ...postProjections(app),
+      postsFromModeration(app),
       onUserErased(app),
       onExportRequested(app, filesystemBlobStorage(exportBucketDir(ctx))),
     ],

@@ -48,8 +48,10 @@ export interface PostsTable {
   revision: Generated<number>;
   /** bigint: pg hands it back as a string. Moves with every change, counts included. */
   version: Generated<string>;
-  /** ModerationState as the author sees it (1 NONE). */
+  /** ModerationState of the post itself as the author sees it (1 NONE; LIMITED is the author's). */
   moderation_state: Generated<number>;
+  /** The enforcement version of the post as a moderation subject (bigint: a string). */
+  moderation_version: Generated<string>;
   created_at: Date;
   edited_at: Date | null;
   expires_at: Date | null;
@@ -106,6 +108,12 @@ export interface UsersTable {
   mention_policy: Generated<number>;
   profile_version: Generated<string>;
   settings_version: Generated<string>;
+  /** Moderation of the account (moderation.account_actioned), by enforcement_version. */
+  limited: Generated<boolean>;
+  suspended: Generated<boolean>;
+  suspended_until: Date | null;
+  banned: Generated<boolean>;
+  enforcement_version: Generated<string>;
 }
 
 /** Projections of the social graph, by edge (versions in applied_edge_versions). */

@@ -34,6 +34,7 @@ export const POST_COLUMNS = [
   'p.revision',
   'p.version',
   'p.moderation_state',
+  'p.moderation_version',
   'p.created_at',
   'p.edited_at',
   'p.expires_at',
@@ -102,6 +103,7 @@ export async function insertPost(
     | 'revision'
     | 'version'
     | 'moderation_state'
+    | 'moderation_version'
     | 'deleted_at'
     | 'deletion_reason'
   >,
@@ -214,32 +216,75 @@ export async function updatePostContent(
 
 /**
  * Marks a live post deleted and wipes its content and earlier revisions (the row stays as a
- * tombstone); its new version, or undefined when it was already deleted.
+ * tombstone) unless `keepContent` (a moderation removal, which a reversal restores); its new
+ * version, or undefined when it was already deleted.
  */
 export async function markDeleted(
   db: Db,
   id: string,
   reason: number,
   now: Date,
+  keepContent = false,
 ): Promise<bigint | undefined> {
+  const wipe = { text: '', content_warning: '', mentions: '[]', hashtags: [] };
   const row = await db
     .updateTable('posts')
     .set({
       deleted_at: now,
       deletion_reason: reason,
       version: sql`version + 1`,
-      text: '',
-      content_warning: '',
-      mentions: '[]',
-      hashtags: [],
+      ...(keepContent ? {} : wipe),
     })
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
     .returning('version')
     .executeTakeFirst();
   if (!row) return undefined;
-  await db.deleteFrom('post_revisions').where('post_id', '=', id).execute();
+  if (!keepContent) await db.deleteFrom('post_revisions').where('post_id', '=', id).execute();
   return BigInt(row.version);
+}
+
+/** Brings back a post moderation removed (deleted with `reason`); the restored row. */
+export async function undelete(
+  db: Db,
+  id: string,
+  reason: number,
+): Promise<PostRecord | undefined> {
+  return db
+    .updateTable('posts as p')
+    .set({ deleted_at: null, deletion_reason: null, version: sql`version + 1` })
+    .where('p.id', '=', id)
+    .where('p.deletion_reason', '=', reason)
+    .returning(POST_COLUMNS)
+    .executeTakeFirst();
+}
+
+/** The post as a moderation subject, locked, deleted or not. */
+export async function postForModeration(db: Db, id: string): Promise<PostRecord | undefined> {
+  return db
+    .selectFrom('posts as p')
+    .select(POST_COLUMNS)
+    .where('p.id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Sets the post's own moderation state (and forces `sensitive` on for MARKED_SENSITIVE). */
+export async function setPostModeration(
+  db: Db,
+  id: string,
+  change: { state: number; version: bigint; sensitive: boolean },
+): Promise<void> {
+  await db
+    .updateTable('posts')
+    .set({
+      moderation_state: change.state,
+      moderation_version: change.version.toString(),
+      ...(change.sensitive ? { sensitive: true } : {}),
+      version: sql`version + 1`,
+    })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** A post's revisions, for `fetchPage` (newest first by revision). */

@@ -7,7 +7,14 @@ import { AUDIENCE } from '../db/schema.js';
 import type { PostRecord } from './post-store.js';
 import { visiblePosts } from './post-store.js';
 import type { Viewer } from './visibility-store.js';
-import { activeHides, summariesOf, viewerCircles, viewerStates } from './view-store.js';
+import {
+  accountLimited,
+  activeHides,
+  summariesOf,
+  viewerCircles,
+  viewerStates,
+} from './view-store.js';
+import { MODERATION } from './visibility-store.js';
 
 type Db = Kysely<PostDatabase>;
 export type PostMessage = MessageInitShape<typeof PostSchema>;
@@ -30,6 +37,15 @@ export function audienceMessage(
 }
 
 /**
+ * The state the author sees: the post's own, or LIMITED when the account is limited and the
+ * post's own is no more restrictive (HIDDEN, UNDER_REVIEW, LIMITED, MARKED_SENSITIVE).
+ */
+function authorState(own: number, limited: boolean): number {
+  const stricter = own === MODERATION.HIDDEN || own === MODERATION.UNDER_REVIEW;
+  return limited && !stricter ? MODERATION.LIMITED : own;
+}
+
+/**
  * Post messages for rows the viewer may see (already filtered by `visibleTo`), in their order:
  * author summaries, the viewer's own state, the quoted post one level deep when the viewer
  * may see it, circles cut to the viewer's own (the author sees all), and moderation and
@@ -47,7 +63,8 @@ export async function postMessages(
   const all = [...rows, ...quoted.values()];
   const ids = all.map((r) => r.id);
   const circleIds = [...new Set(all.flatMap((r) => r.circle_ids))];
-  const [authors, states, circles, hides] = await Promise.all([
+  const ownPosts = all.some((r) => r.author_id === viewer);
+  const [authors, states, circles, hides, limited] = await Promise.all([
     summariesOf(
       db,
       all.map((r) => r.author_id),
@@ -55,6 +72,7 @@ export async function postMessages(
     viewer ? viewerStates(db, viewer, ids) : undefined,
     viewer ? viewerCircles(db, viewer, circleIds) : new Map<string, number>(),
     viewer ? activeHides(db, ids) : [],
+    ownPosts && viewer ? accountLimited(db, viewer) : false,
   ]);
 
   const one = (row: PostRecord, withQuote: boolean): PostMessage => {
@@ -96,7 +114,7 @@ export async function postMessages(
       editedAt: row.edited_at ? timestampFromDate(row.edited_at) : undefined,
       revision: row.revision,
       expiresAt: row.expires_at ? timestampFromDate(row.expires_at) : undefined,
-      moderationState: isAuthor ? row.moderation_state : 0,
+      moderationState: isAuthor ? authorState(row.moderation_state, limited) : 0,
       circleHides: shownHides.map((h) => ({
         circleId: h.circle_id,
         reason: h.reason,

@@ -398,7 +398,9 @@ export async function softDelete(
   actorId: string | null,
   now: Date,
 ): Promise<void> {
-  const deleted = await markDeleted(trx, post.id, reason, now);
+  // A moderation removal keeps the content until a reversal brings the post back.
+  const keepContent = reason === PostDeletionReason.MODERATION;
+  const deleted = await markDeleted(trx, post.id, reason, now, keepContent);
   if (deleted === undefined) return;
   const parent = post.reply_to_post_id
     ? await bumpCount(trx, post.reply_to_post_id, 'reply_count', -1)

@@ -88,3 +88,13 @@ export async function activeHides(db: Db, postIds: string[]) {
     .where('active', '=', true)
     .execute();
 }
+
+/** Whether moderation limited the user's account. */
+export async function accountLimited(db: Db, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('users')
+    .select('limited')
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.limited ?? false;
+}

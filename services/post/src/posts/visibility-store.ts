@@ -56,6 +56,41 @@ export function blockedEitherWay(
   );
 }
 
+/**
+ * Whether moderation keeps the author's posts from everyone but the author: a ban, or a
+ * suspension still running at `now`.
+ */
+function authorWithheld(authorId: RawBuilder<unknown>, now: Date): RawBuilder<SqlBool> {
+  return exists(
+    q
+      .selectFrom('users as u')
+      .select(one)
+      .where(
+        sql<SqlBool>`u.user_id = ${authorId} and (u.banned or (u.suspended and (u.suspended_until is null or u.suspended_until > ${now})))`,
+      ),
+  );
+}
+
+/** Whether the post (alias `p`) is LIMITED: by its own state or its author's account. */
+export function limitedPost(p = 'p'): RawBuilder<SqlBool> {
+  const col = (name: string) => sql.ref(`${p}.${name}`);
+  return sql<SqlBool>`(${col('moderation_state')} = ${MODERATION.LIMITED} or ${exists(
+    q
+      .selectFrom('users as u')
+      .select(one)
+      .where(sql<SqlBool>`u.user_id = ${col('author_id')} and u.limited`),
+  )})`;
+}
+
+/**
+ * Moderation leaves the post (alias `p`) up for readers other than its author: not hidden, not
+ * under review, its author neither banned nor suspended.
+ */
+export function upForOthers(now: Date, p = 'p'): RawBuilder<SqlBool> {
+  const col = (name: string) => sql.ref(`${p}.${name}`);
+  return sql<SqlBool>`(${col('moderation_state')} not in (${MODERATION.UNDER_REVIEW}, ${MODERATION.HIDDEN}) and not ${authorWithheld(col('author_id'), now)})`;
+}
+
 /** Whether the user `viewer` (an SQL expression) follows the user `whom`. */
 function follows(viewer: RawBuilder<unknown>, whom: RawBuilder<unknown>): RawBuilder<SqlBool> {
   return exists(
@@ -70,18 +105,19 @@ function follows(viewer: RawBuilder<unknown>, whom: RawBuilder<unknown>): RawBui
  * The one rule for who reads a post (alias `p`), on every read, list, count and search:
  * - nobody reads a deleted or expired post;
  * - its author always does (moderation states included);
- * - anyone else only when moderation leaves it up (not UNDER_REVIEW or HIDDEN), no block stands
+ * - anyone else only when moderation leaves it up (not UNDER_REVIEW or HIDDEN, its author
+ *   neither banned nor suspended), no block stands
  *   between them and the author, and the audience admits them: PUBLIC everyone (a LIMITED
  *   author's only their followers), FOLLOWERS the audience owner's followers and the users
  *   granted at publication, MENTIONED_ONLY those granted, CIRCLES the members of an audience
  *   circle that is not deleted, where the post (or its thread's root) is not hidden — unless
  *   they are its OWNER or an ADMIN.
- * Anonymous readers get PUBLIC posts moderation leaves fully visible.
+ * Anonymous readers get PUBLIC posts moderation leaves up and does not limit.
  */
 export function visibleTo(viewer: Viewer, now: Date, p = 'p'): RawBuilder<SqlBool> {
   const col = (name: string) => sql.ref(`${p}.${name}`);
   if (viewer === undefined) {
-    return sql<SqlBool>`(${live(now, p)} and ${col('audience')} = ${AUDIENCE.PUBLIC} and ${col('moderation_state')} in (${MODERATION.NONE}, ${MODERATION.MARKED_SENSITIVE}))`;
+    return sql<SqlBool>`(${live(now, p)} and ${col('audience')} = ${AUDIENCE.PUBLIC} and ${upForOthers(now, p)} and not ${limitedPost(p)})`;
   }
   return visibleToUser(sql`${viewer}::uuid`, now, p);
 }
@@ -117,10 +153,10 @@ export function visibleToUser(
       ),
   );
   return sql<SqlBool>`(${live(now, p)} and (${col('author_id')} = ${viewer} or (
-    ${col('moderation_state')} not in (${MODERATION.UNDER_REVIEW}, ${MODERATION.HIDDEN})
+    ${upForOthers(now, p)}
     and ${options.ignoreBlocks ? sql`true` : sql`not ${blockedEitherWay(viewer, col('author_id'))}`}
     and case ${col('audience')}
-      when ${AUDIENCE.PUBLIC} then ${col('moderation_state')} <> ${MODERATION.LIMITED} or ${follows(viewer, col('author_id'))}
+      when ${AUDIENCE.PUBLIC} then not ${limitedPost(p)} or ${follows(viewer, col('author_id'))}
       when ${AUDIENCE.FOLLOWERS} then ${granted} or ${follows(viewer, col('audience_owner_id'))}
       when ${AUDIENCE.MENTIONED_ONLY} then ${granted}
       when ${AUDIENCE.CIRCLES} then ${inCircle}

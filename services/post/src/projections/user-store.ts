@@ -81,3 +81,41 @@ export async function applySettings(db: Kysely<PostDatabase>, s: SettingsSnapsho
     )
     .execute();
 }
+
+/** An account's moderation restrictions (moderation_events.proto), by enforcement version. */
+export async function applyAccountEnforcement(
+  db: Kysely<PostDatabase>,
+  userId: string,
+  e: {
+    limited: boolean;
+    suspended: boolean;
+    suspendedUntil: Date | null;
+    banned: boolean;
+    version: bigint;
+  },
+): Promise<void> {
+  const values = {
+    limited: e.limited,
+    suspended: e.suspended,
+    suspended_until: e.suspendedUntil,
+    banned: e.banned,
+    enforcement_version: e.version.toString(),
+  };
+  await db
+    .insertInto('users')
+    .values({
+      user_id: userId,
+      username: '',
+      display_name: '',
+      avatar_url: '',
+      locked: false,
+      ...values,
+    })
+    .onConflict((oc) =>
+      oc
+        .column('user_id')
+        .doUpdateSet(values)
+        .where('users.enforcement_version', '<', e.version.toString()),
+    )
+    .execute();
+}

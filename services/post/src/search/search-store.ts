@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { PostDatabase } from '../db/schema.js';
 import { AUDIENCE } from '../db/schema.js';
 import { POST_COLUMNS } from '../posts/post-store.js';
-import { MODERATION, visibleTo } from '../posts/visibility-store.js';
+import { limitedPost, upForOthers, visibleTo } from '../posts/visibility-store.js';
 
 type Db = Kysely<PostDatabase>;
 
@@ -54,7 +54,7 @@ export function searchMatches(db: Db, viewer: string, now: Date, req: SearchPost
     p.author_id = ${viewer} or ${byViewer('likes')} or ${byViewer('reposts')}
     or ${byViewer('bookmarks')} or ${repliedTo}
     or p.mentions @> ${JSON.stringify([{ user_id: viewer }])}::jsonb
-    or (p.audience = ${AUDIENCE.PUBLIC} and p.moderation_state in (${MODERATION.NONE}, ${MODERATION.MARKED_SENSITIVE})
+    or (p.audience = ${AUDIENCE.PUBLIC} and ${upForOthers(now)} and not ${limitedPost()}
         and ${indexableAuthor}))`;
   let matches = db
     .selectFrom('posts as p')
@@ -91,7 +91,8 @@ export async function trendingTags(db: Db, since: Date, now: Date, limit: number
     .where('p.created_at', '>', since)
     .where('p.created_at', '<=', now)
     .where(sql<SqlBool>`(p.expires_at is null or p.expires_at > ${now})`)
-    .where('p.moderation_state', 'in', [MODERATION.NONE, MODERATION.MARKED_SENSITIVE])
+    .where(upForOthers(now))
+    .where(sql<SqlBool>`not ${limitedPost()}`)
     .groupBy(sql`t.tag`)
     .orderBy(sql`count(distinct p.author_id)`, 'desc')
     .orderBy(sql`count(*)`, 'desc')

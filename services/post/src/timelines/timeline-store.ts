@@ -2,7 +2,13 @@ import type { Kysely, SqlBool } from 'kysely';
 import { sql } from 'kysely';
 import type { PostDatabase } from '../db/schema.js';
 import { AUDIENCE } from '../db/schema.js';
-import { blockedEitherWay, MODERATION, notMutedBy, visibleTo } from '../posts/visibility-store.js';
+import {
+  blockedEitherWay,
+  limitedPost,
+  notMutedBy,
+  upForOthers,
+  visibleTo,
+} from '../posts/visibility-store.js';
 import type { Viewer } from '../posts/visibility-store.js';
 import type { EntryQuery } from './timeline-page.js';
 
@@ -167,7 +173,8 @@ export function hashtagEntries(db: Db, tag: string, viewer: Viewer, now: Date): 
   const entries = postEntries(db)
     .where(sql<SqlBool>`p.hashtags @> array[${tag}]::text[]`)
     .where('p.audience', '=', AUDIENCE.PUBLIC)
-    .where('p.moderation_state', 'in', [MODERATION.NONE, MODERATION.MARKED_SENSITIVE])
+    .where(upForOthers(now))
+    .where(sql<SqlBool>`not ${limitedPost()}`)
     .where(visibleTo(viewer, now))
     .where(notMutedBy(viewer, now, sql.ref('p.author_id')));
   return fromEntries(db, entries);
