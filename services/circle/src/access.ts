@@ -23,6 +23,8 @@ export const PERMISSIONS = {
   manageInvites: CircleRole.ADMIN,
   manageJoinRequests: CircleRole.ADMIN,
   readAuditLog: CircleRole.ADMIN,
+  /** HidePost, UnhidePost, ListHiddenPosts; whose posts: mayHidePostOf. */
+  hidePosts: CircleRole.ADMIN,
   setMemberRole: CircleRole.OWNER,
   transferOwnership: CircleRole.OWNER,
   deleteCircle: CircleRole.OWNER,
@@ -51,6 +53,15 @@ const ROLE_NAME: Record<number, string> = {
  */
 export function outranks(actorRole: number, targetRole: number): boolean {
   return rankOf(actorRole) > rankOf(targetRole);
+}
+
+/**
+ * Whether a member of `actorRole` may hide (or unhide) a post whose author has `authorRole` in
+ * the circle (0 when the author is no longer a member): the OWNER any post, their own too; an
+ * ADMIN only a MEMBER's or a former member's, never the OWNER's, another ADMIN's or their own.
+ */
+export function mayHidePostOf(actorRole: number, authorRole: number): boolean {
+  return actorRole === CircleRole.OWNER || outranks(actorRole, authorRole);
 }
 
 export interface CircleAccess {

@@ -86,7 +86,7 @@ test('no API key leaves, deletes, restores, transfers or sets a safety role', as
   // The same key reaches what circles:write covers.
   assert.equal(
     await codeOf(circles.hidePost({ circleId, postId: circleId, reason: HideReason.SPAM })),
-    Code.Unimplemented,
+    Code.NotFound,
   );
   assert.equal(await codeOf(circles.listInviteLinks({ circleId })), Code.NotFound);
 });

@@ -82,7 +82,7 @@ export type CircleParts = ServiceParts<CircleDatabase> & { app: CircleApp };
 
 /**
  * Builds the circle service. Tests may stand in for the services it asks (`clients`): the
- * moderation check and post's media holds.
+ * moderation check, and post's media holds and GetCirclePosts.
  */
 export function createCircleParts(
   ctx: ServiceContext<CircleDatabase>,
@@ -124,9 +124,10 @@ export function createCircleParts(
 
 /**
  * Circles, memberships, roles, safety roles, invitations, invite links, join requests, bans,
- * search and the circle audit log; platform moderation's actions; CircleInternalService on the
- * bus; circle's part in the data sagas. Hiding posts (HidePost, UnhidePost, ListHiddenPosts)
- * waits for the post service and answers Unimplemented, and so does CircleAdminService.
+ * search, hidden posts (HidePost, UnhidePost, ListHiddenPosts: delegated moderation, checked
+ * with post's GetCirclePosts and applied by post from circle.post_hidden / post_unhidden) and
+ * the circle audit log; platform moderation's actions; CircleInternalService on the bus;
+ * circle's part in the data sagas. CircleAdminService answers Unimplemented.
  */
 export const circleModule = defineService<CircleDatabase>({
   name: 'circle',

@@ -23,6 +23,7 @@ import {
 } from './circles.js';
 import type { CircleClients } from './internal-clients.js';
 import { banMember, listBans, unbanMember } from '../bans/bans.js';
+import { hidePost, listHiddenPosts, unhidePost } from '../posts/hidden-posts.js';
 import { searchCircles } from '../search/search.js';
 import {
   createInviteLink,
@@ -50,7 +51,8 @@ import {
 } from '../invites/invites.js';
 
 /**
- * Circles, members, roles and the audit log. Every RPC needs a signed-in caller; retries are
+ * Circles, members, roles, invites, links, join requests, bans, hidden posts and the audit
+ * log. Every RPC needs a signed-in caller; retries are
  * deduplicated by the idempotency interceptor.
  */
 export function circleHandlers(
@@ -198,6 +200,16 @@ export function circleHandlers(
     },
     async searchCircles(req, ctx) {
       return searchCircles(app, signedInCaller(app, ctx), req);
+    },
+    async hidePost(req, ctx) {
+      return { hiddenPost: await hidePost(app, clients, signedInCaller(app, ctx), req) };
+    },
+    async unhidePost(req, ctx) {
+      await unhidePost(app, signedInCaller(app, ctx), req);
+      return {};
+    },
+    async listHiddenPosts(req, ctx) {
+      return listHiddenPosts(app, signedInCaller(app, ctx), req);
     },
     async listCircleAuditLog(req, ctx) {
       return listCircleAuditLog(app, signedInCaller(app, ctx), req);

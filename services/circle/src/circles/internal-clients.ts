@@ -11,7 +11,7 @@ import type { CircleRow } from './circle-store.js';
 export interface CircleClients {
   /** CheckContent: 200 ms, as moderation's contract asks; the caller fails open. */
   moderation: InternalClient<typeof ModerationInternalService>;
-  /** AttachMedia and DetachMedia for circle avatars. */
+  /** AttachMedia and DetachMedia for circle avatars; GetCirclePosts before HidePost. */
   post: InternalClient<typeof PostInternalService>;
 }
 

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
-import { CircleDeletionReason, CircleRole, JoinRule } from '@kith/gen/kith/circle/v1/types_pb.js';
+import {
+  CircleDeletionReason,
+  CircleRole,
+  HideReason,
+  JoinRule,
+} from '@kith/gen/kith/circle/v1/types_pb.js';
 import type { Circle } from '@kith/gen/kith/circle/v1/types_pb.js';
 import { KithService } from '@kith/gen/kith/events/v1/data_events_pb.js';
 import type { DataExportPartReady } from '@kith/gen/kith/events/v1/data_events_pb.js';
@@ -94,6 +99,12 @@ async function rowsNaming(userId: string): Promise<Record<string, number>> {
         .select('id')
         .where((eb) => eb.or([eb('actor_id', '=', userId), eb('target_id', '=', userId)])),
     ),
+    hidden_posts: await count(
+      db
+        .selectFrom('hidden_posts')
+        .select('post_id')
+        .where((eb) => eb.or([eb('author_id', '=', userId), eb('hidden_by', '=', userId)])),
+    ),
     users: await count(db.selectFrom('users').select('user_id').where('user_id', '=', userId)),
     blocks: await count(
       db
@@ -114,6 +125,7 @@ const NOTHING = {
   bans: 0,
   invite_links: 0,
   audit_log: 0,
+  hidden_posts: 0,
   users: 0,
   blocks: 0,
 };
@@ -137,7 +149,7 @@ test('an erased member leaves every circle and nothing in circle names them any 
   const wary = await c.circle(cat);
   await c.join(home, ben, CircleRole.ADMIN);
   // Ben's traces: an invite he sent and one he received, a request, a link, a ban he issued
-  // and a ban on him, a block.
+  // and a ban on him, a block, a post of his hidden and a post he hid.
   await ben.circles.inviteMember({ circleId: home, userId: cat.userId, message: 'come climb' });
   await cat.circles.inviteMember({ circleId: wary, userId: ben.userId });
   await ben.circles.requestToJoin({ circleId: open, message: 'hi' });
@@ -147,6 +159,12 @@ test('an erased member leaves every circle and nothing in circle names them any 
   const eve = await c.person();
   await c.join(wary, eve);
   await cat.circles.banMember({ circleId: open, userId: ben.userId, reason: 'rude' });
+  const fay = await c.person();
+  await c.join(home, fay);
+  const fayPost = c.post(fay, [home]);
+  await ben.circles.hidePost({ circleId: home, postId: fayPost, reason: HideReason.SPAM });
+  const benPost = c.post(ben, [home]);
+  await ana.circles.hidePost({ circleId: home, postId: benPost, reason: HideReason.OFF_TOPIC });
   await c.publishAs('user', {
     case: 'userBlocked',
     value: { blockerId: ben.userId, blockedId: eve.userId, version: 1n },
@@ -168,7 +186,7 @@ test('an erased member leaves every circle and nothing in circle names them any 
   const { members } = await ana.circles.listMembers({ circleId: home });
   assert.deepEqual(
     members.map((m) => m.user?.userId),
-    [ana.userId],
+    [ana.userId, fay.userId],
   );
   // The ban he issued still keeps dan out; it no longer says who issued it.
   const { bans } = await ana.circles.listBans({ circleId: home });
@@ -179,6 +197,13 @@ test('an erased member leaves every circle and nothing in circle names them any 
   await rejectsWith(
     ana.circles.inviteMember({ circleId: home, userId: dan.userId }),
     Code.FailedPrecondition,
+  );
+  // The post he hid stays hidden without saying who hid it; the hide of his post is gone
+  // (post deletes his posts).
+  const { hiddenPosts } = await ana.circles.listHiddenPosts({ circleId: home });
+  assert.deepEqual(
+    hiddenPosts.map((h) => [h.postId, h.author?.userId, h.hiddenBy]),
+    [[fayPost, fay.userId, undefined]],
   );
   // The circle's audit log keeps what happened, without naming him.
   const { entries } = await ana.circles.listCircleAuditLog({ circleId: home });
@@ -386,7 +411,7 @@ async function exportOf(userId: string) {
   };
 }
 
-test("circle's export part holds the user's memberships, circles, invites, requests, bans, links and audit entries, and names nobody else", async () => {
+test("circle's export part holds the user's memberships, circles, invites, requests, bans, links, hidden posts and audit entries, and names nobody else", async () => {
   const ana = await c.person();
   const ben = await c.person();
   const cat = await c.person();
@@ -403,6 +428,17 @@ test("circle's export part holds the user's memberships, circles, invites, reque
     safety: { responder: true },
     updateMask: { paths: ['responder'] },
   });
+  // A post of ana's hidden in cat's circle: the hide outlives her membership.
+  const crag = await c.circle(cat, { name: 'Crag' });
+  await c.join(crag, ana);
+  const anaPost = c.post(ana, [crag]);
+  await cat.circles.hidePost({
+    circleId: crag,
+    postId: anaPost,
+    reason: HideReason.OFF_TOPIC,
+    note: 'Rides only',
+  });
+  await cat.circles.removeMember({ circleId: crag, userId: ana.userId });
 
   const { files, json, text } = await exportOf(ana.userId);
 
@@ -410,6 +446,7 @@ test("circle's export part holds the user's memberships, circles, invites, reque
     'audit_log.json',
     'bans.json',
     'circles_owned.json',
+    'hidden_posts.json',
     'invite_links.json',
     'invites.json',
     'join_requests.json',
@@ -446,8 +483,18 @@ test("circle's export part holds the user's memberships, circles, invites, reque
     links.map((l) => [l.id, l.max_uses]),
     [[inviteLink!.inviteLinkId, 3]],
   );
+  const hidden = json('hidden_posts') as Record<string, unknown>[];
+  assert.deepEqual(
+    hidden.map((h) => [h.circle_id, h.circle_name, h.post_id, h.reason, h.note]),
+    [[crag, 'Crag', anaPost, 'off_topic', 'Rides only']],
+  );
   const audit = json('audit_log') as Record<string, unknown>[];
   assert.ok(audit.some((e) => e.action === 'circle_created' && e.actor === 'self'));
+  assert.ok(
+    audit.some(
+      (e) => e.action === 'post_hidden' && e.actor === 'another_member' && e.target === 'self',
+    ),
+  );
   assert.ok(audit.some((e) => e.action === 'member_banned' && e.target === 'self'));
   assert.ok(audit.every((e) => ['self', 'another_member', 'system'].includes(e.actor as string)));
 
@@ -466,6 +513,7 @@ test('a user circle does not know gets an empty part, announced all the same', a
     'join_requests',
     'bans',
     'invite_links',
+    'hidden_posts',
     'audit_log',
   ]) {
     assert.deepEqual(json(category), [], category);

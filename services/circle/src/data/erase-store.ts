@@ -57,8 +57,9 @@ export async function circlesWithAvatarBy(
 /**
  * Everything else circle holds about `userId`, once their memberships have ended: invites to
  * and from them, their join requests, bans of them, the invite links they made (they stop
- * working), their profile and blocks, their membership versions. What the circles keep of what
- * they did (bans they issued, audit entries) no longer says who did it.
+ * working), the hides of their posts (post deletes the posts themselves), their profile and
+ * blocks, their membership versions. What the circles keep of what they did (bans they issued,
+ * posts they hid, audit entries) no longer says who did it.
  */
 export async function forgetUser(db: Kysely<EraseDb>, userId: string): Promise<void> {
   await db
@@ -69,6 +70,12 @@ export async function forgetUser(db: Kysely<EraseDb>, userId: string): Promise<v
   await db.deleteFrom('bans').where('user_id', '=', userId).execute();
   await db.updateTable('bans').set({ banned_by: null }).where('banned_by', '=', userId).execute();
   await db.deleteFrom('invite_links').where('created_by', '=', userId).execute();
+  await db.deleteFrom('hidden_posts').where('author_id', '=', userId).execute();
+  await db
+    .updateTable('hidden_posts')
+    .set({ hidden_by: null })
+    .where('hidden_by', '=', userId)
+    .execute();
   await db
     .updateTable('audit_log')
     .set({ actor_id: null })

@@ -138,3 +138,22 @@ export function exportAuditEntries(db: Kysely<ExportDb>, userId: string) {
     .orderBy('id')
     .execute();
 }
+
+/** The hides standing on `userId`'s posts (who hid them is not named). */
+export function exportHiddenPosts(db: Kysely<ExportDb>, userId: string) {
+  return db
+    .selectFrom('hidden_posts')
+    .innerJoin('circles', 'circles.id', 'hidden_posts.circle_id')
+    .select([
+      'hidden_posts.circle_id',
+      'circles.name as circle_name',
+      'hidden_posts.post_id',
+      'hidden_posts.reason',
+      'hidden_posts.note',
+      'hidden_posts.hidden_at',
+    ])
+    .where('hidden_posts.author_id', '=', userId)
+    .orderBy('hidden_posts.hidden_at')
+    .orderBy('hidden_posts.post_id')
+    .execute();
+}

@@ -1,6 +1,7 @@
 import {
   AuditAction,
   CircleRole,
+  HideReason,
   JoinRule,
   JoinVia,
   RequestStatus,
@@ -15,6 +16,7 @@ import { statusAt } from '../invites/invite-store.js';
 import {
   exportAuditEntries,
   exportBans,
+  exportHiddenPosts,
   exportInviteLinks,
   exportInvites,
   exportJoinRequests,
@@ -36,7 +38,8 @@ function party(id: string | null, userId: string): string | null {
 /**
  * What circle holds about the user, one JSON document per category: their memberships and
  * safety roles, the circles they own, invites to and from them, their join requests, bans on
- * them, the links they made and the audit entries about them. Another person is never named
+ * them, the links they made, their posts hidden in circles (reason and note, as the author sees
+ * them) and the audit entries about them. Another person is never named
  * (an audit entry says `self` or `another_member`), and no link code is included. A user
  * circle does not know gives empty categories.
  */
@@ -52,6 +55,7 @@ export async function circleDataOf(
   const requests = await exportJoinRequests(db, userId);
   const bans = await exportBans(db, userId);
   const links = await exportInviteLinks(db, userId);
+  const hidden = await exportHiddenPosts(db, userId);
   const audit = await exportAuditEntries(db, userId);
   return {
     memberships: memberships.map((m) => ({
@@ -83,6 +87,7 @@ export async function circleDataOf(
     join_requests: requests.map((r) => ({ ...r, status: nameOf(RequestStatus, r.status) })),
     bans,
     invite_links: links,
+    hidden_posts: hidden.map((h) => ({ ...h, reason: nameOf(HideReason, h.reason) })),
     audit_log: audit.map(({ actor_id, target_id, action, ...entry }) => ({
       ...entry,
       action: nameOf(AuditAction, action),

@@ -155,6 +155,27 @@ export interface JoinRequestsTable {
   decided_at: Date | null;
 }
 
+/** A post an OWNER or ADMIN hid in the circle (HidePost), while the hide stands. */
+export interface HiddenPostsTable {
+  circle_id: string;
+  post_id: string;
+  author_id: string;
+  /** kith.circle.v1.HideReason. */
+  reason: number;
+  /** Shown to the author; plain text. */
+  note: string;
+  /** Null once the account that hid it is erased. */
+  hidden_by: string | null;
+  hidden_at: Date;
+}
+
+/** The hide aggregate's version (circle.post_hidden / post_unhidden); outlives an unhide. */
+export interface PostHideVersionsTable {
+  circle_id: string;
+  post_id: string;
+  version: string;
+}
+
 /** Every table of the circle schema. */
 export interface CircleDatabase {
   circles: CirclesTable;
@@ -167,4 +188,6 @@ export interface CircleDatabase {
   bans: BansTable;
   invite_links: InviteLinksTable;
   join_requests: JoinRequestsTable;
+  hidden_posts: HiddenPostsTable;
+  post_hide_versions: PostHideVersionsTable;
 }

@@ -1,8 +1,9 @@
 // The circle service's test world: auth and circle in one embedded process, people with a
 // profile in circle's projection (seeded as user.profile_updated would leave it), circles made
 // through the API and memberships seeded straight into the schema (invites are not built yet),
-// stand-ins for moderation's content check and post's media holds, and reads of what the calls
-// left behind.
+// stand-ins for moderation's content check and for post's media holds and GetCirclePosts (posts
+// the test makes up), and reads of what the calls left behind.
+import { randomUUID } from 'node:crypto';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
 import type { OutboxTables, Subscription } from '@kith/bus';
@@ -15,7 +16,11 @@ import { ModerationInternalService } from '@kith/gen/kith/moderation/v1/internal
 import type { CheckContentRequest } from '@kith/gen/kith/moderation/v1/internal_pb.js';
 import { ReportCategory } from '@kith/gen/kith/moderation/v1/types_pb.js';
 import { PostInternalService } from '@kith/gen/kith/post/v1/internal_pb.js';
-import type { AttachMediaRequest, DetachMediaRequest } from '@kith/gen/kith/post/v1/internal_pb.js';
+import type {
+  AttachMediaRequest,
+  DetachMediaRequest,
+  GetCirclePostsRequest,
+} from '@kith/gen/kith/post/v1/internal_pb.js';
 import { decodeEvent, defineService, recordEvent, serveInternal } from '@kith/runtime';
 import type { EventPayload, ServiceModule } from '@kith/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
@@ -29,6 +34,14 @@ export type { AuthHost, SeededAccount };
 
 export interface Person extends SeededAccount {
   circles: Client<typeof CircleService>;
+}
+
+/** A post the post stand-in knows: its author and the circles its audience names. */
+export interface StandInPost {
+  authorId: string;
+  circleIds: string[];
+  /** Set for a reply: the thread's first post. */
+  rootPostId?: string;
 }
 
 export interface CircleHarness<H extends AuthHost = AuthHost> {
@@ -68,6 +81,18 @@ export interface CircleHarness<H extends AuthHost = AuthHost> {
     attached: AttachMediaRequest[];
     detached: DetachMediaRequest[];
   };
+  /**
+   * The post stand-in's posts, by id: GetCirclePosts answers the asked ones whose circleIds
+   * include the circle, in request order. `asked` records every request; with `failWith` set,
+   * GetCirclePosts fails with that code instead (post down or failing).
+   */
+  posts: {
+    byId: Map<string, StandInPost>;
+    asked: GetCirclePostsRequest[];
+    failWith: Code | undefined;
+  };
+  /** A post by `author` addressed to `circleIds`, known to the post stand-in; its id. */
+  post(author: { userId: string }, circleIds: string[], options?: { rootPostId?: string }): string;
   stop(): Promise<void>;
 }
 
@@ -95,6 +120,11 @@ export async function startCircleHarness<H extends AuthHost>(auth: {
     owners: new Map<string, string>(),
     attached: [] as AttachMediaRequest[],
     detached: [] as DetachMediaRequest[],
+  };
+  const posts = {
+    byId: new Map<string, StandInPost>(),
+    asked: [] as GetCirclePostsRequest[],
+    failWith: undefined as Code | undefined,
   };
   const standIns: Subscription[] = [
     ...(await serveInternal(
@@ -133,6 +163,19 @@ export async function startCircleHarness<H extends AuthHost>(auth: {
           media.detached.push(request);
           return {};
         },
+        async getCirclePosts(request) {
+          posts.asked.push(request);
+          if (posts.failWith !== undefined) {
+            throw new ConnectError('post stand-in failing', posts.failWith);
+          }
+          return {
+            posts: request.postIds.flatMap((postId) => {
+              const post = posts.byId.get(postId);
+              if (!post?.circleIds.includes(request.circleId)) return [];
+              return [{ postId, authorId: post.authorId, rootPostId: post.rootPostId ?? '' }];
+            }),
+          };
+        },
       },
       built.logger,
     )),
@@ -150,6 +193,12 @@ export async function startCircleHarness<H extends AuthHost>(auth: {
     app: built,
     checks,
     media,
+    posts,
+    post(author, circleIds, options = {}) {
+      const postId = randomUUID();
+      posts.byId.set(postId, { authorId: author.userId, circleIds, ...options });
+      return postId;
+    },
     async person() {
       const account = await auth.seed(h);
       await db
@@ -205,7 +254,7 @@ export async function startCircleHarness<H extends AuthHost>(auth: {
       return (await outboxRows()).map((r) => decodeEvent(r.data).payload);
     },
     async snapshot() {
-      const [circles, members, versions, audit, outbox] = await Promise.all([
+      const [circles, members, versions, audit, hidden, hideVersions, outbox] = await Promise.all([
         db.selectFrom('circles').selectAll().orderBy('id').execute(),
         db.selectFrom('members').selectAll().orderBy('circle_id').orderBy('user_id').execute(),
         db
@@ -215,9 +264,16 @@ export async function startCircleHarness<H extends AuthHost>(auth: {
           .orderBy('user_id')
           .execute(),
         db.selectFrom('audit_log').selectAll().orderBy('id').execute(),
+        db.selectFrom('hidden_posts').selectAll().orderBy('circle_id').orderBy('post_id').execute(),
+        db
+          .selectFrom('post_hide_versions')
+          .selectAll()
+          .orderBy('circle_id')
+          .orderBy('post_id')
+          .execute(),
         outboxRows().then((rows) => rows.map((r) => r.id)),
       ]);
-      return { circles, members, versions, audit, outbox };
+      return { circles, members, versions, audit, hidden, hideVersions, outbox };
     },
     async stop() {
       await Promise.all(standIns.map((s) => s.stop()));
