@@ -18,3 +18,6 @@ export type {
 export { rateLimitHeaders } from './rate-limit-headers.js';
 export type { NamedRateLimitResult } from './rate-limit-headers.js';
 export { clientKey, INVALID_CLIENT_KEY } from './client-key.js';
+export type { ListStore } from './list-store.js';
+export { createMemoryListStore } from './memory-list-store.js';
+export { createRedisListStore } from './redis-list-store.js';

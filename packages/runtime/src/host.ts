@@ -112,6 +112,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       revocations: infrastructure.revocations,
       pageTokens,
       clock,
+      lists: infrastructure.lists,
       rateLimiter: (o) => infrastructure.rateLimiter(o),
       env: options.env,
       topicLog: () => infrastructure.topicLog(),

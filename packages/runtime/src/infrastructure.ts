@@ -10,10 +10,12 @@ import type { Bus, TopicLog } from '@kith/bus';
 import {
   assertRedisNoEviction,
   createMemoryCache,
+  createMemoryListStore,
   createRateLimiter,
   createRedisCache,
+  createRedisListStore,
 } from '@kith/cache';
-import type { Cache, RateLimiter } from '@kith/cache';
+import type { Cache, ListStore, RateLimiter } from '@kith/cache';
 import type { PlatformConfig } from '@kith/config';
 import { createPglite, createPgliteDatabase, createPostgresDatabase, migrate } from '@kith/db';
 import type { Database, PgliteHandle } from '@kith/db';
@@ -36,6 +38,8 @@ export interface Infrastructure {
    * `maxmemory-policy noeviction`, checked at start, or a memory store that refuses when full).
    */
   revocations: Cache;
+  /** Capped lists (hot home timelines): Redis when configured, else process memory. */
+  lists: ListStore;
   /** Rate limiter factory sharing the process's store (memory or Redis). */
   rateLimiter(options: { keyPrefix: string; points: number; durationSec: number }): RateLimiter;
   /**
@@ -92,6 +96,7 @@ export async function createEmbeddedInfrastructure(
     bus,
     cache,
     revocations,
+    lists: createMemoryListStore(),
     rateLimiter: (o) => createRateLimiter({ store: 'memory', ...o }),
     topicLog: async () => topicLog,
     readiness: [{ name: 'database', check: () => busDatabase.ping() }],
@@ -169,6 +174,10 @@ export async function createDistributedInfrastructure(
     bus,
     cache,
     revocations,
+    lists:
+      redis && config.redis
+        ? createRedisListStore(redis, config.redis.keyPrefix)
+        : createMemoryListStore(),
     rateLimiter: (o) =>
       redis && config.redis
         ? createRateLimiter({

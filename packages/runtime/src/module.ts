@@ -1,7 +1,7 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { Bus, TopicLog } from '@kith/bus';
-import type { Cache, RateLimiter } from '@kith/cache';
+import type { Cache, ListStore, RateLimiter } from '@kith/cache';
 import type { PlatformConfig } from '@kith/config';
 import type { Database, MigrationSet, PageTokenCodec, Trx } from '@kith/db';
 import type { ApiKeyScopeName } from '@kith/authn';
@@ -38,6 +38,8 @@ export interface ServiceContext<DB = unknown> {
   revocations: Cache;
   pageTokens: PageTokenCodec;
   clock: Clock;
+  /** Capped lists on the process's store (Redis when distributed): hot home timelines. */
+  lists: ListStore;
   /** A rate limiter on the process's store (Redis when distributed, so limits are shared). */
   rateLimiter(options: { keyPrefix: string; points: number; durationSec: number }): RateLimiter;
   /** The process environment, for a service's own settings (parsed with its own schema). */

@@ -45,6 +45,7 @@ test('gatewayModule wires the context: authenticate, origins, metrics, env heart
     database: undefined,
     bus,
     cache: undefined as never,
+    lists: undefined as never,
     revocations: undefined as never,
     pageTokens: undefined as never,
     clock: () => new Date('2026-01-02T03:04:05Z'),
