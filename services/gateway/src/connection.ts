@@ -19,6 +19,7 @@ import { FrameBudget, SOCKET_FRAME_BUDGET } from './frame-budget.js';
 import type { GatewayMetrics } from './metrics.js';
 import { closeIntents, decodeClientFrame, encodeServerFrame } from './protocol.js';
 import type { CloseIntent, FrameEncoding } from './protocol.js';
+import type { Recheck } from './routing/access-changes.js';
 import { MAX_TOPICS } from './topic-subscriptions.js';
 import type { TopicSubscriptions } from './topic-subscriptions.js';
 
@@ -147,6 +148,11 @@ export class GatewayConnection {
     if (!revokes(revocation, this.principal) || this.closing) return false;
     this.cut(closeIntents.tokenRevoked);
     return true;
+  }
+
+  /** Authorises the held topics `check` names again (see TopicSubscriptions.recheck). */
+  recheckTopics(check: Recheck): void {
+    if (!this.closing) this.topics.recheck(check);
   }
 
   /** Closing frame with a reconnect hint, then close code 1001; resolves once closed. */

@@ -129,3 +129,49 @@ test('an erased user’s own topics are purged from the log', async (t) => {
   await waitFor(async () => (await s.log.head(s.key)) === 0n);
   assert.deepEqual(await s.log.read(s.key, 0n), { head: 0n, records: [] });
 });
+
+test('an event’s two frames on one topic are both numbered, once, however often it comes', async (t) => {
+  const s = await frameStore(t);
+  const parentId = uuidv7();
+  const key = `post.${parentId}`;
+  const id = uuidv7();
+  const envelope: EnvelopeInit = {
+    id,
+    type: 'post.comment_created',
+    occurredAt: timestampFromDate(new Date()),
+    actor: { kind: { case: 'userId', value: s.userId } },
+    schemaVersion: 1,
+    source: 'post',
+    payload: {
+      case: 'postCommentCreated',
+      value: {
+        postId: uuidv7(),
+        authorId: s.userId,
+        parentPostId: parentId,
+        rootPostId: parentId,
+        version: 1n,
+        parentReplyCount: 1,
+        parentVersion: 2n,
+      },
+    },
+  };
+  const message = { id, subject: 'kith.events.post.comment_created', data: encodeEvent(envelope) };
+  await s.bus.publish({ ...message, headers: {} }, { dedupKey: uuidv7() });
+  await waitFor(async () => (await s.log.head(key)) === 2n);
+  // Redelivered (a replayed dead letter): no third number.
+  await s.bus.publish({ ...message, headers: {} }, { dedupKey: uuidv7() });
+  await s.publish(1n);
+  await waitFor(async () => (await s.log.head(s.key)) === 1n);
+  const { head, records } = await s.log.read(key, 0n);
+  assert.equal(head, 2n);
+  assert.deepEqual(
+    records.map((r) => {
+      const f = fromBinary(ServerFrameSchema, r.data);
+      return [f.seq, f.type];
+    }),
+    [
+      [1n, 'post'],
+      [2n, 'post_counts'],
+    ],
+  );
+});

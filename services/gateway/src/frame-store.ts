@@ -54,8 +54,14 @@ export function startFrameStore(deps: {
       // this old would reach live sockets as news and fall out of the window at once.
       const occurred = envelope.occurredAt ? timestampMs(envelope.occurredAt) : 0;
       if (occurred < deps.clock().getTime() - deps.maxAgeMs) return;
+      const perTopic = new Map<string, number>();
       for (const { topic, frame } of routing.frames) {
-        const result = await log.append(topic.key, `${envelope.id}:${topic.key}`, (seq) => {
+        // An event's second frame on one topic (a reply's CREATED, then its parent's count)
+        // needs a key of its own; the first keeps `<event id>:<topic>`.
+        const nth = (perTopic.get(topic.key) ?? 0) + 1;
+        perTopic.set(topic.key, nth);
+        const key = `${envelope.id}:${topic.key}${nth === 1 ? '' : `:${nth}`}`;
+        const result = await log.append(topic.key, key, (seq) => {
           frame.seq = seq;
           return toBinary(ServerFrameSchema, frame);
         });

@@ -13,6 +13,7 @@ import { FanOut } from './fan-out.js';
 import { checkHandshake, credentialHeaders, rejectUpgrade } from './handshake.js';
 import { gatewayMetrics } from './metrics.js';
 import { encodingOf, MAX_FRAME_BYTES, selectSubprotocol } from './protocol.js';
+import type { Recheck } from './routing/access-changes.js';
 import { ownTopic } from './routing/topics.js';
 import type { TopicAccess } from './topic-access.js';
 import { TopicSubscriptions } from './topic-subscriptions.js';
@@ -46,6 +47,8 @@ export interface Gateway {
   onUpgrade: UpgradeHandler;
   /** Closes (4401) every socket whose token the revocation kills; returns how many. */
   revoke(revocation: Revocation): number;
+  /** Authorises again, on every socket here, the held topics `check` names. */
+  recheck(check: Recheck): void;
   /** Tells every client to reconnect elsewhere and closes its socket; refuses new upgrades. */
   close(): Promise<void>;
 }
@@ -174,6 +177,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       for (const connection of [...candidates]) if (connection.revoke(revocation)) closed += 1;
       if (closed > 0) logger.info({ kind: revocation.kind, closed }, 'closed revoked sockets');
       return closed;
+    },
+    recheck(check) {
+      const holders = check.of === 'user' ? (byUser.get(check.userId) ?? []) : connections;
+      for (const connection of holders) connection.recheckTopics(check);
     },
     async close() {
       closing = true;

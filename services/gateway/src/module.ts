@@ -2,10 +2,13 @@ import { REVOCATION_LIVE_SUBJECT, decodeRevocation } from '@kith/authn';
 import { DEFAULT_TOPIC_LIMITS } from '@kith/bus';
 import type { Subscription } from '@kith/bus';
 import { CircleInternalService } from '@kith/gen/kith/circle/v1/internal_pb.js';
+import { PostInternalService } from '@kith/gen/kith/post/v1/internal_pb.js';
 import { circleMemberships, defineService, internalClient } from '@kith/runtime';
+import { watchAccess } from './access-watch.js';
 import { loadGatewayConfig } from './config.js';
 import { startFrameStore } from './frame-store.js';
 import { createGateway } from './gateway.js';
+import { postTopics } from './post-topics.js';
 import { topicAccess } from './topic-access.js';
 
 /** Longest a socket may take to finish its close handshake during shutdown. */
@@ -20,7 +23,9 @@ const MAX_CLOSE_GRACE_MS = 5_000;
  *
  * Every replica listens to auth's revocation announcements (the live subject auth publishes
  * after each commit, and again from its durable consumer of `auth.session_revoked`,
- * `auth.tokens_invalidated` and `auth.account_disabled`'s cut) and closes the sockets they kill.
+ * `auth.tokens_invalidated` and `auth.account_disabled`'s cut) and closes the sockets they kill,
+ * and to the events that may end a reader's access to a post (access-watch.ts), after which it
+ * asks the post service again for the post topics they concern.
  */
 export const gatewayModule = defineService({
   name: 'gateway',
@@ -53,7 +58,12 @@ export const gatewayModule = defineService({
       live: ctx.bus,
       log,
       replay: { windowMs: DEFAULT_TOPIC_LIMITS.maxAgeMs, frames: DEFAULT_TOPIC_LIMITS.maxRecords },
-      access: topicAccess(memberships),
+      access: topicAccess(memberships, postTopics(internalClient(ctx.bus, PostInternalService))),
+    });
+    const accessWatch = watchAccess({
+      bus: ctx.bus,
+      recheck: (check) => gateway.recheck(check),
+      logger: ctx.logger,
     });
     const revocations = ctx.bus.subscribeLive(REVOCATION_LIVE_SUBJECT, (msg) => {
       const revocation = decodeRevocation(msg.data);
@@ -82,6 +92,7 @@ export const gatewayModule = defineService({
       ],
       close: async () => {
         revocations.unsubscribe();
+        accessWatch.stop();
         await gateway.close();
         memberships.stop();
       },

@@ -6,11 +6,20 @@ import {
   ClientFrameSchema,
   ErrorCode,
   GapReason,
+  PostChange,
   UnsubscribeReason,
 } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import { waitFor } from '@kith/testkit';
-import { alice, connect, GOOD_TOKEN, startGateway, storeAccountFrame } from './test-harness.js';
+import { circleTopic, postTopic } from './routing/topics.js';
+import {
+  alice,
+  connect,
+  GOOD_TOKEN,
+  startGateway,
+  storeAccountFrame,
+  storeFrame,
+} from './test-harness.js';
 import type { Harness, TestClient } from './test-harness.js';
 import type { TopicAccess } from './topic-access.js';
 
@@ -308,4 +317,109 @@ test('a socket asking too much gets RATE_LIMITED and carries on once it slows do
   await new Promise((resolve) => setTimeout(resolve, 200));
   send(client, { requestId: 5, unsubscribe: { topic: `circle:${circleId(1)}` } });
   await waitFor(() => only(client.frames, 'unsubscribed').some((u) => u.requestId === 5));
+});
+
+/** A like count on a post's topic, as the frame store stores it. */
+function storeLikes(h: Harness, postId: string, likeCount: number): Promise<bigint> {
+  return storeFrame(h, postTopic(postId), {
+    case: 'postCounts',
+    value: { postId, likeCount, version: BigInt(likeCount) },
+  });
+}
+
+const likes = (client: TestClient, postId: string) =>
+  client.frames.flatMap((f) =>
+    f.topic === `post:${postId}` && f.payload.case === 'postCounts'
+      ? [f.payload.value.likeCount]
+      : [],
+  );
+
+test('a re-check holds the topic’s live frames until answered: then they follow, or the topic ends', async (t) => {
+  const postId = circleId(0xd1);
+  const asked: ((allowed: boolean | Error) => void)[] = [];
+  const h = await startGateway(t, {
+    access: {
+      allows: (topic) =>
+        topic.kind !== 'post'
+          ? Promise.resolve(true)
+          : new Promise((resolve, reject) =>
+              asked.push((answer) => (answer instanceof Error ? reject(answer) : resolve(answer))),
+            ),
+      stillAllows: () => true,
+    },
+  });
+  const client = await ready(t, h);
+  send(client, { requestId: 1, subscribe: { topic: `post:${postId}` } });
+  await waitFor(() => asked.length === 1);
+  asked[0]!(true);
+  assert.equal((await client.frame(2)).type, 'subscribed');
+  await storeLikes(h, postId, 1);
+  await client.frame(3);
+
+  // Another user's change, or another topic's, asks nothing here.
+  h.gateway.recheck({ of: 'user', userId: circleId(0xb0), kind: 'post' });
+  h.gateway.recheck({ of: 'topic', key: `post.${circleId(0xd2)}` });
+  h.gateway.recheck({ of: 'user', userId: alice.userId, kind: 'post' });
+  assert.equal(asked.length, 2);
+  await storeLikes(h, postId, 2);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(likes(client, postId), [1]);
+  asked[1]!(true);
+  await client.frame(4);
+  assert.deepEqual(likes(client, postId), [1, 2]);
+
+  h.gateway.recheck({ of: 'topic', key: `post.${postId}` });
+  await storeLikes(h, postId, 3);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  asked[2]!(false);
+  const lost = only([await client.frame(5)], 'unsubscribed')[0]!;
+  assert.deepEqual([lost.topics, lost.reason], [[`post:${postId}`], UnsubscribeReason.ACCESS_LOST]);
+  await storeLikes(h, postId, 4);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(likes(client, postId), [1, 2]);
+  assert.equal(client.frames.length, 5);
+  const held = await h.metrics.getSingleMetric('kith_gateway_subscriptions')?.get();
+  assert.equal(held?.values[0]?.value, 0);
+
+  // A re-check the post service cannot answer fails closed.
+  send(client, { requestId: 2, subscribe: { topic: `post:${postId}` } });
+  await waitFor(() => asked.length === 4);
+  asked[3]!(true);
+  await client.frame(6);
+  h.gateway.recheck({ of: 'kind', kind: 'post' });
+  asked[4]!(new Error('post service unreachable'));
+  const failed = only([await client.frame(7)], 'unsubscribed')[0]!;
+  assert.equal(failed.reason, UnsubscribeReason.ACCESS_LOST);
+});
+
+test('a deleted post’s DELETED frame is the last of its topic; a circle topic carries on', async (t) => {
+  const postId = circleId(0xd1);
+  const circle = circleId(0xc1);
+  const h = await startGateway(t, {
+    access: { allows: async () => true, stillAllows: () => true },
+  });
+  const client = await ready(t, h);
+  send(client, { subscribe: { topic: `post:${postId}` } });
+  send(client, { subscribe: { topic: `circle:${circle}` } });
+  await client.frame(3);
+  const deleted = { postId, change: PostChange.DELETED, version: 3n };
+  await storeFrame(h, circleTopic(circle), { case: 'post', value: deleted });
+  await storeFrame(h, postTopic(postId), { case: 'post', value: deleted });
+  await client.frame(6);
+  assert.deepEqual(
+    client.frames.slice(3).map((f) => [f.type, f.topic]),
+    [
+      ['post', `circle:${circle}`],
+      ['post', `post:${postId}`],
+      ['unsubscribed', `post:${postId}`],
+    ],
+  );
+  const ended = only(client.frames, 'unsubscribed')[0]!;
+  assert.deepEqual(
+    [ended.topics, ended.reason],
+    [[`post:${postId}`], UnsubscribeReason.ACCESS_LOST],
+  );
+  await storeFrame(h, circleTopic(circle), { case: 'post', value: { ...deleted, version: 4n } });
+  await client.frame(7);
+  assert.equal(client.frames[6]!.topic, `circle:${circle}`);
 });

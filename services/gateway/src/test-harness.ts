@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -10,6 +11,7 @@ import type { Bus, TopicLog } from '@kith/bus';
 import { localPgliteHarness } from '@kith/bus/testing';
 import type { BusHarness } from '@kith/bus/testing';
 import type { Principal } from '@kith/context';
+import { EnvelopeSchema } from '@kith/gen/kith/events/v1/events_pb.js';
 import { AccountChange, ServerFrameSchema } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import { createRateLimiter } from '@kith/cache';
@@ -21,8 +23,10 @@ import { WebSocket } from 'ws';
 import type { ClientOptions } from 'ws';
 import { createGateway } from './gateway.js';
 import type { Gateway, GatewayOptions } from './gateway.js';
-import { FRAME_SCHEMA_VERSION } from './protocol.js';
+import { frame as routedFrame } from './routing/frame.js';
+import type { Payload } from './routing/frame.js';
 import { liveSubjectOf, ownTopic } from './routing/topics.js';
+import type { Topic } from './routing/topics.js';
 import { topicAccess } from './topic-access.js';
 
 // Test-only helpers: a real HTTP server whose upgrades go to the gateway, and a ws client that
@@ -79,38 +83,48 @@ export function liveBus(): Promise<Bus> {
 }
 
 /**
- * Topic access for the socket-level tests: the caller's own topics only. Circle topics need the
- * circle service's view and are tested end to end (realtime.test.ts).
+ * Topic access for the socket-level tests: the caller's own topics only. Circle and post topics
+ * need their services and are tested end to end (realtime.test.ts, realtime-posts.test.ts).
  */
-const ownTopicsOnly = topicAccess({
-  roleOf: () => Promise.reject(new Error('no circle service in this harness')),
-  peek: () => null,
-  stop: () => {},
-});
+const ownTopicsOnly = topicAccess(
+  {
+    roleOf: () => Promise.reject(new Error('no circle service in this harness')),
+    peek: () => null,
+    stop: () => {},
+  },
+  { allows: () => Promise.reject(new Error('no post service in this harness')) },
+);
 
 /**
  * Stores a frame as the frame store does (numbered in the log, then fanned out live): an
  * AccountEvent PROFILE_UPDATED on `userId`'s "user" topic, with `version`.
  */
-export async function storeAccountFrame(
+export function storeAccountFrame(
   h: Pick<Harness, 'log' | 'bus'>,
   userId: string,
   version: bigint,
 ): Promise<bigint> {
-  const topic = ownTopic('user', userId);
-  const result = await h.log.append(topic.key, `test:${version}:${topic.key}`, (seq) =>
-    toBinary(
-      ServerFrameSchema,
-      create(ServerFrameSchema, {
-        v: FRAME_SCHEMA_VERSION,
-        seq,
-        type: 'account',
-        topic: topic.name,
-        occurredAt: timestampNow(),
-        payload: { case: 'account', value: { change: AccountChange.PROFILE_UPDATED, version } },
-      }),
-    ),
-  );
+  return storeFrame(h, ownTopic('user', userId), {
+    case: 'account',
+    value: { change: AccountChange.PROFILE_UPDATED, version },
+  });
+}
+
+/** Stores any event frame on `topic` as the frame store does; resolves with its seq. */
+export async function storeFrame(
+  h: Pick<Harness, 'log' | 'bus'>,
+  topic: Topic,
+  payload: Payload,
+): Promise<bigint> {
+  const result = await h.log.append(topic.key, randomUUID(), (seq) => {
+    const { frame } = routedFrame(
+      create(EnvelopeSchema, { occurredAt: timestampNow() }),
+      topic,
+      payload,
+    );
+    frame.seq = seq;
+    return toBinary(ServerFrameSchema, frame);
+  });
   if (result.duplicate) throw new Error('stored twice');
   h.bus.publishLive(liveSubjectOf(topic.key), result.data);
   return result.seq;

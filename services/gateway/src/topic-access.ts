@@ -1,4 +1,5 @@
 import type { CircleMemberships } from '@kith/runtime';
+import type { PostTopics } from './post-topics.js';
 import type { Topic } from './routing/topics.js';
 
 /** Whether a user may hold a topic: at Subscribe and Resume, and again on every live frame. */
@@ -14,10 +15,12 @@ export interface TopicAccess {
 
 /**
  * Circle topics are checked against the process's view of circle memberships (loaded from the
- * circle service, kept current by circle events). "post:", "incident:" and "responders:" topics
- * are served once the post and support services answer AuthorizeTopics.
+ * circle service, kept current by circle events). Post topics are asked of the post service
+ * (AuthorizeTopics) at Subscribe and Resume, and again after the events that may end them
+ * (access-watch.ts); between those, frames flow without asking. "incident:" and "responders:"
+ * topics are served once the support service answers AuthorizeTopics.
  */
-export function topicAccess(memberships: CircleMemberships): TopicAccess {
+export function topicAccess(memberships: CircleMemberships, posts: PostTopics): TopicAccess {
   return {
     async allows(topic, userId) {
       switch (topic.kind) {
@@ -27,6 +30,8 @@ export function topicAccess(memberships: CircleMemberships): TopicAccess {
           return topic.id === userId;
         case 'circle':
           return (await memberships.roleOf(topic.id, userId)) !== undefined;
+        case 'post':
+          return posts.allows(topic.id, userId);
         default:
           return undefined;
       }

@@ -4,6 +4,7 @@ import {
   CircleMemberChange,
   ErrorCode,
   GapReason,
+  PostChange,
   UnsubscribeReason,
 } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ServerFrame, TopicCursor } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
@@ -11,6 +12,7 @@ import { errorFrame, gapFrame, subscribedFrame, unsubscribedFrame } from './cont
 import { LiveFrame } from './fan-out.js';
 import type { FanOut, TopicListener } from './fan-out.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { Recheck } from './routing/access-changes.js';
 import { parseClientTopic } from './routing/topics.js';
 import type { Topic } from './routing/topics.js';
 import type { TopicAccess } from './topic-access.js';
@@ -39,8 +41,19 @@ interface Held {
   topic: Topic;
   /** The highest seq this socket was sent (or told about) on the topic. */
   last: bigint;
-  /** Live frames held back while the head is read or missed frames are replayed. */
+  /**
+   * Live frames held back while the head is read, missed frames are replayed or access is
+   * checked again; set while `pauses` > 0.
+   */
   pending?: LiveFrame[];
+  /** How many of those steps are under way; live frames go out again when none is. */
+  pauses: number;
+}
+
+/** A topic Subscribe or Resume named: held before (`fresh` false) or just granted (paused). */
+interface Granted {
+  held: Held;
+  fresh: boolean;
 }
 
 /** What one cursor of a Resume found in the replay log. */
@@ -53,9 +66,10 @@ interface Replay {
 
 /**
  * One socket's topics: Subscribe, Resume and Unsubscribe, and the live frames of what it holds,
- * each sent once and in seq order. Access is checked at Subscribe and Resume and again on every
- * live frame; a frame that ends the user's access (they left or were removed, the circle was
- * deleted) is the last one the topic sends them.
+ * each sent once and in seq order. Access is checked at Subscribe and Resume, again on every
+ * live frame (from memory), and again on request (recheck) after events that may have ended
+ * it; a frame that ends the user's access (they left or were removed, the circle or the post
+ * was deleted) is the last one the topic sends them.
  */
 export class TopicSubscriptions implements TopicListener {
   // By replay-store key. An entry replaced or removed while an await was pending tells the
@@ -74,9 +88,9 @@ export class TopicSubscriptions implements TopicListener {
 
   async subscribe(name: string, requestId: number): Promise<void> {
     const granted = await this.grant([name], requestId);
-    const held = granted[0];
-    if (!held) return;
-    if (!held.pending) {
+    if (!granted[0]) return;
+    const { held, fresh } = granted[0];
+    if (!fresh) {
       // Already held: a no-op answered with where the socket is.
       this.deps.control(subscribedFrame(requestId, [{ topic: name, seq: held.last }]));
       return;
@@ -99,9 +113,9 @@ export class TopicSubscriptions implements TopicListener {
     const granted = await this.grant([...after.keys()], requestId);
     const replays: Replay[] = [];
     await Promise.all(
-      granted.map(async (held) => {
-        // A topic held live already: replay its hole without pausing it twice.
-        held.pending ??= [];
+      granted.map(async ({ held, fresh }) => {
+        // A topic held live already: its live frames wait for the replay of its hole.
+        if (!fresh) this.pause(held);
         const from = after.get(held.topic.name)!;
         try {
           const read = await this.deps.log.read(held.topic.key, from);
@@ -128,6 +142,23 @@ export class TopicSubscriptions implements TopicListener {
     this.deps.control(unsubscribedFrame([name], requestId));
   }
 
+  /**
+   * Authorises the held topics `check` names again (an event may have ended access to them):
+   * their live frames wait for the answer; a topic no longer allowed, or whose owner could not
+   * answer (failing closed), ends with Unsubscribed (ACCESS_LOST).
+   */
+  recheck(check: Recheck): void {
+    if (check.of === 'topic') {
+      const held = this.held.get(check.key);
+      if (held) void this.reauthorise(held);
+      return;
+    }
+    if (check.of === 'user' && check.userId !== this.deps.userId) return;
+    for (const held of this.held.values()) {
+      if (held.topic.kind === check.kind) void this.reauthorise(held);
+    }
+  }
+
   /** The socket closed: leave every topic. */
   close(): void {
     this.closed = true;
@@ -138,7 +169,7 @@ export class TopicSubscriptions implements TopicListener {
    * Authorises the named topics and starts holding the new ones (pending: live frames wait
    * until the caller knows where to start). Refusals are answered here, one Error per topic.
    */
-  private async grant(names: string[], requestId: number): Promise<Held[]> {
+  private async grant(names: string[], requestId: number): Promise<Granted[]> {
     const { userId, access, control } = this.deps;
     const checks = await Promise.all(
       names.map(async (name) => {
@@ -152,7 +183,7 @@ export class TopicSubscriptions implements TopicListener {
         }
       }),
     );
-    const granted: Held[] = [];
+    const granted: Granted[] = [];
     for (const check of checks) {
       const refuse = (code: ErrorCode, message: string) =>
         control(errorFrame(code, message, requestId, check.name));
@@ -165,15 +196,15 @@ export class TopicSubscriptions implements TopicListener {
       else if (!check.verdict) refuse(ErrorCode.FORBIDDEN_TOPIC, 'no such topic');
       else {
         const existing = this.held.get(check.topic!.key);
-        if (existing) granted.push(existing);
+        if (existing) granted.push({ held: existing, fresh: false });
         else if (this.held.size >= MAX_TOPICS)
           refuse(ErrorCode.TOO_MANY_TOPICS, `at most ${MAX_TOPICS} topics per socket`);
         else {
-          const held: Held = { topic: check.topic!, last: 0n, pending: [] };
+          const held: Held = { topic: check.topic!, last: 0n, pending: [], pauses: 1 };
           this.held.set(held.topic.key, held);
           this.deps.fanOut.add(held.topic.key, this);
           this.deps.metrics.subscriptions.inc();
-          granted.push(held);
+          granted.push({ held, fresh: true });
         }
       }
     }
@@ -234,8 +265,29 @@ export class TopicSubscriptions implements TopicListener {
     this.deps.control(gapFrame(topic, from, to, reason));
   }
 
-  /** Live frames that waited for a head or a replay go out now, after it. */
+  private async reauthorise(held: Held): Promise<void> {
+    this.pause(held);
+    let allowed: boolean | undefined;
+    try {
+      allowed = await this.deps.access.allows(held.topic, this.deps.userId);
+    } catch {
+      allowed = false;
+    }
+    if (this.held.get(held.topic.key) !== held) return;
+    if (allowed === false) this.lose(held);
+    else this.release(held);
+  }
+
+  /** Holds the topic's live frames back until the matching release. */
+  private pause(held: Held): void {
+    held.pauses += 1;
+    held.pending ??= [];
+  }
+
+  /** Live frames that waited for a head, a replay or an access check go out after the last. */
   private release(held: Held): void {
+    held.pauses -= 1;
+    if (held.pauses > 0) return;
     const pending = held.pending ?? [];
     delete held.pending;
     for (const frame of pending) {
@@ -284,6 +336,10 @@ export class TopicSubscriptions implements TopicListener {
 function endsAccess(frame: ServerFrame, userId: string): boolean {
   const p = frame.payload;
   if (p.case === 'circle') return p.value.change === CircleChange.DELETED;
+  if (p.case === 'post') {
+    // The post itself deleted; a circle topic's DELETED post ends nothing.
+    return p.value.change === PostChange.DELETED && frame.topic === `post:${p.value.postId}`;
+  }
   if (p.case === 'circleMember') {
     return (
       frame.topic.startsWith('circle:') &&

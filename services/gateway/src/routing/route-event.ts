@@ -1,4 +1,3 @@
-import { create } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
 import {
@@ -6,24 +5,15 @@ import {
   CircleChange,
   CircleMemberChange,
   RelationshipChange,
-  ServerFrameSchema,
 } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
-import type {
-  ServerFrame,
-  CircleMemberEventSchema,
-} from '@kith/gen/kith/realtime/v1/realtime_pb.js';
-import { FRAME_SCHEMA_VERSION } from '../protocol.js';
+import type { CircleMemberEventSchema } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import { frame } from './frame.js';
+import type { Payload, RoutedFrame } from './frame.js';
 import { notificationEvent } from './notifications.js';
+import { postCommentCreated, postCounts, postCreated, postDeleted, postEdited } from './posts.js';
 import { circleTopic, ownTopic } from './topics.js';
-import type { Topic } from './topics.js';
 
-type Payload = NonNullable<MessageInitShape<typeof ServerFrameSchema>['payload']>;
-
-/** One frame a bus event becomes, for one topic; its seq is assigned when it is stored. */
-export interface RoutedFrame {
-  topic: Topic;
-  frame: ServerFrame;
-}
+export type { RoutedFrame } from './frame.js';
 
 /** What the gateway does with one bus event: frames to store, and store keys to forget. */
 export interface Routing {
@@ -33,25 +23,6 @@ export interface Routing {
 }
 
 const NOTHING: Routing = { frames: [], purge: [] };
-
-/** `circleMember` → `circle_member`: ServerFrame.type is the payload case in snake case. */
-function snake(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-function frame(envelope: Envelope, topic: Topic, payload: Payload, ackRequired = false) {
-  return {
-    topic,
-    frame: create(ServerFrameSchema, {
-      v: FRAME_SCHEMA_VERSION,
-      type: snake(payload.case!),
-      topic: topic.name,
-      ackRequired,
-      occurredAt: envelope.occurredAt,
-      payload,
-    }),
-  };
-}
 
 function frames(...routed: RoutedFrame[]): Routing {
   return { frames: routed, purge: [] };
@@ -64,10 +35,10 @@ function actingUser(envelope: Envelope): string | undefined {
 
 /**
  * The realtime table of realtime.proto for the events whose topics this gateway serves ("user",
- * "notifications", "circle:<id>"): which topics a bus event reaches and the client-facing
- * message it becomes there. Only fields a realtime message declares are copied, so nothing
- * else of the bus event can reach a socket. An event missing here reaches no socket (default
- * deny); post and support events join when their topics do.
+ * "notifications", "circle:<id>", "post:<id>"): which topics a bus event reaches and the
+ * client-facing message it becomes there. Only fields a realtime message declares are copied,
+ * so nothing else of the bus event can reach a socket. An event missing here reaches no socket
+ * (default deny); support events join when their topics do.
  */
 export function routeEvent(envelope: Envelope): Routing {
   const p = envelope.payload;
@@ -220,7 +191,28 @@ export function routeEvent(envelope: Envelope): Routing {
         primaryContact: p.value.safety?.primaryContact ?? false,
         version: p.value.version,
       });
+    case 'postCreated':
+      return frames(...postCreated(envelope, p.value));
+    case 'postEdited':
+      return frames(...postEdited(envelope, p.value));
+    case 'postDeleted':
+      return frames(...postDeleted(envelope, p.value));
+    case 'postCommentCreated':
+      return frames(...postCommentCreated(envelope, p.value));
+    case 'postLiked':
+    case 'postUnliked':
+      // Never who liked.
+      return frames(
+        postCounts(envelope, p.value.postId, { likeCount: p.value.likeCount }, p.value.version),
+      );
+    case 'postReposted':
+    case 'postUnreposted':
+      // Never who reposted.
+      return frames(
+        postCounts(envelope, p.value.postId, { repostCount: p.value.repostCount }, p.value.version),
+      );
     default:
+      // post.mentioned among them: a MENTION notification only.
       return NOTHING;
   }
 }

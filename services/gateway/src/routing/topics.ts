@@ -41,6 +41,10 @@ export function circleTopic(circleId: string): Topic {
   return { kind: 'circle', name: `circle:${circleId}`, key: `circle.${circleId}`, id: circleId };
 }
 
+export function postTopic(postId: string): Topic {
+  return { kind: 'post', name: `post:${postId}`, key: `post.${postId}`, id: postId };
+}
+
 /** The live subject a store key's frames are fanned out on, once stored. */
 export function liveSubjectOf(key: string): string {
   return `kith.live.realtime.${key}`;
