@@ -9,6 +9,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const only = process.argv.slice(2);
+
+/**
+ * Packages left out of the bundle because they load a native library by a path of their own
+ * (sharp: its addon and libvips, found relative to each other): each is copied with what it
+ * needs under the bundle's own node_modules, where `import` finds it.
+ */
+const shipped = ['sharp'];
 const services = fs
   .readdirSync('services')
   .filter((name) => fs.existsSync(`services/${name}/src/main.ts`))
@@ -20,7 +27,7 @@ for (const name of services) {
   const dist = `services/${name}/dist`;
   const next = `${dist}.next`;
   fs.rmSync(next, { recursive: true, force: true });
-  await build({
+  const result = await build({
     entryPoints: [`services/${name}/src/main.ts`],
     outfile: `${next}/main.js`,
     bundle: true,
@@ -30,7 +37,8 @@ for (const name of services) {
     sourcemap: true,
     logLevel: 'warning',
     // Optional native addons the libraries probe for; never used here.
-    external: ['pg-native', 'bufferutil', 'utf-8-validate'],
+    external: ['pg-native', 'bufferutil', 'utf-8-validate', ...shipped],
+    metafile: true,
     // Native addons that are used (argon2) are copied beside the bundle and required from there.
     loader: { '.node': 'copy' },
     // CommonJS dependencies call require(); give the ESM bundle one.
@@ -38,10 +46,46 @@ for (const name of services) {
       js: "import { createRequire as __kithCreateRequire } from 'node:module'; const require = __kithCreateRequire(import.meta.url);",
     },
   });
+  shipExternals(result.metafile, `${next}/node_modules`);
   if (name === 'embedded') embeddedExtras(next);
   fs.rmSync(dist, { recursive: true, force: true });
   fs.renameSync(next, dist);
   console.log(`built ${dist}/main.js`);
+}
+
+/** The directory of package `name` as seen from `fromDir` (node_modules up the tree), real. */
+function packageDir(name, fromDir) {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (fs.existsSync(path.join(candidate, 'package.json'))) return fs.realpathSync(candidate);
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Copies each `shipped` package the bundle imports, with its dependencies and those of its
+ * optional dependencies installed here (the platform's prebuilt addon), into `nodeModules`.
+ */
+function shipExternals(metafile, nodeModules) {
+  const seen = new Set();
+  const ship = (name, fromDir) => {
+    if (seen.has(name)) return;
+    const dir = packageDir(name, fromDir);
+    if (!dir) return; // an optional dependency for another platform
+    seen.add(name);
+    fs.cpSync(dir, path.join(nodeModules, name), { recursive: true, dereference: true });
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+      ship(dep, dir);
+    }
+  };
+  for (const [file, input] of Object.entries(metafile.inputs)) {
+    for (const imported of input.imports) {
+      if (imported.external && shipped.includes(imported.path)) {
+        ship(imported.path, path.dirname(path.resolve(file)));
+      }
+    }
+  }
 }
 
 function embeddedExtras(dist) {

@@ -37,6 +37,7 @@ try {
     PAGE_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
     AUTH_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
     USER_EXPORT_LINK_SECRET: crypto.randomBytes(32).toString('base64'),
+    POST_MEDIA_URL_SECRET: crypto.randomBytes(32).toString('base64'),
   };
   fs.mkdirSync(path.dirname(secretsFile), { recursive: true });
   fs.writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
@@ -53,6 +54,11 @@ const env = {
   USER_EXPORT_LINK_SECRET:
     process.env.USER_EXPORT_LINK_SECRET ??
     secrets.USER_EXPORT_LINK_SECRET ??
+    crypto.randomBytes(32).toString('base64'),
+  // Signs the local media store's upload and download links (unless POST_MEDIA_S3_BUCKET is set).
+  POST_MEDIA_URL_SECRET:
+    process.env.POST_MEDIA_URL_SECRET ??
+    secrets.POST_MEDIA_URL_SECRET ??
     crypto.randomBytes(32).toString('base64'),
   // Without SMTP_URL, auth writes mail as .eml files under .data/mail on a laptop.
   AUTH_MAIL_TO_FILES: process.env.SMTP_URL ? 'false' : 'true',

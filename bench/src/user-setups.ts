@@ -20,6 +20,7 @@ import { createRootLogger } from '@kith/logging';
 import { createTestDatabase, distributedEnv, freePort, waitFor } from '@kith/testkit';
 import { CONSENT, startAuthHarness, uniqueUser } from '@kith/auth-service/testing';
 import { circleModule } from '@kith/circle-service';
+import { postModule } from '@kith/post-service';
 import { userModule } from '@kith/user-service';
 import { sql } from 'kysely';
 
@@ -29,7 +30,7 @@ export interface BenchUser {
 }
 
 /** The services a bench runs besides auth and user (which every bench needs). */
-export type ExtraService = 'circle';
+export type ExtraService = 'circle' | 'post';
 
 export interface Setup {
   mode: 'embedded' | 'distributed';
@@ -37,6 +38,8 @@ export interface Setup {
   userUrl: string;
   /** Where each service answers (embedded: one URL for all). */
   urlOf(service: 'auth' | 'user' | ExtraService): string;
+  /** Distributed: the services' Redis key prefix (a bench may reach their cached lists). */
+  redisKeyPrefix?: string;
   /** The bus, as a service of this deployment reaches it (internal requests, live events). */
   bus: Bus;
   signUp(ip: string): Promise<BenchUser>;
@@ -80,7 +83,7 @@ const userEventsOn =
       handler: async (m) => handler(m.data),
     });
 
-const modulesOf = { circle: circleModule } as const;
+const modulesOf = { circle: circleModule, post: postModule } as const;
 
 export async function embeddedSetup(extra: readonly ExtraService[] = []): Promise<Setup> {
   // Real time: the latencies are wall-clock.
@@ -200,6 +203,7 @@ export async function distributedSetup(
 
   return {
     mode: 'distributed',
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     authUrl,
     userUrl,
     urlOf: (name) => serviceUrls[name]!,

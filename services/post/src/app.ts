@@ -4,6 +4,8 @@ import { recordEvent } from '@kith/runtime';
 import type { EventPayload, ServiceContext } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { PostDatabase } from './db/schema.js';
+import { createMediaRuntime } from './media/runtime.js';
+import type { MediaRuntime } from './media/runtime.js';
 import { writeQuotas } from './posts/quotas.js';
 import type { WriteQuotas } from './posts/quotas.js';
 
@@ -15,6 +17,8 @@ export interface PostApp {
   logger: Logger;
   pageTokens: PageTokenCodec;
   quotas: WriteQuotas;
+  /** Media storage and processing slots (media/). */
+  media: MediaRuntime;
   /** Records a domain event in the transaction (outbox). */
   emit(trx: Kysely<PostDatabase>, actorId: string | null, payload: EventPayload): Promise<string>;
 }
@@ -28,6 +32,7 @@ export function createPostApp(ctx: ServiceContext<PostDatabase>): PostApp {
     logger: ctx.logger,
     pageTokens: ctx.pageTokens,
     quotas: writeQuotas(ctx),
+    media: createMediaRuntime(ctx, ctx.logger),
     emit: (trx, actorId, payload) =>
       recordEvent(trx, {
         source: 'post',

@@ -7,6 +7,7 @@ import {
   rpc as rpcOf,
 } from '@kith/runtime';
 import type { ServiceContext, ServiceParts } from '@kith/runtime';
+import { loadEnv } from '@kith/config';
 import { PostAdminService } from '@kith/gen/kith/post/v1/post_admin_pb.js';
 import { PostService } from '@kith/gen/kith/post/v1/post_pb.js';
 import { createPostApp } from './app.js';
@@ -16,11 +17,13 @@ import type { PostDatabase } from './db/schema.js';
 import { postInternalService } from './internal/internal.js';
 import { postClients } from './internal-clients.js';
 import type { PostClients } from './internal-clients.js';
+import { purgeUnheldMedia } from './media/media.js';
 import { postMigrations } from './migrations/index.js';
 import { postHandlers } from './posts/handlers.js';
 import { purgeExpiredPosts } from './posts/expiry.js';
 import { postProjections } from './projections/index.js';
 import { postsFromModeration } from './projections/moderation.js';
+import { homeFanOut, timelineEnvSchema } from './timelines/fan-out.js';
 
 type PostMethod = keyof typeof PostService.method;
 
@@ -81,6 +84,8 @@ const apiKeyScopes = Object.fromEntries(
 
 /** How often posts past their expires_at are purged. */
 export const EXPIRY_EVERY_MS = 30_000;
+/** How often media nothing holds (24 h on) is looked for and purged. */
+export const MEDIA_PURGE_EVERY_MS = 10 * 60_000;
 
 /** The post parts, and the app they were built from (tests reach its database). */
 export type PostParts = ServiceParts<PostDatabase> & { app: PostApp };
@@ -98,6 +103,7 @@ export function createPostParts(
     consumers: [
       ...postProjections(app),
       postsFromModeration(app),
+      homeFanOut(app, loadEnv(timelineEnvSchema, ctx.env).POST_FANOUT_MAX_FOLLOWERS),
       onUserErased(app),
       onExportRequested(app, filesystemBlobStorage(exportBucketDir(ctx))),
     ],
@@ -112,15 +118,27 @@ export function createPostParts(
         },
         onError: (err) => app.logger.error({ err }, 'post expiry failed'),
       }),
+      periodicDaemon({
+        name: 'post-media-purge',
+        everyMs: MEDIA_PURGE_EVERY_MS,
+        run: async () => {
+          const purged = await purgeUnheldMedia(app);
+          if (purged > 0) app.logger.info({ purged }, 'purged unheld media');
+        },
+        onError: (err) => app.logger.error({ err }, 'media purge failed'),
+      }),
     ],
+    // The local media store's signed upload and download links (none for S3).
+    http: app.media.storage?.http ?? {},
   };
 }
 
 /**
  * Posts, replies, threads, likes, bookmarks, reposts, timelines and search, with visibility
  * read from post's projections of users, the graph and circles; PostInternalService on the bus
- * (never served here). Media (upload, processing) answers Unimplemented until it lands, so a
- * post can carry no media yet; so does PostAdminService.
+ * (never served here). Media: images only for now (ADR 0019), uploaded to the local store
+ * (its links served by this process) or S3, processed inline; unheld media purged after 24 h.
+ * PostAdminService answers Unimplemented.
  */
 export const postModule = defineService<PostDatabase>({
   name: 'post',

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { PostApp } from '../app.js';
 import type { PostDatabase } from '../db/schema.js';
 import { AUDIENCE } from '../db/schema.js';
+import { eraseMediaOf, mediaDataOf } from '../media/media.js';
 import { bumpCount } from '../posts/post-store.js';
 import { softDelete } from '../posts/posts.js';
 import { exportMarks, exportPosts, forgetUser, livePostsBy, marksBy } from './data-store.js';
@@ -21,8 +22,9 @@ const AUDIENCE_NAMES: Record<number, string> = {
 /**
  * `user.erased` (erasure saga step 2): every post of the user is deleted (post.deleted, reason
  * ERASURE, so counts and the other services follow), their likes and reposts are taken back
- * (post.unliked / post.unreposted, counts move), then every row about them goes (forgetUser).
- * Post acknowledges with data.erasure_completed in the same transaction, also when it held
+ * (post.unliked / post.unreposted, counts move), their media rows and stored objects are
+ * deleted (but what moderation holds as report evidence), then every row about them goes
+ * (forgetUser). Post acknowledges with data.erasure_completed in the same transaction, also when it held
  * nothing; a redelivery finds nothing and acknowledges again, which the saga ignores.
  */
 export function onUserErased(app: PostApp): ConsumerSpec<PostDatabase> {
@@ -67,20 +69,21 @@ export function onUserErased(app: PostApp): ConsumerSpec<PostDatabase> {
           },
         });
       }
+      const media = await eraseMediaOf(app, trx, userId);
       await forgetUser(trx, userId);
       await app.emit(trx, null, {
         case: 'dataErasureCompleted',
         value: { userId, service: KithService.POST },
       });
-      app.logger.info({ userId, posts: posts.length }, 'author erased');
+      app.logger.info({ userId, posts: posts.length, media }, 'author erased');
     },
   };
 }
 
 /**
  * What post holds about the user, one JSON document per category: their posts and replies
- * (with every revision) and the posts they liked, bookmarked and reposted (ids only: another
- * user's text is not theirs to take). Mentions name the users they mention, as the user wrote.
+ * (with every revision), the posts they liked, bookmarked and reposted (ids only: another
+ * user's text is not theirs to take) and their media's metadata (no files). Mentions name the users they mention, as the user wrote.
  */
 export async function postDataOf(
   db: Kysely<PostDatabase>,
@@ -116,6 +119,7 @@ export async function postDataOf(
     likes: marks.likes.map((m) => ({ post_id: m.post_id, at: m.created_at.toISOString() })),
     bookmarks: marks.bookmarks.map((m) => ({ post_id: m.post_id, at: m.created_at.toISOString() })),
     reposts: marks.reposts.map((m) => ({ post_id: m.post_id, at: m.created_at.toISOString() })),
+    media: await mediaDataOf(db, userId),
   };
 }
 

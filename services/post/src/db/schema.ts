@@ -114,6 +114,8 @@ export interface UsersTable {
   suspended_until: Date | null;
   banned: Generated<boolean>;
   enforcement_version: Generated<string>;
+  /** More followers than the fan-out threshold: merged into home timelines when read. */
+  wide_reach: Generated<boolean>;
 }
 
 /** Projections of the social graph, by edge (versions in applied_edge_versions). */
@@ -160,6 +162,54 @@ export interface CircleHidesTable {
   version: string;
 }
 
+/** kith.post.v1.MediaStatus as stored. */
+export const MEDIA_STATUS = { PENDING_UPLOAD: 1, PROCESSING: 2, READY: 3, FAILED: 4 } as const;
+
+/** One upload, from its upload URL to READY or FAILED (media/, ADR 0019). */
+export interface MediaTable {
+  id: string;
+  /** Who uploaded it. */
+  owner_id: string;
+  /** kith.post.v1.MediaKind. */
+  kind: number;
+  /** MEDIA_STATUS. */
+  status: number;
+  /** What CreateUploadUrl was told; the bytes are checked against it. */
+  declared_content_type: string;
+  declared_size: number;
+  /** Base64 SHA-256 the client declared; empty when none. */
+  declared_sha256: string;
+  /** Where the bytes are uploaded to; deleted once processed. */
+  upload_key: string;
+  upload_expires_at: Date;
+  /** Of the served file (READY): detected and re-encoded, never the client's word. */
+  content_type: Generated<string>;
+  size_bytes: Generated<number>;
+  width: Generated<number>;
+  height: Generated<number>;
+  object_key: Generated<string>;
+  thumbnail_key: Generated<string>;
+  blurhash: Generated<string>;
+  /** Base64 SHA-256 of the bytes as uploaded (the events' PostMedia.sha256). */
+  sha256: Generated<string>;
+  alt_text: Generated<string>;
+  /** FocalPoint; null = the centre. */
+  focus_x: number | null;
+  focus_y: number | null;
+  failure_reason: Generated<string>;
+  created_at: Date;
+  /** When a post or a hold last let go of it: the purge waits 24 h from the later of the two. */
+  released_at: Date | null;
+}
+
+/** A hold placed by AttachMedia (kith.post.v1.MediaAttachmentKind): the purge spares it. */
+export interface MediaHoldsTable {
+  media_id: string;
+  kind: number;
+  ref_id: string;
+  created_at: Date;
+}
+
 export type PostDatabase = {
   posts: PostsTable;
   post_revisions: PostRevisionsTable;
@@ -173,4 +223,6 @@ export type PostDatabase = {
   circles: CirclesTable;
   circle_members: CircleMembersTable;
   circle_hides: CircleHidesTable;
+  media: MediaTable;
+  media_holds: MediaHoldsTable;
 } & AppliedEdgeVersionsTable;

@@ -167,7 +167,7 @@ export async function listBookmarks(
     idOf: (r) => r.id,
   });
   return {
-    posts: await postMessages(db, viewer, page.items, caller.now),
+    posts: await postMessages(db, viewer, page.items, caller.now, app.media),
     nextPageToken: page.nextPageToken,
   };
 }

@@ -5,6 +5,8 @@ import type { GetReportSnapshotRequest } from '@kith/gen/kith/post/v1/internal_p
 import { internalServiceDaemon } from '@kith/runtime';
 import type { Daemon } from '@kith/runtime';
 import type { PostApp } from '../app.js';
+import { attachMedia, detachMedia } from '../media/media.js';
+import { mediaOfPosts } from '../media/media-view.js';
 import { postForReport, postsInCircle, visiblePosts } from '../posts/post-store.js';
 
 /**
@@ -15,6 +17,8 @@ async function getReportSnapshot(app: PostApp, req: GetReportSnapshotRequest) {
   const now = app.clock();
   const row = await postForReport(app.database.db, req.id, req.reporterId, now);
   if (!row) throw new NotFoundError('post not found');
+  // Short-lived links whatever the audience: moderation keeps the media with AttachMedia.
+  const media = await mediaOfPosts(app.media, app.database.db, [row], { expiring: true });
   return {
     post: {
       postId: row.id,
@@ -23,7 +27,7 @@ async function getReportSnapshot(app: PostApp, req: GetReportSnapshotRequest) {
       contentWarning: row.content_warning,
       sensitive: row.sensitive,
       language: row.language,
-      media: [],
+      media: media.get(row.id) ?? [],
       audienceKind: row.audience,
       mentionedUserIds: row.mentions.map((m) => m.user_id),
       replyToPostId: row.reply_to_post_id ?? '',
@@ -39,8 +43,8 @@ async function getReportSnapshot(app: PostApp, req: GetReportSnapshotRequest) {
 }
 
 /**
- * PostInternalService on the bus. Media holds: no media exists until the media pipeline
- * lands, so AttachMedia answers NotFound for every id and DetachMedia has nothing to release.
+ * PostInternalService on the bus. AttachMedia and DetachMedia place and release the holds that
+ * keep media (avatars, incident notes, report evidence) from the purge of unheld media.
  */
 export function postInternalService(app: PostApp): Daemon {
   return internalServiceDaemon(
@@ -53,7 +57,7 @@ export function postInternalService(app: PostApp): Daemon {
         return { allowedIds: req.ids.filter((id) => visible.has(id)) };
       },
       getCirclePosts: async (req) => {
-        const rows = await postsInCircle(app.database.db, req.circleId, req.postIds);
+        const rows = await postsInCircle(app.database.db, req.circleId, req.postIds, app.clock());
         const byId = new Map(rows.map((r) => [r.id, r]));
         return {
           posts: req.postIds.flatMap((id) => {
@@ -71,10 +75,11 @@ export function postInternalService(app: PostApp): Daemon {
         };
       },
       getReportSnapshot: (req) => getReportSnapshot(app, req),
-      attachMedia: async () => {
-        throw new NotFoundError('media not found');
+      attachMedia: (req) => attachMedia(app, req),
+      detachMedia: async (req) => {
+        await detachMedia(app, req);
+        return {};
       },
-      detachMedia: async () => ({}),
     },
     app.logger,
   );

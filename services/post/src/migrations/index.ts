@@ -2,6 +2,8 @@ import { appliedEdgeVersionMigrations } from '@kith/db';
 import type { MigrationSet } from '@kith/db';
 import { createPosts } from './20261205T1200_posts.js';
 import { addModeration } from './20261205T1300_moderation.js';
+import { addHomeTimelines } from './20261205T1500_home_timelines.js';
+import { createMedia } from './20261205T1400_media.js';
 
 /** The post service's own migrations, in order (platform tables come first). */
 export const postMigrations: MigrationSet = {
@@ -9,4 +11,6 @@ export const postMigrations: MigrationSet = {
   ...appliedEdgeVersionMigrations,
   '20261205T1200_posts': createPosts,
   '20261205T1300_moderation': addModeration,
+  '20261205T1400_media': createMedia,
+  '20261205T1500_home_timelines': addHomeTimelines,
 };

@@ -13,6 +13,7 @@ import {
   unrepost,
 } from '../engagement/engagement.js';
 import type { PostClients } from '../internal-clients.js';
+import { completeUpload, createUploadUrl, getMedia, updateMedia } from '../media/media.js';
 import { getTrendingHashtags, searchPosts } from '../search/search.js';
 import {
   getCircleTimeline,
@@ -26,8 +27,8 @@ import { getThread, listReplies } from './threads.js';
 /**
  * Posts, threads, engagement, timelines and search. The public methods (GetPost, GetThread,
  * the user and hashtag timelines) take anonymous callers; every other one needs a signed-in
- * caller. Retries of writes are deduplicated by the idempotency interceptor. Media RPCs are
- * not here yet (Unimplemented).
+ * caller. Retries of writes are deduplicated by the idempotency interceptor. Media: images
+ * only for now (ADR 0019).
  */
 export function postHandlers(
   app: PostApp,
@@ -104,6 +105,18 @@ export function postHandlers(
     },
     async getTrendingHashtags(req, ctx) {
       return getTrendingHashtags(app, signedInCaller(app, ctx), req.limit);
+    },
+    async createUploadUrl(req, ctx) {
+      return createUploadUrl(app, signedInCaller(app, ctx), req);
+    },
+    async completeUpload(req, ctx) {
+      return { media: await completeUpload(app, clients, signedInCaller(app, ctx), req) };
+    },
+    async getMedia(req, ctx) {
+      return { media: await getMedia(app, callerOf(app, ctx), req.mediaId) };
+    },
+    async updateMedia(req, ctx) {
+      return { media: await updateMedia(app, clients, signedInCaller(app, ctx), req) };
     },
   };
 }

@@ -2,6 +2,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Kysely } from 'kysely';
 import type { PostApp } from '../app.js';
 import type { PostDatabase } from '../db/schema.js';
+import { eventMedia } from '../media/media.js';
 import type { PostRecord } from './post-store.js';
 
 type Db = Kysely<PostDatabase>;
@@ -13,7 +14,7 @@ export const eventAudience = (row: Pick<PostRecord, 'audience' | 'circle_ids'>) 
 });
 
 /** What a new post or reply carries in its event (post.created or post.comment_created). */
-function createdFields(row: PostRecord) {
+async function createdFields(trx: Db, row: PostRecord) {
   return {
     postId: row.id,
     authorId: row.author_id,
@@ -24,7 +25,7 @@ function createdFields(row: PostRecord) {
     hashtags: row.hashtags,
     quotePostId: row.quote_post_id ?? '',
     expiresAt: row.expires_at ? timestampFromDate(row.expires_at) : undefined,
-    media: [],
+    media: await eventMedia(trx, row.media_ids),
     contentWarning: row.content_warning,
     sensitive: row.sensitive,
     version: BigInt(row.version),
@@ -62,7 +63,7 @@ export async function emitCreated(
     await app.emit(trx, row.author_id, {
       case: 'postCommentCreated',
       value: {
-        ...createdFields(row),
+        ...(await createdFields(trx, row)),
         ...quoteFields,
         parentPostId: row.reply_to_post_id,
         parentAuthorId: parent.authorId,
@@ -74,7 +75,7 @@ export async function emitCreated(
   } else {
     await app.emit(trx, row.author_id, {
       case: 'postCreated',
-      value: { ...createdFields(row), ...quoteFields },
+      value: { ...(await createdFields(trx, row)), ...quoteFields },
     });
   }
   await emitMentioned(app, trx, row, related.notify);

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { PostDatabase, PostsTable, StoredMention } from '../db/schema.js';
 import { AUDIENCE } from '../db/schema.js';
 import type { Viewer } from './visibility-store.js';
-import { visibleTo, visibleToUser } from './visibility-store.js';
+import { live, visibleTo, visibleToUser } from './visibility-store.js';
 
 export type PostRow = Selectable<PostsTable>;
 type Db = Kysely<PostDatabase>;
@@ -198,6 +198,7 @@ export async function updatePostContent(
     | 'circle_ids'
     | 'mentions'
     | 'hashtags'
+    | 'media_ids'
     | 'edited_at'
   >,
 ): Promise<PostRecord> {
@@ -226,7 +227,7 @@ export async function markDeleted(
   now: Date,
   keepContent = false,
 ): Promise<bigint | undefined> {
-  const wipe = { text: '', content_warning: '', mentions: '[]', hashtags: [] };
+  const wipe = { text: '', content_warning: '', mentions: '[]', hashtags: [], media_ids: [] };
   const row = await db
     .updateTable('posts')
     .set({
@@ -347,12 +348,18 @@ export async function postForReport(
 }
 
 /** The live posts among `postIds` addressed to the circle (replies in its threads included). */
-export async function postsInCircle(db: Db, circleId: string, postIds: readonly string[]) {
+export async function postsInCircle(
+  db: Db,
+  circleId: string,
+  postIds: readonly string[],
+  now: Date,
+) {
   return db
-    .selectFrom('posts')
-    .select(['id', 'author_id', 'root_post_id', 'reply_to_post_id'])
-    .where('id', 'in', postIds)
-    .where('deleted_at', 'is', null)
-    .where(sql<boolean>`circle_ids @> array[${circleId}::uuid]`)
+    .selectFrom('posts as p')
+    .select(['p.id', 'p.author_id', 'p.root_post_id', 'p.reply_to_post_id'])
+    .where('p.id', 'in', postIds)
+    .where(live(now))
+    .where('p.audience', '=', AUDIENCE.CIRCLES)
+    .where(sql<boolean>`p.circle_ids @> array[${circleId}::uuid]`)
     .execute();
 }

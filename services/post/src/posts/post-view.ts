@@ -4,6 +4,8 @@ import type { AudienceSchema, PostSchema } from '@kith/gen/kith/post/v1/types_pb
 import type { Kysely } from 'kysely';
 import type { PostDatabase } from '../db/schema.js';
 import { AUDIENCE } from '../db/schema.js';
+import { mediaOfPosts } from '../media/media-view.js';
+import type { MediaRuntime } from '../media/runtime.js';
 import type { PostRecord } from './post-store.js';
 import { visiblePosts } from './post-store.js';
 import type { Viewer } from './visibility-store.js';
@@ -49,13 +51,16 @@ function authorState(own: number, limited: boolean): number {
  * Post messages for rows the viewer may see (already filtered by `visibleTo`), in their order:
  * author summaries, the viewer's own state, the quoted post one level deep when the viewer
  * may see it, circles cut to the viewer's own (the author sees all), and moderation and
- * circle hides only for those the contract shows them to. Five queries whatever the count.
+ * circle hides only for those the contract shows them to, and the media of every post (links
+ * that never expire on public posts, short-lived ones otherwise). Seven queries whatever the
+ * count.
  */
 export async function postMessages(
   db: Db,
   viewer: Viewer,
   rows: readonly PostRecord[],
   now: Date,
+  media: MediaRuntime,
 ): Promise<PostMessage[]> {
   if (rows.length === 0) return [];
   const quoteIds = rows.map((r) => r.quote_post_id).filter((id): id is string => id !== null);
@@ -64,7 +69,7 @@ export async function postMessages(
   const ids = all.map((r) => r.id);
   const circleIds = [...new Set(all.flatMap((r) => r.circle_ids))];
   const ownPosts = all.some((r) => r.author_id === viewer);
-  const [authors, states, circles, hides, limited] = await Promise.all([
+  const [authors, states, circles, hides, limited, mediaByPost] = await Promise.all([
     summariesOf(
       db,
       all.map((r) => r.author_id),
@@ -73,6 +78,7 @@ export async function postMessages(
     viewer ? viewerCircles(db, viewer, circleIds) : new Map<string, number>(),
     viewer ? activeHides(db, ids) : [],
     ownPosts && viewer ? accountLimited(db, viewer) : false,
+    mediaOfPosts(media, db, all),
   ]);
 
   const one = (row: PostRecord, withQuote: boolean): PostMessage => {
@@ -91,7 +97,7 @@ export async function postMessages(
       contentWarning: row.content_warning,
       sensitive: row.sensitive,
       language: row.language,
-      media: [],
+      media: mediaByPost.get(row.id) ?? [],
       audience: audienceMessage(row.audience, shownCircles),
       replyToPostId: row.reply_to_post_id ?? '',
       rootPostId: row.root_post_id,

@@ -18,6 +18,7 @@ import type { PostApp } from '../app.js';
 import type { PostDatabase } from '../db/schema.js';
 import { AUDIENCE } from '../db/schema.js';
 import type { PostClients } from '../internal-clients.js';
+import { eventMedia, letGoOf, requireOwnReadyMedia } from '../media/media.js';
 import {
   mayAmplify,
   narrowsOrKeeps,
@@ -78,20 +79,15 @@ async function checkPostText(
   );
 }
 
-/** No media can be attached until the media pipeline lands: none is ever READY. */
-function requireReadyMedia(mediaIds: readonly string[]): void {
-  if (mediaIds.length > 0)
-    throw new FailedPreconditionError('media must be your own READY uploads');
-}
-
 /** The post as the viewer sees it (one of theirs, just written or read). */
 async function messageOf(
+  app: PostApp,
   db: Db,
   viewer: string | undefined,
   row: PostRecord,
   now: Date,
 ): Promise<PostMessage> {
-  return (await postMessages(db, viewer, [row], now))[0]!;
+  return (await postMessages(db, viewer, [row], now, app.media))[0]!;
 }
 
 /**
@@ -107,7 +103,6 @@ export async function createPost(
 ): Promise<PostMessage> {
   const authorId = caller.principal.userId;
   requirePlainText({ text: req.text, content_warning: req.contentWarning });
-  requireReadyMedia(req.mediaIds);
   await app.quotas.posts(authorId);
   await checkPostText(
     app,
@@ -119,6 +114,7 @@ export async function createPost(
   const now = caller.now;
   const parsed = parseText(req.text);
   return app.database.transaction(async (trx) => {
+    await requireOwnReadyMedia(trx, authorId, req.mediaIds);
     const parent = req.replyToPostId
       ? await visiblePost(trx, authorId, req.replyToPostId, now)
       : undefined;
@@ -163,7 +159,7 @@ export async function createPost(
       content_warning: req.contentWarning,
       sensitive: req.sensitive,
       language: req.language,
-      media_ids: [],
+      media_ids: req.mediaIds,
       ...audience,
       mentions,
       hashtags: parsed.hashtags,
@@ -192,7 +188,7 @@ export async function createPost(
       quote: quoteCounts,
       notify,
     });
-    return messageOf(trx, authorId, row, now);
+    return messageOf(app, trx, authorId, row, now);
   });
 }
 
@@ -201,7 +197,7 @@ export async function getPost(app: PostApp, caller: Caller, postId: string): Pro
   const viewer = viewerOf(caller);
   const row = await visiblePost(app.database.db, viewer, postId, caller.now);
   if (!row) throw notFound();
-  return messageOf(app.database.db, viewer, row, caller.now);
+  return messageOf(app, app.database.db, viewer, row, caller.now);
 }
 
 /** GetPosts: the visible ones, in request order. */
@@ -213,7 +209,7 @@ export async function getPosts(
   const viewer = viewerOf(caller);
   const rows = await visiblePosts(app.database.db, viewer, postIds, caller.now);
   const ordered = postIds.map((id) => rows.get(id)).filter((r): r is PostRecord => r !== undefined);
-  return postMessages(app.database.db, viewer, ordered, caller.now);
+  return postMessages(app.database.db, viewer, ordered, caller.now, app.media);
 }
 
 /**
@@ -234,7 +230,6 @@ export async function editPost(
     text: has('text') ? req.text : undefined,
     content_warning: has('content_warning') ? req.contentWarning : undefined,
   });
-  if (has('media_ids')) requireReadyMedia(req.mediaIds);
   const now = caller.now;
   const current = await ownPost(app.database.db, authorId, req.postId);
   if (!current) throw notFound();
@@ -252,6 +247,7 @@ export async function editPost(
   return app.database.transaction(async (trx) => {
     const post = await ownPost(trx, authorId, req.postId, { lock: true });
     if (!post) throw notFound();
+    if (has('media_ids')) await requireOwnReadyMedia(trx, authorId, req.mediaIds);
     if (req.baseRevision !== 0 && req.baseRevision !== post.revision) {
       throw new AbortedError(`the post is at revision ${post.revision}, not ${req.baseRevision}`);
     }
@@ -286,8 +282,15 @@ export async function editPost(
       circle_ids: next.circle_ids,
       mentions,
       hashtags: parseText(text).hashtags,
+      media_ids: has('media_ids') ? req.mediaIds : post.media_ids,
       edited_at: now,
     });
+    const kept = new Set(updated.media_ids);
+    await letGoOf(
+      trx,
+      post.media_ids.filter((m) => !kept.has(m)),
+      now,
+    );
     await insertRevision(trx, updated);
     const dropped = await dropRefusedReposts(app, trx, updated);
     await app.emit(trx, authorId, {
@@ -308,13 +311,13 @@ export async function editPost(
         quotePostId: updated.quote_post_id ?? '',
         replyToPostId: updated.reply_to_post_id ?? '',
         rootPostId: updated.root_post_id,
-        media: [],
+        media: await eventMedia(trx, updated.media_ids),
         version: BigInt(updated.version) + BigInt(dropped),
       },
     });
     await emitMentioned(app, trx, updated, await readersAmong(trx, updated.id, added, now));
     const fresh = dropped > 0 ? (await visiblePost(trx, authorId, updated.id, now))! : updated;
-    return messageOf(trx, authorId, fresh, now);
+    return messageOf(app, trx, authorId, fresh, now);
   });
 }
 
@@ -402,6 +405,8 @@ export async function softDelete(
   const keepContent = reason === PostDeletionReason.MODERATION;
   const deleted = await markDeleted(trx, post.id, reason, now, keepContent);
   if (deleted === undefined) return;
+  // Its media goes with the content (the purge takes it 24 h on, unless something holds it).
+  if (!keepContent) await letGoOf(trx, post.media_ids, now);
   const parent = post.reply_to_post_id
     ? await bumpCount(trx, post.reply_to_post_id, 'reply_count', -1)
     : undefined;

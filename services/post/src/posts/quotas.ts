@@ -7,6 +7,8 @@ export interface WriteQuotas {
   posts(userId: string): Promise<void>;
   /** Likes, reposts and bookmarks together: 1,000 per hour. */
   engagement(userId: string): Promise<void>;
+  /** Media uploads (CreateUploadUrl): 120 per hour. */
+  uploads(userId: string): Promise<void>;
 }
 
 export function writeQuotas(ctx: Pick<ServiceContext, 'rateLimiter'>): WriteQuotas {
@@ -18,6 +20,11 @@ export function writeQuotas(ctx: Pick<ServiceContext, 'rateLimiter'>): WriteQuot
   const engagement = ctx.rateLimiter({
     keyPrefix: 'post:engage:user',
     points: 1000,
+    durationSec: 3600,
+  });
+  const uploads = ctx.rateLimiter({
+    keyPrefix: 'post:upload:user',
+    points: 120,
     durationSec: 3600,
   });
   const consume = async (limiter: typeof posts, userId: string, what: string) => {
@@ -32,5 +39,6 @@ export function writeQuotas(ctx: Pick<ServiceContext, 'rateLimiter'>): WriteQuot
   return {
     posts: (userId) => consume(posts, userId, 'posts'),
     engagement: (userId) => consume(engagement, userId, 'likes, reposts and bookmarks'),
+    uploads: (userId) => consume(uploads, userId, 'uploads'),
   };
 }

@@ -52,7 +52,7 @@ export async function listReplies(
     idOf: (r) => r.id,
   });
   return {
-    replies: await postMessages(db, viewer, page.items, caller.now),
+    replies: await postMessages(db, viewer, page.items, caller.now, app.media),
     nextPageToken: page.nextPageToken,
   };
 }
@@ -106,7 +106,13 @@ export async function getThread(
   const tree = await descendants(db, post.id, viewer, now, { depth, after, limit: maxReplies + 1 });
   const page = tree.slice(0, maxReplies);
   const lastReply = page[page.length - 1];
-  const messages = await postMessages(db, viewer, [...ancestors.reverse(), post, ...page], now);
+  const messages = await postMessages(
+    db,
+    viewer,
+    [...ancestors.reverse(), post, ...page],
+    now,
+    app.media,
+  );
   const ancestorMessages = messages.slice(0, ancestors.length);
   return {
     ancestors: ancestorMessages,

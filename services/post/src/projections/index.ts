@@ -2,7 +2,9 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { decodeEvent } from '@kith/runtime';
 import type { ConsumerSpec } from '@kith/runtime';
 import type { Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
+import type { Trx } from '@kith/db';
 import type { PostApp } from '../app.js';
+import { homeKey } from '../timelines/home-cache.js';
 import type { PostDatabase } from '../db/schema.js';
 import { PostDeletionReason } from '@kith/gen/kith/events/v1/post_events_pb.js';
 import { softDelete } from '../posts/posts.js';
@@ -34,6 +36,14 @@ type MembershipEvent = Extract<
     case: 'circleMemberJoined' | 'circleRoleChanged' | 'circleMemberLeft' | 'circleMemberRemoved';
   }
 >;
+
+/**
+ * Whose people changed (a follow, a membership) has their cached home timeline dropped once
+ * the change commits: the next read rebuilds it from Postgres with what they now follow.
+ */
+function dropHomeOnCommit(app: PostApp, trx: Trx<PostDatabase>, userId: string): void {
+  trx.onCommit(() => app.ctx.lists.del(homeKey(userId)));
+}
 
 /** The member's role (CircleRole) after a membership event: 0 once they left or were removed. */
 function roleAfter(payload: MembershipEvent): number {
@@ -102,6 +112,7 @@ export function postProjections(app: PostApp): ConsumerSpec<PostDatabase>[] {
           active: payload.case === 'userFollowed',
           version,
         });
+        dropHomeOnCommit(app, trx, followerId);
       },
     })),
     ...(['blocked', 'unblocked'] as const).map((kind): ConsumerSpec<PostDatabase> => ({
@@ -159,6 +170,7 @@ export function postProjections(app: PostApp): ConsumerSpec<PostDatabase>[] {
           case 'circleMemberRemoved': {
             const { circleId, userId, version } = payload.value;
             await applyMembership(trx, { circleId, userId, role: roleAfter(payload), version });
+            dropHomeOnCommit(app, trx, userId);
             break;
           }
           case 'circleDeleted':

@@ -37,8 +37,23 @@ const publish = (payload: EventPayload) =>
 const eventually = (check: () => Promise<boolean>, what: string) =>
   waitFor(check, { timeoutMs: 10_000, intervalMs: 25, what });
 
+/** The profile and settings columns of the user's row (moderation and reach have tests of their own). */
 const userRow = (userId: string) =>
-  db().selectFrom('users').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  db()
+    .selectFrom('users')
+    .select([
+      'user_id',
+      'username',
+      'display_name',
+      'avatar_url',
+      'locked',
+      'indexable',
+      'mention_policy',
+      'profile_version',
+      'settings_version',
+    ])
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
 const followRow = (followerId: string, followeeId: string) =>
   db()
     .selectFrom('follows')

@@ -39,7 +39,7 @@ export async function searchPosts(
     idOf: (r) => r.id,
   });
   return {
-    posts: await postMessages(db, viewer, page.items, now),
+    posts: await postMessages(db, viewer, page.items, now, app.media),
     nextPageToken: page.nextPageToken,
   };
 }

@@ -1,7 +1,7 @@
 // The post service's test world: auth and post in one embedded process, people whose profiles
 // post's projection knows (seeded as user.profile_updated would leave them), follows, blocks,
 // mutes and circle memberships seeded straight into the projections (their consumers have
-// tests of their own), a stand-in for moderation's content check, and reads of what the calls
+// tests of their own; a seeded follow or membership drops the cached home list as theirs do), a stand-in for moderation's content check, and reads of what the calls
 // left behind.
 import { createClient } from '@connectrpc/connect';
 import type { Client, Transport } from '@connectrpc/connect';
@@ -18,6 +18,7 @@ import type { AuthHost, SeededAccount } from '@kith/testkit';
 import type { PostApp } from '../app.js';
 import type { PostDatabase } from '../db/schema.js';
 import { createPostParts, postModule } from '../module.js';
+import { homeKey } from '../timelines/home-cache.js';
 
 export type { AuthHost, SeededAccount };
 
@@ -52,12 +53,16 @@ export interface PostHarness<H extends AuthHost = AuthHost> {
   stop(): Promise<void>;
 }
 
-export async function startPostHarness<H extends AuthHost>(auth: {
-  start(options: { modules: ServiceModule[] }): Promise<H>;
-  seed(h: H): Promise<SeededAccount>;
-  /** A transport without credentials. */
-  anonymous(h: H): Transport;
-}): Promise<PostHarness<H>> {
+export async function startPostHarness<H extends AuthHost>(
+  auth: {
+    start(options: { modules: ServiceModule[]; env?: Record<string, string> }): Promise<H>;
+    seed(h: H): Promise<SeededAccount>;
+    /** A transport without credentials. */
+    anonymous(h: H): Transport;
+  },
+  /** `env`: the process's settings beside the harness's own (e.g. S3 media storage). */
+  options: { env?: Record<string, string> } = {},
+): Promise<PostHarness<H>> {
   let app: PostApp | undefined;
   const module = defineService<PostDatabase>({
     ...postModule,
@@ -67,7 +72,7 @@ export async function startPostHarness<H extends AuthHost>(auth: {
       return parts;
     },
   });
-  const h = await auth.start({ modules: [module] });
+  const h = await auth.start({ modules: [module], env: options.env });
   if (!app) throw new Error('post app was not built');
   const built = app;
   const db = built.database.db;
@@ -126,6 +131,7 @@ export async function startPostHarness<H extends AuthHost>(auth: {
         .values({ follower_id: follower.userId, followee_id: followee.userId })
         .onConflict((oc) => oc.doNothing())
         .execute();
+      await built.ctx.lists.del(homeKey(follower.userId));
     },
     async unfollow(follower, followee) {
       await db
@@ -133,6 +139,7 @@ export async function startPostHarness<H extends AuthHost>(auth: {
         .where('follower_id', '=', follower.userId)
         .where('followee_id', '=', followee.userId)
         .execute();
+      await built.ctx.lists.del(homeKey(follower.userId));
     },
     async block(blocker, blocked) {
       await db
@@ -166,6 +173,7 @@ export async function startPostHarness<H extends AuthHost>(auth: {
           })),
         )
         .execute();
+      for (const m of members) await built.ctx.lists.del(homeKey(m.userId));
       return circleId;
     },
     async leave(circleId, person) {
@@ -175,6 +183,7 @@ export async function startPostHarness<H extends AuthHost>(auth: {
         .where('circle_id', '=', circleId)
         .where('user_id', '=', person.userId)
         .execute();
+      await built.ctx.lists.del(homeKey(person.userId));
     },
     async publishAs(source, payload) {
       await built.database.transaction(async (trx) => {

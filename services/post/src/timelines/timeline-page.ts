@@ -1,6 +1,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { paginate, toPage } from '@kith/db';
+import { normalizePageSize, paginate, toPage } from '@kith/db';
+import type { PageCursor } from '@kith/db';
 import type { TimelineItemSchema } from '@kith/gen/kith/post/v1/types_pb.js';
 import type { SelectQueryBuilder } from 'kysely';
 import type { PostApp } from '../app.js';
@@ -22,6 +23,18 @@ export interface Entry {
 }
 
 export type EntryQuery = SelectQueryBuilder<PostDatabase & { t: Entry }, 't', Entry>;
+
+/**
+ * Where a page's entries come from: a query (paged here), or a function that fetches up to
+ * `limit` entries after `cursor` in `direction` itself (the cached home timeline).
+ */
+export type EntrySource =
+  | EntryQuery
+  | ((page: {
+      cursor: PageCursor | undefined;
+      direction: 'asc' | 'desc';
+      limit: number;
+    }) => Promise<Entry[]>);
 
 export interface TimelineRequest {
   pageSize: number;
@@ -46,7 +59,7 @@ export async function timelinePage(
   app: PostApp,
   viewer: Viewer,
   now: Date,
-  query: EntryQuery,
+  source: EntrySource,
   req: TimelineRequest,
   binding: string,
 ): Promise<TimelinePage> {
@@ -59,14 +72,17 @@ export async function timelinePage(
       ? app.pageTokens.decode(req.pageToken, older)
       : undefined;
   const direction = forward ? 'asc' : 'desc';
-  const rows = await paginate(query, {
-    columns: [
-      { ref: 't.at', direction },
-      { ref: 't.key', direction },
-    ],
-    pageSize: req.pageSize,
-    cursor,
-  }).execute();
+  const rows =
+    typeof source === 'function'
+      ? await source({ cursor, direction, limit: normalizePageSize(req.pageSize) + 1 })
+      : await paginate(source, {
+          columns: [
+            { ref: 't.at', direction },
+            { ref: 't.key', direction },
+          ],
+          pageSize: req.pageSize,
+          cursor,
+        }).execute();
   const page = toPage(rows, req.pageSize, (r) => ({ keys: [r.at], id: r.key }));
   const entries = forward ? [...page.items].reverse() : page.items;
   const encode = (e: Entry, b: string) => app.pageTokens.encode({ keys: [e.at], id: e.key }, b);
@@ -99,6 +115,7 @@ export async function entryMessages(
     viewer,
     shown.map((e) => rows.get(e.post_id)!),
     now,
+    app.media,
   );
   const reposters = await summariesOf(
     db,

@@ -86,6 +86,21 @@ export function homeEntries(
   return fromEntries(db, entries);
 }
 
+/** Posts and reposts by `authorIds` the viewer may see (muted ones left out). */
+export function entriesBy(
+  db: Db,
+  authorIds: readonly string[],
+  viewer: string,
+  now: Date,
+): EntryQuery {
+  const shown = (query: EntrySelect) =>
+    query.where(visibleTo(viewer, now)).where(notMutedBy(viewer, now, sql.ref('p.author_id')));
+  const entries = shown(postEntries(db).where('p.author_id', 'in', authorIds)).unionAll(
+    shown(repostEntries(db).where('r.user_id', 'in', authorIds)),
+  );
+  return fromEntries(db, entries);
+}
+
 /** Whether post knows the user and no block stands between them and the viewer. */
 export async function userShownTo(db: Db, userId: string, viewer: Viewer): Promise<boolean> {
   const row = await db

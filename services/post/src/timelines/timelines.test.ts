@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { ReplySort } from '@kith/gen/kith/post/v1/post_pb.js';
-import { codeOf, rejectsWith } from '@kith/testkit';
+import { codeOf, rejectsWith, waitFor } from '@kith/testkit';
 import { seedUser, startAuthHarness } from '../../../auth/src/testing/index.js';
 import type { AuthHarness } from '../../../auth/src/testing/index.js';
 import { startPostHarness } from '../testing/post-harness.js';
@@ -84,7 +84,12 @@ test('home: own posts, followed people’s posts and reposts, circle posts; mute
   assert.deepEqual(none.items, []);
   assert.equal(none.prevPageToken, newer.prevPageToken, 'poll again with the same token');
   const latest = await say(friend, 'later');
-  const polled = await me.posts.getHomeTimeline({ newerThanPageToken: none.prevPageToken });
+  // The fan-out on write reaches the cached list a moment after the post is made.
+  let polled = await me.posts.getHomeTimeline({ newerThanPageToken: none.prevPageToken });
+  await waitFor(async () => {
+    polled = await me.posts.getHomeTimeline({ newerThanPageToken: none.prevPageToken });
+    return polled.items.length > 0;
+  });
   assert.deepEqual(
     polled.items.map((i) => i.post?.postId),
     [latest],

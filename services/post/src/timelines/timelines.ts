@@ -7,20 +7,21 @@ import type {
 } from '@kith/gen/kith/post/v1/timeline_pb.js';
 import type { Caller, SignedInCaller } from '@kith/runtime';
 import type { PostApp } from '../app.js';
+import { cachedHome } from './home-cache.js';
 import { timelinePage } from './timeline-page.js';
 import type { TimelinePage } from './timeline-page.js';
 import {
   circleEntries,
   hashtagEntries,
-  homeEntries,
   liveRoleIn,
   userEntries,
   userShownTo,
 } from './timeline-store.js';
 
 /**
- * GetHomeTimeline (the Postgres path): posts and reposts by the caller and the people they
- * follow, and posts in the caller's circles, that the caller may see; muted users left out.
+ * GetHomeTimeline: posts and reposts by the caller and the people they follow, and posts in
+ * the caller's circles, that the caller may see; muted users left out. Read from the caller's
+ * cached list (fan-out on write, home-cache.ts), the same page the Postgres query gives.
  */
 export async function getHomeTimeline(
   app: PostApp,
@@ -28,7 +29,7 @@ export async function getHomeTimeline(
   req: GetHomeTimelineRequest,
 ): Promise<TimelinePage> {
   const viewer = caller.principal.userId;
-  const entries = homeEntries(app.database.db, viewer, caller.now, req);
+  const entries = cachedHome(app, viewer, caller.now, req);
   const binding = `home:${viewer}:${req.excludeReplies}:${req.excludeReposts}`;
   return timelinePage(app, viewer, caller.now, entries, req, binding);
 }

@@ -1,0 +1,133 @@
+// Images and uploads for the media tests: pictures made with sharp (one with EXIF and GPS
+// tags), a 20000×20000 PNG a few dozen kilobytes long built by hand, and the client's side of
+// an upload (CreateUploadUrl, the PUT with the required headers, CompleteUpload).
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import { MediaKind } from '@kith/gen/kith/post/v1/media_pb.js';
+import type { Media } from '@kith/gen/kith/post/v1/media_pb.js';
+import sharp from 'sharp';
+import type { Person } from './post-harness.js';
+
+/** A colour gradient (so it compresses like a photo, not a flat colour), as `format`. */
+export async function picture(
+  width: number,
+  height: number,
+  format: 'jpeg' | 'png' = 'png',
+): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      raw[i] = (x * 255) / width;
+      raw[i + 1] = (y * 255) / height;
+      raw[i + 2] = 128;
+    }
+  }
+  const image = sharp(raw, { raw: { width, height, channels: 3 } });
+  return format === 'jpeg' ? image.jpeg().toBuffer() : image.png().toBuffer();
+}
+
+/** The camera maker and GPS position the EXIF test plants. */
+export const PLANTED = { make: 'AcmeCam', latitude: 51.5 };
+
+/** A JPEG carrying EXIF tags: a camera maker and a GPS position. */
+export async function jpegWithGps(width = 320, height = 240): Promise<Buffer> {
+  return sharp(await picture(width, height, 'jpeg'))
+    .jpeg()
+    .withExif({
+      IFD0: { Make: PLANTED.make, Model: 'Leaky 1' },
+      IFD3: {
+        GPSLatitudeRef: 'N',
+        GPSLatitude: '51/1 30/1 0/1',
+        GPSLongitudeRef: 'W',
+        GPSLongitude: '0/1 7/1 0/1',
+      },
+    })
+    .toBuffer();
+}
+
+function crc32(data: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/**
+ * A valid black-and-white PNG of `side` × `side` pixels, all black: its deflated rows make a
+ * file of a few dozen kilobytes, whose full decode would take gigabytes.
+ */
+export function hugePng(side = 20_000): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(side, 0);
+  header.writeUInt32BE(side, 4);
+  header[8] = 1; // bit depth
+  header[9] = 0; // greyscale
+  const rows = Buffer.alloc((1 + Math.ceil(side / 8)) * side);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', zlib.deflateSync(rows, { level: 9 })),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+export const sha256Of = (data: Uint8Array) =>
+  crypto.createHash('sha256').update(data).digest('base64');
+
+/**
+ * Where a link really points: the local store's links name the process's configured origin,
+ * which in the harness is port 0, so they are sent to the process's own URL.
+ */
+export function reachable(url: string, processUrl: string): string {
+  const link = new URL(url);
+  return link.port === '0' ? `${processUrl}${link.pathname}${link.search}` : url;
+}
+
+/** CreateUploadUrl and the PUT of `data` with the required headers; the media id. */
+export async function uploadOnly(
+  person: Person,
+  processUrl: string,
+  data: Uint8Array,
+  contentType: string,
+  options: { sha256?: string; sizeBytes?: number } = {},
+): Promise<string> {
+  const upload = await person.posts.createUploadUrl({
+    kind: MediaKind.IMAGE,
+    contentType,
+    sizeBytes: BigInt(options.sizeBytes ?? data.length),
+    sha256: options.sha256 ?? '',
+  });
+  const res = await fetch(reachable(upload.uploadUrl, processUrl), {
+    method: upload.method,
+    headers: upload.requiredHeaders,
+    body: data,
+  });
+  if (res.status !== 200) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
+  return upload.mediaId;
+}
+
+/** An upload completed: the media as CompleteUpload answers it. */
+export async function uploaded(
+  person: Person,
+  processUrl: string,
+  data: Uint8Array,
+  contentType: string,
+  options: { altText?: string; sha256?: string } = {},
+): Promise<Media> {
+  const mediaId = await uploadOnly(person, processUrl, data, contentType, options);
+  const { media } = await person.posts.completeUpload({ mediaId, altText: options.altText ?? '' });
+  if (!media) throw new Error('CompleteUpload answered no media');
+  return media;
+}
