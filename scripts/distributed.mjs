@@ -39,6 +39,11 @@ try {
     USER_EXPORT_LINK_SECRET: crypto.randomBytes(32).toString('base64'),
     POST_MEDIA_URL_SECRET: crypto.randomBytes(32).toString('base64'),
   };
+}
+// Keys the emergency contacts' address hashes and opt-out links: a new one would forget every
+// opt-out, so a secrets file from before support had it gains it once and keeps it.
+if (!secrets.SUPPORT_CONTACT_SECRET) {
+  secrets.SUPPORT_CONTACT_SECRET = crypto.randomBytes(32).toString('base64');
   fs.mkdirSync(path.dirname(secretsFile), { recursive: true });
   fs.writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
 }
@@ -60,6 +65,7 @@ const env = {
     process.env.POST_MEDIA_URL_SECRET ??
     secrets.POST_MEDIA_URL_SECRET ??
     crypto.randomBytes(32).toString('base64'),
+  SUPPORT_CONTACT_SECRET: process.env.SUPPORT_CONTACT_SECRET ?? secrets.SUPPORT_CONTACT_SECRET,
   // Without SMTP_URL, auth writes mail as .eml files under .data/mail on a laptop.
   AUTH_MAIL_TO_FILES: process.env.SMTP_URL ? 'false' : 'true',
   AUTH_JWKS_URL: process.env.AUTH_JWKS_URL ?? `http://127.0.0.1:${basePort}/.well-known/jwks.json`,

@@ -19,6 +19,14 @@ export type {
 export { decodeEvent, eventType, recordEvent, EVENT_SCHEMA_VERSION } from './events.js';
 export { circleMemberships } from './circle-memberships.js';
 export type { CircleMemberships } from './circle-memberships.js';
+export {
+  applyProfileSnapshot,
+  createProfilesTable,
+  profileSummaries,
+  profileSummary,
+  profilesFromUserEvents,
+} from './profile-store.js';
+export type { ProfilesTable } from './profile-store.js';
 export type { EventPayload, NewEvent } from './events.js';
 export { migrationsFor } from './migrations.js';
 export { periodicDaemon } from './periodic-daemon.js';

@@ -11,8 +11,8 @@ import { codeOf, seedUser, startAuthHarness } from '../../auth/src/testing/index
 import type { AuthHarness, TestUser } from '../../auth/src/testing/index.js';
 import { supportModule } from './module.js';
 
-// The handlers are not written yet (their own issue): a call that passes authentication, the
-// role gate and the API-key scope answers Unimplemented, so that code proves it got through.
+// A call that passes authentication, the role gate and the API-key scope reaches its handler:
+// NotFound for an incident the caller cannot see proves it got through.
 
 const INCIDENT_ID = '0190f2f6-6f3c-7cc0-8b5c-7a0000000001';
 
@@ -47,13 +47,10 @@ test('no API key reaches the PINs or the escalation ladder (read or write), what
   // Reading the ladder exposes the emergency contacts' phone numbers and e-mail addresses.
   assert.equal(await codeOf(support.getEscalationLadder({})), Code.PermissionDenied);
   // The same key reaches the incident RPCs its scopes name.
-  assert.equal(
-    await codeOf(support.listResponders({ incidentId: INCIDENT_ID })),
-    Code.Unimplemented,
-  );
+  assert.equal(await codeOf(support.listResponders({ incidentId: INCIDENT_ID })), Code.NotFound);
   assert.equal(
     await codeOf(support.addIncidentNote({ incidentId: INCIDENT_ID, text: 'on the way' })),
-    Code.Unimplemented,
+    Code.NotFound,
   );
 });
 

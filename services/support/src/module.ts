@@ -1,6 +1,20 @@
-import { defineService, rpc as rpcOf } from '@kith/runtime';
+import { defineService, implement, periodicDaemon, rpc as rpcOf } from '@kith/runtime';
+import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import { SupportAdminService } from '@kith/gen/kith/support/v1/support_admin_pb.js';
 import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
+import { createSupportApp } from './app.js';
+import { createContactsParts } from './contacts/contacts-parts.js';
+import type { ContactsOverrides } from './contacts/contacts-parts.js';
+import type { SupportApp, SupportClients } from './app.js';
+import type { SupportDatabase } from './db/schema.js';
+import { runLadders } from './incidents/escalation.js';
+import { incidentHandlers } from './incidents/handlers.js';
+import { expireShares } from './incidents/location.js';
+import { purgeExpiredIncidentData } from './incidents/retention.js';
+import { supportInternalService } from './internal/internal.js';
+import { ladderHandlers } from './ladder/handlers.js';
+import { supportMigrations } from './migrations/index.js';
+import { supportProjections } from './projections/index.js';
 
 const rpc = (method: keyof typeof SupportService.method) => rpcOf(SupportService, method);
 
@@ -38,13 +52,80 @@ const apiKeyScopes = {
   [rpc('requestCheckIn')]: 'support:write',
 } as const;
 
-/** Help requests, SOS, escalation, check-ins and location sharing (its own issue). */
-export const supportModule = defineService({
+/** How often the ladder runner looks for due steps: a step fires within this of its time. */
+export const LADDER_EVERY_MS = 250;
+/** How often location shares past their expiry are ended. */
+export const SHARE_EXPIRY_EVERY_MS = 5_000;
+
+/** How often ended incidents are checked for retention (locations 30 days, records 1 year). */
+export const RETENTION_EVERY_MS = 60 * 60_000;
+
+/** The support parts, and the app they were built from (tests reach its database). */
+export type SupportParts = ServiceParts<SupportDatabase> & { app: SupportApp };
+
+/**
+ * Builds the support service. Tests may stand in for the services it asks (`clients`: circle's
+ * memberships, moderation's content check and post's media holds) and for the contacts' mailer
+ * and SMS sender (`contacts`).
+ */
+export function createSupportParts(
+  ctx: ServiceContext<SupportDatabase>,
+  overrides: { clients?: SupportClients; contacts?: ContactsOverrides } = {},
+): SupportParts {
+  const app = createSupportApp(ctx, overrides);
+  const contacts = createContactsParts(app, overrides.contacts);
+  return {
+    app,
+    handlers: [implement(SupportService, { ...incidentHandlers(app), ...ladderHandlers(app) })],
+    consumers: supportProjections(),
+    daemons: [
+      supportInternalService(app),
+      periodicDaemon({
+        name: 'support-ladder',
+        everyMs: LADDER_EVERY_MS,
+        run: async () => {
+          await runLadders(app);
+        },
+        onError: (err) => app.logger.error({ err }, 'escalation ladder run failed'),
+      }),
+      periodicDaemon({
+        name: 'support-share-expiry',
+        everyMs: SHARE_EXPIRY_EVERY_MS,
+        run: async () => {
+          await expireShares(app);
+        },
+        onError: (err) => app.logger.error({ err }, 'location share expiry failed'),
+      }),
+      periodicDaemon({
+        name: 'support-retention',
+        everyMs: RETENTION_EVERY_MS,
+        run: async () => {
+          const purged = await purgeExpiredIncidentData(app);
+          if (purged.stripped + purged.deleted > 0) app.logger.info(purged, 'incident retention');
+        },
+        onError: (err) => app.logger.error({ err }, 'incident retention failed'),
+      }),
+      // The SMS and e-mail relays to emergency contacts.
+      ...contacts.daemons,
+    ],
+    // The emergency contacts' opt-out links.
+    http: contacts.http,
+    close: () => contacts.close(),
+  };
+}
+
+/**
+ * Help requests and SOS with per-responder states, the escalation ladder (durable, in
+ * Postgres) with emergency contacts reached by SMS and e-mail, PINs with the duress rule,
+ * location sharing, notes and the incident timeline; SupportInternalService on the bus.
+ * Check-ins, ExportIncident and SupportAdminService answer Unimplemented.
+ */
+export const supportModule = defineService<SupportDatabase>({
   name: 'support',
   services: [SupportService, SupportAdminService],
   // Staff RPCs refuse everyone else before their requests are even validated.
   requiredRoles: { [SupportAdminService.typeName]: 'admin' },
   apiKeyScopes,
-  migrations: {},
-  create: () => ({}),
+  migrations: supportMigrations,
+  create: (ctx) => createSupportParts(ctx),
 });

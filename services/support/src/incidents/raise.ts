@@ -1,0 +1,173 @@
+import { ConnectError } from '@connectrpc/connect';
+import type {
+  CreateHelpRequestRequest,
+  RaiseSosRequest,
+} from '@kith/gen/kith/support/v1/support_pb.js';
+import { RuleScope } from '@kith/gen/kith/moderation/v1/rules_pb.js';
+import { IncidentKind } from '@kith/gen/kith/support/v1/types_pb.js';
+import type { Reach } from '@kith/gen/kith/support/v1/types_pb.js';
+import type { Incident } from '@kith/gen/kith/support/v1/types_pb.js';
+import { NotFoundError, ResourceExhaustedError, UnavailableError } from '@kith/errors';
+import { checkContentFailOpen } from '@kith/runtime';
+import type { SignedInCaller } from '@kith/runtime';
+import type { SupportApp } from '../app.js';
+import { applyMembership, circlesOf, memberCircles } from '../projections/circle-store.js';
+import { countSosSince, findOpenSos } from './incident-store.js';
+import { incidentView } from './incident-view.js';
+import { openIncident } from './open.js';
+
+/** Later SOS in an hour are limited; the first one never is (counted in Postgres, not Redis). */
+export const SOS_PER_HOUR = 3;
+const HOUR = 3600_000;
+
+const circleNotFound = () => new NotFoundError('circle not found');
+
+/**
+ * Learns the caller's memberships from the circle service when the projection does not hold
+ * them (cold or lagging), applying them by version as the events would.
+ */
+async function fetchMemberships(app: SupportApp, userId: string, circleIds: string[]) {
+  let response;
+  try {
+    response = await app.clients.circle.getMemberships({ userId, circleIds, pageSize: 500 });
+  } catch (err) {
+    throw new UnavailableError('circles cannot be checked right now; try again', {
+      cause: err instanceof ConnectError ? err : undefined,
+    });
+  }
+  await app.database.transaction(async (trx) => {
+    for (const m of response.memberships) {
+      await applyMembership(trx, {
+        circleId: m.circleId,
+        userId: m.userId,
+        role: m.role,
+        safety: {
+          responder: m.safety?.responder ?? false,
+          primaryContact: m.safety?.primaryContact ?? false,
+        },
+        version: m.version,
+      });
+    }
+  });
+  return response.memberships.map((m) => m.circleId);
+}
+
+/**
+ * The circles an incident is raised in: each must be one of the caller's (not deleted), else
+ * NotFound as for a circle that does not exist; `allIfEmpty` takes all of the caller's.
+ */
+export async function callerCircles(
+  app: SupportApp,
+  userId: string,
+  requested: readonly string[],
+  allIfEmpty: boolean,
+): Promise<string[]> {
+  const db = app.database.db;
+  if (requested.length === 0) {
+    if (!allIfEmpty) throw circleNotFound();
+    const held = await circlesOf(db, userId);
+    if (held.length > 0) return held;
+    try {
+      return await fetchMemberships(app, userId, []);
+    } catch (err) {
+      // An SOS to "all my circles" never waits on the circle service: with none known it opens
+      // anyway and reaches the emergency contacts (or nobody, saying so).
+      app.logger.warn({ err }, 'memberships unavailable; raising the SOS with none');
+      return [];
+    }
+  }
+  const held = new Set(await memberCircles(db, userId, requested));
+  const missing = requested.filter((id) => !held.has(id));
+  if (missing.length > 0) {
+    const fetched = new Set(await fetchMemberships(app, userId, missing));
+    if (missing.some((id) => !fetched.has(id))) throw circleNotFound();
+  }
+  return [...requested];
+}
+
+/** CreateHelpRequest: alerts the circles' responders; passes moderation's link rules. */
+export async function createHelpRequest(
+  app: SupportApp,
+  caller: SignedInCaller,
+  req: CreateHelpRequestRequest,
+): Promise<{ incident: Incident; reach: Reach }> {
+  const ownerId = caller.principal.userId;
+  const circleIds = await callerCircles(app, ownerId, req.circleIds, false);
+  await checkContentFailOpen(
+    app.clients.moderation,
+    app.logger,
+    {
+      authorId: ownerId,
+      scope: RuleScope.HELP_REQUEST,
+      fields: req.message ? [{ field: 'message', text: req.message }] : [],
+    },
+    { fieldPrefix: '', ruleId: 'support.rejected_by_rule' },
+  );
+  return app.database.transaction(async (trx) => {
+    const { row, reach } = await openIncident(app, trx, {
+      kind: IncidentKind.HELP_REQUEST,
+      ownerId,
+      circleIds,
+      helpType: req.type,
+      severity: req.severity,
+      message: req.message,
+      location: req.location,
+      at: caller.now,
+    });
+    return { incident: await incidentView(trx, row, 'owner'), reach };
+  });
+}
+
+/**
+ * RaiseSos: idempotent while the caller's SOS is open (two concurrent calls make one, by the
+ * unique index on open SOS); the first in an hour is never limited, later ones are.
+ */
+export async function raiseSos(
+  app: SupportApp,
+  caller: SignedInCaller,
+  req: RaiseSosRequest,
+): Promise<{ incident: Incident; reach: Reach }> {
+  const ownerId = caller.principal.userId;
+  const open = async () => {
+    const row = await findOpenSos(app.database.db, ownerId);
+    return row
+      ? { incident: await incidentView(app.database.db, row, 'owner'), reach: row.reach }
+      : undefined;
+  };
+  const existing = await open();
+  if (existing) return existing;
+  const circleIds = await callerCircles(app, ownerId, req.circleIds, true);
+  try {
+    return await app.database.transaction(async (trx) => {
+      const recent = await countSosSince(trx, ownerId, new Date(caller.now.getTime() - HOUR));
+      if (recent >= SOS_PER_HOUR) {
+        throw new ResourceExhaustedError({
+          retryAfterMs: HOUR,
+          message: 'too many SOS alerts in the last hour',
+        });
+      }
+      const { row, reach } = await openIncident(app, trx, {
+        kind: IncidentKind.SOS,
+        ownerId,
+        circleIds,
+        message: req.message,
+        emergencyKind: req.emergencyKind,
+        device: req.device,
+        location: req.location,
+        at: caller.now,
+      });
+      return { incident: await incidentView(trx, row, 'owner'), reach };
+    });
+  } catch (err) {
+    // Another call opened it first: that one is the answer.
+    if (isUniqueViolation(err)) {
+      const winner = await open();
+      if (winner) return winner;
+    }
+    throw err;
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+}

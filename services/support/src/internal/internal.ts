@@ -1,0 +1,111 @@
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { NotFoundError } from '@kith/errors';
+import type {
+  GetReportSnapshotRequest,
+  RecordDeliveriesRequest,
+} from '@kith/gen/kith/support/v1/internal_pb.js';
+import { SupportInternalService } from '@kith/gen/kith/support/v1/internal_pb.js';
+import { ResponderState } from '@kith/gen/kith/support/v1/types_pb.js';
+import { internalServiceDaemon } from '@kith/runtime';
+import type { Daemon } from '@kith/runtime';
+import type { SupportApp } from '../app.js';
+import { RANK } from '../incidents/escalation.js';
+import {
+  alertedAmong,
+  findIncident,
+  findResponder,
+  ownedAmong,
+  updateResponder,
+} from '../incidents/incident-store.js';
+import { recordChange, silentFor } from '../incidents/record.js';
+
+/**
+ * RecordDeliveries: the first receipt per responder moves NOTIFIED to DELIVERED (its own change
+ * and support.alert_delivered); later receipts and unknown pairs are ignored. Never touches the
+ * ladder.
+ */
+async function recordDeliveries(app: SupportApp, req: RecordDeliveriesRequest): Promise<void> {
+  for (const d of req.deliveries) {
+    await app.database.transaction(async (trx) => {
+      const row = await findIncident(trx, d.incidentId, true);
+      if (!row) return;
+      const responder = await findResponder(trx, d.incidentId, d.userId);
+      if (!responder || responder.delivered_at !== null) return;
+      const at = d.deliveredAt ? timestampDate(d.deliveredAt) : app.clock();
+      await updateResponder(trx, row.id, d.userId, {
+        delivered_at: at,
+        ...(responder.state === ResponderState.NOTIFIED
+          ? { state: ResponderState.DELIVERED, rank: RANK[ResponderState.DELIVERED]! }
+          : {}),
+      });
+      const silent = silentFor(row);
+      const after = await recordChange(trx, row, app.clock(), [
+        {
+          event: { case: 'delivered', value: { userId: d.userId, channel: d.channel } },
+          actorId: null,
+        },
+      ]);
+      await app.emit(trx, null, {
+        case: 'supportAlertDelivered',
+        value: {
+          incidentId: row.id,
+          ownerId: row.owner_id,
+          responderId: d.userId,
+          channel: d.channel,
+          deliveredAt: timestampFromDate(at),
+          version: BigInt(after.version),
+          silent,
+        },
+      });
+    });
+  }
+}
+
+/** GetReportSnapshot: the content only (never location, device or responders). */
+async function getReportSnapshot(app: SupportApp, req: GetReportSnapshotRequest) {
+  const db = app.database.db;
+  const row = await findIncident(db, req.id);
+  const allowed =
+    row && (row.owner_id === req.reporterId || (await findResponder(db, row.id, req.reporterId)));
+  if (!row || !allowed) throw new NotFoundError('incident not found');
+  return {
+    incident: {
+      incidentId: row.id,
+      kind: row.kind,
+      ownerId: row.owner_id,
+      message: row.message,
+      helpType: row.help_type,
+      severity: row.severity,
+      emergencyKind: row.emergency_kind,
+      createdAt: timestampFromDate(row.created_at),
+      incidentVersion: BigInt(row.version),
+    },
+  };
+}
+
+/**
+ * SupportInternalService on the bus (NATS request/reply only): the gateway's topic checks
+ * (`incident:<id>` for owners, `responders:<id>` for the alerted), delivery receipts, and
+ * moderation's report snapshots.
+ */
+export function supportInternalService(app: SupportApp): Daemon {
+  return internalServiceDaemon(
+    'support-internal-service',
+    app.ctx.bus,
+    SupportInternalService,
+    {
+      authorizeTopics: async (req) => ({
+        allowedIds: await ownedAmong(app.database.db, req.userId, req.ids),
+      }),
+      authorizeResponderTopics: async (req) => ({
+        allowedIds: await alertedAmong(app.database.db, req.userId, req.ids),
+      }),
+      recordDeliveries: async (req) => {
+        await recordDeliveries(app, req);
+        return {};
+      },
+      getReportSnapshot: (req) => getReportSnapshot(app, req),
+    },
+    app.logger,
+  );
+}

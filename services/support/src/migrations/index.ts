@@ -1,0 +1,12 @@
+import type { MigrationSet } from '@kith/db';
+import { mailMigrations } from '@kith/mail';
+import { createIncidents } from './20261207T1000_incidents.js';
+import { createContacts } from './20261207T1100_contacts.js';
+
+/** The support service's own migrations, in order (platform tables come first). */
+export const supportMigrations: MigrationSet = {
+  // The queue of e-mails to emergency contacts (the relay in contacts/contacts-parts.ts drains it).
+  ...mailMigrations,
+  '20261207T1000_incidents': createIncidents,
+  '20261207T1100_contacts': createContacts,
+};
