@@ -21,6 +21,7 @@ import { createTestDatabase, distributedEnv, freePort, waitFor } from '@kith/tes
 import { CONSENT, startAuthHarness, uniqueUser } from '@kith/auth-service/testing';
 import { circleModule } from '@kith/circle-service';
 import { postModule } from '@kith/post-service';
+import { supportModule } from '@kith/support-service';
 import { userModule } from '@kith/user-service';
 import { sql } from 'kysely';
 
@@ -30,7 +31,7 @@ export interface BenchUser {
 }
 
 /** The services a bench runs besides auth and user (which every bench needs). */
-export type ExtraService = 'circle' | 'post';
+export type ExtraService = 'circle' | 'post' | 'support';
 
 export interface Setup {
   mode: 'embedded' | 'distributed';
@@ -83,7 +84,7 @@ const userEventsOn =
       handler: async (m) => handler(m.data),
     });
 
-const modulesOf = { circle: circleModule, post: postModule } as const;
+const modulesOf = { circle: circleModule, post: postModule, support: supportModule } as const;
 
 export async function embeddedSetup(extra: readonly ExtraService[] = []): Promise<Setup> {
   // Real time: the latencies are wall-clock.
@@ -152,6 +153,7 @@ export async function distributedSetup(
     AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`,
     AUTH_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
     USER_EXPORT_LINK_SECRET: crypto.randomBytes(32).toString('base64'),
+    SUPPORT_CONTACT_SECRET: crypto.randomBytes(32).toString('base64'),
   };
   // Kept open: settle() reads the consumers' backlog from it.
   const nc = await connect({ servers: urls.natsUrl });

@@ -2,11 +2,15 @@ import { defineService, implement, periodicDaemon, rpc as rpcOf } from '@kith/ru
 import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import { SupportAdminService } from '@kith/gen/kith/support/v1/support_admin_pb.js';
 import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
+import { supportAdminHandlers } from './admin/handlers.js';
 import { createSupportApp } from './app.js';
+import { checkInHandlers } from './check-ins/handlers.js';
+import { purgeEndedCheckIns, runCheckInTimers } from './check-ins/timers.js';
 import { createContactsParts } from './contacts/contacts-parts.js';
 import type { ContactsOverrides } from './contacts/contacts-parts.js';
 import type { SupportApp, SupportClients } from './app.js';
 import type { SupportDatabase } from './db/schema.js';
+import { exportParts } from './export/export-parts.js';
 import { runLadders } from './incidents/escalation.js';
 import { incidentHandlers } from './incidents/handlers.js';
 import { expireShares } from './incidents/location.js';
@@ -57,7 +61,12 @@ export const LADDER_EVERY_MS = 250;
 /** How often location shares past their expiry are ended. */
 export const SHARE_EXPIRY_EVERY_MS = 5_000;
 
-/** How often ended incidents are checked for retention (locations 30 days, records 1 year). */
+/** How often due check-in timers (reminder at due_at, miss at grace_until) are looked for. */
+export const CHECK_IN_EVERY_MS = 1_000;
+/**
+ * How often ended incidents and check-ins are checked for retention (locations 30 days,
+ * incidents 1 year, check-ins 30 days).
+ */
 export const RETENTION_EVERY_MS = 60 * 60_000;
 
 /** The support parts, and the app they were built from (tests reach its database). */
@@ -74,9 +83,18 @@ export function createSupportParts(
 ): SupportParts {
   const app = createSupportApp(ctx, overrides);
   const contacts = createContactsParts(app, overrides.contacts);
+  const exports = exportParts(app);
   return {
     app,
-    handlers: [implement(SupportService, { ...incidentHandlers(app), ...ladderHandlers(app) })],
+    handlers: [
+      implement(SupportService, {
+        ...incidentHandlers(app),
+        ...ladderHandlers(app),
+        ...checkInHandlers(app),
+        ...exports.handlers,
+      }),
+      implement(SupportAdminService, supportAdminHandlers(app)),
+    ],
     consumers: supportProjections(),
     daemons: [
       supportInternalService(app),
@@ -97,19 +115,32 @@ export function createSupportParts(
         onError: (err) => app.logger.error({ err }, 'location share expiry failed'),
       }),
       periodicDaemon({
+        name: 'support-check-ins',
+        everyMs: CHECK_IN_EVERY_MS,
+        run: async () => {
+          await runCheckInTimers(app);
+        },
+        onError: (err) => app.logger.error({ err }, 'check-in timer run failed'),
+      }),
+      periodicDaemon({
         name: 'support-retention',
         everyMs: RETENTION_EVERY_MS,
         run: async () => {
-          const purged = await purgeExpiredIncidentData(app);
-          if (purged.stripped + purged.deleted > 0) app.logger.info(purged, 'incident retention');
+          const purged = { ...(await purgeExpiredIncidentData(app)), checkIns: 0 };
+          purged.checkIns = await purgeEndedCheckIns(app);
+          if (purged.stripped + purged.deleted + purged.checkIns > 0) {
+            app.logger.info(purged, 'support retention');
+          }
         },
         onError: (err) => app.logger.error({ err }, 'incident retention failed'),
       }),
       // The SMS and e-mail relays to emergency contacts.
       ...contacts.daemons,
+      // Deletes incident exports used or past their link's expiry.
+      ...exports.daemons,
     ],
-    // The emergency contacts' opt-out links.
-    http: contacts.http,
+    // The emergency contacts' opt-out links, the incident exports' download links.
+    http: { ...contacts.http, ...exports.http },
     close: () => contacts.close(),
   };
 }
@@ -117,8 +148,8 @@ export function createSupportParts(
 /**
  * Help requests and SOS with per-responder states, the escalation ladder (durable, in
  * Postgres) with emergency contacts reached by SMS and e-mail, PINs with the duress rule,
- * location sharing, notes and the incident timeline; SupportInternalService on the bus.
- * Check-ins, ExportIncident and SupportAdminService answer Unimplemented.
+ * location sharing, notes, the incident timeline and its signed exports (JSON, PDF), staff
+ * figures, check-in timers; SupportInternalService on the bus.
  */
 export const supportModule = defineService<SupportDatabase>({
   name: 'support',

@@ -212,6 +212,58 @@ export interface SmsOutboxTable {
   created_at: Date;
 }
 
+/**
+ * An incident export (ExportIncident) waiting for its single download: the file is in the
+ * export bucket under `object_key`'s folder until it is downloaded or its link expires.
+ */
+export interface IncidentExportsTable {
+  id: string;
+  incident_id: string;
+  owner_id: string;
+  /** The file in the export bucket (its folder is deleted with it). */
+  object_key: string;
+  content_type: string;
+  file_name: string;
+  sha256: string;
+  size_bytes: number;
+  created_at: Date;
+  expires_at: Date;
+  /** When the link was used; the file is deleted right after. */
+  used_at: Date | null;
+}
+
+/**
+ * A check-in timer (CheckIn). `timer_at` is when the runner acts next: the reminder at
+ * `due_at`, then the miss at `grace_until`; null once the check-in ended (`completed_at`).
+ */
+export interface CheckInsTable {
+  id: string;
+  /** The owner: who must check in. */
+  user_id: string;
+  /** CheckInStatus. */
+  status: number;
+  due_at: Date;
+  /** Circles alerted through the owner's ladder when it is missed (uuid[]). */
+  circle_ids: string[];
+  destination: Generated<string>;
+  /** scrypt hash of the normalised check-in word (check-ins/word.ts); null without a word. */
+  word_hash: string | null;
+  /** Wrong words given to CheckIn and CancelCheckIn; the third makes it MISSED. */
+  word_failures: Generated<number>;
+  extension_count: Generated<number>;
+  /** The member who asked for it (RequestCheckIn); null when the owner started it. */
+  requested_by: string | null;
+  /** The MISSED_CHECK_IN incident, once missed. */
+  incident_id: string | null;
+  reminded_at: Date | null;
+  grace_until: Date | null;
+  timer_at: Date | null;
+  completed_at: Date | null;
+  version: BigintColumn;
+  created_at: Date;
+  updated_at: Date;
+}
+
 export interface SupportDatabase {
   incidents: IncidentsTable;
   responders: RespondersTable;
@@ -225,4 +277,6 @@ export interface SupportDatabase {
   contact_notices: ContactNoticesTable;
   contact_opt_outs: ContactOptOutsTable;
   sms_outbox: SmsOutboxTable;
+  incident_exports: IncidentExportsTable;
+  check_ins: CheckInsTable;
 }

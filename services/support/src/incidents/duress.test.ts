@@ -9,6 +9,7 @@ import {
   ListIncidentsResponseSchema,
   ListRespondersResponseSchema,
   CancelSosResponseSchema,
+  ExportFormat,
 } from '@kith/gen/kith/support/v1/support_pb.js';
 import { IncidentStatus, ResolutionKind } from '@kith/gen/kith/support/v1/types_pb.js';
 import { EnvelopeSchema } from '@kith/gen/kith/events/v1/events_pb.js';
@@ -72,6 +73,7 @@ async function ownerSurfaces(w: World, people: Person[]) {
     String(await codeOf(o.addIncidentNote({ incidentId: id, text: 'ok' }))),
     String(await codeOf(o.cancelSos({ incidentId: id, pin: CANCEL }))),
     String(await codeOf(o.cancelSos({ incidentId: id, pin: DURESS }))),
+    String(await codeOf(o.exportIncident({ incidentId: id, format: ExportFormat.JSON }))),
   ];
   return normalise(surfaces.join('\n'), w, people);
 }

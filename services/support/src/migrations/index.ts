@@ -2,6 +2,8 @@ import type { MigrationSet } from '@kith/db';
 import { mailMigrations } from '@kith/mail';
 import { createIncidents } from './20261207T1000_incidents.js';
 import { createContacts } from './20261207T1100_contacts.js';
+import { createCheckIns } from './20261207T1200_check_ins.js';
+import { createExports } from './20261207T1300_exports.js';
 
 /** The support service's own migrations, in order (platform tables come first). */
 export const supportMigrations: MigrationSet = {
@@ -9,4 +11,6 @@ export const supportMigrations: MigrationSet = {
   ...mailMigrations,
   '20261207T1000_incidents': createIncidents,
   '20261207T1100_contacts': createContacts,
+  '20261207T1200_check_ins': createCheckIns,
+  '20261207T1300_exports': createExports,
 };

@@ -84,7 +84,13 @@ export async function startSupportHarness(
       app = parts.app;
       // The clock is the test's: timers run when the test runs them (runLadders, …), so a
       // step never fires between two of its calls by surprise.
-      const timers = new Set(['support-ladder', 'support-share-expiry', 'support-retention']);
+      const timers = new Set([
+        'support-ladder',
+        'support-share-expiry',
+        'support-retention',
+        'support-export-sweep',
+        'support-check-ins',
+      ]);
       return { ...parts, daemons: (parts.daemons ?? []).filter((d) => !timers.has(d.name)) };
     },
   });
