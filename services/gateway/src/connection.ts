@@ -14,12 +14,14 @@ import {
   pingFrame,
 } from './control-frames.js';
 import type { ReplayLimits } from './control-frames.js';
+import type { DeliveryReceipts } from './delivery-receipts.js';
 import type { LiveFrame } from './fan-out.js';
 import { FrameBudget, SOCKET_FRAME_BUDGET } from './frame-budget.js';
 import type { GatewayMetrics } from './metrics.js';
 import { closeIntents, decodeClientFrame, encodeServerFrame } from './protocol.js';
 import type { CloseIntent, FrameEncoding } from './protocol.js';
 import type { Recheck } from './routing/access-changes.js';
+import { SentAlerts } from './sent-alerts.js';
 import { MAX_TOPICS } from './topic-subscriptions.js';
 import type { TopicSubscriptions } from './topic-subscriptions.js';
 
@@ -46,6 +48,8 @@ export interface ConnectionOptions {
   ownHeads: () => Promise<{ topic: string; seq: bigint }[]>;
   /** This socket's topics, built with its senders. */
   subscriptions: (senders: Senders) => TopicSubscriptions;
+  /** Where the Acks of incident alerts go (support's RecordDeliveries). */
+  receipts: Pick<DeliveryReceipts, 'record'>;
 }
 
 /** How a socket's topics reach it: control frames, and stored event frames as they are. */
@@ -82,6 +86,7 @@ export class GatewayConnection {
   private pingNonce = 0n;
   private closing = false;
   private readonly topics: TopicSubscriptions;
+  private readonly alerts = new SentAlerts();
   private readonly budget = new FrameBudget(
     SOCKET_FRAME_BUDGET.capacity,
     SOCKET_FRAME_BUDGET.perSecond,
@@ -268,17 +273,13 @@ export class GatewayConnection {
       case 'resume':
         void this.topics.resume(frame.frame.value.cursors, frame.requestId);
         return;
-      case 'ack':
-        // Delivery receipts are recorded by the support service, which does not exist yet;
-        // saying so beats silently dropping a receipt someone relies on.
-        this.send(
-          errorFrame(
-            ErrorCode.UNIMPLEMENTED,
-            'ack is not supported yet by this gateway',
-            frame.requestId,
-          ),
-        );
+      case 'ack': {
+        // A delivery receipt, answered by no frame; an Ack of anything but an incident alert
+        // this socket was sent is ignored.
+        const incidentId = this.alerts.acked(frame.frame.value.topic, frame.frame.value.seq);
+        if (incidentId !== undefined) this.options.receipts.record(incidentId, this.userId);
         return;
+      }
       default:
         return;
     }
@@ -296,6 +297,7 @@ export class GatewayConnection {
     if (!this.writable()) return;
     this.options.socket.send(frame.encoded(this.options.encoding));
     this.options.metrics.framesOut.count += 1;
+    this.alerts.sent(frame.frame);
   }
 
   /** Low backlog now (true), or a wait until it is; false once the socket is closing. */

@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { GatewayConnection } from './connection.js';
 import type { ReplayLimits } from './control-frames.js';
+import type { DeliveryReceipts } from './delivery-receipts.js';
 import { FanOut } from './fan-out.js';
 import { checkHandshake, credentialHeaders, rejectUpgrade } from './handshake.js';
 import { gatewayMetrics } from './metrics.js';
@@ -41,7 +42,14 @@ export interface GatewayOptions {
   /** What it keeps, as Hello advertises it. */
   replay: ReplayLimits;
   access: TopicAccess;
+  /**
+   * Where sockets' Acks of incident alerts go (support's RecordDeliveries); absent, Acks are
+   * ignored (a gateway without a support service: the fan-out benchmark, socket-level tests).
+   */
+  receipts?: Pick<DeliveryReceipts, 'record'>;
 }
+
+const IGNORE_RECEIPTS: Pick<DeliveryReceipts, 'record'> = { record: () => {} };
 
 export interface Gateway {
   onUpgrade: UpgradeHandler;
@@ -136,6 +144,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         metrics,
         replay: options.replay,
         ownHeads: () => ownHeads(authenticated.userId),
+        receipts: options.receipts ?? IGNORE_RECEIPTS,
         subscriptions: (senders) =>
           new TopicSubscriptions({
             userId: authenticated.userId,

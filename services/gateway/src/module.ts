@@ -3,12 +3,15 @@ import { DEFAULT_TOPIC_LIMITS } from '@kith/bus';
 import type { Subscription } from '@kith/bus';
 import { CircleInternalService } from '@kith/gen/kith/circle/v1/internal_pb.js';
 import { PostInternalService } from '@kith/gen/kith/post/v1/internal_pb.js';
+import { SupportInternalService } from '@kith/gen/kith/support/v1/internal_pb.js';
 import { circleMemberships, defineService, internalClient } from '@kith/runtime';
 import { watchAccess } from './access-watch.js';
 import { loadGatewayConfig } from './config.js';
+import { deliveryReceipts } from './delivery-receipts.js';
 import { startFrameStore } from './frame-store.js';
 import { createGateway } from './gateway.js';
 import { postTopics } from './post-topics.js';
+import { supportTopics } from './support-topics.js';
 import { topicAccess } from './topic-access.js';
 
 /** Longest a socket may take to finish its close handshake during shutdown. */
@@ -25,7 +28,9 @@ const MAX_CLOSE_GRACE_MS = 5_000;
  * after each commit, and again from its durable consumer of `auth.session_revoked`,
  * `auth.tokens_invalidated` and `auth.account_disabled`'s cut) and closes the sockets they kill,
  * and to the events that may end a reader's access to a post (access-watch.ts), after which it
- * asks the post service again for the post topics they concern.
+ * asks the post service again for the post topics they concern. Incident topics are asked of
+ * the support service, which also hears of sockets' Acks of incident alerts
+ * (delivery-receipts.ts).
  */
 export const gatewayModule = defineService({
   name: 'gateway',
@@ -37,6 +42,14 @@ export const gatewayModule = defineService({
       bus: ctx.bus,
       circles: internalClient(ctx.bus, CircleInternalService),
       logger: ctx.logger,
+    });
+    // One client, so topic checks and receipts share support's circuit breaker.
+    const support = internalClient(ctx.bus, SupportInternalService);
+    const receipts = deliveryReceipts({
+      support,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      metrics: ctx.metrics,
     });
     const gateway = createGateway({
       logger: ctx.logger,
@@ -58,7 +71,12 @@ export const gatewayModule = defineService({
       live: ctx.bus,
       log,
       replay: { windowMs: DEFAULT_TOPIC_LIMITS.maxAgeMs, frames: DEFAULT_TOPIC_LIMITS.maxRecords },
-      access: topicAccess(memberships, postTopics(internalClient(ctx.bus, PostInternalService))),
+      access: topicAccess(
+        memberships,
+        postTopics(internalClient(ctx.bus, PostInternalService)),
+        supportTopics(support),
+      ),
+      receipts,
     });
     const accessWatch = watchAccess({
       bus: ctx.bus,
@@ -94,6 +112,8 @@ export const gatewayModule = defineService({
         revocations.unsubscribe();
         accessWatch.stop();
         await gateway.close();
+        // The receipts of the sockets just closed still go out.
+        await receipts.flush();
         memberships.stop();
       },
     };

@@ -93,6 +93,10 @@ const ownTopicsOnly = topicAccess(
     stop: () => {},
   },
   { allows: () => Promise.reject(new Error('no post service in this harness')) },
+  {
+    owner: { allows: () => Promise.reject(new Error('no support service in this harness')) },
+    responder: { allows: () => Promise.reject(new Error('no support service in this harness')) },
+  },
 );
 
 /**

@@ -1,14 +1,15 @@
 import type { CircleMemberships } from '@kith/runtime';
 import type { PostTopics } from './post-topics.js';
 import type { Topic } from './routing/topics.js';
+import type { SupportTopics } from './support-topics.js';
 
 /** Whether a user may hold a topic: at Subscribe and Resume, and again on every live frame. */
 export interface TopicAccess {
   /**
    * True when the user may subscribe; false when not (or the topic does not exist); throws when
-   * the owning service could not be asked. Topics of services not served yet answer undefined.
+   * the owning service could not be asked.
    */
-  allows(topic: Topic, userId: string): Promise<boolean | undefined>;
+  allows(topic: Topic, userId: string): Promise<boolean>;
   /** From memory only: false once the user is known to have lost the topic, else true. */
   stillAllows(topic: Topic, userId: string): boolean;
 }
@@ -17,10 +18,15 @@ export interface TopicAccess {
  * Circle topics are checked against the process's view of circle memberships (loaded from the
  * circle service, kept current by circle events). Post topics are asked of the post service
  * (AuthorizeTopics) at Subscribe and Resume, and again after the events that may end them
- * (access-watch.ts); between those, frames flow without asking. "incident:" and "responders:"
- * topics are served once the support service answers AuthorizeTopics.
+ * (access-watch.ts); between those, frames flow without asking. "incident:" (its owner) and
+ * "responders:" (the alerted) are asked of the support service at Subscribe and Resume only:
+ * neither access ever ends.
  */
-export function topicAccess(memberships: CircleMemberships, posts: PostTopics): TopicAccess {
+export function topicAccess(
+  memberships: CircleMemberships,
+  posts: PostTopics,
+  support: SupportTopics,
+): TopicAccess {
   return {
     async allows(topic, userId) {
       switch (topic.kind) {
@@ -32,8 +38,10 @@ export function topicAccess(memberships: CircleMemberships, posts: PostTopics): 
           return (await memberships.roleOf(topic.id, userId)) !== undefined;
         case 'post':
           return posts.allows(topic.id, userId);
-        default:
-          return undefined;
+        case 'incident':
+          return support.owner.allows(topic.id, userId);
+        case 'responders':
+          return support.responder.allows(topic.id, userId);
       }
     },
     stillAllows(topic, userId) {

@@ -176,8 +176,7 @@ export class TopicSubscriptions implements TopicListener {
         const topic = parseClientTopic(name, userId);
         if (!topic) return { name, verdict: 'invalid' as const };
         try {
-          const allowed = await access.allows(topic, userId);
-          return { name, topic, verdict: allowed === undefined ? ('unserved' as const) : allowed };
+          return { name, topic, verdict: await access.allows(topic, userId) };
         } catch {
           return { name, topic, verdict: 'unavailable' as const };
         }
@@ -189,8 +188,6 @@ export class TopicSubscriptions implements TopicListener {
         control(errorFrame(code, message, requestId, check.name));
       if (this.closed) return [];
       if (check.verdict === 'invalid') refuse(ErrorCode.INVALID_FRAME, 'not a topic name');
-      else if (check.verdict === 'unserved')
-        refuse(ErrorCode.UNIMPLEMENTED, 'this gateway does not serve that kind of topic yet');
       else if (check.verdict === 'unavailable')
         refuse(ErrorCode.UNAVAILABLE, 'topic access could not be checked; retry');
       else if (!check.verdict) refuse(ErrorCode.FORBIDDEN_TOPIC, 'no such topic');
@@ -267,14 +264,14 @@ export class TopicSubscriptions implements TopicListener {
 
   private async reauthorise(held: Held): Promise<void> {
     this.pause(held);
-    let allowed: boolean | undefined;
+    let allowed: boolean;
     try {
       allowed = await this.deps.access.allows(held.topic, this.deps.userId);
     } catch {
       allowed = false;
     }
     if (this.held.get(held.topic.key) !== held) return;
-    if (allowed === false) this.lose(held);
+    if (!allowed) this.lose(held);
     else this.release(held);
   }
 

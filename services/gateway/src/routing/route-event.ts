@@ -5,12 +5,23 @@ import {
   CircleChange,
   CircleMemberChange,
   RelationshipChange,
+  ResponderChange,
 } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { CircleMemberEventSchema } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import { frame } from './frame.js';
 import type { Payload, RoutedFrame } from './frame.js';
 import { notificationEvent } from './notifications.js';
 import { postCommentCreated, postCounts, postCreated, postDeleted, postEdited } from './posts.js';
+import {
+  alertRaised,
+  checkInMissed,
+  checkInReminded,
+  duressCancelled,
+  escalated,
+  incidentChange,
+  resolved,
+  responderChanged,
+} from './support.js';
 import { circleTopic, ownTopic } from './topics.js';
 
 export type { RoutedFrame } from './frame.js';
@@ -34,11 +45,9 @@ function actingUser(envelope: Envelope): string | undefined {
 }
 
 /**
- * The realtime table of realtime.proto for the events whose topics this gateway serves ("user",
- * "notifications", "circle:<id>", "post:<id>"): which topics a bus event reaches and the
- * client-facing message it becomes there. Only fields a realtime message declares are copied,
- * so nothing else of the bus event can reach a socket. An event missing here reaches no socket
- * (default deny); support events join when their topics do.
+ * The realtime table of realtime.proto: which topics a bus event reaches and the client-facing
+ * message it becomes there. Only fields a realtime message declares are copied, so nothing else
+ * of the bus event can reach a socket. An event missing here reaches no socket (default deny).
  */
 export function routeEvent(envelope: Envelope): Routing {
   const p = envelope.payload;
@@ -211,8 +220,56 @@ export function routeEvent(envelope: Envelope): Routing {
       return frames(
         postCounts(envelope, p.value.postId, { repostCount: p.value.repostCount }, p.value.version),
       );
+    case 'supportAlertRaised':
+      return frames(...alertRaised(envelope, p.value));
+    case 'supportAcknowledged':
+      return frames(...responderChanged(envelope, p.value, ResponderChange.ACKNOWLEDGED));
+    case 'supportClaimed':
+      return frames(...responderChanged(envelope, p.value, ResponderChange.CLAIMED));
+    case 'supportResponded':
+      // Never the responder's note (the notification's preview).
+      return frames(
+        ...incidentChange(envelope, p.value, {
+          case: 'responder',
+          value: {
+            responderUserId: p.value.responderId,
+            change: ResponderChange.RESPONDED,
+            response: p.value.response,
+            eta: p.value.eta,
+          },
+        }),
+      );
+    case 'supportEscalated':
+      return frames(...escalated(envelope, p.value));
+    case 'supportResolved':
+      return frames(...resolved(envelope, p.value));
+    case 'supportDuressCancelled':
+      return frames(...duressCancelled(envelope, p.value));
+    case 'supportLocationShared':
+      // The only way a location leaves support; never the device context.
+      return frames(
+        ...incidentChange(envelope, p.value, {
+          case: 'locationUpdated',
+          value: { location: p.value.location, expiresAt: p.value.expiresAt },
+        }),
+      );
+    case 'supportLocationStopped':
+      return frames(...incidentChange(envelope, p.value, { case: 'locationStopped', value: {} }));
+    case 'supportNoteAdded':
+      // The author only; the text and media come from GetIncidentTimeline.
+      return frames(
+        ...incidentChange(envelope, p.value, {
+          case: 'noteAdded',
+          value: { authorUserId: p.value.authorId },
+        }),
+      );
+    case 'supportCheckInReminded':
+      return frames(checkInReminded(envelope, p.value));
+    case 'supportCheckInMissed':
+      return frames(checkInMissed(envelope, p.value));
     default:
-      // post.mentioned among them: a MENTION notification only.
+      // post.mentioned, support.alert_delivered and support.check_in_requested among them:
+      // a notification or nothing.
       return NOTHING;
   }
 }

@@ -45,6 +45,26 @@ export function postTopic(postId: string): Topic {
   return { kind: 'post', name: `post:${postId}`, key: `post.${postId}`, id: postId };
 }
 
+/** An incident as its owner sees it. */
+export function incidentTopic(incidentId: string): Topic {
+  return {
+    kind: 'incident',
+    name: `incident:${incidentId}`,
+    key: `incident.${incidentId}`,
+    id: incidentId,
+  };
+}
+
+/** The same incident as the people it alerted see it (never its owner). */
+export function respondersTopic(incidentId: string): Topic {
+  return {
+    kind: 'responders',
+    name: `responders:${incidentId}`,
+    key: `responders.${incidentId}`,
+    id: incidentId,
+  };
+}
+
 /** The live subject a store key's frames are fanned out on, once stored. */
 export function liveSubjectOf(key: string): string {
   return `kith.live.realtime.${key}`;

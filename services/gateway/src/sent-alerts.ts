@@ -1,0 +1,44 @@
+import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+
+/**
+ * Unacknowledged alerts one socket keeps. Alerts are rare (one per incident step that reached
+ * the user); past this many the oldest is forgotten and its Ack ignored, like an Ack of a frame
+ * this socket was never sent.
+ */
+const MAX_UNACKED = 256;
+
+/** The incident an ack_required frame alerts about; undefined for any other frame. */
+export function alertedIncident(frame: ServerFrame): string | undefined {
+  if (!frame.ackRequired || frame.payload.case !== 'notification') return undefined;
+  const subject = frame.payload.value.subject?.kind;
+  return subject?.case === 'incidentId' ? subject.value : undefined;
+}
+
+/**
+ * The incident alerts (ack_required frames, realtime.proto) one socket was sent and not yet
+ * acknowledged, by topic and seq, so that an Ack counts only for a frame that was ack_required
+ * and delivered on this very socket (the contract: any other Ack is ignored).
+ */
+export class SentAlerts {
+  private readonly unacked = new Map<string, string>();
+
+  /** Remembers `frame` if it is an incident alert. */
+  sent(frame: ServerFrame): void {
+    const incidentId = alertedIncident(frame);
+    if (incidentId === undefined) return;
+    const key = `${frame.topic}#${frame.seq}`;
+    this.unacked.delete(key);
+    this.unacked.set(key, incidentId);
+    if (this.unacked.size > MAX_UNACKED) {
+      this.unacked.delete(this.unacked.keys().next().value!);
+    }
+  }
+
+  /** The incident of the alert `topic`/`seq` names, once; undefined for any other Ack. */
+  acked(topic: string, seq: bigint): string | undefined {
+    const key = `${topic}#${seq}`;
+    const incidentId = this.unacked.get(key);
+    this.unacked.delete(key);
+    return incidentId;
+  }
+}
