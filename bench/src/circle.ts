@@ -13,7 +13,6 @@
 import { parseArgs } from 'node:util';
 import { createClient } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
 import { CircleInternalService } from '@kith/gen/kith/circle/v1/internal_pb.js';
@@ -22,7 +21,7 @@ import { createRootLogger } from '@kith/logging';
 import { circleMemberships, internalClient } from '@kith/runtime';
 import { benchArgs } from './args.js';
 import { percentile } from './percentile.js';
-import { distributedSetup, embeddedSetup } from './user-setups.js';
+import { benchTransport, distributedSetup, embeddedSetup } from './user-setups.js';
 import type { Setup } from './user-setups.js';
 
 const { values } = parseArgs({
@@ -55,20 +54,7 @@ async function time(name: string, count: number, call: () => Promise<unknown>) {
 
 async function measure(setup: Setup): Promise<string[]> {
   /** A client of `token` from its own address (the per-user and per-address limits apply). */
-  const transportOf = (baseUrl: string, token: string, ip: string) =>
-    createConnectTransport({
-      baseUrl,
-      httpVersion: '1.1',
-      // The SDKs' wire format.
-      useBinaryFormat: true,
-      interceptors: [
-        (next) => (req) => {
-          if (token) req.header.set('authorization', `Bearer ${token}`);
-          req.header.set('x-forwarded-for', ip);
-          return next(req);
-        },
-      ],
-    });
+  const transportOf = benchTransport;
   const circlesAs = (token: string, ip: string) =>
     createClient(CircleService, transportOf(setup.urlOf('circle'), token, ip));
 

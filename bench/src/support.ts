@@ -15,7 +15,6 @@ import { parseArgs } from 'node:util';
 import { fromBinary } from '@bufbuild/protobuf';
 import { durationFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
 import { JoinRule } from '@kith/gen/kith/circle/v1/types_pb.js';
@@ -24,7 +23,7 @@ import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
 import { EscalationTarget, ResolutionKind } from '@kith/gen/kith/support/v1/types_pb.js';
 import { benchArgs } from './args.js';
 import { percentile } from './percentile.js';
-import { distributedSetup, embeddedSetup } from './user-setups.js';
+import { benchTransport, distributedSetup, embeddedSetup } from './user-setups.js';
 import type { BenchUser, Setup } from './user-setups.js';
 
 const { values } = parseArgs({
@@ -49,19 +48,7 @@ const stats = (name: string, samples: number[]) => {
 const fmt = (ms: number) => ms.toFixed(2).padStart(9);
 
 async function measure(setup: Setup): Promise<string[]> {
-  const transportOf = (baseUrl: string, token: string, ip: string) =>
-    createConnectTransport({
-      baseUrl,
-      httpVersion: '1.1',
-      useBinaryFormat: true,
-      interceptors: [
-        (next) => (req) => {
-          if (token) req.header.set('authorization', `Bearer ${token}`);
-          req.header.set('x-forwarded-for', ip);
-          return next(req);
-        },
-      ],
-    });
+  const transportOf = benchTransport;
   const supportAs = (u: BenchUser, ip: string) =>
     createClient(SupportService, transportOf(setup.urlOf('support'), u.accessToken, ip));
 
@@ -152,7 +139,10 @@ async function measure(setup: Setup): Promise<string[]> {
   for (const [i, client] of ladderClients.entries()) {
     const incident = opened[i]!.incident!;
     const created = timestampMs(incident.createdAt!);
-    const { entries } = await client.getIncidentTimeline({ incidentId: incident.incidentId });
+    const { entries } = await client.getIncidentTimeline({
+      incidentId: incident.incidentId,
+      pageSize: 100,
+    });
     for (const e of entries) {
       if (e.event.case !== 'escalated' || e.event.value.step === 0) continue;
       lateness.push(timestampMs(e.occurredAt!) - (created + e.event.value.step * 1000));

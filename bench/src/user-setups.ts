@@ -25,6 +25,25 @@ import { supportModule } from '@kith/support-service';
 import { userModule } from '@kith/user-service';
 import { sql } from 'kysely';
 
+/**
+ * A client transport as `token` from `ip` (behind TRUST_PROXY, so per-user and per-address
+ * limits apply as to a real client), in binary, the SDKs' wire format.
+ */
+export function benchTransport(baseUrl: string, token: string, ip: string) {
+  return createConnectTransport({
+    baseUrl,
+    httpVersion: '1.1',
+    useBinaryFormat: true,
+    interceptors: [
+      (next) => (req) => {
+        if (token) req.header.set('authorization', `Bearer ${token}`);
+        req.header.set('x-forwarded-for', ip);
+        return next(req);
+      },
+    ],
+  });
+}
+
 export interface BenchUser {
   userId: string;
   accessToken: string;

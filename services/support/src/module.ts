@@ -10,6 +10,8 @@ import { createContactsParts } from './contacts/contacts-parts.js';
 import type { ContactsOverrides } from './contacts/contacts-parts.js';
 import type { SupportApp, SupportClients } from './app.js';
 import type { SupportDatabase } from './db/schema.js';
+import { onUserErased } from './data/erase.js';
+import { onExportRequested } from './data/export.js';
 import { exportParts } from './export/export-parts.js';
 import { runLadders } from './incidents/escalation.js';
 import { incidentHandlers } from './incidents/handlers.js';
@@ -95,7 +97,12 @@ export function createSupportParts(
       }),
       implement(SupportAdminService, supportAdminHandlers(app)),
     ],
-    consumers: supportProjections(),
+    consumers: [
+      ...supportProjections(),
+      // The data sagas (data_events.proto): support's part of an export, and its erasure.
+      onExportRequested(app, exports.exports.blobs),
+      onUserErased(app, exports.exports.blobs),
+    ],
     daemons: [
       supportInternalService(app),
       periodicDaemon({

@@ -1,7 +1,7 @@
-import { decodeEvent } from '@kith/runtime';
+import { decodeEvent, profilesFromUserEvents } from '@kith/runtime';
 import type { ConsumerSpec } from '@kith/runtime';
 import type { CircleDatabase } from '../db/schema.js';
-import { applyBlock, applyProfile } from './user-store.js';
+import { applyBlock } from './user-store.js';
 
 /**
  * The profiles circle shows (members, audit entries) follow user.profile_updated, and blocks
@@ -12,23 +12,7 @@ import { applyBlock, applyProfile } from './user-store.js';
  */
 export function usersFromUserEvents(): ConsumerSpec<CircleDatabase>[] {
   return [
-    {
-      durable: 'profiles-from-user',
-      subjects: 'kith.events.user.profile_updated',
-      async handle(trx, message) {
-        const { payload } = decodeEvent(message.data);
-        if (payload.case !== 'userProfileUpdated') return;
-        const p = payload.value;
-        await applyProfile(trx, {
-          user_id: p.userId,
-          username: p.username,
-          display_name: p.displayName,
-          avatar_url: p.avatarUrl,
-          locked: p.locked,
-          version: p.version,
-        });
-      },
-    },
+    profilesFromUserEvents<CircleDatabase>(),
     ...(['blocked', 'unblocked'] as const).map((kind): ConsumerSpec<CircleDatabase> => ({
       durable: `${kind}-from-user`,
       subjects: `kith.events.user.${kind}`,

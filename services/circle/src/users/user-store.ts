@@ -1,69 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { UserSummarySchema } from '@kith/gen/kith/common/v1/common_pb.js';
-import type { CircleDatabase, UsersTable } from '../db/schema.js';
+import type { CircleDatabase } from '../db/schema.js';
 
 export type UsersDb = CircleDatabase;
 
-/**
- * Applies a user.profile_updated snapshot when its version is newer than the one held, so a
- * redelivered or replayed old event never overwrites a newer profile.
- */
-export async function applyProfile(
-  db: Kysely<UsersDb>,
-  profile: Omit<UsersTable, 'version'> & { version: bigint },
-): Promise<void> {
-  await db
-    .insertInto('users')
-    .values({ ...profile, version: profile.version.toString() })
-    .onConflict((oc) =>
-      oc
-        .column('user_id')
-        .doUpdateSet((eb) => ({
-          username: eb.ref('excluded.username'),
-          display_name: eb.ref('excluded.display_name'),
-          avatar_url: eb.ref('excluded.avatar_url'),
-          locked: eb.ref('excluded.locked'),
-          version: eb.ref('excluded.version'),
-        }))
-        .where('users.version', '<', (eb) => eb.ref('excluded.version')),
-    )
-    .execute();
-}
-
-/** The summary of a user as circle shows it; a user not (yet) projected shows the id alone. */
-export function toUserSummary(
-  userId: string,
-  row:
-    | { [K in 'username' | 'display_name' | 'avatar_url' | 'locked']: UsersTable[K] | null }
-    | undefined,
-): MessageInitShape<typeof UserSummarySchema> {
-  return {
-    userId,
-    username: row?.username ?? '',
-    displayName: row?.display_name ?? '',
-    avatarUrl: row?.avatar_url ?? '',
-    locked: row?.locked ?? false,
-  };
-}
-
-/** The summaries of `userIds`, by id (one query). */
-export async function summariesOf(
-  db: Kysely<UsersDb>,
-  userIds: readonly string[],
-): Promise<Map<string, MessageInitShape<typeof UserSummarySchema>>> {
-  const ids = [...new Set(userIds)];
-  const rows =
-    ids.length === 0
-      ? []
-      : await db
-          .selectFrom('users')
-          .select(['user_id', 'username', 'display_name', 'avatar_url', 'locked'])
-          .where('user_id', 'in', ids)
-          .execute();
-  const byId = new Map(rows.map((r) => [r.user_id, r]));
-  return new Map(ids.map((id) => [id, toUserSummary(id, byId.get(id))]));
-}
+/** The summaries circle shows: the profile projection `@kith/runtime` keeps for it. */
+export { profileSummary as toUserSummary, profileSummaries as summariesOf } from '@kith/runtime';
 
 /** Applies user.blocked (active) or user.unblocked when its version is newer than the one held. */
 export async function applyBlock(

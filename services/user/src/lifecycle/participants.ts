@@ -23,15 +23,16 @@ export const SAGA_SERVICES: readonly KithService[] = [
  * from each; a service that consumes neither must not be waited for, or every export fails
  * after 24 h and every erasure waits forever.
  *
- * Support and moderation are not implemented yet: each one's own issue adds it
- * here when its consumers land (services/embedded/src/data-participants.test.ts fails until
- * the list and the modules' consumers agree).
+ * Moderation is not implemented yet: its own issue adds it here when its consumers land
+ * (services/embedded/src/data-participants.test.ts fails until the list and the modules'
+ * consumers agree).
  */
 export const DATA_PARTICIPANTS: readonly KithService[] = [
   KithService.AUTH,
   KithService.USER,
   KithService.POST,
   KithService.CIRCLE,
+  KithService.SUPPORT,
 ];
 
 export function exportPrefix(dataExportId: string): string {
