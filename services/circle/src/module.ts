@@ -9,6 +9,7 @@ import {
 import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import { CircleAdminService } from '@kith/gen/kith/circle/v1/circle_admin_pb.js';
 import { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
+import { circleAdminHandlers } from './admin/handlers.js';
 import { createCircleApp } from './app.js';
 import { liftExpiredBans } from './bans/bans.js';
 import type { CircleApp } from './app.js';
@@ -92,7 +93,10 @@ export function createCircleParts(
   const clients = overrides.clients ?? circleClients(app);
   return {
     app,
-    handlers: [implement(CircleService, circleHandlers(app, clients))],
+    handlers: [
+      implement(CircleService, circleHandlers(app, clients)),
+      implement(CircleAdminService, circleAdminHandlers(app)),
+    ],
     consumers: [
       ...usersFromUserEvents(),
       circlesFromModeration(app),
@@ -127,7 +131,7 @@ export function createCircleParts(
  * search, hidden posts (HidePost, UnhidePost, ListHiddenPosts: delegated moderation, checked
  * with post's GetCirclePosts and applied by post from circle.post_hidden / post_unhidden) and
  * the circle audit log; platform moderation's actions; CircleInternalService on the bus;
- * circle's part in the data sagas. CircleAdminService answers Unimplemented.
+ * circle's part in the data sagas; CircleAdminService.GetStats, the staff figures.
  */
 export const circleModule = defineService<CircleDatabase>({
   name: 'circle',

@@ -446,11 +446,15 @@ export async function listMyCircles(
 ) {
   const db = app.database.db;
   const userId = caller.principal.userId;
-  const page = await myCirclesPage(db, { userId, ...req, codec: app.pageTokens });
-  const me = (await summariesOf(db, [userId])).get(userId)!;
+  // Two independent reads: over a pool they run side by side.
+  const [page, summaries] = await Promise.all([
+    myCirclesPage(db, { userId, ...req, codec: app.pageTokens }),
+    summariesOf(db, [userId]),
+  ]);
+  const me = summaries.get(userId)!;
   return {
-    circles: page.items.map((row) =>
-      circleMessage(row, memberMessage(row.membership, me, row.membershipVersion), {
+    circles: page.items.map((item) =>
+      circleMessage(item.circle, memberMessage(item.membership, me, item.membershipVersion), {
         withRules: false,
       }),
     ),

@@ -46,7 +46,7 @@ async function eraseCircle(
       },
     });
   }
-  await purgeCircle(app, clients, trx, { ...circle, version: version.toString() });
+  await purgeCircle(app, clients, trx, { ...circle, version: version.toString() }, at);
 }
 
 /**

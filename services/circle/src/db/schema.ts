@@ -176,6 +176,12 @@ export interface PostHideVersionsTable {
   version: string;
 }
 
+/** A purge of a deleted circle (GetStats' circles_purged): when, and nothing about the circle. */
+export interface CirclePurgesTable {
+  id: string;
+  purged_at: Date;
+}
+
 /** Every table of the circle schema. */
 export interface CircleDatabase {
   circles: CirclesTable;
@@ -190,4 +196,5 @@ export interface CircleDatabase {
   join_requests: JoinRequestsTable;
   hidden_posts: HiddenPostsTable;
   post_hide_versions: PostHideVersionsTable;
+  circle_purges: CirclePurgesTable;
 }

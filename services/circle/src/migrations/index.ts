@@ -7,6 +7,7 @@ import { addCircleSearch } from './20261204T1630_circle_search.js';
 import { prepareErasure } from './20261205T1000_erasure.js';
 import { addCircleModeration } from './20261205T1100_moderation.js';
 import { createHiddenPosts } from './20261206T1000_hidden_posts.js';
+import { createCirclePurges } from './20261207T1000_circle_purges.js';
 
 /** The circle service's own migrations, in order (platform tables come first). */
 export const circleMigrations: MigrationSet = {
@@ -18,4 +19,5 @@ export const circleMigrations: MigrationSet = {
   '20261205T1000_erasure': prepareErasure,
   '20261205T1100_moderation': addCircleModeration,
   '20261206T1000_hidden_posts': createHiddenPosts,
+  '20261207T1000_circle_purges': createCirclePurges,
 };
