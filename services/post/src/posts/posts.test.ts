@@ -232,12 +232,12 @@ test('likes, bookmarks and reposts: once each, with counts and events; strangers
     audience: followers,
   });
   for (const call of [
-    eve.posts.like({ postId: secret!.postId }),
-    eve.posts.bookmark({ postId: secret!.postId }),
-    eve.posts.repost({ postId: secret!.postId }),
-    eve.posts.listLikes({ postId: secret!.postId }),
+    () => eve.posts.like({ postId: secret!.postId }),
+    () => eve.posts.bookmark({ postId: secret!.postId }),
+    () => eve.posts.repost({ postId: secret!.postId }),
+    () => eve.posts.listLikes({ postId: secret!.postId }),
   ]) {
-    assert.equal(await codeOf(call), Code.NotFound);
+    assert.equal(await codeOf(call()), Code.NotFound);
   }
   const kinds = (await c.events()).map((e) => e.case);
   assert.equal(kinds.filter((k) => k === 'postLiked').length >= 1, true);

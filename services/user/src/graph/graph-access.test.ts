@@ -144,15 +144,15 @@ test('refused writes by the owner leave the graph unchanged', async () => {
   const owner = w.owner.user;
   const blockedId = (await owner.listBlocks({})).blocks[0]!.user!.userId;
   for (const call of [
-    owner.follow({ userId: w.owner.userId }),
-    owner.follow({ userId: blockedId }),
-    owner.block({ userId: w.owner.userId }),
-    owner.mute({ userId: w.owner.userId }),
-    owner.acceptFollowRequest({ userId: blockedId }),
-    owner.rejectFollowRequest({ userId: blockedId }),
-    owner.block({ userId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' }),
+    () => owner.follow({ userId: w.owner.userId }),
+    () => owner.follow({ userId: blockedId }),
+    () => owner.block({ userId: w.owner.userId }),
+    () => owner.mute({ userId: w.owner.userId }),
+    () => owner.acceptFollowRequest({ userId: blockedId }),
+    () => owner.rejectFollowRequest({ userId: blockedId }),
+    () => owner.block({ userId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' }),
   ]) {
-    await assert.rejects(call);
+    await assert.rejects(call());
   }
   await intact(w);
 });
