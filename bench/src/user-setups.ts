@@ -21,6 +21,7 @@ import { createTestDatabase, distributedEnv, freePort, waitFor } from '@kith/tes
 import { CONSENT, startAuthHarness, uniqueUser } from '@kith/auth-service/testing';
 import { circleModule } from '@kith/circle-service';
 import { postModule } from '@kith/post-service';
+import { gatewayModule } from '@kith/gateway';
 import { supportModule } from '@kith/support-service';
 import { userModule } from '@kith/user-service';
 import { sql } from 'kysely';
@@ -50,7 +51,7 @@ export interface BenchUser {
 }
 
 /** The services a bench runs besides auth and user (which every bench needs). */
-export type ExtraService = 'circle' | 'post' | 'support';
+export type ExtraService = 'circle' | 'post' | 'support' | 'gateway';
 
 export interface Setup {
   mode: 'embedded' | 'distributed';
@@ -76,10 +77,13 @@ export interface Setup {
 /** Unpublished outbox rows of the services, on any executor that reaches their schemas. */
 const unpublishedSql = (services: readonly string[]) =>
   sql<{ n: number }>`select ${sql.join(
-    services.map(
-      (name) =>
-        sql`(select count(*) from ${sql.table(`${name}.outbox`)} where published_at is null)`,
-    ),
+    // The gateway keeps no outbox.
+    services
+      .filter((name) => name !== 'gateway')
+      .map(
+        (name) =>
+          sql`(select count(*) from ${sql.table(`${name}.outbox`)} where published_at is null)`,
+      ),
     sql` + `,
   )} as n`;
 
@@ -103,7 +107,12 @@ const userEventsOn =
       handler: async (m) => handler(m.data),
     });
 
-const modulesOf = { circle: circleModule, post: postModule, support: supportModule } as const;
+const modulesOf = {
+  circle: circleModule,
+  post: postModule,
+  support: supportModule,
+  gateway: gatewayModule,
+} as const;
 
 export async function embeddedSetup(extra: readonly ExtraService[] = []): Promise<Setup> {
   // Real time: the latencies are wall-clock.
