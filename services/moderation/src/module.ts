@@ -1,7 +1,16 @@
 import type { Role } from '@kith/context';
-import { defineService, rpc } from '@kith/runtime';
+import { defineService, implement, periodicDaemon, rpc } from '@kith/runtime';
+import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import { ModerationAdminService } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
 import { ModerationService } from '@kith/gen/kith/moderation/v1/moderation_pb.js';
+import { expireActions } from './actions/take-action.js';
+import { createModerationApp } from './app.js';
+import type { ModerationApp, ModerationClients } from './app.js';
+import type { ModerationDatabase } from './db/schema.js';
+import { moderationAdminHandlers, moderationHandlers } from './handlers.js';
+import { moderationMigrations } from './migrations/index.js';
+import { endExpiredSubjectMutes } from './queue/mutes.js';
+import { staffFromAuthEvents } from './staff/staff.js';
 
 const staff = (method: keyof typeof ModerationAdminService.method) =>
   rpc(ModerationAdminService, method);
@@ -30,16 +39,49 @@ export const moderationRoles = {
   [staff('deleteRule')]: 'admin',
 } as const satisfies Record<string, Role>;
 
+/** How often temporary actions and subject mutes past their end are looked for. */
+export const EXPIRY_EVERY_MS = 5_000;
+
+export type ModerationParts = ServiceParts<ModerationDatabase> & { app: ModerationApp };
+
+/** Builds the moderation service; tests may stand in for the services it reads content from. */
+export function createModerationParts(
+  ctx: ServiceContext<ModerationDatabase>,
+  overrides: { clients?: Partial<ModerationClients> } = {},
+): ModerationParts {
+  const app = createModerationApp(ctx, overrides);
+  return {
+    app,
+    handlers: [
+      implement(ModerationService, moderationHandlers(app)),
+      implement(ModerationAdminService, moderationAdminHandlers(app)),
+    ],
+    consumers: [staffFromAuthEvents()],
+    daemons: [
+      periodicDaemon({
+        name: 'moderation-expiry',
+        everyMs: EXPIRY_EVERY_MS,
+        run: async () => {
+          const actions = await expireActions(app);
+          const mutes = await endExpiredSubjectMutes(app);
+          if (actions + mutes > 0) app.logger.info({ actions, mutes }, 'moderation expiry');
+        },
+        onError: (err) => app.logger.error({ err }, 'moderation expiry failed'),
+      }),
+    ],
+  };
+}
+
 /**
- * Reports, the moderation event log, queues, actions, strikes and appeals (its own issue).
- * ModerationService takes no API keys: reports and appeals stay with a signed-in session
- * (review X5). ModerationInternalService (CheckContent) is served over NATS request/reply
- * only, so it is not listed here.
+ * Reports, the moderation event log, queues, actions, strikes and appeals. ModerationService
+ * takes no API keys: reports and appeals stay with a signed-in session (review X5).
+ * ModerationInternalService (CheckContent) is served over NATS request/reply only, so it is
+ * not listed here.
  */
-export const moderationModule = defineService({
+export const moderationModule = defineService<ModerationDatabase>({
   name: 'moderation',
   services: [ModerationService, ModerationAdminService],
   requiredRoles: moderationRoles,
-  migrations: {},
-  create: () => ({}),
+  migrations: moderationMigrations,
+  create: (ctx) => createModerationParts(ctx),
 });

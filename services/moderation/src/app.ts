@@ -1,0 +1,74 @@
+import type { RateLimiter } from '@kith/cache';
+import type { Database, PageTokenCodec } from '@kith/db';
+import type { Logger } from '@kith/logging';
+import { CircleInternalService } from '@kith/gen/kith/circle/v1/internal_pb.js';
+import { PostInternalService } from '@kith/gen/kith/post/v1/internal_pb.js';
+import { SupportInternalService } from '@kith/gen/kith/support/v1/internal_pb.js';
+import { UserInternalService } from '@kith/gen/kith/user/v1/internal_pb.js';
+import { internalClient, recordEvent } from '@kith/runtime';
+import type { EventPayload, InternalClient, ServiceContext } from '@kith/runtime';
+import type { Kysely } from 'kysely';
+import type { ModerationDatabase } from './db/schema.js';
+
+/** Reports one person may file per hour (a mass-reporting rate rule may flag fewer). */
+export const REPORTS_PER_HOUR = 60;
+
+/** The services moderation asks for content snapshots (each with a timeout and a breaker). */
+export interface ModerationClients {
+  user: InternalClient<typeof UserInternalService>;
+  post: InternalClient<typeof PostInternalService>;
+  circle: InternalClient<typeof CircleInternalService>;
+  support: InternalClient<typeof SupportInternalService>;
+}
+
+/** Everything the moderation handlers use, built once per process (the composition root). */
+export interface ModerationApp {
+  ctx: ServiceContext<ModerationDatabase>;
+  database: Database<ModerationDatabase>;
+  clock: () => Date;
+  logger: Logger;
+  pageTokens: PageTokenCodec;
+  clients: ModerationClients;
+  /** Reports per reporter and hour. */
+  reportLimiter: RateLimiter;
+  /** Records a domain event in the transaction (outbox); `actorId` null: moderation itself. */
+  emit(
+    trx: Kysely<ModerationDatabase>,
+    actorId: string | null,
+    payload: EventPayload,
+  ): Promise<string>;
+}
+
+export function createModerationApp(
+  ctx: ServiceContext<ModerationDatabase>,
+  overrides: { clients?: Partial<ModerationClients> } = {},
+): ModerationApp {
+  if (!ctx.database) throw new Error('moderation needs its database');
+  const options = { timeoutMs: 2000 };
+  return {
+    ctx,
+    database: ctx.database,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    pageTokens: ctx.pageTokens,
+    clients: {
+      user: internalClient(ctx.bus, UserInternalService, options),
+      post: internalClient(ctx.bus, PostInternalService, options),
+      circle: internalClient(ctx.bus, CircleInternalService, options),
+      support: internalClient(ctx.bus, SupportInternalService, options),
+      ...overrides.clients,
+    },
+    reportLimiter: ctx.rateLimiter({
+      keyPrefix: 'moderation:reports',
+      points: REPORTS_PER_HOUR,
+      durationSec: 3600,
+    }),
+    emit: (trx, actorId, payload) =>
+      recordEvent(trx, {
+        source: 'moderation',
+        actor: actorId ? { userId: actorId } : { service: 'moderation' },
+        payload,
+        occurredAt: ctx.clock(),
+      }),
+  };
+}

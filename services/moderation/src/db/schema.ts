@@ -1,0 +1,173 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** bigint columns: pg hands them back as strings. */
+type BigintColumn = ColumnType<string, string | bigint, string | bigint>;
+/** jsonb read as a value, written as JSON text. */
+type Json<T> = ColumnType<T, string | undefined, string>;
+
+/** The append-only log: every report, staff step and automated step (subjects/event-store.ts). */
+export interface EventsTable {
+  seq: ColumnType<string, never, never>;
+  id: string;
+  /** SubjectKind. */
+  subject_kind: number;
+  subject_id: string;
+  actor_user_id: string | null;
+  actor_rule_id: string | null;
+  /** The ModerationEvent oneof case, e.g. "reportFiled". */
+  kind: string;
+  /** The ModerationEvent, binary. */
+  body: Uint8Array;
+  created_at: Date;
+}
+
+/** What is in force on a subject (moderation_events.proto ModerationEnforcement), as JSON. */
+export interface StoredEnforcement {
+  hidden?: boolean;
+  removed?: boolean;
+  sensitive?: boolean;
+  limited?: boolean;
+  suspended?: boolean;
+  /** ISO time; absent = until lifted. */
+  suspendedUntil?: string;
+  banned?: boolean;
+  underReview?: boolean;
+}
+
+/** A subject's status, derived from its log, and the enforcement in force on it. */
+export interface SubjectsTable {
+  kind: number;
+  id: string;
+  /** SubjectStatus; 0 = never in the queue. */
+  status: Generated<number>;
+  status_before_mute: Generated<number>;
+  muted_until: Date | null;
+  reports_while_muted: Generated<boolean>;
+  assignee_id: string | null;
+  tags: Generated<string[]>;
+  /** Computed from the pending reports (subjects/priority.ts). */
+  computed_priority: Generated<number>;
+  priority_override: number | null;
+  /** The one the queue sorts by: the override, else the computed one. */
+  priority: Generated<number>;
+  sos_related: Generated<boolean>;
+  report_count: Generated<number>;
+  reporter_count: Generated<number>;
+  /** ReportCategory[] of the pending reports. */
+  categories: Generated<number[]>;
+  first_reported_at: Date | null;
+  last_reported_at: Date | null;
+  /** When it last became OPEN (handling time runs from here). */
+  opened_at: Date | null;
+  closed_at: Date | null;
+  /** The actioned user of the subject: the account, or the content's author. */
+  author_id: string | null;
+  enforcement: ColumnType<StoredEnforcement, string | undefined, string>;
+  enforcement_version: ColumnType<string, string | bigint | undefined, string | bigint>;
+  updated_at: Date;
+}
+
+export interface ReportsTable {
+  id: string;
+  reporter_id: string;
+  subject_kind: number;
+  subject_id: string;
+  /** ReportCategory. */
+  category: number;
+  subcategory: Generated<string>;
+  comment: Generated<string>;
+  post_ids: Generated<string[]>;
+  /** False when filed by a muted reporter: decided with the subject, never in the queue. */
+  queued: boolean;
+  /** ReportOutcome. */
+  outcome: number;
+  outcome_message: Generated<string>;
+  action_id: string | null;
+  /** The log seq of the decision that closed it (Reopen makes those pending again). */
+  decision_seq: BigintColumn | null;
+  created_at: Date;
+  decided_at: Date | null;
+}
+
+export interface SnapshotsTable {
+  id: string;
+  subject_kind: number;
+  subject_id: string;
+  content_version: BigintColumn;
+  author_id: string | null;
+  /** ContentSnapshot, binary. */
+  body: Uint8Array;
+  captured_at: Date;
+}
+
+export interface ActionsTable {
+  id: string;
+  subject_kind: number;
+  subject_id: string;
+  user_id: string;
+  /** ActionType. */
+  type: number;
+  /** Severity. */
+  severity: number;
+  duration_seconds: number | null;
+  expires_at: Date | null;
+  internal_note: Generated<string>;
+  /** StatementOfReasons as protobuf JSON. */
+  statement: Json<unknown>;
+  strike_id: string | null;
+  actor_user_id: string | null;
+  actor_rule_id: string | null;
+  appeal_deadline: Date;
+  created_at: Date;
+  reversed_at: Date | null;
+  reversal_reason: Generated<string>;
+  /** ActionReversalReason. */
+  reversal_cause: Generated<number>;
+}
+
+export interface StrikesTable {
+  id: string;
+  user_id: string;
+  action_id: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+export interface AppealsTable {
+  id: string;
+  action_id: string;
+  user_id: string;
+  text: string;
+  /** AppealStatus. */
+  status: number;
+  decided_by: string | null;
+  decision_reason: Generated<string>;
+  created_at: Date;
+  decided_at: Date | null;
+}
+
+export interface ReporterMutesTable {
+  reporter_id: string;
+  until: Date;
+  reason: Generated<string>;
+  muted_by: string;
+  muted_at: Date;
+}
+
+export interface StaffTable {
+  user_id: string;
+  role: string;
+  updated_at: Date;
+}
+
+export interface ModerationDatabase {
+  events: EventsTable;
+  subjects: SubjectsTable;
+  reports: ReportsTable;
+  snapshots: SnapshotsTable;
+  actions: ActionsTable;
+  strikes: StrikesTable;
+  appeals: AppealsTable;
+  reporter_mutes: ReporterMutesTable;
+  staff: StaffTable;
+}

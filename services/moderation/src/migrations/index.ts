@@ -1,0 +1,7 @@
+import type { MigrationSet } from '@kith/db';
+import { createModeration } from './20261208T1000_moderation.js';
+
+/** The moderation service's own migrations, in order (platform tables come first). */
+export const moderationMigrations: MigrationSet = {
+  '20261208T1000_moderation': createModeration,
+};

@@ -1,0 +1,503 @@
+// Moderation end to end in one embedded process with the real post service: reports on posts,
+// the queue, staff steps, actions that post applies, appeals, expiry, and the log they leave.
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, test } from 'vitest';
+import { Code, createClient } from '@connectrpc/connect';
+import type { Client } from '@connectrpc/connect';
+import { toJsonString } from '@bufbuild/protobuf';
+import { durationFromMs } from '@bufbuild/protobuf/wkt';
+import { ModerationAdminService } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
+import { ModerationService } from '@kith/gen/kith/moderation/v1/moderation_pb.js';
+import {
+  ActionNoticeSchema,
+  ActionGround,
+  ActionReversalReason,
+  ActionType,
+  AppealStatus,
+  ReportCategory,
+  ReportOutcome,
+  Severity,
+  SubjectStatus,
+} from '@kith/gen/kith/moderation/v1/types_pb.js';
+import type { OutboxTables } from '@kith/bus';
+import { withTables } from '@kith/db';
+import { decodeEvent, defineService } from '@kith/runtime';
+import { waitFor } from '@kith/testkit';
+import { sql } from 'kysely';
+import { codeOf, seedUser, startAuthHarness, startSession } from '../../auth/src/testing/index.js';
+import type { AuthHarness } from '../../auth/src/testing/index.js';
+import { startPostHarness } from '@kith/post-service/testing';
+import type { PostHarness } from '@kith/post-service/testing';
+import { expireActions } from './actions/take-action.js';
+import type { ModerationApp } from './app.js';
+import type { ModerationDatabase } from './db/schema.js';
+import { createModerationParts, moderationModule } from './module.js';
+import { applyEvent, NEW_SUBJECT } from './subjects/status.js';
+import { subjectLog } from './subjects/subject-store.js';
+import { eventOf } from './views.js';
+
+let c: PostHarness<AuthHarness>;
+let app: ModerationApp;
+
+beforeAll(async () => {
+  const module = defineService<ModerationDatabase>({
+    ...moderationModule,
+    create(ctx) {
+      const parts = createModerationParts(ctx);
+      app = parts.app;
+      // The test runs expiry itself (expireActions), at the times it chooses.
+      return { ...parts, daemons: [] };
+    },
+  });
+  c = await startPostHarness({
+    start: (o) => startAuthHarness({ ...o, modules: [...o.modules, module] }),
+    seed: (h) => seedUser(h),
+    anonymous: (h) => h.withHeaders({}).transport,
+  });
+});
+afterAll(() => c?.stop());
+
+/** Every event moderation published (its outbox), oldest first. */
+async function moderationEvents() {
+  const rows = await withTables<OutboxTables>(app.database.db)
+    .selectFrom('outbox')
+    .select(['id', 'data'])
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => decodeEvent(r.data).payload);
+}
+
+const pub = { kind: { case: 'public' as const, value: {} } };
+const followersOnly = { kind: { case: 'followers' as const, value: {} } };
+const postSubject = (postId: string) => ({ kind: { case: 'postId' as const, value: postId } });
+
+async function person() {
+  const p = await c.person();
+  return { ...p, moderation: createClient(ModerationService, c.h.as(p.accessToken).transport) };
+}
+
+type Role = 'triage' | 'moderator' | 'admin';
+const staffMembers: {
+  userId: string;
+  role: Role;
+  console: Client<typeof ModerationAdminService>;
+}[] = [];
+async function staff(role: Role) {
+  const s = await seedUser(c.h, { role });
+  const member = {
+    userId: s.userId,
+    role,
+    console: createClient(ModerationAdminService, c.h.as(s.accessToken).transport),
+  };
+  staffMembers.push(member);
+  // Moderation learns who is on staff from auth.role_changed, or from the member's own console
+  // calls (seedUser sets the role without the event): their first call makes them assignable.
+  await member.console.listQueue({ pageSize: 1 });
+  return member;
+}
+
+/** Moves the clock on; every staff member signs in again (access tokens live 10 minutes). */
+async function advance(
+  ms: number,
+  people: { userId: string; moderation: unknown; posts: unknown }[] = [],
+) {
+  c.h.clock.advance(ms);
+  for (const s of staffMembers) {
+    const { accessToken } = await startSession(c.h, s);
+    s.console = createClient(ModerationAdminService, c.h.as(accessToken).transport);
+  }
+  for (const p of people) {
+    const { accessToken } = await startSession(c.h, p);
+    const transport = c.h.as(accessToken).transport;
+    Object.assign(p, {
+      accessToken,
+      moderation: createClient(ModerationService, transport),
+    });
+  }
+}
+
+const takeHide = {
+  type: ActionType.HIDE_CONTENT,
+  policy: 'harassment.targeted',
+  severity: Severity.MEDIUM,
+  ground: ActionGround.TERMS,
+  statementOfReasons: 'The post targets another member with insults.',
+  internalNote: 'second report this week',
+};
+
+test('reports on a post merge per reporter, count reporters, and reach the queue; bad reports are refused', async () => {
+  const author = await person();
+  const ana = await person();
+  const bo = await person();
+  const triage = await staff('triage');
+  const { post } = await author.posts.createPost({ text: 'you are all idiots', audience: pub });
+  const subject = postSubject(post!.postId);
+
+  const first = await ana.moderation.report({
+    subject,
+    category: ReportCategory.HARASSMENT,
+    subcategory: 'harassment.targeted',
+    comment: 'insults',
+  });
+  assert.equal(first.report?.outcome, ReportOutcome.PENDING);
+  const again = await ana.moderation.report({
+    subject,
+    category: ReportCategory.HARASSMENT,
+    comment: 'still there',
+  });
+  assert.equal(again.report?.reportId, first.report?.reportId, 'merged into the pending report');
+  assert.equal(again.report?.comment, 'still there');
+  await bo.moderation.report({ subject, category: ReportCategory.SPAM });
+
+  const { items } = await triage.console.listQueue({});
+  const item = items.find((i) => i.subject?.kind.value === post!.postId);
+  assert.ok(item, 'the reported post is in the queue');
+  assert.equal(item.status, SubjectStatus.OPEN);
+  assert.equal(item.reportCount, 2);
+  assert.equal(item.reporterCount, 2);
+  assert.deepEqual(item.categories, [ReportCategory.SPAM, ReportCategory.HARASSMENT]);
+
+  const mine = await ana.moderation.listMyReports({});
+  assert.deepEqual(
+    mine.reports.map((r) => r.reportId),
+    [first.report!.reportId],
+  );
+
+  // Refused: a subcategory of another category, one's own post, a post the reporter cannot see.
+  assert.equal(
+    await codeOf(
+      ana.moderation.report({ subject, category: ReportCategory.SPAM, subcategory: 'hate.slurs' }),
+    ),
+    Code.InvalidArgument,
+  );
+  assert.equal(
+    await codeOf(author.moderation.report({ subject, category: ReportCategory.SPAM })),
+    Code.InvalidArgument,
+  );
+  const { post: hidden } = await author.posts.createPost({ text: 'mine', audience: followersOnly });
+  assert.equal(
+    await codeOf(
+      ana.moderation.report({
+        subject: postSubject(hidden!.postId),
+        category: ReportCategory.SPAM,
+      }),
+    ),
+    Code.NotFound,
+  );
+  assert.equal(
+    await codeOf(
+      ana.moderation.report({
+        subject,
+        category: ReportCategory.SPAM,
+        postIds: [hidden!.postId],
+      }),
+    ),
+    Code.NotFound,
+  );
+});
+
+test('child safety outranks spam in the queue; triage sorts, escalates and may not dismiss what is escalated', async () => {
+  const author = await person();
+  const ana = await person();
+  const triage = await staff('triage');
+  const moderator = await staff('moderator');
+  const { post: spam } = await author.posts.createPost({ text: 'buy now', audience: pub });
+  const { post: harm } = await author.posts.createPost({ text: 'a bad one', audience: pub });
+  await ana.moderation.report({
+    subject: postSubject(spam!.postId),
+    category: ReportCategory.SPAM,
+  });
+  await ana.moderation.report({
+    subject: postSubject(harm!.postId),
+    category: ReportCategory.CHILD_SAFETY,
+  });
+  const { items } = await triage.console.listQueue({ pageSize: 100 });
+  const order = items.map((i) => i.subject?.kind.value);
+  assert.ok(order.indexOf(harm!.postId) < order.indexOf(spam!.postId), 'child safety first');
+  const filtered = await triage.console.listQueue({ categories: [ReportCategory.CHILD_SAFETY] });
+  assert.ok(filtered.items.every((i) => i.categories.includes(ReportCategory.CHILD_SAFETY)));
+
+  const subject = postSubject(harm!.postId);
+  const acked = await triage.console.acknowledge({ subject });
+  assert.equal(acked.item?.status, SubjectStatus.ACKNOWLEDGED);
+  assert.equal(acked.item?.assigneeId, triage.userId);
+  const tagged = await triage.console.tagSubject({ subject, add: ['lang:en', 'needs-legal'] });
+  assert.deepEqual(tagged.item?.tags, ['lang:en', 'needs-legal']);
+  const prioritised = await triage.console.setPriority({
+    subject,
+    change: { case: 'priority', value: 5 },
+  });
+  assert.equal(prioritised.item?.priority, 5);
+  assert.equal(prioritised.item?.priorityOverridden, true);
+  const cleared = await triage.console.setPriority({
+    subject,
+    change: { case: 'clear', value: true },
+  });
+  assert.ok(cleared.item!.priority >= 70, 'the computed priority is back');
+  assert.equal(
+    await codeOf(triage.console.assign({ subject, assigneeId: ana.userId })),
+    Code.FailedPrecondition,
+    'only staff can be assigned',
+  );
+  const assigned = await triage.console.assign({ subject, assigneeId: moderator.userId });
+  assert.equal(assigned.item?.assigneeId, moderator.userId);
+  const escalated = await triage.console.escalate({ subject, reason: 'needs a moderator' });
+  assert.equal(escalated.item?.status, SubjectStatus.ESCALATED);
+  assert.equal(
+    await codeOf(triage.console.dismiss({ subject, reason: 'fine' })),
+    Code.PermissionDenied,
+  );
+  const dismissed = await moderator.console.dismiss({ subject, reason: 'not what it seemed' });
+  assert.equal(dismissed.item?.status, SubjectStatus.DISMISSED);
+  const [report] = (await ana.moderation.listMyReports({})).reports.filter(
+    (r) => r.subject?.kind.value === harm!.postId,
+  );
+  assert.equal(report?.outcome, ReportOutcome.NO_VIOLATION);
+  assert.ok(report?.outcomeMessage, 'the reporter is told in plain words');
+  assert.equal(
+    await codeOf(moderator.console.dismiss({ subject, reason: 'again' })),
+    Code.FailedPrecondition,
+  );
+
+  const reopened = await moderator.console.reopen({ subject, reason: 'new context' });
+  assert.equal(reopened.item?.status, SubjectStatus.OPEN);
+  const [pendingAgain] = (await ana.moderation.listMyReports({})).reports.filter(
+    (r) => r.subject?.kind.value === harm!.postId,
+  );
+  assert.equal(pendingAgain?.outcome, ReportOutcome.PENDING);
+
+  const log = await triage.console.getSubject({ subject, pageSize: 100 });
+  assert.deepEqual(log.events.map((e) => e.kind.case).reverse(), [
+    'reportFiled',
+    'acknowledged',
+    'tagged',
+    'priorityChanged',
+    'priorityChanged',
+    'assigned',
+    'escalated',
+    'dismissed',
+    'reopened',
+  ]);
+});
+
+test('a hide with a strike hides the post from readers, tells the reporter, and reverses itself exactly once at expiry', async () => {
+  const author = await person();
+  const reader = await person();
+  const moderator = await staff('moderator');
+  const { post } = await author.posts.createPost({ text: 'you people are trash', audience: pub });
+  const subject = postSubject(post!.postId);
+  await reader.moderation.report({ subject, category: ReportCategory.HARASSMENT });
+
+  assert.equal(
+    await codeOf(moderator.console.takeAction({ ...takeHide, subject, policy: 'no.such_policy' })),
+    Code.InvalidArgument,
+  );
+  const { action } = await moderator.console.takeAction({
+    ...takeHide,
+    subject,
+    strike: true,
+    duration: durationFromMs(3600_000),
+  });
+  assert.ok(action?.strikeId);
+  assert.equal(action?.userId, author.userId);
+  assert.equal(action?.internalNote, takeHide.internalNote);
+
+  await waitFor(
+    async () => (await codeOf(reader.posts.getPost({ postId: post!.postId }))) === Code.NotFound,
+    {
+      what: 'post to apply the hide',
+    },
+  );
+  assert.equal(await codeOf(author.posts.getPost({ postId: post!.postId })), 'ok');
+
+  const [report] = (await reader.moderation.listMyReports({})).reports;
+  assert.equal(report?.outcome, ReportOutcome.ACTION_TAKEN);
+
+  const mine = await author.moderation.listMyActions({});
+  const notice = mine.actions[0]!;
+  assert.equal(notice.actionId, action!.actionId);
+  assert.equal(notice.canAppeal, true);
+  assert.equal(notice.statementOfReasons?.explanation, takeHide.statementOfReasons);
+  assert.ok(notice.statementOfReasons?.redress.includes('appeal'));
+  assert.equal(
+    toJsonString(ActionNoticeSchema, notice).includes(takeHide.internalNote),
+    false,
+    'no staff note',
+  );
+  assert.equal((await author.moderation.listMyStrikes({})).strikes.length, 1);
+  assert.equal(
+    await codeOf(reader.moderation.getMyAction({ actionId: action!.actionId })),
+    Code.NotFound,
+  );
+
+  const summary = await moderator.console.getSubject({ subject });
+  assert.equal(summary.summary?.status, SubjectStatus.ACTIONED);
+  assert.equal(summary.activeActions.length, 1);
+  assert.equal(summary.activeStrikeCount, 1);
+
+  await advance(3600_000 - 1000);
+  assert.equal(await expireActions(app), 0, 'not yet');
+  await advance(1000);
+  const [a, b] = await Promise.all([expireActions(app), expireActions(app)]);
+  assert.equal(a + b, 1, 'reversed exactly once');
+  assert.equal(await expireActions(app), 0);
+  await waitFor(
+    async () => (await codeOf(reader.posts.getPost({ postId: post!.postId }))) === 'ok',
+    {
+      what: 'post to lift the hide',
+    },
+  );
+  const after = await moderator.console.getSubject({ subject });
+  assert.equal(after.activeActions.length, 0);
+  const reversal = after.events.find((e) => e.kind.case === 'actionReversed');
+  assert.equal(
+    reversal?.kind.case === 'actionReversed' && reversal.kind.value.cause,
+    ActionReversalReason.EXPIRED,
+  );
+  const published = (await moderationEvents()).flatMap((e) =>
+    (e.case === 'moderationContentActioned' || e.case === 'moderationActionReversed') &&
+    e.value.actionId === action!.actionId
+      ? [[e.case, e.value.version, e.value.enforcement?.hidden]]
+      : [],
+  );
+  assert.deepEqual(published, [
+    ['moderationContentActioned', 1n, true],
+    ['moderationActionReversed', 2n, false],
+  ]);
+});
+
+test('an appeal: once per action, within 20 days, decided by someone other than who acted; overturning reverses the action', async () => {
+  const author = await person();
+  const acting = await staff('moderator');
+  const other = await staff('moderator');
+  const { post } = await author.posts.createPost({ text: 'appeal me', audience: pub });
+  const subject = postSubject(post!.postId);
+  const { action } = await acting.console.takeAction({ ...takeHide, subject });
+
+  const { appeal } = await author.moderation.appeal({
+    actionId: action!.actionId,
+    text: 'It was a joke between friends.',
+  });
+  assert.equal(appeal?.status, AppealStatus.PENDING);
+  assert.equal(
+    await codeOf(author.moderation.appeal({ actionId: action!.actionId, text: 'again' })),
+    Code.AlreadyExists,
+  );
+  const listed = await other.console.listAppeals({});
+  assert.ok(listed.appeals.some((a) => a.appealId === appeal!.appealId));
+  assert.equal(
+    await codeOf(
+      acting.console.resolveAppeal({
+        appealId: appeal!.appealId,
+        decision: AppealStatus.OVERTURNED,
+        reason: 'mine',
+      }),
+    ),
+    Code.PermissionDenied,
+  );
+  const resolved = await other.console.resolveAppeal({
+    appealId: appeal!.appealId,
+    decision: AppealStatus.OVERTURNED,
+    reason: 'Context shows it was banter.',
+  });
+  assert.equal(resolved.appeal?.status, AppealStatus.OVERTURNED);
+  const notice = (await author.moderation.getMyAction({ actionId: action!.actionId })).action!;
+  assert.equal(notice.reversalCause, ActionReversalReason.APPEAL_OVERTURNED);
+  assert.equal(notice.canAppeal, false);
+  assert.equal(
+    await codeOf(
+      other.console.resolveAppeal({
+        appealId: appeal!.appealId,
+        decision: AppealStatus.UPHELD,
+        reason: 'again',
+      }),
+    ),
+    Code.FailedPrecondition,
+  );
+  const told = (await moderationEvents()).flatMap((e) =>
+    e.case === 'moderationAppealResolved' && e.value.appealId === appeal!.appealId
+      ? [e.value.userId]
+      : [],
+  );
+  assert.deepEqual(told, [author.userId]);
+});
+
+test('the appeal deadline is 20 days to the millisecond', async () => {
+  const author = await person();
+  const moderator = await staff('moderator');
+  const { post: p1 } = await author.posts.createPost({ text: 'one', audience: pub });
+  const { post: p2 } = await author.posts.createPost({ text: 'two', audience: pub });
+  const { action: a1 } = await moderator.console.takeAction({
+    ...takeHide,
+    subject: postSubject(p1!.postId),
+  });
+  const { action: a2 } = await moderator.console.takeAction({
+    ...takeHide,
+    subject: postSubject(p2!.postId),
+  });
+  const people = [author];
+  await advance(20 * 24 * 3600_000, people);
+  await author.moderation.appeal({ actionId: a1!.actionId, text: 'on the last moment' });
+  await advance(1000, people);
+  assert.equal(
+    await codeOf(author.moderation.appeal({ actionId: a2!.actionId, text: 'a second late' })),
+    Code.FailedPrecondition,
+  );
+});
+
+test('a muted reporter is recorded but stays out of the queue and is not told', async () => {
+  const author = await person();
+  const noisy = await person();
+  const moderator = await staff('moderator');
+  await moderator.console.muteReporter({
+    reporterId: noisy.userId,
+    duration: durationFromMs(24 * 3600_000),
+    reason: 'mass reporting',
+  });
+  const { post } = await author.posts.createPost({ text: 'harmless', audience: pub });
+  const subject = postSubject(post!.postId);
+  await noisy.moderation.report({ subject, category: ReportCategory.SPAM });
+  const queue = await moderator.console.listQueue({ pageSize: 100 });
+  assert.equal(
+    queue.items.some((i) => i.subject?.kind.value === post!.postId),
+    false,
+  );
+  const muted = await moderator.console.listMutedReporters({});
+  assert.ok(muted.reporters.some((r) => r.reporterId === noisy.userId));
+  await moderator.console.takeAction({ ...takeHide, subject });
+  const [report] = (await noisy.moderation.listMyReports({})).reports;
+  assert.equal(report?.outcome, ReportOutcome.ACTION_TAKEN, 'decided with the subject');
+  const decided = (await moderationEvents()).filter(
+    (e) => e.case === 'moderationReportDecided' && e.value.subject?.kind.value === post!.postId,
+  );
+  assert.equal(decided.length, 0, 'the muted reporter is not told');
+});
+
+test('the log is append-only, and every subject status equals the fold of its log', async () => {
+  const db = app.database.db;
+  await assert.rejects(
+    sql`update ${app.database.table('events')} set kind = 'x'`.execute(db),
+    /append-only/,
+  );
+  await assert.rejects(sql`delete from ${app.database.table('events')}`.execute(db), /append-only/);
+  const subjects = await db.selectFrom('subjects').selectAll().execute();
+  assert.ok(subjects.length > 5);
+  for (const row of subjects) {
+    const log = await subjectLog(db, row);
+    const reports = await db
+      .selectFrom('reports')
+      .select(['id', 'queued'])
+      .where('subject_id', '=', row.id)
+      .execute();
+    const queued = new Map(reports.map((r) => [r.id, r.queued]));
+    let state = NEW_SUBJECT;
+    for (const e of log) {
+      const event = eventOf(e);
+      const reportId = event.kind.case === 'reportFiled' ? event.kind.value.reportId : '';
+      state = applyEvent(state, event, { queued: queued.get(reportId) ?? true });
+    }
+    assert.equal(state.status, row.status, `status of ${row.id}`);
+    assert.equal(state.assignee_id, row.assignee_id);
+    assert.deepEqual(state.tags, row.tags);
+  }
+});
