@@ -9,6 +9,11 @@ import { internalClient, recordEvent } from '@kith/runtime';
 import type { EventPayload, InternalClient, ServiceContext } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { ModerationDatabase } from './db/schema.js';
+import { enabledRules } from './rules/rule-store.js';
+import type { RuleRow } from './rules/rule-store.js';
+
+/** How long a process keeps the enabled rules before reading them again. */
+export const RULES_FRESH_MS = 1000;
 
 /** Reports one person may file per hour (a mass-reporting rate rule may flag fewer). */
 export const REPORTS_PER_HOUR = 60;
@@ -31,6 +36,12 @@ export interface ModerationApp {
   clients: ModerationClients;
   /** Reports per reporter and hour. */
   reportLimiter: RateLimiter;
+  /**
+   * The enabled rules, read at most once a second per process (another replica's edit reaches
+   * this one within that), and at once after this process changed one.
+   */
+  enabledRules(): Promise<RuleRow[]>;
+  rulesChanged(): void;
   /** Records a domain event in the transaction (outbox); `actorId` null: moderation itself. */
   emit(
     trx: Kysely<ModerationDatabase>,
@@ -45,6 +56,8 @@ export function createModerationApp(
 ): ModerationApp {
   if (!ctx.database) throw new Error('moderation needs its database');
   const options = { timeoutMs: 2000 };
+  const database = ctx.database;
+  let cached: { at: number; rules: Promise<RuleRow[]> } | undefined;
   return {
     ctx,
     database: ctx.database,
@@ -63,6 +76,17 @@ export function createModerationApp(
       points: REPORTS_PER_HOUR,
       durationSec: 3600,
     }),
+    enabledRules() {
+      const now = Date.now();
+      if (!cached || now - cached.at >= RULES_FRESH_MS) {
+        cached = { at: now, rules: enabledRules(database.db) };
+        cached.rules.catch(() => (cached = undefined));
+      }
+      return cached.rules;
+    },
+    rulesChanged() {
+      cached = undefined;
+    },
     emit: (trx, actorId, payload) =>
       recordEvent(trx, {
         source: 'moderation',

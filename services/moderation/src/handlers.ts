@@ -35,6 +35,7 @@ import {
 import { listMyReports } from './reports/mine.js';
 import { reasonsIn } from './reports/reasons.js';
 import { fileReport } from './reports/report.js';
+import { createRule, deleteRule, listRules, updateRuleFields } from './rules/rules-admin.js';
 import { saveRole } from './staff/staff-store.js';
 
 /** Reports, reasons, and the caller's own actions, strikes and appeals. */
@@ -141,5 +142,19 @@ export function moderationAdminHandlers(
       return listAuditLog(app, req);
     },
     getStats: async (req, ctx) => getStats(app, await staff(ctx), req),
+    async createRule(req, ctx) {
+      return { rule: await createRule(app, await staff(ctx), req) };
+    },
+    async updateRule(req, ctx) {
+      return { rule: await updateRuleFields(app, await staff(ctx), req) };
+    },
+    async deleteRule(req, ctx) {
+      await deleteRule(app, await staff(ctx), req.ruleId);
+      return {};
+    },
+    async listRules(req, ctx) {
+      await staff(ctx);
+      return listRules(app, req);
+    },
   };
 }

@@ -160,7 +160,28 @@ export interface StaffTable {
   updated_at: Date;
 }
 
+/** An automated rule: the Rule message (binary), with what lists and filters read as columns. */
+export interface RulesTable {
+  id: string;
+  body: Uint8Array;
+  enabled: boolean;
+  version: number;
+  created_at: Date;
+  deleted_at: Date | null;
+}
+
+/** One counted event of an account for a rate rule (pruned past the rule's window). */
+export interface RateCountsTable {
+  rule_id: string;
+  user_id: string;
+  at: Date;
+  /** The counted event's subject (a post id, a followee…), so a redelivery counts once. */
+  ref: string;
+}
+
 export interface ModerationDatabase {
+  rules: RulesTable;
+  rate_counts: RateCountsTable;
   events: EventsTable;
   subjects: SubjectsTable;
   reports: ReportsTable;

@@ -1,7 +1,9 @@
 import type { MigrationSet } from '@kith/db';
 import { createModeration } from './20261208T1000_moderation.js';
+import { createRules } from './20261208T1100_rules.js';
 
 /** The moderation service's own migrations, in order (platform tables come first). */
 export const moderationMigrations: MigrationSet = {
   '20261208T1000_moderation': createModeration,
+  '20261208T1100_rules': createRules,
 };
