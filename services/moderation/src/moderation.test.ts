@@ -27,6 +27,8 @@ import { sql } from 'kysely';
 import { codeOf, seedUser, startAuthHarness, startSession } from '../../auth/src/testing/index.js';
 import type { AuthHarness } from '../../auth/src/testing/index.js';
 import { startPostHarness } from '@kith/post-service/testing';
+import { userModule } from '@kith/user-service';
+import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
 import type { PostHarness } from '@kith/post-service/testing';
 import { expireActions } from './actions/take-action.js';
 import type { ModerationApp } from './app.js';
@@ -50,7 +52,7 @@ beforeAll(async () => {
     },
   });
   c = await startPostHarness({
-    start: (o) => startAuthHarness({ ...o, modules: [...o.modules, module] }),
+    start: (o) => startAuthHarness({ ...o, modules: [...o.modules, userModule, module] }),
     seed: (h) => seedUser(h),
     anonymous: (h) => h.withHeaders({}).transport,
   });
@@ -500,4 +502,80 @@ test('the log is append-only, and every subject status equals the fold of its lo
     assert.equal(state.assignee_id, row.assignee_id);
     assert.deepEqual(state.tags, row.tags);
   }
+});
+
+test('reporting an account keeps its profile as the reporter saw it; a suspension hides the profile and reaches the account', async () => {
+  // Signed up the whole way (register, mailed link, login), so the user service has the profile.
+  const target = await c.h.signUp();
+  const reporter = await person();
+  const moderator = await staff('moderator');
+  const subject = { kind: { case: 'userId' as const, value: target.userId } };
+  let report: Awaited<ReturnType<typeof reporter.moderation.report>> | undefined;
+  await waitFor(
+    async () => {
+      report = await reporter.moderation
+        .report({ subject, category: ReportCategory.IMPERSONATION, comment: 'not the real one' })
+        .catch(() => undefined);
+      return report !== undefined;
+    },
+    { what: 'the user service to know the profile' },
+  );
+  assert.equal(report!.report?.outcome, ReportOutcome.PENDING);
+  assert.equal(
+    await codeOf(
+      createClient(ModerationService, c.h.as(target.accessToken).transport).report({
+        subject,
+        category: ReportCategory.SPAM,
+      }),
+    ),
+    Code.InvalidArgument,
+    'nobody reports themselves',
+  );
+  const content = await moderator.console.getSubjectContent({ subject });
+  assert.equal(
+    content.snapshot?.content.case === 'profile' && content.snapshot.content.value.username,
+    target.username,
+  );
+  const viewed = await moderator.console.getSubject({ subject });
+  assert.equal(viewed.events[0]?.kind.case, 'contentViewed', 'reading content is logged');
+
+  const { action } = await moderator.console.takeAction({
+    subject,
+    type: ActionType.SUSPEND,
+    policy: 'impersonation',
+    severity: Severity.HIGH,
+    ground: ActionGround.TERMS,
+    statementOfReasons: 'The account poses as another member.',
+    duration: durationFromMs(7 * 24 * 3600_000),
+  });
+  assert.equal(action?.userId, target.userId);
+  const users = createClient(UserService, c.h.as(reporter.accessToken).transport);
+  await waitFor(
+    async () =>
+      (await codeOf(users.getProfile({ lookup: { case: 'userId', value: target.userId } }))) ===
+      Code.NotFound,
+    { what: 'the user service to hide the suspended profile' },
+  );
+  const published = (await moderationEvents()).flatMap((e) =>
+    e.case === 'moderationAccountActioned' && e.value.actionId === action!.actionId
+      ? [e.value.enforcement]
+      : [],
+  );
+  assert.equal(published.length, 1);
+  assert.equal(published[0]?.suspended, true);
+  assert.ok(published[0]?.suspendedUntil, 'until the suspension ends');
+  assert.equal(
+    await codeOf(
+      moderator.console.takeAction({
+        subject,
+        type: ActionType.HIDE_CONTENT,
+        policy: 'impersonation',
+        severity: Severity.HIGH,
+        ground: ActionGround.TERMS,
+        statementOfReasons: 'x',
+      }),
+    ),
+    Code.InvalidArgument,
+    'content actions need content',
+  );
 });
