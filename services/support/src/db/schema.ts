@@ -74,6 +74,14 @@ export interface IncidentsTable {
   version: BigintColumn;
   created_at: Date;
   updated_at: Date;
+  /** The incident's moderation enforcement version (moderation.* events); 0 before any. */
+  moderation_version: ColumnType<string, string | bigint | undefined, string | bigint>;
+  /**
+   * A moderator hid or removed the incident: the owner's text (message, notes) is withheld from
+   * the responders, never from the owner; alerts and the ladder go on.
+   */
+  moderation_hidden: Generated<boolean>;
+  moderation_removed: Generated<boolean>;
 }
 
 /** Everyone alerted about an incident, and what they did. */

@@ -54,7 +54,7 @@ export async function ownerExportDocument(
       maxSequence,
       limit: TIMELINE_BATCH,
     });
-    timeline.push(...rows.map((r) => timelineEntryFor(r.entry, 'owner')));
+    timeline.push(...rows.map((r) => timelineEntryFor(r.entry, 'owner', row)));
     if (rows.length < TIMELINE_BATCH) break;
     after = BigInt(rows[rows.length - 1]!.sequence);
   }

@@ -6,6 +6,7 @@ import type { SupportDatabase } from '../db/schema.js';
 import { circlesOf, membersOf } from '../projections/circle-store.js';
 import { dueIncidents, findIncident, insertResponders, updateIncident } from './incident-store.js';
 import type { IncidentRow } from './incident-store.js';
+import { ownerTextWithheld } from './incident-view.js';
 import { recordChange, silentFor } from './record.js';
 import type { EntrySpec } from './record.js';
 
@@ -102,7 +103,9 @@ export async function fireStep(
       incidentId: row.id,
       ownerId: row.owner_id,
       kind: row.kind,
-      message: row.message,
+      // Emergency contacts are alerted as responders are: without the owner's text while
+      // moderation withholds it.
+      message: ownerTextWithheld(row, 'responder') ? '' : row.message,
       emergencyKind: row.emergency_kind,
       duress: row.duress_cancelled_at !== null,
     });

@@ -29,6 +29,22 @@ export const EMBEDDED_RESPONDERS = 20;
 
 const ts = (d: Date | null | undefined) => (d ? timestampFromDate(d) : undefined);
 
+/** What decides whether moderation withholds the owner's text from a viewer. */
+export type ModerationFacts = Pick<
+  IncidentRow,
+  'owner_id' | 'moderation_hidden' | 'moderation_removed'
+>;
+
+/**
+ * Whether the owner's text (the message, and the text and media of their notes) is withheld
+ * from `viewer`: from the responders while a moderator hides or removes the incident
+ * (moderation_events.proto), never from the owner, who always reads their own. Nothing else is:
+ * the incident, its alerts, ladder, acknowledgements and location sharing go on as before.
+ */
+export function ownerTextWithheld(row: ModerationFacts, viewer: Viewer): boolean {
+  return viewer === 'responder' && (row.moderation_hidden || row.moderation_removed);
+}
+
 /** Whether the incident runs a ladder (SOS, missed check-in). */
 export function hasLadder(kind: number): boolean {
   return kind === IncidentKind.SOS || kind === IncidentKind.MISSED_CHECK_IN;
@@ -97,7 +113,7 @@ export async function incidentView(
     owner: users.get(row.owner_id),
     helpType: row.help_type,
     severity: row.severity,
-    message: row.message,
+    message: ownerTextWithheld(row, viewer) ? '' : row.message,
     circleIds: row.circle_ids,
     status: viewer === 'owner' ? row.owner_status : row.status,
     locationShare: locationShare(row),
@@ -140,9 +156,26 @@ export function frozenResponders(row: IncidentRow): Responder[] | undefined {
   return fromBinary(ListRespondersResponseSchema, row.owner_responders).responders;
 }
 
-/** A stored timeline entry as `viewer` reads it: the owner never sees that a cancel was duress. */
-export function timelineEntryFor(bytes: Uint8Array, viewer: Viewer): TimelineEntry {
+/**
+ * A stored timeline entry of `row` as `viewer` reads it: the owner never sees that a cancel was
+ * duress; a responder gets the owner's notes without their text and media while moderation
+ * withholds them (the entry stays, so the timeline stays dense).
+ */
+export function timelineEntryFor(
+  bytes: Uint8Array,
+  viewer: Viewer,
+  row: ModerationFacts,
+): TimelineEntry {
   const entry = fromBinary(TimelineEntrySchema, bytes);
-  if (viewer === 'owner' && entry.event.case === 'cancelled') entry.event.value.duress = false;
+  const event = entry.event;
+  if (viewer === 'owner' && event.case === 'cancelled') event.value.duress = false;
+  if (
+    event.case === 'note' &&
+    entry.actorUserId === row.owner_id &&
+    ownerTextWithheld(row, viewer)
+  ) {
+    event.value.text = '';
+    event.value.mediaIds = [];
+  }
   return entry;
 }

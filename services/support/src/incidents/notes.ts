@@ -6,7 +6,7 @@ import type { SignedInCaller } from '@kith/runtime';
 import type { SupportApp } from '../app.js';
 import { accessIncident, closed } from './access.js';
 import { responderIds, timelineEntries } from './incident-store.js';
-import { openFor, timelineEntryFor } from './incident-view.js';
+import { openFor, ownerTextWithheld, timelineEntryFor } from './incident-view.js';
 import { recordChange, silentFor } from './record.js';
 
 /**
@@ -49,6 +49,9 @@ export async function addIncidentNote(
     const recipients = [row.owner_id, ...(await responderIds(trx, row.id))].filter(
       (id) => id !== userId && !(silent && id === row.owner_id),
     );
+    // The owner's note goes to the responders only: while moderation withholds the owner's
+    // text from them, the event (whose text is the notification preview) carries none.
+    const withheld = access.viewer === 'owner' && ownerTextWithheld(row, 'responder');
     await app.emit(trx, userId, {
       case: 'supportNoteAdded',
       value: {
@@ -56,8 +59,8 @@ export async function addIncidentNote(
         ownerId: row.owner_id,
         authorId: userId,
         sequence: BigInt(after.sequence),
-        text: req.text,
-        mediaIds: req.mediaIds,
+        text: withheld ? '' : req.text,
+        mediaIds: withheld ? [] : req.mediaIds,
         recipientUserIds: recipients,
         version: BigInt(after.version),
         silent,
@@ -68,6 +71,6 @@ export async function addIncidentNote(
       afterSequence: BigInt(after.sequence) - 1n,
       limit: 1,
     });
-    return timelineEntryFor(entry!.entry, access.viewer);
+    return timelineEntryFor(entry!.entry, access.viewer, row);
   });
 }

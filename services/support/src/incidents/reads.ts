@@ -125,7 +125,9 @@ export async function getIncidentTimeline(
     maxSequence: max,
     limit: size + 1,
   });
-  const entries = rows.slice(0, size).map((r) => timelineEntryFor(r.entry, access.viewer));
+  const entries = rows
+    .slice(0, size)
+    .map((r) => timelineEntryFor(r.entry, access.viewer, access.row));
   const last = entries[entries.length - 1];
   return {
     entries,

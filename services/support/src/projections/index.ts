@@ -9,6 +9,7 @@ import {
   NO_SAFETY,
   purgeCircle,
 } from './circle-store.js';
+import { incidentsFromModeration } from './moderation.js';
 
 /** The circle event types support does not project (settings, invites, requests, hides). */
 export const IGNORED_CIRCLE_EVENTS = [
@@ -21,13 +22,14 @@ export const IGNORED_CIRCLE_EVENTS = [
 ] as const;
 
 /**
- * The consumers that keep support's projections: profiles (UserSummary) and circles with their
- * memberships and safety roles, each applied by its aggregate's version, so a redelivered or
- * replayed old event never overwrites newer state.
+ * The consumers that keep support's projections: profiles (UserSummary), circles with their
+ * memberships and safety roles, and moderation's enforcement on incidents, each applied by its
+ * aggregate's version, so a redelivered or replayed old event never overwrites newer state.
  */
 export function supportProjections(): ConsumerSpec<SupportDatabase>[] {
   return [
     profilesFromUserEvents<SupportDatabase>(),
+    incidentsFromModeration(),
     {
       durable: 'circles-from-circle',
       subjects: 'kith.events.circle.>',
