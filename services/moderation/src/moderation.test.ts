@@ -29,6 +29,8 @@ import type { AuthHarness } from '../../auth/src/testing/index.js';
 import { startPostHarness } from '@kith/post-service/testing';
 import { userModule } from '@kith/user-service';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
+import { NotificationService, NotificationType } from '@kith/gen/kith/user/v1/notification_pb.js';
+import { PostService } from '@kith/gen/kith/post/v1/post_pb.js';
 import type { PostHarness } from '@kith/post-service/testing';
 import { expireActions } from './actions/take-action.js';
 import type { ModerationApp } from './app.js';
@@ -578,4 +580,68 @@ test('reporting an account keeps its profile as the reporter saw it; a suspensio
     Code.InvalidArgument,
     'content actions need content',
   );
+});
+
+test('the reporter hears the outcome, the actioned user the statement of reasons and the appeal decision, and nobody learns who decided', async () => {
+  // Both signed up the whole way, so the user service delivers to them.
+  const author = await c.h.signUp();
+  const reporter = await c.h.signUp();
+  const moderator = await staff('moderator');
+  const other = await staff('moderator');
+  const posts = createClient(PostService, c.h.as(author.accessToken).transport);
+  let postId = '';
+  await waitFor(
+    async () => {
+      postId =
+        (await posts.createPost({ text: 'a nasty one', audience: pub }).catch(() => undefined))
+          ?.post?.postId ?? '';
+      return postId !== '';
+    },
+    { what: 'post to know the author' },
+  );
+  const reporting = createClient(ModerationService, c.h.as(reporter.accessToken).transport);
+  await reporting.report({ subject: postSubject(postId), category: ReportCategory.HATE });
+  const { action } = await moderator.console.takeAction({
+    ...takeHide,
+    subject: postSubject(postId),
+    policy: 'hate',
+    statementOfReasons: 'Slurs against a group.',
+  });
+  const authorModeration = createClient(ModerationService, c.h.as(author.accessToken).transport);
+  const { appeal } = await authorModeration.appeal({ actionId: action!.actionId, text: 'No.' });
+  await other.console.resolveAppeal({
+    appealId: appeal!.appealId,
+    decision: AppealStatus.UPHELD,
+    reason: 'The decision stands.',
+  });
+
+  const inbox = async (token: string) =>
+    (await createClient(NotificationService, c.h.as(token).transport).listNotifications({})).groups;
+  await waitFor(async () => (await inbox(author.accessToken)).length >= 2, {
+    what: 'the author to be told',
+  });
+  await waitFor(async () => (await inbox(reporter.accessToken)).length >= 1, {
+    what: 'the reporter to be told',
+  });
+  const authorGroups = await inbox(author.accessToken);
+  assert.deepEqual(
+    authorGroups.map((g) => [g.type, g.preview]).sort(),
+    [
+      [NotificationType.APPEAL_DECIDED, 'The decision stands.'],
+      [NotificationType.MODERATION_ACTION, 'Slurs against a group.'],
+    ].sort(),
+  );
+  const reporterGroups = await inbox(reporter.accessToken);
+  assert.deepEqual(
+    reporterGroups.map((g) => g.type),
+    [NotificationType.REPORT_OUTCOME],
+  );
+  const staffIds = [moderator.userId, other.userId];
+  for (const g of [...authorGroups, ...reporterGroups]) {
+    assert.equal(
+      g.sampleActors.some((a) => staffIds.includes(a.userId)),
+      false,
+      'no moderator named',
+    );
+  }
 });
