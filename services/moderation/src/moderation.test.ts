@@ -21,7 +21,10 @@ import {
 } from '@kith/gen/kith/moderation/v1/types_pb.js';
 import type { OutboxTables } from '@kith/bus';
 import { withTables } from '@kith/db';
-import { decodeEvent, defineService } from '@kith/runtime';
+import { decodeEvent, defineService, recordEvent } from '@kith/runtime';
+import type { EventPayload } from '@kith/runtime';
+import { IncidentKind } from '@kith/gen/kith/support/v1/types_pb.js';
+import { uuidv7 } from 'uuidv7';
 import { waitFor } from '@kith/testkit';
 import { sql } from 'kysely';
 import { codeOf, seedUser, startAuthHarness, startSession } from '../../auth/src/testing/index.js';
@@ -60,6 +63,13 @@ beforeAll(async () => {
   });
 });
 afterAll(() => c?.stop());
+
+/** Publishes an event as another service would, through moderation's own outbox. */
+async function publishAs(source: string, payload: EventPayload) {
+  await app.database.transaction(async (trx) => {
+    await recordEvent(trx, { source, actor: { service: source }, payload });
+  });
+}
 
 /** Every event moderation published (its outbox), oldest first. */
 async function moderationEvents() {
@@ -644,4 +654,41 @@ test('the reporter hears the outcome, the actioned user the statement of reasons
       'no moderator named',
     );
   }
+});
+
+test('reports of someone with an open SOS go first while it is open, and only a moderator dismisses them', async () => {
+  const owner = await c.h.signUp();
+  const reporter = await person();
+  const triage = await staff('triage');
+  const subject = { kind: { case: 'userId' as const, value: owner.userId } };
+  await waitFor(
+    async () =>
+      await reporter.moderation
+        .report({ subject, category: ReportCategory.SPAM })
+        .then(() => true)
+        .catch(() => false),
+    { what: 'the user service to know the profile' },
+  );
+  const itemOf = async () => (await triage.console.getSubject({ subject })).summary!;
+  assert.equal((await itemOf()).sosRelated, false);
+  const incidentId = uuidv7();
+  await publishAs('support', {
+    case: 'supportAlertRaised',
+    value: { incidentId, ownerId: owner.userId, kind: IncidentKind.SOS, version: 1n },
+  });
+  await waitFor(async () => (await itemOf()).sosRelated, { what: 'the SOS to be known' });
+  assert.ok((await itemOf()).priority >= 90);
+  const sosOnly = await triage.console.listQueue({ sosRelatedOnly: true, pageSize: 100 });
+  assert.ok(sosOnly.items.some((i) => i.subject?.kind.value === owner.userId));
+  assert.equal(
+    await codeOf(triage.console.dismiss({ subject, reason: 'spam?' })),
+    Code.PermissionDenied,
+  );
+  await publishAs('support', {
+    case: 'supportResolved',
+    value: { incidentId, ownerId: owner.userId, version: 2n },
+  });
+  await waitFor(async () => !(await itemOf()).sosRelated, { what: 'the SOS to end' });
+  assert.ok((await itemOf()).priority < 70);
+  await triage.console.dismiss({ subject, reason: 'not spam' });
 });

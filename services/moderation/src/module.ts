@@ -10,6 +10,7 @@ import type { ModerationDatabase } from './db/schema.js';
 import { moderationAdminHandlers, moderationHandlers } from './handlers.js';
 import { moderationMigrations } from './migrations/index.js';
 import { endExpiredSubjectMutes } from './queue/mutes.js';
+import { incidentsFromSupport } from './sos/sos.js';
 import { staffFromAuthEvents } from './staff/staff.js';
 
 const staff = (method: keyof typeof ModerationAdminService.method) =>
@@ -56,7 +57,7 @@ export function createModerationParts(
       implement(ModerationService, moderationHandlers(app)),
       implement(ModerationAdminService, moderationAdminHandlers(app)),
     ],
-    consumers: [staffFromAuthEvents()],
+    consumers: [staffFromAuthEvents(), incidentsFromSupport(ctx.clock)],
     daemons: [
       periodicDaemon({
         name: 'moderation-expiry',

@@ -179,7 +179,14 @@ export interface RateCountsTable {
   ref: string;
 }
 
+/** Support's open incidents, from its events: what makes a subject SOS-related. */
+export interface OpenIncidentsTable {
+  incident_id: string;
+  owner_id: string;
+}
+
 export interface ModerationDatabase {
+  open_incidents: OpenIncidentsTable;
   rules: RulesTable;
   rate_counts: RateCountsTable;
   events: EventsTable;

@@ -1,9 +1,11 @@
 import type { MigrationSet } from '@kith/db';
 import { createModeration } from './20261208T1000_moderation.js';
 import { createRules } from './20261208T1100_rules.js';
+import { createOpenIncidents } from './20261208T1200_open_incidents.js';
 
 /** The moderation service's own migrations, in order (platform tables come first). */
 export const moderationMigrations: MigrationSet = {
   '20261208T1000_moderation': createModeration,
   '20261208T1100_rules': createRules,
+  '20261208T1200_open_incidents': createOpenIncidents,
 };

@@ -11,6 +11,7 @@ import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { ModerationApp } from '../app.js';
 import type { ModerationDatabase } from '../db/schema.js';
+import { isSosRelated } from '../sos/sos-store.js';
 import { recordEvents } from '../subjects/record.js';
 import { refOf, subjectOf } from '../subjects/subject-ref.js';
 import type { SubjectRef } from '../subjects/subject-ref.js';
@@ -131,6 +132,8 @@ export async function fileReport(
     await keep(trx, ref, captured, report.id, now);
     for (const e of evidence) await keep(trx, e.ref, e.captured, report.id, now);
     const view = reportOf(report);
+    // An open help request or SOS, or the account of someone with one open, goes first.
+    const sosRelated = await isSosRelated(trx, ref);
     await recordEvents(
       trx,
       ref,
@@ -143,11 +146,7 @@ export async function fileReport(
         },
       ],
       now,
-      {
-        author_id: captured.authorId,
-        // Incidents are help requests, SOS alerts and missed check-ins: their reports go first.
-        sos_related: subject.sos_related || ref.kind === SubjectKind.INCIDENT,
-      },
+      { author_id: captured.authorId, sos_related: sosRelated },
     );
     if (!pending) {
       await app.emit(trx, reporterId, {
@@ -157,7 +156,7 @@ export async function fileReport(
           reporterId,
           subject: req.subject,
           category: req.category,
-          sosRelated: ref.kind === SubjectKind.INCIDENT,
+          sosRelated,
         },
       });
     }
