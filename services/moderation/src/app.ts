@@ -9,6 +9,8 @@ import { internalClient, recordEvent } from '@kith/runtime';
 import type { EventPayload, InternalClient, ServiceContext } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { ModerationDatabase } from './db/schema.js';
+import type { Classifier } from './rules/classifier.js';
+import { classifierFromEnv } from './rules/engine.js';
 import { enabledRules } from './rules/rule-store.js';
 import type { RuleRow } from './rules/rule-store.js';
 
@@ -34,6 +36,8 @@ export interface ModerationApp {
   logger: Logger;
   pageTokens: PageTokenCodec;
   clients: ModerationClients;
+  /** The external classifier (MODERATION_CLASSIFIER_URL); null when none is configured. */
+  classifier: Classifier | null;
   /** Reports per reporter and hour. */
   reportLimiter: RateLimiter;
   /**
@@ -52,7 +56,7 @@ export interface ModerationApp {
 
 export function createModerationApp(
   ctx: ServiceContext<ModerationDatabase>,
-  overrides: { clients?: Partial<ModerationClients> } = {},
+  overrides: { clients?: Partial<ModerationClients>; classifier?: Classifier | null } = {},
 ): ModerationApp {
   if (!ctx.database) throw new Error('moderation needs its database');
   const options = { timeoutMs: 2000 };
@@ -71,6 +75,10 @@ export function createModerationApp(
       support: internalClient(ctx.bus, SupportInternalService, options),
       ...overrides.clients,
     },
+    classifier:
+      overrides.classifier !== undefined
+        ? overrides.classifier
+        : classifierFromEnv(ctx.env, ctx.metrics),
     reportLimiter: ctx.rateLimiter({
       keyPrefix: 'moderation:reports',
       points: REPORTS_PER_HOUR,

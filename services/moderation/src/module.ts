@@ -12,6 +12,10 @@ import { moderationMigrations } from './migrations/index.js';
 import { endExpiredSubjectMutes } from './queue/mutes.js';
 import { incidentsFromSupport } from './sos/sos.js';
 import { staffFromAuthEvents } from './staff/staff.js';
+import { checkContentDaemon } from './rules/check-content.js';
+import type { Classifier } from './rules/classifier.js';
+import { contentEventConsumers } from './rules/content-events.js';
+import { ruleRunnerDaemon } from './rules/rule-runner.js';
 
 const staff = (method: keyof typeof ModerationAdminService.method) =>
   rpc(ModerationAdminService, method);
@@ -48,7 +52,7 @@ export type ModerationParts = ServiceParts<ModerationDatabase> & { app: Moderati
 /** Builds the moderation service; tests may stand in for the services it reads content from. */
 export function createModerationParts(
   ctx: ServiceContext<ModerationDatabase>,
-  overrides: { clients?: Partial<ModerationClients> } = {},
+  overrides: { clients?: Partial<ModerationClients>; classifier?: Classifier | null } = {},
 ): ModerationParts {
   const app = createModerationApp(ctx, overrides);
   return {
@@ -57,8 +61,14 @@ export function createModerationParts(
       implement(ModerationService, moderationHandlers(app)),
       implement(ModerationAdminService, moderationAdminHandlers(app)),
     ],
-    consumers: [staffFromAuthEvents(), incidentsFromSupport(ctx.clock)],
+    consumers: [
+      staffFromAuthEvents(),
+      incidentsFromSupport(ctx.clock),
+      ...contentEventConsumers(ctx.clock),
+    ],
     daemons: [
+      checkContentDaemon(app),
+      ruleRunnerDaemon(app),
       periodicDaemon({
         name: 'moderation-expiry',
         everyMs: EXPIRY_EVERY_MS,

@@ -158,3 +158,15 @@ export async function appealsPage(db: Db, statuses: readonly number[], page: Pag
     idOf: (row) => row.id,
   });
 }
+
+/** Whether staff or an appeal reversed an action on the subject (a human decided it). */
+export async function humanReversalOn(db: Db, ref: SubjectRef): Promise<boolean> {
+  const row = await db
+    .selectFrom('actions')
+    .select('id')
+    .where('subject_kind', '=', ref.kind)
+    .where('subject_id', '=', ref.id)
+    .where('reversal_cause', 'in', [1, 2])
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -64,6 +64,11 @@ export interface NewAction {
   actor: ActorRef;
   automatedDetection: boolean;
   reporterMessage: string;
+  /**
+   * Whether the action decides the subject's pending reports (staff's do; a rule's hide awaits a
+   * moderator, who decides them).
+   */
+  decidesReports?: boolean;
 }
 
 /** Publishes the subject's enforcement after a change, with its next version. */
@@ -134,14 +139,16 @@ export async function applyAction(
   );
   const actorId = 'userId' in a.actor ? a.actor.userId : null;
   const subject = subjectOf(a.ref);
-  await decideReports(app, trx, a.ref, subject, {
-    outcome: ReportOutcome.ACTION_TAKEN,
-    message: a.reporterMessage,
-    actionId,
-    seq: recorded.seqs[0]!,
-    now,
-    actorId,
-  });
+  if (a.decidesReports !== false) {
+    await decideReports(app, trx, a.ref, subject, {
+      outcome: ReportOutcome.ACTION_TAKEN,
+      message: a.reporterMessage,
+      actionId,
+      seq: recorded.seqs[0]!,
+      now,
+      actorId,
+    });
+  }
   const common = {
     actionId,
     actionType: a.type,

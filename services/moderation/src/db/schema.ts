@@ -185,7 +185,25 @@ export interface OpenIncidentsTable {
   owner_id: string;
 }
 
+/** Content waiting for the rules (rules/rule-runner.ts). */
+export interface RuleJobsTable {
+  id: string;
+  subject_kind: number;
+  subject_id: string;
+  author_id: string;
+  /** RuleScope. */
+  scope: number;
+  fields: ColumnType<{ field: string; text: string }[], string, string>;
+  /** A rate rule's hide of one counted post: that rule matches, no evaluation. */
+  forced_rule_id: string | null;
+  forced_detail: Generated<string>;
+  attempts: Generated<number>;
+  not_before: Date;
+  created_at: Date;
+}
+
 export interface ModerationDatabase {
+  rule_jobs: RuleJobsTable;
   open_incidents: OpenIncidentsTable;
   rules: RulesTable;
   rate_counts: RateCountsTable;

@@ -233,6 +233,12 @@ export const REASONS: readonly Reason[] = [
   },
 ];
 
+/** The policy code and English label of a category (a rule's automated action cites them). */
+export function categoryPolicy(category: ReportCategory): { code: string; label: string } {
+  const reason = REASONS.find((r) => r.category === category) ?? REASONS[REASONS.length - 1]!;
+  return { code: reason.code, label: reason.label.en };
+}
+
 /** Whether `subcategory` ('' = general) may go with `category`. */
 export function subcategoryFits(category: ReportCategory, subcategory: string): boolean {
   if (subcategory === '') return true;

@@ -1,7 +1,7 @@
 import { fetchPage, NEWEST_FIRST } from '@kith/db';
 import type { PageTokenCodec } from '@kith/db';
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
-import type { ModerationDatabase, RulesTable } from '../db/schema.js';
+import type { ModerationDatabase, RuleJobsTable, RulesTable } from '../db/schema.js';
 
 type Db = Kysely<ModerationDatabase>;
 export type RuleRow = Selectable<RulesTable>;
@@ -82,4 +82,40 @@ export async function countRateEvent(
     .where('at', '>', q.since)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+export async function enqueueRuleJob(db: Db, row: Insertable<RuleJobsTable>): Promise<void> {
+  await db.insertInto('rule_jobs').values(row).execute();
+}
+
+/**
+ * Claims up to `limit` due jobs for `leaseMs` (another runner skips them meanwhile; a runner
+ * that dies leaves them due again when the lease ends).
+ */
+export async function claimRuleJobs(db: Db, now: Date, leaseMs: number, limit: number) {
+  return db
+    .updateTable('rule_jobs')
+    .set((eb) => ({
+      not_before: new Date(now.getTime() + leaseMs),
+      attempts: eb('attempts', '+', 1),
+    }))
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('rule_jobs')
+        .select('id')
+        .where('not_before', '<=', now)
+        .orderBy('not_before')
+        .orderBy('id')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returningAll()
+    .execute();
+}
+
+/** Removes a job once done; false when another runner already finished it. */
+export async function finishRuleJob(db: Db, id: string): Promise<boolean> {
+  const rows = await db.deleteFrom('rule_jobs').where('id', '=', id).returning('id').execute();
+  return rows.length > 0;
 }

@@ -60,8 +60,12 @@ export async function startPostHarness<H extends AuthHost>(
     /** A transport without credentials. */
     anonymous(h: H): Transport;
   },
-  /** `env`: the process's settings beside the harness's own (e.g. S3 media storage). */
-  options: { env?: Record<string, string> } = {},
+  /**
+   * `env`: the process's settings beside the harness's own (e.g. S3 media storage).
+   * `realModeration`: the process runs the moderation service, whose CheckContent answers
+   * instead of the harness's stand-in.
+   */
+  options: { env?: Record<string, string>; realModeration?: boolean } = {},
 ): Promise<PostHarness<H>> {
   let app: PostApp | undefined;
   const module = defineService<PostDatabase>({
@@ -79,22 +83,24 @@ export async function startPostHarness<H extends AuthHost>(
   const anonymous = createClient(PostService, auth.anonymous(h));
 
   const checks: CheckContentRequest[] = [];
-  const standIns: Subscription[] = await serveInternal(
-    built.ctx.bus,
-    ModerationInternalService,
-    {
-      async checkContent(request) {
-        checks.push(request);
-        const rejected = request.fields.filter((f) => f.text.includes('forbidden'));
-        return {
-          rejected: rejected.length > 0,
-          rejectedFields: rejected.map((f) => f.field),
-          category: rejected.length > 0 ? ReportCategory.SPAM : ReportCategory.UNSPECIFIED,
-        };
-      },
-    },
-    built.logger,
-  );
+  const standIns: Subscription[] = options.realModeration
+    ? []
+    : await serveInternal(
+        built.ctx.bus,
+        ModerationInternalService,
+        {
+          async checkContent(request) {
+            checks.push(request);
+            const rejected = request.fields.filter((f) => f.text.includes('forbidden'));
+            return {
+              rejected: rejected.length > 0,
+              rejectedFields: rejected.map((f) => f.field),
+              category: rejected.length > 0 ? ReportCategory.SPAM : ReportCategory.UNSPECIFIED,
+            };
+          },
+        },
+        built.logger,
+      );
 
   const outboxRows = () =>
     withTables<OutboxTables>(db)
