@@ -11,7 +11,8 @@ import { allModules } from './modules.js';
 // user.export_requested (it writes a part) or user.erased (it acknowledges) must be on the list,
 // or its part and acknowledgement are ignored; one on the list that consumes neither makes every
 // export fail after 24 h and every erasure wait forever. This checks the list against what the
-// modules actually subscribe to when they run.
+// modules actually subscribe to when they run (a consumer that lists the event type among its
+// `ignores` acknowledges it unread, so it does not count).
 
 const EXPORT_REQUESTED = 'kith.events.user.export_requested';
 const ERASED = 'kith.events.user.erased';
@@ -27,7 +28,7 @@ function takes(filter: string, subject: string): boolean {
   return f.length === s.length;
 }
 
-const consumed = new Map<string, string[]>();
+const consumed = new Map<string, { subjects: string; ignores: readonly string[] }[]>();
 
 /** The module as the host runs it, recording the subjects of the consumers it builds. */
 function recording(module: ServiceModule): ServiceModule {
@@ -37,7 +38,7 @@ function recording(module: ServiceModule): ServiceModule {
       const parts = await module.create(ctx, overrides);
       consumed.set(
         module.name,
-        (parts.consumers ?? []).map((c) => c.subjects),
+        (parts.consumers ?? []).map((c) => ({ subjects: c.subjects, ignores: c.ignores ?? [] })),
       );
       return parts;
     },
@@ -59,7 +60,8 @@ afterAll(async () => {
 function consumersOf(subject: string): KithService[] {
   const services: KithService[] = [];
   for (const [name, subjects] of consumed) {
-    if (!subjects.some((filter) => takes(filter, subject))) continue;
+    const type = subject.replace(/^kith\.events\./, '');
+    if (!subjects.some((c) => takes(c.subjects, subject) && !c.ignores.includes(type))) continue;
     const service = KithService[name.toUpperCase() as keyof typeof KithService];
     assert.ok(service !== undefined, `${name} consumes ${subject} but is no KithService`);
     services.push(service);
