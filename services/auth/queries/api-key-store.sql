@@ -15,7 +15,7 @@ select "key_hash" from "auth"."api_keys" where "account_id" = $1 and "revoked_at
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = 2026-06-01T12:00:00.000Z
 
 -- findKeyByHash
-select "k"."id" as "id", "k"."account_id" as "accountId", "k"."scopes" as "scopes", "k"."expires_at" as "expiresAt", "k"."revoked_at" as "revokedAt", "k"."last_used_at" as "lastUsedAt", "a"."role" as "role", "a"."disabled_at" as "accountDisabledAt" from "auth"."api_keys" as "k" inner join "auth"."accounts" as "a" on "a"."id" = "k"."account_id" where "k"."key_hash" = $1;
+select "k"."id" as "id", "k"."account_id" as "accountId", "k"."scopes" as "scopes", "k"."expires_at" as "expiresAt", "k"."revoked_at" as "revokedAt", "k"."last_used_at" as "lastUsedAt", "a"."role" as "role", "a"."disabled_at" as "accountDisabledAt", "a"."moderation_banned" as "accountBanned", "a"."moderation_suspended" as "accountSuspended", "a"."moderation_suspended_until" as "accountSuspendedUntil" from "auth"."api_keys" as "k" inner join "auth"."accounts" as "a" on "a"."id" = "k"."account_id" where "k"."key_hash" = $1;
 -- $1 = "abababababababababababababababababababababababababababababababab"
 
 -- touchLastUsed

@@ -23,6 +23,7 @@ import { onExportRequested } from './export/on-export-requested.js';
 import { loginHandlers } from './login/handlers.js';
 import { authMigrations } from './migrations/index.js';
 import { mfaHandlers } from './mfa/handlers.js';
+import { onModerationEvents } from './moderation/on-moderation-events.js';
 import { oidcHandlers } from './oidc/handlers.js';
 import { registrationExpiryDaemon } from './registrations/expiry-daemon.js';
 import { revocationBackstop } from './sessions/revocation-backstop.js';
@@ -77,6 +78,8 @@ export async function createAuthParts(
     consumers: [
       revocationBackstop(app),
       onUserErased(app),
+      // Suspended and banned accounts lose every session and credential while it lasts.
+      onModerationEvents(app),
       // Auth takes part in the data export: its part goes where the user service assembles.
       onExportRequested(app, filesystemBlobStorage(exportBucketDir(ctx))),
     ],

@@ -11,6 +11,7 @@ import * as devices from './devices/device-store.js';
 import * as erasure from './erasure/erasure-store.js';
 import * as dataExport from './export/export-store.js';
 import * as mfa from './mfa/mfa-store.js';
+import * as moderation from './moderation/enforcement-store.js';
 import * as registrations from './registrations/registration-store.js';
 import type { AuthDatabase } from './db/schema.js';
 import * as oidcStates from './oidc/oidc-store.js';
@@ -315,6 +316,15 @@ stores['signing-key-store'] = {
   activateSigningKey: (db) => signingKeys.activateSigningKey(db, 'k2', NOW),
   deleteRetiredSigningKeys: (db) => signingKeys.deleteRetiredSigningKeys(db, NOW),
 };
+stores['enforcement-store'] = {
+  applyAccountEnforcement: (db) =>
+    moderation.applyAccountEnforcement(db, ACCOUNT, 3n, {
+      limited: false,
+      suspended: true,
+      suspendedUntil: NOW,
+      banned: false,
+    }),
+};
 stores['registration-store'] = {
   claimExpiredRegistrations: (db) => registrations.claimExpiredRegistrations(db, NOW, 50),
   deleteAccounts: (db) => registrations.deleteAccounts(db, [ACCOUNT, OTHER]),
@@ -371,6 +381,7 @@ const modules: Record<string, object> = {
   'api-key-store': apiKeys,
   'audit-store': auditStore,
   'device-store': devices,
+  'enforcement-store': moderation,
   'erasure-store': erasure,
   'export-store': dataExport,
   'mfa-store': mfa,

@@ -40,6 +40,11 @@ export function revocationReason(
       return AuthRevocationReason.EMAIL_CHANGED;
     case 'account_disabled':
       return AuthRevocationReason.ACCOUNT_DISABLED;
+    // The bus has no reason of its own for moderation's lockouts yet; what every consumer does
+    // with them (close sockets, drop principals and push devices) is what a disabling needs.
+    case 'account_suspended':
+    case 'account_banned':
+      return AuthRevocationReason.ACCOUNT_DISABLED;
     case 'mfa_reset':
       return AuthRevocationReason.MFA_RESET;
     case 'role_changed':

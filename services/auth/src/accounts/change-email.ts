@@ -28,7 +28,7 @@ export async function changeEmail(
   input: { currentPassword: string; newEmail: string },
 ): Promise<{ pendingEmail: string }> {
   const { principal, meta, now } = caller;
-  const account = await loadCallerAccount(app.database.db, principal.userId);
+  const account = await loadCallerAccount(app.database.db, principal.userId, now);
   const sessionId = principal.sessionId ?? null;
   const { needsRehash } = await confirmCurrentPassword(app, {
     account,

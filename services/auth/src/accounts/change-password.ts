@@ -29,7 +29,7 @@ export async function changePassword(
   const { principal, meta, now } = caller;
   const sessionId = principal.sessionId;
   if (!sessionId) throw new UnauthenticatedError();
-  const account = await loadCallerAccount(app.database.db, principal.userId);
+  const account = await loadCallerAccount(app.database.db, principal.userId, now);
   await confirmCurrentPassword(app, {
     account,
     password: input.currentPassword,

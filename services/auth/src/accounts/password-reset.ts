@@ -6,6 +6,7 @@ import { audit } from '../audit/audit-store.js';
 import type { RequestMeta } from '@kith/runtime';
 import { sendMail } from './account-mail.js';
 import { findAccountByCanonicalEmail, findAccountById, updateAccount } from './account-store.js';
+import { lockoutOf } from './lockout.js';
 import { cutAccess } from '../sessions/cut-access.js';
 import {
   emailLink,
@@ -44,7 +45,7 @@ async function mailResetLink(
 ): Promise<void> {
   await app.database.transaction(async (trx) => {
     const account = await findAccountByCanonicalEmail(trx, canonical);
-    if (!account || account.disabled_at !== null) return;
+    if (!account || lockoutOf(account, now) !== null) return;
     const ttlMs = app.config.passwordResetTtlMs;
     // Sent to the address on file, not to the spelling the caller typed.
     const token = await issueEmailToken(trx, {
@@ -77,7 +78,7 @@ export async function resetPassword(
   // Looked at first, without using it up: a refused password must leave the link working.
   const preview = await findLiveEmailToken(app.database.db, input.token, ['reset_password'], now);
   const holder = preview && (await findAccountById(app.database.db, preview.account_id));
-  if (!preview || !holder || holder.disabled_at !== null || preview.email !== holder.email) {
+  if (!preview || !holder || lockoutOf(holder, now) !== null || preview.email !== holder.email) {
     throw invalidLinkError();
   }
   requireAcceptablePassword(
@@ -91,7 +92,7 @@ export async function resetPassword(
     const token = await redeemEmailToken(trx, input.token, ['reset_password'], now);
     if (!token) throw invalidLinkError();
     const account = await findAccountById(trx, token.account_id, { forUpdate: true });
-    if (!account || account.disabled_at !== null || token.email !== account.email) {
+    if (!account || lockoutOf(account, now) !== null || token.email !== account.email) {
       throw invalidLinkError();
     }
     await updateAccount(trx, account.id, {

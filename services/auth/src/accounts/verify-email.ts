@@ -7,6 +7,7 @@ import { publishEmailChanged } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
 import { canonicalEmail, maskEmail } from '../credentials/index.js';
 import { loadCallerAccount } from './caller-account.js';
+import { lockoutOf } from './lockout.js';
 import type { Account, AuthDatabase, AuthTrx, EmailTokenPurpose } from '../db/schema.js';
 import type { RequestMeta } from '@kith/runtime';
 import { sendMail } from './account-mail.js';
@@ -50,7 +51,7 @@ export async function verifyEmail(
       const token = await redeemEmailToken(trx, input.token, ['verify_email', 'change_email'], now);
       if (!token) throw invalidLinkError();
       const account = await findAccountById(trx, token.account_id, { forUpdate: true });
-      if (!account || account.disabled_at !== null) throw invalidLinkError();
+      if (!account || lockoutOf(account, now) !== null) throw invalidLinkError();
       if (token.purpose === 'verify_email') {
         return confirmAddress(app, trx, account, token, meta, now);
       }
@@ -154,7 +155,7 @@ export async function resendVerification(
 ): Promise<void> {
   const { principal, meta, now } = caller;
   if (principal) {
-    const account = await loadCallerAccount(app.database.db, principal.userId);
+    const account = await loadCallerAccount(app.database.db, principal.userId, now);
     const target = verificationTarget(account);
     if (!target) return;
     await app.throttle.beforeMail(meta.ip, canonicalEmail(target.email));
@@ -170,7 +171,9 @@ export async function resendVerification(
   app.afterAnswer.run('verification mail', () =>
     app.database.transaction(async (trx) => {
       const account = await findAccountByCanonicalEmail(trx, canonical);
-      if (!account || account.disabled_at !== null || account.email_verified_at !== null) return;
+      if (!account || lockoutOf(account, now) !== null || account.email_verified_at !== null) {
+        return;
+      }
       await sendVerification(
         app,
         trx,

@@ -26,7 +26,7 @@ export async function requireStaffStepUp(
 ): Promise<void> {
   const { principal: actor, meta, now } = caller;
   await confirmOwnerPresent(app, {
-    account: await loadCallerAccount(app.database.db, actor.userId),
+    account: await loadCallerAccount(app.database.db, actor.userId, now),
     offer: { password: stepUp.currentPassword, totpCode: stepUp.totpCode },
     sessionId: actor.sessionId ?? null,
     meta,

@@ -81,7 +81,11 @@ export interface IntrospectedKey {
   revokedAt: Date | null;
   lastUsedAt: Date | null;
   role: Role;
+  /** The owning account's standing (see accounts/lockout.ts). */
   accountDisabledAt: Date | null;
+  accountBanned: boolean;
+  accountSuspended: boolean;
+  accountSuspendedUntil: Date | null;
 }
 
 export function findKeyByHash(
@@ -100,6 +104,9 @@ export function findKeyByHash(
       'k.last_used_at as lastUsedAt',
       'a.role as role',
       'a.disabled_at as accountDisabledAt',
+      'a.moderation_banned as accountBanned',
+      'a.moderation_suspended as accountSuspended',
+      'a.moderation_suspended_until as accountSuspendedUntil',
     ])
     .where('k.key_hash', '=', keyHash)
     .executeTakeFirst();

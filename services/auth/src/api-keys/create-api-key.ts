@@ -41,7 +41,7 @@ export async function createApiKey(
   // And the owner's factor in the request, not only a recent login: a key outlives every
   // sign-out, and a fresh login is what a stolen token already has.
   await confirmOwnerPresent(app, {
-    account: await loadCallerAccount(app.database.db, principal.userId),
+    account: await loadCallerAccount(app.database.db, principal.userId, now),
     offer: input.proof,
     sessionId: principal.sessionId ?? null,
     meta,
@@ -50,7 +50,7 @@ export async function createApiKey(
   });
   const key = await app.database.transaction(async (trx) => {
     // The account row lock serialises concurrent creations, so the cap holds under races.
-    const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
+    const account = await loadCallerAccount(trx, principal.userId, now, { forUpdate: true });
     if ((await countActiveKeys(trx, principal.userId, now)) >= MAX_ACTIVE_API_KEYS) {
       throw new FailedPreconditionError(
         `at most ${MAX_ACTIVE_API_KEYS} active API keys: revoke one first`,

@@ -1,6 +1,7 @@
 import { API_KEY_INTROSPECT_SUBJECT, INTROSPECT_NONCE_HEADER, signGrant } from '@kith/authn';
 import type { ApiKeyGrant } from '@kith/authn';
 import type { Subscription } from '@kith/bus';
+import { lockoutOf } from '../accounts/lockout.js';
 import type { AuthApp } from '../app.js';
 import { LAST_USED_GRANULARITY_MS, findKeyByHash, touchLastUsed } from './api-key-store.js';
 
@@ -8,7 +9,8 @@ const KEY_HASH = /^[0-9a-f]{64}$/;
 
 /**
  * What the auth service says about a key hash: a grant while the key is live (not revoked, not
- * expired, its account not disabled), null otherwise. The role is the account's current one.
+ * expired, its account not disabled, banned or suspended), null otherwise. The role is the
+ * account's current one.
  */
 export async function introspectApiKey(app: AuthApp, keyHash: string): Promise<ApiKeyGrant | null> {
   if (!KEY_HASH.test(keyHash)) return null;
@@ -18,7 +20,15 @@ export async function introspectApiKey(app: AuthApp, keyHash: string): Promise<A
     !key ||
     key.revokedAt !== null ||
     (key.expiresAt !== null && key.expiresAt <= now) ||
-    key.accountDisabledAt !== null
+    lockoutOf(
+      {
+        disabled_at: key.accountDisabledAt,
+        moderation_banned: key.accountBanned,
+        moderation_suspended: key.accountSuspended,
+        moderation_suspended_until: key.accountSuspendedUntil,
+      },
+      now,
+    ) !== null
   ) {
     return null;
   }

@@ -30,6 +30,17 @@ export interface AccountTable {
   last_login_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /**
+   * Moderation's enforcement of the account (moderation.account_actioned and action_reversed):
+   * the enforcement version last applied (a bigint, as a string; 0 = never actioned) and what
+   * was in force after it. See accounts/lockout.ts for what it refuses.
+   */
+  moderation_version: Generated<string>;
+  moderation_limited: Generated<boolean>;
+  moderation_suspended: Generated<boolean>;
+  /** While suspended: when the suspension ends by itself; null = until lifted. */
+  moderation_suspended_until: Generated<Date | null>;
+  moderation_banned: Generated<boolean>;
 }
 
 export interface SessionTable {

@@ -15,6 +15,8 @@ import { completePrimaryAuth } from './complete-login.js';
 import type { MfaChallengeInit } from '../mfa/challenges.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { parseLoginIdentifier } from './identifier.js';
+import { lockoutOf, moderationLockoutError } from '../accounts/lockout.js';
+import type { Lockout } from '../accounts/lockout.js';
 import type { LoginIdentifier } from './identifier.js';
 import { ipBlocked } from '../admin/admin-store.js';
 import { deviceOrigin, keepDevice, recognizeDeviceFor } from '../devices/known-devices.js';
@@ -27,11 +29,31 @@ export type LoginResult =
 /**
  * The one answer for every way a password login can fail: unknown identifier, wrong password,
  * disabled account, account without a password. Same code, message and details, so a guesser
- * learns nothing about which it was (the reason is in the audit log only).
+ * learns nothing about which it was (the reason is in the audit log only). A suspended or banned
+ * account gets the same code with its own message, and only once the password is proven.
  */
 export const invalidCredentials = () => new UnauthenticatedError('invalid credentials');
 
-type FailureReason = 'unknown_identifier' | 'bad_password' | 'no_password' | 'account_disabled';
+type FailureReason =
+  | 'unknown_identifier'
+  | 'bad_password'
+  | 'no_password'
+  | 'account_disabled'
+  | 'account_banned'
+  | 'account_suspended';
+
+const LOCKOUT_REASONS: Record<Lockout, FailureReason> = {
+  disabled: 'account_disabled',
+  banned: 'account_banned',
+  suspended: 'account_suspended',
+};
+
+/** The answer to a failed login: moderation's lockouts say so (to the password's holder). */
+function loginRefusal(reason: FailureReason): UnauthenticatedError {
+  if (reason === 'account_banned') return moderationLockoutError('banned');
+  if (reason === 'account_suspended') return moderationLockoutError('suspended');
+  return invalidCredentials();
+}
 
 type PasswordCheck =
   | { ok: true; account: Account; needsRehash: boolean }
@@ -45,11 +67,15 @@ export async function findAccountByIdentifier(
   return findAccountByLoginName(db, column, identifier.canonical);
 }
 
-/** Always spends one argon2 verification, whether or not there is a hash to check against. */
+/**
+ * Always spends one argon2 verification, whether or not there is a hash to check against; the
+ * account's lockout is looked at only after the password matched.
+ */
 async function checkPassword(
   hasher: PasswordHasher,
   account: Account | undefined,
   password: string,
+  now: Date,
 ): Promise<PasswordCheck> {
   if (!account || account.password_hash === null) {
     await hasher.verifyDummy(password);
@@ -57,7 +83,8 @@ async function checkPassword(
   }
   const result = await hasher.verify(account.password_hash, password);
   if (!result.ok) return { ok: false, account, reason: 'bad_password' };
-  if (account.disabled_at !== null) return { ok: false, account, reason: 'account_disabled' };
+  const lockout = lockoutOf(account, now);
+  if (lockout !== null) return { ok: false, account, reason: LOCKOUT_REASONS[lockout] };
   return { ok: true, account, needsRehash: result.needsRehash };
 }
 
@@ -90,7 +117,7 @@ export async function passwordLogin(
   }
 
   const account = await findAccountByIdentifier(app.database.db, identifier);
-  const check = await checkPassword(app.hasher, account, input.password);
+  const check = await checkPassword(app.hasher, account, input.password, now);
   if (!check.ok) {
     await app.throttle.recordFailure(attempt);
     await app.database.transaction((trx) =>
@@ -99,7 +126,7 @@ export async function passwordLogin(
         identifier_kind: identifier.kind,
       }),
     );
-    throw invalidCredentials();
+    throw loginRefusal(check.reason);
   }
   if (check.account.email_verified_at === null) {
     // Only after the password is proven: to a guesser this answer never appears.
@@ -118,8 +145,10 @@ export async function passwordLogin(
 
   return app.database.transaction(async (trx) => {
     const current = await findAccountById(trx, check.account.id, { forUpdate: true });
-    // Disabled or erased between the check and now.
-    if (!current || current.disabled_at !== null) throw invalidCredentials();
+    // Erased, disabled, banned or suspended between the check and now.
+    if (!current) throw invalidCredentials();
+    const lockout = lockoutOf(current, now);
+    if (lockout !== null) throw loginRefusal(LOCKOUT_REASONS[lockout]);
     if (rehashed !== null) {
       await updateAccount(trx, current.id, { password_hash: rehashed, updated_at: now });
     }

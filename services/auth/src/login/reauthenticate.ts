@@ -38,7 +38,7 @@ export async function reauthenticate(
   // Shared with the other current-password checks (ChangePassword, ChangeEmail) of this session.
   const attempt = signedInAttempt(meta, `uid:${principal.userId}`, principal);
   await app.throttle.beforePasswordCheck(attempt);
-  const account = await loadCallerAccount(app.database.db, principal.userId);
+  const account = await loadCallerAccount(app.database.db, principal.userId, now);
   const field = FIELD[factor.case];
   if (factor.case === 'totpCode') {
     if (account.password_hash !== null) {
@@ -61,7 +61,7 @@ export async function reauthenticate(
         : await useTotpCode(
             trx,
             app.box,
-            await loadCallerAccount(trx, account.id, { forUpdate: true }),
+            await loadCallerAccount(trx, account.id, now, { forUpdate: true }),
             factor.value,
             now,
           );

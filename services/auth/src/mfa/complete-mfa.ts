@@ -1,6 +1,7 @@
 import { InvalidArgumentError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
 import { findAccountById } from '../accounts/account-store.js';
+import { lockoutOf } from '../accounts/lockout.js';
 import type { Caller } from '@kith/runtime';
 import { findChallengeAccount } from './mfa-store.js';
 import type { AuthApp } from '../app.js';
@@ -73,7 +74,8 @@ export async function completeMfa(
   const { method, field } = FACTOR[input.factor.case];
   const outcome = await app.database.transaction(async (trx): Promise<Outcome> => {
     const account = await findAccountById(trx, challenge.account_id, { forUpdate: true });
-    if (!account || account.disabled_at !== null) return { kind: 'gone' };
+    // Disabled, banned or suspended since the challenge was issued: as if it had expired.
+    if (!account || lockoutOf(account, now) !== null) return { kind: 'gone' };
     const offered = challenge.methods.includes(method);
     if (!offered || !(await answerFactor(app, trx, account, challenge, input.factor, now))) {
       await audit(trx, { accountId: account.id, meta, now }, 'mfa_failed', {

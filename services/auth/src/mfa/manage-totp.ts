@@ -40,7 +40,7 @@ export async function enrollTotp(
   const { principal, meta, now } = caller;
   const password = input.currentPassword;
   await requireRecentAuth(app.database.db, principal, now, app.config.reauthWindowMs);
-  const account = await loadCallerAccount(app.database.db, principal.userId);
+  const account = await loadCallerAccount(app.database.db, principal.userId, now);
   if (account.totp_enabled_at !== null)
     throw new FailedPreconditionError('TOTP is already enabled');
   await confirmOwnerPresent(app, {
@@ -52,7 +52,7 @@ export async function enrollTotp(
     during: 'enroll_totp',
   });
   return app.database.transaction(async (trx) => {
-    const locked = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
+    const locked = await loadCallerAccount(trx, principal.userId, now, { forUpdate: true });
     return startTotpEnrolment(trx, app.box, locked, now);
   });
 }
@@ -70,7 +70,7 @@ export async function confirmTotp(
   const { principal, meta, now } = caller;
   const code = input.totpCode;
   const codes = await app.database.transaction(async (trx) => {
-    const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
+    const account = await loadCallerAccount(trx, principal.userId, now, { forUpdate: true });
     const recoveryCodes = await confirmTotpEnrolment(trx, app, account, code, now);
     if (recoveryCodes === null) {
       await audit(
@@ -190,7 +190,7 @@ async function withSecondFactor<T>(
   const outcome = await app.database.transaction(
     async (trx): Promise<{ ok: true; value: T } | { ok: false }> => {
       await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
-      const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
+      const account = await loadCallerAccount(trx, principal.userId, now, { forUpdate: true });
       if (account.totp_enabled_at === null) {
         throw new FailedPreconditionError('TOTP is not enabled');
       }

@@ -7,11 +7,14 @@ import type { AuthService, ConsentSchema } from '@kith/gen/kith/auth/v1/auth_pb.
 import { MfaMethod, OidcIntent } from '@kith/gen/kith/auth/v1/types_pb.js';
 import { totpAt } from '../mfa/totp.js';
 import {
+  accountActionReversed,
+  accountActioned,
   auditTrail,
   CONSENT,
   deviceClient,
   freshIp,
   outboxPayloads,
+  publishModerationEvent,
   rejectsWith,
   seedUser,
   signedInClient,
@@ -656,5 +659,25 @@ describe('OIDC login, sign-up and linking against a real provider', () => {
       .execute();
     await rejectsWith(oidc(caller().auth, sub), Code.Unauthenticated);
     assert.equal((await failureReasons()).at(-1), 'account_disabled');
+  });
+
+  test('a suspended or banned account cannot sign in with its identity; its owner is told why', async () => {
+    const sub = person('zoe');
+    const signedUp = await oidc(caller().auth, sub);
+    assert.equal(signedUp.result.case, 'tokens');
+    const userId = signedUp.result.value.userId;
+
+    await publishModerationEvent(h, accountActioned(userId, 1n, { suspended: true }));
+    const suspended = await rejectsWith(oidc(caller().auth, sub), Code.Unauthenticated);
+    assert.equal(suspended.rawMessage, 'this account is suspended');
+    assert.equal((await failureReasons()).at(-1), 'account_suspended');
+
+    await publishModerationEvent(h, accountActionReversed(userId, 2n));
+    assert.equal((await oidc(caller().auth, sub)).result.case, 'tokens');
+
+    await publishModerationEvent(h, accountActioned(userId, 3n, { banned: true }));
+    const banned = await rejectsWith(oidc(caller().auth, sub), Code.Unauthenticated);
+    assert.equal(banned.rawMessage, 'this account is banned');
+    assert.equal((await failureReasons()).at(-1), 'account_banned');
   });
 });

@@ -42,7 +42,7 @@ export async function linkIdentity(
   const { identity, meta, now } = input;
   try {
     return await app.database.transaction(async (trx) => {
-      const account = await loadCallerAccount(trx, input.accountId, { forUpdate: true });
+      const account = await loadCallerAccount(trx, input.accountId, now, { forUpdate: true });
       const existing = await findIdentity(trx, identity.issuer, identity.subject);
       if (existing !== undefined) {
         if (existing.account_id !== account.id) throw linkedElsewhere();
@@ -87,7 +87,7 @@ export async function unlinkIdentity(
   const { providerId } = input;
   await app.database.transaction(async (trx) => {
     await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
-    const account = await loadCallerAccount(trx, principal.userId, { forUpdate: true });
+    const account = await loadCallerAccount(trx, principal.userId, now, { forUpdate: true });
     const identity = await findProviderIdentity(trx, account.id, providerId);
     if (identity === undefined) throw new NotFoundError('no identity of this provider is linked');
     if (account.password_hash === null && (await countIdentities(trx, account.id)) <= 1) {

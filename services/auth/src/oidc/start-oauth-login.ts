@@ -59,7 +59,7 @@ export async function startOAuthLogin(
     if (!principal) throw new UnauthenticatedError();
     await app.database.transaction(async (trx) => {
       await requireRecentAuth(trx, principal, now, app.config.reauthWindowMs);
-      const account = await loadCallerAccount(trx, principal.userId);
+      const account = await loadCallerAccount(trx, principal.userId, now);
       if ((await findProviderIdentity(trx, account.id, input.providerId)) !== undefined) {
         throw providerAlreadyLinked();
       }

@@ -8,11 +8,12 @@ import type { AuthTrx } from '../db/schema.js';
 import type { SessionRevokeReason } from './sessions.js';
 
 /**
- * After a credential change, a disabling or a staff MFA reset: every access token the account
- * holds dies (tokens_valid_after → now), a pending e-mail change is dropped with its links, and,
- * when asked, every session but `keepSessionId` ends (and no device stays known) and every API
- * key is revoked, with the events the gateway, the other services and the revocation backstop
- * act on; verifiers learn it all once the transaction commits. Which events revoke API keys: ADR 0009.
+ * After a credential change, a disabling, a moderation suspension or ban, or a staff MFA reset:
+ * every access token the account holds dies (tokens_valid_after → now), a pending e-mail change
+ * is dropped with its links, and, when asked, every session but `keepSessionId` ends (and no
+ * device stays known) and every API key is revoked, with the events the gateway, the other
+ * services and the revocation backstop act on; verifiers learn it all once the transaction
+ * commits. Which events revoke API keys: ADR 0009.
  */
 export async function cutAccess(
   app: AuthApp,
@@ -21,18 +22,27 @@ export async function cutAccess(
     accountId: string;
     reason: Extract<
       SessionRevokeReason,
-      'password_changed' | 'password_reset' | 'email_changed' | 'account_disabled' | 'mfa_reset'
+      | 'password_changed'
+      | 'password_reset'
+      | 'email_changed'
+      | 'account_disabled'
+      | 'account_suspended'
+      | 'account_banned'
+      | 'mfa_reset'
     >;
     revokeSessions: boolean;
     revokeApiKeys: boolean;
-    /** Staff acting on the account; the account itself otherwise. */
-    actorId?: string;
+    /**
+     * Staff acting on the account; null for auth itself (applying another service's decision);
+     * the account itself when omitted.
+     */
+    actorId?: string | null;
     keepSessionId?: string;
     now: Date;
   },
 ): Promise<{ revokedSessions: number; revokedApiKeys: number }> {
   const { accountId, reason, now } = input;
-  const actorId = input.actorId ?? accountId;
+  const actorId = input.actorId === undefined ? accountId : input.actorId;
   let revokedSessions = 0;
   await dropPendingEmailChange(trx, accountId, now);
   if (input.revokeSessions) {

@@ -3,6 +3,7 @@ import type { AuthApp } from '../app.js';
 import { publishUserActive, revocationReason } from '../security-events.js';
 import { audit } from '../audit/audit-store.js';
 import { findAccountById } from '../accounts/account-store.js';
+import { lockoutOf } from '../accounts/lockout.js';
 import type { Caller } from '@kith/runtime';
 import { sha256Hex } from '../crypto/secrets.js';
 import {
@@ -22,7 +23,8 @@ export const REUSE_GRACE_MS = 10_000;
 
 /**
  * Refresh: rotates the refresh token and returns a new pair for the same session. Every way it
- * can fail (unknown, reused, revoked, expired, idle, account disabled) is one Unauthenticated; a
+ * can fail (unknown, reused, revoked, expired, idle, account disabled, banned or suspended) is one
+ * Unauthenticated; a
  * reuse outside the grace window also ends the session, and that commits before the refusal.
  */
 export async function refreshSession(
@@ -67,7 +69,7 @@ export async function refreshSession(
       session.revoked_at !== null ||
       session.expires_at <= now ||
       idleDeadline <= now.getTime() ||
-      account.disabled_at !== null
+      lockoutOf(account, now) !== null
     ) {
       return undefined;
     }

@@ -53,6 +53,8 @@ export type SessionRevokeReason =
   | 'password_reset'
   | 'email_changed'
   | 'account_disabled'
+  | 'account_suspended'
+  | 'account_banned'
   | 'account_erased'
   | 'mfa_reset';
 

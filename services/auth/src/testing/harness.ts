@@ -4,8 +4,8 @@ import { AuthAdminService } from '@kith/gen/kith/auth/v1/auth_admin_pb.js';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import type { Role } from '@kith/context';
 import type { MailMessage, Mailer } from '@kith/mail';
-import { defineService } from '@kith/runtime';
-import type { RunningKith, ServiceModule } from '@kith/runtime';
+import { defineService, recordEvent } from '@kith/runtime';
+import type { EventPayload, RunningKith, ServiceModule } from '@kith/runtime';
 import { manualClock, startServiceHarness } from '@kith/testkit';
 import type { ManualClock } from '@kith/testkit';
 import type { AuthApp } from '../app.js';
@@ -72,6 +72,11 @@ export interface AuthHarness {
   }): Promise<TestUser>;
   /** Direct role change in the database (bootstrapping the first admin). */
   setRole(userId: string, role: Role): Promise<void>;
+  /**
+   * Publishes an event as another service (`source`) would, through auth's own outbox: the
+   * relay puts it on the bus under its type's subject. Returns its id (the message id).
+   */
+  publishAs(source: string, payload: EventPayload): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -195,6 +200,15 @@ export async function startAuthHarness(
         .where('id', '=', userId)
         .execute();
     },
+    publishAs: (source, payload) =>
+      built.database.transaction((trx) =>
+        recordEvent(trx, {
+          source,
+          actor: { service: source },
+          payload,
+          occurredAt: clock.now(),
+        }),
+      ),
     stop: () => service.stop(),
   };
   return harness;

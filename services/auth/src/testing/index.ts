@@ -10,6 +10,8 @@ export {
   uniqueUser,
 } from './accounts.js';
 export type { SeedOptions, SessionTokens, TestAccount, TestUser, TotpFactor } from './accounts.js';
+export { accountActionReversed, accountActioned, publishModerationEvent } from './moderation.js';
+export type { EnforcementInit } from './moderation.js';
 export {
   CONSENT,
   TEST_USER_AGENT,
