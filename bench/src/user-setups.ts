@@ -15,11 +15,13 @@ import { connect } from '@nats-io/transport-node';
 import { createNatsBus } from '@kith/bus';
 import type { Bus, Subscription } from '@kith/bus';
 import { createPostgresDatabase } from '@kith/db';
+import type { Database } from '@kith/db';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { createRootLogger } from '@kith/logging';
 import { createTestDatabase, distributedEnv, freePort, waitFor } from '@kith/testkit';
-import { CONSENT, startAuthHarness, uniqueUser } from '@kith/auth-service/testing';
+import { CONSENT, startAuthHarness, startSession, uniqueUser } from '@kith/auth-service/testing';
 import { circleModule } from '@kith/circle-service';
+import { moderationModule } from '@kith/moderation-service';
 import { postModule } from '@kith/post-service';
 import { gatewayModule } from '@kith/gateway';
 import { supportModule } from '@kith/support-service';
@@ -51,7 +53,10 @@ export interface BenchUser {
 }
 
 /** The services a bench runs besides auth and user (which every bench needs). */
-export type ExtraService = 'circle' | 'post' | 'support' | 'gateway';
+export type ExtraService = 'circle' | 'post' | 'support' | 'moderation' | 'gateway';
+
+/** A staff role a bench user may hold (auth's `accounts.role`). */
+export type StaffRole = 'triage' | 'moderator' | 'admin';
 
 export interface Setup {
   mode: 'embedded' | 'distributed';
@@ -63,7 +68,13 @@ export interface Setup {
   redisKeyPrefix?: string;
   /** The bus, as a service of this deployment reaches it (internal requests, live events). */
   bus: Bus;
-  signUp(ip: string): Promise<BenchUser>;
+  /**
+   * A verified, signed-in user; with `role`, one holding that staff role, its access token
+   * issued after the role was set (tokens carry the role at issue).
+   */
+  signUp(ip: string, role?: StaffRole): Promise<BenchUser>;
+  /** A service's own database (its schema), as a bench seeds or inspects it directly. */
+  db(service: 'auth' | 'user' | ExtraService): Database;
   /** A durable consumer of every user event, as the gateway and the push worker have. */
   consumeUserEvents(durable: string, handler: (data: Uint8Array) => void): Promise<Subscription>;
   /**
@@ -111,6 +122,7 @@ const modulesOf = {
   circle: circleModule,
   post: postModule,
   support: supportModule,
+  moderation: moderationModule,
   gateway: gatewayModule,
 } as const;
 
@@ -130,7 +142,17 @@ export async function embeddedSetup(extra: readonly ExtraService[] = []): Promis
     urlOf: () => h.url,
     bus,
     // Register, the mailed link, login: profiles come from auth's events.
-    signUp: (ip) => h.signUp({ ip }),
+    async signUp(ip, role) {
+      const user = await h.signUp({ ip });
+      if (!role) return user;
+      // A new session after the change, started as Login starts one, so its token has the role.
+      await h.setRole(user.userId, role);
+      return {
+        userId: user.userId,
+        accessToken: (await startSession(h, user, { ip })).accessToken,
+      };
+    },
+    db: (service) => h.kith.contexts.get(service)!.database!,
     consumeUserEvents: userEventsOn(bus),
     // The local bus's tables live in the same PGlite, in the "bus" schema.
     settle: () =>
@@ -225,6 +247,8 @@ export async function distributedSetup(
   const authUrl = serviceUrls.auth!;
   const userUrl = serviceUrls.user!;
   const auth = createPostgresDatabase({ url: database.url, schema: 'auth', poolMax: 2 });
+  // Each service's schema in the one database, opened when a bench first asks for it.
+  const schemas = new Map<string, Database>([['auth', auth]]);
   const bus: Bus = await createNatsBus({
     servers: urls.natsUrl,
     name: 'kith-bench',
@@ -238,7 +262,7 @@ export async function distributedSetup(
     userUrl,
     urlOf: (name) => serviceUrls[name]!,
     bus,
-    async signUp(ip) {
+    async signUp(ip, role) {
       const { email, username, password } = uniqueUser();
       const client = createClient(
         AuthService,
@@ -255,12 +279,20 @@ export async function distributedSetup(
       );
       await client.register({ email, password, username, consent: CONSENT });
       // The mailed link is the auth bench's subject, not this one's: the address is marked
-      // verified directly.
+      // verified directly; a staff role is set before the login, so the token carries it.
       await sql`update ${auth.table('accounts')} set email_verified_at = now()
-        where email = ${email}`.execute(auth.db);
+        ${role ? sql`, role = ${role}` : sql``} where email = ${email}`.execute(auth.db);
       const login = await client.login({ identifier: email, password });
       if (login.result.case !== 'tokens') throw new Error(`login answered ${login.result.case}`);
       return { userId: login.result.value.userId, accessToken: login.result.value.accessToken };
+    },
+    db(service) {
+      let db = schemas.get(service);
+      if (!db) {
+        db = createPostgresDatabase({ url: database.url, schema: service, poolMax: 2 });
+        schemas.set(service, db);
+      }
+      return db;
     },
     consumeUserEvents: userEventsOn(bus),
     settle: () =>
@@ -275,7 +307,7 @@ export async function distributedSetup(
     async stop() {
       await bus.drain();
       await nc.close();
-      await auth.close();
+      await Promise.all([...schemas.values()].map((db) => db.close()));
       await Promise.all(
         children.map(
           (child) =>

@@ -71,9 +71,16 @@ export function moderationHandlers(
 export function moderationAdminHandlers(
   app: ModerationApp,
 ): Partial<ServiceImpl<typeof ModerationAdminService>> {
+  // The roles this process recorded, so a console read does not write each time.
+  const recorded = new Map<string, string>();
   const staff = async (ctx: HandlerContext): Promise<SignedInCaller> => {
     const c = staffCaller(app, ctx, 'triage');
-    await saveRole(app.database.db, c.principal.userId, c.principal.role, c.now);
+    const { userId, role } = c.principal;
+    if (recorded.get(userId) !== role) {
+      await saveRole(app.database.db, userId, role, c.now);
+      if (recorded.size >= 10_000) recorded.clear();
+      recorded.set(userId, role);
+    }
     return c;
   };
   return {

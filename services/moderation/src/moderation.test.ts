@@ -5,7 +5,7 @@ import { afterAll, beforeAll, test } from 'vitest';
 import { Code, createClient } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
 import { toJsonString } from '@bufbuild/protobuf';
-import { durationFromMs } from '@bufbuild/protobuf/wkt';
+import { durationFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { ModerationAdminService } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
 import { ModerationService } from '@kith/gen/kith/moderation/v1/moderation_pb.js';
 import {
@@ -691,4 +691,55 @@ test('reports of someone with an open SOS go first while it is open, and only a 
   await waitFor(async () => !(await itemOf()).sosRelated, { what: 'the SOS to end' });
   assert.ok((await itemOf()).priority < 70);
   await triage.console.dismiss({ subject, reason: 'not spam' });
+});
+
+test('the queue pages across statuses in one order: highest priority first, then the oldest first report', async () => {
+  const triage = await staff('triage');
+  const author = await person();
+  const reporters = [await person(), await person(), await person()];
+  for (const [i, category] of [
+    ReportCategory.SPAM,
+    ReportCategory.SELF_HARM,
+    ReportCategory.SPAM,
+    ReportCategory.HATE,
+    ReportCategory.NCII,
+  ].entries()) {
+    const { post } = await author.posts.createPost({ text: `queue ${i}`, audience: pub });
+    const subject = postSubject(post!.postId);
+    for (const r of reporters.slice(0, 1 + (i % 3)))
+      await r.moderation.report({ subject, category });
+    if (i === 1) await triage.console.acknowledge({ subject });
+    if (i === 3) await triage.console.escalate({ subject, reason: 'legal' });
+  }
+  const statuses = [SubjectStatus.OPEN, SubjectStatus.ACKNOWLEDGED, SubjectStatus.ESCALATED];
+  const all = (await triage.console.listQueue({ statuses, pageSize: 100 })).items;
+  assert.ok(all.length >= 5);
+  assert.deepEqual([...new Set(all.map((i) => i.status))].sort(), statuses);
+  const keys = all.map((i) => [-i.priority, timestampMs(i.firstReportedAt!)] as const);
+  assert.deepEqual(
+    keys,
+    [...keys].sort((a, b) => a[0] - b[0] || a[1] - b[1]),
+  );
+  const paged: string[] = [];
+  let pageToken = '';
+  do {
+    const page = await triage.console.listQueue({ statuses, pageSize: 2, pageToken });
+    paged.push(...page.items.map((i) => i.subject!.kind.value!));
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  assert.deepEqual(
+    paged,
+    all.map((i) => i.subject!.kind.value),
+  );
+  assert.equal(
+    await codeOf(
+      triage.console.listQueue({
+        statuses: [SubjectStatus.OPEN],
+        pageSize: 2,
+        pageToken: (await triage.console.listQueue({ statuses, pageSize: 1 })).nextPageToken,
+      }),
+    ),
+    Code.InvalidArgument,
+    'a page token is bound to its filter',
+  );
 });

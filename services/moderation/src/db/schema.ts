@@ -50,6 +50,8 @@ export interface SubjectsTable {
   priority_override: number | null;
   /** The one the queue sorts by: the override, else the computed one. */
   priority: Generated<number>;
+  /** 100 − priority: the queue's order as one ascending key (migration 20261208T1400). */
+  queue_rank: Generated<number>;
   sos_related: Generated<boolean>;
   report_count: Generated<number>;
   reporter_count: Generated<number>;

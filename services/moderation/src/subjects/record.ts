@@ -109,6 +109,7 @@ export async function recordEvents(
     last_reported_at: figures.last ?? row.last_reported_at,
     computed_priority: computed,
     priority: state.priority_override ?? computed,
+    queue_rank: 100 - (state.priority_override ?? computed),
     updated_at: now,
     ...patch,
   });

@@ -1,4 +1,4 @@
-import { fetchPage } from '@kith/db';
+import { fetchPage, paginate, toPage } from '@kith/db';
 import type { PageTokenCodec } from '@kith/db';
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import { sql } from 'kysely';
@@ -94,40 +94,65 @@ export interface QueueFilter {
   excludeTags: readonly string[];
 }
 
-/** ListQueue: highest priority first, then the oldest first report. */
+const QUEUE_ORDER = [
+  { ref: 'queue_rank', direction: 'asc' },
+  { ref: 'first_reported_at', direction: 'asc' },
+  { ref: 'id', direction: 'asc' },
+] as const;
+
+/**
+ * ListQueue: highest priority first, then the oldest first report. Each status is its own
+ * ordered range of the queue index, read from the cursor on with the other filters and a
+ * limit; the ranges are merged here. (One query over several statuses made Postgres read and
+ * sort the whole queue for every page.)
+ */
 export async function queuePage(
   db: Db,
   filter: QueueFilter,
   page: { pageSize: number; pageToken: string; codec: PageTokenCodec; binding: string },
 ) {
-  let query = db
-    .selectFrom('subjects')
-    .selectAll()
-    .where('status', 'in', filter.statuses)
-    .where('first_reported_at', 'is not', null);
-  if (filter.kinds.length) query = query.where('kind', 'in', filter.kinds);
-  if (filter.categories.length) {
-    query = query.where(sql<boolean>`categories && ${sql.val(filter.categories)}::smallint[]`);
-  }
-  if (filter.minPriority > 0) query = query.where('priority', '>=', filter.minPriority);
-  if (filter.sosRelatedOnly) query = query.where('sos_related', '=', true);
-  if (filter.assigneeId) query = query.where('assignee_id', '=', filter.assigneeId);
-  if (filter.unassignedOnly) query = query.where('assignee_id', 'is', null);
-  if (filter.tags.length)
-    query = query.where(sql<boolean>`tags && ${sql.val(filter.tags)}::text[]`);
-  if (filter.excludeTags.length) {
-    query = query.where(sql<boolean>`not (tags && ${sql.val(filter.excludeTags)}::text[])`);
-  }
-  return fetchPage(query, {
-    columns: [
-      { ref: 'priority', direction: 'desc' },
-      { ref: 'first_reported_at', direction: 'asc' },
-      { ref: 'id', direction: 'asc' },
-    ],
-    ...page,
-    keysOf: (row) => [row.priority, row.first_reported_at!.toISOString()],
-    idOf: (row) => row.id,
-  });
+  const cursor = page.pageToken ? page.codec.decode(page.pageToken, page.binding) : undefined;
+  const ranges = await Promise.all(
+    [...new Set(filter.statuses)].map((status) => {
+      let query = db
+        .selectFrom('subjects')
+        .selectAll()
+        .where('status', '=', status)
+        .where('first_reported_at', 'is not', null);
+      if (filter.kinds.length) query = query.where('kind', 'in', filter.kinds);
+      if (filter.categories.length) {
+        query = query.where(sql<boolean>`categories && ${sql.val(filter.categories)}::smallint[]`);
+      }
+      // As the indexed key: priority ≥ p is queue_rank ≤ 100 − p.
+      if (filter.minPriority > 0) query = query.where('queue_rank', '<=', 100 - filter.minPriority);
+      if (filter.sosRelatedOnly) query = query.where('sos_related', '=', true);
+      if (filter.assigneeId) query = query.where('assignee_id', '=', filter.assigneeId);
+      if (filter.unassignedOnly) query = query.where('assignee_id', 'is', null);
+      if (filter.tags.length) {
+        query = query.where(sql<boolean>`tags && ${sql.val(filter.tags)}::text[]`);
+      }
+      if (filter.excludeTags.length) {
+        query = query.where(sql<boolean>`not (tags && ${sql.val(filter.excludeTags)}::text[])`);
+      }
+      return paginate(query, { columns: QUEUE_ORDER, pageSize: page.pageSize, cursor }).execute();
+    }),
+  );
+  const merged = ranges
+    .flat()
+    .sort(
+      (a, b) =>
+        a.queue_rank - b.queue_rank ||
+        a.first_reported_at!.getTime() - b.first_reported_at!.getTime() ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+  const result = toPage(merged, page.pageSize, (row) => ({
+    keys: [row.queue_rank, row.first_reported_at!.toISOString()],
+    id: row.id,
+  }));
+  return {
+    items: result.items,
+    nextPageToken: result.nextCursor ? page.codec.encode(result.nextCursor, page.binding) : '',
+  };
 }
 
 /** A subject's log, newest first. */
