@@ -58,3 +58,5 @@ export {
 } from './export-bucket.js';
 export type { BlobStorage } from './export-bucket.js';
 export { exportPartConsumer } from './export-part.js';
+export { accountEnforcementOf } from './account-enforcement.js';
+export type { AccountEnforcement } from './account-enforcement.js';

@@ -1,14 +1,6 @@
+import type { AccountEnforcement } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { AuthDatabase } from '../db/schema.js';
-
-/** Every restriction moderation holds in force on an account (ModerationEnforcement). */
-export interface AccountEnforcement {
-  limited: boolean;
-  suspended: boolean;
-  /** While suspended: when it ends by itself; null = until lifted. */
-  suspendedUntil: Date | null;
-  banned: boolean;
-}
 
 /**
  * Stores the account's enforcement as of `version`, only when that is newer than the version

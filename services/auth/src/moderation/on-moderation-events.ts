@@ -1,7 +1,5 @@
-import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { isUuid } from '@kith/bus';
-import type { ModerationEnforcement } from '@kith/gen/kith/events/v1/moderation_events_pb.js';
-import { decodeEvent } from '@kith/runtime';
+import { accountEnforcementOf, decodeEvent } from '@kith/runtime';
 import type { ConsumerSpec } from '@kith/runtime';
 import { findAccountById } from '../accounts/account-store.js';
 import { lockoutOf } from '../accounts/lockout.js';
@@ -9,7 +7,6 @@ import type { AuthApp } from '../app.js';
 import type { AuthDatabase } from '../db/schema.js';
 import { cutAccess } from '../sessions/cut-access.js';
 import { applyAccountEnforcement } from './enforcement-store.js';
-import type { AccountEnforcement } from './enforcement-store.js';
 
 /** Moderation events that never concern auth: acknowledged without a transaction. */
 const IGNORED = [
@@ -17,15 +14,6 @@ const IGNORED = [
   'moderation.report_decided',
   'moderation.appeal_resolved',
 ];
-
-function accountEnforcement(enforcement: ModerationEnforcement | undefined): AccountEnforcement {
-  return {
-    limited: enforcement?.limited ?? false,
-    suspended: enforcement?.suspended ?? false,
-    suspendedUntil: enforcement?.suspendedUntil ? timestampDate(enforcement.suspendedUntil) : null,
-    banned: enforcement?.banned ?? false,
-  };
-}
 
 /**
  * Moderation's account enforcement (moderation.account_actioned, and action_reversed on a user
@@ -45,25 +33,12 @@ export function onModerationEvents(app: AuthApp): ConsumerSpec<AuthDatabase> {
     subjects: 'kith.events.moderation.>',
     ignores: IGNORED,
     async handle(trx, message) {
-      const { payload } = decodeEvent(message.data);
-      let userId: string;
-      let version: bigint;
-      let enforcement: ModerationEnforcement | undefined;
-      if (payload.case === 'moderationAccountActioned') {
-        ({ userId, version, enforcement } = payload.value);
-      } else if (
-        payload.case === 'moderationActionReversed' &&
-        payload.value.subject?.kind.case === 'userId'
-      ) {
-        userId = payload.value.subject.kind.value;
-        ({ version, enforcement } = payload.value);
-      } else {
-        return;
-      }
+      const event = accountEnforcementOf(decodeEvent(message.data).payload);
+      if (!event) return;
+      const { userId, version, enforcement: next } = event;
       if (!isUuid(userId)) return;
       const account = await findAccountById(trx, userId, { forUpdate: true });
       if (!account) return;
-      const next = accountEnforcement(enforcement);
       if (!(await applyAccountEnforcement(trx, account.id, version, next))) return;
       const now = app.clock();
       const before = lockoutOf(account, now);

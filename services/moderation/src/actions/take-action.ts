@@ -3,19 +3,15 @@ import type {
   TakeActionRequest,
 } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
 import { SubjectKind } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
-import { ContentSnapshotSchema } from '@kith/gen/kith/moderation/v1/snapshot_pb.js';
 import type { Action } from '@kith/gen/kith/moderation/v1/types_pb.js';
 import { ActionReversalReason } from '@kith/gen/kith/moderation/v1/types_pb.js';
-import { create, toBinary } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@kith/errors';
 import type { SignedInCaller } from '@kith/runtime';
 import { uuidv7 } from 'uuidv7';
 import type { ModerationApp } from '../app.js';
 import { isPolicyCode } from '../reports/reasons.js';
-import { keepSnapshot } from '../reports/report-store.js';
-import { captureContent } from '../reports/snapshot.js';
-import { refOf, subjectOf } from '../subjects/subject-ref.js';
+import { captureContent, keepCaptured } from '../reports/snapshot.js';
+import { refOf } from '../subjects/subject-ref.js';
 import { findSubject, lockSubject } from '../subjects/subject-store.js';
 import { actionOf } from '../views.js';
 import { appealsOfActions, dueExpiries, findAction } from './action-store.js';
@@ -50,27 +46,7 @@ export async function takeAction(
   return app.database.transaction(async (trx) => {
     const row = await lockSubject(trx, ref, now);
     const actionId = uuidv7();
-    const snapshotId = uuidv7();
-    await keepSnapshot(trx, {
-      id: snapshotId,
-      subject_kind: ref.kind,
-      subject_id: ref.id,
-      content_version: captured.contentVersion,
-      author_id: captured.authorId,
-      body: toBinary(
-        ContentSnapshotSchema,
-        create(ContentSnapshotSchema, {
-          snapshotId,
-          subject: subjectOf(ref),
-          authorId: captured.authorId,
-          capturedAt: timestampFromDate(now),
-          cause: { case: 'actionId', value: actionId },
-          contentVersion: captured.contentVersion,
-          content: captured.content,
-        }),
-      ),
-      captured_at: now,
-    });
+    await keepCaptured(trx, ref, captured, { case: 'actionId', value: actionId }, now);
     const { action } = await applyAction(
       app,
       trx,

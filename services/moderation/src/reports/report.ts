@@ -1,62 +1,19 @@
 import type { ReportRequest } from '@kith/gen/kith/moderation/v1/moderation_pb.js';
 import { SubjectKind } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
-import { ContentSnapshotSchema } from '@kith/gen/kith/moderation/v1/snapshot_pb.js';
 import type { Report } from '@kith/gen/kith/moderation/v1/types_pb.js';
 import { ReportOutcome } from '@kith/gen/kith/moderation/v1/types_pb.js';
-import { create, toBinary } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { InvalidArgumentError, ResourceExhaustedError } from '@kith/errors';
 import type { SignedInCaller } from '@kith/runtime';
-import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { ModerationApp } from '../app.js';
-import type { ModerationDatabase } from '../db/schema.js';
 import { isSosRelated } from '../sos/sos-store.js';
 import { recordEvents } from '../subjects/record.js';
-import { refOf, subjectOf } from '../subjects/subject-ref.js';
-import type { SubjectRef } from '../subjects/subject-ref.js';
+import { refOf } from '../subjects/subject-ref.js';
 import { lockSubject } from '../subjects/subject-store.js';
 import { reportOf } from '../views.js';
 import { subcategoryFits } from './reasons.js';
-import {
-  findPendingReport,
-  insertReport,
-  isReporterMuted,
-  keepSnapshot,
-  updateReport,
-} from './report-store.js';
-import { captureContent } from './snapshot.js';
-import type { Captured } from './snapshot.js';
-
-async function keep(
-  trx: Kysely<ModerationDatabase>,
-  ref: SubjectRef,
-  captured: Captured,
-  reportId: string,
-  now: Date,
-): Promise<void> {
-  const snapshotId = uuidv7();
-  await keepSnapshot(trx, {
-    id: snapshotId,
-    subject_kind: ref.kind,
-    subject_id: ref.id,
-    content_version: captured.contentVersion,
-    author_id: captured.authorId,
-    body: toBinary(
-      ContentSnapshotSchema,
-      create(ContentSnapshotSchema, {
-        snapshotId,
-        subject: subjectOf(ref),
-        authorId: captured.authorId,
-        capturedAt: timestampFromDate(now),
-        cause: { case: 'reportId', value: reportId },
-        contentVersion: captured.contentVersion,
-        content: captured.content,
-      }),
-    ),
-    captured_at: now,
-  });
-}
+import { findPendingReport, insertReport, isReporterMuted, updateReport } from './report-store.js';
+import { captureContent, keepCaptured } from './snapshot.js';
 
 /**
  * Report: snapshots the subject and the attached posts as the reporter sees them, then files
@@ -129,8 +86,10 @@ export async function fileReport(
           outcome: ReportOutcome.PENDING,
           created_at: now,
         });
-    await keep(trx, ref, captured, report.id, now);
-    for (const e of evidence) await keep(trx, e.ref, e.captured, report.id, now);
+    await keepCaptured(trx, ref, captured, { case: 'reportId', value: report.id }, now);
+    for (const e of evidence) {
+      await keepCaptured(trx, e.ref, e.captured, { case: 'reportId', value: report.id }, now);
+    }
     const view = reportOf(report);
     // An open help request or SOS, or the account of someone with one open, goes first.
     const sosRelated = await isSosRelated(trx, ref);

@@ -1,12 +1,15 @@
 // Content snapshots (snapshot.proto): moderation asks the owning service for the content as the
 // reporter sees it (its internal GetReportSnapshot) and keeps it, one per content version.
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { NotFoundError, UnavailableError } from '@kith/errors';
 import { SubjectKind } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
 import type { ContentSnapshot } from '@kith/gen/kith/moderation/v1/snapshot_pb.js';
 import {
   CircleContentSchema,
+  ContentSnapshotSchema,
   IncidentContentSchema,
   PostContentSchema,
   ProfileContentSchema,
@@ -14,7 +17,12 @@ import {
   SnapshotMediaSchema,
 } from '@kith/gen/kith/moderation/v1/snapshot_pb.js';
 import { AudienceKind } from '@kith/gen/kith/post/v1/internal_pb.js';
+import type { Kysely } from 'kysely';
+import { uuidv7 } from 'uuidv7';
 import type { ModerationApp } from '../app.js';
+import type { ModerationDatabase } from '../db/schema.js';
+import { subjectOf } from '../subjects/subject-ref.js';
+import { keepSnapshot } from './report-store.js';
 import type { SubjectRef } from '../subjects/subject-ref.js';
 
 /** What the owning service answered, as moderation keeps it. */
@@ -141,4 +149,38 @@ export async function captureContent(
     }
     throw err;
   }
+}
+
+/**
+ * Keeps what was captured as the subject's snapshot of that content version, unless one is kept
+ * already (a later report of an unchanged version shares it; `cause` names the first).
+ */
+export async function keepCaptured(
+  trx: Kysely<ModerationDatabase>,
+  ref: SubjectRef,
+  captured: Captured,
+  cause: MessageInitShape<typeof ContentSnapshotSchema>['cause'],
+  now: Date,
+): Promise<void> {
+  const snapshotId = uuidv7();
+  await keepSnapshot(trx, {
+    id: snapshotId,
+    subject_kind: ref.kind,
+    subject_id: ref.id,
+    content_version: captured.contentVersion,
+    author_id: captured.authorId,
+    body: toBinary(
+      ContentSnapshotSchema,
+      create(ContentSnapshotSchema, {
+        snapshotId,
+        subject: subjectOf(ref),
+        authorId: captured.authorId,
+        capturedAt: timestampFromDate(now),
+        cause,
+        contentVersion: captured.contentVersion,
+        content: captured.content,
+      }),
+    ),
+    captured_at: now,
+  });
 }

@@ -3,12 +3,9 @@
 // it, and applies each rule's effect, every one recorded with the rule as its actor. A staff
 // decision outranks a rule: on a dismissed subject, or one whose action staff or an appeal
 // reversed, matches are recorded without effect.
-import { create, toBinary } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { NotFoundError } from '@kith/errors';
 import { SubjectKind } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
 import { RuleEffect } from '@kith/gen/kith/moderation/v1/rules_pb.js';
-import { ContentSnapshotSchema } from '@kith/gen/kith/moderation/v1/snapshot_pb.js';
 import {
   ActionGround,
   ActionType,
@@ -17,18 +14,15 @@ import {
 } from '@kith/gen/kith/moderation/v1/types_pb.js';
 import type { Daemon } from '@kith/runtime';
 import type { Selectable } from 'kysely';
-import { uuidv7 } from 'uuidv7';
 import type { ModerationApp } from '../app.js';
 import { humanReversalOn } from '../actions/action-store.js';
 import { applyAction } from '../actions/apply.js';
 import type { RuleJobsTable } from '../db/schema.js';
 import { categoryPolicy } from '../reports/reasons.js';
-import { keepSnapshot } from '../reports/report-store.js';
-import { captureContent } from '../reports/snapshot.js';
+import { captureContent, keepCaptured } from '../reports/snapshot.js';
 import type { Captured } from '../reports/snapshot.js';
 import { recordEvents } from '../subjects/record.js';
 import type { EventDraft } from '../subjects/record.js';
-import { subjectOf } from '../subjects/subject-ref.js';
 import { lockSubject } from '../subjects/subject-store.js';
 import { RULE_JOBS_QUEUED } from './content-events.js';
 import { ruleSetOf } from './engine.js';
@@ -122,27 +116,7 @@ async function runJob(app: ModerationApp, job: Job): Promise<void> {
     const acting = matches.filter((m) => !m.shadow && !decidedByStaff);
     const firstRule = (acting[0] ?? matches[0])!.ruleId;
     if (captured) {
-      const snapshotId = uuidv7();
-      await keepSnapshot(trx, {
-        id: snapshotId,
-        subject_kind: ref.kind,
-        subject_id: ref.id,
-        content_version: captured.contentVersion,
-        author_id: captured.authorId,
-        body: toBinary(
-          ContentSnapshotSchema,
-          create(ContentSnapshotSchema, {
-            snapshotId,
-            subject: subjectOf(ref),
-            authorId: captured.authorId,
-            capturedAt: timestampFromDate(now),
-            cause: { case: 'ruleId', value: firstRule },
-            contentVersion: captured.contentVersion,
-            content: captured.content,
-          }),
-        ),
-        captured_at: now,
-      });
+      await keepCaptured(trx, ref, captured, { case: 'ruleId', value: firstRule }, now);
     }
     const matched = (m: RuleMatch): EventDraft => ({
       actor: { ruleId: m.ruleId },

@@ -1,22 +1,11 @@
-import { timestampDate } from '@bufbuild/protobuf/wkt';
-import type { ModerationEnforcement } from '@kith/gen/kith/events/v1/moderation_events_pb.js';
 import { withTables } from '@kith/db';
-import { decodeEvent } from '@kith/runtime';
+import { accountEnforcementOf, decodeEvent } from '@kith/runtime';
 import type { ConsumerSpec } from '@kith/runtime';
 import type { UserApp } from '../app.js';
 import type { UserDatabase } from '../db/schema.js';
 import { forgetOnCommit } from './profile-cache.js';
 import { applyAccountEnforcement } from './profile-store.js';
-import type { AccountEnforcement, ProfilesDb } from './profile-store.js';
-
-function accountEnforcement(enforcement: ModerationEnforcement | undefined): AccountEnforcement {
-  return {
-    limited: enforcement?.limited ?? false,
-    suspended: enforcement?.suspended ?? false,
-    suspendedUntil: enforcement?.suspendedUntil ? timestampDate(enforcement.suspendedUntil) : null,
-    banned: enforcement?.banned ?? false,
-  };
-}
+import type { ProfilesDb } from './profile-store.js';
 
 /**
  * Moderation's account enforcement: a suspended (until suspended_until) or banned account's
@@ -28,23 +17,11 @@ export function profilesFromModerationEvents(app: UserApp): ConsumerSpec<UserDat
     durable: 'profiles-from-moderation',
     subjects: 'kith.events.moderation.>',
     async handle(trx, message) {
-      const { payload } = decodeEvent(message.data);
-      let userId: string;
-      let version: bigint;
-      let enforcement: ModerationEnforcement | undefined;
-      if (payload.case === 'moderationAccountActioned') {
-        ({ userId, version, enforcement } = payload.value);
-      } else if (
-        payload.case === 'moderationActionReversed' &&
-        payload.value.subject?.kind.case === 'userId'
-      ) {
-        userId = payload.value.subject.kind.value;
-        ({ version, enforcement } = payload.value);
-      } else {
-        return;
-      }
+      const event = accountEnforcementOf(decodeEvent(message.data).payload);
+      if (!event) return;
+      const { userId, version, enforcement } = event;
       const db = withTables<ProfilesDb>(trx);
-      if (await applyAccountEnforcement(db, userId, version, accountEnforcement(enforcement))) {
+      if (await applyAccountEnforcement(db, userId, version, enforcement)) {
         forgetOnCommit(app, trx, userId);
       }
     },

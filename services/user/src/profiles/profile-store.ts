@@ -1,3 +1,4 @@
+import type { AccountEnforcement } from '@kith/runtime';
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import type { GraphDb } from '../graph/relationship-store.js';
@@ -181,14 +182,6 @@ export async function setProfileDisabled(
     .set({ disabled_at: disabledAt })
     .where('user_id', '=', userId)
     .execute();
-}
-
-/** Moderation's restrictions on an account after an action or a reversal. */
-export interface AccountEnforcement {
-  limited: boolean;
-  suspended: boolean;
-  suspendedUntil: Date | null;
-  banned: boolean;
 }
 
 /**

@@ -120,8 +120,9 @@ test('an account suspended by moderation is hidden until the action is reversed'
   // Stands in for the moderation service's events.
   await publishAs(h, 'moderation', { case: 'moderationAccountActioned', value: suspended });
   await eventually(async () => !(await seen(bob, ann.userId)), 'the profile to be hidden');
-  // Its owner still sees it.
-  assert.equal(await seen(ann, ann.userId), true);
+  // Nor does its owner: auth ends the account's sessions with the suspension, and a revoked
+  // token reads this public method as nobody.
+  await eventually(async () => !(await seen(ann, ann.userId)), "the owner's sessions to end");
   await publishAs(h, 'moderation', {
     case: 'moderationActionReversed',
     value: {
