@@ -1,11 +1,20 @@
 import type { Role } from '@kith/context';
-import { defineService, implement, periodicDaemon, rpc } from '@kith/runtime';
+import {
+  defineService,
+  exportBucketDir,
+  filesystemBlobStorage,
+  implement,
+  periodicDaemon,
+  rpc,
+} from '@kith/runtime';
 import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import { ModerationAdminService } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
 import { ModerationService } from '@kith/gen/kith/moderation/v1/moderation_pb.js';
 import { expireActions } from './actions/take-action.js';
 import { createModerationApp } from './app.js';
 import type { ModerationApp, ModerationClients } from './app.js';
+import { onUserErased } from './data/erase.js';
+import { onExportRequested } from './data/export.js';
 import type { ModerationDatabase } from './db/schema.js';
 import { moderationAdminHandlers, moderationHandlers } from './handlers.js';
 import { moderationMigrations } from './migrations/index.js';
@@ -65,6 +74,9 @@ export function createModerationParts(
       staffFromAuthEvents(),
       incidentsFromSupport(ctx.clock),
       ...contentEventConsumers(ctx.clock),
+      // The data sagas (data_events.proto): moderation's part of an export, and its erasure.
+      onExportRequested(app, filesystemBlobStorage(exportBucketDir(ctx))),
+      onUserErased(app),
     ],
     daemons: [
       checkContentDaemon(app),

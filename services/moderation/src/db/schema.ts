@@ -19,6 +19,8 @@ export interface EventsTable {
   /** The ModerationEvent, binary. */
   body: Uint8Array;
   created_at: Date;
+  /** When erasure rewrote the body without an erased user's words (migration 20261210T1000). */
+  redacted_at: Date | null;
 }
 
 /** What is in force on a subject (moderation_events.proto ModerationEnforcement), as JSON. */

@@ -4,6 +4,7 @@ import { createRules } from './20261208T1100_rules.js';
 import { createOpenIncidents } from './20261208T1200_open_incidents.js';
 import { createRuleJobs } from './20261208T1300_rule_jobs.js';
 import { addQueueRank } from './20261208T1400_queue_rank.js';
+import { addEventRedaction } from './20261210T1000_event_redaction.js';
 
 /** The moderation service's own migrations, in order (platform tables come first). */
 export const moderationMigrations: MigrationSet = {
@@ -12,4 +13,5 @@ export const moderationMigrations: MigrationSet = {
   '20261208T1200_open_incidents': createOpenIncidents,
   '20261208T1300_rule_jobs': createRuleJobs,
   '20261208T1400_queue_rank': addQueueRank,
+  '20261210T1000_event_redaction': addEventRedaction,
 };

@@ -21,11 +21,8 @@ export const SAGA_SERVICES: readonly KithService[] = [
  * export (a consumer of user.export_requested) and acknowledges every erasure (a consumer of
  * user.erased). The export waits for a part from each, the erasure saga for an acknowledgement
  * from each; a service that consumes neither must not be waited for, or every export fails
- * after 24 h and every erasure waits forever.
- *
- * Moderation is not implemented yet: its own issue adds it here when its consumers land
- * (services/embedded/src/data-participants.test.ts fails until the list and the modules'
- * consumers agree).
+ * after 24 h and every erasure waits forever (services/embedded/src/data-participants.test.ts
+ * fails until the list and the modules' consumers agree).
  */
 export const DATA_PARTICIPANTS: readonly KithService[] = [
   KithService.AUTH,
@@ -33,6 +30,7 @@ export const DATA_PARTICIPANTS: readonly KithService[] = [
   KithService.POST,
   KithService.CIRCLE,
   KithService.SUPPORT,
+  KithService.MODERATION,
 ];
 
 export function exportPrefix(dataExportId: string): string {

@@ -13,22 +13,23 @@ import type { Manifest } from './archive.js';
 import { DELETION_GRACE_MS } from './deps.js';
 import { runErasurePass } from './erasure-saga.js';
 import { DATA_PARTICIPANTS } from './participants.js';
-// By path: the user package does not depend on the circle, post and support services; they run
-// here as deployed.
+// By path: the user package does not depend on the circle, post, support and moderation
+// services; they run here as deployed.
 import { circleModule } from '../../../circle/src/index.js';
+import { moderationModule } from '../../../moderation/src/index.js';
 import { postModule } from '../../../post/src/index.js';
 import { supportModule } from '../../../support/src/index.js';
 import { eventually, startLifecycleHarness } from './testing/harness.js';
 import type { LifecycleHarness } from './testing/harness.js';
 
-// The sagas as they run in a deployment today: auth, the user service, post, circle and support
-// take part, and nothing stands in for moderation.
+// The sagas as they run in a deployment today: auth, the user service, post, circle, support and
+// moderation take part, and nothing stands in for any of them.
 
 let t: LifecycleHarness<AuthHarness>;
 beforeAll(async () => {
   t = await startLifecycleHarness(startAuthHarness, {
     participants: DATA_PARTICIPANTS,
-    modules: [circleModule, postModule, supportModule],
+    modules: [circleModule, postModule, supportModule, moderationModule],
   });
 });
 afterAll(async () => {
@@ -59,18 +60,19 @@ function keysOf(value: unknown): string[] {
   return [];
 }
 
-test('the sagas wait for auth, the user service, post, circle and support only', () => {
+test('the sagas wait for auth, the user service, post, circle, support and moderation only', () => {
   assert.deepEqual(t.lifecycle.participants, [
     KithService.AUTH,
     KithService.USER,
     KithService.POST,
     KithService.CIRCLE,
     KithService.SUPPORT,
+    KithService.MODERATION,
   ]);
   assert.equal(t.lifecycle.participants, DATA_PARTICIPANTS);
 });
 
-test("a data export is READY with only auth's, the user service's, post's, circle's and support's parts; auth's part holds the account's auth data and no secret", async () => {
+test("a data export is READY with only auth's, the user service's, post's, circle's, support's and moderation's parts; auth's part holds the account's auth data and no secret", async () => {
   const user = await withProfile(await seedUser(t.h, { totp: true }));
   const key = await t.h.as(user.accessToken).auth.createApiKey({
     name: 'backup script',
@@ -100,7 +102,14 @@ test("a data export is READY with only auth's, the user service's, post's, circl
   assert.equal(res.status, 200);
   const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
   const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as Manifest;
-  assert.deepEqual([...manifest.services].sort(), ['auth', 'circle', 'post', 'support', 'user']);
+  assert.deepEqual([...manifest.services].sort(), [
+    'auth',
+    'circle',
+    'moderation',
+    'post',
+    'support',
+    'user',
+  ]);
 
   const auth = (category: string) => {
     const file = files[`auth/${category}.json`];
@@ -190,7 +199,7 @@ test("a data export is READY with only auth's, the user service's, post's, circl
   }
 });
 
-test('an erasure finishes with only the acknowledgements of auth, the user service, post, circle and support', async () => {
+test('an erasure finishes with only the acknowledgements of auth, the user service, post, circle, support and moderation', async () => {
   const user = await member();
   await (await as(user)).requestAccountDeletion({});
   t.h.clock.advance(DELETION_GRACE_MS + 1000);
