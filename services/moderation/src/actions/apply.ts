@@ -30,8 +30,17 @@ import { activeActionsOn, insertAction, insertStrike, updateAction } from './act
 import type { ActionRow } from './action-store.js';
 import { enforcementMessage, enforcementOf } from './enforcement.js';
 
-/** An actioned user may appeal within 20 days of the action (ModerationService.Appeal). */
-export const APPEAL_WINDOW_MS = 20 * 24 * 3600_000;
+/**
+ * The last moment an action may be appealed: six calendar months after it (the DSA Art. 20
+ * minimum, settled in ADR 0012, which replaced API.md's 20 days).
+ */
+export function appealDeadlineOf(takenAt: Date): Date {
+  const deadline = new Date(takenAt);
+  deadline.setUTCMonth(deadline.getUTCMonth() + 6);
+  // 31 August + 6 months is not 31 February: the month's last day instead.
+  if (deadline.getUTCDate() !== takenAt.getUTCDate()) deadline.setUTCDate(0);
+  return deadline;
+}
 /** A strike counts against the account for a year. */
 export const STRIKE_TTL_MS = 365 * 24 * 3600_000;
 
@@ -91,7 +100,7 @@ export async function applyAction(
   now: Date,
 ): Promise<{ action: ActionRow; recorded: Recorded }> {
   const actionId = a.id ?? uuidv7();
-  const deadline = new Date(now.getTime() + APPEAL_WINDOW_MS);
+  const deadline = appealDeadlineOf(now);
   const statement = create(StatementOfReasonsSchema, {
     explanation: a.explanation,
     ground: a.ground,
