@@ -3,10 +3,8 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, test } from 'vitest';
 import { Code, createClient } from '@connectrpc/connect';
-import type { Client } from '@connectrpc/connect';
 import { toJsonString } from '@bufbuild/protobuf';
 import { durationFromMs, timestampDate, timestampMs } from '@bufbuild/protobuf/wkt';
-import { ModerationAdminService } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
 import { ModerationService } from '@kith/gen/kith/moderation/v1/moderation_pb.js';
 import {
   ActionNoticeSchema,
@@ -19,9 +17,6 @@ import {
   Severity,
   SubjectStatus,
 } from '@kith/gen/kith/moderation/v1/types_pb.js';
-import type { OutboxTables } from '@kith/bus';
-import { withTables } from '@kith/db';
-import { decodeEvent, defineService, recordEvent } from '@kith/runtime';
 import type { EventPayload } from '@kith/runtime';
 import { IncidentKind } from '@kith/gen/kith/support/v1/types_pb.js';
 import { uuidv7 } from 'uuidv7';
@@ -37,98 +32,42 @@ import { PostService } from '@kith/gen/kith/post/v1/post_pb.js';
 import type { PostHarness } from '@kith/post-service/testing';
 import { expireActions } from './actions/take-action.js';
 import type { ModerationApp } from './app.js';
-import type { ModerationDatabase } from './db/schema.js';
-import { createModerationParts, moderationModule } from './module.js';
+import { startModerationWorld } from './testing/moderation-world.js';
+import type { ModerationWorld, StaffRole } from './testing/moderation-world.js';
 import { applyEvent, NEW_SUBJECT } from './subjects/status.js';
 import { subjectLog } from './subjects/subject-store.js';
 import { eventOf } from './views.js';
 
+let w: ModerationWorld<PostHarness<AuthHarness>>;
 let c: PostHarness<AuthHarness>;
 let app: ModerationApp;
 
 beforeAll(async () => {
-  const module = defineService<ModerationDatabase>({
-    ...moderationModule,
-    create(ctx) {
-      const parts = createModerationParts(ctx);
-      app = parts.app;
-      // The test runs expiry itself (expireActions), at the times it chooses.
-      return { ...parts, daemons: [] };
-    },
+  // Expiry is run by the test (expireActions), at the times it chooses.
+  w = await startModerationWorld<AuthHarness, PostHarness<AuthHarness>>({
+    start: (module) =>
+      startPostHarness({
+        start: (o) => startAuthHarness({ ...o, modules: [...o.modules, userModule, module] }),
+        seed: (h) => seedUser(h),
+        anonymous: (h) => h.withHeaders({}).transport,
+      }),
+    seedStaff: (h, role) => seedUser(h, { role }),
+    signIn: async (h, account) => (await startSession(h, account)).accessToken,
   });
-  c = await startPostHarness({
-    start: (o) => startAuthHarness({ ...o, modules: [...o.modules, userModule, module] }),
-    seed: (h) => seedUser(h),
-    anonymous: (h) => h.withHeaders({}).transport,
-  });
+  ({ c, app } = w);
 });
-afterAll(() => c?.stop());
+afterAll(() => w?.stop());
 
-/** Publishes an event as another service would, through moderation's own outbox. */
-async function publishAs(source: string, payload: EventPayload) {
-  await app.database.transaction(async (trx) => {
-    await recordEvent(trx, { source, actor: { service: source }, payload });
-  });
-}
-
-/** Every event moderation published (its outbox), oldest first. */
-async function moderationEvents() {
-  const rows = await withTables<OutboxTables>(app.database.db)
-    .selectFrom('outbox')
-    .select(['id', 'data'])
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => decodeEvent(r.data).payload);
-}
+const publishAs = (source: string, payload: EventPayload) => w.publishAs(source, payload);
+const moderationEvents = () => w.events();
+const staff = (role: StaffRole) => w.staff(role);
+const advance = (ms: number, people?: { userId: string; accessToken: string }[]) =>
+  w.advance(ms, people);
+const person = async () => w.withModeration(await c.person());
 
 const pub = { kind: { case: 'public' as const, value: {} } };
 const followersOnly = { kind: { case: 'followers' as const, value: {} } };
 const postSubject = (postId: string) => ({ kind: { case: 'postId' as const, value: postId } });
-
-async function person() {
-  const p = await c.person();
-  return { ...p, moderation: createClient(ModerationService, c.h.as(p.accessToken).transport) };
-}
-
-type Role = 'triage' | 'moderator' | 'admin';
-const staffMembers: {
-  userId: string;
-  role: Role;
-  console: Client<typeof ModerationAdminService>;
-}[] = [];
-async function staff(role: Role) {
-  const s = await seedUser(c.h, { role });
-  const member = {
-    userId: s.userId,
-    role,
-    console: createClient(ModerationAdminService, c.h.as(s.accessToken).transport),
-  };
-  staffMembers.push(member);
-  // Moderation learns who is on staff from auth.role_changed, or from the member's own console
-  // calls (seedUser sets the role without the event): their first call makes them assignable.
-  await member.console.listQueue({ pageSize: 1 });
-  return member;
-}
-
-/** Moves the clock on; every staff member signs in again (access tokens live 10 minutes). */
-async function advance(
-  ms: number,
-  people: { userId: string; moderation: unknown; posts: unknown }[] = [],
-) {
-  c.h.clock.advance(ms);
-  for (const s of staffMembers) {
-    const { accessToken } = await startSession(c.h, s);
-    s.console = createClient(ModerationAdminService, c.h.as(accessToken).transport);
-  }
-  for (const p of people) {
-    const { accessToken } = await startSession(c.h, p);
-    const transport = c.h.as(accessToken).transport;
-    Object.assign(p, {
-      accessToken,
-      moderation: createClient(ModerationService, transport),
-    });
-  }
-}
 
 const takeHide = {
   type: ActionType.HIDE_CONTENT,

@@ -7,15 +7,9 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, test } from 'vitest';
-import { createClient } from '@connectrpc/connect';
-import type { Client } from '@connectrpc/connect';
 import { fromBinary } from '@bufbuild/protobuf';
-import type { OutboxTables } from '@kith/bus';
-import { withTables } from '@kith/db';
 import { KithService } from '@kith/gen/kith/events/v1/data_events_pb.js';
 import type { DataExportPartReady } from '@kith/gen/kith/events/v1/data_events_pb.js';
-import { ModerationAdminService } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
-import { ModerationService } from '@kith/gen/kith/moderation/v1/moderation_pb.js';
 import { ContentSnapshotSchema } from '@kith/gen/kith/moderation/v1/snapshot_pb.js';
 import {
   ActionGround,
@@ -25,80 +19,44 @@ import {
   ReportCategory,
   Severity,
 } from '@kith/gen/kith/moderation/v1/types_pb.js';
-import {
-  decodeEvent,
-  defineService,
-  exportBucketDir,
-  filesystemBlobStorage,
-  partObjectKey,
-  recordEvent,
-  sha256Hex,
-} from '@kith/runtime';
+import { exportBucketDir, filesystemBlobStorage, partObjectKey, sha256Hex } from '@kith/runtime';
 import type { EventPayload } from '@kith/runtime';
 import { waitFor } from '@kith/testkit';
 import { sql } from 'kysely';
 import { startPostHarness } from '@kith/post-service/testing';
 import type { PostHarness } from '@kith/post-service/testing';
 import { userModule } from '@kith/user-service';
-import { seedUser, startAuthHarness } from '../../../auth/src/testing/index.js';
+import { seedUser, startAuthHarness, startSession } from '../../../auth/src/testing/index.js';
 import type { AuthHarness } from '../../../auth/src/testing/index.js';
 import type { ModerationApp } from '../app.js';
-import type { ModerationDatabase } from '../db/schema.js';
-import { createModerationParts, moderationModule } from '../module.js';
+import { startModerationWorld } from '../testing/moderation-world.js';
+import type { ModerationWorld } from '../testing/moderation-world.js';
 
+let w: ModerationWorld<PostHarness<AuthHarness>>;
 let c: PostHarness<AuthHarness>;
 let app: ModerationApp;
 
 beforeAll(async () => {
-  const module = defineService<ModerationDatabase>({
-    ...moderationModule,
-    create(ctx) {
-      const parts = createModerationParts(ctx);
-      app = parts.app;
-      return { ...parts, daemons: [] };
-    },
+  w = await startModerationWorld<AuthHarness, PostHarness<AuthHarness>>({
+    start: (module) =>
+      startPostHarness({
+        start: (o) => startAuthHarness({ ...o, modules: [...o.modules, userModule, module] }),
+        seed: (h) => seedUser(h),
+        anonymous: (h) => h.withHeaders({}).transport,
+      }),
+    seedStaff: (h, role) => seedUser(h, { role }),
+    signIn: async (h, account) => (await startSession(h, account)).accessToken,
   });
-  c = await startPostHarness({
-    start: (o) => startAuthHarness({ ...o, modules: [...o.modules, userModule, module] }),
-    seed: (h) => seedUser(h),
-    anonymous: (h) => h.withHeaders({}).transport,
-  });
+  ({ c, app } = w);
 });
-afterAll(() => c?.stop());
+afterAll(() => w?.stop());
 
 const pub = { kind: { case: 'public' as const, value: {} } };
 const postSubject = (postId: string) => ({ kind: { case: 'postId' as const, value: postId } });
-
-async function person() {
-  const p = await c.person();
-  return { ...p, moderation: createClient(ModerationService, c.h.as(p.accessToken).transport) };
-}
-
-async function staff(role: 'moderator') {
-  const s = await seedUser(c.h, { role });
-  const console: Client<typeof ModerationAdminService> = createClient(
-    ModerationAdminService,
-    c.h.as(s.accessToken).transport,
-  );
-  await console.listQueue({ pageSize: 1 });
-  return { userId: s.userId, console };
-}
-
-/** Publishes an event as another service would, through moderation's own outbox. */
-async function publishAs(source: string, payload: EventPayload) {
-  await app.database.transaction(async (trx) => {
-    await recordEvent(trx, { source, actor: { service: source }, payload });
-  });
-}
-
-async function outbox() {
-  const rows = await withTables<OutboxTables>(app.database.db)
-    .selectFrom('outbox')
-    .select(['id', 'data'])
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => decodeEvent(r.data).payload);
-}
+const person = async () => w.withModeration(await c.person());
+const staff = (role: 'moderator') => w.staff(role);
+const publishAs = (source: string, payload: EventPayload) => w.publishAs(source, payload);
+const outbox = () => w.events();
 
 async function until<T>(find: (payloads: EventPayload[]) => T | undefined, what: string) {
   let found: T | undefined;

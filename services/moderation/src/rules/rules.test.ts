@@ -5,11 +5,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, test } from 'vitest';
-import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { Code, ConnectError } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
 import { durationFromMs } from '@bufbuild/protobuf/wkt';
-import { ModerationAdminService } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
-import { ModerationService } from '@kith/gen/kith/moderation/v1/moderation_pb.js';
+import type { ModerationAdminService } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
 import { RateRuleEvent, RuleEffect, RuleScope } from '@kith/gen/kith/moderation/v1/rules_pb.js';
 import type { Rule } from '@kith/gen/kith/moderation/v1/rules_pb.js';
 import {
@@ -21,15 +20,20 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { RuleSchema } from '@kith/gen/kith/moderation/v1/rules_pb.js';
 import { startPostHarness } from '@kith/post-service/testing';
 import type { PostHarness } from '@kith/post-service/testing';
-import { defineService } from '@kith/runtime';
 import { freePort, violations, waitFor } from '@kith/testkit';
-import { codeOf, seedUser, startAuthHarness } from '../../../auth/src/testing/index.js';
+import {
+  codeOf,
+  seedUser,
+  startAuthHarness,
+  startSession,
+} from '../../../auth/src/testing/index.js';
 import type { AuthHarness } from '../../../auth/src/testing/index.js';
 import type { ModerationApp } from '../app.js';
-import type { ModerationDatabase } from '../db/schema.js';
-import { createModerationParts, moderationModule } from '../module.js';
+import { startModerationWorld } from '../testing/moderation-world.js';
+import type { ModerationWorld } from '../testing/moderation-world.js';
 import { classifierMetrics, createClassifier } from './classifier.js';
 
+let w: ModerationWorld<PostHarness<AuthHarness>>;
 let c: PostHarness<AuthHarness>;
 let app: ModerationApp;
 let admin: Client<typeof ModerationAdminService>;
@@ -53,34 +57,34 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => classifierServer.listen(port, '127.0.0.1', resolve));
-  const module = defineService<ModerationDatabase>({
-    ...moderationModule,
-    create(ctx) {
-      const parts = createModerationParts(ctx, {
-        classifier: createClassifier({
+  w = await startModerationWorld<AuthHarness, PostHarness<AuthHarness>>(
+    {
+      start: (module) =>
+        startPostHarness(
+          {
+            start: (o) => startAuthHarness({ ...o, modules: [...o.modules, module] }),
+            seed: (h) => seedUser(h),
+            anonymous: (h) => h.withHeaders({}).transport,
+          },
+          { realModeration: true },
+        ),
+      seedStaff: (h, role) => seedUser(h, { role }),
+      signIn: async (h, account) => (await startSession(h, account)).accessToken,
+    },
+    {
+      // CheckContent and the rule runner run as in production; expiry is not needed here.
+      daemons: ['moderation-internal', 'moderation-rules'],
+      classifier: (metrics) =>
+        createClassifier({
           url: `http://127.0.0.1:${port}/classify`,
           failuresToOpen: 2,
           cooldownMs: 60_000,
-          onSkip: (reason) => classifierMetrics(ctx.metrics).skips.inc({ reason }),
+          onSkip: (reason) => classifierMetrics(metrics).skips.inc({ reason }),
         }),
-      });
-      app = parts.app;
-      return {
-        ...parts,
-        daemons: (parts.daemons ?? []).filter((d) => d.name !== 'moderation-expiry'),
-      };
     },
-  });
-  c = await startPostHarness(
-    {
-      start: (o) => startAuthHarness({ ...o, modules: [...o.modules, module] }),
-      seed: (h) => seedUser(h),
-      anonymous: (h) => h.withHeaders({}).transport,
-    },
-    { realModeration: true },
   );
-  const a = await seedUser(c.h, { role: 'admin' });
-  admin = createClient(ModerationAdminService, c.h.as(a.accessToken).transport);
+  ({ c, app } = w);
+  admin = (await w.staff('admin')).console;
 });
 afterAll(async () => {
   await c?.stop();
@@ -96,10 +100,7 @@ async function rule(init: MessageInitShape<typeof RuleSchema>): Promise<Rule> {
   return created!;
 }
 
-async function author() {
-  const p = await c.person();
-  return { ...p, moderation: createClient(ModerationService, c.h.as(p.accessToken).transport) };
-}
+const author = async () => w.withModeration(await c.person());
 
 test('a REJECT word rule refuses the post before it is published, naming neither rule nor word; a shadow one only records', async () => {
   const enforced = await rule({
