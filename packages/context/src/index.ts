@@ -1,4 +1,5 @@
 import { createContextKey } from '@connectrpc/connect';
+import type { ContextValues } from '@connectrpc/connect';
 import type { Logger } from 'pino';
 
 /** Platform roles, lowest to highest privilege (triage ⊂ moderator ⊂ admin). */
@@ -56,10 +57,19 @@ export const principalKey = createContextKey<Principal | undefined>(undefined, {
 /** Request id: taken from a valid `x-request-id` header or generated. */
 export const requestIdKey = createContextKey<string>('', { description: 'request id' });
 
-/** Child logger bound to this request (request id, rpc, user). */
-export const loggerKey = createContextKey<Logger | undefined>(undefined, {
+/**
+ * The logger bound to this request (request id, rpc), built on first use: most calls log
+ * nothing but their access line, and a pino child with redaction costs microseconds to make.
+ * Read it with `requestLogger`.
+ */
+export const loggerKey = createContextKey<(() => Logger) | undefined>(undefined, {
   description: 'request logger',
 });
+
+/** The request's logger (see `loggerKey`), or undefined outside the request-log interceptor. */
+export function requestLogger(values: ContextValues): Logger | undefined {
+  return values.get(loggerKey)?.();
+}
 
 /** Address of the client as seen by the server (after trusted-proxy handling). */
 export const clientAddressKey = createContextKey<string>('', { description: 'client address' });

@@ -1,5 +1,5 @@
 import type { HandlerContext, Interceptor } from '@connectrpc/connect';
-import { CredentialsRejectedError, loggerKey, principalKey, roleAtLeast } from '@kith/context';
+import { CredentialsRejectedError, principalKey, requestLogger, roleAtLeast } from '@kith/context';
 import type { Principal, Role } from '@kith/context';
 import {
   PermissionDeniedError,
@@ -62,7 +62,7 @@ export function createAuthenticationInterceptor(options: AuthenticationOptions):
     try {
       principal = await authenticate(options, req.header);
     } catch (err) {
-      const logger = req.contextValues.get(loggerKey);
+      const logger = requestLogger(req.contextValues);
       if (!(err instanceof CredentialsRejectedError)) {
         logger?.warn({ err }, 'credentials could not be checked');
         if (!isPublic) throw toConnectError(new UnavailableError('authentication unavailable'));

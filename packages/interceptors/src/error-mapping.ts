@@ -1,5 +1,5 @@
 import type { Interceptor } from '@connectrpc/connect';
-import { loggerKey } from '@kith/context';
+import { requestLogger } from '@kith/context';
 import { toConnectError } from '@kith/errors';
 import type { Logger } from 'pino';
 import { mapCallErrors } from './observe-call.js';
@@ -12,6 +12,6 @@ import { mapCallErrors } from './observe-call.js';
 export function createErrorMappingInterceptor({ logger }: { logger: Logger }): Interceptor {
   return (next) => (req) =>
     mapCallErrors(req, next, (err) =>
-      toConnectError(err, { logger: req.contextValues.get(loggerKey) ?? logger }),
+      toConnectError(err, { logger: requestLogger(req.contextValues) ?? logger }),
     );
 }

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { DescMessage, Message } from '@bufbuild/protobuf';
 import type { Interceptor } from '@connectrpc/connect';
-import { clientAddressKey, loggerKey, principalKey } from '@kith/context';
+import { clientAddressKey, principalKey, requestLogger } from '@kith/context';
 import {
   AbortedError,
   FailedPreconditionError,
@@ -98,9 +98,10 @@ export function createIdempotencyInterceptor({
       await store
         .release(scope, key)
         .catch((releaseErr: unknown) =>
-          req.contextValues
-            .get(loggerKey)
-            ?.error({ err: releaseErr }, 'releasing idempotency key failed'),
+          requestLogger(req.contextValues)?.error(
+            { err: releaseErr },
+            'releasing idempotency key failed',
+          ),
         );
       throw err;
     }
@@ -110,7 +111,7 @@ export function createIdempotencyInterceptor({
       } catch (err) {
         // The effect happened: answer it. The claim stays pending, so a duplicate is refused as
         // in progress until the claim is abandoned, rather than silently running twice.
-        req.contextValues.get(loggerKey)?.error({ err }, 'storing idempotent response failed');
+        requestLogger(req.contextValues)?.error({ err }, 'storing idempotent response failed');
       }
     }
     return res;

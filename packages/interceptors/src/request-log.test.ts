@@ -4,6 +4,9 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { createErrorMappingInterceptor } from './error-mapping.js';
 import { createRequestLogInterceptor } from './request-log.js';
+import { requestLogger } from '@kith/context';
+import type { Interceptor } from '@connectrpc/connect';
+import { REDACTED, createRootLogger } from '@kith/logging';
 import { EchoService, captureLogger, startEchoServer } from './test-service.js';
 import type { EchoServer } from './test-service.js';
 
@@ -102,5 +105,48 @@ describe('request id and access log', () => {
     const body = (await res.json()) as { code: string; details: { type: string }[] };
     assert.equal(body.code, 'invalid_argument');
     assert.equal(body.details[0]?.type, 'buf.validate.Violations');
+  });
+});
+
+describe('the request logger on a redacting root logger', () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createRootLogger({
+    level: 'info',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+  });
+  // Stands in for a handler that logs through the request's logger.
+  const logsThroughRequestLogger: Interceptor = (next) => (req) => {
+    requestLogger(req.contextValues)?.info(
+      { token: 'tok-secret', user: { email: 'a@b.c' } },
+      'inner',
+    );
+    return next(req);
+  };
+  let server: EchoServer;
+  beforeAll(async () => {
+    server = await startEchoServer([
+      createRequestLogInterceptor({ logger }),
+      createErrorMappingInterceptor({ logger }),
+      logsThroughRequestLogger,
+    ]);
+  });
+  afterAll(() => server.stop());
+
+  it('binds the request id and rpc, keeps redaction, and writes the access line whole', async () => {
+    lines.length = 0;
+    const res = await post(server.url, { text: 'a' }, { 'x-request-id': 'req-redact-1' });
+    assert.equal(res.status, 200);
+    const inner = lines.find((l) => l.msg === 'inner');
+    assert.ok(inner, 'the inner line is written');
+    assert.equal(inner.requestId, 'req-redact-1');
+    assert.equal(inner.rpc, 'kith.test.v1.EchoService/Echo');
+    assert.equal(inner.token, REDACTED);
+    assert.deepEqual(inner.user, { email: REDACTED });
+    assert.doesNotMatch(JSON.stringify(lines), /tok-secret|a@b\.c/);
+    const access = lines.filter((l) => l.msg === 'rpc');
+    assert.equal(access.length, 1);
+    assert.equal(access[0]!.requestId, 'req-redact-1');
+    assert.equal(access[0]!.code, 'ok');
+    assert.equal(access[0]!.client, '127.0.0.1');
   });
 });
