@@ -10,6 +10,7 @@ export default tseslint.config(
       'node_modules/**',
       '**/dist/**',
       '**/dist.next/**',
+      'bench/.bundle/**',
       '**/.data/**',
       'coverage/**',
       'proto-vendor/**',

@@ -3,6 +3,7 @@
 // bundle also gets PGlite's WebAssembly and data files beside it (PGlite loads them relative to
 // the code, which is now dist/main.js) and the migrated schema it starts a new data dir from.
 import { build } from 'esbuild';
+import { bundleOptions } from './bundle-options.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,23 +29,8 @@ for (const name of services) {
   const next = `${dist}.next`;
   fs.rmSync(next, { recursive: true, force: true });
   const result = await build({
-    entryPoints: [`services/${name}/src/main.ts`],
-    outfile: `${next}/main.js`,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: true,
-    logLevel: 'warning',
-    // Optional native addons the libraries probe for; never used here.
-    external: ['pg-native', 'bufferutil', 'utf-8-validate', ...shipped],
+    ...bundleOptions(`services/${name}/src/main.ts`, `${next}/main.js`, shipped),
     metafile: true,
-    // Native addons that are used (argon2) are copied beside the bundle and required from there.
-    loader: { '.node': 'copy' },
-    // CommonJS dependencies call require(); give the ESM bundle one.
-    banner: {
-      js: "import { createRequire as __kithCreateRequire } from 'node:module'; const require = __kithCreateRequire(import.meta.url);",
-    },
   });
   shipExternals(result.metafile, `${next}/node_modules`);
   if (name === 'embedded') embeddedExtras(next);
