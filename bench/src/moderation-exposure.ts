@@ -41,7 +41,7 @@ import { PostService } from '@kith/gen/kith/post/v1/post_pb.js';
 import { waitFor } from '@kith/testkit';
 import { sql } from 'kysely';
 import { benchArgs } from './args.js';
-import { percentile } from './percentile.js';
+import { latencyStats, percentile } from './percentile.js';
 import { benchTransport, distributedSetup, embeddedSetup } from './user-setups.js';
 import type { BenchUser, Setup } from './user-setups.js';
 
@@ -265,16 +265,7 @@ async function drive(): Promise<void> {
 // The bench: Kith, the rule and the people; the driver sends and reads, this process watches
 // post's table and reads the databases afterwards.
 
-const stats = (name: string, samples: number[]) => {
-  const sorted = Float64Array.from(samples).sort();
-  return {
-    name,
-    n: samples.length,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
-  };
-};
+const stats = latencyStats;
 const fmt = (ms: number) => ms.toFixed(1).padStart(9);
 const row = (s: ReturnType<typeof stats>) =>
   `${s.name.padEnd(46)} ${String(s.n).padStart(6)} ${fmt(s.p50)} ${fmt(s.p99)} ${fmt(s.max)}`;

@@ -42,7 +42,7 @@ import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
 import { ResolutionKind } from '@kith/gen/kith/support/v1/types_pb.js';
 import { WebSocket } from 'ws';
 import { benchArgs } from './args.js';
-import { percentile } from './percentile.js';
+import { latencyStats } from './percentile.js';
 import { benchTransport, distributedSetup, embeddedSetup } from './user-setups.js';
 import type { BenchUser, Setup } from './user-setups.js';
 
@@ -249,16 +249,7 @@ async function drive(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // The bench: Kith, the people and their circle; the driver measures.
 
-const stats = (name: string, samples: number[]) => {
-  const sorted = Float64Array.from(samples).sort();
-  return {
-    name,
-    n: samples.length,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
-  };
-};
+const stats = latencyStats;
 const fmt = (ms: number) => ms.toFixed(2).padStart(9);
 
 async function measure(kith: Setup, raises: number): Promise<{ lines: string[]; p99: number }> {

@@ -22,7 +22,7 @@ import { EnvelopeSchema } from '@kith/gen/kith/events/v1/events_pb.js';
 import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
 import { EscalationTarget, ResolutionKind } from '@kith/gen/kith/support/v1/types_pb.js';
 import { benchArgs } from './args.js';
-import { percentile } from './percentile.js';
+import { latencyStats } from './percentile.js';
 import { benchTransport, distributedSetup, embeddedSetup } from './user-setups.js';
 import type { BenchUser, Setup } from './user-setups.js';
 
@@ -41,10 +41,7 @@ if (!modes.every((mode) => mode === 'embedded' || mode === 'distributed')) {
   throw new Error('--mode is embedded, distributed or both');
 }
 
-const stats = (name: string, samples: number[]) => {
-  const sorted = Float64Array.from(samples).sort();
-  return { name, n: samples.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-};
+const stats = latencyStats;
 const fmt = (ms: number) => ms.toFixed(2).padStart(9);
 
 async function measure(setup: Setup): Promise<string[]> {
