@@ -21,7 +21,7 @@ import { createRootLogger } from '@kith/logging';
 import { circleMemberships, internalClient } from '@kith/runtime';
 import { benchArgs } from './args.js';
 import { percentile } from './percentile.js';
-import { benchTransport, distributedSetup, embeddedSetup } from './user-setups.js';
+import { benchTransport, setupFor } from './user-setups.js';
 import type { Setup } from './user-setups.js';
 
 const { values } = parseArgs({
@@ -142,17 +142,7 @@ async function measure(setup: Setup): Promise<string[]> {
 
 const report: string[] = [];
 for (const mode of modes) {
-  const setup =
-    mode === 'embedded'
-      ? await embeddedSetup(['circle'])
-      : await distributedSetup(
-          {
-            databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-            natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-            redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-          },
-          ['circle'],
-        );
+  const setup = await setupFor(mode, ['circle']);
   try {
     report.push(...(await measure(setup)));
   } finally {

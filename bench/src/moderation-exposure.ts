@@ -42,7 +42,7 @@ import { waitFor } from '@kith/testkit';
 import { sql } from 'kysely';
 import { benchArgs } from './args.js';
 import { latencyStats, percentile } from './percentile.js';
-import { benchTransport, distributedSetup, embeddedSetup } from './user-setups.js';
+import { benchTransport, setupFor } from './user-setups.js';
 import type { BenchUser, Setup } from './user-setups.js';
 
 const RULED_DOMAIN = 'spam-bench.example';
@@ -688,17 +688,7 @@ async function main(): Promise<void> {
   const verdicts: string[] = [];
   for (const mode of modes) {
     const services = ['post', 'moderation'] as const;
-    const kith =
-      mode === 'embedded'
-        ? await embeddedSetup(services)
-        : await distributedSetup(
-            {
-              databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-              natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-              redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-            },
-            services,
-          );
+    const kith = await setupFor(mode, services);
     try {
       const { lines, p99, rate } = await measure(kith, options);
       console.log(lines.join('\n'));

@@ -30,7 +30,7 @@ import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
 import { benchArgs } from './args.js';
 import { percentile } from './percentile.js';
-import { benchTransport, distributedSetup, embeddedSetup } from './user-setups.js';
+import { benchTransport, setupFor } from './user-setups.js';
 import type { Setup } from './user-setups.js';
 
 const { values } = parseArgs({
@@ -364,17 +364,7 @@ async function measure(setup: Setup): Promise<{ lines: string[]; worst: Row }> {
 const report: string[] = [];
 const verdicts: string[] = [];
 for (const mode of modes) {
-  const setup =
-    mode === 'embedded'
-      ? await embeddedSetup(['moderation'])
-      : await distributedSetup(
-          {
-            databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-            natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-            redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-          },
-          ['moderation'],
-        );
+  const setup = await setupFor(mode, ['moderation']);
   try {
     const { lines, worst } = await measure(setup);
     report.push(...lines);

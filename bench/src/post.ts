@@ -21,7 +21,7 @@ import { createMemoryListStore, createRedisClient, createRedisListStore } from '
 import type { ListStore } from '@kith/cache';
 import { benchArgs } from './args.js';
 import { percentile } from './percentile.js';
-import { distributedSetup, embeddedSetup } from './user-setups.js';
+import { setupFor } from './user-setups.js';
 import type { Setup } from './user-setups.js';
 
 const { values } = parseArgs({
@@ -203,17 +203,7 @@ async function measure(setup: Setup): Promise<string[]> {
 
 const report: string[] = [];
 for (const mode of modes) {
-  const setup =
-    mode === 'embedded'
-      ? await embeddedSetup(['post'])
-      : await distributedSetup(
-          {
-            databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-            natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-            redisUrl,
-          },
-          ['post'],
-        );
+  const setup = await setupFor(mode, ['post']);
   try {
     report.push(...(await measure(setup)));
   } finally {

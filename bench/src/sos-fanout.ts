@@ -43,7 +43,7 @@ import { ResolutionKind } from '@kith/gen/kith/support/v1/types_pb.js';
 import { WebSocket } from 'ws';
 import { benchArgs } from './args.js';
 import { latencyStats } from './percentile.js';
-import { benchTransport, distributedSetup, embeddedSetup } from './user-setups.js';
+import { benchTransport, setupFor } from './user-setups.js';
 import type { BenchUser, Setup } from './user-setups.js';
 
 /** 1 owner + 50 alerted members, as the figure says. */
@@ -351,17 +351,7 @@ async function main(): Promise<void> {
   const verdicts: string[] = [];
   for (const mode of modes) {
     const services = ['circle', 'support', 'gateway'] as const;
-    const kith =
-      mode === 'embedded'
-        ? await embeddedSetup(services)
-        : await distributedSetup(
-            {
-              databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-              natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-              redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-            },
-            services,
-          );
+    const kith = await setupFor(mode, services);
     try {
       const { lines, p99 } = await measure(kith, raises);
       report.push(...lines);

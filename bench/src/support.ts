@@ -23,7 +23,7 @@ import { SupportService } from '@kith/gen/kith/support/v1/support_pb.js';
 import { EscalationTarget, ResolutionKind } from '@kith/gen/kith/support/v1/types_pb.js';
 import { benchArgs } from './args.js';
 import { latencyStats } from './percentile.js';
-import { benchTransport, distributedSetup, embeddedSetup } from './user-setups.js';
+import { benchTransport, setupFor } from './user-setups.js';
 import type { BenchUser, Setup } from './user-setups.js';
 
 const { values } = parseArgs({
@@ -169,17 +169,7 @@ async function measure(setup: Setup): Promise<string[]> {
 const report: string[] = [];
 for (const mode of modes) {
   const extra = ['circle', 'support'] as const;
-  const setup =
-    mode === 'embedded'
-      ? await embeddedSetup(extra)
-      : await distributedSetup(
-          {
-            databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-            natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-            redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-          },
-          extra,
-        );
+  const setup = await setupFor(mode, extra);
   try {
     report.push(...(await measure(setup)));
   } finally {

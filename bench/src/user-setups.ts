@@ -173,6 +173,25 @@ export async function embeddedSetup(extra: readonly ExtraService[] = []): Promis
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
 /**
+ * The deployment a bench runs in `mode`: embedded, or distributed over the servers named by
+ * DATABASE_URL, NATS_URL and REDIS_URL (the local defaults otherwise).
+ */
+export function setupFor(
+  mode: 'embedded' | 'distributed',
+  extra: readonly ExtraService[] = [],
+): Promise<Setup> {
+  if (mode === 'embedded') return embeddedSetup(extra);
+  return distributedSetup(
+    {
+      databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    },
+    extra,
+  );
+}
+
+/**
  * Auth, user and the `extra` services, each its own process (`services/<name>/src/main.ts
  * serve`), over a database of their own. It deletes the KITH_EVENTS stream first, as the distributed e2e test does: durable
  * consumers left on the server by an earlier run would hand their old messages to this run's

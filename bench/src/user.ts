@@ -20,7 +20,7 @@ import { decodeEvent } from '@kith/bus';
 import { NotificationType } from '@kith/gen/kith/user/v1/notification_pb.js';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
 import { load } from './load.js';
-import { distributedSetup, embeddedSetup } from './user-setups.js';
+import { setupFor } from './user-setups.js';
 import type { BenchUser, Setup } from './user-setups.js';
 
 const { values } = parseArgs({
@@ -199,14 +199,7 @@ async function measure(setup: Setup): Promise<string[]> {
 
 const report: string[] = [];
 for (const mode of modes) {
-  const setup =
-    mode === 'embedded'
-      ? await embeddedSetup()
-      : await distributedSetup({
-          databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-          natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-          redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        });
+  const setup = await setupFor(mode);
   try {
     report.push(...(await measure(setup)));
   } finally {
