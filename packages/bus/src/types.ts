@@ -90,6 +90,12 @@ export interface LiveOptions {
 export interface Bus {
   /** Durable publish, deduplicated by `id` (or `dedupKey`). Resolves once stored. */
   publish(msg: BusMessage, options?: PublishOptions): Promise<void>;
+  /**
+   * Durable publish of several messages, each deduplicated by its `id`, stored in the given
+   * order without waiting for one to be stored before sending the next. Resolves once all are
+   * stored; on a rejection any of them may be stored, so a retry republishes the same ids.
+   */
+  publishMany(msgs: readonly BusMessage[]): Promise<void>;
   /** Starts (or resumes) a durable consumer; at-least-once delivery. */
   consume(options: ConsumeOptions): Promise<Subscription>;
   /** Request/reply; rejects with `BusTimeoutError`, `BusNoRespondersError` or `BusRemoteError`. */

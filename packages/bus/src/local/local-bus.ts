@@ -8,7 +8,7 @@ import { uuidv7 } from 'uuidv7';
 import { buildDeadLetterHeaders, resolveConsumeOptions } from '../delivery.js';
 import { consumerMetrics } from '../metrics.js';
 import { assertDurableName, assertMessageId, assertSubject } from '../subjects.js';
-import type { Bus, Subscription } from '../types.js';
+import type { Bus, BusMessage, Subscription } from '../types.js';
 import { startLocalConsumer } from './local-consumer.js';
 import { createLocalStore } from './local-store.js';
 import { createMemoryRpc } from './memory-rpc.js';
@@ -44,19 +44,32 @@ export function createLocalBus<DB>(options: LocalBusOptions<DB>): Bus {
   const deadLetterSubject = (durable: string) => `${dlqPrefix}.${durable}`;
   let draining = false;
 
-  return {
-    async publish(msg, publishOptions) {
-      if (draining) throw new Error('bus is draining');
+  const publishAll = async (msgs: readonly BusMessage[], dedupKey?: string) => {
+    if (draining) throw new Error('bus is draining');
+    for (const msg of msgs) {
       assertMessageId(msg.id);
       assertSubject(msg.subject, false);
-      const dedupKey = publishOptions?.dedupKey ?? msg.id;
-      await options.database.transaction((trx) =>
-        store.insertMessage(withTables<LocalBusTables>(trx), msg, dedupKey),
-      );
+    }
+    if (msgs.length === 0) return;
+    await options.database.transaction(async (trx) => {
+      for (const msg of msgs) {
+        await store.insertMessage(withTables<LocalBusTables>(trx), msg, dedupKey ?? msg.id);
+      }
+    });
+    for (const msg of msgs) {
       events.emit('published', msg.subject);
       // Live subscribers see durable publishes too, as NATS core subscribers do.
       rpc.publishLive(msg.subject, msg.data);
+    }
+  };
+
+  return {
+    async publish(msg, publishOptions) {
+      await publishAll([msg], publishOptions?.dedupKey);
     },
+
+    // One transaction: the messages take consecutive places in the stream, in order.
+    publishMany: (msgs) => publishAll(msgs),
 
     async consume(consumeOptions) {
       if (draining) throw new Error('bus is draining');

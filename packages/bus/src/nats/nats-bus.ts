@@ -11,7 +11,7 @@ import { buildDeadLetterHeaders, errorMessage, resolveConsumeOptions } from '../
 import { BusNoRespondersError, BusRemoteError, BusTimeoutError } from '../errors.js';
 import { consumerMetrics } from '../metrics.js';
 import { assertDurableName, assertMessageId, assertSubject } from '../subjects.js';
-import type { Bus, Subscription } from '../types.js';
+import type { Bus, BusMessage, Subscription } from '../types.js';
 import { fromNatsHeaders, messageIdHeader, replyErrorHeader, toNatsHeaders } from './headers.js';
 import { startNatsConsumer } from './nats-consumer.js';
 import { connectJetStream, ensureStream } from './nats-streams.js';
@@ -88,14 +88,29 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   };
   const deadLetterSubject = (durable: string) => `${dlqPrefix}.${durable}`;
 
+  const publish = async (msg: BusMessage, dedupKey = msg.id) => {
+    assertMessageId(msg.id);
+    assertSubject(msg.subject, false);
+    await js.publish(msg.subject, msg.data, {
+      msgID: dedupKey,
+      headers: toNatsHeaders({ ...msg.headers, [messageIdHeader]: msg.id }),
+    });
+  };
+
   const bus: Bus = {
     async publish(msg, publishOptions) {
-      assertMessageId(msg.id);
-      assertSubject(msg.subject, false);
-      await js.publish(msg.subject, msg.data, {
-        msgID: publishOptions?.dedupKey ?? msg.id,
-        headers: toNatsHeaders({ ...msg.headers, [messageIdHeader]: msg.id }),
+      await publish(msg, publishOptions?.dedupKey);
+    },
+
+    // One connection carries the publishes in order and the server stores them in the order it
+    // reads them, so they need not wait for each other's acks: a batch costs about one round
+    // trip instead of one per message.
+    async publishMany(msgs) {
+      msgs.forEach((msg) => {
+        assertMessageId(msg.id);
+        assertSubject(msg.subject, false);
       });
+      await Promise.all(msgs.map((msg) => publish(msg)));
     },
 
     async consume(consumeOptions) {

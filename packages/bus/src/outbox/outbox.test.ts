@@ -38,6 +38,10 @@ function countingBus(bus: Bus): Bus & { published: string[] } {
       published.push(msg.id);
       await bus.publish(msg, options);
     },
+    async publishMany(msgs) {
+      published.push(...msgs.map((m) => m.id));
+      await bus.publishMany(msgs);
+    },
   };
 }
 
@@ -169,6 +173,50 @@ for (const [name, makeHarness] of adapters) {
       assert.deepEqual(
         got.map((m) => [m.id, dec.decode(m.data)]),
         kept.map((id, i) => [id, `k${i}`]),
+      );
+    });
+
+    it('a pass that fails part-way leaves its rows unpublished, and the next pass delivers each once', async () => {
+      const subject = subjectFor('partial');
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        ids.push(
+          await svc.database.transaction((trx) =>
+            writeOutbox(trx, { subject, data: enc.encode(`p${i}`) }),
+          ),
+        );
+      }
+      // The broker stores the first half of the first batch, then the connection fails.
+      let failNext = true;
+      const flaky: Bus = {
+        ...bus,
+        async publishMany(msgs) {
+          if (!failNext) return bus.publishMany(msgs);
+          failNext = false;
+          await bus.publishMany(msgs.slice(0, 3));
+          throw new Error('connection lost');
+        },
+      };
+      const relay = createOutboxRelay({ database: svc.database, bus: flaky, logger: testLogger() });
+      await assert.rejects(relay.relayOnce(), /connection lost/);
+      const pending = () =>
+        svc.database.db
+          .selectFrom('outbox')
+          .select('id')
+          .where('id', 'in', ids)
+          .where('published_at', 'is', null)
+          .execute();
+      assert.equal((await pending()).length, 6, 'nothing marked published by the failed pass');
+      assert.equal(await relay.relayOnce(), 6);
+      assert.deepEqual(await pending(), []);
+
+      const { got, stop } = await collect(subject, `partial${n}`);
+      await waitFor(() => got.length >= 6, { what: 'six events' });
+      await sleep(300);
+      await stop();
+      assert.deepEqual(
+        got.map((m) => dec.decode(m.data)),
+        ids.map((_, i) => `p${i}`),
       );
     });
 

@@ -99,6 +99,26 @@ export function runBusContract(name: string, factory: () => Promise<BusHarness |
       assert.deepEqual(got, ['first', 'last']);
     });
 
+    test('publishMany stores a batch in the given order, skipping ids already published', async () => {
+      const subject = events('many');
+      const sent = Array.from({ length: 60 }, (_, i) => message(subject, `m${i}`));
+      await bus.publish(sent[7]!);
+      await bus.publishMany(sent);
+      // The same batch again (a relay retrying after a failed pass) adds nothing.
+      await bus.publishMany(sent);
+      const got: string[] = [];
+      const sub = await bus.consume({
+        durable: durable('many'),
+        subjects: subject,
+        handler: async (m) => void got.push(dec.decode(m.data)),
+      });
+      await waitFor(() => got.length >= 60, { what: 'sixty deliveries' });
+      await sleep(300);
+      await sub.stop();
+      // m7 was stored first, on its own; the rest keep the batch's order.
+      assert.deepEqual(got, ['m7', ...sent.flatMap((m, i) => (i === 7 ? [] : [`m${i}`]))]);
+    });
+
     test('a failed delivery is redelivered after the backoff with the count incremented', async () => {
       const subject = events('retry');
       const sent = message(subject, 'flaky');
