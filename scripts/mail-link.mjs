@@ -4,12 +4,17 @@
 //   node scripts/mail-link.mjs            the link
 //   node scripts/mail-link.mjs --token    only its token= value
 //   node scripts/mail-link.mjs --to ana@example.com --token   the newest mail to that address
+//   node scripts/mail-link.mjs --to ana@example.com --code    the sign-in code of a mailed-code login
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { token: { type: 'boolean', default: false }, to: { type: 'string' } },
+  options: {
+    token: { type: 'boolean', default: false },
+    code: { type: 'boolean', default: false },
+    to: { type: 'string' },
+  },
 });
 const mailDir = path.join(process.env.KITH_DATA_DIR ?? '.data', 'mail');
 
@@ -84,6 +89,13 @@ const message = files
   });
 if (!message) fail(`no mail${values.to ? ` to ${values.to}` : ''} in ${mailDir}`);
 
+if (values.code) {
+  // The code stands alone on its line, indented (auth's mailed-code template).
+  const code = /^ {4}([A-Z0-9]{6})$/m.exec(plainText(message))?.[1];
+  if (!code) fail('the newest mail holds no sign-in code');
+  console.log(code);
+  process.exit(0);
+}
 const link = /https?:\/\/[^\s<>"]+/.exec(plainText(message))?.[0];
 if (!link) fail('the newest mail holds no link');
 if (values.token) {

@@ -49,6 +49,18 @@ export interface Principal {
   apiKeyId?: string;
 }
 
+/**
+ * The `scope` of an access token for an account moderation suspended or banned. Such a session
+ * reaches only the methods modules list in `restrictedMethods` (its moderation decisions and
+ * appeals, a data export, its own sessions); on other public methods it counts as anonymous.
+ */
+export const RESTRICTED_SCOPE = 'account:restricted';
+
+/** The caller holds a restricted session (see RESTRICTED_SCOPE). */
+export function isRestricted(principal: Principal): boolean {
+  return principal.via === 'access_token' && principal.scopes.includes(RESTRICTED_SCOPE);
+}
+
 /** The authenticated caller, or undefined for anonymous calls to public methods. */
 export const principalKey = createContextKey<Principal | undefined>(undefined, {
   description: 'authenticated principal',

@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ConnectError } from '@connectrpc/connect';
 import { Code, createClient, createContextValues } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import { principalKey } from '@kith/context';
+import { principalKey, RESTRICTED_SCOPE } from '@kith/context';
 import type { Principal } from '@kith/context';
 import { PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
 import { SignJWT, createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
 import {
   createAuthenticationInterceptor,
+  RESTRICTED_SESSION_MESSAGE,
   requirePrincipal,
   requireRole,
 } from './authentication.js';
@@ -120,6 +121,7 @@ describe('access token verification and authentication', () => {
         publicMethods: new Set(['kith.test.v1.EchoService/Public']),
         isRevoked: async (p) => revoked.has(p.sessionId ?? ''),
         apiKeyScopes: new Map([['kith.test.v1.EchoService/Whoami', 'profile:read']]),
+        restrictedMethods: new Set(['kith.test.v1.EchoService/Echo']),
       }),
     ]);
   });
@@ -244,6 +246,38 @@ describe('access token verification and authentication', () => {
     assert.equal((await whoami(token)).text, 'user-1');
     revoked.add('session-revoked');
     await assert.rejects(whoami(token), (e: ConnectError) => e.code === Code.Unauthenticated);
+  });
+
+  it('lets a restricted session call only the restricted methods, and reads public ones anonymously', async () => {
+    const restricted = await sign(ed, claims({ scope: RESTRICTED_SCOPE }));
+    const headers = { authorization: `Bearer ${restricted}` };
+    const client = createClient(EchoService, createGrpcTransport({ baseUrl: server.url }));
+    assert.equal((await client.echo({ text: 'appeal' }, { headers })).text, 'appeal');
+    await assert.rejects(whoami(restricted), (e: ConnectError) => {
+      assert.equal(e.code, Code.PermissionDenied);
+      assert.equal(e.rawMessage, RESTRICTED_SESSION_MESSAGE);
+      return true;
+    });
+    // The same account's full token (no scope claim) is not held back.
+    assert.equal((await whoami(await sign(ed))).text, 'user-1');
+
+    // On a public method it is nobody: what it answers a signed-in caller stays out of reach.
+    const open = await startEchoServer([
+      createErrorMappingInterceptor({ logger }),
+      createAuthenticationInterceptor({
+        authenticators: [bearerAuthenticator(verify)],
+        publicMethods: new Set(['kith.test.v1.EchoService/Whoami']),
+        restrictedMethods: new Set(),
+      }),
+    ]);
+    try {
+      const openClient = createClient(EchoService, createGrpcTransport({ baseUrl: open.url }));
+      assert.equal((await openClient.whoami({}, { headers })).text, 'anonymous');
+      const full = { authorization: `Bearer ${await sign(ed)}` };
+      assert.equal((await openClient.whoami({}, { headers: full })).text, 'user-1');
+    } finally {
+      await open.stop();
+    }
   });
 
   it('requireRole orders user < triage < moderator < admin', () => {

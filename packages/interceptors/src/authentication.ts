@@ -1,5 +1,11 @@
 import type { HandlerContext, Interceptor } from '@connectrpc/connect';
-import { CredentialsRejectedError, principalKey, requestLogger, roleAtLeast } from '@kith/context';
+import {
+  CredentialsRejectedError,
+  isRestricted,
+  principalKey,
+  requestLogger,
+  roleAtLeast,
+} from '@kith/context';
 import type { Principal, Role } from '@kith/context';
 import {
   PermissionDeniedError,
@@ -30,7 +36,17 @@ export interface AuthenticationOptions {
    * nothing about the request's shape (PermissionDenied, never InvalidArgument).
    */
   requiredRoles?: ReadonlyMap<string, Role>;
+  /**
+   * Methods a restricted session (an account moderation suspended or banned) may call. On any
+   * other method such a session is refused (PermissionDenied), or on a public one treated as
+   * anonymous, so it reads nothing a signed-in caller could.
+   */
+  restrictedMethods?: ReadonlySet<string>;
 }
+
+/** What a restricted session is told everywhere but its few methods. */
+export const RESTRICTED_SESSION_MESSAGE =
+  'this account is suspended or banned: it may read its moderation decisions, appeal them, export its data and end its sessions';
 
 /** Runs the authenticators in order, then the revocation check; throws when credentials are bad. */
 export async function authenticate(
@@ -69,6 +85,10 @@ export function createAuthenticationInterceptor(options: AuthenticationOptions):
       } else {
         logger?.debug({ err }, 'credentials rejected');
       }
+      principal = undefined;
+    }
+    if (principal && isRestricted(principal) && !options.restrictedMethods?.has(method)) {
+      if (!isPublic) throw toConnectError(new PermissionDeniedError(RESTRICTED_SESSION_MESSAGE));
       principal = undefined;
     }
     if (principal === undefined && !isPublic) {

@@ -141,6 +141,7 @@ export function buildInterceptors(options: InterceptorOptions): Interceptor[] {
   const apiKeyScopes = new Map(
     options.modules.flatMap((m) => Object.entries(m.apiKeyScopes ?? {})),
   );
+  const restrictedMethods = new Set(options.modules.flatMap((m) => m.restrictedMethods ?? []));
   const { infrastructure } = options;
   return [
     ...defaultInterceptorChain({
@@ -157,7 +158,13 @@ export function buildInterceptors(options: InterceptorOptions): Interceptor[] {
           durationSec: 60,
         }),
       },
-      authentication: { ...options.authentication, publicMethods, apiKeyScopes, requiredRoles },
+      authentication: {
+        ...options.authentication,
+        publicMethods,
+        apiKeyScopes,
+        requiredRoles,
+        restrictedMethods,
+      },
     }),
     idempotencyByService(options.modules, options.databases, options.serviceKeyFor),
   ];

@@ -130,6 +130,11 @@ export interface ServiceModule<DB = any, Overrides = never> {
   requiredRoles?: Readonly<Record<string, Role>>;
   /** Methods an API key may call, with the scope each needs; every other method refuses keys. */
   apiKeyScopes?: Readonly<Record<string, ApiKeyScopeName>>;
+  /**
+   * Methods a restricted session may call: an account moderation suspended or banned keeps a
+   * way to read its decisions, appeal them and take its data (RESTRICTED_SCOPE).
+   */
+  restrictedMethods?: readonly string[];
   /** The service's own migrations; undefined when it keeps nothing (the gateway). */
   migrations?: MigrationSet;
   create(

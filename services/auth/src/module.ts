@@ -124,6 +124,14 @@ export const authModule = defineService<AuthDatabase, AuthAppOverrides>({
   publicMethods: AUTH_PUBLIC_METHODS,
   // Staff RPCs refuse everyone else before their requests are even validated.
   requiredRoles: { [AuthAdminService.typeName]: 'admin' },
+  // A suspended or banned account still reads its account and sees and ends its sessions.
+  restrictedMethods: [
+    rpc(AuthService, 'getAccount'),
+    rpc(AuthService, 'listSessions'),
+    rpc(AuthService, 'revokeSession'),
+    rpc(AuthService, 'logout'),
+    rpc(AuthService, 'logoutAll'),
+  ],
   migrations: authMigrations,
   create: (ctx, overrides) => createAuthParts(ctx, overrides),
 });

@@ -21,7 +21,7 @@ import type { Device, SessionRevokeReason, TokenPairInit } from './sessions/sess
 
 /** The bus form of why sessions ended or tokens were invalidated. */
 export function revocationReason(
-  reason: Exclude<SessionRevokeReason, 'account_erased'> | 'role_changed',
+  reason: Exclude<SessionRevokeReason, 'account_erased'> | 'role_changed' | 'restriction_lifted',
 ): AuthRevocationReason {
   switch (reason) {
     case 'logout':
@@ -40,11 +40,12 @@ export function revocationReason(
       return AuthRevocationReason.EMAIL_CHANGED;
     case 'account_disabled':
       return AuthRevocationReason.ACCOUNT_DISABLED;
-    // The bus has no reason of its own for moderation's lockouts yet; what every consumer does
-    // with them (close sockets, drop principals and push devices) is what a disabling needs.
     case 'account_suspended':
+      return AuthRevocationReason.ACCOUNT_SUSPENDED;
     case 'account_banned':
-      return AuthRevocationReason.ACCOUNT_DISABLED;
+      return AuthRevocationReason.ACCOUNT_BANNED;
+    case 'restriction_lifted':
+      return AuthRevocationReason.RESTRICTION_LIFTED;
     case 'mfa_reset':
       return AuthRevocationReason.MFA_RESET;
     case 'role_changed':

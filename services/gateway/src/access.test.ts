@@ -3,6 +3,7 @@ import { test } from 'vitest';
 import { create, toJsonString } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { createRateLimiter } from '@kith/cache';
+import { RESTRICTED_SCOPE } from '@kith/context';
 import type { Principal } from '@kith/context';
 import {
   ClientFrameSchema,
@@ -104,7 +105,7 @@ test('a heartbeat that cannot check credentials does not close the socket', asyn
   assert.equal(closingReason(client), undefined);
 });
 
-test('an in-band token of another session is refused and the socket keeps its expiry', async (t) => {
+test('an in-band token of another session, or a restricted one of the same session, is refused and the socket keeps its expiry', async (t) => {
   const expiring: Principal = { ...alice, expiresAt: Math.floor(Date.now() / 1000) + 2 };
   const { url } = await startGateway(t, {
     authenticate: async (headers) => {
@@ -112,6 +113,10 @@ test('an in-band token of another session is refused and the socket keeps its ex
       if (token === `Bearer ${GOOD_TOKEN}`) return expiring;
       if (token === 'Bearer other-session') {
         return { ...alice, sessionId: 'another-session', expiresAt: expiring.expiresAt! + 600 };
+      }
+      // The session was suspended since: its fresh token is restricted.
+      if (token === 'Bearer restricted') {
+        return { ...alice, scopes: [RESTRICTED_SCOPE], expiresAt: expiring.expiresAt! + 600 };
       }
       return undefined;
     },
@@ -125,11 +130,14 @@ test('an in-band token of another session is refused and the socket keeps its ex
   );
   client.ws.send(authenticateFrame('other-session', 3));
   client.ws.send(authenticateFrame('garbage', 4));
+  client.ws.send(authenticateFrame('restricted', 5));
   const first = await client.frame(2);
   const second = await client.frame(3);
+  const third = await client.frame(4);
   for (const [frame, requestId] of [
     [first, 3],
     [second, 4],
+    [third, 5],
   ] as const) {
     assert.equal(frame.payload.case, 'error');
     assert.equal(frame.payload.value.code, ErrorCode.INVALID_TOKEN);

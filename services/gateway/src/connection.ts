@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Revocation } from '@kith/authn';
+import { isRestricted } from '@kith/context';
 import type { Principal } from '@kith/context';
 import { ErrorCode } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
@@ -208,6 +209,7 @@ export class GatewayConnection {
     if (
       fresh === undefined ||
       fresh.via !== 'access_token' ||
+      isRestricted(fresh) ||
       fresh.userId !== principal.userId ||
       fresh.sessionId !== principal.sessionId ||
       fresh.expiresAt === undefined

@@ -8,6 +8,7 @@ import {
   API_KEY,
   GOOD_TOKEN,
   refusedStatus,
+  RESTRICTED_TOKEN,
   socketGauge,
   startGateway,
 } from './test-harness.js';
@@ -92,6 +93,17 @@ test('an API key cannot open a socket: keys act only through the RPCs their scop
   const { url, metrics } = await startGateway(t);
   assert.equal(
     await refusedStatus(`${url}/ws`, [], { headers: { authorization: `Bearer ${API_KEY}` } }),
+    403,
+  );
+  assert.equal(await socketGauge(metrics), 0);
+});
+
+test('a restricted session (a suspended or banned account) cannot open a socket', async (t) => {
+  const { url, metrics } = await startGateway(t);
+  assert.equal(
+    await refusedStatus(`${url}/ws`, [], {
+      headers: { authorization: `Bearer ${RESTRICTED_TOKEN}` },
+    }),
     403,
   );
   assert.equal(await socketGauge(metrics), 0);

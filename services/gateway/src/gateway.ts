@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Revocation } from '@kith/authn';
 import type { Bus, TopicLog } from '@kith/bus';
 import type { RateLimiter } from '@kith/cache';
+import { isRestricted } from '@kith/context';
 import type { Principal } from '@kith/context';
 import type { ServiceContext, UpgradeHandler } from '@kith/runtime';
 import type { Registry } from 'prom-client';
@@ -119,6 +120,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (principal === undefined) return refuse(socket, 401, 'invalid access token');
     // API keys act only through the RPCs their scopes name; the socket is not one of them.
     if (principal.via !== 'access_token') return refuse(socket, 403, 'API keys cannot connect');
+    // A suspended or banned account has no feed to follow: its session reaches a few RPCs only.
+    if (isRestricted(principal)) return refuse(socket, 403, 'restricted sessions cannot connect');
     if (socket.destroyed) return;
     if (closing) return refuse(socket, 503, 'shutting down');
     // Checked and taken without an await in between (handleUpgrade calls back synchronously).

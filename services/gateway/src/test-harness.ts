@@ -10,6 +10,7 @@ import { createMemoryTopicLog } from '@kith/bus';
 import type { Bus, TopicLog } from '@kith/bus';
 import { localPgliteHarness } from '@kith/bus/testing';
 import type { BusHarness } from '@kith/bus/testing';
+import { RESTRICTED_SCOPE } from '@kith/context';
 import type { Principal } from '@kith/context';
 import { EnvelopeSchema } from '@kith/gen/kith/events/v1/events_pb.js';
 import { AccountChange, ServerFrameSchema } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
@@ -52,15 +53,20 @@ export const bobsKey: Principal = {
   scopes: ['sos:raise'],
 };
 
+/** A suspended account's session: it reaches a few RPCs, never the realtime socket. */
+export const RESTRICTED_TOKEN = 'header.payload.signature-of-suspended-alice';
+export const restrictedAlice: Principal = { ...alice, scopes: [RESTRICTED_SCOPE] };
+
 /**
  * Stands in for the token verifier (tested with the auth packages): exactly one bearer token
- * is valid, and one API key. Records the headers it was shown.
+ * is valid, one restricted one, and one API key. Records the headers it was shown.
  */
 export function fakeAuthenticate(seen: Headers[] = []) {
   return async (headers: Headers): Promise<Principal | undefined> => {
     seen.push(headers);
     const authorization = headers.get('authorization');
     if (authorization === `Bearer ${API_KEY}`) return bobsKey;
+    if (authorization === `Bearer ${RESTRICTED_TOKEN}`) return restrictedAlice;
     return authorization === `Bearer ${GOOD_TOKEN}` ? alice : undefined;
   };
 }

@@ -22,7 +22,14 @@ import { IncidentKind } from '@kith/gen/kith/support/v1/types_pb.js';
 import { uuidv7 } from 'uuidv7';
 import { waitFor } from '@kith/testkit';
 import { sql } from 'kysely';
-import { codeOf, seedUser, startAuthHarness, startSession } from '../../auth/src/testing/index.js';
+import {
+  codeOf,
+  deviceClient,
+  seedUser,
+  signInWithMailedCode,
+  startAuthHarness,
+  startSession,
+} from '../../auth/src/testing/index.js';
 import type { AuthHarness } from '../../auth/src/testing/index.js';
 import { startPostHarness } from '@kith/post-service/testing';
 import { userModule } from '@kith/user-service';
@@ -536,6 +543,84 @@ test('reporting an account keeps its profile as the reporter saw it; a suspensio
     Code.InvalidArgument,
     'content actions need content',
   );
+});
+
+test('a suspended account signs in to a restricted session: it reads the decision, appeals and exports, and nothing else; an overturned appeal gives everything back', async () => {
+  const target = await c.h.signUp();
+  const acting = await staff('moderator');
+  const other = await staff('moderator');
+  const subject = { kind: { case: 'userId' as const, value: target.userId } };
+  const { action } = await acting.console.takeAction({
+    subject,
+    type: ActionType.SUSPEND,
+    policy: 'spam.commercial',
+    severity: Severity.HIGH,
+    ground: ActionGround.TERMS,
+    statementOfReasons: 'The account sent the same link to 300 people in an hour.',
+  });
+  const settingsCode = (token: string) =>
+    codeOf(createClient(UserService, c.h.as(token).transport).getSettings({}));
+  await waitFor(async () => (await settingsCode(target.accessToken)) === Code.Unauthenticated, {
+    what: 'the suspension to end the old session',
+  });
+
+  // Its devices were forgotten with its sessions: the login asks for the mailed code.
+  const tokens = await signInWithMailedCode(c.h, deviceClient(c.h), target);
+  assert.equal(tokens.restricted, true);
+  const restricted = w.withModeration({ accessToken: tokens.accessToken });
+  const notices = (await restricted.moderation.listMyActions({})).actions;
+  assert.deepEqual(
+    notices.map((n) => [n.actionId, n.statementOfReasons?.explanation, n.canAppeal]),
+    [[action!.actionId, 'The account sent the same link to 300 people in an hour.', true]],
+  );
+  assert.equal(
+    (await restricted.moderation.getMyAction({ actionId: action!.actionId })).action?.actionId,
+    action!.actionId,
+  );
+  const { appeal } = await restricted.moderation.appeal({
+    actionId: action!.actionId,
+    text: 'My account was taken over; I have changed my password.',
+  });
+  assert.equal(appeal?.status, AppealStatus.PENDING);
+  const users = createClient(UserService, c.h.as(tokens.accessToken).transport);
+  const { dataExport } = await users.requestDataExport({});
+  assert.ok(dataExport?.dataExportId);
+  assert.equal(
+    (await users.getDataExport({ dataExportId: dataExport.dataExportId })).dataExport?.dataExportId,
+    dataExport.dataExportId,
+  );
+  // Everything else is refused, reads and writes alike; deletion too (it would erase the ban).
+  for (const [what, call] of [
+    ['GetSettings', settingsCode(tokens.accessToken)],
+    [
+      'CreatePost',
+      codeOf(
+        createClient(PostService, c.h.as(tokens.accessToken).transport).createPost({
+          text: 'hi',
+          audience: pub,
+        }),
+      ),
+    ],
+    ['Report', codeOf(restricted.moderation.report({ subject: postSubject(uuidv7()) }))],
+    ['RequestAccountDeletion', codeOf(users.requestAccountDeletion({}))],
+  ] as const) {
+    assert.equal(await call, Code.PermissionDenied, what);
+  }
+
+  // Someone other than who acted overturns it: the restriction ends, and a refresh is full.
+  // (Tokens minted in the second the restriction ends would survive it: the clock moves on.)
+  c.h.clock.advance(1_000);
+  await other.console.resolveAppeal({
+    appealId: appeal!.appealId,
+    decision: AppealStatus.OVERTURNED,
+    reason: 'The takeover is confirmed by the login history.',
+  });
+  await waitFor(async () => (await settingsCode(tokens.accessToken)) === Code.Unauthenticated, {
+    what: 'the restricted access token to die with the restriction',
+  });
+  const full = (await c.h.auth.refresh({ refreshToken: tokens.refreshToken })).tokens!;
+  assert.equal(full.restricted, false);
+  assert.equal(await settingsCode(full.accessToken), 'ok');
 });
 
 test('the reporter hears the outcome, the actioned user the statement of reasons and the appeal decision, and nobody learns who decided', async () => {

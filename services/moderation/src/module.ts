@@ -105,6 +105,13 @@ export const moderationModule = defineService<ModerationDatabase>({
   name: 'moderation',
   services: [ModerationService, ModerationAdminService],
   requiredRoles: moderationRoles,
+  // Redress for a suspended or banned account: its decisions, their reasons, and the appeal.
+  restrictedMethods: [
+    rpc(ModerationService, 'listMyActions'),
+    rpc(ModerationService, 'getMyAction'),
+    rpc(ModerationService, 'listMyStrikes'),
+    rpc(ModerationService, 'appeal'),
+  ],
   migrations: moderationMigrations,
   create: (ctx) => createModerationParts(ctx),
 });

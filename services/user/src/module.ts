@@ -80,6 +80,9 @@ export const userModule = defineService<UserDatabase>({
   publicMethods: [rpc(UserService, 'getProfile'), rpc(UserService, 'getProfiles')],
   requiredRoles: { [UserAdminService.typeName]: 'admin' },
   apiKeyScopes,
+  // A suspended or banned account can still take its data with it. Not deletion: erasing the
+  // account would erase the ban with it.
+  restrictedMethods: [rpc(UserService, 'requestDataExport'), rpc(UserService, 'getDataExport')],
   migrations: userMigrations,
   create: (ctx) => createUserParts(ctx),
 });

@@ -7,7 +7,10 @@ import { linkedIdentities, unusedRecoveryCodes } from './account-store.js';
 /** GetAccount: the caller's own account, with its recovery-code count and linked identities. */
 export async function getAccount(app: AuthApp, caller: SignedInCaller) {
   const db = app.database.db;
-  const account = await loadCallerAccount(db, caller.principal.userId, caller.now);
+  // One of the methods a restricted session (a suspended or banned account) may call.
+  const account = await loadCallerAccount(db, caller.principal.userId, caller.now, {
+    restricted: 'allowed',
+  });
   const [recoveryCodesRemaining, identities] = await Promise.all([
     unusedRecoveryCodes(db, account.id),
     linkedIdentities(db, account.id),

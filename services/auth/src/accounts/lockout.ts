@@ -1,11 +1,10 @@
-import { UnauthenticatedError } from '@kith/errors';
 import type { Account } from '../db/schema.js';
 
 /**
- * Why an account may not sign in or use any credential right now: disabled by staff, or banned
- * or suspended by moderation. Every path that hands out or accepts a credential (Login,
- * CompleteMfa, Refresh, FinishOAuthLogin, API-key introspection, signed-in calls, password
- * reset) refuses all three alike.
+ * Why an account may not use its credentials as usual right now: disabled by staff, or banned
+ * or suspended by moderation. A disabled account gets nothing at all. A banned or suspended one
+ * gets only a restricted session (restrictionOf): API keys, password reset, e-mail
+ * verification and signed-in calls outside the restricted methods refuse all three alike.
  */
 export type Lockout = 'disabled' | 'banned' | 'suspended';
 
@@ -27,13 +26,12 @@ export function lockoutOf(account: AccountStanding, now: Date): Lockout | null {
 }
 
 /**
- * What the owner is told once their credential is proven (the password verified, the provider
- * vouched for the identity): the same Unauthenticated a disabled account gets, saying why, so a
- * client can point to moderation's statement of reasons and appeal. Someone who has not proven
- * the credential never gets this far and learns nothing (see password-login.ts).
+ * Moderation's lockouts, which leave the account a restricted session (RESTRICTED_SCOPE in
+ * @kith/context): a login, a second factor, an OIDC login and a refresh still hand out tokens,
+ * scoped to reading the decisions, appealing them and taking the data out. A disabling by staff
+ * leaves nothing.
  */
-export function moderationLockoutError(lockout: 'banned' | 'suspended'): UnauthenticatedError {
-  return new UnauthenticatedError(
-    lockout === 'banned' ? 'this account is banned' : 'this account is suspended',
-  );
+export function restrictionOf(account: AccountStanding, now: Date): 'banned' | 'suspended' | null {
+  const lockout = lockoutOf(account, now);
+  return lockout === 'disabled' ? null : lockout;
 }

@@ -20,7 +20,9 @@ import { passwordChangedMail, passwordResetMail } from './mail-templates.js';
 import { requireAcceptablePassword, requireCanonicalEmail } from './violations.js';
 
 /**
- * RequestPasswordReset: a link for a known, enabled account; nothing otherwise. The answer and
+ * RequestPasswordReset: a link for a known account that staff have not disabled (a suspended or
+ * banned one needs its password for the restricted session that reaches its appeal); nothing
+ * otherwise. The answer and
  * the throttling are the same either way, and the lookup and the link are made after the answer,
  * so neither its content nor its timing reveals anything about the address.
  * Earlier links stay valid until they expire or one of them is used (mail can arrive out of
@@ -45,7 +47,7 @@ async function mailResetLink(
 ): Promise<void> {
   await app.database.transaction(async (trx) => {
     const account = await findAccountByCanonicalEmail(trx, canonical);
-    if (!account || lockoutOf(account, now) !== null) return;
+    if (!account || lockoutOf(account, now) === 'disabled') return;
     const ttlMs = app.config.passwordResetTtlMs;
     // Sent to the address on file, not to the spelling the caller typed.
     const token = await issueEmailToken(trx, {
@@ -78,7 +80,12 @@ export async function resetPassword(
   // Looked at first, without using it up: a refused password must leave the link working.
   const preview = await findLiveEmailToken(app.database.db, input.token, ['reset_password'], now);
   const holder = preview && (await findAccountById(app.database.db, preview.account_id));
-  if (!preview || !holder || lockoutOf(holder, now) !== null || preview.email !== holder.email) {
+  if (
+    !preview ||
+    !holder ||
+    lockoutOf(holder, now) === 'disabled' ||
+    preview.email !== holder.email
+  ) {
     throw invalidLinkError();
   }
   requireAcceptablePassword(
@@ -92,7 +99,7 @@ export async function resetPassword(
     const token = await redeemEmailToken(trx, input.token, ['reset_password'], now);
     if (!token) throw invalidLinkError();
     const account = await findAccountById(trx, token.account_id, { forUpdate: true });
-    if (!account || lockoutOf(account, now) !== null || token.email !== account.email) {
+    if (!account || lockoutOf(account, now) === 'disabled' || token.email !== account.email) {
       throw invalidLinkError();
     }
     await updateAccount(trx, account.id, {

@@ -15,8 +15,7 @@ import { completePrimaryAuth } from './complete-login.js';
 import type { MfaChallengeInit } from '../mfa/challenges.js';
 import type { TokenPairInit } from '../sessions/sessions.js';
 import { parseLoginIdentifier } from './identifier.js';
-import { lockoutOf, moderationLockoutError } from '../accounts/lockout.js';
-import type { Lockout } from '../accounts/lockout.js';
+import { lockoutOf } from '../accounts/lockout.js';
 import type { LoginIdentifier } from './identifier.js';
 import { ipBlocked } from '../admin/admin-store.js';
 import { deviceOrigin, keepDevice, recognizeDeviceFor } from '../devices/known-devices.js';
@@ -30,30 +29,11 @@ export type LoginResult =
  * The one answer for every way a password login can fail: unknown identifier, wrong password,
  * disabled account, account without a password. Same code, message and details, so a guesser
  * learns nothing about which it was (the reason is in the audit log only). A suspended or banned
- * account gets the same code with its own message, and only once the password is proven.
+ * account signs in, to a restricted session (TokenPair.restricted), once the password is proven.
  */
 export const invalidCredentials = () => new UnauthenticatedError('invalid credentials');
 
-type FailureReason =
-  | 'unknown_identifier'
-  | 'bad_password'
-  | 'no_password'
-  | 'account_disabled'
-  | 'account_banned'
-  | 'account_suspended';
-
-const LOCKOUT_REASONS: Record<Lockout, FailureReason> = {
-  disabled: 'account_disabled',
-  banned: 'account_banned',
-  suspended: 'account_suspended',
-};
-
-/** The answer to a failed login: moderation's lockouts say so (to the password's holder). */
-function loginRefusal(reason: FailureReason): UnauthenticatedError {
-  if (reason === 'account_banned') return moderationLockoutError('banned');
-  if (reason === 'account_suspended') return moderationLockoutError('suspended');
-  return invalidCredentials();
-}
+type FailureReason = 'unknown_identifier' | 'bad_password' | 'no_password' | 'account_disabled';
 
 type PasswordCheck =
   | { ok: true; account: Account; needsRehash: boolean }
@@ -83,8 +63,9 @@ async function checkPassword(
   }
   const result = await hasher.verify(account.password_hash, password);
   if (!result.ok) return { ok: false, account, reason: 'bad_password' };
-  const lockout = lockoutOf(account, now);
-  if (lockout !== null) return { ok: false, account, reason: LOCKOUT_REASONS[lockout] };
+  if (lockoutOf(account, now) === 'disabled') {
+    return { ok: false, account, reason: 'account_disabled' };
+  }
   return { ok: true, account, needsRehash: result.needsRehash };
 }
 
@@ -126,7 +107,7 @@ export async function passwordLogin(
         identifier_kind: identifier.kind,
       }),
     );
-    throw loginRefusal(check.reason);
+    throw invalidCredentials();
   }
   if (check.account.email_verified_at === null) {
     // Only after the password is proven: to a guesser this answer never appears.
@@ -145,10 +126,8 @@ export async function passwordLogin(
 
   return app.database.transaction(async (trx) => {
     const current = await findAccountById(trx, check.account.id, { forUpdate: true });
-    // Erased, disabled, banned or suspended between the check and now.
-    if (!current) throw invalidCredentials();
-    const lockout = lockoutOf(current, now);
-    if (lockout !== null) throw loginRefusal(LOCKOUT_REASONS[lockout]);
+    // Erased or disabled between the check and now (a suspension or ban restricts the tokens).
+    if (!current || lockoutOf(current, now) === 'disabled') throw invalidCredentials();
     if (rehashed !== null) {
       await updateAccount(trx, current.id, { password_hash: rehashed, updated_at: now });
     }

@@ -74,8 +74,9 @@ export async function completeMfa(
   const { method, field } = FACTOR[input.factor.case];
   const outcome = await app.database.transaction(async (trx): Promise<Outcome> => {
     const account = await findAccountById(trx, challenge.account_id, { forUpdate: true });
-    // Disabled, banned or suspended since the challenge was issued: as if it had expired.
-    if (!account || lockoutOf(account, now) !== null) return { kind: 'gone' };
+    // Disabled since the challenge was issued: as if it had expired. (A suspension or ban since
+    // then restricts the session instead.)
+    if (!account || lockoutOf(account, now) === 'disabled') return { kind: 'gone' };
     const offered = challenge.methods.includes(method);
     if (!offered || !(await answerFactor(app, trx, account, challenge, input.factor, now))) {
       await audit(trx, { accountId: account.id, meta, now }, 'mfa_failed', {

@@ -5,7 +5,7 @@ import { findAccountById } from '../accounts/account-store.js';
 import { lockoutOf } from '../accounts/lockout.js';
 import type { AuthApp } from '../app.js';
 import type { AuthDatabase } from '../db/schema.js';
-import { cutAccess } from '../sessions/cut-access.js';
+import { cutAccess, invalidateAccessTokens } from '../sessions/cut-access.js';
 import { applyAccountEnforcement } from './enforcement-store.js';
 
 /** Moderation events that never concern auth: acknowledged without a transaction. */
@@ -24,8 +24,11 @@ const IGNORED = [
  * disabling ends it (cutAccess: sessions, refresh tokens, access tokens, API keys, known devices,
  * with auth.session_revoked, auth.tokens_invalidated and auth.api_key_revoked, so sockets close
  * and services drop cached principals and grants). While it lasts, accounts/lockout.ts refuses
- * every way to a credential. A reversal, or a suspension's `until` passing, lets the user sign
- * in again; nothing ended comes back. `limited` is stored only.
+ * every credential but a restricted session: the user can still sign in to read the decision,
+ * appeal it and export their data. A reversal ends the restriction at once
+ * (auth.tokens_invalidated, reason RESTRICTION_LIFTED); a suspension's `until` passing ends it
+ * for every token minted after it. Nothing the lockout ended comes back. `limited` is stored
+ * only.
  */
 export function onModerationEvents(app: AuthApp): ConsumerSpec<AuthDatabase> {
   return {
@@ -51,6 +54,21 @@ export function onModerationEvents(app: AuthApp): ConsumerSpec<AuthDatabase> {
         },
         now,
       );
+      if (after === null && (before === 'banned' || before === 'suspended')) {
+        // The restricted sessions' tokens die now, so their clients refresh at once, and the
+        // refresh mints a full pair: tokens carry the restriction as they carry the role.
+        await invalidateAccessTokens(app, trx, {
+          accountId: account.id,
+          reason: 'restriction_lifted',
+          actorId: null,
+          now,
+        });
+        app.logger.info(
+          { userId: account.id, version: version.toString(), lifted: before },
+          'moderation lockout lifted',
+        );
+        return;
+      }
       // Already locked out (disabled, or suspended still): nothing of it is left to end.
       if (before !== null || (after !== 'banned' && after !== 'suspended')) return;
       const cut = await cutAccess(app, trx, {

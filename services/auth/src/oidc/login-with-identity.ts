@@ -1,7 +1,7 @@
 import { FailedPreconditionError, PermissionDeniedError, UnauthenticatedError } from '@kith/errors';
 import type { Kysely } from 'kysely';
 import { findAccountByCanonicalEmail, findAccountById } from '../accounts/account-store.js';
-import { lockoutOf, moderationLockoutError } from '../accounts/lockout.js';
+import { lockoutOf } from '../accounts/lockout.js';
 import { accountConflict } from '../accounts/unique-violation.js';
 import type { AuthApp } from '../app.js';
 import { emailDomainBlocked, ipBlocked } from '../admin/admin-store.js';
@@ -121,17 +121,13 @@ async function loginOrSignUp(
   const linked = await findIdentity(trx, identity.issuer, identity.subject);
   if (linked !== undefined) {
     const account = await findAccountById(trx, linked.account_id, { forUpdate: true });
-    const lockout = account && lockoutOf(account, now);
-    if (account === undefined || lockout === 'disabled') {
+    // A suspended or banned account signs in to a restricted session (TokenPair.restricted).
+    if (account === undefined || lockoutOf(account, now) === 'disabled') {
       return refuse(
         'account_disabled',
         () => new UnauthenticatedError('oidc login failed'),
         linked.account_id,
       );
-    }
-    // The provider just vouched for the identity: its owner is told why.
-    if (lockout) {
-      return refuse(`account_${lockout}`, () => moderationLockoutError(lockout), account.id);
     }
     await refreshIdentityEmail(trx, linked, identity);
     return signIn(account, false);

@@ -61,15 +61,7 @@ export async function cutAccess(
     }
     revokedSessions = sessionIds.length;
   }
-  await app.sessions.invalidateAccessTokens(trx, accountId, now);
-  await app.emit(trx, actorId, {
-    case: 'authTokensInvalidated',
-    value: {
-      userId: accountId,
-      validAfter: timestampFromDate(now),
-      reason: revocationReason(reason),
-    },
-  });
+  await invalidateAccessTokens(app, trx, { accountId, reason, actorId, now });
   const keys = input.revokeApiKeys ? await revokeAllKeys(trx, accountId, now) : [];
   for (const key of keys) {
     // The same event RevokeApiKey records: the backstop replays it if the publish is lost.
@@ -83,4 +75,32 @@ export async function cutAccess(
     keys.map((key) => ({ kind: 'api_key', keyHash: key.keyHash })),
   );
   return { revokedSessions, revokedApiKeys: keys.length };
+}
+
+/**
+ * Every access token the account holds dies now (tokens_valid_after), and the gateway and the
+ * other services learn it with the reason (auth.tokens_invalidated). Sessions carry on: their
+ * next refresh mints tokens as the account now stands.
+ */
+export async function invalidateAccessTokens(
+  app: AuthApp,
+  trx: AuthTrx,
+  input: {
+    accountId: string;
+    reason: Parameters<typeof revocationReason>[0];
+    /** Who acted; null for auth itself. */
+    actorId: string | null;
+    now: Date;
+  },
+): Promise<void> {
+  const { accountId, now } = input;
+  await app.sessions.invalidateAccessTokens(trx, accountId, now);
+  await app.emit(trx, input.actorId, {
+    case: 'authTokensInvalidated',
+    value: {
+      userId: accountId,
+      validAfter: timestampFromDate(now),
+      reason: revocationReason(input.reason),
+    },
+  });
 }

@@ -22,9 +22,9 @@ import type { TokenPairInit } from './sessions.js';
 export const REUSE_GRACE_MS = 10_000;
 
 /**
- * Refresh: rotates the refresh token and returns a new pair for the same session. Every way it
- * can fail (unknown, reused, revoked, expired, idle, account disabled, banned or suspended) is one
- * Unauthenticated; a
+ * Refresh: rotates the refresh token and returns a new pair for the same session, restricted
+ * while moderation suspends or bans the account and full again once that ends. Every way it can
+ * fail (unknown, reused, revoked, expired, idle, account disabled) is one Unauthenticated; a
  * reuse outside the grace window also ends the session, and that commits before the refusal.
  */
 export async function refreshSession(
@@ -69,7 +69,7 @@ export async function refreshSession(
       session.revoked_at !== null ||
       session.expires_at <= now ||
       idleDeadline <= now.getTime() ||
-      lockoutOf(account, now) !== null
+      lockoutOf(account, now) === 'disabled'
     ) {
       return undefined;
     }

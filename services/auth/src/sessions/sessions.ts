@@ -6,6 +6,8 @@ import { uuidv7 } from 'uuidv7';
 import type { TokenPairSchema } from '@kith/gen/kith/auth/v1/types_pb.js';
 import type { Revocation } from '@kith/authn';
 import { UnauthenticatedError } from '@kith/errors';
+import { restrictionOf } from '../accounts/lockout.js';
+import type { AccountStanding } from '../accounts/lockout.js';
 import { randomSecret, sha256Hex } from '../crypto/secrets.js';
 import type { Account, AuthDatabase, AuthTrx } from '../db/schema.js';
 import type { AccessTokenMinter } from '../tokens/access-token.js';
@@ -21,6 +23,9 @@ import {
 } from './session-store.js';
 
 export type TokenPairInit = MessageInitShape<typeof TokenPairSchema>;
+
+/** The account a pair is minted for: its role, and its standing (restricted or not) at `now`. */
+export type TokenHolder = Pick<Account, 'id' | 'role' | 'tokens_valid_after'> & AccountStanding;
 
 /** Where a session was started from; shown in ListSessions. */
 export interface Device {
@@ -68,7 +73,7 @@ export function createSessions(options: {
 
   async function issue(
     trx: Kysely<AuthDatabase>,
-    account: Pick<Account, 'id' | 'role' | 'tokens_valid_after'>,
+    account: TokenHolder,
     session: { id: string; created_at: Date; expires_at: Date; auth_time: Date },
     now: Date,
   ): Promise<TokenPairInit> {
@@ -79,6 +84,7 @@ export function createSessions(options: {
       tokenHash: sha256Hex(refreshToken),
       now,
     });
+    const restricted = restrictionOf(account, now) !== null;
     const access = await minter.mint(
       {
         userId: account.id,
@@ -86,6 +92,7 @@ export function createSessions(options: {
         role: account.role,
         authTime: session.auth_time,
         validAfter: account.tokens_valid_after,
+        restricted,
       },
       now,
     );
@@ -100,6 +107,7 @@ export function createSessions(options: {
       tokenType: 'Bearer',
       sessionId: session.id,
       userId: account.id,
+      restricted,
     };
   }
 
@@ -114,7 +122,7 @@ export function createSessions(options: {
      */
     async restartAuth(
       trx: Kysely<AuthDatabase>,
-      account: Pick<Account, 'id' | 'role' | 'tokens_valid_after'>,
+      account: TokenHolder,
       sessionId: string,
       now: Date,
       seenFrom?: { ip: string; userAgent: string },
@@ -133,7 +141,7 @@ export function createSessions(options: {
     /** A new session (a new refresh-token family) for a fully authenticated user. */
     async start(
       trx: Kysely<AuthDatabase>,
-      account: Pick<Account, 'id' | 'role' | 'tokens_valid_after'>,
+      account: TokenHolder,
       device: Device,
       now: Date,
     ): Promise<TokenPairInit> {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
+import { RESTRICTED_SCOPE } from '@kith/context';
 import type { Role } from '@kith/context';
 import type { SigningKeyStore } from './signing-keys.js';
 
@@ -11,6 +12,8 @@ export interface AccessTokenClaims {
   authTime: Date;
   /** The account's tokens_valid_after: the token's `iat` is never before it. */
   validAfter: Date;
+  /** Moderation suspended or banned the account: `scope: account:restricted`. */
+  restricted: boolean;
 }
 
 export interface AccessTokenMinter {
@@ -38,6 +41,7 @@ export function createAccessTokenMinter(options: {
         sid: claims.sessionId,
         role: claims.role,
         auth_time: Math.floor(claims.authTime.getTime() / 1000),
+        ...(claims.restricted ? { scope: RESTRICTED_SCOPE } : {}),
       })
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
         .setIssuer(options.issuer)
