@@ -32,12 +32,20 @@ import {
 } from '../../auth/src/testing/index.js';
 import type { AuthHarness } from '../../auth/src/testing/index.js';
 import { startPostHarness } from '@kith/post-service/testing';
+import {
+  MEDIA_PURGE_AFTER_MS,
+  picture,
+  purgeUnheldMedia,
+  reachable,
+  uploaded,
+} from '@kith/post-service/testing/media';
 import { userModule } from '@kith/user-service';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
 import { NotificationService, NotificationType } from '@kith/gen/kith/user/v1/notification_pb.js';
 import { PostService } from '@kith/gen/kith/post/v1/post_pb.js';
 import type { PostHarness } from '@kith/post-service/testing';
 import { expireActions } from './actions/take-action.js';
+import { EVIDENCE_RETENTION_MS, holdEvidence, releaseEvidence } from './evidence/evidence.js';
 import type { ModerationApp } from './app.js';
 import { startModerationWorld } from './testing/moderation-world.js';
 import type { ModerationWorld, StaffRole } from './testing/moderation-world.js';
@@ -621,6 +629,54 @@ test('a suspended account signs in to a restricted session: it reads the decisio
   const full = (await c.h.auth.refresh({ refreshToken: tokens.refreshToken })).tokens!;
   assert.equal(full.restricted, false);
   assert.equal(await settingsCode(full.accessToken), 'ok');
+});
+
+test("a reported post's media is kept as evidence past the post's deletion and the purge, staff get a fresh link, and the retention releases it", async () => {
+  const author = await person();
+  const reporter = await person();
+  const moderator = await staff('moderator');
+  const image = await picture(64, 48);
+  const media = await uploaded(author, c.h.url, image, 'image/png');
+  const { post } = await author.posts.createPost({
+    text: 'look at this',
+    audience: pub,
+    mediaIds: [media.mediaId],
+  });
+  const subject = postSubject(post!.postId);
+  await reporter.moderation.report({ subject, category: ReportCategory.HARASSMENT });
+  assert.equal(await holdEvidence(app), 1);
+  assert.equal(await holdEvidence(app), 0, 'held once');
+
+  // The author deletes the post; a day later the purge of unattached media spares the evidence.
+  await author.posts.deletePost({ postId: post!.postId });
+  await advance(MEDIA_PURGE_AFTER_MS + 60_000);
+  await purgeUnheldMedia(c.app);
+  const { snapshot } = await moderator.console.getSubjectContent({ subject });
+  const kept = snapshot?.content.case === 'post' ? snapshot.content.value.media : [];
+  assert.deepEqual(
+    kept.map((m) => m.mediaId),
+    [media.mediaId],
+  );
+  assert.ok(kept[0]!.url, 'a fresh link to the held file');
+  const file = await fetch(reachable(kept[0]!.url, c.h.url));
+  assert.equal(file.status, 200);
+  assert.ok((await file.arrayBuffer()).byteLength > 0);
+
+  // Closed, it stays through the appeal window; past the retention it is let go, then purged.
+  await moderator.console.dismiss({ subject, reason: 'banter' });
+  await advance(EVIDENCE_RETENTION_MS - 60_000);
+  assert.equal(await releaseEvidence(app), 0);
+  await advance(120_000);
+  assert.equal(await releaseEvidence(app), 1);
+  await advance(MEDIA_PURGE_AFTER_MS + 60_000);
+  await purgeUnheldMedia(c.app);
+  const gone = await moderator.console.getSubjectContent({ subject });
+  const after = gone.snapshot?.content.case === 'post' ? gone.snapshot.content.value.media : [];
+  assert.deepEqual(
+    after.map((m) => [m.mediaId, m.url]),
+    [[media.mediaId, '']],
+    'the snapshot still names it; there is no file to link',
+  );
 });
 
 test('the reporter hears the outcome, the actioned user the statement of reasons and the appeal decision, and nobody learns who decided', async () => {

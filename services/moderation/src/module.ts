@@ -11,6 +11,7 @@ import type { ServiceContext, ServiceParts } from '@kith/runtime';
 import { ModerationAdminService } from '@kith/gen/kith/moderation/v1/moderation_admin_pb.js';
 import { ModerationService } from '@kith/gen/kith/moderation/v1/moderation_pb.js';
 import { expireActions } from './actions/take-action.js';
+import { evidenceDaemon } from './evidence/evidence.js';
 import { createModerationApp } from './app.js';
 import type { ModerationApp, ModerationClients } from './app.js';
 import { onUserErased } from './data/erase.js';
@@ -81,6 +82,7 @@ export function createModerationParts(
     daemons: [
       checkContentDaemon(app),
       ruleRunnerDaemon(app),
+      evidenceDaemon(app),
       periodicDaemon({
         name: 'moderation-expiry',
         everyMs: EXPIRY_EVERY_MS,

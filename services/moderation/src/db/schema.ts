@@ -104,6 +104,21 @@ export interface SnapshotsTable {
   captured_at: Date;
 }
 
+/** A media item of a kept snapshot, held as report evidence in the post service. */
+export interface EvidenceMediaTable {
+  snapshot_id: string;
+  media_id: string;
+  owner_id: string;
+  subject_kind: number;
+  subject_id: string;
+  /** EVIDENCE_STATE in evidence/evidence-store.ts. */
+  state: Generated<number>;
+  attempts: Generated<number>;
+  next_attempt_at: Date;
+  held_at: Date | null;
+  released_at: Date | null;
+}
+
 export interface ActionsTable {
   id: string;
   subject_kind: number;
@@ -215,6 +230,7 @@ export interface ModerationDatabase {
   subjects: SubjectsTable;
   reports: ReportsTable;
   snapshots: SnapshotsTable;
+  evidence_media: EvidenceMediaTable;
   actions: ActionsTable;
   strikes: StrikesTable;
   appeals: AppealsTable;

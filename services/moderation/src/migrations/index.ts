@@ -5,6 +5,7 @@ import { createOpenIncidents } from './20261208T1200_open_incidents.js';
 import { createRuleJobs } from './20261208T1300_rule_jobs.js';
 import { addQueueRank } from './20261208T1400_queue_rank.js';
 import { addEventRedaction } from './20261210T1000_event_redaction.js';
+import { createEvidenceMedia } from './20261211T1000_evidence_media.js';
 
 /** The moderation service's own migrations, in order (platform tables come first). */
 export const moderationMigrations: MigrationSet = {
@@ -14,4 +15,5 @@ export const moderationMigrations: MigrationSet = {
   '20261208T1300_rule_jobs': createRuleJobs,
   '20261208T1400_queue_rank': addQueueRank,
   '20261210T1000_event_redaction': addEventRedaction,
+  '20261211T1000_evidence_media': createEvidenceMedia,
 };

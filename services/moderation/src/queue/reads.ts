@@ -17,6 +17,7 @@ import { NotFoundError } from '@kith/errors';
 import type { SignedInCaller } from '@kith/runtime';
 import type { ModerationApp } from '../app.js';
 import { activeActionsOn, activeStrikeCount, appealsOfActions } from '../actions/action-store.js';
+import { evidenceUrls, snapshotMedia } from '../evidence/evidence.js';
 import { snapshotsOf } from '../reports/report-store.js';
 import { changeSubject } from '../subjects/change.js';
 import { refOf, refKey } from '../subjects/subject-ref.js';
@@ -116,5 +117,8 @@ export async function getSubjectContent(
               : { case: undefined },
     });
   });
+  // Held media comes with a fresh short-lived link (SnapshotMedia.url).
+  const urls = await evidenceUrls(app, chosen.id);
+  for (const media of snapshotMedia(snapshot.content)) media.url = urls.get(media.mediaId) ?? '';
   return { snapshot, snapshots };
 }

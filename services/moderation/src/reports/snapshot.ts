@@ -22,6 +22,7 @@ import { uuidv7 } from 'uuidv7';
 import type { ModerationApp } from '../app.js';
 import type { ModerationDatabase } from '../db/schema.js';
 import { subjectOf } from '../subjects/subject-ref.js';
+import { keepEvidence } from '../evidence/evidence.js';
 import { keepSnapshot } from './report-store.js';
 import type { SubjectRef } from '../subjects/subject-ref.js';
 
@@ -153,7 +154,8 @@ export async function captureContent(
 
 /**
  * Keeps what was captured as the subject's snapshot of that content version, unless one is kept
- * already (a later report of an unchanged version shares it; `cause` names the first).
+ * already (a later report of an unchanged version shares it; `cause` names the first), and
+ * marks its media to be held as evidence.
  */
 export async function keepCaptured(
   trx: Kysely<ModerationDatabase>,
@@ -163,7 +165,7 @@ export async function keepCaptured(
   now: Date,
 ): Promise<void> {
   const snapshotId = uuidv7();
-  await keepSnapshot(trx, {
+  const kept = await keepSnapshot(trx, {
     id: snapshotId,
     subject_kind: ref.kind,
     subject_id: ref.id,
@@ -183,4 +185,6 @@ export async function keepCaptured(
     ),
     captured_at: now,
   });
+  // Its media is held as evidence (evidence/evidence.ts); a snapshot kept before has its rows.
+  await keepEvidence(trx, kept, ref, captured, now);
 }

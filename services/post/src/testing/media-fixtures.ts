@@ -8,6 +8,9 @@ import type { Media } from '@kith/gen/kith/post/v1/media_pb.js';
 import sharp from 'sharp';
 import type { Person } from './post-harness.js';
 
+/** The purge of unheld media, for tests in other services that hold media (moderation). */
+export { MEDIA_PURGE_AFTER_MS, purgeUnheldMedia } from '../media/media.js';
+
 /** A colour gradient (so it compresses like a photo, not a flat colour), as `format`. */
 export async function picture(
   width: number,
