@@ -679,6 +679,32 @@ test("a reported post's media is kept as evidence past the post's deletion and t
   );
 });
 
+test("a muted reporter's report keeps its media as evidence for the retention too, though the subject never enters the queue", async () => {
+  const author = await person();
+  const noisy = await person();
+  const moderator = await staff('moderator');
+  await moderator.console.muteReporter({
+    reporterId: noisy.userId,
+    duration: durationFromMs(24 * 3600_000),
+    reason: 'mass reporting',
+  });
+  const media = await uploaded(author, c.h.url, await picture(32, 24), 'image/png');
+  const { post } = await author.posts.createPost({
+    text: 'quiet one',
+    audience: pub,
+    mediaIds: [media.mediaId],
+  });
+  await noisy.moderation.report({
+    subject: postSubject(post!.postId),
+    category: ReportCategory.SPAM,
+  });
+  assert.equal(await holdEvidence(app), 1);
+  await advance(EVIDENCE_RETENTION_MS - 60_000);
+  assert.equal(await releaseEvidence(app), 0, 'kept for the retention');
+  await advance(120_000);
+  assert.equal(await releaseEvidence(app), 1, 'not kept for ever');
+});
+
 test('the reporter hears the outcome, the actioned user the statement of reasons and the appeal decision, and nobody learns who decided', async () => {
   // Both signed up the whole way, so the user service delivers to them.
   const author = await c.h.signUp();

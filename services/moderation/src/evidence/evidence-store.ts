@@ -33,12 +33,12 @@ export async function evidenceToHold(db: Db, now: Date, limit: number): Promise<
 }
 
 /**
- * Held media of subjects closed before `closedBefore` (and not reopened since): what the
- * retention lets go of.
+ * What the retention lets go of: held media of subjects closed before `cutoff` (and not reopened
+ * since), or of subjects never in the queue (a muted reporter's report) held since before it.
  */
 export async function evidenceToRelease(
   db: Db,
-  closedBefore: Date,
+  cutoff: Date,
   limit: number,
 ): Promise<EvidenceRow[]> {
   return db
@@ -48,7 +48,12 @@ export async function evidenceToRelease(
     )
     .selectAll('e')
     .where('e.state', '=', EVIDENCE_STATE.held)
-    .where('s.closed_at', '<', closedBefore)
+    .where((eb) =>
+      eb.or([
+        eb('s.closed_at', '<', cutoff),
+        eb.and([eb('s.status', '=', 0), eb('e.held_at', '<', cutoff)]),
+      ]),
+    )
     .limit(limit)
     .execute();
 }

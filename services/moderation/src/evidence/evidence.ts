@@ -114,7 +114,10 @@ export async function holdEvidence(app: ModerationApp): Promise<number> {
   return settled;
 }
 
-/** Releases the holds of subjects closed for longer than the retention; how many. */
+/**
+ * Releases the holds of subjects closed for longer than the retention, or never queued and
+ * held for longer than it; how many.
+ */
 export async function releaseEvidence(app: ModerationApp): Promise<number> {
   const now = app.clock();
   const db = app.database.db;
