@@ -88,9 +88,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   };
   const deadLetterSubject = (durable: string) => `${dlqPrefix}.${durable}`;
 
-  const publish = async (msg: BusMessage, dedupKey = msg.id) => {
+  const check = (msg: BusMessage) => {
     assertMessageId(msg.id);
     assertSubject(msg.subject, false);
+  };
+  const send = async (msg: BusMessage, dedupKey = msg.id) => {
     await js.publish(msg.subject, msg.data, {
       msgID: dedupKey,
       headers: toNatsHeaders({ ...msg.headers, [messageIdHeader]: msg.id }),
@@ -99,18 +101,17 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
 
   const bus: Bus = {
     async publish(msg, publishOptions) {
-      await publish(msg, publishOptions?.dedupKey);
+      check(msg);
+      await send(msg, publishOptions?.dedupKey);
     },
 
     // One connection carries the publishes in order and the server stores them in the order it
     // reads them, so they need not wait for each other's acks: a batch costs about one round
     // trip instead of one per message.
     async publishMany(msgs) {
-      msgs.forEach((msg) => {
-        assertMessageId(msg.id);
-        assertSubject(msg.subject, false);
-      });
-      await Promise.all(msgs.map((msg) => publish(msg)));
+      // Every message is checked before any is sent: a bad one fails the batch, not half of it.
+      msgs.forEach(check);
+      await Promise.all(msgs.map((msg) => send(msg)));
     },
 
     async consume(consumeOptions) {
