@@ -78,6 +78,10 @@
 //   (a duplicate); on a hole that no Gap explains, Resume that topic from the last seq seen.
 //   Event payloads carry versions where the bus does, so applying a fact twice (a bus
 //   redelivery after the dedup window can appear under a new seq) is harmless.
+// - Seq order is the order frames were stored, not always the order of the facts: replicas
+//   store events concurrently, so two changes to one thing made moments apart may be numbered
+//   in either order. Apply a versioned payload only when its version is newer than the one
+//   held.
 //
 // ## Acknowledgements are delivery receipts
 //
