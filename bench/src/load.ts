@@ -1,4 +1,7 @@
 // One autocannon run of POSTs to one URL, reduced to the figures every bench prints.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 
 export interface Figures {
@@ -42,5 +45,67 @@ export async function load(options: {
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+  };
+}
+
+/**
+ * The same run from a child process: the load generator gets its own event loop and core, so
+ * the servers under test do not share theirs with it (as a client elsewhere would not). The
+ * calling process's CPU time over the run is reported per request, the cost figure that does
+ * not depend on how fast the generator can go.
+ */
+export async function loadFromChild(options: {
+  name: string;
+  url: string;
+  body: string | Buffer;
+  connections: number;
+  duration: number;
+  contentType?: string;
+  /** Requests per second across all connections; unset: as fast as the server answers. */
+  rate?: number;
+}): Promise<Figures & { cpuUsPerRequest: number }> {
+  const autocannonPath = createRequire(import.meta.url).resolve('autocannon');
+  const spec = JSON.stringify({
+    url: options.url,
+    connections: options.connections,
+    duration: options.duration,
+    body: Buffer.from(options.body).toString('base64'),
+    contentType: options.contentType ?? 'application/json',
+    rate: options.rate,
+  });
+  const script = `
+    const { default: autocannon } = await import(${JSON.stringify(pathToFileURL(autocannonPath).href)});
+    const spec = JSON.parse(process.argv[1]);
+    const r = await autocannon({
+      url: spec.url, connections: spec.connections, duration: spec.duration,
+      ...(spec.rate ? { overallRate: spec.rate } : {}),
+      requests: [{ method: 'POST', body: Buffer.from(spec.body, 'base64'),
+        headers: { 'content-type': spec.contentType } }],
+    });
+    process.stdout.write(JSON.stringify({ rps: r.requests.average, total: r.requests.total,
+      p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx }));`;
+  const cpuBefore = process.cpuUsage();
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, spec], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const cpu = process.cpuUsage(cpuBefore);
+  if (code !== 0) throw new Error(`load generator for ${options.name} exited with ${code}`);
+  const r = JSON.parse(out) as {
+    rps: number;
+    total: number;
+    p50: number;
+    p99: number;
+    errors: number;
+  };
+  return {
+    name: options.name,
+    rps: r.rps,
+    p50: r.p50,
+    p99: r.p99,
+    errors: r.errors,
+    cpuUsPerRequest: (cpu.user + cpu.system) / Math.max(r.total, 1),
   };
 }

@@ -2,10 +2,12 @@
 // trivial Kith RPC through the full stack (the server and the default interceptor chain: request
 // id + access log, error mapping, tracing, rate limits, authentication, validation), once on the
 // stock connect-node handler and once on the fast path, under the same load generator and
-// settings in one run. Prints rps, p50, p99 and each ratio to the bare handler.
+// settings in one run. Prints rps, p50, p99, the servers' CPU time per request, and each ratio
+// to the bare handler. The load generator runs in a child process (`--same-process` puts it in
+// the servers' event loop, as this bench did before 2026-12-06).
 // The scenarios are interleaved over several rounds and each figure is the median of its
 // rounds, so a neighbour's load on a shared machine skews every row alike rather than one.
-//   pnpm bench [-- --duration 10 --connections 50 --rounds 3]
+//   pnpm bench [-- --duration 10 --connections 50 --rounds 3 --rate 4000 --same-process]
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -16,8 +18,7 @@ import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
 import { defaultInterceptorChain } from '@kith/interceptors';
 import { createRootLogger } from '@kith/logging';
 import { createKithServer } from '@kith/server';
-import { load } from './load.js';
-import type { Figures } from './load.js';
+import { load, loadFromChild } from './load.js';
 
 const { values } = parseArgs({
   args: benchArgs(),
@@ -25,15 +26,38 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
+    // Requests per second offered to every scenario; unset, each goes as fast as it answers.
+    // At one rate for all, the CPU per request compares the work without the rate's own effect.
+    rate: { type: 'string' },
+    // The load generator in the servers' own process and event loop, as this bench ran before
+    // 2026-12-06: it takes CPU from the servers and compresses every ratio towards 1.
+    'same-process': { type: 'boolean', default: false },
   },
 });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const rounds = Number(values.rounds);
+const rate = values.rate === undefined ? undefined : Number(values.rate);
+const sameProcess = values['same-process'];
 
-/** The figures of one scenario, run with this bench's connections and duration. */
-const run = (name: string, url: string, body: string | Buffer, contentType?: string) =>
-  load({ name, url, body, contentType, connections, duration });
+/**
+ * The figures of one scenario, run with this bench's connections and duration. The load
+ * generator runs in a child process unless asked otherwise, so it has its own core and the
+ * servers theirs, as clients elsewhere would.
+ */
+const run = async (
+  name: string,
+  url: string,
+  body: string | Buffer,
+  contentType?: string,
+): Promise<Figures> =>
+  sameProcess
+    ? {
+        ...(await load({ name, url, body, contentType, connections, duration })),
+        cpuUsPerRequest: NaN,
+      }
+    : loadFromChild({ name, url, body, contentType, connections, duration, rate });
+type Figures = Awaited<ReturnType<typeof loadFromChild>>;
 
 const bare = http.createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -104,18 +128,23 @@ try {
     p50: median(runs[i]!.map((r) => r.p50)),
     p99: median(runs[i]!.map((r) => r.p99)),
     errors: runs[i]!.reduce((sum, r) => sum + r.errors, 0),
+    cpuUsPerRequest: median(runs[i]!.map((r) => r.cpuUsPerRequest)),
   }));
   const base = rows[0]!;
   console.log(
-    `\n${connections} connections, ${duration}s per scenario per round, median of ${rounds} interleaved rounds, Node ${process.version}\n`,
+    `\n${connections} connections ${sameProcess ? 'from a load generator in the same process' : `from a separate load process${rate ? `, ${rate} requests/s offered` : ''}`}, ${duration}s per scenario per round, median of ${rounds} interleaved rounds, Node ${process.version}; cpu µs/req: the servers' process CPU time per request\n`,
   );
   console.log(
-    'scenario                              rps   p50 ms  p99 ms  errors  rps/bare  p50/bare  p99/bare',
+    'scenario                              rps   p50 ms  p99 ms  errors  rps/bare  p50/bare  p99/bare  cpu µs/req  cpu/bare',
   );
+  const cpu = (r: Figures) =>
+    sameProcess
+      ? `${'—'.padStart(11)} ${'—'.padStart(9)}`
+      : `${r.cpuUsPerRequest.toFixed(1).padStart(11)} ${(r.cpuUsPerRequest / base.cpuUsPerRequest).toFixed(2).padStart(8)}x`;
   const ratio = (a: number, b: number) => (a / Math.max(b, 1)).toFixed(2).padStart(8);
   for (const r of rows) {
     console.log(
-      `${r.name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)} ${(r.rps / base.rps).toFixed(3).padStart(9)} ${ratio(r.p50, base.p50)}x ${ratio(r.p99, base.p99)}x`,
+      `${r.name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)} ${(r.rps / base.rps).toFixed(3).padStart(9)} ${ratio(r.p50, base.p50)}x ${ratio(r.p99, base.p99)}x ${cpu(r)}`,
     );
   }
 } finally {

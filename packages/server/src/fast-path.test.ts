@@ -358,13 +358,15 @@ describe('fast path answers exactly as the stock connect-node handler', () => {
     assert.equal(res.status, 200);
   });
 
-  it('is off unless KITH_RPC_FAST_PATH=1 turns it on', async () => {
+  it('is on unless KITH_RPC_FAST_PATH turns it off', async () => {
     const previous = process.env.KITH_RPC_FAST_PATH;
     try {
       for (const [env, taken] of [
-        [undefined, false],
-        ['0', false],
+        [undefined, true],
         ['1', true],
+        ['0', false],
+        ['false', false],
+        ['off', false],
       ] as const) {
         if (env === undefined) delete process.env.KITH_RPC_FAST_PATH;
         else process.env.KITH_RPC_FAST_PATH = env;

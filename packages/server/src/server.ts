@@ -80,8 +80,7 @@ export interface KithServerOptions {
   healthWatchIntervalMs?: number;
   /**
    * Serve unary Connect calls on the fast path (see docs/adr/0013-rpc-fast-path.md). Default:
-   * off, unless the environment sets `KITH_RPC_FAST_PATH=1` (until the whole suite has run
-   * with it on; its comparison suite turns it on itself).
+   * on, unless the environment sets `KITH_RPC_FAST_PATH` to `0`, `false` or `off`.
    */
   fastPath?: boolean;
   /**
@@ -275,8 +274,8 @@ function fastPathCounter(registry: Registry): () => void {
 
 function fastPathEnabled(option: boolean | undefined): boolean {
   if (option !== undefined) return option;
-  const env = process.env.KITH_RPC_FAST_PATH;
-  return env === '1' || env === 'true' || env === 'on';
+  const env = process.env.KITH_RPC_FAST_PATH?.trim().toLowerCase();
+  return env !== '0' && env !== 'false' && env !== 'off';
 }
 
 function listen(
