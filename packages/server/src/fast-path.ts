@@ -3,13 +3,7 @@ import type { BinaryReadOptions, BinaryWriteOptions, JsonReadOptions } from '@bu
 import type { JsonWriteOptions } from '@bufbuild/protobuf';
 import { base64Decode } from '@bufbuild/protobuf/wire';
 import { Code, ConnectError } from '@connectrpc/connect';
-import type {
-  ContextValues,
-  HandlerContext,
-  Interceptor,
-  UnaryRequest,
-  UnaryResponse,
-} from '@connectrpc/connect';
+import type { ContextValues, Interceptor, UnaryRequest, UnaryResponse } from '@connectrpc/connect';
 import { compressionBrotli, compressionGzip } from '@connectrpc/connect-node';
 import {
   compressionNegotiate,
@@ -24,6 +18,7 @@ import {
   parseContentType,
   parseTimeout,
 } from '@connectrpc/connect/protocol-connect';
+import { FastHandlerContext, FastUnaryRequest } from './fast-path-call.js';
 import type { FastRoute } from './fast-path-routes.js';
 import { LazyCallSignal } from './fast-path-signal.js';
 import type { NodeRequest, NodeResponse } from './http-types.js';
@@ -128,42 +123,17 @@ export function createFastPath(options: FastPathOptions): FastPath {
           );
       if (compression.request) bytes = await compression.request.decompress(bytes, readMaxBytes);
       const input = route.serialization.getI(binary).parse(bytes);
-      let url: string | undefined;
-      const request = {
-        stream: false as const,
-        message: input,
-        method: route.method,
-        service: route.method.parent,
-        requestMethod: req.method ?? '',
-        get url(): string {
-          return (url ??= requestUrl(req));
-        },
-        get signal(): AbortSignal {
-          return call.signal;
-        },
-        header,
-        contextValues,
-      };
+      const request = new FastUnaryRequest(input, route.method, header, contextValues, req, call);
       const timeoutMs =
         deadline === undefined ? () => undefined : (): number => deadline - Date.now();
       const innermost = async (r: UnaryRequest): Promise<UnaryResponse> => {
-        const ctx: HandlerContext = {
-          method: route.method,
-          service: r.service,
-          requestMethod: r.requestMethod,
-          protocolName: 'connect',
-          timeoutMs,
-          get url() {
-            return r.url;
-          },
-          get signal() {
-            return r.signal;
-          },
-          requestHeader: r.header,
+        const ctx = new FastHandlerContext(
+          r,
+          route.method,
           responseHeader,
           responseTrailer,
-          values: r.contextValues,
-        };
+          timeoutMs,
+        );
         return {
           stream: false,
           message: create(route.method.output, (await route.impl(r.message, ctx)) as never),
@@ -243,13 +213,6 @@ export function createFastPath(options: FastPathOptions): FastPath {
 
 function encodingOf(req: NodeRequest): string {
   return String(req.headers['content-encoding'] ?? 'identity');
-}
-
-/** connect-es's universal request URL: the path resolved against the Host. */
-function requestUrl(req: NodeRequest): string {
-  const encrypted = 'encrypted' in req.socket && (req.socket as { encrypted?: boolean }).encrypted;
-  const authority = 'authority' in req ? req.authority : req.headers.host;
-  return new URL(req.url ?? '', `${encrypted ? 'https' : 'http'}://${authority}`).toString();
 }
 
 /** The message of a Connect GET: `message`, base64url when `base64=1`. */
