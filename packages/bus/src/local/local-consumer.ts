@@ -62,30 +62,48 @@ export async function startLocalConsumer<DB>(
       wake = done;
     });
 
+  // A batch's acks commit together, after its last handler (or sooner, well inside the lease):
+  // on one PGlite session every transaction queues behind every other consumer's, and one per
+  // message made a burst of N messages cost N + 1 of them. A crash before the acks commit
+  // redelivers what was handled, as a lost ack does on NATS.
   const runOnce = async (): Promise<number> => {
     woken = false;
+    const claimedAt = Date.now();
     const claimed = await tx((trx) => store.claim(trx, durable, batchSize, options.ackWaitMs));
-    for (const { seq, message } of claimed) {
-      if (stopping) {
-        await tx((trx) => store.release(trx, durable, seq));
-        continue;
+    const handled: string[] = [];
+    const flush = async () => {
+      if (handled.length === 0) return;
+      const seqs = handled.splice(0);
+      await tx((trx) => store.ack(trx, durable, seqs));
+    };
+    try {
+      for (const { seq, message } of claimed) {
+        if (stopping) {
+          await tx((trx) => store.release(trx, durable, seq));
+          continue;
+        }
+        await handleDelivery(
+          message,
+          options,
+          {
+            ack: async () => {
+              handled.push(seq);
+              if (Date.now() - claimedAt > options.ackWaitMs / 2) await flush();
+            },
+            retry: (delayMs, error) => tx((trx) => store.retry(trx, durable, seq, delayMs, error)),
+            // The DLQ copy and the removal of the delivery commit together.
+            deadLetter: (dl) =>
+              tx(async (trx) => {
+                await deps.publishDeadLetter(trx, dl);
+                await store.ack(trx, durable, [seq]);
+              }),
+          },
+          logger,
+          deps.metrics,
+        );
       }
-      await handleDelivery(
-        message,
-        options,
-        {
-          ack: () => tx((trx) => store.ack(trx, durable, seq)),
-          retry: (delayMs, error) => tx((trx) => store.retry(trx, durable, seq, delayMs, error)),
-          // The DLQ copy and the removal of the delivery commit together.
-          deadLetter: (dl) =>
-            tx(async (trx) => {
-              await deps.publishDeadLetter(trx, dl);
-              await store.ack(trx, durable, seq);
-            }),
-        },
-        logger,
-        deps.metrics,
-      );
+    } finally {
+      await flush();
     }
     return claimed.length;
   };

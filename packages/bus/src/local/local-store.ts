@@ -120,10 +120,11 @@ export function createLocalStore<DB>(database: Database<DB>) {
       return claimed.rows.map(toDelivered).sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
     },
 
-    async ack(trx: Executor, consumer: string, seq: string): Promise<void> {
-      await sql`delete from ${t.deliveries} where consumer = ${consumer} and seq = ${seq}`.execute(
-        trx,
-      );
+    async ack(trx: Executor, consumer: string, seqs: readonly string[]): Promise<void> {
+      if (seqs.length === 0) return;
+      await sql`
+        delete from ${t.deliveries}
+        where consumer = ${consumer} and seq in (${sql.join(seqs)})`.execute(trx);
     },
 
     async retry(trx: Executor, consumer: string, seq: string, delayMs: number, error: string) {
