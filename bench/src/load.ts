@@ -12,16 +12,22 @@ export interface Figures {
   errors: number;
 }
 
-export async function load(options: {
+/** One scenario: POSTs of `body` to `url` from `connections` connections for `duration` s. */
+export interface LoadOptions {
   name: string;
   url: string;
   body: string | Buffer;
   connections: number;
   duration: number;
   contentType?: string;
-  /** Headers chosen per request (a fresh client address, so per-address limits stay clear). */
-  perRequest?: () => Record<string, string>;
-}): Promise<Figures> {
+}
+
+export async function load(
+  options: LoadOptions & {
+    /** Headers chosen per request (a fresh client address, so per-address limits stay clear). */
+    perRequest?: () => Record<string, string>;
+  },
+): Promise<Figures> {
   const headers = { 'content-type': options.contentType ?? 'application/json' };
   const perRequest = options.perRequest;
   const result = await autocannon({
@@ -54,16 +60,12 @@ export async function load(options: {
  * calling process's CPU time over the run is reported per request, the cost figure that does
  * not depend on how fast the generator can go.
  */
-export async function loadFromChild(options: {
-  name: string;
-  url: string;
-  body: string | Buffer;
-  connections: number;
-  duration: number;
-  contentType?: string;
-  /** Requests per second across all connections; unset: as fast as the server answers. */
-  rate?: number;
-}): Promise<Figures & { cpuUsPerRequest: number }> {
+export async function loadFromChild(
+  options: LoadOptions & {
+    /** Requests per second across all connections; unset: as fast as the server answers. */
+    rate?: number;
+  },
+): Promise<Figures & { cpuUsPerRequest: number }> {
   const autocannonPath = createRequire(import.meta.url).resolve('autocannon');
   const spec = JSON.stringify({
     url: options.url,
