@@ -92,7 +92,10 @@ export async function loadFromChild(
   });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
   const cpu = process.cpuUsage(cpuBefore);
   if (code !== 0) throw new Error(`load generator for ${options.name} exited with ${code}`);
   const r = JSON.parse(out) as {

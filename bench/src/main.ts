@@ -39,6 +39,9 @@ const connections = Number(values.connections);
 const rounds = Number(values.rounds);
 const rate = values.rate === undefined ? undefined : Number(values.rate);
 const sameProcess = values['same-process'];
+if (sameProcess && rate !== undefined) {
+  throw new Error('--rate needs the separate load process: drop --same-process');
+}
 
 /**
  * The figures of one scenario, run with this bench's connections and duration. The load
