@@ -11,6 +11,12 @@ import type { Logger } from 'pino';
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** A client that connects and says nothing is dropped after this long. */
 const SNIFF_TIMEOUT_MS = 10_000;
+/**
+ * How long an idle HTTP/1.1 keep-alive connection stays open. Node's default (5 s) equals the
+ * idle timeout of Node's own client pool, so a request written as the server closes fails with
+ * ECONNRESET; load balancers idle out at 60 s (AWS ALB, nginx upstreams). Longer than both.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 interface Tracked {
   kind: 'sniffing' | 'h1' | 'h2';
@@ -58,7 +64,7 @@ export class ConnectionHub {
       });
       handler(req, res);
     };
-    this.h1 = http.createServer(tracked);
+    this.h1 = http.createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, tracked);
     this.h2 = http2.createServer(h2ServerOptions(h2Limits), tracked);
     if (onUpgrade) this.h1.on('upgrade', onUpgrade);
     this.h1.on('clientError', (err, socket) => {

@@ -253,3 +253,30 @@ describe('graceful stop', () => {
     agent.destroy();
   });
 });
+
+describe('keep-alive', () => {
+  // Node's own client (and many others) drops an idle pooled socket after 5 s. A server that
+  // closes at the same 5 s races it: a request written just as the server's FIN arrives fails
+  // with ECONNRESET. The server keeps idle connections longer than such clients do.
+  it('keeps an idle HTTP/1.1 connection open past the 5 s that clients pool it for', async () => {
+    const server = createKithServer({ logger });
+    const { port } = await server.start();
+    const agent = new http.Agent({ keepAlive: true, timeout: 60_000 });
+    const get = () =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+      });
+    try {
+      assert.deepEqual(await get(), { status: 200, reused: false });
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      assert.deepEqual(await get(), { status: 200, reused: true });
+    } finally {
+      agent.destroy();
+      await server.stop();
+    }
+  }, 15_000);
+});
