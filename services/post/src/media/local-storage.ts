@@ -58,11 +58,34 @@ const validKey = (key: string) => {
 };
 
 /**
+ * The one byte range a `Range` header asks of an object of `size` bytes (RFC 9110 §14.1.2):
+ * `bytes=a-b`, `bytes=a-` or `bytes=-n`; undefined for none, several, or another unit (the
+ * whole object is served); 'unsatisfiable' when it starts past the end.
+ */
+export function byteRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const m = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size) return 'unsatisfiable';
+  if (end < start) return undefined;
+  return { start, end };
+}
+
+/**
  * Media objects as files under `root` (embedded mode), served by the post process itself:
  * `PUT /media/upload` takes an upload its signed link allows (content type, exact length and,
  * when declared, SHA-256 checked as the bytes arrive; nothing is written otherwise), and
- * `GET /media/file` serves an object its signed link names, until the link's expiry (public
- * links carry none). The links bind every term with an HMAC over the data dir's secret.
+ * `GET /media/file` serves an object its signed link names (whole, or the byte range asked),
+ * until the link's expiry (public links carry none). The links bind every term with an HMAC over the data dir's secret.
  */
 export function localMediaStorage(options: LocalStorageOptions): MediaStorage {
   const { root, secret, clock, logger } = options;
@@ -151,16 +174,32 @@ export function localMediaStorage(options: LocalStorageOptions): MediaStorage {
     } catch {
       return refuse(res, 404, 'not found');
     }
-    res.writeHead(200, {
+    const headers = {
       'content-type': ct,
-      'content-length': String(size),
+      'accept-ranges': 'bytes',
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'; sandbox",
       'cache-control': exp === '' ? 'public, max-age=31536000, immutable' : 'private, no-store',
       'referrer-policy': 'no-referrer',
-    });
+    };
+    // Players fetch video and audio by byte ranges (Safari plays nothing without them).
+    const range = byteRange(req.headers.range, size);
+    if (range === 'unsatisfiable') {
+      res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` });
+      res.end();
+      return;
+    }
+    if (range) {
+      res.writeHead(206, {
+        ...headers,
+        'content-length': String(range.end - range.start + 1),
+        'content-range': `bytes ${range.start}-${range.end}/${size}`,
+      });
+    } else {
+      res.writeHead(200, { ...headers, 'content-length': String(size) });
+    }
     try {
-      await pipeline(createReadStream(fileOf(key)), res as NodeJS.WritableStream);
+      await pipeline(createReadStream(fileOf(key), range), res as NodeJS.WritableStream);
     } catch (err) {
       logger.warn({ err }, 'a media download ended early');
     }
