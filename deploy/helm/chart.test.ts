@@ -37,7 +37,7 @@ interface PodSpec {
   terminationGracePeriodSeconds?: number;
   containers: Container[];
   initContainers?: Container[];
-  volumes?: { name: string; secret?: { secretName: string } }[];
+  volumes?: { name: string; secret?: { secretName: string }; emptyDir?: unknown }[];
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = { kind: string; metadata: { name: string; annotations?: Record<string, string> } } & any;
@@ -129,6 +129,17 @@ describe('the Helm chart', () => {
             assert.ok(c.resources?.requests?.memory && c.resources.requests.cpu, where);
           }
         }
+      });
+
+      test('gives the post service, which runs ffmpeg on uploads, its own limits and a /tmp on disk', () => {
+        const post = named('Deployment', 'kith-post').spec.template.spec;
+        assert.equal(post.containers[0].resources.limits.memory, '1536Mi');
+        const tmpOf = (spec: PodSpec) => spec.volumes?.find((v) => v.name === 'tmp')?.emptyDir;
+        assert.deepEqual(tmpOf(post), { sizeLimit: '512Mi' });
+        // Everyone else keeps a small /tmp in memory.
+        const user = named('Deployment', 'kith-user').spec.template.spec;
+        assert.deepEqual(tmpOf(user), { medium: 'Memory', sizeLimit: '64Mi' });
+        assert.notEqual(user.containers[0].resources.limits.memory, '1536Mi');
       });
 
       test('probes every service: readiness on the admin port, liveness on the API port', () => {

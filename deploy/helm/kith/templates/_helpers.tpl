@@ -70,8 +70,13 @@ The files a container reads from its service's Secret: the common ones, the serv
       {{- range $k, $file := (include "kith.secretFiles" . | fromYaml) }}
       - { key: {{ $file }}, path: {{ $file }} }
       {{- end }}
+{{- $tmp := .svc.tmp | default dict }}
 - name: tmp
-  emptyDir: { medium: Memory, sizeLimit: 64Mi }
+  {{- if $tmp.disk }}
+  emptyDir: { sizeLimit: {{ $tmp.sizeLimit | default "64Mi" }} }
+  {{- else }}
+  emptyDir: { medium: Memory, sizeLimit: {{ $tmp.sizeLimit | default "64Mi" }} }
+  {{- end }}
 {{- end -}}
 
 {{- define "kith.volumeMounts" -}}
