@@ -12,11 +12,14 @@ import path from 'node:path';
 const only = process.argv.slice(2);
 
 /**
- * Packages left out of the bundle because they load a native library by a path of their own
- * (sharp: its addon and libvips, found relative to each other): each is copied with what it
- * needs under the bundle's own node_modules, where `import` finds it.
+ * Packages left out of the bundle because they load a native library or a binary by a path of
+ * their own (sharp: its addon and libvips, found relative to each other; the ffmpeg and
+ * ffprobe installers: the platform package's executable): each is copied with what it needs
+ * under the bundle's own node_modules, where `import` finds it.
  */
-const shipped = ['sharp'];
+const shipped = ['sharp', '@ffmpeg-installer/ffmpeg', '@ffprobe-installer/ffprobe'];
+/** Executables inside shipped packages: readable and runnable by any user (the image's 10001). */
+const executables = ['ffmpeg', 'ffprobe'];
 const services = fs
   .readdirSync('services')
   .filter((name) => fs.existsSync(`services/${name}/src/main.ts`))
@@ -59,7 +62,11 @@ function shipExternals(metafile, nodeModules) {
     const dir = packageDir(name, fromDir);
     if (!dir) return; // an optional dependency for another platform
     seen.add(name);
-    fs.cpSync(dir, path.join(nodeModules, name), { recursive: true, dereference: true });
+    const to = path.join(nodeModules, name);
+    fs.cpSync(dir, to, { recursive: true, dereference: true });
+    for (const file of executables) {
+      if (fs.existsSync(path.join(to, file))) fs.chmodSync(path.join(to, file), 0o755);
+    }
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
     for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
       ship(dep, dir);

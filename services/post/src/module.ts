@@ -18,6 +18,7 @@ import { postInternalService } from './internal/internal.js';
 import { postClients } from './internal-clients.js';
 import type { PostClients } from './internal-clients.js';
 import { purgeUnheldMedia } from './media/media.js';
+import { mediaTranscoder } from './media/transcoder.js';
 import { postMigrations } from './migrations/index.js';
 import { postHandlers } from './posts/handlers.js';
 import { purgeExpiredPosts } from './posts/expiry.js';
@@ -118,6 +119,7 @@ export function createPostParts(
         },
         onError: (err) => app.logger.error({ err }, 'post expiry failed'),
       }),
+      mediaTranscoder(app),
       periodicDaemon({
         name: 'post-media-purge',
         everyMs: MEDIA_PURGE_EVERY_MS,
@@ -136,8 +138,9 @@ export function createPostParts(
 /**
  * Posts, replies, threads, likes, bookmarks, reposts, timelines and search, with visibility
  * read from post's projections of users, the graph and circles; PostInternalService on the bus
- * (never served here). Media: images only for now (ADR 0019), uploaded to the local store
- * (its links served by this process) or S3, processed inline; unheld media purged after 24 h.
+ * (never served here). Media uploaded to the local store (its links served by this process) or
+ * S3: images processed inline (ADR 0019), GIF, video and audio by the transcoding worker (ADR
+ * 0022); unheld media purged after 24 h.
  * PostAdminService answers Unimplemented.
  */
 export const postModule = defineService<PostDatabase>({

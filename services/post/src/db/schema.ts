@@ -200,6 +200,12 @@ export interface MediaTable {
   created_at: Date;
   /** When a post or a hold last let go of it: the purge waits 24 h from the later of the two. */
   released_at: Date | null;
+  /** Video and audio (READY): the served file's length. */
+  duration_ms: Generated<number>;
+  /** GIF, video, audio PROCESSING: a transcoding worker holds it until then (ADR 0022). */
+  leased_until: Generated<Date | null>;
+  /** How many times a transcoding worker took it. */
+  attempts: Generated<number>;
 }
 
 /** A hold placed by AttachMedia (kith.post.v1.MediaAttachmentKind): the purge spares it. */

@@ -3,6 +3,8 @@ import { envBool, envUrl, loadEnv } from '@kith/config';
 import type { Logger } from '@kith/logging';
 import type { ServiceContext } from '@kith/runtime';
 import { z } from 'zod';
+import { packagedTools } from './ffmpeg.js';
+import type { FfmpegTools } from './ffmpeg.js';
 import { localMediaStorage } from './local-storage.js';
 import { s3MediaStorage } from './s3-storage.js';
 import type { MediaStorage } from './storage.js';
@@ -38,7 +40,20 @@ export const mediaEnvSchema = z.object({
   POST_MEDIA_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** A CDN origin serving the bucket: public media get unsigned links that never expire. */
   POST_MEDIA_S3_PUBLIC_URL: envUrl({ protocols: ['http', 'https'] }).optional(),
+  /** ffmpeg and ffprobe to use instead of the packaged static builds (e.g. Debian's). */
+  POST_FFMPEG_PATH: z.string().min(1).optional(),
+  POST_FFPROBE_PATH: z.string().min(1).optional(),
 });
+
+/** The ffmpeg and ffprobe binaries the settings choose. */
+export function mediaToolsFromEnv(ctx: Pick<ServiceContext, 'env'>): FfmpegTools {
+  const env = loadEnv(mediaEnvSchema, ctx.env);
+  const packaged = packagedTools();
+  return {
+    ffmpeg: env.POST_FFMPEG_PATH ?? packaged.ffmpeg,
+    ffprobe: env.POST_FFPROBE_PATH ?? packaged.ffprobe,
+  };
+}
 
 /** The store the settings choose; undefined (with the reason) when none can work. */
 export function mediaStorageFromEnv(

@@ -81,6 +81,50 @@ export async function finishProcessing(
     .executeTakeFirst();
 }
 
+/**
+ * The transcoding queue (ADR 0022): the oldest GIF, video or audio item PROCESSING whose lease
+ * is free or has lapsed (its worker died), leased to the caller until `until`, its attempts
+ * counted; others' row locks are skipped, so each item goes to one worker at a time.
+ */
+export async function leaseNextTranscode(
+  db: Db,
+  now: Date,
+  until: Date,
+): Promise<MediaRow | undefined> {
+  return db
+    .updateTable('media')
+    .set((eb) => ({ leased_until: until, attempts: eb('attempts', '+', 1) }))
+    .where(
+      'id',
+      '=',
+      db
+        .selectFrom('media')
+        .select('id')
+        // The queue's partial index: media_transcode_queue_idx.
+        .where(sql<boolean>`status = 2 and kind <> 1`)
+        .where((eb) => eb.or([eb('leased_until', 'is', null), eb('leased_until', '<=', now)]))
+        .orderBy('created_at')
+        .limit(1)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Gives a lease back: null when the worker is stopping (the next worker takes the item at
+ * once), a time after an unexpected error (no worker takes it before then).
+ */
+export async function releaseTranscodeLease(db: Db, id: string, until: Date | null): Promise<void> {
+  await db
+    .updateTable('media')
+    .set({ leased_until: until })
+    .where('id', '=', id)
+    .where('status', '=', MEDIA_STATUS.PROCESSING)
+    .execute();
+}
+
 /** Alt text and focal point; the row as it now stands. */
 export async function updateMediaDetails(
   db: Db,
@@ -226,6 +270,7 @@ export async function deleteHold(
  * Media nothing keeps, locked (others' locks skipped): uploaded and last let go of at or
  * before `cutoff`, with no hold and on no post. A deleted post's tombstone carries none, but
  * a post moderation removed keeps its media with its content, for a reversal to restore.
+ * Nor an item a transcoding worker leased within that time: one may be writing its objects.
  */
 export async function unheldMedia(db: Db, cutoff: Date, limit: number): Promise<MediaRow[]> {
   return db
@@ -233,6 +278,7 @@ export async function unheldMedia(db: Db, cutoff: Date, limit: number): Promise<
     .selectAll('m')
     .where('m.created_at', '<=', cutoff)
     .where((eb) => eb.or([eb('m.released_at', 'is', null), eb('m.released_at', '<=', cutoff)]))
+    .where((eb) => eb.or([eb('m.leased_until', 'is', null), eb('m.leased_until', '<=', cutoff)]))
     .where((eb) =>
       eb.not(
         eb.exists(

@@ -1,5 +1,6 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { durationFromMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { MediaKind } from '@kith/gen/kith/post/v1/media_pb.js';
 import type { MediaSchema } from '@kith/gen/kith/post/v1/media_pb.js';
 import type { Kysely } from 'kysely';
 import type { PostDatabase } from '../db/schema.js';
@@ -31,11 +32,14 @@ export async function mediaMessage(
     expiresAt: undefined,
   };
   if (row.status === MEDIA_STATUS.READY && media.storage) {
+    // Audio has no still.
     const [main, thumbnail] = await Promise.all([
       media.storage.signDownload(row.object_key, row.content_type, life),
-      media.storage.signDownload(row.thumbnail_key, SERVED_TYPE, life),
+      row.thumbnail_key
+        ? media.storage.signDownload(row.thumbnail_key, SERVED_TYPE, life)
+        : undefined,
     ]);
-    links = { url: main.url, thumbnailUrl: thumbnail.url, expiresAt: main.expiresAt };
+    links = { url: main.url, thumbnailUrl: thumbnail?.url ?? '', expiresAt: main.expiresAt };
   }
   return {
     mediaId: row.id,
@@ -45,6 +49,10 @@ export async function mediaMessage(
     sizeBytes: BigInt(row.size_bytes),
     width: row.width,
     height: row.height,
+    duration:
+      row.kind === MediaKind.VIDEO || row.kind === MediaKind.AUDIO
+        ? durationFromMs(row.duration_ms)
+        : undefined,
     url: links.url,
     thumbnailUrl: links.thumbnailUrl,
     altText: row.alt_text,

@@ -76,18 +76,13 @@ async function checkAltText(
 
 /**
  * CreateUploadUrl: a PENDING_UPLOAD media item owned by the caller and a presigned PUT for its
- * bytes. Images only for now (ADR 0019): GIF, video and audio answer FailedPrecondition.
+ * bytes (the request's rules hold each kind to its types and size cap).
  */
 export async function createUploadUrl(
   app: PostApp,
   caller: SignedInCaller,
   req: CreateUploadUrlRequest,
 ): Promise<MessageInitShape<typeof CreateUploadUrlResponseSchema>> {
-  if (req.kind !== MediaKind.IMAGE) {
-    throw new FailedPreconditionError(
-      'only images (JPEG, PNG, WebP, AVIF) can be uploaded for now; GIF, video and audio are not supported yet',
-    );
-  }
   const storage = storageOf(app.media);
   const ownerId = caller.principal.userId;
   await app.quotas.uploads(ownerId);
@@ -143,10 +138,12 @@ async function messageFor(
 
 /**
  * CompleteUpload: one of the caller's PENDING_UPLOAD items (anyone else's is NotFound) whose
- * bytes have arrived is processed inline and answered READY, or FAILED with a reason when the
- * bytes are refused (size, checksum, type, pixel count, undecodable). Nothing uploaded yet:
- * FailedPrecondition, and it stays PENDING_UPLOAD. A storage failure puts it back to
- * PENDING_UPLOAD so that a retry can finish it.
+ * bytes have arrived. An image is processed inline and answered READY, or FAILED with a reason
+ * when the bytes are refused (size, checksum, type, pixel count, undecodable). GIF, video and
+ * audio are answered PROCESSING and queued for the transcoding worker (ADR 0022), which ends
+ * them READY or FAILED; GetMedia tells which. Nothing uploaded yet: FailedPrecondition, and it
+ * stays PENDING_UPLOAD. A storage failure puts it back to PENDING_UPLOAD so that a retry can
+ * finish it.
  */
 export async function completeUpload(
   app: PostApp,
@@ -173,6 +170,15 @@ export async function completeUpload(
   if (!claimed) {
     throw new FailedPreconditionError('the media is no longer PENDING_UPLOAD');
   }
+  if (claimed.kind !== MediaKind.IMAGE) {
+    const done =
+      uploaded === claimed.declared_size
+        ? claimed
+        : await failMedia(app, claimed, wrongSize(uploaded, claimed.declared_size));
+    if (!done) throw new FailedPreconditionError('the media is no longer PROCESSING');
+    app.media.queued.notify();
+    return messageFor(app, db, done, { avatar: false, public: false });
+  }
   let done: MediaRow | undefined;
   try {
     done = await app.media.slot(() => processUpload(app, claimed, uploaded));
@@ -184,6 +190,23 @@ export async function completeUpload(
   return messageFor(app, db, done, { avatar: false, public: false });
 }
 
+const wrongSize = (uploaded: number, declared: number) =>
+  `the file is ${uploaded} bytes, not the ${declared} declared`;
+
+/** PROCESSING → FAILED with a client-safe reason; the upload is deleted. */
+export async function failMedia(
+  app: PostApp,
+  row: MediaRow,
+  reason: string,
+): Promise<MediaRow | undefined> {
+  await storageOf(app.media).delete([row.upload_key]);
+  return finishProcessing(app.database.db, row.id, {
+    status: MEDIA_STATUS.FAILED,
+    failure_reason: reason,
+    leased_until: null,
+  });
+}
+
 /** Checks and re-encodes the upload; the row as READY or FAILED. The upload is deleted. */
 async function processUpload(
   app: PostApp,
@@ -192,16 +215,8 @@ async function processUpload(
 ): Promise<MediaRow | undefined> {
   const storage = storageOf(app.media);
   const db = app.database.db;
-  const fail = async (reason: string) => {
-    await storage.delete([row.upload_key]);
-    return finishProcessing(db, row.id, {
-      status: MEDIA_STATUS.FAILED,
-      failure_reason: reason,
-    });
-  };
-  if (uploadedSize !== row.declared_size) {
-    return fail(`the file is ${uploadedSize} bytes, not the ${row.declared_size} declared`);
-  }
+  const fail = (reason: string) => failMedia(app, row, reason);
+  if (uploadedSize !== row.declared_size) return fail(wrongSize(uploadedSize, row.declared_size));
   const bytes = await storage.get(row.upload_key);
   if (!bytes) throw new FailedPreconditionError('the upload is gone: upload the file again');
   let image;
@@ -414,6 +429,7 @@ export async function mediaDataOf(db: Db, userId: string) {
     size_bytes: m.size_bytes || m.declared_size,
     width: m.width,
     height: m.height,
+    duration_ms: m.duration_ms,
     alt_text: m.alt_text,
     focus: m.focus_x !== null && m.focus_y !== null ? { x: m.focus_x, y: m.focus_y } : null,
     sha256: m.sha256 || null,

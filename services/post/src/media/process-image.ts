@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { encode } from 'blurhash';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
+import type { Sharp } from 'sharp';
 
 /** The largest image accepted, in pixels (width × height, read from the header). */
 export const MAX_IMAGE_PIXELS = 40_000_000;
@@ -39,17 +40,8 @@ export async function processImage(
   bytes: Uint8Array,
   declared: { sizeBytes: number; sha256: string },
 ): Promise<ProcessedImage> {
-  if (bytes.length !== declared.sizeBytes) {
-    throw new RefusedUpload(
-      `the file is ${bytes.length} bytes, not the ${declared.sizeBytes} declared`,
-    );
-  }
-  const sha256 = crypto.createHash('sha256').update(bytes).digest('base64');
-  if (declared.sha256 && declared.sha256 !== sha256) {
-    throw new RefusedUpload('the file does not match the declared sha256');
-  }
-  const detected = await fileTypeFromBuffer(bytes);
-  if (!detected || !IMAGE_TYPES.includes(detected.mime)) {
+  const { sha256, detected } = await checkUpload(bytes, declared);
+  if (!detected || !IMAGE_TYPES.includes(detected)) {
     throw new RefusedUpload('the file is not a JPEG, PNG, WebP or AVIF image');
   }
   const input = () => sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' });
@@ -78,47 +70,78 @@ export async function processImage(
       })
       .webp({ quality: 82 })
       .toBuffer({ resolveWithObject: true });
-    const thumbnail = await oriented
-      .clone()
-      .resize({
-        width: THUMBNAIL_SIDE,
-        height: THUMBNAIL_SIDE,
-        fit: 'inside',
-        withoutEnlargement: true,
-      })
-      .webp({ quality: 75 })
-      .toBuffer({ resolveWithObject: true });
-    const small = await sharp(thumbnail.data)
-      .resize({ width: 32, height: 32, fit: 'inside' })
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const blurhash = encode(
-      new Uint8ClampedArray(small.data),
-      small.info.width,
-      small.info.height,
-      Math.min(4, small.info.width),
-      Math.min(3, small.info.height),
-    );
+    const { thumbnail, blurhash } = await previewOf(oriented.clone());
     return {
       sha256,
-      detectedType: detected.mime,
+      detectedType: detected,
       image: {
         data: new Uint8Array(image.data),
         width: image.info.width,
         height: image.info.height,
       },
-      thumbnail: {
-        data: new Uint8Array(thumbnail.data),
-        width: thumbnail.info.width,
-        height: thumbnail.info.height,
-      },
+      thumbnail,
       blurhash,
     };
   } catch (err) {
     if (err instanceof Error && /pixel limit/i.test(err.message)) throw tooManyPixels();
     throw new RefusedUpload('the image could not be decoded');
   }
+}
+
+/**
+ * The checks every upload passes first: its exact declared size and (when declared) SHA-256;
+ * its base64 SHA-256 and the type its magic bytes say (without parameters), if any.
+ */
+export async function checkUpload(
+  bytes: Uint8Array,
+  declared: { sizeBytes: number; sha256: string },
+): Promise<{ sha256: string; detected: string | undefined }> {
+  if (bytes.length !== declared.sizeBytes) {
+    throw new RefusedUpload(
+      `the file is ${bytes.length} bytes, not the ${declared.sizeBytes} declared`,
+    );
+  }
+  const sha256 = crypto.createHash('sha256').update(bytes).digest('base64');
+  if (declared.sha256 && declared.sha256 !== sha256) {
+    throw new RefusedUpload('the file does not match the declared sha256');
+  }
+  const type = await fileTypeFromBuffer(bytes);
+  return { sha256, detected: type?.mime.split(';')[0] };
+}
+
+/** A picture's thumbnail (WebP, at most 400 px a side) and its 4×3 BlurHash. */
+export async function previewOf(
+  picture: Sharp,
+): Promise<{ thumbnail: ProcessedImage['thumbnail']; blurhash: string }> {
+  const thumbnail = await picture
+    .resize({
+      width: THUMBNAIL_SIDE,
+      height: THUMBNAIL_SIDE,
+      fit: 'inside',
+      withoutEnlargement: true,
+    })
+    .webp({ quality: 75 })
+    .toBuffer({ resolveWithObject: true });
+  const small = await sharp(thumbnail.data)
+    .resize({ width: 32, height: 32, fit: 'inside' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const blurhash = encode(
+    new Uint8ClampedArray(small.data),
+    small.info.width,
+    small.info.height,
+    Math.min(4, small.info.width),
+    Math.min(3, small.info.height),
+  );
+  return {
+    thumbnail: {
+      data: new Uint8Array(thumbnail.data),
+      width: thumbnail.info.width,
+      height: thumbnail.info.height,
+    },
+    blurhash,
+  };
 }
 
 function tooManyPixels(): RefusedUpload {

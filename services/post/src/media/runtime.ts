@@ -1,7 +1,8 @@
 import { UnavailableError } from '@kith/errors';
 import type { Logger } from '@kith/logging';
 import type { ServiceContext } from '@kith/runtime';
-import { mediaStorageFromEnv } from './config.js';
+import { mediaStorageFromEnv, mediaToolsFromEnv } from './config.js';
+import type { FfmpegTools } from './ffmpeg.js';
 import type { MediaStorage } from './storage.js';
 
 /** How many images are decoded and re-encoded at once in one process (memory and CPU bound). */
@@ -15,6 +16,21 @@ export interface MediaRuntime {
   unavailable: string | undefined;
   /** Runs `fn` when a processing slot is free. */
   slot<T>(fn: () => Promise<T>): Promise<T>;
+  /** ffmpeg and ffprobe, for GIF, video and audio. */
+  tools: FfmpegTools;
+  /** Tells this process's transcoding worker that an item was queued (ADR 0022). */
+  queued: TranscodeSignal;
+}
+
+/** A wake-up from CompleteUpload to the transcoding worker of the same process. */
+export class TranscodeSignal {
+  private listener: (() => void) | undefined;
+  notify(): void {
+    this.listener?.();
+  }
+  onNotify(listener: () => void): void {
+    this.listener = listener;
+  }
 }
 
 function slots(size: number): <T>(fn: () => Promise<T>) => Promise<T> {
@@ -43,6 +59,8 @@ export function createMediaRuntime(
     storage: 'storage' in chosen ? chosen.storage : undefined,
     unavailable: 'unavailable' in chosen ? chosen.unavailable : undefined,
     slot: slots(PROCESSING_SLOTS),
+    tools: mediaToolsFromEnv(ctx),
+    queued: new TranscodeSignal(),
   };
 }
 

@@ -4,6 +4,7 @@ import { createPosts } from './20261205T1200_posts.js';
 import { addModeration } from './20261205T1300_moderation.js';
 import { addHomeTimelines } from './20261205T1500_home_timelines.js';
 import { createMedia } from './20261205T1400_media.js';
+import { addMediaTranscoding } from './20261206T1200_media_transcoding.js';
 
 /** The post service's own migrations, in order (platform tables come first). */
 export const postMigrations: MigrationSet = {
@@ -13,4 +14,5 @@ export const postMigrations: MigrationSet = {
   '20261205T1300_moderation': addModeration,
   '20261205T1400_media': createMedia,
   '20261205T1500_home_timelines': addHomeTimelines,
+  '20261206T1200_media_transcoding': addMediaTranscoding,
 };

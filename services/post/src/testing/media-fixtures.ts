@@ -2,10 +2,14 @@
 // tags), a 20000×20000 PNG a few dozen kilobytes long built by hand, and the client's side of
 // an upload (CreateUploadUrl, the PUT with the required headers, CompleteUpload).
 import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { MediaKind } from '@kith/gen/kith/post/v1/media_pb.js';
 import type { Media } from '@kith/gen/kith/post/v1/media_pb.js';
 import sharp from 'sharp';
+import { packagedTools, runTool } from '../media/ffmpeg.js';
 import type { Person } from './post-harness.js';
 
 /** The purge of unheld media, for tests in other services that hold media (moderation). */
@@ -104,10 +108,10 @@ export async function uploadOnly(
   processUrl: string,
   data: Uint8Array,
   contentType: string,
-  options: { sha256?: string; sizeBytes?: number } = {},
+  options: { sha256?: string; sizeBytes?: number; kind?: MediaKind } = {},
 ): Promise<string> {
   const upload = await person.posts.createUploadUrl({
-    kind: MediaKind.IMAGE,
+    kind: options.kind ?? MediaKind.IMAGE,
     contentType,
     sizeBytes: BigInt(options.sizeBytes ?? data.length),
     sha256: options.sha256 ?? '',
@@ -127,10 +131,113 @@ export async function uploaded(
   processUrl: string,
   data: Uint8Array,
   contentType: string,
-  options: { altText?: string; sha256?: string } = {},
+  options: { altText?: string; sha256?: string; kind?: MediaKind } = {},
 ): Promise<Media> {
   const mediaId = await uploadOnly(person, processUrl, data, contentType, options);
   const { media } = await person.posts.completeUpload({ mediaId, altText: options.altText ?? '' });
   if (!media) throw new Error('CompleteUpload answered no media');
   return media;
+}
+
+/** The tags the audio and video fixtures carry: a place, a title, an artist. */
+export const PLANTED_TAGS = {
+  location: '+51.5000-000.1167/',
+  title: 'Secret meeting',
+  artist: 'Leaky Phone',
+};
+
+/**
+ * A GIF, video or audio file made by ffmpeg from its test sources (a moving pattern, a sine
+ * tone): `seconds` long, `side` px wide (3:4), carrying PLANTED_TAGS where the format can.
+ */
+export async function avFile(
+  format: 'gif' | 'mp4' | 'webm' | 'mp3' | 'ogg',
+  options: { seconds?: number; side?: number; fps?: number } = {},
+): Promise<Buffer> {
+  const seconds = options.seconds ?? 1;
+  const side = options.side ?? 64;
+  const video = `testsrc=size=${side}x${(side * 3) / 4}:rate=${options.fps ?? 10}:duration=${seconds}`;
+  const tone = `sine=frequency=440:duration=${seconds}`;
+  const tags = Object.entries(PLANTED_TAGS).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
+  const args: Record<typeof format, string[]> = {
+    gif: ['-f', 'lavfi', '-i', video, '-loop', '0', '-f', 'gif'],
+    mp4: [
+      '-f',
+      'lavfi',
+      '-i',
+      video,
+      '-f',
+      'lavfi',
+      '-i',
+      tone,
+      ...tags,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      '-f',
+      'mp4',
+    ],
+    webm: [
+      '-f',
+      'lavfi',
+      '-i',
+      video,
+      '-f',
+      'lavfi',
+      '-i',
+      tone,
+      '-c:v',
+      'libvpx',
+      '-c:a',
+      'libopus',
+      '-shortest',
+      '-f',
+      'webm',
+    ],
+    mp3: ['-f', 'lavfi', '-i', tone, ...tags, '-c:a', 'libmp3lame', '-f', 'mp3'],
+    ogg: ['-f', 'lavfi', '-i', tone, ...tags, '-c:a', 'libvorbis', '-f', 'ogg'],
+  };
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kith-av-fixture-'));
+  try {
+    const file = path.join(dir, `fixture.${format}`);
+    await runTool(packagedTools().ffmpeg, ['-v', 'error', ...args[format], '-y', file], {
+      timeoutMs: 60_000,
+    });
+    return await fs.readFile(file);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The container's tags and the streams' types of a served file (ffprobe). */
+export async function probeServed(
+  data: Uint8Array,
+): Promise<{ tags: Record<string, string>; streams: string[]; duration: number }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kith-av-probe-'));
+  try {
+    const file = path.join(dir, 'served');
+    await fs.writeFile(file, data);
+    const out = await runTool(
+      packagedTools().ffprobe,
+      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
+      { timeoutMs: 30_000 },
+    );
+    const parsed = JSON.parse(out.toString('utf8')) as {
+      format: { tags?: Record<string, string>; duration?: string };
+      streams: { codec_type: string; tags?: Record<string, string> }[];
+    };
+    const tags = { ...parsed.format.tags };
+    for (const s of parsed.streams) Object.assign(tags, s.tags);
+    return {
+      tags,
+      streams: parsed.streams.map((s) => s.codec_type),
+      duration: Number(parsed.format.duration),
+    };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 }
