@@ -91,17 +91,11 @@ export const DEMUXER: Record<string, string> = {
   'audio/opus': 'ogg',
 };
 
-/** The options every invocation reading an upload starts with. */
-export const inputArgs = (demuxer: string, file: string) => [
-  '-v',
-  'error',
-  '-protocol_whitelist',
-  'file',
-  '-f',
-  demuxer,
-  '-i',
-  file,
-];
+/** How ffmpeg and ffprobe are told to read an upload: only as `demuxer`, only from files. */
+const readAs = (demuxer: string) => ['-v', 'error', '-protocol_whitelist', 'file', '-f', demuxer];
+
+/** The options every ffmpeg invocation reading an upload starts with. */
+export const inputArgs = (demuxer: string, file: string) => [...readAs(demuxer), '-i', file];
 
 export interface ProbedStream {
   codec_type?: string;
@@ -125,19 +119,7 @@ export async function probe(
 ): Promise<Probe> {
   const out = await runTool(
     tools.ffprobe,
-    [
-      '-v',
-      'error',
-      '-protocol_whitelist',
-      'file',
-      '-f',
-      demuxer,
-      '-print_format',
-      'json',
-      '-show_format',
-      '-show_streams',
-      file,
-    ],
+    [...readAs(demuxer), '-print_format', 'json', '-show_format', '-show_streams', file],
     options,
   );
   const parsed = JSON.parse(out.toString('utf8')) as {

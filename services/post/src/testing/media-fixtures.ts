@@ -159,52 +159,21 @@ export async function avFile(
   const video = `testsrc=size=${side}x${(side * 3) / 4}:rate=${options.fps ?? 10}:duration=${seconds}`;
   const tone = `sine=frequency=440:duration=${seconds}`;
   const tags = Object.entries(PLANTED_TAGS).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
+  const picture = ['-f', 'lavfi', '-i', video];
+  const sound = ['-f', 'lavfi', '-i', tone];
   const args: Record<typeof format, string[]> = {
-    gif: ['-f', 'lavfi', '-i', video, '-loop', '0', '-f', 'gif'],
-    mp4: [
-      '-f',
-      'lavfi',
-      '-i',
-      video,
-      '-f',
-      'lavfi',
-      '-i',
-      tone,
-      ...tags,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-shortest',
-      '-f',
-      'mp4',
-    ],
-    webm: [
-      '-f',
-      'lavfi',
-      '-i',
-      video,
-      '-f',
-      'lavfi',
-      '-i',
-      tone,
-      '-c:v',
-      'libvpx',
-      '-c:a',
-      'libopus',
-      '-shortest',
-      '-f',
-      'webm',
-    ],
-    mp3: ['-f', 'lavfi', '-i', tone, ...tags, '-c:a', 'libmp3lame', '-f', 'mp3'],
-    ogg: ['-f', 'lavfi', '-i', tone, ...tags, '-c:a', 'libvorbis', '-f', 'ogg'],
+    gif: [...picture, '-loop', '0', '-f', 'gif'],
+    mp4: [...picture, ...sound, ...tags, '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
+    webm: [...picture, ...sound, '-c:v', 'libvpx', '-c:a', 'libopus'],
+    mp3: [...sound, ...tags, '-c:a', 'libmp3lame', '-f', 'mp3'],
+    ogg: [...sound, ...tags, '-c:a', 'libvorbis', '-f', 'ogg'],
   };
+  // Video formats: as long as the shorter stream.
+  const end = format === 'mp4' || format === 'webm' ? ['-shortest', '-f', format] : [];
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kith-av-fixture-'));
   try {
     const file = path.join(dir, `fixture.${format}`);
-    await runTool(packagedTools().ffmpeg, ['-v', 'error', ...args[format], '-y', file], {
+    await runTool(packagedTools().ffmpeg, ['-v', 'error', ...args[format], ...end, '-y', file], {
       timeoutMs: 60_000,
     });
     return await fs.readFile(file);
