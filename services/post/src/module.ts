@@ -19,6 +19,7 @@ import { postClients } from './internal-clients.js';
 import type { PostClients } from './internal-clients.js';
 import { purgeUnheldMedia } from './media/media.js';
 import { mediaTranscoder } from './media/transcoder.js';
+import { watchPostChanges } from './posts/anonymous-cache.js';
 import { postMigrations } from './migrations/index.js';
 import { postHandlers } from './posts/handlers.js';
 import { purgeExpiredPosts } from './posts/expiry.js';
@@ -98,6 +99,8 @@ export function createPostParts(
 ): PostParts {
   const app = createPostApp(ctx);
   const clients = overrides.clients ?? postClients(app);
+  // Committed changes to posts drop their cached signed-out answers.
+  watchPostChanges(app);
   return {
     app,
     handlers: [implement(PostService, postHandlers(app, clients))],

@@ -1,12 +1,16 @@
+import type { Trx } from '@kith/db';
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { PostDatabase, PostsTable, StoredMention } from '../db/schema.js';
 import { AUDIENCE } from '../db/schema.js';
 import type { Viewer } from './visibility-store.js';
 import { live, visibleTo, visibleToUser } from './visibility-store.js';
+import { notePostChanged } from './anonymous-cache.js';
 
 export type PostRow = Selectable<PostsTable>;
 type Db = Kysely<PostDatabase>;
+/** A transaction: every change to a post's row notes it for the caches (`notePostChanged`). */
+export type PostTrx = Db & Pick<Trx<PostDatabase>, 'notifyOnCommit'>;
 
 /** The columns a post message is built from (the search vector stays in the table). */
 export const POST_COLUMNS = [
@@ -143,12 +147,13 @@ export type CountColumn = 'reply_count' | 'like_count' | 'repost_count' | 'quote
  * count and version.
  */
 export async function bumpCount(
-  db: Db,
+  trx: PostTrx,
   postId: string,
   column: CountColumn,
   delta: 1 | -1,
 ): Promise<{ count: number; version: bigint }> {
-  const row = await db
+  notePostChanged(trx, postId);
+  const row = await trx
     .updateTable('posts')
     .set({
       [column]: sql`greatest(${sql.ref(column)} + ${delta}, 0)`,
@@ -186,7 +191,7 @@ export function reachesOwnFollowers(post: PostRecord, userId: string): boolean {
 
 /** The new content of an edited post: the next revision and version. */
 export async function updatePostContent(
-  db: Db,
+  trx: PostTrx,
   id: string,
   changes: Pick<
     PostRecord,
@@ -202,7 +207,8 @@ export async function updatePostContent(
     | 'edited_at'
   >,
 ): Promise<PostRecord> {
-  return db
+  notePostChanged(trx, id);
+  return trx
     .updateTable('posts as p')
     .set({
       ...changes,
@@ -221,14 +227,15 @@ export async function updatePostContent(
  * version, or undefined when it was already deleted.
  */
 export async function markDeleted(
-  db: Db,
+  trx: PostTrx,
   id: string,
   reason: number,
   now: Date,
   keepContent = false,
 ): Promise<bigint | undefined> {
+  notePostChanged(trx, id);
   const wipe = { text: '', content_warning: '', mentions: '[]', hashtags: [], media_ids: [] };
-  const row = await db
+  const row = await trx
     .updateTable('posts')
     .set({
       deleted_at: now,
@@ -241,17 +248,18 @@ export async function markDeleted(
     .returning('version')
     .executeTakeFirst();
   if (!row) return undefined;
-  if (!keepContent) await db.deleteFrom('post_revisions').where('post_id', '=', id).execute();
+  if (!keepContent) await trx.deleteFrom('post_revisions').where('post_id', '=', id).execute();
   return BigInt(row.version);
 }
 
 /** Brings back a post moderation removed (deleted with `reason`); the restored row. */
 export async function undelete(
-  db: Db,
+  trx: PostTrx,
   id: string,
   reason: number,
 ): Promise<PostRecord | undefined> {
-  return db
+  notePostChanged(trx, id);
+  return trx
     .updateTable('posts as p')
     .set({ deleted_at: null, deletion_reason: null, version: sql`version + 1` })
     .where('p.id', '=', id)
@@ -272,11 +280,12 @@ export async function postForModeration(db: Db, id: string): Promise<PostRecord 
 
 /** Sets the post's own moderation state (and forces `sensitive` on for MARKED_SENSITIVE). */
 export async function setPostModeration(
-  db: Db,
+  trx: PostTrx,
   id: string,
   change: { state: number; version: bigint; sensitive: boolean },
 ): Promise<void> {
-  await db
+  notePostChanged(trx, id);
+  await trx
     .updateTable('posts')
     .set({
       moderation_state: change.state,

@@ -42,7 +42,9 @@ import {
   visiblePost,
   visiblePosts,
 } from './post-store.js';
-import type { PostRecord } from './post-store.js';
+import type { PostRecord, PostTrx } from './post-store.js';
+import { anonymousPost } from './anonymous-cache.js';
+import type { Post } from '@kith/gen/kith/post/v1/types_pb.js';
 import { audienceMessage, postMessages } from './post-view.js';
 import { viewerCircles } from './view-store.js';
 import type { PostMessage } from './post-view.js';
@@ -193,11 +195,27 @@ export async function createPost(
 }
 
 /** GetPost: NotFound unless the caller may see it. */
-export async function getPost(app: PostApp, caller: Caller, postId: string): Promise<PostMessage> {
+export async function getPost(
+  app: PostApp,
+  caller: Caller,
+  postId: string,
+): Promise<PostMessage | Post> {
   const viewer = viewerOf(caller);
-  const row = await visiblePost(app.database.db, viewer, postId, caller.now);
-  if (!row) throw notFound();
-  return messageOf(app, app.database.db, viewer, row, caller.now);
+  const read = async () => {
+    const row = await visiblePost(app.database.db, viewer, postId, caller.now);
+    if (!row) return undefined;
+    return { post: await messageOf(app, app.database.db, viewer, row, caller.now), row };
+  };
+  // Signed out, everyone gets the same answer: cached (anonymous-cache.ts).
+  const post =
+    viewer === undefined
+      ? await anonymousPost(app, postId, caller.now, async () => {
+          const found = await read();
+          return found && { post: found.post, expiresAt: found.row.expires_at };
+        })
+      : (await read())?.post;
+  if (!post) throw notFound();
+  return post;
 }
 
 /** GetPosts: the visible ones, in request order. */
@@ -322,7 +340,7 @@ export async function editPost(
 }
 
 /** Removes the reposts a narrowed audience no longer allows (post.unreposted each); how many. */
-async function dropRefusedReposts(app: PostApp, trx: Db, post: PostRecord): Promise<number> {
+async function dropRefusedReposts(app: PostApp, trx: PostTrx, post: PostRecord): Promise<number> {
   const reposts = await repostsOf(trx, post.id);
   const refused = reposts.filter((r) => !mayAmplify(post, r.user_id));
   for (const repost of refused) {
@@ -395,7 +413,7 @@ export async function getPostHistory(
  */
 export async function softDelete(
   app: PostApp,
-  trx: Db,
+  trx: PostTrx,
   post: PostRecord,
   reason: PostDeletionReason,
   actorId: string | null,

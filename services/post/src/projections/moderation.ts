@@ -4,11 +4,11 @@ import { PostDeletionReason } from '@kith/gen/kith/events/v1/post_events_pb.js';
 import type { ModerationEnforcement } from '@kith/gen/kith/events/v1/moderation_events_pb.js';
 import { decodeEvent } from '@kith/runtime';
 import type { ConsumerSpec } from '@kith/runtime';
-import type { Kysely } from 'kysely';
 import type { PostApp } from '../app.js';
 import type { PostDatabase } from '../db/schema.js';
 import { emitCreated } from '../posts/post-events.js';
 import { bumpCount, postForModeration, setPostModeration, undelete } from '../posts/post-store.js';
+import type { PostTrx } from '../posts/post-store.js';
 import { softDelete } from '../posts/posts.js';
 import { MODERATION } from '../posts/visibility-store.js';
 import { applyAccountEnforcement } from './user-store.js';
@@ -30,7 +30,7 @@ function stateOf(e: ModerationEnforcement | undefined): number {
  */
 async function moderatePost(
   app: PostApp,
-  trx: Kysely<PostDatabase>,
+  trx: PostTrx,
   postId: string,
   version: bigint,
   enforcement: ModerationEnforcement | undefined,
