@@ -1,7 +1,7 @@
 // Post service costs, in embedded mode (one process, PGlite, the local bus, lists in memory)
 // and in distributed mode (auth, user and post as their own processes over Postgres, NATS
 // JetStream and Redis), in one run:
-// 1. GetPost of a public post (anonymous, no cache) beside GetJwks (the trivial public read),
+// 1. GetPost of a public post (signed out: cached) beside GetJwks (the trivial public read),
 //    one call at a time: p50 / p99 and their ratio.
 // 2. GetHomeTimeline, 20 items, at 10 concurrent readers: p50 / p99 from the cached list, and
 //    the first read of a returning user (the list rebuilt from Postgres).
