@@ -2,6 +2,7 @@ import { paginate } from '@kith/db';
 import type { PageCursor } from '@kith/db';
 import type { PostApp } from '../app.js';
 import { visiblePosts } from '../posts/post-store.js';
+import type { PostRecord } from '../posts/post-store.js';
 import { mutedBy, standingReposts, wideReachFollowees } from './home-store.js';
 import type { Entry, EntrySource } from './timeline-page.js';
 import { entriesBy, homeEntries } from './timeline-store.js';
@@ -48,7 +49,7 @@ export function cachedHome(
 ): EntrySource {
   const db = app.database.db;
   const lists = app.ctx.lists;
-  return async ({ cursor, direction, limit }) => {
+  return async ({ cursor, direction, limit, checked }) => {
     const key = homeKey(viewer);
     let items = await lists.read(key, { ttlMs: HOME_TTL_MS });
     if (!items) {
@@ -92,7 +93,7 @@ export function cachedHome(
     const candidates = [...byKey.values()].sort((a, b) =>
       direction === 'desc' ? compare(b, a) : compare(a, b),
     );
-    const page = await keptEntries(app, viewer, now, flags, candidates, limit);
+    const page = await keptEntries(app, viewer, now, flags, candidates, limit, checked);
     // A full list holds only the newest entries: a page that runs past its oldest, or a
     // forward page from before it, may need what the list dropped.
     const cursorEntry = cursor
@@ -109,7 +110,10 @@ export function cachedHome(
   };
 }
 
-/** The first `limit` candidates the Postgres path would also answer, checked a chunk at a time. */
+/**
+ * The first `limit` candidates the Postgres path would also answer, checked a chunk at a time;
+ * the visible rows of their posts go into `checked`.
+ */
 async function keptEntries(
   app: PostApp,
   viewer: string,
@@ -117,6 +121,7 @@ async function keptEntries(
   flags: { excludeReplies: boolean; excludeReposts: boolean },
   candidates: Entry[],
   limit: number,
+  checked: Map<string, PostRecord>,
 ): Promise<Entry[]> {
   const db = app.database.db;
   const muted = await mutedBy(db, viewer, now);
@@ -143,6 +148,7 @@ async function keptEntries(
       if (flags.excludeReplies && post.reply_to_post_id) continue;
       if (e.reposted_by && (muted.has(e.reposted_by) || !reposts.has(e.key))) continue;
       kept.push(e);
+      checked.set(e.post_id, post);
       if (kept.length >= limit) break;
     }
   }

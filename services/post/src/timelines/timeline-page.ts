@@ -7,6 +7,7 @@ import type { SelectQueryBuilder } from 'kysely';
 import type { PostApp } from '../app.js';
 import type { PostDatabase } from '../db/schema.js';
 import { visiblePosts } from '../posts/post-store.js';
+import type { PostRecord } from '../posts/post-store.js';
 import { postMessages } from '../posts/post-view.js';
 import { summariesOf } from '../posts/view-store.js';
 import type { Viewer } from '../posts/visibility-store.js';
@@ -26,7 +27,9 @@ export type EntryQuery = SelectQueryBuilder<PostDatabase & { t: Entry }, 't', En
 
 /**
  * Where a page's entries come from: a query (paged here), or a function that fetches up to
- * `limit` entries after `cursor` in `direction` itself (the cached home timeline).
+ * `limit` entries after `cursor` in `direction` itself (the cached home timeline). A function
+ * that has already read the visible rows of the posts it returns puts them in `checked`, so
+ * they are not read again for the same page.
  */
 export type EntrySource =
   | EntryQuery
@@ -34,6 +37,7 @@ export type EntrySource =
       cursor: PageCursor | undefined;
       direction: 'asc' | 'desc';
       limit: number;
+      checked: Map<string, PostRecord>;
     }) => Promise<Entry[]>);
 
 export interface TimelineRequest {
@@ -72,9 +76,10 @@ export async function timelinePage(
       ? app.pageTokens.decode(req.pageToken, older)
       : undefined;
   const direction = forward ? 'asc' : 'desc';
+  const checked = new Map<string, PostRecord>();
   const rows =
     typeof source === 'function'
-      ? await source({ cursor, direction, limit: normalizePageSize(req.pageSize) + 1 })
+      ? await source({ cursor, direction, limit: normalizePageSize(req.pageSize) + 1, checked })
       : await paginate(source, {
           columns: [
             { ref: 't.at', direction },
@@ -89,26 +94,33 @@ export async function timelinePage(
   const newest = entries[0];
   const oldest = entries[entries.length - 1];
   return {
-    items: await entryMessages(app, viewer, now, entries),
+    items: await entryMessages(app, viewer, now, entries, checked),
     nextPageToken: !forward && page.nextCursor && oldest ? encode(oldest, older) : '',
     prevPageToken: newest ? encode(newest, newer) : forward ? req.newerThanPageToken! : '',
   };
 }
 
-/** Timeline items for entries whose posts the viewer may see (checked again as they are read). */
+/**
+ * Timeline items for entries whose posts the viewer may see: checked again as they are read,
+ * unless `checked` holds every row (read for this viewer at `now` by the page's source).
+ */
 export async function entryMessages(
   app: PostApp,
   viewer: Viewer,
   now: Date,
   entries: readonly Entry[],
+  checked?: ReadonlyMap<string, PostRecord>,
 ): Promise<MessageInitShape<typeof TimelineItemSchema>[]> {
   const db = app.database.db;
-  const rows = await visiblePosts(
-    db,
-    viewer,
-    entries.map((e) => e.post_id),
-    now,
-  );
+  const rows =
+    checked && entries.every((e) => checked.has(e.post_id))
+      ? checked
+      : await visiblePosts(
+          db,
+          viewer,
+          entries.map((e) => e.post_id),
+          now,
+        );
   const shown = entries.filter((e) => rows.has(e.post_id));
   const posts = await postMessages(
     db,
