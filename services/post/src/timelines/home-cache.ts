@@ -3,7 +3,7 @@ import type { PageCursor } from '@kith/db';
 import type { PostApp } from '../app.js';
 import { visiblePosts } from '../posts/post-store.js';
 import type { PostRecord } from '../posts/post-store.js';
-import { mutedBy, standingReposts, wideReachFollowees } from './home-store.js';
+import { homeReader, standingReposts } from './home-store.js';
 import type { Entry, EntrySource } from './timeline-page.js';
 import { entriesBy, homeEntries } from './timeline-store.js';
 
@@ -70,7 +70,8 @@ export function cachedHome(
       (min, e) => (!min || compare(e, min) < 0 ? e : min),
       undefined,
     );
-    const wide = await wideReachFollowees(db, viewer);
+    const reader = await homeReader(db, viewer, now);
+    const wide = reader.wideReach;
     const merged = wide.length
       ? await paginate(entriesBy(db, wide, viewer, now), {
           columns: KEYSET(direction),
@@ -93,7 +94,10 @@ export function cachedHome(
     const candidates = [...byKey.values()].sort((a, b) =>
       direction === 'desc' ? compare(b, a) : compare(a, b),
     );
-    const page = await keptEntries(app, viewer, now, flags, candidates, limit, checked);
+    const page = await keptEntries(app, viewer, now, flags, candidates, limit, {
+      muted: reader.muted,
+      checked,
+    });
     // A full list holds only the newest entries: a page that runs past its oldest, or a
     // forward page from before it, may need what the list dropped.
     const cursorEntry = cursor
@@ -111,8 +115,8 @@ export function cachedHome(
 }
 
 /**
- * The first `limit` candidates the Postgres path would also answer, checked a chunk at a time;
- * the visible rows of their posts go into `checked`.
+ * The first `limit` candidates the Postgres path would also answer (none by a user in
+ * `muted`), checked a chunk at a time; the visible rows of their posts go into `checked`.
  */
 async function keptEntries(
   app: PostApp,
@@ -121,10 +125,9 @@ async function keptEntries(
   flags: { excludeReplies: boolean; excludeReposts: boolean },
   candidates: Entry[],
   limit: number,
-  checked: Map<string, PostRecord>,
+  { muted, checked }: { muted: Set<string>; checked: Map<string, PostRecord> },
 ): Promise<Entry[]> {
   const db = app.database.db;
-  const muted = await mutedBy(db, viewer, now);
   const kept: Entry[] = [];
   for (let i = 0; i < candidates.length && kept.length < limit; i += limit * 2) {
     const chunk = candidates

@@ -82,25 +82,31 @@ export async function standingReposts(db: Db, ids: readonly string[]): Promise<S
   return new Set(rows.map((r) => r.id));
 }
 
-/** The users the viewer mutes at `now`. */
-export async function mutedBy(db: Db, viewer: string, now: Date): Promise<Set<string>> {
-  const rows = await db
-    .selectFrom('mutes')
-    .select('muted_id')
-    .where('muter_id', '=', viewer)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-    .execute();
-  return new Set(rows.map((r) => r.muted_id));
-}
-
-/** The wide-reach users the viewer follows: their posts are merged in when a list is read. */
-export async function wideReachFollowees(db: Db, viewer: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('follows as f')
-    .innerJoin('users as u', 'u.user_id', 'f.followee_id')
-    .select('f.followee_id')
-    .where('f.follower_id', '=', viewer)
-    .where('u.wide_reach', '=', true)
-    .execute();
-  return rows.map((r) => r.followee_id);
+/**
+ * What reading a cached home list needs of the viewer, in one statement: the users they mute
+ * at `now`, and the wide-reach users they follow (whose posts are merged in on read).
+ */
+export async function homeReader(
+  db: Db,
+  viewer: string,
+  now: Date,
+): Promise<{ muted: Set<string>; wideReach: string[] }> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('mutes')
+        .select(sql<string[]>`coalesce(array_agg(muted_id::text), '{}')`.as('ids'))
+        .where('muter_id', '=', viewer)
+        .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', now)]))
+        .as('muted'),
+      eb
+        .selectFrom('follows as f')
+        .innerJoin('users as u', 'u.user_id', 'f.followee_id')
+        .select(sql<string[]>`coalesce(array_agg(f.followee_id::text), '{}')`.as('ids'))
+        .where('f.follower_id', '=', viewer)
+        .where('u.wide_reach', '=', true)
+        .as('wide_reach'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { muted: new Set(row.muted ?? []), wideReach: row.wide_reach ?? [] };
 }
