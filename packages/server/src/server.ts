@@ -278,6 +278,14 @@ function fastPathEnabled(option: boolean | undefined): boolean {
   return env !== '0' && env !== 'false' && env !== 'off';
 }
 
+/**
+ * Connections the kernel may hold ready before the process accepts them (capped by
+ * net.core.somaxconn). Node's default, 511, overflowed when an overloaded embedded process
+ * fell seconds behind a burst of new client connections: the kernel dropped the handshakes'
+ * last ACKs and the clients' requests met resets (TcpExtListenOverflows).
+ */
+const LISTEN_BACKLOG = 4096;
+
 function listen(
   hub: ConnectionHub,
   host: string,
@@ -285,7 +293,7 @@ function listen(
 ): Promise<{ port: number; url: string }> {
   return new Promise((resolve, reject) => {
     hub.tcp.once('error', reject);
-    hub.tcp.listen(port, host, () => {
+    hub.tcp.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       hub.tcp.off('error', reject);
       const bound = (hub.tcp.address() as AddressInfo).port;
       resolve({ port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` });
