@@ -12,7 +12,7 @@ import { failMedia } from './media.js';
 import { finishProcessing, leaseNextTranscode, releaseTranscodeLease } from './media-store.js';
 import type { MediaRow } from './media-store.js';
 import { MAX_PROCESSING_MS, processAv } from './process-av.js';
-import type { AvKind } from './process-av.js';
+import type { AvKind, ProcessedAv } from './process-av.js';
 import { RefusedUpload, SERVED_TYPE } from './process-image.js';
 import { mediaPrefix } from './runtime.js';
 
@@ -105,11 +105,7 @@ export async function transcodeNext(app: PostApp, signal?: AbortSignal): Promise
 }
 
 /** Writes the served file and its still under fresh names; the item READY; the upload deleted. */
-async function storeProcessed(
-  app: PostApp,
-  row: MediaRow,
-  done: Awaited<ReturnType<typeof processAv>>,
-): Promise<void> {
+async function storeProcessed(app: PostApp, row: MediaRow, done: ProcessedAv): Promise<void> {
   const storage = app.media.storage!;
   const name = crypto.randomBytes(16).toString('hex');
   const prefix = mediaPrefix(row.owner_id, row.id);
