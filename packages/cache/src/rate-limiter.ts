@@ -2,6 +2,8 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '@kith/logging';
 import type { Redis } from './redis-client.js';
+import { scripted } from './redis-scripts.js';
+import type { ScriptedRedis } from './redis-scripts.js';
 
 export interface RateLimitResult {
   allowed: boolean;
@@ -43,6 +45,34 @@ export interface RateLimiterOptions {
   logger?: Logger;
 }
 
+/**
+ * RateLimiterRedis counting with Kith's scripts (redis-scripts.ts says why): the library's own
+ * `_upsert`, the store hook its limiters implement, builds a MULTI pipeline on every call, even
+ * when it then runs its script instead. Anything unusual is left to the library.
+ */
+class ScriptedRateLimiterRedis extends RateLimiterRedis {
+  readonly #redis: ScriptedRedis;
+
+  constructor(options: ConstructorParameters<typeof RateLimiterRedis>[0], redis: ScriptedRedis) {
+    super(options);
+    this.#redis = redis;
+  }
+
+  _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false) {
+    const seconds = Math.floor(msDuration / 1000);
+    const ready = (this as unknown as { _isRedisReady(): boolean })._isRedisReady();
+    if (ready && Number.isInteger(points) && (forceExpire || seconds > 0)) {
+      return forceExpire
+        ? this.#redis.kithRateSet(rlKey, points, seconds)
+        : this.#redis.kithRateIncr(rlKey, points, seconds);
+    }
+    const upsert = RateLimiterRedis.prototype as unknown as {
+      _upsert(this: RateLimiterRedis, ...args: unknown[]): Promise<unknown>;
+    };
+    return upsert._upsert.call(this, rlKey, points, msDuration, forceExpire);
+  }
+}
+
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { store, keyPrefix, points, durationSec, blockDurationSec = 0 } = options;
   const onStoreError = options.onStoreError ?? 'memory';
@@ -56,14 +86,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const limiter: RateLimiterAbstract =
     store === 'memory'
       ? new RateLimiterMemory(base)
-      : new RateLimiterRedis({
-          ...base,
-          // ioredis is detected by the library itself (useRedisPackage is for node-redis).
-          storeClient: store.redis,
-          // Do not queue behind a reconnect: go to the insurance limiter (or throw) at once.
-          rejectIfRedisNotReady: true,
-          ...(onStoreError === 'memory' ? { insuranceLimiter: new RateLimiterMemory(base) } : {}),
-        });
+      : new ScriptedRateLimiterRedis(
+          {
+            ...base,
+            // ioredis is detected by the library itself (useRedisPackage is for node-redis).
+            storeClient: store.redis,
+            // Do not queue behind a reconnect: go to the insurance limiter (or throw) at once.
+            rejectIfRedisNotReady: true,
+            ...(onStoreError === 'memory' ? { insuranceLimiter: new RateLimiterMemory(base) } : {}),
+          },
+          scripted(store.redis),
+        );
 
   const result = (allowed: boolean, res: RateLimiterRes): RateLimitResult => ({
     allowed,

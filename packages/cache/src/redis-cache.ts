@@ -3,6 +3,7 @@ import { assertTtl, CacheUnavailableError } from './cache.js';
 import type { Cache, TtlOptions } from './cache.js';
 import { createRedisClient } from './redis-client.js';
 import type { Redis } from './redis-client.js';
+import { scripted } from './redis-scripts.js';
 
 export interface RedisCacheOptions {
   /** Builds and owns a client (closed by close()); or pass `client` to share one. */
@@ -43,6 +44,7 @@ export function createRedisCache(options: RedisCacheOptions): RedisCache {
       connectTimeoutMs: options.connectTimeoutMs,
       logger: options.logger,
     });
+  const scripts = scripted(client);
   const k = (key: string) => `${keyPrefix}:${key}`;
   let pendingWhileDisconnected = 0;
 
@@ -102,15 +104,8 @@ export function createRedisCache(options: RedisCacheOptions): RedisCache {
     },
     async incr(key, { ttlMs }: TtlOptions) {
       assertTtl(ttlMs);
-      // SET NX then INCR in one transaction: the TTL is set exactly when the counter is born.
-      const replies = await run(() =>
-        client.multi().set(k(key), '0', 'PX', ttlMs, 'NX').incr(k(key)).exec(),
-      );
-      const [, incrReply] = replies ?? [];
-      if (!incrReply) throw new Error('redis cache: transaction aborted');
-      const [error, value] = incrReply;
-      if (error) throw error;
-      return Number(value);
+      // SET NX then INCR in one script: the TTL is set exactly when the counter is born.
+      return Number(await run(() => scripts.kithCounterIncr(k(key), ttlMs)));
     },
     async ping() {
       await run(() => client.ping());
