@@ -114,3 +114,78 @@ export async function loadFromChild(
     cpuUsPerRequest: (cpu.user + cpu.system) / Math.max(r.total, 1),
   };
 }
+
+/** One request of a sequential run: the headers and binary body of a POST. */
+export interface TimedRequest {
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/**
+ * p50 and p99 of `count` POSTs to `url`, one at a time on one keep-alive connection, from a
+ * lean client in a child process (after `warmup` untimed ones): the time a client elsewhere
+ * sees, without the bench process's own garbage collection or event loop in it. Request i is
+ * `requests[i % requests.length]`; an answer other than 200 fails the run.
+ */
+export async function timeFromChild(options: {
+  url: string;
+  requests: readonly TimedRequest[];
+  count: number;
+  warmup: number;
+}): Promise<{ p50: number; p99: number }> {
+  const spec = JSON.stringify({
+    url: options.url,
+    count: options.count,
+    warmup: options.warmup,
+    requests: options.requests.map((r) => ({
+      headers: r.headers,
+      body: Buffer.from(r.body).toString('base64'),
+    })),
+  });
+  const script = `
+    const http = await import('node:http');
+    let input = '';
+    for await (const chunk of process.stdin) input += chunk;
+    const spec = JSON.parse(input);
+    const url = new URL(spec.url);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const requests = spec.requests.map((r) => {
+      const body = Buffer.from(r.body, 'base64');
+      return { body, headers: { ...r.headers, 'content-length': String(body.length) } };
+    });
+    const call = (i) => new Promise((resolve, reject) => {
+      const r = requests[i % requests.length];
+      const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname,
+        method: 'POST', headers: r.headers }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => res.statusCode === 200 ? resolve()
+          : reject(new Error(res.statusCode + ' ' + Buffer.concat(chunks).toString())));
+      });
+      req.on('error', reject);
+      req.end(r.body);
+    });
+    for (let i = 0; i < spec.warmup; i++) await call(i);
+    const t = new Float64Array(spec.count);
+    for (let i = 0; i < spec.count; i++) {
+      const start = performance.now();
+      await call(i);
+      t[i] = performance.now() - start;
+    }
+    t.sort();
+    const at = (p) => t[Math.min(t.length - 1, Math.floor((p / 100) * t.length))];
+    process.stdout.write(JSON.stringify({ p50: at(50), p99: at(99) }));`;
+  // The spec goes in on stdin: 200 requests with their tokens outgrow an argument.
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdin.end(spec);
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`sequential client for ${options.url} exited with ${code}`);
+  return JSON.parse(out) as { p50: number; p99: number };
+}

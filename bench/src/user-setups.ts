@@ -216,7 +216,7 @@ export async function distributedSetup(
     ...distributedEnv(database, { natsUrl: urls.natsUrl, redisUrl: urls.redisUrl }),
     KITH_DATA_DIR: dataDir,
     TRUST_PROXY: '1',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.KITH_BENCH_LOG_LEVEL ?? 'warn',
     AUTH_MAIL_TO_FILES: 'true',
     AUTH_LINK_BASE_URL: 'http://app.kith.test',
     AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`,
@@ -230,9 +230,16 @@ export async function distributedSetup(
   await jsm.streams.delete('KITH_EVENTS').catch(() => false);
 
   const children: ChildProcess[] = [];
-  const main = (name: string) => path.join(repoRoot, `services/${name}/src/main.ts`);
+  // The processes run the services' bundles, as the Helm chart's pods do (tsx's transform and
+  // loader would be in every figure otherwise), built first for what the checkout holds.
+  const built = spawnSync(process.execPath, ['scripts/build.mjs', ...services], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) throw new Error(`build failed: ${built.stderr}`);
+  const main = (name: string) => path.join(repoRoot, `services/${name}/dist/main.js`);
   for (const name of services) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', main(name), 'migrate'], {
+    const r = spawnSync(process.execPath, [main(name), 'migrate'], {
       cwd: repoRoot,
       env,
       encoding: 'utf8',
@@ -246,11 +253,18 @@ export async function distributedSetup(
     const profile = process.env.KITH_BENCH_CPU_PROF
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.KITH_BENCH_CPU_PROF}`]
       : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', main(name), 'serve'], {
+    // KITH_BENCH_NODE_ARGS: more node options for each process (e.g. --trace-gc, which
+    // NODE_OPTIONS refuses).
+    const nodeArgs = process.env.KITH_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(
+      process.execPath,
+      [...profile, ...nodeArgs, main(name), 'serve'],
+      {
       cwd: repoRoot,
-      env: { ...env, PORT: String(ports[name]) },
-      stdio: ['ignore', log.fd, log.fd],
-    });
+        env: { ...env, PORT: String(ports[name]) },
+        stdio: ['ignore', log.fd, log.fd],
+      },
+    );
     child.once('exit', () => void log.close());
     children.push(child);
     const url = `http://127.0.0.1:${ports[name]}`;
