@@ -98,8 +98,7 @@ async function measure(setup: Setup): Promise<string[]> {
     'x-forwarded-for': ip,
     ...(token ? { authorization: `Bearer ${token}` } : {}),
   });
-  const asReader = (r: number) =>
-    headersOf(readerAccounts[r]!.accessToken, `10.9.2.${r}`);
+  const asReader = (r: number) => headersOf(readerAccounts[r]!.accessToken, `10.9.2.${r}`);
   const rpc = (service: 'auth' | 'circle', method: string) =>
     `${setup.urlOf(service)}/${service === 'auth' ? AuthService.typeName : CircleService.typeName}/${method}`;
   const timed = async (
@@ -115,7 +114,10 @@ async function measure(setup: Setup): Promise<string[]> {
     const { circles: listed } = await client.listMyCircles({ pageSize: 50 });
     if (listed.length !== 50) throw new Error(`listed ${listed.length} circles`);
   }
-  const listBody = toBinary(ListMyCirclesRequestSchema, create(ListMyCirclesRequestSchema, { pageSize: 50 }));
+  const listBody = toBinary(
+    ListMyCirclesRequestSchema,
+    create(ListMyCirclesRequestSchema, { pageSize: 50 }),
+  );
   const rows = [
     // From 100 addresses: the per-address limit stays clear however many calls are asked for.
     await timed(

@@ -256,15 +256,11 @@ export async function distributedSetup(
     // KITH_BENCH_NODE_ARGS: more node options for each process (e.g. --trace-gc, which
     // NODE_OPTIONS refuses).
     const nodeArgs = process.env.KITH_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const child = spawn(
-      process.execPath,
-      [...profile, ...nodeArgs, main(name), 'serve'],
-      {
+    const child = spawn(process.execPath, [...profile, ...nodeArgs, main(name), 'serve'], {
       cwd: repoRoot,
-        env: { ...env, PORT: String(ports[name]) },
-        stdio: ['ignore', log.fd, log.fd],
-      },
-    );
+      env: { ...env, PORT: String(ports[name]) },
+      stdio: ['ignore', log.fd, log.fd],
+    });
     child.once('exit', () => void log.close());
     children.push(child);
     const url = `http://127.0.0.1:${ports[name]}`;
