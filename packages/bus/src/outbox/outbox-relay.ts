@@ -115,11 +115,20 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
       });
     }
     metrics.published.inc(labels, rows.length);
-    await updateLag();
+    await updateLag(rows.length);
     return rows.length;
   }
 
-  async function updateLag(): Promise<void> {
+  /**
+   * The age of the oldest row left unpublished. A batch short of `batchSize` took every row
+   * there was (bar rows another relay holds, or committed since): nothing is waiting, and no
+   * statement is spent to learn it, on every pass of every service.
+   */
+  async function updateLag(taken: number): Promise<void> {
+    if (taken < batchSize) {
+      metrics.lag.set(labels, 0);
+      return;
+    }
     const oldest = await db
       .selectFrom('outbox')
       .select((eb) => eb.fn.min('created_at').as('oldest'))

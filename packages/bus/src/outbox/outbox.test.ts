@@ -142,6 +142,39 @@ for (const [name, makeHarness] of adapters) {
       assert.equal(lag?.values[0]?.value, 0);
     });
 
+    it('the lag is the age of the oldest row a full batch left behind, and 0 once drained', async () => {
+      const subject = subjectFor('lag');
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push(
+          await svc.database.transaction((trx) =>
+            writeOutbox(trx, { subject, data: enc.encode(`l${i}`) }),
+          ),
+        );
+      }
+      // The last row has waited a minute; the first two are taken by a batch of two.
+      await svc.database.db
+        .updateTable('outbox')
+        .set({ created_at: sql`now() - interval '60 seconds'` })
+        .where('id', '=', ids[2]!)
+        .execute();
+      const registry = new Registry();
+      const relay = createOutboxRelay({
+        database: svc.database,
+        bus,
+        logger: testLogger(),
+        batchSize: 2,
+        metrics: registry,
+      });
+      const lag = async () =>
+        (await registry.getSingleMetric('kith_outbox_lag_seconds')?.get())?.values[0]?.value;
+      assert.equal(await relay.relayOnce(), 2);
+      const behind = await lag();
+      assert.ok(behind !== undefined && behind >= 59 && behind < 120, `lag ${behind}`);
+      assert.equal(await relay.relayOnce(), 1);
+      assert.equal(await lag(), 0);
+    });
+
     it('one relay publishes committed rows in order and never one from a rolled-back transaction', async () => {
       const subject = subjectFor('rollback');
       await assert.rejects(
