@@ -54,9 +54,9 @@ update "user"."notification_preferences" set "per_type" = $1, "from_not_followin
 select "time_zone" from "user"."settings" where "user_id" = $1;
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 
--- senderProfile
-select "created_at", "moderation_limited" from "user"."profiles" where "user_id" = $1;
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+-- actorStanding
+select exists (select "blocker_id" from "user"."blocks" where (("blocker_id" = $1 and "blocked_id" = $2) or ("blocker_id" = $3 and "blocked_id" = $4))) as "blocked", exists (select "muter_id" from "user"."mutes" where "muter_id" = $5 and "muted_id" = $6 and "include_notifications" = $7 and ("expires_at" is null or "expires_at" > $8)) as "muted", exists (select "follower_id" from "user"."follows" where "follower_id" = $9 and "followee_id" = $10) as "recipient_follows", exists (select "follower_id" from "user"."follows" where "follower_id" = $11 and "followee_id" = $12) as "actor_follows", (select "created_at" from "user"."profiles" where "user_id" = $13) as "sender_created_at", (select "moderation_limited" from "user"."profiles" where "user_id" = $14) as "sender_limited";
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $5 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $6 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $7 = true, $8 = 2026-12-03T12:00:00.000Z, $9 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $10 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $11 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $12 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $13 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $14 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
 
 -- usernameOf
 select "username" from "user"."profiles" where "user_id" = $1;

@@ -56,9 +56,6 @@ const asTrx = <DB>(db: Kysely<DB>): Trx<DB> =>
   Object.assign(db as unknown as Transaction<DB>, { onCommit() {}, notifyOnCommit() {} });
 const stores: Record<string, Calls> = {
   'relationship-store': {
-    blockedEitherWay: (db) => relationships.blockedEitherWay(sharedGraph(db), USER, OTHER),
-    mutesNotificationsOf: (db) =>
-      relationships.mutesNotificationsOf(sharedGraph(db), USER, OTHER, NOW),
     relationshipsOf: (db) => relationships.relationshipsOf(sharedGraph(db), USER, [OTHER], NOW),
     relationshipsAndVisibilityOf: (db) =>
       relationships.relationshipsAndVisibilityOf(graphDb(db), USER, [USER, OTHER], NOW),
@@ -173,7 +170,7 @@ const notificationCalls: Record<string, (db: Kysely<NotificationStoreDb>) => Pro
       updated_at: AT,
     }),
   settingsTimeZone: (db) => notifications.settingsTimeZone(db, USER),
-  senderProfile: (db) => notifications.senderProfile(db, USER),
+  actorStanding: (db) => notifications.actorStanding(db, USER, OTHER, NOW),
   usernameOf: (db) => notifications.usernameOf(db, USER),
   contactEmailOf: (db) => notifications.contactEmailOf(db, USER),
   upsertCircleQuietHours: (db) =>

@@ -64,44 +64,6 @@ export interface GraphDb {
   edge_versions: EdgeVersionTable;
 }
 
-/** Whether either user blocks the other. */
-export async function blockedEitherWay(
-  db: Kysely<GraphDb>,
-  a: string,
-  b: string,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom('blocks')
-    .select('blocker_id')
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('blocker_id', '=', a), eb('blocked_id', '=', b)]),
-        eb.and([eb('blocker_id', '=', b), eb('blocked_id', '=', a)]),
-      ]),
-    )
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Whether `muterId` mutes `mutedId` with their notifications at `now`. */
-export async function mutesNotificationsOf(
-  db: Kysely<GraphDb>,
-  muterId: string,
-  mutedId: string,
-  now: Date,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom('mutes')
-    .select('muter_id')
-    .where('muter_id', '=', muterId)
-    .where('muted_id', '=', mutedId)
-    .where('include_notifications', '=', true)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 /** The viewer's relationship with one user, as kith.user.v1.Relationship has it. */
 export interface RelationshipRow {
   userId: string;

@@ -5,26 +5,20 @@ import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { UserApp } from '../app.js';
 import type { UserDatabase } from '../db/schema.js';
-import type { GraphDb } from '../graph/relationship-store.js';
 import type { PushJobsDb } from '../push/push-job-store.js';
-import {
-  blockedEitherWay,
-  isFollowing,
-  mutesNotificationsOf,
-} from '../graph/relationship-store.js';
 import { enqueuePush } from '../push/push-job-store.js';
 import { enqueueMail } from '@kith/mail';
 import {
+  actorStanding,
   circleQuietHoursOf,
   contactEmailOf,
   findPreferences,
   insertNotification,
   openGroup,
-  senderProfile,
   settingsTimeZone,
   usernameOf,
 } from './notification-store.js';
-import type { NotificationStoreDb } from './notification-store.js';
+import type { ActorStanding, NotificationStoreDb } from './notification-store.js';
 import { effectivePreferences } from './preferences.js';
 import type { EffectivePreferences } from './preferences.js';
 import { inQuietWindow } from './quiet-hours.js';
@@ -62,19 +56,15 @@ const NEW_ACCOUNT_MS = 30 * 24 * 60 * 60 * 1000;
  * The strictest of the policy's actions that apply to this sender. Nobody the recipient follows
  * is ever filtered (as Mastodon has it): the policy is about strangers.
  */
-async function policyAction(
-  trx: Kysely<UserDatabase>,
+function policyAction(
   prefs: EffectivePreferences,
-  recipientId: string,
-  actorId: string,
+  standing: ActorStanding,
   now: Date,
-): Promise<FilterAction> {
-  const graph = withTables<GraphDb>(trx);
-  if (await isFollowing(graph, recipientId, actorId)) return FilterAction.ACCEPT;
+): FilterAction {
+  if (standing.recipientFollowsActor) return FilterAction.ACCEPT;
   const actions: FilterAction[] = [prefs.policy.fromNotFollowing];
-  if (!(await isFollowing(graph, actorId, recipientId)))
-    actions.push(prefs.policy.fromNotFollowers);
-  const sender = await senderProfile(withTables<NotificationStoreDb>(trx), actorId);
+  if (!standing.actorFollowsRecipient) actions.push(prefs.policy.fromNotFollowers);
+  const { sender } = standing;
   if (sender && now.getTime() - sender.createdAt.getTime() < NEW_ACCOUNT_MS) {
     actions.push(prefs.policy.fromNewAccounts);
   }
@@ -123,7 +113,6 @@ export async function recordNotification(
   sourceId: string,
 ): Promise<string | undefined> {
   const db = withTables<NotificationStoreDb>(trx);
-  const graph = withTables<GraphDb>(trx);
   const now = app.clock();
   const { recipientId, type, actorId } = draft;
   if (actorId === recipientId) return undefined; // nobody is told of their own likes
@@ -133,12 +122,11 @@ export async function recordNotification(
 
   let filtered = false;
   if (actorId && !always) {
-    if (!BLOCKS_DO_NOT_APPLY.has(type) && (await blockedEitherWay(graph, recipientId, actorId))) {
-      return undefined;
-    }
-    if (await mutesNotificationsOf(graph, recipientId, actorId, now)) return undefined;
+    const standing = await actorStanding(db, recipientId, actorId, now);
+    if (!BLOCKS_DO_NOT_APPLY.has(type) && standing.blocked) return undefined;
+    if (standing.muted) return undefined;
     if (POLICY_APPLIES.has(type)) {
-      const action = await policyAction(trx, prefs, recipientId, actorId, now);
+      const action = policyAction(prefs, standing, now);
       if (action === FilterAction.DROP) return undefined;
       filtered = action === FilterAction.FILTER;
     }
