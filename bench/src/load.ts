@@ -189,3 +189,70 @@ export async function timeFromChild(options: {
   if (code !== 0) throw new Error(`sequential client for ${options.url} exited with ${code}`);
   return JSON.parse(out) as { p50: number; p99: number };
 }
+
+/**
+ * POSTs `requests` to `url` at `rate` per second (request i due at i / rate s), each on its own
+ * keep-alive connection or a free one, from a lean client in a child process, so a loaded
+ * bench process never delays a send or a reading of the answer. For each request: when it was
+ * sent and answered, on the clock every process here shares (`performance.timeOrigin + now`,
+ * in ms), and its status.
+ */
+export async function paceFromChild(options: {
+  url: string;
+  requests: readonly TimedRequest[];
+  rate: number;
+}): Promise<{ sentAt: number; doneAt: number; status: number }[]> {
+  const spec = JSON.stringify({
+    url: options.url,
+    rate: options.rate,
+    requests: options.requests.map((r) => ({
+      headers: r.headers,
+      body: Buffer.from(r.body).toString('base64'),
+    })),
+  });
+  const script = `
+    const http = await import('node:http');
+    let input = '';
+    for await (const chunk of process.stdin) input += chunk;
+    const spec = JSON.parse(input);
+    const url = new URL(spec.url);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+    const requests = spec.requests.map((r) => {
+      const body = Buffer.from(r.body, 'base64');
+      return { body, headers: { ...r.headers, 'content-length': String(body.length) } };
+    });
+    const clock = () => performance.timeOrigin + performance.now();
+    const results = new Array(requests.length);
+    const send = (i) => new Promise((resolve) => {
+      const r = requests[i];
+      const sentAt = clock();
+      const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname,
+        method: 'POST', headers: r.headers }, (res) => {
+        res.resume();
+        res.on('end', () => { results[i] = { sentAt, doneAt: clock(), status: res.statusCode }; resolve(); });
+      });
+      req.on('error', () => { results[i] = { sentAt, doneAt: clock(), status: 0 }; resolve(); });
+      req.end(r.body);
+    });
+    const began = performance.now();
+    const pending = [];
+    for (let i = 0; i < requests.length; i++) {
+      const wait = began + (i * 1000) / spec.rate - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      pending.push(send(i));
+    }
+    await Promise.all(pending);
+    process.stdout.write(JSON.stringify(results));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdin.end(spec);
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`paced client for ${options.url} exited with ${code}`);
+  return JSON.parse(out) as { sentAt: number; doneAt: number; status: number }[];
+}
