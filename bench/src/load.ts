@@ -115,10 +115,62 @@ export async function loadFromChild(
   };
 }
 
-/** One request of a sequential run: the headers and binary body of a POST. */
+/** One request of a lean child client: the headers and binary body of a POST. */
 export interface TimedRequest {
   headers: Record<string, string>;
   body: Uint8Array;
+}
+
+/**
+ * Runs a lean HTTP client in a child process: `script` (an ES module body) runs after a
+ * prologue that reads the spec from stdin (200 requests with their tokens outgrow an argument)
+ * and defines `spec`, `url`, `agent` (keep-alive, `maxSockets`) and `requests` (bodies with
+ * their content-length); what it writes to stdout is the answer, as JSON.
+ */
+async function childClient<T>(
+  what: string,
+  options: { url: string; requests: readonly TimedRequest[]; maxSockets: number },
+  spec: Record<string, unknown>,
+  script: string,
+): Promise<T> {
+  const input = JSON.stringify({
+    ...spec,
+    url: options.url,
+    maxSockets: options.maxSockets,
+    requests: options.requests.map((r) => ({
+      headers: r.headers,
+      body: Buffer.from(r.body).toString('base64'),
+    })),
+  });
+  const prologue = `
+    const http = await import('node:http');
+    let input = '';
+    for await (const chunk of process.stdin) input += chunk;
+    const spec = JSON.parse(input);
+    const url = new URL(spec.url);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: spec.maxSockets });
+    const requests = spec.requests.map((r) => {
+      const body = Buffer.from(r.body, 'base64');
+      return { body, headers: { ...r.headers, 'content-length': String(body.length) } };
+    });
+    const post = (r, onResponse) => {
+      const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname,
+        method: 'POST', headers: r.headers }, onResponse);
+      req.end(r.body);
+      return req;
+    };`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', prologue + script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdin.end(input);
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`${what} for ${options.url} exited with ${code}`);
+  return JSON.parse(out) as T;
 }
 
 /**
@@ -127,43 +179,24 @@ export interface TimedRequest {
  * sees, without the bench process's own garbage collection or event loop in it. Request i is
  * `requests[i % requests.length]`; an answer other than 200 fails the run.
  */
-export async function timeFromChild(options: {
+export function timeFromChild(options: {
   url: string;
   requests: readonly TimedRequest[];
   count: number;
   warmup: number;
 }): Promise<{ p50: number; p99: number }> {
-  const spec = JSON.stringify({
-    url: options.url,
-    count: options.count,
-    warmup: options.warmup,
-    requests: options.requests.map((r) => ({
-      headers: r.headers,
-      body: Buffer.from(r.body).toString('base64'),
-    })),
-  });
-  const script = `
-    const http = await import('node:http');
-    let input = '';
-    for await (const chunk of process.stdin) input += chunk;
-    const spec = JSON.parse(input);
-    const url = new URL(spec.url);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const requests = spec.requests.map((r) => {
-      const body = Buffer.from(r.body, 'base64');
-      return { body, headers: { ...r.headers, 'content-length': String(body.length) } };
-    });
+  return childClient(
+    'sequential client',
+    { ...options, maxSockets: 1 },
+    { count: options.count, warmup: options.warmup },
+    `
     const call = (i) => new Promise((resolve, reject) => {
-      const r = requests[i % requests.length];
-      const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname,
-        method: 'POST', headers: r.headers }, (res) => {
+      post(requests[i % requests.length], (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => res.statusCode === 200 ? resolve()
           : reject(new Error(res.statusCode + ' ' + Buffer.concat(chunks).toString())));
-      });
-      req.on('error', reject);
-      req.end(r.body);
+      }).on('error', reject);
     });
     for (let i = 0; i < spec.warmup; i++) await call(i);
     const t = new Float64Array(spec.count);
@@ -174,65 +207,36 @@ export async function timeFromChild(options: {
     }
     t.sort();
     const at = (p) => t[Math.min(t.length - 1, Math.floor((p / 100) * t.length))];
-    process.stdout.write(JSON.stringify({ p50: at(50), p99: at(99) }));`;
-  // The spec goes in on stdin: 200 requests with their tokens outgrow an argument.
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  child.stdin.end(spec);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  if (code !== 0) throw new Error(`sequential client for ${options.url} exited with ${code}`);
-  return JSON.parse(out) as { p50: number; p99: number };
+    process.stdout.write(JSON.stringify({ p50: at(50), p99: at(99) }));`,
+  );
 }
 
 /**
- * POSTs `requests` to `url` at `rate` per second (request i due at i / rate s), each on its own
- * keep-alive connection or a free one, from a lean client in a child process, so a loaded
+ * POSTs `requests` to `url` at `rate` per second (request i due at i / rate s), each on a free
+ * keep-alive connection or a new one, from a lean client in a child process, so a loaded
  * bench process never delays a send or a reading of the answer. For each request: when it was
  * sent and answered, on the clock every process here shares (`performance.timeOrigin + now`,
- * in ms), and its status.
+ * in ms), and its status (0: no answer).
  */
-export async function paceFromChild(options: {
+export function paceFromChild(options: {
   url: string;
   requests: readonly TimedRequest[];
   rate: number;
 }): Promise<{ sentAt: number; doneAt: number; status: number }[]> {
-  const spec = JSON.stringify({
-    url: options.url,
-    rate: options.rate,
-    requests: options.requests.map((r) => ({
-      headers: r.headers,
-      body: Buffer.from(r.body).toString('base64'),
-    })),
-  });
-  const script = `
-    const http = await import('node:http');
-    let input = '';
-    for await (const chunk of process.stdin) input += chunk;
-    const spec = JSON.parse(input);
-    const url = new URL(spec.url);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-    const requests = spec.requests.map((r) => {
-      const body = Buffer.from(r.body, 'base64');
-      return { body, headers: { ...r.headers, 'content-length': String(body.length) } };
-    });
+  return childClient(
+    'paced client',
+    { ...options, maxSockets: 256 },
+    { rate: options.rate },
+    `
     const clock = () => performance.timeOrigin + performance.now();
     const results = new Array(requests.length);
     const send = (i) => new Promise((resolve) => {
-      const r = requests[i];
       const sentAt = clock();
-      const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname,
-        method: 'POST', headers: r.headers }, (res) => {
+      const done = (status) => { results[i] = { sentAt, doneAt: clock(), status }; resolve(); };
+      post(requests[i], (res) => {
         res.resume();
-        res.on('end', () => { results[i] = { sentAt, doneAt: clock(), status: res.statusCode }; resolve(); });
-      });
-      req.on('error', () => { results[i] = { sentAt, doneAt: clock(), status: 0 }; resolve(); });
-      req.end(r.body);
+        res.on('end', () => done(res.statusCode));
+      }).on('error', () => done(0));
     });
     const began = performance.now();
     const pending = [];
@@ -242,17 +246,6 @@ export async function paceFromChild(options: {
       pending.push(send(i));
     }
     await Promise.all(pending);
-    process.stdout.write(JSON.stringify(results));`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  child.stdin.end(spec);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  if (code !== 0) throw new Error(`paced client for ${options.url} exited with ${code}`);
-  return JSON.parse(out) as { sentAt: number; doneAt: number; status: number }[];
+    process.stdout.write(JSON.stringify(results));`,
+  );
 }
