@@ -5,6 +5,7 @@
 //    one call at a time: p50 / p99 and their ratio.
 // 2. GetHomeTimeline, 20 items, at 10 concurrent readers: p50 / p99 from the cached list, and
 //    the first read of a returning user (the list rebuilt from Postgres).
+// 1 and 2's cached reads are timed by a lean client in a child process (load.ts).
 // 3. Fan-out on write: pushing one entry to 10,000 cached home lists (µs per follower), and the
 //    store's memory for one full list of 800 entries (Redis MEMORY USAGE).
 //   pnpm bench:post [-- --mode embedded|distributed|both --calls 600]
@@ -15,11 +16,14 @@ import { createClient } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { AuthService } from '@kith/gen/kith/auth/v1/auth_pb.js';
-import { PostService } from '@kith/gen/kith/post/v1/post_pb.js';
+import { GetPostRequestSchema, PostService } from '@kith/gen/kith/post/v1/post_pb.js';
+import { GetHomeTimelineRequestSchema } from '@kith/gen/kith/post/v1/timeline_pb.js';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { UserService } from '@kith/gen/kith/user/v1/user_pb.js';
 import { createMemoryListStore, createRedisClient, createRedisListStore } from '@kith/cache';
 import type { ListStore } from '@kith/cache';
 import { benchArgs } from './args.js';
+import { timeFromChild } from './load.js';
 import { percentile } from './percentile.js';
 import { setupFor } from './user-setups.js';
 import type { Setup } from './user-setups.js';
@@ -39,45 +43,6 @@ if (!modes.every((mode) => mode === 'embedded' || mode === 'distributed')) {
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const sorted = (timings: number[]) => Float64Array.from(timings).sort();
-
-/** p50 and p99 of `count` calls of `call`, one at a time, after a warm-up. */
-async function time(name: string, count: number, call: () => Promise<unknown>) {
-  for (let i = 0; i < Math.max(50, count / 10); i++) await call();
-  const timings: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    await call();
-    timings.push(performance.now() - start);
-  }
-  const s = sorted(timings);
-  return { name, p50: percentile(s, 50), p99: percentile(s, 99) };
-}
-
-/** p50 and p99 of `count` calls spread over `workers` callers running at once. */
-async function timeConcurrent(
-  name: string,
-  count: number,
-  workers: number,
-  call: (i: number) => Promise<unknown>,
-) {
-  for (let i = 0; i < 100; i++) await call(i);
-  const timings: number[] = [];
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t = performance.now();
-        await call(i);
-        timings.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  const s = sorted(timings);
-  return { name, p50: percentile(s, 50), p99: percentile(s, 99), rps: count / seconds };
-}
 
 const key = (n: number) => `bench:home:${n}`;
 
@@ -146,27 +111,61 @@ async function measure(setup: Setup): Promise<string[]> {
   const readers: Client<typeof PostService>[] = readerAccounts.map((r, i) =>
     postsAs(r.accessToken, `10.8.2.${i}`),
   );
-  let ip = 0;
-  const freshIp = () => `10.7.${(ip >> 8) & 255}.${ip++ & 255}`;
-  const auth = () => createClient(AuthService, transportOf(setup.authUrl, '', freshIp()));
-  const anonymous = () => postsAs('', freshIp());
-  const jwksClient = auth();
-  const getPostClient = anonymous();
-
-  const jwks = await time('GetJwks (trivial public read)', calls, () => jwksClient.getJwks({}));
-  const getPost = await time('GetPost, public, anonymous', calls, () =>
-    getPostClient.getPost({ postId }),
+  // Timed from a lean client in a child process (load.ts), so the bench process's own
+  // scavenges stay out of the tails; GetJwks and GetPost from 100 addresses each.
+  const headersOf = (token: string, ip: string) => ({
+    'content-type': 'application/proto',
+    'x-forwarded-for': ip,
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  });
+  const fromAddresses = (prefix: string, body: Uint8Array) =>
+    Array.from({ length: 100 }, (_, i) => ({ headers: headersOf('', `${prefix}.${i}`), body }));
+  const timed = async (
+    name: string,
+    url: string,
+    requests: { headers: Record<string, string>; body: Uint8Array }[],
+    workers = 1,
+  ) => ({
+    name,
+    ...(await timeFromChild({
+      url,
+      requests,
+      count: workers === 1 ? calls : calls * 5,
+      warmup: Math.max(50, calls / 10),
+      workers,
+    })),
+  });
+  const postRpc = (method: string) => `${setup.urlOf('post')}/${PostService.typeName}/${method}`;
+  const jwks = await timed(
+    'GetJwks (trivial public read)',
+    `${setup.authUrl}/${AuthService.typeName}/GetJwks`,
+    fromAddresses('10.7.1', new Uint8Array()),
   );
-  // Every reader's list built once, then read.
-  for (const reader of readers) await reader.getHomeTimeline({});
-  const home = await timeConcurrent(
+  const getPost = await timed(
+    'GetPost, public, anonymous',
+    postRpc('GetPost'),
+    fromAddresses(
+      '10.7.2',
+      toBinary(GetPostRequestSchema, create(GetPostRequestSchema, { postId })),
+    ),
+  );
+  // Every reader's list built once (and checked to hold a full page), then read.
+  for (const reader of readers) {
+    const { items } = await reader.getHomeTimeline({ pageSize: 20 });
+    if (items.length !== 20) throw new Error(`home had ${items.length} items`);
+  }
+  const homeBody = toBinary(
+    GetHomeTimelineRequestSchema,
+    create(GetHomeTimelineRequestSchema, { pageSize: 20 }),
+  );
+  const home = await timed(
     'GetHomeTimeline, 20 items, cached',
-    calls * 5,
+    postRpc('GetHomeTimeline'),
+    readerAccounts.map((r, i) => ({
+      headers: headersOf(r.accessToken, `10.8.2.${i}`),
+      body: homeBody,
+    })),
     10,
-    async (i) => {
-      const { items } = await readers[i % readers.length]!.getHomeTimeline({ pageSize: 20 });
-      if (items.length !== 20) throw new Error(`home had ${items.length} items`);
-    },
   );
   // A returning user: no list, rebuilt from Postgres on the read. The lists are dropped by a
   // new follow; here the bench drops them through the same store the service uses.
