@@ -3,6 +3,7 @@ import {
   TimeoutError,
   type Subscription as NatsSubscription,
 } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -44,7 +45,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   const defaultTimeoutMs = options.defaultRequestTimeoutMs ?? 5_000;
   const metrics = consumerMetrics(options.metrics);
 
-  const { nc, js, jsm } = await connectJetStream(options, async (manager) => {
+  const ensureStreams = async (manager: JetStreamManager): Promise<void> => {
     await ensureStream(
       manager,
       streamName,
@@ -52,7 +53,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
       duplicateWindowMs,
     );
     await ensureStream(manager, dlqStreamName, [`${dlqPrefix}.>`], duplicateWindowMs);
-  });
+  };
+  const { nc, js, jsm } = await connectJetStream(options, ensureStreams);
 
   // Live subscribers that must learn of a dropped connection (they may have missed messages),
   // or of a slow consumer whose messages the client dropped.
@@ -128,6 +130,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
           stream,
           logger,
           metrics,
+          ensureStreams: () => ensureStreams(jsm),
           async publishDeadLetter(dl) {
             await js.publish(deadLetterSubject(dl.durable), dl.message.data, {
               msgID: uuidv7(),

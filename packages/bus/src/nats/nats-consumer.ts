@@ -5,7 +5,7 @@ import { errorMessage, handleDelivery, type ResolvedConsumeOptions } from '../de
 import type { ConsumerMetrics } from '../metrics.js';
 import type { DeadLetter, DeliveredMessage, Subscription } from '../types.js';
 import { fromNatsHeaders, messageIdHeader } from './headers.js';
-import { ensureConsumer } from './nats-streams.js';
+import { ensureConsumer, isStreamNotFound } from './nats-streams.js';
 
 export interface NatsConsumerDeps {
   nc: NatsConnection;
@@ -15,6 +15,8 @@ export interface NatsConsumerDeps {
   logger: Logger;
   metrics: ConsumerMetrics;
   publishDeadLetter(dl: DeadLetter): Promise<void>;
+  /** Creates the bus's streams again (an operator or a test deleted one since start-up). */
+  ensureStreams(): Promise<void>;
 }
 
 function toDelivered(m: JsMsg): DeliveredMessage {
@@ -35,12 +37,21 @@ export async function startNatsConsumer(
 ): Promise<Subscription> {
   const { durable } = options;
   const logger = deps.logger.child({ durable });
-  await ensureConsumer(deps.jsm, {
+  const spec = {
     stream: deps.stream,
     durable,
     filterSubject: options.subjects,
     ackWaitMs: options.ackWaitMs,
-  });
+  };
+  try {
+    await ensureConsumer(deps.jsm, spec);
+  } catch (err) {
+    // The stream was there when the bus connected but is gone now: make it again, once.
+    if (!isStreamNotFound(err)) throw err;
+    logger.warn({ stream: deps.stream }, 'stream missing, creating it again');
+    await deps.ensureStreams();
+    await ensureConsumer(deps.jsm, spec);
+  }
   const consumer = await deps.js.consumers.get(deps.stream, durable);
   // A small batch keeps few messages leased by a replica that is about to stop.
   const messages = await consumer.consume({ max_messages: 16, expires: 5_000 });

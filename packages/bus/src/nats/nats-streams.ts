@@ -13,6 +13,10 @@ import {
 import { connect, nanos } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 
+export function isStreamNotFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
+}
+
 function isNotFound(err: unknown): boolean {
   return (
     err instanceof JetStreamApiError &&
