@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { create, fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampNow } from '@bufbuild/protobuf/wkt';
 import {
   EnvelopeSchema,
@@ -9,12 +9,13 @@ import type { AnyKysely } from '@kith/db';
 import { uuidv7 } from 'uuidv7';
 import { eventSubject, writeOutbox } from './outbox/write-outbox.js';
 import { currentTraceHeaders } from './trace.js';
+import { encodeBinary } from '@kith/wire';
 
 export type EnvelopeInit = MessageInitShape<typeof EnvelopeSchema>;
 
 /** The bus stays bytes; this is the one place the event envelope is encoded. */
 export function encodeEvent(envelope: EnvelopeInit): Uint8Array {
-  return toBinary(EnvelopeSchema, create(EnvelopeSchema, envelope));
+  return encodeBinary(EnvelopeSchema, create(EnvelopeSchema, envelope));
 }
 
 export function decodeEvent(data: Uint8Array): Envelope {
@@ -41,7 +42,7 @@ export async function writeEvent(trx: AnyKysely, envelope: EnvelopeInit): Promis
   return writeOutbox(trx, {
     id: event.id,
     subject: eventSubject(event.type),
-    data: toBinary(EnvelopeSchema, event),
+    data: encodeBinary(EnvelopeSchema, event),
     headers,
   });
 }

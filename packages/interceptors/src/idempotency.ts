@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { fromBinary } from '@bufbuild/protobuf';
 import type { DescMessage, Message } from '@bufbuild/protobuf';
 import type { Interceptor } from '@connectrpc/connect';
 import { clientAddressKey, principalKey, requestLogger } from '@kith/context';
@@ -13,6 +13,7 @@ import { presetResponseKey, presetResponseSupportedKey } from '@kith/server';
 import type { IdempotencyStore } from './idempotency-store.js';
 import type { AnyRequest } from './observe-call.js';
 import { rpcName } from './observe-call.js';
+import { encodeBinary } from '@kith/wire';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -45,7 +46,7 @@ export interface IdempotencyOptions {
 
 /** HMAC-SHA-256 of the request's binary encoding under the service's fingerprint key. */
 function fingerprint(key: Uint8Array, input: DescMessage, message: Message): string {
-  return createHmac('sha256', key).update(toBinary(input, message)).digest('hex');
+  return createHmac('sha256', key).update(encodeBinary(input, message)).digest('hex');
 }
 
 /**
@@ -107,7 +108,7 @@ export function createIdempotencyInterceptor({
     }
     if (!res.stream) {
       try {
-        await store.complete(scope, key, toBinary(req.method.output, res.message));
+        await store.complete(scope, key, encodeBinary(req.method.output, res.message));
       } catch (err) {
         // The effect happened: answer it. The claim stays pending, so a duplicate is refused as
         // in progress until the claim is abandoned, rather than silently running twice.

@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary } from '@bufbuild/protobuf';
 import type { DescMethod, DescService, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import { createValidator } from '@bufbuild/protovalidate';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -7,6 +7,7 @@ import type { Bus, Subscription } from '@kith/bus';
 import { toConnectError } from '@kith/errors';
 import type { Logger } from '@kith/logging';
 import type { Daemon } from './module.js';
+import { encodeBinary } from '@kith/wire';
 
 /**
  * Internal request/reply between services (ADR 0006): each `<Domain>InternalService` method
@@ -89,7 +90,7 @@ export async function serveInternal<S extends DescService>(
             );
           }
           const output = create(unary.output, (await handle(input)) as never);
-          const body = toBinary(unary.output, output);
+          const body = encodeBinary(unary.output, output);
           const reply = new Uint8Array(body.length + 1);
           reply[0] = OK;
           reply.set(body, 1);
@@ -183,7 +184,7 @@ export function internalClient<S extends DescService>(
       }
       let reply: Uint8Array;
       try {
-        const body = toBinary(unary.input, create(unary.input, request as never));
+        const body = encodeBinary(unary.input, create(unary.input, request as never));
         reply = await bus.request(subject, body, { timeoutMs });
         failures = 0;
       } catch (err) {

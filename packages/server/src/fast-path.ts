@@ -1,5 +1,11 @@
 import { create } from '@bufbuild/protobuf';
-import type { BinaryReadOptions, BinaryWriteOptions, JsonReadOptions } from '@bufbuild/protobuf';
+import type {
+  BinaryReadOptions,
+  BinaryWriteOptions,
+  DescMessage,
+  JsonReadOptions,
+  MessageShape,
+} from '@bufbuild/protobuf';
 import type { JsonWriteOptions } from '@bufbuild/protobuf';
 import { base64Decode } from '@bufbuild/protobuf/wire';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -8,8 +14,10 @@ import { compressionBrotli, compressionGzip } from '@connectrpc/connect-node';
 import {
   compressionNegotiate,
   createMethodSerializationLookup,
+  limitSerialization,
 } from '@connectrpc/connect/protocol';
 import type { Compression } from '@connectrpc/connect/protocol';
+import { encodeBinary } from '@kith/wire';
 import {
   codeToHttpStatus,
   contentTypeUnaryJson,
@@ -73,10 +81,15 @@ export function createFastPath(options: FastPathOptions): FastPath {
   for (const [path, route] of options.routes) {
     served.set(path, {
       ...route,
-      serialization: createMethodSerializationLookup(
-        route.method,
+      serialization: withPlannedBinaryOutput(
+        createMethodSerializationLookup(
+          route.method,
+          options.binaryOptions,
+          options.jsonOptions,
+          limits,
+        ),
+        route.method.output,
         options.binaryOptions,
-        options.jsonOptions,
         limits,
       ),
       chain: route.interceptors ?? options.interceptors,
@@ -355,4 +368,34 @@ function copyHeaders(from: Headers, to: Headers): void {
   if (from === to) return;
   to.forEach((_, key) => to.delete(key));
   from.forEach((value, key) => to.set(key, value));
+}
+
+/**
+ * connect-es's serializers, but binary responses are written by @kith/wire's encodeBinary: the
+ * same bytes as toBinary, several times faster (ADR 0025). Errors and limits as connect-es's.
+ */
+function withPlannedBinaryOutput(
+  lookup: Serialization,
+  output: DescMessage,
+  writeOptions: Partial<BinaryWriteOptions> | undefined,
+  limits: { readMaxBytes: number; writeMaxBytes: number },
+): Serialization {
+  const binary = limitSerialization<MessageShape<DescMessage>>(
+    {
+      parse: (bytes) => lookup.getO(true).parse(bytes),
+      serialize(data) {
+        try {
+          return encodeBinary(output, data, writeOptions);
+        } catch (e) {
+          const m = e instanceof Error ? e.message : String(e);
+          throw new ConnectError(`serialize binary: ${m}`, Code.Internal);
+        }
+      },
+    },
+    limits,
+  );
+  return {
+    getI: (useBinary) => lookup.getI(useBinary),
+    getO: (useBinary) => (useBinary ? binary : lookup.getO(false)),
+  };
 }

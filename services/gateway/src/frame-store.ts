@@ -1,4 +1,3 @@
-import { toBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { decodeEvent } from '@kith/bus';
 import type { Bus, Subscription, TopicLog } from '@kith/bus';
@@ -9,6 +8,7 @@ import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { routeEvent } from './routing/route-event.js';
 import { liveSubjectOf } from './routing/topics.js';
+import { encodeBinary } from '@kith/wire';
 
 /** The gateway replicas' shared durable consumer of every bus event. */
 export const FRAME_STORE_DURABLE = 'gateway-frames';
@@ -63,7 +63,7 @@ export function startFrameStore(deps: {
         const key = `${envelope.id}:${topic.key}${nth === 1 ? '' : `:${nth}`}`;
         const result = await log.append(topic.key, key, (seq) => {
           frame.seq = seq;
-          return toBinary(ServerFrameSchema, frame);
+          return encodeBinary(ServerFrameSchema, frame);
         });
         if (result.duplicate) continue;
         stored.inc();

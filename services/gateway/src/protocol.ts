@@ -1,4 +1,4 @@
-import { fromBinary, fromJsonString, toBinary, toJsonString } from '@bufbuild/protobuf';
+import { fromBinary, fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import { createValidator } from '@bufbuild/protovalidate';
 import {
   ClientFrameSchema,
@@ -7,6 +7,7 @@ import {
 } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ClientFrame, ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { RawData } from 'ws';
+import { encodeBinary } from '@kith/wire';
 
 // Wire rules of `GET /ws`, from proto/kith/realtime/v1/realtime.proto. Every WebSocket message
 // is one frame. The encoding is chosen by subprotocol: `kith.v1` and `kith.v1.json` carry
@@ -105,7 +106,7 @@ export function encodeServerFrame(
 ): string | Uint8Array {
   return encoding === 'json'
     ? toJsonString(ServerFrameSchema, frame)
-    : toBinary(ServerFrameSchema, frame);
+    : encodeBinary(ServerFrameSchema, frame);
 }
 
 export type DecodedClientFrame =

@@ -1,10 +1,11 @@
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary } from '@bufbuild/protobuf';
 import { PostSchema } from '@kith/gen/kith/post/v1/types_pb.js';
 import type { Post } from '@kith/gen/kith/post/v1/types_pb.js';
 import type { Trx } from '@kith/db';
 import type { PostApp } from '../app.js';
 import type { PostDatabase } from '../db/schema.js';
 import type { PostMessage } from './post-view.js';
+import { encodeBinary } from '@kith/wire';
 
 /**
  * GetPost for signed-out readers (ADR 0018): the answer is the same for all of them, so it is
@@ -66,7 +67,7 @@ export async function anonymousPost(
     found.expiresAt ? found.expiresAt.getTime() - now.getTime() : ANONYMOUS_POST_TTL_MS,
   );
   if (ttlMs >= 1) {
-    const value = Buffer.from(toBinary(PostSchema, create(PostSchema, found.post))).toString(
+    const value = Buffer.from(encodeBinary(PostSchema, create(PostSchema, found.post))).toString(
       'base64',
     );
     await app.ctx.cache.set(key, value, { ttlMs: Math.floor(ttlMs) }).catch((err: unknown) => {

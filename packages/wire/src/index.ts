@@ -1,0 +1,1 @@
+export { encodeBinary, isPlanned } from './encode.js';
