@@ -32,7 +32,13 @@ describe('platformEnvSchema', () => {
         trustProxy: false,
         trustProxyCidrs: [],
       },
-      db: { url: null, migrationUrl: null, poolMax: 10, statementTimeoutMs: 30_000 },
+      db: {
+        url: null,
+        migrationUrl: null,
+        poolMax: 10,
+        preparedStatements: 100,
+        statementTimeoutMs: 30_000,
+      },
       nats: null,
       redis: null,
       dataDir: '.data',
@@ -81,6 +87,7 @@ describe('platformEnvSchema', () => {
       CORS_ALLOWED_ORIGINS: 'https://app.kith.example,https://admin.kith.example',
       SHUTDOWN_GRACE: '25s',
       DB_STATEMENT_TIMEOUT: '5s',
+      DB_PREPARED_STATEMENTS: '0',
       TRUST_PROXY: '2',
       PAGE_TOKEN_SECRET: pageSecret,
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318',
@@ -100,6 +107,7 @@ describe('platformEnvSchema', () => {
       url: 'postgres://kith:dbpass@db:5432/kith',
       migrationUrl: 'postgres://kith_owner:ownerpass@db:5432/kith',
       poolMax: 10,
+      preparedStatements: 0,
       statementTimeoutMs: 5000,
     });
     assert.deepEqual(config.nats, { url: 'nats://nats:4222', user: 'post' });

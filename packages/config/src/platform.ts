@@ -34,6 +34,9 @@ export const platformEnvSchema = z
     DATABASE_MIGRATION_URL: envUrl({ protocols: ['postgres', 'postgresql'] }).optional(),
     DB_POOL_MAX: envInt({ min: 1, max: 1000 }).default(10),
     DB_STATEMENT_TIMEOUT: envDurationMs().default(30_000),
+    // Statements each pooled connection keeps prepared; 0 behind a pooler that cannot keep them
+    // (PgBouncer before 1.21 in transaction mode).
+    DB_PREPARED_STATEMENTS: envInt({ min: 0, max: 10_000 }).default(100),
     NATS_URL: envUrl({ protocols: ['nats', 'tls', 'ws', 'wss'] }).optional(),
     NATS_USER: z.string().min(1).optional(),
     NATS_PASSWORD: z.string().min(1).optional(),
@@ -132,6 +135,7 @@ export interface PlatformConfig {
     url: string | null;
     migrationUrl: string | null;
     poolMax: number;
+    preparedStatements: number;
     statementTimeoutMs: number;
   };
   /** null: the in-process bus. user null: no credentials (the password is a secret). */
@@ -173,6 +177,7 @@ export function toPlatformConfig(env: PlatformEnv): PlatformConfig {
       url: env.DATABASE_URL ?? null,
       migrationUrl: env.DATABASE_MIGRATION_URL ?? null,
       poolMax: env.DB_POOL_MAX,
+      preparedStatements: env.DB_PREPARED_STATEMENTS,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT,
     },
     nats: env.NATS_URL ? { url: env.NATS_URL, user: env.NATS_USER ?? null } : null,

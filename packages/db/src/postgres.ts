@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createDatabaseHandle } from './database-handle.js';
+import { prepareRepeatedStatements } from './prepared-statements.js';
 import { createTransactionGuard } from './transaction-guard.js';
 import type { Database, LoggerLike } from './types.js';
 
@@ -21,6 +22,11 @@ export interface PostgresUrlOptions extends PostgresCommonOptions {
   /** Idle pooled connections are closed after this (default 30 s). */
   idleTimeoutMs?: number;
   applicationName?: string;
+  /**
+   * Statements each connection keeps prepared (default 100; 0 for none, e.g. behind a PgBouncer
+   * older than 1.21 in transaction mode). See prepared-statements.ts.
+   */
+  preparedStatements?: number;
 }
 
 export interface PostgresPoolOptions extends PostgresCommonOptions {
@@ -50,6 +56,7 @@ export function createPostgresDatabase<DB = unknown>(
   const owned = !('pool' in options);
   const pool = 'pool' in options ? options.pool : new pg.Pool(postgresPoolConfig(options));
   if (owned) {
+    prepareRepeatedStatements(pool, { max: options.preparedStatements ?? 100 });
     // An idle client dropped by the server emits 'error' on the pool; unhandled, it kills the process.
     pool.on('error', (err) =>
       options.logger?.warn({ err, schema: options.schema }, 'idle postgres client failed'),

@@ -126,6 +126,7 @@ export async function createDistributedInfrastructure(
       url: dbUrl,
       schema,
       poolMax: config.db.poolMax,
+      preparedStatements: config.db.preparedStatements,
       statementTimeoutMs: config.db.statementTimeoutMs,
       applicationName: `kith-${name}`,
       logger: createLogger(logger, `db:${schema}`),
