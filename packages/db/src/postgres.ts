@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createDatabaseHandle } from './database-handle.js';
 import { prepareRepeatedStatements } from './prepared-statements.js';
+import { fastTimestampTypes } from './timestamp-parser.js';
 import { createTransactionGuard } from './transaction-guard.js';
 import type { Database, LoggerLike } from './types.js';
 
@@ -46,6 +47,8 @@ export function postgresPoolConfig(options: PostgresUrlOptions): pg.PoolConfig {
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
     idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
     application_name: options.applicationName ?? `kith-${options.schema}`,
+    // Timestamps without postgres-date's regular expressions (the same Dates).
+    types: fastTimestampTypes,
   };
 }
 
