@@ -294,3 +294,57 @@ describe('access token verification and authentication', () => {
     assert.throws(() => requireRole(ctx('user'), 'triage'), PermissionDeniedError);
   });
 });
+
+describe('recently verified tokens', () => {
+  it('are answered from memory only while their key would still verify them and never past exp', async () => {
+    const key = await makeKey('EdDSA', 'ed-cache');
+    let keys: JWK[] = [key.publicJwk];
+    let clock = NOW;
+    let lookups = 0;
+    const verify = createJwtVerifier({
+      jwks: (header, token) => {
+        lookups++;
+        return createLocalJWKSet({ keys })(header, token);
+      },
+      issuer: ISS,
+      audience: AUD,
+      now: () => clock,
+      cache: { maxEntries: 2, maxAgeMs: 60_000 },
+    });
+    const token = await sign(key);
+    const first = await verify(token);
+    assert.deepEqual(await verify(token), first);
+    assert.equal(lookups, 1, 'the second call did not check the signature again');
+    // A caller changing what it got changes nothing for the next call.
+    (await verify(token)).scopes.push('admin:all');
+    assert.deepEqual((await verify(token)).scopes, ['*']);
+
+    // The key leaves the set: still accepted within a minute of the check, refused after.
+    keys = [];
+    clock = new Date(NOW.getTime() + 59_000);
+    assert.equal((await verify(token)).userId, 'user-1');
+    clock = new Date(NOW.getTime() + 61_000);
+    await assert.rejects(verify(token));
+
+    // Past exp (with the 5 s tolerance jose allows) a cached token is refused at once.
+    keys = [key.publicJwk];
+    clock = NOW;
+    const short = await sign(key, claims({ exp: nowSec + 20 }));
+    await verify(short);
+    clock = new Date(NOW.getTime() + 24_000);
+    assert.equal((await verify(short)).userId, 'user-1');
+    clock = new Date(NOW.getTime() + 25_000);
+    await assert.rejects(verify(short));
+
+    // At most maxEntries: the oldest is checked again.
+    clock = NOW;
+    const [a, b, c] = await Promise.all([1, 2, 3].map((n) => sign(key, claims({ sub: `u${n}` }))));
+    for (const t of [a!, b!, c!]) await verify(t);
+    const before = lookups;
+    await verify(c!);
+    await verify(b!);
+    assert.equal(lookups, before);
+    await verify(a!);
+    assert.equal(lookups, before + 1);
+  });
+});

@@ -14,6 +14,13 @@ export interface JwtVerifierOptions {
   clockToleranceSec?: number;
   /** Injectable clock for tests. */
   now?: () => Date;
+  /**
+   * Tokens verified recently, kept so a client's next calls skip the signature check (about
+   * 0.15 ms each). Each is kept at most `maxAgeMs` (default 60 s) and never past its `exp`; at
+   * most `maxEntries` (default 10,000), the oldest dropped first. Revocation is checked by the
+   * caller on every call regardless. `false` keeps none.
+   */
+  cache?: { maxEntries?: number; maxAgeMs?: number } | false;
 }
 
 /** Verification failed; deliberately carries no reason a client could probe with. */
@@ -34,7 +41,34 @@ export function createJwtVerifier(
       throw new Error(`algorithm ${String(alg)} is not allowed`);
   }
   const now = options.now ?? (() => new Date());
+  const tolerance = options.clockToleranceSec ?? 5;
+  const maxEntries = options.cache === false ? 0 : (options.cache?.maxEntries ?? 10_000);
+  const maxAgeMs = options.cache === false ? 0 : (options.cache?.maxAgeMs ?? 60_000);
+  const verified = new Map<string, { principal: Principal; until: number }>();
   return async (token) => {
+    if (maxEntries > 0) {
+      const hit = verified.get(token);
+      if (hit) {
+        const nowMs = now().getTime();
+        // jose's own expiry rule: expired once exp <= now - tolerance.
+        if (nowMs < hit.until && hit.principal.expiresAt! > Math.floor(nowMs / 1000) - tolerance) {
+          return { ...hit.principal, scopes: [...hit.principal.scopes] };
+        }
+        verified.delete(token);
+      }
+    }
+    const principal = await verifyToken(token);
+    if (maxEntries > 0) {
+      if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+      verified.set(token, {
+        principal: { ...principal, scopes: [...principal.scopes] },
+        until: now().getTime() + maxAgeMs,
+      });
+    }
+    return principal;
+  };
+
+  async function verifyToken(token: string): Promise<Principal> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -51,7 +85,7 @@ export function createJwtVerifier(
         issuer: options.issuer,
         audience: options.audience,
         typ: 'at+jwt',
-        clockTolerance: options.clockToleranceSec ?? 5,
+        clockTolerance: tolerance,
         currentDate: now(),
         requiredClaims: ['sub', 'exp', 'iat'],
       }));
@@ -80,7 +114,7 @@ export function createJwtVerifier(
       expiresAt: payload.exp!,
       ...(authTime === undefined ? {} : { authTime: authTime as number }),
     };
-  };
+  }
 }
 
 /**
