@@ -316,7 +316,7 @@ describe('recently verified tokens', () => {
     assert.deepEqual(await verify(token), first);
     assert.equal(lookups, 1, 'the second call did not check the signature again');
     // A caller changing what it got changes nothing for the next call.
-    (await verify(token)).scopes.push('admin:all');
+    ((await verify(token)).scopes as string[]).push('admin:all');
     assert.deepEqual((await verify(token)).scopes, ['*']);
 
     // The key leaves the set: still accepted within a minute of the check, refused after.

@@ -392,6 +392,14 @@ function split64(f: FieldPlan, value: unknown, signed: boolean): void {
   }
 }
 
+/** lo and hi zigzag-encoded, as sint64 is written. */
+function zigzag64(): void {
+  const sign = hi >> 31;
+  const zlo = (lo << 1) ^ sign;
+  hi = ((hi << 1) | (lo >>> 31)) ^ sign;
+  lo = zlo;
+}
+
 function varint64Size(): number {
   const h = hi >>> 0;
   if (h === 0) return varintSize(lo >>> 0);
@@ -448,14 +456,10 @@ function sizeScalar(f: FieldPlan, type: ScalarType, v: unknown): number {
     case ScalarType.UINT64:
       split64(f, v, false);
       return varint64Size();
-    case ScalarType.SINT64: {
+    case ScalarType.SINT64:
       split64(f, v, true);
-      const sign = hi >> 31;
-      const zlo = (lo << 1) ^ sign;
-      hi = ((hi << 1) | (lo >>> 31)) ^ sign;
-      lo = zlo;
+      zigzag64();
       return varint64Size();
-    }
     case ScalarType.FIXED64:
       split64(f, v, false);
       return 8;
@@ -692,15 +696,11 @@ function writeScalar(f: FieldPlan, type: ScalarType, v: unknown): void {
       split64(f, v, false);
       writeVarint64();
       return;
-    case ScalarType.SINT64: {
+    case ScalarType.SINT64:
       split64(f, v, true);
-      const sign = hi >> 31;
-      const zlo = (lo << 1) ^ sign;
-      hi = ((hi << 1) | (lo >>> 31)) ^ sign;
-      lo = zlo;
+      zigzag64();
       writeVarint64();
       return;
-    }
     case ScalarType.FIXED64:
       split64(f, v, false);
       writeFixed32(lo);

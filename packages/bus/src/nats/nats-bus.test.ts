@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { requireService, uniqueName, waitFor } from '@kith/testkit';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, it } from 'vitest';
 import { uuidv7 } from 'uuidv7';
 import { runBusContract } from '../testing/bus-contract.js';
-import { natsHarness, testLogger } from '../testing/harness.js';
+import { deleteStreams, natsHarness, testLogger } from '../testing/harness.js';
 import { createNatsBus } from './nats-bus.js';
 
 const url = await requireService('nats');
@@ -16,18 +14,8 @@ describe.skipIf(!url)('JetStream bus', () => {
   const ns = uniqueName('t');
   const streamName = `${ns.toUpperCase()}_EVENTS`;
   const dlqStreamName = `${ns.toUpperCase()}_DLQ`;
-  const deleteStreams = async () => {
-    const nc = await connect({ servers: url as string });
-    try {
-      const jsm = await jetstreamManager(nc);
-      for (const name of [streamName, dlqStreamName]) {
-        await jsm.streams.delete(name).catch(() => false);
-      }
-    } finally {
-      await nc.close();
-    }
-  };
-  afterAll(deleteStreams);
+  const deleteOurs = () => deleteStreams(url as string, [streamName, dlqStreamName]);
+  afterAll(deleteOurs);
 
   it('a consumer started after its stream was deleted creates the stream again and delivers', async () => {
     const bus = await createNatsBus({
@@ -41,7 +29,7 @@ describe.skipIf(!url)('JetStream bus', () => {
     });
     try {
       // Another deployment sharing the server (or an operator) removes the stream after start-up.
-      await deleteStreams();
+      await deleteOurs();
       const got: string[] = [];
       const sub = await bus.consume({
         durable: 'after_delete',

@@ -37,6 +37,17 @@ function trackBuses(create: () => Promise<Bus>) {
   };
 }
 
+/** Deletes JetStream streams (those missing are skipped). */
+export async function deleteStreams(url: string, names: readonly string[]): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const name of names) await jsm.streams.delete(name).catch(() => false);
+  } finally {
+    await nc.close();
+  }
+}
+
 /** JetStream on its own uniquely named streams and subjects, deleted at teardown. */
 export async function natsHarness(
   url: string,
@@ -63,15 +74,7 @@ export async function natsHarness(
     createBus: buses.createBus,
     async teardown() {
       await buses.drainAll();
-      const nc = await connect({ servers: url });
-      try {
-        const jsm = await jetstreamManager(nc);
-        for (const name of [streamName, dlqStreamName]) {
-          await jsm.streams.delete(name).catch(() => false);
-        }
-      } finally {
-        await nc.close();
-      }
+      await deleteStreams(url, [streamName, dlqStreamName]);
     },
   };
 }
