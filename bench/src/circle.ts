@@ -2,7 +2,8 @@
 // mode (auth, user and circle as their own processes over Postgres, NATS JetStream and Redis),
 // each p50 / p99 of one call at a time, in binary, after a warm-up, beside GetJwks (the trivial
 // public read) timed the same way in the same run:
-// 1. ListMyCircles for a member of 50 circles, all on one page.
+// 1. ListMyCircles for a member of 50 circles, all on one page; and, as the floor under it, the
+//    same answer's bytes from a bare node:http server in a process of its own.
 // 2. GetCircle by a member: the membership check every circle RPC starts with, and the view.
 // 3. The membership check other services make (post, support, the gateway): from the in-memory
 //    view of @kith/runtime circleMemberships (loaded, then kept by events), beside asking the
@@ -24,7 +25,7 @@ import { JoinRule } from '@kith/gen/kith/circle/v1/types_pb.js';
 import { createRootLogger } from '@kith/logging';
 import { circleMemberships, internalClient } from '@kith/runtime';
 import { benchArgs } from './args.js';
-import { timeFromChild } from './load.js';
+import { bareServerFromChild, timeFromChild } from './load.js';
 import { percentile } from './percentile.js';
 import { benchTransport, setupFor } from './user-setups.js';
 import type { BenchUser, Setup } from './user-setups.js';
@@ -134,6 +135,25 @@ async function measure(setup: Setup): Promise<string[]> {
       readerAccounts.map((_, r) => ({ headers: asReader(r), body: listBody })),
     ),
     // Reader by reader, circle by circle: every (reader, circle) pair once in 200 calls.
+    // The floor: the same answer's bytes from a bare node:http server, timed the same way.
+    await (async () => {
+      const answer = await fetch(rpc('circle', 'ListMyCircles'), {
+        method: 'POST',
+        headers: asReader(0),
+        body: listBody,
+      });
+      const bare = await bareServerFromChild(
+        new Uint8Array(await answer.arrayBuffer()),
+        'application/proto',
+      );
+      try {
+        return await timed('bare node:http, the same answer', bare.url, [
+          { headers: { 'content-type': 'application/proto' }, body: listBody },
+        ]);
+      } finally {
+        await bare.stop();
+      }
+    })(),
     await timed(
       'GetCircle as a member',
       rpc('circle', 'GetCircle'),

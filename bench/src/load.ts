@@ -258,3 +258,42 @@ export function paceFromChild(options: {
     process.stdout.write(JSON.stringify(results));`,
   );
 }
+
+/**
+ * A bare `node:http` server in a child process answering every POST with `body` (after reading
+ * the request): the floor under any RPC's figures on this machine, timed the same way.
+ */
+export async function bareServerFromChild(
+  body: Uint8Array,
+  contentType: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const script = `
+    const http = await import('node:http');
+    const body = Buffer.from(process.argv[1], 'base64');
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': ${JSON.stringify(contentType)}, 'content-length': body.length });
+        res.end(body);
+      });
+    });
+    server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));`;
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', script, Buffer.from(body).toString('base64')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
+    child.stdout.setEncoding('utf8').once('data', (chunk: string) => resolve(chunk.trim()));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill();
+      await exited;
+    },
+  };
+}
