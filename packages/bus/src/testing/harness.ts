@@ -52,7 +52,7 @@ export async function deleteStreams(url: string, names: readonly string[]): Prom
 export async function natsHarness(
   url: string,
   overrides: { duplicateWindowMs?: number } = {},
-): Promise<BusHarness> {
+): Promise<BusHarness & { streams: string[] }> {
   const ns = uniqueName('t');
   const upper = ns.toUpperCase();
   const streamName = `${upper}_EVENTS`;
@@ -71,6 +71,7 @@ export async function natsHarness(
   );
   return {
     ns,
+    streams: [streamName, dlqStreamName],
     createBus: buses.createBus,
     async teardown() {
       await buses.drainAll();
