@@ -84,10 +84,12 @@ export function decodeRevocation(data: Uint8Array): Revocation | undefined {
 export function createRevocationCheck(cache: Cache): (principal: Principal) => Promise<boolean> {
   return async (principal) => {
     if (principal.via !== 'access_token') return false;
-    const [validAfter, sessionRevoked] = await Promise.all([
-      cache.get(userKey(principal.userId)),
-      principal.sessionId ? cache.get(sessionKey(principal.sessionId)) : null,
-    ]);
+    // One round trip for both: every authenticated call makes this check.
+    const [validAfter = null, sessionRevoked = null] = await cache.getMany(
+      principal.sessionId
+        ? [userKey(principal.userId), sessionKey(principal.sessionId)]
+        : [userKey(principal.userId)],
+    );
     if (sessionRevoked !== null) return true;
     return validAfter !== null && principal.issuedAt < Number(validAfter);
   };

@@ -36,6 +36,22 @@ export function runCacheContract(name: string, factory: () => Promise<CacheHarne
       await cache.del('never-set');
     });
 
+    it('getMany answers each key in the order asked, null where absent or expired', async () => {
+      const { cache } = h;
+      assert.deepEqual(await cache.getMany([]), []);
+      await cache.set('a', '1', LONG);
+      await cache.set('c', '3', LONG);
+      await cache.set('gone', 'x', { ttlMs: h.shortTtlMs });
+      await h.advance(h.shortTtlMs + 1);
+      assert.deepEqual(await cache.getMany(['c', 'b', 'a', 'gone', 'a']), [
+        '3',
+        null,
+        '1',
+        null,
+        '1',
+      ]);
+    });
+
     it('keeps keys apart', async () => {
       const { cache } = h;
       await cache.set('a', '1', LONG);

@@ -4,6 +4,8 @@
  */
 export interface Cache {
   get(key: string): Promise<string | null>;
+  /** The values of `keys` in their order (null where absent), in one round trip. */
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
   set(key: string, value: string, options: TtlOptions): Promise<void>;
   /** Stores only when the key is absent (or expired); true when this call stored it. Atomic. */
   setIfAbsent(key: string, value: string, options: TtlOptions): Promise<boolean>;

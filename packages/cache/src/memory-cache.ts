@@ -88,6 +88,10 @@ export function createMemoryCache({
       ensureReadable();
       return live(key)?.value ?? null;
     },
+    async getMany(keys) {
+      ensureReadable();
+      return keys.map((key) => live(key)?.value ?? null);
+    },
     async set(key, value, { ttlMs }: TtlOptions) {
       ensureOpen();
       assertTtl(ttlMs);

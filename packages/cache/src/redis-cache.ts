@@ -90,6 +90,10 @@ export function createRedisCache(options: RedisCacheOptions): RedisCache {
     async get(key) {
       return run(() => client.get(k(key)));
     },
+    async getMany(keys) {
+      if (keys.length === 0) return [];
+      return run(() => client.mget(keys.map(k)));
+    },
     async set(key, value, { ttlMs }: TtlOptions) {
       assertTtl(ttlMs);
       await run(() => client.set(k(key), value, 'PX', ttlMs));
