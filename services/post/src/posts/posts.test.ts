@@ -226,6 +226,15 @@ test('likes, bookmarks and reposts: once each, with counts and events; strangers
   );
   assert.equal((await bo.posts.unlike({ postId: post!.postId })).likeCount, 0);
   assert.equal((await bo.posts.unrepost({ postId: post!.postId })).repostCount, 0);
+  // Each flag is the viewer's own row of its kind: none stands in for another.
+  const flags = async () => {
+    const { post: p } = await bo.posts.getPost({ postId: post!.postId });
+    return [p?.viewer?.liked, p?.viewer?.bookmarked, p?.viewer?.reposted];
+  };
+  assert.deepEqual(await flags(), [false, true, false]);
+  await bo.posts.like({ postId: post!.postId });
+  assert.deepEqual(await flags(), [true, true, false]);
+  await bo.posts.unlike({ postId: post!.postId });
 
   const { post: secret } = await ana.posts.createPost({
     text: 'followers only',
