@@ -1,6 +1,6 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { UserSummarySchema } from '@kith/gen/kith/common/v1/common_pb.js';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { PostDatabase } from '../db/schema.js';
 
 type Db = Kysely<PostDatabase>;
@@ -38,30 +38,27 @@ export async function summariesOf(
   );
 }
 
-/** What the viewer's own rows say about the posts: liked, bookmarked, reposted. */
+/** What the viewer's own rows say about the posts: liked, bookmarked, reposted (one statement). */
 export async function viewerStates(db: Db, viewer: string, ids: string[]) {
-  const [likes, bookmarks, reposts] = await Promise.all([
-    db
-      .selectFrom('likes')
-      .select('post_id')
-      .where('user_id', '=', viewer)
-      .where('post_id', 'in', ids)
-      .execute(),
-    db
-      .selectFrom('bookmarks')
-      .select('post_id')
-      .where('user_id', '=', viewer)
-      .where('post_id', 'in', ids)
-      .execute(),
-    db
-      .selectFrom('reposts')
-      .select('post_id')
-      .where('user_id', '=', viewer)
-      .where('post_id', 'in', ids)
-      .execute(),
-  ]);
-  const set = (rows: { post_id: string }[]) => new Set(rows.map((r) => r.post_id));
-  return { liked: set(likes), bookmarked: set(bookmarks), reposted: set(reposts) };
+  const liked = new Set<string>();
+  const bookmarked = new Set<string>();
+  const reposted = new Set<string>();
+  if (ids.length > 0) {
+    const mine = (table: 'likes' | 'bookmarks' | 'reposts', kind: number) =>
+      db
+        .selectFrom(table)
+        .select(['post_id', sql.lit(kind).as('kind')])
+        .where('user_id', '=', viewer)
+        .where('post_id', 'in', ids);
+    const rows = await mine('likes', 1)
+      .unionAll(mine('bookmarks', 2))
+      .unionAll(mine('reposts', 3))
+      .execute();
+    for (const { post_id, kind } of rows) {
+      (kind === 1 ? liked : kind === 2 ? bookmarked : reposted).add(post_id);
+    }
+  }
+  return { liked, bookmarked, reposted };
 }
 
 /** The viewer's live circles among `circleIds`, with their role. */
