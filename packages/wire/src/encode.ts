@@ -54,6 +54,8 @@ interface FieldPlan {
   /** Nested message type (message, list of messages, map of messages). */
   message: MessagePlan | undefined;
   readonly mapKey: ScalarType;
+  /** MAP: the tag of an entry's key (field 1). */
+  readonly mapKeyTag: readonly number[];
   readonly mapValueIsMessage: boolean;
   /** ONEOF: its members by local name. */
   readonly cases: Map<string, FieldPlan> | undefined;
@@ -178,6 +180,7 @@ function buildPlan(desc: DescMessage, building: Map<DescMessage, MessagePlan>): 
       enumZero: undefined as number | undefined,
       message: undefined as MessagePlan | undefined,
       mapKey: ScalarType.STRING,
+      mapKeyTag: [] as number[],
       mapValueIsMessage: false,
       cases: undefined,
     };
@@ -251,6 +254,7 @@ function buildPlan(desc: DescMessage, building: Map<DescMessage, MessagePlan>): 
           tag: tagBytes(f.number, LENGTH_DELIMITED),
           message: valueIsMessage ? buildPlan(f.message, building) : undefined,
           mapKey: f.mapKey,
+          mapKeyTag: tagBytes(1, wireTypeOf(f.mapKey)),
           mapValueIsMessage: valueIsMessage,
         });
         break;
@@ -520,7 +524,7 @@ function sizeField(f: FieldPlan, v: unknown): number {
       break;
     case MAP: {
       const map = v as Record<string, unknown>;
-      const keyTag = wireKeyTag(f);
+      const keyTag = f.mapKeyTag;
       for (const key of Object.keys(map)) {
         const at = lengths.length;
         lengths.push(0);
@@ -568,16 +572,6 @@ function sizeNested(plan: MessagePlan, msg: Record<string, unknown>): number {
   const length = sizeMessage(plan, msg);
   lengths[at] = length;
   return varintSize(length) + length;
-}
-
-const keyTags = new WeakMap<FieldPlan, number[]>();
-function wireKeyTag(f: FieldPlan): number[] {
-  let tag = keyTags.get(f);
-  if (!tag) {
-    tag = tagBytes(1, wireTypeOf(f.mapKey));
-    keyTags.set(f, tag);
-  }
-  return tag;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -754,7 +748,7 @@ function writeField(f: FieldPlan, v: unknown): void {
       break;
     case MAP: {
       const map = v as Record<string, unknown>;
-      const keyTag = wireKeyTag(f);
+      const keyTag = f.mapKeyTag;
       const valueTag = f.mapValueIsMessage ? 0x12 : (2 << 3) | wireTypeOf(f.scalar);
       for (const key of Object.keys(map)) {
         writeTag(f.tag);
