@@ -14,7 +14,7 @@ export function assertSchemaName(schema: string): void {
 }
 
 export interface DatabaseHandleOptions<DB> {
-  /** The unbound Kysely instance; the handle binds it to `schema`. */
+  /** A Kysely over `schemaQualifiedDialect(…, schema)`: its SQL names the schema's tables. */
   kysely: Kysely<DB>;
   schema: string;
   dialect: Database['dialect'];
@@ -30,7 +30,7 @@ export interface DatabaseHandleOptions<DB> {
 /** Builds the adapter-independent part of a `Database` over a schema-bound Kysely. */
 export function createDatabaseHandle<DB>(options: DatabaseHandleOptions<DB>): Database<DB> {
   assertSchemaName(options.schema);
-  const db = options.kysely.withSchema(options.schema);
+  const db = options.kysely;
   const schema = options.schema;
   let closed = false;
   const listeners = new Map<string, Set<CommitListener>>();

@@ -11,6 +11,12 @@ export { withTables } from './with-tables.js';
 export type { AnyKysely } from './with-tables.js';
 export { liveAt } from './live-at.js';
 export { assertSchemaName } from './database-handle.js';
+export {
+  pluginCheck,
+  SchemaQualifyingCompiler,
+  schemaQualifiedDialect,
+} from './schema-compiler.js';
+export type { SchemaCompilerOptions, StatementCheck } from './schema-compiler.js';
 export { createPostgresDatabase, postgresPoolConfig } from './postgres.js';
 export type {
   PostgresDatabaseOptions,

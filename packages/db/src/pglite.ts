@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
-import { createDatabaseHandle } from './database-handle.js';
+import { assertSchemaName, createDatabaseHandle } from './database-handle.js';
+import { schemaQualifiedDialect } from './schema-compiler.js';
 import { PgliteDialect } from './pglite-dialect.js';
 import { SessionLock, SessionLockError, type SessionHolder } from './session-lock.js';
 import type { Database, LoggerLike } from './types.js';
@@ -102,7 +103,10 @@ export interface PgliteDatabaseOptions {
 export function createPgliteDatabase<DB = unknown>(options: PgliteDatabaseOptions): Database<DB> {
   const pglite = options.pglite instanceof PGlite ? options.pglite : options.pglite.pglite;
   const lock = sessionLockOf(pglite);
-  const kysely = new Kysely<DB>({ dialect: new PgliteDialect({ pglite, lock }) });
+  assertSchemaName(options.schema);
+  const kysely = new Kysely<DB>({
+    dialect: schemaQualifiedDialect(new PgliteDialect({ pglite, lock }), options.schema),
+  });
   return createDatabaseHandle({
     kysely,
     schema: options.schema,

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { createDatabaseHandle } from './database-handle.js';
+import { assertSchemaName, createDatabaseHandle } from './database-handle.js';
+import { schemaQualifiedDialect } from './schema-compiler.js';
 import { prepareRepeatedStatements } from './prepared-statements.js';
 import { fastTimestampTypes } from './timestamp-parser.js';
 import { createTransactionGuard } from './transaction-guard.js';
@@ -67,8 +68,12 @@ export function createPostgresDatabase<DB = unknown>(
   }
   // Like PGlite's session lock: `database.db` inside a transaction's callback is refused.
   const transactions = createTransactionGuard();
+  assertSchemaName(options.schema);
   const kysely = new Kysely<DB>({
-    dialect: transactions.guard(new PostgresDialect({ pool })),
+    dialect: schemaQualifiedDialect(
+      transactions.guard(new PostgresDialect({ pool })),
+      options.schema,
+    ),
   });
   return createDatabaseHandle({
     kysely,

@@ -2,7 +2,8 @@ import type { Kysely, RawBuilder, Transaction } from 'kysely';
 
 /**
  * A service's handle on its own Postgres schema. Every query builder it hands out is bound to
- * that schema (Kysely `withSchema`), so the same code runs on a Postgres server (pool, one
+ * that schema (its compiler writes the schema into every table name, as Kysely's `withSchema`
+ * would; ADR 0027), so the same code runs on a Postgres server (pool, one
  * schema per service) and on PGlite (one embedded instance shared by all services).
  */
 export interface Database<DB = unknown> {
@@ -19,7 +20,7 @@ export interface Database<DB = unknown> {
    */
   transaction<T>(fn: (trx: Trx<DB>) => Promise<T>): Promise<T>;
   /**
-   * A schema-qualified table for raw `sql` templates, which `withSchema` does not rewrite:
+   * A schema-qualified table for raw `sql` templates, whose names are not rewritten:
    * sql`select * from ${database.table('outbox')}`.
    */
   table(name: string): RawBuilder<unknown>;

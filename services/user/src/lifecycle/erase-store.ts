@@ -108,7 +108,7 @@ export async function eraseQueuedMail(db: Kysely<UserDatabase>, userId: string):
 
 /**
  * Deletes every row of `table` where one of `columns` is the user; how many went. Raw SQL is
- * not bound to the service schema by `withSchema`, hence `schema`.
+ * not bound to the service schema, hence `schema`.
  */
 export async function eraseRows(
   db: Kysely<UserDatabase>,
