@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { requireService } from '@kith/testkit';
 import { context } from '@opentelemetry/api';
-import { decodeEvent, encodeEvent, writeEvent } from './events.js';
+import { decodeEvent, encodeEvent, writeEvent, writeEvents } from './events.js';
 import { installTracePropagation, spanContext } from './testing/otel.js';
 import { createServiceDb, type ServiceDb } from './testing/service-db.js';
 
@@ -44,6 +44,41 @@ describe.skipIf(!pgUrl)('event envelope helpers', () => {
     assert.ok(event.occurredAt && event.occurredAt.seconds > 0n);
     assert.equal(event.payload.case, 'userFollowed');
     assert.equal(event.payload.value?.followeeId, 'u2');
+  });
+
+  it('writeEvents stores several envelopes in their order, each with its own id, or none', async () => {
+    const followees = ['u2', 'u3', 'u4'];
+    const ids = await svc.database.transaction((trx) =>
+      writeEvents(
+        trx,
+        followees.map((followeeId) => ({
+          type: 'user.followed',
+          source: 'user',
+          schemaVersion: 1,
+          payload: { case: 'userFollowed', value: { followerId: 'u1', followeeId } },
+        })),
+      ),
+    );
+    assert.equal(new Set(ids).size, 3);
+    const rows = await svc.database.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      rows.map((row) => row.id),
+      ids,
+      'ids in the order given, which is the order the relay publishes',
+    );
+    assert.deepEqual(
+      rows.map((row) => {
+        const event = decodeEvent(new Uint8Array(row.data));
+        return [event.id, event.payload.case === 'userFollowed' && event.payload.value.followeeId];
+      }),
+      ids.map((id, i) => [id, followees[i]]),
+    );
+    assert.deepEqual(await svc.database.transaction((trx) => writeEvents(trx, [])), []);
   });
 
   it('encodeEvent and decodeEvent round-trip an envelope', () => {

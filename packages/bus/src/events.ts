@@ -7,7 +7,7 @@ import {
 } from '@kith/gen/kith/events/v1/events_pb.js';
 import type { AnyKysely } from '@kith/db';
 import { uuidv7 } from 'uuidv7';
-import { eventSubject, writeOutbox } from './outbox/write-outbox.js';
+import { eventSubject, writeOutboxMany } from './outbox/write-outbox.js';
 import { currentTraceHeaders } from './trace.js';
 import { encodeBinary } from '@kith/wire';
 
@@ -28,21 +28,35 @@ export function decodeEvent(data: Uint8Array): Envelope {
  * context goes into the envelope and the headers; `occurredAt` defaults to now.
  */
 export async function writeEvent(trx: AnyKysely, envelope: EnvelopeInit): Promise<string> {
-  const event = create(EnvelopeSchema, envelope);
-  if (!event.type) throw new Error('event envelope needs a type');
-  event.id = uuidv7();
-  event.occurredAt ??= timestampNow();
+  const [id] = await writeEvents(trx, [envelope]);
+  return id!;
+}
+
+/** `writeEvent` for several envelopes in one statement, in order; their ids in that order. */
+export async function writeEvents(
+  trx: AnyKysely,
+  envelopes: readonly EnvelopeInit[],
+): Promise<string[]> {
   const headers = currentTraceHeaders();
-  if (!event.trace && headers.traceparent) {
-    event.trace = create(TraceContextSchema, {
-      traceparent: headers.traceparent,
-      tracestate: headers.tracestate ?? '',
-    });
-  }
-  return writeOutbox(trx, {
-    id: event.id,
-    subject: eventSubject(event.type),
-    data: encodeBinary(EnvelopeSchema, event),
-    headers,
-  });
+  return writeOutboxMany(
+    trx,
+    envelopes.map((envelope) => {
+      const event = create(EnvelopeSchema, envelope);
+      if (!event.type) throw new Error('event envelope needs a type');
+      event.id = uuidv7();
+      event.occurredAt ??= timestampNow();
+      if (!event.trace && headers.traceparent) {
+        event.trace = create(TraceContextSchema, {
+          traceparent: headers.traceparent,
+          tracestate: headers.tracestate ?? '',
+        });
+      }
+      return {
+        id: event.id,
+        subject: eventSubject(event.type),
+        data: encodeBinary(EnvelopeSchema, event),
+        headers,
+      };
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { writeEvent } from '@kith/bus';
+import { writeEvents } from '@kith/bus';
 import type { EnvelopeSchema, Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
 import type { AnyKysely } from '@kith/db';
 
@@ -38,13 +38,22 @@ function actorOf(actor: NewEvent['actor']): MessageInitShape<typeof EnvelopeSche
  * Records a domain event in the caller's transaction (transactional outbox). Returns the event
  * id, which is also the outbox id, the NATS message id and what every consumer's inbox dedups on.
  */
-export function recordEvent(trx: AnyKysely, event: NewEvent): Promise<string> {
-  return writeEvent(trx, {
-    type: eventType(event.payload.case as PayloadCase),
-    occurredAt: event.occurredAt ? timestampFromDate(event.occurredAt) : undefined,
-    actor: actorOf(event.actor),
-    schemaVersion: EVENT_SCHEMA_VERSION,
-    source: event.source,
-    payload: event.payload,
-  });
+export async function recordEvent(trx: AnyKysely, event: NewEvent): Promise<string> {
+  const [id] = await recordEvents(trx, [event]);
+  return id!;
+}
+
+/** `recordEvent` for several events in one statement, in order; their ids in that order. */
+export function recordEvents(trx: AnyKysely, events: readonly NewEvent[]): Promise<string[]> {
+  return writeEvents(
+    trx,
+    events.map((event) => ({
+      type: eventType(event.payload.case as PayloadCase),
+      occurredAt: event.occurredAt ? timestampFromDate(event.occurredAt) : undefined,
+      actor: actorOf(event.actor),
+      schemaVersion: EVENT_SCHEMA_VERSION,
+      source: event.source,
+      payload: event.payload,
+    })),
+  );
 }

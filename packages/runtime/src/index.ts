@@ -16,7 +16,13 @@ export type {
   ServiceParts,
   UpgradeHandler,
 } from './module.js';
-export { decodeEvent, eventType, recordEvent, EVENT_SCHEMA_VERSION } from './events.js';
+export {
+  decodeEvent,
+  eventType,
+  recordEvent,
+  recordEvents,
+  EVENT_SCHEMA_VERSION,
+} from './events.js';
 export { circleMemberships } from './circle-memberships.js';
 export type { CircleMemberships } from './circle-memberships.js';
 export {

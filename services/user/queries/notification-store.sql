@@ -1,4 +1,4 @@
--- insertNotification
+-- insertNotifications
 insert into "user"."notifications" ("id", "recipient_id", "type", "group_key", "group_started_at", "actor_id", "subject_kind", "subject_id", "within_circle_id", "preview", "filtered", "read", "source_event_id", "created_at") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) on conflict on constraint "notifications_source_unique" do nothing returning "id";
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $3 = 7, $4 = "k", $5 = 2026-12-03T12:00:00.000Z, $6 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $7 = "postId", $8 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $9 = null, $10 = "", $11 = false, $12 = false, $13 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $14 = 2026-12-03T12:00:00.000Z
 
@@ -37,8 +37,12 @@ update "user"."notifications" set "read" = $1 where "recipient_id" = $2 and "gro
 -- $1 = true, $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $3 = "k", $4 = false
 
 -- findPreferences
-select * from "user"."notification_preferences" where "user_id" = $1;
+select * from "user"."notification_preferences" where "user_id" in ($1);
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+
+-- preferencesOf
+select * from "user"."notification_preferences" where "user_id" in ($1, $2);
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
 
 -- lockPreferences
 insert into "user"."notification_preferences" ("user_id", "quiet_start_minute", "quiet_end_minute") values ($1, $2, $3) on conflict ("user_id") do nothing;
@@ -58,13 +62,13 @@ select "time_zone" from "user"."settings" where "user_id" = $1;
 select exists (select "blocker_id" from "user"."blocks" where (("blocker_id" = $1 and "blocked_id" = $2) or ("blocker_id" = $3 and "blocked_id" = $4))) as "blocked", exists (select "muter_id" from "user"."mutes" where "muter_id" = $5 and "muted_id" = $6 and "include_notifications" = $7 and ("expires_at" is null or "expires_at" > $8)) as "muted", exists (select "follower_id" from "user"."follows" where "follower_id" = $9 and "followee_id" = $10) as "recipient_follows", exists (select "follower_id" from "user"."follows" where "follower_id" = $11 and "followee_id" = $12) as "actor_follows", (select "created_at" from "user"."profiles" where "user_id" = $13) as "sender_created_at", (select "moderation_limited" from "user"."profiles" where "user_id" = $14) as "sender_limited";
 -- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $3 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $4 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $5 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $6 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $7 = true, $8 = 2026-12-03T12:00:00.000Z, $9 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $10 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $11 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $12 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $13 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", $14 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
 
--- usernameOf
-select "username" from "user"."profiles" where "user_id" = $1;
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+-- usernamesOf
+select "user_id", "username" from "user"."profiles" where "user_id" in ($1, $2);
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
 
--- contactEmailOf
-select "email" from "user"."contacts" where "user_id" = $1;
--- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+-- contactEmailsOf
+select "user_id", "email" from "user"."contacts" where "user_id" in ($1, $2);
+-- $1 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", $2 = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
 
 -- upsertCircleQuietHours
 insert into "user"."circle_quiet_hours" ("circle_id", "user_id", "start_minute", "end_minute", "time_zone", "enabled", "version") values ($1, $2, $3, $4, $5, $6, $7) on conflict ("user_id", "circle_id") do update set "start_minute" = "excluded"."start_minute", "end_minute" = "excluded"."end_minute", "time_zone" = "excluded"."time_zone", "enabled" = "excluded"."enabled", "version" = "excluded"."version" where "user"."circle_quiet_hours"."version" < "excluded"."version";

@@ -6,7 +6,7 @@ import type { Bus } from '@kith/bus';
 import type { Cache } from '@kith/cache';
 import type { Database, PageTokenCodec } from '@kith/db';
 import type { Logger } from '@kith/logging';
-import { recordEvent } from '@kith/runtime';
+import { recordEvents } from '@kith/runtime';
 import type {
   ConsumerSpec,
   Daemon,
@@ -32,6 +32,11 @@ export interface UserApp {
   notificationMail: NotificationMail | undefined;
   /** Records a domain event in the transaction (outbox). */
   emit(trx: Kysely<UserDatabase>, actorId: string | null, payload: EventPayload): Promise<string>;
+  /** `emit` for several events in one statement, in order (a fan-out to many recipients). */
+  emitMany(
+    trx: Kysely<UserDatabase>,
+    events: readonly { actorId: string | null; payload: EventPayload }[],
+  ): Promise<string[]>;
 }
 
 /** What one area of the service (profiles, graph, notifications, push, lifecycle) contributes. */
@@ -56,13 +61,19 @@ export function createUserApp(ctx: ServiceContext<UserDatabase>): UserApp {
     bus: ctx.bus,
     pageTokens: ctx.pageTokens,
     notificationMail: undefined,
-    emit: (trx, actorId, payload) =>
-      recordEvent(trx, {
-        source: 'user',
-        actor: actorId ? { userId: actorId } : { service: 'user' },
-        payload,
-        occurredAt: ctx.clock(),
-      }),
+    emit: async (trx, actorId, payload) => (await app.emitMany(trx, [{ actorId, payload }]))[0]!,
+    emitMany: (trx, events) => {
+      const occurredAt = ctx.clock();
+      return recordEvents(
+        trx,
+        events.map(({ actorId, payload }) => ({
+          source: 'user',
+          actor: actorId ? { userId: actorId } : { service: 'user' },
+          payload,
+          occurredAt,
+        })),
+      );
+    },
   };
   app.notificationMail = createNotificationMail(app);
   return app;

@@ -111,23 +111,25 @@ const stores: Record<string, Calls> = {
 // that goes on after a row, as MarkRead up to an id does, shows its second query too).
 const AT = new Date('2026-12-03T12:00:00Z');
 const notificationCalls: Record<string, (db: Kysely<NotificationStoreDb>) => Promise<unknown>> = {
-  insertNotification: (db) =>
-    notifications.insertNotification(db, {
-      id: OTHER,
-      recipient_id: USER,
-      type: 7,
-      group_key: 'k',
-      group_started_at: AT,
-      actor_id: OTHER,
-      subject_kind: 'postId',
-      subject_id: OTHER,
-      within_circle_id: null,
-      preview: '',
-      filtered: false,
-      read: false,
-      source_event_id: OTHER,
-      created_at: AT,
-    }),
+  insertNotifications: (db) =>
+    notifications.insertNotifications(db, [
+      {
+        id: OTHER,
+        recipient_id: USER,
+        type: 7,
+        group_key: 'k',
+        group_started_at: AT,
+        actor_id: OTHER,
+        subject_kind: 'postId',
+        subject_id: OTHER,
+        within_circle_id: null,
+        preview: '',
+        filtered: false,
+        read: false,
+        source_event_id: OTHER,
+        created_at: AT,
+      },
+    ]),
   openGroup: (db) =>
     notifications.openGroup(db, { recipientId: USER, type: 7, subjectId: OTHER, since: AT }),
   typeRecordedFor: (db) => notifications.typeRecordedFor(db, OTHER, [14, 19, 13]),
@@ -155,6 +157,7 @@ const notificationCalls: Record<string, (db: Kysely<NotificationStoreDb>) => Pro
   markReadUpTo: (db) => notifications.markReadUpTo(db, USER, OTHER),
   markGroupsRead: (db) => notifications.markGroupsRead(db, USER, ['k']),
   findPreferences: (db) => notifications.findPreferences(db, USER),
+  preferencesOf: (db) => notifications.preferencesOf(db, [USER, OTHER]),
   lockPreferences: (db) => notifications.lockPreferences(db, USER),
   savePreferences: (db) =>
     notifications.savePreferences(db, USER, {
@@ -171,8 +174,8 @@ const notificationCalls: Record<string, (db: Kysely<NotificationStoreDb>) => Pro
     }),
   settingsTimeZone: (db) => notifications.settingsTimeZone(db, USER),
   actorStanding: (db) => notifications.actorStanding(db, USER, OTHER, NOW),
-  usernameOf: (db) => notifications.usernameOf(db, USER),
-  contactEmailOf: (db) => notifications.contactEmailOf(db, USER),
+  usernamesOf: (db) => notifications.usernamesOf(db, [USER, OTHER]),
+  contactEmailsOf: (db) => notifications.contactEmailsOf(db, [USER, OTHER]),
   upsertCircleQuietHours: (db) =>
     notifications.upsertCircleQuietHours(db, {
       circle_id: OTHER,
@@ -191,15 +194,17 @@ const notificationCalls: Record<string, (db: Kysely<NotificationStoreDb>) => Pro
 type PushCalls = Record<string, (db: Kysely<PushStoreDb>) => Promise<unknown>>;
 const pushStores: Record<string, PushCalls> = {
   'push-job-store': {
-    enqueuePush: (db) =>
-      pushJobs.enqueuePush(withTables<PushJobsDb>(db), {
-        id: OTHER,
-        notification_id: OTHER,
-        recipient_id: USER,
-        notification_type: 1,
-        title: 'Ann followed you',
-        body: '',
-      }),
+    enqueuePushes: (db) =>
+      pushJobs.enqueuePushes(withTables<PushJobsDb>(db), [
+        {
+          id: OTHER,
+          notification_id: OTHER,
+          recipient_id: USER,
+          notification_type: 1,
+          title: 'Ann followed you',
+          body: '',
+        },
+      ]),
   },
   'push-store': {
     deviceByToken: (db) => push.deviceByToken(db, 2, 'fcm-token'),

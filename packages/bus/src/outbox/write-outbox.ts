@@ -30,21 +30,30 @@ export function eventSubject(type: string): string {
  * the commit wakes the schema's relay at once (`OUTBOX_WRITTEN`); otherwise its poll finds it.
  */
 export async function writeOutbox(trx: AnyKysely, event: OutboxEvent): Promise<string> {
-  const subject = event.subject ?? eventSubject(event.type as string);
-  assertSubject(subject, false);
-  const id = event.id ?? uuidv7();
-  assertMessageId(id);
-  await withTables<OutboxTables>(trx)
-    .insertInto('outbox')
-    .values({
-      id,
-      subject,
-      data: event.data,
-      headers: { ...currentTraceHeaders(), ...event.headers },
-    })
-    .execute();
+  const [id] = await writeOutboxMany(trx, [event]);
+  return id!;
+}
+
+/**
+ * `writeOutbox` for several events in one statement (an event fanned out to many recipients),
+ * published in the given order. Returns their ids in that order; none is written for none.
+ */
+export async function writeOutboxMany(
+  trx: AnyKysely,
+  events: readonly OutboxEvent[],
+): Promise<string[]> {
+  if (events.length === 0) return [];
+  const trace = currentTraceHeaders();
+  const rows = events.map((event) => {
+    const subject = event.subject ?? eventSubject(event.type as string);
+    assertSubject(subject, false);
+    const id = event.id ?? uuidv7();
+    assertMessageId(id);
+    return { id, subject, data: event.data, headers: { ...trace, ...event.headers } };
+  });
+  await withTables<OutboxTables>(trx).insertInto('outbox').values(rows).execute();
   if ('notifyOnCommit' in trx && typeof trx.notifyOnCommit === 'function') {
     (trx as AnyKysely & { notifyOnCommit(topic: string): void }).notifyOnCommit(OUTBOX_WRITTEN);
   }
-  return id;
+  return rows.map((row) => row.id);
 }

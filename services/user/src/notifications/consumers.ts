@@ -14,7 +14,7 @@ import {
   upsertCircleQuietHours,
 } from './notification-store.js';
 import type { NotificationStoreDb } from './notification-store.js';
-import { recordNotification } from './record.js';
+import { recordNotifications } from './record.js';
 
 /** The domains whose events notify, each read by its own durable consumer. */
 const SOURCES = ['user', 'post', 'circle', 'support', 'moderation', 'auth'] as const;
@@ -90,7 +90,5 @@ export async function applyEvent(
   if (payload.case === 'supportEscalated') {
     escalationType = await typeRecordedFor(db, payload.value.incidentId, ALERT_TYPES);
   }
-  for (const draft of draftsFor(payload, escalationType)) {
-    await recordNotification(app, trx, draft, sourceId);
-  }
+  await recordNotifications(app, trx, draftsFor(payload, escalationType), sourceId);
 }

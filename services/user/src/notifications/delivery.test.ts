@@ -3,6 +3,8 @@ import { afterAll, beforeAll, test } from 'vitest';
 import { Code } from '@connectrpc/connect';
 import { IncidentKind, IncidentStatus } from '@kith/gen/kith/support/v1/types_pb.js';
 import { FilterAction, NotificationType } from '@kith/gen/kith/user/v1/notification_pb.js';
+import { decodeEvent } from '@kith/runtime';
+import { waitFor } from '@kith/testkit';
 import { uuidv7 } from 'uuidv7';
 // By path: the user package does not depend on the auth service; its harness issues the tokens.
 import {
@@ -101,6 +103,51 @@ test('a block either way silences the sender, but never an SOS or a shared circl
       [NotificationType.HELP_REQUEST, false, true],
     ],
   );
+});
+
+test('an SOS tells each alerted member once, by their own rules, each with its event and push', async () => {
+  const owner = await n.member();
+  const members: Member[] = [];
+  for (let i = 0; i < 8; i++) members.push(await n.member());
+  const ids = members.map((m) => m.userId);
+  // One of them has blocked the owner: an SOS gets through all the same.
+  await db()
+    .insertInto('blocks')
+    .values({ blocker_id: ids[0]!, blocked_id: owner.userId })
+    .execute();
+  const incident = uuidv7();
+  const told: string[] = [];
+  const watch = n.app.bus.subscribeLive('kith.events.user.notification_created', (msg) => {
+    const { payload } = decodeEvent(msg.data);
+    if (
+      payload.case === 'userNotificationCreated' &&
+      payload.value.subject?.kind.value === incident
+    ) {
+      told.push(payload.value.recipientId);
+    }
+  });
+  // The owner among the alerted, and a member named twice: neither is told twice, the owner never.
+  await sos(owner.userId, [...ids, owner.userId, ids[3]!], incident);
+  await n.settle('support');
+  try {
+    for (const id of ids) {
+      const rows = (await n.rows(id)).filter((row) => row.subject_id === incident);
+      assert.deepEqual(
+        rows.map((row) => [row.type, row.actor_id, row.read]),
+        [[NotificationType.SOS, owner.userId, false]],
+      );
+      const jobs = (await n.pushJobs(id)).filter((job) => job.notification_id === rows[0]!.id);
+      assert.deepEqual(
+        jobs.map((job) => [job.notification_type, job.critical, job.title, job.body]),
+        [[NotificationType.SOS, true, 'SOS', `@${owner.username} needs help now`]],
+      );
+    }
+    assert.deepEqual(await n.rows(owner.userId), []);
+    await waitFor(() => told.length >= ids.length, { what: 'the notification events' });
+    assert.deepEqual([...told].sort(), [...ids].sort());
+  } finally {
+    watch.unsubscribe();
+  }
 });
 
 test('a mute with notifications silences the sender while it lasts; SOS gets through', async () => {

@@ -72,18 +72,22 @@ export type NotificationStoreDb = NotificationsDb &
   Pick<ProfilesDb, 'profiles' | 'settings' | 'contacts'> &
   Pick<GraphDb, 'blocks' | 'mutes' | 'follows'>;
 
-/** Records a notification; false when this event already notified this recipient of this type. */
-export async function insertNotification(
+/**
+ * Records notifications in one statement; the ids of those recorded. A row whose event already
+ * notified its recipient of its type records nothing (and neither does a second such row here).
+ */
+export async function insertNotifications(
   db: Kysely<NotificationStoreDb>,
-  row: Insertable<NotificationTable>,
-): Promise<boolean> {
+  rows: readonly Insertable<NotificationTable>[],
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
   const inserted = await db
     .insertInto('notifications')
-    .values(row)
+    .values([...rows])
     .onConflict((oc) => oc.constraint('notifications_source_unique').doNothing())
     .returning('id')
-    .executeTakeFirst();
-  return inserted !== undefined;
+    .execute();
+  return new Set(inserted.map((row) => row.id));
 }
 
 /** The newest group of `type` about `subjectId` for the recipient that started after `since`. */
@@ -346,11 +350,21 @@ export async function findPreferences(
   db: Kysely<NotificationStoreDb>,
   userId: string,
 ): Promise<PreferencesRow | undefined> {
-  return db
+  return (await preferencesOf(db, [userId])).get(userId);
+}
+
+/** The stored preferences of each of the users who ever changed any, by user id. */
+export async function preferencesOf(
+  db: Kysely<NotificationStoreDb>,
+  userIds: readonly string[],
+): Promise<Map<string, PreferencesRow>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
     .selectFrom('notification_preferences')
     .selectAll()
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+    .where('user_id', 'in', [...userIds])
+    .execute();
+  return new Map(rows.map((row) => [row.user_id, row]));
 }
 
 /** The user's preferences row, created with the defaults if missing, locked for the update. */
@@ -491,30 +505,32 @@ export async function actorStanding(
   };
 }
 
-/** The public handle of a user, for push texts; undefined when unknown. */
-export async function usernameOf(
+/** The public handles of users, for push texts, by user id (unknown users absent). */
+export async function usernamesOf(
   db: Kysely<NotificationStoreDb>,
-  userId: string,
-): Promise<string | undefined> {
-  const row = await db
+  userIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
     .selectFrom('profiles')
-    .select('username')
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return row?.username;
+    .select(['user_id', 'username'])
+    .where('user_id', 'in', [...userIds])
+    .execute();
+  return new Map(rows.map((row) => [row.user_id, row.username]));
 }
 
-/** The account's e-mail address, as auth's events last gave it; undefined before any. */
-export async function contactEmailOf(
+/** The accounts' e-mail addresses, as auth's events last gave them, by user id. */
+export async function contactEmailsOf(
   db: Kysely<NotificationStoreDb>,
-  userId: string,
-): Promise<string | undefined> {
-  const row = await db
+  userIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
     .selectFrom('contacts')
-    .select('email')
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return row?.email;
+    .select(['user_id', 'email'])
+    .where('user_id', 'in', [...userIds])
+    .execute();
+  return new Map(rows.map((row) => [row.user_id, row.email]));
 }
 
 /** Stores a member's quiet hours for a circle unless a newer membership version is stored. */

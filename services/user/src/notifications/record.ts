@@ -1,24 +1,29 @@
 import { withTables } from '@kith/db';
 import { FilterAction, NotificationType } from '@kith/gen/kith/user/v1/notification_pb.js';
 import type { NotificationSubject } from '@kith/gen/kith/user/v1/notification_pb.js';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { UserApp } from '../app.js';
 import type { UserDatabase } from '../db/schema.js';
-import type { PushJobsDb } from '../push/push-job-store.js';
-import { enqueuePush } from '../push/push-job-store.js';
+import type { PushJobsDb, PushJobTable } from '../push/push-job-store.js';
+import { enqueuePushes } from '../push/push-job-store.js';
 import { enqueueMail } from '@kith/mail';
 import {
   actorStanding,
   circleQuietHoursOf,
-  contactEmailOf,
-  findPreferences,
-  insertNotification,
+  contactEmailsOf,
+  insertNotifications,
   openGroup,
+  preferencesOf,
   settingsTimeZone,
-  usernameOf,
+  usernamesOf,
 } from './notification-store.js';
-import type { ActorStanding, NotificationStoreDb } from './notification-store.js';
+import type {
+  ActorStanding,
+  NotificationStoreDb,
+  NotificationTable,
+  PreferencesRow,
+} from './notification-store.js';
 import { effectivePreferences } from './preferences.js';
 import type { EffectivePreferences } from './preferences.js';
 import { inQuietWindow } from './quiet-hours.js';
@@ -98,26 +103,27 @@ async function held(
   );
 }
 
-/**
- * Records one notification in the caller's transaction, as notification.proto says: nothing
- * for DROP, a block either way or a notifications mute (SOS-class types ignore all of them,
- * incident types ignore blocks); FILTER goes to the filtered inbox; likes, reposts and follows
- * join their subject's open 12 h group. Then, in the same transaction, user.notification_created
- * and, when push is allowed and not held by quiet hours, a push job. `sourceId` (the event id)
- * makes a redelivery record nothing. Answers the new notification's id, if one was recorded.
- */
-export async function recordNotification(
-  app: UserApp,
-  trx: Kysely<UserDatabase>,
+/** A draft that passed its recipient's rules, with what its delivery depends on. */
+interface Decided {
+  draft: NotificationDraft;
+  prefs: EffectivePreferences;
+  channels: { inApp: boolean; push: boolean; email: boolean };
+  filtered: boolean;
+  row: Insertable<NotificationTable>;
+}
+
+/** The recipient's rules applied to one draft: what to record, or undefined for nothing. */
+async function decide(
+  db: Kysely<NotificationStoreDb>,
   draft: NotificationDraft,
+  stored: PreferencesRow | undefined,
   sourceId: string,
-): Promise<string | undefined> {
-  const db = withTables<NotificationStoreDb>(trx);
-  const now = app.clock();
+  now: Date,
+): Promise<Decided | undefined> {
   const { recipientId, type, actorId } = draft;
   if (actorId === recipientId) return undefined; // nobody is told of their own likes
   const always = ALWAYS_DELIVERED.has(type);
-  const prefs = effectivePreferences(await findPreferences(db, recipientId));
+  const prefs = effectivePreferences(stored);
   const channels = prefs.perType.get(type)!;
 
   let filtered = false;
@@ -149,8 +155,7 @@ export async function recordNotification(
       groupKey = `${type}.${draft.subject.id}.${now.getTime()}`;
     }
   }
-  const preview = plainPreview(draft.preview ?? '');
-  const inserted = await insertNotification(db, {
+  const row: Insertable<NotificationTable> = {
     id,
     recipient_id: recipientId,
     type,
@@ -160,43 +165,95 @@ export async function recordNotification(
     subject_kind: draft.subject?.kind ?? '',
     subject_id: draft.subject?.id ?? null,
     within_circle_id: draft.subject?.withinCircleId ?? null,
-    preview,
+    preview: plainPreview(draft.preview ?? ''),
     filtered,
     // In-app turned off for a type: it still records (the contract), but never as unread.
     read: !channels.inApp,
     source_event_id: sourceId,
     created_at: now,
-  });
-  if (!inserted) return undefined;
+  };
+  return { draft, prefs, channels, filtered, row };
+}
 
-  await app.emit(trx, actorId ?? null, {
-    case: 'userNotificationCreated',
-    value: {
-      notificationId: id,
-      recipientId,
-      notificationType: type,
-      groupKey,
-      actorId: actorId ?? '',
-      subject: draft.subject
-        ? {
-            kind: { case: draft.subject.kind, value: draft.subject.id },
-            withinCircleId: draft.subject.withinCircleId ?? '',
-          }
-        : undefined,
-      preview,
-      filtered,
-    },
-  });
+/**
+ * Records an event's notifications in the caller's transaction, as notification.proto says:
+ * nothing for DROP, a block either way or a notifications mute (SOS-class types ignore all of
+ * them, incident types ignore blocks); FILTER goes to the filtered inbox; likes, reposts and
+ * follows join their subject's open 12 h group. Then, in the same transaction,
+ * user.notification_created for each and, where push is allowed and not held by quiet hours, a
+ * push job. `sourceId` (the event id) makes a redelivery record nothing. The recipients'
+ * preferences, the notifications, their events, the actors' handles, e-mail addresses and push
+ * jobs are each one statement for all the drafts (an SOS alerts a whole circle); blocks, mutes,
+ * groups and quiet hours are asked per draft, and only where its type needs them. Answers each
+ * draft's new notification id, or undefined where none was recorded.
+ */
+export async function recordNotifications(
+  app: UserApp,
+  trx: Kysely<UserDatabase>,
+  drafts: readonly NotificationDraft[],
+  sourceId: string,
+): Promise<(string | undefined)[]> {
+  const db = withTables<NotificationStoreDb>(trx);
+  const now = app.clock();
+  const stored = await preferencesOf(db, [
+    ...new Set(drafts.filter((d) => d.actorId !== d.recipientId).map((d) => d.recipientId)),
+  ]);
+  const decided: Decided[] = [];
+  for (const draft of drafts) {
+    const one = await decide(db, draft, stored.get(draft.recipientId), sourceId, now);
+    if (one) decided.push(one);
+  }
+  const ids = await insertNotifications(
+    db,
+    decided.map((d) => d.row),
+  );
+  const recorded = decided.filter((d) => ids.has(d.row.id!));
+  await app.emitMany(
+    trx,
+    recorded.map(({ draft, row }) => ({
+      actorId: draft.actorId ?? null,
+      payload: {
+        case: 'userNotificationCreated',
+        value: {
+          notificationId: row.id!,
+          recipientId: draft.recipientId,
+          notificationType: draft.type,
+          groupKey: row.group_key,
+          actorId: draft.actorId ?? '',
+          subject: draft.subject
+            ? {
+                kind: { case: draft.subject.kind, value: draft.subject.id },
+                withinCircleId: draft.subject.withinCircleId ?? '',
+              }
+            : undefined,
+          preview: row.preview ?? '',
+          filtered: row.filtered ?? false,
+        },
+      },
+    })),
+  );
 
   // Push and e-mail: not for the filtered inbox, and held (not sent, then or later) by quiet hours.
   const mail = app.notificationMail;
-  const wantsPush = channels.push;
-  const wantsMail = channels.email && mail !== undefined;
-  if (filtered || (!wantsPush && !wantsMail) || (await held(db, prefs, draft, now))) return id;
-  const handle = actorId ? await usernameOf(db, actorId) : undefined;
-  const text = PUSH_TEXT[type](handle ? `@${handle}` : 'Someone');
-  if (wantsMail) {
-    const to = await contactEmailOf(db, recipientId);
+  const delivered: Decided[] = [];
+  for (const d of recorded) {
+    const wantsMail = d.channels.email && mail !== undefined;
+    if (d.filtered || (!d.channels.push && !wantsMail)) continue;
+    if (!(await held(db, d.prefs, d.draft, now))) delivered.push(d);
+  }
+  const handles = await usernamesOf(db, [
+    ...new Set(delivered.flatMap((d) => (d.draft.actorId ? [d.draft.actorId] : []))),
+  ]);
+  const mailed = mail ? delivered.filter((d) => d.channels.email) : [];
+  const addresses = await contactEmailsOf(
+    db,
+    mailed.map((d) => d.draft.recipientId),
+  );
+  const pushes: Insertable<PushJobTable>[] = [];
+  for (const { draft, channels, row } of delivered) {
+    const handle = draft.actorId ? handles.get(draft.actorId) : undefined;
+    const text = PUSH_TEXT[draft.type](handle ? `@${handle}` : 'Someone');
+    const to = mail && channels.email ? addresses.get(draft.recipientId) : undefined;
     // The same plain text as the push: the actor's public handle at most, never post text.
     if (to) {
       await enqueueMail(
@@ -209,24 +266,25 @@ export async function recordNotification(
         { now },
       );
     }
-  }
-  if (wantsPush) {
-    const data: Record<string, string> = { notification_id: id, type: String(type) };
+    if (!channels.push) continue;
+    const data: Record<string, string> = { notification_id: row.id!, type: String(draft.type) };
     if (draft.subject) data[draft.subject.kind] = draft.subject.id;
     if (draft.subject?.withinCircleId) data.within_circle_id = draft.subject.withinCircleId;
-    await enqueuePush(withTables<PushJobsDb>(trx), {
+    pushes.push({
       id: uuidv7(),
-      notification_id: id,
-      recipient_id: recipientId,
-      notification_type: type,
+      notification_id: row.id!,
+      recipient_id: draft.recipientId,
+      notification_type: draft.type,
       title: text.title,
       body: text.body,
       data,
-      critical: CRITICAL.has(type),
-      time_sensitive: TIME_SENSITIVE.has(type),
+      critical: CRITICAL.has(draft.type),
+      time_sensitive: TIME_SENSITIVE.has(draft.type),
     });
   }
-  return id;
+  await enqueuePushes(withTables<PushJobsDb>(trx), pushes);
+  const idOf = new Map(recorded.map((d) => [d.draft, d.row.id!]));
+  return drafts.map((draft) => idOf.get(draft));
 }
 
 /**
@@ -245,15 +303,18 @@ export async function notifySystem(
     sourceId: string;
   },
 ): Promise<string | undefined> {
-  return recordNotification(
+  const [id] = await recordNotifications(
     app,
     trx,
-    {
-      recipientId: input.recipientId,
-      type: input.type,
-      subject: input.subject,
-      preview: input.preview,
-    },
+    [
+      {
+        recipientId: input.recipientId,
+        type: input.type,
+        subject: input.subject,
+        preview: input.preview,
+      },
+    ],
     input.sourceId,
   );
+  return id;
 }

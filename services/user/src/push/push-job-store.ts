@@ -21,10 +21,14 @@ export interface PushJobsDb {
   push_jobs: PushJobTable;
 }
 
-/** Queues a push in the caller's transaction: it is sent only if that transaction commits. */
-export async function enqueuePush(
+/** Queues pushes in the caller's transaction: they are sent only if that transaction commits. */
+export async function enqueuePushes(
   db: Kysely<PushJobsDb>,
-  job: Insertable<PushJobTable>,
+  jobs: readonly Insertable<PushJobTable>[],
 ): Promise<void> {
-  await db.insertInto('push_jobs').values(job).execute();
+  if (jobs.length === 0) return;
+  await db
+    .insertInto('push_jobs')
+    .values([...jobs])
+    .execute();
 }

@@ -10,7 +10,7 @@ import { withTables } from '@kith/db';
 import type { UserApp } from '../../app.js';
 import type { UserDatabase } from '../../db/schema.js';
 import { createUserParts, userModule } from '../../module.js';
-import { enqueuePush } from '../push-job-store.js';
+import { enqueuePushes } from '../push-job-store.js';
 import type { PushJobsDb } from '../push-job-store.js';
 import type { PushStoreDb } from '../push-store.js';
 
@@ -89,18 +89,20 @@ export async function queuePush(
   const jobId = testId();
   const notificationId = job.notificationId ?? testId();
   await app.database.transaction((trx) =>
-    enqueuePush(withTables<PushJobsDb>(trx), {
-      id: jobId,
-      notification_id: notificationId,
-      recipient_id: job.recipientId,
-      notification_type: job.type ?? 1,
-      title: job.title ?? 'Ana followed you',
-      body: job.body ?? '@ana is now following you',
-      data: job.data ?? { user_id: job.recipientId },
-      critical: job.critical ?? false,
-      time_sensitive: job.timeSensitive ?? false,
-      created_at: app.clock(),
-    }),
+    enqueuePushes(withTables<PushJobsDb>(trx), [
+      {
+        id: jobId,
+        notification_id: notificationId,
+        recipient_id: job.recipientId,
+        notification_type: job.type ?? 1,
+        title: job.title ?? 'Ana followed you',
+        body: job.body ?? '@ana is now following you',
+        data: job.data ?? { user_id: job.recipientId },
+        critical: job.critical ?? false,
+        time_sensitive: job.timeSensitive ?? false,
+        created_at: app.clock(),
+      },
+    ]),
   );
   return { jobId, notificationId };
 }
