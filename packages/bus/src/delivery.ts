@@ -23,11 +23,14 @@ export function resolveConsumeOptions(options: ConsumeOptions): ResolvedConsumeO
   if (!Number.isInteger(maxDeliver) || maxDeliver < 1) throw new Error('maxDeliver must be ≥ 1');
   const backoffMs = options.backoffMs ?? defaultBackoffMs;
   if (backoffMs.some((ms) => !(ms >= 0))) throw new Error('backoffMs entries must be ≥ 0');
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('concurrency must be ≥ 1');
   return {
     ...options,
     maxDeliver,
     backoffMs,
     ackWaitMs: options.ackWaitMs ?? defaultAckWaitMs,
+    concurrency,
   };
 }
 

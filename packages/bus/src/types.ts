@@ -47,6 +47,13 @@ export interface ConsumeOptions {
   ackWaitMs?: number;
   /** Called before a message is moved to the dead-letter stream and terminated. */
   onDeadLetter?: (deadLetter: DeadLetter) => Promise<void>;
+  /**
+   * Deliveries handled at once, started in stream order (default 1: one after another). Only
+   * for a handler that keeps whatever order it needs itself. The NATS adapter overlaps them
+   * (each waits on the broker); the local bus, whose handlers share one PGlite session, still
+   * handles one at a time.
+   */
+  concurrency?: number;
 }
 
 export interface Subscription {

@@ -10,6 +10,9 @@ import { routeEvent } from './routing/route-event.js';
 import { liveSubjectOf } from './routing/topics.js';
 import { encodeBinary } from '@kith/wire';
 
+/** Deliveries the frame store handles at once (the pull batch is 16). */
+const FRAME_STORE_CONCURRENCY = 16;
+
 /** The gateway replicas' shared durable consumer of every bus event. */
 export const FRAME_STORE_DURABLE = 'gateway-frames';
 
@@ -38,6 +41,9 @@ export function startFrameStore(deps: {
   return bus.consume({
     durable: FRAME_STORE_DURABLE,
     subjects: 'kith.events.>',
+    // Each delivery mostly waits on the broker (the append, then the ack): an SOS to a circle
+    // is a burst of one event per member.
+    concurrency: FRAME_STORE_CONCURRENCY,
     async handler(msg) {
       let envelope: Envelope;
       try {
@@ -55,20 +61,27 @@ export function startFrameStore(deps: {
       const occurred = envelope.occurredAt ? timestampMs(envelope.occurredAt) : 0;
       if (occurred < deps.clock().getTime() - deps.maxAgeMs) return;
       const perTopic = new Map<string, number>();
-      for (const { topic, frame } of routing.frames) {
+      // Every append of the event is asked for before any is awaited: the log numbers a topic's
+      // appends in the order they are asked for, so with deliveries handled side by side
+      // (`concurrency`) a topic's frames still follow the events' order in this replica.
+      const appends = routing.frames.map(({ topic, frame }) => {
         // An event's second frame on one topic (a reply's CREATED, then its parent's count)
         // needs a key of its own; the first keeps `<event id>:<topic>`.
         const nth = (perTopic.get(topic.key) ?? 0) + 1;
         perTopic.set(topic.key, nth);
         const key = `${envelope.id}:${topic.key}${nth === 1 ? '' : `:${nth}`}`;
-        const result = await log.append(topic.key, key, (seq) => {
-          frame.seq = seq;
-          return encodeBinary(ServerFrameSchema, frame);
-        });
-        if (result.duplicate) continue;
-        stored.inc();
-        bus.publishLive(liveSubjectOf(topic.key), result.data);
-      }
+        return log
+          .append(topic.key, key, (seq) => {
+            frame.seq = seq;
+            return encodeBinary(ServerFrameSchema, frame);
+          })
+          .then((result) => {
+            if (result.duplicate) return;
+            stored.inc();
+            bus.publishLive(liveSubjectOf(topic.key), result.data);
+          });
+      });
+      await Promise.all(appends);
     },
   });
 }

@@ -32,4 +32,41 @@ describe.skipIf(!url)('JetStream bus', () => {
       await harness.teardown();
     }
   });
+
+  it('with concurrency, deliveries overlap: a burst waits on the broker side by side', async () => {
+    const harness = await natsHarness(url as string);
+    const { ns } = harness;
+    try {
+      const bus = await harness.createBus();
+      const subject = `${ns}.events.burst`;
+      await bus.publishMany(
+        Array.from({ length: 16 }, () => ({
+          id: uuidv7(),
+          subject,
+          data: new Uint8Array([1]),
+          headers: {},
+        })),
+      );
+      let running = 0;
+      let most = 0;
+      let done = 0;
+      const sub = await bus.consume({
+        durable: 'burst',
+        subjects: subject,
+        concurrency: 4,
+        handler: async () => {
+          running += 1;
+          most = Math.max(most, running);
+          await new Promise((r) => setTimeout(r, 20));
+          running -= 1;
+          done += 1;
+        },
+      });
+      await waitFor(() => done === 16, { what: 'the burst' });
+      await sub.stop();
+      assert.equal(most, 4);
+    } finally {
+      await harness.teardown();
+    }
+  });
 });

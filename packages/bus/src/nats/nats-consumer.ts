@@ -30,7 +30,7 @@ function toDelivered(m: JsMsg): DeliveredMessage {
   };
 }
 
-/** A durable pull consumer processing one message at a time, in stream order. */
+/** A durable pull consumer handling `concurrency` messages at a time (default one), in stream order. */
 export async function startNatsConsumer(
   deps: NatsConsumerDeps,
   options: ResolvedConsumeOptions,
@@ -58,34 +58,43 @@ export async function startNatsConsumer(
   let stopping = false;
   const handBack: JsMsg[] = [];
 
+  const deliver = (m: JsMsg) =>
+    handleDelivery(
+      toDelivered(m),
+      options,
+      {
+        ack: async () => {
+          await m.ackAck();
+        },
+        retry: async (delayMs) => m.nak(delayMs),
+        deadLetter: async (dl) => {
+          await deps.publishDeadLetter(dl);
+          m.term(`dead-lettered: ${dl.error}`.slice(0, 200));
+        },
+      },
+      logger,
+      deps.metrics,
+    ).catch((err: unknown) => {
+      logger.error({ err: errorMessage(err), seq: m.seq }, 'delivery outcome not recorded');
+    });
+
   const loop = (async () => {
-    for await (const m of messages) {
-      if (stopping) {
-        // Buffered but not started. A nak now could be redelivered into this very pull
-        // subscription and lost until ackWait, so hand it back once it is unsubscribed.
-        handBack.push(m);
-        continue;
+    // Up to `concurrency` deliveries at once, started in stream order.
+    const inFlight = new Set<Promise<void>>();
+    try {
+      for await (const m of messages) {
+        if (stopping) {
+          // Buffered but not started. A nak now could be redelivered into this very pull
+          // subscription and lost until ackWait, so hand it back once it is unsubscribed.
+          handBack.push(m);
+          continue;
+        }
+        const done: Promise<void> = deliver(m).finally(() => inFlight.delete(done));
+        inFlight.add(done);
+        if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
       }
-      try {
-        await handleDelivery(
-          toDelivered(m),
-          options,
-          {
-            ack: async () => {
-              await m.ackAck();
-            },
-            retry: async (delayMs) => m.nak(delayMs),
-            deadLetter: async (dl) => {
-              await deps.publishDeadLetter(dl);
-              m.term(`dead-lettered: ${dl.error}`.slice(0, 200));
-            },
-          },
-          logger,
-          deps.metrics,
-        );
-      } catch (err) {
-        logger.error({ err: errorMessage(err), seq: m.seq }, 'delivery outcome not recorded');
-      }
+    } finally {
+      await Promise.all(inFlight);
     }
   })().catch((err: unknown) => {
     logger.error({ err: errorMessage(err) }, 'consumer loop ended with an error');

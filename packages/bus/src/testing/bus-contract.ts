@@ -78,6 +78,53 @@ export function runBusContract(name: string, factory: () => Promise<BusHarness |
       );
     });
 
+    test('with concurrency, each delivery is handled once, started in order, and stop waits for those in flight', async () => {
+      const subject = events('concurrent');
+      const sent = Array.from({ length: 40 }, (_, i) => message(subject, `c${i}`));
+      await bus.publishMany(sent);
+      const started: string[] = [];
+      const finished = new Set<string>();
+      let running = 0;
+      let most = 0;
+      const name = durable('concurrent');
+      const sub = await bus.consume({
+        durable: name,
+        subjects: subject,
+        concurrency: 8,
+        handler: async (m) => {
+          started.push(m.id);
+          running += 1;
+          most = Math.max(most, running);
+          await sleep(5);
+          running -= 1;
+          finished.add(m.id);
+        },
+      });
+      await waitFor(() => started.length >= 20, { what: 'half the deliveries' });
+      await sub.stop();
+      // Nothing started is left running once stop resolves.
+      assert.equal(running, 0);
+      assert.deepEqual([...finished], started);
+      const again = await bus.consume({
+        durable: name,
+        subjects: subject,
+        concurrency: 8,
+        handler: async (m) => {
+          started.push(m.id);
+          finished.add(m.id);
+        },
+      });
+      await waitFor(() => finished.size >= 40, { what: 'every delivery' });
+      await sleep(300);
+      await again.stop();
+      assert.deepEqual(
+        started,
+        sent.map((m) => m.id),
+        'each once (the first consumer acked what it handled), in stream order',
+      );
+      assert.ok(most <= 8, `at most 8 at once (${most})`);
+    });
+
     test('a message published twice with the same id is delivered once', async () => {
       const subject = events('dup');
       const first = message(subject, 'first');
