@@ -23,6 +23,20 @@ const SOURCES = ['user', 'post', 'circle', 'support', 'moderation', 'auth'] as c
 export const NOTIFICATION_CREATED = eventType('userNotificationCreated');
 
 /**
+ * Events under a consumer's filter that notify nobody and change nothing here, acknowledged
+ * without a transaction: its own output coming back, and an incident's delivery receipts and
+ * location events (one receipt per alerted member of every SOS; location is never read here).
+ */
+export const NOTIFIES_NOBODY: Partial<Record<(typeof SOURCES)[number], string[]>> = {
+  user: [NOTIFICATION_CREATED],
+  support: [
+    eventType('supportAlertDelivered'),
+    eventType('supportLocationShared'),
+    eventType('supportLocationStopped'),
+  ],
+};
+
+/**
  * One durable consumer per source domain (`notifications-from-<domain>` on
  * `kith.events.<domain>.>`), so a backlog in one never delays another's. Each turns an event
  * into notifications (drafts.ts) and records them in the inbox's transaction; the inbox skips
@@ -32,8 +46,7 @@ export function notificationConsumers(app: UserApp): ConsumerSpec<UserDatabase>[
   return SOURCES.map((domain) => ({
     durable: `notifications-from-${domain}`,
     subjects: `kith.events.${domain}.>`,
-    // Every notification recorded comes back as user.notification_created: nothing to notify.
-    ignores: domain === 'user' ? [NOTIFICATION_CREATED] : undefined,
+    ignores: NOTIFIES_NOBODY[domain],
     async handle(trx, message) {
       const event = decodeEvent(message.data);
       await applyEvent(app, withTables<UserDatabase>(trx), event, event.id || message.id);

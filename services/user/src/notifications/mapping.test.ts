@@ -635,3 +635,38 @@ test('a redelivered event records nothing more', async () => {
   );
   assert.equal((await n.rows(r.userId)).length, before + 1);
 });
+
+test('the events the consumers skip notify nobody, even applied', async () => {
+  const { NOTIFIES_NOBODY, applyEvent } = await import('./consumers.js');
+  const { create } = await import('@bufbuild/protobuf');
+  const { EnvelopeSchema } = await import('@kith/gen/kith/events/v1/events_pb.js');
+  const { eventType } = await import('@kith/runtime');
+  const incidentId = uuidv7();
+  const skipped: EventPayload[] = [
+    {
+      case: 'supportAlertDelivered',
+      value: { incidentId, ownerId: a.userId, responderId: r.userId, version: 2n },
+    },
+    {
+      case: 'supportLocationShared',
+      value: {
+        incidentId,
+        ownerId: a.userId,
+        location: { point: { latitude: 52.5, longitude: 13.4 }, accuracyMeters: 10 },
+      },
+    },
+    { case: 'supportLocationStopped', value: { incidentId, ownerId: a.userId, version: 3n } },
+  ];
+  assert.deepEqual(
+    skipped.map((p) => eventType(p.case!)),
+    NOTIFIES_NOBODY.support,
+    'every skipped support event is tried here',
+  );
+  const before = (await n.rows(r.userId)).length;
+  for (const payload of skipped) {
+    await n.app.database.transaction((trx) =>
+      applyEvent(n.app, trx, create(EnvelopeSchema, { id: uuidv7(), payload }), uuidv7()),
+    );
+  }
+  assert.equal((await n.rows(r.userId)).length, before);
+});
