@@ -57,3 +57,39 @@ export function recordEvents(trx: AnyKysely, events: readonly NewEvent[]): Promi
     })),
   );
 }
+
+/** One event of a service, before its envelope: who caused it (null: the service) and what. */
+export interface ServiceEvent {
+  actorId: string | null;
+  payload: EventPayload;
+}
+
+/**
+ * A service's `emit` and `emitMany`: its events recorded in the caller's transaction with the
+ * service as source, the user who caused each as actor (the service when none), and the
+ * service clock's time.
+ */
+export function serviceEvents(
+  source: string,
+  clock: () => Date,
+): {
+  emit(trx: AnyKysely, actorId: string | null, payload: EventPayload): Promise<string>;
+  emitMany(trx: AnyKysely, events: readonly ServiceEvent[]): Promise<string[]>;
+} {
+  const emitMany = (trx: AnyKysely, events: readonly ServiceEvent[]) => {
+    const occurredAt = clock();
+    return recordEvents(
+      trx,
+      events.map(({ actorId, payload }) => ({
+        source,
+        actor: actorId ? { userId: actorId } : { service: source },
+        payload,
+        occurredAt,
+      })),
+    );
+  };
+  return {
+    emit: async (trx, actorId, payload) => (await emitMany(trx, [{ actorId, payload }]))[0]!,
+    emitMany,
+  };
+}

@@ -21,8 +21,10 @@ export {
   eventType,
   recordEvent,
   recordEvents,
+  serviceEvents,
   EVENT_SCHEMA_VERSION,
 } from './events.js';
+export type { ServiceEvent } from './events.js';
 export { circleMemberships } from './circle-memberships.js';
 export type { CircleMemberships } from './circle-memberships.js';
 export {

@@ -3,7 +3,7 @@ import type { Logger } from '@kith/logging';
 import { CircleInternalService } from '@kith/gen/kith/circle/v1/internal_pb.js';
 import { ModerationInternalService } from '@kith/gen/kith/moderation/v1/internal_pb.js';
 import { PostInternalService } from '@kith/gen/kith/post/v1/internal_pb.js';
-import { internalClient, recordEvent } from '@kith/runtime';
+import { internalClient, serviceEvents } from '@kith/runtime';
 import type { EventPayload, InternalClient, ServiceContext } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { SupportDatabase } from './db/schema.js';
@@ -32,6 +32,11 @@ export interface SupportApp {
     actorId: string | null,
     payload: EventPayload,
   ): Promise<string>;
+  /** `emit` for several events in one statement, in order. */
+  emitMany(
+    trx: Kysely<SupportDatabase>,
+    events: readonly { actorId: string | null; payload: EventPayload }[],
+  ): Promise<string[]>;
 }
 
 export function createSupportApp(
@@ -50,12 +55,6 @@ export function createSupportApp(
       moderation: internalClient(ctx.bus, ModerationInternalService, { timeoutMs: 200 }),
       post: internalClient(ctx.bus, PostInternalService, { timeoutMs: 2000 }),
     },
-    emit: (trx, actorId, payload) =>
-      recordEvent(trx, {
-        source: 'support',
-        actor: actorId ? { userId: actorId } : { service: 'support' },
-        payload,
-        occurredAt: ctx.clock(),
-      }),
+    ...serviceEvents('support', ctx.clock),
   };
 }

@@ -6,7 +6,7 @@ import type { Bus } from '@kith/bus';
 import type { Cache } from '@kith/cache';
 import type { Database, PageTokenCodec } from '@kith/db';
 import type { Logger } from '@kith/logging';
-import { recordEvents } from '@kith/runtime';
+import { serviceEvents } from '@kith/runtime';
 import type {
   ConsumerSpec,
   Daemon,
@@ -61,19 +61,7 @@ export function createUserApp(ctx: ServiceContext<UserDatabase>): UserApp {
     bus: ctx.bus,
     pageTokens: ctx.pageTokens,
     notificationMail: undefined,
-    emit: async (trx, actorId, payload) => (await app.emitMany(trx, [{ actorId, payload }]))[0]!,
-    emitMany: (trx, events) => {
-      const occurredAt = ctx.clock();
-      return recordEvents(
-        trx,
-        events.map(({ actorId, payload }) => ({
-          source: 'user',
-          actor: actorId ? { userId: actorId } : { service: 'user' },
-          payload,
-          occurredAt,
-        })),
-      );
-    },
+    ...serviceEvents('user', ctx.clock),
   };
   app.notificationMail = createNotificationMail(app);
   return app;

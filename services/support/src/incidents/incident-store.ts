@@ -85,6 +85,22 @@ export async function findResponder(
     .executeTakeFirst();
 }
 
+/** The responders of the incident among `userIds`, by user id. */
+export async function respondersAmong(
+  db: Db,
+  incidentId: string,
+  userIds: readonly string[],
+): Promise<Map<string, ResponderRow>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('responders')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .where('user_id', 'in', [...userIds])
+    .execute();
+  return new Map(rows.map((row) => [row.user_id, row]));
+}
+
 export async function updateResponder(
   db: Db,
   incidentId: string,

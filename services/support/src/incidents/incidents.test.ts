@@ -276,6 +276,62 @@ test('responders answer with states, counts and an ETA; the owner cannot respond
   await owner.support.resolve({ incidentId: id, kind: ResolutionKind.ALL_CLEAR, reason: 'ok' });
 });
 
+test("one request's receipts each move their responder to DELIVERED once, each its own version and event", async () => {
+  const owner = await s.person();
+  const [a, b, c] = [await s.person(), await s.person(), await s.person()];
+  // Nobody is a primary contact: the whole circle is alerted at once.
+  const circleId = await s.circle([owner, a, b, c]);
+  const { incident } = await owner.support.raiseSos({ circleIds: [circleId] });
+  const incidentId = incident!.incidentId;
+  const before = await stateOf(owner, incidentId);
+  const at = (seconds: bigint) => ({ seconds, nanos: 0 });
+  await s.internal.recordDeliveries({
+    deliveries: [
+      { incidentId, userId: a.userId, channel: 1, deliveredAt: at(100n) },
+      { incidentId, userId: b.userId, channel: 2, deliveredAt: at(101n) },
+      // A later receipt of a, someone never alerted, and an unknown incident: nothing.
+      { incidentId, userId: a.userId, channel: 2, deliveredAt: at(102n) },
+      { incidentId, userId: owner.userId, channel: 1, deliveredAt: at(103n) },
+      {
+        incidentId: '0190f2f6-6f3c-7cc0-8b5c-7a0000000009',
+        userId: a.userId,
+        channel: 1,
+        deliveredAt: at(104n),
+      },
+    ],
+  });
+  const after = await stateOf(owner, incidentId);
+  const stateOfUser = new Map(after.responders.map((r) => [r.user?.userId, r.state]));
+  assert.deepEqual(
+    [a, b, c].map((p) => stateOfUser.get(p.userId)),
+    [ResponderState.DELIVERED, ResponderState.DELIVERED, ResponderState.NOTIFIED],
+  );
+  assert.equal(after.version, before.version + 2n);
+  const delivered = (await s.events()).filter(
+    (e) => e.case === 'supportAlertDelivered' && e.value.incidentId === incidentId,
+  );
+  assert.deepEqual(
+    delivered.map(
+      (e) => e.case === 'supportAlertDelivered' && [e.value.responderId, e.value.version],
+    ),
+    [
+      [a.userId, before.version + 1n],
+      [b.userId, before.version + 2n],
+    ],
+  );
+  const { entries } = await owner.support.getIncidentTimeline({ incidentId });
+  assert.deepEqual(
+    entries
+      .filter((e) => e.event.case === 'delivered')
+      .map((e) => e.event.case === 'delivered' && [e.event.value.userId, e.event.value.channel]),
+    [
+      [a.userId, 1],
+      [b.userId, 2],
+    ],
+  );
+  await owner.support.resolve({ incidentId, kind: ResolutionKind.ALL_CLEAR, reason: 'ok' });
+});
+
 test('an SOS that can reach no member says so and prompts emergency services at once', async () => {
   const owner = await s.person();
   const circleId = await s.circle([owner]);

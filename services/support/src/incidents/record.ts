@@ -63,14 +63,29 @@ export async function recordChange(
   entries: readonly EntrySpec[],
   patch: IncidentPatch = {},
 ): Promise<IncidentRow> {
-  const sequence = await appendEntries(db, row.id, BigInt(row.sequence), at, entries);
-  const version = BigInt(row.version) + 1n;
-  const changes = {
+  return (await recordChanges(db, row, at, [entries], patch)).row;
+}
+
+/**
+ * Several changes of a locked incident, each its own version as if recorded one after another
+ * by `recordChange`, in one timeline insert and one update: the incident after them, and the
+ * version each change took, in order.
+ */
+export async function recordChanges(
+  db: Kysely<SupportDatabase>,
+  row: IncidentRow,
+  at: Date,
+  changes: readonly (readonly EntrySpec[])[],
+  patch: IncidentPatch = {},
+): Promise<{ row: IncidentRow; versions: bigint[] }> {
+  const sequence = await appendEntries(db, row.id, BigInt(row.sequence), at, changes.flat());
+  const versions = changes.map((_, i) => BigInt(row.version) + BigInt(i + 1));
+  const updated = {
     ...patch,
     sequence: sequence.toString(),
-    version: version.toString(),
+    version: (versions.at(-1) ?? BigInt(row.version)).toString(),
     updated_at: at,
   };
-  await updateIncident(db, row.id, changes);
-  return { ...row, ...changes } as IncidentRow;
+  await updateIncident(db, row.id, updated);
+  return { row: { ...row, ...updated } as IncidentRow, versions };
 }

@@ -15,48 +15,79 @@ import {
   findIncident,
   findResponder,
   ownedAmong,
+  respondersAmong,
   updateResponder,
 } from '../incidents/incident-store.js';
-import { recordChange, silentFor } from '../incidents/record.js';
+import { recordChanges, silentFor } from '../incidents/record.js';
 
 /**
  * RecordDeliveries: the first receipt per responder moves NOTIFIED to DELIVERED (its own change
  * and support.alert_delivered); later receipts and unknown pairs are ignored. Never touches the
- * ladder.
+ * ladder. The receipts of one incident are recorded in one transaction: the gateway sends a
+ * burst of them (every alerted member's socket acknowledges the same alert).
  */
 async function recordDeliveries(app: SupportApp, req: RecordDeliveriesRequest): Promise<void> {
+  const byIncident = new Map<string, RecordDeliveriesRequest['deliveries']>();
   for (const d of req.deliveries) {
+    const list = byIncident.get(d.incidentId) ?? [];
+    list.push(d);
+    byIncident.set(d.incidentId, list);
+  }
+  for (const [incidentId, deliveries] of byIncident) {
     await app.database.transaction(async (trx) => {
-      const row = await findIncident(trx, d.incidentId, true);
+      const row = await findIncident(trx, incidentId, true);
       if (!row) return;
-      const responder = await findResponder(trx, d.incidentId, d.userId);
-      if (!responder || responder.delivered_at !== null) return;
-      const at = d.deliveredAt ? timestampDate(d.deliveredAt) : app.clock();
-      await updateResponder(trx, row.id, d.userId, {
-        delivered_at: at,
-        ...(responder.state === ResponderState.NOTIFIED
-          ? { state: ResponderState.DELIVERED, rank: RANK[ResponderState.DELIVERED]! }
-          : {}),
-      });
+      const responders = await respondersAmong(
+        trx,
+        incidentId,
+        deliveries.map((d) => d.userId),
+      );
+      const delivered: { userId: string; channel: number; at: Date }[] = [];
+      for (const d of deliveries) {
+        const responder = responders.get(d.userId);
+        if (!responder || responder.delivered_at !== null) continue;
+        const at = d.deliveredAt ? timestampDate(d.deliveredAt) : app.clock();
+        // A second receipt of the responder in this request is a later one.
+        responder.delivered_at = at;
+        await updateResponder(trx, row.id, d.userId, {
+          delivered_at: at,
+          ...(responder.state === ResponderState.NOTIFIED
+            ? { state: ResponderState.DELIVERED, rank: RANK[ResponderState.DELIVERED]! }
+            : {}),
+        });
+        delivered.push({ userId: d.userId, channel: d.channel, at });
+      }
+      if (delivered.length === 0) return;
       const silent = silentFor(row);
-      const after = await recordChange(trx, row, app.clock(), [
-        {
-          event: { case: 'delivered', value: { userId: d.userId, channel: d.channel } },
+      const { versions } = await recordChanges(
+        trx,
+        row,
+        app.clock(),
+        delivered.map((d) => [
+          {
+            event: { case: 'delivered', value: { userId: d.userId, channel: d.channel } },
+            actorId: null,
+          },
+        ]),
+      );
+      await app.emitMany(
+        trx,
+        delivered.map((d, i) => ({
           actorId: null,
-        },
-      ]);
-      await app.emit(trx, null, {
-        case: 'supportAlertDelivered',
-        value: {
-          incidentId: row.id,
-          ownerId: row.owner_id,
-          responderId: d.userId,
-          channel: d.channel,
-          deliveredAt: timestampFromDate(at),
-          version: BigInt(after.version),
-          silent,
-        },
-      });
+          payload: {
+            case: 'supportAlertDelivered',
+            value: {
+              incidentId: row.id,
+              ownerId: row.owner_id,
+              responderId: d.userId,
+              channel: d.channel,
+              deliveredAt: timestampFromDate(d.at),
+              version: versions[i]!,
+              silent,
+            },
+          },
+        })),
+      );
     });
   }
 }
