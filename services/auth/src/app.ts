@@ -9,7 +9,7 @@ import { createLogger } from '@kith/logging';
 import { createFileMailer, createMailRelay, createSmtpMailer, enqueueMail } from '@kith/mail';
 import type { Mailer } from '@kith/mail';
 import type { ServiceContext } from '@kith/runtime';
-import { recordEvent } from '@kith/runtime';
+import { serviceEvents } from '@kith/runtime';
 import type { EventPayload } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import { loadAuthConfig } from './config.js';
@@ -180,13 +180,7 @@ export function createAuthApp(
     }),
     oidc: createOidcClients(config.oidcProviders, { clock: ctx.clock }),
     afterAnswer: overrides.afterAnswer ?? createAfterAnswer(ctx.logger),
-    emit: (trx, actorId, payload) =>
-      recordEvent(trx, {
-        source: 'auth',
-        actor: actorId ? { userId: actorId } : { service: 'auth' },
-        payload,
-        occurredAt: ctx.clock(),
-      }),
+    emit: serviceEvents('auth', ctx.clock).emit,
     async publishRevocations(revocations) {
       // Independent keys: written together, so logout-all of many sessions costs one round trip.
       const stores = { revocations: app.revocations, apiKeyGrants: app.cache };

@@ -2,7 +2,7 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import type { CircleService } from '@kith/gen/kith/circle/v1/circle_pb.js';
 import type { Database, PageTokenCodec } from '@kith/db';
 import type { Logger } from '@kith/logging';
-import { recordEvent } from '@kith/runtime';
+import { serviceEvents } from '@kith/runtime';
 import type { ConsumerSpec, Daemon, EventPayload, ServiceContext } from '@kith/runtime';
 import { envUrl, loadEnv } from '@kith/config';
 import type { Kysely } from 'kysely';
@@ -44,12 +44,6 @@ export function createCircleApp(ctx: ServiceContext<CircleDatabase>): CircleApp 
     clock: ctx.clock,
     logger: ctx.logger,
     pageTokens: ctx.pageTokens,
-    emit: (trx, actorId, payload) =>
-      recordEvent(trx, {
-        source: 'circle',
-        actor: actorId ? { userId: actorId } : { service: 'circle' },
-        payload,
-        occurredAt: ctx.clock(),
-      }),
+    emit: serviceEvents('circle', ctx.clock).emit,
   };
 }

@@ -5,7 +5,7 @@ import { CircleInternalService } from '@kith/gen/kith/circle/v1/internal_pb.js';
 import { PostInternalService } from '@kith/gen/kith/post/v1/internal_pb.js';
 import { SupportInternalService } from '@kith/gen/kith/support/v1/internal_pb.js';
 import { UserInternalService } from '@kith/gen/kith/user/v1/internal_pb.js';
-import { internalClient, recordEvent } from '@kith/runtime';
+import { internalClient, serviceEvents } from '@kith/runtime';
 import type { EventPayload, InternalClient, ServiceContext } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { ModerationDatabase } from './db/schema.js';
@@ -95,12 +95,6 @@ export function createModerationApp(
     rulesChanged() {
       cached = undefined;
     },
-    emit: (trx, actorId, payload) =>
-      recordEvent(trx, {
-        source: 'moderation',
-        actor: actorId ? { userId: actorId } : { service: 'moderation' },
-        payload,
-        occurredAt: ctx.clock(),
-      }),
+    emit: serviceEvents('moderation', ctx.clock).emit,
   };
 }

@@ -1,6 +1,6 @@
 import type { Database, PageTokenCodec } from '@kith/db';
 import type { Logger } from '@kith/logging';
-import { recordEvent } from '@kith/runtime';
+import { serviceEvents } from '@kith/runtime';
 import type { EventPayload, ServiceContext } from '@kith/runtime';
 import type { Kysely } from 'kysely';
 import type { PostDatabase } from './db/schema.js';
@@ -33,12 +33,6 @@ export function createPostApp(ctx: ServiceContext<PostDatabase>): PostApp {
     pageTokens: ctx.pageTokens,
     quotas: writeQuotas(ctx),
     media: createMediaRuntime(ctx, ctx.logger),
-    emit: (trx, actorId, payload) =>
-      recordEvent(trx, {
-        source: 'post',
-        actor: actorId ? { userId: actorId } : { service: 'post' },
-        payload,
-        occurredAt: ctx.clock(),
-      }),
+    emit: serviceEvents('post', ctx.clock).emit,
   };
 }
