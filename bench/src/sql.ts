@@ -7,16 +7,8 @@
 // Each figure is the median of 7 rounds of `--calls` build + compile pairs after a warm-up.
 //   pnpm bench:sql [-- --calls 20000]
 import { parseArgs } from 'node:util';
-import { schemaQualifiedDialect } from '@kith/db';
-import {
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  sql,
-  type Dialect,
-} from 'kysely';
+import { compileOnlyDialect, schemaQualifiedDialect } from '@kith/db';
+import { Kysely, sql } from 'kysely';
 import { benchArgs } from './args.js';
 
 const { values } = parseArgs({
@@ -31,12 +23,7 @@ interface Db {
   membership_versions: { circle_id: string; user_id: string; version: string };
 }
 
-const postgres: Dialect = {
-  createAdapter: () => new PostgresAdapter(),
-  createDriver: () => new DummyDriver(),
-  createIntrospector: (db) => new PostgresIntrospector(db),
-  createQueryCompiler: () => new PostgresQueryCompiler(),
-};
+const postgres = compileOnlyDialect();
 const plugin = new Kysely<Db>({ dialect: postgres }).withSchema('circle');
 const compiler = new Kysely<Db>({ dialect: schemaQualifiedDialect(postgres, 'circle') });
 

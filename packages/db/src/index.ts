@@ -12,6 +12,7 @@ export type { AnyKysely } from './with-tables.js';
 export { liveAt } from './live-at.js';
 export { assertSchemaName } from './database-handle.js';
 export {
+  compileOnlyDialect,
   pluginCheck,
   SchemaQualifyingCompiler,
   schemaQualifiedDialect,

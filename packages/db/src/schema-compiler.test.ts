@@ -1,23 +1,11 @@
-import {
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  sql,
-} from 'kysely';
-import type { Compilable, Dialect } from 'kysely';
+import { Kysely, sql } from 'kysely';
+import type { Compilable } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { describe, expect, it } from 'vitest';
-import { pluginCheck, schemaQualifiedDialect } from './schema-compiler.js';
+import { compileOnlyDialect, pluginCheck, schemaQualifiedDialect } from './schema-compiler.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- shapes of SQL, not of a schema */
-const plain: Dialect = {
-  createAdapter: () => new PostgresAdapter(),
-  createDriver: () => new DummyDriver(),
-  createIntrospector: (db) => new PostgresIntrospector(db),
-  createQueryCompiler: () => new PostgresQueryCompiler(),
-};
+const plain = compileOnlyDialect();
 const mismatches: string[] = [];
 const ours = new Kysely<any>({
   dialect: schemaQualifiedDialect(plain, 'svc', {

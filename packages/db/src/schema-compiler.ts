@@ -1,8 +1,11 @@
 import {
   AliasNode,
+  DummyDriver,
   IdentifierNode,
   JoinNode,
   ListNode,
+  PostgresAdapter,
+  PostgresIntrospector,
   PostgresQueryCompiler,
   SchemableIdentifierNode,
   TableNode,
@@ -267,4 +270,17 @@ export function schemaQualifiedDialect(
 
 function isTestRun(): boolean {
   return process.env.VITEST !== undefined || process.env.KITH_SQL_CHECK === 'strict';
+}
+
+/**
+ * Postgres SQL without a database: a Kysely on it builds and compiles queries (`compile()`) and
+ * runs none (executing answers no rows). For subqueries built ahead and SQL read in tests.
+ */
+export function compileOnlyDialect(): Dialect {
+  return {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  };
 }

@@ -1,11 +1,5 @@
-import {
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  sql,
-} from 'kysely';
+import { compileOnlyDialect } from '@kith/db';
+import { Kysely, sql } from 'kysely';
 import type { RawBuilder, SqlBool } from 'kysely';
 import type { PostDatabase } from '../db/schema.js';
 import { AUDIENCE } from '../db/schema.js';
@@ -24,14 +18,7 @@ export type Viewer = string | undefined;
  * own handle, their tables get its schema like every other table of the query, which a table
  * named in raw SQL would not.
  */
-const q = new Kysely<PostDatabase>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
+const q = new Kysely<PostDatabase>({ dialect: compileOnlyDialect() });
 const one = sql.lit(1).as('one');
 const exists = (subquery: { compile: unknown }) => sql<SqlBool>`exists (${subquery})`;
 
