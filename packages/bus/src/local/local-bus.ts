@@ -51,11 +51,12 @@ export function createLocalBus<DB>(options: LocalBusOptions<DB>): Bus {
       assertSubject(msg.subject, false);
     }
     if (msgs.length === 0) return;
-    await options.database.transaction(async (trx) => {
-      for (const msg of msgs) {
-        await store.insertMessage(withTables<LocalBusTables>(trx), msg, dedupKey ?? msg.id);
-      }
-    });
+    await options.database.transaction((trx) =>
+      store.insertMessages(
+        withTables<LocalBusTables>(trx),
+        msgs.map((msg) => ({ msg, dedupKey: dedupKey ?? msg.id })),
+      ),
+    );
     for (const msg of msgs) {
       events.emit('published', msg.subject);
       // Live subscribers see durable publishes too, as NATS core subscribers do.

@@ -46,6 +46,29 @@ export function createLocalStore<DB>(database: Database<DB>) {
   };
   const lockKey = `kith-bus:${database.schema}`;
 
+  /**
+   * `insertMessage` for several messages in one statement: they take consecutive seqs in the
+   * given order. Returns how many were stored (the others' dedup keys were already there).
+   */
+  async function insertMessages(
+    trx: Executor,
+    msgs: readonly { msg: BusMessage; dedupKey: string }[],
+  ): Promise<number> {
+    if (msgs.length === 0) return 0;
+    await sql`select pg_advisory_xact_lock(hashtext(${lockKey}))`.execute(trx);
+    const rows = msgs.map(
+      ({ msg, dedupKey }) =>
+        sql`(${msg.id}, ${dedupKey}, ${msg.subject}, ${msg.data},
+             ${JSON.stringify(msg.headers)}::text::jsonb)`,
+    );
+    const result = await sql<{ seq: string }>`
+      insert into ${t.messages} (id, dedup_key, subject, data, headers)
+      values ${sql.join(rows)}
+      on conflict (dedup_key) do nothing
+      returning seq`.execute(trx);
+    return result.rows.length;
+  }
+
   return {
     executor: withTables<LocalBusTables>(database.db),
 
@@ -55,15 +78,10 @@ export function createLocalStore<DB>(database: Database<DB>) {
      * transaction. Returns false when the dedup key was already stored.
      */
     async insertMessage(trx: Executor, msg: BusMessage, dedupKey: string): Promise<boolean> {
-      await sql`select pg_advisory_xact_lock(hashtext(${lockKey}))`.execute(trx);
-      const result = await sql<{ seq: string }>`
-        insert into ${t.messages} (id, dedup_key, subject, data, headers)
-        values (${msg.id}, ${dedupKey}, ${msg.subject}, ${msg.data},
-                ${JSON.stringify(msg.headers)}::text::jsonb)
-        on conflict (dedup_key) do nothing
-        returning seq`.execute(trx);
-      return result.rows.length > 0;
+      return (await insertMessages(trx, [{ msg, dedupKey }])) > 0;
     },
+
+    insertMessages,
 
     async registerConsumer(trx: Executor, consumer: string, filter: string): Promise<void> {
       await sql`
