@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
-import { assertSchemaName, createDatabaseHandle } from './database-handle.js';
+import { createDatabaseHandle } from './database-handle.js';
 import { schemaQualifiedDialect } from './schema-compiler.js';
 import { PgliteDialect } from './pglite-dialect.js';
 import { SessionLock, SessionLockError, type SessionHolder } from './session-lock.js';
@@ -103,7 +103,6 @@ export interface PgliteDatabaseOptions {
 export function createPgliteDatabase<DB = unknown>(options: PgliteDatabaseOptions): Database<DB> {
   const pglite = options.pglite instanceof PGlite ? options.pglite : options.pglite.pglite;
   const lock = sessionLockOf(pglite);
-  assertSchemaName(options.schema);
   const kysely = new Kysely<DB>({
     dialect: schemaQualifiedDialect(new PgliteDialect({ pglite, lock }), options.schema),
   });

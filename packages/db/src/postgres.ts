@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { assertSchemaName, createDatabaseHandle } from './database-handle.js';
+import { createDatabaseHandle } from './database-handle.js';
 import { schemaQualifiedDialect } from './schema-compiler.js';
 import { prepareRepeatedStatements } from './prepared-statements.js';
 import { fastTimestampTypes } from './timestamp-parser.js';
@@ -68,7 +68,6 @@ export function createPostgresDatabase<DB = unknown>(
   }
   // Like PGlite's session lock: `database.db` inside a transaction's callback is refused.
   const transactions = createTransactionGuard();
-  assertSchemaName(options.schema);
   const kysely = new Kysely<DB>({
     dialect: schemaQualifiedDialect(
       transactions.guard(new PostgresDialect({ pool })),

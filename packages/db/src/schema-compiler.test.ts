@@ -219,4 +219,10 @@ describe('SchemaQualifyingCompiler', () => {
     const same = plugin.selectFrom('a').selectAll().compile();
     expect(check(same, same.query, same.queryId)).toBe(same);
   });
+
+  it('refuses a schema name it could not write as is', () => {
+    for (const bad of ['Svc', 'svc"; drop table a; --', '', 'svc.other']) {
+      expect(() => schemaQualifiedDialect(plain, bad)).toThrow(/invalid schema name/);
+    }
+  });
 });

@@ -12,6 +12,7 @@ import {
   UsingNode,
   WithSchemaPlugin,
 } from 'kysely';
+import { assertSchemaName } from './database-handle.js';
 import type {
   AggregateFunctionNode,
   CompiledQuery,
@@ -259,6 +260,7 @@ export function schemaQualifiedDialect(
   schema: string,
   options: SchemaCompilerOptions = {},
 ): Dialect {
+  assertSchemaName(schema);
   const check = pluginCheck(schema, options);
   return {
     createAdapter: () => dialect.createAdapter(),
