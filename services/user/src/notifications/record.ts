@@ -108,8 +108,8 @@ interface Decided {
   draft: NotificationDraft;
   prefs: EffectivePreferences;
   channels: { inApp: boolean; push: boolean; email: boolean };
-  filtered: boolean;
-  row: Insertable<NotificationTable>;
+  /** The notification to insert (`filtered`: it goes to the filtered inbox). */
+  row: Insertable<NotificationTable> & { filtered: boolean };
 }
 
 /** The recipient's rules applied to one draft: what to record, or undefined for nothing. */
@@ -155,7 +155,7 @@ async function decide(
       groupKey = `${type}.${draft.subject.id}.${now.getTime()}`;
     }
   }
-  const row: Insertable<NotificationTable> = {
+  const row: Decided['row'] = {
     id,
     recipient_id: recipientId,
     type,
@@ -172,7 +172,7 @@ async function decide(
     source_event_id: sourceId,
     created_at: now,
   };
-  return { draft, prefs, channels, filtered, row };
+  return { draft, prefs, channels, row };
 }
 
 /**
@@ -227,7 +227,7 @@ export async function recordNotifications(
               }
             : undefined,
           preview: row.preview ?? '',
-          filtered: row.filtered ?? false,
+          filtered: row.filtered,
         },
       },
     })),
@@ -238,7 +238,7 @@ export async function recordNotifications(
   const delivered: Decided[] = [];
   for (const d of recorded) {
     const wantsMail = d.channels.email && mail !== undefined;
-    if (d.filtered || (!d.channels.push && !wantsMail)) continue;
+    if (d.row.filtered || (!d.channels.push && !wantsMail)) continue;
     if (!(await held(db, d.prefs, d.draft, now))) delivered.push(d);
   }
   const handles = await usernamesOf(db, [
