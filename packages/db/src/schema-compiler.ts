@@ -59,8 +59,8 @@ type Node = OperationNode & Record<string, unknown>;
  * Postgres SQL with the service's schema written into the table names while compiling, the
  * same text Kysely's `withSchema` produces. `withSchema` rewrites the whole operation tree
  * before every compile (WithSchemaTransformer: every node cloned and frozen again), which cost
- * more than building and compiling the query together (60–70 µs of 115 µs for a 30-column
- * join; ADR 0027). This compiler makes the same decisions during the one walk the compiler
+ * about 40 % of building and compiling a query (53 of 131 µs for a ListMyCircles-shaped
+ * statement in `pnpm bench:sql`; ADR 0027). This compiler makes the same decisions during the one walk the compiler
  * does anyway: a table named in a statement's FROM, JOIN, INTO, UPDATE, USING or name is
  * qualified wherever it is referenced inside that statement, CTE names never, FOREIGN KEY
  * references always, and neither the tables of `for update of` nor row arguments of `json_agg`
