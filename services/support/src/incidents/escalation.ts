@@ -20,8 +20,11 @@ export const RANK: Record<number, number> = {
   [ResponderState.NOTIFIED]: 1,
 };
 
+/** What a circle target's reach depends on. */
+type Reachable = Pick<IncidentRow, 'owner_id' | 'circle_ids'>;
+
 /** The users a circle target of the ladder reaches (never the owner). */
-export async function usersFor(db: Db, row: IncidentRow, target: number): Promise<string[]> {
+export async function usersFor(db: Db, row: Reachable, target: number): Promise<string[]> {
   switch (target) {
     case EscalationTarget.PRIMARY_CONTACTS:
       return membersOf(db, row.circle_ids, row.owner_id, 'primary_contact');
@@ -34,6 +37,26 @@ export async function usersFor(db: Db, row: IncidentRow, target: number): Promis
     default:
       return [];
   }
+}
+
+/** Who a circle target reaches, asked of the database once per target and kept. */
+export type UsersOf = (target: number) => Promise<string[]>;
+
+/**
+ * `usersFor` of one incident, each target asked once (an opening asks some twice); `read`
+ * holds targets already asked (before the transaction, see `membersReached`).
+ */
+export function usersOfIncident(
+  db: Db,
+  row: Reachable,
+  read: ReadonlyMap<number, string[]> = new Map(),
+): UsersOf {
+  const known = new Map([...read].map(([target, users]) => [target, Promise.resolve(users)]));
+  return (target) => {
+    let users = known.get(target);
+    if (!users) known.set(target, (users = usersFor(db, row, target)));
+    return users;
+  };
 }
 
 /** Alerts `userIds` (those not alerted yet) at `step`; returns who was newly alerted. */
@@ -96,6 +119,7 @@ export async function fireStep(
   row: IncidentRow,
   index: number,
   at: Date,
+  usersOf: UsersOf = (target) => usersFor(db, row, target),
 ): Promise<FiredStep> {
   const target = row.ladder[index]!.target;
   if (target === EscalationTarget.EMERGENCY_CONTACTS) {
@@ -128,7 +152,7 @@ export async function fireStep(
       entries: stepEntries(index, target, [], 0),
     };
   }
-  const notified = await alertUsers(db, row, await usersFor(db, row, target), index, at);
+  const notified = await alertUsers(db, row, await usersOf(target), index, at);
   return {
     index,
     target,

@@ -15,8 +15,12 @@ export type IncidentRow = Selectable<IncidentsTable>;
 export type ResponderRow = Selectable<RespondersTable>;
 export type IncidentPatch = Updateable<IncidentsTable>;
 
-export async function insertIncident(db: Db, row: Insertable<IncidentsTable>): Promise<void> {
-  await db.insertInto('incidents').values(row).execute();
+/** Inserts the incident; returns it as stored (defaults filled in). */
+export async function insertIncident(
+  db: Db,
+  row: Insertable<IncidentsTable>,
+): Promise<IncidentRow> {
+  return db.insertInto('incidents').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
 /** The incident, locked for the transaction when `lock`. */

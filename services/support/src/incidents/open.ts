@@ -17,8 +17,9 @@ import { alertEmergencyContacts } from '../contacts/alert.js';
 import type { StoredStep, SupportDatabase } from '../db/schema.js';
 import { ladderSteps } from '../ladder/steps.js';
 import { membersOf } from '../projections/circle-store.js';
-import { alertUsers, fireStep, usersFor } from './escalation.js';
-import { findIncident, insertIncident, updateIncident } from './incident-store.js';
+import { alertUsers, fireStep, usersFor, usersOfIncident } from './escalation.js';
+import type { UsersOf } from './escalation.js';
+import { insertIncident, updateIncident } from './incident-store.js';
 import type { IncidentRow } from './incident-store.js';
 import { hasLadder } from './incident-view.js';
 import { appendEntries } from './record.js';
@@ -42,19 +43,50 @@ export interface OpenSpec {
   location?: Location | undefined;
   checkInId?: string;
   at: Date;
+  /** The owner's ladder, when read already (else read in the transaction). */
+  ladder?: StoredStep[];
+  /** Who circle targets reach, when read already (`membersReached`). */
+  reached?: ReadonlyMap<number, string[]>;
 }
 
-const MEMBER_TARGETS = new Set<number>([
-  EscalationTarget.PRIMARY_CONTACTS,
-  EscalationTarget.INCIDENT_CIRCLES,
+/**
+ * The circle targets, each reaching everyone the one before it reaches: the primary contacts
+ * are members of the incident's circles, which are among all the owner's circles.
+ */
+const MEMBER_TARGETS_WIDEST_FIRST = [
   EscalationTarget.ALL_CIRCLES,
-]);
+  EscalationTarget.INCIDENT_CIRCLES,
+  EscalationTarget.PRIMARY_CONTACTS,
+];
 
-/** Whether any circle step of the ladder can reach a member. */
-async function canReachMembers(db: Db, row: IncidentRow): Promise<boolean> {
-  const targets = new Set(row.ladder.map((s) => s.target).filter((t) => MEMBER_TARGETS.has(t)));
-  for (const target of targets) if ((await usersFor(db, row, target)).length > 0) return true;
-  return false;
+/** The ladder's widest circle target, if it has one. */
+function widestMemberTarget(ladder: readonly StoredStep[]): number | undefined {
+  return MEMBER_TARGETS_WIDEST_FIRST.find((t) => ladder.some((s) => s.target === t));
+}
+
+/** Whether any circle step of the ladder can reach a member: its widest one can. */
+async function canReachMembers(row: IncidentRow, usersOf: UsersOf): Promise<boolean> {
+  const widest = widestMemberTarget(row.ladder);
+  return widest !== undefined && (await usersOf(widest)).length > 0;
+}
+
+/**
+ * Who opening an incident with `ladder` asks about first (its widest circle target, and its
+ * first step's when that is a circle target), read side by side before the transaction:
+ * RaiseSos's transaction then holds no membership read (OpenSpec.reached).
+ */
+export async function membersReached(
+  db: Db,
+  ownerId: string,
+  circleIds: string[],
+  ladder: readonly StoredStep[],
+): Promise<Map<number, string[]>> {
+  const row = { owner_id: ownerId, circle_ids: circleIds };
+  const targets = new Set([widestMemberTarget(ladder), ladder[0]?.target]);
+  const asked = MEMBER_TARGETS_WIDEST_FIRST.filter((t) => targets.has(t));
+  return new Map(
+    await Promise.all(asked.map(async (t) => [t, await usersFor(db, row, t)] as const)),
+  );
 }
 
 /** What opening alerted: users, entries, and where the ladder stands. */
@@ -88,10 +120,17 @@ async function openHelpRequest(db: Db, row: IncidentRow, at: Date): Promise<Open
  * at once, and with none of those the emergency-services prompt fires at once; the ladder is
  * then done.
  */
-async function openLadder(app: SupportApp, db: Db, row: IncidentRow, at: Date): Promise<Opening> {
+async function openLadder(
+  app: SupportApp,
+  db: Db,
+  row: IncidentRow,
+  at: Date,
+  reached: ReadonlyMap<number, string[]> | undefined,
+): Promise<Opening> {
   const steps = row.ladder;
   const last = steps.length - 1;
-  if (!(await canReachMembers(db, row))) {
+  const usersOf = usersOfIncident(db, row, reached);
+  if (!(await canReachMembers(row, usersOf))) {
     const contacts = await alertEmergencyContacts(app, db, {
       incidentId: row.id,
       ownerId: row.owner_id,
@@ -126,7 +165,7 @@ async function openLadder(app: SupportApp, db: Db, row: IncidentRow, at: Date): 
   let index = 0;
   let skipAhead = false;
   while (index < steps.length && (skipAhead || steps[index]!.afterMs <= 0)) {
-    const fired = await fireStep(app, db, row, index, at);
+    const fired = await fireStep(app, db, row, index, at, usersOf);
     notified.push(...fired.notified);
     entries.push(...fired.entries);
     skipAhead = fired.skipped;
@@ -153,10 +192,12 @@ export async function openIncident(
   spec: OpenSpec,
 ): Promise<{ row: IncidentRow; reach: Reach }> {
   const id = uuidv7();
-  const ladder: StoredStep[] = hasLadder(spec.kind) ? await ladderSteps(db, spec.ownerId) : [];
+  const ladder: StoredStep[] = hasLadder(spec.kind)
+    ? (spec.ladder ?? (await ladderSteps(db, spec.ownerId)))
+    : [];
   const shareMs = spec.kind === IncidentKind.HELP_REQUEST ? HELP_SHARE_MS : SOS_SHARE_MS;
   const location = spec.location ? JSON.stringify(toJson(LocationSchema, spec.location)) : null;
-  await insertIncident(db, {
+  const inserted = await insertIncident(db, {
     id,
     kind: spec.kind,
     owner_id: spec.ownerId,
@@ -179,9 +220,8 @@ export async function openIncident(
     created_at: spec.at,
     updated_at: spec.at,
   });
-  const inserted = (await findIncident(db, id))!;
   const opening = hasLadder(spec.kind)
-    ? await openLadder(app, db, inserted, spec.at)
+    ? await openLadder(app, db, inserted, spec.at, spec.reached)
     : await openHelpRequest(db, inserted, spec.at);
   const entries: EntrySpec[] = [
     {

@@ -11,10 +11,12 @@ import { NotFoundError, ResourceExhaustedError, UnavailableError } from '@kith/e
 import { checkContentFailOpen } from '@kith/runtime';
 import type { SignedInCaller } from '@kith/runtime';
 import type { SupportApp } from '../app.js';
+import { ladderSteps } from '../ladder/steps.js';
 import { applyMembership, circlesOf, memberCircles } from '../projections/circle-store.js';
 import { countSosSince, findOpenSos } from './incident-store.js';
 import { incidentView } from './incident-view.js';
-import { openIncident } from './open.js';
+import type { IncidentRow } from './incident-store.js';
+import { membersReached, openIncident } from './open.js';
 
 /** Later SOS in an hour are limited; the first one never is (counted in Postgres, not Redis). */
 export const SOS_PER_HOUR = 3;
@@ -103,8 +105,8 @@ export async function createHelpRequest(
     },
     { fieldPrefix: '', ruleId: 'support.rejected_by_rule' },
   );
-  return app.database.transaction(async (trx) => {
-    const { row, reach } = await openIncident(app, trx, {
+  const { row, reach } = await app.database.transaction((trx) =>
+    openIncident(app, trx, {
       kind: IncidentKind.HELP_REQUEST,
       ownerId,
       circleIds,
@@ -113,14 +115,31 @@ export async function createHelpRequest(
       message: req.message,
       location: req.location,
       at: caller.now,
-    });
-    return { incident: await incidentView(trx, row, 'owner'), reach };
-  });
+    }),
+  );
+  return { incident: await openedView(app, row), reach };
 }
 
 /**
+ * The owner's view of an incident just opened, read after the commit: the alerts are on their
+ * way while it is read (its responders may already show a delivery).
+ */
+function openedView(app: SupportApp, row: IncidentRow): Promise<Incident> {
+  return incidentView(app.database.db, row, 'owner');
+}
+
+/** A failed promise as a value, to be thrown once nothing answers before it. */
+const settle = <T>(promise: Promise<T>) =>
+  promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+
+/**
  * RaiseSos: idempotent while the caller's SOS is open (two concurrent calls make one, by the
- * unique index on open SOS); the first in an hour is never limited, later ones are.
+ * unique index on open SOS); the first in an hour is never limited, later ones are. What it
+ * reads before opening (an open SOS, the circles, the hour's count, the ladder, then who the
+ * ladder reaches) is read side by side, outside the transaction.
  */
 export async function raiseSos(
   app: SupportApp,
@@ -128,25 +147,29 @@ export async function raiseSos(
   req: RaiseSosRequest,
 ): Promise<{ incident: Incident; reach: Reach }> {
   const ownerId = caller.principal.userId;
-  const open = async () => {
-    const row = await findOpenSos(app.database.db, ownerId);
-    return row
-      ? { incident: await incidentView(app.database.db, row, 'owner'), reach: row.reach }
-      : undefined;
-  };
-  const existing = await open();
-  if (existing) return existing;
-  const circleIds = await callerCircles(app, ownerId, req.circleIds, true);
+  const db = app.database.db;
+  const opened = async (row: IncidentRow | undefined) =>
+    row ? { incident: await incidentView(db, row, 'owner'), reach: row.reach } : undefined;
+  const [existing, circles, recent, ladder] = await Promise.all([
+    findOpenSos(db, ownerId),
+    settle(callerCircles(app, ownerId, req.circleIds, true)),
+    countSosSince(db, ownerId, new Date(caller.now.getTime() - HOUR)),
+    ladderSteps(db, ownerId),
+  ]);
+  if (existing) return (await opened(existing))!;
+  if (!circles.ok) throw circles.error;
+  // Counted outside the transaction: two calls racing past it still open one SOS (the index).
+  if (recent >= SOS_PER_HOUR) {
+    throw new ResourceExhaustedError({
+      retryAfterMs: HOUR,
+      message: 'too many SOS alerts in the last hour',
+    });
+  }
+  const circleIds = circles.value;
+  const reached = await membersReached(db, ownerId, circleIds, ladder);
   try {
-    return await app.database.transaction(async (trx) => {
-      const recent = await countSosSince(trx, ownerId, new Date(caller.now.getTime() - HOUR));
-      if (recent >= SOS_PER_HOUR) {
-        throw new ResourceExhaustedError({
-          retryAfterMs: HOUR,
-          message: 'too many SOS alerts in the last hour',
-        });
-      }
-      const { row, reach } = await openIncident(app, trx, {
+    const { row, reach } = await app.database.transaction((trx) =>
+      openIncident(app, trx, {
         kind: IncidentKind.SOS,
         ownerId,
         circleIds,
@@ -155,13 +178,15 @@ export async function raiseSos(
         device: req.device,
         location: req.location,
         at: caller.now,
-      });
-      return { incident: await incidentView(trx, row, 'owner'), reach };
-    });
+        ladder,
+        reached,
+      }),
+    );
+    return { incident: await openedView(app, row), reach };
   } catch (err) {
     // Another call opened it first: that one is the answer.
     if (isUniqueViolation(err)) {
-      const winner = await open();
+      const winner = await opened(await findOpenSos(db, ownerId));
       if (winner) return winner;
     }
     throw err;
