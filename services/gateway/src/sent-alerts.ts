@@ -9,8 +9,11 @@ const MAX_UNACKED = 256;
 
 /** The incident an ack_required frame alerts about; undefined for any other frame. */
 export function alertedIncident(frame: ServerFrame): string | undefined {
-  if (!frame.ackRequired || frame.payload.case !== 'notification') return undefined;
-  const subject = frame.payload.value.subject?.kind;
+  if (!frame.ackRequired) return undefined;
+  const p = frame.payload;
+  if (p.case === 'incidentAlert') return p.value.incidentId;
+  if (p.case !== 'notification') return undefined;
+  const subject = p.value.subject?.kind;
   return subject?.case === 'incidentId' ? subject.value : undefined;
 }
 
@@ -21,6 +24,8 @@ export function alertedIncident(frame: ServerFrame): string | undefined {
  */
 export class SentAlerts {
   private readonly unacked = new Map<string, string>();
+  /** Incidents whose receipt this socket gave (at most MAX_UNACKED, the oldest forgotten). */
+  private readonly receipted = new Set<string>();
 
   /** Remembers `frame` if it is an incident alert. */
   sent(frame: ServerFrame): void {
@@ -34,11 +39,20 @@ export class SentAlerts {
     }
   }
 
-  /** The incident of the alert `topic`/`seq` names, once; undefined for any other Ack. */
+  /**
+   * The incident of the alert `topic`/`seq` names, once per incident; undefined for any other
+   * Ack, and for the Ack of an incident's later alert on this socket (an SOS's NotificationEvent
+   * after its IncidentAlert): support keeps the first receipt only.
+   */
   acked(topic: string, seq: bigint): string | undefined {
     const key = `${topic}#${seq}`;
     const incidentId = this.unacked.get(key);
     this.unacked.delete(key);
+    if (incidentId === undefined || this.receipted.has(incidentId)) return undefined;
+    this.receipted.add(incidentId);
+    if (this.receipted.size > MAX_UNACKED) {
+      this.receipted.delete(this.receipted.values().next().value!);
+    }
     return incidentId;
   }
 }

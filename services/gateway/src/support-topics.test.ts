@@ -548,3 +548,64 @@ test('an Ack of an incident alert records the responder as delivered by socket; 
   // An Ack is answered by no frame, not even an error.
   assert.equal(socket.frames.length, framesBefore);
 });
+
+test('an SOS reaches each alerted user’s "user" topic as an IncidentAlert, whose Ack is their one delivery receipt; never the owner’s', async (t) => {
+  const [owner, responder] = [person(), person()];
+  const w = await supportWorld(t, [owner, responder]);
+  const incidentId = uuidv7();
+  const [ownerSocket, responderSocket] = [
+    await socketOf(t, w, owner),
+    await socketOf(t, w, responder),
+  ];
+  for (const socket of [ownerSocket, responderSocket]) {
+    assert.equal(await subscribe(socket, 'user'), 'subscribed');
+  }
+  await publish({
+    case: 'supportAlertRaised',
+    value: {
+      incidentId,
+      kind: IncidentKind.SOS,
+      ownerId: owner.userId,
+      notifiedUserIds: [responder.userId],
+      bypassQuietHours: true,
+      version: 1n,
+      message: 'help',
+    },
+  });
+  const alert = await next(responderSocket, (f) => f.type === 'incident_alert');
+  assert.deepEqual([alert.topic, alert.seq, alert.ackRequired], ['user', 1n, true]);
+  assert.deepEqual(
+    alert.payload.case === 'incidentAlert' && [
+      alert.payload.value.incidentId,
+      alert.payload.value.ownerUserId,
+      alert.payload.value.kind,
+    ],
+    [incidentId, owner.userId, IncidentKind.SOS],
+  );
+  responderSocket.send({ frame: { case: 'ack', value: { topic: 'user', seq: 1n } } });
+  await waitFor(() => w.deliveries.length >= 1, { what: 'RecordDeliveries' });
+  assert.deepEqual(
+    w.deliveries.map((d) => [d.incidentId, d.userId, d.channel]),
+    [[incidentId, responder.userId, DeliveryChannel.SOCKET]],
+  );
+  // The SOS notification that follows is an alert too, but its Ack gives no second receipt.
+  assert.equal(await subscribe(responderSocket, 'notifications'), 'subscribed');
+  await publish({
+    case: 'userNotificationCreated',
+    value: {
+      notificationId: uuidv7(),
+      recipientId: responder.userId,
+      notificationType: NotificationType.SOS,
+      groupKey: `sos:${incidentId}`,
+      actorId: owner.userId,
+      subject: { kind: { case: 'incidentId', value: incidentId } },
+    },
+  });
+  const notification = await next(responderSocket, (f) => f.topic === 'notifications');
+  assert.deepEqual([notification.seq, notification.ackRequired], [1n, true]);
+  responderSocket.send({ frame: { case: 'ack', value: { topic: 'notifications', seq: 1n } } });
+  // The owner's "user" topic got nothing of it (a later frame would have come after this one).
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(eventFrames(ownerSocket, 'user'), []);
+  assert.equal(w.deliveries.length, 1);
+});

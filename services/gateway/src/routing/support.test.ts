@@ -8,6 +8,7 @@ import { ResponderChange, ServerFrameSchema } from '@kith/gen/kith/realtime/v1/r
 import {
   CheckInStatus,
   DeliveryChannel,
+  EmergencyKind,
   EscalationTarget,
   HelpType,
   IncidentKind,
@@ -98,6 +99,65 @@ test('alert_raised opens the incident on both topics: kind, help type, severity,
   }
 });
 
+test('an SOS also alerts each user it reached on their own "user" topic (ack_required), never the owner or a help request’s', () => {
+  const sos = route({
+    case: 'supportAlertRaised',
+    value: {
+      incidentId,
+      kind: IncidentKind.SOS,
+      ownerId: owner,
+      // The owner and a repeated id are not alerted twice (nor the owner at all).
+      notifiedUserIds: [bo, cy, owner, bo],
+      bypassQuietHours: true,
+      version: 1n,
+      message: 'car crash on the A4',
+      emergencyKind: EmergencyKind.MEDICAL,
+    },
+  });
+  assert.deepEqual(
+    sos.map((r) => [r.topic.key, r.frame.topic, r.frame.type, r.frame.ackRequired]),
+    [
+      [both[0], `incident:${incidentId}`, 'incident', false],
+      [both[1], `responders:${incidentId}`, 'incident_responder', false],
+      [`user.${bo}`, 'user', 'incident_alert', true],
+      [`user.${cy}`, 'user', 'incident_alert', true],
+    ],
+  );
+  for (const r of sos.slice(2)) {
+    assert.deepEqual(
+      r.frame.payload.case === 'incidentAlert' && {
+        incidentId: r.frame.payload.value.incidentId,
+        kind: r.frame.payload.value.kind,
+        owner: r.frame.payload.value.ownerUserId,
+        emergencyKind: r.frame.payload.value.emergencyKind,
+        version: r.frame.payload.value.version,
+      },
+      {
+        incidentId,
+        kind: IncidentKind.SOS,
+        owner,
+        emergencyKind: EmergencyKind.MEDICAL,
+        version: 1n,
+      },
+    );
+    // Never the message (GetIncident has it, withheld once moderation hides it), nor who else.
+    const json = toJsonString(ServerFrameSchema, r.frame);
+    assert.doesNotMatch(json, /crash|quiet/i);
+    assert.doesNotMatch(json, new RegExp(r.topic.key === `user.${bo}` ? cy : bo));
+  }
+  // A help request's and a missed check-in's alerts depend on the recipients' rules (quiet
+  // hours, mutes, filters): they come as notifications only.
+  for (const kind of [IncidentKind.HELP_REQUEST, IncidentKind.MISSED_CHECK_IN]) {
+    const frames = route({
+      case: 'supportAlertRaised',
+      value: { incidentId, kind, ownerId: owner, notifiedUserIds: [bo, cy], version: 1n },
+    });
+    assert.deepEqual(
+      frames.map((r) => r.topic.key),
+      both,
+    );
+  }
+});
 test('acknowledged, responded, claimed, escalated, notes and locations reach both topics, without recipients, notes or devices', () => {
   const changes = (payload: Payload) =>
     route(payload).map((r) => {

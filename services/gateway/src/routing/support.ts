@@ -12,7 +12,7 @@ import type {
   IncidentEventSchema,
   ResponderChange,
 } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
-import { CheckInStatus, IncidentStatus } from '@kith/gen/kith/support/v1/types_pb.js';
+import { CheckInStatus, IncidentKind, IncidentStatus } from '@kith/gen/kith/support/v1/types_pb.js';
 import { frame } from './frame.js';
 import type { RoutedFrame } from './frame.js';
 import { incidentTopic, ownTopic, respondersTopic } from './topics.js';
@@ -74,9 +74,16 @@ function closed(status: IncidentStatus, resolution: SupportResolved['resolution'
   };
 }
 
-/** support.alert_raised: opened on both topics; never who was notified or the quiet hours. */
+/**
+ * support.alert_raised: opened on both topics; never who was notified or the quiet hours. An
+ * SOS also alerts each user it reached on their own "user" topic (IncidentAlert, ack_required),
+ * straight from this event: the notification comes through the user service a hop later. Only
+ * an SOS: its notification is delivered whatever the recipient's rules (quiet hours, mutes,
+ * blocks, filters), so nobody gets this frame who would not get that notification; a help
+ * request's and a missed check-in's do depend on them, and stay with the user service.
+ */
 export function alertRaised(envelope: Envelope, e: SupportAlertRaised): RoutedFrame[] {
-  return incidentChange(envelope, e, {
+  const opened = incidentChange(envelope, e, {
     case: 'opened',
     value: {
       kind: e.kind,
@@ -86,6 +93,27 @@ export function alertRaised(envelope: Envelope, e: SupportAlertRaised): RoutedFr
       emergencyKind: e.emergencyKind,
     },
   });
+  if (e.kind !== IncidentKind.SOS) return opened;
+  const alerts = [...new Set(e.notifiedUserIds)]
+    .filter((userId) => userId !== e.ownerId)
+    .map((userId) =>
+      frame(
+        envelope,
+        ownTopic('user', userId),
+        {
+          case: 'incidentAlert',
+          value: {
+            incidentId: e.incidentId,
+            kind: e.kind,
+            ownerUserId: e.ownerId,
+            emergencyKind: e.emergencyKind,
+            version: e.version,
+          },
+        },
+        true,
+      ),
+    );
+  return [...opened, ...alerts];
 }
 
 /** A responder's acknowledgement or claim (never the claim's recipients). */
