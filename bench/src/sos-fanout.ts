@@ -3,19 +3,19 @@
 // "notifications"); one member raises an SOS and the other 50 are alerted at once (nobody is a
 // primary contact, so the ladder's circle step is T+0). Per SOS: from just before RaiseSos is
 // sent to the moment the 50th alerted member's socket received it (p50 / p99 over `--raises`
-// SOS after 3 not counted, each resolved as a false alarm and the system left to settle before
+// SOS after 10 not counted (WARMUPS), each resolved as a false alarm and the system left to settle before
 // the next), beside every member's own latency and the RaiseSos answer. Owners rotate over the 51 (RaiseSos
 // allows 3 an hour per owner; no one has a cancel PIN, so the owner may resolve).
 //
 // "The member's socket got the SOS" = the first event frame naming the incident on any topic
 // the member holds. An alerted member cannot hold "responders:<id>" before learning the id, so
-// that frame is the NotificationEvent (type SOS, subject incident_id, ack_required) on
-// "notifications", which the gateway builds from the user service's
-// user.notification_created for support.alert_raised (realtime.proto's table,
-// services/user/src/notifications/drafts.ts). The path: support's RaiseSos → outbox → bus →
-// user service notification (+ push enqueue) → outbox → bus → gateway frame store (numbered in
-// the replay log) → live fan-out → socket. The sockets Ack it as a client does (a delivery
-// receipt to support), after the arrival is recorded.
+// that frame is the IncidentAlert (ack_required) on "user", which the gateway builds from
+// support.alert_raised itself (realtime.proto's table, ADR 0029). The path: support's RaiseSos
+// → outbox → bus → gateway frame store (numbered in the replay log) → live fan-out → socket.
+// The SOS NotificationEvent on "notifications" (the user service's user.notification_created
+// for the same event: one more transaction, outbox and bus hop) is timed beside it, as each
+// member's inbox entry. The sockets Ack alerts as a client does (a delivery receipt to
+// support), after the arrival is recorded.
 //
 // The sockets and the RPC clients live in a child process of their own (this file again, as the
 // driver): in embedded mode the whole of Kith runs in this process, and clients sharing its
@@ -48,8 +48,12 @@ import type { BenchUser, Setup } from './user-setups.js';
 
 /** 1 owner + 50 alerted members, as the figure says. */
 const PEOPLE = 51;
-/** SOS raised (and resolved) before those measured: the first runs of the path, not counted. */
-const WARMUPS = 3;
+/**
+ * SOS raised (and resolved) before those measured, by default: the first runs of the path in
+ * fresh processes (unoptimised code, statements not yet prepared on the pooled connections)
+ * took 50–120 ms where the later ones took 30–40.
+ */
+const WARMUPS = 10;
 /** How long one SOS may take to reach every member before it counts as not delivered. */
 const DELIVERY_TIMEOUT_MS = 10_000;
 
@@ -78,13 +82,16 @@ interface Results {
   each: number[];
   /**
    * Where the time goes, on the servers' wall clock (same machine): per SOS, RaiseSos sent →
-   * the incident's created_at (the time support took at the request's start, not its commit),
-   * → the last member's notification created (the frame's occurred_at, the user service's
-   * event); per member, that → the socket got it (outbox, bus, gateway frame store, fan-out).
+   * the incident's created_at (the time support took at the request's start), → the alert's
+   * event (the IncidentAlert's occurred_at: support.alert_raised written in RaiseSos's
+   * transaction, before its commit); per member, that → the socket got it (commit, outbox, bus,
+   * gateway frame store, fan-out).
    */
   toIncident: number[];
-  toLastNotification: number[];
-  notificationToSocket: number[];
+  toAlertEvent: number[];
+  alertEventToSocket: number[];
+  /** Per member and SOS: RaiseSos sent → that member's socket got the SOS NotificationEvent. */
+  notification: number[];
   /** SOS not on every alerted member's socket within DELIVERY_TIMEOUT_MS, and how many short. */
   incomplete: { incidentId: string; missing: number }[];
   /** Frames naming an incident that reached its own owner's sockets (expected 0). */
@@ -105,6 +112,7 @@ function incidentOf(frame: ServerFrame): string | undefined {
       return p.value.incidentId || undefined;
     case 'incident':
     case 'incidentResponder':
+    case 'incidentAlert':
       return p.value.incidentId;
     default:
       return undefined;
@@ -126,8 +134,15 @@ async function drive(): Promise<void> {
     return done;
   };
 
-  // incident → user → when that user's socket first got a frame naming it.
-  const arrivals = new Map<string, Map<string, { at: number; occurredAt: number }>>();
+  // incident → user → when that user's socket first got a frame naming it (and which), and
+  // when it got the incident's NotificationEvent.
+  interface Arrival {
+    at: number;
+    occurredAt: number;
+    type: string;
+    notificationAt?: number;
+  }
+  const arrivals = new Map<string, Map<string, Arrival>>();
   const sockets: WebSocket[] = [];
   const encode = (frame: MessageInitShape<typeof ClientFrameSchema>) =>
     toBinary(ClientFrameSchema, create(ClientFrameSchema, frame));
@@ -146,12 +161,16 @@ async function drive(): Promise<void> {
         if (incidentId !== undefined) {
           let byUser = arrivals.get(incidentId);
           if (!byUser) arrivals.set(incidentId, (byUser = new Map()));
-          if (!byUser.has(person.userId)) {
-            byUser.set(person.userId, {
+          let arrival = byUser.get(person.userId);
+          if (!arrival) {
+            arrival = {
               at: now,
               occurredAt: frame.occurredAt ? timestampMs(frame.occurredAt) : NaN,
-            });
+              type: frame.type,
+            };
+            byUser.set(person.userId, arrival);
           }
+          if (frame.payload.case === 'notification') arrival.notificationAt ??= now;
         }
         switch (frame.payload.case) {
           case 'hello':
@@ -191,8 +210,9 @@ async function drive(): Promise<void> {
     last: [],
     each: [],
     toIncident: [],
-    toLastNotification: [],
-    notificationToSocket: [],
+    toAlertEvent: [],
+    alertEventToSocket: [],
+    notification: [],
     incomplete: [],
     toOwner: 0,
   };
@@ -213,27 +233,34 @@ async function drive(): Promise<void> {
     });
     if (i >= start.warmups) results.rpc.push(performance.now() - sent);
     const incidentId = incident!.incidentId;
-    const reached = () =>
-      [...(arrivals.get(incidentId)?.keys() ?? [])].filter((u) => u !== owner.userId).length;
+    // Every member's socket got the SOS, and then its notification.
+    const reached = (what: (a: Arrival) => boolean) =>
+      [...(arrivals.get(incidentId) ?? [])].filter(([u, a]) => u !== owner.userId && what(a))
+        .length;
     const deadline = sent + DELIVERY_TIMEOUT_MS;
-    while (reached() < alerted && performance.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 1));
+    for (const what of [() => true, (a: Arrival) => a.notificationAt !== undefined]) {
+      while (reached(what) < alerted && performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1));
+      }
     }
     if (i < start.warmups) {
       await supports[k]!.resolve({ incidentId, kind: ResolutionKind.FALSE_ALARM, reason: 'bench' });
       continue;
     }
-    const byUser =
-      arrivals.get(incidentId) ?? new Map<string, { at: number; occurredAt: number }>();
+    const byUser = arrivals.get(incidentId) ?? new Map<string, Arrival>();
     if (byUser.has(owner.userId)) results.toOwner += 1;
     const got = [...byUser].filter(([u]) => u !== owner.userId).map(([, a]) => a);
     const times = got.map((a) => a.at - sent);
     results.each.push(...times);
     results.toIncident.push(timestampMs(incident!.createdAt!) - wall(sent));
-    if (got.length) {
-      results.toLastNotification.push(Math.max(...got.map((a) => a.occurredAt)) - wall(sent));
-      results.notificationToSocket.push(...got.map((a) => wall(a.at) - a.occurredAt));
+    const alerts = got.filter((a) => a.type === 'incident_alert');
+    if (alerts.length) {
+      results.toAlertEvent.push(alerts[0]!.occurredAt - wall(sent));
+      results.alertEventToSocket.push(...alerts.map((a) => wall(a.at) - a.occurredAt));
     }
+    results.notification.push(
+      ...got.flatMap((a) => (a.notificationAt === undefined ? [] : [a.notificationAt - sent])),
+    );
     if (times.length < alerted) {
       results.incomplete.push({ incidentId, missing: alerted - times.length });
     } else {
@@ -317,11 +344,12 @@ async function measure(kith: Setup, raises: number): Promise<{ lines: string[]; 
     last,
     stats('SOS → each member socket', results.each),
     stats('  sent → created_at (request)', results.toIncident),
-    stats('  sent → last notification made', results.toLastNotification),
-    stats('  notification made → socket', results.notificationToSocket),
+    stats('  sent → alert event written', results.toAlertEvent),
+    stats('  alert event → socket', results.alertEventToSocket),
+    stats('SOS → each member notification', results.notification),
   ];
   const lines = [
-    `\n${kith.mode}: ${raises} SOS, ${alerted} alerted members each (sockets on "user" + "notifications")`,
+    `\n${kith.mode}: ${raises} SOS after ${WARMUPS} not counted, ${alerted} alerted members each (sockets on "user" + "notifications")`,
     'scenario                               n      p50 ms    p99 ms    max ms',
     ...rows.map(
       (r) =>
