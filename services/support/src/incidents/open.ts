@@ -71,9 +71,8 @@ async function canReachMembers(row: IncidentRow, usersOf: UsersOf): Promise<bool
 }
 
 /**
- * Who opening an incident with `ladder` asks about first (its widest circle target, and its
- * first step's when that is a circle target), read side by side before the transaction:
- * RaiseSos's transaction then holds no membership read (OpenSpec.reached).
+ * Who each circle target of `ladder` reaches, read side by side before the transaction, for an
+ * opening that then holds no membership read (OpenSpec.reached).
  */
 export async function membersReached(
   db: Db,
@@ -82,8 +81,7 @@ export async function membersReached(
   ladder: readonly StoredStep[],
 ): Promise<Map<number, string[]>> {
   const row = { owner_id: ownerId, circle_ids: circleIds };
-  const targets = new Set([widestMemberTarget(ladder), ladder[0]?.target]);
-  const asked = MEMBER_TARGETS_WIDEST_FIRST.filter((t) => targets.has(t));
+  const asked = MEMBER_TARGETS_WIDEST_FIRST.filter((t) => ladder.some((s) => s.target === t));
   return new Map(
     await Promise.all(asked.map(async (t) => [t, await usersFor(db, row, t)] as const)),
   );

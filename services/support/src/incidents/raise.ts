@@ -138,8 +138,8 @@ const settle = <T>(promise: Promise<T>) =>
 /**
  * RaiseSos: idempotent while the caller's SOS is open (two concurrent calls make one, by the
  * unique index on open SOS); the first in an hour is never limited, later ones are. What it
- * reads before opening (an open SOS, the circles, the hour's count, the ladder, then who the
- * ladder reaches) is read side by side, outside the transaction.
+ * reads before opening (an open SOS, the circles, the hour's count, the ladder, then who each
+ * circle target of the ladder reaches) is read side by side, outside the transaction.
  */
 export async function raiseSos(
   app: SupportApp,
