@@ -128,12 +128,11 @@ function openedView(app: SupportApp, row: IncidentRow): Promise<Incident> {
   return incidentView(app.database.db, row, 'owner');
 }
 
-/** A failed promise as a value, to be thrown once nothing answers before it. */
-const settle = <T>(promise: Promise<T>) =>
-  promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
+/** A settled read's value, or its failure thrown. */
+function valueOf<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
 
 /**
  * RaiseSos: idempotent while the caller's SOS is open (two concurrent calls make one, by the
@@ -150,22 +149,25 @@ export async function raiseSos(
   const db = app.database.db;
   const opened = async (row: IncidentRow | undefined) =>
     row ? { incident: await incidentView(db, row, 'owner'), reach: row.reach } : undefined;
-  const [existing, circles, recent, ladder] = await Promise.all([
+  // All settled first: an open SOS is the answer whatever else failed (a circle not the
+  // caller's, the circle service down).
+  const [existing, circles, recent, ladderRead] = await Promise.allSettled([
     findOpenSos(db, ownerId),
-    settle(callerCircles(app, ownerId, req.circleIds, true)),
+    callerCircles(app, ownerId, req.circleIds, true),
     countSosSince(db, ownerId, new Date(caller.now.getTime() - HOUR)),
     ladderSteps(db, ownerId),
   ]);
-  if (existing) return (await opened(existing))!;
-  if (!circles.ok) throw circles.error;
+  const open = valueOf(existing);
+  if (open) return (await opened(open))!;
+  const circleIds = valueOf(circles);
   // Counted outside the transaction: two calls racing past it still open one SOS (the index).
-  if (recent >= SOS_PER_HOUR) {
+  if (valueOf(recent) >= SOS_PER_HOUR) {
     throw new ResourceExhaustedError({
       retryAfterMs: HOUR,
       message: 'too many SOS alerts in the last hour',
     });
   }
-  const circleIds = circles.value;
+  const ladder = valueOf(ladderRead);
   const reached = await membersReached(db, ownerId, circleIds, ladder);
   try {
     const { row, reach } = await app.database.transaction((trx) =>
