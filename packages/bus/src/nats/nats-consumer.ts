@@ -63,8 +63,11 @@ export async function startNatsConsumer(
       toDelivered(m),
       options,
       {
+        // A plain ack, not a confirmed one (`ackAck`, a request per delivery): a lost ack only
+        // means a redelivery after ackWait, which every consumer already dedups (inbox rows,
+        // the frame store's message ids), and `stop` flushes what was sent before it returns.
         ack: async () => {
-          await m.ackAck();
+          m.ack();
         },
         retry: async (delayMs) => m.nak(delayMs),
         deadLetter: async (dl) => {
@@ -106,6 +109,8 @@ export async function startNatsConsumer(
       stopping = true;
       await messages.close();
       await loop;
+      // The acks of what was handled reach the broker before this resolves.
+      await deps.nc.flush();
       if (handBack.length > 0) {
         await deps.nc.flush();
         for (const m of handBack) m.nak();
