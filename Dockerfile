@@ -9,6 +9,7 @@ WORKDIR /src
 RUN corepack enable && corepack prepare pnpm@10.34.8 --activate
 # Dependencies first, so a source change does not download them again.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+COPY patches ./patches
 RUN pnpm fetch --frozen-lockfile
 COPY . .
 RUN pnpm install --offline --frozen-lockfile \
