@@ -18,9 +18,11 @@ export class LiveFrame {
     /** The replay store key of the topic it was stored on. */
     readonly key: string,
     data: Uint8Array,
+    /** The frame `data` encodes, when the caller has it already (no decode). */
+    frame?: ServerFrame,
   ) {
     this.binary = data;
-    this.frame = fromBinary(ServerFrameSchema, data);
+    this.frame = frame ?? fromBinary(ServerFrameSchema, data);
   }
 
   get seq(): bigint {
@@ -46,6 +48,8 @@ interface HeldTopic {
   /** Frames waiting for the delivery loop (a large topic is delivered in slices). */
   queue: LiveFrame[];
   draining: boolean;
+  /** The highest seq this process stored and delivered itself (`publish`): its echo is skipped. */
+  published: bigint;
 }
 
 /** Sockets served before the loop yields to the event loop (other sockets, timers, I/O). */
@@ -55,13 +59,15 @@ const SLICE = 512;
  * The process's live side of the topics its sockets hold: one bus subscription per topic,
  * shared by every local socket on it, each frame decoded once. Delivery walks the listeners in
  * slices and yields between them, so one broadcast to many sockets cannot stall the rest.
+ * A frame this process stored itself (`publish`) reaches its own sockets at once, not after a
+ * round trip through the broker; other replicas get it through the bus.
  */
 export class FanOut {
   private readonly topics = new Map<string, HeldTopic>();
   private readonly latency: Histogram;
 
   constructor(
-    private readonly bus: Pick<Bus, 'subscribeLive'>,
+    private readonly bus: Pick<Bus, 'subscribeLive' | 'publishLive'>,
     private readonly logger: ServiceContext['logger'],
     metrics: Registry,
   ) {
@@ -80,6 +86,7 @@ export class FanOut {
         listeners: new Set(),
         queue: [],
         draining: false,
+        published: 0n,
         subscription: this.bus.subscribeLive(liveSubjectOf(key), (msg) =>
           this.arrive(key, fresh, msg.data),
         ),
@@ -97,6 +104,20 @@ export class FanOut {
     this.topics.delete(key);
   }
 
+  /**
+   * A frame this process stored (numbered in the replay log): local sockets on its topic get it
+   * now, every replica's (this one's too) through the bus; this one then skips the echo.
+   */
+  publish(key: string, data: Uint8Array, frame?: ServerFrame): void {
+    const held = this.topics.get(key);
+    if (held) {
+      const live = new LiveFrame(key, data, frame);
+      if (live.seq > held.published) held.published = live.seq;
+      this.enqueue(held, live);
+    }
+    this.bus.publishLive(liveSubjectOf(key), data);
+  }
+
   private arrive(key: string, held: HeldTopic, data: Uint8Array): void {
     let frame: LiveFrame;
     try {
@@ -105,6 +126,13 @@ export class FanOut {
       this.logger.warn({ err, key }, 'undecodable live frame dropped');
       return;
     }
+    // The echo of a frame published here, or an older one: every local socket on the topic
+    // has a later seq already (or reads a later head when it subscribes), so would drop it.
+    if (frame.seq <= held.published) return;
+    this.enqueue(held, frame);
+  }
+
+  private enqueue(held: HeldTopic, frame: LiveFrame): void {
     held.queue.push(frame);
     if (!held.draining) void this.drain(held);
   }

@@ -3,6 +3,7 @@ import { decodeEvent } from '@kith/bus';
 import type { Bus, Subscription, TopicLog } from '@kith/bus';
 import type { Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
 import { ServerFrameSchema } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
+import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ServiceContext } from '@kith/runtime';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -28,11 +29,18 @@ export function startFrameStore(deps: {
   log: TopicLog;
   logger: ServiceContext['logger'];
   metrics: Registry;
+  /**
+   * Fans out a stored frame (the gateway's `publish`: this replica's sockets at once, the others
+   * through the bus). Default: the bus's live subject only.
+   */
+  publish?: (key: string, data: Uint8Array, frame: ServerFrame) => void;
   /** Events older than this (the replay window) make no frames: no client could resume them. */
   maxAgeMs: number;
   clock: () => Date;
 }): Promise<Subscription> {
   const { bus, log, logger } = deps;
+  const publish =
+    deps.publish ?? ((key: string, data: Uint8Array) => bus.publishLive(liveSubjectOf(key), data));
   const stored = new Counter({
     name: 'kith_gateway_frames_stored_total',
     help: 'Event frames numbered and stored in the replay log',
@@ -78,7 +86,7 @@ export function startFrameStore(deps: {
           .then((result) => {
             if (result.duplicate) return;
             stored.inc();
-            bus.publishLive(liveSubjectOf(topic.key), result.data);
+            publish(topic.key, result.data, frame);
           });
       });
       await Promise.all(appends);

@@ -5,6 +5,7 @@ import type { Bus, TopicLog } from '@kith/bus';
 import type { RateLimiter } from '@kith/cache';
 import { isRestricted } from '@kith/context';
 import type { Principal } from '@kith/context';
+import type { ServerFrame } from '@kith/gen/kith/realtime/v1/realtime_pb.js';
 import type { ServiceContext, UpgradeHandler } from '@kith/runtime';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
@@ -36,8 +37,8 @@ export interface GatewayOptions {
   upgradeLimiter: RateLimiter;
   /** The client's address behind trusted proxies (the rate-limit key). */
   clientAddress: (req: IncomingMessage) => string;
-  /** Where stored frames arrive live (the bus's live subjects). */
-  live: Pick<Bus, 'subscribeLive'>;
+  /** Where stored frames arrive live, and go to other replicas (the bus's live subjects). */
+  live: Pick<Bus, 'subscribeLive' | 'publishLive'>;
   /** The replay store every replica shares. */
   log: TopicLog;
   /** What it keeps, as Hello advertises it. */
@@ -58,6 +59,11 @@ export interface Gateway {
   revoke(revocation: Revocation): number;
   /** Authorises again, on every socket here, the held topics `check` names. */
   recheck(check: Recheck): void;
+  /**
+   * Fans out a frame this process stored in the replay log under topic `key`: its own sockets
+   * at once, the other replicas through the bus (FanOut.publish).
+   */
+  publish(key: string, data: Uint8Array, frame?: ServerFrame): void;
   /** Tells every client to reconnect elsewhere and closes its socket; refuses new upgrades. */
   close(): Promise<void>;
 }
@@ -190,6 +196,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (closed > 0) logger.info({ kind: revocation.kind, closed }, 'closed revoked sockets');
       return closed;
     },
+    publish: (key, data, frame) => fanOut.publish(key, data, frame),
     recheck(check) {
       const holders = check.of === 'user' ? (byUser.get(check.userId) ?? []) : connections;
       for (const connection of holders) connection.recheckTopics(check);

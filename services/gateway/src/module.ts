@@ -97,6 +97,7 @@ export const gatewayModule = defineService({
             frameStore = await startFrameStore({
               bus: ctx.bus,
               log,
+              publish: gateway.publish,
               logger: ctx.logger,
               metrics: ctx.metrics,
               maxAgeMs: DEFAULT_TOPIC_LIMITS.maxAgeMs,
