@@ -9,6 +9,7 @@ import {
 } from '@kith/gen/kith/support/v1/internal_pb.js';
 import type { RecordDeliveriesRequest } from '@kith/gen/kith/support/v1/internal_pb.js';
 import { DeliveryChannel } from '@kith/gen/kith/support/v1/types_pb.js';
+import { waitFor } from '@kith/testkit';
 import { Registry } from 'prom-client';
 import { deliveryReceipts } from './delivery-receipts.js';
 import { silentLogger } from './test-harness.js';
@@ -84,4 +85,56 @@ test('a request support does not answer is counted and dropped; recording never 
   await receipts.flush();
   assert.equal(support.calls.length, 1);
   assert.deepEqual(await outcomes(metrics), { failed: 2 });
+});
+
+test("an incident's receipts wait for its request in flight, then go in one", async () => {
+  const calls: RecordDeliveriesRequest[] = [];
+  const held: (() => void)[] = [];
+  const support = {
+    async recordDeliveries(req: MessageInitShape<typeof RecordDeliveriesRequestSchema>) {
+      calls.push(create(RecordDeliveriesRequestSchema, req));
+      await new Promise<void>((resolve) => held.push(resolve));
+      return create(RecordDeliveriesResponseSchema);
+    },
+  };
+  const receipts = deliveryReceipts({
+    support,
+    clock: () => now,
+    logger: silentLogger(),
+    metrics: new Registry(),
+  });
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  const sent = () => calls.map((c) => c.deliveries.map((d) => `${d.incidentId}/${d.userId}`));
+  const sos = id(1);
+  const other = id(2);
+  const member = (n: number) => id(0x100 + n);
+
+  receipts.record(sos, member(1));
+  await turn();
+  // The other members of the SOS acknowledge over the next turns, and someone alerted by
+  // another incident.
+  for (let n = 2; n <= 5; n += 1) {
+    receipts.record(sos, member(n));
+    await turn();
+  }
+  receipts.record(other, member(9));
+  await turn();
+  assert.deepEqual(sent(), [[`${sos}/${member(1)}`], [`${other}/${member(9)}`]]);
+
+  held.shift()!();
+  await waitFor(() => calls.length === 3);
+  assert.deepEqual(
+    sent()[2],
+    [2, 3, 4, 5].map((n) => `${sos}/${member(n)}`),
+  );
+
+  // flush() waits for what is in flight and sends what was waiting on it.
+  receipts.record(sos, member(6));
+  const flushed = receipts.flush();
+  while (calls.length < 4 || held.length > 0) {
+    for (const answer of held.splice(0)) answer();
+    await turn();
+  }
+  await flushed;
+  assert.deepEqual(sent()[3], [`${sos}/${member(6)}`]);
 });

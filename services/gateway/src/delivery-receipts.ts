@@ -17,7 +17,7 @@ const MAX_QUEUED = 10_000;
 export interface DeliveryReceipts {
   /** The user's socket acknowledged an alert of the incident. Never throws, never waits. */
   record(incidentId: string, userId: string): void;
-  /** Sends what is queued; resolves once every request sent so far is answered or failed. */
+  /** Sends what is queued; resolves once every request it sent is answered or failed. */
   flush(): Promise<void>;
 }
 
@@ -33,6 +33,11 @@ interface Receipt {
  * requests of up to 100, a failed request is logged and counted, never retried (a receipt is
  * not a human acknowledgement and never stops the ladder; without one, support falls back to
  * push). The socket never waits for any of it.
+ *
+ * An incident has one request in flight at a time: the receipts that arrive meanwhile (the
+ * other members of an SOS acknowledging over the next milliseconds) wait and go together when
+ * it is answered. Support records an incident's receipts under a lock on the incident, so
+ * requests sent side by side would only queue there, each holding a connection.
  */
 export function deliveryReceipts(deps: {
   support: Pick<InternalClient<typeof SupportInternalService>, 'recordDeliveries'>;
@@ -49,6 +54,14 @@ export function deliveryReceipts(deps: {
   let queued: Receipt[] = [];
   let scheduled = false;
   const inFlight = new Set<Promise<void>>();
+  /** Incidents with a request in flight: their new receipts wait for its answer. */
+  const busy = new Set<string>();
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(sendQueued);
+  }
 
   async function send(batch: Receipt[]): Promise<void> {
     try {
@@ -71,17 +84,29 @@ export function deliveryReceipts(deps: {
     scheduled = false;
     // The first receipt per responder and incident is the one support keeps.
     const seen = new Set<string>();
-    const batch = queued.filter((r) => {
+    const ready: Receipt[] = [];
+    const waiting: Receipt[] = [];
+    for (const r of queued) {
+      if (busy.has(r.incidentId)) {
+        waiting.push(r);
+        continue;
+      }
       const key = `${r.incidentId}:${r.userId}`;
-      if (seen.has(key)) return false;
+      if (seen.has(key)) continue;
       seen.add(key);
-      return true;
-    });
-    queued = [];
-    for (let i = 0; i < batch.length; i += MAX_PER_REQUEST) {
-      const request = send(batch.slice(i, i + MAX_PER_REQUEST));
+      ready.push(r);
+    }
+    queued = waiting;
+    for (let i = 0; i < ready.length; i += MAX_PER_REQUEST) {
+      const batch = ready.slice(i, i + MAX_PER_REQUEST);
+      const incidents = new Set(batch.map((r) => r.incidentId));
+      for (const incidentId of incidents) busy.add(incidentId);
+      const request: Promise<void> = send(batch).finally(() => {
+        for (const incidentId of incidents) busy.delete(incidentId);
+        inFlight.delete(request);
+        if (queued.length > 0) schedule();
+      });
       inFlight.add(request);
-      void request.finally(() => inFlight.delete(request));
     }
   }
 
@@ -92,13 +117,14 @@ export function deliveryReceipts(deps: {
         return;
       }
       queued.push({ incidentId, userId, at: deps.clock() });
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(sendQueued);
+      schedule();
     },
     async flush() {
-      if (scheduled) sendQueued();
-      await Promise.all(inFlight);
+      // Receipts waiting on an incident's request go once it is answered.
+      while (queued.length > 0 || inFlight.size > 0) {
+        if (queued.length > 0) sendQueued();
+        await Promise.all(inFlight);
+      }
     },
   };
 }
