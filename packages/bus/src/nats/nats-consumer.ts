@@ -109,10 +109,10 @@ export async function startNatsConsumer(
       stopping = true;
       await messages.close();
       await loop;
-      // The acks of what was handled reach the broker before this resolves.
+      // The acks of what was handled reach the broker before this resolves, and the
+      // unsubscribe before any nak below.
       await deps.nc.flush();
       if (handBack.length > 0) {
-        await deps.nc.flush();
         for (const m of handBack) m.nak();
         await deps.nc.flush();
       }
