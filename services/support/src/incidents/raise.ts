@@ -121,8 +121,9 @@ export async function createHelpRequest(
 }
 
 /**
- * The owner's view of an incident just opened, read after the commit: the alerts are on their
- * way while it is read (its responders may already show a delivery).
+ * The owner's view of an incident, read outside any transaction: for one just opened, after the
+ * commit, so the alerts are on their way while it is read (its responders may already show a
+ * delivery); for an SOS already open, as RaiseSos's answer.
  */
 function openedView(app: SupportApp, row: IncidentRow): Promise<Incident> {
   return incidentView(app.database.db, row, 'owner');
@@ -148,7 +149,7 @@ export async function raiseSos(
   const ownerId = caller.principal.userId;
   const db = app.database.db;
   const opened = async (row: IncidentRow | undefined) =>
-    row ? { incident: await incidentView(db, row, 'owner'), reach: row.reach } : undefined;
+    row ? { incident: await openedView(app, row), reach: row.reach } : undefined;
   // All settled first: an open SOS is the answer whatever else failed (a circle not the
   // caller's, the circle service down).
   const [existing, circles, recent, ladderRead] = await Promise.allSettled([
