@@ -8,13 +8,13 @@ import type { CommitHook, LoggerLike, Trx } from './types.js';
 export function withCommitHooks<DB>(
   trx: Transaction<DB>,
   hooks: CommitHook[],
-  topics: Map<string, Set<string>>,
+  topics: Map<string, Set<unknown>>,
 ): Trx<DB> {
   return Object.assign(trx, {
     onCommit(fn: CommitHook) {
       hooks.push(fn);
     },
-    notifyOnCommit(topic: string, detail?: string) {
+    notifyOnCommit(topic: string, detail?: unknown) {
       let details = topics.get(topic);
       if (!details) topics.set(topic, (details = new Set()));
       if (detail !== undefined) details.add(detail);

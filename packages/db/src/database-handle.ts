@@ -33,14 +33,14 @@ export function createDatabaseHandle<DB>(options: DatabaseHandleOptions<DB>): Da
   const db = options.kysely;
   const schema = options.schema;
   let closed = false;
-  const listeners = new Map<string, Set<CommitListener>>();
+  const listeners = new Map<string, Set<CommitListener<unknown>>>();
   return {
     db,
     schema,
     dialect: options.dialect,
     async transaction<T>(fn: Parameters<Database<DB>['transaction']>[0]): Promise<T> {
       const hooks: CommitHook[] = [];
-      const topics = new Map<string, Set<string>>();
+      const topics = new Map<string, Set<unknown>>();
       const body = (trx: Transaction<DB>) => fn(withCommitHooks(trx, hooks, topics)) as Promise<T>;
       const around = options.aroundTransaction;
       let result: T;
@@ -68,11 +68,13 @@ export function createDatabaseHandle<DB>(options: DatabaseHandleOptions<DB>): Da
       }
       return result;
     },
-    onCommitted(topic, listener) {
+    onCommitted<T>(topic: string, listener: CommitListener<T>) {
       let set = listeners.get(topic);
       if (!set) listeners.set(topic, (set = new Set()));
-      set.add(listener);
-      return () => set.delete(listener);
+      // The topic's writers and listeners agree on T; the map holds every topic's.
+      const held = listener as CommitListener<unknown>;
+      set.add(held);
+      return () => set.delete(held);
     },
     table(name: string) {
       return sql.table(`${schema}.${name}`);

@@ -31,7 +31,7 @@ export interface Database<DB = unknown> {
    * the unsubscribe. In-process only: how a relay learns at once that there is work for it,
    * and how a cache learns which of its entries a commit made stale.
    */
-  onCommitted(topic: string, listener: CommitListener): () => void;
+  onCommitted<T = string>(topic: string, listener: CommitListener<T>): () => void;
   /** Cheap round trip used by readiness checks. */
   ping(): Promise<void>;
   /** Releases connections (pool) or nothing (a shared PGlite instance is closed by its owner). */
@@ -49,12 +49,16 @@ export type CommitHook = () => void | Promise<void>;
  */
 export type Trx<DB> = Transaction<DB> & {
   onCommit(fn: CommitHook): void;
-  /** After COMMIT, tell the handle's `onCommitted(topic)` listeners (never after a rollback). */
-  notifyOnCommit(topic: string, detail?: string): void;
+  /**
+   * After COMMIT, tell the handle's `onCommitted(topic)` listeners (never after a rollback).
+   * A detail is any value the topic's listeners expect (an id, a row); equal strings, or the
+   * same object, count once.
+   */
+  notifyOnCommit(topic: string, detail?: unknown): void;
 };
 
 /** Told what committed transactions noted under one topic (`Trx.notifyOnCommit`). */
-export type CommitListener = (details: readonly string[]) => void | Promise<void>;
+export type CommitListener<T = string> = (details: readonly T[]) => void | Promise<void>;
 
 /** A migration written against `Kysely<unknown>` bound to the service schema. */
 export interface Migration {

@@ -8,6 +8,7 @@ import { outboxMetrics } from '../metrics.js';
 import type { Bus } from '../types.js';
 import type { OutboxTables } from './outbox-schema.js';
 import { OUTBOX_WRITTEN } from './write-outbox.js';
+import type { OutboxRow } from './write-outbox.js';
 
 export interface OutboxRelayOptions<DB> {
   database: Database<DB>;
@@ -30,7 +31,7 @@ export interface OutboxRelay {
   start(): void;
   /** Finishes the batch in flight, then stops. */
   stop(): Promise<void>;
-  /** Skips the rest of the poll interval, e.g. right after a commit that wrote the outbox. */
+  /** Skips the rest of the poll interval, e.g. after rows were written outside a transaction. */
   wake(): void;
   /** Publishes one batch; returns how many rows it published. */
   relayOnce(): Promise<number>;
@@ -38,17 +39,16 @@ export interface OutboxRelay {
   purge(): Promise<number>;
 }
 
-interface OutboxRow {
-  id: string;
-  subject: string;
-  data: Uint8Array;
-  headers: Record<string, string>;
-}
-
 /**
- * The daemon that moves committed outbox rows to the bus, in id (= time) order. The message
- * id is the outbox id, so a row published twice (crash between publish and commit) is
- * dropped by broker dedup and, past the dedup window, by consumers' inboxes.
+ * The daemon that moves committed outbox rows to the bus. The message id is the outbox id, so
+ * a row published twice (a crash between publish and marking it, or the two paths below both
+ * taking it) is dropped by broker dedup and, past the dedup window, by consumers' inboxes.
+ *
+ * Two paths (ADR 0031): a started relay publishes the rows a `database.transaction` of its
+ * schema wrote as soon as it commits, from the rows themselves, then marks them published in
+ * one statement (with any others marked meanwhile); the polling pass, in id (= time) order,
+ * takes whatever that path did not finish: rows written outside a transaction or by another
+ * process, and rows whose publish or mark failed.
  */
 export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRelay {
   const { database, bus } = options;
@@ -149,6 +149,47 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
     return count;
   }
 
+  // The commit path. Marks wait in `toMark` while one statement is in flight, then go together.
+  const toMark: string[] = [];
+  let marking: Promise<void> | undefined;
+  const inFlight = new Set<Promise<void>>();
+  const markLater = (ids: readonly string[]) => {
+    toMark.push(...ids);
+    marking ??= (async () => {
+      while (toMark.length > 0) {
+        const ids = toMark.splice(0, toMark.length);
+        try {
+          await db
+            .updateTable('outbox')
+            .set({ published_at: new Date() })
+            .where('id', 'in', ids)
+            .where('published_at', 'is', null)
+            .execute();
+        } catch (err) {
+          // Published but not marked: the next pass publishes them again, and dedup drops that.
+          logger.warn({ err: errorMessage(err), rows: ids.length }, 'outbox mark failed');
+          loop.wake();
+        }
+      }
+      marking = undefined;
+    })();
+  };
+  const publishCommitted = (rows: readonly OutboxRow[]) => {
+    const done = publishRows([...rows]).then(
+      () => {
+        metrics.published.inc(labels, rows.length);
+        markLater(rows.map((row) => row.id));
+      },
+      (err: unknown) => {
+        // Left unmarked: the polling pass takes them, now rather than at its next poll.
+        logger.warn({ err: errorMessage(err), rows: rows.length }, 'outbox publish failed');
+        loop.wake();
+      },
+    );
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  };
+
   let lastPurge = 0;
   const loop = createPollingLoop({
     batchSize,
@@ -169,17 +210,17 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
     },
   });
 
-  // A commit that wrote the outbox starts the next pass now; the poll is the fallback (rows
-  // written by another process, or outside `database.transaction`).
   let unsubscribe: (() => void) | undefined;
   return {
     start() {
-      unsubscribe ??= database.onCommitted(OUTBOX_WRITTEN, () => loop.wake());
+      unsubscribe ??= database.onCommitted<OutboxRow>(OUTBOX_WRITTEN, publishCommitted);
       loop.start();
     },
     async stop() {
       unsubscribe?.();
       unsubscribe = undefined;
+      await Promise.all(inFlight);
+      await marking;
       await loop.stop();
     },
     wake: () => loop.wake(),

@@ -14,7 +14,7 @@ import { installTracePropagation, spanContext } from '../testing/otel.js';
 import { createServiceDb, type ServiceDb } from '../testing/service-db.js';
 import type { Bus, DeliveredMessage } from '../types.js';
 import { createOutboxRelay } from './outbox-relay.js';
-import { writeOutbox } from './write-outbox.js';
+import { writeOutbox, writeOutboxMany } from './write-outbox.js';
 
 installTracePropagation();
 const pgUrl = await requireService('postgres');
@@ -276,6 +276,67 @@ for (const [name, makeHarness] of adapters) {
       await waitFor(() => got.length >= 2, { what: 'woken relay' });
       await Promise.all([stop(), relay.stop()]);
       assert.equal(got[1]?.id, loose);
+    });
+
+    it('a started relay publishes what a commit wrote once, marks it, and leaves a failed publish to its next pass', async () => {
+      const subject = subjectFor('commit-path');
+      let failNext = false;
+      const counting = countingBus({
+        ...bus,
+        async publishMany(msgs) {
+          if (failNext) {
+            failNext = false;
+            throw new Error('connection lost');
+          }
+          await bus.publishMany(msgs);
+        },
+      });
+      const relay = createOutboxRelay({
+        database: svc.database,
+        bus: counting,
+        logger: testLogger(),
+        pollIntervalMs: 60_000,
+      });
+      relay.start();
+      const { got, stop } = await collect(subject, `commit-path${n}`);
+      await sleep(200); // the first pass is done: the relay sleeps a minute
+      counting.published.length = 0;
+      const written = await svc.database.transaction((trx) =>
+        writeOutboxMany(trx, [
+          { subject, data: enc.encode('c0') },
+          { subject, data: enc.encode('c1') },
+        ]),
+      );
+      const unmarked = () =>
+        svc.database.db
+          .selectFrom('outbox')
+          .select('id')
+          .where('id', 'in', written)
+          .where('published_at', 'is', null)
+          .execute();
+      await waitFor(async () => got.length >= 2 && (await unmarked()).length === 0, {
+        what: "the commit's rows published and marked",
+      });
+      assert.deepEqual(
+        got.map((m) => [m.id, dec.decode(m.data)]),
+        written.map((id, i) => [id, `c${i}`]),
+      );
+      assert.deepEqual(counting.published, written, 'published once each, by the commit');
+
+      // The commit path's publish fails: the rows stay unmarked and the woken pass sends them.
+      failNext = true;
+      const retried = await svc.database.transaction((trx) =>
+        writeOutbox(trx, { subject, data: enc.encode('c2') }),
+      );
+      await waitFor(() => got.length >= 3, { what: 'the failed row from the next pass' });
+      await Promise.all([stop(), relay.stop()]);
+      assert.equal(got[2]?.id, retried);
+      const [row] = await svc.database.db
+        .selectFrom('outbox')
+        .select('published_at')
+        .where('id', '=', retried)
+        .execute();
+      assert.notEqual(row?.published_at, null);
     });
 
     it('purges published rows past the retention and keeps the rest', async () => {
