@@ -15,8 +15,8 @@ export const deadLetterHeaders = {
   deliveryCount: 'Kith-Dlq-Delivery-Count',
 } as const;
 
-export type ResolvedConsumeOptions = Required<Omit<ConsumeOptions, 'onDeadLetter'>> &
-  Pick<ConsumeOptions, 'onDeadLetter'>;
+export type ResolvedConsumeOptions = Required<Omit<ConsumeOptions, 'onDeadLetter' | 'orderKeys'>> &
+  Pick<ConsumeOptions, 'onDeadLetter' | 'orderKeys'>;
 
 export function resolveConsumeOptions(options: ConsumeOptions): ResolvedConsumeOptions {
   const maxDeliver = options.maxDeliver ?? defaultMaxDeliver;
@@ -31,6 +31,52 @@ export function resolveConsumeOptions(options: ConsumeOptions): ResolvedConsumeO
     backoffMs,
     ackWaitMs: options.ackWaitMs ?? defaultAckWaitMs,
     concurrency,
+  };
+}
+
+/**
+ * The order `ConsumeOptions.orderKeys` asks of an adapter that overlaps deliveries: `after`
+ * starts a delivery once every earlier one it must not overtake is done. `inFlight` holds the
+ * adapter's deliveries started or waiting, earlier ones first; `start` must not reject.
+ */
+export function keyOrder(orderKeys: ConsumeOptions['orderKeys']) {
+  /** Per key, the latest delivery that holds it. */
+  const latest = new Map<string, Promise<void>>();
+  /** The latest delivery without keys, which every later one waits for. */
+  let barrier: Promise<void> | undefined;
+  return {
+    after(
+      msg: DeliveredMessage,
+      inFlight: ReadonlySet<Promise<void>>,
+      start: () => Promise<void>,
+    ): Promise<void> {
+      if (!orderKeys) return start();
+      let keys: readonly string[] | undefined;
+      try {
+        keys = orderKeys(msg);
+      } catch {
+        // A message its keys cannot be read from (undecodable) waits for all; its handler
+        // fails it the usual way.
+        keys = undefined;
+      }
+      const before: Promise<void>[] = keys === undefined ? [...inFlight] : [];
+      if (keys !== undefined) {
+        if (barrier) before.push(barrier);
+        for (const key of keys) {
+          const earlier = latest.get(key);
+          if (earlier) before.push(earlier);
+        }
+      }
+      const run = before.length === 0 ? start() : Promise.all(before).then(start);
+      if (keys === undefined) barrier = run;
+      else for (const key of keys) latest.set(key, run);
+      const forget = () => {
+        if (barrier === run) barrier = undefined;
+        for (const key of keys ?? []) if (latest.get(key) === run) latest.delete(key);
+      };
+      run.then(forget, forget);
+      return run;
+    },
   };
 }
 

@@ -49,11 +49,18 @@ export interface ConsumeOptions {
   onDeadLetter?: (deadLetter: DeadLetter) => Promise<void>;
   /**
    * Deliveries handled at once, started in stream order (default 1: one after another). Only
-   * for a handler that keeps whatever order it needs itself. The NATS adapter overlaps them
-   * (each waits on the broker); the local bus, whose handlers share one PGlite session, still
-   * handles one at a time.
+   * for a handler that keeps whatever order it needs itself, or states it in `orderKeys`. The
+   * NATS adapter overlaps them (each waits on the broker); the local bus, whose handlers share
+   * one PGlite session, still handles one at a time.
    */
   concurrency?: number;
+  /**
+   * With `concurrency`: what a delivery must not overtake. A delivery starts only after every
+   * earlier one that shares a key with it has finished (stream order per key); deliveries with
+   * no key in common overlap. No keys (`[]`): it overlaps anything. `undefined`: it waits for
+   * every earlier delivery, and every later one waits for it. Unset: no order at all.
+   */
+  orderKeys?: (msg: DeliveredMessage) => readonly string[] | undefined;
 }
 
 export interface Subscription {

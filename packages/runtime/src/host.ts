@@ -192,6 +192,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
           durable: `${module.name}-${consumer.durable}`,
           subjects: consumer.subjects,
           ignoredSubjects: consumer.ignores?.map(eventSubject),
+          concurrency: consumer.concurrency,
+          orderKeys: consumer.orderKeys?.bind(consumer),
           handler: (trx, msg) => consumer.handle(trx, msg),
           logger: createLogger(logger, `${module.name}:${consumer.durable}`),
           metrics,

@@ -76,6 +76,12 @@ export interface ConsumerSpec<DB = unknown> {
    * output coming back on the filter it shares.
    */
   ignores?: readonly string[];
+  /**
+   * Deliveries handled side by side, each in its own transaction (default 1: one after
+   * another); with `orderKeys`, what each must not overtake (`@kith/bus` `ConsumeOptions`).
+   */
+  concurrency?: number;
+  orderKeys?(message: ConsumedMessage): readonly string[] | undefined;
   handle(trx: Trx<DB>, message: ConsumedMessage): Promise<void>;
 }
 

@@ -8,7 +8,7 @@ import { errorMessage } from '../delivery.js';
 import { inboxMetrics } from '../metrics.js';
 import type { OutboxTables } from '../outbox/outbox-schema.js';
 import { contextFromHeaders } from '../trace.js';
-import type { Bus, DeadLetter, DeliveredMessage, Subscription } from '../types.js';
+import type { Bus, ConsumeOptions, DeadLetter, DeliveredMessage, Subscription } from '../types.js';
 
 export interface InboxConsumerOptions<DB> {
   /** The consuming service's database (its schema has the `outboxMigrations` tables). */
@@ -24,6 +24,10 @@ export interface InboxConsumerOptions<DB> {
   maxDeliver?: number;
   backoffMs?: number[];
   ackWaitMs?: number;
+  /** Deliveries handled at once, each in its own transaction (`ConsumeOptions`). */
+  concurrency?: number;
+  /** What a delivery must not overtake when `concurrency` > 1 (`ConsumeOptions`). */
+  orderKeys?: ConsumeOptions['orderKeys'];
   logger: Logger;
   metrics?: Registry;
 }
@@ -121,6 +125,10 @@ export async function createInboxConsumer<DB>(
     maxDeliver: options.maxDeliver,
     backoffMs: options.backoffMs,
     ackWaitMs: options.ackWaitMs,
+    concurrency: options.concurrency,
+    // An ignored message is acknowledged at once and changes nothing: it waits for nobody.
+    orderKeys:
+      options.orderKeys && ((msg) => (ignored.has(msg.subject) ? [] : options.orderKeys!(msg))),
     handler: process,
     onDeadLetter: recordDeadLetter,
   });

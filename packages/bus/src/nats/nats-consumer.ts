@@ -1,7 +1,12 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { errorMessage, handleDelivery, type ResolvedConsumeOptions } from '../delivery.js';
+import {
+  errorMessage,
+  handleDelivery,
+  keyOrder,
+  type ResolvedConsumeOptions,
+} from '../delivery.js';
 import type { ConsumerMetrics } from '../metrics.js';
 import type { DeadLetter, DeliveredMessage, Subscription } from '../types.js';
 import { fromNatsHeaders, messageIdHeader } from './headers.js';
@@ -58,9 +63,9 @@ export async function startNatsConsumer(
   let stopping = false;
   const handBack: JsMsg[] = [];
 
-  const deliver = (m: JsMsg) =>
+  const deliver = (m: JsMsg, delivered: DeliveredMessage) =>
     handleDelivery(
-      toDelivered(m),
+      delivered,
       options,
       {
         // A plain ack, not a confirmed one (`ackAck`, a request per delivery): a lost ack only
@@ -82,8 +87,10 @@ export async function startNatsConsumer(
     });
 
   const loop = (async () => {
-    // Up to `concurrency` deliveries at once, started in stream order.
+    // Up to `concurrency` deliveries at once (counting those waiting for their keys), started
+    // in stream order.
     const inFlight = new Set<Promise<void>>();
+    const order = keyOrder(options.orderKeys);
     try {
       for await (const m of messages) {
         if (stopping) {
@@ -92,7 +99,10 @@ export async function startNatsConsumer(
           handBack.push(m);
           continue;
         }
-        const done: Promise<void> = deliver(m).finally(() => inFlight.delete(done));
+        const delivered = toDelivered(m);
+        const done: Promise<void> = order
+          .after(delivered, inFlight, () => deliver(m, delivered))
+          .finally(() => inFlight.delete(done));
         inFlight.add(done);
         if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
       }

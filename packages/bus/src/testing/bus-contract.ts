@@ -110,6 +110,51 @@ export function runBusContract(name: string, factory: () => Promise<BusHarness |
       assert.ok(most <= 8, `at most 8 at once (${most})`);
     });
 
+    test('with order keys, a delivery never overtakes an earlier one sharing a key, and a keyless one waits for all', async () => {
+      const subject = events('keyed');
+      // Keys a, b, c in turn; "*" has none (undefined) and "-" an empty list.
+      const keyOf = (i: number) => (i === 20 ? '*' : i === 7 ? '-' : 'abc'[i % 3]!);
+      const sent = Array.from({ length: 36 }, (_, i) => message(subject, `${keyOf(i)}${i}`));
+      await bus.publishMany(sent);
+      const spans = new Map<string, { start: number; end: number }>();
+      let clock = 0;
+      let running = 0;
+      let most = 0;
+      const sub = await bus.consume({
+        durable: durable('keyed'),
+        subjects: subject,
+        concurrency: 6,
+        orderKeys: (m) => {
+          const key = dec.decode(m.data)[0]!;
+          return key === '*' ? undefined : key === '-' ? [] : [key];
+        },
+        handler: async (m) => {
+          const span = { start: ++clock, end: 0 };
+          spans.set(m.id, span);
+          running += 1;
+          most = Math.max(most, running);
+          // Earlier deliveries of a key sleep longer: overtaking would show.
+          await sleep(2 + ((36 - Number(dec.decode(m.data).slice(1))) % 9));
+          running -= 1;
+          span.end = ++clock;
+        },
+      });
+      await waitFor(() => [...spans.values()].filter((s) => s.end > 0).length >= 36, {
+        what: 'every delivery',
+      });
+      await sub.stop();
+      const span = (i: number) => spans.get(sent[i]!.id)!;
+      for (let i = 0; i < 36; i++) {
+        for (let j = i + 1; j < 36; j++) {
+          const ordered = keyOf(i) === '*' || keyOf(j) === '*' || keyOf(i) === keyOf(j);
+          if (ordered && keyOf(i) !== '-' && keyOf(j) !== '-') {
+            assert.ok(span(i).end < span(j).start, `${keyOf(i)}${i} ends before ${keyOf(j)}${j}`);
+          }
+        }
+      }
+      if (name === 'JetStream') assert.ok(most > 1, `different keys overlapped (${most})`);
+    });
+
     test('with concurrency, stop waits for every delivery in flight', async () => {
       const subject = events('stopping');
       await bus.publishMany(Array.from({ length: 24 }, (_, i) => message(subject, `s${i}`)));

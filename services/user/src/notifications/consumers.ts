@@ -2,7 +2,7 @@ import { withTables } from '@kith/db';
 import type { Envelope } from '@kith/gen/kith/events/v1/events_pb.js';
 import { NotificationType } from '@kith/gen/kith/user/v1/notification_pb.js';
 import { decodeEvent, eventType } from '@kith/runtime';
-import type { ConsumerSpec } from '@kith/runtime';
+import type { ConsumedMessage, ConsumerSpec } from '@kith/runtime';
 import type { UserDatabase } from '../db/schema.js';
 import type { Kysely } from 'kysely';
 import type { UserApp } from '../app.js';
@@ -43,16 +43,60 @@ export const NOTIFIES_NOBODY: Partial<Record<(typeof SOURCES)[number], string[]>
  * redeliveries and the (event, recipient, type) key makes a second insert a no-op anyway.
  */
 export function notificationConsumers(app: UserApp): ConsumerSpec<UserDatabase>[] {
+  // Decoded once for the order keys and once more for the handler would be twice the work.
+  const decoded = new WeakMap<ConsumedMessage, Envelope>();
+  const eventOf = (message: ConsumedMessage) => {
+    let event = decoded.get(message);
+    if (!event) decoded.set(message, (event = decodeEvent(message.data)));
+    return event;
+  };
   return SOURCES.map((domain) => ({
     durable: `notifications-from-${domain}`,
     subjects: `kith.events.${domain}.>`,
     ignores: NOTIFIES_NOBODY[domain],
+    concurrency: CONCURRENCY,
+    orderKeys: (message) => orderKeysOf(eventOf(message)),
     async handle(trx, message) {
-      const event = decodeEvent(message.data);
+      const event = eventOf(message);
       await applyEvent(app, withTables<UserDatabase>(trx), event, event.id || message.id);
     },
   }));
 }
+
+/**
+ * Events each consumer applies side by side (each in its own transaction and pooled
+ * connection), as long as no two touch the same user's notifications (`orderKeysOf`).
+ */
+const CONCURRENCY = 4;
+
+/**
+ * The users whose notifications or circle quiet hours an event changes or reads: two events
+ * that share one are applied in stream order, so an unlike never runs before its like, a
+ * notification joins the group an earlier one opened rather than opening a second, and a
+ * help request sees the member's quiet hours as the events before it left them. Undefined for
+ * support.escalated, which reads what the alert's notifications recorded: it waits for every
+ * event before it.
+ */
+export function orderKeysOf(event: Envelope): readonly string[] | undefined {
+  const { payload } = event;
+  switch (payload.case) {
+    case 'postUnliked':
+    case 'postUnreposted':
+      return [payload.value.postAuthorId];
+    case 'circleSafetyRoleChanged':
+    case 'circleMemberLeft':
+    case 'circleMemberRemoved':
+      return [payload.value.userId, ...recipientsOf(payload)];
+    case 'supportEscalated':
+      return undefined;
+    default:
+      return recipientsOf(payload);
+  }
+}
+
+const recipientsOf = (payload: Envelope['payload']) => [
+  ...new Set(draftsFor(payload).map((draft) => draft.recipientId)),
+];
 
 /** What one event changes in the notifications area. */
 export async function applyEvent(
