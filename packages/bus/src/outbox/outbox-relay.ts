@@ -149,7 +149,8 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
     return count;
   }
 
-  // The commit path. Marks wait in `toMark` while one statement is in flight, then go together.
+  // The commit path. Marks wait in `toMark` while one statement is in flight, then go together
+  // (up to a thousand ids to a statement).
   const toMark: string[] = [];
   let marking: Promise<void> | undefined;
   const inFlight = new Set<Promise<void>>();
@@ -157,7 +158,7 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
     toMark.push(...ids);
     marking ??= (async () => {
       while (toMark.length > 0) {
-        const ids = toMark.splice(0, toMark.length);
+        const ids = toMark.splice(0, 1_000);
         try {
           await db
             .updateTable('outbox')
