@@ -109,6 +109,58 @@ describe.skipIf(databaseUrl ? false : 'DATABASE_URL unavailable')('prepared stat
     }
   });
 
+  test('a transaction begins with its first statement: all of it inside, undone by a rollback, and an empty one opens nothing', async () => {
+    for (const prepared of [undefined, 0]) {
+      const d = open(prepared);
+      /** One `begin` with the first statement: the server's count of transactions moves once. */
+      const txid = async (db: Kysely<Tables>) =>
+        Number((await sql<{ id: string }>`select txid_current() as id`.execute(db)).rows[0]!.id);
+      const insert = (db: Kysely<Tables>, id: number) =>
+        db
+          .insertInto('items')
+          .values({ id, label: `new ${id}` })
+          .execute();
+      const present = async (id: number) =>
+        (await d.db.selectFrom('items').select('id').where('id', '=', id).execute()).length;
+      try {
+        // Every statement of the transaction, the first one too, sees one transaction id.
+        const ids = await d.transaction(async (trx) => [
+          await txid(trx),
+          await txid(trx),
+          await label(trx, 1).then(() => txid(trx)),
+        ]);
+        assert.equal(new Set(ids).size, 1, `one transaction: ${ids.join(', ')}`);
+        // The first statement is inside the transaction: a rollback undoes it.
+        for (let i = 0; i < 3; i++) {
+          await assert.rejects(
+            d.transaction(async (trx) => {
+              await insert(trx, 100 + i);
+              throw new Error('changed my mind');
+            }),
+            /changed my mind/,
+          );
+          assert.equal(await present(100 + i), 0, 'rolled back');
+        }
+        // A first statement that fails rolls back cleanly, and the connection serves on.
+        await assert.rejects(
+          d.transaction(async (trx) => insert(trx, 1)),
+          /duplicate key/,
+        );
+        await d.transaction(async (trx) => {
+          await label(trx, 2);
+          await insert(trx, 110);
+        });
+        assert.equal(await present(110), 1);
+        // An empty transaction leaves no transaction open: two reads after it are two.
+        await d.transaction(async () => {});
+        assert.notEqual(await txid(d.db), await txid(d.db));
+      } finally {
+        await probe.query(`delete from ${schema.name}.items where id >= 100`);
+        await d.close();
+      }
+    }
+  });
+
   test('a table changed under a prepared `select *` is read again: retried outside a transaction, failed once inside one', async () => {
     const d = open();
     const row = (db: Kysely<Tables>, id: number) =>

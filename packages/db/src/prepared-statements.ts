@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { BeginFirst } from './begin-first.js';
 
 /**
  * Named (prepared) statements per pooled connection, so Postgres parses and plans a statement
@@ -13,9 +14,13 @@ import type pg from 'pg';
  * "cached plan must not change result type". The connection then forgets every statement it
  * prepared: outside a transaction the call is retried once; inside one the error stands (the
  * transaction is already aborted, as it would be for any failed statement).
+ *
+ * It also holds back each transaction's `begin` and sends it with the transaction's first
+ * statement, in one write (`BeginFirst`, ADR 0032): a round trip fewer for every transaction.
+ * A transaction that runs no statement sends nothing at all.
  */
 export interface PreparedStatementOptions {
-  /** Named statements kept per connection; 0 turns preparing off. */
+  /** Named statements kept per connection; 0 turns preparing off (`begin` is still held). */
   max: number;
 }
 
@@ -33,8 +38,7 @@ type QueryFn = (...args: unknown[]) => unknown;
 
 /** Makes every connection `pool` opens from now on prepare its repeated statements. */
 export function prepareRepeatedStatements(pool: pg.Pool, options: PreparedStatementOptions): void {
-  if (options.max <= 0) return;
-  pool.on('connect', (client) => prepareOn(client, options.max));
+  pool.on('connect', (client) => prepareOn(client, Math.max(0, options.max)));
 }
 
 function prepareOn(client: pg.PoolClient, max: number): void {
@@ -76,6 +80,7 @@ function prepareOn(client: pg.PoolClient, max: number): void {
   };
 
   const nameFor = (text: string): string | undefined => {
+    if (max === 0) return undefined;
     const name = names.get(text);
     if (name !== undefined) {
       names.delete(text);
@@ -98,21 +103,61 @@ function prepareOn(client: pg.PoolClient, max: number): void {
     return created;
   };
 
+  /** A `begin` asked for and not sent yet: it goes with the transaction's first statement. */
+  let beginHeld = false;
+  const answered = (command: string) =>
+    Promise.resolve({ command, rowCount: null, oid: 0, rows: [], fields: [] });
+  const beginFirst = (config: { text: string; values: unknown[]; name?: string }) =>
+    new Promise<unknown>((resolve, reject) => {
+      query(new BeginFirst(config, (err, result) => (err ? reject(err) : resolve(result))));
+    });
+
   client.query = ((...args: unknown[]): unknown => {
     deallocateStale();
     const [text, values] = args;
     // Only the promise form with parameters (Kysely's); cursors, callbacks and statements
     // without parameters (begin, commit) go through as they are.
-    if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values) || !values.length) {
+    const plain = args.length === 2 && typeof text === 'string' && Array.isArray(values);
+    if (plain && !values.length) {
+      const command = text.trim().toLowerCase();
+      if (command === 'begin' && !beginHeld && client.getTransactionStatus() === 'I') {
+        beginHeld = true;
+        return answered('BEGIN');
+      }
+      if (beginHeld && (command === 'commit' || command === 'rollback')) {
+        beginHeld = false; // nothing was sent, so nothing is open
+        return answered(command.toUpperCase());
+      }
+    }
+    const held = beginHeld;
+    beginHeld = false;
+    if (held && !plain) {
+      // Not a form BeginFirst takes: `begin` goes first on its own, as it always did.
+      void (query('begin') as Promise<unknown>).catch(() => {});
       return query(...args);
     }
-    const name = nameFor(text);
-    if (name === undefined) return query(text, values);
-    return (query({ name, text, values }) as Promise<unknown>).catch((err: unknown) => {
+    if (!plain || (!values.length && !held)) return query(...args);
+    let name = values.length ? nameFor(text) : undefined;
+    // A statement parsed with `begin`'s ParseComplete ahead of its own would be recorded as
+    // parsed even if its own Parse failed: a new name goes unnamed this once.
+    if (held && name !== undefined && connection.parsedStatements[name] === undefined) {
+      name = undefined;
+    }
+    const send = (): Promise<unknown> =>
+      held
+        ? beginFirst(name === undefined ? { text, values } : { name, text, values })
+        : ((name === undefined
+            ? query(text, values)
+            : query({ name, text, values })) as Promise<unknown>);
+    if (name === undefined) return send();
+    return send().catch((err: unknown) => {
       if (!isStaleResultType(err)) throw err;
       for (const known of names.values()) forget(known);
       names.clear();
-      if (client.getTransactionStatus() !== 'I') throw err;
+      // Inside a transaction the error stands. A first statement (sent with `begin`) is inside
+      // one though the status may not say so yet: its failure can be read before the
+      // ReadyForQuery that reports the aborted transaction.
+      if (held || client.getTransactionStatus() !== 'I') throw err;
       deallocateStale();
       return query(text, values);
     });

@@ -81,12 +81,14 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
       .orderBy('id')
       .limit(batchSize);
 
+  /** Both paths' mark: a row the other path marked meanwhile keeps its time. */
   const markPublished = async (q: Kysely<OutboxTables>, ids: string[]) => {
     if (ids.length === 0) return;
     await q
       .updateTable('outbox')
       .set({ published_at: new Date() })
       .where('id', 'in', ids)
+      .where('published_at', 'is', null)
       .execute();
   };
 
@@ -160,12 +162,7 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
       while (toMark.length > 0) {
         const ids = toMark.splice(0, 1_000);
         try {
-          await db
-            .updateTable('outbox')
-            .set({ published_at: new Date() })
-            .where('id', 'in', ids)
-            .where('published_at', 'is', null)
-            .execute();
+          await markPublished(db, ids);
         } catch (err) {
           // Published but not marked: the next pass publishes them again, and dedup drops that.
           logger.warn({ err: errorMessage(err), rows: ids.length }, 'outbox mark failed');
