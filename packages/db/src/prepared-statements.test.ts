@@ -130,6 +130,12 @@ describe.skipIf(databaseUrl ? false : 'DATABASE_URL unavailable')('prepared stat
           await label(trx, 1).then(() => txid(trx)),
         ]);
         assert.equal(new Set(ids).size, 1, `one transaction: ${ids.join(', ')}`);
+        // A first statement without parameters may hold several (the simple protocol's way).
+        const [a, b] = await d.transaction(async (trx) => {
+          await sql`select 1; select 2`.execute(trx);
+          return [await txid(trx), await txid(trx)];
+        });
+        assert.equal(a, b);
         // The first statement is inside the transaction: a rollback undoes it.
         for (let i = 0; i < 3; i++) {
           await assert.rejects(

@@ -131,13 +131,14 @@ function prepareOn(client: pg.PoolClient, max: number): void {
     }
     const held = beginHeld;
     beginHeld = false;
-    if (held && !plain) {
-      // Not a form BeginFirst takes: `begin` goes first on its own, as it always did.
+    if (held && (!plain || !values.length)) {
+      // Not a form BeginFirst takes (a cursor, a callback; a text without parameters, which
+      // the simple protocol may hold several statements in): `begin` goes on its own first.
       void (query('begin') as Promise<unknown>).catch(() => {});
       return query(...args);
     }
-    if (!plain || (!values.length && !held)) return query(...args);
-    let name = values.length ? nameFor(text) : undefined;
+    if (!plain || !values.length) return query(...args);
+    let name = nameFor(text);
     // A statement parsed with `begin`'s ParseComplete ahead of its own would be recorded as
     // parsed even if its own Parse failed: a new name goes unnamed this once.
     if (held && name !== undefined && connection.parsedStatements[name] === undefined) {
