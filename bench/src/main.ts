@@ -7,7 +7,7 @@
 // the servers' event loop, as this bench did before 2026-12-06).
 // The scenarios are interleaved over several rounds and each figure is the median of its
 // rounds, so a neighbour's load on a shared machine skews every row alike rather than one.
-//   pnpm bench [-- --duration 10 --connections 50 --rounds 3 --rate 4000 --same-process]
+//   pnpm bench [-- --duration 10 --connections 50 --rounds 3 --rate 4000 --same-process --only fast]
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     // The load generator in the servers' own process and event loop, as this bench ran before
     // 2026-12-06: it takes CPU from the servers and compresses every ratio towards 1.
     'same-process': { type: 'boolean', default: false },
+    // Only the scenarios whose names contain this (the bare handler always runs: the ratios).
+    only: { type: 'string' },
   },
 });
 const duration = Number(values.duration);
@@ -110,7 +112,7 @@ const empty = Buffer.alloc(0);
 try {
   // Warm every server up, then measure.
   for (const url of [bareUrl, peerUrl, stockUrl, fastUrl]) await run('warmup', url, '{}');
-  const scenarios: [string, () => Promise<Figures>][] = [
+  const all: [string, () => Promise<Figures>][] = [
     ['node:http bare JSON', () => run('node:http bare JSON', bareUrl, '{}')],
     ['fastify JSON (peer)', () => run('fastify JSON (peer)', peerUrl, '{}')],
     ['Kith GetJwks, stock connect-node', () => run('stock', stockUrl, '{}')],
@@ -120,6 +122,9 @@ try {
       () => run('fast binary', fastUrl, empty, 'application/proto'),
     ],
   ];
+  const scenarios = all.filter(
+    ([name], i) => i === 0 || values.only === undefined || name.includes(values.only),
+  );
   const runs = scenarios.map((): Figures[] => []);
   for (let round = 0; round < rounds; round++) {
     for (const [i, [, run]] of scenarios.entries()) runs[i]!.push(await run());

@@ -108,35 +108,38 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   });
 
   return {
-    async consume(key, cost = 1) {
-      try {
-        return result(true, await limiter.consume(key, cost));
-      } catch (outcome) {
-        if (outcome instanceof RateLimiterRes) return result(false, outcome);
-        if (onStoreError === 'memory') throw outcome;
-        options.logger?.warn({ err: outcome, keyPrefix }, 'rate limit store failed');
-        const windowMs = durationSec * 1000;
-        return onStoreError === 'allow'
-          ? {
-              allowed: true,
-              remaining: points,
-              limit: points,
-              windowSec: durationSec,
-              resetMs: windowMs,
-              retryAfterMs: 0,
-            }
-          : {
-              allowed: false,
-              remaining: 0,
-              limit: points,
-              windowSec: durationSec,
-              resetMs: windowMs,
-              retryAfterMs: windowMs,
-            };
-      }
+    consume(key, cost = 1) {
+      return limiter.consume(key, cost).then(allowed, refused);
     },
     async reset(key) {
       await limiter.delete(key);
     },
   };
+
+  function allowed(res: RateLimiterRes): RateLimitResult {
+    return result(true, res);
+  }
+  function refused(outcome: unknown): RateLimitResult {
+    if (outcome instanceof RateLimiterRes) return result(false, outcome);
+    if (onStoreError === 'memory') throw outcome;
+    options.logger?.warn({ err: outcome, keyPrefix }, 'rate limit store failed');
+    const windowMs = durationSec * 1000;
+    return onStoreError === 'allow'
+      ? {
+          allowed: true,
+          remaining: points,
+          limit: points,
+          windowSec: durationSec,
+          resetMs: windowMs,
+          retryAfterMs: 0,
+        }
+      : {
+          allowed: false,
+          remaining: 0,
+          limit: points,
+          windowSec: durationSec,
+          resetMs: windowMs,
+          retryAfterMs: windowMs,
+        };
+  }
 }

@@ -7,8 +7,15 @@ export type AnyResponse = Awaited<ReturnType<Next>>;
 
 /** `pkg.Service/Method`, the name used for public-method lists, rate-limit routes and logs. */
 export function rpcName(req: Pick<AnyRequest, 'service' | 'method'>): string {
-  return `${req.service.typeName}/${req.method.name}`;
+  let name = rpcNames.get(req.method);
+  if (name === undefined) {
+    name = `${req.service.typeName}/${req.method.name}`;
+    rpcNames.set(req.method, name);
+  }
+  return name;
 }
+// Made once per method: several interceptors ask on every call.
+const rpcNames = new WeakMap<AnyRequest['method'], string>();
 
 // The server's metrics interceptor and these interceptors observe calls the same way.
 export { observeCall, outcomeOf } from '@kith/server';

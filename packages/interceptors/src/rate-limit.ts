@@ -4,7 +4,7 @@ import { clientKey, rateLimitHeaders } from '@kith/cache';
 import type { NamedRateLimitResult, RateLimiter } from '@kith/cache';
 import { clientAddressKey, principalKey } from '@kith/context';
 import { ResourceExhaustedError, toConnectError } from '@kith/errors';
-import type { AnyRequest } from './observe-call.js';
+import type { AnyRequest, AnyResponse, Next } from './observe-call.js';
 import { rpcName } from './observe-call.js';
 
 /** Anything that counts points per key: the memory and Redis limiters of @kith/cache. */
@@ -63,33 +63,45 @@ export function createRateLimitInterceptor({
 }: {
   policies: readonly RateLimitPolicy[];
 }): Interceptor {
-  return (next) => async (req) => {
-    const results: NamedRateLimitResult[] = [];
+  return (next) => (req) => {
+    let keyed: [RateLimitPolicy, string][] | undefined;
     for (const policy of policies) {
       const key = policy.keyOf(req);
-      if (key === undefined) continue;
-      const result = await policy.limiter.consume(key, policy.points?.(req) ?? 1);
-      results.push({ policy: policy.name, result });
+      if (key !== undefined) (keyed ??= []).push([policy, key]);
     }
-    const headers = rateLimitHeaders(results);
-    const denied = results.filter((r) => !r.result.allowed);
-    if (denied.length > 0) {
-      const retryAfterMs = Math.max(...denied.map((r) => r.result.retryAfterMs));
-      const err = toConnectError(new ResourceExhaustedError({ retryAfterMs }));
-      for (const [name, value] of Object.entries(headers)) err.metadata.set(name, value);
-      throw err;
-    }
-    const apply = (target: Headers): void => {
-      // Append: an outer and an inner limiter (before and after authentication) both report.
-      for (const [name, value] of Object.entries(headers)) target.append(name, value);
-    };
-    try {
-      const res = await next(req);
-      apply(res.header);
-      return res;
-    } catch (err) {
-      if (err instanceof ConnectError) apply(err.metadata);
-      throw err;
-    }
+    // No policy applies (the per-user limit for a signed-out call): nothing to count or report.
+    return keyed === undefined ? next(req) : limited(req, next, keyed);
   };
+}
+
+async function limited(
+  req: AnyRequest,
+  next: Next,
+  keyed: readonly [RateLimitPolicy, string][],
+): Promise<AnyResponse> {
+  const results: NamedRateLimitResult[] = [];
+  for (const [policy, key] of keyed) {
+    const result = await policy.limiter.consume(key, policy.points?.(req) ?? 1);
+    results.push({ policy: policy.name, result });
+  }
+  const headers = rateLimitHeaders(results);
+  const denied = results.filter((r) => !r.result.allowed);
+  if (denied.length > 0) {
+    const retryAfterMs = Math.max(...denied.map((r) => r.result.retryAfterMs));
+    const err = toConnectError(new ResourceExhaustedError({ retryAfterMs }));
+    for (const [name, value] of Object.entries(headers)) err.metadata.set(name, value);
+    throw err;
+  }
+  const apply = (target: Headers): void => {
+    // Append: an outer and an inner limiter (before and after authentication) both report.
+    for (const [name, value] of Object.entries(headers)) target.append(name, value);
+  };
+  try {
+    const res = await next(req);
+    apply(res.header);
+    return res;
+  } catch (err) {
+    if (err instanceof ConnectError) apply(err.metadata);
+    throw err;
+  }
 }

@@ -4,6 +4,7 @@ import type { Interceptor } from '@connectrpc/connect';
 import { clientAddressKey, loggerKey, principalKey, requestIdKey } from '@kith/context';
 import type { Logger } from 'pino';
 import { observeCall, outcomeOf, rpcName } from './observe-call.js';
+import type { AnyRequest } from './observe-call.js';
 import { traceIdKey } from './tracing.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -27,6 +28,9 @@ export function createRequestLogInterceptor({
   // no redaction path can match it: it is written without pino's redaction pass (which clones
   // the object and costs several times the line itself).
   const access = logger.child({}, { redact: [] });
+  // One access logger per method, `rpc` bound once: pino serializes bindings when the child is
+  // made, not on every line (the line reads the same).
+  const accessOf = new WeakMap<AnyRequest['method'], Logger>();
   return (next) => async (req) => {
     const incoming = req.header.get('x-request-id');
     const requestId = incoming !== null && REQUEST_ID.test(incoming) ? incoming : generateId();
@@ -39,7 +43,6 @@ export function createRequestLogInterceptor({
     const finish = (err: unknown): void => {
       const code = outcomeOf(err);
       const line = {
-        rpc,
         code,
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
         userId: values.get(principalKey)?.userId,
@@ -48,7 +51,12 @@ export function createRequestLogInterceptor({
         client: values.get(clientAddressKey) || undefined,
       };
       const fault = err !== undefined && serverFaults.has(ConnectError.from(err).code);
-      access[fault ? 'warn' : 'info'](line, 'rpc');
+      let methodAccess = accessOf.get(req.method);
+      if (methodAccess === undefined) {
+        methodAccess = access.child({ rpc });
+        accessOf.set(req.method, methodAccess);
+      }
+      methodAccess[fault ? 'warn' : 'info'](line, 'rpc');
     };
     try {
       const res = await observeCall(req, next, finish);

@@ -1,7 +1,14 @@
 import { createContextKey } from '@connectrpc/connect';
 import type { Interceptor } from '@connectrpc/connect';
 import { toConnectError } from '@kith/errors';
-import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import {
+  INVALID_SPAN_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
 import type { TextMapGetter, Tracer } from '@opentelemetry/api';
 import { codeToString } from '@connectrpc/connect/protocol-connect';
 import { observeCall, rpcName } from './observe-call.js';
@@ -36,8 +43,12 @@ export function createTracingInterceptor({
       parent,
     );
     const spanContext = span.spanContext();
-    if (trace.isSpanContextValid(spanContext))
-      req.contextValues.set(traceIdKey, spanContext.traceId);
+    // The no-op tracer's span without a parent holds this very object: no regular expressions.
+    if (spanContext === INVALID_SPAN_CONTEXT || !trace.isSpanContextValid(spanContext)) {
+      // No SDK and no caller's trace: the span records nothing and carries no id to propagate,
+      // so making it active would change nothing anyone can read.
+      if (!span.isRecording()) return next(req);
+    } else req.contextValues.set(traceIdKey, spanContext.traceId);
     return context.with(trace.setSpan(parent, span), () =>
       observeCall(req, next, (err) => {
         if (err !== undefined) {

@@ -78,16 +78,14 @@ export function createFastPath(options: FastPathOptions): FastPath {
   const maxTimeoutMs = options.maxTimeoutMs ?? Number.MAX_SAFE_INTEGER;
   const limits = { readMaxBytes, writeMaxBytes, compressMinBytes };
   const served = new Map<string, Served>();
+  // JSON answers as Buffers: a small one is a slice of node's pool, where TextEncoder makes a
+  // new ArrayBuffer (a backing store of its own) for every answer. The same bytes.
+  const jsonOptions = { ...options.jsonOptions, textEncoder: pooledUtf8 };
   for (const [path, route] of options.routes) {
     served.set(path, {
       ...route,
       serialization: withPlannedBinaryOutput(
-        createMethodSerializationLookup(
-          route.method,
-          options.binaryOptions,
-          options.jsonOptions,
-          limits,
-        ),
+        createMethodSerializationLookup(route.method, options.binaryOptions, jsonOptions, limits),
         route.method.output,
         options.binaryOptions,
         limits,
@@ -223,6 +221,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
     return true;
   };
 }
+
+const pooledUtf8 = { encode: (text: string): Uint8Array => Buffer.from(text, 'utf8') };
 
 function encodingOf(req: NodeRequest): string {
   return String(req.headers['content-encoding'] ?? 'identity');

@@ -38,9 +38,10 @@ function sendJson(res: NodeResponse, status: number, body: unknown): void {
 
 /**
  * Handles what is not an RPC: CORS (all requests), probes, metrics and extra routes. Returns
- * true when it answered the request; false hands it on to the Connect adapter.
+ * false, at once, to hand the request on to the Connect adapter (no promise or microtask on
+ * the RPC path), or a promise that settles when it has answered.
  */
-export function createPlainHttp(options: PlainHttpOptions) {
+export function createPlainHttp(options: PlainHttpOptions): PlainHttp {
   const allowed = new Set(options.corsAllowedOrigins);
   const allowHeaders = [...cors.allowedHeaders, ...extraAllowedHeaders].join(', ');
   const exposeHeaders = [...cors.exposedHeaders, ...extraExposedHeaders].join(', ');
@@ -66,7 +67,7 @@ export function createPlainHttp(options: PlainHttpOptions) {
   };
   const routes: HttpRoutes = { ...options.routes, ...builtin };
 
-  return async function handle(req: NodeRequest, res: NodeResponse): Promise<boolean> {
+  return function handle(req, res) {
     const origin = req.headers.origin;
     const originAllowed = typeof origin === 'string' && allowed.has(origin);
     if (typeof origin === 'string') res.setHeader('Vary', 'Origin');
@@ -74,7 +75,7 @@ export function createPlainHttp(options: PlainHttpOptions) {
       if (!originAllowed) {
         res.writeHead(403);
         res.end();
-        return true;
+        return answered;
       }
       res.writeHead(204, {
         'access-control-allow-origin': origin,
@@ -83,16 +84,51 @@ export function createPlainHttp(options: PlainHttpOptions) {
         'access-control-max-age': '7200',
       });
       res.end();
-      return true;
+      return answered;
     }
     if (originAllowed) {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Access-Control-Expose-Headers', exposeHeaders);
     }
-    const path = (req.url ?? '/').split('?')[0];
-    const route = routes[`${req.method ?? 'GET'} ${path}`];
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const route = routes[`${req.method ?? 'GET'} ${q < 0 ? url : url.slice(0, q)}`];
     if (!route) return false;
-    await route(req, res);
-    return true;
+    return (async () => {
+      await route(req, res);
+      return true as const;
+    })();
+  };
+}
+
+/** False: not a plain route, hand the request on. A promise: answered (or failed) when settled. */
+export type PlainHttp = (req: NodeRequest, res: NodeResponse) => false | Promise<true>;
+
+const answered: Promise<true> = Promise.resolve(true);
+
+/**
+ * Runs `plain`, then `rpc` when it was not a plain route; a plain route that fails is logged and
+ * answered 500.
+ */
+export function routePlainFirst(
+  plain: PlainHttp,
+  rpc: (req: NodeRequest, res: NodeResponse) => void,
+  onError: (err: unknown, req: NodeRequest) => void,
+): (req: NodeRequest, res: NodeResponse) => void {
+  const failed = (err: unknown, req: NodeRequest, res: NodeResponse): void => {
+    onError(err, req);
+    if (!res.headersSent) res.writeHead(500);
+    res.end();
+  };
+  return (req, res) => {
+    let handled: false | Promise<true>;
+    try {
+      handled = plain(req, res);
+    } catch (err) {
+      failed(err, req, res);
+      return;
+    }
+    if (handled === false) rpc(req, res);
+    else handled.catch((err: unknown) => failed(err, req, res));
   };
 }

@@ -54,6 +54,13 @@ describe('one port, HTTP/1.1 and h2c', () => {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end('{"keys":[]}');
         },
+        'GET /broken': () => {
+          throw new Error('a route that fails at once');
+        },
+        'GET /broken-later': async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          throw new Error('a route that fails later');
+        },
       },
     });
     ({ url } = await server.start());
@@ -131,6 +138,16 @@ describe('one port, HTTP/1.1 and h2c', () => {
       /kith_rpc_duration_seconds_bucket\{le="[^"]+",service="grpc.health.v1.Health",method="Check",code="not_found"\}/,
     );
     assert.match(metrics, /process_cpu_user_seconds_total/);
+  });
+
+  it('answers 500 for an extra route that fails, at once or later, and goes on serving', async () => {
+    for (const path of ['/broken', '/broken-later', '/broken?x=1']) {
+      const res = await fetch(`${url}${path}`);
+      assert.equal(res.status, 500, path);
+      await res.arrayBuffer();
+    }
+    const healthz = await fetch(`${url}/healthz?probe=1`);
+    assert.equal(healthz.status, 200);
   });
 
   it('reports not ready (503, NOT_SERVING) while a readiness check fails', async () => {

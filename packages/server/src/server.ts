@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { createContextValues } from '@connectrpc/connect';
 import type { ConnectRouter, ContextValues, Interceptor } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import type { NodeRequest, NodeResponse } from './http-types.js';
+import type { NodeRequest } from './http-types.js';
 import { file_grpc_health_v1_health } from '@kith/gen/grpc/health/v1/health_pb.js';
 import { clientAddressKey } from '@kith/context';
 import type { Logger } from 'pino';
@@ -21,7 +21,7 @@ import { registerHealth } from './health-service.js';
 import { HealthState } from './health-state.js';
 import type { ReadinessCheck } from './health-state.js';
 import { createMetricsInterceptor, registerDefaultMetrics } from './metrics.js';
-import { createPlainHttp } from './plain-http.js';
+import { createPlainHttp, routePlainFirst } from './plain-http.js';
 import { presetResponseSupportedKey, withPresetResponses } from './preset-response.js';
 import type { HttpRoutes } from './plain-http.js';
 import {
@@ -200,19 +200,14 @@ export function createKithServer(options: KithServerOptions): KithServer {
         onServe: fastPathCounter(registry),
       })
     : undefined;
-  const handler = (req: NodeRequest, res: NodeResponse): void => {
-    plain(req, res).then(
-      (handled) => {
-        if (handled || fastPath?.(req, res)) return;
-        connectHandler(guardJsonDepth(req, maxJsonDepth, readMaxBytes), res);
-      },
-      (err: unknown) => {
-        logger.error({ err, path: req.url }, 'http route failed');
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      },
-    );
-  };
+  const handler = routePlainFirst(
+    plain,
+    (req, res) => {
+      if (fastPath?.(req, res)) return;
+      connectHandler(guardJsonDepth(req, maxJsonDepth, readMaxBytes), res);
+    },
+    (err, req) => logger.error({ err, path: req.url }, 'http route failed'),
+  );
   const hub = new ConnectionHub(handler, logger, options.onUpgrade, options.h2);
   const adminHub = separateAdmin ? createAdminHub(state, registry, reflection!, logger) : undefined;
   let stopping: Promise<void> | undefined;
@@ -327,18 +322,11 @@ function createAdminHub(
     corsAllowedOrigins: [],
     operatorRoutes: true,
   });
-  const handler = (req: NodeRequest, res: NodeResponse): void => {
-    plain(req, res).then(
-      (handled) => {
-        if (!handled) connectHandler(req, res);
-      },
-      (err: unknown) => {
-        logger.error({ err, path: req.url }, 'admin route failed');
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      },
-    );
-  };
+  const handler = routePlainFirst(
+    plain,
+    (req, res) => connectHandler(req, res),
+    (err, req) => logger.error({ err, path: req.url }, 'admin route failed'),
+  );
   return new ConnectionHub(handler, logger);
 }
 
