@@ -39,6 +39,17 @@ export function rateLimitHeaders(
 
 /** A structured-field string item; policy names are ours, so reject rather than escape. */
 function quote(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    quoted = checkedQuote(name);
+    quotedNames.set(name, quoted);
+  }
+  return quoted;
+}
+// A handful of policy names, each checked once.
+const quotedNames = new Map<string, string>();
+
+function checkedQuote(name: string): string {
   if (!/^[\x20-\x7e]+$/.test(name) || /["\\]/.test(name)) {
     throw new Error(
       'rate limit policy names must be printable ASCII without quotes or backslashes',

@@ -21,18 +21,29 @@ const rpcNames = new WeakMap<AnyRequest['method'], string>();
 export { observeCall, outcomeOf } from '@kith/server';
 
 /** Applies `map` to errors of a call, including those raised while streaming the response. */
-export async function mapCallErrors(
+export function mapCallErrors(
   req: AnyRequest,
   next: Next,
   map: (err: unknown) => unknown,
 ): Promise<AnyResponse> {
-  let res: AnyResponse;
-  try {
-    res = await next(req);
-  } catch (err) {
+  // A then, not an async frame: this runs on every call, and a unary answer passes untouched.
+  const failed = (err: unknown): never => {
     throw map(err);
+  };
+  let answer: Promise<AnyResponse>;
+  try {
+    answer = next(req);
+  } catch (err) {
+    // An interceptor that is not an async function may throw before it returns a promise.
+    return Promise.reject(err).catch(failed);
   }
-  if (!res.stream) return res;
+  return answer.then((res) => (res.stream ? mapStream(res, map) : res), failed);
+}
+
+function mapStream(
+  res: AnyResponse & { stream: true },
+  map: (err: unknown) => unknown,
+): AnyResponse {
   const source = res.message;
   async function* mapped(): AsyncGenerator<Message> {
     try {

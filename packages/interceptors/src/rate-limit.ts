@@ -80,28 +80,30 @@ async function limited(
   keyed: readonly [RateLimitPolicy, string][],
 ): Promise<AnyResponse> {
   const results: NamedRateLimitResult[] = [];
+  let retryAfterMs = -1;
   for (const [policy, key] of keyed) {
     const result = await policy.limiter.consume(key, policy.points?.(req) ?? 1);
     results.push({ policy: policy.name, result });
+    if (!result.allowed) retryAfterMs = Math.max(retryAfterMs, result.retryAfterMs);
   }
   const headers = rateLimitHeaders(results);
-  const denied = results.filter((r) => !r.result.allowed);
-  if (denied.length > 0) {
-    const retryAfterMs = Math.max(...denied.map((r) => r.result.retryAfterMs));
+  if (retryAfterMs >= 0) {
     const err = toConnectError(new ResourceExhaustedError({ retryAfterMs }));
-    for (const [name, value] of Object.entries(headers)) err.metadata.set(name, value);
+    for (const name in headers) err.metadata.set(name, headers[name]!);
     throw err;
   }
-  const apply = (target: Headers): void => {
-    // Append: an outer and an inner limiter (before and after authentication) both report.
-    for (const [name, value] of Object.entries(headers)) target.append(name, value);
-  };
+  let res: AnyResponse;
   try {
-    const res = await next(req);
-    apply(res.header);
-    return res;
+    res = await next(req);
   } catch (err) {
-    if (err instanceof ConnectError) apply(err.metadata);
+    if (err instanceof ConnectError) appendAll(err.metadata, headers);
     throw err;
   }
+  appendAll(res.header, headers);
+  return res;
+}
+
+/** Append: an outer and an inner limiter (before and after authentication) both report. */
+function appendAll(target: Headers, headers: Record<string, string>): void {
+  for (const name in headers) target.append(name, headers[name]!);
 }

@@ -223,6 +223,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
 }
 
 const pooledUtf8 = { encode: (text: string): Uint8Array => Buffer.from(text, 'utf8') };
+/** Binary answers likewise, in a pool slice that node writes as it is (no Buffer view made). */
+const pooledBytes = (size: number) => Buffer.allocUnsafe(size) as Uint8Array<ArrayBuffer>;
 
 function encodingOf(req: NodeRequest): string {
   return String(req.headers['content-encoding'] ?? 'identity');
@@ -385,7 +387,7 @@ function withPlannedBinaryOutput(
       parse: (bytes) => lookup.getO(true).parse(bytes),
       serialize(data) {
         try {
-          return encodeBinary(output, data, writeOptions);
+          return encodeBinary(output, data, writeOptions, pooledBytes);
         } catch (e) {
           const m = e instanceof Error ? e.message : String(e);
           throw new ConnectError(`serialize binary: ${m}`, Code.Internal);

@@ -1,7 +1,6 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createContextValues } from '@connectrpc/connect';
 import type { ConnectRouter, ContextValues, Interceptor } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { NodeRequest } from './http-types.js';
@@ -9,6 +8,7 @@ import { file_grpc_health_v1_health } from '@kith/gen/grpc/health/v1/health_pb.j
 import { clientAddressKey } from '@kith/context';
 import type { Logger } from 'pino';
 import { Counter, Registry } from 'prom-client';
+import { CallValues } from './call-values.js';
 import { createClientAddress } from './client-address.js';
 import { createFastPath } from './fast-path.js';
 import type { FastPath } from './fast-path.js';
@@ -127,7 +127,7 @@ export function createKithServer(options: KithServerOptions): KithServer {
   const fastRoutes = new Map<string, FastRoute>();
   const interceptors = [metrics, ...(options.interceptors ?? [])];
   const contextValues = (req: NodeRequest): ContextValues => {
-    const values = createContextValues();
+    const values = new CallValues();
     values.set(clientAddressKey, clientAddress(req));
     values.set(presetResponseSupportedKey, true);
     options.contextValues?.(req, values);

@@ -795,12 +795,15 @@ function writeNested(plan: MessagePlan, msg: Record<string, unknown>): void {
 
 /**
  * The binary encoding of `message`, byte for byte what `toBinary(schema, message, options)`
- * writes, and its errors for values out of range.
+ * writes, and its errors for values out of range. `allocate` gives the array to write into
+ * (every byte of it is written): `Buffer.allocUnsafe` hands out a slice of node's pool instead
+ * of a new ArrayBuffer, for an answer node writes to a socket as it is.
  */
 export function encodeBinary<Desc extends DescMessage>(
   schema: Desc,
   message: MessageShape<Desc>,
   options?: Partial<BinaryWriteOptions>,
+  allocate?: (size: number) => Uint8Array<ArrayBuffer>,
 ): Uint8Array<ArrayBuffer> {
   const plan = planFor(schema);
   if (plan === null) return toBinary(schema, message, options) as Uint8Array<ArrayBuffer>;
@@ -809,9 +812,11 @@ export function encodeBinary<Desc extends DescMessage>(
   lengths = [];
   slot = 0;
   const size = sizeMessage(plan, msg);
-  const bytes = new Uint8Array(size);
+  const bytes = allocate === undefined ? new Uint8Array(size) : allocate(size);
+  if (bytes.byteLength !== size)
+    throw new RangeError(`allocate(${size}) gave ${bytes.byteLength} bytes`);
   out = bytes;
-  outBuffer = undefined;
+  outBuffer = Buffer.isBuffer(bytes) ? bytes : undefined;
   pos = 0;
   try {
     writeMessage(plan, msg);

@@ -235,6 +235,14 @@ describe('encodeBinary', async () => {
           assert.throws(() => encodeBinary(desc, message), { message: expected.message });
         } else {
           assert.deepEqual(encodeBinary(desc, message), expected, `${desc.typeName}, seed ${seed}`);
+          // Into a given array full of other bytes: every one of them is written over.
+          let given: Buffer | undefined;
+          const into = encodeBinary(desc, message, undefined, (size) => {
+            given = Buffer.alloc(size, 0xab);
+            return given as Uint8Array<ArrayBuffer>;
+          });
+          assert.equal(into, given);
+          assert.deepEqual(new Uint8Array(into), expected, `${desc.typeName} into a given array`);
           assert.deepEqual(
             encodeBinary(desc, message, { writeUnknownFields: false }),
             toBinary(desc, message, { writeUnknownFields: false }),
