@@ -3,6 +3,7 @@ import type {
   BinaryReadOptions,
   BinaryWriteOptions,
   DescMessage,
+  DescMethodUnary,
   JsonReadOptions,
   MessageShape,
 } from '@bufbuild/protobuf';
@@ -86,7 +87,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       ...route,
       serialization: withPlannedBinaryOutput(
         createMethodSerializationLookup(route.method, options.binaryOptions, jsonOptions, limits),
-        route.method.output,
+        route.method,
         options.binaryOptions,
         limits,
       ),
@@ -374,14 +375,22 @@ function copyHeaders(from: Headers, to: Headers): void {
 
 /**
  * connect-es's serializers, but binary responses are written by @kith/wire's encodeBinary: the
- * same bytes as toBinary, several times faster (ADR 0025). Errors and limits as connect-es's.
+ * same bytes as toBinary, several times faster (ADR 0025); and an empty binary request is the
+ * empty message without a reader made for it (what fromBinary gives for no bytes). Errors and
+ * limits as connect-es's.
  */
 function withPlannedBinaryOutput(
   lookup: Serialization,
-  output: DescMessage,
+  method: DescMethodUnary,
   writeOptions: Partial<BinaryWriteOptions> | undefined,
   limits: { readMaxBytes: number; writeMaxBytes: number },
 ): Serialization {
+  const output = method.output;
+  const binaryInput = lookup.getI(true);
+  const input: Serialization['getI'] extends (b: boolean) => infer S ? S : never = {
+    parse: (bytes) => (bytes.byteLength === 0 ? create(method.input) : binaryInput.parse(bytes)),
+    serialize: (data) => binaryInput.serialize(data),
+  };
   const binary = limitSerialization<MessageShape<DescMessage>>(
     {
       parse: (bytes) => lookup.getO(true).parse(bytes),
@@ -397,7 +406,7 @@ function withPlannedBinaryOutput(
     limits,
   );
   return {
-    getI: (useBinary) => lookup.getI(useBinary),
+    getI: (useBinary) => (useBinary ? input : lookup.getI(false)),
     getO: (useBinary) => (useBinary ? binary : lookup.getO(false)),
   };
 }

@@ -43,16 +43,105 @@ export function createMetricsInterceptor({ registry }: { registry: Registry }): 
         registers: [registry],
       }),
   );
+  const series = new WeakMap<object, Map<string, RpcSeries>>();
+  const seriesOf = (req: Parameters<Parameters<Interceptor>[0]>[0], code: string): RpcSeries => {
+    let byCode = series.get(req.method);
+    if (byCode === undefined) series.set(req.method, (byCode = new Map()));
+    let one = byCode.get(code);
+    if (one === undefined) {
+      const labels = { service: req.service.typeName, method: req.method.name, code };
+      byCode.set(code, (one = new RpcSeries(labels, duration, total)));
+    }
+    return one;
+  };
   return (next) => (req) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     return observeCall(req, next, (err) => {
-      const labels = {
-        service: req.service.typeName,
-        method: req.method.name,
-        code: outcomeOf(err),
-      };
-      duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-      total.inc(labels);
+      seriesOf(req, outcomeOf(err)).record((performance.now() - started) / 1000);
     });
   };
+}
+
+type Labels = { service: string; method: string; code: string };
+interface HistogramEntry {
+  labels: Labels;
+  bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
+interface CounterEntry {
+  labels: Labels;
+  value: number;
+}
+/** What prom-client 15 keeps inside its metrics (not its API: checked at every use). */
+interface Inside<E> {
+  hashMap?: Record<string, E>;
+  upperBounds?: number[];
+}
+
+/**
+ * One RPC outcome's series of both metrics. prom-client's `observe` and `inc` validate the
+ * labels, hash them and make a closure on every call; this adds to the entries prom-client made
+ * for the same labels on the first call, as its own code would (the first bucket whose bound
+ * holds the value, the sum, the count). If they are gone (a reset) or not where expected, the
+ * call goes through prom-client's API.
+ */
+class RpcSeries {
+  #histogram: HistogramEntry | undefined;
+  #counter: CounterEntry | undefined;
+  #histogramMap: object | undefined;
+  #counterMap: object | undefined;
+
+  constructor(
+    readonly labels: Labels,
+    readonly duration: Histogram,
+    readonly total: Counter,
+  ) {}
+
+  record(seconds: number): void {
+    const histogram = this.duration as unknown as Inside<HistogramEntry>;
+    const counter = this.total as unknown as Inside<CounterEntry>;
+    const bounds = histogram.upperBounds;
+    const h = this.#histogram;
+    const c = this.#counter;
+    if (
+      h === undefined ||
+      c === undefined ||
+      bounds === undefined ||
+      histogram.hashMap !== this.#histogramMap ||
+      counter.hashMap !== this.#counterMap
+    ) {
+      this.duration.observe(this.labels, seconds);
+      this.total.inc(this.labels);
+      this.#histogramMap = histogram.hashMap;
+      this.#counterMap = counter.hashMap;
+      this.#histogram = entryOf(histogram.hashMap, this.labels);
+      this.#counter = entryOf(counter.hashMap, this.labels);
+      return;
+    }
+    h.sum += seconds;
+    h.count += 1;
+    for (const bound of bounds) {
+      if (seconds <= bound) {
+        h.bucketValues[bound]! += 1;
+        break;
+      }
+    }
+    c.value += 1;
+  }
+}
+
+function entryOf<E extends { labels: Labels }>(
+  map: Record<string, E> | undefined,
+  labels: Labels,
+): E | undefined {
+  if (map === undefined) return undefined;
+  for (const key in map) {
+    const entry = map[key]!;
+    const l = entry.labels;
+    if (l.service === labels.service && l.method === labels.method && l.code === labels.code) {
+      return entry;
+    }
+  }
+  return undefined;
 }
