@@ -127,6 +127,19 @@ describe('fast path answers exactly as the stock connect-node handler', () => {
     assert.deepEqual(res.header('content-type'), ['application/proto']);
   });
 
+  it('reads an empty request as the empty message: `{}` in JSON, no bytes in binary', async () => {
+    for (const [headers, body] of [
+      [asJson, '{}'],
+      [asJson, ' {}'],
+      [asProto, new Uint8Array()],
+    ] as const) {
+      const res = decoded(await compare({ path: `${SVC}/Call`, headers, body }));
+      // The test service's request needs its text: the empty message fails validation alike.
+      assert.equal(res.status, 400);
+      assert.match(JSON.stringify(res.body), /text/);
+    }
+  });
+
   it('accepts a JSON content type with a charset, and handler headers and repeated trailers', async () => {
     const res = decoded(
       await compare({

@@ -375,9 +375,9 @@ function copyHeaders(from: Headers, to: Headers): void {
 
 /**
  * connect-es's serializers, but binary responses are written by @kith/wire's encodeBinary: the
- * same bytes as toBinary, several times faster (ADR 0025); and an empty binary request is the
- * empty message without a reader made for it (what fromBinary gives for no bytes). Errors and
- * limits as connect-es's.
+ * same bytes as toBinary, several times faster (ADR 0025); and an empty request (no bytes in
+ * binary, `{}` in JSON) is the empty message without a reader or parser run for it (what
+ * fromBinary and fromJsonString give for them). Errors and limits as connect-es's.
  */
 function withPlannedBinaryOutput(
   lookup: Serialization,
@@ -386,10 +386,20 @@ function withPlannedBinaryOutput(
   limits: { readMaxBytes: number; writeMaxBytes: number },
 ): Serialization {
   const output = method.output;
+  type Input = Serialization['getI'] extends (b: boolean) => infer S ? S : never;
   const binaryInput = lookup.getI(true);
-  const input: Serialization['getI'] extends (b: boolean) => infer S ? S : never = {
+  const input: Input = {
     parse: (bytes) => (bytes.byteLength === 0 ? create(method.input) : binaryInput.parse(bytes)),
     serialize: (data) => binaryInput.serialize(data),
+  };
+  // `{}`, what clients send for a request without fields, is the empty message too.
+  const jsonInput = lookup.getI(false);
+  const emptyJson: Input = {
+    parse: (bytes) =>
+      bytes.byteLength === 2 && bytes[0] === 0x7b && bytes[1] === 0x7d
+        ? create(method.input)
+        : jsonInput.parse(bytes),
+    serialize: (data) => jsonInput.serialize(data),
   };
   const binary = limitSerialization<MessageShape<DescMessage>>(
     {
@@ -406,7 +416,7 @@ function withPlannedBinaryOutput(
     limits,
   );
   return {
-    getI: (useBinary) => (useBinary ? input : lookup.getI(false)),
+    getI: (useBinary) => (useBinary ? input : emptyJson),
     getO: (useBinary) => (useBinary ? binary : lookup.getO(false)),
   };
 }
