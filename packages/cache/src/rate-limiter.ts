@@ -1,6 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '@kith/logging';
+import { createMemoryRateLimiter } from './memory-rate-limiter.js';
 import type { Redis } from './redis-client.js';
 import { scripted } from './redis-scripts.js';
 import type { ScriptedRedis } from './redis-scripts.js';
@@ -82,21 +83,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       throw new RangeError(`${name} must be a positive integer`);
     }
   }
+  if (store === 'memory') return createMemoryRateLimiter({ points, durationSec, blockDurationSec });
   const base = { keyPrefix, points, duration: durationSec, blockDuration: blockDurationSec };
-  const limiter: RateLimiterAbstract =
-    store === 'memory'
-      ? new RateLimiterMemory(base)
-      : new ScriptedRateLimiterRedis(
-          {
-            ...base,
-            // ioredis is detected by the library itself (useRedisPackage is for node-redis).
-            storeClient: store.redis,
-            // Do not queue behind a reconnect: go to the insurance limiter (or throw) at once.
-            rejectIfRedisNotReady: true,
-            ...(onStoreError === 'memory' ? { insuranceLimiter: new RateLimiterMemory(base) } : {}),
-          },
-          scripted(store.redis),
-        );
+  const limiter: RateLimiterAbstract = new ScriptedRateLimiterRedis(
+    {
+      ...base,
+      // ioredis is detected by the library itself (useRedisPackage is for node-redis).
+      storeClient: store.redis,
+      // Do not queue behind a reconnect: go to the insurance limiter (or throw) at once.
+      rejectIfRedisNotReady: true,
+      ...(onStoreError === 'memory' ? { insuranceLimiter: new RateLimiterMemory(base) } : {}),
+    },
+    scripted(store.redis),
+  );
 
   const result = (allowed: boolean, res: RateLimiterRes): RateLimitResult => ({
     allowed,
