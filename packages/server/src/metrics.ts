@@ -101,22 +101,23 @@ class RpcSeries {
   record(seconds: number): void {
     const histogram = this.duration as unknown as Inside<HistogramEntry>;
     const counter = this.total as unknown as Inside<CounterEntry>;
-    const bounds = histogram.upperBounds;
-    const h = this.#histogram;
-    const c = this.#counter;
-    if (
-      h === undefined ||
-      c === undefined ||
-      bounds === undefined ||
-      histogram.hashMap !== this.#histogramMap ||
-      counter.hashMap !== this.#counterMap
-    ) {
+    if (histogram.hashMap !== this.#histogramMap || counter.hashMap !== this.#counterMap) {
+      // The first call, or the metrics were reset: through prom-client, then find its entries.
       this.duration.observe(this.labels, seconds);
       this.total.inc(this.labels);
       this.#histogramMap = histogram.hashMap;
       this.#counterMap = counter.hashMap;
       this.#histogram = entryOf(histogram.hashMap, this.labels);
       this.#counter = entryOf(counter.hashMap, this.labels);
+      return;
+    }
+    const h = this.#histogram;
+    const c = this.#counter;
+    const bounds = histogram.upperBounds;
+    if (h === undefined || c === undefined || bounds === undefined) {
+      // Not where prom-client 15 keeps them: its API on every call, no search.
+      this.duration.observe(this.labels, seconds);
+      this.total.inc(this.labels);
       return;
     }
     h.sum += seconds;
