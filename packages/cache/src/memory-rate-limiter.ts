@@ -43,16 +43,10 @@ export function createMemoryRateLimiter(options: {
       // Exceeded by this call: blocked from now, for the block's length.
       window.endsAt = now + blockMs;
     }
-    const allowed = window.consumed <= points;
-    const msBeforeNext = window.endsAt - now;
-    return {
-      allowed,
-      remaining: Math.max(0, points - window.consumed),
-      limit: points,
-      windowSec: durationSec,
-      resetMs: Math.max(0, msBeforeNext),
-      retryAfterMs: allowed ? 0 : Math.max(1, msBeforeNext),
-    };
+    return limitResult(window.consumed <= points, points - window.consumed, window.endsAt - now, {
+      points,
+      durationSec,
+    });
   };
 
   return {
@@ -61,5 +55,22 @@ export function createMemoryRateLimiter(options: {
       windows.delete(key);
       return Promise.resolve();
     },
+  };
+}
+
+/** A count's answer from what is left and when the window (or block) ends; shared by the stores. */
+export function limitResult(
+  allowed: boolean,
+  remainingPoints: number,
+  msBeforeNext: number,
+  policy: { points: number; durationSec: number },
+): RateLimitResult {
+  return {
+    allowed,
+    remaining: Math.max(0, remainingPoints),
+    limit: policy.points,
+    windowSec: policy.durationSec,
+    resetMs: Math.max(0, msBeforeNext),
+    retryAfterMs: allowed ? 0 : Math.max(1, msBeforeNext),
   };
 }

@@ -1,7 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '@kith/logging';
-import { createMemoryRateLimiter } from './memory-rate-limiter.js';
+import { createMemoryRateLimiter, limitResult } from './memory-rate-limiter.js';
 import type { Redis } from './redis-client.js';
 import { scripted } from './redis-scripts.js';
 import type { ScriptedRedis } from './redis-scripts.js';
@@ -97,14 +97,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     scripted(store.redis),
   );
 
-  const result = (allowed: boolean, res: RateLimiterRes): RateLimitResult => ({
-    allowed,
-    remaining: Math.max(0, res.remainingPoints),
-    limit: points,
-    windowSec: durationSec,
-    resetMs: Math.max(0, res.msBeforeNext),
-    retryAfterMs: allowed ? 0 : Math.max(1, res.msBeforeNext),
-  });
+  const result = (allowed: boolean, res: RateLimiterRes): RateLimitResult =>
+    limitResult(allowed, res.remainingPoints, res.msBeforeNext, { points, durationSec });
 
   return {
     consume(key, cost = 1) {
@@ -124,21 +118,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     options.logger?.warn({ err: outcome, keyPrefix }, 'rate limit store failed');
     const windowMs = durationSec * 1000;
     return onStoreError === 'allow'
-      ? {
-          allowed: true,
-          remaining: points,
-          limit: points,
-          windowSec: durationSec,
-          resetMs: windowMs,
-          retryAfterMs: 0,
-        }
-      : {
-          allowed: false,
-          remaining: 0,
-          limit: points,
-          windowSec: durationSec,
-          resetMs: windowMs,
-          retryAfterMs: windowMs,
-        };
+      ? limitResult(true, points, windowMs, { points, durationSec })
+      : limitResult(false, 0, windowMs, { points, durationSec });
   }
 }
